@@ -1,0 +1,40 @@
+import { CancelledError } from './diagnostics';
+
+/** Progress and cancellation for long computations (fits, profiles, bootstrap). */
+export interface FitProgress {
+  stage: string; // e.g. 'optimizing', 'pirls', 'profile .sig01', 'bootstrap'
+  evaluations: number;
+  objective?: number;
+  fraction?: number; // 0..1 when known (bootstrap, profile)
+}
+
+export interface FitHooks {
+  onProgress?(p: FitProgress): void;
+  /** Polled between objective evaluations; when it returns true the computation throws CancelledError. */
+  isCancelled?(): boolean;
+  /** Minimum milliseconds between yields to the event loop (default 25). 0 disables yielding. */
+  yieldEveryMs?: number;
+}
+
+/**
+ * A ticker that long loops await once per evaluation: it yields to the event loop at most every
+ * `yieldEveryMs` (so a language server keeps answering), reports progress, and throws
+ * CancelledError when cancelled. Cheap when called often.
+ */
+export class Ticker {
+  private last = Date.now();
+  private readonly every: number;
+  constructor(private readonly hooks: FitHooks = {}) {
+    this.every = hooks.yieldEveryMs ?? 25;
+  }
+  async tick(p: FitProgress): Promise<void> {
+    if (this.hooks.isCancelled?.()) throw new CancelledError();
+    if (this.every <= 0) return;
+    const now = Date.now();
+    if (now - this.last < this.every) return;
+    this.last = now;
+    this.hooks.onProgress?.(p);
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    if (this.hooks.isCancelled?.()) throw new CancelledError();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The result of a fit: one plain JSON-serialisable object per model.
+ * Field names and meanings follow test/fixtures/reference/README.md (lme4's figures), plus
+ * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
+ */
+
+export interface VarCorrRow {
+  grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
+  var1: string | null;
+  var2: string | null;
+  vcov: number; // variance or covariance
+  sdcor: number; // standard deviation or correlation
+}
+
+export interface RanefBlock {
+  group: string; // grouping factor (terms of a || split are merged back, as lme4's ranef does)
+  levels: string[];
+  terms: string[];
+  values: number[][]; // values[k][j]: conditional mode of term k at level j
+  condsd: number[][]; // conditional standard deviations, same shape
+}
+
+export interface TestRow {
+  estimate: number;
+  se: number;
+  statistic: number; // t or z
+  df: number | null; // Satterthwaite df for LMMs, null for z tests
+  p: number | null;
+}
+
+export interface FitResult {
+  // --- the case ---
+  id: string; // model name in the .mlm ('model bryk:' -> 'bryk'; 'model' when unnamed)
+  formula: string;
+  family: string;
+  link: string;
+  REML: boolean;
+  nAGQ: number;
+
+  // --- lme4's figures (same names as the reference fits) ---
+  nobs: number;
+  ngrps: Record<string, number>;
+  coefnames: string[];
+  fixef: Record<string, number>;
+  se: Record<string, number>;
+  vcov: number[][];
+  varcorr: VarCorrRow[];
+  sigma: number; // 1 for binomial and Poisson
+  theta: number[];
+  logLik: number;
+  df: number;
+  deviance: number | null; // null for REML fits
+  REMLcrit: number | null; // null for ML fits
+  AIC: number;
+  BIC: number;
+  singular: boolean;
+  ranef: RanefBlock[];
+  satterthwaite?: { df: Record<string, number>; p: Record<string, number> };
+
+  // --- our extras ---
+  /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
+  tests?: Record<string, TestRow>;
+  responseName: string;
+  rowsDropped: number;
+  droppedCoefs: string[];
+  warnings: string[];
+  converged: boolean;
+  evaluations: number;
+  fitSeconds: number;
+  fitted: number[];
+  residuals: number[];
+  /** Data row index (0-based) of each fitted value. */
+  rows: number[];
+  /** Scaled residuals quantiles (Min, 1Q, Median, 3Q, Max) as lme4's summary prints them. */
+  scaledResidualQuantiles?: number[];
+}

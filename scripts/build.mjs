@@ -1,0 +1,48 @@
+// Bundles every entry point with esbuild. Entries whose source does not exist yet are skipped.
+// Usage: node scripts/build.mjs [--watch]
+import { build, context } from 'esbuild';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+
+/** [source, outfile, platform, format, extra] */
+const entries = [
+  ['engine/src/cli/mlm.ts', 'dist/cli/mlm.js', 'node', 'cjs', {}],
+  ['client/src/node/extension.ts', 'dist/node/extension.js', 'node', 'cjs', { external: ['vscode'] }],
+  ['client/src/web/extension.ts', 'dist/web/extension.js', 'browser', 'cjs', { external: ['vscode'] }],
+  ['server/src/node/server.ts', 'dist/node/server.js', 'node', 'cjs', {}],
+  ['server/src/web/server.ts', 'dist/web/server.js', 'browser', 'iife', {}],
+  ['client/src/webview/main.ts', 'dist/webview/main.js', 'browser', 'iife', {}],
+  ['test/web/suite/index.ts', 'dist/test/web/suite.js', 'browser', 'cjs', { external: ['vscode'] }],
+];
+
+let built = 0;
+for (const [src, out, platform, format, extra] of entries) {
+  if (!existsSync(join(root, src))) continue;
+  mkdirSync(dirname(join(root, out)), { recursive: true });
+  const options = {
+    absWorkingDir: root,
+    entryPoints: [src],
+    outfile: out,
+    bundle: true,
+    platform,
+    format,
+    target: platform === 'node' ? 'node20' : 'es2022',
+    sourcemap: true,
+    minify: process.env.MLM_MINIFY === '1',
+    logLevel: 'warning',
+    define: platform === 'browser' ? { 'process.env.NODE_ENV': '"production"' } : {},
+    ...extra,
+  };
+  if (watch) {
+    const ctx = await context(options);
+    await ctx.watch();
+  } else {
+    await build(options);
+  }
+  built++;
+}
+if (!watch) console.log(`build: ${built} bundle(s) written to dist/`);

@@ -1,0 +1,59 @@
+/**
+ * Custom requests between the extension (client/) and the language server (server/).
+ * Both sides import this file; it has no runtime dependencies.
+ */
+import type { FitResult } from '../../engine/src/result';
+import type { SourceRange } from '../../engine/src/diagnostics';
+
+export const FitRequestMethod = 'mlm/fit';
+/**
+ * Fit the models of a document. With `model`, only that model; with `position`, the model under the
+ * cursor; otherwise all. The client passes a workDoneToken for progress; LSP cancellation cancels.
+ * A failed or cancelled fit never replaces the previous results kept by the server.
+ */
+export interface FitParams {
+  uri: string;
+  model?: string;
+  position?: { line: number; character: number };
+  workDoneToken?: string | number;
+}
+export interface FitError {
+  model: string;
+  message: string;
+  range?: SourceRange;
+  cancelled?: boolean;
+}
+export interface FitResponse {
+  uri: string;
+  /** Latest successful result of every model of the document (new ones and kept ones). */
+  results: FitResult[];
+  /** Names of the models fitted by this request. */
+  fitted: string[];
+  errors: FitError[];
+  /** Likelihood-ratio tables for the document's `compare:` lines (see engine/src/inference/anova.ts). */
+  comparisons: unknown[];
+}
+
+export const ResultsRequestMethod = 'mlm/results';
+/** The latest results kept for a document, without fitting. */
+export interface ResultsParams {
+  uri: string;
+}
+
+export const DataPreviewRequestMethod = 'mlm/dataPreview';
+export interface DataPreviewParams {
+  uri: string;
+  maxRows?: number;
+}
+export interface DataPreviewColumn {
+  name: string;
+  type: 'numeric' | 'factor';
+  missing: number;
+  summary: string; // 'range 0–9, mean 4.5' or '18 levels: 308 (10), 309 (10), …'
+}
+export interface DataPreviewResponse {
+  file: string;
+  rows: number;
+  columns: DataPreviewColumn[];
+  head: string[][];
+}
