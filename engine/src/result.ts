@@ -73,4 +73,21 @@ export interface FitResult {
   rows: number[];
   /** Scaled residuals quantiles (Min, 1Q, Median, 3Q, Max) as lme4's summary prints them. */
   scaledResidualQuantiles?: number[];
+  /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
+  plotData?: PlotData;
+}
+
+/**
+ * Per-used-row data for the results panel's plots, in the order of `rows` (built from the model
+ * frame by engine/src/plotdata.ts). Plain arrays, as everything in FitResult.
+ */
+export interface PlotData {
+  /** Response of each used row (binomial: the proportion of successes). */
+  y: number[];
+  /** Prior weights (binomial trials), or null meaning all 1. */
+  weights: number[] | null;
+  /** Per grouping factor (ranef block name): the 0-based index into that block's `levels` of each used row. */
+  groups: Record<string, number[]>;
+  /** Numeric columns of the fixed-effects matrix by coefficient name (no intercept; at most a few). */
+  covariates: Record<string, number[]>;
 }

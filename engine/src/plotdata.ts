@@ -1,0 +1,35 @@
+/**
+ * Builds FitResult.plotData from a model frame: the observations the results panel needs for its
+ * shrinkage and per-group fitted-line plots. Pure; callers attach it: `result.plotData = buildPlotData(frame)`.
+ */
+import type { ModelFrame } from './frame/types';
+import type { PlotData } from './result';
+
+/** Covariates kept: random-slope terms first, then other numeric columns, at most this many. */
+const MAX_COVARIATES = 6;
+
+export function buildPlotData(frame: ModelFrame): PlotData {
+  const n = frame.n;
+  const groups: Record<string, number[]> = {};
+  for (const t of frame.reTerms) {
+    // Terms split by `||` share a grouping factor and its levels; lme4's ranef merges them under one name.
+    if (groups[t.group]) continue;
+    groups[t.group] = Array.from(t.refs);
+  }
+  const slopeTerms = new Set<string>();
+  for (const t of frame.reTerms) for (const name of t.termNames) if (name !== '(Intercept)') slopeTerms.add(name);
+  const order = frame.coefnames
+    .map((name, j) => ({ name, j }))
+    .filter((c) => c.name !== '(Intercept)')
+    .sort((a, b) => Number(slopeTerms.has(b.name)) - Number(slopeTerms.has(a.name)));
+  const covariates: Record<string, number[]> = {};
+  for (const { name, j } of order.slice(0, MAX_COVARIATES)) {
+    covariates[name] = Array.from(frame.X.subarray(j * n, (j + 1) * n));
+  }
+  return {
+    y: Array.from(frame.y),
+    weights: frame.weights ? Array.from(frame.weights) : null,
+    groups,
+    covariates,
+  };
+}
