@@ -1,0 +1,173 @@
+/**
+ * CSV reading with R's read.csv(stringsAsFactors = TRUE) typing.
+ * Header row; delimiter `,`, `;` or tab (detected from the header line); quoted fields;
+ * UTF-8 with or without BOM; LF or CRLF. Missing: empty field, `NA`, `NaN`.
+ */
+import Papa from 'papaparse';
+import { MlmError } from '../diagnostics';
+import type { DataColumn, DataTable, NumericColumn, TextColumn } from './types';
+import { sortLevelsR } from './rsort';
+
+const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** True for the fields R reads as missing. */
+export function isMissingField(s: string): boolean {
+  const t = s.trim();
+  return t === '' || t === 'NA' || t === 'NaN';
+}
+
+/** Parses a field as R's type.convert would; NaN when it is not a number. */
+export function parseNumberField(s: string): number {
+  const t = s.trim();
+  if (NUMBER_RE.test(t)) return Number(t);
+  if (t === 'Inf' || t === '+Inf') return Infinity;
+  if (t === '-Inf') return -Infinity;
+  return NaN;
+}
+
+/** Detects the delimiter from the header line: the most frequent of `,` `;` tab outside quotes. */
+export function detectDelimiter(text: string): string {
+  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 };
+  let inQuote = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') inQuote = !inQuote;
+    else if (!inQuote && (c === '\n' || c === '\r')) break;
+    else if (!inQuote && c in counts) counts[c]++;
+  }
+  let best = ',';
+  for (const d of [';', '\t']) if (counts[d] > counts[best]) best = d;
+  return best;
+}
+
+const RESERVED = new Set([
+  'if', 'else', 'repeat', 'while', 'function', 'for', 'next', 'break', 'TRUE', 'FALSE', 'NULL',
+  'Inf', 'NaN', 'NA', 'NA_integer_', 'NA_real_', 'NA_character_', 'in',
+]);
+
+/** R's make.names(): invalid characters become '.', a leading digit gets an 'X' prefix. */
+export function makeNameR(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9._\u00C0-\uFFFF]/g, '.');
+  if (s === '' || /^[0-9_]/.test(s) || /^\.[0-9]/.test(s)) s = 'X' + s;
+  if (RESERVED.has(s)) s += '.';
+  return s;
+}
+
+function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  const used = new Set(names);
+  for (const n of names) {
+    if (!seen.has(n)) {
+      seen.set(n, 0);
+      out.push(n);
+      continue;
+    }
+    let k = seen.get(n)!;
+    let candidate: string;
+    do {
+      k++;
+      candidate = `${n}.${k}`;
+    } while (used.has(candidate));
+    seen.set(n, k);
+    used.add(candidate);
+    out.push(candidate);
+  }
+  return out;
+}
+
+function typeColumn(name: string, raw: string[]): DataColumn {
+  const n = raw.length;
+  const values = new Float64Array(n);
+  let numericCount = 0;
+  let textCount = 0;
+  let firstText: { row: number; text: string } | undefined;
+  for (let i = 0; i < n; i++) {
+    const s = raw[i];
+    if (isMissingField(s)) {
+      values[i] = NaN;
+      continue;
+    }
+    const v = parseNumberField(s);
+    if (Number.isNaN(v)) {
+      textCount++;
+      if (!firstText) firstText = { row: i + 2, text: s };
+      values[i] = NaN;
+    } else {
+      numericCount++;
+      values[i] = v;
+    }
+  }
+  if (textCount === 0) {
+    const col: NumericColumn = { kind: 'numeric', name, values, raw };
+    return col;
+  }
+  const present: string[] = [];
+  for (const s of raw) if (!isMissingField(s)) present.push(s);
+  const levels = sortLevelsR(present);
+  const index = new Map<string, number>();
+  levels.forEach((l, i) => index.set(l, i));
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+  const col: TextColumn = { kind: 'text', name, codes, levels, raw };
+  if (numericCount > textCount && firstText) col.firstNonNumeric = { ...firstText, numericCount };
+  return col;
+}
+
+/**
+ * Reads a CSV file's text into a DataTable. Throws MlmError (code 'csv-empty', 'csv-fields',
+ * 'csv-parse') with the file, row (header = row 1) and column of the problem.
+ */
+export function readCsv(text: string, fileName: string): DataTable {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') {
+    throw new MlmError({
+      code: 'csv-empty',
+      message: `${fileName} is empty: expected a header row with column names and at least one data row`,
+      csv: { file: fileName, row: 1, column: '' },
+    });
+  }
+  const delimiter = detectDelimiter(text);
+  const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true, header: false });
+  const rows = parsed.data;
+  const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
+  if (quoteError) {
+    const row = (quoteError.row ?? 0) + 1;
+    throw new MlmError({
+      code: 'csv-parse',
+      message: `${fileName} row ${row}: ${quoteError.message.replace(/\.$/, '')} (a quoted field is not closed)`,
+      csv: { file: fileName, row, column: '' },
+    });
+  }
+  if (rows.length === 0) {
+    throw new MlmError({ code: 'csv-empty', message: `${fileName} has no header row`, csv: { file: fileName, row: 1, column: '' } });
+  }
+  const header = rows[0].map((h) => h.trim());
+  const names = uniqueNames(header.map(makeNameR));
+  const ncol = names.length;
+  const nrow = rows.length - 1;
+  if (nrow === 0) {
+    throw new MlmError({
+      code: 'csv-empty',
+      message: `${fileName} has a header row but no data rows`,
+      csv: { file: fileName, row: 2, column: '' },
+    });
+  }
+  const rawCols: string[][] = names.map(() => new Array<string>(nrow));
+  for (let r = 1; r < rows.length; r++) {
+    const fields = rows[r];
+    if (fields.length !== ncol) {
+      const row = r + 1;
+      const col = fields.length > ncol ? '' : names[fields.length];
+      throw new MlmError({
+        code: 'csv-fields',
+        message: `${fileName} row ${row}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${ncol}`,
+        csv: { file: fileName, row, column: col },
+      });
+    }
+    for (let c = 0; c < ncol; c++) rawCols[c][r - 1] = fields[c];
+  }
+  const columns = new Map<string, DataColumn>();
+  names.forEach((name, c) => columns.set(name, typeColumn(name, rawCols[c])));
+  return { fileName, nrow, names, columns };
+}

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './csv';
+export * from './columns';
+export * from './rsort';

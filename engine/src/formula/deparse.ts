@@ -1,0 +1,39 @@
+/**
+ * R's deparse() of formula expressions: the names lme4 gives to variables and coefficients
+ * (`I(age^2)`, `log(x + 1)`, `factor(period)`, `cbind(incidence, size - incidence)`).
+ */
+import { numberLabelR } from '../data/rsort';
+import type { Node } from './ast';
+
+const SYNTACTIC = /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$|^\.$/;
+
+export function deparseName(name: string): string {
+  return SYNTACTIC.test(name) ? name : '`' + name + '`';
+}
+
+export function deparse(node: Node): string {
+  switch (node.type) {
+    case 'ident':
+      return deparseName(node.name);
+    case 'number':
+      return numberLabelR(node.value);
+    case 'call':
+      return `${node.name}(${node.args.map(deparse).join(', ')})`;
+    case 'paren':
+      return `(${deparse(node.expr)})`;
+    case 'unary':
+      return `${node.op}${deparse(node.expr)}`;
+    case 'binary': {
+      const l = deparse(node.left);
+      const r = deparse(node.right);
+      if (node.op === '^' || node.op === ':') return `${l}${node.op}${r}`;
+      return `${l} ${node.op} ${r}`;
+    }
+  }
+}
+
+/** Removes redundant outer parentheses. */
+export function unparen(node: Node): Node {
+  while (node.type === 'paren') node = node.expr;
+  return node;
+}

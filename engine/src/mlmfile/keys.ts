@@ -1,0 +1,26 @@
+/** The keys of a `.mlm` file, with one-line descriptions (hover and completion use them). */
+
+export const FILE_KEYS: Record<string, string> = {
+  data: 'The CSV file with the data, relative to this .mlm file.',
+  levels: 'Level order of a factor: `levels: sector = Public, Catholic` (the first level is the reference level).',
+  factors: 'Numeric columns to treat as categorical: `factors: period, herd`.',
+  derive: 'A computed column: `derive: cses = ses - mean(ses) by school`.',
+  compare: 'Likelihood-ratio comparison of models: `compare: empty, bryk`.',
+};
+
+export const MODEL_KEYS: Record<string, string> = {
+  formula: 'The model formula in lme4 syntax: `y ~ x + (x | g)`.',
+  method: '`REML` (default for gaussian models) or `ML`.',
+  family: '`gaussian` (default), `binomial`, `binomial(probit)`, `binomial(cloglog)`, `poisson`.',
+  link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
+  nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
+  weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
+};
+
+export const FAMILY_LINKS: Record<string, string[]> = {
+  gaussian: ['identity', 'log'],
+  binomial: ['logit', 'probit', 'cloglog'],
+  poisson: ['log'],
+};
+
+export const DEFAULT_LINK: Record<string, string> = { gaussian: 'identity', binomial: 'logit', poisson: 'log' };

@@ -1,0 +1,102 @@
+/**
+ * The `.mlm` document model (see docs/mlm-format.md). Produced by parseMlm(), which never throws:
+ * problems are collected in `diagnostics`, each with an exact range.
+ */
+import type { MlmDiagnostic, SourceRange } from '../diagnostics';
+import type { FormulaAst, Node, Span } from '../formula/ast';
+import type { FamilyName, LinkName } from '../frame/types';
+
+export interface Located<T = string> {
+  value: T;
+  range: SourceRange;
+}
+
+/** One piece of a (possibly multi-line) value: text offset `offset` starts at document line/character. */
+export interface TextSegment {
+  offset: number;
+  line: number;
+  character: number;
+  length: number;
+}
+
+/**
+ * A value's text (continuation lines joined with a single space) and the map from its character
+ * offsets back to document positions (see textmap.ts: positionAt, rangeOfSpan).
+ */
+export interface ValueText {
+  text: string;
+  range: SourceRange;
+  segments: TextSegment[];
+}
+
+/** Every `key: value` line (after joining continuation lines), for hovers and completion. */
+export interface MlmEntry {
+  key: string;
+  keyRange: SourceRange;
+  value: ValueText;
+  /** Name of the model block the key belongs to; undefined for file-level keys. */
+  model?: string;
+}
+
+export interface FormulaDecl extends ValueText {
+  /** The parsed formula, or null when it has a syntax error (reported in the diagnostics). */
+  ast: FormulaAst | null;
+}
+
+export interface ExpressionDecl extends ValueText {
+  ast: Node | null;
+}
+
+export interface ModelDecl {
+  /** 'bryk' for `model bryk:`; 'model' for the keys of a file without `model NAME:` lines. */
+  name: string;
+  nameRange: SourceRange;
+  /** True for the unnamed model of a single-model file. */
+  implicit: boolean;
+  /** The `model NAME:` line (for the implicit model: its first key line). */
+  headerRange: SourceRange;
+  /** From the header to the block's last line. */
+  range: SourceRange;
+  formula: FormulaDecl | null;
+  method: Located<'REML' | 'ML'> | null;
+  family: Located<FamilyName> | null;
+  /** Link from `family: binomial(probit)` or `link:`. */
+  link: Located<LinkName> | null;
+  nAGQ: Located<number> | null;
+  weights: ExpressionDecl | null;
+  entries: MlmEntry[];
+}
+
+export interface LevelsDecl {
+  factor: Located;
+  levels: Located[];
+  range: SourceRange;
+}
+
+/** `derive: NAME = EXPR [by GROUP]` */
+export interface DeriveDecl {
+  name: Located;
+  expr: ExpressionDecl;
+  /** Grouping expression after `by` (a column or `a:b`), or null. */
+  by: ExpressionDecl | null;
+  range: SourceRange;
+}
+
+export interface CompareDecl {
+  models: Located[];
+  range: SourceRange;
+}
+
+export interface MlmDocument {
+  text: string;
+  data: Located | null;
+  levels: LevelsDecl[];
+  factors: Located[];
+  derives: DeriveDecl[];
+  models: ModelDecl[];
+  compares: CompareDecl[];
+  entries: MlmEntry[];
+  diagnostics: MlmDiagnostic[];
+}
+
+export type { Span };
