@@ -1,0 +1,8 @@
+/** Inference after a fit: model comparison, tests, intervals, variance partitioning, random effects, predictions, sentences. */
+export * from './distributions';
+export { Rng } from './rng';
+export * from './anova';
+export * from './variance';
+export * from './ranef';
+export * from './interpret';
+export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

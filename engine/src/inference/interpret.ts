@@ -1,0 +1,131 @@
+/**
+ * Plain-English sentences for the headline numbers of a fit: fixed effects, variance components,
+ * the ICC and likelihood-ratio tests. Wording is generic (built from the names in the formula;
+ * units are unknown). Numbers are rounded for reading, p-values in APA style (p < .001, p = .032).
+ */
+import type { FitResult, VarCorrRow } from '../result';
+import type { AnovaRow } from './anova';
+import type { IccResult } from './variance';
+import { baseGroup } from './variance';
+import { normalUpper, tTwoSided } from './distributions';
+
+/** Fixed number of decimals, or 3 significant digits for very small/large magnitudes. */
+export function fmtNum(x: number, decimals = 2): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 0.01 || a >= 1e6)) return x.toPrecision(3);
+  return x.toFixed(decimals);
+}
+
+/** APA p-value: 'p < .001' or 'p = .032' (no leading zero). */
+export function fmtP(p: number): string {
+  if (!Number.isFinite(p)) return 'p = NA';
+  if (p < 0.001) return 'p < .001';
+  const s = p.toFixed(3);
+  return `p = ${s.replace(/^0\./, '.')}`;
+}
+
+function responseOf(result: FitResult): string {
+  return result.responseName || result.formula.split('~')[0].trim();
+}
+
+/** A readable response label: 'cbind(m, n - m)' becomes 'the proportion of m'. */
+function responseLabel(result: FitResult): string {
+  const r = responseOf(result);
+  const m = /^cbind\(\s*([^,]+),/.exec(r);
+  return m ? m[1].trim() : r;
+}
+
+function testText(result: FitResult, name: string): string {
+  const est = result.fixef[name];
+  const se = result.se[name];
+  const t = result.tests?.[name];
+  if (result.family === 'gaussian') {
+    const df = t?.df ?? result.satterthwaite?.df[name] ?? null;
+    const stat = est / se;
+    const p = t?.p ?? result.satterthwaite?.p[name] ?? (df !== null ? tTwoSided(stat, df) : null);
+    if (df !== null && p !== null) return `SE ${fmtNum(se)}, t(${df.toFixed(1)}) = ${stat.toFixed(2)}, ${fmtP(p)}`;
+    return `SE ${fmtNum(se)}, t = ${stat.toFixed(2)}`;
+  }
+  const z = est / se;
+  const p = t?.p ?? 2 * normalUpper(Math.abs(z));
+  return `SE ${fmtNum(se)}, z = ${z.toFixed(2)}, ${fmtP(p)}`;
+}
+
+/** One sentence for a fixed effect. */
+export function interpretFixedEffect(result: FitResult, name: string): string {
+  const est = result.fixef[name];
+  if (est === undefined) return `${name} is not a fixed effect of this model.`;
+  const y = responseLabel(result);
+  const stats = testText(result, name);
+  const isIntercept = name === '(Intercept)';
+  const parts = name.split(':');
+  if (result.family === 'gaussian') {
+    if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(est)} (${stats}).`;
+    const dir = est >= 0 ? 'higher' : 'lower';
+    if (parts.length > 1) {
+      return `The effect of ${parts[0]} on ${y} changes by ${fmtNum(est)} for each one-unit increase in ${parts.slice(1).join(' × ')} (interaction ${name}; ${stats}).`;
+    }
+    return `Each one-unit increase in ${name} (or this level compared with the reference level) is associated with a ${fmtNum(Math.abs(est))} ${dir} ${y}, holding the other predictors constant (${stats}).`;
+  }
+  const ratio = Math.exp(est);
+  if (result.family === 'binomial' && result.link === 'logit') {
+    if (isIntercept) return `When all predictors are zero (or at their reference levels), the odds of ${y} are ${fmtNum(ratio)} (probability ${fmtNum(ratio / (1 + ratio))}; log-odds ${fmtNum(est)}, ${stats}).`;
+    return `Each one-unit increase in ${name} (or this level compared with the reference level) multiplies the odds of ${y} by ${fmtNum(ratio)} (log-odds ${fmtNum(est)}, ${stats}).`;
+  }
+  if (result.family === 'poisson' && result.link === 'log') {
+    if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(ratio)} (log ${fmtNum(est)}, ${stats}).`;
+    return `Each one-unit increase in ${name} (or this level compared with the reference level) multiplies the expected ${y} by ${fmtNum(ratio)} (log rate ratio ${fmtNum(est)}, ${stats}).`;
+  }
+  return `The coefficient of ${name} is ${fmtNum(est)} on the ${result.link} scale (${stats}).`;
+}
+
+function plural(group: string): string {
+  if (/^[a-z]+$/.test(group)) return /(s|x|ch|sh)$/.test(group) ? `${group}es` : `${group}s`;
+  return `levels of ${group}`;
+}
+
+/** One sentence for a row of VarCorr (a variance, a correlation or the residual). */
+export function interpretVarCorr(result: FitResult, row: VarCorrRow): string {
+  const y = responseLabel(result);
+  const scale = result.family === 'gaussian' ? y : `${y} (on the ${result.link} scale)`;
+  if (row.grp === 'Residual') {
+    return `Within groups, observations of ${y} scatter around their group's prediction with a residual SD of ${fmtNum(row.sdcor)} (variance ${fmtNum(row.vcov)}).`;
+  }
+  const g = baseGroup(row.grp, result);
+  if (row.var2 !== null) {
+    const strength = Math.abs(row.sdcor) < 0.1 ? 'essentially uncorrelated' : row.sdcor > 0 ? 'positively correlated' : 'negatively correlated';
+    return `Across ${plural(g)}, the random ${row.var1} and ${row.var2} effects are ${strength} (r = ${row.sdcor.toFixed(2)}).`;
+  }
+  const sd = row.sdcor;
+  if (row.var1 === '(Intercept)') {
+    return `The average ${scale} varies between ${plural(g)} with SD ${fmtNum(sd)} (variance ${fmtNum(row.vcov)}): about 95% of ${plural(g)} have an intercept within ±${fmtNum(1.96 * sd)} of the overall intercept.`;
+  }
+  const fe = result.fixef[row.var1 ?? ''];
+  const range = fe !== undefined ? `; about 95% of ${plural(g)} have a ${row.var1} effect between ${fmtNum(fe - 1.96 * sd)} and ${fmtNum(fe + 1.96 * sd)}` : '';
+  return `The effect of ${row.var1} on ${scale} varies between ${plural(g)} with SD ${fmtNum(sd)} (variance ${fmtNum(row.vcov)})${range}.`;
+}
+
+/** The ICC sentence, e.g. '22% of the variance in mathach lies between schools (ICC = 0.22).' */
+export function interpretIcc(result: FitResult, iccResult: IccResult): string {
+  const y = responseLabel(result);
+  if (!iccResult.applicable || iccResult.icc === null) return iccResult.reason ?? 'The ICC is not available for this model.';
+  const latent = result.family === 'gaussian' ? '' : ' (on the latent scale)';
+  if (iccResult.groups.length === 1) {
+    const g = iccResult.groups[0];
+    return `${Math.round(100 * g.icc)}% of the variance in ${y}${latent} lies between ${plural(g.group)} (ICC = ${g.icc.toFixed(2)}).`;
+  }
+  const each = iccResult.groups.map((g) => `${Math.round(100 * g.icc)}% between ${plural(g.group)}`).join(', ');
+  return `${Math.round(100 * iccResult.icc)}% of the variance in ${y}${latent} lies between groups (${each}).`;
+}
+
+/** One sentence for a likelihood-ratio test row of an anova table (against the row before it). */
+export function interpretLrt(row: AnovaRow, previous: AnovaRow): string {
+  if (row.Chisq === null || row.Df === null) return `${row.name} is the reference model of the comparison.`;
+  if (row.p === null) return `${row.name} and ${previous.name} have the same number of parameters, so no likelihood-ratio test is possible; compare their AIC (${fmtNum(row.AIC, 1)} vs ${fmtNum(previous.AIC, 1)}).`;
+  const sig = row.p < 0.05;
+  const stat = `χ²(${row.Df}) = ${row.Chisq.toFixed(2)}, ${fmtP(row.p)}`;
+  return sig
+    ? `${row.name} fits significantly better than ${previous.name} (${stat}).`
+    : `${row.name} does not fit significantly better than ${previous.name} (${stat}); the simpler model is adequate.`;
+}

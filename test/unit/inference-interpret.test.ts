@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { interpretFixedEffect, interpretVarCorr, fmtP } from '../../engine/src/inference/interpret';
+import { loadReference } from './inference-fixtures';
+
+test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => {
+  const f = loadReference('sleepstudy_full');
+  const s = interpretFixedEffect(f, 'Days');
+  // 10.467 / 1.5458 = 6.77; df 17.0 from lmerTest
+  assert.equal(
+    s,
+    'Each one-unit increase in Days (or this level compared with the reference level) is associated with a 10.47 higher Reaction, holding the other predictors constant (SE 1.55, t(17.0) = 6.77, p < .001).',
+  );
+  assert.match(interpretFixedEffect(f, '(Intercept)'), /expected Reaction is 251\.41 \(SE 6\.82, t\(17\.0\) = 36\.84, p < \.001\)/);
+});
+
+test('GLMM sentences use odds ratios and z tests', () => {
+  const c = loadReference('cbpp_binomial');
+  const s = interpretFixedEffect(c, 'factor(period)2');
+  const b = c.fixef['factor(period)2'];
+  assert.ok(s.includes(`multiplies the odds of incidence by ${Math.exp(b).toFixed(2)}`), s);
+  assert.match(s, /z = -?\d+\.\d\d, p = \.\d{3}|p < \.001/);
+  const g = loadReference('grouseticks_poisson');
+  assert.match(interpretFixedEffect(g, 'cHEIGHT'), /multiplies the expected TICKS by 0\.98/);
+});
+
+test('variance component sentences', () => {
+  const f = loadReference('sleepstudy_full');
+  assert.match(interpretVarCorr(f, f.varcorr[0]), /varies between levels of Subject with SD 24\.74 \(variance 612\.10\).*±48\.49/);
+  assert.match(interpretVarCorr(f, f.varcorr[1]), /effect of Days on Reaction varies between levels of Subject with SD 5\.92.*between -1\.14 and 22\.07/);
+  assert.match(interpretVarCorr(f, f.varcorr[2]), /essentially uncorrelated \(r = 0\.07\)/);
+  assert.match(interpretVarCorr(f, f.varcorr[3]), /residual SD of 25\.59/);
+});
+
+test('APA p-values', () => {
+  assert.equal(fmtP(0.0004), 'p < .001');
+  assert.equal(fmtP(0.0324), 'p = .032');
+  assert.equal(fmtP(0.5), 'p = .500');
+});
