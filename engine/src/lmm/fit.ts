@@ -1,0 +1,49 @@
+/**
+ * Fitting a LinearMixedModel: bounded optimisation of the profiled criterion from lme4's start,
+ * lme4's convergence checks, and the FitResult.
+ */
+import { Ticker, type FitHooks } from '../hooks';
+import { minimize } from '../optim/bobyqa';
+import type { FitResult } from '../result';
+import { checkConvergence } from './convergence';
+import type { LinearMixedModel } from './model';
+import { buildLmmResult } from './result';
+import { isSingularTheta } from './theta';
+
+/** Above this many observations the finite-difference convergence check is skipped (its cost is 2n²+ evaluations). */
+const DERIV_CHECK_MAX_N = 50000;
+
+export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHooks, id?: string): Promise<FitResult> {
+  const t0 = Date.now();
+  const ticker = new Ticker(hooks);
+  const f = (th: Float64Array): number => model.objective(th);
+  const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), {
+    ticker,
+    rhobeg: 0.2,
+    rhoend: 2e-7,
+    maxEval: 100000,
+    stage: 'optimizing',
+  });
+  const theta = opt.x;
+  const warnings: string[] = [];
+  const singular = isSingularTheta(theta, model.lower);
+  if (singular) warnings.push("boundary (singular) fit: see help('isSingular')");
+  if (!opt.converged) warnings.push(`convergence failure: ${opt.message}`);
+  if (!singular && model.frame.n <= DERIV_CHECK_MAX_N) {
+    for (const w of checkConvergence((th) => model.objective(th), theta, model.lower)) warnings.push(w);
+  }
+  // leave the model at the optimum
+  const crit = model.objective(theta);
+  const fitSeconds = (Date.now() - t0) / 1000;
+  hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: crit });
+  return buildLmmResult(model, {
+    id: id ?? 'model',
+    theta,
+    criterion: crit,
+    converged: opt.converged,
+    evaluations: opt.evaluations,
+    fitSeconds,
+    singular,
+    warnings,
+  });
+}

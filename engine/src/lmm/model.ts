@@ -1,0 +1,138 @@
+/**
+ * A linear mixed model in lme4's formulation (Bates, Mächler, Bolker & Walker 2015, JSS 67(1)):
+ * the profiled deviance (ML) or REML criterion as a function of the relative covariance
+ * parameters θ, evaluated through the blocked penalized least-squares system (./pls).
+ */
+import type { ModelFrame } from '../frame/types';
+import type { FitHooks } from '../hooks';
+import type { FitResult } from '../result';
+import { fitLinearMixedModel } from './fit';
+import { PlsSystem } from './pls';
+import { nThetaOf, thetaLower, thetaStart } from './theta';
+
+const LOG2PI = Math.log(2 * Math.PI);
+
+export class LinearMixedModel {
+  readonly frame: ModelFrame;
+  readonly REML: boolean;
+  /** The weighted PLS system (prior weights, response minus offset). */
+  readonly pls: PlsSystem;
+  /** Lower bounds of θ (0 for diagonal elements of each Λ_t, -Infinity off the diagonal). */
+  readonly lower: number[];
+  /** Number of θ parameters. */
+  readonly nTheta: number;
+  /** Number of columns of each random-effects term. */
+  readonly ks: number[];
+  /** θ at the last objective() call. */
+  private thetaLast: Float64Array = new Float64Array(0);
+  private ok = false;
+
+  constructor(frame: ModelFrame, opts: { REML: boolean }) {
+    this.frame = frame;
+    this.REML = opts.REML;
+    this.ks = frame.reTerms.map((t) => t.k);
+    this.lower = thetaLower(this.ks);
+    this.nTheta = this.ks.reduce((s, k) => s + nThetaOf(k), 0);
+    const n = frame.n;
+    let y: Float64Array = frame.y;
+    if (frame.offset) {
+      y = new Float64Array(n);
+      for (let i = 0; i < n; i++) y[i] = frame.y[i] - frame.offset[i];
+    }
+    let sqrtW: Float64Array | null = null;
+    if (frame.weights) {
+      sqrtW = new Float64Array(n);
+      for (let i = 0; i < n; i++) sqrtW[i] = Math.sqrt(frame.weights[i]);
+    }
+    this.pls = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
+    this.pls.setData(sqrtW, y);
+  }
+
+  /** lme4's starting values: 1 on the diagonals of Λ, 0 off them. */
+  start(): number[] {
+    return thetaStart(this.ks);
+  }
+
+  /** Residual degrees of freedom used by the criterion: n for ML, n − p for REML. */
+  private nEff(): number {
+    return this.REML ? this.frame.n - this.frame.p : this.frame.n;
+  }
+
+  /**
+   * The profiled criterion at θ: −2 log-likelihood profiled over β and σ (ML), or the REML
+   * criterion profiled over σ. Returns +Infinity where the system is not positive definite.
+   * Afterwards beta(), sigma(), u(), b(), pwrss, logdetL2 and logdetRX2 refer to this θ.
+   */
+  objective(theta: ArrayLike<number>): number {
+    this.thetaLast = Float64Array.from(theta);
+    this.ok = this.pls.factor(theta);
+    if (!this.ok) return Infinity;
+    this.pls.solve();
+    const nEff = this.nEff();
+    const pw = Math.max(this.pls.pwrss, 1e-300);
+    let v = this.pls.logdetL2 - this.pls.sumLogW + nEff * (1 + LOG2PI + Math.log(pw / nEff));
+    if (this.REML) v += this.pls.logdetRX2;
+    return v;
+  }
+
+  /**
+   * The criterion at θ and a given residual standard deviation σ (not profiled over σ): −2 log L(θ, β̂(θ), σ)
+   * for ML, the REML criterion for REML. For lmerTest-style Satterthwaite derivatives.
+   */
+  objectiveAt(theta: ArrayLike<number>, sigma: number): number {
+    this.objective(theta);
+    if (!this.ok) return Infinity;
+    const s2 = sigma * sigma;
+    const nEff = this.nEff();
+    let v = this.pls.logdetL2 - this.pls.sumLogW + nEff * (LOG2PI + Math.log(s2)) + this.pls.pwrss / s2;
+    if (this.REML) v += this.pls.logdetRX2;
+    return v;
+  }
+
+  /** Penalized weighted residual sum of squares at the last θ. */
+  get pwrss(): number {
+    return this.pls.pwrss;
+  }
+  /** log |L|² (random-effects part of the Cholesky factor) at the last θ. */
+  get logdetL2(): number {
+    return this.pls.logdetL2;
+  }
+  /** log |R_X|² at the last θ. */
+  get logdetRX2(): number {
+    return this.pls.logdetRX2;
+  }
+  /** The θ of the last objective() call. */
+  theta(): Float64Array {
+    return this.thetaLast.slice();
+  }
+  /** Conditional estimate of β at the last θ. */
+  beta(): Float64Array {
+    return this.pls.beta.slice();
+  }
+  /** Profiled residual standard deviation at the last θ: √(PWRSS / n) (ML) or √(PWRSS / (n − p)) (REML). */
+  sigma(): number {
+    return Math.sqrt(this.pls.pwrss / this.nEff());
+  }
+  /** Spherical conditional modes u (lme4's order: term, level, column) at the last θ. */
+  u(): Float64Array {
+    return this.pls.u.slice();
+  }
+  /** Conditional modes b = Λ(θ) u at the last θ. */
+  b(): Float64Array {
+    return this.pls.b();
+  }
+
+  /** σ² (R_X'R_X)⁻¹ at θ: the p×p covariance matrix of β̂ (column-major). */
+  vcovBeta(theta: ArrayLike<number>, sigma: number): Float64Array {
+    this.objective(theta);
+    const v = this.pls.unscaledVcovBeta();
+    const s2 = sigma * sigma;
+    for (let i = 0; i < v.length; i++) v[i] *= s2;
+    return v;
+  }
+
+  /** Fit by minimising the criterion over θ ≥ lower with the bounded optimizer; see ./fit. */
+  async fit(hooks?: FitHooks, id?: string): Promise<FitResult> {
+    return fitLinearMixedModel(this, hooks, id);
+  }
+}

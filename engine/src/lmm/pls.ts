@@ -1,0 +1,585 @@
+/**
+ * Blocked, weighted penalized least squares (lme4's PLS, laid out like MixedModels.jl).
+ *
+ * For relative covariance factor Λ(θ), square-root weights √w, random-effects model matrix
+ * Z = [Z₁ … Z_T], fixed-effects matrix X and response y, the system factors
+ *
+ *   [ Λ'Z'WZΛ + I   Λ'Z'WX   Λ'Z'Wy ]        [ L₁₁   0      ]
+ *   [ X'WZΛ         X'WX     X'Wy   ]  = L L', L = [ L₂₁   L_rest ]
+ *   [ y'WZΛ         y'WX     y'Wy   ]
+ *
+ * Block 1 is the first random-effects term: its levels do not interact, so L₁₁ is block diagonal
+ * (one k₁×k₁ factor per level) and L₂₁ keeps the sparsity of Z₁'W[Z₂…Z_T X y] (stored per level).
+ * Everything after block 1 (the other terms, then X, then y) is one dense symmetric block whose
+ * Schur complement is factored by a blocked dense Cholesky. The last pivot of L is √PWRSS, the
+ * last row holds the right-hand sides, so β̂ and the conditional modes u follow by back substitution.
+ *
+ * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
+ * the term's columns.
+ */
+import { backSolveT, cholLower, cholSmall, invLower } from '../linalg/dense';
+import { lambdaBlocks } from './theta';
+
+/** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
+export interface PlsTerm {
+  k: number;
+  levels: ArrayLike<unknown>;
+  /** level index (0-based) of each observation */
+  refs: Int32Array;
+  /** n×k column-major model matrix of the term */
+  Z: Float64Array;
+}
+
+export class PlsSystem {
+  readonly n: number;
+  readonly p: number;
+  readonly ks: number[];
+  readonly nLevels: number[];
+  /** Offset of each term's coefficients in u (lme4's order). */
+  readonly uOffsets: number[];
+  /** Total number of random-effects coefficients. */
+  readonly q: number;
+  /** Size of block 1 (first term) and of the random-effects part of the dense block. */
+  readonly q1: number;
+  readonly q2: number;
+  /** Dimension of the dense block: q2 + p + 1. */
+  readonly m: number;
+
+  private readonly terms: PlsTerm[];
+  private readonly X: Float64Array;
+  private readonly restOff: number[]; // offset of term t (t ≥ 1) in the dense block
+  private readonly restTerm: Int32Array; // term of each dense-block index (-1 for X, y)
+  private readonly restCol: Int32Array; // column within the term
+  private readonly order: Int32Array; // observations sorted by level of term 1
+  private readonly levelPtr: Int32Array; // order[levelPtr[j] .. levelPtr[j+1]) are level j's rows
+  private readonly colPtr: Int32Array; // pattern of L₂₁ per level of term 1
+  private readonly rowIdx: Int32Array;
+  private readonly allScalarRest: boolean;
+
+  private readonly D1: Float64Array; // Z₁'WZ₁ blocks
+  private readonly A21: Float64Array; // Z₁'W[Z₂.. X y], nnz × k₁ (row-major per entry)
+  private readonly Arest: Float64Array; // full symmetric m×m
+
+  /** Factor pieces after factor(): L₁₁ blocks, L₂₁ values (same layout as A21), dense L_rest (m×m, lower). */
+  readonly L11: Float64Array;
+  readonly L21: Float64Array;
+  readonly Lrest: Float64Array;
+
+  /** Penalized weighted residual sum of squares at the last factor(). */
+  pwrss = NaN;
+  /** log |L_Z|² (random-effects part of L only). */
+  logdetL2 = NaN;
+  /** log |R_X|² (fixed-effects part). */
+  logdetRX2 = NaN;
+  /** Σ log w of the prior/working weights given to setData (w = sqrtW²). */
+  sumLogW = 0;
+  /** Spherical conditional modes u and fixed effects β after solve(). */
+  readonly u: Float64Array;
+  readonly beta: Float64Array;
+  private lambda: { data: Float64Array; offsets: number[] } | null = null;
+  private dataSet = false;
+
+  /**
+   * @param terms random-effects terms (lme4's order); the first becomes the block-diagonal block
+   * @param X n×p column-major fixed-effects matrix (p may be 0: then only u is solved for, e.g. PIRLS with β fixed)
+   */
+  constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number) {
+    if (terms.length === 0) throw new Error('PlsSystem needs at least one random-effects term');
+    this.terms = terms;
+    this.X = X;
+    this.p = p;
+    this.n = n;
+    this.ks = terms.map((t) => t.k);
+    this.nLevels = terms.map((t) => t.levels.length);
+    this.uOffsets = [];
+    let q = 0;
+    for (let t = 0; t < terms.length; t++) {
+      this.uOffsets.push(q);
+      q += this.ks[t] * this.nLevels[t];
+    }
+    this.q = q;
+    this.q1 = this.ks[0] * this.nLevels[0];
+    this.q2 = q - this.q1;
+    this.m = this.q2 + p + 1;
+    const m = this.m;
+    this.restOff = [0];
+    this.restTerm = new Int32Array(m).fill(-1);
+    this.restCol = new Int32Array(m).fill(-1);
+    let allScalar = true;
+    for (let t = 1; t < terms.length; t++) {
+      const off = this.uOffsets[t] - this.q1;
+      this.restOff.push(off);
+      const k = this.ks[t];
+      if (k !== 1) allScalar = false;
+      for (let l = 0; l < this.nLevels[t]; l++)
+        for (let a = 0; a < k; a++) {
+          this.restTerm[off + l * k + a] = t;
+          this.restCol[off + l * k + a] = a;
+        }
+    }
+    this.allScalarRest = allScalar;
+
+    // observations grouped by level of term 1 (counting sort)
+    const l1 = this.nLevels[0];
+    const refs1 = terms[0].refs;
+    const cnt = new Int32Array(l1 + 1);
+    for (let i = 0; i < n; i++) cnt[refs1[i] + 1]++;
+    for (let j = 0; j < l1; j++) cnt[j + 1] += cnt[j];
+    this.levelPtr = Int32Array.from(cnt);
+    const order = new Int32Array(n);
+    const pos = Int32Array.from(cnt);
+    for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
+    this.order = order;
+
+    // sparsity pattern of Z₁'[Z₂.. X y] per level of term 1
+    const mark = new Int32Array(m).fill(-1);
+    const ptr = new Int32Array(l1 + 1);
+    let idx: number[] = [];
+    const tmp: number[] = [];
+    for (let j = 0; j < l1; j++) {
+      tmp.length = 0;
+      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+        const i = order[s];
+        for (let t = 1; t < terms.length; t++) {
+          const k = this.ks[t];
+          const base = this.restOff[t] + terms[t].refs[i] * k;
+          if (mark[base] !== j) {
+            for (let a = 0; a < k; a++) {
+              mark[base + a] = j;
+              tmp.push(base + a);
+            }
+          }
+        }
+      }
+      tmp.sort((x, y) => x - y);
+      for (const r of tmp) idx.push(r);
+      for (let r = this.q2; r < m; r++) idx.push(r);
+      ptr[j + 1] = idx.length;
+    }
+    this.colPtr = ptr;
+    this.rowIdx = Int32Array.from(idx);
+    idx = [];
+    const k1 = this.ks[0];
+    this.D1 = new Float64Array(l1 * k1 * k1);
+    this.A21 = new Float64Array(this.rowIdx.length * k1);
+    this.Arest = new Float64Array(m * m);
+    this.L11 = new Float64Array(l1 * k1 * k1);
+    this.L21 = new Float64Array(this.rowIdx.length * k1);
+    this.Lrest = new Float64Array(m * m);
+    this.u = new Float64Array(q);
+    this.beta = new Float64Array(p);
+  }
+
+  /**
+   * Set square-root weights (null = all 1) and the response, and form the weighted cross products.
+   * Call again whenever weights or response change (each PIRLS iteration); factor() afterwards.
+   */
+  setData(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, terms, X } = this;
+    const T = terms.length;
+    const k1 = this.ks[0];
+    let sumLogW = 0;
+    if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
+    this.sumLogW = sumLogW;
+    // entries of one observation's dense-block row
+    let r = p + 1;
+    for (let t = 1; t < T; t++) r += this.ks[t];
+    const ridx = new Int32Array(r);
+    const rval = new Float64Array(r);
+    const A = this.Arest;
+    A.fill(0);
+    this.D1.fill(0);
+    this.A21.fill(0);
+    const acc = new Float64Array(m * k1);
+    const z1 = new Float64Array(k1);
+    const Z1 = terms[0].Z;
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const d1o = j * k1 * k1;
+      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+        const i = this.order[s];
+        const w = sqrtW ? sqrtW[i] : 1;
+        let e = 0;
+        for (let t = 1; t < T; t++) {
+          const k = this.ks[t];
+          const base = this.restOff[t] + terms[t].refs[i] * k;
+          const Zt = terms[t].Z;
+          for (let a = 0; a < k; a++) {
+            ridx[e] = base + a;
+            rval[e++] = w * Zt[i + a * n];
+          }
+        }
+        for (let c = 0; c < p; c++) {
+          ridx[e] = this.q2 + c;
+          rval[e++] = w * X[i + c * n];
+        }
+        ridx[e] = m - 1;
+        rval[e++] = w * y[i];
+        for (let a = 0; a < r; a++) {
+          const va = rval[a];
+          if (va === 0) continue;
+          const ra = ridx[a];
+          for (let b = 0; b <= a; b++) A[ra + ridx[b] * m] += va * rval[b];
+        }
+        for (let a = 0; a < k1; a++) z1[a] = w * Z1[i + a * n];
+        for (let a = 0; a < k1; a++)
+          for (let b = 0; b < k1; b++) this.D1[d1o + a + b * k1] += z1[a] * z1[b];
+        for (let e2 = 0; e2 < r; e2++) {
+          const v = rval[e2];
+          const o = ridx[e2] * k1;
+          for (let a = 0; a < k1; a++) acc[o + a] += v * z1[a];
+        }
+      }
+      for (let e2 = this.colPtr[j]; e2 < this.colPtr[j + 1]; e2++) {
+        const o = this.rowIdx[e2] * k1;
+        for (let a = 0; a < k1; a++) {
+          this.A21[e2 * k1 + a] = acc[o + a];
+          acc[o + a] = 0;
+        }
+      }
+    }
+    // symmetrize
+    for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
+    this.dataSet = true;
+  }
+
+  /**
+   * Factor the system at θ. Returns false when it is not positive definite (e.g. a rank-deficient X).
+   * Sets pwrss, logdetL2 and logdetRX2.
+   */
+  factor(theta: ArrayLike<number>): boolean {
+    if (!this.dataSet) throw new Error('PlsSystem.setData must be called before factor');
+    const { m, q2, p } = this;
+    const k1 = this.ks[0];
+    const lam = lambdaBlocks(this.ks, theta);
+    this.lambda = lam;
+    const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
+    let logdet = 0;
+    // block 1
+    const l1 = this.nLevels[0];
+    const M = new Float64Array(k1 * k1);
+    const Tm = new Float64Array(k1 * k1);
+    for (let j = 0; j < l1; j++) {
+      const o = j * k1 * k1;
+      // T = D Λ, M = Λ' T + I
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = c; x < k1; x++) s += this.D1[o + r + x * k1] * L1[x + c * k1];
+          Tm[r + c * k1] = s;
+        }
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = r; x < k1; x++) s += L1[x + r * k1] * Tm[x + c * k1];
+          M[r + c * k1] = s + (r === c ? 1 : 0);
+        }
+      if (!cholSmall(M, 0, k1)) return false;
+      this.L11.set(M, o);
+      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(M[a + a * k1]);
+    }
+    // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
+    const V = this.L21;
+    V.set(this.A21);
+    const vrow = new Float64Array(k1);
+    const gbuf = new Float64Array(16 * k1);
+    for (let j = 0; j < l1; j++) {
+      const lo = j * k1 * k1;
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      // left: Λ_t' on groups of k_t rows
+      for (let e = e0; e < e1; ) {
+        const r = this.rowIdx[e];
+        const t = this.restTerm[r];
+        if (t < 0) break; // X and y rows follow, unscaled
+        const k = this.ks[t];
+        const Lt = lam.data;
+        const lo2 = lam.offsets[t];
+        if (k === 1) {
+          const s = Lt[lo2];
+          for (let a = 0; a < k1; a++) V[e * k1 + a] *= s;
+        } else {
+          const g = k > 16 ? new Float64Array(k * k1) : gbuf;
+          for (let c = 0; c < k; c++)
+            for (let a = 0; a < k1; a++) {
+              let s = 0;
+              for (let x = c; x < k; x++) s += Lt[lo2 + x + c * k] * V[(e + x) * k1 + a];
+              g[c * k1 + a] = s;
+            }
+          for (let c = 0; c < k * k1; c++) V[e * k1 + c] = g[c];
+        }
+        e += k;
+      }
+      for (let e = e0; e < e1; e++) {
+        const o = e * k1;
+        // right: v Λ₁
+        for (let c = 0; c < k1; c++) {
+          let s = 0;
+          for (let x = c; x < k1; x++) s += V[o + x] * L1[x + c * k1];
+          vrow[c] = s;
+        }
+        // v ← L₁₁⁻¹ v
+        for (let c = 0; c < k1; c++) {
+          let s = vrow[c];
+          for (let x = 0; x < c; x++) s -= this.L11[lo + c + x * k1] * V[o + x];
+          V[o + c] = s / this.L11[lo + c + c * k1];
+        }
+      }
+    }
+    // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
+    const S = this.Lrest;
+    const A = this.Arest;
+    if (this.allScalarRest) {
+      const sc = new Float64Array(m).fill(1);
+      for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
+      for (let c = 0; c < m; c++) {
+        const scc = sc[c], cc = c * m;
+        for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
+      }
+    } else {
+      S.set(A);
+      this.applyLambdaRest(S, lam);
+    }
+    for (let i = 0; i < q2; i++) S[i + i * m] += 1;
+    for (let j = 0; j < l1; j++) {
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      for (let eb = e0; eb < e1; eb++) {
+        const cb = this.rowIdx[eb] * m;
+        const ob = eb * k1;
+        if (k1 === 1) {
+          const vb = V[ob];
+          if (vb === 0) continue;
+          for (let ea = eb; ea < e1; ea++) S[this.rowIdx[ea] + cb] -= V[ea] * vb;
+        } else {
+          for (let ea = eb; ea < e1; ea++) {
+            const oa = ea * k1;
+            let s = 0;
+            for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
+            S[this.rowIdx[ea] + cb] -= s;
+          }
+        }
+      }
+    }
+    const fail = cholLower(S, m, m, true);
+    if (fail >= 0) return false;
+    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
+    let ldrx = 0;
+    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * m]);
+    this.logdetL2 = logdet;
+    this.logdetRX2 = ldrx;
+    const r = S[m - 1 + (m - 1) * m];
+    this.pwrss = r * r;
+    return true;
+  }
+
+  /** S ← Λ' S Λ on the random-effects rows and columns of the full symmetric dense block. */
+  private applyLambdaRest(S: Float64Array, lam: { data: Float64Array; offsets: number[] }): void {
+    const { m, q2 } = this;
+    const buf = new Float64Array(64);
+    // left multiply: rows
+    for (let r0 = 0; r0 < q2; ) {
+      const t = this.restTerm[r0];
+      const k = this.ks[t];
+      const lo = lam.offsets[t];
+      const g = k > 64 ? new Float64Array(k) : buf;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let a = 0; a < k; a++) {
+          let s = 0;
+          for (let x = a; x < k; x++) s += lam.data[lo + x + a * k] * S[r0 + x + cc];
+          g[a] = s;
+        }
+        for (let a = 0; a < k; a++) S[r0 + a + cc] = g[a];
+      }
+      r0 += k;
+    }
+    // right multiply: columns
+    for (let c0 = 0; c0 < q2; ) {
+      const t = this.restTerm[c0];
+      const k = this.ks[t];
+      const lo = lam.offsets[t];
+      for (let i = 0; i < m; i++) {
+        const g = k > 64 ? new Float64Array(k) : buf;
+        for (let a = 0; a < k; a++) {
+          let s = 0;
+          for (let x = a; x < k; x++) s += S[i + (c0 + x) * m] * lam.data[lo + x + a * k];
+          g[a] = s;
+        }
+        for (let a = 0; a < k; a++) S[i + (c0 + a) * m] = g[a];
+      }
+      c0 += k;
+    }
+  }
+
+  /** Back-substitute for β̂ (when p > 0) and the spherical conditional modes u, after factor(). */
+  solve(): void {
+    const { m, q2, p } = this;
+    const k1 = this.ks[0];
+    const S = this.Lrest;
+    const x = new Float64Array(m - 1);
+    for (let c = 0; c < m - 1; c++) x[c] = S[m - 1 + c * m];
+    backSolveT(S, m - 1, x, m);
+    for (let c = 0; c < p; c++) this.beta[c] = x[q2 + c];
+    for (let i = 0; i < q2; i++) this.u[this.q1 + i] = x[i];
+    const V = this.L21;
+    const rhs = new Float64Array(k1);
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      const ey = e1 - 1; // the y entry is last
+      for (let a = 0; a < k1; a++) rhs[a] = V[ey * k1 + a];
+      for (let e = e0; e < ey; e++) {
+        const xv = x[this.rowIdx[e]];
+        if (xv === 0) continue;
+        for (let a = 0; a < k1; a++) rhs[a] -= V[e * k1 + a] * xv;
+      }
+      const lo = j * k1 * k1;
+      for (let c = k1 - 1; c >= 0; c--) {
+        let s = rhs[c];
+        for (let r = c + 1; r < k1; r++) s -= this.L11[lo + r + c * k1] * rhs[r];
+        rhs[c] = s / this.L11[lo + c + c * k1];
+      }
+      for (let a = 0; a < k1; a++) this.u[j * k1 + a] = rhs[a];
+    }
+  }
+
+  /** b = Λ u (random effects on the data scale, unscaled by σ), lme4's order. */
+  b(): Float64Array {
+    const lam = this.requireLambda();
+    const out = new Float64Array(this.q);
+    for (let t = 0; t < this.ks.length; t++) {
+      const k = this.ks[t], lo = lam.offsets[t], uo = this.uOffsets[t];
+      for (let l = 0; l < this.nLevels[t]; l++) {
+        const o = uo + l * k;
+        for (let r = 0; r < k; r++) {
+          let s = 0;
+          for (let c = 0; c <= r; c++) s += lam.data[lo + r + c * k] * this.u[o + c];
+          out[o + r] = s;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Z b for every observation (b from b()). */
+  zb(b: Float64Array): Float64Array {
+    const { n } = this;
+    const out = new Float64Array(n);
+    for (let t = 0; t < this.terms.length; t++) {
+      const { refs, Z } = this.terms[t];
+      const k = this.ks[t], uo = this.uOffsets[t];
+      for (let i = 0; i < n; i++) {
+        const o = uo + refs[i] * k;
+        let s = 0;
+        for (let a = 0; a < k; a++) s += Z[i + a * n] * b[o + a];
+        out[i] += s;
+      }
+    }
+    return out;
+  }
+
+  /** (R_X'R_X)⁻¹ = (L_XX L_XX')⁻¹, p×p column-major, after factor(). Multiply by σ² for Var(β̂). */
+  unscaledVcovBeta(): Float64Array {
+    const { p, m, q2 } = this;
+    const li = invLower(this.Lrest, p, m, q2 + q2 * m);
+    const out = new Float64Array(p * p);
+    for (let a = 0; a < p; a++)
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (let i = a; i < p; i++) s += li[i + a * p] * li[i + b * p];
+        out[a + b * p] = s;
+        out[b + a * p] = s;
+      }
+    return out;
+  }
+
+  /**
+   * Conditional covariance blocks of b (lme4's condVar, unscaled: multiply by σ²): for each term t a
+   * Float64Array of nLevels[t] k×k blocks of Λ (L_Z L_Z')⁻¹ Λ' (random-effects part of L only).
+   */
+  condVarBlocks(): Float64Array[] {
+    const lam = this.requireLambda();
+    const { m, q2 } = this;
+    const k1 = this.ks[0];
+    const li = q2 > 0 ? invLower(this.Lrest, q2, m) : new Float64Array(0);
+    const out: Float64Array[] = [];
+    // term 1
+    {
+      const l1 = this.nLevels[0];
+      const res = new Float64Array(l1 * k1 * k1);
+      const x1 = new Float64Array(k1 * k1);
+      const x2 = new Float64Array(q2 * k1);
+      const Mb = new Float64Array(k1 * k1);
+      const V = this.L21;
+      for (let j = 0; j < l1; j++) {
+        const lo = j * k1 * k1;
+        // x1 = L₁₁⁻¹ (columns)
+        x1.fill(0);
+        for (let a = 0; a < k1; a++) {
+          for (let c = 0; c < k1; c++) {
+            let s = c === a ? 1 : 0;
+            for (let r = 0; r < c; r++) s -= this.L11[lo + c + r * k1] * x1[r + a * k1];
+            x1[c + a * k1] = s / this.L11[lo + c + c * k1];
+          }
+        }
+        // x2 = -L₂₂⁻¹ L₂₁ x1
+        x2.fill(0);
+        for (let e = this.colPtr[j]; e < this.colPtr[j + 1]; e++) {
+          const r = this.rowIdx[e];
+          if (r >= q2) break;
+          for (let a = 0; a < k1; a++) {
+            let w = 0;
+            for (let c = 0; c < k1; c++) w += V[e * k1 + c] * x1[c + a * k1];
+            if (w === 0) continue;
+            const col = r * q2;
+            const xo = a * q2;
+            for (let i = r; i < q2; i++) x2[xo + i] -= li[i + col] * w;
+          }
+        }
+        for (let a = 0; a < k1; a++)
+          for (let b = 0; b <= a; b++) {
+            let s = 0;
+            for (let c = 0; c < k1; c++) s += x1[c + a * k1] * x1[c + b * k1];
+            const xa = a * q2, xb = b * q2;
+            for (let i = 0; i < q2; i++) s += x2[xa + i] * x2[xb + i];
+            Mb[a + b * k1] = s;
+            Mb[b + a * k1] = s;
+          }
+        sandwich(lam.data, lam.offsets[0], Mb, k1, res, lo);
+      }
+      out.push(res);
+    }
+    for (let t = 1; t < this.ks.length; t++) {
+      const k = this.ks[t];
+      const res = new Float64Array(this.nLevels[t] * k * k);
+      const Mb = new Float64Array(k * k);
+      for (let l = 0; l < this.nLevels[t]; l++) {
+        const base = this.restOff[t] + l * k;
+        for (let a = 0; a < k; a++)
+          for (let b = 0; b <= a; b++) {
+            const ia = base + a, ib = base + b;
+            let s = 0;
+            for (let i = ia; i < q2; i++) s += li[i + ia * q2] * li[i + ib * q2];
+            Mb[a + b * k] = s;
+            Mb[b + a * k] = s;
+          }
+        sandwich(lam.data, lam.offsets[t], Mb, k, res, l * k * k);
+      }
+      out.push(res);
+    }
+    return out;
+  }
+
+  private requireLambda(): { data: Float64Array; offsets: number[] } {
+    if (!this.lambda) throw new Error('PlsSystem.factor must be called first');
+    return this.lambda;
+  }
+}
+
+/** out[o..] = Λ M Λ' for k×k Λ (lower, at lam[lo..]) and symmetric M. */
+function sandwich(lam: Float64Array, lo: number, M: Float64Array, k: number, out: Float64Array, o: number): void {
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let x = 0; x <= a; x++)
+        for (let y = 0; y <= b; y++) s += lam[lo + a + x * k] * M[x + y * k] * lam[lo + b + y * k];
+      out[o + a + b * k] = s;
+    }
+}

@@ -1,0 +1,175 @@
+/** The FitResult of a linear mixed model at its optimum θ, with lme4's figures and names. */
+import type { ReTermFrame } from '../frame/types';
+import type { FitResult, RanefBlock, VarCorrRow } from '../result';
+import type { LinearMixedModel } from './model';
+import { lambdaBlocks } from './theta';
+
+export interface LmmFitInfo {
+  id: string;
+  theta: number[];
+  criterion: number;
+  converged: boolean;
+  evaluations: number;
+  fitSeconds: number;
+  singular: boolean;
+  warnings: string[];
+}
+
+/** R's quantile type 7 of sorted values at probability pr. */
+export function quantile7(sorted: ArrayLike<number>, pr: number): number {
+  const N = sorted.length;
+  if (N === 0) return NaN;
+  const h = (N - 1) * pr;
+  const lo = Math.floor(h);
+  const hi = Math.min(N - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** R's make.unique for group names: 'Subject', 'Subject.1', ... */
+export function uniqueGroupNames(groups: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  const used = new Set(groups);
+  return groups.map((g) => {
+    const c = seen.get(g);
+    if (c === undefined) {
+      seen.set(g, 0);
+      return g;
+    }
+    let k = c + 1;
+    while (used.has(`${g}.${k}`)) k++;
+    seen.set(g, k);
+    used.add(`${g}.${k}`);
+    return `${g}.${k}`;
+  });
+}
+
+/** lme4's as.data.frame(VarCorr(m)) rows for terms with covariance σ²ΛΛ' (sigma = 1 for GLMMs without a Residual row). */
+export function varCorrRows(terms: readonly Pick<ReTermFrame, 'group' | 'termNames' | 'k'>[], theta: ArrayLike<number>, sigma: number, withResidual: boolean): VarCorrRow[] {
+  const ks = terms.map((t) => t.k);
+  const lam = lambdaBlocks(ks, theta);
+  const names = uniqueGroupNames(terms.map((t) => t.group));
+  const rows: VarCorrRow[] = [];
+  terms.forEach((t, ti) => {
+    const k = t.k, lo = lam.offsets[ti];
+    const cov = new Float64Array(k * k);
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let x = 0; x <= Math.min(a, b); x++) s += lam.data[lo + a + x * k] * lam.data[lo + b + x * k];
+        cov[a + b * k] = s * sigma * sigma;
+      }
+    for (let a = 0; a < k; a++)
+      rows.push({ grp: names[ti], var1: t.termNames[a], var2: null, vcov: cov[a + a * k], sdcor: Math.sqrt(cov[a + a * k]) });
+    for (let a = 0; a < k; a++)
+      for (let b = a + 1; b < k; b++) {
+        const c = cov[b + a * k];
+        const den = Math.sqrt(cov[a + a * k] * cov[b + b * k]);
+        rows.push({ grp: names[ti], var1: t.termNames[a], var2: t.termNames[b], vcov: c, sdcor: den > 0 ? c / den : NaN });
+      }
+  });
+  if (withResidual) rows.push({ grp: 'Residual', var1: null, var2: null, vcov: sigma * sigma, sdcor: sigma });
+  return rows;
+}
+
+/**
+ * Conditional modes and conditional standard deviations merged per grouping factor, as lme4's ranef.
+ * b: Λu in lme4's order; condVar: per term, per level k×k blocks (already scaled by σ²).
+ */
+export function ranefBlocks(terms: readonly ReTermFrame[], b: ArrayLike<number>, condVar: Float64Array[]): RanefBlock[] {
+  const blocks = new Map<string, RanefBlock>();
+  let off = 0;
+  terms.forEach((t, ti) => {
+    const L = t.levels.length;
+    let blk = blocks.get(t.group);
+    if (!blk) {
+      blk = { group: t.group, levels: t.levels.slice(), terms: [], values: [], condsd: [] };
+      blocks.set(t.group, blk);
+    }
+    for (let a = 0; a < t.k; a++) {
+      const vals: number[] = new Array(L);
+      const sds: number[] = new Array(L);
+      for (let l = 0; l < L; l++) {
+        vals[l] = b[off + l * t.k + a];
+        sds[l] = Math.sqrt(Math.max(0, condVar[ti][l * t.k * t.k + a + a * t.k]));
+      }
+      blk.terms.push(t.termNames[a]);
+      blk.values.push(vals);
+      blk.condsd.push(sds);
+    }
+    off += t.k * L;
+  });
+  return [...blocks.values()];
+}
+
+export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitResult {
+  const frame = model.frame;
+  const { n, p } = frame;
+  const sigma = model.sigma();
+  const beta = model.beta();
+  const b = model.b();
+  const vc = model.pls.unscaledVcovBeta();
+  const s2 = sigma * sigma;
+  const fixef: Record<string, number> = {};
+  const se: Record<string, number> = {};
+  const vcov: number[][] = [];
+  frame.coefnames.forEach((nm, i) => {
+    fixef[nm] = beta[i];
+    se[nm] = Math.sqrt(vc[i + i * p] * s2);
+    const row: number[] = [];
+    for (let j = 0; j < p; j++) row.push(vc[i + j * p] * s2);
+    vcov.push(row);
+  });
+  const ngrps: Record<string, number> = {};
+  for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
+  const condVar = model.pls.condVarBlocks().map((blk) => blk.map((v) => v * s2));
+  const zb = model.pls.zb(b);
+  const fitted: number[] = new Array(n);
+  const residuals: number[] = new Array(n);
+  const scaled = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let eta = zb[i] + (frame.offset ? frame.offset[i] : 0);
+    for (let j = 0; j < p; j++) eta += frame.X[i + j * n] * beta[j];
+    fitted[i] = eta;
+    residuals[i] = frame.y[i] - eta;
+    scaled[i] = (residuals[i] * (frame.weights ? Math.sqrt(frame.weights[i]) : 1)) / sigma;
+  }
+  scaled.sort();
+  const df = p + model.nTheta + 1;
+  const logLik = -info.criterion / 2;
+  return {
+    id: info.id,
+    formula: frame.formula,
+    family: 'gaussian',
+    link: 'identity',
+    REML: model.REML,
+    nAGQ: 1,
+    nobs: n,
+    ngrps,
+    coefnames: frame.coefnames.slice(),
+    fixef,
+    se,
+    vcov,
+    varcorr: varCorrRows(frame.reTerms, info.theta, sigma, true),
+    sigma,
+    theta: info.theta.slice(),
+    logLik,
+    df,
+    deviance: model.REML ? null : info.criterion,
+    REMLcrit: model.REML ? info.criterion : null,
+    AIC: -2 * logLik + 2 * df,
+    BIC: -2 * logLik + df * Math.log(n),
+    singular: info.singular,
+    ranef: ranefBlocks(frame.reTerms, b, condVar),
+    responseName: frame.responseName,
+    rowsDropped: frame.rowsDropped,
+    droppedCoefs: frame.droppedCoefs.slice(),
+    warnings: [...frame.warnings, ...info.warnings],
+    converged: info.converged,
+    evaluations: info.evaluations,
+    fitSeconds: info.fitSeconds,
+    fitted,
+    residuals,
+    rows: Array.from(frame.rows),
+    scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(scaled, pr)),
+  };
+}

@@ -1,0 +1,113 @@
+// Linear mixed models on hand-built model frames (independent of the .mlm/frame pipeline),
+// compared with lme4's reference fits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelFrame, ReTermFrame } from '../../engine/src/frame/types';
+import { fitLmm, LinearMixedModel } from '../../engine/src/lmm/index';
+
+const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
+const ref = (name: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', name), 'utf8'));
+
+function readCsv(name: string): Record<string, string>[] {
+  const lines = readFileSync(join(root, 'test/fixtures/reference/data', name), 'utf8').trim().split(/\r?\n/);
+  const unq = (s: string) => s.replace(/^"|"$/g, '');
+  const head = lines[0].split(',').map(unq);
+  return lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [head[i], unq(v)])));
+}
+
+function factor(values: string[]): { levels: string[]; refs: Int32Array } {
+  const levels = [...new Set(values)].sort();
+  const idx = new Map(levels.map((l, i) => [l, i]));
+  return { levels, refs: Int32Array.from(values, (v) => idx.get(v)!) };
+}
+
+function term(group: string, f: { levels: string[]; refs: Int32Array }, cols: Float64Array[], names: string[], fromDoubleBar = false): ReTermFrame {
+  const n = f.refs.length;
+  const Z = new Float64Array(n * cols.length);
+  cols.forEach((c, j) => Z.set(c, j * n));
+  return { group, levels: f.levels, refs: f.refs, termNames: names, k: cols.length, Z, text: '', fromDoubleBar };
+}
+
+function frame(y: Float64Array, xcols: Float64Array[], coefnames: string[], reTerms: ReTermFrame[]): ModelFrame {
+  const n = y.length;
+  const X = new Float64Array(n * xcols.length);
+  xcols.forEach((c, j) => X.set(c, j * n));
+  return {
+    n, y, responseName: 'y', X, p: xcols.length, coefnames, droppedCoefs: [], reTerms, offset: null, weights: null,
+    rows: Int32Array.from({ length: n }, (_, i) => i), rowsDropped: 0, family: 'gaussian', link: 'identity', formula: '', warnings: [],
+  };
+}
+
+const sleep = readCsv('sleepstudy.csv');
+const reaction = Float64Array.from(sleep, (r) => +r.Reaction);
+const days = Float64Array.from(sleep, (r) => +r.Days);
+const one = new Float64Array(sleep.length).fill(1);
+const subject = factor(sleep.map((r) => r.Subject));
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+test('sleepstudy (Days | Subject), REML, matches lme4', async () => {
+  const r = ref('sleepstudy_full.json');
+  const fr = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  const fit = await fitLmm(fr, { REML: true, id: 'sleepstudy_full' });
+  assert.ok(Math.abs(fit.REMLcrit! - r.REMLcrit) < 1e-3, `REMLcrit ${fit.REMLcrit} vs ${r.REMLcrit}`);
+  for (const c of ['(Intercept)', 'Days']) {
+    assert.ok(rel(fit.fixef[c], r.fixef[c]) < 1e-4, `fixef ${c}`);
+    assert.ok(rel(fit.se[c], r.se[c]) < 1e-4, `se ${c}: ${fit.se[c]} vs ${r.se[c]}`);
+  }
+  fit.varcorr.forEach((row, i) => assert.ok(rel(row.sdcor, r.varcorr[i].sdcor) < 1e-3, `varcorr ${i}`));
+  assert.ok(rel(fit.sigma, r.sigma) < 1e-3);
+  assert.equal(fit.df, 6);
+  assert.ok(Math.abs(fit.AIC - r.AIC) < 1e-3 && Math.abs(fit.BIC - r.BIC) < 1e-3);
+  const sd = [fit.varcorr[0].sdcor, fit.varcorr[1].sdcor];
+  for (let k = 0; k < 2; k++)
+    for (let j = 0; j < 18; j++) {
+      assert.ok(Math.abs(fit.ranef[0].values[k][j] - r.ranef[0].values[k][j]) < 1e-3 * sd[k], `ranef ${k} ${j}`);
+      assert.ok(Math.abs(fit.ranef[0].condsd[k][j] - r.ranef[0].condsd[k][j]) < 1e-3 * sd[k], `condsd ${k} ${j}: ${fit.ranef[0].condsd[k][j]} vs ${r.ranef[0].condsd[k][j]}`);
+    }
+  assert.equal(fit.singular, false);
+  assert.deepEqual(fit.warnings, []);
+});
+
+test('sleepstudy (Days || Subject), REML: two terms named Subject, Subject.1, merged ranef', async () => {
+  const r = ref('sleepstudy_diag.json');
+  const fr = frame(reaction, [one, days], ['(Intercept)', 'Days'], [
+    term('Subject', subject, [one], ['(Intercept)'], true),
+    term('Subject', subject, [days], ['Days'], true),
+  ]);
+  const fit = await fitLmm(fr, { REML: true });
+  assert.ok(Math.abs(fit.logLik - r.logLik) < 1e-3);
+  assert.deepEqual(fit.varcorr.map((v) => v.grp), ['Subject', 'Subject.1', 'Residual']);
+  assert.deepEqual(fit.ranef.map((b) => b.terms), [['(Intercept)', 'Days']]);
+  fit.theta.forEach((t, i) => assert.ok(rel(t, r.theta[i]) < 1e-3));
+});
+
+test('sleepstudy (Days | Subject), ML: deviance, and objectiveAt at the profiled sigma equals objective', async () => {
+  const r = ref('sleepstudy_full_ml.json');
+  const fr = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  const fit = await fitLmm(fr, { REML: false });
+  assert.ok(Math.abs(fit.deviance! - r.deviance) < 1e-3);
+  assert.equal(fit.REMLcrit, null);
+  const m = new LinearMixedModel(fr, { REML: false });
+  const d = m.objective(r.theta);
+  assert.ok(Math.abs(d - r.deviance) < 1e-6, `${d} vs ${r.deviance}`);
+  assert.ok(Math.abs(m.objectiveAt(r.theta, m.sigma()) - d) < 1e-8);
+  // the profiled sigma maximises the likelihood over sigma
+  assert.ok(m.objectiveAt(r.theta, m.sigma() * 1.01) > d && m.objectiveAt(r.theta, m.sigma() * 0.99) > d);
+  const v = m.vcovBeta(r.theta, r.sigma);
+  assert.ok(rel(v[0], r.vcov[0][0]) < 1e-5 && rel(v[1], r.vcov[1][0]) < 1e-5 && rel(v[3], r.vcov[1][1]) < 1e-5);
+});
+
+test('Dyestuff (1 | Batch), REML, matches lme4', async () => {
+  const r = ref('dyestuff.json');
+  const dy = readCsv('Dyestuff.csv');
+  const y = Float64Array.from(dy, (x) => +x.Yield);
+  const o = new Float64Array(y.length).fill(1);
+  const fr = frame(y, [o], ['(Intercept)'], [term('Batch', factor(dy.map((x) => x.Batch)), [o], ['(Intercept)'])]);
+  const fit = await fitLmm(fr, { REML: true });
+  assert.ok(Math.abs(fit.REMLcrit! - r.REMLcrit) < 1e-3, `${fit.REMLcrit} vs ${r.REMLcrit}`);
+  assert.ok(rel(fit.se['(Intercept)'], r.se['(Intercept)']) < 1e-4);
+  assert.ok(rel(fit.varcorr[0].sdcor, r.varcorr[0].sdcor) < 1e-3);
+});
