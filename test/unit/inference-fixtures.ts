@@ -124,3 +124,70 @@ export function handFrame(opts: {
     warnings: [],
   };
 }
+
+/**
+ * Hand-built frames for the reference fits whose fixed part is an intercept (and Days for sleepstudy),
+ * so the inference tests do not depend on the formula front end.
+ */
+export function simpleReferenceFrame(id: string): ModelFrame {
+  const ones = (n: number) => new Array(n).fill(1);
+  if (id.startsWith('sleepstudy')) {
+    const c = readCsvColumns('sleepstudy.csv');
+    const y = c.Reaction.map(Number);
+    const days = c.Days.map(Number);
+    const one = ones(y.length);
+    const terms =
+      id === 'sleepstudy_vi'
+        ? [{ group: 'Subject', refs: c.Subject, termNames: ['(Intercept)'], Z: [one] }]
+        : id === 'sleepstudy_vs'
+          ? [{ group: 'Subject', refs: c.Subject, termNames: ['Days'], Z: [days] }]
+          : id === 'sleepstudy_diag'
+            ? [
+                { group: 'Subject', refs: c.Subject, termNames: ['(Intercept)'], Z: [one] },
+                { group: 'Subject', refs: c.Subject, termNames: ['Days'], Z: [days] },
+              ]
+            : [{ group: 'Subject', refs: c.Subject, termNames: ['(Intercept)', 'Days'], Z: [one, days] }];
+    return handFrame({ y, responseName: 'Reaction', columns: { '(Intercept)': one, Days: days }, terms });
+  }
+  if (id === 'dyestuff') {
+    const c = readCsvColumns('Dyestuff.csv');
+    const y = c.Yield.map(Number);
+    return handFrame({ y, responseName: 'Yield', columns: { '(Intercept)': ones(y.length) }, terms: [{ group: 'Batch', refs: c.Batch, termNames: ['(Intercept)'], Z: [ones(y.length)] }] });
+  }
+  if (id === 'penicillin_crossed') {
+    const c = readCsvColumns('Penicillin.csv');
+    const y = c.diameter.map(Number);
+    const one = ones(y.length);
+    return handFrame({
+      y,
+      responseName: 'diameter',
+      columns: { '(Intercept)': one },
+      terms: [
+        { group: 'plate', refs: c.plate, termNames: ['(Intercept)'], Z: [one] },
+        { group: 'sample', refs: c.sample, termNames: ['(Intercept)'], Z: [one] },
+      ],
+    });
+  }
+  if (id === 'pastes_nested') {
+    const c = readCsvColumns('Pastes.csv');
+    const y = c.strength.map(Number);
+    const one = ones(y.length);
+    return handFrame({
+      y,
+      responseName: 'strength',
+      columns: { '(Intercept)': one },
+      terms: [
+        { group: 'cask:batch', refs: c.cask.map((k, i) => `${k}:${c.batch[i]}`), termNames: ['(Intercept)'], Z: [one] },
+        { group: 'batch', refs: c.batch, termNames: ['(Intercept)'], Z: [one] },
+      ],
+    });
+  }
+  if (id === 'bdf_empty_ml' || id === 'mathach_empty_ml') {
+    const [file, resp, grp] = id === 'bdf_empty_ml' ? ['bdf.csv', 'langPOST', 'schoolNR'] : ['mathach.csv', 'mathach', 'school'];
+    const c = readCsvColumns(file);
+    const y = c[resp].map(Number);
+    const one = ones(y.length);
+    return handFrame({ y, responseName: resp, columns: { '(Intercept)': one }, terms: [{ group: grp, refs: c[grp], termNames: ['(Intercept)'], Z: [one] }] });
+  }
+  throw new Error(`no hand-built frame for ${id}`);
+}

@@ -5,4 +5,7 @@ export * from './anova';
 export * from './variance';
 export * from './ranef';
 export * from './interpret';
+export * from './satterthwaite';
+export * from './profile';
+export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { profileConfint, waldConfint, sdCorToTheta, thetaToSdCor } from '../../engine/src/inference/profile';
+import { qnorm } from '../../engine/src/inference/distributions';
+import { CancelledError } from '../../engine/src/diagnostics';
+import { loadReference, simpleReferenceFrame } from './inference-fixtures';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+for (const id of ['sleepstudy_full', 'dyestuff']) {
+  test(`profile intervals match lme4's confint(method = "profile"): ${id}`, async () => {
+    const ref = loadReference(id);
+    const frame = simpleReferenceFrame(id);
+    const stages: string[] = [];
+    const ci = await profileConfint(frame, ref, { yieldEveryMs: 0, onProgress: (p) => stages.push(p.stage) });
+    const cp = ref.confint_profile!;
+    assert.deepEqual(ci.labels, cp.names);
+    assert.equal(ci.names[ci.names.length - ref.coefnames.length - 1], '.sigma');
+    assert.equal(ci.names[0], '.sig01');
+    cp.names.forEach((nm, i) => {
+      assert.ok(rel(ci.lower[i]!, cp.lower[i]) < 1e-2, `${nm} lower ${ci.lower[i]} vs ${cp.lower[i]}`);
+      assert.ok(rel(ci.upper[i]!, cp.upper[i]) < 1e-2, `${nm} upper ${ci.upper[i]} vs ${cp.upper[i]}`);
+    });
+    assert.ok(stages.some((s) => s.startsWith('profile ')));
+  });
+}
+
+test('profile can be cancelled', async () => {
+  const ref = loadReference('sleepstudy_full');
+  await assert.rejects(profileConfint(simpleReferenceFrame('sleepstudy_full'), ref, { isCancelled: () => true }), CancelledError);
+});
+
+test('Wald intervals: estimate ± 1.959964 × SE', () => {
+  const ref = loadReference('sleepstudy_full');
+  const w = waldConfint(ref);
+  const z = qnorm(0.975);
+  assert.ok(Math.abs(w.lower[1]! - (10.467285959596 - z * 1.54578964390598)) < 1e-9);
+  assert.ok(Math.abs(w.upper[0]! - (251.405104848485 + z * 6.82459669495491)) < 1e-9);
+});
+
+test('(sd, cor, σ) ↔ (θ, σ) round trip on the reference θ', () => {
+  const ref = loadReference('sleepstudy_full');
+  const par = thetaToSdCor([2], ref.theta, ref.sigma);
+  // lme4's VarCorr: sd 24.7407, cor 0.0656, sd 5.9221, sigma 25.5918
+  assert.ok(rel(par[0], 24.7406579949841) < 1e-10);
+  assert.ok(rel(par[1], 0.0655512382381282) < 1e-8);
+  assert.ok(rel(par[2], 5.92213765889808) < 1e-10);
+  const back = sdCorToTheta([2], par)!;
+  back.theta.forEach((t, i) => assert.ok(Math.abs(t - ref.theta[i]) < 1e-12));
+});

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LinearMixedModel } from '../../engine/src/lmm';
+import { satterthwaite, withTests, zTests } from '../../engine/src/inference/satterthwaite';
+import { loadReference, simpleReferenceFrame } from './inference-fixtures';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+const CASES = ['sleepstudy_full', 'sleepstudy_full_ml', 'sleepstudy_vi', 'sleepstudy_vs', 'sleepstudy_diag', 'dyestuff', 'penicillin_crossed', 'pastes_nested', 'bdf_empty_ml', 'mathach_empty_ml'];
+
+for (const id of CASES) {
+  test(`Satterthwaite df and p match lmerTest: ${id}`, async () => {
+    const ref = loadReference(id);
+    const frame = simpleReferenceFrame(id);
+    const model = new LinearMixedModel(frame, { REML: ref.REML });
+    const fit = await model.fit();
+    assert.ok(Math.abs(fit.logLik - ref.logLik) < 1e-3, `our fit logLik ${fit.logLik} vs ${ref.logLik}`);
+    const s = await satterthwaite(model, fit);
+    for (const name of ref.coefnames) {
+      const df = s.df[name];
+      const refDf = ref.satterthwaite!.df[name];
+      assert.ok(rel(df, refDf) < 1e-2, `${name}: df ${df} vs lmerTest ${refDf}`);
+      assert.ok(rel(s.p[name], ref.satterthwaite!.p[name]) < 1e-2, `${name}: p ${s.p[name]} vs ${ref.satterthwaite!.p[name]}`);
+    }
+  });
+}
+
+test('withTests fills satterthwaite and t tests for an LMM, z tests for a GLMM', async () => {
+  const ref = loadReference('sleepstudy_full');
+  const model = new LinearMixedModel(simpleReferenceFrame('sleepstudy_full'), { REML: true });
+  const fit = await model.fit();
+  const out = await withTests(fit, model);
+  assert.notEqual(out, fit);
+  assert.equal(fit.tests, undefined, 'the input is not mutated');
+  const t = out.tests!.Days;
+  assert.ok(rel(t.statistic, ref.fixef.Days / ref.se.Days) < 1e-4);
+  assert.ok(rel(t.df!, 17) < 1e-2);
+  assert.ok(rel(out.satterthwaite!.df.Days, ref.satterthwaite!.df.Days) < 1e-2);
+  const g = loadReference('cbpp_binomial');
+  const z = zTests(g)['factor(period)2'];
+  assert.equal(z.df, null);
+  // two-sided normal p of z = -2.711 (hand: 2·(1 − Φ(2.711)) ≈ 0.0067)
+  const zz = g.fixef['factor(period)2'] / g.se['factor(period)2'];
+  assert.ok(Math.abs(z.statistic - zz) < 1e-12);
+  assert.ok(z.p! > 0.001 && z.p! < 0.02);
+  const gw = await withTests(g);
+  assert.equal(gw.tests!['(Intercept)'].df, null);
+});
