@@ -1,0 +1,207 @@
+/**
+ * HTML tables of one fit: header, fit statistics, random effects, ICC/R², fixed effects, and the
+ * comparison (likelihood-ratio) tables. Every cell holding a number has a title with its meaning in
+ * plain words. All data-derived text is escaped with escapeHtml.
+ */
+import type { FitResult } from '../../../engine/src/result';
+import { escapeHtml } from '../shared/escape';
+import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
+import { asArray, coefRows, explainCoef, extrasOf, iccRows, isGaussian, varianceRows } from '../shared/fitView';
+
+const e = escapeHtml;
+
+function num(value: number | null | undefined, text: string, tip: string, cls = 'num'): string {
+  const t = value === null || value === undefined ? tip : `${tip} (exact value ${exact(value)})`;
+  return `<td class="${cls}" title="${e(t)}">${e(text)}</td>`;
+}
+
+export function methodText(fit: FitResult): string {
+  if (isGaussian(fit)) return fit.REML ? 'REML' : 'maximum likelihood';
+  return fit.nAGQ > 1 ? `maximum likelihood (adaptive Gauss-Hermite, ${fit.nAGQ} points)` : 'maximum likelihood (Laplace approximation)';
+}
+
+export function headerHtml(fit: FitResult, slug: string): string {
+  const groups = Object.entries(fit.ngrps ?? {})
+    .map(([g, n]) => `${g}: ${n}`)
+    .join(', ');
+  const items: [string, string, string][] = [
+    ['Formula', fit.formula, 'The model formula in lme4 syntax.'],
+    ['Family', `${fit.family} (${fit.link} link)`, 'Distribution of the response given the random effects, and the link between its mean and the linear predictor.'],
+    ['Method', methodText(fit), 'How the parameters were estimated.'],
+    ['Observations', String(fit.nobs), 'Number of data rows used in the fit.'],
+    ['Groups', groups, 'Number of levels of each grouping factor.'],
+  ];
+  if (fit.rowsDropped) items.push(['Rows dropped', String(fit.rowsDropped), 'Data rows left out because a variable in the model was missing.']);
+  if (asArray(fit.droppedCoefs).length)
+    items.push(['Coefficients dropped', asArray(fit.droppedCoefs).join(', '), 'Fixed-effect columns dropped because they were linear combinations of others (rank deficiency).']);
+  let s = `<dl class="model-header" id="header-${slug}">`;
+  for (const [k, v, tip] of items) s += `<dt>${e(k)}</dt><dd title="${e(tip)}">${e(v)}</dd>`;
+  s += '</dl>';
+  const warnings = [...asArray(fit.warnings)];
+  if (fit.singular)
+    warnings.unshift(
+      'Singular fit: at least one variance is estimated as zero or a correlation as ±1, so the random-effects structure is more complex than the data support; consider simplifying it.',
+    );
+  if (fit.converged === false) warnings.unshift('The optimizer did not report convergence; treat the estimates with caution.');
+  if (warnings.length) {
+    s += `<div class="warnings" role="note" aria-label="Warnings"><ul>`;
+    for (const w of warnings) s += `<li>${e(w)}</li>`;
+    s += `</ul></div>`;
+  }
+  return s;
+}
+
+export function fitStatsHtml(fit: FitResult, slug: string): string {
+  const cells: [string, number | null, string, string][] = [
+    ['AIC', fit.AIC, fixed(fit.AIC, 1), 'Akaike information criterion: -2 log-likelihood + 2 × parameters; smaller is better when comparing models fitted to the same data.'],
+    ['BIC', fit.BIC, fixed(fit.BIC, 1), 'Bayesian information criterion: -2 log-likelihood + log(n) × parameters; penalizes parameters more than AIC.'],
+    ['logLik', fit.logLik, fixed(fit.logLik, 1), `Log-likelihood at the estimates${fit.REML ? ' (of the REML criterion)' : ''}.`],
+  ];
+  if (fit.deviance !== null && fit.deviance !== undefined) cells.push(['deviance', fit.deviance, fixed(fit.deviance, 1), 'Deviance: -2 × log-likelihood (lme4 reports it for ML fits).']);
+  if (fit.REMLcrit !== null && fit.REMLcrit !== undefined) cells.push(['REML criterion', fit.REMLcrit, fixed(fit.REMLcrit, 1), 'REML criterion at convergence: -2 × restricted log-likelihood.']);
+  cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).']);
+  cells.push(['df.resid', fit.nobs - fit.df, String(fit.nobs - fit.df), 'Residual degrees of freedom: observations minus parameters.']);
+  let s = `<table class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
+  for (const c of cells) s += `<th scope="col">${e(c[0])}</th>`;
+  s += '</tr></thead><tbody><tr>';
+  for (const c of cells) s += num(c[1], c[2], c[3]);
+  return s + '</tr></tbody></table>';
+}
+
+export function randomEffectsHtml(fit: FitResult, slug: string): string {
+  const rows = varianceRows(fit);
+  const maxCorr = Math.max(0, ...rows.map((r) => r.corr.length));
+  let s = `<table class="random-effects" id="random-effects-${slug}"><caption>Random effects</caption><thead><tr>`;
+  s += '<th scope="col">Groups</th><th scope="col">Name</th><th scope="col">Variance</th><th scope="col">Std. Dev.</th>';
+  if (maxCorr) s += `<th scope="col" colspan="${maxCorr}">Corr</th>`;
+  s += '</tr></thead><tbody>';
+  let prev = '';
+  for (const r of rows) {
+    const resid = r.grp === 'Residual';
+    const shown = r.grp === prev ? '' : r.grp;
+    prev = r.grp;
+    s += `<tr><th scope="row">${e(shown)}</th><td>${e(r.name)}</td>`;
+    const what = resid ? 'the residual (within-group) variation' : `${r.name === '(Intercept)' ? 'intercepts' : `${r.name} slopes`} between levels of ${r.grp}`;
+    s += num(r.variance, fmt(r.variance), `Variance of ${what}.`);
+    s += num(r.sd, fmt(r.sd), `Standard deviation of ${what}${resid ? '' : `: a typical ${r.grp} differs from the fixed effect by about this much`}.`);
+    for (let k = 0; k < maxCorr; k++) {
+      const c = r.corr[k];
+      if (c === undefined || c === null) s += '<td></td>';
+      else {
+        const other = rows.filter((o) => o.grp === r.grp)[k]?.name ?? '';
+        s += num(c, fixed(c, 2), `Correlation between the ${r.grp}-level ${other} and ${r.name} effects.`);
+      }
+    }
+    s += '</tr>';
+  }
+  s += '</tbody></table>';
+  return s;
+}
+
+export function iccR2Html(fit: FitResult, slug: string): string {
+  const icc = iccRows(fit);
+  const r2 = extrasOf(fit).r2;
+  if (icc.length === 0 && !r2) return '';
+  let s = `<table class="icc-r2" id="icc-r2-${slug}"><caption>Variance explained</caption><thead><tr><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>`;
+  for (const r of icc) s += `<tr><th scope="row">ICC (${e(r.group)})</th>${num(r.value, fmt(r.value, 3), r.explanation)}</tr>`;
+  if (r2) {
+    s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(r2.marginal, 3), 'Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).')}</tr>`;
+    s += `<tr><th scope="row">Conditional R²</th>${num(r2.conditional, fmt(r2.conditional, 3), 'Share of the variance explained by the fixed and random effects together.')}</tr>`;
+  }
+  return s + '</tbody></table>';
+}
+
+export function fixedEffectsHtml(fit: FitResult, slug: string): string {
+  const rows = coefRows(fit);
+  const gaussian = isGaussian(fit);
+  const interp = extrasOf(fit).interpretation ?? {};
+  const stat = gaussian ? 't value' : 'z value';
+  const pcol = gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)';
+  let s = `<table class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
+  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col">Std. Error</th>`;
+  if (gaussian) s += `<th scope="col" title="Satterthwaite denominator degrees of freedom">df</th>`;
+  s += `<th scope="col">${e(stat)}</th><th scope="col">${e(pcol)}</th><th scope="col"></th><th scope="col" colspan="2">95% interval</th></tr></thead><tbody>`;
+  for (const r of rows) {
+    const meaning = interp[r.name] ?? explainCoef(fit, r);
+    s += `<tr data-term="${e(r.name)}"><th scope="row">${e(r.name)}</th>`;
+    s += num(r.estimate, fmt(r.estimate), meaning, 'num estimate');
+    s += num(r.se, fmt(r.se), `Standard error of the ${r.name} estimate: its typical sampling error.`, 'num se');
+    if (gaussian) s += num(r.df, r.df === null ? '' : fmt(r.df), 'Satterthwaite approximation of the denominator degrees of freedom of the t test.', 'num df');
+    s += num(r.statistic, fixed(r.statistic, 3), `${r.statName} statistic: estimate divided by its standard error.`, 'num stat');
+    s += num(
+      r.p,
+      fmtP(r.p),
+      r.p === null
+        ? 'No p-value: the degrees of freedom of the t test are not available.'
+        : `Two-sided p-value of the ${r.statName} test that the coefficient is zero${gaussian ? ' (Satterthwaite df)' : ''}.`,
+      'num p',
+    );
+    s += `<td class="stars" aria-label="significance">${e(signifStars(r.p))}</td>`;
+    s += num(r.lower, fmt(r.lower), `Lower end of the ${r.intervalKind}.`, 'num lower');
+    s += num(r.upper, fmt(r.upper), `Upper end of the ${r.intervalKind}.`, 'num upper');
+    s += '</tr>';
+  }
+  s += '</tbody></table>';
+  s += `<details class="meanings"><summary>What the fixed effects mean</summary><ul>`;
+  for (const r of rows) s += `<li><strong>${e(r.name)}</strong>: ${e(interp[r.name] ?? explainCoef(fit, r))}</li>`;
+  s += `</ul></details>`;
+  return s;
+}
+
+const COMPARISON_TIPS: Record<string, string> = {
+  npar: 'Number of parameters of the model.',
+  Df: 'Number of parameters of the model.',
+  AIC: 'Akaike information criterion; smaller is better.',
+  BIC: 'Bayesian information criterion; smaller is better.',
+  logLik: 'Log-likelihood (models refitted with ML for the comparison).',
+  deviance: '-2 × log-likelihood.',
+  Chisq: 'Likelihood-ratio statistic: the drop in deviance from the smaller to the larger model.',
+  'Chi Df': 'Degrees of freedom of the likelihood-ratio test: the difference in parameters.',
+  'Pr(>Chisq)': 'p-value of the likelihood-ratio test: small values favour the larger model.',
+};
+
+function tableRowsOf(c: unknown): Record<string, unknown>[] | null {
+  if (Array.isArray(c)) return c.every((r) => r && typeof r === 'object') ? (c as Record<string, unknown>[]) : null;
+  if (c && typeof c === 'object') {
+    const o = c as Record<string, unknown>;
+    for (const key of ['rows', 'table', 'models']) {
+      const v = o[key];
+      if (Array.isArray(v) && v.every((r) => r && typeof r === 'object')) return v as Record<string, unknown>[];
+    }
+  }
+  return null;
+}
+
+/** Comparison tables from the server's `comparisons` (shape owned by the inference module; read generically). */
+export function comparisonsHtml(comparisons: unknown[]): string {
+  if (!comparisons.length) return '';
+  let s = `<section class="comparisons" id="comparison" aria-labelledby="comparison-heading"><h2 id="comparison-heading">Model comparison</h2>`;
+  comparisons.forEach((c, k) => {
+    const rows = tableRowsOf(c);
+    if (!rows || rows.length === 0) return;
+    const cols: string[] = [];
+    for (const r of rows) for (const key of Object.keys(r)) if (!cols.includes(key) && (typeof r[key] !== 'object' || r[key] === null)) cols.push(key);
+    const o = c as Record<string, unknown>;
+    const title = typeof o.title === 'string' ? o.title : typeof o.heading === 'string' ? o.heading : `Likelihood-ratio test ${k + 1}`;
+    s += `<table class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
+    for (const col of cols) s += `<th scope="col"${COMPARISON_TIPS[col] ? ` title="${e(COMPARISON_TIPS[col])}"` : ''}>${e(col)}</th>`;
+    s += '</tr></thead><tbody>';
+    for (const r of rows) {
+      s += '<tr>';
+      cols.forEach((col, j) => {
+        const v = r[col];
+        const tip = COMPARISON_TIPS[col] ?? col;
+        if (typeof v === 'number') {
+          const text = /^p$|Pr\(/.test(col) ? fmtP(v) : fmt(v, Number.isInteger(v) ? 10 : 5);
+          s += num(v, text, tip);
+        } else if (j === 0) s += `<th scope="row">${e(v ?? '')}</th>`;
+        else s += `<td>${e(v ?? '')}</td>`;
+      });
+      s += '</tr>';
+    }
+    s += '</tbody></table>';
+    const note = typeof o.note === 'string' ? o.note : typeof o.interpretation === 'string' ? o.interpretation : null;
+    if (note) s += `<p class="comparison-note">${e(note)}</p>`;
+  });
+  return s + '</section>';
+}

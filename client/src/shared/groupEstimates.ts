@@ -1,0 +1,146 @@
+/**
+ * Per-group "no pooling" estimates next to the multilevel ones, for the shrinkage plot.
+ * For each level of a grouping factor the no-pooling estimate fits that level's rows alone, with the
+ * rest of the model's linear predictor (other fixed effects, other factors' random effects) held at
+ * the fitted values, so it is comparable with fixed effect + conditional mode.
+ * Gaussian: least squares on the partial residuals (intercept, and one slope when the factor has one).
+ * Binomial/Poisson: intercept only, by Newton's method on the level's score equation with a 0.5
+ * continuity correction (so all-zero or all-one groups stay finite).
+ */
+import type { FitResult, RanefBlock } from '../../../engine/src/result';
+import { asArray } from './fitView';
+
+export interface GroupEstimate {
+  level: string;
+  n: number;
+  /** No-pooling estimates per term (null when the level's data cannot identify them). */
+  own: number[] | null;
+  /** Fixed effect + conditional mode per term. */
+  multilevel: number[];
+}
+
+export interface GroupEstimates {
+  group: string;
+  terms: string[];
+  population: number[];
+  rows: GroupEstimate[];
+}
+
+function linkFn(link: string): { eta: (mu: number) => number; mu: (eta: number) => number; dmu: (eta: number) => number } {
+  if (link === 'logit')
+    return {
+      eta: (m) => Math.log(m / (1 - m)),
+      mu: (e) => 1 / (1 + Math.exp(-e)),
+      dmu: (e) => {
+        const p = 1 / (1 + Math.exp(-e));
+        return p * (1 - p);
+      },
+    };
+  if (link === 'log') return { eta: (m) => Math.log(m), mu: (e) => Math.exp(e), dmu: (e) => Math.exp(e) };
+  return { eta: (m) => m, mu: (e) => e, dmu: () => 1 };
+}
+
+export function groupEstimates(fit: FitResult, block: RanefBlock): GroupEstimates | null {
+  const pd = fit.plotData;
+  if (!pd) return null;
+  const idx = pd.groups[block.group];
+  if (!idx) return null;
+  const levels = asArray(block.levels);
+  const allTerms = asArray(block.terms);
+  const gaussian = fit.family === 'gaussian';
+  // Terms used: intercept, plus the first slope whose covariate is available (gaussian only).
+  const terms: string[] = [];
+  if (allTerms.includes('(Intercept)')) terms.push('(Intercept)');
+  if (gaussian) {
+    const slope = allTerms.find((t) => t !== '(Intercept)' && pd.covariates[t]);
+    if (slope) terms.push(slope);
+  }
+  if (terms.length === 0) return null;
+  const k = terms.map((t) => allTerms.indexOf(t));
+  const fitted = asArray(fit.fitted);
+  const n = pd.y.length;
+  if (fitted.length !== n || idx.length !== n) return null;
+  const L = linkFn(gaussian ? 'identity' : fit.link);
+  const beta = terms.map((t) => fit.fixef[t] ?? 0);
+  const xOf = (t: string, i: number): number => (t === '(Intercept)' ? 1 : pd.covariates[t][i]);
+  // Linear predictor without this factor's terms (for the terms we re-estimate).
+  const other = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    let part = 0;
+    terms.forEach((t, a) => {
+      part += (beta[a] + block.values[k[a]][j]) * xOf(t, i);
+    });
+    other[i] = L.eta(fitted[i]) - part;
+  }
+  const members: number[][] = levels.map(() => []);
+  for (let i = 0; i < n; i++) if (idx[i] >= 0 && idx[i] < levels.length) members[idx[i]].push(i);
+  const rows: GroupEstimate[] = levels.map((level, j) => {
+    const m = members[j];
+    const multilevel = terms.map((_, a) => beta[a] + block.values[k[a]][j]);
+    let own: number[] | null = null;
+    if (gaussian) own = ownGaussian(m, pd.y, other, terms.length === 2 ? pd.covariates[terms[1]] : null);
+    else own = [ownIntercept(m, pd.y, pd.weights, other, L)];
+    return { level, n: m.length, own, multilevel };
+  });
+  return { group: block.group, terms, population: beta, rows };
+}
+
+function ownGaussian(m: number[], y: number[], other: Float64Array, x: number[] | null): number[] | null {
+  if (m.length === 0) return null;
+  let sy = 0;
+  for (const i of m) sy += y[i] - other[i];
+  if (!x) return [sy / m.length];
+  if (m.length < 2) return null;
+  let sx = 0;
+  for (const i of m) sx += x[i];
+  const mx = sx / m.length;
+  const my = sy / m.length;
+  let sxx = 0;
+  let sxy = 0;
+  for (const i of m) {
+    sxx += (x[i] - mx) ** 2;
+    sxy += (x[i] - mx) * (y[i] - other[i] - my);
+  }
+  if (sxx <= 1e-12 * Math.max(1, mx * mx)) return null;
+  const b = sxy / sxx;
+  return [my - b * mx, b];
+}
+
+function ownIntercept(
+  m: number[],
+  y: number[],
+  w: number[] | null,
+  other: Float64Array,
+  L: ReturnType<typeof linkFn>,
+): number {
+  let W = 0;
+  let S = 0;
+  for (const i of m) {
+    const wi = w ? w[i] : 1;
+    W += wi;
+    S += wi * y[i];
+  }
+  if (W === 0) return NaN;
+  const target = ((S + 0.5) * W) / (W + 1);
+  // Start where the other part is at its mean.
+  let meanOther = 0;
+  for (const i of m) meanOther += other[i];
+  meanOther /= m.length;
+  let a = L.eta(target / W) - meanOther;
+  if (!Number.isFinite(a)) a = 0;
+  for (let it = 0; it < 50; it++) {
+    let f = -target;
+    let df = 0;
+    for (const i of m) {
+      const wi = w ? w[i] : 1;
+      f += wi * L.mu(a + other[i]);
+      df += wi * L.dmu(a + other[i]);
+    }
+    if (df <= 0) break;
+    const step = Math.max(-5, Math.min(5, f / df));
+    a -= step;
+    if (Math.abs(step) < 1e-10) break;
+  }
+  return a;
+}

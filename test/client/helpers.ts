@@ -1,0 +1,103 @@
+/**
+ * Test helpers for the client renderers: lme4's reference fits (normalised from R's scalar-for-
+ * 1-vector JSON) completed with the FitResult extras. Fitted values, residuals and plot data are
+ * computed by arithmetic from the reference estimates and the data (sleepstudy: b0 + u0 + (b1 + u1)·Days;
+ * rats: plogis(b0 + u)), never from our engine.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FitResult, RanefBlock } from '../../engine/src/result';
+
+const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
+const refDir = join(root, 'test', 'fixtures', 'reference');
+
+function arr<T>(x: T | T[] | null | undefined): T[] {
+  if (x === null || x === undefined) return [];
+  return Array.isArray(x) ? x : [x];
+}
+
+export function readCsv(name: string): { header: string[]; rows: string[][] } {
+  const text = readFileSync(join(refDir, 'data', name), 'utf8').trim();
+  const lines = text.split(/\r?\n/).map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
+  return { header: lines[0], rows: lines.slice(1) };
+}
+
+export function loadReferenceFit(name: string): FitResult {
+  const raw = JSON.parse(readFileSync(join(refDir, 'fits', `${name}.json`), 'utf8')) as Record<string, any>;
+  const coefnames = arr<string>(raw.coefnames);
+  const vcovRaw = arr<any>(raw.vcov);
+  const vcov: number[][] = vcovRaw.length && !Array.isArray(vcovRaw[0]) ? [vcovRaw as number[]] : (vcovRaw as number[][]);
+  const ranef: RanefBlock[] = arr<any>(raw.ranef).map((b) => ({
+    group: b.group,
+    levels: arr<string>(b.levels).map(String),
+    terms: arr<string>(b.terms),
+    values: arr<any>(b.values).map((v: any) => arr<number>(v)),
+    condsd: arr<any>(b.condsd).map((v: any) => arr<number>(v)),
+  }));
+  const formula: string = raw.formula;
+  const fit: FitResult = {
+    id: raw.id,
+    formula,
+    family: raw.family,
+    link: raw.link,
+    REML: raw.REML,
+    nAGQ: raw.nAGQ,
+    nobs: raw.nobs,
+    ngrps: raw.ngrps,
+    coefnames,
+    fixef: raw.fixef,
+    se: raw.se,
+    vcov,
+    varcorr: arr(raw.varcorr),
+    sigma: raw.sigma,
+    theta: arr(raw.theta),
+    logLik: raw.logLik,
+    df: raw.df,
+    deviance: raw.deviance,
+    REMLcrit: raw.REMLcrit,
+    AIC: raw.AIC,
+    BIC: raw.BIC,
+    singular: raw.singular,
+    ranef,
+    satterthwaite: raw.satterthwaite,
+    responseName: formula.split('~')[0].trim(),
+    rowsDropped: 0,
+    droppedCoefs: [],
+    warnings: [],
+    converged: true,
+    evaluations: 0,
+    fitSeconds: 0,
+    fitted: [],
+    residuals: [],
+    rows: [],
+  };
+  if (name.startsWith('sleepstudy_') && formula.includes('Days |')) completeSleepstudy(fit);
+  if (name.startsWith('rats_')) completeRats(fit);
+  return fit;
+}
+
+function completeSleepstudy(fit: FitResult): void {
+  const { rows } = readCsv('sleepstudy.csv');
+  const b = fit.ranef[0];
+  const y = rows.map((r) => Number(r[0]));
+  const days = rows.map((r) => Number(r[1]));
+  const g = rows.map((r) => b.levels.indexOf(r[2]));
+  const k1 = b.terms.indexOf('Days');
+  fit.fitted = y.map((_, i) => fit.fixef['(Intercept)'] + b.values[0][g[i]] + (fit.fixef.Days + (k1 >= 0 ? b.values[k1][g[i]] : 0)) * days[i]);
+  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.rows = y.map((_, i) => i);
+  fit.plotData = { y, weights: null, groups: { Subject: g }, covariates: { Days: days } };
+}
+
+function completeRats(fit: FitResult): void {
+  const { rows } = readCsv('rats.csv');
+  const b = fit.ranef[0];
+  const m = rows.map((r) => Number(r[1]));
+  const n = rows.map((r) => Number(r[2]));
+  const g = rows.map((r) => b.levels.indexOf(r[0]));
+  const y = m.map((v, i) => v / n[i]);
+  fit.fitted = y.map((_, i) => 1 / (1 + Math.exp(-(fit.fixef['(Intercept)'] + b.values[0][g[i]]))));
+  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.rows = y.map((_, i) => i);
+  fit.plotData = { y, weights: n, groups: { batch: g }, covariates: {} };
+}

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JSDOM } from 'jsdom';
+import { renderResultsPage } from '../../client/src/render/panel';
+import { loadReferenceFit } from './helpers';
+
+function render(names: string[], comparisons: unknown[] = []): Document {
+  const results = names.map(loadReferenceFit);
+  const html = renderResultsPage({ fileName: 'sleep.mlm', results, comparisons }, { nonce: 'N0nce123', cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://x/dist/webview/main.js' });
+  return new JSDOM(html).window.document;
+}
+
+function cellTexts(table: Element): string[][] {
+  return [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent?.trim() ?? ''));
+}
+
+test('sleepstudy_full: fixed effects table holds lme4 estimates, SEs and Satterthwaite df', () => {
+  const doc = render(['sleepstudy_full']);
+  const fe = doc.querySelector('section.model[data-model="sleepstudy_full"] table.fixed-effects');
+  assert.ok(fe, 'fixed effects table');
+  assert.equal(fe!.id, 'fixed-effects-sleepstudy_full');
+  const rows = cellTexts(fe!);
+  assert.deepEqual(rows.map((r) => r[0]), ['(Intercept)', 'Days']);
+  assert.equal(rows[0][1], '251.4');
+  assert.equal(rows[1][1], '10.47');
+  assert.equal(rows[0][2], '6.825');
+  assert.equal(rows[1][2], '1.546');
+  assert.equal(rows[0][3], '17.00'); // Satterthwaite df 16.9997
+  // t = 10.467286 / 1.5457896 = 6.771
+  assert.equal(rows[1][4], '6.771');
+  assert.equal(rows[0][5], '< 2e-16');
+  // Wald interval: 10.467286 ± 1.959964 × 1.5457896 = [7.438, 13.50]
+  assert.equal(rows[1][7], '7.438');
+  assert.equal(rows[1][8], '13.50');
+  // Every number has a tooltip with its meaning.
+  for (const td of fe!.querySelectorAll('td.num')) assert.ok((td.getAttribute('title') ?? '').length > 20, 'title on number cell');
+  assert.match(fe!.querySelector('tr[data-term="Days"] td.estimate')!.getAttribute('title')!, /one-unit increase in Days/);
+});
+
+test('sleepstudy_full: random effects table shows variances, SDs and the correlation', () => {
+  const doc = render(['sleepstudy_full']);
+  const re = doc.getElementById('random-effects-sleepstudy_full');
+  assert.ok(re);
+  const rows = cellTexts(re!);
+  assert.deepEqual(rows[0].slice(0, 4), ['Subject', '(Intercept)', '612.1', '24.74']);
+  assert.deepEqual(rows[1].slice(0, 5), ['', 'Days', '35.07', '5.922', '0.07']);
+  assert.deepEqual(rows[2].slice(0, 4), ['Residual', '', '654.9', '25.59']);
+  const stats = cellTexts(doc.getElementById('fit-stats-sleepstudy_full')!)[0];
+  assert.deepEqual(stats.slice(0, 4), ['1755.6', '1774.8', '-871.8', '1743.6']);
+  assert.match(doc.getElementById('header-sleepstudy_full')!.textContent!, /Reaction ~ Days \+ \(Days \| Subject\)/);
+  assert.match(doc.getElementById('header-sleepstudy_full')!.textContent!, /Subject: 18/);
+});
+
+test('one <svg class="plot"> per plot, each inside a figure with SVG and PNG export buttons', () => {
+  const doc = render(['sleepstudy_full']);
+  const figures = [...doc.querySelectorAll('figure.plot-figure')];
+  const kinds = figures.map((f) => f.getAttribute('data-plot-kind'));
+  // caterpillar ×2 (intercept, Days), shrinkage, residuals, qq, group lines, population
+  assert.deepEqual(kinds, ['caterpillar', 'caterpillar', 'shrinkage', 'residuals', 'qq', 'group-lines', 'population']);
+  for (const f of figures) {
+    const svgs = f.querySelectorAll('svg');
+    assert.equal(svgs.length, 1);
+    assert.equal(svgs[0].getAttribute('class'), 'plot');
+    assert.ok(svgs[0].querySelector('title'), 'svg has a title');
+    const buttons = [...f.querySelectorAll('button.export-plot')].map((b) => b.getAttribute('data-format'));
+    assert.deepEqual(buttons, ['svg', 'png']);
+    assert.equal(f.querySelector('button.export-plot')!.getAttribute('data-plot'), svgs[0].id);
+  }
+  assert.equal(doc.querySelectorAll('svg.plot').length, figures.length);
+  // 18 subjects: each caterpillar point is focusable and names group and value.
+  const cat = doc.querySelector('figure[data-plot-kind="caterpillar"] svg')!;
+  const pts = cat.querySelectorAll('circle.pt[tabindex="0"]');
+  assert.equal(pts.length, 18);
+  const p308 = cat.querySelector('circle.pt[data-level="308"]')!;
+  assert.match(p308.querySelector('title')!.textContent!, /^Subject 308: \(Intercept\) = 2\.259/);
+});
+
+test('page has a strict CSP with a nonce, nonce scripts only and no inline handlers', () => {
+  const doc = render(['sleepstudy_full', 'rats_laplace']);
+  const meta = doc.querySelector('meta[http-equiv="Content-Security-Policy"]');
+  assert.ok(meta);
+  const csp = meta!.getAttribute('content')!;
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-N0nce123';/);
+  assert.match(csp, /style-src https:\/\/file\+\.vscode-resource\.vscode-cdn\.net 'nonce-N0nce123'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  const scripts = [...doc.querySelectorAll('script')];
+  assert.equal(scripts.length, 1);
+  assert.equal(scripts[0].getAttribute('nonce'), 'N0nce123');
+  for (const st of doc.querySelectorAll('style')) assert.equal(st.getAttribute('nonce'), 'N0nce123');
+  for (const el of doc.querySelectorAll('*')) {
+    for (const a of el.getAttributeNames()) {
+      assert.ok(!/^on/i.test(a), `inline handler ${a} on <${el.tagName}>`);
+      assert.notEqual(a, 'style', `inline style attribute on <${el.tagName}> (blocked by the CSP)`);
+    }
+  }
+  assert.equal(doc.querySelectorAll('a[href^="javascript:"]').length, 0);
+});
+
+test('binomial fit: z tests, Laplace method and the population distribution on the probability scale', () => {
+  const doc = render(['rats_laplace']);
+  const rows = cellTexts(doc.getElementById('fixed-effects-rats_laplace')!);
+  assert.equal(rows[0][1], '-1.937');
+  assert.equal(rows[0][2], '0.1211');
+  assert.equal(doc.querySelector('#fixed-effects-rats_laplace thead')!.textContent!.includes('z value'), true);
+  assert.match(doc.getElementById('header-rats_laplace')!.textContent!, /Laplace/);
+  const pop = doc.querySelector('figure[data-plot-kind="population"]')!;
+  // plogis(-1.9369 ± 1.96 × 0.6646) = 0.0377 and 0.347 (the notes' rats example)
+  assert.match(pop.textContent!, /between 0\.0377 and 0\.347/);
+  assert.match(pop.querySelector('figcaption')!.textContent!, /probability/);
+  // ICC on the latent scale: 0.4417 / (0.4417 + π²/3) = 0.1184
+  const icc = cellTexts(doc.getElementById('icc-r2-rats_laplace')!);
+  assert.deepEqual(icc[0], ['ICC (batch)', '0.118']);
+});
+
+test('singular fit is stated in words; several models get a navigation and unique ids', () => {
+  const fit = loadReferenceFit('dyestuff');
+  const doc0 = render(['dyestuff']);
+  assert.equal(doc0.querySelector('.warnings'), null, 'dyestuff is not singular');
+  fit.singular = true;
+  fit.warnings = ['boundary (singular) fit: see help(isSingular)'];
+  const html = renderResultsPage({ fileName: 'd.mlm', results: [fit], comparisons: [] }, { nonce: 'n', cspSource: 'x' });
+  const doc = new JSDOM(html).window.document;
+  assert.match(doc.querySelector('.warnings')!.textContent!, /Singular fit: at least one variance is estimated as zero/);
+  const doc2 = render(['sleepstudy_full', 'sleepstudy_full_ml', 'pastes_nested']);
+  assert.equal(doc2.querySelectorAll('#model-nav a').length, 3);
+  const ids = [...doc2.querySelectorAll('[id]')].map((e) => e.id);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+  // nested factors: one caterpillar per grouping factor
+  const past = doc2.querySelector('section.model[data-model="pastes_nested"]')!;
+  assert.equal(past.querySelectorAll('figure[data-plot-kind="caterpillar"]').length, 2);
+});
+
+test('comparison table rendered from the comparisons list with tooltips', () => {
+  // Values: sleepstudy_full_ml vs sleepstudy_vi-like numbers are arbitrary table content here.
+  const comparisons = [
+    {
+      title: 'intercepts vs full',
+      rows: [
+        { model: 'intercepts', npar: 4, AIC: 1802.1, BIC: 1814.9, logLik: -897.04, deviance: 1794.1, Chisq: null, 'Chi Df': null, 'Pr(>Chisq)': null },
+        { model: 'full', npar: 6, AIC: 1763.9, BIC: 1783.1, logLik: -875.97, deviance: 1751.9, Chisq: 42.139, 'Chi Df': 2, 'Pr(>Chisq)': 7.07e-10 },
+      ],
+    },
+  ];
+  const doc = render(['sleepstudy_full'], comparisons);
+  const t = doc.querySelector('#comparison table.comparison-table')!;
+  assert.ok(t);
+  const rows = cellTexts(t);
+  assert.equal(rows[1][0], 'full');
+  assert.equal(rows[1][6], '42.139');
+  assert.equal(rows[1][8], '7.1e-10');
+  assert.match(t.querySelector('th[title]')!.getAttribute('title')!, /./);
+});
+
+test('no results: a hint to fit, and the status line carries what happened', () => {
+  const html = renderResultsPage(
+    { fileName: 'a.mlm', results: [], comparisons: [], status: { kind: 'cancelled', message: 'Fit cancelled; previous results kept.' } },
+    { nonce: 'n', cspSource: 'x' },
+  );
+  const doc = new JSDOM(html).window.document;
+  assert.ok(doc.getElementById('no-results'));
+  assert.equal(doc.getElementById('status')!.textContent, 'Fit cancelled; previous results kept.');
+  assert.equal(doc.getElementById('status')!.getAttribute('role'), 'status');
+});
