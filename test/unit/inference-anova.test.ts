@@ -180,3 +180,18 @@ test('REML fits are refitted with ML and the table says so', async () => {
   assert.equal(table.rows[1].refitted, true);
   assert.match(formatAnova(table), /^refitting model\(s\) with ML \(instead of REML\)\nData: data\n/);
 });
+
+test('default ML refit of a REML fit uses the engine (sleepstudy REML vs ML reference logLik)', async () => {
+  const { simpleReferenceFrame } = await import('./inference-fixtures');
+  const reml = loadReference('sleepstudy_full');
+  const ml = loadReference('sleepstudy_full_ml');
+  const vi = sleepstudyRandomInterceptMl();
+  const frame = simpleReferenceFrame('sleepstudy_full');
+  const viMl: FitResult = { ...ml, formula: 'Reaction ~ Days + (1 | Subject)', df: 4, logLik: vi.logLik, AIC: -2 * vi.logLik + 8, BIC: -2 * vi.logLik + 4 * Math.log(180) };
+  const table = await compareModels([
+    { name: 'fm2', frame, result: reml },
+    { name: 'fm1', frame: simpleReferenceFrame('sleepstudy_vi'), result: viMl },
+  ]);
+  assert.ok(Math.abs(table.rows[1].logLik - ml.logLik) < 1e-3, `refitted logLik ${table.rows[1].logLik} vs lme4 ML ${ml.logLik}`);
+  assert.ok(Math.abs(table.rows[1].Chisq! - 42.1393) < 2e-3);
+});

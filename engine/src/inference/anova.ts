@@ -8,6 +8,7 @@ import { MlmError } from '../diagnostics';
 import type { FitHooks } from '../hooks';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
+import { fitLmm } from '../lmm';
 import { chisqUpper } from './distributions';
 import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, zapsmall } from './rformat';
 
@@ -52,11 +53,8 @@ export interface CompareOptions {
   refit?: MlRefitter;
 }
 
-let defaultRefitter: MlRefitter | null = null;
-/** Registers the engine's ML refit (done by refit.ts, which imports the LMM code). */
-export function setDefaultMlRefitter(f: MlRefitter): void {
-  defaultRefitter = f;
-}
+/** The engine's ML refit of a REML fit (lme4's refitML). */
+export const refitMl: MlRefitter = (frame, result, hooks) => fitLmm(frame, { REML: false, id: result.id }, hooks);
 
 function sameRows(a: ModelFrame, b: ModelFrame): boolean {
   if (a.n !== b.n || a.rows.length !== b.rows.length) return false;
@@ -98,7 +96,7 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
   const notes: string[] = [];
   const reml = entries.filter((e) => e.result.REML && e.result.family === 'gaussian');
   if (reml.length > 0) notes.push('refitting model(s) with ML (instead of REML)');
-  const refit = options.refit ?? defaultRefitter;
+  const refit = options.refit ?? refitMl;
   const rows: AnovaRow[] = [];
   for (const e of entries) {
     let r = e.result;

@@ -7,5 +7,6 @@ export * from './ranef';
 export * from './interpret';
 export * from './satterthwaite';
 export * from './profile';
+export * from './bootstrap';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';
