@@ -57,3 +57,27 @@ export interface DataPreviewResponse {
   columns: DataPreviewColumn[];
   head: string[][];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Server -> client requests (added by E). In the browser the server cannot read files itself: it asks
+// the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
+
+export const ReadFileRequestMethod = 'mlm/readFile';
+/** Read a text file (UTF-8). Answer `null` when it does not exist or cannot be read. */
+export interface ReadFileParams {
+  uri: string;
+}
+export interface ReadFileResponse {
+  text: string;
+}
+
+export const ReadDirectoryRequestMethod = 'mlm/readDirectory';
+/** List a folder (one level). Answer `null` when it does not exist. Used to offer CSV files. */
+export interface ReadDirectoryParams {
+  uri: string;
+}
+export interface ReadDirectoryEntry {
+  name: string;
+  type: 'file' | 'directory';
+}
+export type ReadDirectoryResponse = ReadDirectoryEntry[];

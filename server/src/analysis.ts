@@ -1,0 +1,252 @@
+/**
+ * Per-document analysis: the parsed .mlm (engine parseMlm), its linked CSV, and every diagnostic
+ * (parser, data link, per-model structural analysis). Cached by document version; per-model analysis
+ * is cached by content (model text + file-level keys + data hash) so a keystroke in one model does
+ * not re-analyse the others.
+ */
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { DataTable } from '../../engine/src/data/types';
+import { MlmError, type MlmDiagnostic, type SourceRange } from '../../engine/src/diagnostics';
+import { applyDocument } from '../../engine/src/frame/table';
+import { parseMlm } from '../../engine/src/mlmfile/parse';
+import type { MlmDocument, ModelDecl } from '../../engine/src/mlmfile/types';
+import type { DataCache, LinkedData } from './dataCache';
+import { hashText } from './hash';
+import type { ServerHost } from './host';
+import { analyzeModelSafely } from './modelAnalysis';
+import { basenameUri, dirnameUri, isInside, normalizeUri, resolveRelative } from './uris';
+
+export interface DocumentAnalysis {
+  uri: string;
+  version: number;
+  text: string;
+  lines: string[];
+  textDocument: TextDocument;
+  doc: MlmDocument;
+  /** Resolved URI of the `data:` file (null without a data line, or when refused). */
+  dataUri: string | null;
+  data: LinkedData | null;
+  /** The CSV as read. */
+  rawTable: DataTable | null;
+  /** The CSV after the document's derive:, factors: and levels: lines (falls back to rawTable when they fail). */
+  table: DataTable | null;
+  diagnostics: MlmDiagnostic[];
+}
+
+const ANALYSIS_CACHE_LIMIT = 2000;
+
+export class Analyzer {
+  private readonly byUri = new Map<string, { version: number; promise: Promise<DocumentAnalysis> }>();
+  /** Per-model diagnostics by content key. */
+  /** The last table produced by applyDocument (keyed by file-level lines and data hash). */
+  private applied: { key: string; raw: DataTable; value: { table: DataTable; error?: MlmDiagnostic } } | null = null;
+  private readonly modelCache = new Map<string, Array<{ d: MlmDiagnostic; relative: boolean }>>();
+
+  constructor(
+    private readonly data: DataCache,
+    private readonly host: ServerHost,
+    private readonly workspaceFolders: () => readonly string[],
+  ) {}
+
+  get(textDocument: TextDocument): Promise<DocumentAnalysis> {
+    const key = normalizeUri(textDocument.uri);
+    const hit = this.byUri.get(key);
+    if (hit && hit.version === textDocument.version) return hit.promise;
+    const promise = this.compute(textDocument);
+    this.byUri.set(key, { version: textDocument.version, promise });
+    // A failed analysis must not stick.
+    promise.catch(() => this.byUri.delete(key));
+    return promise;
+  }
+
+  forget(uri: string): void {
+    this.byUri.delete(normalizeUri(uri));
+  }
+
+  clear(): void {
+    this.byUri.clear();
+  }
+
+  /** Does the document's latest analysis link one of these (normalized) URIs? Unknown documents count as dependent. */
+  dependsOn(uri: string, changed: ReadonlySet<string>): boolean {
+    const hit = this.byUri.get(normalizeUri(uri));
+    if (!hit) return true;
+    let linked: string | null | undefined;
+    hit.promise.then((a) => (linked = a.dataUri)).catch(() => undefined);
+    // The promise may still be pending: be conservative.
+    return linked === undefined || linked === null || changed.has(normalizeUri(linked));
+  }
+
+  /** Resolve a path written in the document; null when empty or outside the workspace. */
+  resolveDataPath(docUri: string, path: string): { uri: string | null; outside: boolean } {
+    const uri = resolveRelative(docUri, path);
+    if (!uri) return { uri: null, outside: false };
+    const folders = this.workspaceFolders();
+    const allowed = folders.length > 0 ? folders.some((f) => isInside(f, uri)) : isInside(dirnameUri(docUri), uri);
+    return allowed ? { uri, outside: false } : { uri: null, outside: true };
+  }
+
+  private async compute(td: TextDocument): Promise<DocumentAnalysis> {
+    const text = td.getText();
+    const doc = parseMlm(text);
+    const diagnostics: MlmDiagnostic[] = [...doc.diagnostics];
+    let dataUri: string | null = null;
+    let data: LinkedData | null = null;
+    let table: DataTable | null = null;
+    let rawTable: DataTable | null = null;
+    if (doc.data) {
+      const range = doc.data.range;
+      const resolved = this.resolveDataPath(td.uri, doc.data.value);
+      if (resolved.outside) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'data-outside-workspace',
+          message: `'${doc.data.value}' lies outside the workspace folder; data files must be inside it`,
+          range,
+        });
+      } else if (resolved.uri) {
+        dataUri = resolved.uri;
+        data = await this.data.get(dataUri);
+        if (data.missing) {
+          diagnostics.push(await this.missingDataDiagnostic(td.uri, doc.data.value, range));
+        } else if (data.parseError) {
+          const pe = data.parseError;
+          const where = pe.csv ? ` (row ${pe.csv.row}${pe.csv.column ? `, column '${pe.csv.column}'` : ''})` : '';
+          diagnostics.push({
+            severity: 'error',
+            code: pe.code || 'csv-parse',
+            message: `${pe.message}${pe.message.includes(`row ${pe.csv?.row}`) ? '' : where}`,
+            range,
+            csv: pe.csv,
+          });
+        } else if (data.table) {
+          rawTable = data.table;
+          const applied = this.applyDocumentCached(doc, data.table, fileLevelKey(doc, text) + '|' + data.hash);
+          table = applied.table;
+          if (applied.error) diagnostics.push(applied.error);
+        }
+      }
+    }
+    if (table) {
+      const fileKey = fileLevelKey(doc, text) + '|' + (data?.hash ?? '');
+      for (const model of doc.models) {
+        diagnostics.push(...this.analyzeModelCached(doc, model, table, fileKey, text));
+      }
+    }
+    return {
+      uri: td.uri,
+      version: td.version,
+      text,
+      lines: text.split(/\r?\n/),
+      textDocument: td,
+      doc,
+      dataUri,
+      data,
+      rawTable,
+      table,
+      diagnostics: dedupe(diagnostics),
+    };
+  }
+
+  private applyDocumentCached(doc: MlmDocument, raw: DataTable, key: string): { table: DataTable; error?: MlmDiagnostic } {
+    if (this.applied?.key === key && this.applied.raw === raw) return this.applied.value;
+    let value: { table: DataTable; error?: MlmDiagnostic };
+    try {
+      value = { table: applyDocument(doc, raw) };
+    } catch (e) {
+      if (!(e instanceof MlmError)) throw e;
+      value = { table: raw, error: e.diagnostic };
+    }
+    this.applied = { key, raw, value };
+    return value;
+  }
+
+  private analyzeModelCached(doc: MlmDocument, model: ModelDecl, table: DataTable, fileKey: string, text: string): MlmDiagnostic[] {
+    // Keyed by the model's text, not its position: ranges inside the block are stored relative to its
+    // first line, so typing above a model (or a newline) does not re-analyse it.
+    const first = model.range.start.line;
+    const last = model.range.end.line;
+    const key = `${fileKey}|${hashText(blockText(text, model.range))}`;
+    let cached = this.modelCache.get(key);
+    if (!cached) {
+      const diags = analyzeModelSafely(doc, model, table);
+      cached = diags.map((d) => {
+        const r = d.range;
+        if (r && r.start.line >= first && r.end.line <= last) {
+          return { d: { ...d, range: shift(r, -first) }, relative: true };
+        }
+        return { d, relative: false };
+      });
+      if (this.modelCache.size > ANALYSIS_CACHE_LIMIT) this.modelCache.clear();
+      this.modelCache.set(key, cached);
+    }
+    return cached.map((c) => (c.relative && c.d.range ? { ...c.d, range: shift(c.d.range, first) } : c.d));
+  }
+
+  private async missingDataDiagnostic(docUri: string, path: string, range: SourceRange): Promise<MlmDiagnostic> {
+    const nearby = await listCsvFiles(this.host, dirnameUri(docUri));
+    return {
+      severity: 'error',
+      code: 'data-missing',
+      message: `cannot read the data file '${path}' (looked for ${basenameUri(resolveRelative(docUri, path) ?? path)} next to this file)${
+        nearby.length ? `; CSV files here: ${nearby.slice(0, 5).join(', ')}` : ''
+      }`,
+      range,
+      data: { candidates: nearby },
+    };
+  }
+}
+
+/** CSV files in a folder (names), sorted. */
+export async function listCsvFiles(host: ServerHost, folderUri: string): Promise<string[]> {
+  const entries = (await host.readDirectory(folderUri)) ?? [];
+  return entries
+    .filter((e) => e.type === 'file' && /\.(csv|tsv)$/i.test(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Text of the lines a range covers. */
+export function blockText(text: string, range: SourceRange): string {
+  let start = 0;
+  for (let l = 0; l < range.start.line; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+  let end = start;
+  for (let l = range.start.line; l <= range.end.line; l++) {
+    const nl = text.indexOf('\n', end);
+    if (nl < 0) {
+      end = text.length;
+      break;
+    }
+    end = nl + 1;
+  }
+  return text.slice(start, end);
+}
+
+/** Everything outside model blocks that can change a model's analysis (data, levels, factors, derive). */
+function fileLevelKey(doc: MlmDocument, text: string): string {
+  const parts: string[] = [doc.data?.value ?? ''];
+  for (const l of doc.levels) parts.push(blockText(text, l.range));
+  for (const f of doc.factors) parts.push(f.value);
+  for (const d of doc.derives) parts.push(blockText(text, d.range));
+  return hashText(parts.join('\u0000'));
+}
+
+function shift(r: SourceRange, lines: number): SourceRange {
+  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
+}
+
+function dedupe(ds: MlmDiagnostic[]): MlmDiagnostic[] {
+  const seen = new Set<string>();
+  const out: MlmDiagnostic[] = [];
+  for (const d of ds) {
+    const k = `${d.code}|${d.message}|${d.range ? `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}` : ''}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out;
+}

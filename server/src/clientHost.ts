@@ -1,0 +1,34 @@
+import type { Connection } from 'vscode-languageserver';
+import type { DirectoryEntry, ServerHost } from './host';
+import {
+  ReadDirectoryRequestMethod,
+  ReadFileRequestMethod,
+  type ReadDirectoryParams,
+  type ReadDirectoryResponse,
+  type ReadFileParams,
+  type ReadFileResponse,
+} from './protocol';
+
+/** Files read by the client (vscode.workspace.fs) through the custom requests of protocol.ts. */
+export function clientHost(connection: Connection): ServerHost {
+  return {
+    async readFile(uri: string): Promise<string | null> {
+      try {
+        const r = await connection.sendRequest<ReadFileResponse | null>(ReadFileRequestMethod, { uri } satisfies ReadFileParams);
+        return r && typeof r.text === 'string' ? r.text : null;
+      } catch {
+        return null;
+      }
+    },
+    async readDirectory(uri: string): Promise<DirectoryEntry[] | null> {
+      try {
+        const r = await connection.sendRequest<ReadDirectoryResponse | null>(ReadDirectoryRequestMethod, {
+          uri,
+        } satisfies ReadDirectoryParams);
+        return Array.isArray(r) ? r : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/** Short descriptions of data columns for completion documentation, hovers and the data preview. */
+import type { DataColumn, DataTable } from '../../engine/src/data/types';
+
+export interface LevelCount {
+  label: string;
+  count: number;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** 'factor' for text columns; numeric columns stay 'numeric' (they become factors only by `factors:` or `factor()`). */
+  type: 'numeric' | 'factor';
+  missing: number;
+  /** Every present value is a whole number (an id column such as school or Subject). */
+  integer: boolean;
+  /** Number of distinct present values. */
+  distinct: number;
+  min?: number;
+  max?: number;
+  mean?: number;
+  /** Levels in R's order with their counts (factors, and whole-number columns with few distinct values). */
+  levels?: LevelCount[];
+  /** 'range 0–9, mean 4.5' or '18 levels: 308 (10), 309 (10), …' */
+  summary: string;
+}
+
+const SHOWN_LEVELS = 6;
+
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e6 || a < 1e-4) return x.toExponential(3).replace(/\.?0+e/, 'e');
+  if (Number.isInteger(x)) return String(x);
+  const digits = a >= 100 ? 2 : a >= 1 ? 3 : 4;
+  return Number(x.toPrecision(digits + Math.max(0, Math.floor(Math.log10(a))))).toString();
+}
+
+export function levelsSummary(levels: LevelCount[]): string {
+  const shown = levels.slice(0, SHOWN_LEVELS).map((l) => `${l.label} (${l.count})`);
+  const more = levels.length > SHOWN_LEVELS ? ', …' : '';
+  return `${levels.length} level${levels.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
+}
+
+export function describeColumn(col: DataColumn): ColumnInfo {
+  if (col.kind === 'text') {
+    const counts = new Array<number>(col.levels.length).fill(0);
+    let missing = 0;
+    for (const c of col.codes) {
+      if (c < 0) missing++;
+      else counts[c]++;
+    }
+    const levels = col.levels.map((label, i) => ({ label, count: counts[i] }));
+    return {
+      name: col.name,
+      type: 'factor',
+      missing,
+      integer: false,
+      distinct: levels.filter((l) => l.count > 0).length,
+      levels,
+      summary: levelsSummary(levels),
+    };
+  }
+  let missing = 0;
+  let n = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let integer = true;
+  const distinct = new Map<number, number>();
+  for (const v of col.values) {
+    if (Number.isNaN(v)) {
+      missing++;
+      continue;
+    }
+    n++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integer && !Number.isInteger(v)) integer = false;
+    if (distinct.size <= 100000) distinct.set(v, (distinct.get(v) ?? 0) + 1);
+  }
+  if (n === 0) {
+    return { name: col.name, type: 'numeric', missing, integer: false, distinct: 0, summary: 'all values missing' };
+  }
+  const mean = sum / n;
+  const info: ColumnInfo = {
+    name: col.name,
+    type: 'numeric',
+    missing,
+    integer,
+    distinct: distinct.size,
+    min,
+    max,
+    mean,
+    summary: `range ${formatNumber(min)}–${formatNumber(max)}, mean ${formatNumber(mean)}`,
+  };
+  if (integer && distinct.size <= 1000) {
+    info.levels = [...distinct.entries()].sort((a, b) => a[0] - b[0]).map(([v, count]) => ({ label: String(v), count }));
+    info.summary += `; ${distinct.size} distinct value${distinct.size === 1 ? '' : 's'}`;
+  }
+  return info;
+}
+
+/** Column descriptions of a table, computed once per table object. */
+const cache = new WeakMap<DataTable, Map<string, ColumnInfo>>();
+
+export function columnInfo(table: DataTable, name: string): ColumnInfo | undefined {
+  let m = cache.get(table);
+  if (!m) {
+    m = new Map();
+    cache.set(table, m);
+  }
+  let info = m.get(name);
+  if (!info) {
+    const col = table.columns.get(name);
+    if (!col) return undefined;
+    info = describeColumn(col);
+    m.set(name, info);
+  }
+  return info;
+}
+
+export function allColumnInfo(table: DataTable): ColumnInfo[] {
+  return table.names.map((n) => columnInfo(table, n)!).filter(Boolean);
+}
+
+/** A column that can serve as a grouping factor: text, or whole numbers (ids). */
+export function isFactorLike(info: ColumnInfo, declaredFactors: ReadonlySet<string> = new Set()): boolean {
+  return info.type === 'factor' || info.integer || declaredFactors.has(info.name);
+}

@@ -1,0 +1,201 @@
+/** Completion: keys, columns (with type and summary), grouping factors after `|`, functions, families, links, model names, data files. */
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type Position,
+  type Range,
+} from 'vscode-languageserver';
+import { FILE_KEYS, MODEL_KEYS, FAMILY_LINKS } from '../../engine/src/mlmfile/keys';
+import type { Analyzer, DocumentAnalysis } from './analysis';
+import { allColumnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
+import { cursorContext, type CursorContext } from './cursorContext';
+import type { ServerHost } from './host';
+import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
+import { dirnameUri, resolveRelative } from './uris';
+
+export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
+
+export async function completion(
+  a: DocumentAnalysis,
+  position: Position,
+  analyzer: Analyzer,
+  host: ServerHost,
+): Promise<CompletionItem[]> {
+  const ctx = cursorContext(a.lines, position.line, position.character);
+  const range = (start: number): Range => ({ start: { line: position.line, character: start }, end: position });
+  switch (ctx.kind) {
+    case 'key':
+      return keyItems(a, ctx, position, range(ctx.start));
+    case 'formula': {
+      const cols = columnItems(a, range(ctx.start), ctx.part === 'grouping' ? 'grouping' : ctx.part === 'lhs' ? 'response' : 'any');
+      const fns = ctx.part === 'grouping' ? [] : functionItems(ctx.part, range(ctx.start));
+      return [...cols, ...fns];
+    }
+    case 'columns':
+      return columnItems(a, range(ctx.start), ctx.key === 'factors' ? 'factors' : 'any');
+    case 'family':
+      if (ctx.inParens) {
+        const links = FAMILY_LINKS[ctx.family] ?? LINKS.map((l) => l.name);
+        return LINKS.filter((l) => links.includes(l.name)).map((l, i) => simple(l.name, l.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+      }
+      return FAMILIES.map((f, i) => simple(f.name, f.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+    case 'link': {
+      const model = modelAtLine(a, position.line);
+      const fam = model?.family?.value ?? 'gaussian';
+      const allowed = FAMILY_LINKS[fam] ?? [];
+      return LINKS.map((l, i) =>
+        simple(l.name, `${l.detail}${allowed.includes(l.name) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l.name) ? i : 10 + i),
+      );
+    }
+    case 'method':
+      return METHODS.map((m, i) => simple(m.name, m.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+    case 'compare': {
+      const listed = new Set(ctx.listed);
+      return a.doc.models
+        .filter((m) => !listed.has(m.name))
+        .map((m, i) => simple(m.name, m.formula?.text ?? '', CompletionItemKind.Class, range(ctx.start), i));
+    }
+    case 'data':
+      return dataFileItems(a, ctx, position, analyzer, host);
+    default:
+      return [];
+  }
+}
+
+function simple(label: string, detail: string, kind: CompletionItemKind, range: Range, order: number): CompletionItem {
+  return { label, detail, kind, sortText: String(order).padStart(3, '0'), textEdit: { range, newText: label } };
+}
+
+function modelAtLine(a: DocumentAnalysis, line: number) {
+  return a.doc.models.find((m) => m.range.start.line <= line && line <= m.range.end.line);
+}
+
+function keyItems(a: DocumentAnalysis, ctx: Extract<CursorContext, { kind: 'key' }>, position: Position, range: Range): CompletionItem[] {
+  const items: CompletionItem[] = [];
+  const lineText = a.lines[position.line] ?? '';
+  const hasColon = /^\s*[A-Za-z_][A-Za-z0-9_.]*\s*:/.test(lineText);
+  const suffix = hasColon ? '' : ': ';
+  if (ctx.inModel) {
+    const model = a.doc.models.find((m) => m.range.start.line < position.line && position.line <= m.range.end.line + 1);
+    const present = new Set((model?.entries ?? []).filter((e) => e.keyRange.start.line !== position.line).map((e) => e.key));
+    let i = 0;
+    for (const [key, doc] of Object.entries(MODEL_KEYS)) {
+      if (present.has(key)) continue;
+      items.push(keyItem(key, doc, suffix, range, i++));
+    }
+    return items;
+  }
+  let i = 0;
+  const present = new Set(a.doc.entries.filter((e) => !e.model && e.keyRange.start.line !== position.line).map((e) => e.key));
+  for (const [key, doc] of Object.entries(FILE_KEYS)) {
+    if (key === 'data' && present.has('data')) continue;
+    items.push(keyItem(key, doc, suffix, range, i++));
+  }
+  items.push({
+    label: 'model',
+    kind: CompletionItemKind.Keyword,
+    detail: 'a model block: model NAME:',
+    documentation: { kind: MarkupKind.Markdown, value: 'A named model: `model NAME:` followed by indented `formula:`, `method:`, `family:` … lines.' },
+    sortText: String(i++).padStart(3, '0'),
+    textEdit: { range, newText: hasColon ? 'model' : 'model ' },
+  });
+  return items;
+}
+
+function keyItem(key: string, doc: string, suffix: string, range: Range, order: number): CompletionItem {
+  return {
+    label: key,
+    kind: CompletionItemKind.Property,
+    detail: `${key}:`,
+    documentation: { kind: MarkupKind.Markdown, value: doc },
+    sortText: String(order).padStart(3, '0'),
+    textEdit: { range, newText: key + suffix },
+  };
+}
+
+type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
+
+export function columnDocumentation(info: ColumnInfo, nrow: number): string {
+  const lines = [
+    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    '',
+    info.summary,
+    '',
+    `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
+  ];
+  return lines.join('\n');
+}
+
+function columnItems(a: DocumentAnalysis, range: Range, filter: ColumnFilter): CompletionItem[] {
+  const items: CompletionItem[] = [];
+  const declared = new Set(a.doc.factors.map((f) => f.value));
+  if (a.table) {
+    const infos = allColumnInfo(a.table);
+    infos.forEach((info, i) => {
+      const factorLike = isFactorLike(info, declared);
+      if (filter === 'grouping' && !factorLike) return;
+      if (filter === 'factors' && info.type === 'factor') return;
+      // Order: for grouping, text factors before id-like numbers; otherwise file order.
+      const rank = filter === 'grouping' ? (info.type === 'factor' || declared.has(info.name) ? 0 : 1) : 0;
+      items.push({
+        label: info.name,
+        kind: info.type === 'factor' || declared.has(info.name) ? CompletionItemKind.Enum : CompletionItemKind.Field,
+        detail: `${info.type === 'factor' || declared.has(info.name) ? 'factor' : 'numeric'} · ${info.summary}`,
+        documentation: { kind: MarkupKind.Markdown, value: columnDocumentation(info, a.table!.nrow) },
+        sortText: `${rank}${String(i).padStart(4, '0')}`,
+        textEdit: { range, newText: info.name },
+      });
+    });
+  }
+  for (const d of a.doc.derives) {
+    if (filter === 'factors') continue;
+    items.push({
+      label: d.name.value,
+      kind: CompletionItemKind.Variable,
+      detail: `derived · ${d.expr.text}${d.by ? ` by ${d.by.text}` : ''}`,
+      sortText: `2${d.name.value}`,
+      textEdit: { range, newText: d.name.value },
+    });
+  }
+  return items;
+}
+
+function functionItems(part: 'lhs' | 'rhs', range: Range): CompletionItem[] {
+  return FUNCTIONS.filter((f) => f.where === 'any' || f.where === part).map((f, i) => ({
+    label: f.name,
+    kind: CompletionItemKind.Function,
+    detail: `${f.name}(…) — ${f.detail}`,
+    sortText: `5${String(i).padStart(3, '0')}`,
+    insertTextFormat: InsertTextFormat.PlainText,
+    textEdit: { range, newText: f.name },
+  }));
+}
+
+async function dataFileItems(
+  a: DocumentAnalysis,
+  ctx: Extract<CursorContext, { kind: 'data' }>,
+  position: Position,
+  analyzer: Analyzer,
+  host: ServerHost,
+): Promise<CompletionItem[]> {
+  const typed = ctx.typed.replace(/\\/g, '/');
+  const slash = typed.lastIndexOf('/');
+  const dirPart = slash >= 0 ? typed.slice(0, slash + 1) : '';
+  const probe = resolveRelative(a.uri, dirPart + 'x');
+  if (!probe || analyzer.resolveDataPath(a.uri, dirPart + 'x').outside) return [];
+  const folderUri = dirnameUri(probe);
+  const entries = (await host.readDirectory(folderUri)) ?? [];
+  const range: Range = { start: { line: position.line, character: ctx.start + dirPart.length }, end: { line: position.line, character: Math.max(ctx.end, position.character) } };
+  const items: CompletionItem[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.type === 'directory') {
+      items.push({ label: e.name + '/', kind: CompletionItemKind.Folder, sortText: `1${e.name}`, textEdit: { range, newText: e.name + '/' }, command: { title: 'more', command: 'editor.action.triggerSuggest' } });
+    } else if (/\.(csv|tsv)$/i.test(e.name)) {
+      items.push({ label: e.name, kind: CompletionItemKind.File, detail: 'CSV file', sortText: `0${e.name}`, textEdit: { range, newText: e.name } });
+    }
+  }
+  return items;
+}

@@ -1,0 +1,120 @@
+/**
+ * What the cursor is on, from the text of its line (and the lines above for the enclosing block).
+ * Used by completion, which must work on incomplete text the parser rejects.
+ */
+
+export type CursorContext =
+  | { kind: 'key'; inModel: boolean; start: number }
+  | { kind: 'modelName'; start: number }
+  | { kind: 'data'; start: number; end: number; typed: string }
+  | { kind: 'formula'; part: 'lhs' | 'rhs' | 'grouping'; start: number; typed: string }
+  | { kind: 'columns'; key: string; start: number; typed: string }
+  | { kind: 'family'; start: number; typed: string; inParens: boolean; family: string }
+  | { kind: 'link'; start: number; typed: string }
+  | { kind: 'method'; start: number; typed: string }
+  | { kind: 'compare'; start: number; typed: string; listed: string[] }
+  | { kind: 'none' };
+
+const KEY_LINE = /^(\s*)([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
+const WORD_BEFORE = /[A-Za-z0-9_.]*$/;
+
+/** Is line `line` inside a model block: an indented line below a `model` header, with no top-level line between. */
+export function inModelBlock(lines: readonly string[], line: number): boolean {
+  for (let i = line - 1; i >= 0; i--) {
+    const t = lines[i];
+    if (/^\s*(#.*)?$/.test(t)) continue;
+    if (/^\s*model\b/.test(t)) return true;
+    if (!/^\s/.test(t)) return false;
+  }
+  return false;
+}
+
+/** Strip a trailing comment, respecting quotes. */
+function codePart(s: string): string {
+  let q: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === q) q = null;
+    } else if (c === '"' || c === "'" || c === '`') q = c;
+    else if (c === '#') return s.slice(0, i);
+  }
+  return s;
+}
+
+export function cursorContext(lines: readonly string[], line: number, character: number): CursorContext {
+  const full = lines[line] ?? '';
+  const before = full.slice(0, character);
+  if (codePart(before).length < before.length) return { kind: 'none' }; // in a comment
+  const typedWord = WORD_BEFORE.exec(before)![0];
+  const wordStart = character - typedWord.length;
+
+  const km = KEY_LINE.exec(full);
+  const colon = km ? km[0].length : -1;
+  if (!km || character < colon) {
+    // Typing a key or a model header.
+    const mh = /^\s*model\s+([A-Za-z0-9_.]*)$/.exec(before);
+    if (mh) return { kind: 'modelName', start: wordStart };
+    if (/^\s*[A-Za-z0-9_.]*$/.test(before)) {
+      return { kind: 'key', inModel: /^\s+/.test(before) && inModelBlock(lines, line), start: wordStart };
+    }
+    return { kind: 'none' };
+  }
+  const key = km[2];
+  const valueBefore = full.slice(colon, character);
+  switch (key) {
+    case 'data': {
+      const lead = /^\s*["']?/.exec(valueBefore)![0].length;
+      const start = colon + lead;
+      const rest = codePart(full.slice(start));
+      const end = start + rest.replace(/["']?\s*$/, '').length;
+      return { kind: 'data', start, end: Math.max(end, character), typed: full.slice(start, character) };
+    }
+    case 'formula':
+      return formulaContext(valueBefore, wordStart, typedWord);
+    case 'family': {
+      const inParens = /\([^)]*$/.test(valueBefore);
+      const fam = /([A-Za-z]+)\s*\(/.exec(valueBefore)?.[1] ?? '';
+      return { kind: 'family', start: wordStart, typed: typedWord, inParens, family: fam };
+    }
+    case 'link':
+      return { kind: 'link', start: wordStart, typed: typedWord };
+    case 'method':
+      return { kind: 'method', start: wordStart, typed: typedWord };
+    case 'compare': {
+      const listed = valueBefore
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0 && s !== typedWord);
+      return { kind: 'compare', start: wordStart, typed: typedWord, listed };
+    }
+    case 'levels': {
+      // Before '=' a column; after it, that column's levels (left to the caller to ignore).
+      if (/=/.test(valueBefore.split(';').pop() ?? '')) return { kind: 'none' };
+      return { kind: 'columns', key, start: wordStart, typed: typedWord };
+    }
+    case 'factors':
+    case 'weights':
+    case 'derive':
+      return { kind: 'columns', key, start: wordStart, typed: typedWord };
+    default:
+      return { kind: 'none' };
+  }
+}
+
+/** Inside a formula: left of `~`, right of it, or the grouping side of a `|` inside parentheses. */
+export function formulaContext(valueBefore: string, start: number, typed: string): CursorContext {
+  const tilde = valueBefore.indexOf('~');
+  if (tilde < 0) return { kind: 'formula', part: 'lhs', start, typed };
+  const rhs = valueBefore.slice(tilde + 1);
+  // Walk the open parentheses: is the innermost one that holds a `|` still open with the cursor after the bar?
+  const stack: Array<{ bar: boolean }> = [];
+  for (let i = 0; i < rhs.length; i++) {
+    const c = rhs[i];
+    if (c === '(') stack.push({ bar: false });
+    else if (c === ')') stack.pop();
+    else if (c === '|' && stack.length > 0) stack[stack.length - 1].bar = true;
+  }
+  if (stack.some((s) => s.bar)) return { kind: 'formula', part: 'grouping', start, typed };
+  return { kind: 'formula', part: 'rhs', start, typed };
+}

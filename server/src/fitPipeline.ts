@@ -1,0 +1,43 @@
+/** The engine calls behind mlm/fit: model frame, fit, plot data; likelihood-ratio comparisons. */
+import type { SourceRange } from '../../engine/src/diagnostics';
+import { MlmError } from '../../engine/src/diagnostics';
+import { buildModelFrame } from '../../engine/src/frame/modelframe';
+import type { ModelFrame } from '../../engine/src/frame/types';
+import type { FitHooks } from '../../engine/src/hooks';
+import { compareModels, formatAnova } from '../../engine/src/inference/anova';
+import { fitLmm } from '../../engine/src/lmm';
+import { modelSettings } from '../../engine/src/mlmfile/spec';
+import type { ModelDecl } from '../../engine/src/mlmfile/types';
+import { buildPlotData } from '../../engine/src/plotdata';
+import type { FitResult } from '../../engine/src/result';
+import type { DocumentAnalysis } from './analysis';
+
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+  if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
+  const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
+  const s = modelSettings(m);
+  if (s.family !== 'gaussian') {
+    throw new MlmError({ code: 'not-available', message: `${s.family} models cannot be fitted yet`, range: m.family?.range ?? m.nameRange });
+  }
+  const result = await fitLmm(frame, { REML: s.REML, id: m.name }, hooks);
+  result.plotData = buildPlotData(frame);
+  return { frame, result };
+}
+
+export interface Comparison {
+  models: string[];
+  range: SourceRange;
+  /** lme4's anova() table as text. */
+  text: string;
+  [k: string]: unknown;
+}
+
+export async function runComparison(
+  a: DocumentAnalysis,
+  entries: Array<{ name: string; frame: ModelFrame; result: FitResult }>,
+  hooks: FitHooks,
+  range: SourceRange,
+): Promise<Comparison> {
+  const table = await compareModels(entries, hooks, { dataName: a.doc.data?.value ?? 'data' });
+  return { ...table, models: entries.map((e) => e.name), range, text: formatAnova(table) };
+}

@@ -1,0 +1,207 @@
+/**
+ * mlm/fit and mlm/results: fits models of a document in the engine (which yields to the event loop,
+ * so the server keeps answering), with work-done progress and cancellation. The server keeps the
+ * latest successful fit of every model; a failed or cancelled fit keeps the previous one.
+ */
+import type { CancellationToken, Connection } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { CancelledError, MlmError, type MlmDiagnostic, type SourceRange } from '../../engine/src/diagnostics';
+import type { ModelFrame } from '../../engine/src/frame/types';
+import type { FitHooks, FitProgress } from '../../engine/src/hooks';
+import type { ModelDecl } from '../../engine/src/mlmfile/types';
+import type { FitResult } from '../../engine/src/result';
+import type { Analyzer, DocumentAnalysis } from './analysis';
+import { runComparison, runModelFit } from './fitPipeline';
+import type { FitError, FitParams, FitResponse } from './protocol';
+import { normalizeUri } from './uris';
+
+interface Kept {
+  result: FitResult;
+  frame: ModelFrame;
+}
+
+interface DocFits {
+  kept: Map<string, Kept>;
+  /** Errors of the last fit request, with the formula text they were about (dropped once it changes). */
+  errors: Array<FitError & { formula: string }>;
+  comparisons: unknown[];
+}
+
+export class FitService {
+  private readonly docs = new Map<string, DocFits>();
+  onErrorsChanged: (uri: string) => void = () => undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly analyzer: Analyzer,
+  ) {}
+
+  private state(uri: string): DocFits {
+    const key = normalizeUri(uri);
+    let s = this.docs.get(key);
+    if (!s) this.docs.set(key, (s = { kept: new Map(), errors: [], comparisons: [] }));
+    return s;
+  }
+
+  /** Latest successful results of a document, by model name. */
+  resultsOf(uri: string): ReadonlyMap<string, FitResult> {
+    const s = this.docs.get(normalizeUri(uri));
+    const out = new Map<string, FitResult>();
+    if (s) for (const [k, v] of s.kept) out.set(k, v.result);
+    return out;
+  }
+
+  results(uri: string): FitResponse {
+    const s = this.state(uri);
+    return {
+      uri,
+      results: [...s.kept.values()].map((k) => k.result),
+      fitted: [],
+      errors: s.errors.map(({ formula: _f, ...e }) => e),
+      comparisons: s.comparisons,
+    };
+  }
+
+  /** Fit errors (with ranges) as diagnostics, while the model's formula is unchanged. */
+  errorDiagnostics(uri: string, a: DocumentAnalysis): MlmDiagnostic[] {
+    const s = this.docs.get(normalizeUri(uri));
+    if (!s) return [];
+    const out: MlmDiagnostic[] = [];
+    for (const e of s.errors) {
+      if (e.cancelled || !e.range) continue;
+      const m = a.doc.models.find((x) => x.name === e.model);
+      if (!m || (m.formula?.text ?? '') !== e.formula) continue;
+      out.push({ severity: 'error', code: 'fit-failed', message: `fit of '${e.model}' failed: ${e.message}`, range: e.range });
+    }
+    return out;
+  }
+
+  async fit(td: TextDocument, params: FitParams, token: CancellationToken): Promise<FitResponse> {
+    const a = await this.analyzer.get(td);
+    const s = this.state(td.uri);
+    const models = pickModels(a, params);
+    const errors: Array<FitError & { formula: string }> = [];
+    const fitted: string[] = [];
+    const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
+    reporter.begin(models.length === 1 ? `Fitting ${models[0].name}` : `Fitting ${models.length} models`, 0, undefined, true);
+    const cancelled = () => token.isCancellationRequested;
+    try {
+      if (params.model && models.length === 0) {
+        errors.push({ model: params.model, message: `no model named '${params.model}'`, formula: '' });
+      }
+      for (let i = 0; i < models.length; i++) {
+        const m = models[i];
+        const formula = m.formula?.text ?? '';
+        if (cancelled()) {
+          errors.push({ model: m.name, message: 'The fit was cancelled.', cancelled: true, formula });
+          continue;
+        }
+        const blocking = blockingProblem(a, m);
+        if (blocking) {
+          errors.push({ model: m.name, message: blocking.message, range: blocking.range, formula });
+          continue;
+        }
+        let lastReport = 0;
+        const hooks: FitHooks = {
+          isCancelled: cancelled,
+          yieldEveryMs: 20,
+          onProgress: (p: FitProgress) => {
+            const now = Date.now();
+            if (now - lastReport < 100) return;
+            lastReport = now;
+            const frac = (i + (p.fraction ?? 0.5)) / models.length;
+            reporter.report(Math.round(100 * frac), `${m.name}: ${p.stage}, ${p.evaluations} evaluations`);
+          },
+        };
+        try {
+          const { frame, result } = await runModelFit(a, m, hooks);
+          s.kept.set(m.name, { frame, result });
+          fitted.push(m.name);
+        } catch (e) {
+          errors.push(toFitError(m, e, formula));
+        }
+        reporter.report(Math.round((100 * (i + 1)) / models.length));
+      }
+      // Comparisons of the document's compare: lines whose models all have results.
+      const comparisons: unknown[] = [];
+      for (const c of a.doc.compares) {
+        const names = c.models.map((x) => x.value);
+        if (names.length < 2 || !names.every((n) => s.kept.has(n))) continue;
+        if (!names.some((n) => fitted.includes(n))) {
+          // None of its models was refitted: keep the previous table when there is one.
+          const prev = (s.comparisons as Array<{ models?: string[] }>).find((p) => p.models?.join(',') === names.join(','));
+          if (prev) {
+            comparisons.push(prev);
+            continue;
+          }
+        }
+        if (cancelled()) break;
+        try {
+          comparisons.push(
+            await runComparison(
+              a,
+              names.map((n) => ({ name: n, ...s.kept.get(n)! })),
+              { isCancelled: cancelled, yieldEveryMs: 20 },
+              c.range,
+            ),
+          );
+        } catch (e) {
+          const err = toFitError(null, e, '');
+          errors.push({ ...err, model: `compare: ${names.join(', ')}`, range: err.range ?? c.range });
+        }
+      }
+      s.comparisons = comparisons;
+    } finally {
+      reporter.done();
+    }
+    s.errors = errors;
+    this.onErrorsChanged(td.uri);
+    return {
+      uri: td.uri,
+      results: [...s.kept.values()].map((k) => k.result),
+      fitted,
+      errors: errors.map(({ formula: _f, ...e }) => e),
+      comparisons: s.comparisons,
+    };
+  }
+}
+
+function within(line: number, r: SourceRange): boolean {
+  return r.start.line <= line && line <= r.end.line;
+}
+
+function pickModels(a: DocumentAnalysis, p: FitParams): ModelDecl[] {
+  if (p.model) return a.doc.models.filter((m) => m.name === p.model);
+  if (p.position) {
+    const m = a.doc.models.find((x) => within(p.position!.line, x.range));
+    if (m) return [m];
+    const c = a.doc.compares.find((x) => within(p.position!.line, x.range));
+    if (c) return a.doc.models.filter((m) => c.models.some((x) => x.value === m.name));
+    return a.doc.models.slice(0, 1);
+  }
+  return a.doc.models;
+}
+
+/** An error diagnostic that prevents fitting this model (in its block, or about the data). */
+function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | null {
+  if (!m.formula || !m.formula.ast) {
+    return a.diagnostics.find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? {
+      severity: 'error',
+      code: 'missing-formula',
+      message: `model '${m.name}' has no valid formula`,
+      range: m.nameRange,
+    };
+  }
+  if (!a.table) {
+    const d = a.diagnostics.find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));
+    return d ?? { severity: 'error', code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange };
+  }
+  return a.diagnostics.find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? null;
+}
+
+function toFitError(m: ModelDecl | null, e: unknown, formula: string): FitError & { formula: string } {
+  const model = m?.name ?? '';
+  if (e instanceof CancelledError) return { model, message: e.message, cancelled: true, formula };
+  if (e instanceof MlmError) return { model, message: e.diagnostic.message, range: e.diagnostic.range ?? m?.nameRange, formula };
+  return { model, message: e instanceof Error ? e.message : String(e), range: m?.nameRange, formula };
+}

@@ -1,0 +1,311 @@
+/**
+ * Hovers. Before a fit: keys, columns (type, missing count, levels or range), random terms in words.
+ * After a fit (latest successful result of the model): fixed effects (estimate, SE, statistic, df, p,
+ * 95% interval and an interpretation sentence), random terms (SDs and correlations), and the response
+ * or model name (fit statistics).
+ */
+import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver';
+import type { Node } from '../../engine/src/formula/ast';
+import { deparse, unparen } from '../../engine/src/formula/deparse';
+import { randomTerms, type RandomTermSpec } from '../../engine/src/frame/bars';
+import { qnorm, qt, tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
+import { interpretFixedEffect } from '../../engine/src/inference/interpret';
+import { FILE_KEYS, MODEL_KEYS } from '../../engine/src/mlmfile/keys';
+import { modelSettings } from '../../engine/src/mlmfile/spec';
+import { offsetAt, rangeOfSpan } from '../../engine/src/mlmfile/textmap';
+import type { FormulaDecl, ModelDecl } from '../../engine/src/mlmfile/types';
+import type { FitResult } from '../../engine/src/result';
+import type { DocumentAnalysis } from './analysis';
+import { columnInfo, formatNumber, levelsSummary } from './columnInfo';
+import { identifiersOf, isBar, nodePath, type BarNode } from './formulaNav';
+import { countGroups } from './groupCounts';
+
+function within(pos: Position, r: Range): boolean {
+  if (pos.line < r.start.line || pos.line > r.end.line) return false;
+  if (pos.line === r.start.line && pos.character < r.start.character) return false;
+  if (pos.line === r.end.line && pos.character > r.end.character) return false;
+  return true;
+}
+
+function md(value: string, range?: Range): Hover {
+  return { contents: { kind: MarkupKind.Markdown, value }, range };
+}
+
+export function hover(a: DocumentAnalysis, pos: Position, results: ReadonlyMap<string, FitResult>): Hover | null {
+  const doc = a.doc;
+  for (const m of doc.models) {
+    if (within(pos, m.nameRange) && !m.implicit) return md(modelHover(a, m, results.get(m.name)), m.nameRange);
+    if (m.formula && m.formula.ast) {
+      const off = offsetAt(m.formula, pos);
+      if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name));
+    }
+  }
+  for (const e of doc.entries) {
+    if (within(pos, e.keyRange)) {
+      const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
+      if (text) return md(`**${e.key}:** ${text}`, e.keyRange);
+    }
+  }
+  if (doc.data && within(pos, doc.data.range)) return md(dataHover(a), doc.data.range);
+  // Column names in factors:, levels:, derive:, weights:
+  const word = wordAt(a.lines[pos.line] ?? '', pos.character);
+  if (word && a.table && a.table.columns.has(word.text)) {
+    const r: Range = { start: { line: pos.line, character: word.start }, end: { line: pos.line, character: word.end } };
+    if (doc.entries.some((e) => within(pos, e.value.range))) return md(columnHover(a, word.text), r);
+  }
+  return null;
+}
+
+function wordAt(line: string, ch: number): { text: string; start: number; end: number } | null {
+  const re = /[A-Za-z_.][A-Za-z0-9_.]*/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line))) {
+    if (m.index <= ch && ch <= m.index + m[0].length) return { text: m[0], start: m.index, end: m.index + m[0].length };
+  }
+  return null;
+}
+
+function dataHover(a: DocumentAnalysis): string {
+  if (!a.table) return `**data:** ${a.doc.data?.value ?? ''} — not loaded`;
+  const t = a.table;
+  const cols = t.names.map((n) => {
+    const c = columnInfo(t, n)!;
+    return `- \`${n}\` ${c.type}${c.missing ? `, ${c.missing} missing` : ''}`;
+  });
+  return [`**${t.fileName}** — ${t.nrow} rows, ${t.names.length} columns`, '', ...cols.slice(0, 30), cols.length > 30 ? '- …' : ''].join('\n');
+}
+
+function columnHover(a: DocumentAnalysis, name: string): string {
+  const info = columnInfo(a.table!, name)!;
+  const declared = a.doc.factors.some((f) => f.value === name);
+  const type = info.type === 'factor' ? 'factor (text)' : declared ? 'numeric, treated as a factor (factors:)' : info.integer ? 'numeric (whole numbers)' : 'numeric';
+  const lines = [`**${name}** — ${type}`, '', info.summary];
+  if (declared && info.levels && info.type !== 'factor') lines.push('', levelsSummary(info.levels));
+  lines.push('', info.missing === 0 ? 'no missing values' : `${info.missing} missing value${info.missing === 1 ? '' : 's'} of ${a.table!.nrow}`);
+  return lines.join('\n');
+}
+
+function staleNote(m: ModelDecl, r: FitResult): string {
+  const now = m.formula?.text.replace(/\s+/g, ' ').trim();
+  const then = r.formula.replace(/\s+/g, ' ').trim();
+  return now && now !== then ? `\n\n_From the last fit, of \`${r.formula}\`._` : '';
+}
+
+export function fitStatistics(r: FitResult): string {
+  const rows: string[] = [];
+  rows.push(`| | |`, `|---|---|`);
+  rows.push(`| logLik | ${formatNumber(r.logLik)} (df = ${r.df}) |`);
+  rows.push(`| AIC | ${formatNumber(r.AIC)} |`, `| BIC | ${formatNumber(r.BIC)} |`);
+  if (r.REMLcrit !== null && r.REMLcrit !== undefined) rows.push(`| REML criterion | ${formatNumber(r.REMLcrit)} |`);
+  if (r.deviance !== null && r.deviance !== undefined) rows.push(`| deviance | ${formatNumber(r.deviance)} |`);
+  rows.push(`| observations | ${r.nobs} |`);
+  for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${g} | ${n} |`);
+  if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
+  const notes: string[] = [];
+  if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
+  if (!r.converged) notes.push('the optimizer did not converge');
+  return rows.join('\n') + (notes.length ? `\n\n⚠ ${notes.join('; ')}` : '');
+}
+
+function modelHover(a: DocumentAnalysis, m: ModelDecl, r: FitResult | undefined): string {
+  const s = modelSettings(m);
+  const how = s.family === 'gaussian' ? `linear mixed model (lmer), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
+  const head = `**model ${m.name}** — ${how}\n\n\`${m.formula?.text ?? ''}\``;
+  if (!r) return `${head}\n\n_Not fitted yet._`;
+  return `${head}\n\n${fitStatistics(r)}${staleNote(m, r)}`;
+}
+
+function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: number, r: FitResult | undefined): Hover | null {
+  const ast = f.ast!;
+  const range = (n: { span: { start: number; end: number } }) => rangeOfSpan(f, n.span);
+  // Response side and the tilde.
+  if (ast.lhs && off >= ast.lhs.span.start && off <= ast.lhs.span.end) {
+    const path = nodePath(ast.lhs, off);
+    const leaf = path[path.length - 1];
+    const parts: string[] = [];
+    parts.push(`**response** \`${deparse(ast.lhs)}\``);
+    if (leaf?.type === 'ident' && a.table?.columns.has(leaf.name)) parts.push(columnHover(a, leaf.name));
+    if (r) parts.push(`**Fit of ${m.name}**\n\n${fitStatistics(r)}${staleNote(m, r)}`);
+    return md(parts.join('\n\n---\n\n'), range(ast.lhs));
+  }
+  if (off >= ast.tilde.start && off <= ast.tilde.end) {
+    if (!r) return null;
+    return md(`**Fit of ${m.name}**\n\n${fitStatistics(r)}${staleNote(m, r)}`, rangeOfSpan(f, ast.tilde));
+  }
+  const path = nodePath(ast.rhs, off);
+  if (path.length === 0) return null;
+  const barIdx = path.findIndex(isBar);
+  if (barIdx >= 0) {
+    const bar = path[barIdx] as BarNode;
+    const parenAbove = barIdx > 0 && path[barIdx - 1].type === 'paren' ? path[barIdx - 1] : bar;
+    // On a column of the grouping side: the column, then the term.
+    const leaf = path[path.length - 1];
+    const onGroup = off >= bar.right.span.start;
+    const parts: string[] = [];
+    parts.push(randomTermHover(a, bar, r));
+    if (leaf.type === 'ident' && a.table?.columns.has(leaf.name)) parts.push(columnHover(a, leaf.name));
+    return md(parts.join('\n\n---\n\n'), onGroup && leaf.type === 'ident' ? range(leaf) : range(parenAbove));
+  }
+  // Fixed part: find the term under the cursor.
+  const leaf = path[path.length - 1];
+  let termNode: Node = leaf;
+  // Inside a call (factor(x), I(x^2), log(x)), the whole call is the variable.
+  for (let i = 0; i < path.length; i++) {
+    if (path[i].type === 'call') {
+      termNode = path[i];
+      break;
+    }
+  }
+  if (leaf.type === 'binary' && (leaf.op === ':' || leaf.op === '*')) termNode = leaf;
+  if (termNode.type === 'paren') termNode = unparen(termNode);
+  const parts: string[] = [];
+  if (r) {
+    const coefs = matchingCoefs(termNode, r);
+    if (coefs.length) parts.push(coefs.map((c) => fixedEffectHover(r, c)).join('\n\n---\n\n') + staleNote(m, r));
+    else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(fixedEffectHover(r, '(Intercept)'));
+  }
+  if (termNode.type === 'ident' && a.table?.columns.has(termNode.name)) parts.push(columnHover(a, termNode.name));
+  else if (termNode.type === 'call' && !r) {
+    const ids = identifiersOf(termNode).filter((n) => a.table?.columns.has(n));
+    if (ids.length) parts.push(`\`${deparse(termNode)}\`\n\n` + ids.map((n) => columnHover(a, n)).join('\n\n'));
+  }
+  if (parts.length === 0) return null;
+  return md(parts.join('\n\n---\n\n'), range(termNode));
+}
+
+/** Coefficient names of a fit that come from this term: `Days` -> Days; `sector` -> sectorCatholic; `a:b` / `a*b` -> a:b... */
+export function matchingCoefs(node: Node, r: FitResult): string[] {
+  let labels: string[][];
+  if (node.type === 'binary' && node.op === '*') {
+    const l = deparse(unparen(node.left));
+    const rr = deparse(unparen(node.right));
+    labels = [[l], [rr], [l, rr]];
+  } else if (node.type === 'binary' && node.op === ':') {
+    labels = [flattenColon(node).map((n) => deparse(unparen(n)))];
+  } else {
+    labels = [[deparse(node)]];
+  }
+  const out: string[] = [];
+  for (const coef of r.coefnames) {
+    const parts = coef.split(':');
+    for (const lab of labels) {
+      if (lab.length !== parts.length) continue;
+      // Components may appear in another order in the coefficient name (R orders by variable).
+      const used = new Set<number>();
+      const ok = lab.every((l) => {
+        const j = parts.findIndex((p, k) => !used.has(k) && (p === l || (p.startsWith(l) && p.length > l.length)));
+        if (j < 0) return false;
+        used.add(j);
+        return true;
+      });
+      if (ok && !out.includes(coef)) out.push(coef);
+    }
+  }
+  return out;
+}
+
+function flattenColon(n: Node): Node[] {
+  const u = unparen(n);
+  if (u.type === 'binary' && u.op === ':') return [...flattenColon(u.left), ...flattenColon(u.right)];
+  return [u];
+}
+
+export function fixedEffectHover(r: FitResult, name: string): string {
+  const model = r.id;
+  const est = r.fixef[name];
+  const se = r.se[name];
+  const test = r.tests?.[name];
+  const gaussian = r.family === 'gaussian';
+  const stat = test?.statistic ?? est / se;
+  const df = test?.df ?? (gaussian ? (r.satterthwaite?.df[name] ?? null) : null);
+  let p = test?.p ?? (gaussian ? (r.satterthwaite?.p[name] ?? null) : null);
+  if (p === null) p = df !== null ? tTwoSided(stat, df) : gaussian ? null : 2 * normalUpper(Math.abs(stat));
+  const crit = df !== null ? qt(0.975, df) : qnorm(0.975);
+  const lo = est - crit * se;
+  const hi = est + crit * se;
+  const statName = gaussian ? 't' : 'z';
+  const rows = [
+    `**${name}** — fixed effect in model ${model}`,
+    '',
+    '| estimate | SE | ' + statName + ' | df | p | 95% CI |',
+    '|---|---|---|---|---|---|',
+    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | [${formatNumber(lo)}, ${formatNumber(hi)}] |`,
+    '',
+    interpretFixedEffect(r, name),
+  ];
+  if (df !== null) rows.push('', '_t test with Satterthwaite df; Wald interval._');
+  else if (!gaussian) rows.push('', '_Wald z test and interval._');
+  return rows.join('\n');
+}
+
+function formatP(p: number): string {
+  if (p < 1e-4) return '< 0.0001';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** "correlated random intercept and slope for Days by Subject; 18 groups" */
+export function describeRandomTerm(specs: RandomTermSpec[], op: '|' | '||', groupCount: (spec: RandomTermSpec) => number | null): string {
+  if (specs.length === 0) return 'random-effects term';
+  const intercept = specs.some((s) => s.model.intercept);
+  const slopes: string[] = [];
+  for (const s of specs) for (const t of s.model.terms) if (!slopes.includes(t.label)) slopes.push(t.label);
+  const groups: string[] = [];
+  for (const s of specs) if (!groups.includes(s.group)) groups.push(s.group);
+  const k = (intercept ? 1 : 0) + slopes.length;
+  const slopeWords = slopes.length === 0 ? '' : `${slopes.length === 1 ? 'slope' : 'slopes'} for ${joinAnd(slopes)}`;
+  let what: string;
+  if (intercept && slopes.length === 0) what = 'random intercept';
+  else if (!intercept) what = `random ${slopeWords} (no random intercept)`;
+  else what = `random intercept and ${slopeWords}`;
+  if (k > 1) what = `${op === '||' ? 'uncorrelated' : 'correlated'} ${what}`;
+  const by = groups.map((g) => g);
+  const counts = groups.map((g) => {
+    const spec = specs.find((s) => s.group === g)!;
+    const n = groupCount(spec);
+    return n === null ? null : groups.length > 1 ? `${n} ${g} groups` : `${n} groups`;
+  });
+  const countText = counts.every((c) => c !== null) ? `; ${counts.join(', ')}` : '';
+  return `${what} by ${joinAnd(by)}${countText}`;
+}
+
+function joinAnd(xs: string[]): string {
+  if (xs.length <= 1) return xs.join('');
+  return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}
+
+function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undefined): string {
+  let specs: RandomTermSpec[];
+  try {
+    specs = randomTerms(bar);
+  } catch (e) {
+    return `random-effects term: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const groupColumns = (s: RandomTermSpec) => s.groupParts.map((p) => (p.type === 'ident' ? p.name : identifiersOf(p)[0] ?? ''));
+  const count = (s: RandomTermSpec): number | null => {
+    if (r && r.ngrps[s.group] !== undefined) return r.ngrps[s.group];
+    return a.table ? countGroups(a.table, groupColumns(s)) : null;
+  };
+  const sentence = describeRandomTerm(specs, bar.op, count);
+  const lines = [`**(${deparse(bar)})** — ${sentence}`];
+  if (r) {
+    const groups = [...new Set(specs.map((s) => s.group))];
+    const rows = r.varcorr.filter((v) => groups.some((g) => v.grp === g || new RegExp(`^${escapeRe(g)}\\.\\d+$`).test(v.grp)));
+    if (rows.length) {
+      lines.push('', '| group | term | SD / corr |', '|---|---|---|');
+      for (const v of rows) {
+        if (v.var2 === null) lines.push(`| ${v.grp} | sd ${paren(v.var1 ?? '')} | ${formatNumber(v.sdcor)} (variance ${formatNumber(v.vcov)}) |`);
+        else lines.push(`| ${v.grp} | corr ${paren(`${v.var1}, ${v.var2}`)} | ${v.sdcor.toFixed(2)} |`);
+      }
+      if (r.family === 'gaussian') lines.push(`| Residual | sd | ${formatNumber(r.sigma)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function paren(s: string): string {
+  return s.startsWith('(') && !s.includes(',') ? s : `(${s})`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,186 @@
+/**
+ * The language server's logic, shared by the node and the browser entries: document management,
+ * validation, LSP features and the custom requests of protocol.ts. Every handler is wrapped so that
+ * an exception is logged and answered with an empty result; the server never crashes.
+ */
+import {
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Analyzer } from './analysis';
+import { codeActions } from './codeActions';
+import { completion, COMPLETION_TRIGGERS } from './completion';
+import { dataPreview } from './dataPreview';
+import { DataCache } from './dataCache';
+import { toLspDiagnostics } from './lspDiagnostics';
+import { FitService } from './fitService';
+import { foldingRanges } from './folding';
+import type { ServerHost } from './host';
+import { hover } from './hover';
+import {
+  DataPreviewRequestMethod,
+  FitRequestMethod,
+  ResultsRequestMethod,
+  type DataPreviewParams,
+  type DataPreviewResponse,
+  type FitParams,
+  type FitResponse,
+  type ResultsParams,
+} from './protocol';
+import { safely } from './safe';
+import { documentSymbols } from './symbols';
+import { Throttle } from './throttle';
+import { normalizeUri } from './uris';
+
+/** Milliseconds between two validations of the same document while typing. */
+const VALIDATE_INTERVAL_MS = 40;
+
+export function startServer(connection: Connection, makeHost: (c: Connection) => ServerHost): void {
+  const documents = new TextDocuments(TextDocument);
+  const host = makeHost(connection);
+  const data = new DataCache(host);
+  const workspaceFolders: string[] = [];
+  const analyzer = new Analyzer(data, host, () => workspaceFolders);
+  const fits = new FitService(connection, analyzer);
+  let watchRegistration = false;
+
+  const validate = async (uri: string): Promise<void> => {
+    await safely(connection, 'validation', undefined, async () => {
+      const doc = documents.get(uri);
+      if (!doc) return;
+      const analysis = await analyzer.get(doc);
+      if (documents.get(uri)?.version !== analysis.version) return; // a newer version will publish
+      const diags = [...analysis.diagnostics, ...fits.errorDiagnostics(uri, analysis)];
+      await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: toLspDiagnostics(diags) });
+    });
+  };
+  const throttle = new Throttle(VALIDATE_INTERVAL_MS, validate);
+  fits.onErrorsChanged = (uri) => throttle.schedule(uri);
+
+  connection.onInitialize((params): InitializeResult => {
+    for (const f of params.workspaceFolders ?? []) workspaceFolders.push(f.uri);
+    if (workspaceFolders.length === 0 && params.rootUri) workspaceFolders.push(params.rootUri);
+    watchRegistration = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: COMPLETION_TRIGGERS, resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        documentSymbolProvider: true,
+        foldingRangeProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'mlm-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (watchRegistration) {
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt}' }] })
+        .catch(() => undefined);
+    }
+    try {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const r of e.removed) {
+          const i = workspaceFolders.indexOf(r.uri);
+          if (i >= 0) workspaceFolders.splice(i, 1);
+        }
+        for (const a of e.added) workspaceFolders.push(a.uri);
+        analyzer.clear();
+        for (const d of documents.all()) throttle.schedule(d.uri);
+      });
+    } catch {
+      // the client does not support workspace folder notifications
+    }
+  });
+
+  documents.onDidChangeContent((e) => throttle.schedule(e.document.uri));
+  documents.onDidClose((e) => {
+    throttle.cancel(e.document.uri);
+    analyzer.forget(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onDidChangeWatchedFiles((params) =>
+    safely(connection, 'file change', undefined, () => {
+      let any = false;
+      for (const c of params.changes) {
+        if (c.type === FileChangeType.Created || c.type === FileChangeType.Changed || c.type === FileChangeType.Deleted) {
+          data.invalidate(c.uri);
+          any = true;
+        }
+      }
+      if (!any) return;
+      const changed = new Set(params.changes.map((c) => normalizeUri(c.uri)));
+      for (const d of documents.all()) {
+        if (analyzer.dependsOn(d.uri, changed)) {
+          analyzer.forget(d.uri);
+          throttle.schedule(d.uri);
+        }
+      }
+    }),
+  );
+
+  const withAnalysis = async <T>(uri: string, fallback: T, fn: (a: Awaited<ReturnType<Analyzer['get']>>) => T | Promise<T>) => {
+    const doc = documents.get(uri);
+    if (!doc) return fallback;
+    return fn(await analyzer.get(doc));
+  };
+
+  connection.onCompletion((params) =>
+    safely(connection, 'completion', [], () =>
+      withAnalysis(params.textDocument.uri, [], (a) => completion(a, params.position, analyzer, host)),
+    ),
+  );
+  connection.onHover((params) =>
+    safely(connection, 'hover', null, () =>
+      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri))),
+    ),
+  );
+  connection.onCodeAction((params) =>
+    safely(connection, 'code actions', [], () =>
+      withAnalysis(params.textDocument.uri, [], (a) => codeActions(a, params, host)),
+    ),
+  );
+  connection.onDocumentSymbol((params) =>
+    safely(connection, 'document symbols', [], () => withAnalysis(params.textDocument.uri, [], (a) => documentSymbols(a))),
+  );
+  connection.onFoldingRanges((params) =>
+    safely(connection, 'folding ranges', [], () => withAnalysis(params.textDocument.uri, [], (a) => foldingRanges(a))),
+  );
+
+  connection.onRequest(FitRequestMethod, (params: FitParams, token) =>
+    safely<FitResponse>(
+      connection,
+      'fit',
+      { uri: params?.uri ?? '', results: [], fitted: [], errors: [{ model: '', message: 'The fit failed unexpectedly.' }], comparisons: [] },
+      async () => {
+        const doc = documents.get(params.uri);
+        if (!doc) {
+          return { uri: params.uri, results: [], fitted: [], errors: [{ model: '', message: 'The document is not open.' }], comparisons: [] };
+        }
+        return fits.fit(doc, params, token);
+      },
+    ),
+  );
+  connection.onRequest(ResultsRequestMethod, (params: ResultsParams) =>
+    safely<FitResponse>(connection, 'results', { uri: params?.uri ?? '', results: [], fitted: [], errors: [], comparisons: [] }, () =>
+      fits.results(params.uri),
+    ),
+  );
+  connection.onRequest(DataPreviewRequestMethod, (params: DataPreviewParams) =>
+    safely<DataPreviewResponse | null>(connection, 'data preview', null, () =>
+      withAnalysis(params.uri, null, (a) => dataPreview(a, params.maxRows)),
+    ),
+  );
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,11 @@
+/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile). */
+import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';
+import { startServer } from '../main';
+import { clientHost } from '../clientHost';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const reader = new BrowserMessageReader(self);
+const writer = new BrowserMessageWriter(self);
+const connection = createConnection(reader, writer);
+startServer(connection, (conn) => clientHost(conn));
