@@ -1,0 +1,29 @@
+/**
+ * Dispatch of a model frame to the right fitter: gaussian -> lmm/fitLmm (lmer),
+ * binomial and poisson -> glmm/fitGlmm (glmer, Laplace or adaptive Gauss-Hermite).
+ */
+import type { ModelFrame } from './frame/types';
+import type { FitHooks } from './hooks';
+import type { FitResult } from './result';
+import { fitLmm } from './lmm/index';
+import { fitGlmm } from './glmm/index';
+
+export interface FitSpec {
+  /** Model name (FitResult.id). */
+  id: string;
+  /** REML (gaussian only; ignored for GLMMs, which glmer fits by maximum likelihood). */
+  REML: boolean;
+  /** Quadrature points for GLMMs: 1 = Laplace (ignored for gaussian). */
+  nAGQ: number;
+}
+
+export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+  if (frame.family === 'gaussian' && frame.link === 'identity') {
+    const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
+    r.id = spec.id;
+    return r;
+  }
+  const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
+  r.id = spec.id;
+  return r;
+}

@@ -1,0 +1,238 @@
+/**
+ * Checks of a model against its data before any fit (fast; the language server runs it while typing).
+ * Codes: unknown-column, constant-within-group, single-group, too-many-random-effects,
+ * repeated-group-ids, non-numeric-response, binary-response, no-rows, rank-deficient, rows-dropped,
+ * nagq-vector, and the frame builder's own codes.
+ */
+import { MlmError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
+import type { DataTable } from '../data/types';
+import type { Node } from '../formula/ast';
+import { suggestName } from '../formula/suggest';
+import { modelSettings } from '../mlmfile/spec';
+import { rangeOfSpan } from '../mlmfile/textmap';
+import type { MlmDocument, ModelDecl } from '../mlmfile/types';
+import { evalVariable, type EvalContext } from './evaluate';
+import { buildFromStructure, groupFactor } from './modelframe';
+import { identifiersOf, modelStructure, type ModelStructure } from './structure';
+import { applyDocument } from './table';
+import type { ModelFrame } from './types';
+
+function diag(severity: MlmDiagnostic['severity'], code: string, message: string, range: SourceRange | undefined, data?: Record<string, unknown>): MlmDiagnostic {
+  return { severity, code, message, ...(range ? { range } : {}), ...(data ? { data } : {}) };
+}
+
+/** Analyzes a model against the raw CSV table (applies derive:, factors:, levels: first). */
+export function analyzeModel(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
+  let prepared: DataTable;
+  try {
+    prepared = applyDocument(doc, table);
+  } catch (e) {
+    if (e instanceof MlmError) return [e.diagnostic];
+    throw e;
+  }
+  return analyzePrepared(doc, model, prepared);
+}
+
+/** Unknown columns of a model (formula and weights), each located, with a did-you-mean. */
+export function unknownColumns(model: ModelDecl, st: ModelStructure | null, table: DataTable): MlmDiagnostic[] {
+  const out: MlmDiagnostic[] = [];
+  const check = (ids: { name: string; span: { start: number; end: number } }[], locate: (s: { start: number; end: number }) => SourceRange) => {
+    for (const id of ids) {
+      if (table.columns.has(id.name)) continue;
+      const s = suggestName(id.name, table.names);
+      out.push(
+        diag('error', 'unknown-column', `${table.fileName} has no column '${id.name}'${s ? ` (did you mean '${s}'?)` : ''}`, locate(id.span), {
+          column: id.name,
+          ...(s ? { suggestion: s } : {}),
+        }),
+      );
+    }
+  };
+  if (st && st.formula.ast) {
+    const ast = st.formula.ast;
+    check([...identifiersOf(ast.lhs), ...identifiersOf(ast.rhs)], st.locate);
+  }
+  if (model.weights?.ast) {
+    const w = model.weights;
+    check(identifiersOf(w.ast), (span) => rangeOfSpan(w, span));
+  }
+  return out;
+}
+
+/** Analyzes a model against a table that already went through applyDocument. */
+export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
+  void doc;
+  let st: ModelStructure;
+  try {
+    st = modelStructure(model);
+  } catch (e) {
+    if (e instanceof MlmError) {
+      // syntax problems are already reported by parseMlm; structural ones (e.g. a|b outside parentheses) are not
+      return model.formula?.ast ? [e.diagnostic] : [];
+    }
+    throw e;
+  }
+  const unknown = unknownColumns(model, st, table);
+  if (unknown.length > 0) return unknown;
+
+  const out: MlmDiagnostic[] = [];
+  const settings = modelSettings(model);
+  let frame: ModelFrame;
+  try {
+    frame = buildFromStructure(model, st, table);
+  } catch (e) {
+    if (e instanceof MlmError) return [e.diagnostic];
+    throw e;
+  }
+  const ctx: EvalContext = { table, locate: st.locate };
+  const formulaRange = st.formula.range;
+
+  if (frame.rowsDropped > 0) {
+    out.push(
+      diag('information', 'rows-dropped', `${frame.rowsDropped} of ${table.nrow} rows have a missing value in a variable of this model and are left out (${frame.n} rows used)`, formulaRange, {
+        rowsDropped: frame.rowsDropped,
+      }),
+    );
+  }
+  for (const w of frame.warnings) out.push(diag('warning', 'rank-deficient', w, formulaRange, { dropped: frame.droppedCoefs }));
+
+  // response checks
+  if (settings.family === 'gaussian' && st.lhs) {
+    let binary = frame.n > 1;
+    for (let i = 0; i < frame.n && binary; i++) if (frame.y[i] !== 0 && frame.y[i] !== 1) binary = false;
+    if (binary) {
+      out.push(
+        diag('warning', 'binary-response', `the response '${frame.responseName}' only takes the values 0 and 1: a logistic model ('family: binomial') is usually meant`, st.locate(st.lhs.span), {
+          suggestion: 'binomial',
+        }),
+      );
+    }
+  }
+
+  // random-effects terms
+  const q = frame.reTerms.reduce((s, t) => s + t.k * t.levels.length, 0);
+  const groupsSeen = new Set<string>();
+  for (const spec of st.random) {
+    const termRange = st.locate(spec.span);
+    const g = groupFactor(spec.groupParts, ctx);
+    // restrict to used rows
+    const refs = new Int32Array(frame.n);
+    const map = new Map<number, number>();
+    for (let i = 0; i < frame.n; i++) {
+      const c = g.codes[frame.rows[i]];
+      if (!map.has(c)) map.set(c, map.size);
+      refs[i] = map.get(c)!;
+    }
+    const nl = map.size;
+    if (!groupsSeen.has(spec.group)) {
+      groupsSeen.add(spec.group);
+      if (nl < 2) {
+        out.push(
+          diag('error', 'single-group', `the grouping factor '${spec.group}' has a single level${nl === 1 ? ` ('${g.levels[g.codes[frame.rows[0]]]}')` : ''} in the rows used: a random effect needs at least two groups`, termRange),
+        );
+        continue;
+      }
+      if (settings.family === 'gaussian' && nl >= frame.n) {
+        out.push(
+          diag('error', 'too-many-random-effects', `'${spec.group}' has ${nl} levels for ${frame.n} observations: each group needs more than one observation to separate the group variance from the residual variance`, termRange),
+        );
+      }
+    }
+    // slopes constant within every group
+    spec.model.terms.forEach((t) => {
+      for (const v of t.vars) {
+        const variable = spec.model.variables[v];
+        const val = evalVariable(variable.node, ctx);
+        const first = new Float64Array(nl).fill(NaN);
+        let constant = true;
+        for (let i = 0; i < frame.n && constant; i++) {
+          const x = val.kind === 'numeric' ? val.values[frame.rows[i]] : val.codes[frame.rows[i]];
+          const r = refs[i];
+          if (Number.isNaN(first[r])) first[r] = x;
+          else if (first[r] !== x) constant = false;
+        }
+        if (constant) {
+          const unit = spec.group;
+          out.push(
+            diag(
+              'warning',
+              'constant-within-group',
+              `each ${unit} has one value of ${variable.name}; a slope for ${variable.name} by ${unit} cannot be estimated (${variable.name} only varies between ${unit} groups: keep it as a fixed effect)`,
+              st.locate(variable.node.span),
+              { variable: variable.name, group: unit },
+            ),
+          );
+        }
+      }
+    });
+  }
+  if (settings.family === 'gaussian' && q >= frame.n && !out.some((d) => d.code === 'too-many-random-effects')) {
+    out.push(
+      diag('error', 'too-many-random-effects', `the model has ${q} random effects for ${frame.n} observations; the random-effects variances and the residual variance cannot all be identified`, formulaRange),
+    );
+  }
+  if (settings.nAGQ > 1 && settings.family !== 'gaussian') {
+    if (frame.reTerms.length !== 1 || frame.reTerms[0].k !== 1) {
+      out.push(
+        diag('error', 'nagq-vector', 'nAGQ > 1 needs a single random-effects term with one column, such as (1 | g); use nAGQ: 1 (Laplace) for this model', model.nAGQ?.range ?? formulaRange),
+      );
+    }
+  }
+  out.push(...repeatedIds(st, ctx, frame));
+  return out;
+}
+
+/**
+ * Child ids that repeat across the groups of another grouping factor (e.g. classes numbered 1, 2, 3
+ * within every school): suggests `(1 | parent/child)`. Flagged when, for two single-variable grouping
+ * factors P and C of the model: most C levels occur under several P levels, each P level holds at least
+ * two C levels, P is not nested in C, and the P:C cells hold two or more observations on average.
+ */
+function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): MlmDiagnostic[] {
+  const singles = new Map<string, { node: Node; span: { start: number; end: number } }>();
+  const groups = new Set(st.random.map((r) => r.group));
+  for (const r of st.random) if (r.groupParts.length === 1 && !singles.has(r.group)) singles.set(r.group, { node: r.groupParts[0], span: r.span });
+  const out: MlmDiagnostic[] = [];
+  const names = [...singles.keys()];
+  const facs = new Map(names.map((nm) => [nm, groupFactor([singles.get(nm)!.node], ctx)]));
+  for (const parent of names) {
+    for (const child of names) {
+      if (parent === child || groups.has(`${child}:${parent}`) || groups.has(`${parent}:${child}`)) continue;
+      const P = facs.get(parent)!;
+      const C = facs.get(child)!;
+      const parentsOfChild = new Map<number, Set<number>>();
+      const childrenOfParent = new Map<number, Set<number>>();
+      const cells = new Set<number>();
+      const nc = C.levels.length;
+      for (let i = 0; i < frame.n; i++) {
+        const row = frame.rows[i];
+        const p = P.codes[row];
+        const c = C.codes[row];
+        if (!parentsOfChild.has(c)) parentsOfChild.set(c, new Set());
+        parentsOfChild.get(c)!.add(p);
+        if (!childrenOfParent.has(p)) childrenOfParent.set(p, new Set());
+        childrenOfParent.get(p)!.add(c);
+        cells.add(p * nc + c);
+      }
+      let repeated = 0;
+      for (const s of parentsOfChild.values()) if (s.size > 1) repeated++;
+      let minChildren = Infinity;
+      for (const s of childrenOfParent.values()) minChildren = Math.min(minChildren, s.size);
+      const perCell = frame.n / cells.size;
+      if (repeated * 2 > parentsOfChild.size && minChildren >= 2 && perCell >= 2 && cells.size > parentsOfChild.size) {
+        const [exampleChild, ps] = [...parentsOfChild.entries()].find(([, s]) => s.size > 1)!;
+        const [p1, p2] = [...ps];
+        out.push(
+          diag(
+            'warning',
+            'repeated-group-ids',
+            `the same ${child} ids occur in several ${parent} groups (${child} '${C.levels[exampleChild]}' is in ${parent} '${P.levels[p1]}' and '${P.levels[p2]}'); if each ${parent} has its own ${child}s, write (1 | ${parent}/${child}) so that they count as different groups`,
+            st.locate(singles.get(child)!.span),
+            { parent, child, suggestion: `(1 | ${parent}/${child})` },
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}

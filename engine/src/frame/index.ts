@@ -1,0 +1,9 @@
+export * from './types';
+export { buildModelFrame, buildFromStructure, orderReTerms, type BuildOptions } from './modelframe';
+export { modelStructure, identifiersOf, type ModelStructure } from './structure';
+export { applyDocument } from './table';
+export { analyzeModel, analyzePrepared, unknownColumns } from './analyze';
+export { frameVariables, type VariableUse, type VariableRole } from './variables';
+export { prepareModels, prepareDocument, loadData, type PreparedDocument, type PreparedModel, type PrepareOptions } from './prepare';
+export { randomTerms, findBars, noBars, type RandomTermSpec } from './bars';
+export { buildModelMatrix, independentColumns, type ModelMatrix } from './modelmatrix';

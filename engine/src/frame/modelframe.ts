@@ -1,0 +1,329 @@
+/**
+ * buildModelFrame: formula + data -> ModelFrame (response, fixed-effects matrix with lme4's names,
+ * random-effects terms in lme4's order), after removing rows with missing values (na.omit).
+ */
+import { MlmError, type SourceRange } from '../diagnostics';
+import { numericAsFactor } from '../data/columns';
+import type { DataTable } from '../data/types';
+import type { Node, Span } from '../formula/ast';
+import { deparse } from '../formula/deparse';
+import type { TermsResult } from '../formula/terms';
+import { modelSettings } from '../mlmfile/spec';
+import { rangeOfSpan } from '../mlmfile/textmap';
+import type { MlmDocument, ModelDecl } from '../mlmfile/types';
+import { evalNumeric, evalVariable, interactFactors, type EvalContext, type VarValue } from './evaluate';
+import { buildModelMatrix, independentColumns, SingleLevelFactorError } from './modelmatrix';
+import { modelStructure, type ModelStructure } from './structure';
+import { applyDocument } from './table';
+import type { ModelFrame, ReTermFrame } from './types';
+
+export interface BuildOptions {
+  /** True when `table` already went through applyDocument (derive:, factors:, levels:). */
+  prepared?: boolean;
+}
+
+type Factor = { codes: Int32Array; levels: string[] };
+
+/** Restricts a variable to the used rows; factors keep only observed levels (in their order). */
+function subsetValue(v: VarValue, rows: Int32Array): VarValue {
+  if (v.kind === 'numeric') {
+    const out = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = v.values[rows[i]];
+    return { kind: 'numeric', values: out };
+  }
+  const f = subsetFactor(v, rows);
+  return { kind: 'factor', ...f };
+}
+
+function subsetFactor(f: Factor, rows: Int32Array): Factor {
+  const used = new Uint8Array(f.levels.length);
+  for (let i = 0; i < rows.length; i++) used[f.codes[rows[i]]] = 1;
+  const map = new Int32Array(f.levels.length).fill(-1);
+  const levels: string[] = [];
+  for (let l = 0; l < f.levels.length; l++) if (used[l]) (map[l] = levels.length), levels.push(f.levels[l]);
+  const codes = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) codes[i] = map[f.codes[rows[i]]];
+  return { codes, levels };
+}
+
+function isMissingValue(v: VarValue, i: number): boolean {
+  return v.kind === 'numeric' ? Number.isNaN(v.values[i]) : v.codes[i] < 0;
+}
+
+export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
+  const factors = parts.map((p) => {
+    const v = evalVariable(p, ctx);
+    return v.kind === 'factor' ? { codes: v.codes, levels: v.levels } : numericAsFactor(v.values);
+  });
+  return factors.length === 1 ? factors[0] : interactFactors(factors);
+}
+
+interface Response {
+  y: Float64Array;
+  /** Binomial trials (cbind) or null. */
+  trials: Float64Array | null;
+  name: string;
+  span: Span;
+}
+
+function evalResponse(lhs: Node, family: string, ctx: EvalContext): Response {
+  const name = deparse(lhs);
+  const inner = lhs.type === 'paren' ? lhs.expr : lhs;
+  if (inner.type === 'call' && inner.name === 'cbind') {
+    if (family !== 'binomial') {
+      throw new MlmError({
+        code: 'cbind-response',
+        message: "a cbind(successes, failures) response needs 'family: binomial'",
+        range: ctx.locate(lhs.span),
+      });
+    }
+    if (inner.args.length !== 2) {
+      throw new MlmError({ code: 'bad-arguments', message: 'cbind() takes two arguments: successes and failures', range: ctx.locate(inner.span) });
+    }
+    const s = evalNumeric(inner.args[0], ctx);
+    const f = evalNumeric(inner.args[1], ctx);
+    const trials = new Float64Array(s.length);
+    const y = new Float64Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      trials[i] = s[i] + f[i];
+      y[i] = trials[i] === 0 ? 0 : s[i] / trials[i];
+    }
+    return { y, trials, name, span: lhs.span };
+  }
+  const v = evalVariable(lhs, ctx);
+  if (v.kind === 'factor') {
+    if (family !== 'binomial') {
+      throw new MlmError({
+        code: 'non-numeric-response',
+        message: `the response '${name}' is categorical (levels ${v.levels.slice(0, 4).join(', ')}${v.levels.length > 4 ? ', ...' : ''}); a ${family} model needs a numeric response${v.levels.length === 2 ? " (for a two-level response use 'family: binomial')" : ''}`,
+        range: ctx.locate(lhs.span),
+      });
+    }
+    const y = new Float64Array(v.codes.length);
+    for (let i = 0; i < y.length; i++) y[i] = v.codes[i] < 0 ? NaN : v.codes[i] > 0 ? 1 : 0;
+    return { y, trials: null, name, span: lhs.span };
+  }
+  return { y: v.values, trials: null, name, span: lhs.span };
+}
+
+/** Builds the model frame of one model. Throws MlmError with the range of the offending formula part. */
+export function buildModelFrame(doc: MlmDocument, model: ModelDecl, table: DataTable, options: BuildOptions = {}): ModelFrame {
+  const structure = modelStructure(model);
+  const data = options.prepared ? table : applyDocument(doc, table);
+  return buildFromStructure(model, structure, data);
+}
+
+export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: DataTable): ModelFrame {
+  const settings = modelSettings(model);
+  const ctx: EvalContext = { table: data, locate: st.locate };
+  const warnings: string[] = [];
+  if (!st.lhs) {
+    throw new MlmError({ code: 'no-response', message: "the formula has no response: write 'y ~ ...'", range: st.locate(st.formula.ast!.tilde) });
+  }
+  const response = evalResponse(st.lhs, settings.family, ctx);
+
+  // fixed-effects variables (only those used by terms)
+  const fixed: TermsResult = st.fixed;
+  const usedVars = new Set(fixed.terms.flatMap((t) => t.vars));
+  const fixedValues: (VarValue | null)[] = fixed.variables.map((v, i) => (usedVars.has(i) ? evalVariable(v.node, ctx) : null));
+  const offsets = fixed.offsets.map((o) => {
+    if (o.type !== 'call' || o.args.length !== 1) {
+      throw new MlmError({ code: 'bad-arguments', message: 'offset() takes one argument', range: st.locate(o.span) });
+    }
+    return evalNumeric(o.args[0], ctx);
+  });
+  let userWeights: Float64Array | null = null;
+  if (model.weights && model.weights.ast) {
+    const w = model.weights;
+    userWeights = evalNumeric(w.ast!, { table: data, locate: (span) => rangeOfSpan(w, span) });
+  }
+  const random = st.random.map((r) => ({
+    spec: r,
+    values: r.model.variables.map((v, i) => (r.model.terms.some((t) => t.vars.includes(i)) ? evalVariable(v.node, ctx) : null)),
+    group: groupFactor(r.groupParts, ctx),
+  }));
+
+  // rows with no missing value in any used variable (na.omit)
+  const N = data.nrow;
+  const keep = new Uint8Array(N).fill(1);
+  const drop = (isMissing: (i: number) => boolean) => {
+    for (let i = 0; i < N; i++) if (keep[i] && isMissing(i)) keep[i] = 0;
+  };
+  drop((i) => Number.isNaN(response.y[i]));
+  if (response.trials) drop((i) => Number.isNaN(response.trials![i]));
+  for (const v of fixedValues) if (v) drop((i) => isMissingValue(v, i));
+  for (const o of offsets) drop((i) => Number.isNaN(o[i]));
+  if (userWeights) drop((i) => Number.isNaN(userWeights![i]));
+  for (const r of random) {
+    for (const v of r.values) if (v) drop((i) => isMissingValue(v, i));
+    drop((i) => r.group.codes[i] < 0);
+  }
+  let n = 0;
+  for (let i = 0; i < N; i++) n += keep[i];
+  const rows = new Int32Array(n);
+  for (let i = 0, k = 0; i < N; i++) if (keep[i]) rows[k++] = i;
+  if (n === 0) {
+    throw new MlmError({
+      code: 'no-rows',
+      message: `no rows are left after removing the ${N} rows with a missing value in a variable of the model`,
+      range: st.formula.range,
+    });
+  }
+
+  const pick = (x: Float64Array) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = x[rows[i]];
+    return out;
+  };
+  const y = pick(response.y);
+
+  // response checks by family
+  if (settings.family === 'binomial') {
+    for (let i = 0; i < n; i++) {
+      if (y[i] < 0 || y[i] > 1) {
+        throw new MlmError({
+          code: 'binomial-response',
+          message: `a binomial response must be 0/1, a proportion or cbind(successes, failures); data row ${rows[i] + 2} has ${response.name} = ${y[i]}`,
+          range: st.locate(response.span),
+          csv: { file: data.fileName, row: rows[i] + 2, column: response.name },
+        });
+      }
+    }
+  } else if (settings.family === 'poisson') {
+    for (let i = 0; i < n; i++) {
+      if (y[i] < 0) {
+        throw new MlmError({
+          code: 'poisson-response',
+          message: `a poisson response must be counts (0, 1, 2, ...); data row ${rows[i] + 2} has ${response.name} = ${y[i]}`,
+          range: st.locate(response.span),
+          csv: { file: data.fileName, row: rows[i] + 2, column: response.name },
+        });
+      }
+    }
+  }
+
+  // weights
+  let weights: Float64Array | null = null;
+  if (userWeights) weights = pick(userWeights);
+  if (response.trials) {
+    const t = pick(response.trials);
+    if (weights) for (let i = 0; i < n; i++) weights[i] *= t[i];
+    else weights = t;
+  }
+  if (weights) {
+    for (let i = 0; i < n; i++) {
+      if (weights[i] < 0) {
+        throw new MlmError({
+          code: 'negative-weights',
+          message: `weights must not be negative (data row ${rows[i] + 2})`,
+          range: model.weights?.range ?? st.locate(response.span),
+        });
+      }
+    }
+  }
+  let offset: Float64Array | null = null;
+  if (offsets.length > 0) {
+    offset = new Float64Array(n);
+    for (const o of offsets) for (let i = 0; i < n; i++) offset[i] += o[rows[i]];
+  }
+
+  // fixed-effects model matrix
+  const subValues = fixedValues.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
+  let mm;
+  try {
+    mm = buildModelMatrix(fixed, subValues, n);
+  } catch (e) {
+    if (e instanceof SingleLevelFactorError) {
+      const v = fixed.variables[e.variable];
+      throw new MlmError({
+        code: 'single-level-factor',
+        message: `'${v.name}' has a single level ('${e.level}') in the rows used, so it has no contrast to estimate`,
+        range: st.locate(v.node.span),
+      });
+    }
+    throw e;
+  }
+  const keepCols = independentColumns(mm.X, n, mm.p);
+  let X = mm.X;
+  let coefnames = mm.names;
+  const droppedCoefs: string[] = [];
+  if (keepCols.length < mm.p) {
+    const kept = new Set(keepCols);
+    mm.names.forEach((nm, j) => {
+      if (!kept.has(j)) droppedCoefs.push(nm);
+    });
+    X = new Float64Array(n * keepCols.length);
+    keepCols.forEach((j, k) => X.set(mm.X.subarray(j * n, (j + 1) * n), k * n));
+    coefnames = keepCols.map((j) => mm.names[j]);
+    const k = droppedCoefs.length;
+    warnings.push(
+      `fixed-effect model matrix is rank deficient so dropping ${k} column${k === 1 ? '' : 's'} / coefficient${k === 1 ? '' : 's'}: ${droppedCoefs.join(', ')}`,
+    );
+  }
+
+  // random-effects terms
+  let reTerms: ReTermFrame[] = random.map((r) => {
+    const vals = r.values.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
+    let zm;
+    try {
+      zm = buildModelMatrix(r.spec.model, vals, n);
+    } catch (e) {
+      if (e instanceof SingleLevelFactorError) {
+        const v = r.spec.model.variables[e.variable];
+        throw new MlmError({
+          code: 'single-level-factor',
+          message: `'${v.name}' has a single level ('${e.level}') in the rows used`,
+          range: st.locate(v.node.span),
+        });
+      }
+      throw e;
+    }
+    const g = subsetFactor(r.group, rows);
+    return {
+      group: r.spec.group,
+      levels: g.levels,
+      refs: g.codes,
+      termNames: zm.names,
+      k: zm.p,
+      Z: zm.X,
+      text: r.spec.text,
+      span: r.spec.span,
+      fromDoubleBar: r.spec.fromDoubleBar,
+    };
+  });
+  reTerms = orderReTerms(reTerms);
+
+  return {
+    n,
+    y,
+    responseName: response.name,
+    X,
+    p: coefnames.length,
+    coefnames,
+    droppedCoefs,
+    reTerms,
+    offset,
+    weights,
+    rows,
+    rowsDropped: N - n,
+    family: settings.family,
+    link: settings.link,
+    formula: st.formula.text,
+    warnings,
+  };
+}
+
+/**
+ * lme4's mkReTrms order: when the numbers of levels are not already non-increasing, terms are put in
+ * the order rev(order(nl)) — decreasing number of levels, ties in reverse order of appearance.
+ */
+export function orderReTerms<T extends { levels: string[] }>(terms: T[]): T[] {
+  const nl = terms.map((t) => t.levels.length);
+  let increasing = false;
+  for (let i = 1; i < nl.length; i++) if (nl[i] > nl[i - 1]) increasing = true;
+  if (!increasing) return terms;
+  const order = terms.map((_, i) => i).sort((a, b) => nl[a] - nl[b] || a - b);
+  return order.reverse().map((i) => terms[i]);
+}
+
+export type { SourceRange };

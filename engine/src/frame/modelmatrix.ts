@@ -1,0 +1,150 @@
+/**
+ * Model matrices as R's model.matrix() with treatment contrasts: columns per term in term order,
+ * a factor coded by contrasts (levels 2..L) when the term without it is contained in an earlier
+ * term (or is empty), else by indicators of all levels; without an intercept, the first factor of
+ * the first term containing one gets indicators. In an interaction the first variable varies fastest.
+ */
+import type { TermsResult } from '../formula/terms';
+import type { VarValue } from './evaluate';
+
+export interface ModelMatrix {
+  /** n × p, column-major. */
+  X: Float64Array;
+  n: number;
+  p: number;
+  names: string[];
+  /** Term index of each column (-1 for the intercept). */
+  assign: number[];
+}
+
+/** A factor in a term with a single level under contrasts (R: "contrasts can be applied only to factors with 2 or more levels"). */
+export class SingleLevelFactorError extends Error {
+  constructor(readonly variable: number, readonly level: string) {
+    super('single-level factor');
+  }
+}
+
+function isSubset(a: number[], b: number[]): boolean {
+  return a.every((v) => b.includes(v));
+}
+
+/** Coding of each factor variable of each term: 1 = contrasts, 2 = indicators (R's factor pattern). */
+export function termCoding(model: TermsResult, values: VarValue[]): Map<number, number>[] {
+  const codes = model.terms.map((t, ti) => {
+    const m = new Map<number, number>();
+    for (const v of t.vars) {
+      if (values[v].kind !== 'factor') continue;
+      const margin = t.vars.filter((u) => u !== v);
+      if (margin.length === 0) {
+        m.set(v, 1);
+        continue;
+      }
+      let found = false;
+      for (let j = 0; j < ti; j++) if (isSubset(margin, model.terms[j].vars)) found = true;
+      m.set(v, found ? 1 : 2);
+    }
+    return m;
+  });
+  if (!model.intercept) {
+    outer: for (let ti = 0; ti < model.terms.length; ti++) {
+      const t = model.terms[ti];
+      for (const v of [...t.vars].sort((a, b) => a - b)) {
+        const val = values[v];
+        if (val.kind === 'factor' && val.levels.length > 1) {
+          codes[ti].set(v, 2);
+          break outer;
+        }
+      }
+    }
+  }
+  return codes;
+}
+
+interface Piece {
+  name: string;
+  col: (i: number) => number;
+}
+
+function piecesOf(v: number, name: string, value: VarValue, coding: number | undefined): Piece[] {
+  if (value.kind === 'numeric') {
+    const x = value.values;
+    return [{ name, col: (i) => x[i] }];
+  }
+  const codes = value.codes;
+  const first = coding === 2 ? 0 : 1;
+  if (first === 1 && value.levels.length < 2) throw new SingleLevelFactorError(v, value.levels[0] ?? '');
+  const out: Piece[] = [];
+  for (let l = first; l < value.levels.length; l++) {
+    out.push({ name: name + value.levels[l], col: (i) => (codes[i] === l ? 1 : 0) });
+  }
+  return out;
+}
+
+/** Builds the model matrix; `values[v]` holds variable v on the n used rows. */
+export function buildModelMatrix(model: TermsResult, values: VarValue[], n: number): ModelMatrix {
+  const coding = termCoding(model, values);
+  const names: string[] = [];
+  const assign: number[] = [];
+  const cols: Float64Array[] = [];
+  if (model.intercept) {
+    names.push('(Intercept)');
+    assign.push(-1);
+    cols.push(new Float64Array(n).fill(1));
+  }
+  model.terms.forEach((t, ti) => {
+    // combinations with the first variable varying fastest
+    let combos: { name: string; parts: Piece[] }[] = [{ name: '', parts: [] }];
+    for (const v of t.vars) {
+      const pcs = piecesOf(v, model.variables[v].name, values[v], coding[ti].get(v));
+      const next: { name: string; parts: Piece[] }[] = [];
+      for (const p of pcs) for (const c of combos) next.push({ name: c.name ? `${c.name}:${p.name}` : p.name, parts: [...c.parts, p] });
+      combos = next;
+    }
+    for (const c of combos) {
+      const x = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let prod = 1;
+        for (const p of c.parts) prod *= p.col(i);
+        x[i] = prod;
+      }
+      names.push(c.name);
+      assign.push(ti);
+      cols.push(x);
+    }
+  });
+  const p = cols.length;
+  const X = new Float64Array(n * p);
+  cols.forEach((c, j) => X.set(c, j * n));
+  return { X, n, p, names, assign };
+}
+
+/**
+ * Columns kept as lme4's chkRank.drop.cols (R's qr with tolerance 1e-7, limited pivoting): a column is
+ * dropped when its part orthogonal to the kept columns before it is below 1e-7 of its norm.
+ */
+export function independentColumns(X: Float64Array, n: number, p: number, tol = 1e-7): number[] {
+  const basis: Float64Array[] = [];
+  const keep: number[] = [];
+  for (let j = 0; j < p; j++) {
+    const v = X.slice(j * n, (j + 1) * n);
+    let norm0 = 0;
+    for (let i = 0; i < n; i++) norm0 += v[i] * v[i];
+    norm0 = Math.sqrt(norm0);
+    if (norm0 === 0) continue;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of basis) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += q[i] * v[i];
+        for (let i = 0; i < n; i++) v[i] -= d * q[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    if (norm < tol * norm0) continue;
+    for (let i = 0; i < n; i++) v[i] /= norm;
+    basis.push(v);
+    keep.push(j);
+  }
+  return keep;
+}

@@ -1,0 +1,153 @@
+/**
+ * The whole pipeline before fitting, shared by the CLI and the language server:
+ * .mlm text -> MlmDocument -> CSV table (derive:, factors:, levels: applied) -> one ModelFrame per model,
+ * with every problem as a located MlmDiagnostic. Nothing here throws on bad user input.
+ *
+ *   const prep = prepareModels(text, (rel) => readFileOrUndefined(resolve(dir, rel)));
+ *   for (const m of prep.models) if (m.frame) await fitModel(m.frame, m.spec, hooks);
+ */
+import { MlmError, type MlmDiagnostic } from '../diagnostics';
+import { readCsv } from '../data/csv';
+import type { DataTable } from '../data/types';
+import { parseMlm } from '../mlmfile/parse';
+import { modelSettings, type ModelSettings } from '../mlmfile/spec';
+import type { MlmDocument, ModelDecl } from '../mlmfile/types';
+import { analyzePrepared } from './analyze';
+import { buildModelFrame } from './modelframe';
+import { applyDocument } from './table';
+import type { ModelFrame } from './types';
+
+export interface PreparedModel {
+  decl: ModelDecl;
+  name: string;
+  settings: ModelSettings;
+  /** What fitModel needs besides the frame. */
+  spec: { id: string; REML: boolean; nAGQ: number };
+  /** null when the frame could not be built (see error). */
+  frame: ModelFrame | null;
+  error: MlmDiagnostic | null;
+  /** Analysis diagnostics of this model (analyzeModel), errors and warnings. */
+  diagnostics: MlmDiagnostic[];
+}
+
+export interface PreparedDocument {
+  doc: MlmDocument;
+  /** The CSV as read (null when it is missing or unreadable). */
+  rawTable: DataTable | null;
+  /** The table after derive:, factors:, levels: (null when unavailable). */
+  table: DataTable | null;
+  models: PreparedModel[];
+  /** All diagnostics: parse, data loading, document-level and per-model, without duplicates. */
+  diagnostics: MlmDiagnostic[];
+}
+
+export interface PrepareOptions {
+  /** Build frames (default true). The language server may only want diagnostics. */
+  frames?: boolean;
+  /** Run analyzeModel on each model (default true). */
+  analyze?: boolean;
+}
+
+export function toDiagnostic(e: unknown): MlmDiagnostic {
+  if (e instanceof MlmError) return e.diagnostic;
+  throw e;
+}
+
+/** Reads the `data:` CSV through readFile(relPath) (relative to the .mlm file). */
+export function loadData(doc: MlmDocument, readFile: (relPath: string) => string | undefined): { table: DataTable | null; diagnostics: MlmDiagnostic[] } {
+  if (!doc.data) return { table: null, diagnostics: [] };
+  const path = doc.data.value;
+  let text: string | undefined;
+  try {
+    text = readFile(path);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) {
+    return {
+      table: null,
+      diagnostics: [{ severity: 'error', code: 'data-not-found', message: `cannot read the data file '${path}' (relative to this .mlm file)`, range: doc.data.range }],
+    };
+  }
+  try {
+    return { table: readCsv(text, path), diagnostics: [] };
+  } catch (e) {
+    const d = toDiagnostic(e);
+    return { table: null, diagnostics: [{ ...d, range: d.range ?? doc.data.range }] };
+  }
+}
+
+export function prepareModels(
+  docText: string,
+  readFile: (relPath: string) => string | undefined,
+  options: PrepareOptions = {},
+): PreparedDocument {
+  const doc = parseMlm(docText);
+  return prepareDocument(doc, readFile, options);
+}
+
+export function prepareDocument(
+  doc: MlmDocument,
+  readFile: (relPath: string) => string | undefined,
+  options: PrepareOptions = {},
+): PreparedDocument {
+  const diagnostics: MlmDiagnostic[] = [...doc.diagnostics];
+  const loaded = loadData(doc, readFile);
+  diagnostics.push(...loaded.diagnostics);
+  let table: DataTable | null = null;
+  if (loaded.table) {
+    try {
+      table = applyDocument(doc, loaded.table);
+    } catch (e) {
+      diagnostics.push(toDiagnostic(e));
+    }
+  }
+  const models: PreparedModel[] = doc.models.map((decl) => {
+    const settings = modelSettings(decl);
+    const pm: PreparedModel = {
+      decl,
+      name: decl.name,
+      settings,
+      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ },
+      frame: null,
+      error: null,
+      diagnostics: [],
+    };
+    if (!table || !decl.formula?.ast) {
+      if (!decl.formula?.ast) pm.error = diagnostics.find((d) => d.range && decl.formula && within(d.range.start, decl.formula.range)) ?? null;
+      return pm;
+    }
+    if (options.analyze !== false) pm.diagnostics = analyzePrepared(doc, decl, table);
+    if (options.frames !== false && !pm.diagnostics.some((d) => d.severity === 'error')) {
+      try {
+        pm.frame = buildModelFrame(doc, decl, table, { prepared: true });
+      } catch (e) {
+        pm.error = toDiagnostic(e);
+      }
+    } else {
+      pm.error = pm.diagnostics.find((d) => d.severity === 'error') ?? null;
+    }
+    return pm;
+  });
+  const seen = new Set(diagnostics.map(keyOf));
+  for (const m of models) {
+    for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) {
+      const k = keyOf(d);
+      if (!seen.has(k)) {
+        seen.add(k);
+        diagnostics.push(d);
+      }
+    }
+  }
+  return { doc, rawTable: loaded.table, table, models, diagnostics };
+}
+
+function keyOf(d: MlmDiagnostic): string {
+  return `${d.code}|${d.message}|${JSON.stringify(d.range ?? null)}`;
+}
+
+function within(p: { line: number; character: number }, r: { start: { line: number; character: number }; end: { line: number; character: number } }): boolean {
+  const after = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
+  const before = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
+  return after && before;
+}
