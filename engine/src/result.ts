@@ -75,6 +75,8 @@ export interface FitResult {
   scaledResidualQuantiles?: number[];
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
   plotData?: PlotData;
+  /** Nakagawa & Schielzeth's R² when computed (engine/src/inference/variance.ts r2Nakagawa needs the frame). Optional. */
+  r2?: { marginal: number; conditional: number; note?: string } | null;
 }
 
 /**

@@ -131,25 +131,26 @@ test('singular fit is stated in words; several models get a navigation and uniqu
   assert.equal(past.querySelectorAll('figure[data-plot-kind="caterpillar"]').length, 2);
 });
 
-test('comparison table rendered from the comparisons list with tooltips', () => {
-  // Values: sleepstudy_full_ml vs sleepstudy_vi-like numbers are arbitrary table content here.
-  const comparisons = [
-    {
-      title: 'intercepts vs full',
-      rows: [
-        { model: 'intercepts', npar: 4, AIC: 1802.1, BIC: 1814.9, logLik: -897.04, deviance: 1794.1, Chisq: null, 'Chi Df': null, 'Pr(>Chisq)': null },
-        { model: 'full', npar: 6, AIC: 1763.9, BIC: 1783.1, logLik: -875.97, deviance: 1751.9, Chisq: 42.139, 'Chi Df': 2, 'Pr(>Chisq)': 7.07e-10 },
-      ],
-    },
-  ];
-  const doc = render(['sleepstudy_full'], comparisons);
+test('comparison table in lme4 anova layout, figures from the two ML fits (bdf empty vs iq)', () => {
+  const a = loadReferenceFit('bdf_empty_ml');
+  const b = loadReferenceFit('bdf_iq_ml');
+  const chisq = 2 * (b.logLik - a.logLik);
+  const row = (f: typeof a, name: string, Chisq: number | null, Df: number | null, p: number | null) => ({
+    name, formula: f.formula, npar: f.df, AIC: f.AIC, BIC: f.BIC, logLik: f.logLik, deviance: -2 * f.logLik, Chisq, Df, p, refitted: false,
+  });
+  const comparisons = [{ data: 'bdf.csv', models: ['empty', 'iq'], notes: [], rows: [row(a, 'empty', null, null, null), row(b, 'iq', chisq, b.df - a.df, 1e-30)] }];
+  const doc = render(['bdf_empty_ml', 'bdf_iq_ml'], comparisons);
   const t = doc.querySelector('#comparison table.comparison-table')!;
   assert.ok(t);
+  assert.match(t.querySelector('caption')!.textContent!, /empty vs iq/);
   const rows = cellTexts(t);
-  assert.equal(rows[1][0], 'full');
-  assert.equal(rows[1][6], '42.139');
-  assert.equal(rows[1][8], '7.1e-10');
-  assert.match(t.querySelector('th[title]')!.getAttribute('title')!, /./);
+  assert.deepEqual(rows.map((r) => r[0]), ['empty', 'iq']);
+  assert.equal(rows[1][1], String(b.df));
+  assert.equal(rows[1][2], b.AIC.toFixed(1));
+  assert.equal(rows[1][6], chisq.toFixed(3));
+  assert.equal(rows[1][7], '1');
+  assert.equal(rows[1][8], '< 2e-16');
+  assert.match(doc.querySelector('#comparison .comparison-notes')!.textContent!, /iq fits significantly better than empty/);
 });
 
 test('no results: a hint to fit, and the status line carries what happened', () => {

@@ -110,5 +110,5 @@ test('ICC is defined for intercept-only random effects and matches variance shar
   assert.ok(Math.abs(d[0].value - vb / (vb + vr)) < 1e-12);
   assert.equal(d[0].value.toFixed(3), '0.418');
   assert.equal(iccRows(loadReferenceFit('sleepstudy_full')).length, 0, 'random slopes: ICC not defined');
-  assert.equal(iccRows(loadReferenceFit('grouseticks_poisson')).length, 0, 'poisson: no latent residual variance');
+  assert.equal(iccRows(loadReferenceFit('grouseticks_poisson')).length, 2, 'poisson: lognormal approximation, one ICC per factor');
 });

@@ -6,7 +6,9 @@
 import type { FitResult } from '../../../engine/src/result';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
-import { asArray, coefRows, explainCoef, extrasOf, iccRows, isGaussian, varianceRows } from '../shared/fitView';
+import { asArray, coefRows, explainCoef, extrasOf, iccRows, iccSentence, isGaussian, varCorrSentence, varianceRows } from '../shared/fitView';
+import { interpretLrt } from '../../../engine/src/inference/interpret';
+import type { AnovaRow } from '../../../engine/src/inference/anova';
 
 const e = escapeHtml;
 
@@ -82,14 +84,15 @@ export function randomEffectsHtml(fit: FitResult, slug: string): string {
     prev = r.grp;
     s += `<tr><th scope="row">${e(shown)}</th><td>${e(r.name)}</td>`;
     const what = resid ? 'the residual (within-group) variation' : `${r.name === '(Intercept)' ? 'intercepts' : `${r.name} slopes`} between levels of ${r.grp}`;
-    s += num(r.variance, fmt(r.variance), `Variance of ${what}.`);
-    s += num(r.sd, fmt(r.sd), `Standard deviation of ${what}${resid ? '' : `: a typical ${r.grp} differs from the fixed effect by about this much`}.`);
+    const sentence = varCorrSentence(fit, r.grp, resid ? null : r.name, null);
+    s += num(r.variance, fmt(r.variance), `Variance of ${what}.${sentence ? ' ' + sentence : ''}`);
+    s += num(r.sd, fmt(r.sd), sentence ?? `Standard deviation of ${what}.`);
     for (let k = 0; k < maxCorr; k++) {
       const c = r.corr[k];
       if (c === undefined || c === null) s += '<td></td>';
       else {
         const other = rows.filter((o) => o.grp === r.grp)[k]?.name ?? '';
-        s += num(c, fixed(c, 2), `Correlation between the ${r.grp}-level ${other} and ${r.name} effects.`);
+        s += num(c, fixed(c, 2), varCorrSentence(fit, r.grp, other, r.name) ?? varCorrSentence(fit, r.grp, r.name, other) ?? `Correlation between the ${r.grp}-level ${other} and ${r.name} effects.`);
       }
     }
     s += '</tr>';
@@ -108,7 +111,10 @@ export function iccR2Html(fit: FitResult, slug: string): string {
     s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(r2.marginal, 3), 'Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).')}</tr>`;
     s += `<tr><th scope="row">Conditional R²</th>${num(r2.conditional, fmt(r2.conditional, 3), 'Share of the variance explained by the fixed and random effects together.')}</tr>`;
   }
-  return s + '</tbody></table>';
+  s += '</tbody></table>';
+  const sentence = iccSentence(fit);
+  if (sentence) s += `<p class="icc-sentence">${e(sentence)}</p>`;
+  return s;
 }
 
 export function fixedEffectsHtml(fit: FitResult, slug: string): string {
@@ -172,7 +178,50 @@ function tableRowsOf(c: unknown): Record<string, unknown>[] | null {
   return null;
 }
 
-/** Comparison tables from the server's `comparisons` (shape owned by the inference module; read generically). */
+function isAnovaRow(r: Record<string, unknown>): boolean {
+  return typeof r.name === 'string' && typeof r.npar === 'number' && typeof r.logLik === 'number';
+}
+
+/** lme4's anova() layout for engine/src/inference/anova.ts tables, with a sentence per test. */
+function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: string[]): string {
+  let s = `<table class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
+  const head: [string, string][] = [
+    ['Model', 'Model name and formula.'],
+    ['npar', COMPARISON_TIPS.npar],
+    ['AIC', COMPARISON_TIPS.AIC],
+    ['BIC', COMPARISON_TIPS.BIC],
+    ['logLik', COMPARISON_TIPS.logLik],
+    ['deviance', COMPARISON_TIPS.deviance],
+    ['Chisq', COMPARISON_TIPS.Chisq],
+    ['Df', COMPARISON_TIPS['Chi Df']],
+    ['Pr(>Chisq)', COMPARISON_TIPS['Pr(>Chisq)']],
+  ];
+  for (const [h, tip] of head) s += `<th scope="col" title="${e(tip)}">${e(h)}</th>`;
+  s += '</tr></thead><tbody>';
+  rows.forEach((r, i) => {
+    const lrt = i > 0 ? interpretLrt(r, rows[i - 1]) : `${r.name} is the reference model of the comparison.`;
+    s += `<tr data-model="${e(r.name)}"><th scope="row" title="${e(r.formula ?? '')}">${e(r.name)}</th>`;
+    s += num(r.npar, String(r.npar), COMPARISON_TIPS.npar);
+    s += num(r.AIC, fixed(r.AIC, 1), COMPARISON_TIPS.AIC);
+    s += num(r.BIC, fixed(r.BIC, 1), COMPARISON_TIPS.BIC);
+    s += num(r.logLik, fixed(r.logLik, 1), COMPARISON_TIPS.logLik + (r.refitted ? ' Refitted with ML (instead of REML).' : ''));
+    s += num(r.deviance, fixed(r.deviance, 1), COMPARISON_TIPS.deviance);
+    s += num(r.Chisq, r.Chisq === null ? '' : fixed(r.Chisq, 3), `${COMPARISON_TIPS.Chisq} ${lrt}`);
+    s += num(r.Df, r.Df === null ? '' : String(r.Df), COMPARISON_TIPS['Chi Df']);
+    s += num(r.p, fmtP(r.p), `${COMPARISON_TIPS['Pr(>Chisq)']} ${lrt}`);
+    s += '</tr>';
+  });
+  s += '</tbody></table>';
+  const sentences = rows.slice(1).map((r, i) => interpretLrt(r, rows[i]));
+  if (sentences.length || notes.length) {
+    s += `<ul class="comparison-notes">`;
+    for (const t of [...sentences, ...notes]) s += `<li>${e(t)}</li>`;
+    s += `</ul>`;
+  }
+  return s;
+}
+
+/** Comparison tables from the server's `comparisons` (anova tables; other shapes read generically). */
 export function comparisonsHtml(comparisons: unknown[]): string {
   if (!comparisons.length) return '';
   let s = `<section class="comparisons" id="comparison" aria-labelledby="comparison-heading"><h2 id="comparison-heading">Model comparison</h2>`;
@@ -182,7 +231,13 @@ export function comparisonsHtml(comparisons: unknown[]): string {
     const cols: string[] = [];
     for (const r of rows) for (const key of Object.keys(r)) if (!cols.includes(key) && (typeof r[key] !== 'object' || r[key] === null)) cols.push(key);
     const o = c as Record<string, unknown>;
-    const title = typeof o.title === 'string' ? o.title : typeof o.heading === 'string' ? o.heading : `Likelihood-ratio test ${k + 1}`;
+    const models = Array.isArray(o.models) ? o.models.filter((m) => typeof m === 'string').join(' vs ') : '';
+    const title = typeof o.title === 'string' ? o.title : models ? `Likelihood-ratio test: ${models}` : `Likelihood-ratio test ${k + 1}`;
+    if (rows.every(isAnovaRow)) {
+      const notes = Array.isArray(o.notes) ? o.notes.filter((n): n is string => typeof n === 'string') : [];
+      s += anovaTableHtml(rows as unknown as AnovaRow[], k, title, notes);
+      return;
+    }
     s += `<table class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
     for (const col of cols) s += `<th scope="col"${COMPARISON_TIPS[col] ? ` title="${e(COMPARISON_TIPS[col])}"` : ''}>${e(col)}</th>`;
     s += '</tr></thead><tbody>';

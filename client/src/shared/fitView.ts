@@ -6,6 +6,8 @@
 import type { FitResult, TestRow } from '../../../engine/src/result';
 import { fmt, fmtP } from './format';
 import { pnormUpper } from './normal';
+import { icc } from '../../../engine/src/inference/variance';
+import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../../engine/src/inference/interpret';
 
 export function asArray<T>(x: T | T[] | null | undefined): T[] {
   if (x === null || x === undefined) return [];
@@ -89,14 +91,6 @@ export function varianceRows(fit: FitResult): VarianceRow[] {
   return rows;
 }
 
-/** Variance of the level-1 errors on the latent scale, when defined (gaussian; logit and probit binomial). */
-export function level1Variance(fit: FitResult): { value: number; note: string } | null {
-  if (isGaussian(fit)) return { value: fit.sigma * fit.sigma, note: 'residual variance' };
-  if (fit.family === 'binomial' && fit.link === 'logit') return { value: (Math.PI * Math.PI) / 3, note: 'π²/3, the latent logistic variance' };
-  if (fit.family === 'binomial' && fit.link === 'probit') return { value: 1, note: '1, the latent probit variance' };
-  return null;
-}
-
 export interface IccRow {
   group: string;
   value: number;
@@ -104,28 +98,45 @@ export interface IccRow {
 }
 
 /**
- * Intraclass correlations for models whose random effects are intercepts only: the share of the
- * total variance that lies between the levels of each grouping factor. Undefined (empty) when a
- * factor has random slopes or the family has no latent-scale residual variance.
+ * Intraclass correlations (engine/src/inference/variance.ts: random-intercept models only; level-1
+ * variance sigma² for gaussian, π²/3 for logit, a lognormal approximation for Poisson): the share of
+ * the total variance that lies between the levels of each grouping factor. Empty when undefined.
  */
 export function iccRows(fit: FitResult): IccRow[] {
-  const l1 = level1Variance(fit);
-  if (!l1) return [];
-  const rows = varianceRows(fit).filter((r) => r.grp !== 'Residual');
-  if (rows.length === 0 || rows.some((r) => r.name !== '(Intercept)')) return [];
-  const total = rows.reduce((s, r) => s + r.variance, 0) + l1.value;
-  return rows.map((r) => ({
-    group: r.grp,
-    value: r.variance / total,
+  const res = icc(fit);
+  if (!res.applicable) return [];
+  const latent = isGaussian(fit) ? '' : ' on the latent scale';
+  return res.groups.map((g) => ({
+    group: g.group,
+    value: g.icc,
     explanation:
-      `Intraclass correlation for ${r.grp}: ${fmt((100 * r.variance) / total, 3)}% of the total variance ` +
-      `(${isGaussian(fit) ? '' : 'on the latent scale, '}level-1 variance ${l1.note}) lies between ${r.grp} levels; ` +
-      `it is also the expected correlation of two observations in the same ${r.grp}.`,
+      `${fmt(100 * g.icc, 3)}% of the total variance${latent} lies between levels of ${g.group} ` +
+      `(level-1 variance: ${res.residual.description}); it is also the expected correlation of two observations in the same ${g.group}.`,
   }));
+}
+
+/** The engine's one-sentence reading of the ICC, or null when it is not defined. */
+export function iccSentence(fit: FitResult): string | null {
+  const res = icc(fit);
+  return res.applicable ? interpretIcc(fit, res) : null;
+}
+
+/** The engine's sentence for a variance or correlation row of VarCorr. */
+export function varCorrSentence(fit: FitResult, grp: string, var1: string | null, var2: string | null): string | null {
+  const row = asArray(fit.varcorr).find((r) => r.grp === grp && r.var1 === var1 && (r.var2 ?? null) === var2);
+  return row ? interpretVarCorr(fit, { ...row, var2: row.var2 ?? null }) : null;
 }
 
 /** A plain-words reading of a fixed effect. */
 export function explainCoef(fit: FitResult, row: CoefRow): string {
+  try {
+    return interpretFixedEffect(fit, row.name);
+  } catch {
+    return fallbackExplainCoef(fit, row);
+  }
+}
+
+function fallbackExplainCoef(fit: FitResult, row: CoefRow): string {
   const y = fit.responseName || 'the response';
   const scale =
     fit.family === 'binomial' && fit.link === 'logit'
@@ -168,7 +179,7 @@ export function extrasOf(fit: FitResult): ResultExtras {
     for (const [k, v] of Object.entries(interp as Record<string, unknown>)) if (typeof v === 'string') m[k] = v;
     out.interpretation = m;
   }
-  const r2 = any.r2 as Record<string, unknown> | undefined;
+  const r2 = (fit.r2 ?? any.r2) as Record<string, unknown> | undefined | null;
   if (r2 && typeof r2.marginal === 'number' && typeof r2.conditional === 'number') out.r2 = { marginal: r2.marginal, conditional: r2.conditional };
   return out;
 }
