@@ -1,0 +1,176 @@
+/**
+ * fitGlmm: glmer's fit of a binomial or Poisson GLMM (Laplace or adaptive Gauss-Hermite) and the
+ * FitResult with glmer's meanings.
+ */
+
+import type { ModelFrame } from '../frame/types';
+import { Ticker, type FitHooks } from '../hooks';
+import type { FitResult } from '../result';
+import { assembleResult } from './result';
+import { makeFamily } from './family';
+import { ghRule } from './ghq';
+import { deriv12, invert, symEigenvalues } from './hessian';
+import { GlmmModel } from './model';
+import { initialLinPred, runStage1, runStage2, stage2Deviance } from './optimize';
+import { validateGlmmInput } from './validate';
+
+export interface GlmmOptions {
+  nAGQ: number;
+  id?: string;
+}
+
+export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<FitResult> {
+  const t0 = Date.now();
+  const ticker = new Ticker(hooks);
+  const nAGQ = opts.nAGQ ?? 1;
+  const warnings: string[] = [...frame.warnings];
+  const family = validateGlmmInput(frame, nAGQ, warnings);
+  const nTrials = family.name === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
+  const m = new GlmmModel(frame, family, nTrials);
+
+  // stage 1: θ with β inside PIRLS
+  const lpInit = initialLinPred(m);
+  const s1 = await runStage1(m, lpInit, ticker);
+  const lp0 = m.linPred();
+  const theta1 = Float64Array.from(m.theta);
+  const beta1 = Float64Array.from(m.beta);
+
+  // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
+  const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
+  let s2 = await runStage2(m, theta1, beta1, rule, lp0, ticker);
+  // one restart from the optimum guards against a Nelder-Mead stall
+  const s2b = await runStage2(m, s2.par.subarray(0, m.nTheta), s2.par.subarray(m.nTheta), rule, lp0, ticker);
+  if (s2b.fval <= s2.fval) s2 = { ...s2b, evaluations: s2.evaluations + s2b.evaluations };
+  else stage2Deviance(m, s2.par, rule, lp0);
+  const par = s2.par;
+  const fval = s2.fval;
+  const snap = m.snapshot();
+
+  // finite-difference derivatives over (θ, β) as glmer computes them
+  let evalsH = 0;
+  const fn = async (x: Float64Array) => {
+    evalsH++;
+    m.restore(snap);
+    const v = stage2Deviance(m, x, rule, lp0);
+    await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
+    return v;
+  };
+  const { gradient, hessian } = await deriv12(fn, par, fval);
+  m.restore(snap);
+  stage2Deviance(m, par, rule, lp0);
+
+  const nth = m.nTheta;
+  const p = m.p;
+  let vcov: number[][] | null = null;
+  const Hinv = invert(hessian);
+  if (Hinv) {
+    const V = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => Hinv[nth + i][nth + j] + Hinv[nth + j][nth + i]));
+    const ev = symEigenvalues(V.map((r) => Float64Array.from(r)));
+    if (Math.min(...ev) > 0 && V.every((r) => r.every(Number.isFinite))) vcov = V;
+  }
+  if (!vcov) {
+    warnings.push('variance-covariance matrix computed from finite-difference Hessian is not positive definite or contains NA values: falling back to var-cov estimated from RX');
+    const s = m.snapshot();
+    m.refreshJointFactor();
+    const U = m.unscaledVcovFromRX();
+    vcov = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => U[i * p + j]));
+    m.restore(s);
+    stage2Deviance(m, par, rule, lp0);
+  }
+
+  convergenceChecks(par, m.thetaLower(), gradient, hessian, warnings);
+
+  return assembleResult({
+    frame,
+    model: m,
+    id: opts.id ?? 'model',
+    nAGQ,
+    fval,
+    vcov,
+    warnings,
+    converged: s1.converged && s2.converged && !warnings.some((w) => w.startsWith('Model failed to converge')),
+    evaluations: s1.evaluations + s2.evaluations + evalsH,
+    fitSeconds: (Date.now() - t0) / 1000,
+  });
+}
+
+/** lme4's checkConv: singular fit, scaled gradient, and Hessian checks (messages as lme4 words them). */
+function convergenceChecks(par: Float64Array, thetaLower: Float64Array, gradient: Float64Array, hessian: Float64Array[], warnings: string[]): void {
+  for (let i = 0; i < thetaLower.length; i++) {
+    if (thetaLower[i] === 0 && par[i] < 1e-4) {
+      warnings.push("boundary (singular) fit: see help('isSingular')");
+      return;
+    }
+  }
+  const n = par.length;
+  if (gradient.some((g) => !Number.isFinite(g))) {
+    warnings.push('Model failed to converge: gradient contains NAs');
+    return;
+  }
+  const R = upperCholesky(hessian);
+  if (!R) {
+    warnings.push('Model failed to converge: unable to evaluate scaled gradient');
+  } else {
+    const x = new Float64Array(n);
+    for (let r = n - 1; r >= 0; r--) {
+      let s = gradient[r];
+      for (let c = r + 1; c < n; c++) s -= R[r][c] * x[c];
+      x[r] = s / R[r][r];
+    }
+    let maxv = 0;
+    for (let i = 0; i < n; i++) maxv = Math.max(maxv, Math.min(Math.abs(x[i]), Math.abs(gradient[i])));
+    if (maxv > 0.002) warnings.push(`Model failed to converge with max|grad| = ${fmtG(maxv)} (tol = 0.002, component 1)`);
+  }
+  const nth = thetaLower.length;
+  if (n > nth) {
+    const Hb = hessian.slice(nth).map((r) => r.slice(nth));
+    checkHess(Hb, 'fixed-effect ', warnings);
+  }
+  checkHess(hessian, '', warnings);
+}
+
+function upperCholesky(H: Float64Array[]): Float64Array[] | null {
+  const n = H.length;
+  const R = H.map((r) => Float64Array.from(r));
+  for (let j = 0; j < n; j++) {
+    let d = R[j][j];
+    for (let k = 0; k < j; k++) d -= R[k][j] * R[k][j];
+    if (!(d > 0)) return null;
+    d = Math.sqrt(d);
+    R[j][j] = d;
+    for (let c = j + 1; c < n; c++) {
+      let s = R[j][c];
+      for (let k = 0; k < j; k++) s -= R[k][j] * R[k][c];
+      R[j][c] = s / d;
+    }
+  }
+  return R;
+}
+
+function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
+  const tol = 1e-6;
+  if (H.some((r) => r.some((v) => !Number.isFinite(v)))) {
+    warnings.push('Problem with Hessian check (infinite or missing values?)');
+    return;
+  }
+  const ev = symEigenvalues(H);
+  const negative = ev.filter((e) => e < -tol).length;
+  if (negative) {
+    warnings.push(`Model failed to converge: degenerate ${type}Hessian with ${negative} negative eigenvalues`);
+    return;
+  }
+  if (ev.some((e) => Math.abs(e) < tol) || !upperCholesky(H)) {
+    warnings.push(`${type}Hessian is numerically singular: parameters are not uniquely determined`);
+    return;
+  }
+  const mx = Math.max(...ev);
+  const mn = Math.min(...ev);
+  if (mx * tol > 1) warnings.push('Model is nearly unidentifiable: very large eigenvalue - Rescale variables?');
+  else if (mn / mx < tol) warnings.push('Model is nearly unidentifiable: large eigenvalue ratio - Rescale variables?');
+}
+
+function fmtG(x: number): string {
+  return Number(x.toPrecision(6)).toString();
+}
+
+

@@ -1,0 +1,614 @@
+/**
+ * The GLMM working state: random-effects structure (Z, Λ(θ)), PIRLS and the deviances
+ * lme4's glmer optimizes:
+ *  - Laplace: ldL2 + ‖u‖² + aic(y, μ), at the conditional mode of u (lme4's glmResp::Laplace);
+ *  - adaptive Gauss-Hermite (single scalar term): Σ_j devc0_j + ldL2 − 2 Σ_j log m_j (lme4's glmerAGQ),
+ *    which uses deviance residuals rather than the family's aic terms.
+ * PIRLS is either joint over (u, β) (lme4's nAGQ = 0 stage) or over u with β fixed in the offset.
+ */
+import type { ModelFrame } from '../frame/types';
+import { BlockedFactor } from './blocked';
+import type { Family } from './family';
+import type { GHRule } from './ghq';
+
+export interface TermLayout {
+  k: number;
+  nlev: number;
+  refs: Int32Array;
+  Z: Float64Array; // n × k column-major (frame's layout)
+  /** first column of this term in u */
+  uOff: number;
+  /** first of this term's k entries in a row of ZΛ */
+  kOff: number;
+  /** first of this term's parameters in θ */
+  thOff: number;
+}
+
+export class PirlsError extends Error {}
+
+export class GlmmModel {
+  readonly n: number;
+  readonly p: number;
+  readonly q: number;
+  readonly terms: TermLayout[];
+  readonly nTheta: number;
+  /** Σ k_t: entries of ZΛ per row */
+  readonly kTot: number;
+  readonly y: Float64Array;
+  readonly wt: Float64Array;
+  /** the family's n vector (trials for cbind-like responses, 1 otherwise) */
+  readonly nTrials: Float64Array;
+  readonly X: Float64Array; // column-major n × p
+  readonly baseOffset: Float64Array;
+
+  theta: Float64Array;
+  /** ZΛ rows: n × kTot */
+  private zl: Float64Array;
+  /** column index of each ZΛ entry: n × kTot */
+  private readonly zcol: Int32Array;
+  readonly fac: BlockedFactor;
+
+  // state
+  u: Float64Array;
+  beta: Float64Array;
+  eta: Float64Array;
+  mu: Float64Array;
+  private sqrtW: Float64Array;
+  private wz: Float64Array; // W × working response
+  private utr: Float64Array;
+  private vtr: Float64Array;
+  private vtv: Float64Array;
+  pirlsIterations = 0;
+
+  constructor(
+    frame: ModelFrame,
+    readonly family: Family,
+    nTrials: Float64Array,
+  ) {
+    this.n = frame.n;
+    this.p = frame.p;
+    this.X = frame.X;
+    this.y = frame.y;
+    const n = frame.n;
+    this.wt = frame.weights ?? new Float64Array(n).fill(1);
+    this.nTrials = nTrials;
+    this.baseOffset = frame.offset ?? new Float64Array(n);
+    let uOff = 0;
+    let kOff = 0;
+    let thOff = 0;
+    this.terms = frame.reTerms.map((t) => {
+      const lay: TermLayout = { k: t.k, nlev: t.levels.length, refs: t.refs, Z: t.Z, uOff, kOff, thOff };
+      uOff += t.k * t.levels.length;
+      kOff += t.k;
+      thOff += (t.k * (t.k + 1)) / 2;
+      return lay;
+    });
+    this.q = uOff;
+    this.kTot = kOff;
+    this.nTheta = thOff;
+    const t0 = this.terms[0];
+    this.fac = new BlockedFactor(t0.nlev, t0.k, this.q - t0.nlev * t0.k, this.p, this.trailingPattern());
+    this.zl = new Float64Array(n * kOff);
+    this.zcol = new Int32Array(n * kOff);
+    for (const t of this.terms) {
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < t.k; c++) this.zcol[i * kOff + t.kOff + c] = t.uOff + t.refs[i] * t.k + c;
+      }
+    }
+    this.theta = new Float64Array(this.nTheta);
+    this.u = new Float64Array(this.q);
+    this.beta = new Float64Array(this.p);
+    this.eta = new Float64Array(n);
+    this.mu = new Float64Array(n);
+    this.sqrtW = new Float64Array(n);
+    this.wz = new Float64Array(n);
+    this.utr = new Float64Array(this.q);
+    this.vtr = new Float64Array(this.p);
+    this.vtv = new Float64Array(this.p * this.p);
+    this.setTheta(this.initialTheta());
+    this.resetToStart();
+  }
+
+  /** For each level of the first term, the trailing (other terms') columns that share an observation with it. */
+  private trailingPattern(): Int32Array[] {
+    const t0 = this.terms[0];
+    const q1 = t0.nlev * t0.k;
+    const sets: Set<number>[] = Array.from({ length: t0.nlev }, () => new Set<number>());
+    for (let ti = 1; ti < this.terms.length; ti++) {
+      const t = this.terms[ti];
+      for (let i = 0; i < this.n; i++) {
+        const s = sets[t0.refs[i]];
+        for (let c = 0; c < t.k; c++) s.add(t.uOff + t.refs[i] * t.k + c - q1);
+      }
+    }
+    return sets.map((s) => Int32Array.from([...s].sort((a, b) => a - b)));
+  }
+
+  /** lme4's starting θ: identity relative covariance factors. */
+  initialTheta(): Float64Array {
+    const th = new Float64Array(this.nTheta);
+    for (const t of this.terms) {
+      let pos = t.thOff;
+      for (let c = 0; c < t.k; c++) {
+        for (let r = c; r < t.k; r++) th[pos++] = r === c ? 1 : 0;
+      }
+    }
+    return th;
+  }
+
+  /** Lower bounds of θ: 0 for the diagonal of each factor, −∞ elsewhere. */
+  thetaLower(): Float64Array {
+    const lo = new Float64Array(this.nTheta);
+    for (const t of this.terms) {
+      let pos = t.thOff;
+      for (let c = 0; c < t.k; c++) {
+        for (let r = c; r < t.k; r++) lo[pos++] = r === c ? 0 : -Infinity;
+      }
+    }
+    return lo;
+  }
+
+  /** The k×k lower-triangular factor T of term t (row-major) for the given θ. */
+  termFactor(t: TermLayout, theta: ArrayLike<number> = this.theta): Float64Array {
+    const T = new Float64Array(t.k * t.k);
+    let pos = t.thOff;
+    for (let c = 0; c < t.k; c++) for (let r = c; r < t.k; r++) T[r * t.k + c] = theta[pos++];
+    return T;
+  }
+
+  setTheta(theta: ArrayLike<number>): void {
+    this.theta = Float64Array.from(theta);
+    const { n, kTot, zl } = this;
+    for (const t of this.terms) {
+      const T = this.termFactor(t);
+      const k = t.k;
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < k; c++) {
+          let s = 0;
+          for (let a = c; a < k; a++) s += t.Z[a * n + i] * T[a * k + c];
+          zl[i * kTot + t.kOff + c] = s;
+        }
+      }
+    }
+  }
+
+  /** Start from the family's mustart (R's initialize), u = 0, β = 0. */
+  resetToStart(): void {
+    const f = this.family;
+    for (let i = 0; i < this.n; i++) {
+      const m = f.mustart(this.y[i], this.wt[i]);
+      this.mu[i] = m;
+      this.eta[i] = f.link.linkfun(m);
+    }
+    this.u.fill(0);
+    this.beta.fill(0);
+    this.startFromMustart = true;
+  }
+  private startFromMustart = true;
+
+  /** b = Λu for term t: nlev × k values, row-major by level. */
+  termB(t: TermLayout, u: Float64Array = this.u): Float64Array {
+    const T = this.termFactor(t);
+    const k = t.k;
+    const b = new Float64Array(t.nlev * k);
+    for (let j = 0; j < t.nlev; j++) {
+      for (let r = 0; r < k; r++) {
+        let s = 0;
+        for (let c = 0; c <= r; c++) s += T[r * k + c] * u[t.uOff + j * k + c];
+        b[j * k + r] = s;
+      }
+    }
+    return b;
+  }
+
+  /** η = offset + Xβ + ZΛu; μ = linkinv(η). `offsetPlusXb` may be passed precomputed. */
+  updateEta(offsetPlusXb: Float64Array): void {
+    const { n, kTot, zl, zcol, u, eta, mu } = this;
+    const linkinv = this.family.link.linkinv;
+    for (let i = 0; i < n; i++) {
+      let s = offsetPlusXb[i];
+      const o = i * kTot;
+      for (let c = 0; c < kTot; c++) s += zl[o + c] * u[zcol[o + c]];
+      eta[i] = s;
+      mu[i] = linkinv(s);
+    }
+  }
+
+  /** offset + Xβ */
+  fixedPart(beta: ArrayLike<number>): Float64Array {
+    const { n, p, X } = this;
+    const out = Float64Array.from(this.baseOffset);
+    for (let j = 0; j < p; j++) {
+      const b = beta[j];
+      if (b === 0) continue;
+      const o = j * n;
+      for (let i = 0; i < n; i++) out[i] += X[o + i] * b;
+    }
+    return out;
+  }
+
+  /** Σ deviance residuals at the current μ. */
+  resDev(): number {
+    const { n, y, mu, wt } = this;
+    const dr = this.family.devResid;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += dr(y[i], mu[i], wt[i]);
+    return s;
+  }
+
+  sqrL(): number {
+    let s = 0;
+    for (let j = 0; j < this.q; j++) s += this.u[j] * this.u[j];
+    return s;
+  }
+
+  /**
+   * Weights and working response at the current μ, then assemble and factor A = Λ'Z'WZΛ + I
+   * (and the fixed-effects blocks when `withX`). `fixed` = offset (+ Xβ when β is held fixed).
+   */
+  private assemble(fixed: Float64Array, withX: boolean): void {
+    const { n, p, kTot, zl, zcol, y, mu, eta, wt, sqrtW, wz, X, fac, utr, vtr, vtv } = this;
+    const f = this.family;
+    const q1 = fac.q1;
+    const q2 = fac.q2;
+    const k0 = fac.k0;
+    const k0sq = k0 * k0;
+    const t0 = this.terms[0];
+    for (let i = 0; i < n; i++) {
+      const me = f.link.muEta(eta[i]);
+      const v = f.variance(mu[i]);
+      const sw = me * Math.sqrt(wt[i] / v);
+      sqrtW[i] = sw;
+      const z = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
+      wz[i] = sw * sw * z;
+    }
+    const L11 = fac.L11;
+    const L21 = fac.L21;
+    const L22 = fac.L22;
+    L11.fill(0);
+    for (let j = 0; j < t0.nlev; j++) for (let a = 0; a < k0; a++) L11[j * k0sq + a * k0 + a] = 1;
+    if (q2 > 0) {
+      const pattern = fac.pattern;
+      for (let j = 0; j < t0.nlev; j++) {
+        const pat = pattern[j];
+        for (let a = 0; a < k0; a++) {
+          const ca = (j * k0 + a) * q2;
+          for (let t = 0; t < pat.length; t++) L21[ca + pat[t]] = 0;
+        }
+      }
+      L22.fill(0);
+      for (let r = 0; r < q2; r++) L22[r * q2 + r] = 1;
+    }
+    utr.fill(0);
+    for (let i = 0; i < n; i++) {
+      const w = sqrtW[i] * sqrtW[i];
+      if (w === 0) continue;
+      const o = i * kTot;
+      const lev0 = t0.refs[i];
+      const b = lev0 * k0sq;
+      for (let a = 0; a < k0; a++) {
+        const za = zl[o + a] * w;
+        utr[zcol[o + a]] += zl[o + a] * wz[i];
+        for (let c = 0; c <= a; c++) L11[b + a * k0 + c] += za * zl[o + c];
+      }
+      for (let a = k0; a < kTot; a++) {
+        const ca = zcol[o + a] - q1;
+        const za = zl[o + a] * w;
+        utr[zcol[o + a]] += zl[o + a] * wz[i];
+        for (let c = 0; c < k0; c++) L21[(lev0 * k0 + c) * q2 + ca] += za * zl[o + c];
+        for (let c = k0; c < kTot; c++) {
+          const cc = zcol[o + c] - q1;
+          if (cc <= ca) L22[ca * q2 + cc] += za * zl[o + c];
+        }
+      }
+    }
+    if (!fac.factor()) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
+    if (!withX) return;
+    // fixed-effects blocks: RZX = L⁻¹ U'V, vtr, vtv
+    const RZX = fac.RZX;
+    RZX.fill(0);
+    vtr.fill(0);
+    vtv.fill(0);
+    for (let j = 0; j < p; j++) {
+      const xo = j * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const x = X[xo + i];
+        if (x === 0) continue;
+        s += x * wz[i];
+        const w = sqrtW[i] * sqrtW[i] * x;
+        const o = i * kTot;
+        for (let a = 0; a < kTot; a++) RZX[zcol[o + a] * p + j] += zl[o + a] * w;
+      }
+      vtr[j] = s;
+      for (let l = 0; l <= j; l++) {
+        const lo = l * n;
+        let t = 0;
+        for (let i = 0; i < n; i++) t += X[xo + i] * X[lo + i] * sqrtW[i] * sqrtW[i];
+        vtv[j * p + l] = t;
+      }
+    }
+    for (let j = 0; j < p; j++) fac.solveL(RZX, j, p);
+    const RX = fac.RX;
+    for (let j = 0; j < p; j++) {
+      for (let l = 0; l <= j; l++) {
+        let s = vtv[j * p + l];
+        for (let r = 0; r < this.q; r++) s -= RZX[r * p + j] * RZX[r * p + l];
+        RX[j * p + l] = s;
+      }
+    }
+    if (!choleskyLower(RX, p)) throw new PirlsError('the fixed-effects model matrix is rank deficient at the current weights');
+  }
+
+  /** Solve the current system: new u (and β when `joint`). */
+  private solve(joint: boolean): { u: Float64Array; beta: Float64Array } {
+    const { fac, p, q } = this;
+    const cu = Float64Array.from(this.utr);
+    fac.solveL(cu);
+    const beta = Float64Array.from(this.beta);
+    if (joint) {
+      const RZX = fac.RZX;
+      const rhs = new Float64Array(p);
+      for (let j = 0; j < p; j++) {
+        let s = this.vtr[j];
+        for (let r = 0; r < q; r++) s -= RZX[r * p + j] * cu[r];
+        rhs[j] = s;
+      }
+      solveCholLower(fac.RX, p, rhs);
+      beta.set(rhs);
+      for (let r = 0; r < q; r++) {
+        let s = 0;
+        for (let j = 0; j < p; j++) s += RZX[r * p + j] * beta[j];
+        cu[r] -= s;
+      }
+    }
+    fac.solveLt(cu);
+    return { u: cu, beta };
+  }
+
+  /**
+   * PIRLS to the conditional mode. joint: over (u, β) (offset only fixed); otherwise over u with
+   * the current β held in the offset. Returns the penalized deviance Σ devResid + ‖u‖².
+   */
+  pirls(joint: boolean, tol = 1e-10, maxit = 60): number {
+    let fixed = joint ? this.baseOffset : this.fixedPart(this.beta);
+    if (!this.startFromMustart) {
+      this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
+    }
+    this.startFromMustart = false;
+    let oldU = Float64Array.from(this.u);
+    let oldB = Float64Array.from(this.beta);
+    let oldP = this.resDev() + this.sqrL();
+    if (!Number.isFinite(oldP)) oldP = Number.MAX_VALUE;
+    for (let it = 0; it < maxit; it++) {
+      this.pirlsIterations++;
+      this.assemble(fixed, joint);
+      const { u, beta } = this.solve(joint);
+      const du = Float64Array.from(u);
+      const db = Float64Array.from(beta);
+      this.u = u;
+      this.beta = beta;
+      if (joint) fixed = this.baseOffset;
+      this.updateEta(joint ? this.fixedPart(beta) : fixed);
+      let pdev = this.resDev() + this.sqrL();
+      if (!(pdev <= oldP) || !Number.isFinite(pdev)) {
+        // step halving towards the previous iterate
+        for (let k = 0; k < 10 && !(pdev <= oldP); k++) {
+          for (let j = 0; j < this.q; j++) du[j] = 0.5 * (du[j] + oldU[j]);
+          if (joint) for (let j = 0; j < this.p; j++) db[j] = 0.5 * (db[j] + oldB[j]);
+          this.u = Float64Array.from(du);
+          this.beta = Float64Array.from(db);
+          this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
+          pdev = this.resDev() + this.sqrL();
+        }
+        if (!(pdev <= oldP + 1e-10 * Math.abs(oldP)) && Number.isFinite(oldP) && oldP < Number.MAX_VALUE) {
+          // no progress possible: treat the previous iterate as the mode
+          this.u = oldU;
+          this.beta = oldB;
+          this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
+          this.assemble(fixed, joint);
+          return oldP;
+        }
+      }
+      const conv = Math.abs(oldP - pdev) < tol * Math.max(1, Math.abs(pdev));
+      oldP = pdev;
+      oldU = Float64Array.from(this.u);
+      oldB = Float64Array.from(this.beta);
+      if (conv) {
+        // refresh the factor at the converged μ so ldL2 matches the mode
+        this.assemble(fixed, joint);
+        return pdev;
+      }
+    }
+    throw new PirlsError('PIRLS did not converge');
+  }
+
+  /**
+   * PIRLS exactly as lme4's pwrssUpdate runs it: start every evaluation from the same linear
+   * predictor lp0 (without offset), full IRLS steps with step halving, stop when the relative
+   * change of the penalized deviance is below `tol` (lme4's tolPwrss 1e-7). The factor L is left
+   * at the weights of the last iteration's start, as lme4 leaves it; the deviances computed
+   * afterwards therefore equal lme4's to rounding, which matters for its finite-difference Hessian.
+   */
+  pirlsFrom(lp0: Float64Array, joint: boolean, tol = 1e-7, maxit = 30): number {
+    const { n, eta, mu, baseOffset } = this;
+    const linkinv = this.family.link.linkinv;
+    for (let i = 0; i < n; i++) {
+      eta[i] = baseOffset[i] + lp0[i];
+      mu[i] = linkinv(eta[i]);
+    }
+    this.startFromMustart = false;
+    const fixedU = joint ? baseOffset : this.fixedPart(this.beta);
+    let oldP = Number.MAX_VALUE;
+    for (let it = 0; it < maxit; it++) {
+      this.pirlsIterations++;
+      const oldU = this.u;
+      const oldB = this.beta;
+      this.assemble(fixedU, joint);
+      const { u, beta } = this.solve(joint);
+      this.u = u;
+      if (joint) this.beta = beta;
+      this.updateEta(joint ? this.fixedPart(this.beta) : fixedU);
+      let pdev = this.resDev() + this.sqrL();
+      if (!Number.isFinite(pdev)) throw new PirlsError('PIRLS produced a non-finite deviance');
+      if (Math.abs((oldP - pdev) / pdev) < tol) return pdev;
+      if (pdev > oldP) {
+        for (let k = 0; k < 10 && pdev > oldP; k++) {
+          const uu = new Float64Array(this.q);
+          for (let j = 0; j < this.q; j++) uu[j] = 0.5 * (oldU[j] + this.u[j]);
+          this.u = uu;
+          if (joint) {
+            const bb = new Float64Array(this.p);
+            for (let j = 0; j < this.p; j++) bb[j] = 0.5 * (oldB[j] + this.beta[j]);
+            this.beta = bb;
+          }
+          this.updateEta(joint ? this.fixedPart(this.beta) : fixedU);
+          pdev = this.resDev() + this.sqrL();
+        }
+        if (pdev - oldP > tol) throw new PirlsError('PIRLS step-halving failed to reduce the deviance');
+      }
+      oldP = pdev;
+    }
+    throw new PirlsError('PIRLS did not converge in 30 iterations');
+  }
+
+  /** Xβ + ZΛu (the linear predictor without the offset) at the current state. */
+  linPred(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.eta[i] - this.baseOffset[i];
+    return out;
+  }
+
+  aic(): number {
+    return this.family.aic(this.y, this.nTrials, this.mu, this.wt);
+  }
+
+  /** Laplace deviance at the current mode: ldL2 + ‖u‖² + aic. */
+  laplace(): number {
+    return this.fac.ldL2() + this.sqrL() + this.aic();
+  }
+
+  /**
+   * Adaptive Gauss-Hermite deviance at the current mode (single scalar term: L is diagonal).
+   * Per level j: devc0_j = u_j² + Σ_{i∈j} devResid_i; sd_j = 1/L_jj.
+   */
+  agq(rule: GHRule): number {
+    const t = this.terms[0];
+    const { n, y, wt, u } = this;
+    const q = this.q;
+    const dr = this.family.devResid;
+    const linkinv = this.family.link.linkinv;
+    const refs = t.refs;
+    const lam = this.theta[0];
+    const devc0 = new Float64Array(q);
+    for (let j = 0; j < q; j++) devc0[j] = u[j] * u[j];
+    for (let i = 0; i < n; i++) devc0[refs[i]] += dr(y[i], this.mu[i], wt[i]);
+    const sd = new Float64Array(q);
+    for (let j = 0; j < q; j++) sd[j] = 1 / this.fac.L11[j];
+    const mult = new Float64Array(q);
+    const devc = new Float64Array(q);
+    // η without the random effect
+    const z = t.Z;
+    const eta0 = new Float64Array(n);
+    for (let i = 0; i < n; i++) eta0[i] = this.eta[i] - z[i] * lam * u[refs[i]];
+    const SQRT2PI = Math.sqrt(2 * Math.PI);
+    for (let g = 0; g < rule.z.length; g++) {
+      const zk = rule.z[g];
+      if (zk === 0) {
+        for (let j = 0; j < q; j++) mult[j] += rule.w[g];
+        continue;
+      }
+      for (let j = 0; j < q; j++) {
+        const uj = u[j] + zk * sd[j];
+        devc[j] = uj * uj;
+      }
+      for (let i = 0; i < n; i++) {
+        const j = refs[i];
+        const uj = u[j] + zk * sd[j];
+        const m = linkinv(eta0[i] + z[i] * lam * uj);
+        devc[j] += dr(y[i], m, wt[i]);
+      }
+      const c = rule.w[g] / SQRT2PI;
+      for (let j = 0; j < q; j++) mult[j] += Math.exp(-0.5 * (devc[j] - devc0[j]) - rule.ldnorm[g]) * c;
+    }
+    let s = 0;
+    let lm = 0;
+    for (let j = 0; j < q; j++) {
+      s += devc0[j];
+      lm += Math.log(mult[j]);
+    }
+    return s + this.fac.ldL2() - 2 * lm;
+  }
+
+  /** (RX RXᵀ)⁻¹ for the joint system at the current state (lme4's unscaled vcov from RX). */
+  unscaledVcovFromRX(): Float64Array {
+    const { p } = this;
+    const RX = this.fac.RX;
+    const inv = new Float64Array(p * p);
+    for (let j = 0; j < p; j++) {
+      const e = new Float64Array(p);
+      e[j] = 1;
+      solveCholLower(RX, p, e);
+      for (let l = 0; l < p; l++) inv[l * p + j] = e[l];
+    }
+    return inv;
+  }
+
+  /** Refresh the joint factor (with the fixed-effects blocks) at the current μ. */
+  refreshJointFactor(): void {
+    this.assemble(this.baseOffset, true);
+  }
+
+  /** Pearson residuals (y − μ)√wt / √V(μ). */
+  pearson(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      out[i] = ((this.y[i] - this.mu[i]) * Math.sqrt(this.wt[i])) / Math.sqrt(this.family.variance(this.mu[i]));
+    }
+    return out;
+  }
+
+  /** Clone of the state needed to restore a mode (u, β). */
+  snapshot(): { u: Float64Array; beta: Float64Array; theta: Float64Array } {
+    return { u: Float64Array.from(this.u), beta: Float64Array.from(this.beta), theta: Float64Array.from(this.theta) };
+  }
+
+  restore(s: { u: Float64Array; beta: Float64Array; theta: Float64Array }): void {
+    this.setTheta(s.theta);
+    this.u = Float64Array.from(s.u);
+    this.beta = Float64Array.from(s.beta);
+    this.startFromMustart = false;
+  }
+}
+
+/** In-place lower Cholesky of a row-major p×p matrix (lower triangle read). */
+export function choleskyLower(a: Float64Array, p: number): boolean {
+  for (let j = 0; j < p; j++) {
+    let d = a[j * p + j];
+    for (let c = 0; c < j; c++) d -= a[j * p + c] * a[j * p + c];
+    if (!(d > 0)) return false;
+    d = Math.sqrt(d);
+    a[j * p + j] = d;
+    for (let r = j + 1; r < p; r++) {
+      let s = a[r * p + j];
+      for (let c = 0; c < j; c++) s -= a[r * p + c] * a[j * p + c];
+      a[r * p + j] = s / d;
+    }
+    for (let c = j + 1; c < p; c++) a[j * p + c] = 0;
+  }
+  return true;
+}
+
+/** Solve (L Lᵀ) x = b in place, L lower row-major p×p. */
+export function solveCholLower(L: Float64Array, p: number, b: Float64Array): void {
+  for (let r = 0; r < p; r++) {
+    let s = b[r];
+    for (let c = 0; c < r; c++) s -= L[r * p + c] * b[c];
+    b[r] = s / L[r * p + r];
+  }
+  for (let r = p - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let c = r + 1; c < p; c++) s -= L[c * p + r] * b[c];
+    b[r] = s / L[r * p + r];
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * FitResult for a GLMM with glmer's meanings: sigma 1, no Residual row, logLik = −deviance/2 of
+ * the optimized criterion, `deviance` = Σ squared deviance residuals (lme4's deviance() for
+ * glmer), z tests, fitted values on the response scale and deviance residuals.
+ */
+import type { ModelFrame } from '../frame/types';
+import type { FitResult, RanefBlock, TestRow, VarCorrRow } from '../result';
+import type { GlmmModel } from './model';
+import { twoSidedNormalP } from './special';
+
+export interface AssembleInput {
+  frame: ModelFrame;
+  model: GlmmModel;
+  id: string;
+  nAGQ: number;
+  /** optimized criterion (Laplace or AGQ deviance) */
+  fval: number;
+  vcov: number[][];
+  warnings: string[];
+  converged: boolean;
+  evaluations: number;
+  fitSeconds: number;
+}
+
+/** R's quantile type 7. */
+export function quantile7(sorted: ArrayLike<number>, prob: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * prob;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** lme4's names of the variance-component groups: repeated grouping factors get .1, .2, ... */
+export function varcorrGroupNames(groups: string[]): string[] {
+  const seen = new Map<string, number>();
+  return groups.map((g) => {
+    const c = seen.get(g) ?? 0;
+    seen.set(g, c + 1);
+    return c === 0 ? g : `${g}.${c}`;
+  });
+}
+
+export function assembleResult(inp: AssembleInput): FitResult {
+  const { frame, model: m } = inp;
+  const p = m.p;
+  const coefnames = frame.coefnames;
+  const beta = m.beta;
+  const fixef: Record<string, number> = {};
+  const se: Record<string, number> = {};
+  const tests: Record<string, TestRow> = {};
+  for (let j = 0; j < p; j++) {
+    const name = coefnames[j];
+    const s = Math.sqrt(inp.vcov[j][j]);
+    fixef[name] = beta[j];
+    se[name] = s;
+    const z = beta[j] / s;
+    tests[name] = { estimate: beta[j], se: s, statistic: z, df: null, p: twoSidedNormalP(z) };
+  }
+
+  // variance components
+  const varcorr: VarCorrRow[] = [];
+  const grpNames = varcorrGroupNames(frame.reTerms.map((t) => t.group));
+  const ngrps: Record<string, number> = {};
+  m.terms.forEach((t, ti) => {
+    const rt = frame.reTerms[ti];
+    ngrps[rt.group] = rt.levels.length;
+    const T = m.termFactor(t);
+    const k = t.k;
+    const S = new Float64Array(k * k);
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += T[a * k + c] * T[b * k + c];
+      S[a * k + b] = s;
+    }
+    for (let a = 0; a < k; a++) {
+      varcorr.push({ grp: grpNames[ti], var1: rt.termNames[a], var2: null, vcov: S[a * k + a], sdcor: Math.sqrt(S[a * k + a]) });
+    }
+    for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) {
+      const den = Math.sqrt(S[a * k + a] * S[b * k + b]);
+      varcorr.push({ grp: grpNames[ti], var1: rt.termNames[a], var2: rt.termNames[b], vcov: S[a * k + b], sdcor: den > 0 ? S[a * k + b] / den : NaN });
+    }
+  });
+
+  // conditional modes and conditional sds: b = Λu, Var(b | y) ≈ Λ A⁻¹ Λᵀ blocks
+  const ranef: RanefBlock[] = [];
+  const blockIndex = new Map<string, RanefBlock>();
+  m.terms.forEach((t, ti) => {
+    const rt = frame.reTerms[ti];
+    const k = t.k;
+    const b = m.termB(t);
+    const ranges = Array.from({ length: t.nlev }, (_, j) => ({ start: t.uOff + j * k, k }));
+    const inv = m.fac.inverseDiagBlocks(ranges);
+    const T = m.termFactor(t);
+    const values: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
+    const condsd: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
+    for (let j = 0; j < t.nlev; j++) {
+      const B = inv[j];
+      for (let r = 0; r < k; r++) {
+        values[r][j] = b[j * k + r];
+        // (T B Tᵀ)_rr
+        let v = 0;
+        for (let a = 0; a < k; a++) for (let c = 0; c < k; c++) v += T[r * k + a] * B[a * k + c] * T[r * k + c];
+        condsd[r][j] = Math.sqrt(Math.max(0, v));
+      }
+    }
+    const existing = blockIndex.get(rt.group);
+    if (existing && existing.levels.length === rt.levels.length) {
+      existing.terms.push(...rt.termNames);
+      existing.values.push(...values);
+      existing.condsd.push(...condsd);
+    } else {
+      const blk: RanefBlock = { group: rt.group, levels: [...rt.levels], terms: [...rt.termNames], values, condsd };
+      blockIndex.set(rt.group, blk);
+      ranef.push(blk);
+    }
+  });
+
+  const n = m.n;
+  const dfModel = p + m.nTheta;
+  const logLik = -inp.fval / 2;
+  const fitted: number[] = new Array(n);
+  const residuals: number[] = new Array(n);
+  let devSum = 0;
+  for (let i = 0; i < n; i++) {
+    const mu = m.mu[i];
+    fitted[i] = mu;
+    const d = m.family.devResid(m.y[i], mu, m.wt[i]);
+    devSum += d;
+    const r = Math.sqrt(Math.max(0, d));
+    residuals[i] = m.y[i] > mu ? r : -r;
+  }
+  const pr = Array.from(m.pearson()).sort((a, b) => a - b);
+  const scaledResidualQuantiles = [0, 0.25, 0.5, 0.75, 1].map((q) => quantile7(pr, q));
+
+  const thetaLower = m.thetaLower();
+  let singular = false;
+  for (let i = 0; i < m.nTheta; i++) if (thetaLower[i] === 0 && m.theta[i] < 1e-4) singular = true;
+
+  return {
+    id: inp.id,
+    formula: frame.formula,
+    family: frame.family,
+    link: frame.link,
+    REML: false,
+    nAGQ: inp.nAGQ,
+    nobs: n,
+    ngrps,
+    coefnames: [...coefnames],
+    fixef,
+    se,
+    vcov: inp.vcov,
+    varcorr,
+    sigma: 1,
+    theta: Array.from(m.theta),
+    logLik,
+    df: dfModel,
+    deviance: devSum,
+    REMLcrit: null,
+    AIC: -2 * logLik + 2 * dfModel,
+    BIC: -2 * logLik + Math.log(n) * dfModel,
+    singular,
+    ranef,
+    tests,
+    responseName: frame.responseName,
+    rowsDropped: frame.rowsDropped,
+    droppedCoefs: [...frame.droppedCoefs],
+    warnings: inp.warnings,
+    converged: inp.converged,
+    evaluations: inp.evaluations,
+    fitSeconds: inp.fitSeconds,
+    fitted,
+    residuals,
+    rows: Array.from(frame.rows),
+    scaledResidualQuantiles,
+  };
+}
