@@ -1,0 +1,18 @@
+/** Entry of the `mlm` command (bundled to dist/cli/mlm.js; bin/mlm.js requires it). */
+import { runCli } from './run';
+import { MLM_VERSION } from './version';
+
+runCli(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  version: MLM_VERSION,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`mlm: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,220 @@
+/**
+ * The `mlm` command line: `mlm fit FILE.mlm [--model NAME] [--json]`, `mlm compare FILE.mlm`.
+ * Node built-ins are allowed here (engine/src/cli only). Summaries and errors go through the engine:
+ * located problems print as FILE:LINE:COL: message on stderr and the exit status is 1.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
+import { parseMlm, type MlmDocument, type ModelDecl } from '../mlmfile';
+import type { FitResult } from '../result';
+import { formatSummary } from '../summary';
+import { compareModels, formatAnova, type AnovaEntry } from '../inference/anova';
+import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
+import { Progress } from './progress';
+import { fitDeclaredModel, loadTable, type FittedModel, type LoadedData } from './pipeline';
+
+export interface CliStreams {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  stderrIsTTY: boolean;
+  version: string;
+}
+
+class Failed extends Error {}
+
+function nodeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && err.code === 'ENOENT') return 'no such file';
+  if (err && err.code === 'EISDIR') return 'is a directory';
+  if (err && err.code === 'EACCES') return 'permission denied';
+  return err && err.message ? err.message : String(e);
+}
+
+export async function runCli(argv: string[], io: CliStreams): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`mlm: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (args.command === 'version') {
+    io.stdout(`mlm ${io.version}\n`);
+    return 0;
+  }
+  try {
+    return args.command === 'fit' ? await runFit(args, io) : await runCompare(args, io);
+  } catch (e) {
+    if (e instanceof Failed) return 1;
+    throw e;
+  }
+}
+
+/** Shared state of one invocation: the file, its document, the data, the fitted models. */
+class Session {
+  readonly file: string;
+  doc!: MlmDocument;
+  private data: LoadedData | null = null;
+  private fits = new Map<string, FittedModel>();
+  readonly progress: Progress;
+  errors = 0;
+
+  constructor(
+    args: CliArgs,
+    private readonly io: CliStreams,
+  ) {
+    this.file = args.file as string;
+    this.progress = new Progress(io.stderr, io.stderrIsTTY);
+  }
+
+  report(d: MlmDiagnostic): void {
+    this.progress.clear();
+    if (d.severity === 'error') this.errors++;
+    this.io.stderr(formatDiagnostic(this.file, d) + '\n');
+  }
+
+  fail(message: string, code = 'cli', range?: MlmDiagnostic['range']): never {
+    this.report({ severity: 'error', message, code, range });
+    throw new Failed(message);
+  }
+
+  /** Reads and parses the .mlm file; exits on errors in it. */
+  load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      this.fail(`cannot read the model file: ${nodeErrorText(e)}`, 'file-missing');
+    }
+    this.doc = parseMlm(text);
+    for (const d of this.doc.diagnostics) this.report(d);
+    if (this.doc.diagnostics.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file');
+    if (this.doc.models.length === 0) this.fail('the file declares no model', 'no-model');
+  }
+
+  loadData(): LoadedData {
+    if (this.data) return this.data;
+    const decl = this.doc.data;
+    if (!decl) this.fail("no 'data:' line: say which CSV file holds the data (data: FILE.csv)", 'data-missing');
+    const path = resolve(dirname(this.file), decl.value);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      this.fail(`cannot read data file '${decl.value}': ${nodeErrorText(e)}`, 'data-missing', decl.range);
+    }
+    try {
+      this.data = loadTable(this.doc, text, decl.value);
+    } catch (e) {
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        if (d.csv) d.csv = { ...d.csv, file: d.csv.file || decl.value };
+        this.report(d.range || d.csv ? d : { ...d, range: decl.range });
+        throw new Failed(d.message);
+      }
+      throw e;
+    }
+    return this.data;
+  }
+
+  /** Fits a model once (cached); null after reporting an error. */
+  async fit(m: ModelDecl): Promise<FittedModel | null> {
+    const cached = this.fits.get(m.name);
+    if (cached) return cached;
+    const data = this.loadData();
+    this.progress.start(`fitting ${m.name}`);
+    try {
+      const fitted = await fitDeclaredModel(this.doc, data, m, this.progress.hooks(`fitting ${m.name}`));
+      this.progress.clear();
+      this.fits.set(m.name, fitted);
+      for (const w of fitted.result.warnings ?? []) {
+        this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.nameRange });
+      }
+      return fitted;
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        this.report(d.range || d.csv ? d : { ...d, range: m.formula?.range ?? m.headerRange });
+        return null;
+      }
+      throw e;
+    }
+  }
+}
+
+async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
+  const s = new Session(args, io);
+  s.load();
+  let models = s.doc.models;
+  if (args.model !== undefined) {
+    const m = models.find((x) => x.name === args.model);
+    if (!m) {
+      s.report({ severity: 'error', code: 'unknown-model', message: `no model named '${args.model}' (the file has: ${models.map((x) => x.name).join(', ')})` });
+      return 1;
+    }
+    models = [m];
+  }
+  const results: Record<string, FitResult> = {};
+  const texts: string[] = [];
+  const dataName = s.doc.data?.value;
+  for (const m of models) {
+    const fitted = await s.fit(m);
+    if (!fitted) continue;
+    results[m.name] = fitted.result;
+    const header = models.length > 1 || args.model !== undefined ? `Model ${m.name}:\n` : '';
+    texts.push(header + formatSummary(fitted.result, { data: dataName }));
+  }
+  if (args.json) io.stdout(JSON.stringify(results) + '\n');
+  else if (texts.length) io.stdout(texts.join('\n'));
+  return s.errors > 0 ? 1 : 0;
+}
+
+async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
+  const s = new Session(args, io);
+  s.load();
+  if (s.doc.compares.length === 0) s.fail("the file has no 'compare: a, b' line", 'no-compare');
+  const outputs: string[] = [];
+  for (const c of s.doc.compares) {
+    const entries: AnovaEntry[] = [];
+    let ok = true;
+    for (const ref of c.models) {
+      const m = s.doc.models.find((x) => x.name === ref.value);
+      if (!m) {
+        s.report({ severity: 'error', message: `no model named '${ref.value}'`, code: 'unknown-model', range: ref.range });
+        ok = false;
+        continue;
+      }
+      const fitted = await s.fit(m);
+      if (!fitted) {
+        ok = false;
+        continue;
+      }
+      entries.push({ name: m.name, frame: fitted.frame, result: fitted.result });
+    }
+    if (!ok) continue;
+    try {
+      const table = await compareModels(entries, s.progress.hooks('comparing'), { dataName: s.doc.data?.value });
+      s.progress.clear();
+      outputs.push(formatAnova(table));
+    } catch (e) {
+      s.progress.clear();
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        s.report(d.range ? d : { ...d, range: c.range });
+        continue;
+      }
+      throw e;
+    }
+  }
+  if (outputs.length) io.stdout(outputs.map((t) => (t.endsWith('\n') ? t : t + '\n')).join('\n'));
+  return s.errors > 0 ? 1 : 0;
+}
