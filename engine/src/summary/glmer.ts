@@ -4,7 +4,7 @@
  */
 import type { FitResult } from '../result';
 import type { CoefTable } from './coefmat';
-import { normalTwoSidedP } from './normal';
+import { normalUpper } from '../inference/distributions';
 import {
   aicLines,
   callLines,
@@ -32,7 +32,7 @@ export function glmerCoefTable(r: FitResult): CoefTable {
     est.push(e);
     se.push(s);
     z.push(zv);
-    p.push(t?.p ?? (Number.isFinite(zv) ? normalTwoSidedP(zv) : null));
+    p.push(t?.p ?? (Number.isFinite(zv) ? 2 * normalUpper(Math.abs(zv)) : null));
   }
   return {
     rowNames: r.coefnames.slice(),
