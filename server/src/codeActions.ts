@@ -1,6 +1,9 @@
 /** Quick fixes: did-you-mean (columns, keys, model names, families, links), `(1 | parent/child)`, a missing `data:` line. */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import type { Node } from '../../engine/src/formula/ast';
+import { unparen } from '../../engine/src/formula/deparse';
 import { suggestName } from '../../engine/src/formula/suggest';
+import { rangeOfSpan } from '../../engine/src/mlmfile/textmap';
 import { listCsvFiles, type DocumentAnalysis } from './analysis';
 import type { ServerHost } from './host';
 import { dirnameUri } from './uris';
@@ -40,6 +43,12 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
     out.push(replace(a, d, `Rewrite as '${data.replacement}'`, [{ range, newText: data.replacement }], true));
   }
 
+  if (code === 'repeated-group-ids' && typeof data.suggestion === 'string') {
+    const fix = nestedRewrite(a, d, data.suggestion, String(data.parent ?? ''));
+    if (fix) out.push(fix);
+    return out;
+  }
+
   // Did-you-mean.
   const suggestions: string[] = [];
   if (typeof data.suggestion === 'string') suggestions.push(data.suggestion);
@@ -76,6 +85,48 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
     });
   }
   return out;
+}
+
+/**
+ * `(1 | class)` with class ids repeated across schools -> `(1 | school/class)`; the model's plain
+ * `(1 | school)` term is removed, since `school/class` already gives school its intercept.
+ */
+function nestedRewrite(a: DocumentAnalysis, d: Diagnostic, suggestion: string, parent: string): CodeAction | null {
+  const model = a.doc.models.find((m) => m.formula && m.formula.ast && m.range.start.line <= d.range.start.line && d.range.end.line <= m.range.end.line);
+  const edits: TextEdit[] = [{ range: d.range, newText: suggestion }];
+  const f = model?.formula;
+  if (f && f.ast && parent) {
+    // The additive terms of the right-hand side, with their spans.
+    const terms: Node[] = [];
+    const walk = (n: Node) => {
+      if (n.type === 'binary' && n.op === '+') {
+        walk(n.left);
+        walk(n.right);
+      } else terms.push(n);
+    };
+    walk(f.ast.rhs);
+    const idx = terms.findIndex((t) => {
+      const u = unparen(t);
+      return (
+        t.type === 'paren' &&
+        u.type === 'binary' &&
+        u.op === '|' &&
+        unparen(u.right).type === 'ident' &&
+        (unparen(u.right) as { name: string }).name === parent &&
+        unparen(u.left).type === 'number' &&
+        (unparen(u.left) as { value: number }).value === 1
+      );
+    });
+    if (idx >= 0) {
+      const t = terms[idx];
+      const span = idx > 0 ? { start: terms[idx - 1].span.end, end: t.span.end } : { start: t.span.start, end: terms[idx + 1]?.span.start ?? t.span.end };
+      const r = rangeOfSpan(f, span);
+      if (r.end.line < d.range.start.line || (r.end.line === d.range.start.line && r.end.character <= d.range.start.character) || r.start.line > d.range.end.line || (r.start.line === d.range.end.line && r.start.character >= d.range.end.character)) {
+        edits.push({ range: r, newText: '' });
+      }
+    }
+  }
+  return replace(a, d, `Rewrite as '${suggestion}' (nested ids)`, edits, true);
 }
 
 /** Where to add a `data:` line: after the leading comments. */

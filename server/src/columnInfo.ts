@@ -13,6 +13,11 @@ export interface ColumnInfo {
   missing: number;
   /** Every present value is a whole number (an id column such as school or Subject). */
   integer: boolean;
+  /**
+   * Whole numbers that look like identifiers rather than a measurement: not a short run 0..k or 1..k
+   * (Days 0–9 is a measurement; Subject 308–372 or school 1224–9586 are ids).
+   */
+  idLike: boolean;
   /** Number of distinct present values. */
   distinct: number;
   min?: number;
@@ -56,6 +61,7 @@ export function describeColumn(col: DataColumn): ColumnInfo {
       type: 'factor',
       missing,
       integer: false,
+      idLike: false,
       distinct: levels.filter((l) => l.count > 0).length,
       levels,
       summary: levelsSummary(levels),
@@ -81,7 +87,7 @@ export function describeColumn(col: DataColumn): ColumnInfo {
     if (distinct.size <= 100000) distinct.set(v, (distinct.get(v) ?? 0) + 1);
   }
   if (n === 0) {
-    return { name: col.name, type: 'numeric', missing, integer: false, distinct: 0, summary: 'all values missing' };
+    return { name: col.name, type: 'numeric', missing, integer: false, idLike: false, distinct: 0, summary: 'all values missing' };
   }
   const mean = sum / n;
   const info: ColumnInfo = {
@@ -89,6 +95,7 @@ export function describeColumn(col: DataColumn): ColumnInfo {
     type: 'numeric',
     missing,
     integer,
+    idLike: integer && !((min === 0 || min === 1) && distinct.size === max - min + 1 && distinct.size <= 20),
     distinct: distinct.size,
     min,
     max,
@@ -125,7 +132,7 @@ export function allColumnInfo(table: DataTable): ColumnInfo[] {
   return table.names.map((n) => columnInfo(table, n)!).filter(Boolean);
 }
 
-/** A column that can serve as a grouping factor: text, or whole numbers (ids). */
-export function isFactorLike(info: ColumnInfo, declaredFactors: ReadonlySet<string> = new Set()): boolean {
-  return info.type === 'factor' || info.integer || declaredFactors.has(info.name);
+/** A column that can serve as a grouping factor: text, id-like whole numbers, or declared/used as a factor. */
+export function isFactorLike(info: ColumnInfo, knownFactors: ReadonlySet<string> = new Set()): boolean {
+  return info.type === 'factor' || info.idLike || knownFactors.has(info.name);
 }

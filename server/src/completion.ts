@@ -12,6 +12,8 @@ import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
+import { findBars } from '../../engine/src/frame/bars';
+import { identifiersOf } from './formulaNav';
 import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
 import { dirnameUri, resolveRelative } from './uris';
 
@@ -131,10 +133,11 @@ export function columnDocumentation(info: ColumnInfo, nrow: number): string {
 function columnItems(a: DocumentAnalysis, range: Range, filter: ColumnFilter): CompletionItem[] {
   const items: CompletionItem[] = [];
   const declared = new Set(a.doc.factors.map((f) => f.value));
+  const known = new Set([...declared, ...groupingColumns(a)]);
   if (a.table) {
     const infos = allColumnInfo(a.table);
     infos.forEach((info, i) => {
-      const factorLike = isFactorLike(info, declared);
+      const factorLike = isFactorLike(info, known);
       if (filter === 'grouping' && !factorLike) return;
       if (filter === 'factors' && info.type === 'factor') return;
       // Order: for grouping, text factors before id-like numbers; otherwise file order.
@@ -160,6 +163,16 @@ function columnItems(a: DocumentAnalysis, range: Range, filter: ColumnFilter): C
     });
   }
   return items;
+}
+
+/** Columns already used as grouping factors somewhere in the document. */
+function groupingColumns(a: DocumentAnalysis): string[] {
+  const out: string[] = [];
+  for (const m of a.doc.models) {
+    if (!m.formula?.ast) continue;
+    for (const bar of findBars(m.formula.ast.rhs)) out.push(...identifiersOf(bar.right));
+  }
+  return out;
 }
 
 function functionItems(part: 'lhs' | 'rhs', range: Range): CompletionItem[] {

@@ -5,7 +5,7 @@ import { buildModelFrame } from '../../engine/src/frame/modelframe';
 import type { ModelFrame } from '../../engine/src/frame/types';
 import type { FitHooks } from '../../engine/src/hooks';
 import { compareModels, formatAnova } from '../../engine/src/inference/anova';
-import { fitLmm } from '../../engine/src/lmm';
+import { fitModel } from '../../engine/src/fit';
 import { modelSettings } from '../../engine/src/mlmfile/spec';
 import type { ModelDecl } from '../../engine/src/mlmfile/types';
 import { buildPlotData } from '../../engine/src/plotdata';
@@ -16,10 +16,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  if (s.family !== 'gaussian') {
-    throw new MlmError({ code: 'not-available', message: `${s.family} models cannot be fitted yet`, range: m.family?.range ?? m.nameRange });
-  }
-  const result = await fitLmm(frame, { REML: s.REML, id: m.name }, hooks);
+  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ }, hooks);
   result.plotData = buildPlotData(frame);
   return { frame, result };
 }

@@ -1,14 +1,13 @@
-/** Structural analysis of one model against the data (engine analyzeModel), never throwing. */
+/** Structural analysis of one model against the data (engine analyzePrepared), never throwing. */
 import type { DataTable } from '../../engine/src/data/types';
 import { MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
+import { analyzePrepared } from '../../engine/src/frame/analyze';
 import type { MlmDocument, ModelDecl } from '../../engine/src/mlmfile/types';
 
+/** `table` has already gone through applyDocument (derive:, factors:, levels:). */
 export function analyzeModelSafely(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
   try {
-    void doc;
-    void model;
-    void table;
-    return []; // wired to engine analyzeModel when it lands
+    return analyzePrepared(doc, model, table);
   } catch (e) {
     if (e instanceof MlmError) return [e.diagnostic];
     return [
