@@ -11,7 +11,7 @@ import type { ModelFrame } from '../frame/types';
 import type { MlmDocument, ModelDecl } from '../mlmfile';
 import { modelSettings } from '../mlmfile/spec';
 import type { FitResult } from '../result';
-import { fitLmm } from '../lmm';
+import { LinearMixedModel } from '../lmm';
 import { fitGlmm } from '../glmm';
 import { withTests } from '../inference/satterthwaite';
 
@@ -33,9 +33,12 @@ export function loadTable(doc: MlmDocument, csvText: string, csvName: string): L
 export async function fitDeclaredModel(doc: MlmDocument, data: LoadedData, model: ModelDecl, hooks?: FitHooks): Promise<FittedModel> {
   const frame = buildModelFrame(doc, model, data.table, { prepared: true });
   const s = modelSettings(model);
-  const result =
-    s.family === 'gaussian'
-      ? await fitLmm(frame, { REML: s.REML, id: model.name }, hooks)
-      : await fitGlmm(frame, { nAGQ: s.nAGQ, id: model.name }, hooks);
+  if (s.family === 'gaussian') {
+    // as fitLmm, keeping the model for the Satterthwaite df (lmerTest's t tests)
+    const lmm = new LinearMixedModel(frame, { REML: s.REML });
+    const result = await lmm.fit(hooks, model.name);
+    return { frame, result: await withTests(result, lmm) };
+  }
+  const result = await fitGlmm(frame, { nAGQ: s.nAGQ, id: model.name }, hooks);
   return { frame, result: await withTests(result) };
 }
