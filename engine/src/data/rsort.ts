@@ -1,38 +1,61 @@
 /**
  * R's ordering of factor levels and R's as.character() of numbers.
  *
- * Text levels are sorted as R's sort() does in the reference locale:
- * "10" < "9" < "a" < "A" < "b" < "B" — character-wise case-insensitive comparison first,
- * ties broken with lowercase before uppercase.
+ * Text levels are sorted as R's sort() sorts them in the reference setup (R with ICU collation,
+ * CLDR root order): "10" < "9" < "a" < "A" < "b" < "B". Strings are compared first by their
+ * characters ignoring case and accents (blanks < punctuation < symbols < digits < letters, in ICU's
+ * order; digits one by one, not as numbers), then by accents (unaccented first), then by case
+ * (lowercase first), character by character.
  */
 
-function tieBreak(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a[i];
-    const cb = b[i];
-    if (ca === cb) continue;
-    const la = ca.toLowerCase();
-    const lb = cb.toLowerCase();
-    if (la === lb) {
-      // same letter, different case: lowercase first
-      const aLower = ca === la;
-      const bLower = cb === lb;
-      if (aLower && !bLower) return -1;
-      if (!aLower && bLower) return 1;
-    }
-    return ca < cb ? -1 : 1;
-  }
-  return a.length - b.length;
+/** ICU root order of the ASCII characters that are not letters. */
+const NON_LETTERS = ' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$0123456789';
+const PRIMARY = new Map<string, number>();
+for (let i = 0; i < NON_LETTERS.length; i++) PRIMARY.set(NON_LETTERS[i], i + 1);
+PRIMARY.set('\t', 0);
+
+interface CharKey {
+  primary: number;
+  accent: string;
+  upper: boolean;
 }
 
-/** Compare two strings as R's sort() does in the reference locale. */
+function keysOf(s: string): CharKey[] {
+  const out: CharKey[] = [];
+  for (const ch of s.normalize('NFD')) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x300 && cp <= 0x36f) {
+      // combining mark: belongs to the previous character (secondary difference)
+      if (out.length > 0) out[out.length - 1].accent += ch;
+      continue;
+    }
+    const lower = ch.toLowerCase();
+    const upper = ch !== lower;
+    let primary: number;
+    const p = PRIMARY.get(ch);
+    if (p !== undefined) primary = p;
+    else if (lower >= 'a' && lower <= 'z') primary = 100 + lower.charCodeAt(0) - 97;
+    else primary = 1000 + lower.codePointAt(0)!;
+    out.push({ primary, accent: '', upper });
+  }
+  return out;
+}
+
+/** Compare two strings as R's sort() does in the reference setup. */
 export function compareR(a: string, b: string): number {
   if (a === b) return 0;
-  const la = a.toLowerCase();
-  const lb = b.toLowerCase();
-  if (la !== lb) return la < lb ? -1 : 1;
-  return tieBreak(a, b);
+  const ka = keysOf(a);
+  const kb = keysOf(b);
+  const n = Math.min(ka.length, kb.length);
+  for (let i = 0; i < n; i++) if (ka[i].primary !== kb[i].primary) return ka[i].primary - kb[i].primary;
+  if (ka.length !== kb.length) return ka.length - kb.length;
+  for (let i = 0; i < n; i++) {
+    if (ka[i].accent !== kb[i].accent) return ka[i].accent < kb[i].accent ? -1 : 1;
+  }
+  for (let i = 0; i < n; i++) {
+    if (ka[i].upper !== kb[i].upper) return ka[i].upper ? 1 : -1;
+  }
+  return a < b ? -1 : 1;
 }
 
 /** Sorted unique strings in R's order. */
@@ -65,7 +88,7 @@ export function numberLabelR(x: number): string {
   const exp = Number(m[2] + m[3]);
   // fixed representation with the same significant digits
   const decimals = Math.max(0, digits - 1 - exp);
-  let fixed = Math.abs(exp) > 100 ? sciR : target.toFixed(Math.min(decimals, 100));
+  let fixed = Math.abs(exp) > 100 ? sciR : x.toFixed(Math.min(decimals, 100));
   if (fixed.includes('e')) fixed = sciR;
   return fixed.length <= sciR.length ? fixed : sciR;
 }

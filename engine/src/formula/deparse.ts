@@ -1,5 +1,5 @@
 /**
- * R's deparse() of formula expressions: the names lme4 gives to variables and coefficients
+ * R's deparse() of formula expressions (`+ - * |` spaced; `^ : /` not): the names lme4 gives to variables and coefficients
  * (`I(age^2)`, `log(x + 1)`, `factor(period)`, `cbind(incidence, size - incidence)`).
  */
 import { numberLabelR } from '../data/rsort';
@@ -26,7 +26,7 @@ export function deparse(node: Node): string {
     case 'binary': {
       const l = deparse(node.left);
       const r = deparse(node.right);
-      if (node.op === '^' || node.op === ':') return `${l}${node.op}${r}`;
+      if (node.op === '^' || node.op === ':' || node.op === '/') return `${l}${node.op}${r}`;
       return `${l} ${node.op} ${r}`;
     }
   }

@@ -146,7 +146,7 @@ export function randomTerms(rhs: Node): RandomTermSpec[] {
           model: piece.model,
           groupParts: parts,
           group,
-          text: `(${lhsText(piece.model)} | ${group})`,
+          text: `(${piece.fromDoubleBar ? lhsText(piece.model) : deparse(lhs)} | ${group})`,
           span: spanOfParen(rhs, bar),
           fromDoubleBar: piece.fromDoubleBar,
         });
