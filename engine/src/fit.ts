@@ -7,6 +7,7 @@ import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
 import { fitLmm } from './lmm/index';
 import { fitGlmm } from './glmm/index';
+import { withTests } from './inference/satterthwaite';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -21,9 +22,11 @@ export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHook
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
     r.id = spec.id;
-    return r;
+    // t tests with Satterthwaite df (lmerTest), evaluated at the fit's θ and σ
+    return withTests(r, frame, hooks);
   }
   const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   r.id = spec.id;
-  return r;
+  // Wald z tests
+  return withTests(r);
 }

@@ -16,3 +16,4 @@ export * from './mlmfile/index';
 export * from './formula/index';
 export * from './frame/index';
 export { fitModel, type FitSpec } from './fit';
+export * from './inference';

@@ -50,3 +50,11 @@ test('withTests fills satterthwaite and t tests for an LMM, z tests for a GLMM',
   const gw = await withTests(g);
   assert.equal(gw.tests!['(Intercept)'].df, null);
 });
+
+test('withTests with the model frame evaluates at the fit (no refit): Dyestuff df 5', async () => {
+  const ref = loadReference('dyestuff');
+  const out = await withTests(ref, simpleReferenceFrame('dyestuff'));
+  assert.ok(rel(out.tests!['(Intercept)'].df!, ref.satterthwaite!.df['(Intercept)']) < 1e-4);
+  assert.ok(rel(out.tests!['(Intercept)'].p!, ref.satterthwaite!.p['(Intercept)']) < 1e-3);
+  assert.equal(await withTests(out, simpleReferenceFrame('dyestuff')), out, 'already tested: unchanged');
+});

@@ -39,15 +39,18 @@ export async function hessian(f: (x: number[]) => Promise<number> | number, x: n
     for (const [i, v] of delta) y[i] += v;
     return f(y);
   };
-  const diag: number[][] = Array.from({ length: m }, () => []);
+  // f(x ± h_k e_i) for every i and step k, reused by the off-diagonal terms (as numDeriv's genD)
+  const fPlus: number[][] = Array.from({ length: m }, () => []);
+  const fMinus: number[][] = Array.from({ length: m }, () => []);
   for (let i = 0; i < m; i++) {
+    const a: number[] = [];
     for (let k = 0; k < o.r; k++) {
       const h = h0[i] / Math.pow(2, k);
-      const fp = await at([[i, h]]);
-      const fm = await at([[i, -h]]);
-      diag[i].push((fp - 2 * f0 + fm) / (h * h));
+      fPlus[i].push(await at([[i, h]]));
+      fMinus[i].push(await at([[i, -h]]));
+      a.push((fPlus[i][k] - 2 * f0 + fMinus[i][k]) / (h * h));
     }
-    H[i][i] = richardson(diag[i]);
+    H[i][i] = richardson(a);
   }
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < i; j++) {
@@ -57,9 +60,9 @@ export async function hessian(f: (x: number[]) => Promise<number> | number, x: n
         const hj = h0[j] / Math.pow(2, k);
         const fpp = await at([[i, hi], [j, hj]]);
         const fmm = await at([[i, -hi], [j, -hj]]);
-        const fpm = await at([[i, hi], [j, -hj]]);
-        const fmp = await at([[i, -hi], [j, hj]]);
-        a.push((fpp - fpm - fmp + fmm) / (4 * hi * hj));
+        // f(x+hi+hj) + f(x-hi-hj) = 2f0 + hi²Hii + hj²Hjj + 2 hi hj Hij + O(h⁴), with the pure terms
+        // from the same-step diagonal differences
+        a.push((fpp - fPlus[i][k] - fPlus[j][k] + 2 * f0 - fMinus[i][k] - fMinus[j][k] + fmm) / (2 * hi * hj));
       }
       H[i][j] = H[j][i] = richardson(a);
     }

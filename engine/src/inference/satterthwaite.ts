@@ -9,6 +9,10 @@
  * GLMMs get Wald z tests with normal p-values instead.
  */
 import type { FitResult, TestRow } from '../result';
+import type { ModelFrame } from '../frame/types';
+import { CancelledError } from '../diagnostics';
+import { Ticker, type FitHooks } from '../hooks';
+import { LinearMixedModel } from '../lmm';
 import { normalUpper, tTwoSided } from './distributions';
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
@@ -42,15 +46,31 @@ function toMatrix(v: ArrayLike<number>, p: number): number[][] {
 }
 
 /** The lmerTest ingredients at varpar = (θ, σ). */
-export async function satterthwaiteInternals(model: VarParModel, theta: ArrayLike<number>, sigma: number, p: number): Promise<SatterthwaiteInternals & { eigen: number[] }> {
+export async function satterthwaiteInternals(
+  model: VarParModel,
+  theta: ArrayLike<number>,
+  sigma: number,
+  p: number,
+  opts: { hooks?: FitHooks; nobs?: number } = {},
+): Promise<SatterthwaiteInternals & { eigen: number[] }> {
   const varpar = [...Array.from(theta), sigma];
   const nt = model.nTheta;
-  const dev = (x: number[]): number => model.objectiveAt(x.slice(0, nt), x[nt]);
-  const H = await hessian(dev, varpar);
+  const ticker = new Ticker(opts.hooks);
+  let evals = 0;
+  const dev = async (x: number[]): Promise<number> => {
+    await ticker.tick({ stage: 'Satterthwaite', evaluations: ++evals });
+    return model.objectiveAt(x.slice(0, nt), x[nt]);
+  };
+  // fewer Richardson steps for large data (each evaluation is a full PLS solve); still O(h⁴)
+  const r = (opts.nobs ?? 0) > 20000 ? 2 : 4;
+  const H = await hessian(dev, varpar, { r });
   const { inverse, values } = pseudoInverse(H, 1e-8);
   const A = inverse.map((r) => r.map((v) => 2 * v));
-  const vc = (x: number[]): number[] => Array.from(model.vcovBeta(x.slice(0, nt), x[nt]));
-  const J = await jacobian(vc, varpar); // J[k][i], k over the p² entries (column-major)
+  const vc = async (x: number[]): Promise<number[]> => {
+    await ticker.tick({ stage: 'Satterthwaite', evaluations: ++evals });
+    return Array.from(model.vcovBeta(x.slice(0, nt), x[nt]));
+  };
+  const J = await jacobian(vc, varpar, { r }); // J[k][i], k over the p² entries (column-major)
   const Jac = varpar.map((_, i) => toMatrix(J.map((row) => row[i]), p));
   const V = toMatrix(model.vcovBeta(theta, sigma), p);
   // leave the model at the optimum
@@ -73,9 +93,9 @@ export function contrastDf(c: number[], parts: SatterthwaiteInternals): { df: nu
 }
 
 /** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit. */
-export async function satterthwaite(model: VarParModel, result: FitResult): Promise<SatterthwaiteResult> {
+export async function satterthwaite(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
   const p = result.coefnames.length;
-  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, p);
+  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
   const warnings: string[] = [];
   const neg = parts.eigen.filter((v) => v < -1e-8);
   const zero = parts.eigen.filter((v) => Math.abs(v) <= 1e-8);
@@ -119,16 +139,24 @@ export function tTests(result: FitResult, df: Record<string, number>): Record<st
   return tests;
 }
 
+function isFrame(x: VarParModel | ModelFrame): x is ModelFrame {
+  return (x as ModelFrame).reTerms !== undefined && (x as ModelFrame).X !== undefined;
+}
+
 /**
  * A copy of the fit with `satterthwaite` and `tests` filled: t tests with Satterthwaite df for a
- * gaussian fit (pass its LinearMixedModel), z tests for GLMMs. Never throws for numerical trouble:
- * if the derivatives fail, the t tests get df null and a warning is added.
+ * gaussian fit, z tests for GLMMs. For a gaussian fit pass its model frame (the criterion is then
+ * evaluated at the fit's θ and σ; no refit) or its LinearMixedModel. Returns the fit unchanged when
+ * it already has its tests. Never throws for numerical trouble: the t tests get df null and a
+ * warning. Rethrows CancelledError.
  */
-export async function withTests(result: FitResult, model?: VarParModel): Promise<FitResult> {
-  if (result.family !== 'gaussian') return { ...result, tests: zTests(result) };
-  if (!model) return { ...result, tests: tTests(result, {}) };
+export async function withTests(result: FitResult, modelOrFrame?: VarParModel | ModelFrame, hooks?: FitHooks): Promise<FitResult> {
+  if (result.family !== 'gaussian') return result.tests ? result : { ...result, tests: zTests(result) };
+  if (result.tests && result.satterthwaite) return result;
+  if (!modelOrFrame) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
   try {
-    const s = await satterthwaite(model, result);
+    const model = isFrame(modelOrFrame) ? new LinearMixedModel(modelOrFrame, { REML: result.REML }) : modelOrFrame;
+    const s = await satterthwaite(model, result, hooks);
     const ok = Object.values(s.df).every((d) => Number.isFinite(d) && d > 0);
     return {
       ...result,
@@ -137,7 +165,7 @@ export async function withTests(result: FitResult, model?: VarParModel): Promise
       warnings: [...result.warnings, ...s.warnings, ...(ok ? [] : ['Satterthwaite degrees of freedom could not be computed; t tests are shown without p-values.'])],
     };
   } catch (e) {
-    if (e instanceof Error && e.name === 'CancelledError') throw e;
+    if (e instanceof CancelledError) throw e;
     return { ...result, tests: tTests(result, {}), warnings: [...result.warnings, `Satterthwaite degrees of freedom could not be computed: ${(e as Error).message}`] };
   }
 }
