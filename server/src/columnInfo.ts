@@ -37,8 +37,10 @@ export function formatNumber(x: number): string {
   const a = Math.abs(x);
   if (a >= 1e6 || a < 1e-4) return x.toExponential(3).replace(/\.?0+e/, 'e');
   if (Number.isInteger(x)) return String(x);
-  const digits = a >= 100 ? 2 : a >= 1 ? 3 : 4;
-  return Number(x.toPrecision(digits + Math.max(0, Math.floor(Math.log10(a))))).toString();
+  // 1743.6, 612.1 | 24.74, 5.922 | 0.0656
+  if (a >= 100) return Number(x.toFixed(1)).toString();
+  if (a >= 1) return Number(x.toPrecision(4)).toString();
+  return Number(x.toPrecision(3)).toString();
 }
 
 export function levelsSummary(levels: LevelCount[]): string {

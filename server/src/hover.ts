@@ -254,9 +254,12 @@ export function describeRandomTerm(specs: RandomTermSpec[], op: '|' | '||', grou
   const k = (intercept ? 1 : 0) + slopes.length;
   const slopeWords = slopes.length === 0 ? '' : `${slopes.length === 1 ? 'slope' : 'slopes'} for ${joinAnd(slopes)}`;
   let what: string;
+  let after = '';
   if (intercept && slopes.length === 0) what = 'random intercept';
-  else if (!intercept) what = `random ${slopeWords} (no random intercept)`;
-  else what = `random intercept and ${slopeWords}`;
+  else if (!intercept) {
+    what = `random ${slopeWords}`;
+    after = ' (no random intercept)';
+  } else what = `random intercept and ${slopeWords}`;
   if (k > 1) what = `${op === '||' ? 'uncorrelated' : 'correlated'} ${what}`;
   const by = groups.map((g) => g);
   const counts = groups.map((g) => {
@@ -265,7 +268,7 @@ export function describeRandomTerm(specs: RandomTermSpec[], op: '|' | '||', grou
     return n === null ? null : groups.length > 1 ? `${n} ${g} groups` : `${n} groups`;
   });
   const countText = counts.every((c) => c !== null) ? `; ${counts.join(', ')}` : '';
-  return `${what} by ${joinAnd(by)}${countText}`;
+  return `${what} by ${joinAnd(by)}${after}${countText}`;
 }
 
 function joinAnd(xs: string[]): string {

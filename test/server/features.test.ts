@@ -1,0 +1,314 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, FoldingRange, Hover, TextEdit } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { ensureBuilt, LspClient, makeWorkspace, positionOf, root, type Workspace } from './lspClient';
+
+let ws: Workspace;
+let client: LspClient;
+
+const reference = (name: string) => JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'reference', 'fits', `${name}.json`), 'utf8'));
+
+const SLEEP = [
+  '# sleep deprivation',
+  'data: sleepstudy.csv',
+  '',
+  'model full:',
+  '  formula: Reaction ~ Days + (Days | Subject)',
+  '',
+  'model vi:',
+  '  formula: Reaction ~ Days + (1 | Subject)',
+  '  method: ML',
+  '',
+  'model slopes_ml:',
+  '  formula: Reaction ~ Days + (Days | Subject)',
+  '  method: ML',
+  '',
+  'compare: vi, slopes_ml',
+  '',
+].join('\n');
+let sleepUri: string;
+
+before(async () => {
+  ensureBuilt();
+  ws = makeWorkspace();
+  ws.copyData('sleepstudy.csv');
+  ws.copyData('mathach.csv');
+  client = new LspClient(ws);
+  await client.initialize();
+  sleepUri = ws.write('sleep.mlm', SLEEP);
+  await client.open(sleepUri, SLEEP);
+});
+
+after(async () => {
+  await client.dispose();
+  ws.dispose();
+});
+
+async function complete(uri: string, text: string, needle: string, offset: number, occurrence = 0): Promise<CompletionItem[]> {
+  const r = await client.request<CompletionItem[] | { items: CompletionItem[] }>('textDocument/completion', {
+    textDocument: { uri },
+    position: positionOf(text, needle, offset, occurrence),
+  });
+  return Array.isArray(r) ? r : r.items;
+}
+
+async function hoverText(uri: string, text: string, needle: string, offset = 0, occurrence = 0): Promise<string> {
+  const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, needle, offset, occurrence) });
+  if (!h) return '';
+  const c = h.contents as { value: string };
+  return c.value;
+}
+
+function labels(items: CompletionItem[]): string[] {
+  return items.map((i) => i.label);
+}
+
+test('completion after ~: columns with type and summary as documentation, and functions', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ \n';
+  const uri = ws.write('c1.mlm', text);
+  await client.open(uri, text);
+  const items = await complete(uri, text, '~ ', 2);
+  const ls = labels(items);
+  for (const c of ['Reaction', 'Days', 'Subject', 'factor', 'log', 'I']) assert.ok(ls.includes(c), `${c} missing from ${ls}`);
+  const days = items.find((i) => i.label === 'Days')!;
+  const doc = (days.documentation as { value: string }).value;
+  assert.match(doc, /range 0–9, mean 4\.5/); // Days takes 0..9 for each of 18 subjects: mean 4.5
+  assert.match(doc, /180 rows, no missing values/);
+  assert.match(days.detail ?? '', /numeric/);
+});
+
+test('completion after |: only factor-like columns', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + (Days | S)\n';
+  const uri = ws.write('c2.mlm', text);
+  await client.open(uri, text);
+  const ls = labels(await complete(uri, text, '| S', 3));
+  assert.deepEqual(ls, ['Subject']);
+
+  const text2 = 'data: mathach.csv\nmodel a:\n  formula: mathach ~ ses + (ses | )\n';
+  const uri2 = ws.write('c3.mlm', text2);
+  await client.open(uri2, text2);
+  const items = await complete(uri2, text2, '| )', 2);
+  const ls2 = labels(items);
+  for (const c of ['school', 'minority', 'sex', 'sector']) assert.ok(ls2.includes(c), `${c} missing from ${ls2}`);
+  for (const c of ['ses', 'mathach', 'meanses', 'cses', 'pracad', 'disclim']) assert.ok(!ls2.includes(c), `${c} should not be offered after |`);
+  const sector = items.find((i) => i.label === 'sector')!;
+  // counts checked with grep -c on the CSV
+  assert.match((sector.documentation as { value: string }).value, /2 levels: Catholic \(3543\), Public \(3642\)/);
+});
+
+test('completion of keys, families, links, methods and model names after compare:', async () => {
+  const text = 'data: sleepstudy.csv\n\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n  fa\n\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n  family: \n\nco\ncompare: a, \n';
+  const uri = ws.write('c4.mlm', text);
+  await client.open(uri, text);
+  const modelKeys = labels(await complete(uri, text, '  fa', 4));
+  assert.ok(modelKeys.includes('family') && modelKeys.includes('method') && modelKeys.includes('nAGQ'), String(modelKeys));
+  assert.ok(!modelKeys.includes('formula'), 'formula is already given in model a');
+  assert.ok(!modelKeys.includes('data'));
+  const topKeys = labels(await complete(uri, text, '\nco\n', 3));
+  for (const k of ['levels', 'factors', 'derive', 'compare', 'model']) assert.ok(topKeys.includes(k), `${k} missing from ${topKeys}`);
+  assert.ok(!topKeys.includes('data'), 'data: is already present');
+  const fams = labels(await complete(uri, text, 'family: ', 8));
+  assert.deepEqual(fams.sort(), ['binomial', 'gaussian', 'poisson']);
+  const models = labels(await complete(uri, text, 'compare: a, ', 12));
+  assert.deepEqual(models, ['b']);
+
+  const text2 = 'data: sleepstudy.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\n  family: binomial(\n  method: \n';
+  const uri2 = ws.write('c5.mlm', text2);
+  await client.open(uri2, text2);
+  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog']);
+  assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
+});
+
+test('completion of file paths after data:', async () => {
+  const text = 'data: \nmodel a:\n  formula: y ~ 1 + (1 | g)\n';
+  const uri = ws.write('c6.mlm', text);
+  await client.open(uri, text);
+  const ls = labels(await complete(uri, text, 'data: ', 6));
+  assert.ok(ls.includes('sleepstudy.csv') && ls.includes('mathach.csv'), String(ls));
+  assert.ok(!ls.some((l) => l.endsWith('.mlm')));
+});
+
+test('hover before a fit: column facts and the random term in words', async () => {
+  const col = await hoverText(sleepUri, SLEEP, 'Days', 1);
+  assert.match(col, /\*\*Days\*\* — numeric/);
+  assert.match(col, /range 0–9, mean 4\.5/);
+  assert.match(col, /no missing values/);
+  const term = await hoverText(sleepUri, SLEEP, '(Days | Subject)', 6);
+  assert.match(term, /correlated random intercept and slope for Days by Subject; 18 groups/);
+  const vi = await hoverText(sleepUri, SLEEP, '(1 | Subject)', 3);
+  assert.match(vi, /random intercept by Subject; 18 groups/);
+  assert.doesNotMatch(vi, /correlated/);
+  const key = await hoverText(sleepUri, SLEEP, 'method', 2);
+  assert.match(key, /REML/);
+});
+
+test('hover on || and nested terms', async () => {
+  const text = 'data: sleepstudy.csv\nmodel d:\n  formula: Reaction ~ Days + (Days || Subject)\nmodel z:\n  formula: Reaction ~ Days + (0 + Days | Subject)\n';
+  const uri = ws.write('h2.mlm', text);
+  await client.open(uri, text);
+  assert.match(await hoverText(uri, text, '||', 0), /uncorrelated random intercept and slope for Days by Subject/);
+  assert.match(await hoverText(uri, text, '0 + Days', 0), /random slope for Days by Subject \(no random intercept\)/);
+});
+
+test('mlm/fit, then hovers show the fit: fixed effect, random term, response', async () => {
+  const ref = reference('sleepstudy_full');
+  const res = await client.request<{ fitted: string[]; errors: unknown[]; results: Array<{ id: string; fixef: Record<string, number> }>; comparisons: Array<{ models: string[]; rows: Array<{ Chisq: number | null }> }> }>(
+    'mlm/fit',
+    { uri: sleepUri },
+  );
+  assert.deepEqual(res.errors, []);
+  assert.deepEqual(res.fitted.sort(), ['full', 'slopes_ml', 'vi']);
+  const full = res.results.find((r) => r.id === 'full')!;
+  assert.ok(Math.abs(full.fixef.Days - ref.fixef.Days) / ref.fixef.Days < 1e-4);
+  // The compare: line gives a likelihood-ratio table.
+  assert.equal(res.comparisons.length, 1);
+  assert.deepEqual(res.comparisons[0].models, ['vi', 'slopes_ml']);
+
+  const days = await hoverText(sleepUri, SLEEP, 'Days', 1); // model full
+  assert.match(days, /10\.47/); // lme4: 10.467
+  assert.match(days, /1\.546|1\.55/); // SE 1.5458
+  assert.match(days, /6\.77/); // t = 10.467 / 1.5458
+  assert.match(days, /Each one-unit increase in Days/);
+  assert.match(days, /95% CI/);
+
+  const term = await hoverText(sleepUri, SLEEP, '(Days | Subject)', 6);
+  assert.match(term, /24\.74/); // sd(Intercept) 24.7407
+  assert.match(term, /5\.922/); // sd(Days) 5.9221
+  assert.match(term, /0\.07/); // corr 0.0656
+
+  const resp = await hoverText(sleepUri, SLEEP, 'Reaction', 1);
+  assert.ok(resp.includes(ref.REMLcrit.toFixed(1)), resp); // 1743.6
+  assert.ok(resp.includes(ref.logLik.toFixed(1)) || resp.includes(ref.logLik.toFixed(2)), resp);
+  assert.match(resp, /observations \| 180/);
+  assert.match(resp, /groups: Subject \| 18/);
+
+  // mlm/results returns the kept results without fitting.
+  const kept = await client.request<{ results: Array<{ id: string }> }>('mlm/results', { uri: sleepUri });
+  assert.deepEqual(kept.results.map((r) => r.id).sort(), ['full', 'slopes_ml', 'vi']);
+});
+
+test('a failed fit reports a located error and keeps the previous result', async () => {
+  const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const uri = ws.write('keep.mlm', text);
+  await client.open(uri, text);
+  const ok = await client.request<{ fitted: string[] }>('mlm/fit', { uri });
+  assert.deepEqual(ok.fitted, ['m']);
+  const broken = text.replace('Days +', 'Dayz +');
+  await client.change(uri, broken);
+  const bad = await client.request<{ fitted: string[]; errors: Array<{ model: string; range?: unknown }>; results: Array<{ id: string }> }>('mlm/fit', { uri });
+  assert.deepEqual(bad.fitted, []);
+  assert.equal(bad.errors.length, 1);
+  assert.equal(bad.errors[0].model, 'm');
+  assert.deepEqual(bad.errors[0].range, { start: positionOf(broken, 'Dayz'), end: { line: 2, character: positionOf(broken, 'Dayz').character + 4 } });
+  assert.deepEqual(bad.results.map((r) => r.id), ['m']);
+});
+
+test('fit cancellation through the LSP token; the server keeps answering during a fit', async () => {
+  const text = 'data: mathach.csv\nmodel bryk:\n  formula: mathach ~ meanses * cses + sector * cses + (cses | school)\n';
+  const uri = ws.write('cancel.mlm', text);
+  await client.open(uri, text);
+  const source = new CancellationTokenSource();
+  const fit = client.connection.sendRequest('mlm/fit', { uri }, source.token) as Promise<{ fitted: string[]; errors: Array<{ cancelled?: boolean }> }>;
+  // While the fit runs, a hover is answered.
+  const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, 'school', 1) });
+  assert.ok(h);
+  source.cancel();
+  try {
+    const r = await fit;
+    // Either the server noticed the cancellation (cancelled error) or the fit had already finished.
+    if (r.fitted.length === 0) assert.equal(r.errors[0]?.cancelled, true);
+  } catch (e) {
+    assert.match(String((e as Error).message), /cancel/i);
+  }
+  const kept = await client.request<{ results: unknown[] }>('mlm/results', { uri });
+  assert.ok(Array.isArray(kept.results));
+});
+
+test('quick fixes: did-you-mean for model names, columns and keys', async () => {
+  const text = 'data: sleepstudy.csv\nmodel full:\n  formula: Reaction ~ Dayz + (Days | Subject)\n  methd: ML\ncompare: full, fulll\n';
+  const uri = ws.write('fix.mlm', text);
+  const ds = await client.open(uri, text);
+  for (const [code, newText] of [
+    ['unknown-model', 'full'],
+    ['unknown-column', 'Days'],
+    ['unknown-key', 'method'],
+  ] as const) {
+    const d = ds.find((x) => x.code === code)!;
+    assert.ok(d, code);
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    });
+    const edit = actions[0]?.edit?.changes?.[uri]?.[0];
+    assert.ok(edit, `${code}: ${JSON.stringify(actions)}`);
+    assert.deepEqual(edit, { range: d.range, newText });
+  }
+});
+
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((s, l) => s + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}
+
+test('quick fix: rewrite to (1 | parent/child) for repeated ids', async () => {
+  const rows: string[] = [];
+  let k = 0;
+  for (const school of ['s1', 's2', 's3', 's4']) for (const cls of [1, 2, 3]) for (let p = 0; p < 3; p++) rows.push(`${school},${cls},${(k++ * 7) % 11}`);
+  writeFileSync(join(ws.dir, 'classes.csv'), 'school,class,y\n' + rows.join('\n') + '\n');
+  const text = 'data: classes.csv\nmodel m:\n  formula: y ~ 1 + (1 | school) + (1 | class)\n';
+  const uri = ws.write('nestfix.mlm', text);
+  const ds = await client.open(uri, text);
+  const d = ds.find((x) => x.code === 'repeated-group-ids')!;
+  const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  const fixed = applyEdits(text, actions[0].edit!.changes![uri]);
+  assert.equal(fixed, 'data: classes.csv\nmodel m:\n  formula: y ~ 1 + (1 | school/class)\n');
+});
+
+test('quick fix: add a missing data: line offering the CSVs next to the file', async () => {
+  const text = '# no data yet\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const uri = ws.write('adddata.mlm', text);
+  const ds = await client.open(uri, text);
+  const d = ds.find((x) => x.code === 'missing-data') as Diagnostic;
+  const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  const titles = actions.map((a) => a.title);
+  assert.ok(titles.includes("Add 'data: sleepstudy.csv'") && titles.includes("Add 'data: mathach.csv'"), String(titles));
+  const sleep = actions.find((a) => a.title === "Add 'data: sleepstudy.csv'")!;
+  assert.equal(applyEdits(text, sleep.edit!.changes![uri]), '# no data yet\ndata: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n');
+});
+
+test('document symbols are the models; model blocks fold', async () => {
+  const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: sleepUri } });
+  const models = symbols.filter((s) => s.kind === 5);
+  assert.deepEqual(models.map((s) => s.name), ['full', 'vi', 'slopes_ml']);
+  const full = models[0];
+  assert.deepEqual(full.selectionRange, { start: { line: 3, character: 6 }, end: { line: 3, character: 10 } });
+  assert.equal(full.range.start.line, 3);
+  assert.equal(full.range.end.line, 4);
+  const folds = await client.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri: sleepUri } });
+  const blocks = folds.filter((f) => f.kind === 'region').map((f) => [f.startLine, f.endLine]);
+  assert.deepEqual(blocks, [
+    [3, 4],
+    [6, 8],
+    [10, 12],
+  ]);
+});
+
+test('mlm/dataPreview: columns with type, missing and summary, and the first rows', async () => {
+  const p = await client.request<{ rows: number; columns: Array<{ name: string; type: string; missing: number; summary: string }>; head: string[][] }>(
+    'mlm/dataPreview',
+    { uri: sleepUri, maxRows: 3 },
+  );
+  assert.equal(p.rows, 180);
+  assert.deepEqual(p.columns.map((c) => c.name), ['Reaction', 'Days', 'Subject']);
+  assert.equal(p.columns[1].summary.startsWith('range 0–9, mean 4.5'), true);
+  assert.deepEqual(p.head[0], ['249.56', '0', '308']);
+  assert.equal(p.head.length, 3);
+});
