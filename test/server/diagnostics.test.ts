@@ -51,7 +51,7 @@ test('parser problems: unknown key, duplicate model, compare naming an unknown m
   const ds = await client.open(uri, text);
   const key = find(ds, 'unknown-key');
   assert.deepEqual(key.range, rangeOfText(text, 'methd'));
-  assert.match(key.message, /did you mean 'method'/);
+  assert.match(String(key.message), /did you mean 'method'/);
   const dup = find(ds, 'duplicate-model');
   assert.deepEqual(dup.range, rangeOfText(text, 'full', 1));
   const unknown = find(ds, 'unknown-model');
@@ -75,7 +75,7 @@ test('unknown column: located on the name, with a did-you-mean', async () => {
   const ds = await client.open(uri, text);
   const d = find(ds, 'unknown-column');
   assert.deepEqual(d.range, rangeOfText(text, 'Dayz'));
-  assert.match(d.message, /no column 'Dayz'.*did you mean 'Days'/);
+  assert.match(String(d.message), /no column 'Dayz'.*did you mean 'Days'/);
 });
 
 test('missing data file and no data line', async () => {
@@ -84,7 +84,7 @@ test('missing data file and no data line', async () => {
   const ds = await client.open(uri, text);
   const d = find(ds, 'data-missing');
   assert.deepEqual(d.range, rangeOfText(text, 'sleep.csv'));
-  assert.match(d.message, /sleep\.csv/);
+  assert.match(String(d.message), /sleep\.csv/);
 
   const text2 = 'model a:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri2 = ws.write('nodata.mlm', text2);
