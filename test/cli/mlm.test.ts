@@ -42,6 +42,28 @@ test('mlm fit examples/sleepstudy.mlm prints lme4 summaries with the reference e
   }
 });
 
+test('lmer summaries carry lmerTest\'s Satterthwaite df and p-values', () => {
+  const r = mlm(['fit', 'examples/sleepstudy.mlm', '--model', 'full']);
+  assert.equal(r.code, 0, r.err);
+  const full = ref('sleepstudy_full');
+  // df 16.99998 shown with the estimates' 3 decimals; p = 3.26e-06 (reference lmerTest p, 3 significant digits)
+  const p = full.satterthwaite.p.Days.toExponential(2).replace(/e-(\d)$/, 'e-0$1');
+  assert.match(r.out, /Estimate Std\. Error +df t value Pr\(>\|t\|\)/);
+  assert.ok(r.out.includes(`Days          10.467      1.546  17.000   6.771 ${p} ***`), r.out);
+});
+
+test('warnings go to stderr (singular fit, dropped rows) and into the summary', () => {
+  // every group has the same mean: the between-group variance is estimated as 0 (boundary)
+  writeFileSync(join(tmp, 'sing.csv'), 'y,g\n1,a\n2,a\n3,a\n1,b\n2,b\n3,b\n1,c\n2,c\n3,c\n,c\n');
+  writeFileSync(join(tmp, 'sing.mlm'), 'data: sing.csv\nmodel s:\n  formula: y ~ 1 + (1 | g)\n');
+  const r = mlm(['fit', 'sing.mlm'], tmp);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^sing\.mlm:2:7: warning: model s: .*singular/m);
+  assert.match(r.err, /^sing\.mlm:2:7: warning: model s: 1 row with missing values dropped/m);
+  assert.match(r.out, /boundary \(singular\) fit: see help\('isSingular'\)/);
+  assert.match(r.out, /Number of obs: 9, groups: {2}g, 3/);
+});
+
 test('--model NAME fits one model', () => {
   const r = mlm(['fit', 'examples/sleepstudy.mlm', '--model', 'intercepts']);
   assert.equal(r.code, 0, r.err);

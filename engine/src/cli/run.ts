@@ -135,7 +135,10 @@ class Session {
       const fitted = await fitDeclaredModel(this.doc, data, m, this.progress.hooks(`fitting ${m.name}`));
       this.progress.clear();
       this.fits.set(m.name, fitted);
-      for (const w of fitted.result.warnings ?? []) {
+      const warnings = [...(fitted.result.warnings ?? [])];
+      const dropped = fitted.result.rowsDropped ?? 0;
+      if (dropped > 0) warnings.push(`${dropped} row${dropped === 1 ? '' : 's'} with missing values dropped (${fitted.result.nobs} used)`);
+      for (const w of warnings) {
         this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.nameRange });
       }
       return fitted;
