@@ -66,6 +66,8 @@ svg.plot .series-7 .fit-line { stroke: var(--vscode-descriptionForeground); } sv
 svg.plot .group-series .pt { fill-opacity: 0.6; }
 svg.plot .fit-line:focus, svg.plot .pt:focus { stroke: var(--vscode-focusBorder); stroke-width: 3; }
 body.vscode-high-contrast svg.plot .pt { stroke: var(--vscode-contrastBorder); }
+#plot-tip { position: absolute; z-index: 10; padding: 2px 6px; pointer-events: none; max-width: 420px; background: var(--vscode-editorHoverWidget-background); color: var(--vscode-editorHoverWidget-foreground); border: 1px solid var(--vscode-editorHoverWidget-border, var(--vscode-contrastBorder, transparent)); }
+#plot-tip[hidden] { display: none; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 table.data-preview td { font-family: var(--vscode-editor-font-family); }
 table.data-preview th .col-type { display: block; font-weight: normal; color: var(--vscode-descriptionForeground); font-size: 0.9em; }

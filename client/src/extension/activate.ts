@@ -1,0 +1,298 @@
+/**
+ * Everything the extension does, shared by the node and web entries (which only create the language
+ * client): commands, code lenses, fit with cancellable progress, results panels, export, data
+ * preview, fit on save and the status bar.
+ */
+import * as vscode from 'vscode';
+import { WorkDoneProgress, type BaseLanguageClient, type LanguageClientOptions } from 'vscode-languageclient';
+import {
+  DataPreviewRequestMethod,
+  FitRequestMethod,
+  ResultsRequestMethod,
+  type DataPreviewParams,
+  type DataPreviewResponse,
+  type FitParams,
+  type FitResponse,
+  type ResultsParams,
+} from '../../../server/src/protocol';
+import { EXTENSIONS, exportResults } from '../export/formats';
+import { summarizeFit } from '../shared/fitSummary';
+import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
+import { ModelCodeLensProvider } from './codeLens';
+import { registerFileAccess } from './fileAccess';
+import { ResultsPanels } from './resultsPanels';
+import { FitStatusBar } from './statusBar';
+
+export type ClientFactory = (options: LanguageClientOptions) => BaseLanguageClient;
+
+let client: BaseLanguageClient | undefined;
+
+const FORMAT_LABELS: Record<ResultsFormat, string> = { markdown: 'Markdown', latex: 'LaTeX', csv: 'CSV', json: 'JSON' };
+
+export async function activateCommon(context: vscode.ExtensionContext, createClient: ClientFactory): Promise<void> {
+  const c = createClient({
+    documentSelector: [{ language: 'mlm' }],
+    outputChannelName: 'MLM Language Server',
+  });
+  client = c;
+  context.subscriptions.push(...registerFileAccess(c));
+
+  const status = new FitStatusBar();
+  const panels = new ResultsPanels(context.extensionUri, { onMessage: (uri, msg) => onPanelMessage(uri, msg) });
+  context.subscriptions.push(status, panels);
+  let fitCounter = 0;
+  const running = new Set<string>();
+
+  /** The .mlm document a command is about: its argument, the active editor, or the last active results panel. */
+  function targetUri(arg: unknown): vscode.Uri | undefined {
+    if (arg instanceof vscode.Uri) return arg;
+    if (typeof arg === 'string' && arg.length > 0) {
+      try {
+        return vscode.Uri.parse(arg, true);
+      } catch {
+        return undefined;
+      }
+    }
+    const ed = vscode.window.activeTextEditor;
+    if (ed && ed.document.languageId === 'mlm') return ed.document.uri;
+    return panels.lastActive;
+  }
+
+  function noTarget(): void {
+    void vscode.window.showWarningMessage('Open a .mlm file first (the command works on the active .mlm editor).');
+  }
+
+  async function ensureOpen(uri: vscode.Uri): Promise<void> {
+    // The server fits documents it has open; opening the text document syncs it.
+    if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) await vscode.workspace.openTextDocument(uri);
+  }
+
+  async function runFit(uri: vscode.Uri, params: Omit<FitParams, 'uri' | 'workDoneToken'>, opts: { silent?: boolean; reveal?: boolean } = {}): Promise<FitResponse | null> {
+    const key = uri.toString();
+    if (running.has(key)) {
+      void vscode.window.showInformationMessage('A fit of this file is already running.');
+      return null;
+    }
+    running.add(key);
+    const what = params.model ? params.model : params.position ? 'the model under the cursor' : 'all models';
+    status.running(what);
+    panels.setStatus(uri, 'running', `Fitting ${what}…`);
+    try {
+      await ensureOpen(uri);
+      const workDoneToken = `mlm-fit-${Date.now()}-${++fitCounter}`;
+      let cancelledByUser = false;
+      const resp = await vscode.window.withProgress(
+        {
+          location: opts.silent ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification,
+          title: `MLM: fitting ${what}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          let last = 0;
+          const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+            if (v.kind === 'end') return;
+            const pct = typeof v.percentage === 'number' ? v.percentage : undefined;
+            const increment = pct !== undefined && pct > last ? pct - last : undefined;
+            if (pct !== undefined) last = Math.max(last, pct);
+            progress.report({ message: v.message, increment });
+          });
+          token.onCancellationRequested(() => (cancelledByUser = true));
+          try {
+            return await c.sendRequest<FitResponse>(FitRequestMethod, { uri: uri.toString(), ...params, workDoneToken } satisfies FitParams, token);
+          } catch (e) {
+            if (token.isCancellationRequested) return null;
+            throw e;
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+      if (!resp) {
+        const msg = 'The fit was cancelled; the previous results are still shown.';
+        status.done('cancelled', 'fit cancelled', msg);
+        panels.setStatus(uri, 'cancelled', msg);
+        void vscode.window.showInformationMessage(msg);
+        return null;
+      }
+      const out = summarizeFit(resp, cancelledByUser);
+      status.done(out.kind, out.short, out.message);
+      const open = opts.reveal !== false && (!opts.silent || panels.isOpen(uri));
+      panels.update(
+        uri,
+        { results: resp.results, comparisons: resp.comparisons ?? [], status: { kind: out.kind, message: out.message }, errors: resp.errors.filter((e) => !e.cancelled) },
+        open,
+        params.model,
+      );
+      if (out.kind === 'error') {
+        void vscode.window.showErrorMessage(out.message, 'Show Problems').then((a) => {
+          if (a) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
+      } else if (out.kind === 'cancelled') void vscode.window.showInformationMessage(out.message);
+      return resp;
+    } catch (e) {
+      const msg = `The fit failed: ${e instanceof Error ? e.message : String(e)}. The previous results are still shown.`;
+      status.done('error', 'fit failed', msg);
+      panels.setStatus(uri, 'error', msg);
+      void vscode.window.showErrorMessage(msg);
+      return null;
+    } finally {
+      running.delete(key);
+    }
+  }
+
+  async function showResults(uri: vscode.Uri, model?: string): Promise<void> {
+    await ensureOpen(uri);
+    let resp: FitResponse | null = null;
+    try {
+      resp = await c.sendRequest<FitResponse>(ResultsRequestMethod, { uri: uri.toString() } satisfies ResultsParams);
+    } catch {
+      resp = null;
+    }
+    const patch = resp && resp.results.length ? { results: resp.results, comparisons: resp.comparisons ?? [] } : {};
+    panels.update(uri, patch, true, model);
+  }
+
+  async function exportTo(uri: vscode.Uri, format?: ResultsFormat): Promise<void> {
+    const state = panels.state(uri);
+    if (!state.results.length) {
+      try {
+        const resp = await c.sendRequest<FitResponse>(ResultsRequestMethod, { uri: uri.toString() } satisfies ResultsParams);
+        if (resp?.results?.length) panels.update(uri, { results: resp.results, comparisons: resp.comparisons ?? [] }, false);
+      } catch {
+        /* handled below */
+      }
+    }
+    const s = panels.state(uri);
+    if (!s.results.length) {
+      void vscode.window.showWarningMessage('There are no results to export yet: fit the models first (MLM: Fit All Models).');
+      return;
+    }
+    let fmt = format;
+    if (!fmt) {
+      const pick = await vscode.window.showQuickPick(
+        RESULTS_FORMATS.map((f) => ({ label: FORMAT_LABELS[f], description: `.${EXTENSIONS[f]}`, format: f })),
+        { title: 'Export results as', placeHolder: 'Choose a format' },
+      );
+      if (!pick) return;
+      fmt = pick.format;
+    }
+    const base = s.fileName.replace(/\.mlm$/i, '');
+    const target = await vscode.window.showSaveDialog({
+      title: `Export results as ${FORMAT_LABELS[fmt]}`,
+      defaultUri: vscode.Uri.joinPath(uri, '..', `${base}-results.${EXTENSIONS[fmt]}`),
+      filters: { [FORMAT_LABELS[fmt]]: [EXTENSIONS[fmt]] },
+    });
+    if (!target) return; // nothing is written without the user's choice
+    const text = exportResults(fmt, { fileName: s.fileName, results: s.results, comparisons: s.comparisons });
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.showInformationMessage(`Results exported to ${target.path.slice(target.path.lastIndexOf('/') + 1)}.`);
+  }
+
+  async function savePlot(uri: vscode.Uri, msg: Extract<WebviewMessage, { type: 'exportPlot' }>): Promise<void> {
+    const ext = msg.format;
+    const target = await vscode.window.showSaveDialog({
+      title: `Save plot as ${ext.toUpperCase()}`,
+      defaultUri: vscode.Uri.joinPath(uri, '..', `${msg.plotId}.${ext}`),
+      filters: { [ext.toUpperCase()]: [ext] },
+    });
+    if (!target) return;
+    const bytes = ext === 'png' ? pngBytes(msg.data) : new TextEncoder().encode(`<?xml version="1.0" encoding="UTF-8"?>\n${msg.data}\n`);
+    await vscode.workspace.fs.writeFile(target, bytes);
+    void vscode.window.showInformationMessage(`Plot saved to ${target.path.slice(target.path.lastIndexOf('/') + 1)}.`);
+  }
+
+  async function onPanelMessage(uri: vscode.Uri, msg: WebviewMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        return;
+      case 'refit':
+        await runFit(uri, msg.model ? { model: msg.model } : {});
+        return;
+      case 'exportResults':
+        await exportTo(uri, msg.format);
+        return;
+      case 'exportPlot':
+        await savePlot(uri, msg);
+        return;
+    }
+  }
+
+  async function dataPreview(uri: vscode.Uri): Promise<void> {
+    await ensureOpen(uri);
+    let data: DataPreviewResponse | null = null;
+    try {
+      data = await c.sendRequest<DataPreviewResponse | null>(DataPreviewRequestMethod, { uri: uri.toString(), maxRows: 200 } satisfies DataPreviewParams);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Data preview failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (!data) {
+      void vscode.window.showWarningMessage('No data to preview: the file needs a `data:` line naming a readable CSV file (see the Problems view).');
+      return;
+    }
+    panels.showDataPreview(uri, data);
+  }
+
+  const cmd = (id: string, f: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
+
+  cmd('mlm.fitModel', async (uriArg?: unknown, model?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    if (typeof model === 'string' && model) return runFit(uri, { model });
+    const ed = vscode.window.activeTextEditor;
+    if (ed && ed.document.uri.toString() === uri.toString()) {
+      const p = ed.selection.active;
+      return runFit(uri, { position: { line: p.line, character: p.character } });
+    }
+    return runFit(uri, {});
+  });
+  cmd('mlm.fitAll', async (uriArg?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    return runFit(uri, {});
+  });
+  cmd('mlm.compareModels', async (uriArg?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    const resp = await runFit(uri, {});
+    if (resp && !(resp.comparisons ?? []).length) {
+      void vscode.window.showInformationMessage('This file has no `compare:` line. Add one such as `compare: empty, iq` to test nested models with a likelihood-ratio test.');
+    }
+    return resp;
+  });
+  cmd('mlm.showResults', async (uriArg?: unknown, model?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    return showResults(uri, typeof model === 'string' ? model : undefined);
+  });
+  cmd('mlm.exportResults', async (uriArg?: unknown, format?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    const f = typeof format === 'string' && (RESULTS_FORMATS as readonly string[]).includes(format) ? (format as ResultsFormat) : undefined;
+    return exportTo(uri, f);
+  });
+  cmd('mlm.openDataPreview', async (uriArg?: unknown) => {
+    const uri = targetUri(uriArg);
+    if (!uri) return noTarget();
+    return dataPreview(uri);
+  });
+
+  context.subscriptions.push(
+    vscode.languages.registerCodeLensProvider({ language: 'mlm' }, new ModelCodeLensProvider()),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (doc.languageId !== 'mlm') return;
+      if (!vscode.workspace.getConfiguration('mlm', doc.uri).get<boolean>('fitOnSave', false)) return;
+      void runFit(doc.uri, {}, { silent: true });
+    }),
+    vscode.window.onDidChangeActiveTextEditor((ed) => status.onActiveEditor(ed)),
+  );
+  status.onActiveEditor(vscode.window.activeTextEditor);
+
+  await c.start();
+}
+
+export async function deactivateCommon(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop();
+}

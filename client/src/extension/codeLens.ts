@@ -1,0 +1,16 @@
+/** "Fit" and "Results" code lenses above each model of an .mlm file. */
+import * as vscode from 'vscode';
+import { findModelLenses } from '../shared/lenses';
+
+export class ModelCodeLensProvider implements vscode.CodeLensProvider {
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const out: vscode.CodeLens[] = [];
+    for (const l of findModelLenses(document.getText())) {
+      const range = new vscode.Range(l.line, 0, l.line, 0);
+      const args = [document.uri.toString(), l.model];
+      out.push(new vscode.CodeLens(range, { title: 'Fit', tooltip: `Fit model ${l.model}`, command: 'mlm.fitModel', arguments: args }));
+      out.push(new vscode.CodeLens(range, { title: 'Results', tooltip: `Show the results of ${l.model}`, command: 'mlm.showResults', arguments: args }));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Answers the server's file requests (mlm/readFile, mlm/readDirectory) with vscode.workspace.fs.
+ * The web server has no file system of its own; the node server never sends them, but answering
+ * is harmless there too.
+ */
+import * as vscode from 'vscode';
+import type { BaseLanguageClient } from 'vscode-languageclient';
+import {
+  ReadDirectoryRequestMethod,
+  ReadFileRequestMethod,
+  type ReadDirectoryParams,
+  type ReadDirectoryResponse,
+  type ReadFileParams,
+  type ReadFileResponse,
+} from '../../../server/src/protocol';
+
+function parseUri(x: unknown): vscode.Uri | null {
+  if (typeof x !== 'string' || x.length === 0 || x.length > 4096) return null;
+  try {
+    return vscode.Uri.parse(x, true);
+  } catch {
+    return null;
+  }
+}
+
+export function registerFileAccess(client: BaseLanguageClient): vscode.Disposable[] {
+  return [
+    client.onRequest(ReadFileRequestMethod, async (params: ReadFileParams): Promise<ReadFileResponse | null> => {
+      const uri = parseUri(params?.uri);
+      if (!uri) return null;
+      try {
+        const bytes = await vscode.workspace.fs.readFile(uri);
+        return { text: new TextDecoder('utf-8').decode(bytes) };
+      } catch {
+        return null;
+      }
+    }),
+    client.onRequest(ReadDirectoryRequestMethod, async (params: ReadDirectoryParams): Promise<ReadDirectoryResponse | null> => {
+      const uri = parseUri(params?.uri);
+      if (!uri) return null;
+      try {
+        const entries = await vscode.workspace.fs.readDirectory(uri);
+        return entries.map(([name, type]) => ({ name, type: type & vscode.FileType.Directory ? 'directory' : 'file' }));
+      } catch {
+        return null;
+      }
+    }),
+  ];
+}
