@@ -8,7 +8,8 @@ import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { fitLinearMixedModel } from './fit';
 import { PlsSystem } from './pls';
-import { nThetaOf, thetaLower, thetaStart } from './theta';
+import { buildLmmResult } from './result';
+import { isSingularTheta, nThetaOf, thetaLower, thetaStart } from './theta';
 
 const LOG2PI = Math.log(2 * Math.PI);
 
@@ -129,6 +130,26 @@ export class LinearMixedModel {
     const s2 = sigma * sigma;
     for (let i = 0; i < v.length; i++) v[i] *= s2;
     return v;
+  }
+
+  /**
+   * The FitResult at a given θ without optimising (e.g. to report figures at someone else's θ).
+   * singular and the warnings follow lme4's rules at that θ; evaluations is 1.
+   */
+  resultAt(theta: ArrayLike<number>, id = 'model'): FitResult {
+    const th = Array.from(theta);
+    const crit = this.objective(th);
+    const singular = isSingularTheta(th, this.lower);
+    return buildLmmResult(this, {
+      id,
+      theta: th,
+      criterion: crit,
+      converged: true,
+      evaluations: 1,
+      fitSeconds: 0,
+      singular,
+      warnings: singular ? ["boundary (singular) fit: see help('isSingular')"] : [],
+    });
   }
 
   /** Fit by minimising the criterion over θ ≥ lower with the bounded optimizer; see ./fit. */

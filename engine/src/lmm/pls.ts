@@ -17,7 +17,8 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { backSolveT, cholLower, cholSmall, invLower } from '../linalg/dense';
+import { backSolveT, cholLower, cholLowerSparseSkip, cholSmall, invLower } from '../linalg/dense';
+import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { lambdaBlocks } from './theta';
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
@@ -29,6 +30,10 @@ export interface PlsTerm {
   /** n×k column-major model matrix of the term */
   Z: Float64Array;
 }
+
+/** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
+const ORDERING_MIN_GROUPS = 200;
+const ORDERING_MAX_GROUPS = 20000;
 
 export class PlsSystem {
   readonly n: number;
@@ -47,7 +52,8 @@ export class PlsSystem {
 
   private readonly terms: PlsTerm[];
   private readonly X: Float64Array;
-  private readonly restOff: number[]; // offset of term t (t ≥ 1) in the dense block
+  /** Offset in the dense block of each level of term t ≥ 1 (levels are permuted to reduce fill). */
+  private readonly levelOff: Int32Array[];
   private readonly restTerm: Int32Array; // term of each dense-block index (-1 for X, y)
   private readonly restCol: Int32Array; // column within the term
   private readonly order: Int32Array; // observations sorted by level of term 1
@@ -55,6 +61,8 @@ export class PlsSystem {
   private readonly colPtr: Int32Array; // pattern of L₂₁ per level of term 1
   private readonly rowIdx: Int32Array;
   private readonly allScalarRest: boolean;
+  /** True when the dense block was reordered (its factor is then sparse enough to skip zeros). */
+  private readonly ordered: boolean = false;
 
   private readonly D1: Float64Array; // Z₁'WZ₁ blocks
   private readonly A21: Float64Array; // Z₁'W[Z₂.. X y], nnz × k₁ (row-major per entry)
@@ -102,23 +110,11 @@ export class PlsSystem {
     this.q2 = q - this.q1;
     this.m = this.q2 + p + 1;
     const m = this.m;
-    this.restOff = [0];
     this.restTerm = new Int32Array(m).fill(-1);
     this.restCol = new Int32Array(m).fill(-1);
     let allScalar = true;
-    for (let t = 1; t < terms.length; t++) {
-      const off = this.uOffsets[t] - this.q1;
-      this.restOff.push(off);
-      const k = this.ks[t];
-      if (k !== 1) allScalar = false;
-      for (let l = 0; l < this.nLevels[t]; l++)
-        for (let a = 0; a < k; a++) {
-          this.restTerm[off + l * k + a] = t;
-          this.restCol[off + l * k + a] = a;
-        }
-    }
+    for (let t = 1; t < terms.length; t++) if (this.ks[t] !== 1) allScalar = false;
     this.allScalarRest = allScalar;
-
     // observations grouped by level of term 1 (counting sort)
     const l1 = this.nLevels[0];
     const refs1 = terms[0].refs;
@@ -131,25 +127,63 @@ export class PlsSystem {
     for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
     this.order = order;
 
-    // sparsity pattern of Z₁'[Z₂.. X y] per level of term 1
-    const mark = new Int32Array(m).fill(-1);
+    // groups (term t ≥ 1, level) touched by each level of term 1: the Schur complement's graph
+    const groupBase: number[] = [0];
+    for (let t = 1; t < terms.length; t++) groupBase.push(groupBase[t - 1] + this.nLevels[t]);
+    const G = groupBase[terms.length - 1];
+    const mark = new Int32Array(G).fill(-1);
+    const touchPtr = new Int32Array(l1 + 1);
+    const touched: number[] = [];
+    for (let j = 0; j < l1; j++) {
+      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+        const i = order[s];
+        for (let t = 1; t < terms.length; t++) {
+          const g = groupBase[t - 1] + terms[t].refs[i];
+          if (mark[g] !== j) {
+            mark[g] = j;
+            touched.push(g);
+          }
+        }
+      }
+      touchPtr[j + 1] = touched.length;
+    }
+    // fill-reducing order of the groups (minimum degree) when the dense block is large
+    const groupOrder = new Int32Array(G);
+    for (let g = 0; g < G; g++) groupOrder[g] = g;
+    if (G >= ORDERING_MIN_GROUPS && G <= ORDERING_MAX_GROUPS) {
+      const graph = new BitGraph(G);
+      for (let j = 0; j < l1; j++) graph.addClique(touched.slice(touchPtr[j], touchPtr[j + 1]));
+      groupOrder.set(minimumDegreeOrder(graph));
+      this.ordered = true;
+    }
+    const groupOff = new Int32Array(G);
+    const groupTerm = (g: number): number => {
+      let t = 1;
+      while (t < terms.length - 1 && g >= groupBase[t]) t++;
+      return t;
+    };
+    let offAcc = 0;
+    for (const g of groupOrder) {
+      groupOff[g] = offAcc;
+      const t = groupTerm(g);
+      for (let a = 0; a < this.ks[t]; a++) {
+        this.restTerm[offAcc + a] = t;
+        this.restCol[offAcc + a] = a;
+      }
+      offAcc += this.ks[t];
+    }
+    this.levelOff = [new Int32Array(0)];
+    for (let t = 1; t < terms.length; t++) this.levelOff.push(groupOff.slice(groupBase[t - 1], groupBase[t]));
+    // sparsity pattern of Z₁'[Z₂.. X y] per level of term 1 (sorted dense-block indices)
     const ptr = new Int32Array(l1 + 1);
     let idx: number[] = [];
     const tmp: number[] = [];
     for (let j = 0; j < l1; j++) {
       tmp.length = 0;
-      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
-        const i = order[s];
-        for (let t = 1; t < terms.length; t++) {
-          const k = this.ks[t];
-          const base = this.restOff[t] + terms[t].refs[i] * k;
-          if (mark[base] !== j) {
-            for (let a = 0; a < k; a++) {
-              mark[base + a] = j;
-              tmp.push(base + a);
-            }
-          }
-        }
+      for (let e = touchPtr[j]; e < touchPtr[j + 1]; e++) {
+        const g = touched[e];
+        const k = this.ks[groupTerm(g)];
+        for (let a = 0; a < k; a++) tmp.push(groupOff[g] + a);
       }
       tmp.sort((x, y) => x - y);
       for (const r of tmp) idx.push(r);
@@ -201,7 +235,7 @@ export class PlsSystem {
         let e = 0;
         for (let t = 1; t < T; t++) {
           const k = this.ks[t];
-          const base = this.restOff[t] + terms[t].refs[i] * k;
+          const base = this.levelOff[t][terms[t].refs[i]];
           const Zt = terms[t].Z;
           for (let a = 0; a < k; a++) {
             ridx[e] = base + a;
@@ -218,7 +252,11 @@ export class PlsSystem {
           const va = rval[a];
           if (va === 0) continue;
           const ra = ridx[a];
-          for (let b = 0; b <= a; b++) A[ra + ridx[b] * m] += va * rval[b];
+          for (let b = 0; b <= a; b++) {
+            const rb = ridx[b]; // levels are permuted: keep to the lower triangle
+            if (ra >= rb) A[ra + rb * m] += va * rval[b];
+            else A[rb + ra * m] += va * rval[b];
+          }
         }
         for (let a = 0; a < k1; a++) z1[a] = w * Z1[i + a * n];
         for (let a = 0; a < k1; a++)
@@ -358,7 +396,7 @@ export class PlsSystem {
         }
       }
     }
-    const fail = cholLower(S, m, m, true);
+    const fail = this.ordered ? cholLowerSparseSkip(S, m, m, true) : cholLower(S, m, m, true);
     if (fail >= 0) return false;
     for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
     let ldrx = 0;
@@ -418,7 +456,10 @@ export class PlsSystem {
     for (let c = 0; c < m - 1; c++) x[c] = S[m - 1 + c * m];
     backSolveT(S, m - 1, x, m);
     for (let c = 0; c < p; c++) this.beta[c] = x[q2 + c];
-    for (let i = 0; i < q2; i++) this.u[this.q1 + i] = x[i];
+    for (let t = 1; t < this.ks.length; t++) {
+      const k = this.ks[t], uo = this.uOffsets[t], lo = this.levelOff[t];
+      for (let l = 0; l < this.nLevels[t]; l++) for (let a = 0; a < k; a++) this.u[uo + l * k + a] = x[lo[l] + a];
+    }
     const V = this.L21;
     const rhs = new Float64Array(k1);
     for (let j = 0; j < this.nLevels[0]; j++) {
@@ -551,7 +592,7 @@ export class PlsSystem {
       const res = new Float64Array(this.nLevels[t] * k * k);
       const Mb = new Float64Array(k * k);
       for (let l = 0; l < this.nLevels[t]; l++) {
-        const base = this.restOff[t] + l * k;
+        const base = this.levelOff[t][l];
         for (let a = 0; a < k; a++)
           for (let b = 0; b <= a; b++) {
             const ia = base + a, ib = base + b;
