@@ -2,7 +2,7 @@
 // the extension as a user would. Each step saves a screenshot under test-results/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openFile, openWorkbench, tokens, type Workbench } from './workbench';
+import { focusEditor, goTo, lineText, openFile, openWorkbench, problemCounts, tokens, type Workbench } from './workbench';
 
 describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
   let wb: Workbench;
@@ -52,5 +52,68 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     assert.equal(colorOf('formula: Reaction ~ Days + (Days | Subject)', 'Reaction'), 'rgb(0, 16, 128)', 'variable: column');
     assert.equal(colorOf('data: sleepstudy.csv', 'data'), 'rgb(0, 0, 255)', 'keyword: data key');
     await wb.shot('02-highlighted');
+  });
+
+  test('completion in a formula offers the columns Days and Subject', async () => {
+    const { page } = wb;
+    const line = 7; // "  formula: Reaction ~ Days + (Days | Subject)"
+    const before = await lineText(page, line);
+    assert.equal(before.trim(), 'formula: Reaction ~ Days + (Days | Subject)');
+    await goTo(page, line, before.length + 1);
+    await page.keyboard.type(' + ');
+    const widget = page.locator('.suggest-widget.visible');
+    if (!(await widget.isVisible())) await page.keyboard.press('Control+Space');
+    const labels = widget.locator('.monaco-list-row .label-name');
+    await labels.filter({ hasText: /^Subject$/ }).first().waitFor();
+    const offered = (await labels.allInnerTexts()).map((t) => t.trim());
+    assert.ok(offered.includes('Days'), `offered: ${offered.join(', ')}`);
+    assert.ok(offered.includes('Subject'), `offered: ${offered.join(', ')}`);
+    await wb.shot('03-completion');
+    await page.keyboard.press('Escape');
+    // Remove the typed " + " so the file is as before.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace');
+    assert.equal(await lineText(page, line), before);
+  });
+
+  test('a misspelt column is squiggled and counted in Problems', async () => {
+    const { page } = wb;
+    const line = 11; // "  formula: Reaction ~ Days + (1 | Subject)"
+    const before = await lineText(page, line);
+    assert.equal(before.trim(), 'formula: Reaction ~ Days + (1 | Subject)');
+    assert.deepEqual(await problemCounts(page), { errors: 0, warnings: 0 });
+    const col = before.indexOf('Days') + 1;
+    await goTo(page, line, col);
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('Dayz + (1 | Subject)');
+    assert.equal(await lineText(page, line), before.replace('Days', 'Dayz'));
+    await page.locator('.monaco-editor.focused .squiggly-error').first().waitFor();
+    await page.waitForFunction(() => /\b1\b/.test(document.querySelector('[id="status.problems"]')?.textContent ?? ''));
+    assert.equal((await problemCounts(page)).errors, 1);
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: "no column 'Dayz'" });
+    await row.first().waitFor();
+    const message = await row.first().innerText();
+    assert.match(message, /sleepstudy\.csv has no column 'Dayz' \(did you mean 'Days'\?\)/);
+    await wb.shot('04-diagnostic');
+  });
+
+  test('the quick fix replaces the misspelt column', async () => {
+    const { page } = wb;
+    const line = 11;
+    await focusEditor(page, 'sleepstudy.mlm');
+    const before = await lineText(page, line);
+    await goTo(page, line, before.indexOf('Dayz') + 2);
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: "Change 'Dayz' to 'Days'" });
+    await fix.first().waitFor();
+    await wb.shot('05-quick-fix-menu');
+    // The fix is the focused (preferred) row; Enter applies it as a user would.
+    assert.match((await fix.first().getAttribute('class')) ?? '', /\bfocused\b/);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^\D*0\D+0\D*$/.test(document.querySelector('[id="status.problems"]')?.textContent ?? ''));
+    assert.equal((await lineText(page, line)).trim(), 'formula: Reaction ~ Days + (1 | Subject)');
+    assert.deepEqual(await problemCounts(page), { errors: 0, warnings: 0 });
+    assert.equal(await page.locator('.monaco-editor.focused .squiggly-error').count(), 0);
+    await wb.shot('06-quick-fix-applied');
   });
 });

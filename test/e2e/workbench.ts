@@ -155,3 +155,31 @@ export async function webviewFrame(page: Page, text: string, timeoutMs = 60_000)
   }
   throw new Error(`no webview shows "${text}" within ${timeoutMs} ms`);
 }
+
+/** Focuses the editor of an open file by clicking its tab and then its text area. */
+export async function focusEditor(page: Page, name: string): Promise<void> {
+  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().click();
+  await page.locator('.monaco-editor.focused .view-lines').first().waitFor();
+}
+
+/** The text of one 1-based line in the focused editor (it must be visible). */
+export async function lineText(page: Page, line: number): Promise<string> {
+  // Line numbers and view lines share their `top`; match them by it.
+  return page.evaluate((n) => {
+    const editor = document.querySelector('.monaco-editor.focused');
+    if (!editor) throw new Error('no focused editor');
+    const numbers = [...editor.querySelectorAll('.line-numbers')] as HTMLElement[];
+    const num = numbers.find((e) => e.textContent?.trim() === String(n));
+    if (!num) throw new Error(`line ${n} is not visible`);
+    const top = (num.parentElement as HTMLElement).style.top;
+    const view = ([...editor.querySelectorAll('.view-lines .view-line')] as HTMLElement[]).find((v) => v.style.top === top);
+    return (view?.textContent ?? '').replace(/\u00a0/g, ' ');
+  }, line);
+}
+
+/** Error and warning counts shown by the status bar's problems item ("⊗ 1 ⚠ 0"). */
+export async function problemCounts(page: Page): Promise<{ errors: number; warnings: number }> {
+  const text = await page.locator('.statusbar-item[id="status.problems"] a').first().innerText();
+  const [errors, warnings] = (text.match(/\d+/g) ?? []).map(Number);
+  return { errors, warnings };
+}
