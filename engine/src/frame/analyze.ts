@@ -7,6 +7,7 @@
 import { MlmError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
 import type { DataTable } from '../data/types';
 import type { Node } from '../formula/ast';
+import { deparse } from '../formula/deparse';
 import { suggestName } from '../formula/suggest';
 import { modelSettings } from '../mlmfile/spec';
 import { rangeOfSpan } from '../mlmfile/textmap';
@@ -76,12 +77,27 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
   if (unknown.length > 0) return unknown;
 
   const out: MlmDiagnostic[] = [];
+  const rhs = st.formula.ast!.rhs;
+  if (rhs.type === 'binary' && (rhs.op === '|' || rhs.op === '||')) {
+    const left = rhs.left;
+    const bar = `${rhs.op} ${deparse(rhs.right)}`;
+    const meant = left.type === 'binary' && left.op === '+' ? `${deparse(left.left)} + (${deparse(left.right)} ${bar})` : `(${deparse(left)} ${bar})`;
+    out.push(
+      diag(
+        'warning',
+        'bar-without-parens',
+        `without parentheses '${rhs.op}' takes the whole right-hand side: this reads as (${deparse(left)} ${bar}) with no fixed effects but the intercept; did you mean ${meant}?`,
+        st.locate(rhs.opSpan),
+        { suggestion: meant },
+      ),
+    );
+  }
   const settings = modelSettings(model);
   let frame: ModelFrame;
   try {
     frame = buildFromStructure(model, st, table);
   } catch (e) {
-    if (e instanceof MlmError) return [e.diagnostic];
+    if (e instanceof MlmError) return [...out, e.diagnostic];
     throw e;
   }
   const ctx: EvalContext = { table, locate: st.locate };
@@ -186,7 +202,8 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
  * Child ids that repeat across the groups of another grouping factor (e.g. classes numbered 1, 2, 3
  * within every school): suggests `(1 | parent/child)`. Flagged when, for two single-variable grouping
  * factors P and C of the model: most C levels occur under several P levels, each P level holds at least
- * two C levels, P is not nested in C, and the P:C cells hold two or more observations on average.
+ * two C levels, P has more levels than C (ids restart within each P), and the P:C cells hold two or more
+ * observations on average (a crossed design usually has one per cell).
  */
 function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): MlmDiagnostic[] {
   const singles = new Map<string, { node: Node; span: { start: number; end: number } }>();
@@ -219,7 +236,7 @@ function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): M
       let minChildren = Infinity;
       for (const s of childrenOfParent.values()) minChildren = Math.min(minChildren, s.size);
       const perCell = frame.n / cells.size;
-      if (repeated * 2 > parentsOfChild.size && minChildren >= 2 && perCell >= 2 && cells.size > parentsOfChild.size) {
+      if (childrenOfParent.size > parentsOfChild.size && repeated * 2 > parentsOfChild.size && minChildren >= 2 && perCell >= 2 && cells.size > parentsOfChild.size) {
         const [exampleChild, ps] = [...parentsOfChild.entries()].find(([, s]) => s.size > 1)!;
         const [p1, p2] = [...ps];
         out.push(
