@@ -8,5 +8,6 @@ export * from './interpret';
 export * from './satterthwaite';
 export * from './profile';
 export * from './bootstrap';
+export * from './predict';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

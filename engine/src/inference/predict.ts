@@ -1,0 +1,196 @@
+/**
+ * Predictions as lme4's predict()/fitted(): on the link or response scale, with the random effects
+ * (conditional on the groups' modes, re.form = NULL) or without them (population level, re.form = NA).
+ * New rows go through the same formula evaluation as the training data (the frame module's
+ * evalVariable / buildModelMatrix / groupFactor) with the training factor levels, so dummy columns
+ * line up with the fitted coefficients. A group level not seen in the fit contributes no random
+ * effect (lme4's allow.new.levels = TRUE: the population prediction). A new level of a fixed-effect
+ * factor is an error. Rows with a missing predictor get null.
+ * Data-dependent transformations inside the formula (scale()) are evaluated on the new rows.
+ */
+import { MlmError } from '../diagnostics';
+import type { DataTable } from '../data/types';
+import type { ModelFrame } from '../frame/types';
+import type { FitResult } from '../result';
+import type { ModelDecl } from '../mlmfile/types';
+import { evalNumeric, evalVariable, type VarValue } from '../frame/evaluate';
+import { buildModelMatrix } from '../frame/modelmatrix';
+import { groupFactor } from '../frame/modelframe';
+import { modelStructure } from '../frame/structure';
+import { makeFamily } from '../glmm';
+
+export type PredictScale = 'link' | 'response';
+
+export interface Predictions {
+  /** With the random effects (the groups' conditional modes). */
+  conditional: (number | null)[];
+  /** Fixed effects only. */
+  population: (number | null)[];
+  scale: PredictScale;
+  /** For new data: per row, the grouping factors whose level was not in the fit. */
+  newLevels?: string[][];
+}
+
+function linkInverse(result: FitResult): (eta: number) => number {
+  if (result.family === 'gaussian') return (x) => x;
+  const fam = makeFamily(result.family as 'binomial' | 'poisson', result.link as 'logit');
+  return (x) => fam.link.linkinv(x);
+}
+
+/** Random effects by grouping factor and term name (|| terms merged back), per level label. */
+function ranefLookup(result: FitResult): Map<string, { levelIndex: Map<string, number>; terms: Map<string, number[]> }> {
+  const out = new Map<string, { levelIndex: Map<string, number>; terms: Map<string, number[]> }>();
+  for (const b of result.ranef) {
+    const levelIndex = new Map(b.levels.map((l, j) => [l, j] as [string, number]));
+    const terms = new Map(b.terms.map((t, k) => [t, b.values[k]] as [string, number[]]));
+    out.set(b.group, { levelIndex, terms });
+  }
+  return out;
+}
+
+/** Fitted values of the training rows (frame order). */
+export function fittedValues(frame: ModelFrame, result: FitResult, scale: PredictScale = 'response'): Predictions {
+  const n = frame.n;
+  const pop = new Float64Array(n);
+  frame.coefnames.forEach((c, j) => {
+    const b = result.fixef[c] ?? 0;
+    for (let i = 0; i < n; i++) pop[i] += frame.X[j * n + i] * b;
+  });
+  if (frame.offset) for (let i = 0; i < n; i++) pop[i] += frame.offset[i];
+  const cond = pop.slice();
+  const re = ranefLookup(result);
+  for (const t of frame.reTerms) {
+    const blk = re.get(t.group);
+    if (!blk) continue;
+    t.termNames.forEach((name, a) => {
+      const vals = blk.terms.get(name);
+      if (!vals) return;
+      const idx = t.levels.map((l) => blk.levelIndex.get(l) ?? -1);
+      for (let i = 0; i < n; i++) {
+        const j = idx[t.refs[i]];
+        if (j >= 0) cond[i] += t.Z[a * n + i] * vals[j];
+      }
+    });
+  }
+  const inv = scale === 'response' ? linkInverse(result) : (x: number) => x;
+  return { conditional: Array.from(cond, inv), population: Array.from(pop, inv), scale };
+}
+
+function subsetTo(v: VarValue, rows: Int32Array): VarValue {
+  if (v.kind === 'numeric') return { kind: 'numeric', values: Float64Array.from(rows, (r) => v.values[r]) };
+  const used = new Uint8Array(v.levels.length);
+  for (const r of rows) if (v.codes[r] >= 0) used[v.codes[r]] = 1;
+  return { kind: 'factor', codes: new Int32Array(0), levels: v.levels.filter((_, l) => used[l]) };
+}
+
+/** The new rows' values of a variable, coded with the training levels (factor levels unseen in the fit: -2). */
+function alignValue(train: VarValue, fresh: VarValue): VarValue {
+  if (train.kind === 'numeric') {
+    if (fresh.kind !== 'numeric') throw new Error('type');
+    return fresh;
+  }
+  if (fresh.kind === 'numeric') {
+    // e.g. a numeric column used as factor(x) in training, given as numbers: match by label
+    const labels = Array.from(fresh.values, (x) => (Number.isNaN(x) ? null : String(x)));
+    return { kind: 'factor', codes: Int32Array.from(labels, (l) => (l === null ? -1 : train.levels.indexOf(l) >= 0 ? train.levels.indexOf(l) : -2)), levels: train.levels };
+  }
+  const map = fresh.levels.map((l) => train.levels.indexOf(l));
+  return { kind: 'factor', codes: Int32Array.from(fresh.codes, (c) => (c < 0 ? -1 : map[c] >= 0 ? map[c] : -2)), levels: train.levels };
+}
+
+export interface NewDataInput {
+  /** The model's declaration in the .mlm (its formula). */
+  model: ModelDecl;
+  /** The training data table (after the document's derive:/factors:/levels:). */
+  trainTable: DataTable;
+  frame: ModelFrame;
+  result: FitResult;
+  /** New rows, a table with the same columns (after the same document declarations). */
+  newTable: DataTable;
+  scale?: PredictScale;
+}
+
+/** Predictions for new rows (see the file comment). */
+export function predictNewData(input: NewDataInput): Predictions {
+  const { model, trainTable, frame, result, newTable } = input;
+  const st = modelStructure(model);
+  const ctxTrain = { table: trainTable, locate: st.locate };
+  const ctxNew = { table: newTable, locate: st.locate };
+  const n = newTable.nrow;
+  const missing = new Uint8Array(n);
+  const prepare = (tm: typeof st.fixed): VarValue[] => {
+    const used = new Set(tm.terms.flatMap((t) => t.vars));
+    return tm.variables.map((v, i) => {
+      if (!used.has(i)) return { kind: 'numeric', values: new Float64Array(n) } as VarValue;
+      const tr = subsetTo(evalVariable(v.node, ctxTrain), frame.rows);
+      const nv = alignValue(tr, evalVariable(v.node, ctxNew));
+      if (nv.kind === 'numeric') {
+        for (let r = 0; r < n; r++) if (Number.isNaN(nv.values[r])) missing[r] = 1;
+        return nv;
+      }
+      for (let r = 0; r < n; r++) {
+        if (nv.codes[r] === -1) missing[r] = 1;
+        if (nv.codes[r] === -2) {
+          throw new MlmError({
+            code: 'predict-new-level',
+            message: `row ${r + 2} of the new data has ${v.name} = '${newLabel(v.node, ctxNew, r)}', a level the model was not fitted with`,
+            range: st.locate(v.node.span),
+          });
+        }
+      }
+      // codes must be valid indices for buildModelMatrix
+      return { kind: 'factor', codes: Int32Array.from(nv.codes, (c) => Math.max(c, 0)), levels: nv.levels };
+    });
+  };
+  const mm = buildModelMatrix(st.fixed, prepare(st.fixed), n);
+  const eta = new Float64Array(n);
+  for (const c of frame.coefnames) {
+    const j = mm.names.indexOf(c);
+    if (j < 0) throw new MlmError({ code: 'predict-columns', message: `cannot rebuild the column '${c}' for the new data` });
+    const b = result.fixef[c] ?? 0;
+    for (let i = 0; i < n; i++) eta[i] += mm.X[j * n + i] * b;
+  }
+  for (const o of st.fixed.offsets) {
+    if (o.type === 'call' && o.args.length === 1) {
+      const off = evalNumeric(o.args[0], ctxNew);
+      for (let i = 0; i < n; i++) eta[i] += off[i];
+    }
+  }
+  const cond = eta.slice();
+  const newLevels: string[][] = Array.from({ length: n }, () => []);
+  const re = ranefLookup(result);
+  for (const r of st.random) {
+    const blk = re.get(r.group);
+    const g = groupFactor(r.groupParts, ctxNew);
+    const zm = buildModelMatrix(r.model, prepare(r.model), n);
+    for (let i = 0; i < n; i++) {
+      if (g.codes[i] < 0) {
+        missing[i] = 1;
+        continue;
+      }
+      const label = g.levels[g.codes[i]];
+      const j = blk?.levelIndex.get(label);
+      if (j === undefined) {
+        if (!newLevels[i].includes(r.group)) newLevels[i].push(r.group);
+        continue;
+      }
+      zm.names.forEach((name, a) => {
+        const vals = blk!.terms.get(name);
+        if (vals) cond[i] += zm.X[a * n + i] * vals[j];
+      });
+    }
+  }
+  const inv = (input.scale ?? 'response') === 'response' ? linkInverse(result) : (x: number) => x;
+  const out = (v: Float64Array) => Array.from(v, (x, i) => (missing[i] || !Number.isFinite(x) ? null : inv(x)));
+  return { conditional: out(cond), population: out(eta), scale: input.scale ?? 'response', newLevels };
+}
+
+function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }, r: number): string {
+  if (node.type === 'ident') {
+    const col = ctx.table.columns.get(node.name);
+    if (col) return col.raw[r] ?? '';
+  }
+  if (node.type === 'paren') return newLabel(node.expr, ctx, r);
+  if (node.type === 'call' && node.args.length === 1) return newLabel(node.args[0], ctx, r);
+  return '?';
+}
