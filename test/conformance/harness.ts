@@ -76,9 +76,9 @@ export function loadReference(name: string): Reference {
     const wrap = (v: unknown): number[][] => {
       // a record keyed by term name (lme4 gives || blocks per-term lists)
       if (v && typeof v === 'object' && !Array.isArray(v)) return terms.map((t) => arr((v as Record<string, number | number[]>)[t]));
-      const a = arr(v as number | number[] | number[][]);
+      const a: (number | number[])[] = Array.isArray(v) ? (v as (number | number[])[]) : v === null || v === undefined ? [] : [v as number];
       if (terms.length === 1 && (a.length === 0 || typeof a[0] === 'number')) return [a as number[]];
-      return (a as (number | number[])[]).map((x) => arr(x));
+      return a.map((x) => arr(x));
     };
     return { group: b.group, levels, terms, values: wrap(b.values), condsd: wrap(b.condsd) };
   });
