@@ -6,13 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
-import { parseMlm, type MlmDocument, type ModelDecl } from '../mlmfile';
+import type { MlmDocument } from '../mlmfile';
+import type { ModelFrame } from '../frame/types';
+import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { fitModel } from '../fit';
 import type { FitResult } from '../result';
 import { formatSummary } from '../summary';
 import { compareModels, formatAnova, type AnovaEntry } from '../inference/anova';
 import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
 import { Progress } from './progress';
-import { fitDeclaredModel, loadTable, type FittedModel, type LoadedData } from './pipeline';
+
+interface FittedModel {
+  frame: ModelFrame;
+  result: FitResult;
+}
 
 export interface CliStreams {
   stdout(s: string): void;
@@ -58,14 +65,14 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
   }
 }
 
-/** Shared state of one invocation: the file, its document, the data, the fitted models. */
+/** Shared state of one invocation: the file, the prepared document (A's prepareModels), the fits. */
 class Session {
   readonly file: string;
-  doc!: MlmDocument;
-  private data: LoadedData | null = null;
+  prep!: PreparedDocument;
   private fits = new Map<string, FittedModel>();
   readonly progress: Progress;
   errors = 0;
+  private modelKeys = new Set<string>();
 
   constructor(
     args: CliArgs,
@@ -73,6 +80,10 @@ class Session {
   ) {
     this.file = args.file as string;
     this.progress = new Progress(io.stderr, io.stderrIsTTY);
+  }
+
+  get doc(): MlmDocument {
+    return this.prep.doc;
   }
 
   report(d: MlmDiagnostic): void {
@@ -86,7 +97,10 @@ class Session {
     throw new Failed(message);
   }
 
-  /** Reads and parses the .mlm file; exits on errors in it. */
+  /**
+   * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
+   * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
+   */
   load(): void {
     let text: string;
     try {
@@ -94,59 +108,51 @@ class Session {
     } catch (e) {
       this.fail(`cannot read the model file: ${nodeErrorText(e)}`, 'file-missing');
     }
-    this.doc = parseMlm(text);
-    for (const d of this.doc.diagnostics) this.report(d);
-    if (this.doc.diagnostics.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file');
-    if (this.doc.models.length === 0) this.fail('the file declares no model', 'no-model');
-  }
-
-  loadData(): LoadedData {
-    if (this.data) return this.data;
-    const decl = this.doc.data;
-    if (!decl) this.fail("no 'data:' line: say which CSV file holds the data (data: FILE.csv)", 'data-missing');
-    const path = resolve(dirname(this.file), decl.value);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      this.fail(`cannot read data file '${decl.value}': ${nodeErrorText(e)}`, 'data-missing', decl.range);
-    }
-    try {
-      this.data = loadTable(this.doc, text, decl.value);
-    } catch (e) {
-      if (e instanceof MlmError) {
-        const d = e.diagnostic;
-        if (d.csv) d.csv = { ...d.csv, file: d.csv.file || decl.value };
-        this.report(d.range || d.csv ? d : { ...d, range: decl.range });
-        throw new Failed(d.message);
+    const dir = dirname(this.file);
+    this.prep = prepareModels(text, (rel) => {
+      try {
+        return readFileSync(resolve(dir, rel), 'utf8');
+      } catch {
+        return undefined;
       }
-      throw e;
-    }
-    return this.data;
+    });
+    for (const m of this.prep.models) for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) this.modelKeys.add(keyOf(d));
+    const docLevel = this.prep.diagnostics.filter((d) => !this.modelKeys.has(keyOf(d)));
+    for (const d of docLevel) this.report(d);
+    if (docLevel.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file or its data');
+    if (this.prep.models.length === 0) this.fail('the file declares no model', 'no-model');
   }
 
-  /** Fits a model once (cached); null after reporting an error. */
-  async fit(m: ModelDecl): Promise<FittedModel | null> {
+  /** Fits a model once (cached); null after reporting its errors. */
+  async fit(m: PreparedModel): Promise<FittedModel | null> {
     const cached = this.fits.get(m.name);
     if (cached) return cached;
-    const data = this.loadData();
-    this.progress.start(`fitting ${m.name}`);
+    for (const d of m.diagnostics) this.report(d);
+    if (!m.frame) {
+      if (m.error && !m.diagnostics.includes(m.error)) this.report(m.error);
+      else if (!m.error && !m.diagnostics.some((d) => d.severity === 'error')) {
+        this.report({ severity: 'error', code: 'no-frame', message: `model ${m.name} cannot be fitted`, range: m.decl.headerRange });
+      }
+      return null;
+    }
+    const frame = m.frame;
+    const label = `fitting ${m.name}`;
+    this.progress.start(label);
     try {
-      const fitted = await fitDeclaredModel(this.doc, data, m, this.progress.hooks(`fitting ${m.name}`));
+      const result = await fitModel(frame, m.spec, this.progress.hooks(label));
       this.progress.clear();
+      const fitted = { frame, result };
       this.fits.set(m.name, fitted);
-      const warnings = [...(fitted.result.warnings ?? [])];
-      const dropped = fitted.result.rowsDropped ?? 0;
-      if (dropped > 0) warnings.push(`${dropped} row${dropped === 1 ? '' : 's'} with missing values dropped (${fitted.result.nobs} used)`);
-      for (const w of warnings) {
-        this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.nameRange });
+      // (rows dropped for missing values are reported by the model's analysis diagnostics above)
+      for (const w of result.warnings ?? []) {
+        this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.decl.nameRange });
       }
       return fitted;
     } catch (e) {
       this.progress.clear();
       if (e instanceof MlmError) {
         const d = e.diagnostic;
-        this.report(d.range || d.csv ? d : { ...d, range: m.formula?.range ?? m.headerRange });
+        this.report(d.range || d.csv ? d : { ...d, range: m.decl.formula?.range ?? m.decl.headerRange });
         return null;
       }
       throw e;
@@ -154,10 +160,14 @@ class Session {
   }
 }
 
+function keyOf(d: MlmDiagnostic): string {
+  return `${d.code}|${d.message}|${JSON.stringify(d.range ?? null)}`;
+}
+
 async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
   s.load();
-  let models = s.doc.models;
+  let models = s.prep.models;
   if (args.model !== undefined) {
     const m = models.find((x) => x.name === args.model);
     if (!m) {
@@ -190,7 +200,7 @@ async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
     const entries: AnovaEntry[] = [];
     let ok = true;
     for (const ref of c.models) {
-      const m = s.doc.models.find((x) => x.name === ref.value);
+      const m = s.prep.models.find((x) => x.name === ref.value);
       if (!m) {
         s.report({ severity: 'error', message: `no model named '${ref.value}'`, code: 'unknown-model', range: ref.range });
         ok = false;
