@@ -7,7 +7,7 @@ import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
 import { fitLmm } from './lmm/index';
 import { fitGlmm } from './glmm/index';
-import { withTests } from './inference/satterthwaite';
+import { withInference } from './inference/enrich';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -22,11 +22,11 @@ export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHook
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
     r.id = spec.id;
-    // t tests with Satterthwaite df (lmerTest), evaluated at the fit's θ and σ
-    return withTests(r, frame, hooks);
+    // t tests with Satterthwaite df (lmerTest, at the fit's θ and σ) and Nakagawa R²
+    return withInference(r, frame, hooks);
   }
   const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   r.id = spec.id;
-  // Wald z tests
-  return withTests(r);
+  // Wald z tests and Nakagawa R²
+  return withInference(r, frame, hooks);
 }

@@ -58,3 +58,15 @@ test('withTests with the model frame evaluates at the fit (no refit): Dyestuff d
   assert.ok(rel(out.tests!['(Intercept)'].p!, ref.satterthwaite!.p['(Intercept)']) < 1e-3);
   assert.equal(await withTests(out, simpleReferenceFrame('dyestuff')), out, 'already tested: unchanged');
 });
+
+test('fitModel (the pipeline) returns Satterthwaite tests and R² for an LMM', async () => {
+  const { fitModel } = await import('../../engine/src/fit');
+  const ref = loadReference('sleepstudy_vi');
+  const r = await fitModel(simpleReferenceFrame('sleepstudy_vi'), { id: 'vi', REML: true, nAGQ: 1 });
+  assert.ok(rel(r.tests!.Days.df!, ref.satterthwaite!.df.Days) < 1e-2);
+  assert.ok(r.satterthwaite);
+  // marginal R² = β₁² var(Days) / (β₁² var(Days) + τ² + σ²), var(Days) = 18 × 82.5 / 179
+  const vf = ref.fixef.Days ** 2 * ((18 * 82.5) / 179);
+  const m = vf / (vf + ref.varcorr[0].vcov + ref.sigma ** 2);
+  assert.ok(Math.abs(r.r2!.marginal - m) < 1e-3, `${r.r2!.marginal} vs ${m}`);
+});

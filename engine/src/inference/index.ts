@@ -9,5 +9,6 @@ export * from './satterthwaite';
 export * from './profile';
 export * from './bootstrap';
 export * from './predict';
+export * from './enrich';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';
