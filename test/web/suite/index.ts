@@ -17,6 +17,7 @@ export function run(): Promise<void> {
   mocha.setup({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60000 });
   // Suite files register their tests on import, after setup.
   require('./extension.suite');
+  require('./language.suite');
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures: number) => {
