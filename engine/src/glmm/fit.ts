@@ -37,11 +37,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
-  let s2 = await runStage2(m, theta1, beta1, rule, lp0, ticker);
-  // one restart from the optimum guards against a Nelder-Mead stall
-  const s2b = await runStage2(m, s2.par.subarray(0, m.nTheta), s2.par.subarray(m.nTheta), rule, lp0, ticker);
-  if (s2b.fval <= s2.fval) s2 = { ...s2b, evaluations: s2.evaluations + s2b.evaluations };
-  else stage2Deviance(m, s2.par, rule, lp0);
+  const s2 = await runStage2(m, theta1, beta1, rule, lp0, ticker);
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();

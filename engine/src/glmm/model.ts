@@ -7,7 +7,7 @@
  * PIRLS is either joint over (u, β) (lme4's nAGQ = 0 stage) or over u with β fixed in the offset.
  */
 import type { ModelFrame } from '../frame/types';
-import { BlockedFactor } from './blocked';
+import { PlsSystem } from '../lmm/pls';
 import type { Family } from './family';
 import type { GHRule } from './ghq';
 
@@ -46,7 +46,11 @@ export class GlmmModel {
   private zl: Float64Array;
   /** column index of each ZΛ entry: n × kTot */
   private readonly zcol: Int32Array;
-  readonly fac: BlockedFactor;
+  /** engineer B's blocked weighted PLS: joint (u, β) and u-only (β in the offset) systems */
+  private readonly plsJoint: PlsSystem;
+  private readonly plsU: PlsSystem;
+  /** the system factored last (its L is the one lme4's deviances use) */
+  pls: PlsSystem;
 
   // state
   u: Float64Array;
@@ -54,10 +58,7 @@ export class GlmmModel {
   eta: Float64Array;
   mu: Float64Array;
   private sqrtW: Float64Array;
-  private wz: Float64Array; // W × working response
-  private utr: Float64Array;
-  private vtr: Float64Array;
-  private vtv: Float64Array;
+  private wres: Float64Array; // working response
   pirlsIterations = 0;
 
   constructor(
@@ -86,8 +87,9 @@ export class GlmmModel {
     this.q = uOff;
     this.kTot = kOff;
     this.nTheta = thOff;
-    const t0 = this.terms[0];
-    this.fac = new BlockedFactor(t0.nlev, t0.k, this.q - t0.nlev * t0.k, this.p, this.trailingPattern());
+    this.plsJoint = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
+    this.plsU = new PlsSystem(frame.reTerms, new Float64Array(0), 0, n);
+    this.pls = this.plsU;
     this.zl = new Float64Array(n * kOff);
     this.zcol = new Int32Array(n * kOff);
     for (const t of this.terms) {
@@ -101,27 +103,9 @@ export class GlmmModel {
     this.eta = new Float64Array(n);
     this.mu = new Float64Array(n);
     this.sqrtW = new Float64Array(n);
-    this.wz = new Float64Array(n);
-    this.utr = new Float64Array(this.q);
-    this.vtr = new Float64Array(this.p);
-    this.vtv = new Float64Array(this.p * this.p);
+    this.wres = new Float64Array(n);
     this.setTheta(this.initialTheta());
     this.resetToStart();
-  }
-
-  /** For each level of the first term, the trailing (other terms') columns that share an observation with it. */
-  private trailingPattern(): Int32Array[] {
-    const t0 = this.terms[0];
-    const q1 = t0.nlev * t0.k;
-    const sets: Set<number>[] = Array.from({ length: t0.nlev }, () => new Set<number>());
-    for (let ti = 1; ti < this.terms.length; ti++) {
-      const t = this.terms[ti];
-      for (let i = 0; i < this.n; i++) {
-        const s = sets[t0.refs[i]];
-        for (let c = 0; c < t.k; c++) s.add(t.uOff + t.refs[i] * t.k + c - q1);
-      }
-    }
-    return sets.map((s) => Int32Array.from([...s].sort((a, b) => a - b)));
   }
 
   /** lme4's starting θ: identity relative covariance factors. */
@@ -243,127 +227,31 @@ export class GlmmModel {
   }
 
   /**
-   * Weights and working response at the current μ, then assemble and factor A = Λ'Z'WZΛ + I
-   * (and the fixed-effects blocks when `withX`). `fixed` = offset (+ Xβ when β is held fixed).
+   * Weights and working response at the current μ, then form and factor the weighted PLS system
+   * (joint over (u, β) or over u only). `fixed` = offset (+ Xβ when β is held fixed).
    */
   private assemble(fixed: Float64Array, withX: boolean): void {
-    const { n, p, kTot, zl, zcol, y, mu, eta, wt, sqrtW, wz, X, fac, utr, vtr, vtv } = this;
+    const { n, y, mu, eta, wt, sqrtW, wres } = this;
     const f = this.family;
-    const q1 = fac.q1;
-    const q2 = fac.q2;
-    const k0 = fac.k0;
-    const k0sq = k0 * k0;
-    const t0 = this.terms[0];
     for (let i = 0; i < n; i++) {
       const me = f.link.muEta(eta[i]);
       const v = f.variance(mu[i]);
-      const sw = me * Math.sqrt(wt[i] / v);
-      sqrtW[i] = sw;
-      const z = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
-      wz[i] = sw * sw * z;
+      sqrtW[i] = me * Math.sqrt(wt[i] / v);
+      wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
     }
-    const L11 = fac.L11;
-    const L21 = fac.L21;
-    const L22 = fac.L22;
-    L11.fill(0);
-    for (let j = 0; j < t0.nlev; j++) for (let a = 0; a < k0; a++) L11[j * k0sq + a * k0 + a] = 1;
-    if (q2 > 0) {
-      const pattern = fac.pattern;
-      for (let j = 0; j < t0.nlev; j++) {
-        const pat = pattern[j];
-        for (let a = 0; a < k0; a++) {
-          const ca = (j * k0 + a) * q2;
-          for (let t = 0; t < pat.length; t++) L21[ca + pat[t]] = 0;
-        }
-      }
-      L22.fill(0);
-      for (let r = 0; r < q2; r++) L22[r * q2 + r] = 1;
+    const pls = withX ? this.plsJoint : this.plsU;
+    pls.setData(sqrtW, wres);
+    if (!pls.factor(this.theta)) {
+      throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
     }
-    utr.fill(0);
-    for (let i = 0; i < n; i++) {
-      const w = sqrtW[i] * sqrtW[i];
-      if (w === 0) continue;
-      const o = i * kTot;
-      const lev0 = t0.refs[i];
-      const b = lev0 * k0sq;
-      for (let a = 0; a < k0; a++) {
-        const za = zl[o + a] * w;
-        utr[zcol[o + a]] += zl[o + a] * wz[i];
-        for (let c = 0; c <= a; c++) L11[b + a * k0 + c] += za * zl[o + c];
-      }
-      for (let a = k0; a < kTot; a++) {
-        const ca = zcol[o + a] - q1;
-        const za = zl[o + a] * w;
-        utr[zcol[o + a]] += zl[o + a] * wz[i];
-        for (let c = 0; c < k0; c++) L21[(lev0 * k0 + c) * q2 + ca] += za * zl[o + c];
-        for (let c = k0; c < kTot; c++) {
-          const cc = zcol[o + c] - q1;
-          if (cc <= ca) L22[ca * q2 + cc] += za * zl[o + c];
-        }
-      }
-    }
-    if (!fac.factor()) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
-    if (!withX) return;
-    // fixed-effects blocks: RZX = L⁻¹ U'V, vtr, vtv
-    const RZX = fac.RZX;
-    RZX.fill(0);
-    vtr.fill(0);
-    vtv.fill(0);
-    for (let j = 0; j < p; j++) {
-      const xo = j * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) {
-        const x = X[xo + i];
-        if (x === 0) continue;
-        s += x * wz[i];
-        const w = sqrtW[i] * sqrtW[i] * x;
-        const o = i * kTot;
-        for (let a = 0; a < kTot; a++) RZX[zcol[o + a] * p + j] += zl[o + a] * w;
-      }
-      vtr[j] = s;
-      for (let l = 0; l <= j; l++) {
-        const lo = l * n;
-        let t = 0;
-        for (let i = 0; i < n; i++) t += X[xo + i] * X[lo + i] * sqrtW[i] * sqrtW[i];
-        vtv[j * p + l] = t;
-      }
-    }
-    for (let j = 0; j < p; j++) fac.solveL(RZX, j, p);
-    const RX = fac.RX;
-    for (let j = 0; j < p; j++) {
-      for (let l = 0; l <= j; l++) {
-        let s = vtv[j * p + l];
-        for (let r = 0; r < this.q; r++) s -= RZX[r * p + j] * RZX[r * p + l];
-        RX[j * p + l] = s;
-      }
-    }
-    if (!choleskyLower(RX, p)) throw new PirlsError('the fixed-effects model matrix is rank deficient at the current weights');
+    this.pls = pls;
   }
 
   /** Solve the current system: new u (and β when `joint`). */
   private solve(joint: boolean): { u: Float64Array; beta: Float64Array } {
-    const { fac, p, q } = this;
-    const cu = Float64Array.from(this.utr);
-    fac.solveL(cu);
-    const beta = Float64Array.from(this.beta);
-    if (joint) {
-      const RZX = fac.RZX;
-      const rhs = new Float64Array(p);
-      for (let j = 0; j < p; j++) {
-        let s = this.vtr[j];
-        for (let r = 0; r < q; r++) s -= RZX[r * p + j] * cu[r];
-        rhs[j] = s;
-      }
-      solveCholLower(fac.RX, p, rhs);
-      beta.set(rhs);
-      for (let r = 0; r < q; r++) {
-        let s = 0;
-        for (let j = 0; j < p; j++) s += RZX[r * p + j] * beta[j];
-        cu[r] -= s;
-      }
-    }
-    fac.solveLt(cu);
-    return { u: cu, beta };
+    const pls = this.pls;
+    pls.solve();
+    return { u: Float64Array.from(pls.u), beta: joint ? Float64Array.from(pls.beta) : Float64Array.from(this.beta) };
   }
 
   /**
@@ -485,7 +373,7 @@ export class GlmmModel {
 
   /** Laplace deviance at the current mode: ldL2 + ‖u‖² + aic. */
   laplace(): number {
-    return this.fac.ldL2() + this.sqrL() + this.aic();
+    return this.pls.logdetL2 + this.sqrL() + this.aic();
   }
 
   /**
@@ -504,7 +392,7 @@ export class GlmmModel {
     for (let j = 0; j < q; j++) devc0[j] = u[j] * u[j];
     for (let i = 0; i < n; i++) devc0[refs[i]] += dr(y[i], this.mu[i], wt[i]);
     const sd = new Float64Array(q);
-    for (let j = 0; j < q; j++) sd[j] = 1 / this.fac.L11[j];
+    for (let j = 0; j < q; j++) sd[j] = 1 / this.pls.L11[j];
     const mult = new Float64Array(q);
     const devc = new Float64Array(q);
     // η without the random effect
@@ -537,21 +425,17 @@ export class GlmmModel {
       s += devc0[j];
       lm += Math.log(mult[j]);
     }
-    return s + this.fac.ldL2() - 2 * lm;
+    return s + this.pls.logdetL2 - 2 * lm;
   }
 
-  /** (RX RXᵀ)⁻¹ for the joint system at the current state (lme4's unscaled vcov from RX). */
+  /** (RX'RX)⁻¹ of the joint system at the current state (lme4's unscaled vcov from RX), row-major. */
   unscaledVcovFromRX(): Float64Array {
-    const { p } = this;
-    const RX = this.fac.RX;
-    const inv = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) {
-      const e = new Float64Array(p);
-      e[j] = 1;
-      solveCholLower(RX, p, e);
-      for (let l = 0; l < p; l++) inv[l * p + j] = e[l];
-    }
-    return inv;
+    return this.plsJoint.unscaledVcovBeta(); // symmetric: column- and row-major agree
+  }
+
+  /** lme4's condVar blocks (Λ A⁻¹ Λ', σ = 1) per term from the system factored last. */
+  condVarBlocks(): Float64Array[] {
+    return this.pls.condVarBlocks();
   }
 
   /** Refresh the joint factor (with the fixed-effects blocks) at the current μ. */

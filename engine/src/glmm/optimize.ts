@@ -6,7 +6,7 @@
 import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
-import { nelderMead } from './neldermead';
+import { minimize } from '../optim/bobyqa';
 
 export interface StageResult {
   par: Float64Array;
@@ -75,20 +75,18 @@ export function initialLinPred(m: GlmmModel): Float64Array {
 
 export async function runStage1(m: GlmmModel, lp0: Float64Array, ticker: Ticker): Promise<StageResult> {
   const lower = m.thetaLower();
+  const upper = new Float64Array(lower.length).fill(Infinity);
   const x0 = m.initialTheta();
-  let evals = 0;
-  const res = await nelderMead(
-    async (th) => {
-      evals++;
-      const v = stage1Deviance(m, th, null);
-      await ticker.tick({ stage: 'optimizing θ (stage 1)', evaluations: evals, objective: v });
-      return v;
-    },
-    x0,
-    { lower, step: Array.from(x0, (v) => (v === 0 ? 0.1 : 0.2 * Math.abs(v))), ftolAbs: 1e-8, xtolRel: 1e-6, maxEval: 2000 },
-  );
-  stage1Deviance(m, res.x, lp0);
-  return { par: res.x, fval: res.f, evaluations: res.evaluations, converged: res.converged };
+  const res = await minimize((th) => stage1Deviance(m, th, lp0), x0, lower, upper, {
+    rhobeg: 0.2,
+    rhoend: 2e-7,
+    maxEval: 10000,
+    ticker,
+    stage: 'optimizing θ (stage 1)',
+  });
+  const par = Float64Array.from(res.x);
+  const fval = stage1Deviance(m, par, lp0);
+  return { par, fval, evaluations: res.evaluations + 1, converged: res.converged };
 }
 
 export async function runStage2(
@@ -102,21 +100,18 @@ export async function runStage2(
   const nth = m.nTheta;
   const lower = new Float64Array(nth + m.p).fill(-Infinity);
   lower.set(m.thetaLower());
+  const upper = new Float64Array(nth + m.p).fill(Infinity);
   const x0 = new Float64Array(nth + m.p);
   x0.set(theta0);
   x0.set(beta0, nth);
-  const step = Array.from(x0, (v, i) => (i < nth ? Math.max(0.05, 0.1 * Math.abs(v)) : Math.max(0.02, 0.05 * Math.abs(v))));
-  let evals = 0;
-  const res = await nelderMead(
-    async (x) => {
-      evals++;
-      const v = stage2Deviance(m, x, rule, null);
-      await ticker.tick({ stage: 'optimizing (θ, β) (stage 2)', evaluations: evals, objective: v });
-      return v;
-    },
-    x0,
-    { lower, step, ftolAbs: 1e-10, xtolRel: 1e-8, maxEval: 20000 },
-  );
-  const fval = stage2Deviance(m, res.x, rule, lp0);
-  return { par: res.x, fval, evaluations: res.evaluations, converged: res.converged };
+  const res = await minimize((x) => stage2Deviance(m, x, rule, lp0), x0, lower, upper, {
+    rhobeg: 0.05,
+    rhoend: 1e-8,
+    maxEval: 20000,
+    ticker,
+    stage: 'optimizing (θ, β) (stage 2)',
+  });
+  const par = Float64Array.from(res.x);
+  const fval = stage2Deviance(m, par, rule, lp0);
+  return { par, fval, evaluations: res.evaluations + 1, converged: res.converged };
 }

@@ -86,23 +86,17 @@ export function assembleResult(inp: AssembleInput): FitResult {
   // conditional modes and conditional sds: b = Λu, Var(b | y) ≈ Λ A⁻¹ Λᵀ blocks
   const ranef: RanefBlock[] = [];
   const blockIndex = new Map<string, RanefBlock>();
+  const cv = m.condVarBlocks();
   m.terms.forEach((t, ti) => {
     const rt = frame.reTerms[ti];
     const k = t.k;
     const b = m.termB(t);
-    const ranges = Array.from({ length: t.nlev }, (_, j) => ({ start: t.uOff + j * k, k }));
-    const inv = m.fac.inverseDiagBlocks(ranges);
-    const T = m.termFactor(t);
     const values: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
     const condsd: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
     for (let j = 0; j < t.nlev; j++) {
-      const B = inv[j];
       for (let r = 0; r < k; r++) {
         values[r][j] = b[j * k + r];
-        // (T B Tᵀ)_rr
-        let v = 0;
-        for (let a = 0; a < k; a++) for (let c = 0; c < k; c++) v += T[r * k + a] * B[a * k + c] * T[r * k + c];
-        condsd[r][j] = Math.sqrt(Math.max(0, v));
+        condsd[r][j] = Math.sqrt(Math.max(0, cv[ti][j * k * k + r * k + r]));
       }
     }
     const existing = blockIndex.get(rt.group);
