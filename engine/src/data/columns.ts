@@ -34,8 +34,21 @@ export function numericValues(table: DataTable, name: string, range?: SourceRang
   });
 }
 
-/** A numeric column as a factor: levels are the sorted distinct values labelled as R's as.character. */
+const factorCache = new WeakMap<Float64Array, FactorView>();
+
+/**
+ * A numeric column as a factor: levels are the sorted distinct values labelled as R's as.character.
+ * Cached per values array (callers must not mutate the result).
+ */
 export function numericAsFactor(values: Float64Array): FactorView {
+  const cached = factorCache.get(values);
+  if (cached) return cached;
+  const f = computeNumericFactor(values);
+  factorCache.set(values, f);
+  return f;
+}
+
+function computeNumericFactor(values: Float64Array): FactorView {
   const { values: lv, labels } = numericLevels(values);
   const index = new Map<number, number>();
   lv.forEach((v, i) => index.set(v, i));

@@ -73,6 +73,8 @@ export function numberLabelR(x: number): string {
   if (x === Infinity) return 'Inf';
   if (x === -Infinity) return '-Inf';
   if (x === 0) return '0';
+  // fast path: integers without trailing zeros print in full (fixed is never longer than scientific)
+  if (Number.isInteger(x) && Math.abs(x) < 1e15 && x % 10 !== 0) return String(x);
   // minimal number of significant digits (<= 15) that reproduces the 15-digit value
   const target = Number(x.toPrecision(15));
   let digits = 1;

@@ -217,28 +217,46 @@ function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): M
       if (parent === child || groups.has(`${child}:${parent}`) || groups.has(`${parent}:${child}`)) continue;
       const P = facs.get(parent)!;
       const C = facs.get(child)!;
-      const parentsOfChild = new Map<number, Set<number>>();
-      const childrenOfParent = new Map<number, Set<number>>();
-      const cells = new Set<number>();
+      if (P.levels.length <= C.levels.length) continue; // the parent has more groups than the child
       const nc = C.levels.length;
-      for (let i = 0; i < frame.n; i++) {
-        const row = frame.rows[i];
-        const p = P.codes[row];
-        const c = C.codes[row];
-        if (!parentsOfChild.has(c)) parentsOfChild.set(c, new Set());
-        parentsOfChild.get(c)!.add(p);
-        if (!childrenOfParent.has(p)) childrenOfParent.set(p, new Set());
-        childrenOfParent.get(p)!.add(c);
-        cells.add(p * nc + c);
+      const np = P.levels.length;
+      // distinct (parent, child) cells among the used rows
+      const keys = new Float64Array(frame.n);
+      for (let i = 0; i < frame.n; i++) keys[i] = P.codes[frame.rows[i]] * nc + C.codes[frame.rows[i]];
+      keys.sort();
+      const parentsPerChild = new Int32Array(nc);
+      const childrenPerParent = new Int32Array(np);
+      const twoParents = new Int32Array(nc * 2).fill(-1); // first two parents seen of each child
+      let cellCount = 0;
+      for (let i = 0; i < keys.length; i++) {
+        if (i > 0 && keys[i] === keys[i - 1]) continue;
+        cellCount++;
+        const p = Math.floor(keys[i] / nc);
+        const c = keys[i] - p * nc;
+        parentsPerChild[c]++;
+        childrenPerParent[p]++;
+        if (twoParents[2 * c] < 0) twoParents[2 * c] = p;
+        else if (twoParents[2 * c + 1] < 0) twoParents[2 * c + 1] = p;
       }
+      let usedChildren = 0;
       let repeated = 0;
-      for (const s of parentsOfChild.values()) if (s.size > 1) repeated++;
+      for (let c = 0; c < nc; c++) {
+        if (parentsPerChild[c] > 0) usedChildren++;
+        if (parentsPerChild[c] > 1) repeated++;
+      }
+      let usedParents = 0;
       let minChildren = Infinity;
-      for (const s of childrenOfParent.values()) minChildren = Math.min(minChildren, s.size);
-      const perCell = frame.n / cells.size;
-      if (childrenOfParent.size > parentsOfChild.size && repeated * 2 > parentsOfChild.size && minChildren >= 2 && perCell >= 2 && cells.size > parentsOfChild.size) {
-        const [exampleChild, ps] = [...parentsOfChild.entries()].find(([, s]) => s.size > 1)!;
-        const [p1, p2] = [...ps];
+      for (let p = 0; p < np; p++) {
+        if (childrenPerParent[p] === 0) continue;
+        usedParents++;
+        minChildren = Math.min(minChildren, childrenPerParent[p]);
+      }
+      const perCell = frame.n / cellCount;
+      if (usedParents > usedChildren && repeated * 2 > usedChildren && minChildren >= 2 && perCell >= 2 && cellCount > usedChildren) {
+        let exampleChild = 0;
+        while (parentsPerChild[exampleChild] < 2) exampleChild++;
+        const p1 = twoParents[2 * exampleChild];
+        const p2 = twoParents[2 * exampleChild + 1];
         out.push(
           diag(
             'warning',

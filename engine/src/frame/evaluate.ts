@@ -180,19 +180,35 @@ export function interactFactors(parts: { codes: Int32Array; levels: string[] }[]
     const b = parts[k];
     const nb = b.levels.length;
     const len = acc.codes.length;
-    const keys = new Map<number, number>();
     const combo = new Float64Array(len);
     for (let i = 0; i < len; i++) {
       const ca = acc.codes[i];
       const cb = b.codes[i];
       combo[i] = ca < 0 || cb < 0 ? -1 : ca * nb + cb;
-      if (combo[i] >= 0 && !keys.has(combo[i])) keys.set(combo[i], 0);
     }
-    const sorted = [...keys.keys()].sort((x, y) => x - y);
-    sorted.forEach((key, j) => keys.set(key, j));
-    const levels = sorted.map((key) => `${acc.levels[Math.floor(key / nb)]}:${b.levels[key % nb]}`);
+    // observed combinations in increasing order of (a's level, b's level)
+    const sorted = Float64Array.from(combo).sort();
+    const keys: number[] = [];
+    for (let i = 0; i < len; i++) {
+      const v = sorted[i];
+      if (v >= 0 && (keys.length === 0 || keys[keys.length - 1] !== v)) keys.push(v);
+    }
+    const total = acc.levels.length * nb;
+    const dense = total <= 4_000_000 ? new Int32Array(total) : null;
+    const index = new Map<number, number>();
+    keys.forEach((key, j) => (dense ? (dense[key] = j) : index.set(key, j)));
+    const levels = keys.map((key) => `${acc.levels[Math.floor(key / nb)]}:${b.levels[key % nb]}`);
     const codes = new Int32Array(len);
-    for (let i = 0; i < len; i++) codes[i] = combo[i] < 0 ? -1 : keys.get(combo[i])!;
+    let lastKey = -2;
+    let lastCode = -1;
+    for (let i = 0; i < len; i++) {
+      const key = combo[i];
+      if (key !== lastKey) {
+        lastKey = key;
+        lastCode = key < 0 ? -1 : dense ? dense[key] : index.get(key)!;
+      }
+      codes[i] = lastCode;
+    }
     acc = { codes, levels };
   }
   return acc;
