@@ -138,6 +138,13 @@ test('--help, --version, usage errors', () => {
   assert.match(n.err, /^does-not-exist\.mlm: /m);
 });
 
+test('bin/mlm.js runs the built CLI', () => {
+  const r = spawnSync(process.execPath, [join(root, 'bin/mlm.js'), '--version'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^mlm \d+\.\d+\.\d+/);
+  assert.ok(readFileSync(join(root, 'bin/mlm.js'), 'utf8').startsWith('#!/usr/bin/env node\n'));
+});
+
 test('stderr carries no progress when it is not a terminal', () => {
   const r = mlm(['fit', 'examples/pastes.mlm']);
   assert.equal(r.code, 0, r.err);

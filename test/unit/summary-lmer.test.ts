@@ -235,3 +235,18 @@ test('more than 12 coefficients: correlation not shown, with lme4\'s note', () =
   assert.equal(block[0], '            (Intr) prdct1 prdct2 prdct3 prdct4 prdct5 prdct6 prdct7 prdct8');
   assert.ok(block.includes('            prdct9 prdc10 prdc11'));
 });
+
+test('tests without Satterthwaite df fall back to lme4\'s three columns; GLMM tests from the result are used', () => {
+  const r = ref('sleepstudy_full', false);
+  r.tests = Object.fromEntries(
+    r.coefnames.map((n) => [n, { estimate: r.fixef[n], se: r.se[n], statistic: r.fixef[n] / r.se[n], df: null, p: null }]),
+  );
+  const L = lines(formatLmerSummary(r));
+  assert.equal(L[0], "Linear mixed model fit by REML ['lmerMod']");
+  assert.equal(L[L.indexOf('Fixed effects:') + 1], '            Estimate Std. Error t value');
+
+  const g = ref('rats_laplace');
+  g.tests = { '(Intercept)': { estimate: g.fixef['(Intercept)'], se: g.se['(Intercept)'], statistic: -16, df: null, p: 0.0123 } };
+  const G = lines(formatGlmerSummary(g));
+  assert.match(G[G.indexOf('Fixed effects:') + 2], / -16 +0\.0123 \*$/);
+});
