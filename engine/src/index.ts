@@ -17,3 +17,4 @@ export * from './formula/index';
 export * from './frame/index';
 export { fitModel, type FitSpec } from './fit';
 export * from './inference';
+export { formatLmerSummary, formatGlmerSummary, formatSummary, type SummaryOptions } from './summary';
