@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretFixedEffect, interpretVarCorr, fmtP } from '../../engine/src/inference/interpret';
+import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName } from '../../engine/src/inference/interpret';
 import { loadReference } from './inference-fixtures';
 
 test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => {
@@ -9,7 +9,7 @@ test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => 
   // 10.467 / 1.5458 = 6.77; df 17.0 from lmerTest
   assert.equal(
     s,
-    'Each one-unit increase in Days (or this level compared with the reference level) is associated with a 10.47 higher Reaction, holding the other predictors constant (SE 1.55, t(17.0) = 6.77, p < .001).',
+    'Each one-unit increase in Days is associated with a 10.47 higher Reaction (SE 1.55, t(17.0) = 6.77, p < .001).',
   );
   assert.match(interpretFixedEffect(f, '(Intercept)'), /expected Reaction is 251\.41 \(SE 6\.82, t\(17\.0\) = 36\.84, p < \.001\)/);
 });
@@ -22,6 +22,19 @@ test('GLMM sentences use odds ratios and z tests', () => {
   assert.match(s, /z = -?\d+\.\d\d, p = \.\d{3}|p < \.001/);
   const g = loadReference('grouseticks_poisson');
   assert.match(interpretFixedEffect(g, 'cHEIGHT'), /multiplies the expected TICKS by 0\.98/);
+});
+
+test('factor levels and interactions are read from the formula (mathach bryk, cbpp)', () => {
+  const m = loadReference('mathach_bryk');
+  assert.deepEqual(parseCoefName(m.formula, 'cses:sectorCatholic'), [
+    { variable: 'cses', level: null },
+    { variable: 'sector', level: 'Catholic' },
+  ]);
+  assert.match(interpretFixedEffect(m, 'sectorCatholic'), /^Having sector = Catholic rather than the reference level is associated with a 1\.23 higher mathach, holding the other predictors constant \(SE 0\.31, t\(149\.6\) = 4\.00, p < \.001\)\.$/);
+  assert.match(interpretFixedEffect(m, 'cses:sectorCatholic'), /^The effect of cses on mathach is 1\.64 smaller when sector = Catholic rather than the reference level \(interaction cses:sectorCatholic;/);
+  assert.match(interpretFixedEffect(m, 'meanses:cses'), /is 1\.04 larger for each one-unit increase in cses/);
+  const c = loadReference('cbpp_binomial');
+  assert.deepEqual(parseCoefName(c.formula, 'factor(period)2'), [{ variable: 'factor(period)', level: '2' }]);
 });
 
 test('variance component sentences', () => {

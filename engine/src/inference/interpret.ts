@@ -52,6 +52,45 @@ function testText(result: FitResult, name: string): string {
   return `SE ${fmtNum(se)}, z = ${z.toFixed(2)}, ${fmtP(p)}`;
 }
 
+/** What a coefficient name stands for, read from the formula: a numeric variable or a level of a factor. */
+export interface CoefPart {
+  variable: string;
+  /** Set when the part is a dummy column of a factor: the level compared with the reference level. */
+  level: string | null;
+}
+
+/** Variables of the fixed part of the formula (random-effects terms removed), longest first. */
+function fixedVariables(formula: string): string[] {
+  const rhs = formula.includes('~') ? formula.slice(formula.indexOf('~') + 1) : formula;
+  // drop parenthesised random-effects terms '( ... | ... )'
+  let fixed = rhs;
+  for (let guard = 0; guard < 50; guard++) {
+    const next = fixed.replace(/\([^()]*\|[^()]*\)/g, ' ');
+    if (next === fixed) break;
+    fixed = next;
+  }
+  const vars = new Set<string>();
+  for (const m of fixed.matchAll(/(?:as\.)?factor\([^()]*\)|[A-Za-z.][A-Za-z0-9._]*/g)) {
+    const v = m[0].replace(/\s+/g, '');
+    if (v !== 'offset') vars.add(v);
+  }
+  return [...vars].sort((a, b) => b.length - a.length);
+}
+
+/** Splits a coefficient name into its variables and factor levels ('cses:sectorCatholic' -> cses, sector = Catholic). */
+export function parseCoefName(formula: string, name: string): CoefPart[] {
+  const vars = fixedVariables(formula);
+  return name.split(':').map((part) => {
+    if (vars.includes(part)) return { variable: part, level: null };
+    const v = vars.find((x) => part.startsWith(x) && part.length > x.length);
+    return v ? { variable: v, level: part.slice(v.length) } : { variable: part, level: null };
+  });
+}
+
+function partText(p: CoefPart): string {
+  return p.level === null ? p.variable : `${p.variable} = ${p.level}`;
+}
+
 /** One sentence for a fixed effect. */
 export function interpretFixedEffect(result: FitResult, name: string): string {
   const est = result.fixef[name];
@@ -59,23 +98,38 @@ export function interpretFixedEffect(result: FitResult, name: string): string {
   const y = responseLabel(result);
   const stats = testText(result, name);
   const isIntercept = name === '(Intercept)';
-  const parts = name.split(':');
+  const parts = isIntercept ? [] : parseCoefName(result.formula, name);
+  const others = result.coefnames.filter((c) => c !== '(Intercept)').length > 1 ? ', holding the other predictors constant' : '';
+  // what a one-unit / one-level change of this coefficient means
+  const change = (): string => {
+    if (parts.length === 1) {
+      const p = parts[0];
+      return p.level === null ? `Each one-unit increase in ${p.variable}` : `Having ${p.variable} = ${p.level} rather than the reference level`;
+    }
+    return '';
+  };
+  const interaction = (effect: string): string => {
+    const [first, ...rest] = parts;
+    const by = rest.map((p) => (p.level === null ? `for each one-unit increase in ${p.variable}` : `when ${p.variable} = ${p.level} rather than the reference level`)).join(' and ');
+    const what = first.level === null ? `The effect of ${first.variable}` : `The difference for ${partText(first)}`;
+    return `${what} on ${y} ${effect} ${by} (interaction ${name}; ${stats}).`;
+  };
   if (result.family === 'gaussian') {
     if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(est)} (${stats}).`;
     const dir = est >= 0 ? 'higher' : 'lower';
-    if (parts.length > 1) {
-      return `The effect of ${parts[0]} on ${y} changes by ${fmtNum(est)} for each one-unit increase in ${parts.slice(1).join(' × ')} (interaction ${name}; ${stats}).`;
-    }
-    return `Each one-unit increase in ${name} (or this level compared with the reference level) is associated with a ${fmtNum(Math.abs(est))} ${dir} ${y}, holding the other predictors constant (${stats}).`;
+    if (parts.length > 1) return interaction(`is ${fmtNum(Math.abs(est))} ${dir === 'higher' ? 'larger' : 'smaller'}`);
+    return `${change()} is associated with a ${fmtNum(Math.abs(est))} ${dir} ${y}${others} (${stats}).`;
   }
   const ratio = Math.exp(est);
   if (result.family === 'binomial' && result.link === 'logit') {
     if (isIntercept) return `When all predictors are zero (or at their reference levels), the odds of ${y} are ${fmtNum(ratio)} (probability ${fmtNum(ratio / (1 + ratio))}; log-odds ${fmtNum(est)}, ${stats}).`;
-    return `Each one-unit increase in ${name} (or this level compared with the reference level) multiplies the odds of ${y} by ${fmtNum(ratio)} (log-odds ${fmtNum(est)}, ${stats}).`;
+    if (parts.length > 1) return interaction(`on the odds is multiplied by ${fmtNum(ratio)}`).replace(` on ${y} on the odds`, ` on the odds of ${y}`);
+    return `${change()} multiplies the odds of ${y} by ${fmtNum(ratio)}${others} (log-odds ${fmtNum(est)}, ${stats}).`;
   }
   if (result.family === 'poisson' && result.link === 'log') {
     if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(ratio)} (log ${fmtNum(est)}, ${stats}).`;
-    return `Each one-unit increase in ${name} (or this level compared with the reference level) multiplies the expected ${y} by ${fmtNum(ratio)} (log rate ratio ${fmtNum(est)}, ${stats}).`;
+    if (parts.length > 1) return interaction(`is multiplied by ${fmtNum(ratio)}`);
+    return `${change()} multiplies the expected ${y} by ${fmtNum(ratio)}${others} (log rate ratio ${fmtNum(est)}, ${stats}).`;
   }
   return `The coefficient of ${name} is ${fmtNum(est)} on the ${result.link} scale (${stats}).`;
 }
