@@ -1,0 +1,90 @@
+// The webview script (dist/webview/main.js) in headless Chromium under the page's real CSP: it loads
+// with the nonce, its buttons post messages that pass the extension's validator, the PNG export
+// yields a real PNG, and extension status messages are shown as text. No VS Code: a stub
+// acquireVsCodeApi records what the page posts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { renderResultsPage } from '../../client/src/render/panel';
+import { pngBytes, validateWebviewMessage } from '../../client/src/shared/messages';
+// @ts-expect-error plain JS helper module without type declarations
+import * as vw from '../../scripts/vscode-web.mjs';
+import { loadReferenceFit } from './helpers';
+
+const ROOT: string = vw.ROOT;
+const SCRIPT = join(ROOT, 'dist/webview/main.js');
+
+test('webview script under the CSP: exports, refit and status messages', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(SCRIPT), 'dist/webview/main.js is missing: run node scripts/build.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-webview-'));
+  const nonce = 'T3stNonce';
+  const theme = `<style nonce="${nonce}">:root{--vscode-foreground:#333333;--vscode-editor-background:#fffffe;--vscode-descriptionForeground:#666666;--vscode-charts-blue:#1a85ff;--vscode-charts-red:#e51400;--vscode-focusBorder:#0090f1}</style>`;
+  const html = renderResultsPage(
+    { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] },
+    { nonce, cspSource: 'file:', scriptUri: pathToFileURL(SCRIPT).href },
+  ).replace('</head>', `${theme}</head>`);
+  const page = join(dir, 'page.html');
+  writeFileSync(page, html);
+  const browser = await chromium.launch({ executablePath: vw.chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'] });
+  try {
+    const p = await browser.newPage();
+    const problems: string[] = [];
+    p.on('pageerror', (e) => problems.push(e.message));
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    // Strings, not functions: tsx's name-keeping helpers do not exist in the page.
+    await p.addInitScript({ content: 'window.posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); } }; };' });
+    await p.goto(pathToFileURL(page).href);
+    const posted = () => p.evaluate('window.posted') as Promise<Record<string, string>[]>;
+    await p.waitForFunction('window.posted.length > 0');
+    assert.deepEqual((await posted())[0], { type: 'ready' });
+
+    const qq = 'plot-sleepstudy_full-qq';
+    await p.click(`button.export-plot[data-plot="${qq}"][data-format="svg"]`);
+    await p.click(`button.export-plot[data-plot="${qq}"][data-format="png"]`);
+    await p.waitForFunction('window.posted.length >= 3');
+    await p.click('#refit-all');
+    await p.click('button.refit-model');
+    await p.click('button.export-results[data-format="latex"]');
+    const msgs = await posted();
+    assert.equal(msgs.length, 6);
+    for (const m of msgs) assert.ok(validateWebviewMessage(m), `message accepted by the extension: ${m.type}`);
+    const svg = msgs[1];
+    assert.equal(svg.format, 'svg');
+    assert.equal(svg.plotId, qq);
+    assert.match(svg.data, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg.data, /fill="rgb\(26, 133, 255\)"/, 'theme colour inlined for the standalone file');
+    const png = msgs[2];
+    assert.equal(png.format, 'png');
+    const bytes = pngBytes(png.data);
+    assert.deepEqual([...bytes.slice(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+    // IHDR width and height: the 560 × 360 plot drawn at scale 2
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    assert.equal(view.getUint32(16), 1120);
+    assert.equal(view.getUint32(20), 720);
+    assert.deepEqual(msgs.slice(3), [{ type: 'refit' }, { type: 'refit', model: 'sleepstudy_full' }, { type: 'exportResults', format: 'latex' }]);
+
+    // A focused plot point shows its tooltip text for keyboard users.
+    await p.focus('svg.plot circle.pt[tabindex="0"]');
+    const tip = (await p.evaluate("(function () { var t = document.getElementById('plot-tip'); return t && !t.hidden ? t.textContent : null; })()")) as string | null;
+    assert.match(tip ?? '', /^Subject \d+: \(Intercept\) = /);
+
+    // Status from the extension: shown as text; malformed messages ignored.
+    await p.evaluate(
+      "window.postMessage({ type: 'status', kind: 'cancelled', message: 'Cancelled <img src=x>' }, '*'); window.postMessage({ type: 'status', kind: 'nonsense', message: 'ignored' }, '*');",
+    );
+    await p.waitForFunction("document.getElementById('status').textContent !== ''");
+    await p.waitForTimeout(100);
+    assert.equal(await p.evaluate("document.getElementById('status').textContent"), 'Cancelled <img src=x>');
+    assert.equal(await p.evaluate("document.querySelectorAll('img').length"), 0);
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
