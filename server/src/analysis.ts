@@ -30,7 +30,13 @@ export interface DocumentAnalysis {
   rawTable: DataTable | null;
   /** The CSV after the document's derive:, factors: and levels: lines (falls back to rawTable when they fail). */
   table: DataTable | null;
-  diagnostics: MlmDiagnostic[];
+  /** Parser and data-link problems (cheap; available at once). */
+  baseDiagnostics: MlmDiagnostic[];
+  /**
+   * Every diagnostic: the base ones plus each model's structural analysis against the data
+   * (computed on first use and kept; completion and hover never wait for it).
+   */
+  diagnostics(): MlmDiagnostic[];
 }
 
 const ANALYSIS_CACHE_LIMIT = 2000;
@@ -127,12 +133,17 @@ export class Analyzer {
         }
       }
     }
-    if (table) {
-      const fileKey = fileLevelKey(doc, text) + '|' + (data?.hash ?? '');
-      for (const model of doc.models) {
-        diagnostics.push(...this.analyzeModelCached(doc, model, table, fileKey, text));
+    let full: MlmDiagnostic[] | null = null;
+    const diagnosticsOf = (): MlmDiagnostic[] => {
+      if (full) return full;
+      const all = [...diagnostics];
+      if (table) {
+        const fileKey = fileLevelKey(doc, text) + '|' + (data?.hash ?? '');
+        for (const model of doc.models) all.push(...this.analyzeModelCached(doc, model, table, fileKey, text));
       }
-    }
+      full = dedupe(all);
+      return full;
+    };
     return {
       uri: td.uri,
       version: td.version,
@@ -144,7 +155,8 @@ export class Analyzer {
       data,
       rawTable,
       table,
-      diagnostics: dedupe(diagnostics),
+      baseDiagnostics: diagnostics,
+      diagnostics: diagnosticsOf,
     };
   }
 
@@ -166,7 +178,8 @@ export class Analyzer {
     // first line, so typing above a model (or a newline) does not re-analyse it.
     const first = model.range.start.line;
     const last = model.range.end.line;
-    const key = `${fileKey}|${hashText(blockText(text, model.range))}`;
+    // Trailing blanks do not move any range: typing a space at the end of a line reuses the analysis.
+    const key = `${fileKey}|${hashText(blockText(text, model.range).replace(/[ \t]+(?=\r?\n|$)/g, ''))}`;
     let cached = this.modelCache.get(key);
     if (!cached) {
       const diags = analyzeModelSafely(doc, model, table);

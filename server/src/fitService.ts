@@ -185,7 +185,7 @@ function pickModels(a: DocumentAnalysis, p: FitParams): ModelDecl[] {
 /** An error diagnostic that prevents fitting this model (in its block, or about the data). */
 function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | null {
   if (!m.formula || !m.formula.ast) {
-    return a.diagnostics.find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? {
+    return a.diagnostics().find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? {
       severity: 'error',
       code: 'missing-formula',
       message: `model '${m.name}' has no valid formula`,
@@ -193,10 +193,10 @@ function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | nul
     };
   }
   if (!a.table) {
-    const d = a.diagnostics.find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));
+    const d = a.diagnostics().find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));
     return d ?? { severity: 'error', code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange };
   }
-  return a.diagnostics.find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? null;
+  return a.diagnostics().find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? null;
 }
 
 function toFitError(m: ModelDecl | null, e: unknown, formula: string): FitError & { formula: string } {

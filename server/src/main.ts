@@ -54,8 +54,10 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       const doc = documents.get(uri);
       if (!doc) return;
       const analysis = await analyzer.get(doc);
+      // Let requests that arrived meanwhile (completion, hover) run before the per-model analysis.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
       if (documents.get(uri)?.version !== analysis.version) return; // a newer version will publish
-      const diags = [...analysis.diagnostics, ...fits.errorDiagnostics(uri, analysis)];
+      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis)];
       await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: toLspDiagnostics(diags) });
     });
   };
