@@ -2,6 +2,7 @@
  * Dispatch of a model frame to the right fitter: gaussian -> lmm/fitLmm (lmer),
  * binomial and poisson -> glmm/fitGlmm (glmer, Laplace or adaptive Gauss-Hermite).
  */
+import { MlmError, type SourceRange } from './diagnostics';
 import type { ModelFrame } from './frame/types';
 import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
@@ -16,9 +17,29 @@ export interface FitSpec {
   REML: boolean;
   /** Quadrature points for GLMMs: 1 = Laplace (ignored for gaussian). */
   nAGQ: number;
+  /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
+  range?: SourceRange;
 }
 
 export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+  if (frame.reTerms.length === 0) {
+    throw new MlmError({
+      code: 'no-random-effects',
+      message: 'the formula has no random-effects term such as (1 | group); a mixed model needs at least one',
+      range: spec.range,
+    });
+  }
+  try {
+    return await dispatch(frame, spec, hooks);
+  } catch (e) {
+    if (e instanceof MlmError && !e.diagnostic.range && spec.range) {
+      throw new MlmError({ ...e.diagnostic, range: spec.range });
+    }
+    throw e;
+  }
+}
+
+async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
     r.id = spec.id;

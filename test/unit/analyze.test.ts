@@ -106,6 +106,12 @@ test('a bar without parentheses, nAGQ > 1 with a vector random effect', () => {
   assert.ok(codes(r.diags).includes('nagq-vector'));
 });
 
+test('a formula without random-effects terms', () => {
+  const r = analyze('sleepstudy.csv', 'formula: Reaction ~ Days\n');
+  assert.deepEqual(codes(r.diags), ['no-random-effects']);
+  assert.equal(at(r.lines, r.diags[0].range!), 'Reaction ~ Days');
+});
+
 test('the reference cases raise no error or warning', () => {
   const fitsDir = join(import.meta.dirname, '..', 'fixtures', 'reference', 'fits');
   for (const f of readdirSync(fitsDir).filter((x) => x.endsWith('.json'))) {
@@ -124,7 +130,12 @@ test('prepareModels: the shared pipeline with a file reader', () => {
   const prep = prepareModels(text, (p) => files[p]);
   assert.equal(prep.models.length, 2);
   assert.equal(prep.models[0].frame!.n, 180);
-  assert.deepEqual(prep.models[0].spec, { id: 'full', REML: true, nAGQ: 1 });
+  assert.deepEqual(prep.models[0].spec, {
+    id: 'full',
+    REML: true,
+    nAGQ: 1,
+    range: { start: { line: 2, character: 11 }, end: { line: 2, character: 45 } },
+  });
   assert.equal(prep.models[1].frame, null);
   assert.equal(prep.models[1].error!.code, 'unknown-column');
   assert.deepEqual(codes(prep.diagnostics), ['unknown-column']);

@@ -22,6 +22,10 @@ function diag(severity: MlmDiagnostic['severity'], code: string, message: string
   return { severity, code, message, ...(range ? { range } : {}), ...(data ? { data } : {}) };
 }
 
+function formulaRangeOf(st: ModelStructure): SourceRange {
+  return st.formula.range;
+}
+
 /** Analyzes a model against the raw CSV table (applies derive:, factors:, levels: first). */
 export function analyzeModel(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
   let prepared: DataTable;
@@ -91,6 +95,12 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
         { suggestion: meant },
       ),
     );
+  }
+  if (st.random.length === 0) {
+    out.push(
+      diag('error', 'no-random-effects', "the formula has no random-effects term such as (1 | group); a mixed model needs at least one", formulaRangeOf(st)),
+    );
+    return out;
   }
   const settings = modelSettings(model);
   let frame: ModelFrame;

@@ -221,6 +221,23 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       }
     }
   }
+  if (settings.family === 'poisson') {
+    for (let i = 0; i < n; i++) {
+      if (!Number.isInteger(y[i])) {
+        warnings.push(`the poisson response is not a whole number in data row ${rows[i] + 2} (${response.name} = ${y[i]})`);
+        break;
+      }
+    }
+  } else if (settings.family === 'binomial') {
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i] : 1;
+      const s = y[i] * w;
+      if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, w)) {
+        warnings.push(`non-integer number of successes in data row ${rows[i] + 2} (a binomial response times its weight should be a count)`);
+        break;
+      }
+    }
+  }
   let offset: Float64Array | null = null;
   if (offsets.length > 0) {
     offset = new Float64Array(n);

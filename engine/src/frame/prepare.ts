@@ -16,13 +16,14 @@ import { analyzePrepared } from './analyze';
 import { buildModelFrame } from './modelframe';
 import { applyDocument } from './table';
 import type { ModelFrame } from './types';
+import type { FitSpec } from '../fit';
 
 export interface PreparedModel {
   decl: ModelDecl;
   name: string;
   settings: ModelSettings;
   /** What fitModel needs besides the frame. */
-  spec: { id: string; REML: boolean; nAGQ: number };
+  spec: FitSpec;
   /** null when the frame could not be built (see error). */
   frame: ModelFrame | null;
   error: MlmDiagnostic | null;
@@ -108,7 +109,7 @@ export function prepareDocument(
       decl,
       name: decl.name,
       settings,
-      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ },
+      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ, ...(decl.formula ? { range: decl.formula.range } : {}) },
       frame: null,
       error: null,
       diagnostics: [],
