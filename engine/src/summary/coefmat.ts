@@ -79,7 +79,13 @@ export function printCoefmat(t: CoefTable, opts: CoefmatOptions): string[] {
     const f = formatR(redo.map(([i, j]) => t.columns[j][i]), Math.max(1, digits - 1));
     redo.forEach(([i, j], q) => (cf[i][j] = f[q]));
   }
-  for (let j = 0; j < nc; j++) for (let i = 0; i < nr; i++) if (isNA(t.columns[j][i])) cf[i][j] = 'NA';
+  for (let j = 0; j < nc; j++) {
+    for (let i = 0; i < nr; i++) {
+      const v = t.columns[j][i];
+      if (v === null) cf[i][j] = 'NA';
+      else if (Number.isNaN(v)) cf[i][j] = 'NaN';
+    }
+  }
 
   const colNames = t.colNames.slice();
   let stars = false;

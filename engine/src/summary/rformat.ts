@@ -50,6 +50,23 @@ export function toFixedR(x: number, d: number): string {
   return base;
 }
 
+/** x.toExponential(d) with exact decimal ties rounded to the even digit (as C's printf). */
+function toExponentialR(x: number, d: number): string {
+  const base = x.toExponential(d);
+  if (d + 25 > 100) return base;
+  const long = x.toExponential(d + 25);
+  const m = /^(-?)(\d)\.?(\d*)e([+-]\d+)$/.exec(long);
+  if (!m) return base;
+  const digits = m[2] + m[3];
+  const tail = digits.slice(d + 1);
+  if (tail !== '5' + '0'.repeat(24)) return base;
+  const kept = digits.slice(0, d + 1);
+  if (parseInt(kept[kept.length - 1], 10) % 2 !== 0) return base;
+  const mant = kept.length > 1 ? `${kept[0]}.${kept.slice(1)}` : kept;
+  const e = parseInt(m[4], 10);
+  return `${m[1]}${mant}e${e < 0 ? '-' : '+'}${Math.abs(e)}`;
+}
+
 /** R's round(x, digits) (ties to even on exact decimal ties). */
 export function roundR(x: number, digits: number): number {
   if (!Number.isFinite(x)) return x;
@@ -131,10 +148,11 @@ function formatOne(x: number | null, f: RealFormat, na: string): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'Inf' : '-Inf';
   if (f.expo === 0) return toFixedR(x, f.decimals);
-  const s = x.toExponential(f.decimals);
+  const s = toExponentialR(x, f.decimals);
   const m = /^(-?[0-9.]+)e([+-])(\d+)$/.exec(s);
   if (!m) return s;
-  return `${m[1]}e${m[2]}${m[3].padStart(f.expo === 2 ? 3 : 2, '0')}`;
+  // C's %e writes at least two exponent digits; a third one only widens the common width
+  return `${m[1]}e${m[2]}${m[3].padStart(2, '0')}`;
 }
 
 /** R's format(x, digits, nsmall): strings of a common width, right-justified. */
