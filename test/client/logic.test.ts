@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findModelLenses, modelAtLine } from '../../client/src/shared/lenses';
+import { summarizeFit } from '../../client/src/shared/fitSummary';
+import { exportResults, latexEscape } from '../../client/src/export/formats';
+import { fmt, fmtP } from '../../client/src/shared/format';
+import type { FitResponse } from '../../server/src/protocol';
+import { loadReferenceFit } from './helpers';
+
+const MULTI = `# comment: model fake:
+data: sleepstudy.csv
+
+model full:
+  formula: Reaction ~ Days + (Days | Subject)
+
+model intercepts :
+  formula: Reaction ~ Days + (1 | Subject)
+
+compare: intercepts, full
+`;
+
+test('code lenses sit on model lines; a single-model file gets one above formula:', () => {
+  assert.deepEqual(findModelLenses(MULTI), [
+    { line: 3, model: 'full' },
+    { line: 6, model: 'intercepts' },
+  ]);
+  assert.deepEqual(findModelLenses('data: d.csv\r\n# x\r\nformula: y ~ 1 + (1 | g)\r\nmethod: ML\r\n'), [{ line: 2, model: 'model' }]);
+  assert.deepEqual(findModelLenses('data: d.csv\n'), []);
+  assert.equal(modelAtLine(MULTI, 4), 'full');
+  assert.equal(modelAtLine(MULTI, 9), 'intercepts');
+  assert.equal(modelAtLine(MULTI, 1), null);
+});
+
+function response(partial: Partial<FitResponse>): FitResponse {
+  return { uri: 'file:///a.mlm', results: [], fitted: [], errors: [], comparisons: [], ...partial };
+}
+
+test('fit outcome in words: success, failure with kept results, cancel', () => {
+  const full = loadReferenceFit('sleepstudy_full');
+  full.id = 'full';
+  full.fitSeconds = 0.25;
+  const ok = summarizeFit(response({ results: [full], fitted: ['full'] }), false);
+  assert.equal(ok.kind, 'ok');
+  assert.equal(ok.message, 'Fitted full in 0.25 s.');
+  const failed = summarizeFit(response({ results: [full], fitted: [], errors: [{ model: 'intercepts', message: "unknown column 'Dayz'" }] }), false);
+  assert.equal(failed.kind, 'error');
+  assert.equal(failed.message, "Fit of intercepts failed: unknown column 'Dayz'. Previous results of 1 model are still shown.");
+  const cancelled = summarizeFit(response({ results: [full], errors: [{ model: 'full', message: 'The fit was cancelled.', cancelled: true }] }), false);
+  assert.equal(cancelled.kind, 'cancelled');
+  assert.match(cancelled.message, /^The fit was cancelled\. Previous results of 1 model are still shown\.$/);
+  assert.equal(summarizeFit(response({}), true).kind, 'cancelled');
+  const sing = loadReferenceFit('dyestuff');
+  sing.singular = true;
+  assert.match(summarizeFit(response({ results: [sing], fitted: [sing.id] }), false).message, /With warnings: dyestuff\./);
+});
+
+test('number formats follow R: 4 significant digits, p-values with the 2e-16 floor', () => {
+  assert.equal(fmt(251.405104848485), '251.4');
+  assert.equal(fmt(10.467285959596), '10.47');
+  assert.equal(fmt(1755.628), '1756');
+  assert.equal(fmt(0.0655512382381282), '0.06555');
+  assert.equal(fmt(-0.00001234), '-1.23e-5');
+  assert.equal(fmtP(1.17e-17), '< 2e-16');
+  assert.equal(fmtP(3.26382446992738e-6), '3.3e-6');
+  assert.equal(fmtP(0.0512), '0.051');
+  assert.equal(fmtP(0.5), '0.5');
+});
+
+test('Markdown export: lme4 figures in tables', () => {
+  const md = exportResults('markdown', { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] });
+  assert.match(md, /^# Results: sleep\.mlm/);
+  assert.match(md, /\| \(Intercept\) \| 251\.4 \| 6\.825 \| 17\.00 \| 36\.838 \| < 2e-16 \| 238\.0 \| 264\.8 \|/);
+  assert.match(md, /\| Subject \| \(Intercept\) \| 612\.1 \| 24\.74 \|/);
+  assert.match(md, /\| Residual \|  \| 654\.9 \| 25\.59 \|/);
+  assert.match(md, /- Formula: `Reaction ~ Days \+ \(Days \\?\| Subject\)`|- Formula: `Reaction ~ Days \+ \(Days \| Subject\)`/);
+});
+
+test('CSV export: full-precision long table', () => {
+  const csv = exportResults('csv', { fileName: 'x', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] });
+  const lines = csv.trim().split('\n');
+  assert.equal(lines[0], 'model,section,group,term,statistic,value');
+  assert.ok(lines.includes('sleepstudy_full,fixed,,Days,estimate,10.467285959596'));
+  assert.ok(lines.includes('sleepstudy_full,random,Subject,(Intercept),sd,24.7406579949841'));
+  assert.ok(lines.includes('sleepstudy_full,random,Subject,"(Intercept),Days",correlation,0.0655512382381282'));
+  assert.ok(lines.includes('sleepstudy_full,fit,,,REMLcrit,1743.62827195995'));
+});
+
+test('LaTeX export: booktabs tables with escaped names; JSON export drops per-row arrays', () => {
+  assert.equal(latexEscape('a_b & 50% #1 {x} ~^\\'), 'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{}\\textasciicircum{}\\textbackslash{}');
+  const tex = exportResults('latex', { fileName: 'x', results: [loadReferenceFit('rats_laplace')], comparisons: [] });
+  assert.match(tex, /\\begin\{tabular\}/);
+  assert.match(tex, /\(Intercept\) & -1\.937 & 0\.1211 & -15\.999 & < 2e-16/);
+  const json = JSON.parse(exportResults('json', { fileName: 'x', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] }));
+  assert.equal(json.results[0].fixef.Days, 10.467285959596);
+  assert.equal(json.results[0].fitted, undefined);
+  assert.equal(json.results[0].plotData, undefined);
+});
