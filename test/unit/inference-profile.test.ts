@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { profileConfint, waldConfint, sdCorToTheta, thetaToSdCor } from '../../engine/src/inference/profile';
+import { profileConfint, waldConfint, sdCorToTheta, thetaToSdCor, formatConfint } from '../../engine/src/inference/profile';
 import { qnorm } from '../../engine/src/inference/distributions';
 import { CancelledError } from '../../engine/src/diagnostics';
 import { loadReference, simpleReferenceFrame } from './inference-fixtures';
@@ -47,4 +47,16 @@ test('(sd, cor, σ) ↔ (θ, σ) round trip on the reference θ', () => {
   assert.ok(rel(par[2], 5.92213765889808) < 1e-10);
   const back = sdCorToTheta([2], par)!;
   back.theta.forEach((t, i) => assert.ok(Math.abs(t - ref.theta[i]) < 1e-12));
+});
+
+test("formatConfint prints R's confint matrix", () => {
+  const ref = loadReference('dyestuff');
+  const cp = ref.confint_profile!;
+  const text = formatConfint({ method: 'profile', level: 0.95, names: ['.sig01', '.sigma', '(Intercept)'], labels: cp.names, estimates: [0, 0, 0], lower: cp.lower, upper: cp.upper, notes: [] });
+  assert.equal(
+    text,
+    ['                 2.5 %     97.5 %', '.sig01        12.19854   84.06305', '.sigma        38.22998   67.65770', '(Intercept) 1486.45150 1568.54849'].join('\n'),
+  );
+  const w = formatConfint({ ...waldConfint(ref), names: ['.sig01', '.sigma', '(Intercept)'], lower: [null, null, 1489.509], upper: [null, null, 1565.491] });
+  assert.match(w, /^\s+2\.5 %   97\.5 %\n\.sig01\s+NA\s+NA\n/);
 });

@@ -15,6 +15,7 @@ import type { FitResult } from '../result';
 import { LinearMixedModel } from '../lmm';
 import { minimize } from '../optim/bobyqa';
 import { qnorm } from './distributions';
+import { formatColumn, printMatrix } from './rformat';
 
 export interface ConfintTable {
   method: 'profile' | 'Wald' | 'bootstrap';
@@ -345,4 +346,13 @@ export async function profileConfint(frame: ModelFrame, result: FitResult, hooks
   const keep = names.map((nm) => wanted(nm));
   const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
   return { method: 'profile', level, names: pick(names), labels: pick(labels), estimates: pick(estimates), lower: pick(lower), upper: pick(upper), notes };
+}
+
+/** Prints an interval table as R prints confint()'s matrix (columns '2.5 %' and '97.5 %', 7 significant digits). */
+export function formatConfint(table: ConfintTable, useLabels = false): string {
+  const a = (1 - table.level) / 2;
+  const pct = (x: number) => `${parseFloat((100 * x).toPrecision(3))} %`;
+  const rows = useLabels ? table.labels : table.names;
+  const lines = printMatrix(rows, [pct(a), pct(1 - a)], rows.map(() => ['', '']).map((_, i) => [formatColumn(table.lower, 7)[i], formatColumn(table.upper, 7)[i]]));
+  return lines.join('\n');
 }
