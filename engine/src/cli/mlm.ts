@@ -2,6 +2,12 @@
 import { runCli } from './run';
 import { MLM_VERSION } from './version';
 
+// `mlm fit ... | head`: a closed pipe ends the output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
