@@ -122,6 +122,14 @@ test('a mostly numeric column with text: numericValues names the row and column'
   assert.equal(thrown(() => numericValues(t, 'Nope')).diagnostic.code, 'unknown-column');
 });
 
+test("TRUE/FALSE columns are R logicals: levels 'FALSE' < 'TRUE'", () => {
+  const t = readCsv('b,c\nT,TRUE\nF,true\nNA,TRUE\n', 'l.csv');
+  const b = t.columns.get('b') as TextColumn;
+  assert.deepEqual(b.levels, ['FALSE', 'TRUE']);
+  assert.deepEqual([...b.codes], [1, 0, -1]);
+  assert.deepEqual((t.columns.get('c') as TextColumn).levels, ['TRUE']);
+});
+
 test('an unclosed quote is reported', () => {
   const e = thrown(() => readCsv('a,b\n1,"x\n2,y\n', 'q.csv'));
   assert.equal(e.diagnostic.code, 'csv-parse');

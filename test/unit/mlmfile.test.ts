@@ -147,6 +147,12 @@ test('diagnostics: bad values are located and parsing goes on', () => {
   assert.deepEqual(missing.range!.start, { line: 6, character: 6 });
 });
 
+test('a model key at column 1 after model blocks is reported as misplaced', () => {
+  const doc = parseMlm('data: d.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\nmethod: ML\n');
+  assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.range!.start.line]), [['misplaced-key', 3]]);
+  assert.equal(doc.models.find((m) => m.name === 'a')!.method, null);
+});
+
 test('comments: anywhere, but not inside quotes', () => {
   const doc = parseMlm('# header\ndata: "my #1 data.csv"  # the data\n  # indented comment\nformula: y ~ x + (1 | g) # comment\n');
   assert.deepEqual(doc.diagnostics, []);

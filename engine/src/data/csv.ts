@@ -76,6 +76,23 @@ function uniqueNames(names: string[]): string[] {
   return out;
 }
 
+const LOGICAL = new Map<string, boolean>([
+  ['TRUE', true], ['T', true], ['true', true], ['True', true],
+  ['FALSE', false], ['F', false], ['false', false], ['False', false],
+]);
+
+/**
+ * A column of TRUE/FALSE (R's logical type): a factor with levels 'FALSE' < 'TRUE' (only those
+ * present), so coefficients are named as R names them (`xTRUE`).
+ */
+function logicalColumn(name: string, raw: string[]): TextColumn {
+  const vals = raw.map((s) => (isMissingField(s) ? undefined : LOGICAL.get(s.trim())));
+  const levels = (['FALSE', 'TRUE'] as const).filter((l) => vals.includes(l === 'TRUE'));
+  const codes = new Int32Array(raw.length);
+  vals.forEach((v, i) => (codes[i] = v === undefined ? -1 : levels.indexOf(v ? 'TRUE' : 'FALSE')));
+  return { kind: 'text', name, codes, levels: [...levels], raw };
+}
+
 function typeColumn(name: string, raw: string[]): DataColumn {
   const n = raw.length;
   const values = new Float64Array(n);
@@ -104,6 +121,7 @@ function typeColumn(name: string, raw: string[]): DataColumn {
   }
   const present: string[] = [];
   for (const s of raw) if (!isMissingField(s)) present.push(s);
+  if (present.every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
   const levels = sortLevelsR(present);
   const index = new Map<string, number>();
   levels.forEach((l, i) => index.set(l, i));

@@ -491,7 +491,11 @@ class MlmParser {
     for (const m of this.models) {
       if (byName.has(m.name)) this.error('duplicate-model', `a model named '${m.name}' is defined twice`, m.nameRange);
       else byName.set(m.name, m);
-      if (!m.formula) this.error('missing-formula', `model '${m.name}' has no 'formula:'`, m.nameRange);
+      if (!m.formula && m.implicit && this.models.length > 1) {
+        for (const e of m.entries) {
+          this.error('misplaced-key', `'${e.key}:' is a model key: indent it under the 'model NAME:' line of the model it belongs to`, e.keyRange);
+        }
+      } else if (!m.formula) this.error('missing-formula', `model '${m.name}' has no 'formula:'`, m.nameRange);
       const fam = m.family?.value ?? 'gaussian';
       if (m.link && !m.family && !FAMILY_LINKS.gaussian.includes(m.link.value)) {
         this.error('bad-link', `link '${m.link.value}' needs a family (e.g. 'family: binomial')`, m.link.range);
