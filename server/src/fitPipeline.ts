@@ -16,7 +16,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ }, hooks);
+  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
   result.plotData = buildPlotData(frame);
   return { frame, result };
 }
