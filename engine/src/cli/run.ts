@@ -177,17 +177,18 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
     models = [m];
   }
   const results: Record<string, FitResult> = {};
-  const texts: string[] = [];
   const dataName = s.doc.data?.value;
+  let printed = 0;
   for (const m of models) {
     const fitted = await s.fit(m);
     if (!fitted) continue;
     results[m.name] = fitted.result;
+    if (args.json) continue;
+    // each summary as soon as its model is fitted; a blank line between models
     const header = models.length > 1 || args.model !== undefined ? `Model ${m.name}:\n` : '';
-    texts.push(header + formatSummary(fitted.result, { data: dataName }));
+    io.stdout((printed++ > 0 ? '\n' : '') + header + formatSummary(fitted.result, { data: dataName }));
   }
   if (args.json) io.stdout(JSON.stringify(results) + '\n');
-  else if (texts.length) io.stdout(texts.join('\n'));
   return s.errors > 0 ? 1 : 0;
 }
 
