@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName } from '../../engine/src/inference/interpret';
+import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName, interpretR2 } from '../../engine/src/inference/interpret';
 import { loadReference } from './inference-fixtures';
 
 test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => {
@@ -49,4 +49,12 @@ test('APA p-values', () => {
   assert.equal(fmtP(0.0004), 'p < .001');
   assert.equal(fmtP(0.0324), 'p = .032');
   assert.equal(fmtP(0.5), 'p = .500');
+});
+
+test('R² sentence', () => {
+  const f = loadReference('sleepstudy_vi');
+  assert.equal(
+    interpretR2(f, { marginal: 0.2794, conditional: 0.7996 }),
+    'The fixed effects explain 28% of the variance in Reaction (marginal R² = 0.28); with the random effects, 80% (conditional R² = 0.80).',
+  );
 });

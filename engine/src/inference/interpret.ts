@@ -183,3 +183,10 @@ export function interpretLrt(row: AnovaRow, previous: AnovaRow): string {
     ? `${row.name} fits significantly better than ${previous.name} (${stat}).`
     : `${row.name} does not fit significantly better than ${previous.name} (${stat}); the simpler model is adequate.`;
 }
+
+/** The R² sentence: 'The fixed effects explain 28% of the variance in Reaction (marginal R² = 0.28); with the random effects, 80% (conditional R² = 0.80).' */
+export function interpretR2(result: FitResult, r2: { marginal: number; conditional: number }): string {
+  const y = responseLabel(result);
+  const latent = result.family === 'gaussian' ? '' : ' (on the latent scale)';
+  return `The fixed effects explain ${Math.round(100 * r2.marginal)}% of the variance in ${y}${latent} (marginal R² = ${r2.marginal.toFixed(2)}); with the random effects, ${Math.round(100 * r2.conditional)}% (conditional R² = ${r2.conditional.toFixed(2)}).`;
+}
