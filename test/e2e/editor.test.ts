@@ -2,7 +2,19 @@
 // the extension as a user would. Each step saves a screenshot under test-results/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { focusEditor, goTo, lineText, openFile, openWorkbench, problemCounts, tokens, type Workbench } from './workbench';
+import {
+  focusEditor,
+  goTo,
+  lineText,
+  openFile,
+  openWorkbench,
+  problemCounts,
+  runCommand,
+  tokenCenter,
+  tokens,
+  webviewFrame,
+  type Workbench,
+} from './workbench';
 
 describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
   let wb: Workbench;
@@ -115,5 +127,46 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     assert.deepEqual(await problemCounts(page), { errors: 0, warnings: 0 });
     assert.equal(await page.locator('.monaco-editor.focused .squiggly-error').count(), 0);
     await wb.shot('06-quick-fix-applied');
+  });
+
+  test('MLM: Fit Model shows lme4\'s fixed effects and plots in the results webview', async () => {
+    const { page } = wb;
+    await focusEditor(page, 'sleepstudy.mlm');
+    await goTo(page, 7, 5); // inside model "full": Reaction ~ Days + (Days | Subject), REML
+    await runCommand(page, 'MLM: Fit Model');
+    const frame = await webviewFrame(page, 'Fixed effects', 120_000);
+    const table = frame.locator('table', { has: frame.locator('caption', { hasText: 'Fixed effects' }) }).first();
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())),
+    );
+    const row = (term: string) => rows.find((r) => r[0] === term);
+    // lme4 (test/fixtures/reference fits, sleepstudy full REML): (Intercept) 251.405, Days 10.467.
+    assert.deepEqual(row('(Intercept)')?.slice(0, 2), ['(Intercept)', '251.4'], JSON.stringify(rows));
+    assert.deepEqual(row('Days')?.slice(0, 2), ['Days', '10.47'], JSON.stringify(rows));
+    await page.waitForTimeout(500); // let the panel finish painting for the screenshot
+    await wb.shot('07-fit-results');
+    const svg = frame.locator('svg');
+    await svg.first().waitFor();
+    assert.ok((await svg.count()) >= 1);
+    // A rendered plot has drawn marks, not an empty frame.
+    const marks = await svg.first().locator('circle, path, line, rect').count();
+    assert.ok(marks > 10, `first plot has ${marks} marks`);
+    await svg.first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await wb.shot('08-fit-plot');
+  });
+
+  test('hovering Days in the fitted formula shows its estimate', async () => {
+    const { page } = wb;
+    await focusEditor(page, 'sleepstudy.mlm');
+    await page.keyboard.press('Escape');
+    const { x, y } = await tokenCenter(page, 7, 'Days');
+    await page.mouse.move(x, y);
+    const hover = page.locator('.monaco-hover', { hasText: '10.47' }).first();
+    await hover.waitFor();
+    const text = await hover.innerText();
+    assert.match(text, /Days/);
+    assert.match(text, /10\.47/);
+    await wb.shot('09-hover-estimate');
   });
 });

@@ -138,15 +138,18 @@ export async function tokens(page: Page): Promise<{ line: string; spans: { text:
   });
 }
 
-/** Finds the (nested) webview frame containing `selector` with `text`, waiting up to `timeoutMs`. */
+/** Finds the webview frame (two iframes deep) whose text contains `text`, waiting up to `timeoutMs`. */
 export async function webviewFrame(page: Page, text: string, timeoutMs = 60_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
+  const withTimeout = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
   while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame()) continue;
+    // Webviews are served from <uuid>.localhost/.../webview/browser/pre/; skip the extension-host iframe.
+    const frames = page.frames().filter((f) => f.url().includes('/webview/browser/pre/'));
+    for (const frame of frames) {
       try {
-        const body = await frame.evaluate(() => document.body?.innerText ?? '');
-        if (body.includes(text)) return frame;
+        const body = await withTimeout(frame.evaluate(() => document.body?.innerText ?? ''), 2000);
+        if (body?.includes(text)) return frame;
       } catch {
         // frame navigated or detached meanwhile
       }
@@ -182,4 +185,28 @@ export async function problemCounts(page: Page): Promise<{ errors: number; warni
   const text = await page.locator('.statusbar-item[id="status.problems"] a').first().innerText();
   const [errors, warnings] = (text.match(/\d+/g) ?? []).map(Number);
   return { errors, warnings };
+}
+
+/** Screen centre of the n-th (0-based) token `text` on a 1-based visible line of the focused editor. */
+export async function tokenCenter(page: Page, line: number, text: string, nth = 0): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ({ line, text, nth }) => {
+      const editor = document.querySelector('.monaco-editor.focused');
+      if (!editor) throw new Error('no focused editor');
+      const num = ([...editor.querySelectorAll('.line-numbers')] as HTMLElement[]).find(
+        (e) => e.textContent?.trim() === String(line),
+      );
+      if (!num) throw new Error(`line ${line} is not visible`);
+      const top = (num.parentElement as HTMLElement).style.top;
+      const view = ([...editor.querySelectorAll('.view-lines .view-line')] as HTMLElement[]).find((v) => v.style.top === top);
+      const spans = ([...(view?.querySelectorAll('span > span') ?? [])] as HTMLElement[]).filter(
+        (s) => (s.textContent ?? '').trim() === text,
+      );
+      const span = spans[nth];
+      if (!span) throw new Error(`line ${line} has no token "${text}" #${nth}`);
+      const r = span.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    },
+    { line, text, nth },
+  );
 }
