@@ -11,7 +11,7 @@ import { makeFamily } from './family';
 import { ghRule } from './ghq';
 import { deriv12, invert, symEigenvalues } from './hessian';
 import { GlmmModel } from './model';
-import { initialLinPred, runStage1, runStage2, stage2Deviance } from './optimize';
+import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance } from './optimize';
 import { validateGlmmInput } from './validate';
 
 export interface GlmmOptions {
@@ -37,7 +37,8 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
-  const s2 = await runStage2(m, theta1, beta1, rule, lp0, ticker);
+  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.log("stage evals", s1.evaluations, s2.evaluations);
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();

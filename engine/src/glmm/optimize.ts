@@ -7,6 +7,7 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
+import { deriv12 } from './hessian';
 
 export interface StageResult {
   par: Float64Array;
@@ -106,7 +107,7 @@ export async function runStage2(
   x0.set(beta0, nth);
   const res = await minimize((x) => stage2Deviance(m, x, rule, lp0), x0, lower, upper, {
     rhobeg: 0.05,
-    rhoend: 1e-8,
+    rhoend: 1e-6,
     maxEval: 20000,
     ticker,
     stage: 'optimizing (θ, β) (stage 2)',
@@ -114,4 +115,111 @@ export async function runStage2(
   const par = Float64Array.from(res.x);
   const fval = stage2Deviance(m, par, rule, lp0);
   return { par, fval, evaluations: res.evaluations + 1, converged: res.converged };
+}
+
+/**
+ * Stage 2 by Newton's method on the (θ, β) deviance with lme4's finite-difference derivatives:
+ * the Hessian once at the start (deriv12), then chord steps with central-difference gradients and
+ * step halving. Returns null when it cannot be used (a θ near its bound, a Hessian that is not
+ * positive definite, no progress); the caller then falls back to BOBYQA.
+ */
+export async function newtonStage2(
+  m: GlmmModel,
+  theta0: Float64Array,
+  beta0: Float64Array,
+  rule: GHRule | null,
+  lp0: Float64Array,
+  ticker: Ticker,
+): Promise<StageResult | null> {
+  const nth = m.nTheta;
+  const d = nth + m.p;
+  const lower = m.thetaLower();
+  for (let i = 0; i < nth; i++) if (lower[i] === 0 && theta0[i] < 1e-2) return null;
+  let evals = 0;
+  const f = async (x: Float64Array): Promise<number> => {
+    evals++;
+    const v = stage2Deviance(m, x, rule, lp0);
+    await ticker.tick({ stage: 'optimizing (θ, β) (stage 2)', evaluations: evals, objective: v });
+    return v;
+  };
+  let x = new Float64Array(d);
+  x.set(theta0);
+  x.set(beta0, nth);
+  let fx = await f(x);
+  if (!Number.isFinite(fx)) return null;
+  const { gradient, hessian } = await deriv12(f, x, fx);
+  const R = cholUpper(hessian);
+  if (!R) return null;
+  let g = gradient;
+  const delta = 1e-4;
+  for (let it = 0; it < 40; it++) {
+    const step = cholSolve(R, g);
+    for (let i = 0; i < d; i++) step[i] = -step[i];
+    let small = true;
+    for (let i = 0; i < d; i++) if (Math.abs(step[i]) > 1e-7 * Math.max(1, Math.abs(x[i]))) small = false;
+    if (small) return { par: x, fval: fx, evaluations: evals, converged: true };
+    let t = 1;
+    let accepted = false;
+    for (let h = 0; h < 12; h++) {
+      const xn = new Float64Array(d);
+      for (let i = 0; i < d; i++) xn[i] = x[i] + t * step[i];
+      let ok = true;
+      for (let i = 0; i < nth; i++) if (lower[i] === 0 && xn[i] < 1e-3) ok = false;
+      if (!ok) return null;
+      const fn = await f(xn);
+      if (fn <= fx + 1e-9 * Math.abs(fx)) {
+        x = xn;
+        fx = fn;
+        accepted = true;
+        break;
+      }
+      t /= 2;
+    }
+    if (!accepted) return { par: x, fval: fx, evaluations: evals, converged: true };
+    // central-difference gradient at the new point
+    g = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      const xp = Float64Array.from(x);
+      xp[i] += delta;
+      const xm = Float64Array.from(x);
+      xm[i] -= delta;
+      g[i] = ((await f(xp)) - (await f(xm))) / (2 * delta);
+    }
+  }
+  return null;
+}
+
+function cholUpper(H: Float64Array[]): Float64Array[] | null {
+  const n = H.length;
+  const R = H.map((r) => Float64Array.from(r));
+  for (let j = 0; j < n; j++) {
+    let dd = R[j][j];
+    for (let k = 0; k < j; k++) dd -= R[k][j] * R[k][j];
+    if (!(dd > 0)) return null;
+    dd = Math.sqrt(dd);
+    R[j][j] = dd;
+    for (let c = j + 1; c < n; c++) {
+      let v = R[j][c];
+      for (let k = 0; k < j; k++) v -= R[k][j] * R[k][c];
+      R[j][c] = v / dd;
+    }
+  }
+  return R;
+}
+
+/** Solve RᵀR x = b. */
+function cholSolve(R: Float64Array[], b: ArrayLike<number>): Float64Array {
+  const n = R.length;
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = b[i];
+    for (let k = 0; k < i; k++) v -= R[k][i] * y[k];
+    y[i] = v / R[i][i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let v = y[i];
+    for (let k = i + 1; k < n; k++) v -= R[i][k] * y[k];
+    y[i] = v / R[i][i];
+  }
+  return y;
 }

@@ -1,0 +1,79 @@
+/**
+ * GLMM fitting speed on the non-gaussian reference cases (glmer's cases), compared with lme4's own
+ * median time from each reference fit. Each case is built through the engine's pipeline
+ * (.mlm text + CSV -> prepareModels -> frame) once; the fit (fitModel -> fitGlmm) is timed.
+ * Targets: VerbAgg (Laplace) under 0.6 s; every case under lme4's time.
+ *
+ * Run alone: node --import tsx bench/glmm.bench.ts   (or through bench/run.ts)
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareModels } from '../engine/src/frame/prepare';
+import { fitModel } from '../engine/src/fit';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const refDir = join(root, 'test/fixtures/reference');
+
+export interface GlmmBenchRow {
+  name: string;
+  samples: number;
+  medianSeconds: number;
+  minSeconds: number;
+  lme4Seconds: number;
+  targetSeconds: number;
+  ok: boolean;
+}
+
+const CASES: { name: string; target?: number }[] = [
+  { name: 'rats_laplace' },
+  { name: 'rats_agq25' },
+  { name: 'cbpp_binomial' },
+  { name: 'cbpp_agq9' },
+  { name: 'grouseticks_poisson' },
+  { name: 'verbagg_binomial', target: 0.6 },
+];
+
+function mlmText(ref: Record<string, unknown>): string {
+  const fam = ref.family === 'binomial' && ref.link !== 'logit' ? `binomial(${ref.link})` : String(ref.family);
+  const lines = [`data: ${ref.data}`, '', `model ${ref.id}:`, `  formula: ${ref.formula}`, `  family: ${fam}`];
+  if (ref.nAGQ !== 1) lines.push(`  nAGQ: ${ref.nAGQ}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function run(options: { samples?: number } = {}): Promise<GlmmBenchRow[]> {
+  const samples = options.samples ?? 5;
+  const rows: GlmmBenchRow[] = [];
+  for (const c of CASES) {
+    const ref = JSON.parse(readFileSync(join(refDir, 'fits', `${c.name}.json`), 'utf8')) as Record<string, unknown>;
+    const prep = prepareModels(mlmText(ref), (rel) => readFileSync(join(refDir, 'data', rel), 'utf8'));
+    const model = prep.models[0];
+    if (!model?.frame) throw new Error(`no frame for ${c.name}: ${model?.error?.message ?? ''}`);
+    const spec = { id: c.name, REML: false, nAGQ: Number(ref.nAGQ) };
+    await fitModel(model.frame, spec, { yieldEveryMs: 0 }); // warm-up (JIT)
+    const times: number[] = [];
+    for (let s = 0; s < samples; s++) {
+      const t0 = performance.now();
+      await fitModel(model.frame, spec, { yieldEveryMs: 0 });
+      times.push((performance.now() - t0) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    const lme4 = Number(ref.lme4_seconds_median);
+    const target = Math.min(c.target ?? Infinity, lme4);
+    const median = times[Math.floor(times.length / 2)];
+    rows.push({ name: c.name, samples, medianSeconds: median, minSeconds: times[0], lme4Seconds: lme4, targetSeconds: target, ok: median < target });
+  }
+  return rows;
+}
+
+export default run;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  run().then((rows) => {
+    for (const r of rows) {
+      console.log(
+        `${r.ok ? 'ok  ' : 'SLOW'} glmm ${r.name.padEnd(22)} median ${r.medianSeconds.toFixed(3)} s  min ${r.minSeconds.toFixed(3)} s  (lme4 ${r.lme4Seconds.toFixed(3)} s, target < ${r.targetSeconds.toFixed(3)} s)`,
+      );
+    }
+  });
+}
