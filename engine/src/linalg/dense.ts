@@ -44,46 +44,110 @@ export function cholLower(a: Float64Array, n: number, lda: number = n, clampLast
 }
 
 /**
- * Trailing update A[j1:, j1:] -= P P' (lower triangle) with P = A[j1:, j0:j1], processed four
- * target columns at a time so each panel column is read once per four target columns.
+ * Trailing update A[j1:, j1:] -= P P' (lower triangle) with P = A[j1:, j0:j1]. P is first packed
+ * row-major (each row's panel entries contiguous), then a 2×4 register-blocked kernel forms the dot
+ * products, so the inner loop reads six contiguous streams and does eight multiply-adds.
  */
+let packBuf = new Float64Array(0);
 function syrkPanel(a: Float64Array, n: number, lda: number, j0: number, j1: number): void {
-  let c = j1;
-  for (; c + 3 < n; c += 4) {
-    const c0 = c * lda, c1 = c0 + lda, c2 = c1 + lda, c3 = c2 + lda;
-    for (let k = j0; k < j1; k++) {
-      const ck = k * lda;
-      const f0 = a[c + ck], f1 = a[c + 1 + ck], f2 = a[c + 2 + ck], f3 = a[c + 3 + ck];
-      // rows c..c+3 of the 4 columns (triangle), then the rectangle below
-      a[c + c0] -= f0 * f0;
-      a[c + 1 + c0] -= f1 * f0;
-      a[c + 2 + c0] -= f2 * f0;
-      a[c + 3 + c0] -= f3 * f0;
-      a[c + 1 + c1] -= f1 * f1;
-      a[c + 2 + c1] -= f2 * f1;
-      a[c + 3 + c1] -= f3 * f1;
-      a[c + 2 + c2] -= f2 * f2;
-      a[c + 3 + c2] -= f3 * f2;
-      a[c + 3 + c3] -= f3 * f3;
-      if (f0 === 0 && f1 === 0 && f2 === 0 && f3 === 0) continue;
-      for (let i = c + 4; i < n; i++) {
-        const v = a[i + ck];
-        a[i + c0] -= f0 * v;
-        a[i + c1] -= f1 * v;
-        a[i + c2] -= f2 * v;
-        a[i + c3] -= f3 * v;
+  const nb = j1 - j0;
+  const m = n - j1;
+  if (packBuf.length < m * nb) packBuf = new Float64Array(m * nb);
+  const P = packBuf;
+  for (let k = 0; k < nb; k++) {
+    const ck = (j0 + k) * lda + j1;
+    for (let r = 0; r < m; r++) P[r * nb + k] = a[ck + r];
+  }
+  let c = 0;
+  for (; c + 3 < m; c += 4) {
+    const q0 = c * nb, q1 = q0 + nb, q2 = q1 + nb, q3 = q2 + nb;
+    const a0 = j1 + (j1 + c) * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    let r = c;
+    for (; r + 1 < m; r += 2) {
+      const p0 = r * nb, p1 = p0 + nb;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      for (let k = 0; k < nb; k++) {
+        const x0 = P[p0 + k], x1 = P[p1 + k];
+        const y0 = P[q0 + k], y1 = P[q1 + k], y2 = P[q2 + k], y3 = P[q3 + k];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+      }
+      if (r >= c + 4) {
+        a[a0 + r] -= s00; a[a1 + r] -= s01; a[a2 + r] -= s02; a[a3 + r] -= s03;
+        a[a0 + r + 1] -= s10; a[a1 + r + 1] -= s11; a[a2 + r + 1] -= s12; a[a3 + r + 1] -= s13;
+      } else {
+        // the diagonal 4×4 block: only rows ≥ column
+        const rr = r - c;
+        if (rr >= 0) a[a0 + r] -= s00;
+        if (rr >= 1) a[a1 + r] -= s01;
+        if (rr >= 2) a[a2 + r] -= s02;
+        if (rr >= 3) a[a3 + r] -= s03;
+        if (rr + 1 >= 0) a[a0 + r + 1] -= s10;
+        if (rr + 1 >= 1) a[a1 + r + 1] -= s11;
+        if (rr + 1 >= 2) a[a2 + r + 1] -= s12;
+        if (rr + 1 >= 3) a[a3 + r + 1] -= s13;
       }
     }
-  }
-  for (; c < n; c++) {
-    const cc = c * lda;
-    for (let k = j0; k < j1; k++) {
-      const ck = k * lda;
-      const f = a[c + ck];
-      if (f === 0) continue;
-      for (let i = c; i < n; i++) a[i + cc] -= f * a[i + ck];
+    for (; r < m; r++) {
+      const p0 = r * nb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < nb; k++) {
+        const x0 = P[p0 + k];
+        s0 += x0 * P[q0 + k]; s1 += x0 * P[q1 + k]; s2 += x0 * P[q2 + k]; s3 += x0 * P[q3 + k];
+      }
+      const rr = r - c;
+      if (rr >= 0) a[a0 + r] -= s0;
+      if (rr >= 1) a[a1 + r] -= s1;
+      if (rr >= 2) a[a2 + r] -= s2;
+      if (rr >= 3) a[a3 + r] -= s3;
     }
   }
+  for (; c < m; c++) {
+    const q = c * nb;
+    const ac = j1 + (j1 + c) * lda;
+    for (let r = c; r < m; r++) {
+      const p = r * nb;
+      let s0 = 0;
+      for (let k = 0; k < nb; k++) s0 += P[p + k] * P[q + k];
+      a[ac + r] -= s0;
+    }
+  }
+}
+
+/**
+ * Lower Cholesky of a matrix whose leading `c0` columns have sparse factor columns (a fill-reducing
+ * order puts the dense part last): right-looking sparse elimination of those columns (updates only
+ * between nonzeros), then the blocked dense Cholesky of the trailing block. Same contract as cholLower.
+ */
+export function cholLowerHybrid(a: Float64Array, n: number, lda: number, c0: number, clampLast = false): number {
+  const rows = new Int32Array(n);
+  const vals = new Float64Array(n);
+  for (let j = 0; j < c0; j++) {
+    const cj = j * lda;
+    let d = a[j + cj];
+    if (!(d > 0)) return j;
+    d = Math.sqrt(d);
+    a[j + cj] = d;
+    const inv = 1 / d;
+    let nr = 0;
+    for (let i = j + 1; i < n; i++) {
+      const v = a[i + cj];
+      if (v !== 0) {
+        const w = v * inv;
+        a[i + cj] = w;
+        rows[nr] = i;
+        vals[nr++] = w;
+      }
+    }
+    for (let x = 0; x < nr; x++) {
+      const c = rows[x] * lda;
+      const f = vals[x];
+      for (let y = x; y < nr; y++) a[rows[y] + c] -= vals[y] * f;
+    }
+  }
+  if (c0 >= n) return -1;
+  const fail = cholLower(a.subarray(c0 + c0 * lda), n - c0, lda, clampLast);
+  return fail < 0 ? -1 : fail + c0;
 }
 
 /** Solve L x = b in place (L lower n×n, leading dimension lda). */

@@ -33,8 +33,11 @@ function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** Elimination order (a permutation of 0..n-1) by minimum degree. */
-export function minimumDegreeOrder(g: BitGraph): Int32Array {
+/**
+ * Elimination order (a permutation of 0..n-1) by minimum degree; `degree[s]` is the degree of the
+ * node eliminated at step s (the number of off-diagonal nonzeros of that column of the factor).
+ */
+export function minimumDegreeOrder(g: BitGraph): { order: Int32Array; degree: Int32Array } {
   const { n, words } = g;
   const adj = g.bits.slice();
   const alive = new Uint32Array(words);
@@ -49,6 +52,7 @@ export function minimumDegreeOrder(g: BitGraph): Int32Array {
   for (let v = 0; v < n; v++) deg[v] = degreeOf(v);
   const done = new Uint8Array(n);
   const order = new Int32Array(n);
+  const elimDeg = new Int32Array(n);
   const nb: number[] = [];
   for (let step = 0; step < n; step++) {
     let best = -1;
@@ -58,6 +62,7 @@ export function minimumDegreeOrder(g: BitGraph): Int32Array {
       best = v;
     }
     order[step] = best;
+    elimDeg[step] = bd;
     done[best] = 1;
     alive[best >>> 5] &= ~(1 << (best & 31));
     nb.length = 0;
@@ -77,5 +82,5 @@ export function minimumDegreeOrder(g: BitGraph): Int32Array {
       deg[a] = degreeOf(a);
     }
   }
-  return order;
+  return { order, degree: elimDeg };
 }

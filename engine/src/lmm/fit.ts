@@ -19,8 +19,8 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   const f = (th: Float64Array): number => model.objective(th);
   const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), {
     ticker,
-    rhobeg: Number(process.env.MLM_RHOBEG ?? 0.2),
-    rhoend: Number(process.env.MLM_RHOEND ?? 2e-7),
+    rhobeg: 0.2,
+    rhoend: 1e-6,
     maxEval: 100000,
     stage: 'optimizing',
   });

@@ -17,7 +17,7 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { backSolveT, cholLower, cholLowerSparseSkip, cholSmall, invLower } from '../linalg/dense';
+import { backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { lambdaBlocks } from './theta';
 
@@ -34,6 +34,8 @@ export interface PlsTerm {
 /** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
 const ORDERING_MIN_GROUPS = 200;
 const ORDERING_MAX_GROUPS = 20000;
+/** Switch to dense kernels at the first factor column fuller than this fraction. */
+const DENSE_SWITCH = 0.25;
 
 export class PlsSystem {
   readonly n: number;
@@ -63,6 +65,8 @@ export class PlsSystem {
   private readonly allScalarRest: boolean;
   /** True when the dense block was reordered (its factor is then sparse enough to skip zeros). */
   private readonly ordered: boolean = false;
+  /** Columns of the dense block before this index are eliminated sparsely (after a fill-reducing order). */
+  private readonly denseFrom: number = 0;
 
   private readonly D1: Float64Array; // Z₁'WZ₁ blocks
   private readonly A21: Float64Array; // Z₁'W[Z₂.. X y], nnz × k₁ (row-major per entry)
@@ -148,12 +152,21 @@ export class PlsSystem {
       touchPtr[j + 1] = touched.length;
     }
     // fill-reducing order of the groups (minimum degree) when the dense block is large
+    let denseFromGroup = 0;
     const groupOrder = new Int32Array(G);
     for (let g = 0; g < G; g++) groupOrder[g] = g;
     if (G >= ORDERING_MIN_GROUPS && G <= ORDERING_MAX_GROUPS) {
       const graph = new BitGraph(G);
       for (let j = 0; j < l1; j++) graph.addClique(touched.slice(touchPtr[j], touchPtr[j + 1]));
-      groupOrder.set(minimumDegreeOrder(graph));
+      const md = minimumDegreeOrder(graph);
+      groupOrder.set(md.order);
+      // sparse elimination while the factor's columns are sparse, dense kernels after
+      let c0g = G;
+      for (let s = 0; s < G; s++) if (md.degree[s] > DENSE_SWITCH * (G - s)) {
+        c0g = s;
+        break;
+      }
+      denseFromGroup = c0g;
       this.ordered = true;
     }
     const groupOff = new Int32Array(G);
@@ -163,7 +176,9 @@ export class PlsSystem {
       return t;
     };
     let offAcc = 0;
-    for (const g of groupOrder) {
+    for (let s = 0; s < G; s++) {
+      const g = groupOrder[s];
+      if (s === denseFromGroup) this.denseFrom = offAcc;
       groupOff[g] = offAcc;
       const t = groupTerm(g);
       for (let a = 0; a < this.ks[t]; a++) {
@@ -396,7 +411,7 @@ export class PlsSystem {
         }
       }
     }
-    const fail = this.ordered ? cholLowerSparseSkip(S, m, m, true) : cholLower(S, m, m, true);
+    const fail = this.ordered ? cholLowerHybrid(S, m, m, this.denseFrom, true) : cholLower(S, m, m, true);
     if (fail >= 0) return false;
     for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
     let ldrx = 0;

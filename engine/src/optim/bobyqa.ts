@@ -10,6 +10,7 @@
  * of θ parameters) the cost is negligible next to one objective evaluation.
  */
 import type { Ticker } from '../hooks';
+import { symmetricEigenvalues } from '../linalg/eigen';
 import { luFactor, luSolve, type LU } from './linsolve';
 import { trsbox } from './trsbox';
 
@@ -22,6 +23,8 @@ export interface MinimizeOptions {
   maxEval?: number;
   /** Stop when a successful step improves f by less than this (absolute), as nlopt's ftol_abs; default 0 (off). */
   ftolAbs?: number;
+  /** Number of interpolation points, 2n+1 ≤ npt ≤ (n+1)(n+2)/2 (default: the full quadratic for n ≤ 4, else 2n+1). */
+  npt?: number;
   /** Awaited between evaluations: progress, yielding, cancellation. */
   ticker?: Ticker;
   /** Progress stage name (default 'optimizing'). */
@@ -36,6 +39,12 @@ export interface MinimizeResult {
   converged: boolean;
   message: string;
 }
+
+/** Use the full quadratic interpolation set up to this many variables (0: always 2n+1, Powell's recommendation). */
+const NPT_FULL_MAX_N = 0;
+/** Geometry thresholds (in units of ρ / max(Δ, 2ρ)) after a short step / a poor step, as Powell's BOBYQA. */
+const SHORT_GEOM = 10;
+const POOR_GEOM = 2;
 
 type Objective = (x: Float64Array) => number | Promise<number>;
 
@@ -69,6 +78,11 @@ function recenter(m: Model, x: number[]): Model {
     return s;
   });
   return { center: x.slice(), c: modelValue(m, x), g, H: m.H.map((r) => r.slice()) };
+}
+
+/** Smallest eigenvalue estimate of a small symmetric matrix (Gershgorin-free: via Jacobi). */
+function minCurvature(H: number[][]): number {
+  return symmetricEigenvalues(H)[0];
 }
 
 const norm = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -132,6 +146,15 @@ export async function minimize(
     else b[i] = a[i] > start[i] ? start[i] + 2 * rhobeg : start[i] - 2 * rhobeg;
     pts.push(a, b);
   }
+  // extra points x0 + σᵢρ eᵢ + σⱼρ eⱼ (as BOBYQA's initial design) up to npt interpolation points
+  const nptWanted = Math.min(opts.npt ?? (n <= NPT_FULL_MAX_N ? ((n + 1) * (n + 2)) / 2 : 2 * n + 1), ((n + 1) * (n + 2)) / 2);
+  for (let i = 0; i < n && pts.length < nptWanted; i++)
+    for (let j = i + 1; j < n && pts.length < nptWanted; j++) {
+      const a = start.slice();
+      a[i] = pts[1 + 2 * i][i];
+      a[j] = pts[1 + 2 * j][j];
+      pts.push(a);
+    }
   const npt = pts.length;
   const fv: number[] = [];
   for (const p of pts) fv.push(await evaluate(p));
@@ -279,8 +302,12 @@ export async function minimize(
   // Lagrange functions are expanded about the point they were built at (pts[kopt] then)
   const evalQuadAt = (q: { c: number; g: number[]; H: number[][] }, d: number[], _xo: number[]): number => evalQuad(q, d);
 
+  const recentErr: number[] = [];
+  let nfAtRho = 0;
   const reduceRho = (): boolean => {
     if (rho <= rhoend) return false;
+    nfAtRho = nf;
+    recentErr.length = 0;
     const old = rho;
     const ratio = rho / rhoend;
     if (ratio <= 16) rho = rhoend;
@@ -307,7 +334,17 @@ export async function minimize(
           far = t;
         }
       }
-      if (far >= 0 && fd > 2 * rho) {
+      delta = Math.max(0.1 * delta, rho);
+      if (delta <= 1.5 * rho) delta = rho;
+      // Powell's test: when the last three model errors are small against the curvature at this
+      // resolution, the model is good enough and ρ is reduced without a geometry step.
+      let modelGood = false;
+      if (nf > nfAtRho + 2 && recentErr.length >= 3) {
+        const errbig = Math.max(...recentErr.slice(-3));
+        const crv = minCurvature(model.H);
+        modelGood = !(crv > 0 && errbig > 0.125 * rho * rho * crv);
+      }
+      if (!modelGood && far >= 0 && fd > SHORT_GEOM * rho) {
         await geometryStep(far, Math.max(Math.min(0.1 * fd, delta), rho));
         continue;
       }
@@ -322,6 +359,7 @@ export async function minimize(
     const pred = -(evalQuad({ c: 0, g: model.g, H: model.H }, d));
     const fold = fv[kopt];
     const fx = await evaluate(x);
+    recentErr.push(Math.abs(fx - fold + pred));
     const ratio = pred > 0 ? (fold - fx) / pred : fx < fold ? 1 : -1;
     if (ratio <= 0.1) delta = Math.min(0.5 * delta, dn);
     else if (ratio <= 0.7) delta = Math.max(0.5 * delta, dn);
@@ -368,7 +406,7 @@ export async function minimize(
           far = t;
         }
       }
-      if (far >= 0 && fd > 2 * delta) {
+      if (far >= 0 && fd > POOR_GEOM * Math.max(delta, 2 * rho) / 2) {
         await geometryStep(far, Math.max(Math.min(0.1 * fd, delta), rho));
         continue;
       }

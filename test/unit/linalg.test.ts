@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backSolveT, cholLower, cholLowerHybrid, forwardSolve, invLower } from '../../engine/src/linalg/dense';
+import { BitGraph, minimumDegreeOrder } from '../../engine/src/linalg/ordering';
+import { symmetricEigenvalues } from '../../engine/src/linalg/eigen';
+
+/** A seeded SPD matrix A = B B' + n I with some structural zeros in B. */
+function spd(n: number, seed: number): Float64Array {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const B = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) B[i] = i % 7 === 0 ? 0 : rnd();
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let v = i === j ? n : 0;
+      for (let k = 0; k < n; k++) v += B[i + k * n] * B[j + k * n];
+      A[i + j * n] = v;
+    }
+  return A;
+}
+
+function maxResidual(A: Float64Array, L: Float64Array, n: number): number {
+  let worst = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let v = 0;
+      for (let k = 0; k <= j; k++) v += L[i + k * n] * L[j + k * n];
+      worst = Math.max(worst, Math.abs(v - A[i + j * n]) / Math.abs(A[i + i * n]));
+    }
+  return worst;
+}
+
+test('cholLower: blocked factor of a 150×150 SPD matrix reproduces A = L L\'', () => {
+  const n = 150;
+  const A = spd(n, 7);
+  const L = A.slice();
+  assert.equal(cholLower(L, n), -1);
+  assert.ok(maxResidual(A, L, n) < 1e-12);
+});
+
+test('cholLowerHybrid: sparse leading columns then dense trailing block give the same factor', () => {
+  const n = 130;
+  const A = spd(n, 3);
+  const L1 = A.slice();
+  const L2 = A.slice();
+  cholLower(L1, n);
+  assert.equal(cholLowerHybrid(L2, n, n, 70), -1);
+  for (let j = 0; j < n; j++) for (let i = j; i < n; i++) assert.ok(Math.abs(L1[i + j * n] - L2[i + j * n]) < 1e-10);
+});
+
+test('cholLower reports the first non-positive pivot', () => {
+  // [[1, 2], [2, 1]] is indefinite: second pivot 1 - 4 < 0
+  assert.equal(cholLower(Float64Array.from([1, 2, 2, 1]), 2), 1);
+});
+
+test('triangular solves and inverse: L = [[2,0],[1,3]]', () => {
+  const L = Float64Array.from([2, 1, 0, 3]);
+  const b = Float64Array.from([4, 11]); // L x = b -> x = (2, 3)
+  forwardSolve(L, 2, b);
+  assert.deepEqual(Array.from(b), [2, 3]);
+  const c = Float64Array.from([7, 9]); // L' x = c -> x2 = 3, x1 = (7 - 3)/2 = 2
+  backSolveT(L, 2, c);
+  assert.deepEqual(Array.from(c), [2, 3]);
+  const inv = invLower(L, 2);
+  assert.deepEqual(Array.from(inv), [0.5, -1 / 6, 0, 1 / 3]);
+});
+
+test('minimum degree: a star graph eliminates its leaves before the hub', () => {
+  const g = new BitGraph(5);
+  for (let leaf = 1; leaf < 5; leaf++) g.addClique([0, leaf]);
+  const { order, degree } = minimumDegreeOrder(g);
+  assert.equal(order[0], 1); // leaves have degree 1, lowest index first
+  assert.equal(order[3] === 0 || order[4] === 0, true);
+  assert.equal(degree[0], 1);
+});
+
+test('symmetric eigenvalues of [[2,1],[1,2]] are 1 and 3', () => {
+  const ev = symmetricEigenvalues([[2, 1], [1, 2]]);
+  assert.ok(Math.abs(ev[0] - 1) < 1e-12 && Math.abs(ev[1] - 3) < 1e-12);
+});
