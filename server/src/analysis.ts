@@ -43,6 +43,8 @@ const ANALYSIS_CACHE_LIMIT = 2000;
 
 export class Analyzer {
   private readonly byUri = new Map<string, { version: number; promise: Promise<DocumentAnalysis> }>();
+  /** The data URI each analysed document links (null: none or refused). */
+  private readonly linked = new Map<string, string | null>();
   /** Per-model diagnostics by content key. */
   /** The last table produced by applyDocument (keyed by file-level lines and data hash). */
   private applied: { key: string; raw: DataTable; value: { table: DataTable; error?: MlmDiagnostic } } | null = null;
@@ -69,18 +71,22 @@ export class Analyzer {
     this.byUri.delete(normalizeUri(uri));
   }
 
+  /** A closed document: forget it entirely. */
+  close(uri: string): void {
+    this.byUri.delete(normalizeUri(uri));
+    this.linked.delete(normalizeUri(uri));
+  }
+
   clear(): void {
     this.byUri.clear();
   }
 
-  /** Does the document's latest analysis link one of these (normalized) URIs? Unknown documents count as dependent. */
+  /** Does the document link one of these (normalized) URIs? Documents not analysed yet count as dependent. */
   dependsOn(uri: string, changed: ReadonlySet<string>): boolean {
-    const hit = this.byUri.get(normalizeUri(uri));
-    if (!hit) return true;
-    let linked: string | null | undefined;
-    hit.promise.then((a) => (linked = a.dataUri)).catch(() => undefined);
-    // The promise may still be pending: be conservative.
-    return linked === undefined || linked === null || changed.has(normalizeUri(linked));
+    const key = normalizeUri(uri);
+    if (!this.linked.has(key)) return true;
+    const linked = this.linked.get(key);
+    return linked === null || linked === undefined || changed.has(normalizeUri(linked));
   }
 
   /** Resolve a path written in the document; null when empty or outside the workspace. */
@@ -133,6 +139,7 @@ export class Analyzer {
         }
       }
     }
+    this.linked.set(normalizeUri(td.uri), dataUri);
     let full: MlmDiagnostic[] | null = null;
     const diagnosticsOf = (): MlmDiagnostic[] => {
       if (full) return full;

@@ -23,7 +23,7 @@ interface Kept {
 interface DocFits {
   kept: Map<string, Kept>;
   /** Errors of the last fit request, with the formula text they were about (dropped once it changes). */
-  errors: Array<FitError & { formula: string }>;
+  errors: Array<FitError & { formula: string; blocking?: boolean }>;
   comparisons: unknown[];
 }
 
@@ -57,7 +57,7 @@ export class FitService {
       uri,
       results: [...s.kept.values()].map((k) => k.result),
       fitted: [],
-      errors: s.errors.map(({ formula: _f, ...e }) => e),
+      errors: s.errors.map(({ formula: _f, blocking: _b, ...e }) => e),
       comparisons: s.comparisons,
     };
   }
@@ -68,7 +68,7 @@ export class FitService {
     if (!s) return [];
     const out: MlmDiagnostic[] = [];
     for (const e of s.errors) {
-      if (e.cancelled || !e.range) continue;
+      if (e.cancelled || e.blocking || !e.range) continue; // blocking problems are diagnostics already
       const m = a.doc.models.find((x) => x.name === e.model);
       if (!m || (m.formula?.text ?? '') !== e.formula) continue;
       out.push({ severity: 'error', code: 'fit-failed', message: `fit of '${e.model}' failed: ${e.message}`, range: e.range });
@@ -80,7 +80,7 @@ export class FitService {
     const a = await this.analyzer.get(td);
     const s = this.state(td.uri);
     const models = pickModels(a, params);
-    const errors: Array<FitError & { formula: string }> = [];
+    const errors: Array<FitError & { formula: string; blocking?: boolean }> = [];
     const fitted: string[] = [];
     const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
     reporter.begin(models.length === 1 ? `Fitting ${models[0].name}` : `Fitting ${models.length} models`, 0, undefined, true);
@@ -98,7 +98,7 @@ export class FitService {
         }
         const blocking = blockingProblem(a, m);
         if (blocking) {
-          errors.push({ model: m.name, message: blocking.message, range: blocking.range, formula });
+          errors.push({ model: m.name, message: blocking.message, range: blocking.range, formula, blocking: true });
           continue;
         }
         let lastReport = 0;
@@ -160,7 +160,7 @@ export class FitService {
       uri: td.uri,
       results: [...s.kept.values()].map((k) => k.result),
       fitted,
-      errors: errors.map(({ formula: _f, ...e }) => e),
+      errors: errors.map(({ formula: _f, blocking: _b, ...e }) => e),
       comparisons: s.comparisons,
     };
   }

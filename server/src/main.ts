@@ -106,7 +106,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   documents.onDidChangeContent((e) => throttle.schedule(e.document.uri));
   documents.onDidClose((e) => {
     throttle.cancel(e.document.uri);
-    analyzer.forget(e.document.uri);
+    analyzer.close(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

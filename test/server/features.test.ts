@@ -226,6 +226,20 @@ test('fit cancellation through the LSP token keeps the previous result', async (
   assert.deepEqual(r.results.map((x) => x.id), ['m']); // the earlier fit is kept
 });
 
+test('mlm/fit reports work-done progress on the client token', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  const uri = ws.write('progress.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[] }>('mlm/fit', { uri, workDoneToken: 'fit-1' });
+  assert.deepEqual(r.fitted, ['a', 'b']);
+  await new Promise((res) => setTimeout(res, 50));
+  const kinds = client.progress.filter((p) => p.token === 'fit-1').map((p) => p.value.kind);
+  assert.equal(kinds[0], 'begin');
+  assert.equal(kinds[kinds.length - 1], 'end');
+  assert.ok(kinds.includes('report'));
+  assert.equal(client.progress.find((p) => p.token === 'fit-1')!.value.title, 'Fitting 2 models');
+});
+
 test('the server keeps answering while a fit runs', async () => {
   const text = 'data: mathach.csv\nmodel bryk:\n  formula: mathach ~ meanses * cses + sector * cses + (cses | school)\n';
   const uri = ws.write('busy.mlm', text);

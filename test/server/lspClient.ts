@@ -61,6 +61,8 @@ export class LspClient {
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   private readonly waiters: Array<{ uri: string; pred: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }> = [];
   readonly logs: string[] = [];
+  /** Every $/progress notification received: { token, value: { kind, ... } }. */
+  readonly progress: Array<{ token: string | number; value: { kind: string; title?: string; message?: string; percentage?: number } }> = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
 
@@ -83,6 +85,9 @@ export class LspClient {
     });
     this.connection.onNotification('window/logMessage', (p: { message: string }) => {
       this.logs.push(p.message);
+    });
+    this.connection.onNotification('$/progress', (p: LspClient['progress'][number]) => {
+      this.progress.push(p);
     });
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
