@@ -153,6 +153,16 @@ test('a model key at column 1 after model blocks is reported as misplaced', () =
   assert.equal(doc.models.find((m) => m.name === 'a')!.method, null);
 });
 
+test('an indented model header is reported and still read', () => {
+  const doc = parseMlm('data: d.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\n  model b:\n  formula: y ~ (1 | h)\n');
+  assert.deepEqual(doc.diagnostics.map((d) => d.code), ['indentation']);
+  assert.deepEqual(doc.models.map((m) => [m.name, m.formula?.text]), [
+    ['a', 'y ~ 1 + (1 | g)'],
+    ['b', 'y ~ (1 | h)'],
+  ]);
+  assert.deepEqual(doc.models[1].nameRange, { start: { line: 3, character: 8 }, end: { line: 3, character: 9 } });
+});
+
 test('comments: anywhere, but not inside quotes', () => {
   const doc = parseMlm('# header\ndata: "my #1 data.csv"  # the data\n  # indented comment\nformula: y ~ x + (1 | g) # comment\n');
   assert.deepEqual(doc.diagnostics, []);

@@ -178,23 +178,27 @@ class MlmParser {
         if (last.model) lastLineOfModel.set(last.model, ln.index);
         continue;
       }
-      if (ln.indent === 0) {
-        const hm = /^model\b([^:]*):(.*)$/.exec(body);
+      const headerMatch = /^model\b([^:]*):(.*)$/.exec(body);
+      if (headerMatch && ln.indent > 0) {
+        this.error('indentation', "'model NAME:' must start at the beginning of the line", r(ln.index, 0, ln.indent));
+      }
+      if (ln.indent === 0 || headerMatch) {
+        const hm = headerMatch;
         if (hm) {
           const rawName = hm[1];
           const name = rawName.trim();
-          const nameStart = 5 + (rawName.length - rawName.replace(/^\s+/, '').length);
-          const nameRange = r(ln.index, name ? nameStart : 0, name ? nameStart + name.length : 5);
-          if (!name) this.error('model-name', "a model needs a name: 'model NAME:'", r(ln.index, 0, body.length));
+          const nameStart = ln.indent + 5 + (rawName.length - rawName.replace(/^\s+/, '').length);
+          const nameRange = r(ln.index, name ? nameStart : ln.indent, name ? nameStart + name.length : ln.indent + 5);
+          if (!name) this.error('model-name', "a model needs a name: 'model NAME:'", r(ln.index, ln.indent, ln.text.length));
           else if (!NAME_RE.test(name))
             this.error('model-name', `'${name}' is not a valid model name (letters, digits, '_', '.', '-'; starting with a letter)`, nameRange);
-          current = this.newModel(name || 'model', nameRange, r(ln.index, 0, body.length), false);
+          current = this.newModel(name || 'model', nameRange, r(ln.index, ln.indent, ln.text.length), false);
           lastLineOfModel.set(current, ln.index);
           last = null;
           const rest = hm[2];
           if (rest.trim() !== '') {
             // `model NAME: y ~ x + (1 | g)` is shorthand for a formula line
-            const restStart = 5 + hm[1].length + 1;
+            const restStart = ln.indent + 5 + hm[1].length + 1;
             const lead = rest.length - rest.replace(/^\s+/, '').length;
             const item: KeyItem = {
               kind: 'key',
