@@ -163,3 +163,16 @@ test('no results: a hint to fit, and the status line carries what happened', () 
   assert.equal(doc.getElementById('status')!.textContent, 'Fit cancelled; previous results kept.');
   assert.equal(doc.getElementById('status')!.getAttribute('role'), 'status');
 });
+
+test('R² from the server is shown; a zero marginal R² (intercept-only) prints as 0', () => {
+  const fit = loadReferenceFit('rats_laplace');
+  fit.r2 = { marginal: 2.1e-31, conditional: 0.11838 };
+  const doc = new JSDOM(renderResultsPage({ fileName: 'r.mlm', results: [fit], comparisons: [] }, { nonce: 'n', cspSource: 'x' })).window.document;
+  const rows = cellTexts(doc.getElementById('icc-r2-rats_laplace')!);
+  assert.deepEqual(rows, [
+    ['ICC (batch)', '0.118'],
+    ['Marginal R²', '0'],
+    ['Conditional R²', '0.118'],
+  ]);
+  assert.match(doc.querySelector('.icc-sentence')!.textContent!, /12% of the variance/);
+});

@@ -30,6 +30,7 @@ td.num { text-align: right; font-family: var(--vscode-editor-font-family); font-
 thead th { color: var(--vscode-descriptionForeground); font-weight: 600; }
 details.meanings { margin: 4px 0 10px; }
 section.model { margin-top: 18px; }
+section.model, section.comparisons, main > table { overflow-x: auto; }
 nav#model-nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 10px; }
 .plots { display: flex; flex-wrap: wrap; gap: 16px; }
 figure.plot-figure { margin: 8px 0; max-width: 100%; }

@@ -108,8 +108,11 @@ export function iccR2Html(fit: FitResult, slug: string): string {
   let s = `<table class="icc-r2" id="icc-r2-${slug}"><caption>Variance explained</caption><thead><tr><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>`;
   for (const r of icc) s += `<tr><th scope="row">ICC (${e(r.group)})</th>${num(r.value, fmt(r.value, 3), r.explanation)}</tr>`;
   if (r2) {
-    s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(r2.marginal, 3), 'Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).')}</tr>`;
-    s += `<tr><th scope="row">Conditional R²</th>${num(r2.conditional, fmt(r2.conditional, 3), 'Share of the variance explained by the fixed and random effects together.')}</tr>`;
+    // Shares below 1e-10 are rounding noise of an exact zero (an intercept-only fixed part).
+    const marginal = Math.abs(r2.marginal) < 1e-10 ? 0 : r2.marginal;
+    const conditional = Math.abs(r2.conditional) < 1e-10 ? 0 : r2.conditional;
+    s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(marginal, 3), 'Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).')}</tr>`;
+    s += `<tr><th scope="row">Conditional R²</th>${num(r2.conditional, fmt(conditional, 3), 'Share of the variance explained by the fixed and random effects together.')}</tr>`;
   }
   s += '</tbody></table>';
   const sentence = iccSentence(fit);
