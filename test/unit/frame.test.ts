@@ -161,6 +161,22 @@ test('binomial responses: cbind, 0/1, two-level factor, proportions with weights
   assert.equal(e.diagnostic.code, 'binomial-response');
 });
 
+test('a grouping column of ids that are mostly numbers is still a grouping factor', () => {
+  const ids = [...Array.from({ length: 20 }, (_, i) => String(Math.floor(i / 2) + 1)), '10b', '10b'];
+  const t = readCsv('y,id\n' + ids.map((id, i) => `${i + 1},${id}`).join('\n') + '\n', 'ids.csv');
+  const fr = frame('y ~ 1 + (1 | id)', '', t);
+  assert.deepEqual(fr.reTerms[0].levels, ['1', '10', '10b', '2', '3', '4', '5', '6', '7', '8', '9']);
+  const e = (() => {
+    try {
+      frame('y ~ id + (1 | id)', '', t);
+    } catch (err) {
+      return err as MlmError;
+    }
+  })();
+  assert.equal(e?.diagnostic.code, 'csv-not-a-number');
+  assert.equal(e?.message, "ids.csv row 22, column 'id': '10b' is not a number");
+});
+
 test('offset() is summed into the offset vector, not a column', () => {
   const fr = frame('s ~ x + offset(log(n)) + (1 | f)', 'family: poisson\n');
   assert.deepEqual(fr.coefnames, ['(Intercept)', 'x']);

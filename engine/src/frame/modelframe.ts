@@ -52,6 +52,11 @@ function isMissingValue(v: VarValue, i: number): boolean {
 
 export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
   const factors = parts.map((p) => {
+    if (p.type === 'ident') {
+      // a grouping column is categorical whatever its fields look like (ids such as '12' and '12b')
+      const col = ctx.table.columns.get(p.name);
+      if (col && col.kind === 'text') return { codes: col.codes, levels: col.levels };
+    }
     const v = evalVariable(p, ctx);
     return v.kind === 'factor' ? { codes: v.codes, levels: v.levels } : numericAsFactor(v.values);
   });
@@ -66,7 +71,7 @@ interface Response {
   span: Span;
 }
 
-function evalResponse(lhs: Node, family: string, ctx: EvalContext): Response {
+function evalResponse(lhs: Node, family: string, ctx: EvalContext, warnings: string[]): Response {
   const name = deparse(lhs);
   const inner = lhs.type === 'paren' ? lhs.expr : lhs;
   if (inner.type === 'call' && inner.name === 'cbind') {
@@ -101,6 +106,11 @@ function evalResponse(lhs: Node, family: string, ctx: EvalContext): Response {
     }
     const y = new Float64Array(v.codes.length);
     for (let i = 0; i < y.length; i++) y[i] = v.codes[i] < 0 ? NaN : v.codes[i] > 0 ? 1 : 0;
+    if (v.levels.length > 2) {
+      warnings.push(
+        `the response '${name}' has ${v.levels.length} levels: the first ('${v.levels[0]}') counts as failure and all others as success (as glm does)`,
+      );
+    }
     return { y, trials: null, name, span: lhs.span };
   }
   return { y: v.values, trials: null, name, span: lhs.span };
@@ -120,7 +130,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   if (!st.lhs) {
     throw new MlmError({ code: 'no-response', message: "the formula has no response: write 'y ~ ...'", range: st.locate(st.formula.ast!.tilde) });
   }
-  const response = evalResponse(st.lhs, settings.family, ctx);
+  const response = evalResponse(st.lhs, settings.family, ctx, warnings);
 
   // fixed-effects variables (only those used by terms)
   const fixed: TermsResult = st.fixed;
