@@ -127,6 +127,9 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     assert.deepEqual(await problemCounts(page), { errors: 0, warnings: 0 });
     assert.equal(await page.locator('.monaco-editor.focused .squiggly-error').count(), 0);
     await wb.shot('06-quick-fix-applied');
+    // Hide the panel again (Ctrl+J toggles it) to leave room for the results.
+    await page.keyboard.press('Control+J');
+    await page.locator('.part.panel').first().waitFor({ state: 'hidden' });
   });
 
   test('MLM: Fit Model shows lme4\'s fixed effects and plots in the results webview', async () => {
@@ -168,5 +171,32 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     assert.match(text, /Days/);
     assert.match(text, /10\.47/);
     await wb.shot('09-hover-estimate');
+  });
+
+  test('MLM: Compare Models shows the likelihood-ratio table of the compare: line', async () => {
+    const { page } = wb;
+    await focusEditor(page, 'sleepstudy.mlm');
+    await runCommand(page, 'MLM: Compare Models');
+    const frame = await webviewFrame(page, 'Pr(>Chisq)', 120_000);
+    const table = frame.locator('table', { hasText: 'Chisq' }).first();
+    const header = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(header, ['Model', 'npar', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Df', 'Pr(>Chisq)']);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())),
+    );
+    assert.deepEqual(rows.map((r) => r[0]), ['intercepts_ml', 'slopes_ml']);
+    const [small, big] = rows;
+    // slopes_ml is lme4's sleepstudy_full_ml reference fit: df 6, AIC 1763.94, BIC 1783.10, logLik -875.97, deviance 1751.94.
+    assert.deepEqual(big.slice(1, 6), ['6', '1763.9', '1783.1', '-876.0', '1751.9']);
+    assert.equal(small[1], '4');
+    // Mathematics: Chisq is the drop in deviance, Df the extra parameters, and for 2 df P(X > x) = exp(-x/2).
+    const chisq = Number(big[6]);
+    assert.ok(Math.abs(chisq - (Number(small[5]) - Number(big[5]))) < 0.1, `Chisq ${chisq} vs deviances ${small[5]}, ${big[5]}`);
+    assert.equal(big[7], '2');
+    const p = Number(big[8]);
+    assert.ok(Math.abs(p / Math.exp(-chisq / 2) - 1) < 0.05, `p ${big[8]} vs exp(-${chisq}/2)`);
+    await table.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await wb.shot('10-compare');
   });
 });
