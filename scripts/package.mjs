@@ -23,6 +23,6 @@ for (const entry of [pkg.main, pkg.browser]) {
 
 const out = join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
 const vsce = createRequire(join(ROOT, 'package.json')).resolve('@vscode/vsce/vsce');
-run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out]);
+run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out]);
 const kib = (statSync(out).size / 1024).toFixed(0);
 console.log(`package: ${out} (${kib} KiB)`);
