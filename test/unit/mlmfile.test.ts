@@ -163,6 +163,12 @@ test('an indented model header is reported and still read', () => {
   assert.deepEqual(doc.models[1].nameRange, { start: { line: 3, character: 8 }, end: { line: 3, character: 9 } });
 });
 
+test('unknown function: did-you-mean in data for a quick fix', () => {
+  const doc = parseMlm('data: d.csv\nformula: y ~ lg(x) + (1 | g)\n');
+  assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.data]), [['unknown-function', { suggestion: 'log' }]]);
+  assert.deepEqual(doc.diagnostics[0].range, { start: { line: 1, character: 13 }, end: { line: 1, character: 15 } });
+});
+
 test('comments: anywhere, but not inside quotes', () => {
   const doc = parseMlm('# header\ndata: "my #1 data.csv"  # the data\n  # indented comment\nformula: y ~ x + (1 | g) # comment\n');
   assert.deepEqual(doc.diagnostics, []);

@@ -29,6 +29,8 @@ export class FormulaSyntaxError extends Error {
     message: string,
     readonly span: Span,
     readonly code: string = 'syntax',
+    /** Structured data for quick fixes, e.g. { suggestion: 'log' }. */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'FormulaSyntaxError';

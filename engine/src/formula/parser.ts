@@ -159,6 +159,7 @@ class Parser {
         `unknown function '${name.text}'${s ? ` (did you mean '${s}'?)` : ''}`,
         name.span,
         'unknown-function',
+        s ? { suggestion: s } : undefined,
       );
     }
     const open = this.next(); // '('

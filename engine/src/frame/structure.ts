@@ -36,7 +36,7 @@ export function modelStructure(model: ModelDecl): ModelStructure {
     const fixed = expandTerms(fixedRhs);
     return { formula, lhs: formula.ast.lhs, fixed, random, locate };
   } catch (e) {
-    if (e instanceof FormulaSyntaxError) throw new MlmError({ code: e.code, message: e.message, range: locate(e.span) });
+    if (e instanceof FormulaSyntaxError) throw new MlmError({ code: e.code, message: e.message, range: locate(e.span), ...(e.data ? { data: e.data } : {}) });
     throw e;
   }
 }

@@ -388,7 +388,7 @@ class MlmParser {
       return { ...v, ast: parseExpression(v.text, { functions }) };
     } catch (e) {
       if (e instanceof FormulaSyntaxError) {
-        this.error(e.code, e.message, rangeOfSpan(v, e.span));
+        this.error(e.code, e.message, rangeOfSpan(v, e.span), e.data);
         return { ...v, ast: null };
       }
       throw e;
@@ -412,7 +412,7 @@ class MlmParser {
           model.formula = { ...value, ast: parseFormula(value.text, { functions: FORMULA_FUNCTIONS }) };
         } catch (e) {
           if (!(e instanceof FormulaSyntaxError)) throw e;
-          this.error(e.code, e.message, rangeOfSpan(value, e.span));
+          this.error(e.code, e.message, rangeOfSpan(value, e.span), e.data);
           model.formula = { ...value, ast: null };
         }
         return;
