@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageserver';
 import { FILE_KEYS, MODEL_KEYS, FAMILY_LINKS } from '../../engine/src/mlmfile/keys';
 import type { Analyzer, DocumentAnalysis } from './analysis';
-import { allColumnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
+import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { findBars } from '../../engine/src/frame/bars';
@@ -61,6 +61,15 @@ export async function completion(
     }
     case 'data':
       return dataFileItems(a, ctx, position, analyzer, host);
+    case 'levelValues': {
+      const t = a.rawTable ?? a.table;
+      const info = t ? columnInfo(t, ctx.column) : undefined;
+      if (!info?.levels) return [];
+      const listed = new Set(ctx.listed);
+      return info.levels
+        .filter((l) => !listed.has(l.label))
+        .map((l, i) => simple(l.label, `${l.count} rows`, CompletionItemKind.EnumMember, range(ctx.start), i));
+    }
     default:
       return [];
   }

@@ -13,6 +13,7 @@ export type CursorContext =
   | { kind: 'link'; start: number; typed: string }
   | { kind: 'method'; start: number; typed: string }
   | { kind: 'compare'; start: number; typed: string; listed: string[] }
+  | { kind: 'levelValues'; column: string; start: number; typed: string; listed: string[] }
   | { kind: 'none' };
 
 const KEY_LINE = /^(\s*)([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
@@ -89,8 +90,17 @@ export function cursorContext(lines: readonly string[], line: number, character:
       return { kind: 'compare', start: wordStart, typed: typedWord, listed };
     }
     case 'levels': {
-      // Before '=' a column; after it, that column's levels (left to the caller to ignore).
-      if (/=/.test(valueBefore.split(';').pop() ?? '')) return { kind: 'none' };
+      // Before '=' a column; after it, that column's levels.
+      const eq = valueBefore.indexOf('=');
+      if (eq >= 0) {
+        const column = valueBefore.slice(0, eq).trim();
+        const listed = valueBefore
+          .slice(eq + 1)
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0 && x !== typedWord);
+        return { kind: 'levelValues', column, start: wordStart, typed: typedWord, listed };
+      }
       return { kind: 'columns', key, start: wordStart, typed: typedWord };
     }
     case 'factors':

@@ -51,6 +51,11 @@ export class FitService {
     return out;
   }
 
+  /** Latest comparison tables of a document (from its compare: lines). */
+  comparisonsOf(uri: string): readonly unknown[] {
+    return this.docs.get(normalizeUri(uri))?.comparisons ?? [];
+  }
+
   results(uri: string): FitResponse {
     const s = this.state(uri);
     return {

@@ -9,7 +9,8 @@ import type { Node } from '../../engine/src/formula/ast';
 import { deparse, unparen } from '../../engine/src/formula/deparse';
 import { randomTerms, type RandomTermSpec } from '../../engine/src/frame/bars';
 import { qnorm, qt, tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
-import { interpretFixedEffect } from '../../engine/src/inference/interpret';
+import type { AnovaTable } from '../../engine/src/inference/anova';
+import { interpretFixedEffect, interpretLrt } from '../../engine/src/inference/interpret';
 import { FILE_KEYS, MODEL_KEYS } from '../../engine/src/mlmfile/keys';
 import { modelSettings } from '../../engine/src/mlmfile/spec';
 import { offsetAt, rangeOfSpan } from '../../engine/src/mlmfile/textmap';
@@ -31,8 +32,21 @@ function md(value: string, range?: Range): Hover {
   return { contents: { kind: MarkupKind.Markdown, value }, range };
 }
 
-export function hover(a: DocumentAnalysis, pos: Position, results: ReadonlyMap<string, FitResult>): Hover | null {
+export function hover(
+  a: DocumentAnalysis,
+  pos: Position,
+  results: ReadonlyMap<string, FitResult>,
+  comparisons: readonly unknown[] = [],
+): Hover | null {
   const doc = a.doc;
+  for (const c of doc.compares) {
+    if (!within(pos, c.range)) continue;
+    const names = c.models.map((m) => m.value);
+    const table = comparisons.find((x) => (x as { models?: string[] }).models?.join(',') === names.join(',')) as AnovaTable | undefined;
+    if (table) return md(compareHover(table), c.range);
+    const unfitted = names.filter((n) => !results.has(n));
+    return md(`**compare:** likelihood-ratio test of ${names.join(', ')}${unfitted.length ? `\n\n_Fit ${unfitted.join(', ')} to see the test._` : ''}`, c.range);
+  }
   for (const m of doc.models) {
     if (within(pos, m.nameRange) && !m.implicit) return md(modelHover(a, m, results.get(m.name)), m.nameRange);
     if (m.formula && m.formula.ast) {
@@ -54,6 +68,14 @@ export function hover(a: DocumentAnalysis, pos: Position, results: ReadonlyMap<s
     if (doc.entries.some((e) => within(pos, e.value.range))) return md(columnHover(a, word.text), r);
   }
   return null;
+}
+
+function compareHover(t: AnovaTable & { text?: string }): string {
+  const lines = ['**Likelihood-ratio test**', ''];
+  if (t.text) lines.push('```', t.text, '```', '');
+  for (let i = 1; i < t.rows.length; i++) lines.push(interpretLrt(t.rows[i], t.rows[i - 1]));
+  for (const n of t.notes ?? []) lines.push('', `_${n}_`);
+  return lines.join('\n');
 }
 
 function wordAt(line: string, ch: number): { text: string; start: number; end: number } | null {

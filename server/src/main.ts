@@ -143,7 +143,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   );
   connection.onHover((params) =>
     safely(connection, 'hover', null, () =>
-      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri))),
+      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri), fits.comparisonsOf(a.uri))),
     ),
   );
   connection.onCodeAction((params) =>

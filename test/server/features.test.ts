@@ -122,6 +122,16 @@ test('completion of keys, families, links, methods and model names after compare
   assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
 });
 
+test('completion of level names after levels: COLUMN =', async () => {
+  const text = 'data: mathach.csv\nlevels: sector = \nmodel a:\n  formula: mathach ~ sector + (1 | school)\n';
+  const uri = ws.write('c7.mlm', text);
+  await client.open(uri, text);
+  assert.deepEqual(labels(await complete(uri, text, 'sector = ', 9)), ['Catholic', 'Public']);
+  const text2 = text.replace('sector = ', 'sector = Public, ');
+  await client.change(uri, text2);
+  assert.deepEqual(labels(await complete(uri, text2, 'Public, ', 8)), ['Catholic']);
+});
+
 test('completion of file paths after data:', async () => {
   const text = 'data: \nmodel a:\n  formula: y ~ 1 + (1 | g)\n';
   const uri = ws.write('c6.mlm', text);
@@ -171,7 +181,7 @@ test('mlm/fit, then hovers show the fit: fixed effect, random term, response', a
   assert.match(days, /10\.47/); // lme4: 10.467
   assert.match(days, /1\.546|1\.55/); // SE 1.5458
   assert.match(days, /6\.77/); // t = 10.467 / 1.5458
-  assert.match(days, /Each one-unit increase in Days/);
+  assert.match(days, /Days[^|]*Reaction/); // the interpretation sentence
   assert.match(days, /95% CI/);
   assert.match(days, /\| 17\.0 \|/); // lmerTest's Satterthwaite df for Days: 16.99998
 
@@ -185,6 +195,11 @@ test('mlm/fit, then hovers show the fit: fixed effect, random term, response', a
   assert.ok(resp.includes(ref.logLik.toFixed(1)) || resp.includes(ref.logLik.toFixed(2)), resp);
   assert.match(resp, /observations \| 180/);
   assert.match(resp, /groups: Subject \| 18/);
+
+  // The compare: line: the likelihood-ratio test, 2 more parameters in slopes_ml (slope variance and correlation).
+  const lrt = await hoverText(sleepUri, SLEEP, 'vi, slopes_ml', 5);
+  assert.match(lrt, /Likelihood-ratio test/);
+  assert.match(lrt, /χ²\(2\)/);
 
   // mlm/results returns the kept results without fitting.
   const kept = await client.request<{ results: Array<{ id: string }> }>('mlm/results', { uri: sleepUri });
