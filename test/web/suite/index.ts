@@ -14,6 +14,9 @@ export function run(): Promise<void> {
   // Loaded with require: mocha.js is a UMD file, and a top-level import lets esbuild inline it where its
   // `module.exports = factory()` replaces this bundle's exports (the host then calls mocha.run itself).
   require('mocha/mocha');
+  // Desktop (node) extension host: mocha's browser build reads location.search for its grep options.
+  const g = globalThis as unknown as { location?: { search: string } };
+  if (typeof g.location === 'undefined') g.location = { search: '' };
   mocha.setup({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60000 });
   // Suite files register their tests on import, after setup.
   require('./extension.suite');
