@@ -176,3 +176,20 @@ test('R² from the server is shown; a zero marginal R² (intercept-only) prints 
   ]);
   assert.match(doc.querySelector('.icc-sentence')!.textContent!, /12% of the variance/);
 });
+
+test('accessibility: plots with focusable parts are groups, others images; tables have captions and header scopes', () => {
+  const doc = render(['sleepstudy_full']);
+  const cat = doc.querySelector('figure[data-plot-kind="caterpillar"] svg')!;
+  assert.equal(cat.getAttribute('role'), 'group');
+  const qq = doc.querySelector('figure[data-plot-kind="residuals"] svg')!;
+  assert.equal(qq.getAttribute('role'), 'img', '180 points: not each focusable');
+  for (const svg of doc.querySelectorAll('svg.plot')) {
+    assert.equal(svg.getAttribute('tabindex'), '0');
+    const ids = svg.getAttribute('aria-labelledby')!.split(' ');
+    for (const id of ids) assert.ok(doc.getElementById(id), `label ${id} exists`);
+  }
+  for (const t of doc.querySelectorAll('table')) {
+    assert.ok(t.querySelector('caption'), `table ${t.id} has a caption`);
+    for (const th of t.querySelectorAll('th')) assert.ok(['col', 'row'].includes(th.getAttribute('scope')!), `th scope in ${t.id}`);
+  }
+});

@@ -116,7 +116,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
       }
       const out = summarizeFit(resp, cancelledByUser);
       status.done(out.kind, out.short, out.message);
-      const open = opts.reveal !== false && (!opts.silent || panels.isOpen(uri));
+      const open = opts.reveal !== false && (panels.isOpen(uri) || (!opts.silent && out.kind !== 'cancelled'));
       panels.update(
         uri,
         { results: resp.results, comparisons: resp.comparisons ?? [], status: { kind: out.kind, message: out.message }, errors: resp.errors.filter((e) => !e.cancelled) },

@@ -51,5 +51,7 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
     const p = populationPlot(`plot-${modelSlug}-population-${bi}-${slug(b.group)}`, fit, b);
     if (p) plots.push(p);
   });
+  // An SVG whose parts are focusable is a group (role img would hide its children from screen readers).
+  for (const p of plots) if (p.svg.includes(' tabindex="0" aria-label=')) p.svg = p.svg.replace(' role="img" ', ' role="group" ');
   return { plots, missing };
 }
