@@ -30,10 +30,13 @@ test('semicolon and tab delimiters are detected; BOM and CRLF are handled', () =
   assert.equal(detectDelimiter('a;b;c\n1;2;3'), ';');
   assert.equal(detectDelimiter('a\tb\n1\t2'), '\t');
   assert.equal(detectDelimiter('"x;y",b\n1,2'), ',');
-  const t = readCsv('\uFEFFy;g\r\n1,5;a\r\n2;b\r\n', 'semi.csv');
-  // "1,5" is not a number for R (decimal point), so y is text
-  assert.equal(t.columns.get('y')!.kind, 'text');
-  assert.deepEqual(t.names, ['y', 'g']);
+  const t = readCsv('\uFEFFy;g;h\r\n1,5;a;1.5\r\n2;b;x,y\r\n', 'semi.csv');
+  // a ';' file may use a decimal comma (read.csv2)
+  assert.deepEqual([...(t.columns.get('y') as NumericColumn).values], [1.5, 2]);
+  assert.deepEqual(t.names, ['y', 'g', 'h']);
+  assert.equal(t.columns.get('h')!.kind, 'text');
+  // in a ',' file, "1,5" quoted is text
+  assert.equal(readCsv('y,g\n"1,5",a\n2,b\n', 'c.csv').columns.get('y')!.kind, 'text');
   const tab = readCsv('y\tg\r\n1.5\ta\r\n2\tb\r\n', 'tab.csv');
   assert.deepEqual([...(tab.columns.get('y') as NumericColumn).values], [1.5, 2]);
   assert.deepEqual((tab.columns.get('g') as TextColumn).levels, ['a', 'b']);

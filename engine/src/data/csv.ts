@@ -1,7 +1,8 @@
 /**
  * CSV reading with R's read.csv(stringsAsFactors = TRUE) typing.
  * Header row; delimiter `,`, `;` or tab (detected from the header line); quoted fields;
- * UTF-8 with or without BOM; LF or CRLF. Missing: empty field, `NA`, `NaN`.
+ * UTF-8 with or without BOM; LF or CRLF. Missing: empty field, `NA`, `NaN`. In a `;`-delimited file
+ * a decimal comma is accepted (`1,5`), as R's read.csv2 reads such files.
  */
 import Papa from 'papaparse';
 import { MlmError } from '../diagnostics';
@@ -16,9 +17,18 @@ export function isMissingField(s: string): boolean {
   return t === '' || t === 'NA' || t === 'NaN';
 }
 
-/** Parses a field as R's type.convert would; NaN when it is not a number. */
-export function parseNumberField(s: string): number {
-  const t = s.trim();
+const DECIMAL_COMMA_RE = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a field as R's type.convert would; NaN when it is not a number. With `decimalComma`
+ * (files delimited by `;`, as R's read.csv2) `1,5` is 1.5.
+ */
+export function parseNumberField(s: string, decimalComma = false): number {
+  let t = s.trim();
+  if (decimalComma && t.includes(',')) {
+    if (!DECIMAL_COMMA_RE.test(t)) return NaN;
+    t = t.replace(',', '.');
+  }
   if (NUMBER_RE.test(t)) return Number(t);
   if (t === 'Inf' || t === '+Inf') return Infinity;
   if (t === '-Inf') return -Infinity;
@@ -93,7 +103,7 @@ function logicalColumn(name: string, raw: string[]): TextColumn {
   return { kind: 'text', name, codes, levels: [...levels], raw };
 }
 
-function typeColumn(name: string, raw: string[]): DataColumn {
+function typeColumn(name: string, raw: string[], decimalComma: boolean): DataColumn {
   const n = raw.length;
   const values = new Float64Array(n);
   let numericCount = 0;
@@ -105,7 +115,7 @@ function typeColumn(name: string, raw: string[]): DataColumn {
       values[i] = NaN;
       continue;
     }
-    const v = parseNumberField(s);
+    const v = parseNumberField(s, decimalComma);
     if (Number.isNaN(v)) {
       textCount++;
       if (!firstText) firstText = { row: i + 2, text: s };
@@ -186,6 +196,6 @@ export function readCsv(text: string, fileName: string): DataTable {
     for (let c = 0; c < ncol; c++) rawCols[c][r - 1] = fields[c];
   }
   const columns = new Map<string, DataColumn>();
-  names.forEach((name, c) => columns.set(name, typeColumn(name, rawCols[c])));
+  names.forEach((name, c) => columns.set(name, typeColumn(name, rawCols[c], delimiter === ';')));
   return { fileName, nrow, names, columns };
 }
