@@ -12,7 +12,7 @@ for (const id of ['sleepstudy_full', 'dyestuff']) {
     const ref = loadReference(id);
     const frame = simpleReferenceFrame(id);
     const stages: string[] = [];
-    const ci = await profileConfint(frame, ref, { yieldEveryMs: 0, onProgress: (p) => stages.push(p.stage) });
+    const ci = await profileConfint(frame, ref, {}, { yieldEveryMs: 0, onProgress: (p) => stages.push(p.stage) });
     const cp = ref.confint_profile!;
     assert.deepEqual(ci.labels, cp.names);
     assert.equal(ci.names[ci.names.length - ref.coefnames.length - 1], '.sigma');
@@ -27,7 +27,7 @@ for (const id of ['sleepstudy_full', 'dyestuff']) {
 
 test('profile can be cancelled', async () => {
   const ref = loadReference('sleepstudy_full');
-  await assert.rejects(profileConfint(simpleReferenceFrame('sleepstudy_full'), ref, { isCancelled: () => true }), CancelledError);
+  await assert.rejects(profileConfint(simpleReferenceFrame('sleepstudy_full'), ref, {}, { isCancelled: () => true }), CancelledError);
 });
 
 test('Wald intervals: estimate ± 1.959964 × SE', () => {

@@ -220,7 +220,7 @@ async function solveSide(
 }
 
 /** Profile-likelihood confidence intervals of an LMM fit (gaussian only). */
-export async function profileConfint(frame: ModelFrame, result: FitResult, hooks?: FitHooks, opts: ProfileOptions = {}): Promise<ConfintTable> {
+export async function profileConfint(frame: ModelFrame, result: FitResult, opts: ProfileOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
   if (result.family !== 'gaussian') {
     throw new MlmError({ code: 'profile-glmm', message: 'Profile intervals are available for linear mixed models; use bootstrap intervals for GLMMs.' });
   }
