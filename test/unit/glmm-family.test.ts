@@ -26,7 +26,9 @@ test('binomial and Poisson log probabilities (worked arithmetic)', () => {
   close(logDbinom(0, 1, 0.3), Math.log(0.7), 1e-15);
   // Poisson: e^-2 2^3 / 3!
   close(logDpois(3, 2), Math.log((Math.exp(-2) * 8) / 6), 1e-14);
-  assert.equal(logDpois(1.5, 2), -Infinity); // R's dpois(1.5, 2) is 0 (with a warning)
+  // non-integer counts: continuous extension (R's dpois would give 0)
+  close(logDpois(1.5, 2), 1.5 * Math.log(2) - 2 - lgamma(2.5), 1e-14);
+  assert.equal(logDpois(-1, 2), -Infinity);
 });
 
 test('binomial logit family: links, variance, deviance residuals and aic as R defines them', () => {

@@ -35,6 +35,36 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   const theta1 = Float64Array.from(m.theta);
   const beta1 = Float64Array.from(m.beta);
 
+  if (nAGQ === 0) {
+    // glmer(nAGQ = 0): the first stage is the fit; no finite-difference Hessian, vcov from RX
+    const p0 = m.p;
+    const U = m.unscaledVcovFromRX();
+    const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
+    const par1 = new Float64Array(m.nTheta + p0);
+    par1.set(theta1);
+    par1.set(beta1, m.nTheta);
+    const lower1 = m.thetaLower();
+    for (let i = 0; i < lower1.length; i++) {
+      if (lower1[i] === 0 && theta1[i] < 1e-4) {
+        warnings.push("boundary (singular) fit: see help('isSingular')");
+        break;
+      }
+    }
+    separationCheck(m, frame.coefnames, warnings);
+    return assembleResult({
+      frame,
+      model: m,
+      id: opts.id ?? 'model',
+      nAGQ,
+      fval: s1.fval,
+      vcov: vcov0,
+      warnings,
+      converged: s1.converged,
+      evaluations: s1.evaluations,
+      fitSeconds: (Date.now() - t0) / 1000,
+    });
+  }
+
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
   const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
@@ -76,6 +106,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   }
 
   convergenceChecks(par, m.thetaLower(), gradient, hessian, warnings);
+  separationCheck(m, frame.coefnames, warnings);
 
   return assembleResult({
     frame,
@@ -164,6 +195,37 @@ function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
   const mn = Math.min(...ev);
   if (mx * tol > 1) warnings.push('Model is nearly unidentifiable: very large eigenvalue - Rescale variables?');
   else if (mn / mx < tol) warnings.push('Model is nearly unidentifiable: large eigenvalue ratio - Rescale variables?');
+}
+
+/**
+ * Complete or quasi-complete separation: an estimate whose effect on the linear predictor across
+ * the data exceeds 15 units while fitted means sit at the edge of their range (probabilities
+ * numerically 0 or 1, Poisson means numerically 0) — the likelihood keeps rising as it grows.
+ */
+function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]): void {
+  let edge = 0;
+  for (let i = 0; i < m.n; i++) {
+    const mu = m.mu[i];
+    if (m.family.name === 'binomial' ? mu < 1e-8 || mu > 1 - 1e-8 : mu < 1e-8) edge++;
+  }
+  if (edge === 0) return;
+  const big: string[] = [];
+  for (let j = 0; j < m.p; j++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < m.n; i++) {
+      const x = m.X[j * m.n + i];
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const spread = Math.abs(m.beta[j]) * Math.max(hi - lo, lo === hi ? Math.abs(lo) : 0);
+    if (spread > 15) big.push(`'${coefnames[j]}' = ${fmtG(m.beta[j])}`);
+  }
+  const what = m.family.name === 'binomial' ? 'fitted probabilities numerically 0 or 1 occurred' : 'fitted means numerically 0 occurred';
+  if (big.length > 0) {
+    warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''}) and the estimate${big.length > 1 ? 's' : ''} ${big.join(', ')} ${big.length > 1 ? 'are' : 'is'} very large: a sign of complete or quasi-complete separation (the response is perfectly predicted); such estimates run towards infinity and their standard errors and tests are meaningless.`);
+  } else {
+    warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''})`);
+  }
 }
 
 function fmtG(x: number): string {

@@ -44,10 +44,14 @@ export function logDbinom(k: number, n: number, p: number): number {
   return lchoose(n, k) + a + b;
 }
 
-/** log P(X = y) for X ~ Poisson(mu). Non-integer y gives -Infinity, as R's dpois does. */
+/**
+ * log P(X = y) for X ~ Poisson(mu). For a non-integer y (R's dpois gives 0, so glmer's logLik is
+ * -Inf and its optimizer cannot move) the continuous extension y log mu - mu - log Γ(y + 1) is used,
+ * so such data still give the quasi-Poisson estimates; the caller warns.
+ */
 export function logDpois(y: number, mu: number): number {
-  if (y < 0 || Math.abs(y - Math.round(y)) > 1e-7 * Math.max(1, Math.abs(y))) return -Infinity;
-  const k = Math.round(y);
+  if (y < 0) return -Infinity;
+  const k = Math.abs(y - Math.round(y)) <= 1e-7 * Math.max(1, Math.abs(y)) ? Math.round(y) : y;
   if (mu === 0) return k === 0 ? 0 : -Infinity;
   return (k === 0 ? 0 : k * Math.log(mu)) - mu - lgamma(k + 1);
 }

@@ -84,7 +84,7 @@ export function validateGlmmInput(frame: ModelFrame, nAGQ: number, warnings: str
       }
     }
     if (firstNonInt >= 0) {
-      warnings.push(`non-integer x = ${y[firstNonInt]}: response '${resp}' has non-integer counts (first in data row ${frame.rows[firstNonInt] + 2}); the Poisson likelihood is not defined there and logLik/AIC are -Inf/Inf as in R.`);
+      warnings.push(`non-integer x = ${y[firstNonInt]}: response '${resp}' has non-integer counts (first in data row ${frame.rows[firstNonInt] + 2}); R's Poisson likelihood is 0 there (glmer reports logLik -Inf and does not move from its start); here the likelihood uses the continuous extension y log(mu) - mu - log Γ(y+1), so estimates are the quasi-Poisson ones but logLik, AIC and BIC are not R's.`);
     }
   }
   let constant = true;
