@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readCsv } from '../../engine/src/data/csv';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { buildModelFrame } from '../../engine/src/frame/modelframe';
-import { frameVariables } from '../../engine/src/frame/variables';
+import { frameVariables, documentVariables } from '../../engine/src/frame/variables';
 import { MlmError } from '../../engine/src/diagnostics';
 import type { ModelFrame } from '../../engine/src/frame/types';
 
@@ -227,4 +227,20 @@ test('frameVariables lists columns with roles and ranges', () => {
     ['n', 'offset', 1, 46],
     ['h', 'weights', 3, 9],
   ]);
+});
+
+test('documentVariables lists the columns of levels:, factors: and derive: lines', () => {
+  const doc = parseMlm('data: d.csv\nlevels: f = w\nfactors: h, s\nderive: cx = x - mean(x) by g\nformula: y ~ cx + (1 | f)\n');
+  assert.deepEqual(
+    documentVariables(doc).map((v) => [v.name, v.role, v.range.start.line, v.range.start.character]),
+    [
+      ['f', 'levels', 1, 8],
+      ['h', 'factors', 2, 9],
+      ['s', 'factors', 2, 12],
+      ['cx', 'derived', 3, 8],
+      ['x', 'derive', 3, 13],
+      ['x', 'derive', 3, 22],
+      ['g', 'derive', 3, 28],
+    ],
+  );
 });

@@ -5,11 +5,22 @@
 import type { SourceRange } from '../diagnostics';
 import type { Node } from '../formula/ast';
 import { rangeOfSpan } from '../mlmfile/textmap';
-import type { ModelDecl } from '../mlmfile/types';
+import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import { findBars } from './bars';
 import { identifiersOf } from './structure';
 
-export type VariableRole = 'response' | 'fixed' | 'random' | 'group' | 'offset' | 'weights';
+export type VariableRole =
+  | 'response'
+  | 'fixed'
+  | 'random'
+  | 'group'
+  | 'offset'
+  | 'weights'
+  /** file-level lines: `levels: NAME = ...`, `factors: NAME`, a column read by `derive:`, the column a `derive:` defines */
+  | 'levels'
+  | 'factors'
+  | 'derive'
+  | 'derived';
 
 export interface VariableUse {
   /** Column name. */
@@ -55,6 +66,22 @@ export function frameVariables(model: ModelDecl): VariableUse[] {
   if (model.weights?.ast) {
     const w = model.weights;
     for (const id of identifiersOf(w.ast)) out.push({ name: id.name, role: 'weights', range: rangeOfSpan(w, id.span) });
+  }
+  return out;
+}
+
+/** Columns named by the file-level lines (levels:, factors:, derive:), with their ranges. */
+export function documentVariables(doc: MlmDocument): VariableUse[] {
+  const out: VariableUse[] = [];
+  for (const l of doc.levels) out.push({ name: l.factor.value, role: 'levels', range: l.factor.range });
+  for (const f of doc.factors) out.push({ name: f.value, role: 'factors', range: f.range });
+  for (const d of doc.derives) {
+    out.push({ name: d.name.value, role: 'derived', range: d.name.range });
+    for (const id of identifiersOf(d.expr.ast)) out.push({ name: id.name, role: 'derive', range: rangeOfSpan(d.expr, id.span) });
+    if (d.by) {
+      const by = d.by;
+      for (const id of identifiersOf(by.ast)) out.push({ name: id.name, role: 'derive', range: rangeOfSpan(by, id.span) });
+    }
   }
   return out;
 }
