@@ -34,6 +34,8 @@ export interface PlsTerm {
 /** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
 const ORDERING_MIN_GROUPS = 200;
 const ORDERING_MAX_GROUPS = 20000;
+/** Memory cap (in doubles) of the grouped Schur-complement cross products. */
+const SCHUR_GROUPS_MAX_DOUBLES = 2.5e7;
 /** Switch to dense kernels at the first factor column fuller than this fraction. */
 const DENSE_SWITCH = 0.25;
 
@@ -88,6 +90,8 @@ export class PlsSystem {
   /** Spherical conditional modes u and fixed effects β after solve(). */
   readonly u: Float64Array;
   readonly beta: Float64Array;
+  private schurGroups: { dValues: Float64Array; G: Float64Array } | null = null;
+  private schurTmp: Float64Array | null = null;
   private lambda: { data: Float64Array; offsets: number[] } | null = null;
   private dataSet = false;
 
@@ -292,7 +296,54 @@ export class PlsSystem {
     }
     // symmetrize
     for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
+    this.prepareSchurGroups();
     this.dataSet = true;
+  }
+
+  /**
+   * For a scalar first term, levels with the same Σw z² (e.g. the same number of observations)
+   * contribute to the Schur complement with the same θ-dependent weight, so their cross products
+   * G_d = Σ_{j: d_j = d} A₂₁ⱼA₂₁ⱼ' can be formed once here instead of at every θ. Used when cheaper.
+   */
+  private prepareSchurGroups(): void {
+    this.schurGroups = null;
+    this.schurTmp = null;
+    const { m } = this;
+    if (this.ks[0] !== 1) return;
+    const l1 = this.nLevels[0];
+    const ids = new Map<number, number>();
+    const gOf = new Int32Array(l1);
+    let direct = 0;
+    for (let j = 0; j < l1; j++) {
+      const d = this.D1[j];
+      let g = ids.get(d);
+      if (g === undefined) {
+        g = ids.size;
+        ids.set(d, g);
+      }
+      gOf[j] = g;
+      const nz = this.colPtr[j + 1] - this.colPtr[j];
+      direct += (nz * (nz + 1)) / 2;
+    }
+    const nd = ids.size;
+    const groupedCost = (nd * m * (m + 1)) / 2;
+    if (groupedCost * 2 > direct || nd * m * m > SCHUR_GROUPS_MAX_DOUBLES) return;
+    const G = new Float64Array(nd * m * m);
+    const mm = m * m;
+    for (let j = 0; j < l1; j++) {
+      const o = gOf[j] * mm;
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      for (let eb = e0; eb < e1; eb++) {
+        const cb = o + this.rowIdx[eb] * m;
+        const vb = this.A21[eb];
+        if (vb === 0) continue;
+        for (let ea = eb; ea < e1; ea++) G[this.rowIdx[ea] + cb] += this.A21[ea] * vb;
+      }
+    }
+    const dValues = new Float64Array(nd);
+    for (const [d, g] of ids) dValues[g] = d;
+    this.schurGroups = { dValues, G };
+    this.schurTmp = new Float64Array(mm);
   }
 
   /**
@@ -379,7 +430,26 @@ export class PlsSystem {
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
     const S = this.Lrest;
-    const A = this.Arest;
+    let A = this.Arest;
+    const grouped = this.schurGroups !== null && k1 === 1;
+    if (grouped) {
+      // Σ_j L₂₁ⱼL₂₁ⱼ' = Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1): one term per distinct d
+      const { dValues, G } = this.schurGroups!;
+      const T = this.schurTmp!;
+      T.set(A);
+      const t1 = L1[0] * L1[0];
+      const mm = m * m;
+      for (let g = 0; g < dValues.length; g++) {
+        const w = t1 / (t1 * dValues[g] + 1);
+        const o = g * mm;
+        for (let c = 0; c < m; c++) {
+          const cc = c * m;
+          for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
+        }
+      }
+      if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
+      A = T;
+    }
     if (this.allScalarRest) {
       const sc = new Float64Array(m).fill(1);
       for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
@@ -392,7 +462,7 @@ export class PlsSystem {
       this.applyLambdaRest(S, lam);
     }
     for (let i = 0; i < q2; i++) S[i + i * m] += 1;
-    for (let j = 0; j < l1; j++) {
+    for (let j = 0; j < (grouped ? 0 : l1); j++) {
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       for (let eb = e0; eb < e1; eb++) {
         const cb = this.rowIdx[eb] * m;
