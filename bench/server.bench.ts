@@ -16,6 +16,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchCase } from './run';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -58,8 +59,11 @@ export function generateDocument(): string {
   return lines.join('\n');
 }
 
-export async function run(options: { samples?: number } = {}): Promise<ServerBenchRow[]> {
+type Measure = 'diagnostics' | 'completion' | 'hover';
+
+export async function run(options: { samples?: number; only?: Measure[] } = {}): Promise<ServerBenchRow[]> {
   const samples = options.samples ?? 100;
+  const wanted = (m: Measure) => !options.only || options.only.includes(m);
   const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   const dir = mkdtempSync(join(tmpdir(), 'mlm-bench-'));
@@ -138,7 +142,7 @@ export async function run(options: { samples?: number } = {}): Promise<ServerBen
       rows.push({ name, samples, p50Ms: quantile(times, 0.5), p95Ms: p95, maxMs: Math.max(...times), targetMs: 20, ok: p95 < 20 });
     };
 
-    await measure('server: diagnostics after a keystroke (200-line .mlm, mathach 7185 rows)', async (i) => {
+    if (wanted('diagnostics')) await measure('server: diagnostics after a keystroke (200-line .mlm, mathach 7185 rows)', async (i) => {
       void i;
       const waiting = new Promise<number>((r) => diagWaiters.set(version + 1, r));
       const ks = await keystroke();
@@ -146,7 +150,7 @@ export async function run(options: { samples?: number } = {}): Promise<ServerBen
       diagWaiters.delete(ks.version);
       return at - ks.sentAt;
     });
-    await measure('server: completion after a keystroke', async (i) => {
+    if (wanted('completion')) await measure('server: completion after a keystroke', async (i) => {
       void i;
       const ks = await keystroke();
       const t0 = performance.now();
@@ -154,7 +158,7 @@ export async function run(options: { samples?: number } = {}): Promise<ServerBen
       if (!Array.isArray(items) || items.length === 0) throw new Error('no completion items');
       return performance.now() - t0;
     });
-    await measure('server: hover after a keystroke', async (i) => {
+    if (wanted('hover')) await measure('server: hover after a keystroke', async (i) => {
       void i;
       const ks = await keystroke();
       const lineText = lines()[ks.line];
@@ -180,11 +184,27 @@ export async function run(options: { samples?: number } = {}): Promise<ServerBen
 
 export default run;
 
+export function formatRow(r: ServerBenchRow): string {
+  return `${r.ok ? 'ok  ' : 'SLOW'} ${r.name}: p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms (target p95 < ${r.targetMs} ms, ${r.samples} samples)`;
+}
+
+/**
+ * For bench/run.ts: one case per measure. Each run starts the server, takes 100 samples and prints
+ * the latency quantiles (run.ts's time column is the whole session, not a latency).
+ */
+export const cases: BenchCase[] = (['diagnostics', 'completion', 'hover'] as const).map((m) => ({
+  name: `server ${m} p95`,
+  repeats: 1,
+  async run() {
+    for (const r of await run({ only: [m] })) console.log(`  ${formatRow(r)}`);
+  },
+}));
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   run().then(
     (rows) => {
       for (const r of rows) {
-        console.log(`${r.ok ? 'ok  ' : 'SLOW'} ${r.name}: p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms (target < ${r.targetMs} ms, ${r.samples} samples)`);
+        console.log(formatRow(r));
       }
     },
     (e) => {
