@@ -88,7 +88,7 @@ test('complete separation: fit finishes, warns, and reports non-convergence', as
   };
   const r = await fitGlmm(frame, { nAGQ: 1 }, quiet);
   assert.ok(r.warnings.some((w) => w.includes('separation') && w.includes("'x'")), r.warnings.join('\n'));
-  assert.equal(r.converged, false);
+  assert.equal(r.converged, false, r.warnings.join("\n"));
   assert.ok(Math.abs(r.fixef.x) > 50);
 });
 

@@ -50,7 +50,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
         break;
       }
     }
-    separationCheck(m, frame.coefnames, warnings);
+    const separated0 = separationCheck(m, frame.coefnames, warnings);
     return assembleResult({
       frame,
       model: m,
@@ -59,7 +59,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
       fval: s1.fval,
       vcov: vcov0,
       warnings,
-      converged: s1.converged,
+      converged: s1.converged && !separated0,
       evaluations: s1.evaluations,
       fitSeconds: (Date.now() - t0) / 1000,
     });
@@ -106,7 +106,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   }
 
   convergenceChecks(par, m.thetaLower(), gradient, hessian, warnings);
-  separationCheck(m, frame.coefnames, warnings);
+  const separated = separationCheck(m, frame.coefnames, warnings);
 
   return assembleResult({
     frame,
@@ -116,7 +116,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     fval,
     vcov,
     warnings,
-    converged: s1.converged && s2.converged && !warnings.some((w) => w.startsWith('Model failed to converge')),
+    converged: s1.converged && s2.converged && !separated && !warnings.some((w) => w.startsWith('Model failed to converge')),
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
@@ -202,13 +202,13 @@ function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
  * the data exceeds 15 units while fitted means sit at the edge of their range (probabilities
  * numerically 0 or 1, Poisson means numerically 0) — the likelihood keeps rising as it grows.
  */
-function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]): void {
+function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]): boolean {
   let edge = 0;
   for (let i = 0; i < m.n; i++) {
     const mu = m.mu[i];
     if (m.family.name === 'binomial' ? mu < 1e-8 || mu > 1 - 1e-8 : mu < 1e-8) edge++;
   }
-  if (edge === 0) return;
+  if (edge === 0) return false;
   const big: string[] = [];
   for (let j = 0; j < m.p; j++) {
     let lo = Infinity, hi = -Infinity;
@@ -223,9 +223,10 @@ function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]):
   const what = m.family.name === 'binomial' ? 'fitted probabilities numerically 0 or 1 occurred' : 'fitted means numerically 0 occurred';
   if (big.length > 0) {
     warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''}) and the estimate${big.length > 1 ? 's' : ''} ${big.join(', ')} ${big.length > 1 ? 'are' : 'is'} very large: a sign of complete or quasi-complete separation (the response is perfectly predicted); such estimates run towards infinity and their standard errors and tests are meaningless.`);
-  } else {
-    warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''})`);
+    return true;
   }
+  warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''})`);
+  return false;
 }
 
 function fmtG(x: number): string {
