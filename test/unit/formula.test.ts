@@ -58,6 +58,7 @@ test("deparse gives R's names", () => {
   assert.deepEqual(names('y ~ I(x*2-z/3) + sqrt(abs(x)) + log(x+1)'), ['I(x * 2 - z/3)', 'sqrt(abs(x))', 'log(x + 1)']);
   assert.equal(deparse(parseFormula('cbind(incidence,size-incidence) ~ 1').lhs!), 'cbind(incidence, size - incidence)');
   assert.equal(deparse(parseExpression('-x + 1e5')), '-x + 1e+05');
+  assert.equal(deparse(parseExpression('größe + `my col`')), 'größe + `my col`');
 });
 
 test('random terms: |, ||, a/b, a:b, several crossed and nested terms', () => {

@@ -5,7 +5,7 @@
 import { numberLabelR } from '../data/rsort';
 import type { Node } from './ast';
 
-const SYNTACTIC = /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$|^\.$/;
+const SYNTACTIC = /^(?:[A-Za-z\u00C0-\uFFFF]|\.(?![0-9]))[A-Za-z0-9._\u00C0-\uFFFF]*$|^\.$/;
 
 export function deparseName(name: string): string {
   return SYNTACTIC.test(name) ? name : '`' + name + '`';
