@@ -85,6 +85,7 @@ test('non-numeric response, 0/1 response with gaussian family', () => {
   assert.deepEqual(codes(r.diags), ['binary-response']);
   assert.equal(at(r.lines, r.diags[0].range!), 'himinty');
   assert.equal(r.diags[0].severity, 'warning');
+  assert.deepEqual(r.diags[0].data, { family: 'binomial' });
 });
 
 test('no rows left after removing missing values; dropped rows are reported', () => {
@@ -101,7 +102,10 @@ test('no rows left after removing missing values; dropped rows are reported', ()
 test('a bar without parentheses, nAGQ > 1 with a vector random effect', () => {
   let r = analyze('sleepstudy.csv', 'formula: Reaction ~ Days + 1 | Subject\n');
   assert.ok(codes(r.diags).includes('bar-without-parens'));
-  assert.equal(r.diags.find((d) => d.code === 'bar-without-parens')!.data!.suggestion, 'Days + (1 | Subject)');
+  const bar = r.diags.find((d) => d.code === 'bar-without-parens')!;
+  assert.equal(bar.data!.replacement, 'Days + (1 | Subject)');
+  assert.equal(at(r.lines, bar.data!.replaceRange as SourceRange), 'Days + 1 | Subject');
+  assert.equal(at(r.lines, bar.range!), '|');
   r = analyze('cbpp.csv', 'formula: cbind(incidence, size - incidence) ~ period + (period | herd)\nfamily: binomial\nnAGQ: 5\n');
   assert.ok(codes(r.diags).includes('nagq-vector'));
 });

@@ -92,7 +92,8 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
         'bar-without-parens',
         `without parentheses '${rhs.op}' takes the whole right-hand side: this reads as (${deparse(left)} ${bar}) with no fixed effects but the intercept; did you mean ${meant}?`,
         st.locate(rhs.opSpan),
-        { suggestion: meant },
+        // a rewrite of the whole right-hand side (quick fix): { replacement, replaceRange }
+        { replacement: meant, replaceRange: st.locate(rhs.span) },
       ),
     );
   }
@@ -129,7 +130,7 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
     if (binary) {
       out.push(
         diag('warning', 'binary-response', `the response '${frame.responseName}' only takes the values 0 and 1: a logistic model ('family: binomial') is usually meant`, st.locate(st.lhs.span), {
-          suggestion: 'binomial',
+          family: 'binomial',
         }),
       );
     }
