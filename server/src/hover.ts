@@ -182,7 +182,12 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   if (termNode.type === 'paren') termNode = unparen(termNode);
   const parts: string[] = [];
   if (r) {
-    const coefs = matchingCoefs(termNode, r);
+    const categorical = (label: string) => {
+      if (/^(as\.)?factor\(/.test(label)) return true;
+      const col = a.table?.columns.get(label);
+      return col ? col.kind === 'text' : true;
+    };
+    const coefs = matchingCoefs(termNode, r, categorical);
     if (coefs.length) parts.push(coefs.map((c) => fixedEffectHover(r, c)).join('\n\n---\n\n') + staleNote(m, r));
     else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(fixedEffectHover(r, '(Intercept)'));
   }
@@ -196,7 +201,7 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
 }
 
 /** Coefficient names of a fit that come from this term: `Days` -> Days; `sector` -> sectorCatholic; `a:b` / `a*b` -> a:b... */
-export function matchingCoefs(node: Node, r: FitResult): string[] {
+export function matchingCoefs(node: Node, r: FitResult, isCategorical: (label: string) => boolean = () => true): string[] {
   let labels: string[][];
   if (node.type === 'binary' && node.op === '*') {
     const l = deparse(unparen(node.left));
@@ -215,7 +220,8 @@ export function matchingCoefs(node: Node, r: FitResult): string[] {
       // Components may appear in another order in the coefficient name (R orders by variable).
       const used = new Set<number>();
       const ok = lab.every((l) => {
-        const j = parts.findIndex((p, k) => !used.has(k) && (p === l || (p.startsWith(l) && p.length > l.length)));
+        // A categorical variable's coefficients are its name followed by a level: sectorCatholic.
+        const j = parts.findIndex((p, k) => !used.has(k) && (p === l || (p.startsWith(l) && p.length > l.length && isCategorical(l))));
         if (j < 0) return false;
         used.add(j);
         return true;

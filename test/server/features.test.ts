@@ -206,6 +206,26 @@ test('mlm/fit, then hovers show the fit: fixed effect, random term, response', a
   assert.deepEqual(kept.results.map((r) => r.id).sort(), ['full', 'slopes_ml', 'vi']);
 });
 
+test('after a fit, a factor hovers as its level coefficients and `*` as main effects and interaction', async () => {
+  const ref = reference('mathach_bryk');
+  const text = 'data: mathach.csv\nlevels: sector = Public, Catholic\nmodel bryk:\n  formula: mathach ~ meanses * cses + sector * cses + (cses | school)\n';
+  const uri = ws.write('bryk.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[] }>('mlm/fit', { uri });
+  assert.deepEqual(r.fitted, ['bryk']);
+  const sector = await hoverText(uri, text, 'sector *', 1);
+  assert.match(sector, /\*\*sectorCatholic\*\*/);
+  assert.ok(sector.includes(ref.fixef.sectorCatholic.toPrecision(4)), sector); // 1.227
+  assert.doesNotMatch(sector, /\*\*cses:sectorCatholic\*\*/);
+  const star = await hoverText(uri, text, 'meanses * cses', 8);
+  for (const name of ['meanses', 'cses', 'meanses:cses']) assert.match(star, new RegExp(`\\*\\*${name}\\*\\*`));
+  assert.ok(star.includes(ref.fixef['meanses:cses'].toPrecision(4)), star); // 1.039
+  // `cses` alone is its main effect only (not meanses:cses nor a column starting with 'cses').
+  const cses = await hoverText(uri, text, 'cses +', 1);
+  assert.match(cses, /\*\*cses\*\*/);
+  assert.doesNotMatch(cses, /meanses:cses/);
+});
+
 test('a failed fit reports a located error and keeps the previous result', async () => {
   const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('keep.mlm', text);
