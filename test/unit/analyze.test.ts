@@ -145,6 +145,12 @@ test('prepareModels: the shared pipeline with a file reader', () => {
   assert.deepEqual(codes(prep.diagnostics), ['unknown-column']);
   const missing = prepareModels('data: nope.csv\nformula: y ~ 1 + (1 | g)\n', () => undefined);
   assert.deepEqual(codes(missing.diagnostics), ['data-not-found']);
+  assert.equal(missing.models[0].error!.code, 'data-not-found');
+  const badDerive = prepareModels('data: sleep.csv\nderive: z = mean(nope)\nformula: Reaction ~ z + (1 | Subject)\n', (p) => files[p]);
+  assert.deepEqual(codes(badDerive.diagnostics), ['unknown-column']);
+  assert.equal(badDerive.models[0].error!.code, 'unknown-column');
+  const noFormula = prepareModels('data: sleep.csv\nmodel a:\n  method: ML\n', (p) => files[p]);
+  assert.equal(noFormula.models[0].error!.code, 'missing-formula');
   assert.deepEqual(missing.diagnostics[0].range, { start: { line: 0, character: 6 }, end: { line: 0, character: 14 } });
   const badCsv = prepareModels('data: b.csv\nformula: y ~ 1 + (1 | g)\n', () => 'y,g\n1,a\n2\n');
   assert.deepEqual(codes(badCsv.diagnostics), ['csv-fields']);

@@ -96,11 +96,14 @@ export function prepareDocument(
   const loaded = loadData(doc, readFile);
   diagnostics.push(...loaded.diagnostics);
   let table: DataTable | null = null;
+  let dataError: MlmDiagnostic | null = loaded.diagnostics[0] ?? doc.diagnostics.find((d) => d.code === 'missing-data') ?? null;
   if (loaded.table) {
     try {
       table = applyDocument(doc, loaded.table);
     } catch (e) {
-      diagnostics.push(toDiagnostic(e));
+      const d = toDiagnostic(e);
+      diagnostics.push(d);
+      dataError = d;
     }
   }
   const models: PreparedModel[] = doc.models.map((decl) => {
@@ -114,8 +117,21 @@ export function prepareDocument(
       error: null,
       diagnostics: [],
     };
-    if (!table || !decl.formula?.ast) {
-      if (!decl.formula?.ast) pm.error = diagnostics.find((d) => d.range && decl.formula && within(d.range.start, decl.formula.range)) ?? null;
+    if (!decl.formula?.ast) {
+      pm.error =
+        diagnostics.find((d) => d.range && decl.formula && within(d.range.start, decl.formula.range)) ??
+        diagnostics.find((d) => d.code === 'missing-formula' && d.range && within(d.range.start, decl.nameRange)) ??
+        null;
+      return pm;
+    }
+    if (!table) {
+      // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
+      pm.error = dataError ?? {
+        severity: 'error',
+        code: 'missing-data',
+        message: "the data could not be read (see the 'data:' line)",
+        range: decl.nameRange,
+      };
       return pm;
     }
     if (options.analyze !== false) pm.diagnostics = analyzePrepared(doc, decl, table);
