@@ -60,3 +60,28 @@ test("formatConfint prints R's confint matrix", () => {
   const w = formatConfint({ ...waldConfint(ref), names: ['.sig01', '.sigma', '(Intercept)'], lower: [null, null, 1489.509], upper: [null, null, 1565.491] });
   assert.match(w, /^\s+2\.5 %   97\.5 %\n\.sig01\s+NA\s+NA\n/);
 });
+
+test('GLMM profile (rats, Laplace): brackets the estimates, close to Wald for the intercept, boundary-free sd interval', async () => {
+  const { confint } = await import('../../engine/src/inference/confint');
+  const { handFrame, readCsvColumns } = await import('./inference-fixtures');
+  const ref = loadReference('rats_laplace');
+  const c = readCsvColumns('rats.csv');
+  const m = c.m.map(Number);
+  const n = c.n.map(Number);
+  const one = m.map(() => 1);
+  const frame = {
+    ...handFrame({ y: m.map((v, i) => v / n[i]), responseName: 'cbind(m, n - m)', columns: { '(Intercept)': one }, terms: [{ group: 'batch', refs: c.batch, termNames: ['(Intercept)'], Z: [one] }], family: 'binomial', link: 'logit' }),
+    weights: Float64Array.from(n),
+  };
+  const ci = await confint(frame, ref, 'profile');
+  assert.deepEqual(ci.names, ['.sig01', '(Intercept)']);
+  const sd = ref.varcorr[0].sdcor;
+  const b0 = ref.fixef['(Intercept)'];
+  assert.ok(ci.lower[0]! > 0 && ci.lower[0]! < sd && sd < ci.upper[0]!);
+  assert.ok(ci.lower[1]! < b0 && b0 < ci.upper[1]!);
+  const w = waldConfint(ref);
+  const width = w.upper[0]! - w.lower[0]!;
+  assert.ok(Math.abs(ci.lower[1]! - w.lower[0]!) < 0.1 * width && Math.abs(ci.upper[1]! - w.upper[0]!) < 0.1 * width);
+  const wald = await confint(frame, ref, 'Wald');
+  assert.deepEqual(wald.lower, w.lower);
+});

@@ -10,5 +10,7 @@ export * from './profile';
 export * from './bootstrap';
 export * from './predict';
 export * from './enrich';
+export * from './profileGlmm';
+export * from './confint';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

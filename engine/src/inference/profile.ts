@@ -49,7 +49,7 @@ export function waldConfint(result: FitResult, level = 0.95): ConfintTable {
 
 // ---------- the (sd, cor, sigma) parametrisation ----------
 
-interface ParSpec {
+export interface ParSpec {
   kind: 'sd' | 'cor' | 'sigma';
   label: string;
 }
@@ -135,11 +135,11 @@ export function sdCorToTheta(ks: number[], par: ArrayLike<number>): { theta: num
 
 // Unconstrained coordinates for the inner optimisation: log for sds and sigma, atanh for correlations.
 const SD_FLOOR = 1e-10;
-function toFree(kind: ParSpec['kind'], v: number): number {
+export function toFree(kind: ParSpec['kind'], v: number): number {
   if (kind === 'cor') return Math.atanh(Math.max(-0.999999, Math.min(0.999999, v)));
   return Math.log(Math.max(v, SD_FLOOR));
 }
-function fromFree(kind: ParSpec['kind'], u: number): number {
+export function fromFree(kind: ParSpec['kind'], u: number): number {
   return kind === 'cor' ? Math.tanh(u) : Math.exp(u);
 }
 
@@ -155,7 +155,7 @@ interface ZetaPoint {
 }
 
 /** Finds x with ζ(x) = target on the side given by dir (+1 above the estimate, −1 below). */
-async function solveSide(
+export async function solveSide(
   zeta: (x: number) => Promise<number>,
   est: number,
   dir: 1 | -1,

@@ -1,0 +1,27 @@
+/**
+ * lme4's confint(fit, method = "profile" | "Wald" | "boot") in one call: profile intervals for LMMs
+ * (./profile) and GLMMs (./profileGlmm), Wald intervals for the fixed effects, parametric bootstrap
+ * percentile intervals (./bootstrap; needs a seed and a number of replicates).
+ */
+import type { ModelFrame } from '../frame/types';
+import type { FitHooks } from '../hooks';
+import type { FitResult } from '../result';
+import { bootstrapConfint } from './bootstrap';
+import { profileConfint, waldConfint, type ConfintTable } from './profile';
+import { profileConfintGlmm } from './profileGlmm';
+
+export type ConfintMethod = 'profile' | 'Wald' | 'boot';
+
+export interface ConfintOptions {
+  level?: number;
+  /** Bootstrap: replicates (default 500) and seed (default 1). */
+  nsim?: number;
+  seed?: number;
+}
+
+export async function confint(frame: ModelFrame, result: FitResult, method: ConfintMethod = 'profile', opts: ConfintOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
+  const level = opts.level ?? 0.95;
+  if (method === 'Wald') return waldConfint(result, level);
+  if (method === 'boot') return bootstrapConfint(frame, result, { nsim: opts.nsim ?? 500, seed: opts.seed ?? 1, level }, hooks);
+  return result.family === 'gaussian' ? profileConfint(frame, result, { level }, hooks) : profileConfintGlmm(frame, result, { level }, hooks);
+}
