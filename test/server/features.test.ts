@@ -226,6 +226,17 @@ test('after a fit, a factor hovers as its level coefficients and `*` as main eff
   assert.doesNotMatch(cses, /meanses:cses/);
 });
 
+test('mlm/fit with a position fits the model under the cursor only', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  const uri = ws.write('position.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[]; results: Array<{ id: string }> }>('mlm/fit', { uri, position: positionOf(text, 'Days | Subject') });
+  assert.deepEqual(r.fitted, ['b']);
+  const r2 = await client.request<{ fitted: string[]; results: Array<{ id: string }> }>('mlm/fit', { uri, model: 'a' });
+  assert.deepEqual(r2.fitted, ['a']);
+  assert.deepEqual(r2.results.map((x) => x.id).sort(), ['a', 'b']);
+});
+
 test('a failed fit reports a located error and keeps the previous result', async () => {
   const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('keep.mlm', text);
