@@ -73,6 +73,11 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     await p.focus('svg.plot circle.pt[tabindex="0"]');
     const tip = (await p.evaluate("(function () { var t = document.getElementById('plot-tip'); return t && !t.hidden ? t.textContent : null; })()")) as string | null;
     assert.match(tip ?? '', /^Subject \d+: \(Intercept\) = /);
+    // Arrow keys walk the points of the plot (sorted: 309 has the lowest intercept mode, 310 the next).
+    await p.keyboard.press('Home');
+    await p.keyboard.press('ArrowDown');
+    const second = (await p.evaluate("document.activeElement.getAttribute('data-level')")) as string;
+    assert.equal(second, '310');
 
     // Status from the extension: shown as text; malformed messages ignored.
     await p.evaluate(

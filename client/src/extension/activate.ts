@@ -67,7 +67,11 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) await vscode.workspace.openTextDocument(uri);
   }
 
-  async function runFit(uri: vscode.Uri, params: Omit<FitParams, 'uri' | 'workDoneToken'>, opts: { silent?: boolean; reveal?: boolean } = {}): Promise<FitResponse | null> {
+  async function runFit(
+    uri: vscode.Uri,
+    params: Omit<FitParams, 'uri' | 'workDoneToken'>,
+    opts: { silent?: boolean; reveal?: boolean; focus?: string } = {},
+  ): Promise<FitResponse | null> {
     const key = uri.toString();
     if (running.has(key)) {
       void vscode.window.showInformationMessage('A fit of this file is already running.');
@@ -121,7 +125,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
         uri,
         { results: resp.results, comparisons: resp.comparisons ?? [], status: { kind: out.kind, message: out.message }, errors: resp.errors.filter((e) => !e.cancelled) },
         open,
-        params.model,
+        opts.focus ?? params.model,
       );
       if (out.kind === 'error') {
         void vscode.window.showErrorMessage(out.message, 'Show Problems').then((a) => {
@@ -254,7 +258,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   cmd('mlm.compareModels', async (uriArg?: unknown) => {
     const uri = targetUri(uriArg);
     if (!uri) return noTarget();
-    const resp = await runFit(uri, {});
+    const resp = await runFit(uri, {}, { focus: 'comparison' });
     if (resp && !(resp.comparisons ?? []).length) {
       void vscode.window.showInformationMessage('This file has no `compare:` line. Add one such as `compare: empty, iq` to test nested models with a likelihood-ratio test.');
     }

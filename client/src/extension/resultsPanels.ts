@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { makeNonce, renderResultsPage, type PanelState, type StatusKind } from '../render/panel';
 import { renderDataPreviewPage } from '../render/dataPreview';
 import type { DataPreviewResponse } from '../../../server/src/protocol';
+import { escapeHtml } from '../shared/escape';
 import { validateWebviewMessage, type WebviewMessage } from '../shared/messages';
 
 export interface PanelHandlers {
@@ -45,7 +46,8 @@ export class ResultsPanels implements vscode.Disposable {
   }
 
   /** Replaces the panel's content (creating the panel when `open`); keeps the previous results when `state.results` is absent. */
-  update(uri: vscode.Uri, patch: Partial<PanelState>, open: boolean, focusModel?: string): void {
+  /** `focus`: a model name to scroll to, or 'comparison' for the comparison tables. */
+  update(uri: vscode.Uri, patch: Partial<PanelState>, open: boolean, focus?: string): void {
     const key = uri.toString();
     const s = { ...this.state(uri), ...patch };
     this.states.set(key, s);
@@ -53,7 +55,7 @@ export class ResultsPanels implements vscode.Disposable {
     if (!panel && !open) return;
     if (!panel) panel = this.create(uri);
     else if (open) panel.reveal(undefined, true);
-    this.render(panel, s, focusModel);
+    this.render(panel, s, focus);
   }
 
   /** Updates only the status line (no re-render), e.g. while a fit runs. */
@@ -89,11 +91,11 @@ export class ResultsPanels implements vscode.Disposable {
     return panel;
   }
 
-  private render(panel: vscode.WebviewPanel, s: PanelState, focusModel?: string): void {
+  private render(panel: vscode.WebviewPanel, s: PanelState, focus?: string): void {
     const nonce = makeNonce();
     const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString();
     let html = renderResultsPage(s, { nonce, cspSource: panel.webview.cspSource, scriptUri });
-    if (focusModel) html = html.replace('<body>', `<body data-focus-model="${focusModel.replace(/[^A-Za-z0-9_.]/g, '')}">`);
+    if (focus) html = html.replace('<body>', `<body data-focus="${escapeHtml(focus)}">`);
     panel.webview.html = html;
   }
 

@@ -127,10 +127,38 @@ window.addEventListener('message', (ev) => {
   if (m) setStatus(m.kind, m.message);
 });
 
-const focusModel = document.body.dataset.focusModel;
-if (focusModel) {
-  const sec = Array.from(document.querySelectorAll<HTMLElement>('section.model')).find((s) => s.dataset.model === focusModel);
-  sec?.scrollIntoView();
+// Where to scroll after a refit: a model's section, or the comparison tables.
+const focus = document.body.dataset.focus;
+if (focus) {
+  const target =
+    focus === 'comparison'
+      ? document.getElementById('comparison')
+      : Array.from(document.querySelectorAll<HTMLElement>('section.model')).find((s) => s.dataset.model === focus);
+  target?.scrollIntoView();
 }
+
+// Arrow keys move between the focusable parts of a plot; Escape hides the tooltip box.
+document.addEventListener('keydown', (ev) => {
+  const el = ev.target;
+  if (ev.key === 'Escape') {
+    tip.hidden = true;
+    return;
+  }
+  if (!(el instanceof SVGElement)) return;
+  const svg = el instanceof SVGSVGElement ? el : el.ownerSVGElement;
+  if (!svg) return;
+  const parts = Array.from(svg.querySelectorAll<SVGElement>('[tabindex="0"]'));
+  if (!parts.length) return;
+  const i = parts.indexOf(el);
+  let next: SVGElement | undefined;
+  if (ev.key === 'ArrowDown' || ev.key === 'ArrowRight') next = parts[i < 0 ? 0 : Math.min(parts.length - 1, i + 1)];
+  else if (ev.key === 'ArrowUp' || ev.key === 'ArrowLeft') next = i <= 0 ? undefined : parts[i - 1];
+  else if (ev.key === 'Home') next = parts[0];
+  else if (ev.key === 'End') next = parts[parts.length - 1];
+  if (next) {
+    ev.preventDefault();
+    next.focus();
+  }
+});
 
 post({ type: 'ready' });
