@@ -42,3 +42,30 @@ for (const [file, formula, nobs, coefnames, reTerms, firstLevels] of CASES) {
     assert.equal(firstOfEachGroup.map((r) => r.levels.slice(0, 4).join('/')).join(';'), firstLevels);
   });
 }
+
+// 150 + 118 random formulas (see test/fixtures/lme4-formulas/README.md)
+const fdir = join(import.meta.dirname, '..', 'fixtures', 'lme4-formulas');
+const synth = readCsv(readFileSync(join(fdir, 'data.csv'), 'utf8'), 'data.csv');
+function frameOf(formula: string) {
+  const doc = parseMlm(`data: data.csv\nformula: ${formula}\n`);
+  assert.deepEqual(doc.diagnostics, [], formula);
+  return buildModelFrame(doc, doc.models[0], synth);
+}
+test('coefficient names of 150 random fixed-effects formulas equal lme4 lFormula colnames(X)', () => {
+  const lines = readFileSync(join(fdir, 'fixed.tsv'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 150);
+  for (const line of lines) {
+    const [formula, names] = line.split('\t');
+    assert.equal(frameOf(formula).coefnames.join(','), names.trim(), formula);
+  }
+});
+test('fixed and random-effects terms (columns, groups, levels, order) of 118 random formulas equal lme4', () => {
+  const lines = readFileSync(join(fdir, 'random.tsv'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 118);
+  for (const line of lines) {
+    const [formula, names, re] = line.split('\t');
+    const fr = frameOf(formula);
+    assert.equal(fr.coefnames.join(','), names, formula);
+    assert.equal(fr.reTerms.map((r) => `${r.group}=${r.termNames.join('+')}=${r.levels.join('/')}`).join(';'), re.trim(), formula);
+  }
+});

@@ -113,11 +113,12 @@ class Expander {
       if (r.type !== 'number' || !Number.isInteger(r.value) || r.value < 1) {
         throw new FormulaSyntaxError("the power of a term must be a positive whole number, e.g. (a + b + c)^2 (use I(x^2) for a squared variable)", node.right.span, 'bad-term');
       }
+      // R's PowerTerms: right = left; repeat: right = unique(l ∪ r for l in left, for r in right)
       let acc = base.terms;
       for (let k = 2; k <= r.value; k++) {
         const prod: { vars: number[]; span: Span }[] = [];
-        for (const a of acc) for (const b of base.terms) prod.push({ vars: union(a.vars, b.vars), span: node.span });
-        acc = dedup([...acc, ...prod]);
+        for (const a of base.terms) for (const b of acc) prod.push({ vars: union(a.vars, b.vars), span: node.span });
+        acc = dedup(prod);
       }
       return { terms: acc, intercept: base.intercept };
     }
