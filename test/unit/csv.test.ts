@@ -63,6 +63,17 @@ test("factor levels sorted as R: '10' < '9' < 'a' < 'A' < 'b' < 'B'", () => {
   assert.deepEqual((t.columns.get('g') as TextColumn).levels, ['10', '9', 'a', 'A', 'b', 'B']);
 });
 
+test('400 random strings sort exactly as R sorted them (test/fixtures/r-sort)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const sorted = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'r-sort', 'sorted.txt'), 'utf8').split('\n').filter((x) => x.length > 0);
+  assert.equal(sorted.length, 400);
+  // a fixed shuffle
+  const shuffled = sorted.map((s, i) => ({ s, k: (i * 7919) % 401 })).sort((a, b) => a.k - b.k).map((x) => x.s);
+  assert.notDeepEqual(shuffled, sorted);
+  assert.deepEqual(sortLevelsR(shuffled), sorted);
+});
+
 test("numbers as factor levels: sorted numerically, labelled as R's as.character", () => {
   assert.equal(numberLabelR(1e5), '1e+05');
   assert.equal(numberLabelR(123456), '123456');

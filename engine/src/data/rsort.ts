@@ -41,6 +41,23 @@ function keysOf(s: string): CharKey[] {
   return out;
 }
 
+/** ICU (CLDR root) secondary order of the common combining accents: acute < grave < breve < ... */
+const ACCENT_ORDER = '\u0301\u0300\u0306\u0302\u030C\u030A\u0308\u030B\u0303\u0307\u0327\u0328\u0304';
+
+function accentWeight(ch: string): number {
+  const i = ACCENT_ORDER.indexOf(ch);
+  return i >= 0 ? i + 1 : 100 + ch.charCodeAt(0);
+}
+
+function compareAccents(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = accentWeight(a[i]) - accentWeight(b[i]);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
 /** Compare two strings as R's sort() does in the reference setup. */
 export function compareR(a: string, b: string): number {
   if (a === b) return 0;
@@ -50,7 +67,7 @@ export function compareR(a: string, b: string): number {
   for (let i = 0; i < n; i++) if (ka[i].primary !== kb[i].primary) return ka[i].primary - kb[i].primary;
   if (ka.length !== kb.length) return ka.length - kb.length;
   for (let i = 0; i < n; i++) {
-    if (ka[i].accent !== kb[i].accent) return ka[i].accent < kb[i].accent ? -1 : 1;
+    if (ka[i].accent !== kb[i].accent) return compareAccents(ka[i].accent, kb[i].accent);
   }
   for (let i = 0; i < n; i++) {
     if (ka[i].upper !== kb[i].upper) return ka[i].upper ? 1 : -1;
