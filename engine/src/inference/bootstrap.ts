@@ -12,6 +12,7 @@ import type { FitResult } from '../result';
 import { LinearMixedModel } from '../lmm';
 import { fitGlmm, makeFamily } from '../glmm';
 import { Rng } from './rng';
+import { minimize } from '../optim/bobyqa';
 import { thetaToSdCor, varParSpecs, type ConfintTable } from './profile';
 
 export interface BootstrapOptions {
@@ -107,6 +108,7 @@ export async function bootstrapConfint(frame: ModelFrame, result: FitResult, opt
   const rng = new Rng(opts.seed);
   const ticker = new Ticker(hooks);
   const inner: FitHooks = { isCancelled: hooks?.isCancelled, yieldEveryMs: hooks?.yieldEveryMs };
+  const innerTicker = new Ticker(inner);
   const specs = varParSpecs(frame).filter((s) => gaussian || s.kind !== 'sigma');
   const names = [...specs.map((s, i) => (s.kind === 'sigma' ? '.sigma' : `.sig${String(i + 1).padStart(2, '0')}`)), ...frame.coefnames];
   const labels = [...specs.map((s) => s.label), ...frame.coefnames];
@@ -120,9 +122,14 @@ export async function bootstrapConfint(frame: ModelFrame, result: FitResult, opt
     const f2: ModelFrame = { ...frame, y: ystar };
     try {
       if (gaussian) {
+        // refit from the original θ̂ (as lme4's refit() does); only θ, σ and β are needed
         const m = new LinearMixedModel(f2, { REML: result.REML });
-        const fit = await m.fit(inner, result.id);
-        replicates.push(parameters(frame, fit, true));
+        const opt = await minimize((th) => m.objective(th), result.theta, m.lower, m.lower.map(() => Infinity), { ticker: innerTicker, rhobeg: 0.1, rhoend: 1e-7, stage: 'bootstrap' });
+        m.objective(opt.x);
+        const beta = m.beta();
+        const fixef: Record<string, number> = {};
+        frame.coefnames.forEach((c, j) => (fixef[c] = beta[j]));
+        replicates.push(parameters(frame, { theta: opt.x, sigma: m.sigma(), fixef }, true));
       } else {
         const fit = await fitGlmm(f2, { nAGQ: result.nAGQ, id: result.id }, inner);
         replicates.push(parameters(frame, fit, false));
