@@ -144,6 +144,16 @@ test("TRUE/FALSE columns are R logicals: levels 'FALSE' < 'TRUE'", () => {
   assert.deepEqual((t.columns.get('c') as TextColumn).levels, ['TRUE']);
 });
 
+test("number fields as R's type.convert reads them", () => {
+  const t = readCsv('a,b,c,d,e,f,g,i,j,k\n" 12",1e5,0x1A,Inf,+5,.5,5.,1L,"1 2",-.5e-3\n3,2,3,-Inf,6,7,8,2,3,1\n', 't.csv');
+  const kinds = t.names.map((n) => t.columns.get(n)!.kind);
+  // R 4.2 read.csv: a..g and k numeric; i ('1L') and j ('1 2') factors
+  assert.deepEqual(kinds, ['numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'text', 'text', 'numeric']);
+  assert.deepEqual([...(t.columns.get('c') as NumericColumn).values], [26, 3]);
+  assert.deepEqual([...(t.columns.get('d') as NumericColumn).values], [Infinity, -Infinity]);
+  assert.deepEqual([...(t.columns.get('k') as NumericColumn).values], [-0.0005, 1]);
+});
+
 test('an unclosed quote is reported', () => {
   const e = thrown(() => readCsv('a,b\n1,"x\n2,y\n', 'q.csv'));
   assert.equal(e.diagnostic.code, 'csv-parse');

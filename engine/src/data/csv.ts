@@ -30,6 +30,7 @@ export function parseNumberField(s: string, decimalComma = false): number {
     t = t.replace(',', '.');
   }
   if (NUMBER_RE.test(t)) return Number(t);
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return (t[0] === '-' ? -1 : 1) * parseInt(t.replace(/^[+-]?0[xX]/, ''), 16);
   if (t === 'Inf' || t === '+Inf') return Infinity;
   if (t === '-Inf') return -Infinity;
   return NaN;
