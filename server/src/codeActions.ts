@@ -61,8 +61,22 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
   if (code !== 'data-missing') {
     suggestions.forEach((s, i) => {
       if (s === current) return;
-      out.push(replace(a, d, `Change '${current}' to '${s}'`, [{ range: d.range, newText: s }], i === 0));
+      let range = d.range;
+      let old = current;
+      // `family: binomal(probit)`: replace the family name, keep the link.
+      const lead = /^[A-Za-z]+/.exec(current);
+      if (code === 'bad-family' && lead && lead[0].length < current.length && range.start.line === range.end.line) {
+        old = lead[0];
+        range = { start: range.start, end: { line: range.start.line, character: range.start.character + old.length } };
+      }
+      out.push(replace(a, d, `Change '${old}' to '${s}'`, [{ range, newText: s }], i === 0));
     });
+  }
+
+  // A 0/1 response in a gaussian model: set the family.
+  if (typeof data.family === 'string') {
+    const fix = setFamily(a, d, data.family);
+    if (fix) out.push(fix);
   }
 
   // The data file.
@@ -127,6 +141,20 @@ function nestedRewrite(a: DocumentAnalysis, d: Diagnostic, suggestion: string, p
     }
   }
   return replace(a, d, `Rewrite as '${suggestion}' (nested ids)`, edits, true);
+}
+
+function setFamily(a: DocumentAnalysis, d: Diagnostic, family: string): CodeAction | null {
+  const model = a.doc.models.find((m) => m.range.start.line <= d.range.start.line && d.range.start.line <= m.range.end.line);
+  if (!model) return null;
+  if (model.family) return replace(a, d, `Set 'family: ${family}'`, [{ range: model.family.range, newText: family }], true);
+  const formulaEntry = model.entries.find((e) => e.key === 'formula');
+  const indent = formulaEntry ? ' '.repeat(formulaEntry.keyRange.start.character) : model.implicit ? '' : '  ';
+  const line = model.range.end.line + 1;
+  const atEnd = line >= a.lines.length;
+  const edit: TextEdit = atEnd
+    ? { range: { start: { line: line - 1, character: a.lines[line - 1].length }, end: { line: line - 1, character: a.lines[line - 1].length } }, newText: `\n${indent}family: ${family}` }
+    : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}family: ${family}\n` };
+  return replace(a, d, `Set 'family: ${family}'`, [edit], true);
 }
 
 /** Where to add a `data:` line: after the leading comments. */

@@ -100,9 +100,8 @@ function dataHover(a: DocumentAnalysis): string {
 function columnHover(a: DocumentAnalysis, name: string): string {
   const info = columnInfo(a.table!, name)!;
   const declared = a.doc.factors.some((f) => f.value === name);
-  const type = info.type === 'factor' ? 'factor (text)' : declared ? 'numeric, treated as a factor (factors:)' : info.integer ? 'numeric (whole numbers)' : 'numeric';
+  const type = declared ? 'numbers treated as a factor (factors:)' : info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric';
   const lines = [`**${name}** — ${type}`, '', info.summary];
-  if (declared && info.levels && info.type !== 'factor') lines.push('', levelsSummary(info.levels));
   lines.push('', info.missing === 0 ? 'no missing values' : `${info.missing} missing value${info.missing === 1 ? '' : 's'} of ${a.table!.nrow}`);
   return lines.join('\n');
 }

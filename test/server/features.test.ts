@@ -349,6 +349,19 @@ test('quick fix: rewrite to (1 | parent/child) for repeated ids', async () => {
   assert.equal(fixed, 'data: classes.csv\nmodel m:\n  formula: y ~ 1 + (1 | school/class)\n');
 });
 
+test('quick fix: a 0/1 response in a gaussian model gets family: binomial', async () => {
+  writeFileSync(join(ws.dir, 'binary.csv'), 'b,x,g\n' + [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `${i % 2},${i},${i % 3 ? 'p' : 'q'}`).join('\n') + '\n');
+  const text = 'data: binary.csv\nmodel m:\n  formula: b ~ x + (1 | g)\n  method: ML\n\ncompare: m, m\n';
+  const uri = ws.write('binfix.mlm', text);
+  const ds = await client.open(uri, text);
+  const d = ds.find((x) => x.code === 'binary-response')!;
+  assert.ok(d, JSON.stringify(ds));
+  const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  const fix = actions.find((x) => x.title === "Set 'family: binomial'")!;
+  assert.ok(fix, JSON.stringify(actions.map((x) => x.title)));
+  assert.equal(applyEdits(text, fix.edit!.changes![uri]), 'data: binary.csv\nmodel m:\n  formula: b ~ x + (1 | g)\n  method: ML\n  family: binomial\n\ncompare: m, m\n');
+});
+
 test('quick fix: add a missing data: line offering the CSVs next to the file', async () => {
   const text = '# no data yet\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('adddata.mlm', text);
