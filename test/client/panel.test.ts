@@ -193,3 +193,24 @@ test('accessibility: plots with focusable parts are groups, others images; table
     for (const th of t.querySelectorAll('th')) assert.ok(['col', 'row'].includes(th.getAttribute('scope')!), `th scope in ${t.id}`);
   }
 });
+
+test('every reference fit renders: one fixed-effects row per coefficient, lme4 estimates to 4 digits, plots per factor', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(process.env.MLM_ROOT ?? join(__dirname, '..', '..'), 'test', 'fixtures', 'reference', 'fits');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+  assert.ok(names.length >= 20);
+  for (const name of names) {
+    const fit = loadReferenceFit(name);
+    const doc = new JSDOM(renderResultsPage({ fileName: 'f.mlm', results: [fit], comparisons: [] }, { nonce: 'n', cspSource: 'x' })).window.document;
+    const rows = cellTexts(doc.querySelector('table.fixed-effects')!);
+    assert.equal(rows.length, fit.coefnames.length, name);
+    rows.forEach((r, j) => {
+      assert.equal(r[0], fit.coefnames[j], name);
+      assert.equal(Number(r[1]), Number(fit.fixef[fit.coefnames[j]].toPrecision(4)), `${name} ${fit.coefnames[j]}`);
+    });
+    const caterpillars = doc.querySelectorAll('figure[data-plot-kind="caterpillar"]').length;
+    assert.equal(caterpillars, fit.ranef.reduce((s, b) => s + b.terms.length, 0), name);
+    assert.equal(doc.querySelectorAll('table.random-effects tbody tr').length, fit.varcorr.filter((v) => v.var2 === null).length, name);
+  }
+});

@@ -49,13 +49,13 @@ export function groupEstimates(fit: FitResult, block: RanefBlock): GroupEstimate
   const allTerms = asArray(block.terms);
   const gaussian = fit.family === 'gaussian';
   // Terms used: intercept, plus the first slope whose covariate is available (gaussian only).
-  const terms: string[] = [];
-  if (allTerms.includes('(Intercept)')) terms.push('(Intercept)');
+  // Without a random intercept the own fits would not be comparable (no shrinkage plot).
+  if (!allTerms.includes('(Intercept)')) return null;
+  const terms: string[] = ['(Intercept)'];
   if (gaussian) {
     const slope = allTerms.find((t) => t !== '(Intercept)' && pd.covariates[t]);
     if (slope) terms.push(slope);
   }
-  if (terms.length === 0) return null;
   const k = terms.map((t) => allTerms.indexOf(t));
   const fitted = asArray(fit.fitted);
   const n = pd.y.length;
