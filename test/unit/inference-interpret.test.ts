@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName, interpretR2 } from '../../engine/src/inference/interpret';
+import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName, interpretR2, interpretInterval } from '../../engine/src/inference/interpret';
 import { loadReference } from './inference-fixtures';
 
 test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => {
@@ -57,4 +57,13 @@ test('R² sentence', () => {
     interpretR2(f, { marginal: 0.2794, conditional: 0.7996 }),
     'The fixed effects explain 28% of the variance in Reaction (marginal R² = 0.28); with the random effects, 80% (conditional R² = 0.80).',
   );
+});
+
+test('interval sentences from the reference profile intervals', () => {
+  const f = loadReference('sleepstudy_full');
+  const cp = f.confint_profile!;
+  const t = { method: 'profile', level: 0.95, labels: cp.names, lower: cp.lower, upper: cp.upper };
+  assert.equal(interpretInterval(t, 0), 'The 95% profile interval for the SD of the (Intercept) across levels of Subject runs from 14.38 to 37.72.');
+  assert.equal(interpretInterval(t, 5), 'The 95% profile interval for Days runs from 7.36 to 13.58; it excludes 0.');
+  assert.match(interpretInterval(t, 1), /correlation Days \/ \(Intercept\) across levels of Subject runs from -0\.48 to 0\.68/);
 });

@@ -190,3 +190,21 @@ export function interpretR2(result: FitResult, r2: { marginal: number; condition
   const latent = result.family === 'gaussian' ? '' : ' (on the latent scale)';
   return `The fixed effects explain ${Math.round(100 * r2.marginal)}% of the variance in ${y}${latent} (marginal R² = ${r2.marginal.toFixed(2)}); with the random effects, ${Math.round(100 * r2.conditional)}% (conditional R² = ${r2.conditional.toFixed(2)}).`;
 }
+
+/** A sentence for one row of a confidence-interval table (profile, Wald or bootstrap). */
+export function interpretInterval(table: { method: string; level: number; labels: string[]; lower: (number | null)[]; upper: (number | null)[] }, i: number): string {
+  const label = table.labels[i];
+  const lo = table.lower[i];
+  const hi = table.upper[i];
+  const pct = `${Math.round(100 * table.level)}%`;
+  const method = table.method === 'boot' || table.method === 'bootstrap' ? 'parametric bootstrap' : table.method;
+  let what = label;
+  const m = /^(sd|cor)_(.+)\|(.+)$/.exec(label);
+  if (m && m[1] === 'sd') what = `the SD of the ${m[2]} across levels of ${m[3]}`;
+  else if (m) what = `the correlation ${m[2].replace('.', ' / ')} across levels of ${m[3]}`;
+  else if (label === 'sigma') what = 'the residual SD';
+  if (lo === null || hi === null) return `No ${pct} ${method} interval is available for ${what}.`;
+  const excludesZero = !m && label !== 'sigma' && (lo > 0 || hi < 0);
+  const tail = m || label === 'sigma' ? '' : excludesZero ? '; it excludes 0' : '; it includes 0';
+  return `The ${pct} ${method} interval for ${what} runs from ${fmtNum(lo)} to ${fmtNum(hi)}${tail}.`;
+}
