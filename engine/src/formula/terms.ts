@@ -162,7 +162,6 @@ class Expander {
 export function expandTerms(rhs: Node | null, preVariables: Node[] = []): TermsResult {
   const ex = new Expander();
   for (const n of preVariables) ex.variable(n);
-  const nPre = ex.variables.length;
   let result: Expansion = { terms: [] };
   if (rhs) {
     registerInOrder(rhs, ex);
@@ -176,8 +175,6 @@ export function expandTerms(rhs: Node | null, preVariables: Node[] = []): TermsR
       span: t.span,
       label: t.vars.map((v) => ex.variables[v].name).join(':'),
     }));
-  // response variables are not terms' variables unless used in the rhs too
-  void nPre;
   return { variables: ex.variables, terms, intercept: result.intercept ?? true, offsets: ex.offsets };
 }
 

@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DEFAULT_LINK, FAMILY_LINKS, FILE_KEYS, MODEL_KEYS } from './keys';
+import { FAMILY_LINKS, FILE_KEYS, MODEL_KEYS } from './keys';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
@@ -168,7 +168,7 @@ class MlmParser {
     const items: KeyItem[] = [];
     let current: ModelDecl | null = null;
     let last: KeyItem | null = null;
-    let lastLineOfModel = new Map<ModelDecl, number>();
+    const lastLineOfModel = new Map<ModelDecl, number>();
     for (const ln of lines) {
       if (ln.text.trim() === '') continue;
       const body = ln.text.slice(ln.indent);
@@ -519,7 +519,6 @@ class MlmParser {
         }
       }
     }
-    void DEFAULT_LINK;
   }
 }
 
