@@ -101,7 +101,7 @@ test('three nested ML models of bdf: ordered by npar, Chisq = 2 × ΔlogLik, Df 
   const refs = ids.map(loadReference);
   const y = readCsvColumns('bdf.csv').langPOST.map(Number);
   const frame = handFrame({ y, responseName: 'langPOST', columns: { '(Intercept)': y.map(() => 1) } });
-  const table = await compareModels(refs.map((r, i) => ({ name: ids[i], frame, result: r })), undefined, { dataName: 'bdf' });
+  const table = await compareModels(refs.map((r, i) => ({ name: ids[i], frame, result: r })), undefined, { dataName: 'data/bdf.csv' });
   assert.deepEqual(table.rows.map((r) => r.name), ['bdf_empty_ml', 'bdf_iq_ml', 'bdf_context_ml']);
   assert.deepEqual(table.rows.map((r) => r.npar), [3, 4, 7]);
   const [e, iq, ctx] = [refs[1], refs[2], refs[0]];

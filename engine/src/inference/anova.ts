@@ -129,7 +129,14 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
     cur.Df = cur.npar - prev.npar;
     cur.p = cur.Df === 0 ? null : chisqUpper(cur.Chisq, cur.Df);
   }
-  return { data: options.dataName ?? 'data', rows: ordered, notes };
+  return { data: dataLabel(options.dataName), rows: ordered, notes };
+}
+
+/** 'data/sleepstudy.csv' -> 'sleepstudy' (lme4 prints the data object's name). */
+function dataLabel(name: string | undefined): string {
+  if (!name) return 'data';
+  const base = name.split(/[\\/]/).pop() ?? name;
+  return base.replace(/\.(csv|tsv|txt)$/i, '') || 'data';
 }
 
 /** lme4's printed anova table: notes, 'Data:', 'Models:', the table with stars and the legend. */
