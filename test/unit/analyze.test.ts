@@ -61,6 +61,12 @@ test('as many random effects as observations (gaussian)', () => {
   assert.deepEqual(codes(diags), ['too-many-random-effects']);
   assert.match(diags[0].message, /'batch' has 71 levels for 71 observations/);
   assert.equal(at(lines, diags[0].range!), '(1 | batch)');
+  // per term, as lme4: (Days | Subject) has 2 x 18 = 36 random effects, fine for 180 rows; with 30 rows it is not
+  const few = readCsv(readFileSync(join(dataDir, 'sleepstudy.csv'), 'utf8').split('\n').filter((_, i) => i === 0 || i % 6 === 1).join('\n'), 'few.csv');
+  assert.equal(few.nrow, 30);
+  const many = analyze('few.csv', 'formula: Reaction ~ Days + (Days | Subject)\n', few);
+  assert.deepEqual(codes(many.diags), ['too-many-random-effects']);
+  assert.match(many.diags[0].message, /36 random effects \(2 × 18 groups\) for 30 observations/);
   // glmer does not check it (the reference fit rats_laplace has one batch per observation)
   assert.deepEqual(codes(analyze('rats.csv', 'formula: cbind(m, n - m) ~ 1 + (1 | batch)\nfamily: binomial\n').diags), []);
 });

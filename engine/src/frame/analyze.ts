@@ -137,7 +137,6 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
   }
 
   // random-effects terms
-  const q = frame.reTerms.reduce((s, t) => s + t.k * t.levels.length, 0);
   const groupsSeen = new Set<string>();
   for (const spec of st.random) {
     const termRange = st.locate(spec.span);
@@ -193,10 +192,18 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
       }
     });
   }
-  if (settings.family === 'gaussian' && q >= frame.n && !out.some((d) => d.code === 'too-many-random-effects')) {
-    out.push(
-      diag('error', 'too-many-random-effects', `the model has ${q} random effects for ${frame.n} observations; the random-effects variances and the residual variance cannot all be identified`, formulaRange),
-    );
+  if (settings.family === 'gaussian') {
+    // lme4's check.nobs.vs.nRE (lmer): each term must have fewer random effects than observations
+    const reported = new Set(out.filter((d) => d.code === 'too-many-random-effects' || d.code === 'single-group').map((d) => JSON.stringify(d.range)));
+    for (const t of frame.reTerms) {
+      const qt = t.k * t.levels.length;
+      const range = t.span ? st.locate(t.span) : formulaRange;
+      if (qt < frame.n || reported.has(JSON.stringify(range))) continue;
+      reported.add(JSON.stringify(range));
+      out.push(
+        diag('error', 'too-many-random-effects', `the term ${t.text} has ${qt} random effects (${t.k} × ${t.levels.length} groups) for ${frame.n} observations; its variances and the residual variance cannot all be identified`, range),
+      );
+    }
   }
   if (settings.nAGQ > 1 && settings.family !== 'gaussian') {
     if (frame.reTerms.length !== 1 || frame.reTerms[0].k !== 1) {
