@@ -36,7 +36,15 @@ async function main(): Promise<void> {
   const header = `${'case'.padEnd(36)} ${'median s'.padStart(9)} ${'min s'.padStart(8)} ${'lme4 s'.padStart(8)} ${'ratio'.padStart(6)} ${'peak rss MB'.padStart(11)} ${'peak heap MB'.padStart(12)}`;
   console.log(header);
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { cases?: BenchCase[] };
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { cases?: BenchCase[]; run?: () => Promise<unknown> };
+    if (!mod.cases && typeof mod.run === 'function') {
+      // a module with its own runner and report (no cases list)
+      if (filter && !f.includes(filter)) continue;
+      console.log(`${f}:`);
+      const out = await mod.run();
+      if (Array.isArray(out)) for (const r of out) console.log(`  ${JSON.stringify(r)}`);
+      continue;
+    }
     for (const c of mod.cases ?? []) {
       if (filter && !c.name.includes(filter)) continue;
       await c.setup?.();

@@ -300,6 +300,30 @@ export class PlsSystem {
     this.dataSet = true;
   }
 
+  private colEntryCache: { cePtr: Int32Array; ceEntry: Int32Array; ceEnd: Int32Array } | null = null;
+  /** For each dense-block column c: the L₂₁ entries in row c and the end of their level's entries. */
+  private colEntries(): { cePtr: Int32Array; ceEntry: Int32Array; ceEnd: Int32Array } {
+    if (this.colEntryCache) return this.colEntryCache;
+    const { m } = this;
+    const nnz = this.rowIdx.length;
+    const cePtr = new Int32Array(m + 1);
+    for (let e = 0; e < nnz; e++) cePtr[this.rowIdx[e] + 1]++;
+    for (let c = 0; c < m; c++) cePtr[c + 1] += cePtr[c];
+    const pos = cePtr.slice(0, m);
+    const ceEntry = new Int32Array(nnz);
+    const ceEnd = new Int32Array(nnz);
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const e1 = this.colPtr[j + 1];
+      for (let e = this.colPtr[j]; e < e1; e++) {
+        const x = pos[this.rowIdx[e]]++;
+        ceEntry[x] = e;
+        ceEnd[x] = e1;
+      }
+    }
+    this.colEntryCache = { cePtr, ceEntry, ceEnd };
+    return this.colEntryCache;
+  }
+
   /**
    * For a scalar first term, levels with the same Σw z² (e.g. the same number of observations)
    * contribute to the Schur complement with the same θ-dependent weight, so their cross products
@@ -383,10 +407,20 @@ export class PlsSystem {
     }
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
     const V = this.L21;
-    V.set(this.A21);
+    const scalarPath = k1 === 1 && this.allScalarRest;
+    const sc = new Float64Array(m).fill(1);
+    for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
+    if (scalarPath) {
+      const th1 = L1[0];
+      const A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
+      for (let j = 0; j < l1; j++) {
+        const f = th1 / L11[j];
+        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+      }
+    } else V.set(this.A21);
     const vrow = new Float64Array(k1);
     const gbuf = new Float64Array(16 * k1);
-    for (let j = 0; j < l1; j++) {
+    for (let j = 0; j < (scalarPath ? 0 : l1); j++) {
       const lo = j * k1 * k1;
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       // left: Λ_t' on groups of k_t rows
@@ -451,8 +485,6 @@ export class PlsSystem {
       A = T;
     }
     if (this.allScalarRest) {
-      const sc = new Float64Array(m).fill(1);
-      for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
       for (let c = 0; c < m; c++) {
         const scc = sc[c], cc = c * m;
         for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
@@ -462,7 +494,22 @@ export class PlsSystem {
       this.applyLambdaRest(S, lam);
     }
     for (let i = 0; i < q2; i++) S[i + i * m] += 1;
-    for (let j = 0; j < (grouped ? 0 : l1); j++) {
+    if (!grouped && k1 === 1) {
+      // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
+      const { cePtr, ceEntry, ceEnd } = this.colEntries();
+      const rowIdx = this.rowIdx;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let x = cePtr[c]; x < cePtr[c + 1]; x++) {
+          const eb = ceEntry[x];
+          const vb = V[eb];
+          if (vb === 0) continue;
+          const e1 = ceEnd[x];
+          for (let ea = eb; ea < e1; ea++) S[rowIdx[ea] + cc] -= V[ea] * vb;
+        }
+      }
+    }
+    for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       for (let eb = e0; eb < e1; eb++) {
         const cb = this.rowIdx[eb] * m;
