@@ -192,6 +192,17 @@ test('rank-deficient columns are dropped with a warning, as lme4', () => {
   assert.deepEqual(fr2.droppedCoefs, ['x']);
 });
 
+test("lme4's check.scaleX: predictors on very different scales", () => {
+  const lines = ['y,x,big,g'];
+  for (let i = 0; i < 20; i++) lines.push(`${i},${i % 7},${i * 100000},${'ab'[i % 2]}`);
+  const t = readCsv(lines.join('\n'), 's.csv');
+  const fr = frame('y ~ x + big + (1 | g)', '', t);
+  assert.equal(fr.warnings.length, 1);
+  assert.match(fr.warnings[0], /^Some predictor variables are on very different scales: consider rescaling/);
+  assert.match(fr.warnings[0], /big/);
+  assert.deepEqual(frame('y ~ x + (1 | g)', '', t).warnings, []);
+});
+
 test('errors carry the range of the offending formula token', () => {
   let e = frameError('y ~ x + colour + (1 | f)');
   assert.equal(e.diagnostic.code, 'unknown-column');

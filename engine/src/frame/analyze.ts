@@ -121,7 +121,11 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
       }),
     );
   }
-  for (const w of frame.warnings) out.push(diag('warning', 'rank-deficient', w, formulaRange, { dropped: frame.droppedCoefs }));
+  for (const w of frame.warnings) {
+    if (w.startsWith('fixed-effect model matrix is rank deficient')) out.push(diag('warning', 'rank-deficient', w, formulaRange, { dropped: frame.droppedCoefs }));
+    else if (w.startsWith('Some predictor variables are on very different scales')) out.push(diag('warning', 'scale-x', w, formulaRange));
+    else out.push(diag('warning', 'frame-warning', w, formulaRange));
+  }
 
   // response checks
   if (settings.family === 'gaussian' && st.lhs) {

@@ -288,6 +288,9 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     );
   }
 
+  const scaleWarning = checkScaleX(X, n, coefnames);
+  if (scaleWarning) warnings.push(scaleWarning);
+
   // random-effects terms
   let reTerms: ReTermFrame[] = random.map((r) => {
     const vals = r.values.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
@@ -354,3 +357,42 @@ export function orderReTerms<T extends { levels: string[] }>(terms: T[]): T[] {
 }
 
 export type { SourceRange };
+
+/**
+ * lme4's check.scaleX: among the columns of X that are not all 0/1, a standard deviation beyond
+ * 1000 or below 1/1000, or two standard deviations more than a factor 1000 apart, gives lme4's warning.
+ */
+export function checkScaleX(X: Float64Array, n: number, names: string[]): string | null {
+  const sds: { name: string; sd: number }[] = [];
+  const p = names.length;
+  for (let j = 0; j < p; j++) {
+    const col = X.subarray(j * n, (j + 1) * n);
+    let binary = true;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v !== 0 && v !== 1) binary = false;
+      sum += v;
+    }
+    if (binary || n < 2) continue;
+    const mean = sum / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (col[i] - mean) ** 2;
+    sds.push({ name: names[j], sd: Math.sqrt(ss / (n - 1)) });
+  }
+  if (sds.length === 0) return null;
+  const tol = Math.log(1000);
+  let smallest = sds[0];
+  let largest = sds[0];
+  for (const s of sds) {
+    if (s.sd < smallest.sd) smallest = s;
+    if (s.sd > largest.sd) largest = s;
+  }
+  const bad = Math.abs(Math.log(largest.sd / smallest.sd)) > tol || sds.some((s) => Math.abs(Math.log(s.sd)) > tol);
+  if (!bad) return null;
+  const fmt = (v: number) => (v === 0 ? '0' : Math.abs(Math.log10(v)) >= 4 ? v.toExponential(2) : String(Number(v.toPrecision(3))));
+  return (
+    `Some predictor variables are on very different scales: consider rescaling ` +
+    `(standard deviations from ${fmt(smallest.sd)} for ${smallest.name} to ${fmt(largest.sd)} for ${largest.name})`
+  );
+}
