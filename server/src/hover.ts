@@ -8,7 +8,8 @@ import { MarkupKind, type Hover, type Position, type Range } from 'vscode-langua
 import type { Node } from '../../engine/src/formula/ast';
 import { deparse, unparen } from '../../engine/src/formula/deparse';
 import { randomTerms, type RandomTermSpec } from '../../engine/src/frame/bars';
-import { qnorm, qt, tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
+import { tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
+import { waldConfint } from '../../engine/src/inference/profile';
 import type { AnovaTable } from '../../engine/src/inference/anova';
 import { interpretFixedEffect, interpretLrt } from '../../engine/src/inference/interpret';
 import { FILE_KEYS, MODEL_KEYS } from '../../engine/src/mlmfile/keys';
@@ -17,7 +18,7 @@ import { offsetAt, rangeOfSpan } from '../../engine/src/mlmfile/textmap';
 import type { FormulaDecl, ModelDecl } from '../../engine/src/mlmfile/types';
 import type { FitResult } from '../../engine/src/result';
 import type { DocumentAnalysis } from './analysis';
-import { columnInfo, formatNumber, levelsSummary } from './columnInfo';
+import { columnInfo, formatNumber } from './columnInfo';
 import { identifiersOf, isBar, nodePath, type BarNode } from './formulaNav';
 import { countGroups } from './groupCounts';
 
@@ -247,21 +248,23 @@ export function fixedEffectHover(r: FitResult, name: string): string {
   const df = test?.df ?? (gaussian ? (r.satterthwaite?.df[name] ?? null) : null);
   let p = test?.p ?? (gaussian ? (r.satterthwaite?.p[name] ?? null) : null);
   if (p === null) p = df !== null ? tTwoSided(stat, df) : gaussian ? null : 2 * normalUpper(Math.abs(stat));
-  const crit = df !== null ? qt(0.975, df) : qnorm(0.975);
-  const lo = est - crit * se;
-  const hi = est + crit * se;
+  // lme4's confint(method = "Wald"): estimate ± z·SE (engine inference/profile.ts).
+  const ci = waldConfint(r, 0.95);
+  const k = ci.names.indexOf(name);
+  const lo = k >= 0 ? ci.lower[k] : null;
+  const hi = k >= 0 ? ci.upper[k] : null;
   const statName = gaussian ? 't' : 'z';
   const rows = [
     `**${name}** — fixed effect in model ${model}`,
     '',
-    '| estimate | SE | ' + statName + ' | df | p | 95% CI |',
+    '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
     '|---|---|---|---|---|---|',
-    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | [${formatNumber(lo)}, ${formatNumber(hi)}] |`,
+    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
     interpretFixedEffect(r, name),
   ];
-  if (df !== null) rows.push('', '_t test with Satterthwaite df; Wald interval._');
-  else if (!gaussian) rows.push('', '_Wald z test and interval._');
+  if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
+  else if (!gaussian) rows.push('', '_Wald z test._');
   return rows.join('\n');
 }
 

@@ -182,7 +182,11 @@ test('mlm/fit, then hovers show the fit: fixed effect, random term, response', a
   assert.match(days, /1\.546|1\.55/); // SE 1.5458
   assert.match(days, /6\.77/); // t = 10.467 / 1.5458
   assert.match(days, /Days[^|]*Reaction/); // the interpretation sentence
-  assert.match(days, /95% CI/);
+  // Wald interval from lme4's estimate and SE: 10.467 ± 1.95996 × 1.5458
+  const z = 1.959963984540054;
+  const lo = Number((ref.fixef.Days - z * ref.se.Days).toPrecision(4)).toString();
+  const hi = Number((ref.fixef.Days + z * ref.se.Days).toPrecision(4)).toString();
+  assert.ok(days.includes(`[${lo}, ${hi}]`), `${lo}, ${hi} in ${days}`);
   assert.match(days, /\| 17\.0 \|/); // lmerTest's Satterthwaite df for Days: 16.99998
 
   const term = await hoverText(sleepUri, SLEEP, '(Days | Subject)', 6);
