@@ -11,7 +11,7 @@ import { randomTerms, type RandomTermSpec } from '../../engine/src/frame/bars';
 import { tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
 import { waldConfint } from '../../engine/src/inference/profile';
 import type { AnovaTable } from '../../engine/src/inference/anova';
-import { interpretFixedEffect, interpretLrt } from '../../engine/src/inference/interpret';
+import { interpretFixedEffect, interpretLrt, interpretVarCorr } from '../../engine/src/inference/interpret';
 import { FILE_KEYS, MODEL_KEYS } from '../../engine/src/mlmfile/keys';
 import { modelSettings } from '../../engine/src/mlmfile/spec';
 import { offsetAt, rangeOfSpan } from '../../engine/src/mlmfile/textmap';
@@ -330,6 +330,15 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
         else lines.push(`| ${v.grp} | corr ${paren(`${v.var1}, ${v.var2}`)} | ${v.sdcor.toFixed(2)} |`);
       }
       if (r.family === 'gaussian') lines.push(`| Residual | sd | ${formatNumber(r.sigma)} |`);
+      const sentences: string[] = [];
+      for (const v of rows) {
+        try {
+          sentences.push(interpretVarCorr(r, v));
+        } catch {
+          // a sentence is a bonus; the table above has the numbers
+        }
+      }
+      if (sentences.length) lines.push('', ...sentences.map((x) => `- ${x}`));
     }
   }
   return lines.join('\n');
