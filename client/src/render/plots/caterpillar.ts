@@ -12,6 +12,8 @@ import { axisBottom, n2, paddedExtent, PlotSvg, svgClose, svgOpen, withTip } fro
 
 /** Levels labelled (and each focusable) up to this many; beyond it the plot is a compact band. */
 const LABEL_LIMIT = 80;
+/** Longer level names are cut (the point's tooltip keeps the full name). */
+const MAX_LABEL = 22;
 
 export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number): PlotSvg {
   const levels = asArray(block.levels);
@@ -22,7 +24,8 @@ export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number
   const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => values[a] - values[b]);
   const labelled = n <= LABEL_LIMIT;
   const rowH = labelled ? (n > 30 ? 12 : 16) : Math.max(1, Math.min(6, 480 / n));
-  const longest = labelled ? Math.max(4, ...levels.map((l) => String(l).length)) : 0;
+  const label = (l: string): string => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l);
+  const longest = labelled ? Math.max(4, ...levels.map((l) => label(String(l)).length)) : 0;
   const margin = { top: 12, right: 20, bottom: 48, left: labelled ? Math.min(160, 14 + 7 * longest) : 20 };
   const width = 560;
   const height = margin.top + margin.bottom + Math.max(40, n * rowH);
@@ -42,7 +45,7 @@ export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number
     const tip =
       `${block.group} ${levels[j]}: ${term} = ${fmt(v)} ` +
       `(95% interval ${fmt(v - 1.96 * sd)} to ${fmt(v + 1.96 * sd)}; conditional sd ${fmt(sd)})`;
-    if (labelled) s += `<text class="level-label" x="${margin.left - 6}" y="${n2(y + 4)}" text-anchor="end">${escapeHtml(levels[j])}</text>`;
+    if (labelled) s += `<text class="level-label" x="${margin.left - 6}" y="${n2(y + 4)}" text-anchor="end">${escapeHtml(label(String(levels[j])))}</text>`;
     s += `<g class="cat-row">`;
     s += `<line class="interval95" x1="${n2(x(v - 1.96 * sd))}" x2="${n2(x(v + 1.96 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
     s += `<line class="interval139" x1="${n2(x(v - 1.39 * sd))}" x2="${n2(x(v + 1.39 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
