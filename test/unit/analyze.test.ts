@@ -73,7 +73,9 @@ test('as many random effects as observations (gaussian)', () => {
 
 test('ids repeating across parent groups: suggests parent/child', () => {
   const { diags, lines } = analyze('Pastes.csv', 'formula: strength ~ 1 + (1 | batch) + (1 | cask)\n');
-  assert.deepEqual(codes(diags), ['repeated-group-ids']);
+  assert.deepEqual(codes(diags), ['repeated-group-ids', 'few-groups']);
+  assert.equal(diags[1].severity, 'information');
+  assert.equal(at(lines, diags[1].range!), '(1 | cask)');
   assert.equal(diags[0].data!.suggestion, '(1 | batch/cask)');
   assert.match(diags[0].message, /the same cask ids occur in several batch groups/);
   assert.equal(at(lines, diags[0].range!), '(1 | cask)');
@@ -100,7 +102,7 @@ test('no rows left after removing missing values; dropped rows are reported', ()
   assert.deepEqual(codes(r.diags), ['no-rows']);
   const t2 = readCsv('y,x,g\n1,1,a\n2,,b\n3,3,a\n4,4,b\n5,5,a\n6,6,b\n', 'na2.csv');
   const r2 = analyze('na2.csv', 'formula: y ~ x + (1 | g)\n', t2);
-  assert.deepEqual(codes(r2.diags), ['rows-dropped']);
+  assert.deepEqual(codes(r2.diags), ['rows-dropped', 'few-groups']);
   assert.equal(r2.diags[0].severity, 'information');
   assert.equal(r2.diags[0].data!.rowsDropped, 1);
 });
@@ -114,6 +116,18 @@ test('a bar without parentheses, nAGQ > 1 with a vector random effect', () => {
   assert.equal(at(r.lines, bar.range!), '|');
   r = analyze('cbpp.csv', 'formula: cbind(incidence, size - incidence) ~ period + (period | herd)\nfamily: binomial\nnAGQ: 5\n');
   assert.ok(codes(r.diags).includes('nagq-vector'));
+});
+
+test('hints: a grouping factor that is also a fixed effect, a random slope without its fixed effect', () => {
+  let r = analyze('Orthodont.csv', 'formula: distance ~ age + Subject + (1 | Subject)\n');
+  assert.ok(codes(r.diags).includes('group-also-fixed'), JSON.stringify(r.diags));
+  const d = r.diags.find((x) => x.code === 'group-also-fixed')!;
+  assert.equal(at(r.lines, d.range!), 'Subject');
+  assert.equal(d.range!.start.character, 'formula: distance ~ age + '.length);
+  r = analyze('sleepstudy.csv', 'formula: Reaction ~ 1 + (Days | Subject)\n');
+  assert.deepEqual(codes(r.diags), ['slope-without-fixed']);
+  assert.equal(at(r.lines, r.diags[0].range!), 'Days');
+  assert.equal(r.diags[0].severity, 'information');
 });
 
 test('a formula without random-effects terms', () => {

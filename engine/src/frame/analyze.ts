@@ -217,6 +217,7 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
     }
   }
   out.push(...repeatedIds(st, ctx, frame));
+  out.push(...teachingHints(st, frame));
   return out;
 }
 
@@ -289,6 +290,66 @@ function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): M
           ),
         );
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * Hints about model structure that lme4 accepts silently but that usually are not meant:
+ * few groups (lme4's check.nlev.gtreq.5, off by default there), a grouping factor that is also a
+ * fixed effect, and a random slope without the matching fixed effect.
+ */
+function teachingHints(st: ModelStructure, frame: ModelFrame): MlmDiagnostic[] {
+  const out: MlmDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const t of frame.reTerms) {
+    if (seen.has(t.group)) continue;
+    seen.add(t.group);
+    if (t.levels.length >= 2 && t.levels.length < 5) {
+      out.push(
+        diag(
+          'information',
+          'few-groups',
+          `'${t.group}' has only ${t.levels.length} groups: a variance estimated from fewer than 5 groups is unreliable (consider '${t.group}' as a fixed effect)`,
+          t.span ? st.locate(t.span) : st.formula.range,
+          { group: t.group, levels: t.levels.length },
+        ),
+      );
+    }
+  }
+  const fixedNames = new Map(st.fixed.variables.map((v) => [v.name, v]));
+  const fixedTerms = new Set(st.fixed.terms.map((t) => t.label));
+  const groups = new Set(st.random.map((r) => r.group));
+  for (const g of groups) {
+    const v = fixedNames.get(g);
+    if (v && fixedTerms.has(g)) {
+      out.push(
+        diag(
+          'warning',
+          'group-also-fixed',
+          `'${g}' is both a fixed effect and a grouping factor: its fixed effects take up all differences between the groups, so the random intercept of '${g}' cannot be estimated`,
+          st.locate(v.node.span),
+          { group: g },
+        ),
+      );
+    }
+  }
+  const reported = new Set<string>();
+  for (const r of st.random) {
+    for (const term of r.model.terms) {
+      if (fixedTerms.has(term.label) || reported.has(term.label)) continue;
+      reported.add(term.label);
+      const node = r.model.variables[term.vars[0]].node;
+      out.push(
+        diag(
+          'information',
+          'slope-without-fixed',
+          `'${term.label}' has a random slope by ${r.group} but no fixed effect, so its average slope is fixed at 0; add '${term.label}' to the fixed part unless that is intended`,
+          st.locate(term.vars.length === 1 ? node.span : term.span),
+          { term: term.label, group: r.group },
+        ),
+      );
     }
   }
   return out;
