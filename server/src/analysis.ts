@@ -207,7 +207,7 @@ export class Analyzer {
     const nearby = await listCsvFiles(this.host, dirnameUri(docUri));
     return {
       severity: 'error',
-      code: 'data-missing',
+      code: 'data-not-found',
       message: `cannot read the data file '${path}' (looked for ${basenameUri(resolveRelative(docUri, path) ?? path)} next to this file)${
         nearby.length ? `; CSV files here: ${nearby.slice(0, 5).join(', ')}` : ''
       }`,

@@ -58,7 +58,7 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
     const s = suggestName(current, names);
     if (s) suggestions.push(s);
   }
-  if (code !== 'data-missing') {
+  if (code !== 'data-not-found') {
     suggestions.forEach((s, i) => {
       if (s === current) return;
       let range = d.range;
@@ -90,7 +90,7 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
       );
     });
   }
-  if (code === 'data-missing') {
+  if (code === 'data-not-found') {
     const candidates = Array.isArray(data.candidates) ? (data.candidates as string[]) : [];
     const best = suggestName(current, candidates);
     const ordered = best ? [best, ...candidates.filter((c) => c !== best)] : candidates;

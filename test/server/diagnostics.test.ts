@@ -82,7 +82,7 @@ test('missing data file and no data line', async () => {
   const text = 'data: sleep.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('missing.mlm', text);
   const ds = await client.open(uri, text);
-  const d = find(ds, 'data-missing');
+  const d = find(ds, 'data-not-found');
   assert.deepEqual(d.range, rangeOfText(text, 'sleep.csv'));
   assert.match(String(d.message), /sleep\.csv/);
 

@@ -378,6 +378,17 @@ test('quick fix: add a missing data: line offering the CSVs next to the file', a
   assert.equal(applyEdits(text, sleep.edit!.changes![uri]), '# no data yet\ndata: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n');
 });
 
+test('quick fix: a data file that does not exist -> the closest CSV next to the file', async () => {
+  const text = 'data: sleepstudi.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const uri = ws.write('wrongdata.mlm', text);
+  const ds = await client.open(uri, text);
+  const d = ds.find((x) => x.code === 'data-not-found')!;
+  assert.ok(d, JSON.stringify(ds));
+  const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  assert.equal(actions[0].title, "Use 'sleepstudy.csv'");
+  assert.equal(applyEdits(text, actions[0].edit!.changes![uri]), text.replace('sleepstudi.csv', 'sleepstudy.csv'));
+});
+
 test('document symbols are the models; model blocks fold', async () => {
   const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: sleepUri } });
   const models = symbols.filter((s) => s.kind === 5);
