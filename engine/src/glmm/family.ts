@@ -26,6 +26,11 @@ export interface Family {
    * `n` is the family's n vector (trials for cbind responses, 1 otherwise).
    */
   aic(y: Float64Array, n: Float64Array, mu: Float64Array, wt: Float64Array): number;
+  /**
+   * True for the canonical links (binomial-logit, poisson-log): there μ'(η) = V(μ) away from the
+   * clamps, so the square-root working weight is √(wt V(μ)) and needs no extra exp.
+   */
+  canonical: boolean;
   /** Starting mean (R's family$initialize mustart). */
   mustart(y: number, wt: number): number;
   /** True when the mean is inside the family's domain. */
@@ -75,6 +80,7 @@ function binomial(link: Link): Family {
   return {
     name: 'binomial',
     link,
+    canonical: link.name === 'logit',
     variance: (mu) => Math.max(EPS, mu * (1 - mu)),
     devResid: (y, mu, wt) => 2 * wt * (yLogY(y, mu) + yLogY(1 - y, 1 - mu)),
     aic(y, n, mu, wt) {
@@ -98,6 +104,7 @@ function poisson(link: Link): Family {
   return {
     name: 'poisson',
     link,
+    canonical: link.name === 'log',
     variance: (mu) => mu,
     devResid: (y, mu, wt) => 2 * wt * (yLogY(y, mu) - (y - mu)),
     aic(y, _n, mu, wt) {

@@ -67,6 +67,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
+  const tS1 = Date.now();
   const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
   if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.log("stage evals", s1.evaluations, s2.evaluations);
   const par = s2.par;
@@ -82,7 +83,9 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
     return v;
   };
+  const tS2 = Date.now();
   const { gradient, hessian } = await deriv12(fn, par, fval);
+  const tH = Date.now();
   m.restore(snap);
   stage2Deviance(m, par, rule, lp0);
 
@@ -107,6 +110,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   convergenceChecks(par, m.thetaLower(), gradient, hessian, warnings);
   const separated = separationCheck(m, frame.coefnames, warnings);
+  if (typeof process !== 'undefined' && process.env?.GLMM_DEBUG) console.log('timing stage1', tS1 - t0, 'stage2', tS2 - tS1, 'hessian', tH - tS2);
 
   return assembleResult({
     frame,

@@ -8,6 +8,8 @@
  */
 import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
+import { lchoose, lgamma } from './special';
+import { ScalarPls } from './scalarpls';
 import type { Family } from './family';
 import type { GHRule } from './ghq';
 
@@ -51,6 +53,11 @@ export class GlmmModel {
   private readonly plsU: PlsSystem;
   /** the system factored last (its L is the one lme4's deviances use) */
   pls: PlsSystem;
+  /** fast u-only kernel when every term is scalar; null otherwise */
+  private readonly fast: ScalarPls | null;
+  /** whether the fast kernel was factored last */
+  private lastFast = false;
+  private lastJoint = false;
 
   // state
   u: Float64Array;
@@ -60,6 +67,9 @@ export class GlmmModel {
   private sqrtW: Float64Array;
   private wres: Float64Array; // working response
   pirlsIterations = 0;
+  /** Σ (aic_i − devResid_i): a constant of the data (null when it is not, e.g. non-integer successes) */
+  private readonly aicConst: number | null;
+  private resDevCache = NaN;
 
   constructor(
     frame: ModelFrame,
@@ -90,6 +100,7 @@ export class GlmmModel {
     this.plsJoint = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
     this.plsU = new PlsSystem(frame.reTerms, new Float64Array(0), 0, n);
     this.pls = this.plsU;
+    this.fast = this.terms.every((t) => t.k === 1) ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
     this.zl = new Float64Array(n * kOff);
     this.zcol = new Int32Array(n * kOff);
     for (const t of this.terms) {
@@ -106,6 +117,39 @@ export class GlmmModel {
     this.wres = new Float64Array(n);
     this.setTheta(this.initialTheta());
     this.resetToStart();
+    this.aicConst = this.computeAicConst();
+  }
+
+  /**
+   * The family's aic terms minus the deviance residuals do not depend on μ:
+   * binomial −2 log C(m,k) − 2[k log(k/m) + (m−k) log(1−k/m)], Poisson 2 wt [log Γ(y+1) − y log y + y].
+   */
+  private computeAicConst(): number | null {
+    let c = 0;
+    const { n, y, wt } = this;
+    if (this.family.name === 'binomial') {
+      for (let i = 0; i < n; i++) {
+        const m = wt[i];
+        if (!(m > 0)) continue;
+        if (this.nTrials[i] !== m || Math.abs(m - Math.round(m)) > 1e-9) return null;
+        const k = m * y[i];
+        if (Math.abs(k - Math.round(k)) > 1e-9) return null;
+        const kk = Math.round(k);
+        const mm = Math.round(m);
+        let t = -2 * lchoose(mm, kk);
+        if (kk > 0) t -= 2 * kk * Math.log(kk / mm);
+        if (kk < mm) t -= 2 * (mm - kk) * Math.log((mm - kk) / mm);
+        c += t;
+      }
+      return c;
+    }
+    for (let i = 0; i < n; i++) {
+      if (wt[i] === 0) continue;
+      const yi = y[i];
+      if (yi < 0 || Math.abs(yi - Math.round(yi)) > 1e-9) return null;
+      c += 2 * wt[i] * (lgamma(yi + 1) - (yi > 0 ? yi * Math.log(yi) : 0) + yi);
+    }
+    return c;
   }
 
   /** lme4's starting θ: identity relative covariance factors. */
@@ -159,6 +203,7 @@ export class GlmmModel {
   /** Start from the family's mustart (R's initialize), u = 0, β = 0. */
   resetToStart(): void {
     const f = this.family;
+    this.resDevCache = NaN;
     for (let i = 0; i < this.n; i++) {
       const m = f.mustart(this.y[i], this.wt[i]);
       this.mu[i] = m;
@@ -189,6 +234,7 @@ export class GlmmModel {
   updateEta(offsetPlusXb: Float64Array): void {
     const { n, kTot, zl, zcol, u, eta, mu } = this;
     const linkinv = this.family.link.linkinv;
+    this.resDevCache = NaN;
     for (let i = 0; i < n; i++) {
       let s = offsetPlusXb[i];
       const o = i * kTot;
@@ -211,12 +257,14 @@ export class GlmmModel {
     return out;
   }
 
-  /** Σ deviance residuals at the current μ. */
+  /** Σ deviance residuals at the current μ (cached until μ changes). */
   resDev(): number {
+    if (!Number.isNaN(this.resDevCache)) return this.resDevCache;
     const { n, y, mu, wt } = this;
     const dr = this.family.devResid;
     let s = 0;
     for (let i = 0; i < n; i++) s += dr(y[i], mu[i], wt[i]);
+    this.resDevCache = s;
     return s;
   }
 
@@ -233,12 +281,40 @@ export class GlmmModel {
   private assemble(fixed: Float64Array, withX: boolean): void {
     const { n, y, mu, eta, wt, sqrtW, wres } = this;
     const f = this.family;
-    for (let i = 0; i < n; i++) {
-      const me = f.link.muEta(eta[i]);
-      const v = f.variance(mu[i]);
-      sqrtW[i] = me * Math.sqrt(wt[i] / v);
-      wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
+    const muEta = f.link.muEta;
+    const variance = f.variance;
+    if (f.canonical) {
+      // μ'(η) = V(μ) unless a clamp is active (|η| > 30 on the logit scale, μ at machine epsilon)
+      const bin = f.name === 'binomial';
+      for (let i = 0; i < n; i++) {
+        const e = eta[i];
+        const m = mu[i];
+        const v = bin ? m * (1 - m) : m;
+        if (bin ? e > -30 && e < 30 && v > 2.220446049250313e-16 : v > 2.220446049250313e-16 && e < 700) {
+          sqrtW[i] = Math.sqrt(wt[i] * v);
+          wres[i] = e - fixed[i] + (y[i] - m) / v;
+        } else {
+          const me = muEta(e);
+          sqrtW[i] = me * Math.sqrt(wt[i] / variance(m));
+          wres[i] = e - fixed[i] + (y[i] - m) / me;
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const me = muEta(eta[i]);
+        const v = variance(mu[i]);
+        sqrtW[i] = me * Math.sqrt(wt[i] / v);
+        wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
+      }
     }
+    if (this.fast) {
+      const ok = withX ? this.fast.factorJoint(this.theta, sqrtW, wres, this.X, this.p) : this.fast.factor(this.theta, sqrtW, wres);
+      if (!ok) throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
+      this.lastFast = true;
+      this.lastJoint = withX;
+      return;
+    }
+    this.lastFast = false;
     const pls = withX ? this.plsJoint : this.plsU;
     pls.setData(sqrtW, wres);
     if (!pls.factor(this.theta)) {
@@ -249,6 +325,13 @@ export class GlmmModel {
 
   /** Solve the current system: new u (and β when `joint`). */
   private solve(joint: boolean): { u: Float64Array; beta: Float64Array } {
+    if (this.lastFast) {
+      if (this.lastJoint) {
+        const r = this.fast!.solveJoint();
+        return { u: Float64Array.from(r.u), beta: Float64Array.from(r.beta) };
+      }
+      return { u: Float64Array.from(this.fast!.solve()), beta: Float64Array.from(this.beta) };
+    }
     const pls = this.pls;
     pls.solve();
     return { u: Float64Array.from(pls.u), beta: joint ? Float64Array.from(pls.beta) : Float64Array.from(this.beta) };
@@ -321,6 +404,7 @@ export class GlmmModel {
   pirlsFrom(lp0: Float64Array, joint: boolean, tol = 1e-7, maxit = 30): number {
     const { n, eta, mu, baseOffset } = this;
     const linkinv = this.family.link.linkinv;
+    this.resDevCache = NaN;
     for (let i = 0; i < n; i++) {
       eta[i] = baseOffset[i] + lp0[i];
       mu[i] = linkinv(eta[i]);
@@ -373,7 +457,7 @@ export class GlmmModel {
 
   /** Laplace deviance at the current mode: ldL2 + ‖u‖² + aic. */
   laplace(): number {
-    return this.pls.logdetL2 + this.sqrL() + this.aic();
+    return this.ldL2() + this.sqrL() + (this.aicConst !== null ? this.resDev() + this.aicConst : this.aic());
   }
 
   /**
@@ -392,7 +476,8 @@ export class GlmmModel {
     for (let j = 0; j < q; j++) devc0[j] = u[j] * u[j];
     for (let i = 0; i < n; i++) devc0[refs[i]] += dr(y[i], this.mu[i], wt[i]);
     const sd = new Float64Array(q);
-    for (let j = 0; j < q; j++) sd[j] = 1 / this.pls.L11[j];
+    const L11 = this.lastFast ? this.fast!.L11 : this.pls.L11;
+    for (let j = 0; j < q; j++) sd[j] = 1 / L11[j];
     const mult = new Float64Array(q);
     const devc = new Float64Array(q);
     // η without the random effect
@@ -425,16 +510,32 @@ export class GlmmModel {
       s += devc0[j];
       lm += Math.log(mult[j]);
     }
-    return s + this.pls.logdetL2 - 2 * lm;
+    return s + this.ldL2() - 2 * lm;
   }
 
   /** (RX'RX)⁻¹ of the joint system at the current state (lme4's unscaled vcov from RX), row-major. */
   unscaledVcovFromRX(): Float64Array {
+    if (this.lastFast) {
+      this.plsJoint.setData(this.sqrtW, this.wres);
+      if (!this.plsJoint.factor(this.theta)) throw new PirlsError('the fixed-effects system is not positive definite');
+    }
     return this.plsJoint.unscaledVcovBeta(); // symmetric: column- and row-major agree
+  }
+
+  /** 2 log det L of the system factored last. */
+  ldL2(): number {
+    return this.lastFast ? this.fast!.logdetL2 : this.pls.logdetL2;
   }
 
   /** lme4's condVar blocks (Λ A⁻¹ Λ', σ = 1) per term from the system factored last. */
   condVarBlocks(): Float64Array[] {
+    if (this.lastFast) {
+      // same weights and working response in the general system, for its conditional variances
+      // (only the random-effects part of L enters, so the u-only system serves for both stages)
+      this.plsU.setData(this.sqrtW, this.wres);
+      if (!this.plsU.factor(this.theta)) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
+      return this.plsU.condVarBlocks();
+    }
     return this.pls.condVarBlocks();
   }
 

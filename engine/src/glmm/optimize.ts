@@ -148,7 +148,8 @@ export async function newtonStage2(
   let fx = await f(x);
   if (!Number.isFinite(fx)) return null;
   const { gradient, hessian } = await deriv12(f, x, fx);
-  const R = cholUpper(hessian);
+  let B = hessian.map((r) => Float64Array.from(r));
+  let R = cholUpper(B);
   if (!R) return null;
   let g = gradient;
   const delta = 1e-4;
@@ -156,8 +157,11 @@ export async function newtonStage2(
     const step = cholSolve(R, g);
     for (let i = 0; i < d; i++) step[i] = -step[i];
     let small = true;
-    for (let i = 0; i < d; i++) if (Math.abs(step[i]) > 1e-7 * Math.max(1, Math.abs(x[i]))) small = false;
+    for (let i = 0; i < d; i++) if (Math.abs(step[i]) > 1e-6 * Math.max(1, Math.abs(x[i]))) small = false;
+    if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.log("chord", it, Math.max(...Array.from(step, Math.abs)), fx, evals);
     if (small) return { par: x, fval: fx, evaluations: evals, converged: true };
+    const xOld = x;
+    const gOld = g;
     let t = 1;
     let accepted = false;
     for (let h = 0; h < 12; h++) {
@@ -184,6 +188,27 @@ export async function newtonStage2(
       const xm = Float64Array.from(x);
       xm[i] -= delta;
       g[i] = ((await f(xp)) - (await f(xm))) / (2 * delta);
+    }
+    // BFGS update of the Hessian approximation (kept when the curvature condition fails)
+    const sv = new Float64Array(d);
+    const yv = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      sv[i] = x[i] - xOld[i];
+      yv[i] = g[i] - gOld[i];
+    }
+    let sy = 0;
+    for (let i = 0; i < d; i++) sy += sv[i] * yv[i];
+    const Bs = new Float64Array(d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Bs[i] += B[i][j] * sv[j];
+    let sBs = 0;
+    for (let i = 0; i < d; i++) sBs += sv[i] * Bs[i];
+    if (sy > 1e-12 && sBs > 0) {
+      const B2 = B.map((r, i) => Float64Array.from(r, (v, j) => v - (Bs[i] * Bs[j]) / sBs + (yv[i] * yv[j]) / sy));
+      const R2 = cholUpper(B2);
+      if (R2) {
+        B = B2;
+        R = R2;
+      }
     }
   }
   return null;

@@ -1,0 +1,346 @@
+/**
+ * A fast u-only penalized weighted least-squares kernel for the common GLMM shape: every
+ * random-effects term is scalar ((1 | g) or (0 + x | g)). It is the PIRLS inner solve of
+ * glmer's second stage (β held in the offset), called thousands of times per fit, so it works
+ * on precomputed index arrays instead of the general blocked system:
+ *
+ *   A = Λ'Z'WZΛ + I = [D1 + I, A21ᵀ; A21, A22 + I],  D1 diagonal (first term's levels),
+ *   L11 = √(1 + D1),  L21 = A21 L11⁻¹ (kept sparse on A21's fixed pattern),
+ *   L22 = chol(A22 + I − L21 L21ᵀ) (dense, the other terms' levels).
+ *
+ * With the fixed effects (glmer's first stage, β inside PIRLS) it also forms
+ *   RZX = L⁻¹ Λ'Z'WX,  RX = chol(X'WX − RZXᵀRZX)
+ * and solves for (u, β) jointly. The general case (vector-valued terms, conditional variances)
+ * goes through engineer B's PlsSystem; both give the same factor.
+ */
+export interface ScalarTerm {
+  refs: Int32Array;
+  /** the term's single model-matrix column (length n) */
+  z: Float64Array;
+  nlev: number;
+}
+
+export class ScalarPls {
+  readonly n: number;
+  readonly q1: number;
+  readonly q2: number;
+  readonly q: number;
+  private readonly terms: ScalarTerm[];
+  private readonly off: Int32Array; // offset of each term in u
+  /** per observation and trailing term: slot in the sparse A21 values */
+  private readonly slot: Int32Array;
+  /** CSR of A21 by first-term level: rows (trailing indices 0..q2-1) */
+  private readonly colPtr: Int32Array;
+  private readonly rowIdx: Int32Array;
+  private readonly a21: Float64Array;
+  private readonly d1: Float64Array;
+  private readonly A22: Float64Array; // q2 × q2 row-major lower
+  private readonly rhs: Float64Array;
+  readonly L11: Float64Array;
+  readonly u: Float64Array;
+  logdetL2 = NaN;
+  private readonly lam: Float64Array;
+  // joint system (allocated on first use)
+  private p = 0;
+  private RZX = new Float64Array(0); // q × p, row-major
+  private RX = new Float64Array(0); // p × p lower, row-major
+  private vtr = new Float64Array(0);
+  readonly beta = new Float64Array(0);
+  private betaOut = new Float64Array(0);
+
+  constructor(terms: ScalarTerm[], n: number) {
+    this.n = n;
+    this.terms = terms;
+    const T = terms.length;
+    this.off = new Int32Array(T);
+    let q = 0;
+    for (let t = 0; t < T; t++) {
+      this.off[t] = q;
+      q += terms[t].nlev;
+    }
+    this.q = q;
+    this.q1 = terms[0].nlev;
+    this.q2 = q - this.q1;
+    this.lam = new Float64Array(T);
+    // A21 pattern: for each first-term level, the distinct trailing indices it meets
+    const maps: Map<number, number>[] = Array.from({ length: this.q1 }, () => new Map());
+    const r0 = terms[0].refs;
+    for (let t = 1; t < T; t++) {
+      const rt = terms[t].refs;
+      const o = this.off[t] - this.q1;
+      for (let i = 0; i < n; i++) maps[r0[i]].set(o + rt[i], 0);
+    }
+    const colPtr = new Int32Array(this.q1 + 1);
+    for (let j = 0; j < this.q1; j++) colPtr[j + 1] = colPtr[j] + maps[j].size;
+    const rowIdx = new Int32Array(colPtr[this.q1]);
+    for (let j = 0; j < this.q1; j++) {
+      const rows = [...maps[j].keys()].sort((a, b) => a - b);
+      rows.forEach((r, k) => {
+        rowIdx[colPtr[j] + k] = r;
+        maps[j].set(r, colPtr[j] + k);
+      });
+    }
+    this.colPtr = colPtr;
+    this.rowIdx = rowIdx;
+    this.slot = new Int32Array(Math.max(0, T - 1) * n);
+    for (let t = 1; t < T; t++) {
+      const rt = terms[t].refs;
+      const o = this.off[t] - this.q1;
+      for (let i = 0; i < n; i++) this.slot[(t - 1) * n + i] = maps[r0[i]].get(o + rt[i])!;
+    }
+    this.a21 = new Float64Array(rowIdx.length);
+    this.d1 = new Float64Array(this.q1);
+    this.A22 = new Float64Array(this.q2 * this.q2);
+    this.rhs = new Float64Array(q);
+    this.L11 = new Float64Array(this.q1);
+    this.u = new Float64Array(q);
+  }
+
+  /**
+   * Form and factor A at θ (one value per term) for square-root weights sqrtW and working
+   * response z (η − offset − Xβ + (y − μ)/μ'). Returns false when not positive definite.
+   */
+  factor(theta: ArrayLike<number>, sqrtW: Float64Array, z: Float64Array): boolean {
+    const { n, terms, q1, q2, off, slot, a21, d1, A22, rhs, lam } = this;
+    const T = terms.length;
+    for (let t = 0; t < T; t++) lam[t] = theta[t];
+    a21.fill(0);
+    d1.fill(0);
+    A22.fill(0);
+    rhs.fill(0);
+    const t0 = terms[0];
+    const r0 = t0.refs;
+    const z0 = t0.z;
+    const l0 = lam[0];
+    if (T === 1) {
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        const w = sw * sw;
+        const v0 = l0 * z0[i];
+        const j = r0[i];
+        d1[j] += w * v0 * v0;
+        rhs[j] += w * v0 * z[i];
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        const w = sw * sw;
+        const v0 = l0 * z0[i];
+        const j = r0[i];
+        const wv0 = w * v0;
+        d1[j] += wv0 * v0;
+        rhs[j] += wv0 * z[i];
+        for (let t = 1; t < T; t++) {
+          const tt = terms[t];
+          const vt = lam[t] * tt.z[i];
+          const r = off[t] - q1 + tt.refs[i];
+          a21[slot[(t - 1) * n + i]] += wv0 * vt;
+          const wvt = w * vt;
+          A22[r * q2 + r] += wvt * vt;
+          rhs[q1 + r] += wvt * z[i];
+          for (let s = 1; s < t; s++) {
+            const ts = terms[s];
+            const rs = off[s] - q1 + ts.refs[i];
+            const vs = lam[s] * ts.z[i];
+            if (rs < r) A22[r * q2 + rs] += wvt * vs;
+            else A22[rs * q2 + r] += wvt * vs;
+          }
+        }
+      }
+    }
+    const L11 = this.L11;
+    let ld = 0;
+    for (let j = 0; j < q1; j++) {
+      const d = Math.sqrt(1 + d1[j]);
+      L11[j] = d;
+      ld += Math.log(d);
+    }
+    if (q2 > 0) {
+      for (let r = 0; r < q2; r++) A22[r * q2 + r] += 1;
+      const { colPtr, rowIdx } = this;
+      for (let j = 0; j < q1; j++) {
+        const inv = 1 / L11[j];
+        const e0 = colPtr[j];
+        const e1 = colPtr[j + 1];
+        for (let e = e0; e < e1; e++) a21[e] *= inv;
+        // A22 −= l lᵀ over the pattern (lower triangle; rows sorted ascending)
+        for (let e = e0; e < e1; e++) {
+          const v = a21[e];
+          if (v === 0) continue;
+          const row = rowIdx[e] * q2;
+          for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
+        }
+      }
+      // dense Cholesky of the trailing block (lower, row-major)
+      for (let c = 0; c < q2; c++) {
+        let d = A22[c * q2 + c];
+        const rc = c * q2;
+        for (let k = 0; k < c; k++) d -= A22[rc + k] * A22[rc + k];
+        if (!(d > 0)) return false;
+        d = Math.sqrt(d);
+        A22[rc + c] = d;
+        ld += Math.log(d);
+        for (let r = c + 1; r < q2; r++) {
+          const rr = r * q2;
+          let s = A22[rr + c];
+          for (let k = 0; k < c; k++) s -= A22[rr + k] * A22[rc + k];
+          A22[rr + c] = s / d;
+        }
+      }
+    }
+    this.logdetL2 = 2 * ld;
+    return true;
+  }
+
+  /** u = A⁻¹ Λ'Z'W z after factor(). */
+  solve(): Float64Array {
+    const { q1, q2, L11, A22, rhs, u, a21, colPtr, rowIdx } = this;
+    for (let j = 0; j < q1; j++) u[j] = rhs[j] / L11[j];
+    if (q2 > 0) {
+      for (let r = 0; r < q2; r++) u[q1 + r] = rhs[q1 + r];
+      for (let j = 0; j < q1; j++) {
+        const cj = u[j];
+        if (cj === 0) continue;
+        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) u[q1 + rowIdx[e]] -= a21[e] * cj;
+      }
+      for (let r = 0; r < q2; r++) {
+        let s = u[q1 + r];
+        const rr = r * q2;
+        for (let k = 0; k < r; k++) s -= A22[rr + k] * u[q1 + k];
+        u[q1 + r] = s / A22[rr + r];
+      }
+      for (let r = q2 - 1; r >= 0; r--) {
+        let s = u[q1 + r];
+        for (let k = r + 1; k < q2; k++) s -= A22[k * q2 + r] * u[q1 + k];
+        u[q1 + r] = s / A22[r * q2 + r];
+      }
+      for (let j = 0; j < q1; j++) {
+        let s = u[j];
+        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) s -= a21[e] * u[q1 + rowIdx[e]];
+        u[j] = s;
+      }
+    }
+    for (let j = 0; j < q1; j++) u[j] /= L11[j];
+    return u;
+  }
+
+  /** Forward solve x ← L⁻¹ x in place (x strided: entry k at x[o + k*stride]). */
+  private forward(x: Float64Array, o: number, stride: number): void {
+    const { q1, q2, L11, A22, a21, colPtr, rowIdx } = this;
+    for (let j = 0; j < q1; j++) x[o + j * stride] /= L11[j];
+    if (q2 === 0) return;
+    for (let j = 0; j < q1; j++) {
+      const cj = x[o + j * stride];
+      if (cj === 0) continue;
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) x[o + (q1 + rowIdx[e]) * stride] -= a21[e] * cj;
+    }
+    for (let r = 0; r < q2; r++) {
+      let s = x[o + (q1 + r) * stride];
+      const rr = r * q2;
+      for (let k = 0; k < r; k++) s -= A22[rr + k] * x[o + (q1 + k) * stride];
+      x[o + (q1 + r) * stride] = s / A22[rr + r];
+    }
+  }
+
+  /** Backward solve x ← L⁻ᵀ x in place (contiguous). */
+  private backward(x: Float64Array): void {
+    const { q1, q2, L11, A22, a21, colPtr, rowIdx } = this;
+    for (let r = q2 - 1; r >= 0; r--) {
+      let s = x[q1 + r];
+      for (let k = r + 1; k < q2; k++) s -= A22[k * q2 + r] * x[q1 + k];
+      x[q1 + r] = s / A22[r * q2 + r];
+    }
+    for (let j = 0; j < q1; j++) {
+      let s = x[j];
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) s -= a21[e] * x[q1 + rowIdx[e]];
+      x[j] = s / L11[j];
+    }
+  }
+
+  /**
+   * factor() plus the fixed-effects blocks for the joint (u, β) solve. X is n × p column-major.
+   * Returns false when A or the downdated X'WX is not positive definite.
+   */
+  factorJoint(theta: ArrayLike<number>, sqrtW: Float64Array, z: Float64Array, X: Float64Array, p: number): boolean {
+    if (!this.factor(theta, sqrtW, z)) return false;
+    const { n, q, terms, off, lam } = this;
+    if (this.p !== p) {
+      this.p = p;
+      this.RZX = new Float64Array(q * p);
+      this.RX = new Float64Array(p * p);
+      this.vtr = new Float64Array(p);
+      this.betaOut = new Float64Array(p);
+    }
+    const { RZX, RX, vtr } = this;
+    RZX.fill(0);
+    RX.fill(0);
+    vtr.fill(0);
+    const T = terms.length;
+    for (let c = 0; c < p; c++) {
+      const xo = c * n;
+      for (let i = 0; i < n; i++) {
+        const x = X[xo + i];
+        if (x === 0) continue;
+        const sw = sqrtW[i];
+        const wx = sw * sw * x;
+        vtr[c] += wx * z[i];
+        for (let t = 0; t < T; t++) {
+          const tt = terms[t];
+          RZX[(off[t] + tt.refs[i]) * p + c] += wx * lam[t] * tt.z[i];
+        }
+        for (let c2 = 0; c2 <= c; c2++) RX[c * p + c2] += wx * X[c2 * n + i];
+      }
+    }
+    for (let c = 0; c < p; c++) this.forward(RZX, c, p);
+    for (let c = 0; c < p; c++) {
+      for (let c2 = 0; c2 <= c; c2++) {
+        let s = 0;
+        for (let r = 0; r < q; r++) s += RZX[r * p + c] * RZX[r * p + c2];
+        RX[c * p + c2] -= s;
+      }
+    }
+    for (let j = 0; j < p; j++) {
+      let d = RX[j * p + j];
+      for (let k = 0; k < j; k++) d -= RX[j * p + k] * RX[j * p + k];
+      if (!(d > 0)) return false;
+      d = Math.sqrt(d);
+      RX[j * p + j] = d;
+      for (let r = j + 1; r < p; r++) {
+        let s = RX[r * p + j];
+        for (let k = 0; k < j; k++) s -= RX[r * p + k] * RX[j * p + k];
+        RX[r * p + j] = s / d;
+      }
+    }
+    return true;
+  }
+
+  /** Joint solve after factorJoint(): β and u. */
+  solveJoint(): { u: Float64Array; beta: Float64Array } {
+    const { q, p, RZX, RX, vtr, u, rhs } = this;
+    u.set(rhs);
+    this.forward(u, 0, 1);
+    const b = this.betaOut;
+    for (let c = 0; c < p; c++) {
+      let s = vtr[c];
+      for (let r = 0; r < q; r++) s -= RZX[r * p + c] * u[r];
+      b[c] = s;
+    }
+    for (let r = 0; r < p; r++) {
+      let s = b[r];
+      for (let k = 0; k < r; k++) s -= RX[r * p + k] * b[k];
+      b[r] = s / RX[r * p + r];
+    }
+    for (let r = p - 1; r >= 0; r--) {
+      let s = b[r];
+      for (let k = r + 1; k < p; k++) s -= RX[k * p + r] * b[k];
+      b[r] = s / RX[r * p + r];
+    }
+    for (let r = 0; r < q; r++) {
+      let s = 0;
+      for (let c = 0; c < p; c++) s += RZX[r * p + c] * b[c];
+      u[r] -= s;
+    }
+    this.backward(u);
+    return { u, beta: b };
+  }
+}
