@@ -94,6 +94,15 @@ test('formula AST spans map to document ranges, also on continuation lines', () 
   assert.deepEqual(bad.diagnostics[0].range!.start, { line: 2, character: 7 });
 });
 
+test('a formula that starts on the line after its key', () => {
+  const doc = parseMlm('data: d.csv\nmodel m:\n  formula:\n    y ~ x +\n    (1 | g)\n');
+  assert.deepEqual(doc.diagnostics, []);
+  const f = doc.models[0].formula!;
+  assert.equal(f.text, 'y ~ x + (1 | g)');
+  assert.deepEqual(f.range, { start: { line: 3, character: 4 }, end: { line: 4, character: 11 } });
+  assert.deepEqual(positionAt(f, 0), { line: 3, character: 4 });
+});
+
 test('a file with one unnamed model: its name is model', () => {
   const doc = parseMlm('data: s.csv\nformula: Reaction ~ Days + (Days | Subject)\nfamily: gaussian\n');
   assert.deepEqual(doc.diagnostics, []);

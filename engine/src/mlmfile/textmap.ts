@@ -38,6 +38,8 @@ export function offsetAt(v: ValueText, pos: Position): number {
 export function makeValueText(segments: { line: number; character: number; text: string }[]): ValueText {
   let text = '';
   const segs: TextSegment[] = [];
+  // an empty first piece (`formula:` with the value on the next lines) carries no text
+  if (segments.some((s) => s.text.length > 0)) segments = segments.filter((s) => s.text.length > 0);
   for (const s of segments) {
     if (text.length > 0 && s.text.length > 0) text += ' ';
     if (s.text.length === 0 && segs.length > 0) continue;
