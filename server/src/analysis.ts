@@ -109,7 +109,14 @@ export class Analyzer {
     if (doc.data) {
       const range = doc.data.range;
       const resolved = this.resolveDataPath(td.uri, doc.data.value);
-      if (resolved.outside) {
+      if (td.uri.startsWith('untitled:')) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'data-not-found',
+          message: `save this file first: '${doc.data.value}' is read relative to the folder of the .mlm file`,
+          range,
+        });
+      } else if (resolved.outside) {
         diagnostics.push({
           severity: 'error',
           code: 'data-outside-workspace',
