@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findModelLenses, modelAtLine } from '../../client/src/shared/lenses';
+import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/shared/lenses';
 import { summarizeFit } from '../../client/src/shared/fitSummary';
 import { exportResults, latexEscape } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
@@ -29,6 +29,7 @@ test('code lenses sit on model lines; a single-model file gets one above formula
   assert.equal(modelAtLine(MULTI, 4), 'full');
   assert.equal(modelAtLine(MULTI, 9), 'intercepts');
   assert.equal(modelAtLine(MULTI, 1), null);
+  assert.deepEqual(findKeyLines(MULTI), { data: [1], compare: [9] });
 });
 
 function response(partial: Partial<FitResponse>): FitResponse {

@@ -31,3 +31,13 @@ export function modelAtLine(text: string, line: number): string | null {
   if (found === null && lenses.length === 1 && lenses[0].model === 'model') return 'model';
   return found;
 }
+
+/** Lines of `data:` (a "Preview data" lens) and `compare:` (a "Compare" lens), top-level keys only. */
+export function findKeyLines(text: string): { data: number[]; compare: number[] } {
+  const out = { data: [] as number[], compare: [] as number[] };
+  text.split(/\r?\n/).forEach((l, i) => {
+    if (/^data[ \t]*:/.test(l)) out.data.push(i);
+    else if (/^compare[ \t]*:/.test(l)) out.compare.push(i);
+  });
+  return out;
+}
