@@ -107,7 +107,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   documents.onDidClose((e) => {
     throttle.cancel(e.document.uri);
     analyzer.close(e.document.uri);
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(() => undefined);
   });
 
   connection.onDidChangeWatchedFiles((params) =>

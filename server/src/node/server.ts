@@ -5,6 +5,9 @@ import { clientHost } from '../clientHost';
 import { nodeHost } from './nodeHost';
 
 const connection = createConnection(ProposedFeatures.all);
+// Last line of defence: a stray rejection is logged, never fatal (node would exit on it).
+process.on('unhandledRejection', (e) => connection.console.error(`mlm: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+process.on('uncaughtException', (e) => connection.console.error(`mlm: uncaught exception: ${e.stack ?? e.message}`));
 startServer(connection, (conn) => {
   // file: URIs through fs; anything else (a virtual file system) through the client, as in the browser.
   const viaClient = clientHost(conn);

@@ -8,4 +8,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const reader = new BrowserMessageReader(self);
 const writer = new BrowserMessageWriter(self);
 const connection = createConnection(reader, writer);
+self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  e.preventDefault();
+  connection.console.error(`mlm: unhandled rejection: ${String(e.reason)}`);
+});
 startServer(connection, (conn) => clientHost(conn));
