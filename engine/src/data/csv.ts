@@ -13,6 +13,11 @@ const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** True for the fields R reads as missing. */
 export function isMissingField(s: string): boolean {
+  if (s.length > 4) {
+    const c0 = s.charCodeAt(0);
+    const cl = s.charCodeAt(s.length - 1);
+    if (c0 !== 32 && c0 !== 9 && cl !== 32 && cl !== 9) return false; // no blanks around: longer than 'NaN'
+  }
   const t = s.trim();
   return t === '' || t === 'NA' || t === 'NaN';
 }
@@ -24,6 +29,14 @@ const DECIMAL_COMMA_RE = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
  * (files delimited by `;`, as R's read.csv2) `1,5` is 1.5.
  */
 export function parseNumberField(s: string, decimalComma = false): number {
+  // fast path: plain decimal numbers (JavaScript's Number() agrees with R on these)
+  const c0 = s.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46) {
+    if (!/[^0-9.eE+-]/.test(s)) {
+      const v = Number(s);
+      if (!Number.isNaN(v)) return v;
+    }
+  }
   let t = s.trim();
   if (decimalComma && t.includes(',')) {
     if (!DECIMAL_COMMA_RE.test(t)) return NaN;
