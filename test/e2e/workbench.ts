@@ -180,6 +180,18 @@ export async function lineText(page: Page, line: number): Promise<string> {
   }, line);
 }
 
+/** Waits until a 1-based line of the focused editor reads `text` (rendering lags edits by a frame or more). */
+export async function waitForLine(page: Page, line: number, text: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await lineText(page, line);
+    if (last === text) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`line ${line} reads ${JSON.stringify(last)}, expected ${JSON.stringify(text)}`);
+}
+
 /** Error and warning counts shown by the status bar's problems item ("⊗ 1 ⚠ 0"). */
 export async function problemCounts(page: Page): Promise<{ errors: number; warnings: number }> {
   const text = await page.locator('.statusbar-item[id="status.problems"] a').first().innerText();
@@ -209,4 +221,16 @@ export async function tokenCenter(page: Page, line: number, text: string, nth = 
     },
     { line, text, nth },
   );
+}
+
+/** Waits until the status bar shows exactly these error and warning counts. */
+export async function waitForProblems(page: Page, errors: number, warnings: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = { errors: NaN, warnings: NaN };
+  while (Date.now() < deadline) {
+    last = await problemCounts(page);
+    if (last.errors === errors && last.warnings === warnings) return;
+    await page.waitForTimeout(150);
+  }
+  throw new Error(`Problems show ${JSON.stringify(last)}, expected ${JSON.stringify({ errors, warnings })}`);
 }
