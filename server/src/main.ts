@@ -32,6 +32,7 @@ import {
   type FitResponse,
   type ResultsParams,
 } from './protocol';
+import { hashText } from './hash';
 import { safely } from './safe';
 import { documentSymbols } from './symbols';
 import { Throttle } from './throttle';
@@ -130,8 +131,17 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
     }),
   );
 
-  const withAnalysis = async <T>(uri: string, fallback: T, fn: (a: Awaited<ReturnType<Analyzer['get']>>) => T | Promise<T>) => {
-    const doc = documents.get(uri);
+  /** An open document, or (for the custom requests) the file as saved on disk. */
+  const documentFor = async (uri: string): Promise<TextDocument | undefined> => {
+    const open = documents.get(uri);
+    if (open) return open;
+    const text = await host.readFile(uri);
+    // A negative version derived from the content: the analysis cache sees a changed file as new.
+    return text === null ? undefined : TextDocument.create(uri, 'mlm', -1 - parseInt(hashText(text).slice(0, 7), 16), text);
+  };
+
+  const withAnalysis = async <T>(uri: string, fallback: T, fn: (a: Awaited<ReturnType<Analyzer['get']>>) => T | Promise<T>, closedToo = false) => {
+    const doc = closedToo ? await documentFor(uri) : documents.get(uri);
     if (!doc) return fallback;
     return fn(await analyzer.get(doc));
   };
@@ -164,9 +174,9 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       'fit',
       { uri: params?.uri ?? '', results: [], fitted: [], errors: [{ model: '', message: 'The fit failed unexpectedly.' }], comparisons: [] },
       async () => {
-        const doc = documents.get(params.uri);
+        const doc = await documentFor(params.uri);
         if (!doc) {
-          return { uri: params.uri, results: [], fitted: [], errors: [{ model: '', message: 'The document is not open.' }], comparisons: [] };
+          return { uri: params.uri, results: [], fitted: [], errors: [{ model: '', message: 'The .mlm file cannot be read.' }], comparisons: [] };
         }
         return fits.fit(doc, params, token);
       },
@@ -179,7 +189,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   );
   connection.onRequest(DataPreviewRequestMethod, (params: DataPreviewParams) =>
     safely<DataPreviewResponse | null>(connection, 'data preview', null, () =>
-      withAnalysis(params.uri, null, (a) => dataPreview(a, params.maxRows)),
+      withAnalysis(params.uri, null, (a) => dataPreview(a, params.maxRows), true),
     ),
   );
 

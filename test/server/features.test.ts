@@ -230,6 +230,19 @@ test('after a fit, a factor hovers as its level coefficients and `*` as main eff
   assert.doesNotMatch(cses, /meanses:cses/);
 });
 
+test('mlm/fit and mlm/dataPreview work on a saved .mlm that is not open', async () => {
+  const text = 'data: sleepstudy.csv\nmodel closed:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const uri = ws.write('closed.mlm', text);
+  const r = await client.request<{ fitted: string[]; errors: unknown[] }>('mlm/fit', { uri });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.fitted, ['closed']);
+  const p = await client.request<{ rows: number }>('mlm/dataPreview', { uri });
+  assert.equal(p.rows, 180);
+  const missing = await client.request<{ fitted: string[]; errors: Array<{ message: string }> }>('mlm/fit', { uri: ws.uri('nope.mlm') });
+  assert.deepEqual(missing.fitted, []);
+  assert.equal(missing.errors.length, 1);
+});
+
 test('mlm/fit with a position fits the model under the cursor only', async () => {
   const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n';
   const uri = ws.write('position.mlm', text);
