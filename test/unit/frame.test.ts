@@ -203,6 +203,30 @@ test("lme4's check.scaleX: predictors on very different scales", () => {
   assert.deepEqual(frame('y ~ x + (1 | g)', '', t).warnings, []);
 });
 
+test('a many-level factor as a fixed effect or slope is refused before allocating', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const t = readCsv(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'reference', 'data', 'InstEval.csv'), 'utf8'), 'InstEval.csv');
+  const run = (formula: string) => {
+    const doc = parseMlm(`data: InstEval.csv\nformula: ${formula}\n`);
+    try {
+      buildModelFrame(doc, doc.models[0], t);
+    } catch (e) {
+      return e as MlmError;
+    }
+    return undefined;
+  };
+  let e = run('y ~ service + factor(s) + (1 | d)');
+  assert.equal(e?.diagnostic.code, 'too-many-columns');
+  assert.match(e!.message, /factor\(s\) alone has 2971/);
+  assert.deepEqual(e!.diagnostic.range, { start: { line: 1, character: 23 }, end: { line: 1, character: 32 } });
+  e = run('y ~ service + (factor(s) | d)');
+  assert.equal(e?.diagnostic.code, 'too-many-columns');
+  const doc = parseMlm('data: d.csv\nformula: y ~ (x + z + f + g + h + s + n + age)^8 + (1 | f)\n');
+  assert.deepEqual(doc.diagnostics, []);
+  assert.ok(buildModelFrame(doc, doc.models[0], table).p > 0);
+});
+
 test('errors carry the range of the offending formula token', () => {
   let e = frameError('y ~ x + colour + (1 | f)');
   assert.equal(e.diagnostic.code, 'unknown-column');

@@ -35,6 +35,9 @@ interface Expansion {
   intercept?: boolean;
 }
 
+/** Bound on the number of terms an expansion may produce (guards against a^n explosions). */
+const MAX_TERMS = 4096;
+
 function key(vars: number[]): string {
   return vars.join(',');
 }
@@ -117,6 +120,9 @@ class Expander {
       let acc = base.terms;
       for (let k = 2; k <= r.value; k++) {
         const prod: { vars: number[]; span: Span }[] = [];
+        if (base.terms.length * acc.length > MAX_TERMS * 4) {
+          throw new FormulaSyntaxError(`this power expands to too many terms (more than ${MAX_TERMS})`, node.span, 'too-many-terms');
+        }
         for (const a of base.terms) for (const b of acc) prod.push({ vars: union(a.vars, b.vars), span: node.span });
         acc = dedup(prod);
       }
@@ -136,11 +142,17 @@ class Expander {
       }
       case ':':
       case '%in%': {
+        if (left.terms.length * right.terms.length > MAX_TERMS) {
+          throw new FormulaSyntaxError(`this interaction expands to too many terms (more than ${MAX_TERMS})`, node.span, 'too-many-terms');
+        }
         const out: { vars: number[]; span: Span }[] = [];
         for (const a of left.terms) for (const b of right.terms) out.push({ vars: union(a.vars, b.vars), span: node.span });
         return { terms: dedup(out) };
       }
       case '*': {
+        if (left.terms.length * right.terms.length > MAX_TERMS) {
+          throw new FormulaSyntaxError(`this product expands to too many terms (more than ${MAX_TERMS})`, node.span, 'too-many-terms');
+        }
         const prod: { vars: number[]; span: Span }[] = [];
         for (const a of left.terms) for (const b of right.terms) prod.push({ vars: union(a.vars, b.vars), span: node.span });
         return { terms: dedup([...left.terms, ...right.terms, ...prod]), intercept: right.intercept ?? left.intercept };

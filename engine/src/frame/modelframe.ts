@@ -12,7 +12,7 @@ import { modelSettings } from '../mlmfile/spec';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import { evalNumeric, evalVariable, interactFactors, type EvalContext, type VarValue } from './evaluate';
-import { buildModelMatrix, independentColumns, SingleLevelFactorError } from './modelmatrix';
+import { buildModelMatrix, independentColumns, SingleLevelFactorError, TooManyColumnsError } from './modelmatrix';
 import { modelStructure, type ModelStructure } from './structure';
 import { applyDocument } from './table';
 import type { ModelFrame, ReTermFrame } from './types';
@@ -23,6 +23,11 @@ export interface BuildOptions {
 }
 
 type Factor = { codes: Int32Array; levels: string[] };
+
+/** Bound on n × p² for the fixed-effects matrix (the rank check and the fit cost about that much). */
+const MAX_FIXED_WORK = 4e9;
+/** Most columns one random-effects term may have. */
+const MAX_RE_COLUMNS = 100;
 
 /** Restricts a variable to the used rows; factors keep only observed levels (in their order). */
 function subsetValue(v: VarValue, rows: Int32Array): VarValue {
@@ -258,8 +263,16 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   const subValues = fixedValues.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
   let mm;
   try {
-    mm = buildModelMatrix(fixed, subValues, n);
+    mm = buildModelMatrix(fixed, subValues, n, Math.min(5e7, Math.sqrt(MAX_FIXED_WORK * n)));
   } catch (e) {
+    if (e instanceof TooManyColumnsError) {
+      const t = fixed.terms[e.term];
+      throw new MlmError({
+        code: 'too-many-columns',
+        message: `the fixed effects would have ${e.columns} columns (${t.label} alone has ${e.termColumns}); a variable with that many levels is usually a grouping factor: use it in a random-effects term such as (1 | ${t.label})`,
+        range: st.locate(t.span),
+      });
+    }
     if (e instanceof SingleLevelFactorError) {
       const v = fixed.variables[e.variable];
       throw new MlmError({
@@ -296,8 +309,15 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     const vals = r.values.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
     let zm;
     try {
-      zm = buildModelMatrix(r.spec.model, vals, n);
+      zm = buildModelMatrix(r.spec.model, vals, n, Math.min(5e7, MAX_RE_COLUMNS * n));
     } catch (e) {
+      if (e instanceof TooManyColumnsError) {
+        throw new MlmError({
+          code: 'too-many-columns',
+          message: `the random-effects term ${r.spec.text} would have ${e.columns} columns per group; a variable with that many levels cannot have a random slope (use it as a grouping factor instead)`,
+          range: st.locate(r.spec.span),
+        });
+      }
       if (e instanceof SingleLevelFactorError) {
         const v = r.spec.model.variables[e.variable];
         throw new MlmError({

@@ -80,8 +80,45 @@ function piecesOf(v: number, name: string, value: VarValue, coding: number | und
   return out;
 }
 
-/** Builds the model matrix; `values[v]` holds variable v on the n used rows. */
-export function buildModelMatrix(model: TermsResult, values: VarValue[], n: number): ModelMatrix {
+/** The model matrix would be too large to build (a many-level factor used as a fixed effect or slope). */
+export class TooManyColumnsError extends Error {
+  constructor(
+    readonly columns: number,
+    /** Index of the term with the most columns. */
+    readonly term: number,
+    readonly termColumns: number,
+  ) {
+    super('too many columns');
+  }
+}
+
+/** Number of columns of each term (before building anything). */
+export function termColumnCounts(model: TermsResult, values: VarValue[]): number[] {
+  const coding = termCoding(model, values);
+  return model.terms.map((t, ti) => {
+    let c = 1;
+    for (const v of t.vars) {
+      const val = values[v];
+      if (val.kind === 'factor') c *= coding[ti].get(v) === 2 ? val.levels.length : Math.max(0, val.levels.length - 1);
+    }
+    return c;
+  });
+}
+
+/**
+ * Builds the model matrix; `values[v]` holds variable v on the n used rows. `maxCells` (default 5e7)
+ * bounds n × p: beyond it TooManyColumnsError is thrown instead of allocating.
+ */
+export function buildModelMatrix(model: TermsResult, values: VarValue[], n: number, maxCells = 5e7): ModelMatrix {
+  const counts = termColumnCounts(model, values);
+  const total = counts.reduce((a, b) => a + b, model.intercept ? 1 : 0);
+  if (total * n > maxCells) {
+    let worst = 0;
+    counts.forEach((c, i) => {
+      if (c > counts[worst]) worst = i;
+    });
+    throw new TooManyColumnsError(total, worst, counts[worst] ?? 0);
+  }
   const coding = termCoding(model, values);
   const names: string[] = [];
   const assign: number[] = [];
