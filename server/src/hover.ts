@@ -274,13 +274,20 @@ function formatP(p: number): string {
 }
 
 /** "correlated random intercept and slope for Days by Subject; 18 groups" */
-export function describeRandomTerm(specs: RandomTermSpec[], op: '|' | '||', groupCount: (spec: RandomTermSpec) => number | null): string {
+export function describeRandomTerm(
+  specs: RandomTermSpec[],
+  op: '|' | '||',
+  groupCount: (spec: RandomTermSpec) => number | null,
+  nested = false,
+): string {
   if (specs.length === 0) return 'random-effects term';
   const intercept = specs.some((s) => s.model.intercept);
   const slopes: string[] = [];
   for (const s of specs) for (const t of s.model.terms) if (!slopes.includes(t.label)) slopes.push(t.label);
-  const groups: string[] = [];
+  let groups: string[] = [];
   for (const s of specs) if (!groups.includes(s.group)) groups.push(s.group);
+  // `a/b` expands innermost first (b:a, a); read it outermost first: "by a and by b within a".
+  if (nested) groups = groups.reverse();
   const k = (intercept ? 1 : 0) + slopes.length;
   const slopeWords = slopes.length === 0 ? '' : `${slopes.length === 1 ? 'slope' : 'slopes'} for ${joinAnd(slopes)}`;
   let what: string;
@@ -291,14 +298,20 @@ export function describeRandomTerm(specs: RandomTermSpec[], op: '|' | '||', grou
     after = ' (no random intercept)';
   } else what = `random intercept and ${slopeWords}`;
   if (k > 1) what = `${op === '||' ? 'uncorrelated' : 'correlated'} ${what}`;
-  const by = groups.map((g) => g);
+  const words = (g: string): string => {
+    const spec = specs.find((s) => s.group === g)!;
+    if (spec.groupParts.length < 2) return g;
+    const names = spec.groupParts.map((p) => deparse(p));
+    return nested ? `${names[0]} within ${names.slice(1).join(' within ')} (${g})` : `each combination of ${joinAnd(names)} (${g})`;
+  };
+  const by = groups.map(words);
   const counts = groups.map((g) => {
     const spec = specs.find((s) => s.group === g)!;
     const n = groupCount(spec);
     return n === null ? null : groups.length > 1 ? `${n} ${g} groups` : `${n} groups`;
   });
   const countText = counts.every((c) => c !== null) ? `; ${counts.join(', ')}` : '';
-  return `${what} by ${joinAnd(by)}${after}${countText}`;
+  return `${what} by ${by.join(' and by ')}${after}${countText}`;
 }
 
 function joinAnd(xs: string[]): string {
@@ -318,7 +331,7 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
     if (r && r.ngrps[s.group] !== undefined) return r.ngrps[s.group];
     return a.table ? countGroups(a.table, groupColumns(s)) : null;
   };
-  const sentence = describeRandomTerm(specs, bar.op, count);
+  const sentence = describeRandomTerm(specs, bar.op, count, unparen(bar.right).type === 'binary' && (unparen(bar.right) as { op: string }).op === '/');
   const lines = [`**(${deparse(bar)})** — ${sentence}`];
   if (r) {
     const groups = [...new Set(specs.map((s) => s.group))];

@@ -163,6 +163,18 @@ test('hover on || and nested terms', async () => {
   assert.match(await hoverText(uri, text, '0 + Days', 0), /random slope for Days by Subject \(no random intercept\)/);
 });
 
+test('hover on nested and crossed grouping: levels counted in the data', async () => {
+  ws.copyData('Pastes.csv');
+  const text = 'data: Pastes.csv\nmodel n:\n  formula: strength ~ 1 + (1 | batch/cask)\nmodel i:\n  formula: strength ~ 1 + (1 | batch:cask)\n';
+  const uri = ws.write('pastes.mlm', text);
+  await client.open(uri, text);
+  // Pastes: 10 batches (A-J) x 3 casks (a-c), 2 samples each (lme4: ngrps cask:batch 30, batch 10)
+  const nested = await hoverText(uri, text, '(1 | batch/cask)', 3);
+  assert.match(nested, /random intercept by batch and by cask within batch \(cask:batch\); 10 batch groups, 30 cask:batch groups/);
+  const crossed = await hoverText(uri, text, '(1 | batch:cask)', 3);
+  assert.match(crossed, /random intercept by each combination of batch and cask \(batch:cask\); 30 groups/);
+});
+
 test('mlm/fit, then hovers show the fit: fixed effect, random term, response', async () => {
   const ref = reference('sleepstudy_full');
   const res = await client.request<{ fitted: string[]; errors: unknown[]; results: Array<{ id: string; fixef: Record<string, number> }>; comparisons: Array<{ models: string[]; rows: Array<{ Chisq: number | null }> }> }>(
