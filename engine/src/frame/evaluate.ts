@@ -31,13 +31,14 @@ export function unknownColumnError(ctx: EvalContext, name: string, span: Span): 
   });
 }
 
-function notNumberError(ctx: EvalContext, name: string, span: Span): MlmError {
+function notNumberError(ctx: EvalContext, name: string, span: Span, asVariable = false): MlmError {
   const col = ctx.table.columns.get(name);
   if (col && col.kind === 'text' && col.firstNonNumeric) {
     const { row, text } = col.firstNonNumeric;
+    const hint = asVariable ? ` (write factor(${name}) to use the column as categorical)` : '';
     return new MlmError({
       code: 'csv-not-a-number',
-      message: `${ctx.table.fileName} row ${row}, column '${name}': '${text}' is not a number`,
+      message: `${ctx.table.fileName} row ${row}, column '${name}': '${text}' is not a number${hint}`,
       range: ctx.locate(span),
       csv: { file: ctx.table.fileName, row, column: name },
     });
@@ -151,12 +152,18 @@ export function evalVariable(node: Node, ctx: EvalContext): VarValue {
     if (col.kind === 'numeric') return { kind: 'numeric', values: col.values };
     if (col.firstNonNumeric && col.firstNonNumeric.numericCount >= 0.9 * (col.raw.length - 0)) {
       // mostly numbers: almost certainly a typo in the data, not a categorical variable
-      throw notNumberError(ctx, node.name, node.span);
+      throw notNumberError(ctx, node.name, node.span, true);
     }
     return { kind: 'factor', codes: col.codes, levels: col.levels };
   }
   if (node.type === 'call' && (node.name === 'factor' || node.name === 'as.factor')) {
     expectArgs(node, 1, ctx);
+    const arg = node.args[0].type === 'paren' ? node.args[0].expr : node.args[0];
+    if (arg.type === 'ident') {
+      // factor(column): categorical whatever its fields look like
+      const col = ctx.table.columns.get(arg.name);
+      if (col && col.kind === 'text') return { kind: 'factor', codes: col.codes, levels: col.levels };
+    }
     const inner = evalVariable(node.args[0], ctx);
     if (inner.kind === 'factor') return inner;
     return { kind: 'factor', ...numericAsFactor(inner.values) };
