@@ -157,8 +157,9 @@ export async function waitForHttp(url, timeoutMs = 30000) {
 /**
  * Serves the VS Code web workbench in this process (no browser), with the extension at
  * `extensionDevelopmentPath` loaded and `folder` mounted as the workspace.
- * @param {{ port?: number, host?: string, folder?: string, extensionDevelopmentPath?: string,
- *           extensionTestsPath?: string, printServerLog?: boolean }} options
+ * `extensionDevelopmentPath: null` loads no development extension (use `extensionPaths` for installed ones).
+ * @param {{ port?: number, host?: string, folder?: string, extensionDevelopmentPath?: string | null,
+ *           extensionTestsPath?: string, extensionPaths?: string[], printServerLog?: boolean }} options
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function serveWorkbench(options = {}) {
@@ -173,7 +174,8 @@ export async function serveWorkbench(options = {}) {
     quality: build.quality,
     commit: build.commit,
     testRunnerDataDir: build.testRunnerDataDir,
-    extensionDevelopmentPath: options.extensionDevelopmentPath ?? ROOT,
+    extensionDevelopmentPath: options.extensionDevelopmentPath === null ? undefined : (options.extensionDevelopmentPath ?? ROOT),
+    extensionPaths: options.extensionPaths,
     extensionTestsPath: options.extensionTestsPath,
     folderPath: options.folder,
     printServerLog: !!options.printServerLog,

@@ -20,7 +20,11 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(): Promise<Workbench> {
+/**
+ * Opens the workbench on a temp copy of examples/. By default this repository is loaded as the development
+ * extension; `extensionPaths` loads unpacked extensions as installed ones instead (e.g. from the .vsix).
+ */
+export async function openWorkbench(options: { extensionPaths?: string[] } = {}): Promise<Workbench> {
   const workspace = mkdtempSync(join(tmpdir(), 'mlm-e2e-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   // Workspace settings: no welcome page, and a pinned theme (Light+) so token colours are known.
@@ -37,7 +41,8 @@ export async function openWorkbench(): Promise<Workbench> {
 
   const server: { url: string; close(): Promise<void> } = await vw.serveWorkbench({
     folder: workspace,
-    extensionDevelopmentPath: ROOT,
+    extensionDevelopmentPath: options.extensionPaths ? null : ROOT,
+    extensionPaths: options.extensionPaths,
   });
   let browser: Browser | undefined;
   try {
