@@ -70,6 +70,9 @@ export class GlmmModel {
   /** Σ (aic_i − devResid_i): a constant of the data (null when it is not, e.g. non-integer successes) */
   private readonly aicConst: number | null;
   private resDevCache = NaN;
+  private zlValid = false;
+  private fixedBeta: Float64Array | null = null;
+  private fixedCache: Float64Array | null = null;
 
   constructor(
     frame: ModelFrame,
@@ -185,6 +188,12 @@ export class GlmmModel {
   }
 
   setTheta(theta: ArrayLike<number>): void {
+    if (theta.length === this.theta.length && this.zlValid) {
+      let same = true;
+      for (let i = 0; i < theta.length; i++) if (theta[i] !== this.theta[i]) same = false;
+      if (same) return;
+    }
+    this.zlValid = true;
     this.theta = Float64Array.from(theta);
     const { n, kTot, zl } = this;
     for (const t of this.terms) {
@@ -246,6 +255,19 @@ export class GlmmModel {
 
   /** offset + Xβ */
   fixedPart(beta: ArrayLike<number>): Float64Array {
+    const fb = this.fixedBeta;
+    if (fb && this.fixedCache) {
+      let same = true;
+      for (let j = 0; j < this.p; j++) if (beta[j] !== fb[j]) same = false;
+      if (same) return this.fixedCache;
+    }
+    const out = this.computeFixedPart(beta);
+    this.fixedBeta = Float64Array.from(beta);
+    this.fixedCache = out;
+    return out;
+  }
+
+  private computeFixedPart(beta: ArrayLike<number>): Float64Array {
     const { n, p, X } = this;
     const out = Float64Array.from(this.baseOffset);
     for (let j = 0; j < p; j++) {

@@ -164,11 +164,21 @@ export class ScalarPls {
         const e1 = colPtr[j + 1];
         for (let e = e0; e < e1; e++) a21[e] *= inv;
         // A22 −= l lᵀ over the pattern (lower triangle; rows sorted ascending)
-        for (let e = e0; e < e1; e++) {
-          const v = a21[e];
-          if (v === 0) continue;
-          const row = rowIdx[e] * q2;
-          for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
+        if (e1 - e0 === q2) {
+          // full pattern (fully crossed factors): rows are 0..q2-1
+          for (let r = 0; r < q2; r++) {
+            const v = a21[e0 + r];
+            if (v === 0) continue;
+            const row = r * q2;
+            for (let c = 0; c <= r; c++) A22[row + c] -= v * a21[e0 + c];
+          }
+        } else {
+          for (let e = e0; e < e1; e++) {
+            const v = a21[e];
+            if (v === 0) continue;
+            const row = rowIdx[e] * q2;
+            for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
+          }
         }
       }
       // dense Cholesky of the trailing block (lower, row-major)
