@@ -79,3 +79,24 @@ for (const id of ['sleepstudy_full', 'dyestuff']) {
     });
   });
 }
+
+test('term F tests (lmerTest anova) at lme4\'s optimum: mathach bryk single-df terms are t² with lmerTest df', async () => {
+  const { termFTests } = await import('../../engine/src/inference/ftest');
+  const ref = loadReference('mathach_bryk');
+  const model = new LinearMixedModel(referenceFrame('mathach_bryk'), { REML: true });
+  const rows = await termFTests(model, ref);
+  assert.deepEqual(rows.map((r) => r.term), ['meanses', 'cses', 'sector', 'meanses:cses', 'cses:sector']);
+  const coefOf: Record<string, string> = { meanses: 'meanses', sector: 'sectorCatholic', 'meanses:cses': 'meanses:cses', 'cses:sector': 'cses:sectorCatholic' };
+  for (const r of rows) {
+    if (r.term === 'cses') {
+      assert.equal(r.F, null, 'cses sits in cses:sector: its type III test averages over sector');
+      assert.match(r.note!, /cses:sector/);
+      continue;
+    }
+    const c = coefOf[r.term];
+    const t = ref.fixef[c] / ref.se[c];
+    assert.ok(rel(r.F!, t * t) < 1e-6, `${r.term}: F ${r.F} vs t² ${t * t}`);
+    assert.ok(rel(r.DenDF!, ref.satterthwaite!.df[c]) < 1e-4, `${r.term}: ddf ${r.DenDF}`);
+    assert.ok(rel(r.p!, ref.satterthwaite!.p[c]) < 1e-2, `${r.term}: p ${r.p}`);
+  }
+});

@@ -12,5 +12,6 @@ export * from './predict';
 export * from './enrich';
 export * from './profileGlmm';
 export * from './confint';
+export * from './ftest';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

@@ -1,0 +1,181 @@
+/**
+ * F tests of fixed-effect terms with Satterthwaite's denominator df, as lmerTest's anova(model)
+ * (contestMD): for a hypothesis matrix L (q rows), rotate by the eigenvectors of L V L', F = mean of
+ * the q squared rotated t statistics, each with its own Satterthwaite df ν_m, and the F's ddf from
+ * lmerTest's rule (2E/(E − q) with E = Σ ν_m/(ν_m − 2); 2 when some ν_m ≤ 2).
+ *
+ * Terms are read from the coefficient names. A term is tested by setting all its coefficients to 0.
+ * That is lmerTest's type III hypothesis whenever every higher-order term containing it adds numeric
+ * variables only (the term's effect where those variables are 0). When a containing term adds a
+ * factor, type III averages over that factor's levels (sum-to-zero coding), which the treatment-coded
+ * coefficients do not give directly: such terms are reported without a test and with a note.
+ */
+import type { FitHooks } from '../hooks';
+import type { FitResult } from '../result';
+import { contrastDf, satterthwaiteInternals, type SatterthwaiteInternals, type VarParModel } from './satterthwaite';
+import { symmetricEigen } from './symeig';
+import { logGamma } from './distributions';
+import { parseCoefName } from './interpret';
+import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, zapsmall } from './rformat';
+
+/** Upper tail of the F distribution: P(F_{d1,d2} > f). */
+export function fUpper(f: number, d1: number, d2: number): number {
+  if (!(f > 0)) return 1;
+  const x = d2 / (d2 + d1 * f);
+  return regBeta(x, d2 / 2, d1 / 2);
+}
+
+function regBeta(x: number, a: number, b: number): number {
+  // I_x(a, b) by the continued fraction (symmetry for x beyond the mean)
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  if (x < (a + 1) / (a + b + 2)) return (front * cf(a, b, x)) / a;
+  return 1 - (front * cf(b, a, 1 - x)) / b;
+}
+
+function cf(a: number, b: number, x: number): number {
+  const TINY = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < TINY) d = TINY;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m < 10000; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-16) break;
+  }
+  return h;
+}
+
+/** lmerTest's denominator df of a multi-df F from the per-direction df. */
+export function fStatDdf(nu: number[]): number {
+  if (nu.length === 1) return nu[0];
+  if (nu.every((v) => Math.abs(v - nu[0]) < 1e-8)) return nu.reduce((s, v) => s + v, 0) / nu.length;
+  if (nu.some((v) => v <= 2)) return 2;
+  const E = nu.reduce((s, v) => s + v / (v - 2), 0);
+  return (2 * E) / (E - nu.length);
+}
+
+export interface FTestRow {
+  term: string;
+  coefs: string[];
+  NumDF: number | null;
+  DenDF: number | null;
+  F: number | null;
+  p: number | null;
+  /** lmerTest's 'Sum Sq' and 'Mean Sq' (F × σ² × NumDF and F × σ²). */
+  sumSq: number | null;
+  meanSq: number | null;
+  note?: string;
+}
+
+/** The F test of the hypothesis Lβ = 0. */
+export function contrastF(L: number[][], beta: number[], parts: SatterthwaiteInternals): { F: number; NumDF: number; DenDF: number; p: number } | null {
+  const p = beta.length;
+  const q0 = L.length;
+  const VL = L.map((a) => L.map((b) => {
+    let s = 0;
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) s += a[i] * parts.V[i][j] * b[j];
+    return s;
+  }));
+  const { values, vectors } = symmetricEigen(VL);
+  const order = values.map((_, i) => i).sort((x, y) => values[y] - values[x]);
+  const tol = Math.max(Math.sqrt(2.220446049250313e-16) * values[order[0]], 0);
+  const pos = order.filter((i) => values[i] > tol);
+  const q = pos.length;
+  if (q === 0) return null;
+  let t2 = 0;
+  const nu: number[] = [];
+  for (const m of pos) {
+    const c = new Array(p).fill(0);
+    for (let r = 0; r < q0; r++) for (let i = 0; i < p; i++) c[i] += vectors[r][m] * L[r][i];
+    const est = c.reduce((s, v, i) => s + v * beta[i], 0);
+    t2 += (est * est) / values[m];
+    nu.push(contrastDf(c, parts).df);
+  }
+  const F = t2 / q;
+  const DenDF = fStatDdf(nu);
+  return { F, NumDF: q, DenDF, p: fUpper(F, q, DenDF) };
+}
+
+/** Groups coefficients into terms by their variables ('sectorCatholic' and a 3rd level share the term 'sector'). */
+export function termsOf(result: FitResult): { term: string; vars: string[]; factorVars: string[]; coefs: string[] }[] {
+  const out: { term: string; vars: string[]; factorVars: string[]; coefs: string[] }[] = [];
+  for (const c of result.coefnames) {
+    if (c === '(Intercept)') continue;
+    const parts = parseCoefName(result.formula, c);
+    const vars = parts.map((p) => p.variable);
+    const key = vars.join(':');
+    let t = out.find((x) => x.term === key);
+    if (!t) {
+      t = { term: key, vars, factorVars: parts.filter((p) => p.level !== null).map((p) => p.variable), coefs: [] };
+      out.push(t);
+    }
+    t.coefs.push(c);
+  }
+  return out;
+}
+
+/** lmerTest-style anova(model): one F test per fixed-effect term (see the file comment). */
+export async function termFTests(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<FTestRow[]> {
+  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
+  const beta = result.coefnames.map((c) => result.fixef[c]);
+  const terms = termsOf(result);
+  const s2 = result.sigma * result.sigma;
+  return terms.map((t) => {
+    const containing = terms.filter((u) => u !== t && t.vars.every((v) => u.vars.includes(v)));
+    const factorVars = new Set(terms.flatMap((u) => u.factorVars));
+    const blocking = containing.filter((u) => u.vars.some((v) => !t.vars.includes(v) && factorVars.has(v)));
+    if (blocking.length > 0) {
+      return {
+        term: t.term,
+        coefs: t.coefs,
+        NumDF: null,
+        DenDF: null,
+        F: null,
+        p: null,
+        sumSq: null,
+        meanSq: null,
+        note: `${t.term} is part of ${blocking.map((u) => u.term).join(', ')}: its type III test averages over the levels of a factor in that interaction, which is not computed here (test the interaction, or compare models with anova).`,
+      };
+    }
+    const L = t.coefs.map((c) => result.coefnames.map((n) => (n === c ? 1 : 0)));
+    const r = contrastF(L, beta, parts);
+    if (!r) return { term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The hypothesis has rank 0.' };
+    return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: r.F * s2 * r.NumDF, meanSq: r.F * s2 };
+  });
+}
+
+/** lmerTest's printed table: 'Type III Analysis of Variance Table with Satterthwaite's method', stars and legend; notes below. */
+export function formatTermFTests(rows: FTestRow[]): string {
+  const digits = 5;
+  const z = (f: (r: FTestRow) => number | null) => formatColumn(zapsmall(rows.map(f), digits), digits, '');
+  const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+  const cols = [z((r) => r.sumSq), z((r) => r.meanSq), z((r) => r.NumDF), z((r) => r.DenDF), formatColumn(rows.map((r) => round4(r.F)), digits, ''), formatPValues(rows.map((r) => r.p), 4)];
+  const header = ['Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)'];
+  const stars = rows.some((r) => r.p !== null && r.p < 0.1);
+  if (stars) {
+    header.push('');
+    cols.push(rows.map((r) => signifStars(r.p).padEnd(3)));
+  }
+  const lines = ["Type III Analysis of Variance Table with Satterthwaite's method", ...printMatrix(rows.map((r) => r.term), header, rows.map((_, i) => cols.map((c) => c[i])))];
+  if (stars) lines.push('---', SIGNIF_LEGEND);
+  for (const r of rows) if (r.note) lines.push(`Note: ${r.note}`);
+  return lines.join('\n');
+}
