@@ -44,6 +44,13 @@ test('random slope of a variable constant within every group', () => {
   assert.match(d.message, /^each school has one value of pracad; a slope for pracad by school cannot be estimated/);
   assert.equal(at(lines, d.range!), 'pracad');
   assert.equal(d.range!.start.character, 'formula: mathach ~ pracad + ('.length);
+  // an interaction with a variable that varies within schools is not constant
+  const inter = analyze('mathach.csv', 'formula: mathach ~ ses * pracad + (ses:pracad | school)\n');
+  assert.deepEqual(codes(inter.diags).filter((c) => c === 'constant-within-group'), []);
+  const both = analyze('mathach.csv', 'formula: mathach ~ sector * pracad + (sector:pracad | school)\n');
+  const b = both.diags.find((x) => x.code === 'constant-within-group')!;
+  assert.match(b.message, /^each school has one value of sector:pracad/);
+  assert.equal(at(both.lines, b.range!), 'sector:pracad');
   // ses varies within schools: no warning
   const ok = analyze('mathach.csv', 'formula: mathach ~ ses + (ses | school)\n');
   assert.deepEqual(codes(ok.diags), []);

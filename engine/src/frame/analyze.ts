@@ -168,33 +168,33 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
         );
       }
     }
-    // slopes constant within every group
-    spec.model.terms.forEach((t) => {
-      for (const v of t.vars) {
-        const variable = spec.model.variables[v];
-        const val = evalVariable(variable.node, ctx);
-        const first = new Float64Array(nl).fill(NaN);
-        let constant = true;
-        for (let i = 0; i < frame.n && constant; i++) {
-          const x = val.kind === 'numeric' ? val.values[frame.rows[i]] : val.codes[frame.rows[i]];
-          const r = refs[i];
-          if (Number.isNaN(first[r])) first[r] = x;
-          else if (first[r] !== x) constant = false;
-        }
-        if (constant) {
-          const unit = spec.group;
-          out.push(
-            diag(
-              'warning',
-              'constant-within-group',
-              `each ${unit} has one value of ${variable.name}; a slope for ${variable.name} by ${unit} cannot be estimated (${variable.name} only varies between ${unit} groups: keep it as a fixed effect)`,
-              st.locate(variable.node.span),
-              { variable: variable.name, group: unit },
-            ),
-          );
-        }
+    // slopes constant within every group (a term is constant when all its variables are)
+    const constantWithin = (v: number): boolean => {
+      const val = evalVariable(spec.model.variables[v].node, ctx);
+      const first = new Float64Array(nl).fill(NaN);
+      for (let i = 0; i < frame.n; i++) {
+        const x = val.kind === 'numeric' ? val.values[frame.rows[i]] : val.codes[frame.rows[i]];
+        const r = refs[i];
+        if (Number.isNaN(first[r])) first[r] = x;
+        else if (first[r] !== x) return false;
       }
-    });
+      return true;
+    };
+    for (const t of spec.model.terms) {
+      if (!t.vars.every(constantWithin)) continue;
+      const unit = spec.group;
+      const name = t.label;
+      const node = t.vars.length === 1 ? spec.model.variables[t.vars[0]].node : null;
+      out.push(
+        diag(
+          'warning',
+          'constant-within-group',
+          `each ${unit} has one value of ${name}; a slope for ${name} by ${unit} cannot be estimated (${name} only varies between ${unit} groups: keep it as a fixed effect)`,
+          st.locate(node ? node.span : t.span),
+          { variable: name, group: unit },
+        ),
+      );
+    }
   }
   if (settings.family === 'gaussian') {
     // lme4's check.nobs.vs.nRE (lmer): each term must have fewer random effects than observations
