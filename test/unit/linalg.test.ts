@@ -79,3 +79,17 @@ test('symmetric eigenvalues of [[2,1],[1,2]] are 1 and 3', () => {
   const ev = symmetricEigenvalues([[2, 1], [1, 2]]);
   assert.ok(Math.abs(ev[0] - 1) < 1e-12 && Math.abs(ev[1] - 3) < 1e-12);
 });
+
+test('cholLower: the WebAssembly SIMD path (n = 203, not a multiple of 4) equals the plain JS factor', async () => {
+  const { cholLowerJs } = await import('../../engine/src/linalg/dense');
+  const { wasmSyrk } = await import('../../engine/src/linalg/wasmsyrk');
+  assert.ok(wasmSyrk(), 'WebAssembly SIMD is available in node 20');
+  const n = 203;
+  const A = spd(n, 11);
+  const L1 = A.slice();
+  const L2 = A.slice();
+  assert.equal(cholLower(L1, n), -1);
+  assert.equal(cholLowerJs(L2, n), -1);
+  for (let j = 0; j < n; j++) for (let i = j; i < n; i++) assert.ok(Math.abs(L1[i + j * n] - L2[i + j * n]) < 1e-9);
+  assert.ok(maxResidual(A, L1, n) < 1e-12);
+});

@@ -3,8 +3,79 @@
  * Lower-triangular Cholesky factors throughout.
  */
 
+import { wasmSyrk, type WasmSyrk } from './wasmsyrk';
+
 /** Block size of the blocked Cholesky (columns per panel). */
 const NB = 64;
+/** From this order on, the trailing updates run in the WebAssembly SIMD kernel when available. */
+const WASM_MIN_N = 96;
+
+/** Panel (left-looking) factorization of columns j0..j1-1 of the n×n lower matrix; -1 or failing column. */
+function factorPanel(a: Float64Array, n: number, lda: number, j0: number, j1: number, clampLast: boolean): number {
+  for (let j = j0; j < j1; j++) {
+    const cj = j * lda;
+    for (let k = j0; k < j; k++) {
+      const ck = k * lda;
+      const f = a[j + ck];
+      if (f === 0) continue;
+      for (let i = j; i < n; i++) a[i + cj] -= f * a[i + ck];
+    }
+    let d = a[j + cj];
+    if (!(d > 0)) {
+      if (clampLast && j === n - 1) {
+        a[j + cj] = 0;
+        return -1;
+      }
+      return j;
+    }
+    d = Math.sqrt(d);
+    a[j + cj] = d;
+    const inv = 1 / d;
+    for (let i = j + 1; i < n; i++) a[i + cj] *= inv;
+  }
+  return -1;
+}
+
+/**
+ * cholLower with the matrix copied into WebAssembly memory (padded to a multiple of 4), panels
+ * factored in JS and trailing updates by the SIMD kernel, then copied back (lower triangle).
+ */
+function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boolean, w: WasmSyrk): number {
+  const mp = (n + 3) & ~3;
+  const bBytes = mp * mp * 8;
+  const buf = w.ensure(bBytes + mp * NB * 8);
+  const B = new Float64Array(buf, 0, mp * mp);
+  const P = new Float64Array(buf, bBytes, mp * NB);
+  for (let c = 0; c < mp; c++) {
+    const o = c * mp;
+    if (c < n) {
+      B.set(a.subarray(c * lda + c, c * lda + n), o + c);
+      B.fill(0, o + n, o + mp);
+    } else B.fill(0, o, o + mp);
+  }
+  let result = -1;
+  for (let j0 = 0; j0 < n; j0 += NB) {
+    const j1 = Math.min(n, j0 + NB);
+    const fail = factorPanel(B, n, mp, j0, j1, clampLast);
+    if (fail >= 0) {
+      result = fail;
+      break;
+    }
+    if (j1 >= n) break;
+    const mt = mp - j1;
+    const nb = j1 - j0;
+    const rows = n - j1;
+    for (let k = 0; k < nb; k++) {
+      const src = (j0 + k) * mp + j1;
+      const dst = k * mt;
+      P.set(B.subarray(src, src + rows), dst);
+      if (mt > rows) P.fill(0, dst + rows, dst + mt);
+    }
+    w.syrk(bBytes, (j1 + j1 * mp) * 8, mt, nb, mp);
+  }
+  for (let c = 0; c < n; c++) a.set(B.subarray(c * mp + c, c * mp + n), c * lda + c);
+  return result;
+}
 
 /**
  * In-place lower Cholesky of the leading `n`×`n` part of the symmetric matrix `a` (leading dimension
@@ -13,6 +84,15 @@ const NB = 64;
  * (used for the response row of an augmented system, whose pivot is sqrt(PWRSS)).
  */
 export function cholLower(a: Float64Array, n: number, lda: number = n, clampLast = false): number {
+  if (n >= WASM_MIN_N) {
+    const w = wasmSyrk();
+    if (w) return cholLowerWasm(a, n, lda, clampLast, w);
+  }
+  return cholLowerJs(a, n, lda, clampLast);
+}
+
+/** Dense blocked Cholesky in plain JS (see cholLower). */
+export function cholLowerJs(a: Float64Array, n: number, lda: number = n, clampLast = false): number {
   for (let j0 = 0; j0 < n; j0 += NB) {
     const j1 = Math.min(n, j0 + NB);
     // Factor the panel columns j0..j1-1 (left-looking within the panel; the trailing update from

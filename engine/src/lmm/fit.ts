@@ -21,6 +21,7 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
     ticker,
     rhobeg: 0.2,
     rhoend: 1e-6,
+    ftolRel: Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.MLM_FTOLREL ?? 1e-10),
     maxEval: 100000,
     stage: 'optimizing',
   });

@@ -25,6 +25,11 @@ export interface MinimizeOptions {
   ftolAbs?: number;
   /** Number of interpolation points, 2n+1 ≤ npt ≤ (n+1)(n+2)/2 (default: the full quadratic for n ≤ 4, else 2n+1). */
   npt?: number;
+  /**
+   * Stop when, at a resolution ρ ≤ 1e-3, a whole stage (between two reductions of ρ) improved f by
+   * less than ftolRel·(|f| + 1); default 0 (off).
+   */
+  ftolRel?: number;
   /** Awaited between evaluations: progress, yielding, cancellation. */
   ticker?: Ticker;
   /** Progress stage name (default 'optimizing'). */
@@ -107,6 +112,8 @@ export async function minimize(
   const rhoend = Math.min(opts.rhoend ?? 1e-7, rhobeg);
   const maxEval = opts.maxEval ?? 10000;
   const ftolAbs = opts.ftolAbs ?? 0;
+  const ftolRel = opts.ftolRel ?? 0;
+  let rhoStop = false;
   const stage = opts.stage ?? 'optimizing';
   let nf = 0;
   let bestF = Infinity;
@@ -304,8 +311,16 @@ export async function minimize(
 
   const recentErr: number[] = [];
   let nfAtRho = 0;
+  let fAtRho = Infinity;
   const reduceRho = (): boolean => {
     if (rho <= rhoend) return false;
+    // relative-change stop: a whole stage at a fine resolution improved f negligibly
+    const fNow = fv[kopt];
+    if (ftolRel > 0 && rho <= 1e-3 && Number.isFinite(fAtRho) && fAtRho - fNow <= ftolRel * (Math.abs(fNow) + 1)) {
+      rhoStop = true;
+      return false;
+    }
+    fAtRho = fNow;
     nfAtRho = nf;
     recentErr.length = 0;
     const old = rho;
@@ -350,7 +365,7 @@ export async function minimize(
       }
       if (!reduceRho()) {
         converged = true;
-        message = 'rho reached rhoend';
+        message = rhoStop ? 'relative change of f below ftolRel' : 'rho reached rhoend';
         break;
       }
       continue;
