@@ -46,8 +46,8 @@ export class Analyzer {
   /** The data URI each analysed document links (null: none or refused). */
   private readonly linked = new Map<string, string | null>();
   /** Per-model diagnostics by content key. */
-  /** The last table produced by applyDocument (keyed by file-level lines and data hash). */
-  private applied: { key: string; raw: DataTable; value: { table: DataTable; error?: MlmDiagnostic } } | null = null;
+  /** Recent tables produced by applyDocument (keyed by file-level lines and data hash). */
+  private readonly applied = new Map<string, { raw: DataTable; value: { table: DataTable; error?: MlmDiagnostic } }>();
   private readonly modelCache = new Map<string, Array<{ d: MlmDiagnostic; relative: boolean }>>();
 
   constructor(
@@ -175,7 +175,8 @@ export class Analyzer {
   }
 
   private applyDocumentCached(doc: MlmDocument, raw: DataTable, key: string): { table: DataTable; error?: MlmDiagnostic } {
-    if (this.applied?.key === key && this.applied.raw === raw) return this.applied.value;
+    const hit = this.applied.get(key);
+    if (hit && hit.raw === raw) return hit.value;
     let value: { table: DataTable; error?: MlmDiagnostic };
     try {
       value = { table: applyDocument(doc, raw) };
@@ -183,7 +184,8 @@ export class Analyzer {
       if (!(e instanceof MlmError)) throw e;
       value = { table: raw, error: e.diagnostic };
     }
-    this.applied = { key, raw, value };
+    if (this.applied.size >= 8) this.applied.delete(this.applied.keys().next().value!);
+    this.applied.set(key, { raw, value });
     return value;
   }
 
