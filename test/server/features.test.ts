@@ -155,6 +155,19 @@ test('hover before a fit: column facts and the random term in words', async () =
   assert.match(key, /REML/);
 });
 
+test('hover on a column with missing values and on a factor column', async () => {
+  writeFileSync(join(ws.dir, 'gaps.csv'), 'y,x,g\n1.5,2,a\n2.5,NA,b\n3.5,,a\nNA,5,c\n4,6,c\n');
+  const text = 'data: gaps.csv\nmodel m:\n  formula: y ~ x + (1 | g)\n';
+  const uri = ws.write('gaps.mlm', text);
+  await client.open(uri, text);
+  const x = await hoverText(uri, text, 'x +', 0);
+  assert.match(x, /range 2–6, mean 4\.333/); // (2 + 5 + 6) / 3
+  assert.match(x, /2 missing values of 5/);
+  const g = await hoverText(uri, text, '| g', 2);
+  assert.match(g, /factor \(text\)/);
+  assert.match(g, /3 levels: a \(2\), b \(1\), c \(2\)/);
+});
+
 test('hover on || and nested terms', async () => {
   const text = 'data: sleepstudy.csv\nmodel d:\n  formula: Reaction ~ Days + (Days || Subject)\nmodel z:\n  formula: Reaction ~ Days + (0 + Days | Subject)\n';
   const uri = ws.write('h2.mlm', text);
