@@ -183,3 +183,24 @@ test('prepareModels: the shared pipeline with a file reader', () => {
   assert.deepEqual(codes(badCsv.diagnostics), ['csv-fields']);
   assert.deepEqual(badCsv.diagnostics[0].csv, { file: 'b.csv', row: 3, column: 'g' });
 });
+
+test('prepareModels never throws while a document is being typed (300 random edits)', () => {
+  const csv = readFileSync(join(dataDir, 'sleepstudy.csv'), 'utf8');
+  const base =
+    'data: sleep.csv\nlevels: Subject = 309\nfactors: Days\nderive: md = mean(Reaction) by Subject\n\nmodel a:\n  formula: Reaction ~ Days + md +\n     (Days | Subject)\n  method: ML\nmodel b:\n  formula: cbind(Days, 9 - Days) ~ 1 + (1 | Subject)\n  family: binomial(probit)\n  nAGQ: 3\ncompare: a, b\n';
+  const junk = ['(', ')', '|', '||', ':', '~', '+', ' ', '\n', '#', '"', 'x', '0', '/', '*', '^', ',', '=', ' by ', '  ', 'model z:\n', 'I(', 'factor('];
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let it = 0; it < 300; it++) {
+    let s = base;
+    for (let k = 0; k < 1 + rnd(3); k++) {
+      const pos = rnd(s.length);
+      s = rnd(2) ? s.slice(0, pos) + s.slice(pos + 1 + rnd(4)) : s.slice(0, pos) + junk[rnd(junk.length)] + s.slice(pos);
+    }
+    const prep = prepareModels(s, (p) => (p === 'sleep.csv' ? csv : undefined));
+    for (const d of prep.diagnostics) assert.ok(typeof d.message === 'string' && d.message.length > 0);
+  }
+});
