@@ -42,7 +42,7 @@ export interface ModelFrame {
   coefnames: string[];
   /** Names of columns dropped because they were linearly dependent (lme4: "fixed-effect model matrix is rank deficient"). */
   droppedCoefs: string[];
-  /** Random-effects terms in lme4's order (sorted by decreasing number of levels, stable). */
+  /** Random-effects terms in lme4's order (sorted by decreasing number of levels as mkReTrms does: rev(order(nlevels)) when not already non-increasing, so tied terms come out in reverse order). */
   reTerms: ReTermFrame[];
   /** Offset on the linear-predictor scale, or null. */
   offset: Float64Array | null;
