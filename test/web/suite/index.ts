@@ -21,6 +21,7 @@ export function run(): Promise<void> {
   // Suite files register their tests on import, after setup.
   require('./extension.suite');
   require('./language.suite');
+  require('./fit.suite');
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures: number) => {
