@@ -295,6 +295,27 @@ test('a failed fit reports a located error and keeps the previous result', async
   assert.deepEqual(bad.results.map((r) => r.id), ['m']);
 });
 
+test('an error raised by the fit itself is returned with its range and published as a diagnostic', async () => {
+  const text = 'data: sleepstudy.csv\nmodel g:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: gaussian(log)\n';
+  const uri = ws.write('fitfail.mlm', text);
+  const before = await client.open(uri, text);
+  assert.deepEqual(before.filter((d) => d.severity === 1), []);
+  const published = client.waitDiagnostics(uri, (ds) => ds.some((d) => d.code === 'fit-failed'));
+  const r = await client.request<{ fitted: string[]; errors: Array<{ model: string; range?: unknown; message: string }> }>('mlm/fit', { uri });
+  assert.deepEqual(r.fitted, []);
+  assert.equal(r.errors[0].model, 'g');
+  const formulaRange = { start: positionOf(text, 'Reaction'), end: { line: 2, character: text.split('\n')[2].length } };
+  assert.deepEqual(r.errors[0].range, formulaRange);
+  const ds = await published;
+  const d = ds.find((x) => x.code === 'fit-failed')!;
+  assert.deepEqual(d.range, formulaRange);
+  assert.match(String(d.message), /fit of 'g' failed/);
+  // Editing the formula withdraws the stale fit error.
+  const edited = text.replace('Days +', 'Days + 1 +');
+  const after = await client.change(uri, edited);
+  assert.equal(after.filter((x) => x.code === 'fit-failed').length, 0);
+});
+
 test('fit cancellation through the LSP token keeps the previous result', async () => {
   const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n';
   const uri = ws.write('cancel.mlm', text);
