@@ -195,3 +195,10 @@ test('default ML refit of a REML fit uses the engine (sleepstudy REML vs ML refe
   assert.ok(Math.abs(table.rows[1].logLik - ml.logLik) < 1e-3, `refitted logLik ${table.rows[1].logLik} vs lme4 ML ${ml.logLik}`);
   assert.ok(Math.abs(table.rows[1].Chisq! - 42.1393) < 2e-3);
 });
+
+test("p-values formatted as R's format.pval", async () => {
+  const { formatPValues } = await import('../../engine/src/inference/rformat');
+  assert.deepEqual(formatPValues([null, 1e-30, 9.742436e-05, 0.0006522744, 2.00503e-10], 4), ['', '< 2.2e-16', '9.742e-05', '0.0006523', '2.005e-10']);
+  assert.deepEqual(formatPValues([1e-30, 0.0123], 4), ['<2e-16', '0.0123']);
+  assert.deepEqual(formatPValues([0.5, 0.04], 4), ['0.50', '0.04']);
+});

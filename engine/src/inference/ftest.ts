@@ -4,11 +4,11 @@
  * the q squared rotated t statistics, each with its own Satterthwaite df ν_m, and the F's ddf from
  * lmerTest's rule (2E/(E − q) with E = Σ ν_m/(ν_m − 2); 2 when some ν_m ≤ 2).
  *
- * Terms are read from the coefficient names. A term is tested by setting all its coefficients to 0.
- * That is lmerTest's type III hypothesis whenever every higher-order term containing it adds numeric
- * variables only (the term's effect where those variables are 0). When a containing term adds a
- * factor, type III averages over that factor's levels (sum-to-zero coding), which the treatment-coded
- * coefficients do not give directly: such terms are reported without a test and with a note.
+ * Terms are read from the coefficient names. The type III hypothesis of a term: its effect where the
+ * numeric variables of higher-order terms are 0, averaged with equal weights over the levels of the
+ * factors those terms add (as with sum-to-zero coding): each treatment-coded coefficient c of the term
+ * plus, for every containing term that adds only factors, 1/Π(levels of the added factors) times its
+ * coefficients that extend c.
  */
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
@@ -138,24 +138,30 @@ export async function termFTests(model: VarParModel, result: FitResult, hooks?: 
   const beta = result.coefnames.map((c) => result.fixef[c]);
   const terms = termsOf(result);
   const s2 = result.sigma * result.sigma;
+  // number of levels of each factor: its non-reference levels seen in any coefficient, plus the reference
+  const levelSets = new Map<string, Set<string>>();
+  const parsed = new Map(result.coefnames.filter((c) => c !== '(Intercept)').map((c) => [c, parseCoefName(result.formula, c)] as const));
+  for (const ps of parsed.values()) for (const p of ps) if (p.level !== null) (levelSets.get(p.variable) ?? levelSets.set(p.variable, new Set()).get(p.variable)!).add(p.level);
+  const nLevels = (v: string) => (levelSets.get(v)?.size ?? 0) + 1;
+  const factorVars = new Set(levelSets.keys());
   return terms.map((t) => {
+    // type III: the term's coefficients averaged over the levels of factors added by containing terms
     const containing = terms.filter((u) => u !== t && t.vars.every((v) => u.vars.includes(v)));
-    const factorVars = new Set(terms.flatMap((u) => u.factorVars));
-    const blocking = containing.filter((u) => u.vars.some((v) => !t.vars.includes(v) && factorVars.has(v)));
-    if (blocking.length > 0) {
-      return {
-        term: t.term,
-        coefs: t.coefs,
-        NumDF: null,
-        DenDF: null,
-        F: null,
-        p: null,
-        sumSq: null,
-        meanSq: null,
-        note: `${t.term} is part of ${blocking.map((u) => u.term).join(', ')}: its type III test averages over the levels of a factor in that interaction, which is not computed here (test the interaction, or compare models with anova).`,
-      };
-    }
-    const L = t.coefs.map((c) => result.coefnames.map((n) => (n === c ? 1 : 0)));
+    const L = t.coefs.map((c) => {
+      const row = result.coefnames.map((n) => (n === c ? 1 : 0));
+      const cParts = parsed.get(c)!;
+      for (const u of containing) {
+        const added = u.vars.filter((v) => !t.vars.includes(v));
+        if (added.some((v) => !factorVars.has(v))) continue; // a numeric variable added: evaluated at 0
+        const w = 1 / added.reduce((prod, v) => prod * nLevels(v), 1);
+        for (const uc of u.coefs) {
+          const up = parsed.get(uc)!;
+          const same = cParts.every((p) => up.some((q) => q.variable === p.variable && q.level === p.level));
+          if (same) row[result.coefnames.indexOf(uc)] += w;
+        }
+      }
+      return row;
+    });
     const r = contrastF(L, beta, parts);
     if (!r) return { term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The hypothesis has rank 0.' };
     return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: r.F * s2 * r.NumDF, meanSq: r.F * s2 };

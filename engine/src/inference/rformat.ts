@@ -67,22 +67,39 @@ function sci(v: number, decimals: number, expDigits: number): string {
   return `${m[1]}e${m[2]}${m[3].padStart(expDigits, '0')}`;
 }
 
-/** R's format.pval(pv, digits, eps = .Machine$double.eps): '< 2.2e-16' for tiny values. */
+/** R's format.pval(pv, digits, eps = .Machine$double.eps): '< 2.2e-16' for tiny values (R 4.2's rules). */
 export function formatPValues(pv: (number | null)[], digits: number): string[] {
   const eps = 2.220446049250313e-16;
   const out: string[] = pv.map(() => '');
   const fixIdx: number[] = [];
   const expIdx: number[] = [];
+  const zeroIdx: number[] = [];
   pv.forEach((p, i) => {
     if (p === null || !Number.isFinite(p)) return;
-    if (p < eps) out[i] = `< ${formatColumn([eps], Math.max(1, digits - 2))[0].trim()}`;
-    else if (Math.floor(Math.log10(p)) >= -3) fixIdx.push(i);
+    if (p < eps) {
+      zeroIdx.push(i);
+      return;
+    }
+    const expo = Math.floor(Math.log10(p > 0 ? p : 1e-50));
+    if (expo >= -3 || (expo === -4 && digits > 1)) fixIdx.push(i);
     else expIdx.push(i);
   });
   for (const group of [fixIdx, expIdx]) {
     if (group.length === 0) continue;
     const f = formatColumn(group.map((i) => pv[i]), digits);
     group.forEach((i, j) => (out[i] = f[j].trim()));
+  }
+  if (zeroIdx.length) {
+    let d = Math.max(1, digits - 2);
+    let sep = d === 1 ? '' : ' ';
+    const others = [...fixIdx, ...expIdx];
+    if (others.length) {
+      const nc = Math.max(...others.map((i) => out[i].length));
+      if (d > 1 && d + 6 > nc) d = Math.max(1, nc - 7);
+      sep = d === 1 && nc <= 6 ? '' : ' ';
+    }
+    const e = `<${sep}${formatColumn([eps], d)[0].trim()}`;
+    for (const i of zeroIdx) out[i] = e;
   }
   return out;
 }
