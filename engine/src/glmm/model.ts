@@ -300,7 +300,9 @@ export class GlmmModel {
    * Weights and working response at the current μ, then form and factor the weighted PLS system
    * (joint over (u, β) or over u only). `fixed` = offset (+ Xβ when β is held fixed).
    */
-  private assemble(fixed: Float64Array, withX: boolean): void {
+  private startCache: { lp0: Float64Array; eta: Float64Array; mu: Float64Array; sqrtW: Float64Array; r0: Float64Array } | null = null;
+
+  private assemble(fixed: Float64Array, withX: boolean, weightsOnly = false): void {
     const { n, y, mu, eta, wt, sqrtW, wres } = this;
     const f = this.family;
     const muEta = f.link.muEta;
@@ -329,6 +331,13 @@ export class GlmmModel {
         wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
       }
     }
+    if (weightsOnly) return;
+    this.factorCurrent(withX);
+  }
+
+  /** Factor the PLS system for the current sqrtW and working response. */
+  private factorCurrent(withX: boolean): void {
+    const { sqrtW, wres } = this;
     if (this.fast) {
       const ok = withX ? this.fast.factorJoint(this.theta, sqrtW, wres, this.X, this.p) : this.fast.factor(this.theta, sqrtW, wres);
       if (!ok) throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
@@ -425,12 +434,24 @@ export class GlmmModel {
    */
   pirlsFrom(lp0: Float64Array, joint: boolean, tol = 1e-7, maxit = 30): number {
     const { n, eta, mu, baseOffset } = this;
-    const linkinv = this.family.link.linkinv;
     this.resDevCache = NaN;
-    for (let i = 0; i < n; i++) {
-      eta[i] = baseOffset[i] + lp0[i];
-      mu[i] = linkinv(eta[i]);
+    // every evaluation starts from the same η = offset + lp0: its μ, weights and working
+    // residuals are computed once per lp0 and reused
+    let c = this.startCache;
+    if (!c || c.lp0 !== lp0) {
+      const linkinv = this.family.link.linkinv;
+      for (let i = 0; i < n; i++) {
+        eta[i] = baseOffset[i] + lp0[i];
+        mu[i] = linkinv(eta[i]);
+      }
+      this.assemble(baseOffset, false, true);
+      const r0 = new Float64Array(n);
+      for (let i = 0; i < n; i++) r0[i] = this.wres[i] + baseOffset[i];
+      c = { lp0, eta: Float64Array.from(eta), mu: Float64Array.from(mu), sqrtW: Float64Array.from(this.sqrtW), r0 };
+      this.startCache = c;
     }
+    eta.set(c.eta);
+    mu.set(c.mu);
     this.startFromMustart = false;
     const fixedU = joint ? baseOffset : this.fixedPart(this.beta);
     let oldP = Number.MAX_VALUE;
@@ -438,7 +459,13 @@ export class GlmmModel {
       this.pirlsIterations++;
       const oldU = this.u;
       const oldB = this.beta;
-      this.assemble(fixedU, joint);
+      if (it === 0) {
+        this.sqrtW.set(c.sqrtW);
+        const r0 = c.r0;
+        const wres = this.wres;
+        for (let i = 0; i < n; i++) wres[i] = r0[i] - fixedU[i];
+        this.factorCurrent(joint);
+      } else this.assemble(fixedU, joint);
       const { u, beta } = this.solve(joint);
       this.u = u;
       if (joint) this.beta = beta;

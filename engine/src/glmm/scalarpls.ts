@@ -121,6 +121,26 @@ export class ScalarPls {
         d1[j] += w * v0 * v0;
         rhs[j] += w * v0 * z[i];
       }
+    } else if (T === 2) {
+      const r1 = terms[1].refs;
+      const z1 = terms[1].z;
+      const l1 = lam[1];
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        const w = sw * sw;
+        const v0 = l0 * z0[i];
+        const j = r0[i];
+        const wv0 = w * v0;
+        const zi = z[i];
+        d1[j] += wv0 * v0;
+        rhs[j] += wv0 * zi;
+        const vt = l1 * z1[i];
+        const r = r1[i];
+        a21[slot[i]] += wv0 * vt;
+        const wvt = w * vt;
+        A22[r * q2 + r] += wvt * vt;
+        rhs[q1 + r] += wvt * zi;
+      }
     } else {
       for (let i = 0; i < n; i++) {
         const sw = sqrtW[i];
