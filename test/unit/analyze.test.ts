@@ -37,6 +37,13 @@ test('unknown column: did-you-mean and exact range', () => {
   assert.equal(diags[1].data!.suggestion, 'school');
 });
 
+test("'.' for all columns is refused with a clear message", () => {
+  const { diags, lines } = analyze('sleepstudy.csv', 'formula: Reaction ~ . + (1 | Subject)\n');
+  assert.deepEqual(codes(diags), ['unknown-column']);
+  assert.equal(at(lines, diags[0].range!), '.');
+  assert.match(diags[0].message, /not supported/);
+});
+
 test('random slope of a variable constant within every group', () => {
   const { diags, lines } = analyze('mathach.csv', 'formula: mathach ~ pracad + (pracad | school)\n');
   const d = diags.find((x) => x.code === 'constant-within-group')!;

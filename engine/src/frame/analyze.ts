@@ -44,6 +44,10 @@ export function unknownColumns(model: ModelDecl, st: ModelStructure | null, tabl
   const check = (ids: { name: string; span: { start: number; end: number } }[], locate: (s: { start: number; end: number }) => SourceRange) => {
     for (const id of ids) {
       if (table.columns.has(id.name)) continue;
+      if (id.name === '.') {
+        out.push(diag('error', 'unknown-column', "'.' (all other columns) is not supported: name the columns", locate(id.span), { column: '.' }));
+        continue;
+      }
       const s = suggestName(id.name, table.names);
       out.push(
         diag('error', 'unknown-column', `${table.fileName} has no column '${id.name}'${s ? ` (did you mean '${s}'?)` : ''}`, locate(id.span), {

@@ -22,6 +22,9 @@ export interface EvalContext {
 }
 
 export function unknownColumnError(ctx: EvalContext, name: string, span: Span): MlmError {
+  if (name === '.') {
+    return new MlmError({ code: 'unknown-column', message: "'.' (all other columns) is not supported: name the columns", range: ctx.locate(span), data: { column: '.' } });
+  }
   const s = suggestName(name, ctx.table.names);
   return new MlmError({
     code: 'unknown-column',
