@@ -190,6 +190,7 @@ test('accessibility: plots with focusable parts are groups, others images; table
   }
   for (const t of doc.querySelectorAll('table')) {
     assert.ok(t.querySelector('caption'), `table ${t.id} has a caption`);
+    assert.equal(t.getAttribute('tabindex'), '0', `table ${t.id} is reachable with Tab (it may scroll sideways)`);
     for (const th of t.querySelectorAll('th')) assert.ok(['col', 'row'].includes(th.getAttribute('scope')!), `th scope in ${t.id}`);
   }
 });

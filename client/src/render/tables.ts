@@ -63,7 +63,7 @@ export function fitStatsHtml(fit: FitResult, slug: string): string {
   if (fit.REMLcrit !== null && fit.REMLcrit !== undefined) cells.push(['REML criterion', fit.REMLcrit, fixed(fit.REMLcrit, 1), 'REML criterion at convergence: -2 × restricted log-likelihood.']);
   cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).']);
   cells.push(['df.resid', fit.nobs - fit.df, String(fit.nobs - fit.df), 'Residual degrees of freedom: observations minus parameters.']);
-  let s = `<table class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
+  let s = `<table tabindex="0" class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
   for (const c of cells) s += `<th scope="col">${e(c[0])}</th>`;
   s += '</tr></thead><tbody><tr>';
   for (const c of cells) s += num(c[1], c[2], c[3]);
@@ -73,7 +73,7 @@ export function fitStatsHtml(fit: FitResult, slug: string): string {
 export function randomEffectsHtml(fit: FitResult, slug: string): string {
   const rows = varianceRows(fit);
   const maxCorr = Math.max(0, ...rows.map((r) => r.corr.length));
-  let s = `<table class="random-effects" id="random-effects-${slug}"><caption>Random effects</caption><thead><tr>`;
+  let s = `<table tabindex="0" class="random-effects" id="random-effects-${slug}"><caption>Random effects</caption><thead><tr>`;
   s += '<th scope="col">Groups</th><th scope="col">Name</th><th scope="col">Variance</th><th scope="col">Std. Dev.</th>';
   if (maxCorr) s += `<th scope="col" colspan="${maxCorr}">Corr</th>`;
   s += '</tr></thead><tbody>';
@@ -105,7 +105,7 @@ export function iccR2Html(fit: FitResult, slug: string): string {
   const icc = iccRows(fit);
   const r2 = extrasOf(fit).r2;
   if (icc.length === 0 && !r2) return '';
-  let s = `<table class="icc-r2" id="icc-r2-${slug}"><caption>Variance explained</caption><thead><tr><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>`;
+  let s = `<table tabindex="0" class="icc-r2" id="icc-r2-${slug}"><caption>Variance explained</caption><thead><tr><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>`;
   for (const r of icc) s += `<tr><th scope="row">ICC (${e(r.group)})</th>${num(r.value, fmt(r.value, 3), r.explanation)}</tr>`;
   if (r2) {
     // Shares below 1e-10 are rounding noise of an exact zero (an intercept-only fixed part).
@@ -126,7 +126,7 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   const interp = extrasOf(fit).interpretation ?? {};
   const stat = gaussian ? 't value' : 'z value';
   const pcol = gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)';
-  let s = `<table class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
+  let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
   s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col">Std. Error</th>`;
   if (gaussian) s += `<th scope="col" title="Satterthwaite denominator degrees of freedom">df</th>`;
   s += `<th scope="col">${e(stat)}</th><th scope="col">${e(pcol)}</th><th scope="col"></th><th scope="col" colspan="2">95% interval</th></tr></thead><tbody>`;
@@ -187,7 +187,7 @@ function isAnovaRow(r: Record<string, unknown>): boolean {
 
 /** lme4's anova() layout for engine/src/inference/anova.ts tables, with a sentence per test. */
 function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: string[]): string {
-  let s = `<table class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
+  let s = `<table tabindex="0" class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
   const head: [string, string][] = [
     ['Model', 'Model name and formula.'],
     ['npar', COMPARISON_TIPS.npar],
@@ -241,7 +241,7 @@ export function comparisonsHtml(comparisons: unknown[]): string {
       s += anovaTableHtml(rows as unknown as AnovaRow[], k, title, notes);
       return;
     }
-    s += `<table class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
+    s += `<table tabindex="0" class="comparison-table" id="comparison-table-${k}"><caption>${e(title)}</caption><thead><tr>`;
     for (const col of cols) s += `<th scope="col"${COMPARISON_TIPS[col] ? ` title="${e(COMPARISON_TIPS[col])}"` : ''}>${e(col)}</th>`;
     s += '</tr></thead><tbody>';
     for (const r of rows) {
