@@ -212,8 +212,20 @@ export class Analyzer {
     return cached.map((c) => (c.relative && c.d.range ? { ...c.d, range: shift(c.d.range, first) } : c.d));
   }
 
+  /** Folder listings for 'data-not-found' suggestions, kept for a few seconds (one per keystroke is too many). */
+  private readonly listings = new Map<string, { at: number; files: Promise<string[]> }>();
+
+  private async csvFilesNear(docUri: string): Promise<string[]> {
+    const folder = dirnameUri(docUri);
+    const hit = this.listings.get(folder);
+    if (hit && Date.now() - hit.at < 3000) return hit.files;
+    const files = listCsvFiles(this.host, folder).catch(() => []);
+    this.listings.set(folder, { at: Date.now(), files });
+    return files;
+  }
+
   private async missingDataDiagnostic(docUri: string, path: string, range: SourceRange): Promise<MlmDiagnostic> {
-    const nearby = await listCsvFiles(this.host, dirnameUri(docUri));
+    const nearby = await this.csvFilesNear(docUri);
     return {
       severity: 'error',
       code: 'data-not-found',

@@ -75,7 +75,7 @@ test('unknown column: located on the name, with a did-you-mean', async () => {
   const ds = await client.open(uri, text);
   const d = find(ds, 'unknown-column');
   assert.deepEqual(d.range, rangeOfText(text, 'Dayz'));
-  assert.match(String(d.message), /no column 'Dayz'.*did you mean 'Days'/);
+  assert.match(String(d.message), /'Dayz'.*did you mean 'Days'/);
 });
 
 test('missing data file and no data line', async () => {
