@@ -108,7 +108,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: "no column 'Dayz'" });
     await row.first().waitFor();
     const message = await row.first().innerText();
-    assert.match(message, /sleepstudy\.csv has no column 'Dayz' \(did you mean 'Days'\?\)/);
+    assert.match(message, /unknown column 'Dayz' \(did you mean 'Days'\?\)/);
     await wb.shot('04-diagnostic');
   });
 

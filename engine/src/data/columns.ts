@@ -1,10 +1,23 @@
 /** Column access helpers: a column as numbers or as a factor, with located errors. */
 import { MlmError, type SourceRange } from '../diagnostics';
+import { suggestName } from '../formula/suggest';
 import { numericLevels } from './rsort';
 import type { DataColumn, DataTable, FactorView, NumericColumn } from './types';
 
 export function getColumn(table: DataTable, name: string): DataColumn | undefined {
   return table.columns.get(name);
+}
+
+/**
+ * The one error for a column the data file does not have, with a did-you-mean suggestion
+ * (`unknown column 'sesx' (did you mean 'ses'?)`). Quick fixes read `data.suggestion`.
+ */
+export function unknownColumnError(table: DataTable, name: string, range?: SourceRange): MlmError {
+  const s = suggestName(name, table.names);
+  const message = s
+    ? `unknown column '${name}' (did you mean '${s}'?)`
+    : `unknown column '${name}': ${table.fileName} has no such column`;
+  return new MlmError({ code: 'unknown-column', message, range, data: s ? { suggestion: s, column: name } : { column: name } });
 }
 
 /**
@@ -15,7 +28,7 @@ export function getColumn(table: DataTable, name: string): DataColumn | undefine
 export function numericValues(table: DataTable, name: string, range?: SourceRange): Float64Array {
   const col = table.columns.get(name);
   if (!col) {
-    throw new MlmError({ code: 'unknown-column', message: `${table.fileName} has no column '${name}'`, range });
+    throw unknownColumnError(table, name, range);
   }
   if (col.kind === 'numeric') return col.values;
   if (col.firstNonNumeric) {
@@ -64,7 +77,7 @@ function computeNumericFactor(values: Float64Array): FactorView {
 export function factorValues(table: DataTable, name: string, range?: SourceRange): FactorView {
   const col = table.columns.get(name);
   if (!col) {
-    throw new MlmError({ code: 'unknown-column', message: `${table.fileName} has no column '${name}'`, range });
+    throw unknownColumnError(table, name, range);
   }
   if (col.kind === 'text') return { codes: col.codes, levels: col.levels };
   return numericAsFactor(col.values);

@@ -5,10 +5,10 @@
  * nagq-vector, and the frame builder's own codes.
  */
 import { MlmError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
+import { unknownColumnError } from '../data/columns';
 import type { DataTable } from '../data/types';
 import type { Node } from '../formula/ast';
 import { deparse } from '../formula/deparse';
-import { suggestName } from '../formula/suggest';
 import { modelSettings } from '../mlmfile/spec';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
@@ -48,13 +48,7 @@ export function unknownColumns(model: ModelDecl, st: ModelStructure | null, tabl
         out.push(diag('error', 'unknown-column', "'.' (all other columns) is not supported: name the columns", locate(id.span), { column: '.' }));
         continue;
       }
-      const s = suggestName(id.name, table.names);
-      out.push(
-        diag('error', 'unknown-column', `${table.fileName} has no column '${id.name}'${s ? ` (did you mean '${s}'?)` : ''}`, locate(id.span), {
-          column: id.name,
-          ...(s ? { suggestion: s } : {}),
-        }),
-      );
+      out.push(unknownColumnError(table, id.name, locate(id.span)).diagnostic);
     }
   };
   if (st && st.formula.ast) {

@@ -4,12 +4,11 @@
  * missing values are NaN (numeric) or code -1 (factor).
  */
 import { MlmError, type SourceRange } from '../diagnostics';
-import { numericAsFactor } from '../data/columns';
+import { numericAsFactor, unknownColumnError as unknownColumnIn } from '../data/columns';
 import type { DataTable } from '../data/types';
 import type { Node, Span } from '../formula/ast';
 import { deparse } from '../formula/deparse';
 import { NUMERIC_FUNCTIONS } from '../formula/functions';
-import { suggestName } from '../formula/suggest';
 
 export type VarValue =
   | { kind: 'numeric'; values: Float64Array }
@@ -25,13 +24,7 @@ export function unknownColumnError(ctx: EvalContext, name: string, span: Span): 
   if (name === '.') {
     return new MlmError({ code: 'unknown-column', message: "'.' (all other columns) is not supported: name the columns", range: ctx.locate(span), data: { column: '.' } });
   }
-  const s = suggestName(name, ctx.table.names);
-  return new MlmError({
-    code: 'unknown-column',
-    message: `${ctx.table.fileName} has no column '${name}'${s ? ` (did you mean '${s}'?)` : ''}`,
-    range: ctx.locate(span),
-    data: s ? { suggestion: s, column: name } : { column: name },
-  });
+  return unknownColumnIn(ctx.table, name, ctx.locate(span));
 }
 
 function notNumberError(ctx: EvalContext, name: string, span: Span, asVariable = false): MlmError {

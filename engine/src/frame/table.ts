@@ -3,21 +3,12 @@
  * categorical (levels sorted numerically, labelled as R's as.character), `levels:` orders applied.
  */
 import { MlmError } from '../diagnostics';
-import { numericAsFactor, withColumn } from '../data/columns';
+import { numericAsFactor, unknownColumnError, withColumn } from '../data/columns';
 import type { DataTable, TextColumn } from '../data/types';
 import { suggestName } from '../formula/suggest';
 import type { MlmDocument } from '../mlmfile/types';
 import { applyDerives } from './derive';
 
-function unknownColumn(table: DataTable, name: string, range: import('../diagnostics').SourceRange): MlmError {
-  const s = suggestName(name, table.names);
-  return new MlmError({
-    code: 'unknown-column',
-    message: `${table.fileName} has no column '${name}'${s ? ` (did you mean '${s}'?)` : ''}`,
-    range,
-    data: s ? { suggestion: s, column: name } : { column: name },
-  });
-}
 
 function asText(table: DataTable, name: string): TextColumn {
   const col = table.columns.get(name)!;
@@ -30,12 +21,12 @@ function asText(table: DataTable, name: string): TextColumn {
 export function applyDocument(doc: MlmDocument, table: DataTable): DataTable {
   let t = applyDerives(table, doc.derives);
   for (const f of doc.factors) {
-    if (!t.columns.has(f.value)) throw unknownColumn(t, f.value, f.range);
+    if (!t.columns.has(f.value)) throw unknownColumnError(t, f.value, f.range);
     t = withColumn(t, asText(t, f.value));
   }
   for (const decl of doc.levels) {
     const name = decl.factor.value;
-    if (!t.columns.has(name)) throw unknownColumn(t, name, decl.factor.range);
+    if (!t.columns.has(name)) throw unknownColumnError(t, name, decl.factor.range);
     const col = asText(t, name);
     const index = new Map(col.levels.map((l, i) => [l, i] as [string, number]));
     const order: number[] = [];
