@@ -40,6 +40,9 @@ export class ScalarPls {
   readonly u: Float64Array;
   logdetL2 = NaN;
   private readonly lam: Float64Array;
+  /** every first-term level meets every trailing level (fully crossed) */
+  private readonly fullPattern: boolean;
+  private readonly lt: Float64Array;
   // joint system (allocated on first use)
   private p = 0;
   private RZX = new Float64Array(0); // q × p, row-major
@@ -82,6 +85,8 @@ export class ScalarPls {
     }
     this.colPtr = colPtr;
     this.rowIdx = rowIdx;
+    this.fullPattern = this.q2 > 0 && rowIdx.length === this.q1 * this.q2;
+    this.lt = new Float64Array(this.fullPattern ? this.q1 * this.q2 : 0);
     this.slot = new Int32Array(Math.max(0, T - 1) * n);
     for (let t = 1; t < T; t++) {
       const rt = terms[t].refs;
@@ -178,27 +183,39 @@ export class ScalarPls {
     if (q2 > 0) {
       for (let r = 0; r < q2; r++) A22[r * q2 + r] += 1;
       const { colPtr, rowIdx } = this;
-      for (let j = 0; j < q1; j++) {
+      if (this.fullPattern) {
+        // fully crossed: every first-term level meets every trailing level; S −= L21 L21ᵀ by
+        // contiguous dot products over the first term's levels (L21 transposed to q2 × q1)
+        const Lt = this.lt;
+        for (let j = 0; j < q1; j++) {
+          const inv = 1 / L11[j];
+          const e0 = colPtr[j];
+          for (let r = 0; r < q2; r++) {
+            const v = a21[e0 + r] * inv;
+            a21[e0 + r] = v;
+            Lt[r * q1 + j] = v;
+          }
+        }
+        for (let r = 0; r < q2; r++) {
+          const ro = r * q1;
+          for (let c = 0; c <= r; c++) {
+            const co = c * q1;
+            let acc = 0;
+            for (let j = 0; j < q1; j++) acc += Lt[ro + j] * Lt[co + j];
+            A22[r * q2 + c] -= acc;
+          }
+        }
+      } else for (let j = 0; j < q1; j++) {
         const inv = 1 / L11[j];
         const e0 = colPtr[j];
         const e1 = colPtr[j + 1];
         for (let e = e0; e < e1; e++) a21[e] *= inv;
         // A22 −= l lᵀ over the pattern (lower triangle; rows sorted ascending)
-        if (e1 - e0 === q2) {
-          // full pattern (fully crossed factors): rows are 0..q2-1
-          for (let r = 0; r < q2; r++) {
-            const v = a21[e0 + r];
-            if (v === 0) continue;
-            const row = r * q2;
-            for (let c = 0; c <= r; c++) A22[row + c] -= v * a21[e0 + c];
-          }
-        } else {
-          for (let e = e0; e < e1; e++) {
-            const v = a21[e];
-            if (v === 0) continue;
-            const row = rowIdx[e] * q2;
-            for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
-          }
+        for (let e = e0; e < e1; e++) {
+          const v = a21[e];
+          if (v === 0) continue;
+          const row = rowIdx[e] * q2;
+          for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
         }
       }
       // dense Cholesky of the trailing block (lower, row-major)
