@@ -52,6 +52,11 @@ export function cursorContext(lines: readonly string[], line: number, character:
 
   const km = KEY_LINE.exec(full);
   const colon = km ? km[0].length : -1;
+  if (!km) {
+    // A continuation line of a formula (indented deeper than its `formula:` key).
+    const cont = formulaContinuation(lines, line);
+    if (cont !== null) return formulaContext(cont + ' ' + codePart(before), wordStart, typedWord);
+  }
   if (!km || character < colon) {
     // Typing a key or a model header.
     const mh = /^\s*model\s+([A-Za-z0-9_.]*)$/.exec(before);
@@ -110,6 +115,28 @@ export function cursorContext(lines: readonly string[], line: number, character:
     default:
       return { kind: 'none' };
   }
+}
+
+/** The formula text before `line` when `line` continues a `formula:` value; otherwise null. */
+function formulaContinuation(lines: readonly string[], line: number): string | null {
+  const indent = (t: string) => /^\s*/.exec(t)![0].length;
+  const own = indent(lines[line] ?? '');
+  if (own === 0) return null;
+  const pieces: string[] = [];
+  for (let i = line - 1; i >= 0; i--) {
+    const t = lines[i];
+    if (/^\s*(#.*)?$/.test(t)) continue;
+    const km = /^(\s*)(?:(model)\s+[^:]*|([A-Za-z_][A-Za-z0-9_.]*))\s*:(.*)$/.exec(t);
+    if (km && indent(t) < own) {
+      const isFormula = km[3] === 'formula' || (km[2] === 'model' && km[4].includes('~'));
+      if (!isFormula) return null;
+      pieces.unshift(codePart(km[4]));
+      return pieces.join(' ');
+    }
+    if (indent(t) < own) return null;
+    pieces.unshift(codePart(t));
+  }
+  return null;
 }
 
 /** Inside a formula: left of `~`, right of it, or the grouping side of a `|` inside parentheses. */

@@ -38,4 +38,10 @@ test('cursorContext: keys, formula sides, grouping after |, values of other keys
   assert.deepEqual(cursorContext(lines, 4, 12), { kind: 'compare', start: 12, typed: '', listed: ['a'] });
   assert.deepEqual(cursorContext(lines, 5, 15), { kind: 'levelValues', column: 's', start: 15, typed: '', listed: ['P'] });
   assert.equal(cursorContext(['# formula: y ~ '], 0, 14).kind, 'none');
+  // Continuation lines of a formula.
+  const multi = ['model a:', '  formula: y ~ x +', '      z + (1 | g', '  method: ML'];
+  assert.equal((cursorContext(multi, 2, 7) as { part: string }).part, 'rhs');
+  assert.equal((cursorContext(multi, 2, 16) as { part: string }).part, 'grouping');
+  assert.equal(cursorContext(multi, 3, 10).kind, 'method');
+  assert.equal(cursorContext(['data: x.csv', '  zz'], 1, 4).kind, 'key');
 });
