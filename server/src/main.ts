@@ -16,6 +16,7 @@ import { Analyzer } from './analysis';
 import { codeActions } from './codeActions';
 import { completion, COMPLETION_TRIGGERS } from './completion';
 import { dataPreview } from './dataPreview';
+import { definition } from './definition';
 import { DataCache } from './dataCache';
 import { toLspDiagnostics } from './lspDiagnostics';
 import { FitService } from './fitService';
@@ -76,6 +77,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
+        definitionProvider: true,
         foldingRangeProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -160,6 +162,9 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
     safely(connection, 'code actions', [], () =>
       withAnalysis(params.textDocument.uri, [], (a) => codeActions(a, params, host)),
     ),
+  );
+  connection.onDefinition((params) =>
+    safely(connection, 'definition', null, () => withAnalysis(params.textDocument.uri, null, (a) => definition(a, params.position))),
   );
   connection.onDocumentSymbol((params) =>
     safely(connection, 'document symbols', [], () => withAnalysis(params.textDocument.uri, [], (a) => documentSymbols(a))),

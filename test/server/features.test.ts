@@ -465,6 +465,14 @@ test('document symbols are the models; model blocks fold', async () => {
   ]);
 });
 
+test('go to definition: a model name in compare: jumps to its header', async () => {
+  const loc = await client.request<{ uri: string; range: unknown } | null>('textDocument/definition', {
+    textDocument: { uri: sleepUri },
+    position: positionOf(SLEEP, 'slopes_ml', 2, 1),
+  });
+  assert.deepEqual(loc, { uri: sleepUri, range: { start: { line: 10, character: 6 }, end: { line: 10, character: 15 } } });
+});
+
 test('mlm/dataPreview: columns with type, missing and summary, and the first rows', async () => {
   const p = await client.request<{ rows: number; columns: Array<{ name: string; type: string; missing: number; summary: string }>; head: string[][] }>(
     'mlm/dataPreview',
