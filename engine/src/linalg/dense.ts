@@ -7,6 +7,9 @@ import { wasmSyrk, type WasmSyrk } from './wasmsyrk';
 
 /** Block size of the blocked Cholesky (columns per panel). */
 const NB = 64;
+/** Panel width of the WebAssembly path (small panels keep the JS panel work low). */
+const NBW = 16;
+
 /** From this order on, the trailing updates run in the WebAssembly SIMD kernel when available. */
 const WASM_MIN_N = 96;
 
@@ -43,9 +46,9 @@ function factorPanel(a: Float64Array, n: number, lda: number, j0: number, j1: nu
 function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boolean, w: WasmSyrk): number {
   const mp = (n + 3) & ~3;
   const bBytes = mp * mp * 8;
-  const buf = w.ensure(bBytes + mp * NB * 8);
+  const buf = w.ensure(bBytes + mp * NBW * 8);
   const B = new Float64Array(buf, 0, mp * mp);
-  const P = new Float64Array(buf, bBytes, mp * NB);
+  const P = new Float64Array(buf, bBytes, mp * NBW);
   for (let c = 0; c < mp; c++) {
     const o = c * mp;
     if (c < n) {
@@ -54,8 +57,8 @@ function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boole
     } else B.fill(0, o, o + mp);
   }
   let result = -1;
-  for (let j0 = 0; j0 < n; j0 += NB) {
-    const j1 = Math.min(n, j0 + NB);
+  for (let j0 = 0; j0 < n; j0 += NBW) {
+    const j1 = Math.min(n, j0 + NBW);
     const fail = factorPanel(B, n, mp, j0, j1, clampLast);
     if (fail >= 0) {
       result = fail;

@@ -19,9 +19,9 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   const f = (th: Float64Array): number => model.objective(th);
   const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), {
     ticker,
-    rhobeg: 0.2,
+    rhobeg: 0.5,
     rhoend: 1e-6,
-    ftolRel: Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.MLM_FTOLREL ?? 1e-10),
+    ftolRel: 1e-9,
     maxEval: 100000,
     stage: 'optimizing',
   });

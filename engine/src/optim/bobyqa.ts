@@ -26,7 +26,7 @@ export interface MinimizeOptions {
   /** Number of interpolation points, 2n+1 ≤ npt ≤ (n+1)(n+2)/2 (default: the full quadratic for n ≤ 4, else 2n+1). */
   npt?: number;
   /**
-   * Stop when, at a resolution ρ ≤ 1e-3, a whole stage (between two reductions of ρ) improved f by
+   * Stop when, at a resolution ρ ≤ 1e-4, a whole stage (between two reductions of ρ) improved f by
    * less than ftolRel·(|f| + 1); default 0 (off).
    */
   ftolRel?: number;
@@ -316,7 +316,7 @@ export async function minimize(
     if (rho <= rhoend) return false;
     // relative-change stop: a whole stage at a fine resolution improved f negligibly
     const fNow = fv[kopt];
-    if (ftolRel > 0 && rho <= 1e-3 && Number.isFinite(fAtRho) && fAtRho - fNow <= ftolRel * (Math.abs(fNow) + 1)) {
+    if (ftolRel > 0 && rho <= 1e-4 && Number.isFinite(fAtRho) && fAtRho - fNow <= ftolRel * (Math.abs(fNow) + 1)) {
       rhoStop = true;
       return false;
     }
