@@ -98,3 +98,10 @@ test('cat fill and strwrap wrap as R does', () => {
   assert.deepEqual(catFill(['Number of obs: 180, groups: ', 'Subject, 18']), ['Number of obs: 180, groups:  Subject, 18']);
   assert.deepEqual(strwrap('aaa bbb ccc', 8, 2), ['aaa bbb', '  ccc']);
 });
+
+test("zapsmall follows R 4.2.2 (the reference fits' R): digits - log10(max), rounded to whole decimals", () => {
+  // Values printed by R 4.2.2: zapsmall(c(1802.0786, 1814.850179), 5) -> 1802.08 1814.85
+  assert.deepEqual(zapsmall([1802.0786, 1814.850179], 5), [1802.08, 1814.85]);
+  // zapsmall(c(123456.7, 0.04), 3) -> 123457 0
+  assert.deepEqual(zapsmall([123456.7, 0.04], 3), [123457, 0]);
+});

@@ -24,7 +24,8 @@ export interface CoefmatOptions {
   signifLegend?: boolean;
 }
 
-function starsOf(p: number): string {
+/** Significance stars with R's cut points (symnum, intervals closed on the right). */
+export function starsOf(p: number): string {
   if (p <= 0.001) return '***';
   if (p <= 0.01) return '**';
   if (p <= 0.05) return '*';

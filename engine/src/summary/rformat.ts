@@ -79,11 +79,15 @@ export function roundR(x: number, digits: number): number {
   return v === 0 ? 0 : v;
 }
 
-/** R's zapsmall(x, digits). */
+/**
+ * R 4.2's zapsmall(x, digits) (the R of the reference fits): round(x, max(0, digits - log10(mx))),
+ * where round() takes the nearest whole number of decimals. R 4.4 changed this to
+ * digits - ceiling(log10(mx)); we print as the reference R does.
+ */
 export function zapsmall(xs: number[], digits: number): number[] {
   const fin = xs.filter((v) => Number.isFinite(v));
   const mx = fin.length ? Math.max(...fin.map(Math.abs)) : 0;
-  const d = mx > 0 ? Math.max(0, digits - Math.ceil(Math.log10(mx))) : digits;
+  const d = mx > 0 ? Math.floor(Math.max(0, digits - Math.log10(mx)) + 0.5) : digits;
   return xs.map((v) => roundR(v, d));
 }
 
