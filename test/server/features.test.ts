@@ -398,6 +398,17 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return out;
 }
 
+test('quick fix: did-you-mean for a function name', async () => {
+  const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ lgo(Days) + (1 | Subject)\n';
+  const uri = ws.write('fnfix.mlm', text);
+  const ds = await client.open(uri, text);
+  const d = ds.find((x) => x.code === 'unknown-function')!;
+  assert.ok(d, JSON.stringify(ds));
+  assert.deepEqual(d.range, { start: positionOf(text, 'lgo'), end: { line: 2, character: positionOf(text, 'lgo').character + 3 } });
+  const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  assert.deepEqual(actions[0].edit!.changes![uri], [{ range: d.range, newText: 'log' }]);
+});
+
 test('quick fix: rewrite to (1 | parent/child) for repeated ids', async () => {
   const rows: string[] = [];
   let k = 0;
