@@ -111,3 +111,35 @@ test('Dyestuff (1 | Batch), REML, matches lme4', async () => {
   assert.ok(rel(fit.se['(Intercept)'], r.se['(Intercept)']) < 1e-4);
   assert.ok(rel(fit.varcorr[0].sdcor, r.varcorr[0].sdcor) < 1e-3);
 });
+
+test('a frame without random-effects terms is refused with a clear MlmError', async () => {
+  const fr = frame(reaction, [one, days], ['(Intercept)', 'Days'], []);
+  await assert.rejects(fitLmm(fr, { REML: true }), (e: Error) => e.name === 'MlmError' && /random-effects term/.test(e.message));
+});
+
+test('prior weights: w = 2 everywhere is the same distribution with theta/sqrt(2) and sigma*sqrt(2) (ML identity)', () => {
+  const base = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  const w2 = { ...base, weights: new Float64Array(base.n).fill(2) };
+  const theta = [0.93, 0.018, 0.22];
+  const a = new LinearMixedModel(base, { REML: false });
+  const b = new LinearMixedModel(w2, { REML: false });
+  const da = a.objective(theta);
+  const db = b.objective(theta.map((t) => t / Math.SQRT2));
+  assert.ok(Math.abs(da - db) < 1e-8, `${da} vs ${db}`);
+  assert.ok(rel(b.beta()[1], a.beta()[1]) < 1e-12);
+  assert.ok(rel(b.sigma(), a.sigma() * Math.SQRT2) < 1e-12);
+});
+
+test('offset: response y + 3·Days with offset 3·Days gives the same criterion and beta at any theta', () => {
+  const shifted = Float64Array.from(reaction, (v, i) => v + 3 * days[i]);
+  const base = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  const off = { ...frame(shifted, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]), offset: Float64Array.from(days, (d) => 3 * d) };
+  const a = new LinearMixedModel(base, { REML: true });
+  const b = new LinearMixedModel(off, { REML: true });
+  const theta = [0.9, -0.05, 0.3];
+  assert.ok(Math.abs(a.objective(theta) - b.objective(theta)) < 1e-9);
+  assert.ok(Math.abs(a.beta()[1] - b.beta()[1]) < 1e-10);
+  const fa = a.resultAt(theta), fb = b.resultAt(theta);
+  assert.ok(Math.abs(fb.fitted[5] - (fa.fitted[5] + 3 * days[5])) < 1e-9);
+  assert.ok(Math.abs(fb.residuals[5] - fa.residuals[5]) < 1e-9);
+});

@@ -3,6 +3,7 @@
  * the profiled deviance (ML) or REML criterion as a function of the relative covariance
  * parameters θ, evaluated through the blocked penalized least-squares system (./pls).
  */
+import { MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
@@ -29,6 +30,10 @@ export class LinearMixedModel {
   private ok = false;
 
   constructor(frame: ModelFrame, opts: { REML: boolean }) {
+    if (frame.reTerms.length === 0)
+      throw new MlmError({ code: 'no-random-effects', message: 'the formula has no random-effects term such as (1 | group); a linear mixed model needs at least one' });
+    if (frame.n <= frame.p)
+      throw new MlmError({ code: 'too-few-observations', message: `${frame.n} observations are too few for ${frame.p} fixed-effect coefficients` });
     this.frame = frame;
     this.REML = opts.REML;
     this.ks = frame.reTerms.map((t) => t.k);

@@ -384,14 +384,25 @@ export async function minimize(
     let knew = -1;
     let bestScore = -1;
     if (sys) {
-      const e = new Array<number>(npt).fill(0);
+      const e = new Array<number>(npt + n + 1).fill(0);
       const dx = x.map((v, i) => v - pts[kopt][i]);
+      // Lagrange function t at x: c + ĝ'd/s + ½ Σ_k λ_k (ŷ_k'd/s)², from one solve per t
+      const sc = sys.scale;
+      const dh = dx.map((v) => v / sc);
+      const wk = sys.ys.map((y) => {
+        let dp = 0;
+        for (let j = 0; j < n; j++) dp += y[j] * dh[j];
+        return 0.5 * dp * dp;
+      });
       for (let t = 0; t < npt; t++) {
         if (t === kopt && fx >= fold) continue;
         e.fill(0);
         e[t] = 1;
-        const Lt = interpolant(sys, e);
-        const lv = Math.abs(evalQuad(Lt, dx));
+        const sol = luSolve(sys.lu, e);
+        let lval = sol[npt];
+        for (let k = 0; k < npt; k++) lval += sol[k] * wk[k];
+        for (let j = 0; j < n; j++) lval += sol[npt + 1 + j] * dh[j];
+        const lv = Math.abs(lval);
         const dist2 = pts[t].reduce((s, v, i) => s + (v - pts[kopt][i]) ** 2, 0);
         const w = Math.max(1, dist2 / Math.max(delta * delta, rho * rho));
         const score = lv * w * w;
