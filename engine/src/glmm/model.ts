@@ -49,10 +49,11 @@ export class GlmmModel {
   /** column index of each ZΛ entry: n × kTot */
   private readonly zcol: Int32Array;
   /** engineer B's blocked weighted PLS: joint (u, β) and u-only (β in the offset) systems */
-  private readonly plsJoint: PlsSystem;
-  private readonly plsU: PlsSystem;
+  private plsJointSys: PlsSystem | null = null;
+  private plsUSys: PlsSystem | null = null;
+  private readonly frameTerms: ModelFrame['reTerms'];
   /** the system factored last (its L is the one lme4's deviances use) */
-  pls: PlsSystem;
+  pls!: PlsSystem;
   /** fast u-only kernel when every term is scalar; null otherwise */
   private readonly fast: ScalarPls | null;
   /** whether the fast kernel was factored last */
@@ -100,9 +101,7 @@ export class GlmmModel {
     this.q = uOff;
     this.kTot = kOff;
     this.nTheta = thOff;
-    this.plsJoint = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
-    this.plsU = new PlsSystem(frame.reTerms, new Float64Array(0), 0, n);
-    this.pls = this.plsU;
+    this.frameTerms = frame.reTerms;
     this.fast = this.terms.every((t) => t.k === 1) ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
     this.zl = new Float64Array(n * kOff);
     this.zcol = new Int32Array(n * kOff);
@@ -153,6 +152,17 @@ export class GlmmModel {
       c += 2 * wt[i] * (lgamma(yi + 1) - (yi > 0 ? yi * Math.log(yi) : 0) + yi);
     }
     return c;
+  }
+
+  /** B's general systems, built on first use (the scalar fast path rarely needs them). */
+  private get plsJoint(): PlsSystem {
+    if (!this.plsJointSys) this.plsJointSys = new PlsSystem(this.frameTerms, this.X, this.p, this.n);
+    return this.plsJointSys;
+  }
+
+  private get plsU(): PlsSystem {
+    if (!this.plsUSys) this.plsUSys = new PlsSystem(this.frameTerms, new Float64Array(0), 0, this.n);
+    return this.plsUSys;
   }
 
   /** lme4's starting θ: identity relative covariance factors. */
@@ -564,6 +574,7 @@ export class GlmmModel {
 
   /** (RX'RX)⁻¹ of the joint system at the current state (lme4's unscaled vcov from RX), row-major. */
   unscaledVcovFromRX(): Float64Array {
+    if (this.lastFast && this.lastJoint) return this.fast!.unscaledVcovBeta();
     if (this.lastFast) {
       this.plsJoint.setData(this.sqrtW, this.wres);
       if (!this.plsJoint.factor(this.theta)) throw new PirlsError('the fixed-effects system is not positive definite');
@@ -612,37 +623,5 @@ export class GlmmModel {
     this.u = Float64Array.from(s.u);
     this.beta = Float64Array.from(s.beta);
     this.startFromMustart = false;
-  }
-}
-
-/** In-place lower Cholesky of a row-major p×p matrix (lower triangle read). */
-export function choleskyLower(a: Float64Array, p: number): boolean {
-  for (let j = 0; j < p; j++) {
-    let d = a[j * p + j];
-    for (let c = 0; c < j; c++) d -= a[j * p + c] * a[j * p + c];
-    if (!(d > 0)) return false;
-    d = Math.sqrt(d);
-    a[j * p + j] = d;
-    for (let r = j + 1; r < p; r++) {
-      let s = a[r * p + j];
-      for (let c = 0; c < j; c++) s -= a[r * p + c] * a[j * p + c];
-      a[r * p + j] = s / d;
-    }
-    for (let c = j + 1; c < p; c++) a[j * p + c] = 0;
-  }
-  return true;
-}
-
-/** Solve (L Lᵀ) x = b in place, L lower row-major p×p. */
-export function solveCholLower(L: Float64Array, p: number, b: Float64Array): void {
-  for (let r = 0; r < p; r++) {
-    let s = b[r];
-    for (let c = 0; c < r; c++) s -= L[r * p + c] * b[c];
-    b[r] = s / L[r * p + r];
-  }
-  for (let r = p - 1; r >= 0; r--) {
-    let s = b[r];
-    for (let c = r + 1; c < p; c++) s -= L[c * p + r] * b[c];
-    b[r] = s / L[r * p + r];
   }
 }

@@ -50,6 +50,8 @@ export class ScalarPls {
   private vtr = new Float64Array(0);
   readonly beta = new Float64Array(0);
   private betaOut = new Float64Array(0);
+  private xr: Float64Array | null = null;
+  private xrSource: Float64Array | null = null;
 
   constructor(terms: ScalarTerm[], n: number) {
     this.n = n;
@@ -323,19 +325,35 @@ export class ScalarPls {
     RX.fill(0);
     vtr.fill(0);
     const T = terms.length;
-    for (let c = 0; c < p; c++) {
-      const xo = c * n;
-      for (let i = 0; i < n; i++) {
-        const x = X[xo + i];
+    if (this.xr === null || this.xrSource !== X) {
+      // X row-major (n × p): the per-observation loops below read a row at a time
+      const xr = new Float64Array(n * p);
+      for (let c = 0; c < p; c++) for (let i = 0; i < n; i++) xr[i * p + c] = X[c * n + i];
+      this.xr = xr;
+      this.xrSource = X;
+    }
+    const xr = this.xr;
+    const rowOf = new Int32Array(T);
+    const vv = new Float64Array(T);
+    for (let i = 0; i < n; i++) {
+      const sw = sqrtW[i];
+      const w = sw * sw;
+      if (w === 0) continue;
+      const wz = w * z[i];
+      for (let t = 0; t < T; t++) {
+        const tt = terms[t];
+        rowOf[t] = (off[t] + tt.refs[i]) * p;
+        vv[t] = w * lam[t] * tt.z[i];
+      }
+      const xo = i * p;
+      for (let c = 0; c < p; c++) {
+        const x = xr[xo + c];
         if (x === 0) continue;
-        const sw = sqrtW[i];
-        const wx = sw * sw * x;
-        vtr[c] += wx * z[i];
-        for (let t = 0; t < T; t++) {
-          const tt = terms[t];
-          RZX[(off[t] + tt.refs[i]) * p + c] += wx * lam[t] * tt.z[i];
-        }
-        for (let c2 = 0; c2 <= c; c2++) RX[c * p + c2] += wx * X[c2 * n + i];
+        vtr[c] += x * wz;
+        for (let t = 0; t < T; t++) RZX[rowOf[t] + c] += vv[t] * x;
+        const wx = w * x;
+        const rc = c * p;
+        for (let c2 = 0; c2 <= c; c2++) RX[rc + c2] += wx * xr[xo + c2];
       }
     }
     for (let c = 0; c < p; c++) this.forward(RZX, c, p);
@@ -389,5 +407,29 @@ export class ScalarPls {
     }
     this.backward(u);
     return { u, beta: b };
+  }
+
+  /** (RX'RX)⁻¹, p × p row-major, after factorJoint() (lme4's unscaled vcov of β from RX). */
+  unscaledVcovBeta(): Float64Array {
+    const { p, RX } = this;
+    // invert the lower factor, then form L⁻ᵀ L⁻¹
+    const Li = new Float64Array(p * p);
+    for (let c = 0; c < p; c++) {
+      for (let r = c; r < p; r++) {
+        let s = r === c ? 1 : 0;
+        for (let k = c; k < r; k++) s -= RX[r * p + k] * Li[k * p + c];
+        Li[r * p + c] = s / RX[r * p + r];
+      }
+    }
+    const out = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (let k = a; k < p; k++) s += Li[k * p + a] * Li[k * p + b];
+        out[a * p + b] = s;
+        out[b * p + a] = s;
+      }
+    }
+    return out;
   }
 }
