@@ -5,6 +5,8 @@
  */
 import {
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
+  ResponseError,
   FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
@@ -17,6 +19,7 @@ import { codeActions } from './codeActions';
 import { completion, COMPLETION_TRIGGERS } from './completion';
 import { dataPreview } from './dataPreview';
 import { definition } from './definition';
+import { prepareRename, rename } from './rename';
 import { DataCache } from './dataCache';
 import { toLspDiagnostics } from './lspDiagnostics';
 import { FitService } from './fitService';
@@ -78,6 +81,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
         definitionProvider: true,
+        renameProvider: { prepareProvider: true },
         foldingRangeProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -166,6 +170,20 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onDefinition((params) =>
     safely(connection, 'definition', null, () => withAnalysis(params.textDocument.uri, null, (a) => definition(a, params.position))),
   );
+  connection.onPrepareRename((params) =>
+    safely(connection, 'prepare rename', null, () => withAnalysis(params.textDocument.uri, null, (a) => prepareRename(a, params.position))),
+  );
+  connection.onRenameRequest(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return null;
+    const a = await analyzer.get(doc);
+    try {
+      return rename(a, params.position, params.newName);
+    } catch (e) {
+      // An invalid name is reported to the user by the client.
+      throw new ResponseError(ErrorCodes.InvalidParams, e instanceof Error ? e.message : String(e));
+    }
+  });
   connection.onDocumentSymbol((params) =>
     safely(connection, 'document symbols', [], () => withAnalysis(params.textDocument.uri, [], (a) => documentSymbols(a))),
   );

@@ -489,6 +489,19 @@ test('go to definition: a model name in compare: jumps to its header', async () 
   assert.deepEqual(loc, { uri: sleepUri, range: { start: { line: 10, character: 6 }, end: { line: 10, character: 15 } } });
 });
 
+test('rename a model: header and compare: mentions; invalid names refused', async () => {
+  const pos = positionOf(SLEEP, 'vi:', 0);
+  const prep = await client.request<{ range: unknown; placeholder: string } | null>('textDocument/prepareRename', { textDocument: { uri: sleepUri }, position: pos });
+  assert.equal(prep?.placeholder, 'vi');
+  const edit = await client.request<{ changes: Record<string, TextEdit[]> }>('textDocument/rename', { textDocument: { uri: sleepUri }, position: pos, newName: 'intercepts' });
+  const renamed = applyEdits(SLEEP, edit.changes[sleepUri]);
+  assert.ok(renamed.includes('model intercepts:') && renamed.includes('compare: intercepts, slopes_ml'), renamed);
+  assert.ok(!/\bvi\b/.test(renamed));
+  await assert.rejects(client.request('textDocument/rename', { textDocument: { uri: sleepUri }, position: pos, newName: 'has space' }));
+  const none = await client.request('textDocument/prepareRename', { textDocument: { uri: sleepUri }, position: positionOf(SLEEP, 'Reaction') });
+  assert.equal(none, null);
+});
+
 test('mlm/dataPreview: columns with type, missing and summary, and the first rows', async () => {
   const p = await client.request<{ rows: number; columns: Array<{ name: string; type: string; missing: number; summary: string }>; head: string[][] }>(
     'mlm/dataPreview',
