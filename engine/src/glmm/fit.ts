@@ -68,7 +68,10 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
   const info = fixedEffectsInformation(m);
-  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, info)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  // stage-2 deviances are a deterministic function of (θ, β) (each PIRLS starts from lp0), so the
+  // Hessian below can reuse the points of the last gradient
+  const memo = new Map<string, number>();
+  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, info, memo)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();
@@ -76,6 +79,9 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   // finite-difference derivatives over (θ, β) as glmer computes them
   let evalsH = 0;
   const fn = async (x: Float64Array) => {
+    const key = Array.prototype.join.call(x, ',');
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
     evalsH++;
     m.restore(snap);
     const v = stage2Deviance(m, x, rule, lp0);

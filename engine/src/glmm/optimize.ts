@@ -131,6 +131,7 @@ export async function newtonStage2(
   lp0: Float64Array,
   ticker: Ticker,
   betaInfo: Float64Array[] | null = null,
+  memo: Map<string, number> | null = null,
 ): Promise<StageResult | null> {
   const nth = m.nTheta;
   const d = nth + m.p;
@@ -138,8 +139,12 @@ export async function newtonStage2(
   for (let i = 0; i < nth; i++) if (lower[i] === 0 && theta0[i] < 1e-2) return null;
   let evals = 0;
   const f = async (x: Float64Array): Promise<number> => {
+    const key = memo ? Array.prototype.join.call(x, ',') : '';
+    const hit = memo?.get(key);
+    if (hit !== undefined) return hit;
     evals++;
     const v = stage2Deviance(m, x, rule, lp0);
+    memo?.set(key, v);
     await ticker.tick({ stage: 'optimizing (θ, β) (stage 2)', evaluations: evals, objective: v });
     return v;
   };
