@@ -28,6 +28,14 @@ export class LinearMixedModel {
   /** θ at the last objective() call. */
   private thetaLast: Float64Array = new Float64Array(0);
   private ok = false;
+  private solved = false;
+  /** Back-substitution for β and u is done on demand (the criterion needs only the factor). */
+  private ensureSolved(): void {
+    if (!this.solved && this.ok) {
+      this.pls.solve();
+      this.solved = true;
+    }
+  }
 
   constructor(frame: ModelFrame, opts: { REML: boolean }) {
     if (frame.reTerms.length === 0)
@@ -72,8 +80,8 @@ export class LinearMixedModel {
   objective(theta: ArrayLike<number>): number {
     this.thetaLast = Float64Array.from(theta);
     this.ok = this.pls.factor(theta);
+    this.solved = false;
     if (!this.ok) return Infinity;
-    this.pls.solve();
     const nEff = this.nEff();
     const pw = Math.max(this.pls.pwrss, 1e-300);
     let v = this.pls.logdetL2 - this.pls.sumLogW + nEff * (1 + LOG2PI + Math.log(pw / nEff));
@@ -113,6 +121,7 @@ export class LinearMixedModel {
   }
   /** Conditional estimate of β at the last θ. */
   beta(): Float64Array {
+    this.ensureSolved();
     return this.pls.beta.slice();
   }
   /** Profiled residual standard deviation at the last θ: √(PWRSS / n) (ML) or √(PWRSS / (n − p)) (REML). */
@@ -121,10 +130,12 @@ export class LinearMixedModel {
   }
   /** Spherical conditional modes u (lme4's order: term, level, column) at the last θ. */
   u(): Float64Array {
+    this.ensureSolved();
     return this.pls.u.slice();
   }
   /** Conditional modes b = Λ(θ) u at the last θ. */
   b(): Float64Array {
+    this.ensureSolved();
     return this.pls.b();
   }
 
