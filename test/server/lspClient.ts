@@ -21,9 +21,13 @@ export const serverJs = join(root, 'dist', 'node', 'server.js');
 export const referenceData = join(root, 'test', 'fixtures', 'reference', 'data');
 
 let built = false;
-/** Builds dist/ once per process unless the server bundle is newer than every server source. */
+/** Builds dist/ once per test process (scripts/test.mjs builds before the tests and sets MLM_ROOT: then not again). */
 export function ensureBuilt(): void {
   if (built) return;
+  if (process.env.MLM_ROOT && existsSync(serverJs) && existsSync(join(root, 'dist', 'web', 'server.js'))) {
+    built = true;
+    return;
+  }
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
   if (!existsSync(serverJs) || statSync(serverJs).size === 0) throw new Error('dist/node/server.js was not built');
