@@ -93,3 +93,17 @@ test('cholLower: the WebAssembly SIMD path (n = 203, not a multiple of 4) equals
   for (let j = 0; j < n; j++) for (let i = j; i < n; i++) assert.ok(Math.abs(L1[i + j * n] - L2[i + j * n]) < 1e-9);
   assert.ok(maxResidual(A, L1, n) < 1e-12);
 });
+
+test('invLower of a 37×37 factor: L · L⁻¹ = I (four-column blocks and a remainder)', () => {
+  const n = 37;
+  const L = spd(n, 5);
+  cholLower(L, n);
+  for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) L[i + j * n] = 0;
+  const inv = invLower(L, n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += L[i + k * n] * inv[k + j * n];
+      assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12, `${i},${j}: ${s}`);
+    }
+});

@@ -253,21 +253,38 @@ export function backSolveT(l: Float64Array, n: number, b: Float64Array, lda: num
   }
 }
 
-/** Inverse of the lower-triangular leading n×n part of `l` (leading dimension lda) as a new n×n lower matrix. */
+/**
+ * Inverse of the lower-triangular leading n×n part of `l` (leading dimension lda, starting at
+ * `offset`) as a new n×n lower matrix. Columns are solved four at a time so each column of L is
+ * read once per four right-hand sides.
+ */
 export function invLower(l: Float64Array, n: number, lda: number = n, offset = 0): Float64Array {
   const inv = new Float64Array(n * n);
-  const col = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    col.fill(0);
-    col[j] = 1;
-    // forward solve starting at j
+  const x0 = new Float64Array(n), x1 = new Float64Array(n), x2 = new Float64Array(n), x3 = new Float64Array(n);
+  for (let j = 0; j < n; j += 4) {
+    const w = Math.min(4, n - j);
+    x0.fill(0, j); x1.fill(0, j); x2.fill(0, j); x3.fill(0, j);
+    x0[j] = 1;
+    if (w > 1) x1[j + 1] = 1;
+    if (w > 2) x2[j + 2] = 1;
+    if (w > 3) x3[j + 3] = 1;
     for (let c = j; c < n; c++) {
       const cc = offset + c * lda;
-      const x = (col[c] /= l[offset + c + c * lda]);
-      if (x === 0) continue;
-      for (let i = c + 1; i < n; i++) col[i] -= l[cc + i] * x;
+      const d = l[cc + c];
+      const a0 = (x0[c] /= d), a1 = (x1[c] /= d), a2 = (x2[c] /= d), a3 = (x3[c] /= d);
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      for (let i = c + 1; i < n; i++) {
+        const v = l[cc + i];
+        x0[i] -= v * a0;
+        x1[i] -= v * a1;
+        x2[i] -= v * a2;
+        x3[i] -= v * a3;
+      }
     }
-    inv.set(col.subarray(j), j + j * n);
+    inv.set(x0.subarray(j), j + j * n);
+    if (w > 1) inv.set(x1.subarray(j + 1), j + 1 + (j + 1) * n);
+    if (w > 2) inv.set(x2.subarray(j + 2), j + 2 + (j + 2) * n);
+    if (w > 3) inv.set(x3.subarray(j + 3), j + 3 + (j + 3) * n);
   }
   return inv;
 }
