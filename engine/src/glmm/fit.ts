@@ -40,9 +40,6 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     const p0 = m.p;
     const U = m.unscaledVcovFromRX();
     const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
-    const par1 = new Float64Array(m.nTheta + p0);
-    par1.set(theta1);
-    par1.set(beta1, m.nTheta);
     const lower1 = m.thetaLower();
     for (let i = 0; i < lower1.length; i++) {
       if (lower1[i] === 0 && theta1[i] < 1e-4) {
