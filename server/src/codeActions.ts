@@ -1,7 +1,8 @@
 /** Quick fixes: did-you-mean (columns, keys, model names, families, links), `(1 | parent/child)`, a missing `data:` line. */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import type { Node } from '../../engine/src/formula/ast';
-import { unparen } from '../../engine/src/formula/deparse';
+import { deparse, unparen } from '../../engine/src/formula/deparse';
+import { findBars } from '../../engine/src/frame/bars';
 import { suggestName } from '../../engine/src/formula/suggest';
 import { rangeOfSpan } from '../../engine/src/mlmfile/textmap';
 import { listCsvFiles, type DocumentAnalysis } from './analysis';
@@ -47,6 +48,11 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
     const fix = nestedRewrite(a, d, data.suggestion, String(data.parent ?? ''));
     if (fix) out.push(fix);
     return out;
+  }
+
+  if (code === 'constant-within-group' && typeof data.variable === 'string') {
+    const fix = dropRandomSlope(a, d, data.variable);
+    if (fix) out.push(fix);
   }
 
   // Did-you-mean.
@@ -141,6 +147,34 @@ function nestedRewrite(a: DocumentAnalysis, d: Diagnostic, suggestion: string, p
     }
   }
   return replace(a, d, `Rewrite as '${suggestion}' (nested ids)`, edits, true);
+}
+
+/** `(pracad | school)` where pracad is constant within schools -> `(1 | school)`: the slope cannot be estimated. */
+function dropRandomSlope(a: DocumentAnalysis, d: Diagnostic, variable: string): CodeAction | null {
+  const model = a.doc.models.find((m) => m.formula?.ast && m.range.start.line <= d.range.start.line && d.range.end.line <= m.range.end.line);
+  const f = model?.formula;
+  if (!f || !f.ast) return null;
+  for (const bar of findBars(f.ast.rhs)) {
+    const lr = rangeOfSpan(f, bar.left.span);
+    const inside =
+      (lr.start.line < d.range.start.line || (lr.start.line === d.range.start.line && lr.start.character <= d.range.start.character)) &&
+      (lr.end.line > d.range.end.line || (lr.end.line === d.range.end.line && lr.end.character >= d.range.end.character));
+    if (!inside) continue;
+    const terms: string[] = [];
+    const walk = (n: Node) => {
+      const u = unparen(n);
+      if (u.type === 'binary' && u.op === '+') {
+        walk(u.left);
+        walk(u.right);
+      } else terms.push(f.text.slice(n.span.start, n.span.end).trim());
+    };
+    walk(bar.left);
+    const kept = terms.filter((t) => t.replace(/\s+/g, '') !== variable.replace(/\s+/g, ''));
+    if (kept.length === terms.length) return null;
+    const left = kept.length === 0 || kept.every((t) => t === '0') ? '1' : kept.join(' + ');
+    return replace(a, d, `Remove the random slope of ${variable} (keep '${left} | ${deparse(bar.right)}')`, [{ range: lr, newText: left }], true);
+  }
+  return null;
 }
 
 function setFamily(a: DocumentAnalysis, d: Diagnostic, family: string): CodeAction | null {

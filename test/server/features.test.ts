@@ -441,6 +441,22 @@ test('quick fix: a 0/1 response in a gaussian model gets family: binomial', asyn
   assert.equal(applyEdits(text, fix.edit!.changes![uri]), 'data: binary.csv\nmodel m:\n  formula: b ~ x + (1 | g)\n  method: ML\n  family: binomial\n\ncompare: m, m\n');
 });
 
+test('quick fix: a slope constant within groups is removed from the random term', async () => {
+  const text = 'data: mathach.csv\nmodel p:\n  formula: mathach ~ pracad + (pracad | school)\nmodel q:\n  formula: mathach ~ pracad + ses + (ses + pracad | school)\n';
+  const uri = ws.write('slopefix.mlm', text);
+  const ds = await client.open(uri, text);
+  const fixes: string[] = [];
+  for (const d of ds.filter((x) => x.code === 'constant-within-group')) {
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const fix = actions.find((x) => x.title.startsWith('Remove the random slope of pracad'))!;
+    assert.ok(fix, JSON.stringify(actions.map((x) => x.title)));
+    fixes.push(applyEdits(text, fix.edit!.changes![uri]));
+  }
+  assert.equal(fixes.length, 2);
+  assert.ok(fixes.includes(text.replace('(pracad | school)', '(1 | school)')), fixes.join('\n'));
+  assert.ok(fixes.includes(text.replace('(ses + pracad | school)', '(ses | school)')), fixes.join('\n'));
+});
+
 test('quick fix: add a missing data: line offering the CSVs next to the file', async () => {
   const text = '# no data yet\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('adddata.mlm', text);
