@@ -143,3 +143,20 @@ test('offset: response y + 3·Days with offset 3·Days gives the same criterion 
   assert.ok(Math.abs(fb.fitted[5] - (fa.fitted[5] + 3 * days[5])) < 1e-9);
   assert.ok(Math.abs(fb.residuals[5] - fa.residuals[5]) < 1e-9);
 });
+
+test('singular fit: identical group means put theta on its bound 0, with lme4 warning and sigma^2 = SS/(n - p)', async () => {
+  // 4 groups with the same values 1, 2, 3: between-group variation is exactly zero
+  const y = Float64Array.from({ length: 12 }, (_, i) => (i % 3) + 1);
+  const g = factor(Array.from({ length: 12 }, (_, i) => `g${Math.floor(i / 3)}`));
+  const o = new Float64Array(12).fill(1);
+  const fr = frame(y, [o], ['(Intercept)'], [term('g', g, [o], ['(Intercept)'])]);
+  const fit = await fitLmm(fr, { REML: true });
+  assert.ok(fit.theta[0] < 1e-4, `theta ${fit.theta[0]}`);
+  assert.equal(fit.singular, true);
+  assert.ok(fit.warnings.includes("boundary (singular) fit: see help('isSingular')"));
+  assert.ok(Math.abs(fit.fixef['(Intercept)'] - 2) < 1e-6);
+  // within SS = 4 groups × ((1-2)² + 0 + (3-2)²) = 8; REML sigma² = 8 / (12 - 1)
+  assert.ok(Math.abs(fit.sigma ** 2 - 8 / 11) < 1e-4, `${fit.sigma ** 2}`);
+  assert.equal(fit.varcorr[0].grp, 'g');
+  assert.equal(fit.varcorr[1].grp, 'Residual');
+});
