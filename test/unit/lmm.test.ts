@@ -160,3 +160,15 @@ test('singular fit: identical group means put theta on its bound 0, with lme4 wa
   assert.equal(fit.varcorr[0].grp, 'g');
   assert.equal(fit.varcorr[1].grp, 'Residual');
 });
+
+test('cancellation: isCancelled() stops the fit with CancelledError; progress reports evaluations', async () => {
+  const fr = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  let calls = 0;
+  await assert.rejects(
+    fitLmm(fr, { REML: true }, { isCancelled: () => ++calls > 5, yieldEveryMs: 1 }),
+    (e: Error) => e.name === 'CancelledError',
+  );
+  const seen: number[] = [];
+  await fitLmm(fr, { REML: true }, { onProgress: (p) => seen.push(p.evaluations), yieldEveryMs: 0 });
+  assert.ok(seen.length >= 1 && seen[seen.length - 1] > 10);
+});
