@@ -108,9 +108,12 @@ export function cursorContext(lines: readonly string[], line: number, character:
       }
       return { kind: 'columns', key, start: wordStart, typed: typedWord };
     }
+    case 'derive':
+      // After `by`: the grouping column(s).
+      if (/\bby\s+[A-Za-z0-9_.:]*$/.test(valueBefore)) return { kind: 'formula', part: 'grouping', start: wordStart, typed: typedWord };
+      return { kind: 'columns', key, start: wordStart, typed: typedWord };
     case 'factors':
     case 'weights':
-    case 'derive':
       return { kind: 'columns', key, start: wordStart, typed: typedWord };
     default:
       return { kind: 'none' };

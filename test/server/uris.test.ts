@@ -44,4 +44,6 @@ test('cursorContext: keys, formula sides, grouping after |, values of other keys
   assert.equal((cursorContext(multi, 2, 16) as { part: string }).part, 'grouping');
   assert.equal(cursorContext(multi, 3, 10).kind, 'method');
   assert.equal(cursorContext(['data: x.csv', '  zz'], 1, 4).kind, 'key');
+  assert.equal((cursorContext(['derive: m = mean(ses) by sc'], 0, 27) as { part: string }).part, 'grouping');
+  assert.equal(cursorContext(['derive: m = mean(s'], 0, 18).kind, 'columns');
 });
