@@ -18,6 +18,7 @@
  * the term's columns.
  */
 import { backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
+import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { lambdaBlocks } from './theta';
 
@@ -34,6 +35,8 @@ export interface PlsTerm {
 /** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
 const ORDERING_MIN_GROUPS = 200;
 const ORDERING_MAX_GROUPS = 20000;
+/** Largest dense block (2 m² doubles ≈ 1 GB at 8000). */
+const MAX_DENSE_DIM = 8000;
 /** Memory cap (in doubles) of the grouped Schur-complement cross products. */
 const SCHUR_GROUPS_MAX_DOUBLES = 2.5e7;
 /** Switch to dense kernels at the first factor column fuller than this fraction. */
@@ -118,6 +121,13 @@ export class PlsSystem {
     this.q2 = q - this.q1;
     this.m = this.q2 + p + 1;
     const m = this.m;
+    if (m > MAX_DENSE_DIM)
+      throw new MlmError({
+        code: 'model-too-large',
+        message:
+          `the random-effects terms after the first have ${this.q2} coefficients in all; the engine factors them as one dense block ` +
+          `and supports at most ${MAX_DENSE_DIM - p - 1} (put the grouping factor with the most levels first, or simplify the model)`,
+      });
     this.restTerm = new Int32Array(m).fill(-1);
     this.restCol = new Int32Array(m).fill(-1);
     let allScalar = true;
