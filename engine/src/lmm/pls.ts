@@ -125,8 +125,8 @@ export class PlsSystem {
       throw new MlmError({
         code: 'model-too-large',
         message:
-          `the random-effects terms after the first have ${this.q2} coefficients in all; the engine factors them as one dense block ` +
-          `and supports at most ${MAX_DENSE_DIM - p - 1} (put the grouping factor with the most levels first, or simplify the model)`,
+          `the random-effects terms other than the one with the most levels have ${this.q2} coefficients in all; the engine factors ` +
+          `them as one dense block and supports at most ${MAX_DENSE_DIM - p - 1} (simplify the model or use fewer levels)`,
       });
     this.restTerm = new Int32Array(m).fill(-1);
     this.restCol = new Int32Array(m).fill(-1);
