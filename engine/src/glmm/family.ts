@@ -82,7 +82,7 @@ function binomial(link: Link): Family {
     link,
     canonical: link.name === 'logit',
     variance: (mu) => Math.max(EPS, mu * (1 - mu)),
-    devResid: (y, mu, wt) => 2 * wt * (yLogY(y, mu) + yLogY(1 - y, 1 - mu)),
+    devResid: (y, mu, wt) => (y === 0 ? -2 * wt * Math.log(1 - mu) : y === 1 ? -2 * wt * Math.log(mu) : 2 * wt * (yLogY(y, mu) + yLogY(1 - y, 1 - mu))),
     aic(y, n, mu, wt) {
       let anyN = false;
       for (let i = 0; i < n.length; i++) if (n[i] > 1) { anyN = true; break; }

@@ -202,9 +202,16 @@ export class ScalarPls {
           const ro = r * q1;
           for (let c = 0; c <= r; c++) {
             const co = c * q1;
-            let acc = 0;
-            for (let j = 0; j < q1; j++) acc += Lt[ro + j] * Lt[co + j];
-            A22[r * q2 + c] -= acc;
+            let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            let j = 0;
+            for (; j + 3 < q1; j += 4) {
+              a0 += Lt[ro + j] * Lt[co + j];
+              a1 += Lt[ro + j + 1] * Lt[co + j + 1];
+              a2 += Lt[ro + j + 2] * Lt[co + j + 2];
+              a3 += Lt[ro + j + 3] * Lt[co + j + 3];
+            }
+            for (; j < q1; j++) a0 += Lt[ro + j] * Lt[co + j];
+            A22[r * q2 + c] -= a0 + a1 + (a2 + a3);
           }
         }
       } else for (let j = 0; j < q1; j++) {
