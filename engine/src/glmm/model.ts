@@ -102,7 +102,10 @@ export class GlmmModel {
     this.kTot = kOff;
     this.nTheta = thOff;
     this.frameTerms = frame.reTerms;
-    this.fast = this.terms.every((t) => t.k === 1) ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
+    // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels B's
+    // system (fill-reducing ordering of that block) is the better choice
+    const trailing = this.q - this.terms[0].nlev;
+    this.fast = this.terms.every((t) => t.k === 1) && trailing <= 600 ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
     this.zl = new Float64Array(n * kOff);
     this.zcol = new Int32Array(n * kOff);
     for (const t of this.terms) {
