@@ -14,6 +14,18 @@ import { isSingularTheta, nThetaOf, thetaLower, thetaStart } from './theta';
 
 const LOG2PI = Math.log(2 * Math.PI);
 
+/**
+ * Usage (engineer D: Satterthwaite, profiles, bootstrap):
+ *   const m = new LinearMixedModel(frame, { REML: true });
+ *   const crit = m.objective(theta);          // profiled criterion; then m.beta(), m.sigma(), m.u(), m.b(),
+ *                                             // m.pwrss, m.logdetL2 (log|L|²), m.logdetRX2 refer to this θ
+ *   m.objectiveAt(theta, sigma);              // criterion at a given σ (not profiled)
+ *   m.vcovBeta(theta, sigma);                 // p×p column-major σ²(R_X'R_X)⁻¹
+ *   m.lower, m.nTheta, m.start();             // bounds, size, lme4's start
+ *   await m.fit(hooks);                       // FitResult (optimum, lme4's checks)
+ *   m.resultAt(theta);                        // FitResult at a given θ, no optimisation
+ * Every call that takes θ refactors the system (state follows the last θ).
+ */
 export class LinearMixedModel {
   readonly frame: ModelFrame;
   readonly REML: boolean;
