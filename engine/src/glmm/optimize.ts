@@ -279,21 +279,34 @@ async function approxDerivs(
     }
     return g;
   };
-  void fx;
   const g0 = await grad(x);
   const H: Float64Array[] = Array.from({ length: d }, () => new Float64Array(d));
   const p = d - nth;
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) H[nth + i][nth + j] = betaInfo[i][j];
+  // θ rows: the diagonal from the central differences already taken for g0 (f(x ± δ e_k)),
+  // the cross terms by mixed differences along θ_k and each other coordinate
+  for (let k = 0; k < nth; k++) {
+    const xp = Float64Array.from(x);
+    xp[k] += delta;
+    const xm = Float64Array.from(x);
+    xm[k] -= delta;
+    H[k][k] = ((await f(xp)) - 2 * fx + (await f(xm))) / (delta * delta);
+  }
   const h = 1e-3;
   for (let k = 0; k < nth; k++) {
-    const xk = Float64Array.from(x);
-    xk[k] += h;
-    const gk = await grad(xk);
     for (let j = 0; j < d; j++) {
-      const v = (gk[j] - g0[j]) / h;
-      if (j < nth) H[k][j] = j === k ? v : 0.5 * (H[k][j] + v);
-      else H[k][j] = v;
-      if (j !== k) H[j][k] = H[k][j];
+      if (j === k || (j < nth && j < k)) continue;
+      // forward mixed difference: [f(x + h e_k + h e_j) − f(x + h e_k) − f(x + h e_j) + f(x)] / h²
+      const a = Float64Array.from(x);
+      a[k] += h;
+      a[j] += h;
+      const b = Float64Array.from(x);
+      b[k] += h;
+      const c = Float64Array.from(x);
+      c[j] += h;
+      const v = ((await f(a)) - (await f(b)) - (await f(c)) + fx) / (h * h);
+      H[k][j] = v;
+      H[j][k] = v;
     }
   }
   // symmetrise the θ-θ block (filled from both rows)
