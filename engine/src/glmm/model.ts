@@ -297,8 +297,17 @@ export class GlmmModel {
     if (!Number.isNaN(this.resDevCache)) return this.resDevCache;
     const { n, y, mu, wt } = this;
     const dr = this.family.devResid;
+    // compensated (Neumaier) summation: the deviance enters finite-difference Hessians with
+    // steps of 1e-4, where plain summation's rounding (~1e-10 for n ≈ 10⁴) would show
     let s = 0;
-    for (let i = 0; i < n; i++) s += dr(y[i], mu[i], wt[i]);
+    let comp = 0;
+    for (let i = 0; i < n; i++) {
+      const v = dr(y[i], mu[i], wt[i]);
+      const t = s + v;
+      comp += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+      s = t;
+    }
+    s += comp;
     this.resDevCache = s;
     return s;
   }

@@ -50,8 +50,8 @@ export class ScalarPls {
   private vtr = new Float64Array(0);
   readonly beta = new Float64Array(0);
   private betaOut = new Float64Array(0);
-  private xr: Float64Array | null = null;
-  private xrSource: Float64Array | null = null;
+  private wx = new Float64Array(0);
+  private wv = new Float64Array(0);
 
   constructor(terms: ScalarTerm[], n: number) {
     this.n = n;
@@ -332,35 +332,47 @@ export class ScalarPls {
     RX.fill(0);
     vtr.fill(0);
     const T = terms.length;
-    if (this.xr === null || this.xrSource !== X) {
-      // X row-major (n × p): the per-observation loops below read a row at a time
-      const xr = new Float64Array(n * p);
-      for (let c = 0; c < p; c++) for (let i = 0; i < n; i++) xr[i * p + c] = X[c * n + i];
-      this.xr = xr;
-      this.xrSource = X;
+    // column-oriented cross products (tight loops over the observations)
+    if (this.wx.length !== n) {
+      this.wx = new Float64Array(n);
+      this.wv = new Float64Array(n);
     }
-    const xr = this.xr;
-    const rowOf = new Int32Array(T);
-    const vv = new Float64Array(T);
-    for (let i = 0; i < n; i++) {
-      const sw = sqrtW[i];
-      const w = sw * sw;
-      if (w === 0) continue;
-      const wz = w * z[i];
-      for (let t = 0; t < T; t++) {
-        const tt = terms[t];
-        rowOf[t] = (off[t] + tt.refs[i]) * p;
-        vv[t] = w * lam[t] * tt.z[i];
+    const wx = this.wx;
+    const wv = this.wv;
+    for (let c = 0; c < p; c++) {
+      const xo = c * n;
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        wx[i] = sw * sw * X[xo + i];
       }
-      const xo = i * p;
+      let sz = 0;
+      for (let i = 0; i < n; i++) sz += wx[i] * z[i];
+      vtr[c] = sz;
+      for (let c2 = 0; c2 <= c; c2++) {
+        const x2 = c2 * n;
+        let a0 = 0, a1 = 0;
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          a0 += wx[i] * X[x2 + i];
+          a1 += wx[i + 1] * X[x2 + i + 1];
+        }
+        if (i < n) a0 += wx[i] * X[x2 + i];
+        RX[c * p + c2] = a0 + a1;
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      const tt = terms[t];
+      const refs = tt.refs;
+      const zt = tt.z;
+      const lt = lam[t];
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        wv[i] = sw * sw * lt * zt[i];
+      }
+      const base = off[t];
       for (let c = 0; c < p; c++) {
-        const x = xr[xo + c];
-        if (x === 0) continue;
-        vtr[c] += x * wz;
-        for (let t = 0; t < T; t++) RZX[rowOf[t] + c] += vv[t] * x;
-        const wx = w * x;
-        const rc = c * p;
-        for (let c2 = 0; c2 <= c; c2++) RX[rc + c2] += wx * xr[xo + c2];
+        const xo = c * n;
+        for (let i = 0; i < n; i++) RZX[(base + refs[i]) * p + c] += wv[i] * X[xo + i];
       }
     }
     for (let c = 0; c < p; c++) this.forward(RZX, c, p);
