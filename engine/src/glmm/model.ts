@@ -486,7 +486,12 @@ export class GlmmModel {
         const r0 = c.r0;
         const wres = this.wres;
         for (let i = 0; i < n; i++) wres[i] = r0[i] - fixedU[i];
-        this.factorCurrent(joint);
+        if (!joint && this.fast) {
+          // start weights are those of lp0: the factor at this θ may already be known
+          if (!this.fast.factorCached(this.theta, this.sqrtW, wres, c)) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
+          this.lastFast = true;
+          this.lastJoint = false;
+        } else this.factorCurrent(joint);
       } else this.assemble(fixedU, joint);
       const { u, beta } = this.solve(joint);
       this.u = u;

@@ -248,6 +248,56 @@ export class ScalarPls {
     return true;
   }
 
+  /**
+   * factor() with a cache keyed by θ for one fixed set of weights (`weightsKey` identifies them):
+   * PIRLS evaluations that start from the same point share their first weights, so within a
+   * finite-difference Hessian only the right-hand side changes between points with equal θ.
+   */
+  factorCached(theta: ArrayLike<number>, sqrtW: Float64Array, z: Float64Array, weightsKey: object): boolean {
+    if (this.cacheKey !== weightsKey) {
+      this.cache.clear();
+      this.cacheKey = weightsKey;
+    }
+    const key = Array.prototype.join.call(theta, ',');
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.L11.set(hit.L11);
+      this.a21.set(hit.a21);
+      this.A22.set(hit.A22);
+      this.logdetL2 = hit.logdet;
+      const T = this.terms.length;
+      for (let t = 0; t < T; t++) this.lam[t] = theta[t];
+      this.rightHandSide(sqrtW, z);
+      return true;
+    }
+    const ok = this.factor(theta, sqrtW, z);
+    if (ok && this.cache.size < 32) {
+      this.cache.set(key, { L11: Float64Array.from(this.L11), a21: Float64Array.from(this.a21), A22: Float64Array.from(this.A22), logdet: this.logdetL2 });
+    }
+    return ok;
+  }
+
+  private cache = new Map<string, { L11: Float64Array; a21: Float64Array; A22: Float64Array; logdet: number }>();
+  private cacheKey: object | null = null;
+
+  /** rhs = Λ'Z'W z only (the factor is current). */
+  private rightHandSide(sqrtW: Float64Array, z: Float64Array): void {
+    const { n, terms, q1, off, rhs, lam } = this;
+    rhs.fill(0);
+    for (let t = 0; t < terms.length; t++) {
+      const tt = terms[t];
+      const refs = tt.refs;
+      const zt = tt.z;
+      const base = off[t];
+      const l = lam[t];
+      for (let i = 0; i < n; i++) {
+        const sw = sqrtW[i];
+        rhs[base + refs[i]] += sw * sw * l * zt[i] * z[i];
+      }
+    }
+    void q1;
+  }
+
   /** u = A⁻¹ Λ'Z'W z after factor(). */
   solve(): Float64Array {
     const { q1, q2, L11, A22, rhs, u, a21, colPtr, rowIdx } = this;
