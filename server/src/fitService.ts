@@ -97,6 +97,9 @@ export class FitService {
       for (let i = 0; i < models.length; i++) {
         const m = models[i];
         const formula = m.formula?.text ?? '';
+        // Let messages already received ($/cancelRequest sent right after the request) be read
+        // before a fit that may finish within one Ticker interval.
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
         if (cancelled()) {
           errors.push({ model: m.name, message: 'The fit was cancelled.', cancelled: true, formula });
           continue;

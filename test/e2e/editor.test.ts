@@ -105,7 +105,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await page.locator('.monaco-editor.focused .squiggly-error').first().waitFor();
     await waitForProblems(page, 1, 0);
     await page.keyboard.press('Control+Shift+M');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: "no column 'Dayz'" });
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: "unknown column 'Dayz'" });
     await row.first().waitFor();
     const message = await row.first().innerText();
     assert.match(message, /unknown column 'Dayz' \(did you mean 'Days'\?\)/);
@@ -200,5 +200,43 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await table.scrollIntoViewIfNeeded();
     await page.waitForTimeout(300);
     await wb.shot('10-compare');
+  });
+
+  test('the Fit code lens above "model intercepts" fits that model', async () => {
+    const { page } = wb;
+    await focusEditor(page, 'sleepstudy.mlm');
+    await goTo(page, 1, 1);
+    // Lenses read "Fit | Results" above each model, in file order: full, intercepts, ...
+    const fitLenses = page.locator('.monaco-editor.focused .codelens-decoration a', { hasText: /^Fit$/ });
+    await fitLenses.nth(1).waitFor();
+    await fitLenses.nth(1).click();
+    const frame = await webviewFrame(page, 'Model intercepts', 120_000);
+    const table = frame
+      .locator('table', { has: frame.locator('caption', { hasText: 'Random effects' }) })
+      .and(frame.locator('[id$="-intercepts"]'))
+      .first();
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())),
+    );
+    // lme4 reference sleepstudy_vi (REML): Subject (Intercept) variance 1378.18, sd 37.12; residual 960.46, 30.99.
+    assert.deepEqual(rows[0].slice(0, 4), ['Subject', '(Intercept)', '1378.2', '37.12'], JSON.stringify(rows));
+    assert.deepEqual(rows[1].slice(0, 1).concat(rows[1].slice(2, 4)), ['Residual', '960.5', '30.99'], JSON.stringify(rows));
+    await table.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await wb.shot('11-code-lens-fit');
+  });
+
+  test('the Preview data code lens shows the CSV as a table', async () => {
+    const { page } = wb;
+    await focusEditor(page, 'sleepstudy.mlm');
+    await goTo(page, 1, 1);
+    const lens = page.locator('.monaco-editor.focused .codelens-decoration a', { hasText: /^Preview data$/ });
+    await lens.first().click();
+    const frame = await webviewFrame(page, '249.56', 60_000);
+    const text = await frame.evaluate(() => document.body.innerText);
+    // First data row of examples/sleepstudy.csv: 249.56, 0, "308"; 180 rows.
+    for (const h of ['Reaction', 'Days', 'Subject', '249.56', '308', '180']) assert.ok(text.includes(h), `preview shows ${h}`);
+    await page.waitForTimeout(300);
+    await wb.shot('12-data-preview');
   });
 });
