@@ -107,3 +107,28 @@ test('invLower of a 37×37 factor: L · L⁻¹ = I (four-column blocks and a rem
       assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12, `${i},${j}: ${s}`);
     }
 });
+
+test('hybrid Cholesky: the WebAssembly path (with a Schur update) equals the JS path', async () => {
+  const { cholLowerHybridJs, applySchurJs } = await import('../../engine/src/linalg/dense');
+  const n = 150;
+  const A = spd(n, 9);
+  // a Schur update from two groups: group 1 has rows (2, 7, 140), group 2 rows (7, 9)
+  const rowIdx = Int32Array.from([2, 7, 140, 7, 9]);
+  const V = Float64Array.from([0.3, -0.2, 0.5, 0.4, 0.1]);
+  const groupEnd = [3, 3, 3, 5, 5];
+  const byCol: number[][] = Array.from({ length: n }, () => []);
+  rowIdx.forEach((r, e) => byCol[r].push(e));
+  const cePtr = new Int32Array(n + 1);
+  const entries: number[] = [];
+  for (let c = 0; c < n; c++) {
+    entries.push(...byCol[c]);
+    cePtr[c + 1] = entries.length;
+  }
+  const schur = { cePtr, ceEntry: Int32Array.from(entries), ceEnd: Int32Array.from(entries, (e) => groupEnd[e]), rowIdx, V, m: n };
+  const L1 = A.slice();
+  const L2 = A.slice();
+  assert.equal(cholLowerHybrid(L1, n, n, 41, false, schur), -1);
+  applySchurJs(L2, n, schur);
+  assert.equal(cholLowerHybridJs(L2, n, n, 41), -1);
+  for (let j = 0; j < n; j++) for (let i = j; i < n; i++) assert.ok(Math.abs(L1[i + j * n] - L2[i + j * n]) < 1e-10, `${i},${j}`);
+});

@@ -202,7 +202,111 @@ function syrkPanel(a: Float64Array, n: number, lda: number, j0: number, j1: numb
  * order puts the dense part last): right-looking sparse elimination of those columns (updates only
  * between nonzeros), then the blocked dense Cholesky of the trailing block. Same contract as cholLower.
  */
-export function cholLowerHybrid(a: Float64Array, n: number, lda: number, c0: number, clampLast = false): number {
+export function cholLowerHybrid(a: Float64Array, n: number, lda: number, c0: number, clampLast = false, schur?: SchurUpdate): number {
+  if (n >= WASM_MIN_N) {
+    const w = wasmSyrk();
+    if (w) return cholLowerHybridWasm(a, n, lda, c0, clampLast, w, schur);
+  }
+  if (schur) applySchurJs(a, lda, schur);
+  return cholLowerHybridJs(a, n, lda, c0, clampLast);
+}
+
+/**
+ * A sparse symmetric update to apply before factoring: for every column c, each entry eb of
+ * ceEntry[cePtr[c]..cePtr[c+1]) (whose row is c) times the entries eb..ceEnd-1 of the same group:
+ * A[rowIdx[ea], c] -= V[ea]·V[eb]. (The Schur complement of a block-diagonal first block.)
+ */
+export interface SchurUpdate {
+  cePtr: Int32Array;
+  ceEntry: Int32Array;
+  ceEnd: Int32Array;
+  rowIdx: Int32Array;
+  V: Float64Array;
+  m: number;
+}
+
+export function applySchurJs(a: Float64Array, lda: number, u: SchurUpdate): void {
+  const { cePtr, ceEntry, ceEnd, rowIdx, V, m } = u;
+  for (let c = 0; c < m; c++) {
+    const cc = c * lda;
+    for (let x = cePtr[c]; x < cePtr[c + 1]; x++) {
+      const eb = ceEntry[x];
+      const vb = V[eb];
+      if (vb === 0) continue;
+      const e1 = ceEnd[x];
+      for (let ea = eb; ea < e1; ea++) a[rowIdx[ea] + cc] -= V[ea] * vb;
+    }
+  }
+}
+
+/** The whole hybrid factorization (and the optional Schur update) in WebAssembly memory. */
+function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number, clampLast: boolean, w: WasmSyrk, schur?: SchurUpdate): number {
+  const mp = (n + 3) & ~3;
+  const c0w = c0 & ~3;
+  const al = (x: number): number => (x + 15) & ~15;
+  const bBytes = al(mp * mp * 8);
+  const rowsOff = bBytes;
+  const valsOff = al(rowsOff + n * 4);
+  const pOff = al(valsOff + n * 8);
+  let end = al(pOff + mp * NBW * 8);
+  let cePtrOff = 0, ceEntryOff = 0, ceEndOff = 0, rowIdxOff = 0, vOff = 0;
+  if (schur) {
+    const nnz = schur.rowIdx.length;
+    cePtrOff = end;
+    ceEntryOff = al(cePtrOff + (schur.m + 1) * 4);
+    ceEndOff = al(ceEntryOff + nnz * 4);
+    rowIdxOff = al(ceEndOff + nnz * 4);
+    vOff = al(rowIdxOff + nnz * 4);
+    end = al(vOff + nnz * 8);
+  }
+  const buf = w.ensure(end);
+  const B = new Float64Array(buf, 0, mp * mp);
+  for (let c = 0; c < mp; c++) {
+    const o = c * mp;
+    if (c < n) {
+      B.set(a.subarray(c * lda + c, c * lda + n), o + c);
+      B.fill(0, o + n, o + mp);
+    } else B.fill(0, o, o + mp);
+  }
+  if (schur) {
+    new Int32Array(buf, cePtrOff, schur.m + 1).set(schur.cePtr);
+    new Int32Array(buf, ceEntryOff, schur.ceEntry.length).set(schur.ceEntry);
+    new Int32Array(buf, ceEndOff, schur.ceEnd.length).set(schur.ceEnd);
+    new Int32Array(buf, rowIdxOff, schur.rowIdx.length).set(schur.rowIdx);
+    new Float64Array(buf, vOff, schur.V.length).set(schur.V.subarray(0, schur.rowIdx.length));
+    w.schur(0, schur.m, mp, cePtrOff, ceEntryOff, ceEndOff, rowIdxOff, vOff);
+  }
+  let result = c0w > 0 ? w.sparse(0, n, mp, c0w, rowsOff, valsOff) : -1;
+  if (result < 0 && c0w < n) {
+    // dense trailing block, in place (its padded size mp - c0w is a multiple of 4)
+    const nt = n - c0w;
+    const T = B.subarray(c0w + c0w * mp);
+    const P = new Float64Array(buf, pOff, mp * NBW);
+    for (let j0 = 0; j0 < nt; j0 += NBW) {
+      const j1 = Math.min(nt, j0 + NBW);
+      const fail = factorPanel(T, nt, mp, j0, j1, clampLast);
+      if (fail >= 0) {
+        result = fail + c0w;
+        break;
+      }
+      if (j1 >= nt) break;
+      const mt = mp - c0w - j1;
+      const nb = j1 - j0;
+      const rows = nt - j1;
+      for (let k = 0; k < nb; k++) {
+        const src = (j0 + k) * mp + j1;
+        const dst = k * mt;
+        P.set(T.subarray(src, src + rows), dst);
+        if (mt > rows) P.fill(0, dst + rows, dst + mt);
+      }
+      w.syrk(pOff, (c0w + j1 + (c0w + j1) * mp) * 8, mt, nb, mp);
+    }
+  }
+  for (let c = 0; c < n; c++) a.set(B.subarray(c * mp + c, c * mp + n), c * lda + c);
+  return result;
+}
+
+export function cholLowerHybridJs(a: Float64Array, n: number, lda: number, c0: number, clampLast = false): number {
   const rows = new Int32Array(n);
   const vals = new Float64Array(n);
   for (let j = 0; j < c0; j++) {

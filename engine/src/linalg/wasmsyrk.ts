@@ -106,6 +106,116 @@ function body(): number[] {
   return [...enc.u(fn.length), ...fn];
 }
 
+
+const F64STORE = 0x39, I32LOAD = 0x28, I32STORE = 0x36, F64SQRT = 0x9f, F64DIV = 0xa3, F64MUL = 0xa2, F64SUB = 0xa1;
+const F64GT = 0x64, F64NE = 0x62, LT_S = 0x48, IF = 0x04, RETURN = 0x0f, F64CONST = 0x44;
+
+/** A tiny structured-code builder for the scalar kernels. */
+class Code {
+  readonly c: number[] = [];
+  get(i: number): this { this.c.push(GET, ...enc.u(i)); return this; }
+  set(i: number): this { this.c.push(SET, ...enc.u(i)); return this; }
+  tee(i: number): this { this.c.push(TEE, ...enc.u(i)); return this; }
+  i32(v: number): this { this.c.push(I32C, ...enc.s(v)); return this; }
+  f64(v: number): this { const b = new Uint8Array(new Float64Array([v]).buffer); this.c.push(F64CONST, ...b); return this; }
+  op(...o: number[]): this { this.c.push(...o); return this; }
+  mem(o: number, align: number, offset = 0): this { this.c.push(o, align, ...enc.u(offset)); return this; }
+  /** while (cond) body — cond pushes an i32 that is nonzero to continue */
+  loop(cond: (c: this) => void, bodyFn: (c: this) => void): this {
+    this.c.push(BLOCK, VOID, LOOP, VOID);
+    cond(this);
+    this.c.push(EQZ, BR_IF, 1);
+    bodyFn(this);
+    this.c.push(BR, 0, END, END);
+    return this;
+  }
+}
+
+function withLocals(groups: [number, number][], code: number[]): number[] {
+  const locals = [...enc.u(groups.length)];
+  for (const [n, t] of groups) locals.push(...enc.u(n), t);
+  const fn = [...locals, ...code, END];
+  return [...enc.u(fn.length), ...fn];
+}
+
+/**
+ * sparse(S, n, lda, c0, rows, vals) -> i32: right-looking elimination of columns 0..c0-1 of the
+ * lower n×n matrix at byte offset S (leading dimension lda), updating only between nonzeros;
+ * rows (i32) and vals (f64) are scratch of n entries. Returns -1, or the column with a non-positive pivot.
+ */
+function sparseBody(): number[] {
+  // params 0:S 1:n 2:lda 3:c0 4:rows 5:vals ; i32 6:j 7:i 8:nr 9:x 10:y 11:colj 12:cx 13:t 14:lda8 ; f64 15:d 16:inv 17:v 18:f
+  const k = new Code();
+  k.get(2).i32(3).op(SHL).set(14);
+  k.i32(0).set(6);
+  k.loop((c) => c.get(6).get(3).op(LT_S), (c) => {
+    c.get(0).get(6).get(14).op(MUL, ADD).set(11);
+    c.get(11).get(6).i32(3).op(SHL, ADD).mem(F64LOAD, 3).set(15);
+    c.get(15).f64(0).op(F64GT, EQZ, IF, VOID).get(6).op(RETURN, END);
+    c.get(15).op(F64SQRT).set(15);
+    c.get(11).get(6).i32(3).op(SHL, ADD).get(15).mem(F64STORE, 3);
+    c.f64(1).get(15).op(F64DIV).set(16);
+    c.i32(0).set(8);
+    c.get(6).i32(1).op(ADD).set(7);
+    c.loop((d) => d.get(7).get(1).op(LT_S), (d) => {
+      d.get(11).get(7).i32(3).op(SHL, ADD).tee(13).mem(F64LOAD, 3).tee(17).f64(0).op(F64NE, IF, VOID);
+      d.get(17).get(16).op(F64MUL).set(17);
+      d.get(13).get(17).mem(F64STORE, 3);
+      d.get(4).get(8).i32(2).op(SHL, ADD).get(7).mem(I32STORE, 2);
+      d.get(5).get(8).i32(3).op(SHL, ADD).get(17).mem(F64STORE, 3);
+      d.get(8).i32(1).op(ADD).set(8);
+      d.op(END);
+      d.get(7).i32(1).op(ADD).set(7);
+    });
+    c.i32(0).set(9);
+    c.loop((d) => d.get(9).get(8).op(LT_S), (d) => {
+      d.get(0).get(4).get(9).i32(2).op(SHL, ADD).mem(I32LOAD, 2).get(14).op(MUL, ADD).set(12);
+      d.get(5).get(9).i32(3).op(SHL, ADD).mem(F64LOAD, 3).set(18);
+      d.get(9).set(10);
+      d.loop((e) => e.get(10).get(8).op(LT_S), (e) => {
+        e.get(12).get(4).get(10).i32(2).op(SHL, ADD).mem(I32LOAD, 2).i32(3).op(SHL, ADD).tee(13);
+        e.get(13).mem(F64LOAD, 3).get(5).get(10).i32(3).op(SHL, ADD).mem(F64LOAD, 3).get(18).op(F64MUL, F64SUB).mem(F64STORE, 3);
+        e.get(10).i32(1).op(ADD).set(10);
+      });
+      d.get(9).i32(1).op(ADD).set(9);
+    });
+    c.get(6).i32(1).op(ADD).set(6);
+  });
+  k.i32(-1);
+  return withLocals([[9, 0x7f], [4, 0x7c]], k.c);
+}
+
+/**
+ * schur(S, m, lda, cePtr, ceEntry, ceEnd, rowIdx, V): for each column c of the m×m matrix S,
+ * S[rowIdx[ea], c] -= V[ea]·V[eb] for every entry eb in row c (ceEntry[cePtr[c]..cePtr[c+1]))
+ * and ea from eb to the end of its level (ceEnd). Index arrays are i32, V is f64; all byte offsets.
+ */
+function schurBody(): number[] {
+  // params 0:S 1:m 2:lda 3:cePtr 4:ceEntry 5:ceEnd 6:rowIdx 7:V ; i32 8:c 9:x 10:xe 11:ea 12:e1 13:colc 14:lda8 15:t ; f64 16:vb
+  const k = new Code();
+  k.get(2).i32(3).op(SHL).set(14);
+  k.i32(0).set(8);
+  k.loop((c) => c.get(8).get(1).op(LT_S), (c) => {
+    c.get(0).get(8).get(14).op(MUL, ADD).set(13);
+    c.get(3).get(8).i32(2).op(SHL, ADD).tee(15).mem(I32LOAD, 2).set(9);
+    c.get(15).mem(I32LOAD, 2, 4).set(10);
+    c.loop((d) => d.get(9).get(10).op(LT_S), (d) => {
+      d.get(4).get(9).i32(2).op(SHL, ADD).mem(I32LOAD, 2).set(11);
+      d.get(5).get(9).i32(2).op(SHL, ADD).mem(I32LOAD, 2).set(12);
+      d.get(7).get(11).i32(3).op(SHL, ADD).mem(F64LOAD, 3).tee(16).f64(0).op(F64NE, IF, VOID);
+      d.loop((e) => e.get(11).get(12).op(LT_S), (e) => {
+        e.get(13).get(6).get(11).i32(2).op(SHL, ADD).mem(I32LOAD, 2).i32(3).op(SHL, ADD).tee(15);
+        e.get(15).mem(F64LOAD, 3).get(7).get(11).i32(3).op(SHL, ADD).mem(F64LOAD, 3).get(16).op(F64MUL, F64SUB).mem(F64STORE, 3);
+        e.get(11).i32(1).op(ADD).set(11);
+      });
+      d.op(END);
+      d.get(9).i32(1).op(ADD).set(9);
+    });
+    c.get(8).i32(1).op(ADD).set(8);
+  });
+  return withLocals([[8, 0x7f], [1, 0x7c]], k.c);
+}
+
 function section(id: number, content: number[]): number[] {
   return [id, ...enc.u(content.length), ...content];
 }
@@ -114,11 +224,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const str = (s: string) => [...enc.u(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
+    ...section(1, [
+      3,
+      0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0,
+      0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f,
+      0x60, 8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0,
+    ]),
+    ...section(3, [3, 0, 1, 2]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...str('syrk'), 0x00, 0, ...str('mem'), 0x02, 0]),
-    ...section(10, [1, ...body()]),
+    ...section(7, [4, ...str('syrk'), 0x00, 0, ...str('mem'), 0x02, 0, ...str('sparse'), 0x00, 1, ...str('schur'), 0x00, 2]),
+    ...section(10, [3, ...body(), ...sparseBody(), ...schurBody()]),
   ];
   return new Uint8Array(bytes);
 }
@@ -126,6 +241,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 export interface WasmSyrk {
   memory: WebAssembly.Memory;
   syrk(P: number, A: number, m: number, nb: number, lda: number): void;
+  /** Sparse right-looking elimination of the first c0 columns (see sparseBody); -1 or the failing column. */
+  sparse(S: number, n: number, lda: number, c0: number, rows: number, vals: number): number;
+  /** Schur-complement subtraction by columns (see schurBody). */
+  schur(S: number, m: number, lda: number, cePtr: number, ceEntry: number, ceEnd: number, rowIdx: number, V: number): void;
   /** Grows the memory to at least `bytes`; returns the current buffer (views must be re-made after growth). */
   ensure(bytes: number): ArrayBuffer;
 }
@@ -145,6 +264,8 @@ export function wasmSyrk(): WasmSyrk | null {
     cached = {
       memory,
       syrk,
+      sparse: inst.exports.sparse as WasmSyrk['sparse'],
+      schur: inst.exports.schur as WasmSyrk['schur'],
       ensure(bytes: number): ArrayBuffer {
         const have = memory.buffer.byteLength;
         if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));

@@ -504,7 +504,8 @@ export class PlsSystem {
       this.applyLambdaRest(S, lam);
     }
     for (let i = 0; i < q2; i++) S[i + i * m] += 1;
-    if (!grouped && k1 === 1) {
+    const schurLater = !grouped && k1 === 1 && this.ordered;
+    if (!grouped && k1 === 1 && !schurLater) {
       // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
       const { cePtr, ceEntry, ceEnd } = this.colEntries();
       const rowIdx = this.rowIdx;
@@ -538,7 +539,9 @@ export class PlsSystem {
         }
       }
     }
-    const fail = this.ordered ? cholLowerHybrid(S, m, m, this.denseFrom, true) : cholLower(S, m, m, true);
+    const fail = this.ordered
+      ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined)
+      : cholLower(S, m, m, true);
     if (fail >= 0) return false;
     for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
     let ldrx = 0;
