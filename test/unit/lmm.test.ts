@@ -172,3 +172,15 @@ test('cancellation: isCancelled() stops the fit with CancelledError; progress re
   await fitLmm(fr, { REML: true }, { onProgress: (p) => seen.push(p.evaluations), yieldEveryMs: 0 });
   assert.ok(seen.length >= 1 && seen[seen.length - 1] > 10);
 });
+
+test("convergence checks (lme4's checkConv wording): a gradient left, and a negative curvature", async () => {
+  const { checkConvergence } = await import('../../engine/src/lmm/convergence');
+  // f = (x-1)² at x = 1.5: gradient 1, Hessian 2, scaled gradient 1/√2
+  const w1 = checkConvergence((x) => (x[0] - 1) ** 2, [1.5], [0]);
+  assert.ok(w1.some((w) => /^Model failed to converge with max\|grad\| = 0\.70710\d* \(tol = 0\.002, component 1\)$/.test(w)), JSON.stringify(w1));
+  // f = -x² + y²: one negative eigenvalue at the origin
+  const w2 = checkConvergence((x) => -(x[0] ** 2) + x[1] ** 2, [0, 0], [-Infinity, -Infinity]);
+  assert.ok(w2.includes('Model failed to converge: degenerate  Hessian with 1 negative eigenvalues'), JSON.stringify(w2));
+  // a clean minimum passes
+  assert.deepEqual(checkConvergence((x) => (x[0] - 1) ** 2 + 2 * (x[1] + 1) ** 2, [1, -1], [0, -Infinity]), []);
+});

@@ -88,8 +88,11 @@ export function checkConvergence(f: (x: Float64Array) => number, x: readonly num
   if (negative > 0) out.push(`Model failed to converge: degenerate  Hessian with ${negative} negative eigenvalues`);
   else {
     const zero = ev.filter((e) => Math.abs(e) < HESS_TOL).length;
-    if (zero > 0 || !R) out.push(`Model may not have converged with ${zero} eigenvalue close to zero: ${ev[0].toPrecision(3)}`);
-    else if (ev[n - 1] / ev[0] > 1 / HESS_TOL) out.push('Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?');
+    if (zero > 0 || !R) out.push('Hessian is numerically singular: parameters are not uniquely determined');
+    else {
+      if (ev[n - 1] * HESS_TOL > 1) out.push('Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?');
+      if (ev[0] / ev[n - 1] < HESS_TOL) out.push('Model is nearly unidentifiable: large eigenvalue ratio\n - Rescale variables?');
+    }
   }
   return out;
 }
