@@ -9,6 +9,7 @@ import {
   openFile,
   openWorkbench,
   runCommand,
+  scrollWebview,
   tokenCenter,
   tokens,
   webviewFrame,
@@ -156,8 +157,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     // A rendered plot has drawn marks, not an empty frame.
     const marks = await svg.first().locator('circle, path, line, rect').count();
     assert.ok(marks > 10, `first plot has ${marks} marks`);
-    await svg.first().scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
+    await scrollWebview(page, 'Fixed effects', 'svg');
     await wb.shot('08-fit-plot');
   });
 
@@ -197,8 +197,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     assert.equal(big[7], '2');
     const p = Number(big[8]);
     assert.ok(Math.abs(p / Math.exp(-chisq / 2) - 1) < 0.05, `p ${big[8]} vs exp(-${chisq}/2)`);
-    await table.scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
+    await scrollWebview(page, 'Pr(>Chisq)', 'table.comparison-table');
     await wb.shot('10-compare');
   });
 
@@ -209,8 +208,11 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     // Lenses read "Fit | Results" above each model, in file order: full, intercepts, ...
     const fitLenses = page.locator('.monaco-editor.focused .codelens-decoration a', { hasText: /^Fit$/ });
     await fitLenses.nth(1).waitFor();
+    // The compare step fitted every model already: this fit must announce itself as intercepts alone.
+    const before = await webviewFrame(page, 'Results: sleepstudy.mlm');
+    assert.ok(!(await before.evaluate(() => document.body.innerText)).includes('Fitted intercepts in'));
     await fitLenses.nth(1).click();
-    const frame = await webviewFrame(page, 'Model intercepts', 120_000);
+    const frame = await webviewFrame(page, 'Fitted intercepts in', 120_000);
     const table = frame
       .locator('table', { has: frame.locator('caption', { hasText: 'Random effects' }) })
       .and(frame.locator('[id$="-intercepts"]'))
@@ -219,10 +221,15 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
       trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())),
     );
     // lme4 reference sleepstudy_vi (REML): Subject (Intercept) variance 1378.18, sd 37.12; residual 960.46, 30.99.
-    assert.deepEqual(rows[0].slice(0, 4), ['Subject', '(Intercept)', '1378.2', '37.12'], JSON.stringify(rows));
-    assert.deepEqual(rows[1].slice(0, 1).concat(rows[1].slice(2, 4)), ['Residual', '960.5', '30.99'], JSON.stringify(rows));
-    await table.scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
+    // Shown to 4 significant digits, so each cell is within 5e-4 (relative) of lme4's value.
+    const near = (cell: string, want: number) =>
+      assert.ok(Math.abs(Number(cell) - want) / want < 5e-4, `${cell} vs lme4 ${want} (${JSON.stringify(rows)})`);
+    assert.deepEqual([rows[0][0], rows[0][1], rows[1][0]], ['Subject', '(Intercept)', 'Residual']);
+    near(rows[0][2], 1378.17851380905);
+    near(rows[0][3], 37.1238267667686);
+    near(rows[1][2], 960.456578560467);
+    near(rows[1][3], 30.9912338986441);
+    await scrollWebview(page, 'Model intercepts', 'table.random-effects[id$="-intercepts"]');
     await wb.shot('11-code-lens-fit');
   });
 
@@ -232,6 +239,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await goTo(page, 1, 1);
     const lens = page.locator('.monaco-editor.focused .codelens-decoration a', { hasText: /^Preview data$/ });
     await lens.first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'Data: sleepstudy.csv' }).first().waitFor();
     const frame = await webviewFrame(page, '249.56', 60_000);
     const text = await frame.evaluate(() => document.body.innerText);
     // First data row of examples/sleepstudy.csv: 249.56, 0, "308"; 180 rows.

@@ -70,6 +70,6 @@ describe('the packaged .vsix', { timeout: 400_000 }, () => {
       .allInnerTexts();
     // lme4 reference (sleepstudy full, REML): 251.405, 10.467.
     assert.deepEqual(estimates.map((t) => t.trim()), ['251.4', '10.47']);
-    await wb.shot('11-vsix-installed-fit');
+    await wb.shot('20-vsix-installed-fit');
   });
 });

@@ -239,3 +239,28 @@ export async function waitForProblems(page: Page, errors: number, warnings: numb
   }
   throw new Error(`Problems show ${JSON.stringify(last)}, expected ${JSON.stringify({ errors, warnings })}`);
 }
+
+/**
+ * Scrolls the webview showing `text` so that the first element matching `selector` is in view. Retries
+ * because the panel may replace its document (a re-render) between finding the frame and scrolling.
+ */
+export async function scrollWebview(page: Page, text: string, selector: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const frame = await webviewFrame(page, text, 10_000);
+      const found = await frame.evaluate((sel) => {
+        const el = document.querySelector(sel);
+        el?.scrollIntoView({ block: 'center' });
+        return !!el;
+      }, selector);
+      if (found) {
+        await page.waitForTimeout(300);
+        return;
+      }
+    } catch {
+      // document replaced meanwhile: look again
+    }
+    await page.waitForTimeout(300);
+  }
+  throw new Error(`no element ${selector} in the webview showing "${text}"`);
+}
