@@ -40,7 +40,7 @@ const MAX_DENSE_DIM = 8000;
 /** Memory cap (in doubles) of the grouped Schur-complement cross products. */
 const SCHUR_GROUPS_MAX_DOUBLES = 2.5e7;
 /** Switch to dense kernels at the first factor column fuller than this fraction. */
-const DENSE_SWITCH = 0.25;
+const DENSE_SWITCH = 0.4;
 
 export class PlsSystem {
   readonly n: number;
