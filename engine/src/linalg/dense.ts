@@ -47,6 +47,7 @@ function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boole
   const mp = (n + 3) & ~3;
   const bBytes = mp * mp * 8;
   const buf = w.ensure(bBytes + mp * NBW * 8);
+  if (!buf) return cholLowerJs(a, n, lda, clampLast);
   const B = new Float64Array(buf, 0, mp * mp);
   const P = new Float64Array(buf, bBytes, mp * NBW);
   for (let c = 0; c < mp; c++) {
@@ -260,6 +261,10 @@ function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number
     end = al(vOff + nnz * 8);
   }
   const buf = w.ensure(end);
+  if (!buf) {
+    if (schur) applySchurJs(a, lda, schur);
+    return cholLowerHybridJs(a, n, lda, c0, clampLast);
+  }
   const B = new Float64Array(buf, 0, mp * mp);
   for (let c = 0; c < mp; c++) {
     const o = c * mp;

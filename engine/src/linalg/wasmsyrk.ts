@@ -245,8 +245,8 @@ export interface WasmSyrk {
   sparse(S: number, n: number, lda: number, c0: number, rows: number, vals: number): number;
   /** Schur-complement subtraction by columns (see schurBody). */
   schur(S: number, m: number, lda: number, cePtr: number, ceEntry: number, ceEnd: number, rowIdx: number, V: number): void;
-  /** Grows the memory to at least `bytes`; returns the current buffer (views must be re-made after growth). */
-  ensure(bytes: number): ArrayBuffer;
+  /** Grows the memory to at least `bytes`; returns the current buffer (views must be re-made after growth), or null when it cannot grow. */
+  ensure(bytes: number): ArrayBuffer | null;
 }
 
 let cached: WasmSyrk | null | undefined;
@@ -266,9 +266,13 @@ export function wasmSyrk(): WasmSyrk | null {
       syrk,
       sparse: inst.exports.sparse as WasmSyrk['sparse'],
       schur: inst.exports.schur as WasmSyrk['schur'],
-      ensure(bytes: number): ArrayBuffer {
+      ensure(bytes: number): ArrayBuffer | null {
         const have = memory.buffer.byteLength;
-        if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+        try {
+          if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+        } catch {
+          return null; // cannot grow (address space): callers fall back to plain JS
+        }
         return memory.buffer;
       },
     };
