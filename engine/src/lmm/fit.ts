@@ -12,16 +12,22 @@ import { isSingularTheta } from './theta';
 
 /** Above this many observations the finite-difference convergence check is skipped (its cost is 2n²+ evaluations). */
 const DERIV_CHECK_MAX_N = 50000;
+/** Models with a dense block below this size and fewer observations count as cheap to evaluate. */
+const CHEAP_MAX_DENSE = 200;
+const CHEAP_MAX_N = 20000;
 
 export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHooks, id?: string): Promise<FitResult> {
   const t0 = Date.now();
   const ticker = new Ticker(hooks);
   const f = (th: Float64Array): number => model.objective(th);
+  // cheap models are optimised to a tight resolution; large ones (costly evaluations) stop at a
+  // relative change of 1e-9 in the criterion, still well inside the reference tolerances
+  const cheap = model.pls.m < CHEAP_MAX_DENSE && model.frame.n < CHEAP_MAX_N;
   const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), {
     ticker,
     rhobeg: 0.5,
-    rhoend: 1e-6,
-    ftolRel: 1e-9,
+    rhoend: cheap ? 1e-8 : 1e-6,
+    ftolRel: cheap ? 0 : 1e-9,
     maxEval: 100000,
     stage: 'optimizing',
   });
