@@ -1,6 +1,7 @@
 /**
  * Linear mixed model benchmarks: every gaussian reference fit through the whole pipeline
- * (.mlm + CSV -> frame -> fit), and a simulated 1,000,000-row model with two crossed factors.
+ * (.mlm + CSV -> frame -> fit, as lme4's timing includes its model frame), the same fits alone
+ * ("fit-only", frame built untimed), and a seeded 1,000,000-row model with two crossed factors.
  */
 import type { BenchCase } from './run';
 import type { ModelFrame, ReTermFrame } from '../engine/src/frame/types';
@@ -62,6 +63,26 @@ export function simulatedFrame(n = 1_000_000, l1 = 10_000, l2 = 100, seed = 2024
   };
 }
 
+/** The same fits with the model frame built beforehand (untimed): the engine's fitting time alone. */
+function fitOnlyCases(): BenchCase[] {
+  return referenceNames('gaussian').map((name) => {
+    const ref = loadReference(name);
+    let frame: ModelFrame | null = null;
+    return {
+      name: `lmm fit-only ${name}`,
+      lme4Seconds: ref.lme4_seconds_median,
+      repeats: name === 'insteval_ml' ? 3 : 7,
+      setup() {
+        frame = frameFor(ref);
+      },
+      async run() {
+        const fit = await fitLmm(frame!, { REML: ref.REML }, { yieldEveryMs: 0 });
+        if (!Number.isFinite(fit.logLik)) throw new Error('fit failed');
+      },
+    };
+  });
+}
+
 let sim: ModelFrame | null = null;
 const simulated: BenchCase = {
   name: 'lmm simulated 1e6 rows, 10000 x 100',
@@ -75,4 +96,4 @@ const simulated: BenchCase = {
   },
 };
 
-export const cases: BenchCase[] = [...referenceCases(), simulated];
+export const cases: BenchCase[] = [...referenceCases(), ...fitOnlyCases(), simulated];
