@@ -12,6 +12,7 @@ export { PlsSystem, type PlsTerm } from './pls';
 
 /** Fit a linear mixed model (REML or ML) to a gaussian model frame. */
 export async function fitLmm(frame: ModelFrame, opts: { REML: boolean; id?: string }, hooks?: FitHooks): Promise<FitResult> {
+  const startedAt = Date.now();
   const model = new LinearMixedModel(frame, { REML: opts.REML });
-  return model.fit(hooks, opts.id);
+  return model.fit(hooks, opts.id, startedAt);
 }

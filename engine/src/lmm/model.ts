@@ -181,7 +181,7 @@ export class LinearMixedModel {
   }
 
   /** Fit by minimising the criterion over θ ≥ lower with the bounded optimizer; see ./fit. */
-  async fit(hooks?: FitHooks, id?: string): Promise<FitResult> {
-    return fitLinearMixedModel(this, hooks, id);
+  async fit(hooks?: FitHooks, id?: string, startedAt?: number): Promise<FitResult> {
+    return fitLinearMixedModel(this, hooks, id, startedAt);
   }
 }
