@@ -184,3 +184,59 @@ test("convergence checks (lme4's checkConv wording): a gradient left, and a nega
   // a clean minimum passes
   assert.deepEqual(checkConvergence((x) => (x[0] - 1) ** 2 + 2 * (x[1] + 1) ** 2, [1, -1], [0, -Infinity]), []);
 });
+
+test('term order does not change the criterion: a 2-column term in the dense block (Λ applied blockwise) equals it first', () => {
+  // (Days | Subject) and (1 | DayFactor): the PLS system must give the same criterion, beta,
+  // conditional modes and conditional variances whichever term is the block-diagonal first block
+  const dayF = factor(sleep.map((r) => r.Days));
+  const tA = term('Subject', subject, [one, days], ['(Intercept)', 'Days']);
+  const tB = term('DayF', dayF, [one], ['(Intercept)']);
+  const f1 = frame(reaction, [one, days], ['(Intercept)', 'Days'], [tA, tB]);
+  const f2 = frame(reaction, [one, days], ['(Intercept)', 'Days'], [tB, tA]);
+  const thA = [0.9, 0.05, 0.25], thB = [0.3];
+  for (const REML of [true, false]) {
+    const m1 = new LinearMixedModel(f1, { REML });
+    const m2 = new LinearMixedModel(f2, { REML });
+    const d1 = m1.objective([...thA, ...thB]);
+    const d2 = m2.objective([...thB, ...thA]);
+    assert.ok(Math.abs(d1 - d2) < 1e-8, `${d1} vs ${d2}`);
+    assert.ok(Math.abs(m1.beta()[1] - m2.beta()[1]) < 1e-9);
+    const b1 = m1.b(), b2 = m2.b();
+    // b1 = [Subject (36), DayF (10)], b2 = [DayF (10), Subject (36)]
+    for (let i = 0; i < 36; i++) assert.ok(Math.abs(b1[i] - b2[10 + i]) < 1e-8);
+    for (let i = 0; i < 10; i++) assert.ok(Math.abs(b1[36 + i] - b2[i]) < 1e-8);
+    const c1 = m1.pls.condVarBlocks(), c2 = m2.pls.condVarBlocks();
+    for (let i = 0; i < c1[0].length; i++) assert.ok(Math.abs(c1[0][i] - c2[1][i]) < 1e-9);
+    for (let i = 0; i < c1[1].length; i++) assert.ok(Math.abs(c1[1][i] - c2[0][i]) < 1e-9);
+    const v1 = m1.vcovBeta([...thA, ...thB], 2), v2 = m2.vcovBeta([...thB, ...thA], 2);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(v1[i] - v2[i]) < 1e-9);
+  }
+});
+
+test('fill-reducing order and WebAssembly kernels: crossed terms with 400 and 250 levels give the same criterion in either order', () => {
+  const n = 3000;
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const g1 = Array.from({ length: n }, () => `a${Math.floor(rnd() * 400)}`);
+  const g2 = Array.from({ length: n }, () => `b${Math.floor(rnd() * 250)}`);
+  const x = Float64Array.from({ length: n }, () => rnd() * 2 - 1);
+  const y = Float64Array.from({ length: n }, (_, i) => 1 + 0.5 * x[i] + rnd());
+  const o = new Float64Array(n).fill(1);
+  const t1 = term('g1', factor(g1), [o], ['(Intercept)']);
+  const t2 = term('g2', factor(g2), [o, x], ['(Intercept)', 'x']);
+  const fA = frame(y, [o, x], ['(Intercept)', 'x'], [t1, t2]);
+  const fB = frame(y, [o, x], ['(Intercept)', 'x'], [t2, t1]);
+  const th1 = [0.7], th2 = [0.5, -0.1, 0.3];
+  for (const REML of [false, true]) {
+    const mA = new LinearMixedModel(fA, { REML });
+    const mB = new LinearMixedModel(fB, { REML });
+    const dA = mA.objective([...th1, ...th2]);
+    const dB = mB.objective([...th2, ...th1]);
+    assert.ok(Math.abs(dA - dB) < 1e-7 * Math.abs(dA), `${dA} vs ${dB}`);
+    assert.ok(Math.abs(mA.beta()[1] - mB.beta()[1]) < 1e-9);
+    const bA = mA.b(), bB = mB.b();
+    for (let i = 0; i < 400; i++) assert.ok(Math.abs(bA[i] - bB[500 + i]) < 1e-8);
+    const cA = mA.pls.condVarBlocks(), cB = mB.pls.condVarBlocks();
+    for (let i = 0; i < cA[1].length; i++) assert.ok(Math.abs(cA[1][i] - cB[0][i]) < 1e-9);
+  }
+});
