@@ -29,8 +29,17 @@ test('in-editor suite passes in the VS Code web workbench', { timeout: 240_000 }
   const capture = (...args: unknown[]) => captured.push(format(...args));
   Object.assign(console, { log: capture, info: capture, warn: capture, error: capture });
   let failed = true;
+  let watchdog: NodeJS.Timeout | undefined;
   try {
-    // Rejects when the suite reports failures.
+    // Rejects when the suite reports failures. test-web owns the browser and the server and offers no way
+    // to stop them, so a suite that never reports would keep this process alive: give up and exit instead.
+    watchdog = setTimeout(() => {
+      Object.assign(console, originals);
+      for (const l of captured) console.log(l);
+      console.error('web tests: no result from the workbench after 200 s; exiting');
+      process.exit(1);
+    }, 200_000);
+    watchdog.unref();
     await runTests({
       browserType: 'chromium',
       headless: true,
@@ -45,6 +54,7 @@ test('in-editor suite passes in the VS Code web workbench', { timeout: 240_000 }
     });
     failed = false;
   } finally {
+    clearTimeout(watchdog);
     Object.assign(console, originals);
     const mochaLine = /✓|✔|passing|failing|pending|^\s+\d+\) |^\s*MLM /;
     const lines = failed ? captured : captured.filter((l) => mochaLine.test(l));
