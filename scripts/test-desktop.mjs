@@ -28,6 +28,7 @@ try {
   console.log('test:desktop: passed');
 } catch (e) {
   console.error('test:desktop: failed:', e instanceof Error ? e.message : e);
+  console.error('(this runner downloads desktop VS Code; offline, `npm run test:web` runs the same suite in VS Code for the web)');
   process.exitCode = 1;
 } finally {
   rmSync(workspace, { recursive: true, force: true });
