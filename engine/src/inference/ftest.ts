@@ -13,55 +13,12 @@
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { contrastDf, satterthwaiteInternals, type SatterthwaiteInternals, type VarParModel } from './satterthwaite';
-import { symmetricEigen } from './symeig';
-import { logGamma } from './distributions';
+import { symmetricEigen } from '../linalg/eigen';
+import { fUpper } from './distributions';
+
+export { fUpper };
 import { parseCoefName } from './interpret';
 import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, zapsmall } from './rformat';
-
-/** Upper tail of the F distribution: P(F_{d1,d2} > f). */
-export function fUpper(f: number, d1: number, d2: number): number {
-  if (!(f > 0)) return 1;
-  const x = d2 / (d2 + d1 * f);
-  return regBeta(x, d2 / 2, d1 / 2);
-}
-
-function regBeta(x: number, a: number, b: number): number {
-  // I_x(a, b) by the continued fraction (symmetry for x beyond the mean)
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
-  if (x < (a + 1) / (a + b + 2)) return (front * cf(a, b, x)) / a;
-  return 1 - (front * cf(b, a, 1 - x)) / b;
-}
-
-function cf(a: number, b: number, x: number): number {
-  const TINY = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m < 10000; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-16) break;
-  }
-  return h;
-}
 
 /** lmerTest's denominator df of a multi-df F from the per-direction df. */
 export function fStatDdf(nu: number[]): number {

@@ -1,7 +1,17 @@
-/** Eigenvalues of a small symmetric matrix (row-major number[][]) by cyclic Jacobi rotations, ascending. */
-export function symmetricEigenvalues(m: number[][]): number[] {
+/** Eigen-decomposition of a small symmetric matrix (row-major number[][]) by cyclic Jacobi rotations. */
+
+export interface SymEigen {
+  /** Eigenvalues in the order of the rotations' diagonal (not sorted). */
+  values: number[];
+  /** vectors[i][k]: component i of eigenvector k (identity when not requested). */
+  vectors: number[][];
+}
+
+/** Eigenvalues and, when `withVectors`, eigenvectors of a symmetric matrix. */
+export function symmetricEigen(m: number[][], withVectors = true): SymEigen {
   const n = m.length;
   const a = m.map((r) => r.slice());
+  const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i][j] * a[i][j];
@@ -23,7 +33,18 @@ export function symmetricEigenvalues(m: number[][]): number[] {
           a[p][k] = c * apk - s * aqk;
           a[q][k] = s * apk + c * aqk;
         }
+        if (!withVectors) continue;
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k][p], vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq;
+          v[k][q] = s * vkp + c * vkq;
+        }
       }
   }
-  return a.map((r, i) => r[i]).sort((x, y) => x - y);
+  return { values: a.map((r, i) => r[i]), vectors: v };
+}
+
+/** Eigenvalues of a small symmetric matrix, ascending. */
+export function symmetricEigenvalues(m: number[][]): number[] {
+  return symmetricEigen(m, false).values.sort((x, y) => x - y);
 }
