@@ -2,6 +2,8 @@
 // the extension as a user would. Each step saves a screenshot under test-results/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   focusEditor,
   goTo,
@@ -70,7 +72,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
 
   test('completion in a formula offers the columns Days and Subject', async () => {
     const { page } = wb;
-    const line = 7; // "  formula: Reaction ~ Days + (Days | Subject)"
+    const line = wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (Days | Subject)'); // model full
     const before = await lineText(page, line);
     assert.equal(before.trim(), 'formula: Reaction ~ Days + (Days | Subject)');
     await goTo(page, line, before.length + 1);
@@ -94,7 +96,7 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
 
   test('a misspelt column is squiggled and counted in Problems', async () => {
     const { page } = wb;
-    const line = 11; // "  formula: Reaction ~ Days + (1 | Subject)"
+    const line = wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (1 | Subject)'); // model intercepts
     const before = await lineText(page, line);
     assert.equal(before.trim(), 'formula: Reaction ~ Days + (1 | Subject)');
     await waitForProblems(page, 0, 0);
@@ -115,7 +117,8 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
 
   test('the quick fix replaces the misspelt column', async () => {
     const { page } = wb;
-    const line = 11;
+    // The typo is unsaved: on disk the line still reads Days.
+    const line = wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (1 | Subject)');
     await focusEditor(page, 'sleepstudy.mlm');
     const before = await lineText(page, line);
     await goTo(page, line, before.indexOf('Dayz') + 2);
@@ -138,7 +141,8 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
   test('MLM: Fit Model shows lme4\'s fixed effects and plots in the results webview', async () => {
     const { page } = wb;
     await focusEditor(page, 'sleepstudy.mlm');
-    await goTo(page, 7, 5); // inside model "full": Reaction ~ Days + (Days | Subject), REML
+    // Inside model "full": Reaction ~ Days + (Days | Subject), REML.
+    await goTo(page, wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (Days | Subject)'), 5);
     await runCommand(page, 'MLM: Fit Model');
     const frame = await webviewFrame(page, 'Fixed effects', 120_000);
     const table = frame.locator('table', { has: frame.locator('caption', { hasText: 'Fixed effects' }) }).first();
@@ -165,7 +169,8 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     const { page } = wb;
     await focusEditor(page, 'sleepstudy.mlm');
     await page.keyboard.press('Escape');
-    const { x, y } = await tokenCenter(page, 7, 'Days');
+    const line = wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (Days | Subject)');
+    const { x, y } = await tokenCenter(page, line, 'Days');
     await page.mouse.move(x, y);
     const hover = page.locator('.monaco-hover', { hasText: '10.47' }).first();
     await hover.waitFor();
@@ -205,13 +210,16 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     const { page } = wb;
     await focusEditor(page, 'sleepstudy.mlm');
     await goTo(page, 1, 1);
-    // Lenses read "Fit | Results" above each model, in file order: full, intercepts, ...
+    // Lenses read "Fit | Results" above each model, in file order.
+    const models: string[] = readFileSync(join(wb.workspace, 'sleepstudy.mlm'), 'utf8').match(/^model\s+[\w.]+/gm) ?? [];
+    const index = models.indexOf('model intercepts');
+    assert.ok(index >= 0, `models: ${models.join(', ')}`);
     const fitLenses = page.locator('.monaco-editor.focused .codelens-decoration a', { hasText: /^Fit$/ });
-    await fitLenses.nth(1).waitFor();
+    await fitLenses.nth(index).waitFor();
     // The compare step fitted every model already: this fit must announce itself as intercepts alone.
     const before = await webviewFrame(page, 'Results: sleepstudy.mlm');
     assert.ok(!(await before.evaluate(() => document.body.innerText)).includes('Fitted intercepts in'));
-    await fitLenses.nth(1).click();
+    await fitLenses.nth(index).click();
     const frame = await webviewFrame(page, 'Fitted intercepts in', 120_000);
     const table = frame
       .locator('table', { has: frame.locator('caption', { hasText: 'Random effects' }) })

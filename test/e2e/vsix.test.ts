@@ -60,7 +60,7 @@ describe('the packaged .vsix', { timeout: 400_000 }, () => {
     await openFile(page, 'sleepstudy.mlm');
     await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Multilevel model' }).waitFor();
     await focusEditor(page, 'sleepstudy.mlm');
-    await goTo(page, 7, 5);
+    await goTo(page, wb.lineOf('sleepstudy.mlm', 'formula: Reaction ~ Days + (Days | Subject)'), 5);
     await runCommand(page, 'MLM: Fit Model');
     const frame = await webviewFrame(page, 'Fixed effects', 120_000);
     const estimates = await frame

