@@ -255,4 +255,22 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await page.waitForTimeout(300);
     await wb.shot('12-data-preview');
   });
+
+  test('rats.mlm: MLM: Fit All Models fits both binomial GLMMs and shows their estimates', async () => {
+    const { page } = wb;
+    await openFile(page, 'rats.mlm');
+    await focusEditor(page, 'rats.mlm');
+    await runCommand(page, 'MLM: Fit All Models');
+    const frame = await webviewFrame(page, 'Fitted laplace, agq in', 120_000);
+    const intercept = async (model: string) =>
+      frame
+        .locator(`table.fixed-effects[id$="-${model}"] tbody tr`)
+        .first()
+        .evaluate((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim()).slice(0, 2));
+    // lme4 reference fits: rats_laplace (Intercept) -1.93691, rats_agq25 -1.93901.
+    assert.deepEqual(await intercept('laplace'), ['(Intercept)', '-1.937']);
+    assert.deepEqual(await intercept('agq'), ['(Intercept)', '-1.939']);
+    await scrollWebview(page, 'Fitted laplace, agq in', 'table.fixed-effects[id$="-laplace"]');
+    await wb.shot('13-glmm-rats');
+  });
 });
