@@ -77,6 +77,21 @@ export interface FitResult {
   plotData?: PlotData;
   /** Nakagawa & Schielzeth's R² when computed (engine/src/inference/variance.ts r2Nakagawa needs the frame). Optional. */
   r2?: { marginal: number; conditional: number; note?: string } | null;
+  /** Intraclass correlation (random-intercept-only models; null when not applicable). Optional (inference/enrich.ts). */
+  icc?: number | null;
+  /** Plain-language sentences for the headline numbers (inference/interpret.ts), computed by inference/enrich.ts. Optional. */
+  interpretation?: FitInterpretation;
+}
+
+export interface FitInterpretation {
+  /** One sentence per fixed effect, keyed by coefname. */
+  fixef: Record<string, string>;
+  /** One sentence per VarCorr row, in varcorr order. */
+  varcorr: string[];
+  /** The ICC sentence (random-intercept-only models). */
+  icc?: string;
+  /** The Nakagawa R² sentence. */
+  r2?: string;
 }
 
 /**

@@ -1,12 +1,24 @@
 /** Command-line arguments of `mlm`. */
 
-export type Command = 'fit' | 'compare' | 'help' | 'version';
+export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'help' | 'version';
+
+export type ConfintMethodArg = 'profile' | 'Wald' | 'boot';
 
 export interface CliArgs {
   command: Command;
   file?: string;
   model?: string;
   json: boolean;
+  /** confint */
+  method?: ConfintMethodArg;
+  level?: number;
+  nsim?: number;
+  seed?: number;
+  /** predict */
+  newdata?: string;
+  /** predict: include the random effects (default true). */
+  re?: boolean;
+  scale?: 'link' | 'response';
 }
 
 export class UsageError extends Error {
@@ -16,48 +28,116 @@ export class UsageError extends Error {
   }
 }
 
+const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict'] as const;
+
 export const USAGE = `Usage: mlm <command> FILE.mlm [options]
 
 Fits lme4-style linear and generalized linear mixed models described in a .mlm file.
 
 Commands:
-  fit FILE.mlm        fit every model in the file and print lme4-style summaries
+  fit FILE.mlm        fit every model and print lme4-style summaries, then the ICC,
+                      Nakagawa R² and plain-language interpretations
   compare FILE.mlm    likelihood-ratio tests (anova) for the file's 'compare:' lines
+  confint FILE.mlm    confidence intervals as lme4's confint() (.sig01.., .sigma, coefficients)
+  ranef FILE.mlm      conditional modes with conditional SDs, 95% and comparative (±1.39 SD) intervals
+  coef FILE.mlm       fixed plus random effects per group level, as lme4's coef()
+  predict FILE.mlm    predictions for new rows (--model NAME --newdata NEW.csv)
 
 Options:
-  --model NAME        fit only the model NAME (fit)
-  --json              print one JSON object: model name -> fit result (fit)
+  --model NAME        use only the model NAME (fit, confint, ranef, coef; required for predict)
+  --json              print JSON instead of text (all commands but compare)
+  --method M          confint: profile (default), Wald or boot
+  --level L           confint: confidence level (default 0.95)
+  --nsim N            confint --method boot: bootstrap replicates (default 200)
+  --seed S            confint --method boot: random seed (default 1)
+  --newdata FILE.csv  predict: the new rows (a CSV with the model's columns)
+  --re, --no-re       predict: with the groups' random effects (default) or population level
+  --scale S           predict: response (default) or link
   -h, --help          show this help
   -v, --version       show the version
 
 Errors are reported as FILE:LINE:COL: message, and the exit status is non-zero.
+Progress is shown on stderr only when it is a terminal.
 `;
+
+function numberArg(opt: string, v: string | undefined, check: (x: number) => boolean, what: string): number {
+  if (v === undefined || v === '') throw new UsageError(`option '${opt}' needs ${what}`);
+  const x = Number(v);
+  if (!Number.isFinite(x) || !check(x)) throw new UsageError(`option '${opt}' needs ${what}, got '${v}'`);
+  return x;
+}
 
 export function parseArgs(argv: string[]): CliArgs {
   let command: Command | undefined;
   let file: string | undefined;
-  let model: string | undefined;
-  let json = false;
+  const out: Omit<CliArgs, 'command'> = { json: false };
+  const used: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    let a = argv[i];
     if (a === '-h' || a === '--help' || a === 'help') return { command: 'help', json: false };
     if (a === '-v' || a === '--version' || a === 'version') return { command: 'version', json: false };
-    if (a === '--json') json = true;
-    else if (a === '--model' || a === '-m') {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('-')) throw new UsageError(`option '${a}' needs a model name`);
-      model = v;
-    } else if (a.startsWith('--model=')) model = a.slice('--model='.length);
-    else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+    let inline: string | undefined;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const value = (what: string): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`option '${a}' needs ${what}`);
+      return v;
+    };
+    if (a === '--json') out.json = true;
+    else if (a === '--model' || a === '-m') out.model = value('a model name');
+    else if (a === '--method') {
+      const v = value('a method (profile, Wald or boot)');
+      const m = ({ profile: 'profile', wald: 'Wald', boot: 'boot', bootstrap: 'boot' } as Record<string, ConfintMethodArg>)[v.toLowerCase()];
+      if (!m) throw new UsageError(`unknown method '${v}' (expected profile, Wald or boot)`);
+      out.method = m;
+    } else if (a === '--level') out.level = numberArg(a, value('a level'), (x) => x > 0 && x < 1, 'a level between 0 and 1');
+    else if (a === '--nsim') out.nsim = numberArg(a, value('a number'), (x) => Number.isInteger(x) && x >= 10 && x <= 100000, 'a whole number from 10 to 100000');
+    else if (a === '--seed') out.seed = numberArg(a, value('a number'), (x) => Number.isInteger(x), 'a whole number');
+    else if (a === '--newdata') out.newdata = value('a CSV file');
+    else if (a === '--re') out.re = true;
+    else if (a === '--no-re') out.re = false;
+    else if (a === '--scale') {
+      const v = value('a scale (link or response)');
+      if (v !== 'link' && v !== 'response') throw new UsageError(`unknown scale '${v}' (expected link or response)`);
+      out.scale = v;
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
     else if (command === undefined) {
-      if (a !== 'fit' && a !== 'compare') throw new UsageError(`unknown command '${a}' (expected 'fit' or 'compare')`);
-      command = a;
-    } else if (file === undefined) file = a;
-    else throw new UsageError(`unexpected argument '${a}'`);
+      if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command '${a}' (expected ${COMMANDS.join(', ')})`);
+      command = a as Command;
+      continue;
+    } else if (file === undefined) {
+      file = a;
+      continue;
+    } else throw new UsageError(`unexpected argument '${a}'`);
+    used.push(a);
   }
   if (command === undefined) throw new UsageError('no command given');
   if (file === undefined) throw new UsageError(`'mlm ${command}' needs a .mlm file`);
-  if (command === 'compare' && json) throw new UsageError("'--json' applies to 'mlm fit' only");
-  if (command === 'compare' && model !== undefined) throw new UsageError("'--model' applies to 'mlm fit' only");
-  return { command, file, model, json };
+  const allowed: Record<string, Command[]> = {
+    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict'],
+    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict'],
+    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict'],
+    '--method': ['confint'],
+    '--level': ['confint'],
+    '--nsim': ['confint'],
+    '--seed': ['confint'],
+    '--newdata': ['predict'],
+    '--re': ['predict'],
+    '--no-re': ['predict'],
+    '--scale': ['predict'],
+  };
+  for (const opt of used) {
+    const cmds = allowed[opt];
+    if (cmds && !cmds.includes(command)) throw new UsageError(`'${opt}' applies to ${cmds.map((c) => `'mlm ${c}'`).join(', ')} only`);
+  }
+  if ((out.nsim !== undefined || out.seed !== undefined) && out.method !== 'boot') throw new UsageError("'--nsim' and '--seed' apply to '--method boot' only");
+  if (command === 'predict') {
+    if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
+    if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");
+  }
+  return { command, file, ...out };
 }

@@ -1,24 +1,42 @@
 /**
  * What the fit pipeline adds to every FitResult after fitting: coefficient tests (Satterthwaite t
- * for LMMs, Wald z for GLMMs) and Nakagawa & Schielzeth's R². Returns a new object; never throws
- * for numerical trouble (only CancelledError passes through).
+ * for LMMs, Wald z for GLMMs), Nakagawa & Schielzeth's R², the ICC of random-intercept models and
+ * the interpretation sentences of the headline numbers. Returns a new object; never throws for
+ * numerical trouble (only CancelledError passes through).
  */
 import { CancelledError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
-import type { FitResult } from '../result';
+import type { FitInterpretation, FitResult } from '../result';
+import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } from './interpret';
 import { withTests } from './satterthwaite';
-import { r2Nakagawa } from './variance';
+import { icc, r2Nakagawa } from './variance';
+
+/** Runs f; numerical failures give the fallback (cancellation passes through). */
+function attempt<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    return fallback;
+  }
+}
 
 export async function withInference(result: FitResult, frame: ModelFrame, hooks?: FitHooks): Promise<FitResult> {
   const tested = await withTests(result, result.family === 'gaussian' ? frame : undefined, hooks);
-  let r2: FitResult['r2'] = null;
-  try {
+  const r2: FitResult['r2'] = attempt(() => {
     const r = r2Nakagawa(tested, frame);
-    if (Number.isFinite(r.marginal) && Number.isFinite(r.conditional)) r2 = { marginal: r.marginal, conditional: r.conditional, note: r.note };
-  } catch (e) {
-    if (e instanceof CancelledError) throw e;
-    r2 = null;
-  }
-  return { ...tested, r2 };
+    return Number.isFinite(r.marginal) && Number.isFinite(r.conditional) ? { marginal: r.marginal, conditional: r.conditional, note: r.note } : null;
+  }, null);
+  const iccResult = attempt(() => icc(tested, frame), null);
+  const iccValue = iccResult && iccResult.applicable && iccResult.icc !== null && Number.isFinite(iccResult.icc) ? iccResult.icc : null;
+  const interpretation = attempt((): FitInterpretation => {
+    const fixef: Record<string, string> = {};
+    for (const c of tested.coefnames) if (c in tested.fixef) fixef[c] = interpretFixedEffect(tested, c);
+    const out: FitInterpretation = { fixef, varcorr: tested.varcorr.map((row) => interpretVarCorr(tested, row)) };
+    if (iccResult && iccValue !== null) out.icc = interpretIcc(tested, iccResult);
+    if (r2) out.r2 = interpretR2(tested, r2);
+    return out;
+  }, undefined as unknown as FitInterpretation);
+  return { ...tested, r2, icc: iccValue, ...(interpretation ? { interpretation } : {}) };
 }

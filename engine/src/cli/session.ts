@@ -1,0 +1,145 @@
+/** One invocation of the `mlm` command: reads the .mlm file and its data, fits models once, reports located problems. */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
+import type { MlmDocument } from '../mlmfile';
+import type { ModelFrame } from '../frame/types';
+import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { fitModel } from '../fit';
+import type { FitResult } from '../result';
+import type { CliArgs } from './args';
+import { Progress } from './progress';
+
+export interface FittedModel {
+  frame: ModelFrame;
+  result: FitResult;
+}
+
+export interface CliStreams {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  stderrIsTTY: boolean;
+  version: string;
+}
+
+export class Failed extends Error {}
+
+export function nodeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && err.code === 'ENOENT') return 'no such file';
+  if (err && err.code === 'EISDIR') return 'is a directory';
+  if (err && err.code === 'EACCES') return 'permission denied';
+  return err && err.message ? err.message : String(e);
+}
+
+/** Shared state of one invocation: the file, the prepared document (A's prepareModels), the fits. */
+export class Session {
+  readonly file: string;
+  prep!: PreparedDocument;
+  private fits = new Map<string, FittedModel>();
+  readonly progress: Progress;
+  errors = 0;
+  private modelKeys = new Set<string>();
+
+  constructor(
+    args: CliArgs,
+    private readonly io: CliStreams,
+  ) {
+    this.file = args.file as string;
+    this.progress = new Progress(io.stderr, io.stderrIsTTY);
+  }
+
+  get doc(): MlmDocument {
+    return this.prep.doc;
+  }
+
+  report(d: MlmDiagnostic): void {
+    this.progress.clear();
+    if (d.severity === 'error') this.errors++;
+    this.io.stderr(formatDiagnostic(this.file, d) + '\n');
+  }
+
+  fail(message: string, code = 'cli', range?: MlmDiagnostic['range']): never {
+    this.report({ severity: 'error', message, code, range });
+    throw new Failed(message);
+  }
+
+  /**
+   * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
+   * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
+   */
+  load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      this.fail(`cannot read the model file: ${nodeErrorText(e)}`, 'file-missing');
+    }
+    const dir = dirname(this.file);
+    this.prep = prepareModels(text, (rel) => {
+      try {
+        return readFileSync(resolve(dir, rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
+    for (const m of this.prep.models) for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) this.modelKeys.add(keyOf(d));
+    const docLevel = this.prep.diagnostics.filter((d) => !this.modelKeys.has(keyOf(d)));
+    for (const d of docLevel) this.report(d);
+    if (docLevel.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file or its data');
+    if (this.prep.models.length === 0) this.fail('the file declares no model', 'no-model');
+  }
+
+  /** The models named by --model (all when undefined); null after reporting an unknown name. */
+  select(name: string | undefined): PreparedModel[] | null {
+    const models = this.prep.models;
+    if (name === undefined) return models;
+    const m = models.find((x) => x.name === name);
+    if (!m) {
+      this.report({ severity: 'error', code: 'unknown-model', message: `no model named '${name}' (the file has: ${models.map((x) => x.name).join(', ')})` });
+      return null;
+    }
+    return [m];
+  }
+
+  /** Fits a model once (cached); null after reporting its errors. */
+  async fit(m: PreparedModel): Promise<FittedModel | null> {
+    const cached = this.fits.get(m.name);
+    if (cached) return cached;
+    for (const d of m.diagnostics) this.report(d);
+    if (!m.frame) {
+      if (m.error && !m.diagnostics.includes(m.error)) this.report(m.error);
+      else if (!m.error && !m.diagnostics.some((d) => d.severity === 'error')) {
+        this.report({ severity: 'error', code: 'no-frame', message: `model ${m.name} cannot be fitted`, range: m.decl.headerRange });
+      }
+      return null;
+    }
+    const frame = m.frame;
+    const label = `fitting ${m.name}`;
+    this.progress.start(label);
+    try {
+      const result = await fitModel(frame, m.spec, this.progress.hooks(label));
+      this.progress.clear();
+      const fitted = { frame, result };
+      this.fits.set(m.name, fitted);
+      // (rows dropped for missing values are reported by the model's analysis diagnostics above)
+      for (const w of result.warnings ?? []) {
+        this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.decl.nameRange });
+      }
+      return fitted;
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        this.report(d.range || d.csv ? d : { ...d, range: m.decl.formula?.range ?? m.decl.headerRange });
+        return null;
+      }
+      throw e;
+    }
+  }
+}
+
+function keyOf(d: MlmDiagnostic): string {
+  return `${d.code}|${d.message}|${JSON.stringify(d.range ?? null)}`;
+}
+
