@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MlmError, type MlmDiagnostic } from '../diagnostics';
-import { readCsv } from '../data/csv';
+import { isMissingField, parseNumberField, readCsv } from '../data/csv';
 import type { DataTable } from '../data/types';
 import { applyDocument } from '../frame/table';
 import { identifiersOf } from '../frame/structure';
@@ -219,6 +219,22 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
       }
       return null;
     }
+    // a column of numbers in the fit must hold numbers in the new rows
+    let typeErrors = 0;
+    for (const c of neededColumns(s, m)) {
+      const train = s.prep.rawTable?.columns.get(c);
+      const col = raw.columns.get(c);
+      if (train?.kind !== 'numeric' || col?.kind !== 'text') continue;
+      const i = col.raw.findIndex((f) => !isMissingField(f) && Number.isNaN(parseNumberField(f)));
+      s.report({
+        severity: 'error',
+        code: 'newdata-not-number',
+        message: `'${i >= 0 ? col.raw[i] : '?'}' is not a number, but model ${m.name} was fitted with numbers in '${c}'`,
+        csv: { file: newPath, row: i >= 0 ? i + 2 : 1, column: c },
+      });
+      typeErrors++;
+    }
+    if (typeErrors) return null;
     let table: DataTable;
     try {
       table = applyDocument(s.doc, raw);
@@ -241,7 +257,12 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
         s.report({ ...e.diagnostic, range: undefined, csv: { file: newPath, row: row ? Number(row[1]) : 1, column: col ? col[1].trim() : '?' } });
         return null;
       }
-      throw e;
+      if (e instanceof MlmError) {
+        s.report({ ...e.diagnostic, message: `in the new data ${newPath}: ${e.diagnostic.message}` });
+        return null;
+      }
+      // a variable whose type differs from the fit's (e.g. text where the fit had numbers)
+      return s.fail(`the new data ${newPath} does not match the columns model ${m.name} was fitted with (${e instanceof Error ? e.message : String(e)})`, 'newdata-columns');
     }
     const withRe = args.re !== false;
     if (withRe && pred.newLevels) {
