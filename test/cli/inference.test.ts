@@ -241,3 +241,43 @@ test('mlm --help lists the inference commands', () => {
   const r = mlm(['--help']);
   for (const c of ['confint', 'ranef', 'coef', 'predict', '--newdata', '--method', '--no-re', '--scale']) assert.ok(r.out.includes(c), c);
 });
+
+test('GLMM (cbpp, binomial): Wald rows as lme4 (.sig01 NA, no .sigma), profile rows bracket the estimates, predictions on both scales', () => {
+  const r = ref('cbpp_binomial');
+  copyFileSync(join(data, 'cbpp.csv'), join(tmp, 'cbpp.csv'));
+  writeFileSync(join(tmp, 'cbpp.mlm'), 'data: cbpp.csv\nmodel cbpp:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n');
+  const coefs: string[] = arr(r.coefnames);
+  const z = 1.959963984540054;
+  const wald = json(['confint', 'cbpp.mlm', '--method', 'Wald']).cbpp.rows as { name: string; lower: number | null; upper: number | null }[];
+  assert.deepEqual(wald.map((x) => x.name), ['.sig01', ...coefs]);
+  for (const c of coefs) {
+    const row = wald.find((x) => x.name === c)!;
+    close(row.lower as number, r.fixef[c] - z * r.se[c], 2e-3, `${c} lower`);
+    close(row.upper as number, r.fixef[c] + z * r.se[c], 2e-3, `${c} upper`);
+  }
+  const prof = json(['confint', 'cbpp.mlm']).cbpp.rows as { name: string; lower: number; upper: number }[];
+  assert.deepEqual(prof.map((x) => x.name), ['.sig01', ...coefs]);
+  const sdHerd = r.varcorr.find((x: { grp: string }) => x.grp === 'herd').sdcor;
+  assert.ok(prof[0].lower < sdHerd && sdHerd < prof[0].upper);
+  for (const c of coefs) {
+    const row = prof.find((x) => x.name === c)!;
+    assert.ok(row.lower < r.fixef[c] && r.fixef[c] < row.upper, c);
+  }
+  // herd 1 in period 2; an unseen herd in period 3
+  const block = arr(r.ranef)[0] as { levels: string[]; values: number[][] };
+  const u1 = block.values[0][block.levels.indexOf('1')];
+  writeFileSync(join(tmp, 'cbppnew.csv'), 'herd,period\n1,2\n99,3\n');
+  const etaA = r.fixef['(Intercept)'] + r.fixef['factor(period)2'] + u1;
+  const etaB = r.fixef['(Intercept)'] + r.fixef['factor(period)3'];
+  const plogis = (x: number) => 1 / (1 + Math.exp(-x));
+  const resp = json(['predict', 'cbpp.mlm', '--model', 'cbpp', '--newdata', 'cbppnew.csv']).cbpp.predictions;
+  close(resp[0], plogis(etaA), 2e-3, 'herd 1 period 2 (probability)');
+  close(resp[1], plogis(etaB), 2e-3, 'unseen herd period 3 (probability)');
+  const link = json(['predict', 'cbpp.mlm', '--model', 'cbpp', '--newdata', 'cbppnew.csv', '--scale', 'link']).cbpp.predictions;
+  close(link[0], etaA, 2e-3, 'herd 1 period 2 (link)');
+  // a level of a fixed-effect factor the model never saw is a located CSV error
+  writeFileSync(join(tmp, 'cbppbad.csv'), 'herd,period\n1,2\n2,9\n');
+  const bad = mlm(['predict', 'cbpp.mlm', '--model', 'cbpp', '--newdata', 'cbppbad.csv']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /^cbppbad\.csv:3: column 'period': .*'9', a level the model was not fitted with/m);
+});

@@ -254,7 +254,10 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
         // the message names the CSV row; locate it in the CSV
         const row = /row (\d+)/.exec(e.diagnostic.message);
         const col = /has ([^=]+) =/.exec(e.diagnostic.message);
-        s.report({ ...e.diagnostic, range: undefined, csv: { file: newPath, row: row ? Number(row[1]) : 1, column: col ? col[1].trim() : '?' } });
+        // the CSV column of a variable such as factor(period)
+        const variable = col ? col[1].trim() : '?';
+        const column = /^[\w.]+\(\s*([\w.]+)\s*\)$/.exec(variable)?.[1] ?? variable;
+        s.report({ ...e.diagnostic, range: undefined, csv: { file: newPath, row: row ? Number(row[1]) : 1, column } });
         return null;
       }
       if (e instanceof MlmError) {
