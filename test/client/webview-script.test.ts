@@ -18,6 +18,18 @@ import { loadReferenceFit } from './helpers';
 const ROOT: string = vw.ROOT;
 const SCRIPT = join(ROOT, 'dist/webview/main.js');
 
+/**
+ * Waits until `expr` is true in the page. Polls with page.evaluate (DevTools protocol): Playwright's
+ * waitForFunction runs a string predicate through eval inside the page, which the page's CSP refuses.
+ */
+async function until(p: { evaluate(expr: string): Promise<unknown>; waitForTimeout(ms: number): Promise<void> }, expr: string): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await p.evaluate(expr)) return;
+    await p.waitForTimeout(20);
+  }
+  throw new Error(`timed out waiting for ${expr}`);
+}
+
 test('webview script under the CSP: exports, refit and status messages', { timeout: 60_000 }, async () => {
   assert.ok(existsSync(SCRIPT), 'dist/webview/main.js is missing: run node scripts/build.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'mlm-webview-'));
@@ -41,13 +53,13 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     await p.addInitScript({ content: 'window.posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); } }; };' });
     await p.goto(pathToFileURL(page).href);
     const posted = () => p.evaluate('window.posted') as Promise<Record<string, string>[]>;
-    await p.waitForFunction('window.posted.length > 0');
+    await until(p, 'window.posted.length > 0');
     assert.deepEqual((await posted())[0], { type: 'ready' });
 
     const qq = 'plot-sleepstudy_full-qq';
     await p.click(`button.export-plot[data-plot="${qq}"][data-format="svg"]`);
     await p.click(`button.export-plot[data-plot="${qq}"][data-format="png"]`);
-    await p.waitForFunction('window.posted.length >= 3');
+    await until(p, 'window.posted.length >= 3');
     await p.click('#refit-all');
     await p.click('button.refit-model');
     await p.click('button.export-results[data-format="latex"]');
@@ -83,7 +95,7 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     await p.evaluate(
       "window.postMessage({ type: 'status', kind: 'cancelled', message: 'Cancelled <img src=x>' }, '*'); window.postMessage({ type: 'status', kind: 'nonsense', message: 'ignored' }, '*');",
     );
-    await p.waitForFunction("document.getElementById('status').textContent !== ''");
+    await until(p, "document.getElementById('status').textContent !== ''");
     await p.waitForTimeout(100);
     assert.equal(await p.evaluate("document.getElementById('status').textContent"), 'Cancelled <img src=x>');
     assert.equal(await p.evaluate("document.querySelectorAll('img').length"), 0);
