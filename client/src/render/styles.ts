@@ -26,7 +26,7 @@ dl.model-header dd { margin: 0; font-family: var(--vscode-editor-font-family); }
 table { border-collapse: collapse; margin: 8px 0; }
 caption { text-align: left; font-weight: 600; padding: 2px 0; }
 th, td { padding: 2px 10px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); text-align: left; }
-td.num { text-align: right; font-family: var(--vscode-editor-font-family); font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-family: var(--vscode-editor-font-family); font-variant-numeric: tabular-nums; white-space: nowrap; }
 thead th { color: var(--vscode-descriptionForeground); font-weight: 600; }
 details.meanings { margin: 4px 0 10px; }
 section.model { margin-top: 18px; }
