@@ -23,7 +23,8 @@ button.secondary { color: var(--vscode-button-secondaryForeground); background: 
 dl.model-header { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 6px 0; }
 dl.model-header dt { color: var(--vscode-descriptionForeground); }
 dl.model-header dd { margin: 0; font-family: var(--vscode-editor-font-family); }
-table { border-collapse: collapse; margin: 8px 0; }
+/* each table scrolls sideways on its own in a narrow panel (its scrollbar sits right under it) */
+table { border-collapse: collapse; margin: 8px 0; display: block; max-width: 100%; overflow-x: auto; }
 caption { text-align: left; font-weight: 600; padding: 2px 0; }
 th, td { padding: 2px 10px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); text-align: left; }
 td.num { text-align: right; font-family: var(--vscode-editor-font-family); font-variant-numeric: tabular-nums; white-space: nowrap; }
