@@ -6,15 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FitResult, RanefBlock } from '../../engine/src/result';
+import type { FitResult } from '../../engine/src/result';
+import { loadReference, referenceAsFitResult } from '../conformance/harness';
 
 const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
 const refDir = join(root, 'test', 'fixtures', 'reference');
-
-function arr<T>(x: T | T[] | null | undefined): T[] {
-  if (x === null || x === undefined) return [];
-  return Array.isArray(x) ? x : [x];
-}
 
 export function readCsv(name: string): { header: string[]; rows: string[][] } {
   const text = readFileSync(join(refDir, 'data', name), 'utf8').trim();
@@ -23,54 +19,8 @@ export function readCsv(name: string): { header: string[]; rows: string[][] } {
 }
 
 export function loadReferenceFit(name: string): FitResult {
-  const raw = JSON.parse(readFileSync(join(refDir, 'fits', `${name}.json`), 'utf8')) as Record<string, any>;
-  const coefnames = arr<string>(raw.coefnames);
-  const vcovRaw = arr<any>(raw.vcov);
-  const vcov: number[][] = vcovRaw.length && !Array.isArray(vcovRaw[0]) ? [vcovRaw as number[]] : (vcovRaw as number[][]);
-  const ranef: RanefBlock[] = arr<any>(raw.ranef).map((b) => ({
-    group: b.group,
-    levels: arr<string>(b.levels).map(String),
-    terms: arr<string>(b.terms),
-    values: arr<any>(b.values).map((v: any) => arr<number>(v)),
-    condsd: arr<any>(b.condsd).map((v: any) => arr<number>(v)),
-  }));
-  const formula: string = raw.formula;
-  const fit: FitResult = {
-    id: raw.id,
-    formula,
-    family: raw.family,
-    link: raw.link,
-    REML: raw.REML,
-    nAGQ: raw.nAGQ,
-    nobs: raw.nobs,
-    ngrps: raw.ngrps,
-    coefnames,
-    fixef: raw.fixef,
-    se: raw.se,
-    vcov,
-    varcorr: arr(raw.varcorr),
-    sigma: raw.sigma,
-    theta: arr(raw.theta),
-    logLik: raw.logLik,
-    df: raw.df,
-    deviance: raw.deviance,
-    REMLcrit: raw.REMLcrit,
-    AIC: raw.AIC,
-    BIC: raw.BIC,
-    singular: raw.singular,
-    ranef,
-    satterthwaite: raw.satterthwaite,
-    responseName: formula.split('~')[0].trim(),
-    rowsDropped: 0,
-    droppedCoefs: [],
-    warnings: [],
-    converged: true,
-    evaluations: 0,
-    fitSeconds: 0,
-    fitted: [],
-    residuals: [],
-    rows: [],
-  };
+  const fit: FitResult = referenceAsFitResult(loadReference(name));
+  const formula = fit.formula;
   if (name.startsWith('sleepstudy_') && formula.includes('Days |')) completeSleepstudy(fit);
   if (name.startsWith('rats_')) completeRats(fit);
   return fit;

@@ -3,7 +3,7 @@
  * fitModel) on a reference case and compare every figure with lme4's reference fit, within
  * test/fixtures/reference/README.md's tolerances.
  *
- * Reusable: `loadReference(name)`, `mlmTextFor(ref)`, `runCase(ref, fit?)`, `compareFit(fit, ref, tol)`,
+ * Reusable: `loadReference(name)`, `referenceAsFitResult(ref)`, `mlmTextFor(ref)`, `runCase(ref, fit?)`, `compareFit(fit, ref, tol)`,
  * `GAUSSIAN_TOLERANCES`, `glmmTolerances(ref)`. Expected values come from the reference files only.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -92,6 +92,26 @@ export function loadReference(name: string): Reference {
     theta: arr(raw.theta as number | number[]),
     ranef,
     note: (raw.note as string | null) ?? null,
+  };
+}
+
+/**
+ * A reference fit as a FitResult: lme4's figures as loadReference normalises them, our extras empty
+ * (no fitted values, warnings or timings). For tests of code that reads results: renderers, formatters.
+ */
+export function referenceAsFitResult(ref: Reference): Reference & FitResult {
+  return {
+    ...ref,
+    responseName: ref.formula.split('~')[0].trim(),
+    rowsDropped: 0,
+    droppedCoefs: [],
+    warnings: [],
+    converged: true,
+    evaluations: 0,
+    fitSeconds: 0,
+    fitted: [],
+    residuals: [],
+    rows: [],
   };
 }
 

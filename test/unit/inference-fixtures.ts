@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FitResult, RanefBlock } from '../../engine/src/result';
+import type { FitResult } from '../../engine/src/result';
+import { loadReference as loadHarnessReference, referenceAsFitResult } from '../conformance/harness';
 
 export const ROOT = join(__dirname, '..', '..');
 export const FITS = join(ROOT, 'test', 'fixtures', 'reference', 'fits');
@@ -18,39 +19,10 @@ export interface ReferenceFit extends FitResult {
 }
 
 export function loadReference(id: string): ReferenceFit {
-  const raw = JSON.parse(readFileSync(join(FITS, `${id}.json`), 'utf8'));
-  const coefnames = arr<string>(raw.coefnames);
-  const vcov: number[][] = Array.isArray(raw.vcov[0]) ? raw.vcov : [arr<number>(raw.vcov)];
-  const ranef: RanefBlock[] = arr<any>(raw.ranef).map((b) => {
-    const terms = arr<string>(b.terms);
-    const mat = (m: any): number[][] => {
-      // a '||' fit stores condsd as an object keyed by term
-      if (m && !Array.isArray(m) && typeof m === 'object') return terms.map((t) => arr<number>(m[t]));
-      return terms.length === 1 && !Array.isArray(m[0]) ? [arr<number>(m)] : m.map((r: any) => arr<number>(r));
-    };
-    return { group: b.group, levels: arr<string>(b.levels), terms, values: mat(b.values), condsd: mat(b.condsd) };
-  });
-  const cp = raw.confint_profile
-    ? { names: arr<string>(raw.confint_profile.names), lower: arr<number>(raw.confint_profile.lower), upper: arr<number>(raw.confint_profile.upper) }
-    : undefined;
-  return {
-    ...raw,
-    coefnames,
-    vcov,
-    theta: arr<number>(raw.theta),
-    ranef,
-    confint_profile: cp,
-    responseName: raw.formula.split('~')[0].trim(),
-    rowsDropped: 0,
-    droppedCoefs: [],
-    warnings: [],
-    converged: true,
-    evaluations: 0,
-    fitSeconds: 0,
-    fitted: [],
-    residuals: [],
-    rows: [],
-  } as ReferenceFit;
+  const ref = loadHarnessReference(id);
+  const raw = ref.confint_profile;
+  const cp = raw ? { names: arr<string>(raw.names), lower: arr<number>(raw.lower), upper: arr<number>(raw.upper) } : undefined;
+  return { ...referenceAsFitResult(ref), confint_profile: cp };
 }
 
 export function listReferenceIds(): string[] {

@@ -2,33 +2,16 @@
 // the numbers must be the reference values as R rounds them, in lme4's layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FitResult } from '../../engine/src/result';
+import { loadReference, referenceAsFitResult } from '../conformance/harness';
 import { formatLmerSummary, formatGlmerSummary, formatSummary } from '../../engine/src/summary';
 
-const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
-const arr = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** A reference fit as a FitResult (1-element vectors normalised, our extras empty). */
 function ref(id: string, keepSatterthwaite = true): FitResult {
-  const d = JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${id}.json`), 'utf8'));
-  d.coefnames = arr(d.coefnames);
-  if (!Array.isArray(d.vcov[0])) d.vcov = [arr(d.vcov)];
+  const d: FitResult = referenceAsFitResult(loadReference(id));
   if (!keepSatterthwaite) delete d.satterthwaite;
-  return {
-    ...d,
-    responseName: '',
-    rowsDropped: 0,
-    droppedCoefs: [],
-    warnings: [],
-    converged: true,
-    evaluations: 0,
-    fitSeconds: 0,
-    fitted: [],
-    residuals: [],
-    rows: [],
-  } as FitResult;
+  return d;
 }
 
 const lines = (s: string) => s.split('\n');
