@@ -101,27 +101,8 @@ export function cholLowerJs(a: Float64Array, n: number, lda: number = n, clampLa
     const j1 = Math.min(n, j0 + NB);
     // Factor the panel columns j0..j1-1 (left-looking within the panel; the trailing update from
     // earlier panels has already been applied).
-    for (let j = j0; j < j1; j++) {
-      const cj = j * lda;
-      for (let k = j0; k < j; k++) {
-        const ck = k * lda;
-        const f = a[j + ck];
-        if (f === 0) continue;
-        for (let i = j; i < n; i++) a[i + cj] -= f * a[i + ck];
-      }
-      let d = a[j + cj];
-      if (!(d > 0)) {
-        if (clampLast && j === n - 1) {
-          a[j + cj] = 0;
-          return -1;
-        }
-        return j;
-      }
-      d = Math.sqrt(d);
-      a[j + cj] = d;
-      const inv = 1 / d;
-      for (let i = j + 1; i < n; i++) a[i + cj] *= inv;
-    }
+    const fail = factorPanel(a, n, lda, j0, j1, clampLast);
+    if (fail >= 0) return fail;
     if (j1 < n) syrkPanel(a, n, lda, j0, j1);
   }
   return -1;
