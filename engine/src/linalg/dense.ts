@@ -411,35 +411,3 @@ export function cholSmall(a: Float64Array, off: number, k: number): boolean {
   }
   return true;
 }
-
-/**
- * Left-looking lower Cholesky that skips zero multipliers (L[j,k] = 0): efficient for a matrix
- * stored densely but ordered to keep its factor sparse (few nonzeros in the leading columns).
- * Same contract as cholLower.
- */
-export function cholLowerSparseSkip(a: Float64Array, n: number, lda: number = n, clampLast = false): number {
-  const ks = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const cj = j * lda;
-    let nk = 0;
-    for (let k = 0; k < j; k++) if (a[j + k * lda] !== 0) ks[nk++] = k;
-    for (let x = 0; x < nk; x++) {
-      const ck = ks[x] * lda;
-      const f = a[j + ck];
-      for (let i = j; i < n; i++) a[i + cj] -= f * a[i + ck];
-    }
-    let d = a[j + cj];
-    if (!(d > 0)) {
-      if (clampLast && j === n - 1) {
-        a[j + cj] = 0;
-        return -1;
-      }
-      return j;
-    }
-    d = Math.sqrt(d);
-    a[j + cj] = d;
-    const inv = 1 / d;
-    for (let i = j + 1; i < n; i++) a[i + cj] *= inv;
-  }
-  return -1;
-}
