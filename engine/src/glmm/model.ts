@@ -44,10 +44,6 @@ export class GlmmModel {
   readonly baseOffset: Float64Array;
 
   theta: Float64Array;
-  /** ZΛ rows: n × kTot */
-  private zl: Float64Array;
-  /** column index of each ZΛ entry: n × kTot */
-  private readonly zcol: Int32Array;
   /** engineer B's blocked weighted PLS: joint (u, β) and u-only (β in the offset) systems */
   private plsJointSys: PlsSystem | null = null;
   private plsUSys: PlsSystem | null = null;
@@ -71,7 +67,6 @@ export class GlmmModel {
   /** Σ (aic_i − devResid_i): a constant of the data (null when it is not, e.g. non-integer successes) */
   private readonly aicConst: number | null;
   private resDevCache = NaN;
-  private zlValid = false;
   private fixedBeta: Float64Array | null = null;
   private fixedCache: Float64Array | null = null;
 
@@ -106,13 +101,6 @@ export class GlmmModel {
     // system (fill-reducing ordering of that block) is the better choice
     const trailing = this.q - this.terms[0].nlev;
     this.fast = this.terms.every((t) => t.k === 1) && trailing <= 600 ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
-    this.zl = new Float64Array(n * kOff);
-    this.zcol = new Int32Array(n * kOff);
-    for (const t of this.terms) {
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < t.k; c++) this.zcol[i * kOff + t.kOff + c] = t.uOff + t.refs[i] * t.k + c;
-      }
-    }
     this.theta = new Float64Array(this.nTheta);
     this.u = new Float64Array(this.q);
     this.beta = new Float64Array(this.p);
@@ -201,25 +189,12 @@ export class GlmmModel {
   }
 
   setTheta(theta: ArrayLike<number>): void {
-    if (theta.length === this.theta.length && this.zlValid) {
+    if (theta.length === this.theta.length) {
       let same = true;
       for (let i = 0; i < theta.length; i++) if (theta[i] !== this.theta[i]) same = false;
       if (same) return;
     }
-    this.zlValid = true;
     this.theta = Float64Array.from(theta);
-    const { n, kTot, zl } = this;
-    for (const t of this.terms) {
-      const T = this.termFactor(t);
-      const k = t.k;
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < k; c++) {
-          let s = 0;
-          for (let a = c; a < k; a++) s += t.Z[a * n + i] * T[a * k + c];
-          zl[i * kTot + t.kOff + c] = s;
-        }
-      }
-    }
   }
 
   /** Start from the family's mustart (R's initialize), u = 0, β = 0. */
@@ -254,37 +229,64 @@ export class GlmmModel {
 
   /** η = offset + Xβ + ZΛu; μ = linkinv(η). `offsetPlusXb` may be passed precomputed. */
   updateEta(offsetPlusXb: Float64Array): void {
-    const { n, kTot, zl, zcol, u, eta, mu } = this;
-    const linkinv = this.family.link.linkinv;
+    const { n, eta, mu } = this;
     this.resDevCache = NaN;
-    for (let i = 0; i < n; i++) {
-      let s = offsetPlusXb[i];
-      const o = i * kTot;
-      for (let c = 0; c < kTot; c++) s += zl[o + c] * u[zcol[o + c]];
-      eta[i] = s;
-      mu[i] = linkinv(s);
+    eta.set(offsetPlusXb);
+    // η += Z_t b_t term by term, with b = Λu per level (b_t[j k + r] for level j, row r)
+    for (const t of this.terms) {
+      const b = this.termB(t);
+      const { k, refs, Z } = t;
+      if (k === 1) {
+        for (let i = 0; i < n; i++) eta[i] += Z[i] * b[refs[i]];
+      } else {
+        for (let r = 0; r < k; r++) {
+          const zo = r * n;
+          for (let i = 0; i < n; i++) eta[i] += Z[zo + i] * b[refs[i] * k + r];
+        }
+      }
+    }
+    if (this.family.link.name === 'logit') {
+      // the logit link's inverse written out (as LINKS.logit.linkinv computes it): this loop is
+      // the hottest of a binomial fit
+      const hi = 1 - 2.220446049250313e-16;
+      for (let i = 0; i < n; i++) {
+        const e = eta[i];
+        let m: number;
+        if (e >= 0) m = 1 / (1 + Math.exp(-e));
+        else {
+          const x = Math.exp(e);
+          m = x / (1 + x);
+        }
+        mu[i] = m < hi ? m : hi;
+      }
+    } else {
+      const linkinv = this.family.link.linkinv;
+      for (let i = 0; i < n; i++) mu[i] = linkinv(eta[i]);
     }
   }
 
-  /** offset + Xβ */
+  /**
+   * offset + Xβ, in one buffer reused from call to call: callers use the result before the next
+   * call with another β (PIRLS holds it while β is fixed).
+   */
   fixedPart(beta: ArrayLike<number>): Float64Array {
-    const fb = this.fixedBeta;
-    if (fb && this.fixedCache) {
-      let same = true;
-      for (let j = 0; j < this.p; j++) if (beta[j] !== fb[j]) same = false;
-      if (same) return this.fixedCache;
-    }
-    const out = this.computeFixedPart(beta);
-    this.fixedBeta = Float64Array.from(beta);
-    this.fixedCache = out;
-    return out;
-  }
-
-  private computeFixedPart(beta: ArrayLike<number>): Float64Array {
     const { n, p, X } = this;
-    const out = Float64Array.from(this.baseOffset);
+    const fb = this.fixedBeta;
+    let out = this.fixedCache;
+    if (out && fb) {
+      let same = true;
+      for (let j = 0; j < p; j++) if (beta[j] !== fb[j]) same = false;
+      if (same) return out;
+    }
+    if (!out || !fb) {
+      out = new Float64Array(n);
+      this.fixedCache = out;
+      this.fixedBeta = new Float64Array(p);
+    }
+    out.set(this.baseOffset);
     for (let j = 0; j < p; j++) {
       const b = beta[j];
+      this.fixedBeta![j] = b;
       if (b === 0) continue;
       const o = j * n;
       for (let i = 0; i < n; i++) out[i] += X[o + i] * b;
