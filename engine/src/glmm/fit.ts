@@ -9,7 +9,7 @@ import type { FitResult } from '../result';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
 import { ghRule } from './ghq';
-import { deriv12, invert, symEigenvalues } from './hessian';
+import { centralDerivs, invert, symEigenvalues } from './hessian';
 import { GlmmModel } from './model';
 import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance } from './optimize';
 import { validateGlmmInput } from './validate';
@@ -30,7 +30,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   // stage 1: θ with β inside PIRLS
   const lpInit = initialLinPred(m);
-  const s1 = await runStage1(m, lpInit, ticker);
+  const s1 = await runStage1(m, lpInit, ticker, nAGQ === 0 ? 2e-7 : 1e-4);
   const lp0 = m.linPred();
   const theta1 = Float64Array.from(m.theta);
   const beta1 = Float64Array.from(m.beta);
@@ -64,16 +64,16 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
-  const info = fixedEffectsInformation(m);
   // stage-2 deviances are a deterministic function of (θ, β) (each PIRLS starts from lp0), so the
   // Hessian below can reuse the points of the last gradient
   const memo = new Map<string, number>();
-  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, info, memo)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, memo)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();
 
-  // finite-difference derivatives over (θ, β) as glmer computes them
+  // finite-difference derivatives over (θ, β) at the optimum, as glmer computes them for vcov()
+  // and its convergence checks (two-point cross terms: see centralDerivs)
   let evalsH = 0;
   const fn = async (x: Float64Array) => {
     const key = Array.prototype.join.call(x, ',');
@@ -85,7 +85,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
     return v;
   };
-  const { gradient, hessian } = await deriv12(fn, par, fval);
+  const { gradient, hessian } = await centralDerivs(fn, par, fval);
   m.restore(snap);
   stage2Deviance(m, par, rule, lp0);
 
@@ -123,15 +123,6 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
-}
-
-/** 2 RX'RX at the end of the first stage (the β block of the deviance's Hessian, approximately). */
-function fixedEffectsInformation(m: GlmmModel): Float64Array[] | null {
-  const p = m.p;
-  const U = m.unscaledVcovFromRX();
-  const inv = invert(Array.from({ length: p }, (_, i) => Float64Array.from({ length: p }, (_, j) => U[i * p + j])));
-  if (!inv) return null;
-  return inv.map((r) => Float64Array.from(r, (v) => 2 * v));
 }
 
 /** lme4's checkConv: singular fit, scaled gradient, and Hessian checks (messages as lme4 words them). */
