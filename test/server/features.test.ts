@@ -317,7 +317,10 @@ test('an error raised by the fit itself is returned with its range and published
 });
 
 test('fit cancellation through the LSP token keeps the previous result', async () => {
-  const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  // a fit that lasts long enough (~0.5 s) for the cancellation to arrive while it runs, even on a
+  // loaded machine (sleepstudy could finish before $/cancelRequest was read)
+  ws.copyData('VerbAgg.csv');
+  const text = 'data: VerbAgg.csv\nmodel m:\n  formula: r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item)\n  family: binomial\n';
   const uri = ws.write('cancel.mlm', text);
   await client.open(uri, text);
   const first = await client.request<{ fitted: string[] }>('mlm/fit', { uri });
