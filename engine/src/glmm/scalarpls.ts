@@ -363,13 +363,72 @@ export class ScalarPls {
     }
   }
 
+  /** X'Wz, the lower triangle of X'WX (into RX) and Λ'Z'WX (into RZX), all zeroed first. */
+  private crossProducts(sqrtW: Float64Array, z: Float64Array, X: Float64Array, p: number): void {
+    const { n, terms, off, lam, RZX, RX, vtr } = this;
+    RZX.fill(0);
+    RX.fill(0);
+    vtr.fill(0);
+    const T = terms.length;
+    // column-oriented cross products (tight loops over the observations): for each column c of X,
+    // wx = W X_c gives X'Wz, the lower triangle of X'WX (two columns per pass) and Λ'Z'W X_c
+    if (this.wx.length !== n) {
+      this.wx = new Float64Array(n);
+      this.wv = new Float64Array(n);
+    }
+    const wx = this.wx;
+    const w = this.wv;
+    for (let i = 0; i < n; i++) {
+      const sw = sqrtW[i];
+      w[i] = sw * sw;
+    }
+    for (let c = 0; c < p; c++) {
+      const xo = c * n;
+      let sz = 0;
+      for (let i = 0; i < n; i++) {
+        const v = w[i] * X[xo + i];
+        wx[i] = v;
+        sz += v * z[i];
+      }
+      vtr[c] = sz;
+      let c2 = 0;
+      for (; c2 + 1 <= c; c2 += 2) {
+        const x2 = c2 * n;
+        const x3 = x2 + n;
+        let a0 = 0;
+        let a1 = 0;
+        for (let i = 0; i < n; i++) {
+          const v = wx[i];
+          a0 += v * X[x2 + i];
+          a1 += v * X[x3 + i];
+        }
+        RX[c * p + c2] = a0;
+        RX[c * p + c2 + 1] = a1;
+      }
+      for (; c2 <= c; c2++) {
+        const x2 = c2 * n;
+        let a0 = 0;
+        for (let i = 0; i < n; i++) a0 += wx[i] * X[x2 + i];
+        RX[c * p + c2] = a0;
+      }
+      for (let t = 0; t < T; t++) {
+        const tt = terms[t];
+        const refs = tt.refs;
+        const zt = tt.z;
+        const lt = lam[t];
+        const base = off[t];
+        for (let i = 0; i < n; i++) RZX[(base + refs[i]) * p + c] += lt * zt[i] * wx[i];
+      }
+    }
+  }
+
   /**
    * factor() plus the fixed-effects blocks for the joint (u, β) solve. X is n × p column-major.
    * Returns false when A or the downdated X'WX is not positive definite.
    */
   factorJoint(theta: ArrayLike<number>, sqrtW: Float64Array, z: Float64Array, X: Float64Array, p: number): boolean {
     if (!this.factor(theta, sqrtW, z)) return false;
-    const { n, q, terms, off, lam } = this;
+    const q = this.q;
     if (this.p !== p) {
       this.p = p;
       this.RZX = new Float64Array(q * p);
@@ -377,54 +436,8 @@ export class ScalarPls {
       this.vtr = new Float64Array(p);
       this.betaOut = new Float64Array(p);
     }
-    const { RZX, RX, vtr } = this;
-    RZX.fill(0);
-    RX.fill(0);
-    vtr.fill(0);
-    const T = terms.length;
-    // column-oriented cross products (tight loops over the observations)
-    if (this.wx.length !== n) {
-      this.wx = new Float64Array(n);
-      this.wv = new Float64Array(n);
-    }
-    const wx = this.wx;
-    const wv = this.wv;
-    for (let c = 0; c < p; c++) {
-      const xo = c * n;
-      for (let i = 0; i < n; i++) {
-        const sw = sqrtW[i];
-        wx[i] = sw * sw * X[xo + i];
-      }
-      let sz = 0;
-      for (let i = 0; i < n; i++) sz += wx[i] * z[i];
-      vtr[c] = sz;
-      for (let c2 = 0; c2 <= c; c2++) {
-        const x2 = c2 * n;
-        let a0 = 0, a1 = 0;
-        let i = 0;
-        for (; i + 1 < n; i += 2) {
-          a0 += wx[i] * X[x2 + i];
-          a1 += wx[i + 1] * X[x2 + i + 1];
-        }
-        if (i < n) a0 += wx[i] * X[x2 + i];
-        RX[c * p + c2] = a0 + a1;
-      }
-    }
-    for (let t = 0; t < T; t++) {
-      const tt = terms[t];
-      const refs = tt.refs;
-      const zt = tt.z;
-      const lt = lam[t];
-      for (let i = 0; i < n; i++) {
-        const sw = sqrtW[i];
-        wv[i] = sw * sw * lt * zt[i];
-      }
-      const base = off[t];
-      for (let c = 0; c < p; c++) {
-        const xo = c * n;
-        for (let i = 0; i < n; i++) RZX[(base + refs[i]) * p + c] += wv[i] * X[xo + i];
-      }
-    }
+    const { RZX, RX } = this;
+    this.crossProducts(sqrtW, z, X, p);
     for (let c = 0; c < p; c++) this.forward(RZX, c, p);
     for (let c = 0; c < p; c++) {
       for (let c2 = 0; c2 <= c; c2++) {
