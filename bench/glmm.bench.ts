@@ -4,13 +4,15 @@
  * (.mlm text + CSV -> prepareModels -> frame) once; the fit (fitModel -> fitGlmm) is timed.
  * Targets: VerbAgg (Laplace) under 0.6 s; every case under lme4's time.
  *
- * Run alone: node --import tsx bench/glmm.bench.ts   (or through bench/run.ts)
+ * Run alone: node --import tsx bench/glmm.bench.ts (prints each target as ok or SLOW), or through
+ * bench/run.ts with the other benchmarks: npm run bench -- glmm  (or -- verbagg for one case).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareModels } from '../engine/src/frame/prepare';
 import { fitModel } from '../engine/src/fit';
+import type { BenchCase } from './run';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const refDir = join(root, 'test/fixtures/reference');
@@ -43,15 +45,38 @@ function mlmText(ref: Record<string, unknown>): string {
   return lines.join('\n') + '\n';
 }
 
+/** The frame and fit spec of a reference case (built once, outside the timing). */
+function prepareCase(name: string) {
+  const ref = JSON.parse(readFileSync(join(refDir, 'fits', `${name}.json`), 'utf8')) as Record<string, unknown>;
+  const prep = prepareModels(mlmText(ref), (rel) => readFileSync(join(refDir, 'data', rel), 'utf8'));
+  const model = prep.models[0];
+  if (!model?.frame) throw new Error(`no frame for ${name}: ${model?.error?.message ?? ''}`);
+  return { ref, frame: model.frame, spec: { id: name, REML: false, nAGQ: Number(ref.nAGQ) } };
+}
+
+/** The cases for `npm run bench` (bench/run.ts), so that `npm run bench -- verbagg` selects one. */
+export const cases: BenchCase[] = CASES.map((c) => {
+  let prepared: ReturnType<typeof prepareCase> | null = null;
+  const lme4 = JSON.parse(readFileSync(join(refDir, 'fits', `${c.name}.json`), 'utf8')).lme4_seconds_median as number;
+  return {
+    name: `glmm ${c.name}`,
+    lme4Seconds: lme4,
+    async setup() {
+      prepared = prepareCase(c.name);
+      await fitModel(prepared.frame, prepared.spec, { yieldEveryMs: 0 }); // warm-up (JIT)
+    },
+    async run() {
+      await fitModel(prepared!.frame, prepared!.spec, { yieldEveryMs: 0 });
+    },
+  };
+});
+
 export async function run(options: { samples?: number } = {}): Promise<GlmmBenchRow[]> {
   const samples = options.samples ?? 5;
   const rows: GlmmBenchRow[] = [];
   for (const c of CASES) {
-    const ref = JSON.parse(readFileSync(join(refDir, 'fits', `${c.name}.json`), 'utf8')) as Record<string, unknown>;
-    const prep = prepareModels(mlmText(ref), (rel) => readFileSync(join(refDir, 'data', rel), 'utf8'));
-    const model = prep.models[0];
-    if (!model?.frame) throw new Error(`no frame for ${c.name}: ${model?.error?.message ?? ''}`);
-    const spec = { id: c.name, REML: false, nAGQ: Number(ref.nAGQ) };
+    const { ref, frame, spec } = prepareCase(c.name);
+    const model = { frame };
     await fitModel(model.frame, spec, { yieldEveryMs: 0 }); // warm-up (JIT)
     const times: number[] = [];
     const cpu: number[] = [];
