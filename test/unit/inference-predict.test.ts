@@ -78,3 +78,20 @@ test('GLMM prediction on the response scale (cbpp: plogis(β₀ + β₂ + b_herd
     (e: unknown) => e instanceof MlmError && e.diagnostic.code === 'predict-new-level' && /'7'/.test(e.message),
   );
 });
+
+test('new data: scale() uses the training rows\' centre and scale, as R\'s predict() does', () => {
+  const ref = loadReference('sleepstudy_full');
+  const doc = parseMlm(`data: ${ref.data}\nmodel m:\n  formula: Reaction ~ scale(Days) + (1 | Subject)\n`);
+  const table = applyDocument(doc, readCsv(readFileSync(join(DATA, ref.data), 'utf8'), ref.data));
+  const frame = buildModelFrame(doc, doc.models[0], table, { prepared: true });
+  // coefficients given (not fitted): the prediction is a function of them and of the scaling only
+  const result = { ...ref, fixef: { '(Intercept)': 298.5, 'scale(Days)': 27.1 } };
+  const nt = applyDocument(doc, readCsv('"Reaction","Days","Subject"\n,0,"308"\n,9,"308"\n,4.5,"308"\n', 'new.csv'));
+  const p = predictNewData({ model: doc.models[0], trainTable: table, frame, result, newTable: nt });
+  // training Days: 0..9 for each of 18 subjects; mean 4.5, variance 18·Σ(d − 4.5)²/179 = 18·82.5/179
+  const sd = Math.sqrt((18 * 82.5) / 179);
+  const at = (d: number) => 298.5 + 27.1 * ((d - 4.5) / sd);
+  assert.ok(Math.abs(p.population[0]! - at(0)) < 1e-9, `${p.population[0]} vs ${at(0)}`);
+  assert.ok(Math.abs(p.population[1]! - at(9)) < 1e-9);
+  assert.ok(Math.abs(p.population[2]! - 298.5) < 1e-9);
+});

@@ -18,6 +18,12 @@ export interface EvalContext {
   table: DataTable;
   /** Document range of a span of the expression's text (formula, weights, derive). */
   locate: (span: Span) => SourceRange | undefined;
+  /**
+   * Centres and scales of the formula's scale() calls, by the call's text. With `record` they are
+   * computed from this table and stored; without it, stored ones are applied (new rows for
+   * prediction are scaled as the training rows were, as R's predict() does through makepredictcall).
+   */
+  scaling?: { known: Map<string, { center: number; scale: number }>; record: boolean };
 }
 
 export function unknownColumnError(ctx: EvalContext, name: string, span: Span): MlmError {
@@ -106,7 +112,12 @@ export function evalNumeric(node: Node, ctx: EvalContext): Float64Array {
       }
       if (node.name === 'scale') {
         expectArgs(node, 1, ctx);
-        return scaleValues(evalNumeric(node.args[0], ctx));
+        const x = evalNumeric(node.args[0], ctx);
+        const key = deparse(node);
+        const known = ctx.scaling && !ctx.scaling.record ? ctx.scaling.known.get(key) : undefined;
+        const { center, scale } = known ?? scaleParameters(x);
+        if (ctx.scaling?.record) ctx.scaling.known.set(key, { center, scale });
+        return x.map((v) => (v - center) / scale);
       }
       throw new MlmError({
         code: 'bad-expression',
@@ -127,16 +138,15 @@ function expectArgs(node: Extract<Node, { type: 'call' }>, k: number, ctx: EvalC
   }
 }
 
-/** R's scale(x): centred by the mean and divided by the standard deviation (missing values skipped). */
-export function scaleValues(x: Float64Array): Float64Array {
+/** R's scale(x) parameters: the mean and the standard deviation (missing values skipped). */
+export function scaleParameters(x: Float64Array): { center: number; scale: number } {
   let s = 0;
   let m = 0;
   for (const v of x) if (!Number.isNaN(v)) (s += v), m++;
   const mean = s / m;
   let ss = 0;
   for (const v of x) if (!Number.isNaN(v)) ss += (v - mean) ** 2;
-  const sd = Math.sqrt(ss / (m - 1));
-  return x.map((v) => (v - mean) / sd);
+  return { center: mean, scale: Math.sqrt(ss / (m - 1)) };
 }
 
 /** Evaluates a formula variable: a column, factor(x), or a numeric expression. */

@@ -6,7 +6,8 @@
  * line up with the fitted coefficients. A group level not seen in the fit contributes no random
  * effect (lme4's allow.new.levels = TRUE: the population prediction). A new level of a fixed-effect
  * factor is an error. Rows with a missing predictor get null.
- * Data-dependent transformations inside the formula (scale()) are evaluated on the new rows.
+ * Data-dependent transformations inside the formula (scale()) use the training rows' centre and
+ * scale, as R's predict() does (a scale() over the new rows alone would shift every prediction).
  */
 import { MlmError } from '../diagnostics';
 import type { DataTable } from '../data/types';
@@ -114,8 +115,10 @@ export interface NewDataInput {
 export function predictNewData(input: NewDataInput): Predictions {
   const { model, trainTable, frame, result, newTable } = input;
   const st = modelStructure(model);
-  const ctxTrain = { table: trainTable, locate: st.locate };
-  const ctxNew = { table: newTable, locate: st.locate };
+  // scale() parameters are recorded while the training rows are evaluated and applied to the new rows
+  const known = new Map<string, { center: number; scale: number }>();
+  const ctxTrain = { table: trainTable, locate: st.locate, scaling: { known, record: true } };
+  const ctxNew = { table: newTable, locate: st.locate, scaling: { known, record: false } };
   const n = newTable.nrow;
   const missing = new Uint8Array(n);
   const prepare = (tm: typeof st.fixed): VarValue[] => {
@@ -152,6 +155,7 @@ export function predictNewData(input: NewDataInput): Predictions {
   }
   for (const o of st.fixed.offsets) {
     if (o.type === 'call' && o.args.length === 1) {
+      evalNumeric(o.args[0], ctxTrain); // records any scale() inside the offset
       const off = evalNumeric(o.args[0], ctxNew);
       for (let i = 0; i < n; i++) eta[i] += off[i];
     }
