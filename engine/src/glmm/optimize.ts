@@ -248,12 +248,16 @@ export async function newtonStage2(
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Bs[i] += B[i][j] * sv[j];
     let sBs = 0;
     for (let i = 0; i < d; i++) sBs += sv[i] * Bs[i];
-    let B2 = sy > 1e-12 && sBs > 0 ? B.map((r, i) => Float64Array.from(r, (v, j) => v - (Bs[i] * Bs[j]) / sBs + (yv[i] * yv[j]) / sy)) : B.map((r) => Float64Array.from(r));
-    if (info) for (let i = 0; i < m.p; i++) for (let j = 0; j < m.p; j++) B2[nth + i][nth + j] = info[i][j];
+    const bfgs = sy > 1e-12 && sBs > 0 ? B.map((r, i) => Float64Array.from(r, (v, j) => v - (Bs[i] * Bs[j]) / sBs + (yv[i] * yv[j]) / sy)) : B;
+    let B2 = bfgs;
+    if (info) {
+      B2 = bfgs.map((r) => Float64Array.from(r));
+      for (let i = 0; i < m.p; i++) for (let j = 0; j < m.p; j++) B2[nth + i][nth + j] = info[i][j];
+    }
     let R2 = cholUpper(B2);
     if (!R2 && info) {
-      // the refreshed β block did not fit the BFGS θ rows: BFGS alone
-      B2 = sy > 1e-12 && sBs > 0 ? B.map((r, i) => Float64Array.from(r, (v, j) => v - (Bs[i] * Bs[j]) / sBs + (yv[i] * yv[j]) / sy)) : B;
+      // the refreshed β block does not fit the BFGS θ rows: BFGS alone
+      B2 = bfgs;
       R2 = cholUpper(B2);
     }
     if (R2) {
