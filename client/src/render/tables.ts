@@ -9,6 +9,7 @@ import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
 import { asArray, coefRows, explainCoef, extrasOf, iccRows, iccSentence, isGaussian, varCorrSentence, varianceRows } from '../shared/fitView';
 import { interpretLrt } from '../../../engine/src/inference/interpret';
 import type { AnovaRow } from '../../../engine/src/inference/anova';
+import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
 const e = escapeHtml;
 
@@ -54,15 +55,25 @@ export function headerHtml(fit: FitResult, slug: string): string {
 }
 
 export function fitStatsHtml(fit: FitResult, slug: string): string {
+  // The figures as summary() prints them; deviance as its AIC table shows it: -2 × log-likelihood.
+  const p = printedFitStats(fit);
   const cells: [string, number | null, string, string][] = [
-    ['AIC', fit.AIC, fixed(fit.AIC, 1), 'Akaike information criterion: -2 log-likelihood + 2 × parameters; smaller is better when comparing models fitted to the same data.'],
-    ['BIC', fit.BIC, fixed(fit.BIC, 1), 'Bayesian information criterion: -2 log-likelihood + log(n) × parameters; penalizes parameters more than AIC.'],
-    ['logLik', fit.logLik, fixed(fit.logLik, 1), `Log-likelihood at the estimates${fit.REML ? ' (of the REML criterion)' : ''}.`],
+    ['AIC', fit.AIC, p.AIC, 'Akaike information criterion: -2 log-likelihood + 2 × parameters; smaller is better when comparing models fitted to the same data.'],
+    ['BIC', fit.BIC, p.BIC, 'Bayesian information criterion: -2 log-likelihood + log(n) × parameters; penalizes parameters more than AIC.'],
+    ['logLik', fit.logLik, p.logLik, `Log-likelihood at the estimates${fit.REML ? ' (of the REML criterion)' : ''}.`],
   ];
-  if (fit.deviance !== null && fit.deviance !== undefined) cells.push(['deviance', fit.deviance, fixed(fit.deviance, 1), 'Deviance: -2 × log-likelihood (lme4 reports it for ML fits).']);
-  if (fit.REMLcrit !== null && fit.REMLcrit !== undefined) cells.push(['REML criterion', fit.REMLcrit, fixed(fit.REMLcrit, 1), 'REML criterion at convergence: -2 × restricted log-likelihood.']);
+  if (fit.deviance !== null && fit.deviance !== undefined) {
+    const glmm = !isGaussian(fit);
+    cells.push([
+      'deviance',
+      -2 * fit.logLik,
+      p.deviance,
+      `Deviance as summary() prints it: -2 × log-likelihood.${glmm ? ` (lme4's deviance() function gives ${exact(fit.deviance)} for this model: the sum of the squared deviance residuals.)` : ''}`,
+    ]);
+  }
+  if (p.REMLcrit !== null) cells.push(['REML criterion', fit.REMLcrit, p.REMLcrit, 'REML criterion at convergence: -2 × restricted log-likelihood.']);
   cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).']);
-  cells.push(['df.resid', fit.nobs - fit.df, String(fit.nobs - fit.df), 'Residual degrees of freedom: observations minus parameters.']);
+  cells.push(['df.resid', fit.nobs - fit.df, p.dfResid, 'Residual degrees of freedom: observations minus parameters.']);
   let s = `<table tabindex="0" class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
   for (const c of cells) s += `<th scope="col">${e(c[0])}</th>`;
   s += '</tr></thead><tbody><tr>';
@@ -72,31 +83,32 @@ export function fitStatsHtml(fit: FitResult, slug: string): string {
 
 export function randomEffectsHtml(fit: FitResult, slug: string): string {
   const rows = varianceRows(fit);
+  const printed = printedVarianceRows(fit, rows);
   const maxCorr = Math.max(0, ...rows.map((r) => r.corr.length));
   let s = `<table tabindex="0" class="random-effects" id="random-effects-${slug}"><caption>Random effects</caption><thead><tr>`;
   s += '<th scope="col">Groups</th><th scope="col">Name</th><th scope="col">Variance</th><th scope="col">Std. Dev.</th>';
   if (maxCorr) s += `<th scope="col" colspan="${maxCorr}">Corr</th>`;
   s += '</tr></thead><tbody>';
   let prev = '';
-  for (const r of rows) {
+  rows.forEach((r, i) => {
     const resid = r.grp === 'Residual';
     const shown = r.grp === prev ? '' : r.grp;
     prev = r.grp;
     s += `<tr><th scope="row">${e(shown)}</th><td>${e(r.name)}</td>`;
     const what = resid ? 'the residual (within-group) variation' : `${r.name === '(Intercept)' ? 'intercepts' : `${r.name} slopes`} between levels of ${r.grp}`;
     const sentence = varCorrSentence(fit, r.grp, resid ? null : r.name, null);
-    s += num(r.variance, fmt(r.variance), `Variance of ${what}.${sentence ? ' ' + sentence : ''}`);
-    s += num(r.sd, fmt(r.sd), sentence ?? `Standard deviation of ${what}.`);
+    s += num(r.variance, printed[i].variance, `Variance of ${what}.${sentence ? ' ' + sentence : ''}`);
+    s += num(r.sd, printed[i].sd, sentence ?? `Standard deviation of ${what}.`);
     for (let k = 0; k < maxCorr; k++) {
       const c = r.corr[k];
       if (c === undefined || c === null) s += '<td></td>';
       else {
         const other = rows.filter((o) => o.grp === r.grp)[k]?.name ?? '';
-        s += num(c, fixed(c, 2), varCorrSentence(fit, r.grp, other, r.name) ?? varCorrSentence(fit, r.grp, r.name, other) ?? `Correlation between the ${r.grp}-level ${other} and ${r.name} effects.`);
+        s += num(c, printed[i].corr[k] || fixed(c, 2), varCorrSentence(fit, r.grp, other, r.name) ?? varCorrSentence(fit, r.grp, r.name, other) ?? `Correlation between the ${r.grp}-level ${other} and ${r.name} effects.`);
       }
     }
     s += '</tr>';
-  }
+  });
   s += '</tbody></table>';
   return s;
 }
@@ -122,6 +134,7 @@ export function iccR2Html(fit: FitResult, slug: string): string {
 
 export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   const rows = coefRows(fit);
+  const printed = printedCoefRows(fit);
   const gaussian = isGaussian(fit);
   const interp = extrasOf(fit).interpretation ?? {};
   const stat = gaussian ? 't value' : 'z value';
@@ -130,16 +143,17 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col">Std. Error</th>`;
   if (gaussian) s += `<th scope="col" title="Satterthwaite denominator degrees of freedom">df</th>`;
   s += `<th scope="col">${e(stat)}</th><th scope="col">${e(pcol)}</th><th scope="col"></th><th scope="col" colspan="2">95% interval</th></tr></thead><tbody>`;
-  for (const r of rows) {
+  rows.forEach((r, i) => {
+    const pr = printed[i];
     const meaning = interp[r.name] ?? explainCoef(fit, r);
     s += `<tr data-term="${e(r.name)}"><th scope="row">${e(r.name)}</th>`;
-    s += num(r.estimate, fmt(r.estimate), meaning, 'num estimate');
-    s += num(r.se, fmt(r.se), `Standard error of the ${r.name} estimate: its typical sampling error.`, 'num se');
-    if (gaussian) s += num(r.df, r.df === null ? '' : fmt(r.df), 'Satterthwaite approximation of the denominator degrees of freedom of the t test.', 'num df');
-    s += num(r.statistic, fixed(r.statistic, 3), `${r.statName} statistic: estimate divided by its standard error.`, 'num stat');
+    s += num(r.estimate, pr.estimate, meaning, 'num estimate');
+    s += num(r.se, pr.se, `Standard error of the ${r.name} estimate: its typical sampling error.`, 'num se');
+    if (gaussian) s += num(r.df, r.df === null ? '' : pr.df || fmt(r.df), 'Satterthwaite approximation of the denominator degrees of freedom of the t test.', 'num df');
+    s += num(r.statistic, pr.statistic, `${r.statName} statistic: estimate divided by its standard error.`, 'num stat');
     s += num(
       r.p,
-      fmtP(r.p),
+      r.p === null ? '' : pr.p || fmtP(r.p),
       r.p === null
         ? 'No p-value: the degrees of freedom of the t test are not available.'
         : `Two-sided p-value of the ${r.statName} test that the coefficient is zero${gaussian ? ' (Satterthwaite df)' : ''}.`,
@@ -149,7 +163,7 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
     s += num(r.lower, fmt(r.lower), `Lower end of the ${r.intervalKind}.`, 'num lower');
     s += num(r.upper, fmt(r.upper), `Upper end of the ${r.intervalKind}.`, 'num upper');
     s += '</tr>';
-  }
+  });
   s += '</tbody></table>';
   s += `<details class="meanings"><summary>What the fixed effects mean</summary><ul>`;
   for (const r of rows) s += `<li><strong>${e(r.name)}</strong>: ${e(interp[r.name] ?? explainCoef(fit, r))}</li>`;

@@ -33,8 +33,17 @@ export function starsOf(p: number): string {
   return ' ';
 }
 
-/** The lines printCoefmat prints (the table, then `---` and the legend when stars are shown). */
-export function printCoefmat(t: CoefTable, opts: CoefmatOptions): string[] {
+/** printCoefmat's formatted cells (before they are laid out as text): one string per cell, stars as a last column. */
+export interface CoefmatCells {
+  colNames: string[];
+  /** cells[i][j]: row i, column j, padded to the column's common width as R formats it. */
+  cells: string[][];
+  /** Whether a stars column was added (the legend follows the table). */
+  stars: boolean;
+}
+
+/** The cells printCoefmat formats: the estimate-like columns rounded together, the statistic, format.pval, stars. */
+export function formatCoefmat(t: CoefTable, opts: CoefmatOptions): CoefmatCells {
   const digits = opts.digits;
   const signifStarsWanted = opts.signifStars ?? true;
   const nr = t.rowNames.length;
@@ -106,7 +115,13 @@ export function printCoefmat(t: CoefTable, opts: CoefmatOptions): string[] {
       }
     }
   }
-  const lines = printCharMatrix(t.rowNames, colNames, cf, { right: true });
+  return { colNames, cells: cf, stars };
+}
+
+/** The lines printCoefmat prints (the table, then `---` and the legend when stars are shown). */
+export function printCoefmat(t: CoefTable, opts: CoefmatOptions): string[] {
+  const { colNames, cells, stars } = formatCoefmat(t, opts);
+  const lines = printCharMatrix(t.rowNames, colNames, cells, { right: true });
   if (stars && (opts.signifLegend ?? true)) lines.push('---', SIGNIF_LEGEND);
   return lines;
 }

@@ -38,14 +38,24 @@ export function callLines(r: FitResult, opts: SummaryOptions): string[] {
 /** "REML criterion at convergence: 1743.6" or the AIC/BIC/logLik/deviance/df.resid table. */
 export function aicLines(r: FitResult): string[] {
   if (r.REML && r.REMLcrit !== null && r.REMLcrit !== undefined) {
-    return catFill(['REML criterion at convergence:', catNumber(roundR(r.REMLcrit, 1))]);
+    return catFill(['REML criterion at convergence:', remlCriterionText(r.REMLcrit)]);
   }
+  return printNamedVector(['AIC', 'BIC', 'logLik', 'deviance', 'df.resid'], aicTable(r));
+}
+
+/** The figures of lme4's AIC table as summary prints them: AIC, BIC, logLik, deviance (-2 logLik), df.resid. */
+export function aicTable(r: FitResult): string[] {
   const deviance = -2 * r.logLik;
   const dfResid = r.nobs - r.df;
   const vals = [r.AIC, r.BIC, r.logLik, deviance, dfResid].map((v) => roundR(v, 1));
   const f = formatR(vals).map((s) => s.trim());
   f[4] = formatR([vals[4]])[0].trim();
-  return printNamedVector(['AIC', 'BIC', 'logLik', 'deviance', 'df.resid'], f);
+  return f;
+}
+
+/** "REML criterion at convergence:" as summary prints the value (rounded to 1 decimal). */
+export function remlCriterionText(remlCrit: number): string {
+  return catNumber(roundR(remlCrit, 1));
 }
 
 /** Scaled residual quantiles: from the result's figures, or from residuals / sigma. Null when unknown. */

@@ -51,8 +51,24 @@ export function varCorrBlocks(rows: VarCorrRow[]): { blocks: VcBlock[]; residual
   return { blocks, residualSd };
 }
 
+/** formatVC's formatted cells (before they are laid out as text). */
+export interface VarCorrCells {
+  colNames: string[];
+  /** One row per printed line: Groups (blank on a group's later terms), Name, Variance, Std.Dev., then the Corr columns. */
+  cells: string[][];
+  /** The grouping factor of each row, also where the printed Groups cell is blank ('Residual' for the residual). */
+  groups: string[];
+}
+
 /** The lines of formatVC's table (digits as summary passes them: 4). */
 export function formatVarCorr(rows: VarCorrRow[], useScale: boolean, digits = 4): string[] {
+  const { colNames, cells } = varCorrCells(rows, useScale, digits);
+  return printCharMatrix(cells.map(() => ''), colNames, cells, { right: false });
+}
+
+/** The cells of formatVC's table: variances and standard deviations each formatted as one column, correlations to 2 decimals. */
+export function varCorrCells(rows: VarCorrRow[], useScale: boolean, digits = 4): VarCorrCells {
+  const fullGroups: string[] = [];
   const { blocks, residualSd } = varCorrBlocks(rows);
   const groups: string[] = [];
   const names: string[] = [];
@@ -60,12 +76,14 @@ export function formatVarCorr(rows: VarCorrRow[], useScale: boolean, digits = 4)
   for (const b of blocks) {
     b.terms.forEach((t, i) => {
       groups.push(i === 0 ? b.group : '');
+      fullGroups.push(b.group);
       names.push(t);
       sds.push(b.sd[i]);
     });
   }
   if (useScale && residualSd !== null) {
     groups.push('Residual');
+    fullGroups.push('Residual');
     names.push('');
     sds.push(residualSd);
   }
@@ -93,5 +111,5 @@ export function formatVarCorr(rows: VarCorrRow[], useScale: boolean, digits = 4)
     cells.forEach((c, i) => c.push(...corrRows[i]));
     colNames.push('Corr', ...new Array<string>(maxlen - 2).fill(''));
   }
-  return printCharMatrix(cells.map(() => ''), colNames, cells, { right: false });
+  return { colNames, cells, groups: fullGroups };
 }
