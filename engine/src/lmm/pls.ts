@@ -556,21 +556,37 @@ export class PlsSystem {
   /** S ← Λ' S Λ on the random-effects rows and columns of the full symmetric dense block. */
   private applyLambdaRest(S: Float64Array, lam: { data: Float64Array; offsets: number[] }): void {
     const { m, q2 } = this;
+    const L = lam.data;
     const buf = new Float64Array(64);
-    // left multiply: rows
+    // left multiply: rows (terms of one and two columns written out: tiny inner loops cost more
+    // than their arithmetic)
     for (let r0 = 0; r0 < q2; ) {
       const t = this.restTerm[r0];
       const k = this.ks[t];
       const lo = lam.offsets[t];
-      const g = k > 64 ? new Float64Array(k) : buf;
-      for (let c = 0; c < m; c++) {
-        const cc = c * m;
-        for (let a = 0; a < k; a++) {
-          let s = 0;
-          for (let x = a; x < k; x++) s += lam.data[lo + x + a * k] * S[r0 + x + cc];
-          g[a] = s;
+      if (k === 1) {
+        const l = L[lo];
+        for (let c = 0; c < m; c++) S[r0 + c * m] *= l;
+      } else if (k === 2) {
+        // Λ_t = [l00 0; l10 l11]: row r0 ← l00 row r0 + l10 row r0+1, row r0+1 ← l11 row r0+1
+        const l00 = L[lo], l10 = L[lo + 1], l11 = L[lo + 3];
+        for (let c = 0; c < m; c++) {
+          const i = r0 + c * m;
+          const s1 = S[i + 1];
+          S[i] = l00 * S[i] + l10 * s1;
+          S[i + 1] = l11 * s1;
         }
-        for (let a = 0; a < k; a++) S[r0 + a + cc] = g[a];
+      } else {
+        const g = k > 64 ? new Float64Array(k) : buf;
+        for (let c = 0; c < m; c++) {
+          const cc = c * m;
+          for (let a = 0; a < k; a++) {
+            let s = 0;
+            for (let x = a; x < k; x++) s += L[lo + x + a * k] * S[r0 + x + cc];
+            g[a] = s;
+          }
+          for (let a = 0; a < k; a++) S[r0 + a + cc] = g[a];
+        }
       }
       r0 += k;
     }
@@ -579,14 +595,28 @@ export class PlsSystem {
       const t = this.restTerm[c0];
       const k = this.ks[t];
       const lo = lam.offsets[t];
-      for (let i = 0; i < m; i++) {
-        const g = k > 64 ? new Float64Array(k) : buf;
-        for (let a = 0; a < k; a++) {
-          let s = 0;
-          for (let x = a; x < k; x++) s += S[i + (c0 + x) * m] * lam.data[lo + x + a * k];
-          g[a] = s;
+      if (k === 1) {
+        const l = L[lo];
+        const o = c0 * m;
+        for (let i = 0; i < m; i++) S[o + i] *= l;
+      } else if (k === 2) {
+        const l00 = L[lo], l10 = L[lo + 1], l11 = L[lo + 3];
+        const o0 = c0 * m, o1 = o0 + m;
+        for (let i = 0; i < m; i++) {
+          const s1 = S[o1 + i];
+          S[o0 + i] = l00 * S[o0 + i] + l10 * s1;
+          S[o1 + i] = l11 * s1;
         }
-        for (let a = 0; a < k; a++) S[i + (c0 + a) * m] = g[a];
+      } else {
+        const g = k > 64 ? new Float64Array(k) : buf;
+        for (let i = 0; i < m; i++) {
+          for (let a = 0; a < k; a++) {
+            let s = 0;
+            for (let x = a; x < k; x++) s += S[i + (c0 + x) * m] * L[lo + x + a * k];
+            g[a] = s;
+          }
+          for (let a = 0; a < k; a++) S[i + (c0 + a) * m] = g[a];
+        }
       }
       c0 += k;
     }
