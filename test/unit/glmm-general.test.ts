@@ -69,3 +69,31 @@ test('Poisson with an offset', async () => {
   near('cHEIGHT', r.fixef.cHEIGHT, -0.0260255, 1e-3);
   near('se cHEIGHT', r.se.cHEIGHT, 0.003011304, 1e-3);
 });
+
+test('grouseticks with (1 + cHEIGHT | LOCATION) + (1 | BROOD): the slope\'s factor collapses to the boundary', async () => {
+  // R (lme4 1.1-31): glmer(TICKS ~ factor(YEAR) + cHEIGHT + (1 + cHEIGHT | LOCATION) + (1 | BROOD),
+  //   grouseticks, poisson) gives logLik -986.850442256, theta (0.80531062, 0.05897580, -0.01497202,
+  //   0.00028482) with "Model failed to converge with max|grad| = 0.0037": the last entry of the
+  //   LOCATION factor runs to its bound (a perfect correlation), where our fit holds it at 0.
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { REF_DIR } = await import('./glmmFrames');
+  const text = 'data: grouseticks.csv\nmodel m:\n  formula: TICKS ~ factor(YEAR) + cHEIGHT + (1 + cHEIGHT | LOCATION) + (1 | BROOD)\n  family: poisson\n';
+  const prep = prepareModels(text, (p) => readFileSync(join(REF_DIR, 'data', p), 'utf8'));
+  const r = await fitGlmm(prep.models[0].frame!, { nAGQ: 1 }, quiet);
+  // at least as good as lme4's optimum, and within the tolerance of it
+  assert.ok(r.logLik > -986.850442256 - 1e-6 && r.logLik - -986.850442256 < 1e-3, `logLik ${r.logLik}`);
+  near('theta BROOD', r.theta[0], 0.8053106187714, 1e-3);
+  near('theta LOCATION (Intercept)', r.theta[1], 0.0589757986728, 1e-3);
+  near('theta LOCATION cHEIGHT.(Intercept)', r.theta[2], -0.0149720177437, 1e-3);
+  assert.ok(r.theta[3] < 1e-3, `theta LOCATION cHEIGHT ${r.theta[3]}`);
+  near('(Intercept)', r.fixef['(Intercept)'], 0.40318478438, 1e-3);
+  near('factor(YEAR)96', r.fixef['factor(YEAR)96'], 1.2503321625, 1e-3);
+  near('factor(YEAR)97', r.fixef['factor(YEAR)97'], -0.88779362852, 1e-3);
+  near('cHEIGHT', r.fixef.cHEIGHT, -0.02513425312, 1e-3);
+  near('se (Intercept)', r.se['(Intercept)'], 0.191350557427, 1e-3);
+  near('se factor(YEAR)96', r.se['factor(YEAR)96'], 0.241917146214, 1e-3);
+  near('se cHEIGHT', r.se.cHEIGHT, 0.004120034105, 1e-3);
+  assert.ok(r.warnings.some((w) => /singular/.test(w)), r.warnings.join('; '));
+});

@@ -145,9 +145,14 @@ export function betaCurvature(m: GlmmModel): Float64Array[] | null {
  * Stage 2 by a quasi-Newton method on the (θ, β) deviance with central-difference gradients:
  * the starting Hessian from approxDerivs, then at each iterate a BFGS update whose β block is
  * replaced by 2 RX'RX at the new mode (it tracks how the weights change as β moves, which BFGS
- * alone learns slowly), with step halving. Returns null when
- * it cannot be used (a θ near its bound, a Hessian that is not positive definite, no progress);
- * the caller then falls back to BOBYQA.
+ * alone learns slowly), with step halving.
+ *
+ * A θ bounded at 0 that the first stage left near 0 (below 1e-2: a variance, or the last diagonal
+ * entry of a correlated term's factor, collapsing) is held at exactly 0 while the others move;
+ * the boundary is then accepted only when moving off it (θ = 1e-3, 1e-2) does not lower the
+ * deviance. Returns null when the method cannot be used (a free θ reaching its bound, a Hessian
+ * that is not positive definite, no progress, a boundary that is not optimal); the caller then
+ * falls back to BOBYQA.
  */
 export async function newtonStage2(
   m: GlmmModel,
@@ -159,34 +164,62 @@ export async function newtonStage2(
   memo: Map<string, number> | null = null,
 ): Promise<StageResult | null> {
   const nth = m.nTheta;
-  const d = nth + m.p;
-  const lower = m.thetaLower();
-  for (let i = 0; i < nth; i++) if (lower[i] === 0 && theta0[i] < 1e-2) return null;
+  const dAll = nth + m.p;
+  const lowerAll = m.thetaLower();
+  const held: number[] = [];
+  for (let i = 0; i < nth; i++) if (lowerAll[i] === 0 && theta0[i] < 1e-2) held.push(i);
+  const free: number[] = [];
+  for (let i = 0; i < dAll; i++) if (!held.includes(i)) free.push(i);
+  const d = free.length;
+  const nthFree = nth - held.length;
+  const lower = Float64Array.from(free.slice(0, nthFree), (i) => lowerAll[i]);
+  const start = new Float64Array(dAll);
+  start.set(theta0);
+  start.set(beta0, nth);
+  for (const i of held) start[i] = 0;
+  /** the full (θ, β) of reduced coordinates y (held entries at 0) */
+  const embed = (y: Float64Array): Float64Array => {
+    const x = start.slice();
+    for (let k = 0; k < d; k++) x[free[k]] = y[k];
+    return x;
+  };
   let evals = 0;
-  let atState: Float64Array | null = null; // the point whose mode the model holds
-  const f = async (x: Float64Array): Promise<number> => {
-    const key = memo ? Array.prototype.join.call(x, ',') : '';
+  let atKey = ''; // the point whose mode the model holds
+  const fFull = async (x: Float64Array): Promise<number> => {
+    const key = Array.prototype.join.call(x, ',');
     const hit = memo?.get(key);
     if (hit !== undefined) return hit;
     evals++;
     const v = stage2Deviance(m, x, rule, lp0);
-    atState = x;
+    atKey = key;
     memo?.set(key, v);
     await ticker.tick({ stage: 'optimizing (θ, β) (stage 2)', evaluations: evals, objective: v });
     return v;
   };
-  const curvatureAt = (x: Float64Array): Float64Array[] | null => {
-    if (atState !== x) stage2Deviance(m, x, rule, lp0);
-    atState = null;
+  const f = (y: Float64Array): Promise<number> => fFull(embed(y));
+  const curvatureAt = (y: Float64Array): Float64Array[] | null => {
+    const x = embed(y);
+    if (atKey !== Array.prototype.join.call(x, ',')) stage2Deviance(m, x, rule, lp0);
+    atKey = '';
     return betaCurvature(m);
   };
-  let x = new Float64Array(d);
-  x.set(theta0);
-  x.set(beta0, nth);
+  let x = Float64Array.from(free, (i) => start[i]);
   let fx = await f(x);
   if (!Number.isFinite(fx)) return null;
   const info0 = curvatureAt(x);
-  const { gradient, hessian } = info0 ? await approxDerivs(f, x, fx, nth, info0) : await centralDerivs(f, x, fx);
+  const { gradient, hessian } = info0 ? await approxDerivs(f, x, fx, nthFree, info0) : await centralDerivs(f, x, fx);
+  const done = async (y: Float64Array, fy: number): Promise<StageResult | null> => {
+    const par = embed(y);
+    // the held θ at 0 must be a minimum along their own direction
+    for (const i of held) {
+      for (const t of [1e-3, 1e-2]) {
+        const z = par.slice();
+        z[i] = t;
+        if ((await fFull(z)) < fy - 1e-9 * Math.abs(fy)) return null;
+      }
+    }
+    return { par, fval: fy, evaluations: evals, converged: true };
+  };
   let B = hessian.map((r) => Float64Array.from(r));
   let R = cholUpper(B);
   if (!R) return null;
@@ -204,7 +237,7 @@ export async function newtonStage2(
       if (Math.abs(step[i]) > 1e-6 * Math.max(1, Math.abs(x[i]))) small = false;
       dec -= g[i] * step[i];
     }
-    if (small || dec < 1e-7) return { par: x, fval: fx, evaluations: evals, converged: true };
+    if (small || dec < 1e-7) return done(x, fx);
     const xOld = x;
     const gOld = g;
     let t = 1;
@@ -213,7 +246,7 @@ export async function newtonStage2(
       const xn = new Float64Array(d);
       for (let i = 0; i < d; i++) xn[i] = x[i] + t * step[i];
       let ok = true;
-      for (let i = 0; i < nth; i++) if (lower[i] === 0 && xn[i] < 1e-3) ok = false;
+      for (let i = 0; i < nthFree; i++) if (lower[i] === 0 && xn[i] < 1e-3) ok = false;
       if (!ok) return null;
       const fn = await f(xn);
       if (fn <= fx + 1e-9 * Math.abs(fx)) {
@@ -224,7 +257,7 @@ export async function newtonStage2(
       }
       t /= 2;
     }
-    if (!accepted) return { par: x, fval: fx, evaluations: evals, converged: true };
+    if (!accepted) return done(x, fx);
     const info = curvatureAt(x);
     // central-difference gradient at the new point
     g = new Float64Array(d);
@@ -252,7 +285,7 @@ export async function newtonStage2(
     let B2 = bfgs;
     if (info) {
       B2 = bfgs.map((r) => Float64Array.from(r));
-      for (let i = 0; i < m.p; i++) for (let j = 0; j < m.p; j++) B2[nth + i][nth + j] = info[i][j];
+      for (let i = 0; i < m.p; i++) for (let j = 0; j < m.p; j++) B2[nthFree + i][nthFree + j] = info[i][j];
     }
     let R2 = cholUpper(B2);
     if (!R2 && info) {
