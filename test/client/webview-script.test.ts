@@ -50,7 +50,10 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
       if (m.type() === 'error') problems.push(m.text());
     });
     // Strings, not functions: tsx's name-keeping helpers do not exist in the page.
-    await p.addInitScript({ content: 'window.posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); } }; };' });
+    await p.addInitScript({
+      content:
+        'window.posted = []; window.kept = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); }, setState: function (s) { window.kept.push(s); } }; };',
+    });
     await p.goto(pathToFileURL(page).href);
     const posted = () => p.evaluate('window.posted') as Promise<Record<string, string>[]>;
     await until(p, 'window.posted.length > 0');
@@ -99,6 +102,14 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     await p.waitForTimeout(100);
     assert.equal(await p.evaluate("document.getElementById('status').textContent"), 'Cancelled <img src=x>');
     assert.equal(await p.evaluate("document.querySelectorAll('img').length"), 0);
+
+    // The extension's 'persist' message is kept with setState (what the serializer reads back after a reload); malformed ones are not.
+    await p.evaluate(
+      "window.postMessage({ type: 'persist', state: 'not an object' }, '*'); window.postMessage({ type: 'persist', state: { version: 1, uri: 'file:///a/sleep.mlm', state: { fileName: 'sleep.mlm', results: [], comparisons: [] } } }, '*');",
+    );
+    await until(p, 'window.kept.length > 0');
+    await p.waitForTimeout(100);
+    assert.deepEqual(await p.evaluate('window.kept'), [{ version: 1, uri: 'file:///a/sleep.mlm', state: { fileName: 'sleep.mlm', results: [], comparisons: [] } }]);
     assert.deepEqual(problems, [], 'no script errors or CSP violations');
   } finally {
     await browser.close();

@@ -20,7 +20,7 @@ import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
-import { ResultsPanels } from './resultsPanels';
+import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
 import { FitStatusBar } from './statusBar';
 
 export type ClientFactory = (options: LanguageClientOptions) => BaseLanguageClient;
@@ -40,6 +40,12 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   const status = new FitStatusBar();
   const panels = new ResultsPanels(context.extensionUri, { onMessage: (uri, msg) => onPanelMessage(uri, msg) });
   context.subscriptions.push(status, panels);
+  // Results panels come back after a window reload with the results their page kept (ResultsPanels.restore).
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => panels.restore(panel, state),
+    }),
+  );
   let fitCounter = 0;
   const running = new Set<string>();
 

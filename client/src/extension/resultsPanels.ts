@@ -1,7 +1,9 @@
 /**
  * One results webview per .mlm document, re-rendered when its results change. The page is built by
  * the pure renderer (render/panel.ts) with a fresh nonce; messages from the page are validated
- * (shared/messages.ts) before anything is done with them.
+ * (shared/messages.ts) before anything is done with them. Each page keeps its document URI and state
+ * with setState (sent when the page reports ready), so that after a window reload the serializer
+ * registered for RESULTS_VIEW_TYPE brings the panel back through restore().
  */
 import * as vscode from 'vscode';
 import { makeNonce, renderResultsPage, type PanelState, type StatusKind } from '../render/panel';
@@ -9,10 +11,13 @@ import { renderDataPreviewPage } from '../render/dataPreview';
 import type { DataPreviewResponse } from '../../../server/src/protocol';
 import { escapeHtml } from '../shared/escape';
 import { validateWebviewMessage, type WebviewMessage } from '../shared/messages';
+import { persistedPanel, restoredPanel } from '../shared/panelPersist';
 
 export interface PanelHandlers {
   onMessage(uri: vscode.Uri, msg: WebviewMessage): void | Promise<void>;
 }
+
+export const RESULTS_VIEW_TYPE = 'mlm.results';
 
 function baseName(uri: vscode.Uri): string {
   const p = uri.path;
@@ -65,30 +70,76 @@ export class ResultsPanels implements vscode.Disposable {
     void this.panels.get(uri.toString())?.webview.postMessage({ type: 'status', kind, message });
   }
 
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+  }
+
   private create(uri: vscode.Uri): vscode.WebviewPanel {
-    const key = uri.toString();
     const panel = vscode.window.createWebviewPanel(
-      'mlm.results',
+      RESULTS_VIEW_TYPE,
       `Results: ${baseName(uri)}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        enableFindWidget: true,
-        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
-      },
+      this.webviewOptions(),
     );
+    this.adopt(uri, panel);
+    return panel;
+  }
+
+  private adopt(uri: vscode.Uri, panel: vscode.WebviewPanel): void {
+    const key = uri.toString();
     this.panels.set(key, panel);
     this.lastActive = uri;
-    panel.onDidDispose(() => this.panels.delete(key));
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    });
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) this.lastActive = uri;
     });
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const msg = validateWebviewMessage(raw);
       if (!msg) return; // unknown or malformed: ignored
+      if (msg.type === 'ready') {
+        // the page keeps what a reload needs (read back by restore())
+        void panel.webview.postMessage({ type: 'persist', state: persistedPanel(key, this.state(uri)) });
+      }
       void this.handlers.onMessage(uri, msg);
     });
-    return panel;
+  }
+
+  /**
+   * A results panel VS Code brings back after a window reload (WebviewPanelSerializer): the state the
+   * page kept with setState is checked and rendered again. A state that cannot be read, or a
+   * document that already has a panel, closes the restored one.
+   */
+  restore(panel: vscode.WebviewPanel, persisted: unknown): void {
+    const restored = restoredPanel(persisted);
+    let uri: vscode.Uri | undefined;
+    try {
+      uri = restored ? vscode.Uri.parse(restored.uri, true) : undefined;
+    } catch {
+      uri = undefined;
+    }
+    if (!restored || !uri || this.panels.has(uri.toString())) {
+      panel.dispose();
+      return;
+    }
+    const key = uri.toString();
+    const current = this.states.get(key);
+    // Results fitted since the reload (before VS Code restored the panel) win over the kept ones.
+    const s = current && current.results.length ? current : restored.state;
+    this.states.set(key, s);
+    panel.webview.options = this.webviewOptions();
+    panel.title = `Results: ${baseName(uri)}`;
+    this.adopt(uri, panel);
+    try {
+      this.render(panel, s);
+    } catch {
+      this.render(panel, { fileName: s.fileName, results: [], comparisons: [], status: { kind: 'error', message: 'The previous results could not be shown again; fit the models again.' } });
+    }
   }
 
   private render(panel: vscode.WebviewPanel, s: PanelState, focus?: string): void {

@@ -58,16 +58,24 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
   }
 }
 
-/** Messages from the extension to the webview. */
-export type ExtensionMessage = { type: 'status'; kind: 'ok' | 'error' | 'cancelled' | 'running' | 'info'; message: string };
+/** Messages from the extension to the webview: a status line, or the panel state to keep with setState (see panelPersist.ts). */
+export type ExtensionMessage =
+  | { type: 'status'; kind: 'ok' | 'error' | 'cancelled' | 'running' | 'info'; message: string }
+  | { type: 'persist'; state: Record<string, unknown> };
 
 const STATUS_KINDS = ['ok', 'error', 'cancelled', 'running', 'info'];
 
 export function validateExtensionMessage(msg: unknown): ExtensionMessage | null {
-  if (!isObject(msg) || msg.type !== 'status') return null;
+  if (!isObject(msg)) return null;
+  if (msg.type === 'persist') {
+    // Stored as is; the extension checks the shape when it reads the state back (restoredPanel).
+    if (!isObject(msg.state) || typeof msg.state.uri !== 'string') return null;
+    return { type: 'persist', state: msg.state };
+  }
+  if (msg.type !== 'status') return null;
   if (typeof msg.kind !== 'string' || !STATUS_KINDS.includes(msg.kind)) return null;
   if (typeof msg.message !== 'string' || msg.message.length > 10_000) return null;
-  return { type: 'status', kind: msg.kind as ExtensionMessage['kind'], message: msg.message };
+  return { type: 'status', kind: msg.kind as Extract<ExtensionMessage, { type: 'status' }>['kind'], message: msg.message };
 }
 
 /** Bytes of a validated PNG data URL. */

@@ -8,6 +8,8 @@ import { validateExtensionMessage, type WebviewMessage } from '../shared/message
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
+  /** Kept by VS Code across reloads of the page and of the window (read back by the panel serializer). */
+  setState?(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -124,7 +126,9 @@ document.addEventListener('focusout', () => {
 
 window.addEventListener('message', (ev) => {
   const m = validateExtensionMessage(ev.data);
-  if (m) setStatus(m.kind, m.message);
+  if (!m) return;
+  if (m.type === 'status') setStatus(m.kind, m.message);
+  else if (m.type === 'persist') vscode.setState?.(m.state);
 });
 
 // Where to scroll after a refit: a model's section, or the comparison tables.
