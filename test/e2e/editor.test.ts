@@ -273,4 +273,23 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await scrollWebview(page, 'Fitted laplace, agq in', 'table.fixed-effects[id$="-laplace"]');
     await wb.shot('13-glmm-rats');
   });
+
+  test('after Developer: Reload Window the rats results panel comes back with its estimates', async () => {
+    const { page } = wb;
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.statusbar', { timeout: 60_000 });
+    // The panel's serializer re-renders the state the page kept; its status line says so.
+    const frame = await webviewFrame(page, 'Results restored from the previous session', 120_000);
+    assert.match(await frame.locator('h1').innerText(), /rats\.mlm/);
+    const intercept = await frame
+      .locator('table.fixed-effects[id$="-laplace"] tbody tr')
+      .first()
+      .evaluate((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim()).slice(0, 2));
+    assert.deepEqual(intercept, ['(Intercept)', '-1.9369']);
+    await wb.shot('14-results-restored');
+    // The restored panel is wired to its document again: its button refits the file's models.
+    await frame.locator('#refit-all').click();
+    await webviewFrame(page, 'Fitted laplace, agq in', 120_000);
+  });
 });
