@@ -9,7 +9,7 @@ import type { FitResult } from '../result';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
 import { ghRule } from './ghq';
-import { centralDerivs, invert, symEigenvalues } from './hessian';
+import { centralDerivs, cholUpper, invert, symEigenvalues } from './hessian';
 import { GlmmModel } from './model';
 import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance } from './optimize';
 import { validateGlmmInput } from './validate';
@@ -138,7 +138,7 @@ function convergenceChecks(par: Float64Array, thetaLower: Float64Array, gradient
     warnings.push('Model failed to converge: gradient contains NAs');
     return;
   }
-  const R = upperCholesky(hessian);
+  const R = cholUpper(hessian);
   if (!R) {
     warnings.push('Model failed to converge: unable to evaluate scaled gradient');
   } else {
@@ -160,24 +160,6 @@ function convergenceChecks(par: Float64Array, thetaLower: Float64Array, gradient
   checkHess(hessian, '', warnings);
 }
 
-function upperCholesky(H: Float64Array[]): Float64Array[] | null {
-  const n = H.length;
-  const R = H.map((r) => Float64Array.from(r));
-  for (let j = 0; j < n; j++) {
-    let d = R[j][j];
-    for (let k = 0; k < j; k++) d -= R[k][j] * R[k][j];
-    if (!(d > 0)) return null;
-    d = Math.sqrt(d);
-    R[j][j] = d;
-    for (let c = j + 1; c < n; c++) {
-      let s = R[j][c];
-      for (let k = 0; k < j; k++) s -= R[k][j] * R[k][c];
-      R[j][c] = s / d;
-    }
-  }
-  return R;
-}
-
 function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
   const tol = 1e-6;
   if (H.some((r) => r.some((v) => !Number.isFinite(v)))) {
@@ -190,7 +172,7 @@ function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
     warnings.push(`Model failed to converge: degenerate ${type}Hessian with ${negative} negative eigenvalues`);
     return;
   }
-  if (ev.some((e) => Math.abs(e) < tol) || !upperCholesky(H)) {
+  if (ev.some((e) => Math.abs(e) < tol) || !cholUpper(H)) {
     warnings.push(`${type}Hessian is numerically singular: parameters are not uniquely determined`);
     return;
   }

@@ -45,6 +45,25 @@ export async function centralDerivs(
   return { gradient: g, hessian: H };
 }
 
+/** Upper Cholesky factor R (RᵀR = H) of a small symmetric matrix; null when not positive definite. */
+export function cholUpper(H: Float64Array[]): Float64Array[] | null {
+  const n = H.length;
+  const R = H.map((r) => Float64Array.from(r));
+  for (let j = 0; j < n; j++) {
+    let dd = R[j][j];
+    for (let k = 0; k < j; k++) dd -= R[k][j] * R[k][j];
+    if (!(dd > 0)) return null;
+    dd = Math.sqrt(dd);
+    R[j][j] = dd;
+    for (let c = j + 1; c < n; c++) {
+      let v = R[j][c];
+      for (let k = 0; k < j; k++) v -= R[k][j] * R[k][c];
+      R[j][c] = v / dd;
+    }
+  }
+  return R;
+}
+
 /** Inverse of a symmetric matrix by Gauss-Jordan with partial pivoting; null when singular. */
 export function invert(A: Float64Array[]): Float64Array[] | null {
   const n = A.length;

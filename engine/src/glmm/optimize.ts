@@ -7,7 +7,7 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
-import { centralDerivs, invert } from './hessian';
+import { centralDerivs, cholUpper, invert } from './hessian';
 
 export interface StageResult {
   par: Float64Array;
@@ -299,24 +299,6 @@ export async function newtonStage2(
     }
   }
   return null;
-}
-
-function cholUpper(H: Float64Array[]): Float64Array[] | null {
-  const n = H.length;
-  const R = H.map((r) => Float64Array.from(r));
-  for (let j = 0; j < n; j++) {
-    let dd = R[j][j];
-    for (let k = 0; k < j; k++) dd -= R[k][j] * R[k][j];
-    if (!(dd > 0)) return null;
-    dd = Math.sqrt(dd);
-    R[j][j] = dd;
-    for (let c = j + 1; c < n; c++) {
-      let v = R[j][c];
-      for (let k = 0; k < j; k++) v -= R[k][j] * R[k][c];
-      R[j][c] = v / dd;
-    }
-  }
-  return R;
 }
 
 /** Solve RᵀR x = b. */

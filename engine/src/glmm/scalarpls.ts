@@ -300,33 +300,10 @@ export class ScalarPls {
 
   /** u = A⁻¹ Λ'Z'W z after factor(). */
   solve(): Float64Array {
-    const { q1, q2, L11, A22, rhs, u, a21, colPtr, rowIdx } = this;
-    for (let j = 0; j < q1; j++) u[j] = rhs[j] / L11[j];
-    if (q2 > 0) {
-      for (let r = 0; r < q2; r++) u[q1 + r] = rhs[q1 + r];
-      for (let j = 0; j < q1; j++) {
-        const cj = u[j];
-        if (cj === 0) continue;
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) u[q1 + rowIdx[e]] -= a21[e] * cj;
-      }
-      for (let r = 0; r < q2; r++) {
-        let s = u[q1 + r];
-        const rr = r * q2;
-        for (let k = 0; k < r; k++) s -= A22[rr + k] * u[q1 + k];
-        u[q1 + r] = s / A22[rr + r];
-      }
-      for (let r = q2 - 1; r >= 0; r--) {
-        let s = u[q1 + r];
-        for (let k = r + 1; k < q2; k++) s -= A22[k * q2 + r] * u[q1 + k];
-        u[q1 + r] = s / A22[r * q2 + r];
-      }
-      for (let j = 0; j < q1; j++) {
-        let s = u[j];
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) s -= a21[e] * u[q1 + rowIdx[e]];
-        u[j] = s;
-      }
-    }
-    for (let j = 0; j < q1; j++) u[j] /= L11[j];
+    const u = this.u;
+    u.set(this.rhs);
+    this.forward(u, 0, 1);
+    this.backward(u);
     return u;
   }
 
