@@ -1,3 +1,25 @@
+/** Central-difference gradient, with the values f(x + δe_j) and f(x − δe_j) it used. */
+export async function centralGradient(
+  fn: (x: Float64Array) => number | Promise<number>,
+  x: ArrayLike<number>,
+  delta = 1e-4,
+): Promise<{ gradient: Float64Array; fp: Float64Array; fm: Float64Array }> {
+  const d = x.length;
+  const gradient = new Float64Array(d);
+  const fp = new Float64Array(d);
+  const fm = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const z = Float64Array.from(x);
+    z[j] += delta;
+    fp[j] = await fn(z);
+    const w = Float64Array.from(x);
+    w[j] -= delta;
+    fm[j] = await fn(w);
+    gradient[j] = (fp[j] - fm[j]) / (2 * delta);
+  }
+  return { gradient, fp, fm };
+}
+
 /**
  * Central finite-difference gradient and Hessian of the deviance over (θ, β), step 1e-4 as in
  * lme4's deriv12. glmer's vcov() uses the inverse of this Hessian and its convergence checks the
@@ -22,16 +44,9 @@ export async function centralDerivs(
     for (const [i, s] of mods) z[i] += s;
     return fn(z);
   };
-  const g = new Float64Array(d);
+  const { gradient: g, fp, fm } = await centralGradient(fn, x, delta);
   const H: Float64Array[] = Array.from({ length: d }, () => new Float64Array(d));
-  const fp = new Float64Array(d);
-  const fm = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
-    fp[j] = await at([[j, delta]]);
-    fm[j] = await at([[j, -delta]]);
-    H[j][j] = (fp[j] - 2 * fx + fm[j]) / (delta * delta);
-    g[j] = (fp[j] - fm[j]) / (2 * delta);
-  }
+  for (let j = 0; j < d; j++) H[j][j] = (fp[j] - 2 * fx + fm[j]) / (delta * delta);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < j; i++) {
       if (i >= rows) break;

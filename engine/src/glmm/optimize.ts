@@ -7,7 +7,7 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
-import { centralDerivs, cholUpper, invert } from './hessian';
+import { centralDerivs, centralGradient, cholUpper, invert } from './hessian';
 
 export interface StageResult {
   par: Float64Array;
@@ -224,7 +224,6 @@ export async function newtonStage2(
   let R = cholUpper(B);
   if (!R) return null;
   let g = gradient;
-  const delta = 1e-4;
   for (let it = 0; it < 40; it++) {
     const step = cholSolve(R, g);
     for (let i = 0; i < d; i++) step[i] = -step[i];
@@ -259,15 +258,7 @@ export async function newtonStage2(
     }
     if (!accepted) return done(x, fx);
     const info = curvatureAt(x);
-    // central-difference gradient at the new point
-    g = new Float64Array(d);
-    for (let i = 0; i < d; i++) {
-      const xp = Float64Array.from(x);
-      xp[i] += delta;
-      const xm = Float64Array.from(x);
-      xm[i] -= delta;
-      g[i] = ((await f(xp)) - (await f(xm))) / (2 * delta);
-    }
+    g = (await centralGradient(f, x)).gradient;
     // BFGS update of the Hessian approximation (kept when the curvature condition fails)
     const sv = new Float64Array(d);
     const yv = new Float64Array(d);
