@@ -45,9 +45,13 @@ function mlmText(ref: Record<string, unknown>): string {
   return lines.join('\n') + '\n';
 }
 
+function readFit(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(refDir, 'fits', `${name}.json`), 'utf8')) as Record<string, unknown>;
+}
+
 /** The frame and fit spec of a reference case (built once, outside the timing). */
 function prepareCase(name: string) {
-  const ref = JSON.parse(readFileSync(join(refDir, 'fits', `${name}.json`), 'utf8')) as Record<string, unknown>;
+  const ref = readFit(name);
   const prep = prepareModels(mlmText(ref), (rel) => readFileSync(join(refDir, 'data', rel), 'utf8'));
   const model = prep.models[0];
   if (!model?.frame) throw new Error(`no frame for ${name}: ${model?.error?.message ?? ''}`);
@@ -57,10 +61,9 @@ function prepareCase(name: string) {
 /** The cases for `npm run bench` (bench/run.ts), so that `npm run bench -- verbagg` selects one. */
 export const cases: BenchCase[] = CASES.map((c) => {
   let prepared: ReturnType<typeof prepareCase> | null = null;
-  const lme4 = JSON.parse(readFileSync(join(refDir, 'fits', `${c.name}.json`), 'utf8')).lme4_seconds_median as number;
   return {
     name: `glmm ${c.name}`,
-    lme4Seconds: lme4,
+    lme4Seconds: Number(readFit(c.name).lme4_seconds_median),
     async setup() {
       prepared = prepareCase(c.name);
       await fitModel(prepared.frame, prepared.spec, { yieldEveryMs: 0 }); // warm-up (JIT)
@@ -76,14 +79,13 @@ export async function run(options: { samples?: number } = {}): Promise<GlmmBench
   const rows: GlmmBenchRow[] = [];
   for (const c of CASES) {
     const { ref, frame, spec } = prepareCase(c.name);
-    const model = { frame };
-    await fitModel(model.frame, spec, { yieldEveryMs: 0 }); // warm-up (JIT)
+    await fitModel(frame, spec, { yieldEveryMs: 0 }); // warm-up (JIT)
     const times: number[] = [];
     const cpu: number[] = [];
     for (let s = 0; s < samples; s++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await fitModel(model.frame, spec, { yieldEveryMs: 0 });
+      await fitModel(frame, spec, { yieldEveryMs: 0 });
       times.push((performance.now() - t0) / 1000);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1e6);
