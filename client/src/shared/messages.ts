@@ -21,7 +21,8 @@ const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
 /** Upper bound on an exported plot (characters), well above any plot the renderer draws. */
 export const MAX_PLOT_CHARS = 30_000_000;
 
-function isObject(x: unknown): x is Record<string, unknown> {
+/** A plain object (not null, not an array): the first check on any message or state read back. */
+export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 

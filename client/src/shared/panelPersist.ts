@@ -5,6 +5,7 @@
  */
 import type { FitResult } from '../../../engine/src/result';
 import type { PanelState } from '../render/panel';
+import { isObject } from './messages';
 
 export const PERSIST_VERSION = 1;
 
@@ -22,10 +23,6 @@ export const RESTORED_STATUS = 'Results restored from the previous session; fit 
 export function persistedPanel(uri: string, state: PanelState): PersistedPanel {
   const { fileName, results, comparisons, errors } = state;
   return { version: PERSIST_VERSION, uri, state: { fileName, results, comparisons: comparisons ?? [], ...(errors ? { errors } : {}) } };
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
