@@ -7,6 +7,7 @@ import type { ModelFrame } from '../frame/types';
 import type { FitResult, RanefBlock, TestRow, VarCorrRow } from '../result';
 import type { GlmmModel } from './model';
 import { twoSidedNormalP } from './special';
+import { isSingular } from '../optim/convergence';
 
 export interface AssembleInput {
   frame: ModelFrame;
@@ -128,9 +129,7 @@ export function assembleResult(inp: AssembleInput): FitResult {
   const pr = Array.from(m.pearson()).sort((a, b) => a - b);
   const scaledResidualQuantiles = [0, 0.25, 0.5, 0.75, 1].map((q) => quantile7(pr, q));
 
-  const thetaLower = m.thetaLower();
-  let singular = false;
-  for (let i = 0; i < m.nTheta; i++) if (thetaLower[i] === 0 && m.theta[i] < 1e-4) singular = true;
+  const singular = isSingular(m.theta, m.thetaLower());
 
   return {
     id: inp.id,

@@ -10,7 +10,8 @@ import type { FitResult } from '../result';
 import { fitLinearMixedModel } from './fit';
 import { PlsSystem } from './pls';
 import { buildLmmResult } from './result';
-import { isSingularTheta, nThetaOf, thetaLower, thetaStart } from './theta';
+import { isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
+import { nThetaOf, thetaLower, thetaStart } from './theta';
 
 const LOG2PI = Math.log(2 * Math.PI);
 
@@ -167,7 +168,7 @@ export class LinearMixedModel {
   resultAt(theta: ArrayLike<number>, id = 'model'): FitResult {
     const th = Array.from(theta);
     const crit = this.objective(th);
-    const singular = isSingularTheta(th, this.lower);
+    const singular = isSingular(th, this.lower);
     return buildLmmResult(this, {
       id,
       theta: th,
@@ -176,7 +177,7 @@ export class LinearMixedModel {
       evaluations: 1,
       fitSeconds: 0,
       singular,
-      warnings: singular ? ["boundary (singular) fit: see help('isSingular')"] : [],
+      warnings: singular ? [SINGULAR_MESSAGE] : [],
     });
   }
 

@@ -42,9 +42,3 @@ export function lambdaBlocks(ks: readonly number[], theta: ArrayLike<number>): {
   if (ti !== theta.length) throw new Error(`theta has length ${theta.length}, expected ${ti}`);
   return { data, offsets };
 }
-
-/** lme4's isSingular: a diagonal θ element (lower bound 0) below tol. */
-export function isSingularTheta(theta: ArrayLike<number>, lower: readonly number[], tol = 1e-4): boolean {
-  for (let i = 0; i < lower.length; i++) if (lower[i] === 0 && theta[i] < tol) return true;
-  return false;
-}
