@@ -81,6 +81,33 @@ export interface FitResult {
   icc?: number | null;
   /** Plain-language sentences for the headline numbers (inference/interpret.ts), computed by inference/enrich.ts. Optional. */
   interpretation?: FitInterpretation;
+  /** Every numeric setting the fit used and what each optimizer stage did (engine/src/optim/options.ts). */
+  optSummary?: OptSummary;
+}
+
+/** One optimizer run of a fit. */
+export interface OptStage {
+  /** 'θ' (lmer), 'θ, β in PIRLS' (glmer stage 1), '(θ, β)' (glmer stage 2) */
+  name: string;
+  optimizer: string;
+  /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
+  settings: Record<string, number>;
+  evaluations: number;
+  converged: boolean;
+  /** criterion at the stage's result */
+  fval: number;
+}
+
+/** The settings and history of a fit, as MixedModels.jl's OptSummary (plain JSON). */
+export interface OptSummary {
+  stages: OptStage[];
+  /** evaluations of the criterion for finite-difference derivatives (convergence check; glmer's Hessian) */
+  derivEvaluations: number;
+  derivStep: number;
+  /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
+  checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
+  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  settings: Record<string, number>;
 }
 
 export interface FitInterpretation {
