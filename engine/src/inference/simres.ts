@@ -14,8 +14,8 @@ import { CancelledError, MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
-import { makeFamily } from '../glmm';
 import { simulateResponse } from './bootstrap';
+import { fittedValues } from './predict';
 import { Rng } from './rng';
 
 export interface SimulatedResidualsOptions {
@@ -101,10 +101,11 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
   const trials = (i: number) => (binomial ? (frame.weights ? Math.round(frame.weights[i]) : 1) : 1);
   const observed = new Float64Array(n);
   const predicted = new Float64Array(n);
-  const mu = populationMean(frame, fit);
+  // population level (random effects at 0), as DHARMa's getFitted (re.form = ~0)
+  const mu = fittedValues(frame, fit, 'response').population;
   for (let i = 0; i < n; i++) {
     observed[i] = binomial ? Math.round(frame.y[i] * trials(i)) : frame.y[i];
-    predicted[i] = mu[i] * trials(i);
+    predicted[i] = (mu[i] ?? NaN) * trials(i);
   }
   // sims[s * n + i]: simulation s of observation i
   const sims = new Float64Array(nsim * n);
@@ -183,21 +184,6 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
     predicted: Array.from(predicted),
     tests: { uniformity: ks, dispersion, zeroInflation, outliers },
   };
-}
-
-/** The population-level mean response (random effects at 0), as DHARMa's getFitted (re.form = ~0). */
-function populationMean(frame: ModelFrame, fit: FitResult): Float64Array {
-  const n = frame.n;
-  const eta = new Float64Array(n);
-  frame.coefnames.forEach((name, j) => {
-    const b = fit.fixef[name] ?? 0;
-    for (let i = 0; i < n; i++) eta[i] += frame.X[j * n + i] * b;
-  });
-  if (frame.offset) for (let i = 0; i < n; i++) eta[i] += frame.offset[i];
-  if (fit.family === 'gaussian') return eta;
-  const fam = makeFamily(frame.family, frame.link);
-  for (let i = 0; i < n; i++) eta[i] = fam.link.linkinv(eta[i]);
-  return eta;
 }
 
 function mean(x: ArrayLike<number>): number {
