@@ -167,3 +167,43 @@ test('simulated residuals of a gaussian LMM are continuous: no zero-inflation te
   assert.equal(res.tests.zeroInflation, null);
   assert.ok(res.tests.outliers.expected > 0 && res.tests.outliers.expected < 0.1);
 });
+
+test('convergence verdict: every optimizer reaches lme4\'s optimum for sleepstudy (Days | Subject)', async () => {
+  const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
+  const ref = loadReference('sleepstudy_full');
+  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
+    'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8'),
+  });
+  const c = await checkConvergenceByRefits(frame, result);
+  assert.deepEqual(c.runs.map((r) => r.optimizer), ['bobyqa', 'Nelder_Mead', 'quasi-Newton (bounds)', 'bobyqa (restart at optimum)']);
+  for (const r of c.runs) {
+    assert.ok(r.deviance !== null && Math.abs(r.deviance - (ref.REMLcrit as number)) < 1e-3, `${r.optimizer}: ${r.deviance}`);
+    assert.ok(Math.abs(r.fixef.Days - ref.fixef.Days) / Math.abs(ref.fixef.Days) < 1e-4, `${r.optimizer}: Days ${r.fixef.Days}`);
+  }
+  assert.equal(c.safe, true, c.verdict);
+  assert.ok(c.maxRelativeSpread < 1e-4);
+  assert.match(c.verdict, /^safe: all 4 optimizers agree/);
+});
+
+test('convergence verdict: a GLMM (cbpp) refitted by every optimizer matches glmer\'s deviance', async () => {
+  const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
+  const ref = loadReference('cbpp_binomial');
+  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', {
+    'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'cbpp.csv'), 'utf8'),
+  });
+  const c = await checkConvergenceByRefits(frame, result);
+  for (const r of c.runs) assert.ok(r.deviance !== null && Math.abs(r.deviance - -2 * ref.logLik) < 2e-3, `${r.optimizer}: ${r.deviance} vs ${-2 * ref.logLik}`);
+  assert.equal(c.safe, true, c.verdict);
+});
+
+test('convergence verdict: runs that disagree are judged not safe, naming the parameter', async () => {
+  const { judge } = await import('../../engine/src/inference/allfit');
+  const run = (optimizer: 'bobyqa' | 'Nelder_Mead', dev: number, x: number) => ({ optimizer, deviance: dev, fixef: { '(Intercept)': 1, x }, sdcor: { 'sd_(Intercept)|g': 2 }, evaluations: 10, seconds: 0 });
+  const c = judge([run('bobyqa', 100, 0.5), run('Nelder_Mead', 100.00001, 0.52)]);
+  assert.equal(c.safe, false);
+  assert.equal(c.worst, 'x');
+  assert.ok(Math.abs(c.maxRelativeSpread - 0.02 / 0.52) < 1e-12);
+  assert.match(c.verdict, /^not safe: estimates differ by 3\.8% \(x\)/);
+  const failed = judge([run('bobyqa', 100, 0.5), { ...run('Nelder_Mead', 0, 0), deviance: null, error: 'boom' }]);
+  assert.match(failed.verdict, /^cannot judge: only 1 optimizer run\(s\) succeeded \(failed: Nelder_Mead\)/);
+});
