@@ -136,11 +136,12 @@ export async function checkConvergenceByRefits(frame: ModelFrame, result: FitRes
       runs.push({ optimizer: plan.optimizer, deviance: null, fixef: {}, sdcor: {}, evaluations: 0, seconds: (Date.now() - t0) / 1000, error: e instanceof Error ? e.message : String(e) });
     }
   }
-  return judge(runs, frame);
+  const warned = (result.warnings ?? []).some((w) => /converge/i.test(w));
+  return judge(runs, frame, warned);
 }
 
 /** Largest relative spread across the successful runs, and the verdict in words. */
-export function judge(runs: OptimizerRun[], frame?: ModelFrame): ConvergenceCheck {
+export function judge(runs: OptimizerRun[], frame?: ModelFrame, fitWarned = false): ConvergenceCheck {
   const ok = runs.filter((r) => r.deviance !== null);
   let max = 0;
   let worst: string | null = null;
@@ -148,7 +149,8 @@ export function judge(runs: OptimizerRun[], frame?: ModelFrame): ConvergenceChec
     if (values.length < 2) return;
     const lo = Math.min(...values);
     const hi = Math.max(...values);
-    const scale = Math.max(Math.abs(lo), Math.abs(hi), 1e-3);
+    // correlations live in [-1, 1]: their differences count on that scale, not relative to a value near 0
+    const scale = name.startsWith('cor_') ? 1 : Math.max(Math.abs(lo), Math.abs(hi), 1e-3);
     const rel = (hi - lo) / scale;
     if (rel > max) {
       max = rel;
@@ -164,7 +166,8 @@ export function judge(runs: OptimizerRun[], frame?: ModelFrame): ConvergenceChec
   const safe = ok.length >= 2 && max <= TOL;
   let verdict: string;
   if (ok.length < 2) verdict = `cannot judge: only ${ok.length} optimizer run(s) succeeded${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`;
-  else if (safe) verdict = `safe: all ${ok.length} optimizers agree to ${TOL} (a convergence warning is a false alarm)${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
+  else if (safe)
+    verdict = `safe: all ${ok.length} optimizers agree to 1e-4${fitWarned ? " (the fit's convergence warning is a false alarm)" : ''}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
   else {
     const advice = adviceFor(frame);
     verdict = `not safe: estimates differ by ${(max * 100).toPrecision(2)}% (${worst}) between optimizers; ${advice}`;

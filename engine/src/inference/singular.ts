@@ -34,7 +34,7 @@ export interface RePcaBlock {
   group: string;
   /** Standard deviations of the principal components, relative to σ (rePCA's sdev), decreasing. */
   sdev: number[];
-  /** Proportion of variance of each component (NaN when all are 0, as R prints it). */
+  /** Proportion of variance of each component, rounded to 5 decimals as summary.prcomp does (NaN when all are 0). */
   proportion: number[];
   cumulative: number[];
 }
@@ -181,9 +181,12 @@ export function rePCA(terms: ThetaTerm[]): RePcaBlock[] {
     }
     const sdev = values.sort((a, b) => b - a);
     const total = sdev.reduce((s, v) => s + v * v, 0);
-    const proportion = sdev.map((v) => (total > 0 ? (v * v) / total : NaN));
+    const share = sdev.map((v) => (total > 0 ? (v * v) / total : NaN));
+    // summary.prcomp rounds both rows to 5 decimals
+    const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
+    const proportion = share.map(round5);
     let acc = 0;
-    const cumulative = proportion.map((p) => (acc += p));
+    const cumulative = share.map((p) => round5((acc += p)));
     out.push({ group, sdev, proportion, cumulative });
   }
   return out;
