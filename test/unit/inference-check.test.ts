@@ -207,3 +207,18 @@ test('convergence verdict: runs that disagree are judged not safe, naming the pa
   const failed = judge([run('bobyqa', 100, 0.5), { ...run('Nelder_Mead', 0, 0), deviance: null, error: 'boom' }]);
   assert.match(failed.verdict, /^cannot judge: only 1 optimizer run\(s\) succeeded \(failed: Nelder_Mead\)/);
 });
+
+test('likelihood-ratio test of an added variance: the boundary mixture p-value (mathematics) and its sentence', async () => {
+  const { boundaryMixtureP } = await import('../../engine/src/inference/anova');
+  const { chisqUpper } = await import('../../engine/src/inference/distributions');
+  const { interpretLrt } = await import('../../engine/src/inference/interpret');
+  // one variance: half the χ²(1) p-value; two parameters (a slope variance and its covariance): ½χ²(1) + ½χ²(2), χ²(2) survival e^{-x/2}
+  assert.ok(Math.abs(boundaryMixtureP(3.2, 1) - 0.5 * chisqUpper(3.2, 1)) < 1e-15);
+  assert.ok(Math.abs(boundaryMixtureP(5, 2) - (0.5 * chisqUpper(5, 1) + 0.5 * Math.exp(-2.5))) < 1e-12);
+  assert.equal(boundaryMixtureP(0, 1), 1);
+  const base = { formula: '', npar: 4, AIC: 100, BIC: 110, logLik: -46, deviance: 92, Chisq: null, Df: null, p: null, refitted: false };
+  const row = { ...base, name: 'slope', npar: 6, AIC: 99, logLik: -43.5, deviance: 87, Chisq: 5, Df: 2, p: Math.exp(-2.5), pBoundary: boundaryMixtureP(5, 2) };
+  const s = interpretLrt(row, { ...base, name: 'intercept' });
+  assert.match(s, /^slope does not fit significantly better than intercept \(χ²\(2\) = 5\.00, p = \.082\)/);
+  assert.match(s, /the 50:50 mixture of χ²\(1\) and χ²\(2\) is the better reference: p = \.054; ΔAIC = -1\.0 \(slope has the lower AIC\)\.$/);
+});
