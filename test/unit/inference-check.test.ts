@@ -222,3 +222,49 @@ test('likelihood-ratio test of an added variance: the boundary mixture p-value (
   assert.match(s, /^slope does not fit significantly better than intercept \(χ²\(2\) = 5\.00, p = \.082\)/);
   assert.match(s, /the 50:50 mixture of χ²\(1\) and χ²\(2\) is the better reference: p = \.054; ΔAIC = -1\.0 \(slope has the lower AIC\)\.$/);
 });
+
+test('simpler random effects for a singular fit, as formula text', async () => {
+  const { simplifySingular } = await import('../../engine/src/inference/simplify');
+  const zeroSlope = explainSingular({
+    theta: [1, 0, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.equal(zeroSlope.terms[0].detail, 'the variance of the Days slope by Subject is estimated as 0');
+  assert.deepEqual(
+    simplifySingular('Reaction ~ Days + (Days | Subject)', zeroSlope).map((s) => [s.kind, s.formula, s.suffix]),
+    [
+      ['uncorrelated', 'Reaction ~ Days + (Days || Subject)', 'uncorrelated'],
+      ['drop slope', 'Reaction ~ Days + (1 | Subject)', 'no_Days'],
+    ],
+  );
+  const corr = explainSingular({
+    theta: [1.2, -0.2, 0, 0.5],
+    varcorr: [
+      { grp: 'g', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'g', var1: 'x', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'h', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+    ],
+  });
+  assert.equal(corr.terms[0].kind, 'correlation ±1');
+  assert.deepEqual(
+    simplifySingular('y ~ x + (1 + x | g) + (1 | h)', corr).map((s) => s.formula),
+    ['y ~ x + (1 + x || g) + (1 | h)', 'y ~ x + (1 | h)'],
+  );
+  assert.deepEqual(
+    simplifySingular('y ~ (1 + x | g) + (1 | h) + x', corr).map((s) => s.formula),
+    ['y ~ (1 + x || g) + (1 | h) + x', 'y ~ (1 | h) + x'],
+  );
+  // a || term whose slope variance is 0: only the intercept term remains
+  const diag = explainSingular({
+    theta: [1, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject.1', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.deepEqual(simplifySingular('Reaction ~ Days + (Days || Subject)', diag).map((s) => s.formula), ['Reaction ~ Days + (1 | Subject)']);
+  assert.deepEqual(simplifySingular('y ~ (', diag), []);
+});
