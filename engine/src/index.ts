@@ -37,3 +37,4 @@ export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
 export { aicTable, remlCriterionText } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
+export { formatModelCheck, formatResiduals } from './summary/check';
