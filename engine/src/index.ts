@@ -18,3 +18,5 @@ export * from './frame/index';
 export { fitModel, type FitSpec } from './fit';
 export * from './inference';
 export { formatLmerSummary, formatGlmerSummary, formatSummary, type SummaryOptions } from './summary';
+export { buildPlotData, withPlotData } from './plotdata';
+export * from './plotfigures';

@@ -8,7 +8,7 @@ import { compareModels, formatAnova } from '../../engine/src/inference/anova';
 import { fitModel } from '../../engine/src/fit';
 import { modelSettings } from '../../engine/src/mlmfile/spec';
 import type { ModelDecl } from '../../engine/src/mlmfile/types';
-import { buildPlotData } from '../../engine/src/plotdata';
+import { withPlotData } from '../../engine/src/plotdata';
 import type { FitResult } from '../../engine/src/result';
 import type { DocumentAnalysis } from './analysis';
 
@@ -16,9 +16,8 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  result.plotData = buildPlotData(frame);
-  return { frame, result };
+  const fitted = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  return { frame, result: withPlotData(frame, fitted) };
 }
 
 export interface Comparison {
