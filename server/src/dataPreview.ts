@@ -5,7 +5,7 @@
  */
 import type { DocumentAnalysis } from './analysis';
 import { allColumnInfo } from './columnInfo';
-import type { DataPreviewResponse } from './protocol';
+import type { DataPreviewResponse } from '../../protocol/index';
 
 /** Columns named as grouping factors in the formulas' random-effects terms: `(x | a/b)`, `(1 || a:b)`. */
 export function groupingColumns(formulas: string[], names: string[]): string[] {

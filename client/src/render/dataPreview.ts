@@ -4,7 +4,7 @@
  * data row), numbers right-aligned, sortable by a click on a column header and filtered by a text box
  * (the page script, webview/main.ts).
  */
-import type { DataPreviewResponse } from '../../../server/src/protocol';
+import type { DataPreviewResponse } from '../../../protocol/index';
 import { escapeHtml } from '../shared/escape';
 import { pageShell, PageOptions } from './panel';
 

@@ -3,14 +3,11 @@
  * comparison (likelihood-ratio) tables. Every cell holding a number has a title with its meaning in
  * plain words. All data-derived text is escaped with escapeHtml.
  */
-import type { FitResult } from '../../../engine/src/result';
+import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
 import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
-import { formatR } from '../../../engine/src/summary/rformat';
-import { correlationLines, residualLines, scaledResidualQuantiles } from '../../../engine/src/summary/sections';
-import { interpretLrt } from '../../../engine/src/inference/interpret';
-import type { AnovaRow } from '../../../engine/src/inference/anova';
+import { correlationLines, formatR, residualLines, scaledResidualQuantiles } from '../../../engine/src/index';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
 const e = escapeHtml;

@@ -4,7 +4,7 @@
  * Nothing here computes a statistic. Tolerates the reference fits' R-style scalars (a 1-element
  * vector written as a scalar).
  */
-import type { CoefficientRow, FitResult, IccGroupRow } from '../../../engine/src/result';
+import type { CoefficientRow, FitResult, IccGroupRow } from '../../../engine/src/index';
 
 export function asArray<T>(x: T | T[] | null | undefined): T[] {
   if (x === null || x === undefined) return [];

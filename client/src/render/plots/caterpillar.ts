@@ -6,7 +6,7 @@
  * finds a level, and the fully labelled plot is kept in a <template> the page draws on demand.
  */
 import { scaleLinear } from 'd3-scale';
-import type { RanefBlock } from '../../../../engine/src/result';
+import type { RanefBlock } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';

@@ -4,8 +4,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import type { EffectCurve } from '../../../../engine/src/plotfigures';
-import type { FitResult } from '../../../../engine/src/result';
+import type { EffectCurve, FitResult } from '../../../../engine/src/index';
 import { fmt } from '../../shared/format';
 import { axisBottom, axisLeft, n2, paddedExtent, PlotSvg, svgClose, svgOpen } from '../svg';
 

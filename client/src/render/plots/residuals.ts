@@ -7,8 +7,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import type { BinnedResidual, QqFigure } from '../../../../engine/src/plotfigures';
-import type { FitResult } from '../../../../engine/src/result';
+import type { BinnedResidual, QqFigure, FitResult } from '../../../../engine/src/index';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';
 import { axisBottom, axisLeft, emptyPlot, n2, paddedExtent, PlotSvg, svgClose, svgOpen, thinIndices, withTip } from '../svg';

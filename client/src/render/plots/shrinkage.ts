@@ -4,7 +4,7 @@
  * Two terms (intercept and slope): a scatter in their plane. One term: two columns joined by arrows.
  */
 import { scaleLinear } from 'd3-scale';
-import type { GroupEstimates } from '../../../../engine/src/plotfigures';
+import type { GroupEstimates } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { axisBottom, axisLeft, n2, paddedExtent, PlotSvg, svgClose, svgOpen, thinIndices, withTip } from '../svg';
