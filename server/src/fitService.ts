@@ -15,6 +15,7 @@ import {
   type FitProgress,
   type ModelDecl,
   type FitResult,
+  type MixedModel,
   explainSingular,
   simplifySingular,
   checkConvergenceByRefits,
@@ -28,6 +29,8 @@ import { normalizeUri } from './uris';
 interface Kept {
   result: FitResult;
   frame: ModelFrame;
+  /** The fit's model object (its criterion), for checks on the fit without a rebuild. */
+  model: MixedModel;
   /** The formula text the model was fitted with (notes about the fit are shown while it is unchanged). */
   formula: string;
 }
@@ -132,10 +135,10 @@ export class FitService {
     try {
       const singular = explainSingular(k.result);
       let lastReport = 0;
-      const convergence = await checkConvergenceByRefits(k.frame, k.result, {
+      const convergence = await checkConvergenceByRefits(k, {
         isCancelled: () => token.isCancellationRequested,
         yieldEveryMs: 20,
-        onProgress: (p) => {
+        onProgress: (p: FitProgress) => {
           const now = Date.now();
           if (now - lastReport < 100) return;
           lastReport = now;
@@ -199,8 +202,8 @@ export class FitService {
           },
         };
         try {
-          const { frame, result } = await runModelFit(a, m, hooks);
-          s.kept.set(m.name, { frame, result, formula });
+          const { frame, result, model } = await runModelFit(a, m, hooks);
+          s.kept.set(m.name, { frame, result, model, formula });
           fitted.push(m.name);
         } catch (e) {
           errors.push(toFitError(m, e, formula));

@@ -14,7 +14,7 @@ import type { CliStreams } from './session';
 export function runCheck(args: CliArgs, io: CliStreams): Promise<number> {
   return eachModel(args, io, async (s, m, fitted) => {
     const singular = explainSingular(fitted.result);
-    const convergence = await checkConvergenceByRefits(fitted.frame, fitted.result, s.progress.hooks(`checking ${m.name}`));
+    const convergence = await checkConvergenceByRefits(fitted, s.progress.hooks(`checking ${m.name}`));
     const warnings = fitted.result.warnings ?? [];
     return { text: formatModelCheck(singular, convergence, warnings), json: { singular, convergence, warnings } };
   });

@@ -19,3 +19,4 @@ export { explainSingular, rePCA, type SingularReport, type SingularTerm, type Re
 export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
 export { simulatedResiduals, type SimulatedResiduals } from './simres';
+export * from './coefficients';
