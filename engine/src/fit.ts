@@ -9,6 +9,7 @@ import type { FitResult } from './result';
 import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import { withInference } from './inference/enrich';
+import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -17,6 +18,8 @@ export interface FitSpec {
   REML: boolean;
   /** Quadrature points for GLMMs: 1 = Laplace (ignored for gaussian). */
   nAGQ: number;
+  /** Denominator df of the t tests (`df:`); default satterthwaite. */
+  df?: DfMethod;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
 }
@@ -64,8 +67,8 @@ async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Pro
     const startedAt = Date.now();
     const model = new LinearMixedModel(frame, { REML: spec.REML });
     const r = await model.fit(hooks, spec.id, startedAt);
-    // t tests with Satterthwaite df (lmerTest, at the fit's θ and σ) and Nakagawa R²
-    return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks) };
+    // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
+    return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks, spec.df ?? 'satterthwaite') };
   }
   const { result: r, model } = await fitGlmmModel(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   // Wald z tests and Nakagawa R²

@@ -3,6 +3,9 @@
  * Field names and meanings follow test/fixtures/reference/README.md (lme4's figures), plus
  * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
  */
+import type { DfMethod } from './mlmfile/keys';
+
+import type { PlotFigures } from './plotfigures';
 
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
@@ -60,6 +63,8 @@ export interface FitResult {
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
   tests?: Record<string, TestRow>;
+  /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
+  dfMethod?: DfMethod;
   responseName: string;
   rowsDropped: number;
   droppedCoefs: string[];
@@ -81,8 +86,29 @@ export interface FitResult {
   icc?: number | null;
   /** Plain-language sentences for the headline numbers (inference/interpret.ts), computed by inference/enrich.ts. Optional. */
   interpretation?: FitInterpretation;
+  /** The fixed-effects table with intervals of the test's kind (inference/coefficients.ts). Optional (inference/enrich.ts). */
+  coefficients?: CoefficientRow[];
+  /** Name of the coefficients' interval, e.g. '95% CI (t, Satterthwaite df)'. */
+  intervalMethod?: string;
+  /** ICC per grouping factor with a sentence (random-intercept models; empty otherwise). Optional (inference/enrich.ts). */
+  iccGroups?: IccGroupRow[];
   /** Every numeric setting the fit used and what each optimizer stage did (engine/src/optim/options.ts). */
   optSummary?: OptSummary;
+}
+
+export interface CoefficientRow extends TestRow {
+  name: string;
+  /** 95% interval of the kind named by FitResult.intervalMethod. */
+  lower: number;
+  upper: number;
+  /** exp(estimate) and its interval for logit (odds ratio) and log (rate ratio) links. */
+  ratio?: { estimate: number; lower: number; upper: number };
+}
+
+export interface IccGroupRow {
+  group: string;
+  icc: number;
+  explanation: string;
 }
 
 /** One optimizer run of a fit. */
@@ -134,4 +160,8 @@ export interface PlotData {
   groups: Record<string, number[]>;
   /** Numeric columns of the fixed-effects matrix by coefficient name (no intercept; at most a few). */
   covariates: Record<string, number[]>;
+  /** Mean of every column of the fixed-effects matrix by coefficient name (effect curves hold the others here). */
+  xMeans?: Record<string, number>;
+  /** The plots' statistics, computed by the engine (engine/src/plotfigures.ts). */
+  figures?: PlotFigures;
 }

@@ -1,24 +1,27 @@
 /** The engine calls behind mlm/fit: model frame, fit, plot data; likelihood-ratio comparisons. */
-import type { SourceRange } from '../../engine/src/diagnostics';
-import { MlmError } from '../../engine/src/diagnostics';
-import { buildModelFrame } from '../../engine/src/frame/modelframe';
-import type { ModelFrame } from '../../engine/src/frame/types';
-import type { FitHooks } from '../../engine/src/hooks';
-import { compareModels, formatAnova } from '../../engine/src/inference/anova';
-import { fitModel } from '../../engine/src/fit';
-import { modelSettings } from '../../engine/src/mlmfile/spec';
-import type { ModelDecl } from '../../engine/src/mlmfile/types';
-import { buildPlotData } from '../../engine/src/plotdata';
-import type { FitResult } from '../../engine/src/result';
+import {
+  type SourceRange,
+  MlmError,
+  buildModelFrame,
+  type ModelFrame,
+  type FitHooks,
+  compareModels,
+  formatAnova,
+  fitMixedModel,
+  type FittedMixedModel,
+  modelSettings,
+  type ModelDecl,
+  withPlotData,
+  type FitResult,
+} from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  result.plotData = buildPlotData(frame);
-  return { frame, result };
+  const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  return { ...fitted, result: withPlotData(frame, fitted.result) };
 }
 
 export interface Comparison {

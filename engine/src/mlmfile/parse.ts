@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { FAMILY_LINKS, FILE_KEYS, MODEL_KEYS } from './keys';
+import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
@@ -42,7 +42,8 @@ interface KeyItem {
 }
 
 const KEY_RE = /^([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** A derived column's name (a model name without '-'). */
+const COLUMN_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 function r(line: number, s: number, e: number): SourceRange {
   return { start: { line, character: s }, end: { line, character: e } };
@@ -157,6 +158,7 @@ class MlmParser {
       link: null,
       nAGQ: null,
       weights: null,
+      df: null,
       entries: [],
     };
     this.models.push(m);
@@ -190,8 +192,7 @@ class MlmParser {
           const nameStart = ln.indent + 5 + (rawName.length - rawName.replace(/^\s+/, '').length);
           const nameRange = r(ln.index, name ? nameStart : ln.indent, name ? nameStart + name.length : ln.indent + 5);
           if (!name) this.error('model-name', "a model needs a name: 'model NAME:'", r(ln.index, ln.indent, ln.text.length));
-          else if (!NAME_RE.test(name))
-            this.error('model-name', `'${name}' is not a valid model name (letters, digits, '_', '.', '-'; starting with a letter)`, nameRange);
+          else if (!isModelName(name)) this.error('model-name', `'${name}' is not a valid model name (${MODEL_NAME_RULE})`, nameRange);
           current = this.newModel(name || 'model', nameRange, r(ln.index, ln.indent, ln.text.length), false);
           lastLineOfModel.set(current, ln.index);
           last = null;
@@ -343,7 +344,7 @@ class MlmParser {
       return;
     }
     const nameV = subValue(value, 0, eq);
-    if (!NAME_RE.test(nameV.text) || nameV.text.includes('-')) {
+    if (!COLUMN_NAME_RE.test(nameV.text)) {
       this.error('syntax', `'${nameV.text}' is not a valid column name for a derived column`, nameV.text ? nameV.range : value.range);
       return;
     }
@@ -420,11 +421,11 @@ class MlmParser {
       case 'method': {
         if (dup(model.method)) return;
         const v = value.text.toUpperCase();
-        if (v !== 'REML' && v !== 'ML') {
-          this.error('bad-value', `method must be REML or ML, not '${value.text}'`, value.range);
+        if (!Object.hasOwn(METHOD_DOCS, v)) {
+          this.error('bad-value', `method must be ${Object.keys(METHOD_DOCS).join(' or ')}, not '${value.text}'`, value.range);
           return;
         }
-        model.method = { value: v, range: value.range };
+        model.method = { value: v as 'REML' | 'ML', range: value.range };
         return;
       }
       case 'family': {
@@ -473,6 +474,17 @@ class MlmParser {
         model.nAGQ = { value: n, range: value.range };
         return;
       }
+      case 'df': {
+        if (dup(model.df)) return;
+        const v = value.text.toLowerCase();
+        if (!isDfMethod(v)) {
+          const s = suggestName(v, Object.keys(DF_METHODS));
+          this.error('bad-value', `df must be one of ${Object.keys(DF_METHODS).join(', ')}, not '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}`, value.range, s ? { suggestion: s } : undefined);
+          return;
+        }
+        model.df = { value: v, range: value.range };
+        return;
+      }
       case 'weights': {
         if (dup(model.weights)) return;
         model.weights = this.expression(value, FORMULA_FUNCTIONS, 'the weights');
@@ -506,6 +518,9 @@ class MlmParser {
       } else if (m.link && !FAMILY_LINKS[fam].includes(m.link.value)) {
         this.error('bad-link', `link '${m.link.value}' is not available for the ${fam} family (use ${FAMILY_LINKS[fam].join(', ')})`, m.link.range);
       }
+      if (fam !== 'gaussian' && m.df) this.warn('ignored-key', `a ${fam} model gets Wald z tests (as glmer); df: is ignored`, m.df.range);
+      if (m.df?.value === 'kenward-roger' && m.method?.value === 'ML')
+        this.error('bad-value', "df: kenward-roger needs a REML fit (as lmerTest): remove 'method: ML' or choose another df", m.df.range);
       if (fam === 'gaussian' && m.nAGQ) this.warn('ignored-key', 'nAGQ applies to binomial and poisson models; it is ignored for a gaussian model', m.nAGQ.range);
       if (fam !== 'gaussian' && m.method?.value === 'REML')
         this.warn('ignored-key', `a ${fam} model is fitted by maximum likelihood (as glmer); method: REML is ignored`, m.method.range);
