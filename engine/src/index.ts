@@ -18,8 +18,9 @@ export * from './hooks';
 
 // The fitted model as it leaves the engine.
 export type * from './result';
-export { fitModel, type FitSpec } from './fit';
-export { buildPlotData } from './plotdata';
+export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type MixedModel } from './fit';
+export { buildPlotData, withPlotData } from './plotdata';
+export * from './plotfigures';
 
 // Text -> data -> model frame.
 export * from './data/index';
@@ -41,5 +42,6 @@ export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, gl
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
 export { formatPvalue } from './summary/rformat';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
-export { aicTable, remlCriterionText } from './summary/sections';
+export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
+export { formatModelCheck, formatResiduals } from './summary/check';
