@@ -16,6 +16,7 @@ import { findBars } from '../../engine/src/frame/bars';
 import { identifiersOf } from './formulaNav';
 import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
 import { dirnameUri, resolveRelative } from './uris';
+import { escapeMarkdown } from './markdown';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
 
@@ -130,9 +131,9 @@ type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
 
 export function columnDocumentation(info: ColumnInfo, nrow: number): string {
   const lines = [
-    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    `**${escapeMarkdown(info.name)}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
     '',
-    info.summary,
+    escapeMarkdown(info.summary),
     '',
     `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
   ];

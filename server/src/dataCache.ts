@@ -2,11 +2,11 @@
  * Linked CSV files: read once, parsed once per content (hash), re-read when the file changes on disk
  * (the server calls `invalidate` on workspace/didChangeWatchedFiles).
  */
-import { readCsv } from '../../engine/src/data/csv';
+import { readCsvAsync } from '../../engine/src/data/csv';
 import type { DataTable } from '../../engine/src/data/types';
 import { MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
 import { hashText } from './hash';
-import type { ServerHost } from './host';
+import { FileRefused, type ServerHost } from './host';
 import { basenameUri, normalizeUri } from './uris';
 
 export interface LinkedData {
@@ -19,6 +19,8 @@ export interface LinkedData {
   parseError?: MlmDiagnostic;
   /** The file does not exist or cannot be read. */
   missing?: boolean;
+  /** The file exists but must not be read (not a regular file, too large): the reason. */
+  refused?: string;
 }
 
 export class DataCache {
@@ -52,14 +54,15 @@ export class DataCache {
     let text: string | null;
     try {
       text = await this.host.readFile(uri);
-    } catch {
+    } catch (e) {
+      if (e instanceof FileRefused) return { uri, hash: '', refused: e.message };
       text = null;
     }
     if (text === null) return { uri, hash: '', missing: true };
     const hash = hashText(text);
     let parsed = this.byHash.get(hash);
     if (!parsed) {
-      parsed = parseTable(text, basenameUri(uri));
+      parsed = await parseTable(text, basenameUri(uri));
       if (this.byHash.size > 16) this.byHash.clear();
       this.byHash.set(hash, parsed);
     }
@@ -67,9 +70,10 @@ export class DataCache {
   }
 }
 
-function parseTable(text: string, fileName: string): { table?: DataTable; parseError?: MlmDiagnostic } {
+/** Parses in slices that yield to the event loop, so requests on other documents are answered meanwhile. */
+async function parseTable(text: string, fileName: string): Promise<{ table?: DataTable; parseError?: MlmDiagnostic }> {
   try {
-    return { table: readCsv(text, fileName) };
+    return { table: await readCsvAsync(text, fileName) };
   } catch (e) {
     if (e instanceof MlmError) return { parseError: e.diagnostic };
     return {
