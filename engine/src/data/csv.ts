@@ -184,10 +184,13 @@ export function recordEnd(text: string, start: number, target: number, delimiter
   const simple = text.indexOf(newline, target);
   const q = text.indexOf('"', start);
   if (q < 0 || (simple >= 0 && q > simple)) return simple < 0 ? len : simple;
+  const d = delimiter.charCodeAt(0);
+  const nl = newline.charCodeAt(0);
   let i = start;
   let fieldStart = true;
   while (i < len) {
-    if (fieldStart && text.charCodeAt(i) === 34) {
+    const c = text.charCodeAt(i);
+    if (fieldStart && c === 34) {
       let j = i + 1;
       for (;;) {
         const close = text.indexOf('"', j);
@@ -198,7 +201,7 @@ export function recordEnd(text: string, start: number, target: number, delimiter
         }
         let k = close + 1;
         while (text.charCodeAt(k) === 32) k++;
-        if (k >= len || text.startsWith(delimiter, k) || text.startsWith(newline, k)) {
+        if (k >= len || text.charCodeAt(k) === d || text.startsWith(newline, k)) {
           i = close + 1;
           break;
         }
@@ -207,12 +210,12 @@ export function recordEnd(text: string, start: number, target: number, delimiter
       fieldStart = false;
       continue;
     }
-    if (text.startsWith(delimiter, i)) {
+    if (c === d) {
       fieldStart = true;
-      i += delimiter.length;
+      i++;
       continue;
     }
-    if (text.startsWith(newline, i)) {
+    if (c === nl && (newline.length === 1 || text.charCodeAt(i + 1) === 10)) {
       if (i >= target) return i;
       fieldStart = true;
       i += newline.length;
