@@ -12,8 +12,8 @@ import {
   type ReadDirectoryResponse,
   type ReadFileParams,
   type ReadFileResponse,
-} from '../../../server/src/protocol';
-import { decodeText, refuseDataFile } from '../../../engine/src/data/decode';
+} from '../../../protocol/index';
+import { decodeText, refuseDataFile } from '../../../engine/src/index';
 
 function parseUri(x: unknown): vscode.Uri | null {
   if (typeof x !== 'string' || x.length === 0 || x.length > 4096) return null;

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { decodeText, refuseDataFile } from '../../../engine/src/data/decode';
+import { decodeText, refuseDataFile } from '../../../engine/src/index';
 import { FileRefused, type DirectoryEntry, type ServerHost } from '../host';
 
 function toPath(uri: string): string | null {
