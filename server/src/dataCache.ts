@@ -3,7 +3,7 @@
  * (the server calls `invalidate` on workspace/didChangeWatchedFiles).
  */
 import { readCsvAsync, type DataTable, MlmError, type MlmDiagnostic } from '../../engine/src/index';
-import { hashText } from './hash';
+import { hashTextAsync } from './hash';
 import { FileRefused, type ServerHost } from './host';
 import { basenameUri, normalizeUri } from './uris';
 
@@ -57,7 +57,7 @@ export class DataCache {
       text = null;
     }
     if (text === null) return { uri, hash: '', missing: true };
-    const hash = hashText(text);
+    const hash = await hashTextAsync(text);
     let parsed = this.byHash.get(hash);
     if (!parsed) {
       parsed = await parseTable(text, basenameUri(uri));

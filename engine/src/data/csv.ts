@@ -147,16 +147,22 @@ function* typeColumn(name: string, raw: string[], decimalComma: boolean, lines: 
     const col: NumericColumn = { kind: 'numeric', name, values, raw };
     return col;
   }
-  const present: string[] = [];
-  for (const s of raw) if (!isMissingField(s)) present.push(s);
-  if (present.every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
+  const present = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
+    if (!isMissingField(raw[i])) present.add(raw[i]);
+  }
+  if ([...present].every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
   yield;
   const levels = sortLevelsR(present);
   yield;
   const index = new Map<string, number>();
   levels.forEach((l, i) => index.set(l, i));
   const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+  for (let i = 0; i < n; i++) {
+    if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
+    codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+  }
   const col: TextColumn = { kind: 'text', name, codes, levels, raw };
   if (numericCount > textCount && firstText) col.firstNonNumeric = { ...firstText, numericCount };
   return col;
