@@ -150,6 +150,19 @@ test('an Error thrown in the numerics becomes a located MlmError with advice; no
   assert.equal(nonFiniteFigure({ ...r, fixef: { ...r.fixef, '(Intercept)': Infinity } }), 'the estimate of (Intercept)');
 });
 
+test('a fixed-effects matrix too large because of its many rows says so (not "a variable with that many levels")', () => {
+  const rows = ['y,a,b,c,d,e,f,g,s'];
+  const mult = [19, 21, 23, 27, 29, 31, 33]; // coprime to 100: every factor has 100 levels
+  const lv = (i: number, k: number) => `l${(i * mult[k] + k) % 100}`;
+  for (let i = 0; i < 10000; i++) rows.push([i % 17, ...[0, 1, 2, 3, 4, 5, 6].map((k) => lv(i, k)), `s${i % 50}`].join(','));
+  // 1 + 7 × 99 = 694 columns × 10,000 rows is beyond the bound sqrt(4e9 × n) ≈ 6.3e6 entries; no term has more than 99
+  const mlm = 'data: big.csv\nmodel m:\n  formula: y ~ a + b + c + d + e + f + g + (1 | s)\n';
+  const d = prep(mlm, { 'big.csv': rows.join('\n') }).diagnostics.find((x) => x.code === 'too-many-columns');
+  assert.ok(d);
+  assert.match(d.message, /10000 rows × 694 columns/);
+  assert.match(d.message, /use a subset of the rows/);
+});
+
 test('CSV errors name the line the editor shows: blank lines and multi-line quoted fields count', () => {
   const text = 'y,x,g\n1,2,a\n\n\n3,4,"b\nc"\n\n5,6\n';
   const e = thrown(() => readCsv(text, 'gaps.csv'));
