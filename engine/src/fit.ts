@@ -52,16 +52,16 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
       range: spec.range,
     });
   }
-  let result: FitResult;
+  let fitted: FittedMixedModel;
   try {
-    result = await dispatch(frame, spec, hooks);
+    fitted = await dispatch(frame, spec, hooks);
   } catch (e) {
     if (e instanceof MlmError && !e.diagnostic.range && spec.range) {
       throw new MlmError({ ...e.diagnostic, range: spec.range });
     }
     throw numericalFailure(e, frame, spec);
   }
-  const bad = nonFiniteFigure(result);
+  const bad = nonFiniteFigure(fitted.result);
   if (bad) {
     throw new MlmError({
       code: 'non-finite-result',
@@ -69,7 +69,7 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
       range: spec.range,
     });
   }
-  return result;
+  return fitted;
 }
 
 /** What to try when the numerics fail: the same advice for every family, plus separation for binomial models. */
