@@ -64,12 +64,17 @@ export interface DataPreviewResponse {
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
 
 export const ReadFileRequestMethod = 'mlm/readFile';
-/** Read a text file (UTF-8). Answer `null` when it does not exist or cannot be read. */
+/**
+ * Read a text file (UTF-8, or UTF-16 with a byte-order mark). Answer `null` when it does not exist or cannot
+ * be read, `{ text: '', refused }` when it must not be read (not a regular file, too large).
+ */
 export interface ReadFileParams {
   uri: string;
 }
 export interface ReadFileResponse {
   text: string;
+  /** Why the file was not read (shown to the user). */
+  refused?: string;
 }
 
 export const ReadDirectoryRequestMethod = 'mlm/readDirectory';

@@ -14,6 +14,7 @@ import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
 import { dirnameUri, resolveRelative } from './uris';
+import { escapeMarkdown } from './markdown';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
 
@@ -133,9 +134,9 @@ type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
 
 export function columnDocumentation(info: ColumnInfo, nrow: number): string {
   const lines = [
-    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    `**${escapeMarkdown(info.name)}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
     '',
-    info.summary,
+    escapeMarkdown(info.summary),
     '',
     `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
   ];

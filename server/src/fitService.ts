@@ -291,5 +291,6 @@ function toFitError(m: ModelDecl | null, e: unknown, formula: string): FitError 
   const model = m?.name ?? '';
   if (e instanceof CancelledError) return { model, message: e.message, cancelled: true, formula };
   if (e instanceof MlmError) return { model, message: e.diagnostic.message, range: e.diagnostic.range ?? m?.nameRange, formula };
-  return { model, message: e instanceof Error ? e.message : String(e), range: m?.nameRange, formula };
+  // not a problem of the input: say so (the fuzz tests look for it)
+  return { model, message: `internal error: ${e instanceof Error ? e.message : String(e)}`, range: m?.nameRange, formula };
 }
