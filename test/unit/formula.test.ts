@@ -116,8 +116,8 @@ test('syntax errors are located', () => {
   assert.deepEqual(e.span, { start: 6, end: 7 });
   e = syntaxError('y ~ ()');
   assert.match(e.message, /empty parentheses/);
-  e = syntaxError('y ~ x + "a"');
-  assert.match(e.message, /quotes/);
+  e = syntaxError('y ~ x + "a');
+  assert.match(e.message, /unclosed quote/);
   e = syntaxError('');
   assert.match(e.message, /empty/);
 });

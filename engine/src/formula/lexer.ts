@@ -1,16 +1,17 @@
 /** Tokens of lme4 formulas and `derive:` expressions. */
 import { FormulaSyntaxError, type Span } from './ast';
 
-export type TokenType = 'ident' | 'number' | 'op' | '(' | ')' | ',' | '~' | 'eof';
+export type TokenType = 'ident' | 'number' | 'string' | 'op' | '=' | '(' | ')' | ',' | '~' | 'eof';
 
 export interface Token {
   type: TokenType;
-  /** Identifier name (backquotes removed), operator text or number text. */
+  /** Identifier name (backquotes removed; `pkg::name` as one name), operator text, number text or a string's value. */
   text: string;
   span: Span;
 }
 
-const OPS = ['||', '%in%', '+', '-', '*', '/', ':', '^', '|'];
+const OPS = ['||', '&&', '%in%', '==', '!=', '<=', '>=', '+', '-', '*', '/', ':', '^', '|', '&', '<', '>', '!'];
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', '"': '"', "'": "'" };
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -36,6 +37,11 @@ export function tokenize(src: string): Token[] {
     }
     if (/[A-Za-z.\u00C0-\uFFFF]/.test(c)) {
       while (i < n && /[A-Za-z0-9_.\u00C0-\uFFFF]/.test(src[i])) i++;
+      // `splines::ns`, `stats::poly`: one name, as R deparses it
+      if (src.startsWith('::', i) && /[A-Za-z.]/.test(src[i + 2] ?? '')) {
+        i += 2;
+        while (i < n && /[A-Za-z0-9_.\u00C0-\uFFFF]/.test(src[i])) i++;
+      }
       out.push({ type: 'ident', text: src.slice(start, i), span: { start, end: i } });
       continue;
     }
@@ -63,10 +69,23 @@ export function tokenize(src: string): Token[] {
       throw new FormulaSyntaxError(`unsupported operator '${src.slice(i, end)}'`, { start, end });
     }
     if (c === '"' || c === "'") {
-      throw new FormulaSyntaxError('text in quotes is not allowed in a formula; write column names without quotes', {
-        start,
-        end: start + 1,
-      });
+      let j = i + 1;
+      let value = '';
+      while (j < n && src[j] !== c) {
+        if (src[j] === '\\' && j + 1 < n) {
+          value += ESCAPES[src[j + 1]] ?? src[j + 1];
+          j += 2;
+        } else value += src[j++];
+      }
+      if (j >= n) throw new FormulaSyntaxError(`unclosed quote: this ${c} has no matching ${c}`, { start, end: start + 1 });
+      out.push({ type: 'string', text: value, span: { start, end: j + 1 } });
+      i = j + 1;
+      continue;
+    }
+    if (c === '=' && src[i + 1] !== '=') {
+      out.push({ type: '=', text: '=', span: { start, end: i + 1 } });
+      i++;
+      continue;
     }
     throw new FormulaSyntaxError(`unexpected character '${c}'`, { start, end: start + 1 });
   }
