@@ -126,6 +126,26 @@ function evalResponse(lhs: Node, family: string, ctx: EvalContext, warnings: str
   return { y: v.values, trials: null, name, span: lhs.span };
 }
 
+/** The `contrasts:` key: each named factor among the fixed effects gets its coding (lmer's contrasts = list(...)). */
+export function applyContrasts(model: ModelDecl, fixed: TermsResult, values: (VarValue | null)[]): void {
+  for (const c of model.contrasts ?? []) {
+    const i = fixed.variables.findIndex((v, k) => v.name === c.factor.value && values[k]);
+    if (i < 0) {
+      const names = fixed.variables.filter((_, k) => values[k]?.kind === 'factor').map((v) => v.name);
+      throw new MlmError({
+        code: 'contrasts-variable',
+        message: `'${c.factor.value}' is not a categorical variable of the fixed effects of model '${model.name}'${names.length ? ` (its factors: ${names.join(', ')})` : ''}`,
+        range: c.factor.range,
+      });
+    }
+    const v = values[i]!;
+    if (v.kind !== 'factor') {
+      throw new MlmError({ code: 'contrasts-variable', message: `'${c.factor.value}' is not categorical: contrasts apply to factors`, range: c.factor.range });
+    }
+    values[i] = { ...v, contrasts: c.kind.value };
+  }
+}
+
 /** Builds the model frame of one model. Throws MlmError with the range of the offending formula part. */
 export function buildModelFrame(doc: MlmDocument, model: ModelDecl, table: DataTable, options: BuildOptions = {}): ModelFrame {
   const structure = modelStructure(model);
@@ -146,6 +166,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   const fixed: TermsResult = st.fixed;
   const usedVars = new Set(fixed.terms.flatMap((t) => t.vars));
   const fixedValues: (VarValue | null)[] = fixed.variables.map((v, i) => (usedVars.has(i) ? evalVariable(v.node, ctx) : null));
+  applyContrasts(model, fixed, fixedValues);
   const offsets = fixed.offsets.map((o) => {
     if (o.type !== 'call' || o.args.length !== 1) {
       throw new MlmError({ code: 'bad-arguments', message: 'offset() takes one argument', range: st.locate(o.span) });

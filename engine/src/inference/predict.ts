@@ -17,7 +17,7 @@ import type { FitResult } from '../result';
 import type { ModelDecl } from '../mlmfile/types';
 import { evalNumeric, evalVariable, type Learned, type VarValue } from '../frame/evaluate';
 import { buildModelMatrix } from '../frame/modelmatrix';
-import { groupFactor } from '../frame/modelframe';
+import { applyContrasts, groupFactor } from '../frame/modelframe';
 import { modelStructure } from '../frame/structure';
 import { makeFamily } from '../glmm';
 
@@ -154,7 +154,9 @@ export function predictNewData(input: NewDataInput): Predictions {
       return { kind: 'factor', codes: Int32Array.from(nv.codes, (c) => Math.max(c, 0)), levels: nv.levels };
     });
   };
-  const mm = buildModelMatrix(st.fixed, prepare(st.fixed), n);
+  const fixedValues = prepare(st.fixed);
+  applyContrasts(model, st.fixed, fixedValues);
+  const mm = buildModelMatrix(st.fixed, fixedValues, n);
   const eta = new Float64Array(n);
   for (const c of frame.coefnames) {
     const j = mm.names.indexOf(c);

@@ -15,6 +15,7 @@ export const MODEL_KEYS: Record<string, string> = {
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
+  contrasts: 'Codings of factors among the fixed effects: `contrasts: sector = sum, grade = poly` (treatment, the default; sum; helmert; poly), as lmer(contrasts = list(...)).',
 };
 
 export const FAMILY_LINKS: Record<string, string[]> = {
