@@ -6,6 +6,7 @@ import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { ContrastKind } from '../formula/functions';
 import type { FamilyName, LinkName } from '../frame/types';
+import type { DfMethod } from './keys';
 
 export interface Located<T = string> {
   value: T;
@@ -67,6 +68,8 @@ export interface ModelDecl {
   weights: ExpressionDecl | null;
   /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
   contrasts: ContrastDecl[] | null;
+  /** `df:` method of the t tests. */
+  df: Located<DfMethod> | null;
   entries: MlmEntry[];
 }
 
