@@ -13,7 +13,7 @@ import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './colu
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
-import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
+import { CONTRAST_CODINGS, FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
 import { dirnameUri, resolveRelative } from './uris';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
@@ -50,6 +50,8 @@ export async function completion(
         simple(l.name, `${l.detail}${allowed.includes(l.name) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l.name) ? i : 10 + i),
       );
     }
+    case 'contrasts':
+      return contrastItems(range(ctx.start));
     case 'method':
       return METHODS.map((m, i) => simple(m.name, m.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'compare': {
@@ -187,11 +189,16 @@ function functionItems(part: 'lhs' | 'rhs', range: Range): CompletionItem[] {
   return FUNCTIONS.filter((f) => f.where === 'any' || f.where === part).map((f, i) => ({
     label: f.name,
     kind: CompletionItemKind.Function,
-    detail: `${f.name}(…) — ${f.detail}`,
+    detail: f.signature,
+    documentation: { kind: MarkupKind.Markdown, value: `\`${f.signature}\`\n\n${f.detail}` },
     sortText: `5${String(i).padStart(3, '0')}`,
-    insertTextFormat: InsertTextFormat.PlainText,
-    textEdit: { range, newText: f.name },
+    insertTextFormat: InsertTextFormat.Snippet,
+    textEdit: { range, newText: f.signature.endsWith('()') ? `${f.name}()` : `${f.name}($1)` },
   }));
+}
+
+function contrastItems(range: Range): CompletionItem[] {
+  return CONTRAST_CODINGS.map((c, i) => simple(c.name, c.detail, CompletionItemKind.EnumMember, range, i));
 }
 
 async function dataFileItems(

@@ -26,6 +26,8 @@ import {
   type FormulaDecl,
   type ModelDecl,
   type FitResult,
+  SPEC_BY_NAME,
+  functionBaseName,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
@@ -166,6 +168,14 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   }
   const path = nodePath(ast.rhs, off);
   if (path.length === 0) return null;
+  // On a function's name: what the function does, with its signature.
+  for (let i = path.length - 1; i >= 0; i--) {
+    const n = path[i];
+    if (n.type === 'call' && off >= n.nameSpan.start && off <= n.nameSpan.end) {
+      const fh = functionHover(n.name);
+      if (fh) return md(fh, rangeOfSpan(f, n.nameSpan));
+    }
+  }
   const barIdx = path.findIndex(isBar);
   if (barIdx >= 0) {
     const bar = path[barIdx] as BarNode;
@@ -208,6 +218,13 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   }
   if (parts.length === 0) return null;
   return md(parts.join('\n\n---\n\n'), range(termNode));
+}
+
+/** The documentation of a formula function (`splines::ns` as `ns`): signature and one sentence. */
+export function functionHover(name: string): string | null {
+  const spec = SPEC_BY_NAME.get(functionBaseName(name));
+  if (!spec) return null;
+  return `\`${spec.signature}\`\n\n${spec.doc}`;
 }
 
 /** Coefficient names of a fit that come from this term: `Days` -> Days; `sector` -> sectorCatholic; `a:b` / `a*b` -> a:b... */

@@ -1,4 +1,5 @@
 /** The vocabulary of the .mlm format (for completion, hovers and did-you-mean). */
+import { CONTRASTS, FUNCTION_SPECS } from '../../engine/src/index';
 
 export interface KeyInfo {
   key: string;
@@ -43,14 +44,13 @@ export const METHODS: Array<{ name: string; detail: string }> = [
   { name: 'ML', detail: 'maximum likelihood (needed to compare fixed effects)' },
 ];
 
-export const FUNCTIONS: Array<{ name: string; detail: string; where: 'any' | 'lhs' | 'rhs' }> = [
-  { name: 'factor', detail: 'treat a numeric column as categorical', where: 'rhs' },
-  { name: 'I', detail: 'arithmetic as written: I(x^2)', where: 'any' },
-  { name: 'log', detail: 'natural logarithm', where: 'any' },
-  { name: 'exp', detail: 'exponential', where: 'any' },
-  { name: 'sqrt', detail: 'square root', where: 'any' },
-  { name: 'abs', detail: 'absolute value', where: 'any' },
-  { name: 'offset', detail: 'a term with coefficient fixed at 1 (e.g. offset(log(exposure)))', where: 'rhs' },
-  { name: 'cbind', detail: 'binomial response: cbind(successes, failures)', where: 'lhs' },
-  { name: 'mean', detail: 'group mean (derive:)', where: 'any' },
-];
+/** The formula and derive: functions, from the engine's one table (signature and description for completion and hovers). */
+export const FUNCTIONS: Array<{ name: string; signature: string; detail: string; where: 'any' | 'lhs' | 'rhs' | 'derive' }> = FUNCTION_SPECS.map((f) => ({
+  name: f.name,
+  signature: f.signature,
+  detail: f.doc,
+  where: f.lhsOnly ? 'lhs' : f.where === 'formula' ? 'rhs' : f.where,
+}));
+
+/** Contrast codings for `contrasts:` and C(f, …). */
+export const CONTRAST_CODINGS: Array<{ name: string; detail: string }> = Object.entries(CONTRASTS).map(([name, detail]) => ({ name, detail }));
