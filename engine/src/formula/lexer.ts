@@ -10,6 +10,8 @@ export interface Token {
   span: Span;
 }
 
+/** A number at a position (sticky: no copy of the rest of the text per number). */
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?L?/y;
 const OPS = ['||', '&&', '%in%', '==', '!=', '<=', '>=', '+', '-', '*', '/', ':', '^', '|', '&', '<', '>', '!'];
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', '"': '"', "'": "'" };
 
@@ -25,7 +27,8 @@ export function tokenize(src: string): Token[] {
     }
     const start = i;
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?L?/.exec(src.slice(i))!;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src)!;
       i += m[0].length;
       if (i < n && /[A-Za-z_.]/.test(src[i])) {
         let j = i;

@@ -58,7 +58,7 @@ class Parser {
   }
 
   /** Records a new node's depth; beyond MAX_DEPTH the expression is refused where it got too deep. */
-  private made<T extends Node>(node: T, at: Span, ...children: Node[]): T {
+  private made<T extends Node>(node: T, at: Span, children: readonly Node[]): T {
     let d = 0;
     for (const c of children) d = Math.max(d, this.depth.get(c) ?? 1);
     if (d + 1 > MAX_DEPTH) {
@@ -73,7 +73,7 @@ class Parser {
   }
 
   private bin(op: BinaryOp, left: Node, right: Node, opSpan: Span): Node {
-    return this.made({ type: 'binary', op, left, right, opSpan, span: { start: left.span.start, end: right.span.end } }, opSpan, left, right);
+    return this.made({ type: 'binary', op, left, right, opSpan, span: { start: left.span.start, end: right.span.end } }, opSpan, [left, right]);
   }
 
   /** Called where a term must start: reports empty terms and trailing operators. */
@@ -125,7 +125,7 @@ class Parser {
       this.enter(op);
       try {
         const expr = this.not(op);
-        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, expr);
+        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
       } finally {
         this.leave();
       }
@@ -194,7 +194,7 @@ class Parser {
       this.enter(op);
       try {
         const expr = this.unary(op);
-        return this.made({ type: 'unary', op: op.text as '+' | '-', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, expr);
+        return this.made({ type: 'unary', op: op.text as '+' | '-', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
       } finally {
         this.leave();
       }
@@ -205,7 +205,7 @@ class Parser {
       this.enter(op);
       try {
         const expr = this.unary(op);
-        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, expr);
+        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
       } finally {
         this.leave();
       }
@@ -253,7 +253,7 @@ class Parser {
         throw new FormulaSyntaxError(`expected ')' to close the '(' but found ${this.describe(close)}`, close.span);
       }
       this.next();
-      return this.made({ type: 'paren', expr: inner, span: { start: open.span.start, end: close.span.end } }, open.span, inner);
+      return this.made({ type: 'paren', expr: inner, span: { start: open.span.start, end: close.span.end } }, open.span, [inner]);
     }
     if (t.type === '~') throw new FormulaSyntaxError("a formula has a single '~'", t.span);
     if (t.type === ',') throw new FormulaSyntaxError("unexpected ','", t.span);
@@ -278,7 +278,7 @@ class Parser {
       const node = this.made(
         { type: 'call' as const, name: name.text, nameSpan: name.span, args, argNames, span: { start: name.span.start, end: close.span.end } },
         name.span,
-        ...args,
+        args,
       );
       matchArguments(node);
       return node;
