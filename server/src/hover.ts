@@ -30,6 +30,7 @@ import {
   type FormulaDecl,
   type ModelDecl,
   type FitResult,
+  functionBaseName,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
@@ -238,7 +239,7 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
 function functionDoc(path: Node[], off: number): string | null {
   for (const n of path) {
     if (n.type !== 'call' || off < n.nameSpan.start || off > n.nameSpan.end) continue;
-    const spec = SPEC_BY_NAME.get(n.name);
+    const spec = SPEC_BY_NAME.get(functionBaseName(n.name));
     if (spec) return `\`${spec.signature}\` — ${spec.doc}`;
   }
   return null;
