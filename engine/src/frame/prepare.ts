@@ -124,6 +124,15 @@ export function prepareDocument(
         null;
       return pm;
     }
+    // an error in one of this model's keys (an unknown family or link, a bad nAGQ) is this model's
+    // error: the other models of the file still fit
+    const keyError = diagnostics.find(
+      (d) => d.severity === 'error' && d.range && decl.entries.some((e) => e.key !== 'formula' && (within(d.range!.start, e.value.range) || within(d.range!.start, e.keyRange))),
+    );
+    if (keyError) {
+      pm.error = keyError;
+      return pm;
+    }
     if (!table) {
       // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
       pm.error = dataError ?? {

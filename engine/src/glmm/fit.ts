@@ -8,6 +8,7 @@ import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
+import { fitDispersionGlmm } from './dispersion';
 import { ghRule } from './ghq';
 import { centralDerivs, cholUpper, invert, symEigenvalues } from './hessian';
 import { GlmmModel } from './model';
@@ -25,6 +26,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   const nAGQ = opts.nAGQ ?? 1;
   const warnings: string[] = [...frame.warnings];
   const family = validateGlmmInput(frame, nAGQ, warnings);
+  if (family.density) return fitDispersionGlmm(frame, family, warnings, { nAGQ, id: opts.id }, hooks);
   const nTrials = family.name === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
   const m = new GlmmModel(frame, family, nTrials);
 
