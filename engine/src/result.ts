@@ -3,6 +3,7 @@
  * Field names and meanings follow test/fixtures/reference/README.md (lme4's figures), plus
  * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
  */
+import type { DfMethod } from './mlmfile/keys';
 
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
@@ -67,6 +68,8 @@ export interface FitResult {
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
   tests?: Record<string, TestRow>;
+  /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
+  dfMethod?: DfMethod;
   responseName: string;
   rowsDropped: number;
   droppedCoefs: string[];

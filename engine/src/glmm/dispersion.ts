@@ -17,7 +17,8 @@ import { minimize } from '../optim/bobyqa';
 import type { FitResult } from '../result';
 import { makeFamily, type DispersionDensity, type Family } from './family';
 import { ghRule, type GHRule } from './ghq';
-import { centralDerivs, cholUpper, invert } from './hessian';
+import { centralDerivs } from '../linalg/derivs';
+import { cholUpper, invert } from '../linalg/small';
 import { GlmmModel } from './model';
 import { assembleResult } from './result';
 

@@ -16,6 +16,7 @@ export const MODEL_KEYS: Record<string, string> = {
     '`gaussian` (default), `binomial` (links logit, probit, cloglog, cauchit, log), `poisson` (log, sqrt, identity), `Gamma(log)` (inverse, log, identity), `inverse.gaussian` (1/mu^2, inverse, log, identity), `negbinomial` (NB2, θ estimated; log link); e.g. `binomial(probit)`.',
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog`, `cauchit`, `log`, `sqrt`, `inverse` or `1/mu^2` (alternative to `family: Gamma(log)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
+  df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
 };
 
@@ -36,3 +37,19 @@ export const FAMILY_ALIASES: Record<string, string> = {
   inverse_gaussian: 'inverse.gaussian',
   'inverse.Gaussian': 'inverse.gaussian',
 };
+
+export type DfMethod = 'satterthwaite' | 'kenward-roger' | 'between-within' | 'residual' | 'asymptotic';
+
+/** The `df:` values with one-line descriptions (completion and hover). */
+export const DF_METHODS: Record<DfMethod, string> = {
+  satterthwaite: "Satterthwaite's approximation, as lmerTest (default without residual structures).",
+  'kenward-roger': 'Kenward-Roger: adjusted standard errors and df, as lmerTest with pbkrtest (REML gaussian models).',
+  'between-within': "nlme's between/within (containment) DF for nested grouping factors (default with correlation: or variance:).",
+  residual: 'Residual DF n − p for every coefficient, as an ordinary linear model.',
+  asymptotic: 'No df: Wald z tests against the standard normal.',
+};
+
+export function isDfMethod(s: string): s is DfMethod {
+  return Object.prototype.hasOwnProperty.call(DF_METHODS, s);
+}
+

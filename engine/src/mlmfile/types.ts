@@ -5,6 +5,7 @@
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { FamilyName, LinkName } from '../frame/types';
+import type { DfMethod } from './keys';
 
 export interface Located<T = string> {
   value: T;
@@ -64,6 +65,8 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `df:` method of the t tests. */
+  df: Located<DfMethod> | null;
   entries: MlmEntry[];
 }
 

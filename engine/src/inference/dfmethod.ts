@@ -1,0 +1,59 @@
+/**
+ * The denominator degrees of freedom of the coefficient t tests, by the model's `df:` key:
+ * satterthwaite (lmerTest; the default of models without residual structures), kenward-roger
+ * (lmerTest + pbkrtest: adjusted SE and df), between-within (nlme's containment DF; the default of models
+ * with `correlation:` or `variance:`), residual (n − p, as lm) and asymptotic (z tests).
+ */
+import { CancelledError, MlmError } from '../diagnostics';
+import type { ModelFrame } from '../frame/types';
+import type { FitHooks } from '../hooks';
+import type { FitResult, TestRow } from '../result';
+import { betweenWithinDf } from './betweenwithin';
+import { tTwoSided } from './distributions';
+import { kenwardRoger, kenwardRogerParts } from './kenwardroger';
+import { tTests, withTests, zTests } from './satterthwaite';
+import { DF_METHODS, isDfMethod, type DfMethod } from '../mlmfile/keys';
+
+export { DF_METHODS, isDfMethod, type DfMethod };
+
+/**
+ * A copy of the fit with `tests` (and `dfMethod`) following the method. GLMMs always get z tests
+ * (dfMethod 'asymptotic'). Numerical failure of a method gives tests without df and a warning;
+ * user errors (e.g. Kenward-Roger on an ML fit, between-within on crossed factors) are MlmErrors.
+ */
+export async function withDfTests(result: FitResult, frame: ModelFrame, method: DfMethod, hooks?: FitHooks): Promise<FitResult> {
+  if (result.family !== 'gaussian') return { ...(await withTests(result, undefined, hooks)), dfMethod: 'asymptotic' };
+  switch (method) {
+    case 'satterthwaite':
+      return { ...(await withTests(result, frame, hooks)), dfMethod: method };
+    case 'asymptotic':
+      return { ...result, tests: zTests(result), dfMethod: method };
+    case 'residual': {
+      const d = result.nobs - result.coefnames.length;
+      return { ...result, tests: tTests(result, Object.fromEntries(result.coefnames.map((c) => [c, d]))), dfMethod: method };
+    }
+    case 'between-within':
+      return { ...result, tests: tTests(result, betweenWithinDf(frame)), dfMethod: method };
+    case 'kenward-roger': {
+      let parts;
+      try {
+        parts = kenwardRogerParts(result, frame);
+      } catch (e) {
+        if (e instanceof MlmError || e instanceof CancelledError) throw e;
+        return { ...result, tests: tTests(result, {}), dfMethod: method, warnings: [...result.warnings, `Kenward-Roger degrees of freedom could not be computed: ${(e as Error).message}`] };
+      }
+      const p = result.coefnames.length;
+      const tests: Record<string, TestRow> = {};
+      result.coefnames.forEach((name, j) => {
+        const L = [Array.from({ length: p }, (_, i) => (i === j ? 1 : 0))];
+        const kr = kenwardRoger(parts, L);
+        const estimate = result.fixef[name];
+        const se = Math.sqrt(kr.vcov[0][0]);
+        const t = estimate / se;
+        const ok = Number.isFinite(kr.df) && kr.df > 0;
+        tests[name] = { estimate, se, statistic: t, df: ok ? kr.df : null, p: ok ? tTwoSided(t, kr.df) : null };
+      });
+      return { ...result, tests, dfMethod: method };
+    }
+  }
+}
