@@ -45,6 +45,11 @@ export class DispersionObjective {
   private readonly wt: Float64Array;
   private pls: PlsSystem | null = null;
   private u: Float64Array;
+  /** the distinct responses with their summed weights: Σ wt·constant(y, s) is summed over these */
+  private readonly uy: Float64Array;
+  private readonly uw: Float64Array;
+  private constS = NaN;
+  private constSum = 0;
   evaluations = 0;
 
   constructor(
@@ -62,6 +67,21 @@ export class DispersionObjective {
     this.y = frame.y;
     this.wt = this.model.wt;
     this.u = new Float64Array(this.q);
+    const byY = new Map<number, number>();
+    for (let i = 0; i < this.n; i++) byY.set(this.y[i], (byY.get(this.y[i]) ?? 0) + this.wt[i]);
+    this.uy = Float64Array.from(byY.keys());
+    this.uw = Float64Array.from(byY.values());
+  }
+
+  /** 2 Σ_i wt_i constant(y_i, s) (the part of the deviance that does not depend on μ), cached by s. */
+  private constantDeviance(s: number): number {
+    if (s !== this.constS) {
+      let c = 0;
+      for (let k = 0; k < this.uy.length; k++) c += this.uw[k] * this.density.constant(this.uy[k], s);
+      this.constS = s;
+      this.constSum = 2 * c;
+    }
+    return this.constSum;
   }
 
   /** (θ, β, log s) → its pieces */
@@ -110,7 +130,7 @@ export class DispersionObjective {
     for (let it = 0; it < 100 && !done; it++) {
       G.fill(0);
       H.fill(0);
-      HF.fill(0);
+      let indefinite = false;
       for (let i = 0; i < n; i++) {
         const j = refs[i];
         const zl = z[i] * lam;
@@ -120,7 +140,18 @@ export class DispersionObjective {
         const d1 = density.d1(y[i], mu, s);
         G[j] += wt[i] * d1 * me * zl;
         H[j] += wt[i] * (density.d2(y[i], mu, s) * me * me + d1 * link.muEta2(eta)) * zl * zl;
-        HF[j] += wt[i] * density.fisher(mu, s) * me * me * zl * zl;
+      }
+      for (let j = 0; j < q; j++) if (!(H[j] + 1 > 0)) indefinite = true;
+      if (indefinite) {
+        // Fisher scoring where the exact second derivative is not positive
+        HF.fill(0);
+        for (let i = 0; i < n; i++) {
+          const j = refs[i];
+          const zl = z[i] * lam;
+          const eta = fixed[i] + zl * u[j];
+          const me = link.muEta(eta);
+          HF[j] += wt[i] * density.fisher(link.linkinv(eta), s) * me * me * zl * zl;
+        }
       }
       let big = 0;
       for (let j = 0; j < q; j++) {
@@ -151,8 +182,7 @@ export class DispersionObjective {
       const me = link.muEta(eta);
       const d1 = density.d1(y[i], mu, s);
       H[j] += wt[i] * (density.d2(y[i], mu, s) * me * me + d1 * link.muEta2(eta)) * zl * zl;
-      const l = 2 * wt[i] * density.nll(y[i], mu, s);
-      devc0[j] += l;
+      devc0[j] += 2 * wt[i] * density.kernel(y[i], mu, s);
     }
     let ld = 0;
     for (let j = 0; j < q; j++) {
@@ -162,8 +192,9 @@ export class DispersionObjective {
       f += devc0[j];
     }
     const hdiag = Float64Array.from(H);
-    if (!this.rule) return { dev: f + ld, u: Float64Array.from(u), hdiag };
-    return { dev: this.agq(lam, fixed, s, devc0, hdiag, ld), u: Float64Array.from(u), hdiag };
+    const c = this.constantDeviance(s);
+    if (!this.rule) return { dev: f + ld + c, u: Float64Array.from(u), hdiag };
+    return { dev: this.agq(lam, fixed, s, devc0, hdiag, ld) + c, u: Float64Array.from(u), hdiag };
   }
 
   /** lme4's adaptive Gauss-Hermite deviance for one scalar term (its glmerAGQ), with the full density. */
@@ -191,7 +222,7 @@ export class DispersionObjective {
       for (let i = 0; i < n; i++) {
         const j = refs[i];
         const mu = linkinv(fixed[i] + z[i] * lam * (u[j] + zk * sd[j]));
-        devc[j] += this.family.validmu(mu) ? 2 * wt[i] * density.nll(y[i], mu, s) : Infinity;
+        devc[j] += this.family.validmu(mu) ? 2 * wt[i] * density.kernel(y[i], mu, s) : Infinity;
       }
       const c = rule.w[g] / SQRT2PI;
       for (let j = 0; j < q; j++) mult[j] += Math.exp(-0.5 * (devc[j] - devc0[j]) - rule.ldnorm[g]) * c;
@@ -223,10 +254,10 @@ export class DispersionObjective {
       let f = 0;
       for (let i = 0; i < n; i++) {
         if (!this.family.validmu(m.mu[i])) return Infinity;
-        f += 2 * wt[i] * density.nll(y[i], m.mu[i], s);
+        f += 2 * wt[i] * density.kernel(y[i], m.mu[i], s);
       }
       for (let j = 0; j < q; j++) f += m.u[j] * m.u[j];
-      return f;
+      return f + this.constantDeviance(s);
     };
     /** weights at the current η; true when the exact ones are all positive */
     const weights = (exactOnly: boolean): boolean => {

@@ -25,8 +25,12 @@ export interface Link {
 export interface DispersionDensity {
   /** 'sigma' (Gamma, inverse Gaussian) or 'theta' (negative binomial) */
   param: 'sigma' | 'theta';
-  /** −log f(y | μ, s) */
+  /** −log f(y | μ, s) = kernel(y, μ, s) + constant(y, s) */
   nll(y: number, mu: number, s: number): number;
+  /** the part of nll that depends on μ */
+  kernel(y: number, mu: number, s: number): number;
+  /** the part of nll that does not depend on μ */
+  constant(y: number, s: number): number;
   /** ∂/∂μ of nll */
   d1(y: number, mu: number, s: number): number;
   /** ∂²/∂μ² of nll */
@@ -217,11 +221,18 @@ function gamma(link: Link): Family {
   };
 }
 
-const GAMMA_DENSITY: DispersionDensity = {
+/** A density from its μ-dependent kernel and its constant. */
+function density(d: Omit<DispersionDensity, 'nll'>): DispersionDensity {
+  return { ...d, nll: (y, mu, s) => d.kernel(y, mu, s) + d.constant(y, s) };
+}
+
+const GAMMA_DENSITY: DispersionDensity = density({
   param: 'sigma',
-  nll(y, mu, s) {
+  // log f = a log a − lgamma(a) + (a − 1) log y − a y/μ − a log μ, a = 1/σ² (the shape)
+  kernel: (y, mu, s) => (y / mu + Math.log(mu)) / (s * s),
+  constant(y, s) {
     const a = 1 / (s * s);
-    return -(a * Math.log(a) - lgamma(a) + (a - 1) * Math.log(y) - (a * y) / mu - a * Math.log(mu));
+    return -(a * Math.log(a) - lgamma(a) + (a - 1) * Math.log(y));
   },
   d1: (y, mu, s) => (1 / mu - y / (mu * mu)) / (s * s),
   d2: (y, mu, s) => ((2 * y) / (mu * mu * mu) - 1 / (mu * mu)) / (s * s),
@@ -231,7 +242,7 @@ const GAMMA_DENSITY: DispersionDensity = {
     for (let i = 0; i < y.length; i++) ch += (wt[i] * (y[i] - mu[i]) ** 2) / (mu[i] * mu[i]);
     return Math.sqrt(ch / Math.max(1, sumOf(wt) - p));
   },
-};
+});
 
 /** Inverse Gaussian (R's inverse.gaussian()): V(μ) = μ³, φ = sigma². */
 function inverseGaussian(link: Link): Family {
@@ -254,9 +265,10 @@ function inverseGaussian(link: Link): Family {
     },
     mustart: (y) => y,
     validmu: (mu) => Number.isFinite(mu) && mu > 0,
-    density: {
+    density: density({
       param: 'sigma',
-      nll: (y, mu, s) => 0.5 * Math.log(2 * Math.PI * s * s * y * y * y) + (y - mu) ** 2 / (2 * s * s * mu * mu * y),
+      kernel: (y, mu, s) => (y - mu) ** 2 / (2 * s * s * mu * mu * y),
+      constant: (y, s) => 0.5 * Math.log(2 * Math.PI * s * s * y * y * y),
       d1: (y, mu, s) => (1 / (mu * mu) - y / (mu * mu * mu)) / (s * s),
       d2: (y, mu, s) => ((3 * y) / (mu * mu * mu * mu) - 2 / (mu * mu * mu)) / (s * s),
       fisher: (mu, s) => 1 / (s * s * mu * mu * mu),
@@ -265,18 +277,15 @@ function inverseGaussian(link: Link): Family {
         for (let i = 0; i < y.length; i++) ch += (wt[i] * (y[i] - mu[i]) ** 2) / (mu[i] * mu[i] * mu[i]);
         return Math.sqrt(ch / Math.max(1, sumOf(wt) - p));
       },
-    },
+    }),
   };
 }
 
-const NB_DENSITY: DispersionDensity = {
+const NB_DENSITY: DispersionDensity = density({
   param: 'theta',
-  nll(y, mu, th) {
-    // log f = lgamma(y+θ) − lgamma(θ) − lgamma(y+1) + θ log(θ/(μ+θ)) + y log(μ/(μ+θ))
-    let l = lgamma(y + th) - lgamma(th) - lgamma(y + 1) - th * Math.log1p(mu / th);
-    if (y > 0) l -= y * Math.log1p(th / mu);
-    return -l;
-  },
+  // log f = lgamma(y+θ) − lgamma(θ) − lgamma(y+1) + θ log(θ/(μ+θ)) + y log(μ/(μ+θ))
+  kernel: (y, mu, th) => th * Math.log1p(mu / th) + (y > 0 ? y * Math.log1p(th / mu) : 0),
+  constant: (y, th) => -(lgamma(y + th) - lgamma(th) - lgamma(y + 1)),
   d1: (y, mu, th) => -y / mu + (y + th) / (mu + th),
   d2: (y, mu, th) => y / (mu * mu) - (y + th) / ((mu + th) * (mu + th)),
   fisher: (mu, th) => th / (mu * (mu + th)),
@@ -290,7 +299,7 @@ const NB_DENSITY: DispersionDensity = {
     }
     return b > 0 ? Math.min(1e3, Math.max(0.05, a / b)) : 10;
   },
-};
+});
 
 /** Negative binomial NB2 (MASS's negative.binomial(θ), glmmTMB's nbinom2): V(μ) = μ + μ²/θ. */
 function negbinomial(link: Link, theta: number): Family {
