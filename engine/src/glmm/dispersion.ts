@@ -295,21 +295,23 @@ export class DispersionObjective {
       pls.solve();
       const old = Float64Array.from(m.u);
       const next = Float64Array.from(pls.u);
+      // the size of the full step decides convergence (a halved step is not a converged one)
+      let full = 0;
+      for (let j = 0; j < q; j++) full = Math.max(full, Math.abs(next[j] - old[j]));
       m.u = Float64Array.from(next);
       m.updateEta(fixed);
       let fNew = objective();
-      for (let k = 0; k < 20 && !(fNew <= f); k++) {
+      // near the mode the change of f is at its rounding: accept such steps
+      const slack = 1e-11 * (1 + Math.abs(f));
+      for (let k = 0; k < 20 && !(fNew <= f + slack); k++) {
         for (let j = 0; j < q; j++) next[j] = 0.5 * (next[j] + old[j]);
         m.u = Float64Array.from(next);
         m.updateEta(fixed);
         fNew = objective();
       }
-      if (!(fNew <= f + 1e-12 * Math.abs(f))) return null;
-      let big = 0;
-      for (let j = 0; j < q; j++) big = Math.max(big, Math.abs(m.u[j] - old[j]));
-      const small = f - fNew < 1e-12 * (1 + Math.abs(f));
+      if (!(fNew <= f + slack)) return null;
       f = fNew;
-      if (big < 1e-10 || (small && big < 1e-7)) {
+      if (full < 1e-10) {
         converged = true;
         break;
       }
@@ -338,7 +340,7 @@ export class DispersionObjective {
 }
 
 /** A GLM without random effects by Fisher scoring: the start for β. */
-function glmStart(frame: ModelFrame, family: Family, density: DispersionDensity): { beta: Float64Array; mu: Float64Array; scale: Float64Array } {
+function glmStart(frame: ModelFrame, family: Family, density: DispersionDensity): { beta: Float64Array; mu: Float64Array; scale: Float64Array; etaSpread: number } {
   const { n, p, X, y } = frame;
   const wt = frame.weights ?? new Float64Array(n).fill(1);
   const off = frame.offset ?? new Float64Array(n);
@@ -385,8 +387,47 @@ function glmStart(frame: ModelFrame, family: Family, density: DispersionDensity)
     beta = next;
     if (change < 1e-8) break;
   }
-  return { beta, mu, scale };
+  // the spread of the working residuals on the linear-predictor scale: the scale of the start of θ
+  let ss = 0;
+  let sw = 0;
+  for (let i = 0; i < n; i++) {
+    const r = (y[i] - mu[i]) / link.muEta(eta[i]);
+    if (!Number.isFinite(r)) continue;
+    ss += wt[i] * r * r;
+    sw += wt[i];
+  }
+  const etaSpread = sw > 0 && ss > 0 ? Math.sqrt(ss / sw) : 1;
+  return { beta, mu, scale, etaSpread };
 }
+
+/**
+ * The start of θ: each random-effect column's standard deviation at half the spread of the GLM's
+ * working residuals (on the η scale) over the column's root mean square, no correlation. On the
+ * log scale of sleepstudy that is about 0.1, on its inverse-link scale about 5e-4: identity
+ * factors (glmer's start) are far from both.
+ */
+function thetaStart(frame: ModelFrame, etaSpread: number): Float64Array {
+  const out: number[] = [];
+  const n = frame.n;
+  for (const t of frame.reTerms) {
+    const diag: number[] = [];
+    for (let c = 0; c < t.k; c++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += t.Z[c * n + i] ** 2;
+      const rms = Math.sqrt(s / Math.max(1, n));
+      diag.push(rms > 0 ? (0.5 * etaSpread) / rms : 0.5 * etaSpread);
+    }
+    for (let c = 0; c < t.k; c++) for (let r = c; r < t.k; r++) out.push(r === c ? diag[c] : 0);
+  }
+  return Float64Array.from(out);
+}
+
+/**
+ * The finite-difference step in the scaled coordinates (β in units of the GLM's standard errors,
+ * θ in units of its start): the deviance moves by about 1e-6, far above its rounding (~1e-11), and
+ * the second-order truncation error is of the same relative size.
+ */
+const STEP = 1e-3;
 
 /**
  * Newton steps on the deviance with central-difference gradient and Hessian (the Hessian is needed
@@ -400,7 +441,7 @@ async function newtonPolish(
 ): Promise<{ x: Float64Array; f: number; gradient: Float64Array; hessian: Float64Array[] }> {
   let x = x0;
   let f = f0;
-  let d = await centralDerivs(fn, x, f);
+  let d = await centralDerivs(fn, x, f, STEP);
   for (let it = 0; it < 4; it++) {
     const R = cholUpper(d.hessian);
     if (!R) break;
@@ -422,7 +463,7 @@ async function newtonPolish(
       } else for (let a = 0; a < step.length; a++) step[a] *= 0.5;
     }
     if (!accepted) break;
-    d = await centralDerivs(fn, x, f);
+    d = await centralDerivs(fn, x, f, STEP);
   }
   return { x, f, gradient: d.gradient, hessian: d.hessian };
 }
@@ -443,10 +484,11 @@ export async function fitDispersionGlmm(frame: ModelFrame, family: Family, warni
   const p = obj.p;
   const dim = nth + p + 1;
 
-  // start: a GLM's β and moment estimate of s, identity covariance factors
+  // start: a GLM's β and moment estimate of s, θ at the scale of the working residuals
   const start = glmStart(frame, family, density);
   const x0 = new Float64Array(dim);
-  x0.set(obj.model.initialTheta());
+  const theta0 = thetaStart(frame, start.etaSpread);
+  x0.set(theta0);
   x0.set(start.beta, nth);
   x0[nth + p] = Math.log(density.start(frame.y, start.mu, obj.model.wt, p));
   const lower = new Float64Array(dim).fill(-Infinity);
@@ -464,29 +506,37 @@ export async function fitDispersionGlmm(frame: ModelFrame, family: Family, warni
   // moves on a comparable scale; Newton steps then finish the optimum
   const sc = new Float64Array(dim).fill(1);
   sc.set(start.scale, nth);
+  // θ in units of its start (an off-diagonal entry in those of its row's diagonal entry)
+  let pos = 0;
+  for (const t of frame.reTerms) {
+    const first = pos;
+    for (let c = 0; c < t.k; c++) for (let r = c; r < t.k; r++) sc[pos++] = theta0[first + r * t.k - (r * (r - 1)) / 2] || 1;
+  }
   const s0 = Math.exp(x0[nth + p]);
   if (density.param === 'sigma') for (let a = 0; a < p; a++) sc[nth + a] *= s0;
   const unscale = (z: ArrayLike<number>) => Float64Array.from(z, (v, i) => x0[i] + sc[i] * v);
   const zLower = Float64Array.from(lower, (v, i) => (v === -Infinity ? v : (v - x0[i]) / sc[i]));
   const res = await minimize((z) => fn(unscale(z)), new Float64Array(dim), zLower, upper, { rhobeg: 0.5, rhoend: 2e-2, maxEval: 20000, ticker, stage: 'optimizing (θ, β, dispersion)' });
-  let x: Float64Array = unscale(res.x);
-  let fval = await fn(x);
+  let fval = await fn(unscale(res.x));
   if (!Number.isFinite(fval)) {
     throw new MlmError({ code: 'fit-failed', message: `the ${family.name} model could not be fitted: the conditional modes of the random effects cannot be found at the optimizer's end point` });
   }
-  const pol = await newtonPolish(fn, x, fval, lower);
-  x = pol.x;
+  // Newton steps and the Hessian in the scaled coordinates z (x = x0 + sc·z)
+  const pol = await newtonPolish((z) => fn(unscale(z)), Float64Array.from(res.x), fval, zLower);
+  const x = unscale(pol.x);
   fval = pol.f;
   const mode = obj.mode(x);
   if (!mode) throw new MlmError({ code: 'fit-failed', message: `the ${family.name} model could not be fitted (no conditional mode at the optimum)` });
   fval = mode.dev;
   const { theta, beta, s } = obj.split(x);
 
-  // vcov of β: the β block of 2 H⁻¹ (H the Hessian of the deviance over (θ, β, log s))
+  // vcov of β: the β block of 2 H⁻¹ (H the Hessian of the deviance over (θ, β, log s));
+  // with x = x0 + sc·z, H_x⁻¹ = diag(sc) H_z⁻¹ diag(sc)
   let vcov: number[][] | null = null;
   const Hinv = invert(pol.hessian);
   if (Hinv) {
-    const V = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, c) => Hinv[nth + a][nth + c] + Hinv[nth + c][nth + a]));
+    const at = (a: number, c: number) => sc[nth + a] * sc[nth + c] * Hinv[nth + a][nth + c];
+    const V = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, c) => at(a, c) + at(c, a)));
     if (V.every((r, a) => r[a] > 0 && r.every(Number.isFinite))) vcov = V;
   }
   if (!vcov) {
@@ -502,7 +552,7 @@ export async function fitDispersionGlmm(frame: ModelFrame, family: Family, warni
   let gmax = 0;
   for (let i = 0; i < dim; i++) gmax = Math.max(gmax, Math.abs(pol.gradient[i]));
   const converged = res.converged && gmax < 1e-2;
-  if (!converged) warnings.push(`Model convergence problem: max|gradient| of the deviance = ${Number(gmax.toPrecision(3))} at the optimum`);
+  if (!converged) warnings.push(`Model convergence problem: max|gradient| of the deviance = ${Number(gmax.toPrecision(3))} per standard error at the optimum`);
 
   // the fitted state in a GlmmModel with the fitted family (NB: θ̂ in its variance and deviance residuals)
   const fitted = density.param === 'theta' ? makeFamily(frame.family, frame.link, s) : family;
