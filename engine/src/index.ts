@@ -28,6 +28,11 @@ export * from './formula/index';
 export { unparen } from './formula/deparse';
 export * from './frame/index';
 
+// The .mlm vocabulary, one table per kind of word (parser, completion and hover read these):
+// keys, families, links, methods and the model-name grammar in mlmfile/keys.ts (exported with mlmfile/index above);
+// the functions of formulas, weights: and derive: in formula/functions.ts.
+export { FUNCTION_SPECS, SPEC_BY_NAME, type FunctionSpec, type FunctionParam } from './formula/functions';
+
 // After the fit: tests, intervals, comparisons, sentences.
 export * from './inference/index';
 

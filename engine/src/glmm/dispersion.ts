@@ -339,6 +339,26 @@ export class DispersionObjective {
   }
 }
 
+/**
+ * A fitted Gamma, inverse Gaussian or negative binomial GLMM as a function of its parameters: the
+ * exact Laplace (or AGQ) deviance of par = (θ, β, log s), s = sigma or NB's θ. Built once by the fit.
+ */
+export class DispersionDeviance {
+  readonly kind = 'glmm-dispersion' as const;
+  constructor(
+    readonly objective: DispersionObjective,
+    readonly frame: ModelFrame,
+    readonly nAGQ: number,
+  ) {}
+  get nTheta(): number {
+    return this.objective.nTheta;
+  }
+  /** The deviance at par = (θ, β, log s). */
+  deviance(par: ArrayLike<number>): number {
+    return this.objective.deviance(par);
+  }
+}
+
 /** A GLM without random effects by Fisher scoring: the start for β. */
 function glmStart(frame: ModelFrame, family: Family, density: DispersionDensity): { beta: Float64Array; mu: Float64Array; scale: Float64Array; etaSpread: number } {
   const { n, p, X, y } = frame;
@@ -474,7 +494,13 @@ export interface DispersionFitOptions {
 }
 
 /** Fit of a Gamma, inverse Gaussian or negative binomial GLMM (see the file comment). */
-export async function fitDispersionGlmm(frame: ModelFrame, family: Family, warnings: string[], opts: DispersionFitOptions, hooks?: FitHooks): Promise<FitResult> {
+export async function fitDispersionGlmm(
+  frame: ModelFrame,
+  family: Family,
+  warnings: string[],
+  opts: DispersionFitOptions,
+  hooks?: FitHooks,
+): Promise<{ result: FitResult; model: DispersionDeviance }> {
   const t0 = Date.now();
   const ticker = new Ticker(hooks);
   const density = family.density!;
@@ -588,5 +614,5 @@ export async function fitDispersionGlmm(frame: ModelFrame, family: Family, warni
   r.AIC = -2 * r.logLik + 2 * r.df;
   r.BIC = -2 * r.logLik + Math.log(r.nobs) * r.df;
   r.fitSeconds = (Date.now() - t0) / 1000;
-  return r;
+  return { result: r, model: new DispersionDeviance(obj, frame, opts.nAGQ) };
 }
