@@ -112,15 +112,23 @@ test('completion of keys, families, links, methods and model names after compare
   for (const k of ['levels', 'factors', 'derive', 'compare', 'model']) assert.ok(topKeys.includes(k), `${k} missing from ${topKeys}`);
   assert.ok(!topKeys.includes('data'), 'data: is already present');
   const fams = labels(await complete(uri, text, 'family: ', 8));
-  assert.deepEqual(fams.sort(), ['binomial', 'gaussian', 'poisson']);
+  assert.deepEqual(fams.sort(), ['Gamma', 'binomial', 'gaussian', 'inverse.gaussian', 'negbinomial', 'poisson']);
   const models = labels(await complete(uri, text, 'compare: a, ', 12));
   assert.deepEqual(models, ['b']);
 
   const text2 = 'data: sleepstudy.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\n  family: binomial(\n  method: \n';
   const uri2 = ws.write('c5.mlm', text2);
   await client.open(uri2, text2);
-  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog']);
+  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog', 'cauchit', 'log']);
   assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
+  // a family name with a dot: the links of inverse.gaussian, not of gaussian; hover on Gamma(log)
+  const text3 = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: inverse.gaussian(\nmodel b:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri3 = ws.write('c5b.mlm', text3);
+  await client.open(uri3, text3);
+  assert.deepEqual(labels(await complete(uri3, text3, 'inverse.gaussian(', 17)), ['1/mu^2', 'inverse', 'log', 'identity']);
+  const gam = await hoverText(uri3, text3, 'Gamma(log)', 2);
+  assert.match(gam, /\*\*Gamma\*\* family: positive continuous response/);
+  assert.match(gam, /\*\*log\*\* link/);
 });
 
 test('completion offers what the parser accepts: links per family, formula and derive: functions; hovers describe them', async () => {
