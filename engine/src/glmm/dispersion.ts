@@ -483,6 +483,13 @@ async function newtonPolish(
       } else for (let a = 0; a < step.length; a++) step[a] *= 0.5;
     }
     if (!accepted) break;
+    if (decrease < 1e-6) {
+      // a step this small leaves the Hessian as it was (to far below the standard errors'
+      // tolerance); the gradient at the new point is the Newton model's, g + H·step ≈ 0
+      const g = Float64Array.from(d.gradient);
+      for (let a = 0; a < x.length; a++) for (let c = 0; c < x.length; c++) g[a] += d.hessian[a][c] * step[c];
+      return { x, f, gradient: g, hessian: d.hessian };
+    }
     d = await centralDerivs(fn, x, f, STEP);
   }
   return { x, f, gradient: d.gradient, hessian: d.hessian };
@@ -505,6 +512,7 @@ export async function fitDispersionGlmm(
   const ticker = new Ticker(hooks);
   const density = family.density!;
   const rule = opts.nAGQ > 1 ? ghRule(opts.nAGQ) : null;
+  if (opts.nAGQ === 0) warnings.push(`nAGQ = 0 (glmer's fast first stage) does not apply to a ${family.name} model: it is fitted by the exact Laplace approximation (nAGQ = 1)`);
   const obj = new DispersionObjective(frame, family, rule);
   const nth = obj.nTheta;
   const p = obj.p;
@@ -595,7 +603,7 @@ export async function fitDispersionGlmm(
     frame,
     model: m,
     id: opts.id ?? 'model',
-    nAGQ: opts.nAGQ,
+    nAGQ: Math.max(1, opts.nAGQ),
     fval,
     vcov,
     warnings,
