@@ -314,6 +314,22 @@ test('mlm/fit with a position fits the model under the cursor only', async () =>
   assert.deepEqual(r2.results.map((x) => x.id).sort(), ['a', 'b']);
 });
 
+test("mlm/fit: a model with an unknown family is that model's located error, not a gaussian fit; a Gamma(log) model fits with its sigma", async () => {
+  const text = 'data: sleepstudy.csv\nmodel bad:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gama(log)\nmodel good:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri = ws.write('family.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[]; errors: Array<{ model: string; range?: unknown; message: string }>; results: Array<{ id: string; sigma: number; dispersion?: { name: string; value: number } }> }>('mlm/fit', { uri });
+  assert.deepEqual(r.fitted, ['good']);
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0].model, 'bad');
+  assert.match(r.errors[0].message, /unknown family 'Gama\(log\)'/);
+  assert.deepEqual((r.errors[0].range as { start: unknown }).start, positionOf(text, 'Gama(log)'));
+  const good = r.results.find((x) => x.id === 'good')!;
+  // glmmTMB's sigma() for this model (test/fixtures/reference/families/sleepstudy_gamma_log.json): 0.0966416500853176
+  assert.ok(Math.abs(good.sigma / 0.0966416500853176 - 1) < 2e-3, String(good.sigma));
+  assert.equal(good.dispersion?.name, 'sigma');
+});
+
 test('a failed fit reports a located error and keeps the previous result', async () => {
   const text = 'data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const uri = ws.write('keep.mlm', text);

@@ -124,11 +124,7 @@ export function prepareDocument(
         null;
       return pm;
     }
-    // an error in one of this model's keys (an unknown family or link, a bad nAGQ) is this model's
-    // error: the other models of the file still fit
-    const keyError = diagnostics.find(
-      (d) => d.severity === 'error' && d.range && decl.entries.some((e) => e.key !== 'formula' && (within(d.range!.start, e.value.range) || within(d.range!.start, e.keyRange))),
-    );
+    const keyError = modelKeyError(diagnostics, decl);
     if (keyError) {
       pm.error = keyError;
       return pm;
@@ -166,6 +162,19 @@ export function prepareDocument(
     }
   }
   return { doc, rawTable: loaded.table, table, models, diagnostics };
+}
+
+/**
+ * An error in one of the model's keys other than formula: (an unknown family or link, a bad nAGQ):
+ * that model's error, which keeps it from being fitted (it would otherwise be fitted with the
+ * defaults); the other models of the file still fit.
+ */
+export function modelKeyError(diagnostics: readonly MlmDiagnostic[], decl: ModelDecl): MlmDiagnostic | null {
+  return (
+    diagnostics.find(
+      (d) => d.severity === 'error' && d.range && decl.entries.some((e) => e.key !== 'formula' && (within(d.range!.start, e.value.range) || within(d.range!.start, e.keyRange))),
+    ) ?? null
+  );
 }
 
 function keyOf(d: MlmDiagnostic): string {
