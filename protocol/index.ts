@@ -49,6 +49,8 @@ export interface DataPreviewColumn {
   type: 'numeric' | 'factor';
   missing: number;
   summary: string; // 'range 0–9, mean 4.5' or '18 levels: 308 (10), 309 (10), …'
+  /** For a grouping factor of a model (after `|` in a formula): levels, rows per level and nesting, in words. */
+  grouping?: string;
 }
 export interface DataPreviewResponse {
   file: string;
@@ -80,3 +82,25 @@ export interface ReadDirectoryEntry {
   type: 'file' | 'directory';
 }
 export type ReadDirectoryResponse = ReadDirectoryEntry[];
+
+export const CheckRequestMethod = 'mlm/check';
+/**
+ * Check a fitted model: its singular terms in words (with lme4's rePCA) and a convergence verdict
+ * from refits by several optimizers. Progress through workDoneToken; LSP cancellation cancels.
+ */
+export interface CheckParams {
+  uri: string;
+  model: string;
+  workDoneToken?: string | number;
+}
+export interface CheckResponse {
+  model: string;
+  /** The check as text (as `mlm check` prints it); absent when the check could not run. */
+  text?: string;
+  /** The engine's verdict, one line ('safe: ...', 'not safe: ...'). */
+  verdict?: string;
+  safe?: boolean;
+  singular?: boolean;
+  error?: string;
+  cancelled?: boolean;
+}

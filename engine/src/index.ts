@@ -18,8 +18,9 @@ export * from './hooks';
 
 // The fitted model as it leaves the engine.
 export type * from './result';
-export { fitModel, type FitSpec } from './fit';
-export { buildPlotData } from './plotdata';
+export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type MixedModel } from './fit';
+export { buildPlotData, withPlotData } from './plotdata';
+export * from './plotfigures';
 
 // Text -> data -> model frame.
 export * from './data/index';
@@ -40,5 +41,6 @@ export * from './inference/index';
 export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
-export { aicTable, remlCriterionText } from './summary/sections';
+export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
+export { formatModelCheck, formatResiduals } from './summary/check';

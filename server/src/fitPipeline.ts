@@ -8,24 +8,24 @@ import {
   type FitHooks,
   compareModels,
   formatAnova,
-  fitModel,
+  fitMixedModel,
+  type FittedMixedModel,
   modelSettings,
   type ModelDecl,
-  buildPlotData,
+  withPlotData,
   type FitResult,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
   const keyError = modelKeyError(a.doc.diagnostics, m);
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  result.plotData = buildPlotData(frame);
-  return { frame, result };
+  const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  return { ...fitted, result: withPlotData(frame, fitted.result) };
 }
 
 export interface Comparison {

@@ -5,11 +5,12 @@
  */
 import { isModelName } from '../../../engine/src/index';
 
-export type ResultsFormat = 'markdown' | 'latex' | 'csv' | 'json';
-export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'latex', 'csv', 'json'];
+export type ResultsFormat = 'markdown' | 'html' | 'latex' | 'csv' | 'json';
+export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'html', 'latex', 'csv', 'json'];
 
 export type WebviewMessage =
   | { type: 'ready' }
+  | { type: 'reveal'; line: number; character: number }
   | { type: 'refit'; model?: string }
   | { type: 'exportResults'; format: ResultsFormat }
   | { type: 'exportPlot'; format: 'svg'; plotId: string; data: string }
@@ -31,6 +32,11 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
   switch (msg.type) {
     case 'ready':
       return { type: 'ready' };
+    case 'reveal': {
+      const { line, character } = msg;
+      if (!Number.isInteger(line) || !Number.isInteger(character) || (line as number) < 0 || (character as number) < 0 || (line as number) > 1e7 || (character as number) > 1e7) return null;
+      return { type: 'reveal', line: line as number, character: character as number };
+    }
     case 'refit': {
       if (msg.model === undefined) return { type: 'refit' };
       if (!isModelName(msg.model)) return null;

@@ -12,6 +12,7 @@ import type { FitInterpretation, FitResult } from '../result';
 import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } from './interpret';
 import { withDfTests, type DfMethod } from './dfmethod';
 import { icc, r2Nakagawa } from './variance';
+import { coefficientRows, iccGroupRows, intervalMethod } from './coefficients';
 
 /** Runs f; numerical failures give the fallback (cancellation passes through). */
 function attempt<T>(f: () => T, fallback: T): T {
@@ -40,5 +41,14 @@ export async function withInference(result: FitResult, frame: ModelFrame, model:
     if (r2) out.r2 = interpretR2(tested, r2);
     return out;
   }, undefined as unknown as FitInterpretation);
-  return { ...tested, r2, icc: iccValue, ...(interpretation ? { interpretation } : {}) };
+  const coefficients = attempt(() => coefficientRows(tested), undefined);
+  const iccGroups = attempt(() => (iccResult ? iccGroupRows(tested, iccResult) : []), []);
+  return {
+    ...tested,
+    r2,
+    icc: iccValue,
+    iccGroups,
+    ...(coefficients ? { coefficients, intervalMethod: intervalMethod(tested) } : {}),
+    ...(interpretation ? { interpretation } : {}),
+  };
 }
