@@ -154,6 +154,7 @@ export function fitStatistics(r: FitResult): string {
   rows.push(`| observations | ${r.nobs} |`);
   for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${esc(g)} | ${n} |`);
   if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
+  if (r.dispersion) rows.push(`| ${r.dispersion.name === 'theta' ? 'θ (negative binomial)' : `sigma (${r.family})`} | ${formatNumber(r.dispersion.value)} |`);
   const notes: string[] = [];
   if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
   if (!r.converged) notes.push('the optimizer did not converge');
