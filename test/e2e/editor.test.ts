@@ -186,7 +186,8 @@ describe('sleepstudy.mlm in VS Code for the web', { timeout: 300_000 }, () => {
     await runCommand(page, 'MLM: Compare Models');
     const frame = await webviewFrame(page, 'Pr(>Chisq)', 120_000);
     const table = frame.locator('table', { hasText: 'Chisq' }).first();
-    const header = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+    // textContent: in a narrow panel npar, BIC, logLik and deviance collapse (display: none)
+    const header = await table.locator('thead th').evaluateAll((ths) => ths.map((t) => (t.textContent ?? '').trim()));
     assert.deepEqual(header, ['Model', 'npar', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Df', 'Pr(>Chisq)']);
     const rows = await table.locator('tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())),

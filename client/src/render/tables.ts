@@ -6,7 +6,7 @@
 import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
-import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
+import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalHeader, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
 import { correlationLines, formatR, residualLines, scaledResidualQuantiles } from '../../../engine/src/index';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
@@ -150,8 +150,8 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
     ? formatR(rows.flatMap((r) => (r.ratio ? [r.ratio.estimate, r.ratio.lower, r.ratio.upper] : [null, null, null])), 4, 0, '').map((t) => t.trim())
     : [];
   // Key columns first (estimate, interval, p); the others collapse in a narrow panel (styles.ts).
-  let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
-  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col" colspan="2" class="ci" title="${e(ci)}">${e(ci)}</th>`;
+  let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects <span class="caption-note">(interval: ${e(ci)})</span></caption><thead><tr>`;
+  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col" colspan="2" class="ci" title="${e(ci)}">${e(intervalHeader(fit))}</th>`;
   s += `<th scope="col">${e(pcol)}</th><th scope="col" title="Significance codes (legend below the table)"><span class="visually-hidden">significance</span></th>`;
   s += `<th scope="col" class="secondary">Std. Error</th>`;
   if (gaussian) s += `<th scope="col" class="secondary" title="Satterthwaite denominator degrees of freedom">df</th>`;
