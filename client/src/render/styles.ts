@@ -64,6 +64,12 @@ svg.plot .pt-own { fill: var(--vscode-editor-background); stroke: var(--vscode-c
 svg.plot .pt-many { fill-opacity: 0.55; stroke-width: 0; }
 svg.plot .pt-cloud { stroke: none; }
 table.collapsed .secondary { display: none; }
+table.collapsed th, table.collapsed td { padding: 2px 4px; }
+table.tight { font-size: 0.88em; }
+table.tight td.num { font-size: 0.95em; }
+tbody th { overflow-wrap: anywhere; }
+table.random-effects thead th:nth-child(-n+2), table.data-columns thead th, table.data-preview thead th { text-align: left; }
+.plots > figure.plot-figure { min-width: 0; }
 table.collapsed + .signif-legend + .collapsed-note { display: block; }
 svg.plot .pt-dense { fill-opacity: 0.3; stroke-width: 0; }
 svg.plot .pt-outside { fill: var(--vscode-charts-red); }

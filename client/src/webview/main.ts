@@ -320,8 +320,9 @@ document.addEventListener('keydown', (ev) => {
 function fitTables(): void {
   for (const t of document.querySelectorAll<HTMLTableElement>('table')) {
     if (!t.querySelector('.secondary')) continue;
-    t.classList.remove('collapsed');
+    t.classList.remove('collapsed', 'tight');
     if (t.scrollWidth > t.clientWidth + 1) t.classList.add('collapsed');
+    if (t.scrollWidth > t.clientWidth + 1) t.classList.add('tight');
   }
 }
 window.addEventListener('resize', fitTables);

@@ -72,10 +72,14 @@ export function binnedPlot(id: string, fit: FitResult, bins: BinnedResidual[]): 
   const title = 'Binned residuals';
   const scale = fit.family === 'binomial' ? 'fitted probability' : 'fitted mean';
   const outside = bins.filter((b) => Math.abs(b.mean) > b.se2).length;
+  const groups = Math.max(0, ...Object.values(fit.ngrps ?? {}));
+  const perGroup = groups > 0 ? fit.nobs / groups : Infinity;
   const caption =
     `Observations grouped into ${bins.length} bins of similar ${scale} (arm::binnedplot); each point is the bin's mean residual (observed − fitted), ` +
-    `the grey lines ± 2 standard errors. About 95% of the points should lie within them (${bins.length - outside} of ${bins.length} do). ` +
-    `Raw GLMM residuals against fitted values show a pattern by construction; bins average it out.`;
+    `the grey lines ± 2 standard errors (${bins.length - outside} of ${bins.length} points inside). The fitted values include the random effects, ` +
+    `which shrink each group toward the mean, so residuals rise with the fitted value by construction` +
+    (perGroup < 5 ? ` — strongly here, with ${fit.nobs} observations in ${groups} groups — and such a trend is not evidence of misspecification` : ' when groups are small') +
+    `. Simulated (DHARMa) residuals check the fit without this artefact: run mlm check on the file.`;
   const x = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.lo, b.hi]))).range([M.left, W - M.right]);
   const y = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.mean, b.se2, -b.se2, 0]))).range([H - M.bottom, M.top]);
   let s = svgOpen(id, W, H, title, caption);
