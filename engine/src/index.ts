@@ -18,7 +18,7 @@ export * from './hooks';
 
 // The fitted model as it leaves the engine.
 export type * from './result';
-export { fitModel, type FitSpec } from './fit';
+export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type MixedModel } from './fit';
 export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
 
@@ -29,6 +29,11 @@ export * from './formula/index';
 export { unparen } from './formula/deparse';
 export * from './frame/index';
 
+// The .mlm vocabulary, one table per kind of word (parser, completion and hover read these):
+// keys, families, links, methods and the model-name grammar in mlmfile/keys.ts (exported with mlmfile/index above);
+// the functions of formulas, weights: and derive: in formula/functions.ts.
+export { FUNCTION_SPECS, SPEC_BY_NAME, type FunctionSpec, type FunctionParam } from './formula/functions';
+
 // After the fit: tests, intervals, comparisons, sentences.
 export * from './inference/index';
 
@@ -38,3 +43,4 @@ export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
+export { formatModelCheck, formatResiduals } from './summary/check';

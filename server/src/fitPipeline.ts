@@ -7,7 +7,8 @@ import {
   type FitHooks,
   compareModels,
   formatAnova,
-  fitModel,
+  fitMixedModel,
+  type FittedMixedModel,
   modelSettings,
   type ModelDecl,
   withPlotData,
@@ -15,12 +16,12 @@ import {
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const fitted = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  return { frame, result: withPlotData(frame, fitted) };
+  const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  return { ...fitted, result: withPlotData(frame, fitted.result) };
 }
 
 export interface Comparison {

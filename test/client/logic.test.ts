@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/shared/lenses';
+import { validateWebviewMessage } from '../../client/src/shared/messages';
+import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { summarizeFit } from '../../client/src/shared/fitSummary';
 import { exportResults, latexEscape } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
@@ -30,6 +32,19 @@ test('code lenses sit on model lines; a single-model file gets one above formula
   assert.equal(modelAtLine(MULTI, 9), 'intercepts');
   assert.equal(modelAtLine(MULTI, 1), null);
   assert.deepEqual(findKeyLines(MULTI), { data: [1], compare: [9] });
+});
+
+test('one model-name grammar: every model the parser accepts gets a lens, and its "Fit again" message is accepted', () => {
+  for (const name of ['m-1', 'my-model', 'full_ml', '_a', 'a.b', 'M2', '1m', '-a', '.a', 'a+b']) {
+    const text = `data: d.csv\nmodel ${name}:\n  formula: y ~ x + (1 | g)\n`;
+    const parsedOk = !parseMlm(text).diagnostics.some((d) => d.code === 'model-name');
+    const lensed = findModelLenses(text).some((l) => l.model === name);
+    const refit = validateWebviewMessage({ type: 'refit', model: name }) !== null;
+    assert.equal(lensed, parsedOk, `${name}: lens`);
+    assert.equal(refit, parsedOk, `${name}: refit message`);
+  }
+  assert.deepEqual(findModelLenses('data: d.csv\nmodel m-1: y ~ x + (1 | g)\n'), [{ line: 1, model: 'm-1' }]);
+  assert.deepEqual(validateWebviewMessage({ type: 'refit', model: 'my-model' }), { type: 'refit', model: 'my-model' });
 });
 
 function response(partial: Partial<FitResponse>): FitResponse {

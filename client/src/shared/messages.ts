@@ -3,6 +3,7 @@
  * everything from the webview as untrusted: a message is acted on only when its type is known and
  * every field has the expected type and form; anything else is ignored (validate returns null).
  */
+import { isModelName } from '../../../engine/src/index';
 
 export type ResultsFormat = 'markdown' | 'html' | 'latex' | 'csv' | 'json';
 export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'html', 'latex', 'csv', 'json'];
@@ -17,7 +18,6 @@ export type WebviewMessage =
 
 /** Plot ids are ASCII made by the renderer (svg.ts slug). */
 const PLOT_ID = /^[A-Za-z0-9_-]{1,200}$/;
-const MODEL_NAME = /^[A-Za-z_.][A-Za-z0-9_.]{0,99}$/;
 const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
 /** Upper bound on an exported plot (characters), well above any plot the renderer draws. */
 export const MAX_PLOT_CHARS = 30_000_000;
@@ -39,7 +39,7 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
     }
     case 'refit': {
       if (msg.model === undefined) return { type: 'refit' };
-      if (typeof msg.model !== 'string' || !MODEL_NAME.test(msg.model)) return null;
+      if (!isModelName(msg.model)) return null;
       return { type: 'refit', model: msg.model };
     }
     case 'exportResults': {

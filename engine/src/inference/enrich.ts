@@ -7,6 +7,7 @@
 import { CancelledError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
+import type { MixedModel } from '../fit';
 import type { FitInterpretation, FitResult } from '../result';
 import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } from './interpret';
 import { withDfTests, type DfMethod } from './dfmethod';
@@ -23,8 +24,9 @@ function attempt<T>(f: () => T, fallback: T): T {
   }
 }
 
-export async function withInference(result: FitResult, frame: ModelFrame, hooks?: FitHooks, dfMethod: DfMethod = 'satterthwaite'): Promise<FitResult> {
-  const tested = await withDfTests(result, frame, dfMethod, hooks);
+/** `model`: the fit's model object (Satterthwaite evaluates the LMM's criterion around the optimum). */
+export async function withInference(result: FitResult, frame: ModelFrame, model: MixedModel, hooks?: FitHooks, dfMethod: DfMethod = 'satterthwaite'): Promise<FitResult> {
+  const tested = await withDfTests(result, frame, dfMethod, hooks, model.kind === 'lmm' ? model : undefined);
   const r2: FitResult['r2'] = attempt(() => {
     const r = r2Nakagawa(tested, frame);
     return Number.isFinite(r.marginal) && Number.isFinite(r.conditional) ? { marginal: r.marginal, conditional: r.conditional, note: r.note } : null;
