@@ -151,7 +151,10 @@ test('completion of keys, families, links, methods and model names after compare
   const text = 'data: sleepstudy.csv\n\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n  fa\n\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n  family: \n\nco\ncompare: a, \n';
   const uri = ws.write('c4.mlm', text);
   await client.open(uri, text);
-  const modelKeys = labels(await complete(uri, text, '  fa', 4));
+  const keyItems = await complete(uri, text, '  fa', 4);
+  // accepting family: opens its values at once
+  assert.equal(keyItems.find((i) => i.label === 'family')?.command?.command, 'editor.action.triggerSuggest');
+  const modelKeys = labels(keyItems);
   assert.ok(modelKeys.includes('family') && modelKeys.includes('method') && modelKeys.includes('nAGQ'), String(modelKeys));
   assert.ok(!modelKeys.includes('formula'), 'formula is already given in model a');
   assert.ok(!modelKeys.includes('data'));
@@ -176,6 +179,17 @@ test('completion of keys, families, links, methods and model names after compare
   const gam = await hoverText(uri3, text3, 'Gamma(log)', 2);
   assert.match(gam, /\*\*Gamma\*\* family: positive continuous response/);
   assert.match(gam, /\*\*log\*\* link/);
+});
+
+test('formula completion ranks predictors: the response last, terms already present dropped (kept inside a random term)', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + \nmodel b:\n  formula: Reaction ~ Days + (\n';
+  const uri = ws.write('rank.mlm', text);
+  await client.open(uri, text);
+  const items = await complete(uri, text, 'Reaction ~ Days + ', 18);
+  const cols = items.filter((i) => ['Reaction', 'Days', 'Subject'].includes(i.label)).sort((x, y) => (x.sortText ?? '').localeCompare(y.sortText ?? ''));
+  assert.deepEqual(cols.map((i) => i.label), ['Subject', 'Reaction'], 'Days is in the formula; the response goes last');
+  const inTerm = labels(await complete(uri, text, 'Reaction ~ Days + (', 19));
+  assert.ok(inTerm.includes('Days'), 'a random slope of Days is offered inside the parentheses');
 });
 
 test('completion offers what the parser accepts: links per family, formula and derive: functions; hovers describe them', async () => {
