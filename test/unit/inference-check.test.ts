@@ -268,3 +268,15 @@ test('simpler random effects for a singular fit, as formula text', async () => {
   assert.deepEqual(simplifySingular('Reaction ~ Days + (Days || Subject)', diag).map((s) => s.formula), ['Reaction ~ Days + (1 | Subject)']);
   assert.deepEqual(simplifySingular('y ~ (', diag), []);
 });
+
+test('Poisson-binomial p-value: equal probabilities give the binomial distribution (mathematics)', async () => {
+  const { poissonBinomialTwoSided } = await import('../../engine/src/inference/simres');
+  // Binomial(4, 0.5): P(X <= 0) = 1/16, P(X >= 4) = 1/16, P(X <= 1) = 5/16
+  const p = [0.5, 0.5, 0.5, 0.5];
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 0) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 4) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 1) - 10 / 16) < 1e-15);
+  assert.equal(poissonBinomialTwoSided(p, 2), 1);
+  // far in the upper tail of a small expectation
+  assert.ok(poissonBinomialTwoSided(new Array(1000).fill(0.001), 12) < 1e-6);
+});
