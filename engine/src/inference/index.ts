@@ -20,3 +20,4 @@ export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
 export { simulatedResiduals, type SimulatedResiduals } from './simres';
 export * from './coefficients';
+export { inferenceSideBySide, type CoefficientInference, type InferenceRow, type SideBySideOptions } from './sidebyside';
