@@ -20,4 +20,4 @@ export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
 export { simulatedResiduals, type SimulatedResiduals } from './simres';
 export * from './coefficients';
-export { inferenceSideBySide, type CoefficientInference, type InferenceRow, type SideBySideOptions } from './sidebyside';
+export { inferenceSideBySide, formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceRow, type InferenceMethod, type SideBySideOptions } from './sidebyside';

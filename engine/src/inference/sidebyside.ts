@@ -190,3 +190,26 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
   }
   return out;
 }
+
+/** When to prefer each method, in one or two sentences (shown where the methods are listed). */
+export const INFERENCE_METHOD_NOTES: Record<InferenceMethod, string> = {
+  'Wald z': 'Estimate ± 1.96 SE with a normal reference: what glmer reports. For LMMs with few groups it is too liberal, since it ignores the uncertainty in the variance estimates.',
+  'Satterthwaite t': "A t test whose df are approximated from the model (lmerTest's default). A good default for LMMs; with few groups prefer Kenward-Roger.",
+  'Kenward-Roger t': 'A t test with a small-sample adjusted SE and df (pbkrtest). The most accurate for REML fits with few groups; slower for many random effects.',
+  'profile likelihood': "The interval where the likelihood drops by less than the χ² cut-off (lme4's confint default). Does not assume a symmetric, normal sampling distribution.",
+  'parametric bootstrap': 'Percentile interval from refits to data simulated from the fitted model. The most assumption-light; costs one refit per replicate.',
+  'likelihood-ratio test': 'Compares the maximised likelihoods with and without the coefficient (both by ML), as anova() does. Preferred to Wald tests for GLMMs.',
+};
+
+/** The side-by-side table as Markdown rows (numbers with 4 significant digits; nothing data-derived but the coefficient name, escaped by the caller). */
+export function formatInferenceRows(ci: CoefficientInference): string[] {
+  const f = (x: number | null, d = 4) => (x === null || !Number.isFinite(x) ? '—' : Number(x.toPrecision(d)).toString());
+  const pv = (p: number | null) => (p === null ? '—' : p < 1e-4 ? '< 0.0001' : f(p, 3));
+  const lines = [`| method | ${Math.round(ci.level * 100)}% interval | df | p | significant at 5% |`, '|---|---|---|---|---|'];
+  for (const r of ci.rows) {
+    const ivl = r.lower === null || r.upper === null ? '—' : `[${f(r.lower)}, ${f(r.upper)}]`;
+    const sig = r.significant === null ? '—' : r.significant ? 'yes' : 'no';
+    lines.push(`| ${r.method}${r.note ? ` (${r.note})` : ''} | ${ivl} | ${r.method === 'likelihood-ratio test' ? `χ²(1) = ${f(r.statistic)}` : f(r.df)} | ${pv(r.p)} | ${sig} |`);
+  }
+  return lines;
+}
