@@ -96,7 +96,9 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
 
   let profile: { lower: (number | null)[]; upper: (number | null)[]; names: string[] } | null = null;
   let profileNote: string | undefined;
-  if (opts.profile) {
+  const exactLaplace = model.kind === 'glmm-dispersion';
+  if (opts.profile && exactLaplace) profileNote = `not available for a ${result.family} fit`;
+  else if (opts.profile && model.kind !== 'glmm-dispersion') {
     try {
       profile = model.kind === 'lmm' ? await profileConfint(model, result, { level, which: names }, hooks) : await profileConfintGlmm(model, result, { level, which: names }, hooks);
     } catch (e) {
@@ -106,7 +108,8 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
   }
   let boot: { lower: (number | null)[]; upper: (number | null)[]; names: string[] } | null = null;
   let bootNote: string | undefined;
-  if (opts.bootstrap) {
+  if (opts.bootstrap && exactLaplace) bootNote = `not available for a ${result.family} fit`;
+  else if (opts.bootstrap && model.kind !== 'glmm-dispersion') {
     try {
       boot = await bootstrapConfint(model, result, { nsim: opts.bootstrap.nsim, seed: opts.bootstrap.seed, level }, hooks);
     } catch (e) {
