@@ -47,14 +47,15 @@ test('factor levels go into hover and completion Markdown escaped (no tracking p
   const rows = ['y,lev,g'];
   for (let i = 0; i < 30; i++) rows.push(`${i},"${HOSTILE[i % 3]}",g${i % 5}`);
   writeFileSync(join(ws.dir, 'hostile.csv'), rows.join('\n') + '\n');
-  const text = 'data: hostile.csv\nmodel a:\n  formula: y ~ lev + (1 | g)\n';
+  const text = 'data: hostile.csv\nmodel a:\n  formula: y ~ lev + (1 | g)\nmodel b:\n  formula: y ~ 1 + (1 | g)\n';
   const uri = ws.write('hostile.mlm', text);
   await client.open(uri, text);
   const hover = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, 'lev', 1) });
   const value = (hover.contents as MarkupContent).value;
   assert.match(value, /\\!\\\[t\\\]/); // shown literally
   assertInert(value);
-  const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: positionOf(text, 'lev', 0) });
+  // completion offers lev where the formula does not have it yet (model b)
+  const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: positionOf(text, '1 + (1 | g)', 0) });
   const lev = items.find((i) => i.label === 'lev');
   assert.ok(lev);
   assertInert((lev.documentation as MarkupContent).value);
