@@ -9,6 +9,8 @@ import type { FitResult } from './result';
 import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import { withInference } from './inference/enrich';
+import { withPlotData } from './plotdata';
+import { deepFreeze } from './freeze';
 import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
@@ -22,6 +24,8 @@ export interface FitSpec {
   df?: DfMethod;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
+  /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
+  plotData?: boolean;
 }
 
 /**
@@ -53,7 +57,10 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
     });
   }
   try {
-    return await dispatch(frame, spec, hooks);
+    const fitted = await dispatch(frame, spec, hooks);
+    // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
+    const result = spec.plotData ? withPlotData(frame, fitted.result) : fitted.result;
+    return { ...fitted, result: deepFreeze(result) };
   } catch (e) {
     if (e instanceof MlmError && !e.diagnostic.range && spec.range) {
       throw new MlmError({ ...e.diagnostic, range: spec.range });
