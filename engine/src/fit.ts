@@ -10,6 +10,8 @@ import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
+import { withPlotData } from './plotdata';
+import { deepFreeze } from './freeze';
 import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
@@ -23,6 +25,8 @@ export interface FitSpec {
   df?: DfMethod;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
+  /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
+  plotData?: boolean;
 }
 
 /**
@@ -70,7 +74,9 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
       range: spec.range,
     });
   }
-  return fitted;
+  // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
+  const result = spec.plotData ? withPlotData(frame, fitted.result) : fitted.result;
+  return { ...fitted, result: deepFreeze(result) };
 }
 
 /** What to try when the numerics fail: the same advice for every family, plus separation for binomial models. */

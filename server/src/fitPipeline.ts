@@ -1,4 +1,4 @@
-/** The engine calls behind mlm/fit: model frame, fit, plot data; likelihood-ratio comparisons. */
+/** The engine calls behind mlm/fit: model frame, fit (with the panel's plot data); likelihood-ratio comparisons. */
 import {
   type SourceRange,
   MlmError,
@@ -12,7 +12,6 @@ import {
   type FittedMixedModel,
   modelSettings,
   type ModelDecl,
-  withPlotData,
   type FitResult,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
@@ -24,8 +23,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  return { ...fitted, result: withPlotData(frame, fitted.result) };
+  return fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range, plotData: true }, hooks);
 }
 
 export interface Comparison {

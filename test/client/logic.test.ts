@@ -85,9 +85,10 @@ test('number formats follow R: 4 significant digits, p-values with the 2e-16 flo
   assert.equal(fmt(1755.628), '1756');
   assert.equal(fmt(0.0655512382381282), '0.06555');
   assert.equal(fmt(-0.00001234), '-1.23e-5');
-  assert.equal(fmtP(1.17e-17), '< 2e-16');
-  assert.equal(fmtP(3.26382446992738e-6), '3.3e-6');
-  assert.equal(fmtP(0.0512), '0.051');
+  // R: format.pval(p, digits = 3) of one value
+  assert.equal(fmtP(1.17e-17), '<2e-16');
+  assert.equal(fmtP(3.26382446992738e-6), '3.26e-06');
+  assert.equal(fmtP(0.0512), '0.0512');
   assert.equal(fmtP(0.5), '0.5');
 });
 

@@ -107,7 +107,7 @@ const INTERNAL_COLUMNS = new Set(['refitted', 'formula']);
 
 function cellText(v: unknown, col: string): string {
   if (typeof v === 'number') {
-    if (/^p$|Pr\(/.test(col)) return fmtP(v);
+    if (/^p$|Pr\(/.test(col)) return fmtP(v, 4); // as R's print(anova(...)) formats Pr(>Chisq)
     if (Number.isInteger(v)) return String(v);
     return /^(Chisq)$/.test(col) ? fixed(v, 3) : fixed(v, 1);
   }

@@ -11,7 +11,7 @@
  * With the fixed effects (glmer's first stage, β inside PIRLS) it also forms
  *   RZX = L⁻¹ Λ'Z'WX,  RX = chol(X'WX − RZXᵀRZX)
  * and solves for (u, β) jointly. The general case (vector-valued terms, conditional variances)
- * goes through engineer B's PlsSystem; both give the same factor.
+ * goes through lmm/pls.ts's PlsSystem; both give the same factor.
  */
 export interface ScalarTerm {
   refs: Int32Array;
