@@ -7,13 +7,14 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, findBars } from '../../engine/src/index';
+import { CONTRASTS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
 import { dirnameUri, resolveRelative } from './uris';
+import { escapeMarkdown } from './markdown';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
 
@@ -55,6 +56,8 @@ export async function completion(
         simple(l, `${LINK_DOCS[l] ?? ''}${allowed.includes(l) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l) ? i : 10 + i),
       );
     }
+    case 'contrasts':
+      return contrastItems(range(ctx.start));
     case 'method':
       return Object.entries(METHOD_DOCS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'compare': {
@@ -160,9 +163,9 @@ type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
 
 export function columnDocumentation(info: ColumnInfo, nrow: number): string {
   const lines = [
-    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    `**${escapeMarkdown(info.name)}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
     '',
-    info.summary,
+    escapeMarkdown(info.summary),
     '',
     `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
   ];
@@ -225,11 +228,16 @@ function functionItems(part: 'lhs' | 'rhs' | 'derive', range: Range): Completion
   return allowed.map((f, i) => ({
     label: f.name,
     kind: CompletionItemKind.Function,
-    detail: `${f.signature} — ${f.doc}`,
+    detail: f.signature,
+    documentation: { kind: MarkupKind.Markdown, value: `\`${f.signature}\`\n\n${f.doc}` },
     sortText: `5${String(i).padStart(3, '0')}`,
-    insertTextFormat: InsertTextFormat.PlainText,
-    textEdit: { range, newText: f.name },
+    insertTextFormat: InsertTextFormat.Snippet,
+    textEdit: { range, newText: f.signature.endsWith('()') ? `${f.name}()` : `${f.name}($1)` },
   }));
+}
+
+function contrastItems(range: Range): CompletionItem[] {
+  return Object.entries(CONTRASTS).map(([name, detail], i) => simple(name, detail, CompletionItemKind.EnumMember, range, i));
 }
 
 async function dataFileItems(

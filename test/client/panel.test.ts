@@ -238,3 +238,17 @@ test('every reference fit renders: one fixed-effects row per coefficient, lme4 e
     assert.equal(doc.querySelectorAll('table.random-effects tbody tr').length, fit.varcorr.filter((v) => v.var2 === null).length, name);
   }
 });
+
+test('a fit with a dispersion parameter shows it in the fit statistics (θ of a negative binomial, with its meaning)', () => {
+  // glmmTMB's θ for grouseticks (test/fixtures/reference/families/grouseticks_nbinom2.json) on a GLMM result
+  const fit = { ...loadReferenceFit('grouseticks_poisson'), family: 'negbinomial', dispersion: { name: 'theta' as const, value: 2.04481219500939 } };
+  const html = renderResultsPage({ fileName: 'ticks.mlm', results: [fit], comparisons: [] }, { nonce: 'N0nce123', cspSource: 'https://x', scriptUri: 'https://x/dist/webview/main.js' });
+  const doc = new JSDOM(html).window.document;
+  const table = doc.querySelector('table.fit-stats')!;
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  const cells = [...table.querySelectorAll('tbody td')];
+  const i = heads.indexOf('theta');
+  assert.ok(i >= 0, String(heads));
+  assert.equal(cells[i].textContent?.trim(), '2.045');
+  assert.match(cells[i].getAttribute('title') ?? '', /variance μ \+ μ²\/θ/);
+});

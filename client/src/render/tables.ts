@@ -73,6 +73,17 @@ export function fitStatsHtml(fit: FitResult, slug: string): string {
   if (p.REMLcrit !== null) cells.push(['REML criterion', fit.REMLcrit, p.REMLcrit, 'REML criterion at convergence: -2 × restricted log-likelihood.']);
   cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).', true]);
   cells.push(['df.resid', fit.nobs - fit.df, p.dfResid, 'Residual degrees of freedom: observations minus parameters.']);
+  const d = fit.dispersion;
+  if (d) {
+    cells.push([
+      d.name,
+      d.value,
+      fmt(d.value),
+      d.name === 'theta'
+        ? 'The negative binomial dispersion θ: variance μ + μ²/θ (glmmTMB prints it as the dispersion parameter for nbinom2).'
+        : `sigma() of the ${fit.family} fit (as glmmTMB reports it); the dispersion φ = sigma² = ${fmt(d.value * d.value)}.`,
+    ]);
+  }
   let s = `<table tabindex="0" class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
   // BIC and df collapse when the table does not fit the panel.
   for (const c of cells) s += `<th scope="col"${c[4] ? ' class="secondary"' : ''}>${e(c[0])}</th>`;
