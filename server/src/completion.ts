@@ -147,8 +147,9 @@ export function rankFormulaColumns(items: CompletionItem[], line: string, start:
   if (tilde < 0 || start <= tilde) return items;
   const names = (text: string) => new Set(text.match(/[A-Za-z_.][A-Za-z0-9_.]*/g) ?? []);
   const response = names(line.slice(colon >= 0 ? colon + 'formula:'.length : 0, tilde));
-  // the formula without the word being typed
-  const rhs = line.slice(tilde + 1, start) + ' ' + line.slice(end);
+  // the formula without the word at the cursor (typed so far, and its rest after the cursor)
+  const wordEnd = end + (/^[A-Za-z0-9_.]*/.exec(line.slice(end))?.[0].length ?? 0);
+  const rhs = line.slice(tilde + 1, start) + ' ' + line.slice(wordEnd);
   const fixedPart = rhs.replace(/\([^()]*\|[^()]*\)/g, ' ');
   // Inside parentheses (a random-effects term or a function) the fixed terms are wanted again (random slopes).
   const before = line.slice(tilde + 1, start);

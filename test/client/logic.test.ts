@@ -4,7 +4,7 @@ import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/sha
 import { validateWebviewMessage } from '../../client/src/shared/messages';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { summarizeFit } from '../../client/src/shared/fitSummary';
-import { exportResults, latexEscape } from '../../client/src/export/formats';
+import { exportResults, latexEscape, plotFiles, toMarkdown } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
 import type { FitResponse } from '../../protocol/index';
 import { loadReferenceFit } from './helpers';
@@ -116,6 +116,18 @@ test('comparison export: integers as integers, no bookkeeping columns (refitted,
   assert.match(html, /^<!DOCTYPE html>/);
   assert.match(html, /<svg [^>]*class="plot"/);
   assert.doesNotMatch(html, /<script/);
+});
+
+test('Markdown export with plots: one standalone SVG per plot (own colours), linked under its model', () => {
+  const input = { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] };
+  const files = plotFiles(input);
+  assert.ok(files.length >= 5);
+  for (const f of files) {
+    assert.match(f.name, /^plot-sleepstudy_full-[A-Za-z0-9_-]+\.svg$/);
+    assert.match(f.svg, /^<\?xml [^>]*>\n<svg [^>]*><style><!\[CDATA\[\s*:root \{/);
+  }
+  const md = toMarkdown(input, { dir: 'sleep-results-plots', files });
+  assert.match(md, /### Plots\n\n!\[Conditional modes: \(Intercept\) \\?\| Subject\]\(sleep-results-plots\/plot-sleepstudy_full-caterpillar-0-0-Subject\.svg\)/);
 });
 
 test('CSV export: full-precision long table', () => {
