@@ -9,6 +9,7 @@ import {
   compareModels,
   formatAnova,
   fitMixedModel,
+  withSimulatedResiduals,
   type FittedMixedModel,
   modelSettings,
   type ModelDecl,
@@ -25,7 +26,8 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
   const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  return { ...fitted, result: withPlotData(frame, fitted.result) };
+  // GLMMs: DHARMa's simulated residuals for the panel's residual checks
+  return { ...fitted, result: await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) };
 }
 
 export interface Comparison {
