@@ -12,6 +12,7 @@ import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import { withPlotData } from './plotdata';
 import { deepFreeze } from './freeze';
+import { withSimulatedResiduals } from './inference/simres';
 import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
@@ -75,7 +76,8 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
     });
   }
   // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
-  const result = spec.plotData ? withPlotData(frame, fitted.result) : fitted.result;
+  // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
+  const result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
   return { ...fitted, result: deepFreeze(result) };
 }
 

@@ -18,6 +18,6 @@ export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rform
 export { explainSingular, rePCA, type SingularReport, type SingularTerm, type RePcaBlock } from './singular';
 export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
-export { simulatedResiduals, type SimulatedResiduals } from './simres';
+export { simulatedResiduals, simulatedResidualsFigure, withSimulatedResiduals, type SimulatedResiduals, type SimulatedResidualsFigure } from './simres';
 export * from './coefficients';
 export { inferenceSideBySide, formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceRow, type InferenceMethod, type SideBySideOptions } from './sidebyside';
