@@ -60,7 +60,7 @@ export interface DataPreviewResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server -> client requests (added by E). In the browser the server cannot read files itself: it asks
+// Server -> client requests. In the browser the server cannot read files itself: it asks
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
 
 export const ReadFileRequestMethod = 'mlm/readFile';

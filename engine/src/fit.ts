@@ -8,6 +8,7 @@ import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
 import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
+import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import type { DfMethod } from './inference/dfmethod';
 
@@ -29,7 +30,7 @@ export interface FitSpec {
  * profiled deviance / REML criterion of θ; glmer's Laplace or AGQ deviance of (θ, β)). Satterthwaite,
  * profiles and the bootstrap take it; nothing rebuilds a model from a FitResult.
  */
-export type MixedModel = LinearMixedModel | GlmmDeviance;
+export type MixedModel = LinearMixedModel | GlmmDeviance | DispersionDeviance;
 
 /** A fit: its model frame, its result and the model object that produced it. */
 export interface FittedMixedModel {

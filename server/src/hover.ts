@@ -23,12 +23,14 @@ import {
   FAMILY_DOCS,
   LINK_DOCS,
   SPEC_BY_NAME,
+  formatPvalue,
   modelSettings,
   offsetAt,
   rangeOfSpan,
   type FormulaDecl,
   type ModelDecl,
   type FitResult,
+  functionBaseName,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
@@ -152,6 +154,7 @@ export function fitStatistics(r: FitResult): string {
   rows.push(`| observations | ${r.nobs} |`);
   for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${esc(g)} | ${n} |`);
   if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
+  if (r.dispersion) rows.push(`| ${r.dispersion.name === 'theta' ? 'θ (negative binomial)' : `sigma (${r.family})`} | ${formatNumber(r.dispersion.value)} |`);
   const notes: string[] = [];
   if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
   if (!r.converged) notes.push('the optimizer did not converge');
@@ -237,7 +240,7 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
 function functionDoc(path: Node[], off: number): string | null {
   for (const n of path) {
     if (n.type !== 'call' || off < n.nameSpan.start || off > n.nameSpan.end) continue;
-    const spec = SPEC_BY_NAME.get(n.name);
+    const spec = SPEC_BY_NAME.get(functionBaseName(n.name));
     if (spec) return `\`${spec.signature}\` — ${spec.doc}`;
   }
   return null;
@@ -302,18 +305,13 @@ export function fixedEffectHover(r: FitResult, name: string): string {
     '',
     '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
     '|---|---|---|---|---|---|',
-    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
+    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatPvalue(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
     esc(interpretFixedEffect(r, name)),
   ];
   if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
   else if (!gaussian) rows.push('', '_Wald z test._');
   return rows.join('\n');
-}
-
-function formatP(p: number): string {
-  if (p < 1e-4) return '< 0.0001';
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /** "correlated random intercept and slope for Days by Subject; 18 groups" */

@@ -290,6 +290,15 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     const f = typeof format === 'string' && (RESULTS_FORMATS as readonly string[]).includes(format) ? (format as ResultsFormat) : undefined;
     return exportTo(uri, f);
   });
+  cmd('mlm.openExample', async () => {
+    // The walkthrough's first step: the workspace's sleepstudy.mlm (npm start serves examples/), else any .mlm file.
+    const found = (await vscode.workspace.findFiles('**/sleepstudy.mlm', '**/node_modules/**', 1))[0] ?? (await vscode.workspace.findFiles('**/*.mlm', '**/node_modules/**', 1))[0];
+    if (!found) {
+      void vscode.window.showInformationMessage('No .mlm file in this workspace: open the folder with the examples (npm start serves examples/), or create a file ending in .mlm.');
+      return;
+    }
+    await vscode.window.showTextDocument(found, { viewColumn: vscode.ViewColumn.One });
+  });
   cmd('mlm.openDataPreview', async (uriArg?: unknown) => {
     const uri = targetUri(uriArg);
     if (!uri) return noTarget();

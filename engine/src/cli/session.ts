@@ -52,7 +52,7 @@ export function climbsAboveRoot(dir: string, rel: string): boolean {
   return false;
 }
 
-/** Shared state of one invocation: the file, the prepared document (A's prepareModels), the fits. */
+/** Shared state of one invocation: the file, the prepared document (frame/prepare.ts prepareModels), the fits. */
 export class Session {
   readonly file: string;
   prep!: PreparedDocument;

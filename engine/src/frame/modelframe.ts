@@ -31,13 +31,15 @@ const MAX_RE_COLUMNS = 100;
 
 /** Restricts a variable to the used rows; factors keep only observed levels (in their order). */
 function subsetValue(v: VarValue, rows: Int32Array): VarValue {
-  if (v.kind === 'numeric') {
+  const pick = (x: Float64Array) => {
     const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = v.values[rows[i]];
-    return { kind: 'numeric', values: out };
-  }
+    for (let i = 0; i < rows.length; i++) out[i] = x[rows[i]];
+    return out;
+  };
+  if (v.kind === 'numeric') return { kind: 'numeric', values: pick(v.values) };
+  if (v.kind === 'matrix') return { kind: 'matrix', columns: v.columns.map(pick), suffixes: v.suffixes };
   const f = subsetFactor(v, rows);
-  return { kind: 'factor', ...f };
+  return { kind: 'factor', ...f, ...(v.contrasts ? { contrasts: v.contrasts } : {}) };
 }
 
 function subsetFactor(f: Factor, rows: Int32Array): Factor {
@@ -52,6 +54,7 @@ function subsetFactor(f: Factor, rows: Int32Array): Factor {
 }
 
 function isMissingValue(v: VarValue, i: number): boolean {
+  if (v.kind === 'matrix') return v.columns.some((c) => Number.isNaN(c[i]));
   return v.kind === 'numeric' ? Number.isNaN(v.values[i]) : v.codes[i] < 0;
 }
 
@@ -63,6 +66,7 @@ export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
       if (col && col.kind === 'text') return { codes: col.codes, levels: col.levels };
     }
     const v = evalVariable(p, ctx);
+    if (v.kind === 'matrix') throw new MlmError({ code: 'bad-group', message: `${deparse(p)} gives several columns and cannot group the data`, range: ctx.locate(p.span) });
     return v.kind === 'factor' ? { codes: v.codes, levels: v.levels } : numericAsFactor(v.values);
   });
   return factors.length === 1 ? factors[0] : interactFactors(factors);
@@ -120,7 +124,28 @@ function evalResponse(lhs: Node, family: string, ctx: EvalContext, warnings: str
     }
     return { y, trials: null, name, span: lhs.span, parts: [] };
   }
+  if (v.kind === 'matrix') throw new MlmError({ code: 'bad-response', message: `the response ${name} gives several columns`, range: ctx.locate(lhs.span) });
   return { y: v.values, trials: null, name, span: lhs.span, parts: [{ values: v.values, node: lhs }] };
+}
+
+/** The `contrasts:` key: each named factor among the fixed effects gets its coding (lmer's contrasts = list(...)). */
+export function applyContrasts(model: ModelDecl, fixed: TermsResult, values: (VarValue | null)[]): void {
+  for (const c of model.contrasts ?? []) {
+    const i = fixed.variables.findIndex((v, k) => v.name === c.factor.value && values[k]);
+    if (i < 0) {
+      const names = fixed.variables.filter((_, k) => values[k]?.kind === 'factor').map((v) => v.name);
+      throw new MlmError({
+        code: 'contrasts-variable',
+        message: `'${c.factor.value}' is not a categorical variable of the fixed effects of model '${model.name}'${names.length ? ` (its factors: ${names.join(', ')})` : ''}`,
+        range: c.factor.range,
+      });
+    }
+    const v = values[i]!;
+    if (v.kind !== 'factor') {
+      throw new MlmError({ code: 'contrasts-variable', message: `'${c.factor.value}' is not categorical: contrasts apply to factors`, range: c.factor.range });
+    }
+    values[i] = { ...v, contrasts: c.kind.value };
+  }
 }
 
 /** Builds the model frame of one model. Throws MlmError with the range of the offending formula part. */
@@ -143,6 +168,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   const fixed: TermsResult = st.fixed;
   const usedVars = new Set(fixed.terms.flatMap((t) => t.vars));
   const fixedValues: (VarValue | null)[] = fixed.variables.map((v, i) => (usedVars.has(i) ? evalVariable(v.node, ctx) : null));
+  applyContrasts(model, fixed, fixedValues);
   const offsets = fixed.offsets.map((o) => {
     if (o.type !== 'call' || o.args.length !== 1) {
       throw new MlmError({ code: 'bad-arguments', message: 'offset() takes one argument', range: st.locate(o.span) });

@@ -128,6 +128,11 @@ export function prepareDocument(
         null;
       return pm;
     }
+    const keyError = modelKeyError(diagnostics, decl);
+    if (keyError) {
+      pm.error = keyError;
+      return pm;
+    }
     if (!table) {
       // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
       pm.error = dataError ?? {
@@ -161,6 +166,19 @@ export function prepareDocument(
     }
   }
   return { doc, rawTable: loaded.table, table, models, diagnostics };
+}
+
+/**
+ * An error in one of the model's keys other than formula: (an unknown family or link, a bad nAGQ):
+ * that model's error, which keeps it from being fitted (it would otherwise be fitted with the
+ * defaults); the other models of the file still fit.
+ */
+export function modelKeyError(diagnostics: readonly MlmDiagnostic[], decl: ModelDecl): MlmDiagnostic | null {
+  return (
+    diagnostics.find(
+      (d) => d.severity === 'error' && d.range && decl.entries.some((e) => e.key !== 'formula' && (within(d.range!.start, e.value.range) || within(d.range!.start, e.keyRange))),
+    ) ?? null
+  );
 }
 
 function keyOf(d: MlmDiagnostic): string {

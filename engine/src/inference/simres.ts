@@ -97,7 +97,7 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
   const ticker = new Ticker(hooks);
   const n = frame.n;
   const binomial = fit.family === 'binomial';
-  const integer = fit.family === 'binomial' || fit.family === 'poisson';
+  const integer = fit.family === 'binomial' || fit.family === 'poisson' || fit.family === 'negbinomial';
   const trials = (i: number) => (binomial ? (frame.weights ? Math.round(frame.weights[i]) : 1) : 1);
   const observed = new Float64Array(n);
   const predicted = new Float64Array(n);
