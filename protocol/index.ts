@@ -109,3 +109,27 @@ export interface CheckResponse {
   error?: string;
   cancelled?: boolean;
 }
+
+export const InferenceRequestMethod = 'mlm/inference';
+/**
+ * Every inference for the fixed effects of a fitted model, side by side (Wald, Satterthwaite,
+ * Kenward-Roger, profile, likelihood-ratio test, and a parametric bootstrap when asked), computed on
+ * request with progress and cancel, and kept with the fit (hovers show it afterwards).
+ */
+export interface InferenceParams {
+  uri: string;
+  model: string;
+  /** One coefficient; all when absent. */
+  coef?: string;
+  bootstrap?: { nsim: number; seed: number };
+  workDoneToken?: string | number;
+}
+export interface InferenceResponse {
+  model: string;
+  /** engine CoefficientInference rows, one per coefficient */
+  coefficients?: unknown[];
+  /** The same as text (Markdown tables), for an output channel. */
+  text?: string;
+  error?: string;
+  cancelled?: boolean;
+}

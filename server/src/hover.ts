@@ -31,12 +31,14 @@ import {
   type ModelDecl,
   type FitResult,
   functionBaseName,
+  type CoefficientInference,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
 import { identifiersOf, isBar, nodePath, type BarNode } from './formulaNav';
 import { countGroups } from './groupCounts';
 import { escapeMarkdown as esc, markdownCode as code } from './markdown';
+import { inferenceSection } from './inferenceHover';
 
 function within(pos: Position, r: Range): boolean {
   if (pos.line < r.start.line || pos.line > r.end.line) return false;
@@ -54,6 +56,7 @@ export function hover(
   pos: Position,
   results: ReadonlyMap<string, FitResult>,
   comparisons: readonly unknown[] = [],
+  inferenceOf: (model: string, coef: string) => CoefficientInference | undefined = () => undefined,
 ): Hover | null {
   const doc = a.doc;
   for (const c of doc.compares) {
@@ -68,7 +71,7 @@ export function hover(
     if (within(pos, m.nameRange) && !m.implicit) return md(modelHover(a, m, results.get(m.name)), m.nameRange);
     if (m.formula && m.formula.ast) {
       const off = offsetAt(m.formula, pos);
-      if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name));
+      if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name), inferenceOf);
     }
   }
   for (const e of doc.entries) {
@@ -169,7 +172,7 @@ function modelHover(a: DocumentAnalysis, m: ModelDecl, r: FitResult | undefined)
   return `${head}\n\n${fitStatistics(r)}${staleNote(m, r)}`;
 }
 
-function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: number, r: FitResult | undefined): Hover | null {
+function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: number, r: FitResult | undefined, inferenceOf: (model: string, coef: string) => CoefficientInference | undefined): Hover | null {
   const ast = f.ast!;
   const range = (n: { span: { start: number; end: number } }) => rangeOfSpan(f, n.span);
   // Response side and the tilde.
@@ -224,8 +227,9 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
       return col ? col.kind === 'text' : true;
     };
     const coefs = matchingCoefs(termNode, r, categorical);
-    if (coefs.length) parts.push(coefs.map((c) => fixedEffectHover(r, c)).join('\n\n---\n\n') + staleNote(m, r));
-    else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(fixedEffectHover(r, '(Intercept)'));
+    const withInference = (c: string) => `${fixedEffectHover(r, c)}\n\n${inferenceSection(a.uri, m.name, c, inferenceOf(m.name, c))}`;
+    if (coefs.length) parts.push(coefs.map(withInference).join('\n\n---\n\n') + staleNote(m, r));
+    else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(withInference('(Intercept)'));
   }
   if (termNode.type === 'ident' && a.table?.columns.has(termNode.name)) parts.push(columnHover(a, termNode.name));
   else if (termNode.type === 'call' && !r) {

@@ -20,7 +20,7 @@ import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
-import { registerCheckCommand } from './checkCommand';
+import { HOVER_COMMANDS, registerCheckCommand } from './checkCommand';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
 import { FitStatusBar } from './statusBar';
 
@@ -34,6 +34,8 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   const c = createClient({
     documentSelector: [{ language: 'mlm' }],
     outputChannelName: 'MLM Language Server',
+    // hovers may run our own commands from their links, and no others (data in hovers is escaped)
+    markdown: { isTrusted: { enabledCommands: HOVER_COMMANDS } },
   });
   client = c;
   context.subscriptions.push(...registerFileAccess(c));
