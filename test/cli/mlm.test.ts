@@ -112,14 +112,14 @@ test('a missing CSV is located at the data: value', () => {
   assert.match(r.err, /^nocsv\.mlm:2:7: .*nothere\.csv/m);
 });
 
-test('text in a numeric CSV column is reported with the CSV row and column', () => {
+test('text in a numeric CSV column is reported with the CSV line and column', () => {
   const csv = readFileSync(join(root, 'examples/sleepstudy.csv'), 'utf8').split('\n');
-  csv[4] = '"abc",0,"309"'; // spreadsheet row 5
+  csv[4] = '"abc",0,"309"'; // line 5 of the file
   writeFileSync(join(tmp, 'badnum.csv'), csv.join('\n'));
   writeFileSync(join(tmp, 'badnum.mlm'), 'data: badnum.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n');
   const r = mlm(['fit', 'badnum.mlm'], tmp);
   assert.notEqual(r.code, 0);
-  assert.match(r.err, /^badnum\.mlm:\d+:\d+: .*row 5.*'Reaction'.*'abc'/m);
+  assert.match(r.err, /^badnum\.mlm:\d+:\d+: .*line 5.*'Reaction'.*'abc'/m);
 });
 
 test('a formula syntax error is located and nothing is fitted', () => {

@@ -54,14 +54,18 @@ export function toDiagnostic(e: unknown): MlmDiagnostic {
   throw e;
 }
 
-/** Reads the `data:` CSV through readFile(relPath) (relative to the .mlm file). */
+/**
+ * Reads the `data:` CSV through readFile(relPath) (relative to the .mlm file). readFile returns undefined for
+ * a file it cannot read, or throws MlmError with the reason a file must not be read (too large, not a file).
+ */
 export function loadData(doc: MlmDocument, readFile: (relPath: string) => string | undefined): { table: DataTable | null; diagnostics: MlmDiagnostic[] } {
   if (!doc.data) return { table: null, diagnostics: [] };
   const path = doc.data.value;
   let text: string | undefined;
   try {
     text = readFile(path);
-  } catch {
+  } catch (e) {
+    if (e instanceof MlmError) return { table: null, diagnostics: [{ ...e.diagnostic, range: e.diagnostic.range ?? doc.data.range }] };
     text = undefined;
   }
   if (text === undefined) {

@@ -18,6 +18,7 @@ export const MODEL_KEYS: Record<string, string> = {
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
   df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
+  contrasts: 'Codings of factors among the fixed effects: `contrasts: sector = sum, grade = poly` (treatment, the default; sum; helmert; poly), as lmer(contrasts = list(...)).',
 };
 
 /** The links each family accepts (R's), the default first. */

@@ -4,6 +4,7 @@
  */
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
+import type { ContrastKind } from '../formula/functions';
 import type { FamilyName, LinkName } from '../frame/types';
 import type { DfMethod } from './keys';
 
@@ -65,9 +66,17 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
+  contrasts: ContrastDecl[] | null;
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
+}
+
+/** One `FACTOR = CODING` of a `contrasts:` line; FACTOR is the variable as the formula writes it. */
+export interface ContrastDecl {
+  factor: Located;
+  kind: Located<ContrastKind>;
 }
 
 export interface LevelsDecl {
