@@ -13,6 +13,7 @@ import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
 import { Failed, Session, type CliStreams } from './session';
 import { formatFitExtras } from './extras';
 import { runCoef, runConfint, runPredict, runRanef } from './commands';
+import { runAnova, runEstimate, runMeans } from './postfit';
 
 export type { CliStreams } from './session';
 
@@ -47,6 +48,12 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runRanef(args, io);
       case 'coef':
         return await runCoef(args, io);
+      case 'means':
+        return await runMeans(args, io);
+      case 'anova':
+        return await runAnova(args, io);
+      case 'estimate':
+        return await runEstimate(args, io);
       default:
         return await runPredict(args, io);
     }

@@ -15,6 +15,8 @@ export const MODEL_KEYS: Record<string, string> = {
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
+  means: 'Estimated marginal means and pairwise contrasts (Tukey), as emmeans: `means: sector`, `means: sector by female at cses = 0`.',
+  estimate: 'A linear combination of coefficients with SE, df, t, p and CI: `estimate: between = IQ.ver.cen + avg.IQ.ver.cen`.',
 };
 
 export const FAMILY_LINKS: Record<string, string[]> = {

@@ -64,7 +64,28 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `means:` lines (marginal means and pairwise contrasts). */
+  means: MeansDecl[];
+  /** `estimate:` lines (linear combinations of coefficients). */
+  estimates: EstimateDecl[];
   entries: MlmEntry[];
+}
+
+/** `means: SPECS [by FACTORS] [at NAME = VALUE, ...]` */
+export interface MeansDecl {
+  specs: Located[];
+  by: Located[];
+  at: { name: Located; value: Located }[];
+  /** The whole value. */
+  range: SourceRange;
+}
+
+/** `estimate: [NAME =] COMBINATION` */
+export interface EstimateDecl {
+  name: Located | null;
+  /** The combination's text and its map to document positions. */
+  combination: ValueText;
+  range: SourceRange;
 }
 
 export interface LevelsDecl {
