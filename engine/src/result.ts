@@ -26,6 +26,9 @@ export interface TestRow {
   statistic: number; // t or z
   df: number | null; // Satterthwaite df for LMMs, null for z tests
   p: number | null;
+  /** 95% interval with the test's reference distribution: estimate ± t(df) × SE, or ± z × SE for z tests (null when df is unknown). */
+  lower?: number | null;
+  upper?: number | null;
 }
 
 export interface FitResult {

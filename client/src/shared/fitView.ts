@@ -47,6 +47,8 @@ export function coefRows(fit: FitResult): CoefRow[] {
         p = 2 * pnormUpper(Math.abs(statistic));
       }
     }
+    // the engine's interval with the test's own reference distribution (t(df) or z) when it gave one
+    const tInterval = given && typeof given.lower === 'number' && typeof given.upper === 'number' && given.df !== null;
     return {
       name,
       estimate,
@@ -55,9 +57,11 @@ export function coefRows(fit: FitResult): CoefRow[] {
       df,
       p,
       statName: gaussian ? 't' : 'z',
-      lower: estimate - Z975 * se,
-      upper: estimate + Z975 * se,
-      intervalKind: '95% Wald interval (estimate ± 1.96 standard errors)',
+      lower: given && typeof given.lower === 'number' ? given.lower : estimate - Z975 * se,
+      upper: given && typeof given.upper === 'number' ? given.upper : estimate + Z975 * se,
+      intervalKind: tInterval
+        ? `95% t interval with the test's Satterthwaite df (${fmt(given.df as number, 1)})`
+        : '95% Wald interval (estimate ± 1.96 standard errors)',
     };
   });
 }

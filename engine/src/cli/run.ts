@@ -13,7 +13,8 @@ import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
 import { Failed, Session, type CliStreams } from './session';
 import { formatFitExtras } from './extras';
 import { runCoef, runConfint, runPredict, runRanef } from './commands';
-import { runAnova, runEstimate, runMeans } from './postfit';
+import { formatRatios, runAnova, runBaselines, runEstimate, runMeans, runTable } from './postfit';
+import { ratios } from '../inference/ratios';
 
 export type { CliStreams } from './session';
 
@@ -54,6 +55,10 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runAnova(args, io);
       case 'estimate':
         return await runEstimate(args, io);
+      case 'baselines':
+        return await runBaselines(args, io);
+      case 'table':
+        return await runTable(args, io);
       default:
         return await runPredict(args, io);
     }
@@ -68,18 +73,20 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   s.load();
   const models = s.select(args.model);
   if (!models) return 1;
-  const results: Record<string, FitResult> = {};
+  const results: Record<string, FitResult | (FitResult & { ratios: unknown })> = {};
   const dataName = s.doc.data?.value;
   let printed = 0;
   for (const m of models) {
     const fitted = await s.fit(m);
     if (!fitted) continue;
-    results[m.name] = fitted.result;
+    const ratioTable = args.ratios ? ratios(fitted.result) : null;
+    if (args.ratios && !ratioTable) s.report({ severity: 'information', code: 'no-ratios', message: `model ${m.name}: odds and rate ratios are for binomial (logit) and log-link models`, range: m.decl.nameRange });
+    results[m.name] = ratioTable ? { ...fitted.result, ratios: ratioTable } : fitted.result;
     if (args.json) continue;
     // each summary as soon as its model is fitted; a blank line between models
     const header = models.length > 1 || args.model !== undefined ? `Model ${m.name}:\n` : '';
     const summary = formatSummary(fitted.result, { data: dataName });
-    const extras = formatFitExtras(fitted.result);
+    const extras = formatFitExtras(fitted.result) + (ratioTable ? `\n${formatRatios(ratioTable)}` : '');
     io.stdout((printed++ > 0 ? '\n' : '') + header + summary + (extras ? (summary.endsWith('\n') ? '\n' : '\n\n') + extras : ''));
   }
   if (args.json) io.stdout(JSON.stringify(results) + '\n');

@@ -17,5 +17,8 @@ export * from './dfmethod';
 export * from './emmeans';
 export * from './estimate';
 export * from './postfit';
+export * from './baselines';
+export * from './modeltable';
+export * from './ratios';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';

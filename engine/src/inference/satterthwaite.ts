@@ -13,7 +13,10 @@ import type { ModelFrame } from '../frame/types';
 import { CancelledError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
 import { LinearMixedModel } from '../lmm';
-import { normalUpper, tTwoSided } from './distributions';
+import { normalUpper, qt, tTwoSided } from './distributions';
+
+/** qnorm(0.975). */
+const Z975 = 1.959963984540054;
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
 
@@ -114,19 +117,19 @@ export async function satterthwaite(model: VarParModel, result: FitResult, hooks
   return { df, p: pv, hessianEigenvalues: parts.eigen, warnings };
 }
 
-/** Wald z tests of a GLMM's fixed effects (estimate / SE against the standard normal). */
+/** Wald z tests of a GLMM's fixed effects (estimate / SE against the standard normal), with 95% z intervals. */
 export function zTests(result: FitResult): Record<string, TestRow> {
   const tests: Record<string, TestRow> = {};
   for (const name of result.coefnames) {
     const estimate = result.fixef[name];
     const se = result.se[name];
     const z = estimate / se;
-    tests[name] = { estimate, se, statistic: z, df: null, p: 2 * normalUpper(Math.abs(z)) };
+    tests[name] = { estimate, se, statistic: z, df: null, p: 2 * normalUpper(Math.abs(z)), lower: estimate - Z975 * se, upper: estimate + Z975 * se };
   }
   return tests;
 }
 
-/** t tests with the given Satterthwaite df. */
+/** t tests with the given Satterthwaite df, and 95% t(df) intervals with the same df as the test. */
 export function tTests(result: FitResult, df: Record<string, number>): Record<string, TestRow> {
   const tests: Record<string, TestRow> = {};
   for (const name of result.coefnames) {
@@ -134,7 +137,16 @@ export function tTests(result: FitResult, df: Record<string, number>): Record<st
     const se = result.se[name];
     const t = estimate / se;
     const d = df[name];
-    tests[name] = { estimate, se, statistic: t, df: Number.isFinite(d) ? d : null, p: Number.isFinite(d) ? tTwoSided(t, d) : null };
+    const q = Number.isFinite(d) && d > 0 ? qt(0.975, d) : NaN;
+    tests[name] = {
+      estimate,
+      se,
+      statistic: t,
+      df: Number.isFinite(d) ? d : null,
+      p: Number.isFinite(d) ? tTwoSided(t, d) : null,
+      lower: Number.isFinite(q) ? estimate - q * se : null,
+      upper: Number.isFinite(q) ? estimate + q * se : null,
+    };
   }
   return tests;
 }
