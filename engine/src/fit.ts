@@ -9,6 +9,7 @@ import type { FitResult } from './result';
 import { fitLmm } from './lmm/index';
 import { fitGlmm } from './glmm/index';
 import { withInference } from './inference/enrich';
+import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -17,6 +18,8 @@ export interface FitSpec {
   REML: boolean;
   /** Quadrature points for GLMMs: 1 = Laplace (ignored for gaussian). */
   nAGQ: number;
+  /** Denominator df of the t tests (`df:`); default satterthwaite. */
+  df?: DfMethod;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
 }
@@ -43,8 +46,8 @@ async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Pro
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
     r.id = spec.id;
-    // t tests with Satterthwaite df (lmerTest, at the fit's θ and σ) and Nakagawa R²
-    return withInference(r, frame, hooks);
+    // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
+    return withInference(r, frame, hooks, spec.df ?? 'satterthwaite');
   }
   const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   r.id = spec.id;

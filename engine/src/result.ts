@@ -3,6 +3,7 @@
  * Field names and meanings follow test/fixtures/reference/README.md (lme4's figures), plus
  * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
  */
+import type { DfMethod } from './mlmfile/keys';
 
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
@@ -63,6 +64,8 @@ export interface FitResult {
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
   tests?: Record<string, TestRow>;
+  /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
+  dfMethod?: DfMethod;
   responseName: string;
   rowsDropped: number;
   droppedCoefs: string[];
@@ -77,6 +80,8 @@ export interface FitResult {
   /** Scaled residuals quantiles (Min, 1Q, Median, 3Q, Max) as lme4's summary prints them. */
   scaledResidualQuantiles?: number[];
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
+  /** After-the-fit results for the panel and hovers (inference/postfit.ts postFitSummary): F tests, means:, estimate:, ratios. */
+  postfit?: import('./inference/postfit').PostFitSummary;
   plotData?: PlotData;
   /** Nakagawa & Schielzeth's R² when computed (engine/src/inference/variance.ts r2Nakagawa needs the frame). Optional. */
   r2?: { marginal: number; conditional: number; note?: string } | null;

@@ -9,7 +9,7 @@ import { ptukey, pnorm, dnorm, tTwoSided } from '../../engine/src/inference/dist
 import { parseCombination, CombinationError, estimateCombination } from '../../engine/src/inference/estimate';
 import { adjustP } from '../../engine/src/inference/emmeans';
 import { typeIHypotheses } from '../../engine/src/inference/ftest';
-import type { DfMethod } from '../../engine/src/inference/dfmethod';
+import type { ContrastDf } from '../../engine/src/inference/dfmethod';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { PostFit } from '../../engine/src/inference/postfit';
@@ -86,7 +86,7 @@ test('estimate: c\'β with SE √(c\'Vc) from the reference fit\'s β and vcov, 
   const V = ref.vcov;
   const i = ref.coefnames.indexOf('IQ.ver.cen');
   const j = ref.coefnames.indexOf('avg.IQ.ver.cen');
-  const dfm: DfMethod = { name: 'Satterthwaite', vcov: V, df: () => 40 };
+  const dfm: ContrastDf = { name: 'Satterthwaite', vcov: V, df: () => 40 };
   const r = estimateCombination('IQ.ver.cen + avg.IQ.ver.cen', 'between', ref.coefnames, ref.coefnames.map((c) => ref.fixef[c]), dfm);
   const se = Math.sqrt(V[i][i] + 2 * V[i][j] + V[j][j]);
   assert.ok(Math.abs(r.estimate - (ref.fixef['IQ.ver.cen'] + ref.fixef['avg.IQ.ver.cen'])) < 1e-12);

@@ -1,6 +1,6 @@
 /** Command-line arguments of `mlm`. */
 
-export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'means' | 'anova' | 'estimate' | 'baselines' | 'table' | 'help' | 'version';
+export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'means' | 'anova' | 'estimate' | 'baselines' | 'table' | 'help' | 'version';
 
 export type ConfintMethodArg = 'profile' | 'Wald' | 'boot';
 
@@ -45,7 +45,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'means', 'anova', 'estimate', 'baselines', 'table'] as const;
+const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'] as const;
 
 export const USAGE = `Usage: mlm <command> FILE.mlm [options]
 
@@ -59,6 +59,10 @@ Commands:
   ranef FILE.mlm      conditional modes with conditional SDs, 95% and comparative (±1.39 SD) intervals
   coef FILE.mlm       fixed plus random effects per group level, as lme4's coef()
   predict FILE.mlm    predictions for new rows (--model NAME --newdata NEW.csv)
+  check FILE.mlm      singular fits explained (with lme4's rePCA) and a convergence verdict from
+                      refits by several optimizers (as lme4's allFit)
+  residuals FILE.mlm  simulated scaled residuals with DHARMa's tests (uniformity, dispersion,
+                      zero inflation, outliers)
   means FILE.mlm      estimated marginal means and pairwise contrasts, as emmeans
                       (--specs F, or the model's 'means:' lines)
   anova FILE.mlm      F tests of every fixed-effect term, as lmerTest's anova(m)
@@ -71,8 +75,9 @@ Options:
   --json              print JSON instead of text (all commands but compare)
   --method M          confint: profile (default), Wald or boot
   --level L           confint: confidence level (default 0.95)
-  --nsim N            confint --method boot: bootstrap replicates (default 200)
-  --seed S            confint --method boot: random seed (default 1)
+  --nsim N            confint --method boot: bootstrap replicates (default 200);
+                      residuals: simulations (default 250)
+  --seed S            confint --method boot, residuals: random seed (default 1)
   --newdata FILE.csv  predict: the new rows (a CSV with the model's columns)
   --re, --no-re       predict: with the groups' random effects (default) or population level
   --scale S           predict: response (default) or link
@@ -183,9 +188,9 @@ export function parseArgs(argv: string[]): CliArgs {
   if (command === undefined) throw new UsageError('no command given');
   if (file === undefined) throw new UsageError(`'mlm ${command}' needs a .mlm file`);
   const allowed: Record<string, Command[]> = {
-    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'means', 'anova', 'estimate', 'baselines', 'table'],
-    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'means', 'anova', 'estimate', 'baselines'],
-    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'means', 'anova', 'estimate', 'baselines'],
+    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'],
+    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
+    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
     '--method': ['confint'],
     '--level': ['confint', 'predict', 'means', 'estimate'],
     '--interval': ['predict'],
@@ -197,8 +202,8 @@ export function parseArgs(argv: string[]): CliArgs {
     '--type': ['anova'],
     '--models': ['table'],
     '--ratios': ['fit', 'table'],
-    '--nsim': ['confint'],
-    '--seed': ['confint'],
+    '--nsim': ['confint', 'residuals'],
+    '--seed': ['confint', 'residuals'],
     '--newdata': ['predict'],
     '--re': ['predict'],
     '--no-re': ['predict'],
@@ -208,7 +213,7 @@ export function parseArgs(argv: string[]): CliArgs {
     const cmds = allowed[opt];
     if (cmds && !cmds.includes(command)) throw new UsageError(`'${opt}' applies to ${cmds.map((c) => `'mlm ${c}'`).join(', ')} only`);
   }
-  if ((out.nsim !== undefined || out.seed !== undefined) && out.method !== 'boot') throw new UsageError("'--nsim' and '--seed' apply to '--method boot' only");
+  if (command === 'confint' && (out.nsim !== undefined || out.seed !== undefined) && out.method !== 'boot') throw new UsageError("'--nsim' and '--seed' apply to '--method boot' only");
   if (command === 'predict') {
     if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
     if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");

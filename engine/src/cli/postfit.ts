@@ -113,10 +113,11 @@ export function runAnova(args: CliArgs, io: CliStreams): Promise<number> {
   const type = args.type ?? 3;
   return eachModel(args, io, async (s, m, fitted) => {
     if (fitted.result.family !== 'gaussian' && args.model === undefined) return null;
-    const rows = await postFitOf(s, m, fitted).anova(type, args.df ?? 'satterthwaite');
+    const pf = postFitOf(s, m, fitted);
+    const rows = await pf.anova(type, args.df ?? 'model');
     const json = {
       type,
-      df_method: 'Satterthwaite',
+      df_method: (await pf.dfMethod(args.df ?? 'model')).name,
       terms: rows.map((r) => r.term),
       'Sum Sq': rows.map((r) => r.sumSq),
       'Mean Sq': rows.map((r) => r.meanSq),
@@ -125,12 +126,12 @@ export function runAnova(args: CliArgs, io: CliStreams): Promise<number> {
       'F value': rows.map((r) => r.F),
       'Pr(>F)': rows.map((r) => r.p),
     };
-    return { text: formatTermFTests(rows, type) + '\n', json };
+    return { text: formatTermFTests(rows, type, json.df_method === 'Kenward-Roger' ? 'Kenward-Roger\'s method' : "Satterthwaite's method") + '\n', json };
   });
 }
 
 export function runEstimate(args: CliArgs, io: CliStreams): Promise<number> {
-  const df: DfRequest = args.df ?? 'satterthwaite';
+  const df: DfRequest = args.df ?? 'model';
   const level = args.level ?? 0.95;
   return eachModel(args, io, async (s, m, fitted) => {
     const pf = postFitOf(s, m, fitted);

@@ -15,6 +15,7 @@ import { formatFitExtras } from './extras';
 import { runCoef, runConfint, runPredict, runRanef } from './commands';
 import { formatRatios, runAnova, runBaselines, runEstimate, runMeans, runTable } from './postfit';
 import { ratios } from '../inference/ratios';
+import { runCheck, runResiduals } from './check';
 
 export type { CliStreams } from './session';
 
@@ -59,6 +60,10 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runBaselines(args, io);
       case 'table':
         return await runTable(args, io);
+      case 'check':
+        return await runCheck(args, io);
+      case 'residuals':
+        return await runResiduals(args, io);
       default:
         return await runPredict(args, io);
     }

@@ -112,7 +112,7 @@ export function prepareDocument(
       decl,
       name: decl.name,
       settings,
-      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ, ...(decl.formula ? { range: decl.formula.range } : {}) },
+      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ, ...(settings.df ? { df: settings.df } : {}), ...(decl.formula ? { range: decl.formula.range } : {}) },
       frame: null,
       error: null,
       diagnostics: [],

@@ -1,14 +1,70 @@
 /**
- * Degrees of freedom for linear functions Lβ of the fixed effects after a fit: Satterthwaite (from
- * lmerTest's ingredients, computed once per fit and reused for every contrast), asymptotic (z) for
- * GLMMs or on request; Kenward-Roger plugs in with its adjusted covariance. Marginal means, contrasts,
- * estimates and F tests all take one DfMethod, so a mean, its contrasts and the coefficient tests
- * share a method.
+ * The denominator degrees of freedom of the coefficient t tests, by the model's `df:` key:
+ * satterthwaite (lmerTest; the default of models without residual structures), kenward-roger
+ * (lmerTest + pbkrtest: adjusted SE and df), between-within (nlme's containment DF; the default of models
+ * with `correlation:` or `variance:`), residual (n − p, as lm) and asymptotic (z tests).
  */
-import type { FitResult } from '../result';
-import { contrastDf, type SatterthwaiteInternals } from './satterthwaite';
+import { CancelledError, MlmError } from '../diagnostics';
+import type { ModelFrame } from '../frame/types';
+import type { FitHooks } from '../hooks';
+import type { FitResult, TestRow } from '../result';
+import { betweenWithinDf } from './betweenwithin';
+import { tTwoSided } from './distributions';
+import { kenwardRoger, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
+import { contrastDf, tTests, withTests, zTests, type SatterthwaiteInternals } from './satterthwaite';
+import { DF_METHODS, isDfMethod, type DfMethod } from '../mlmfile/keys';
 
-export interface DfMethod {
+export { DF_METHODS, isDfMethod, type DfMethod };
+
+/**
+ * A copy of the fit with `tests` (and `dfMethod`) following the method. GLMMs always get z tests
+ * (dfMethod 'asymptotic'). Numerical failure of a method gives tests without df and a warning;
+ * user errors (e.g. Kenward-Roger on an ML fit, between-within on crossed factors) are MlmErrors.
+ */
+export async function withDfTests(result: FitResult, frame: ModelFrame, method: DfMethod, hooks?: FitHooks): Promise<FitResult> {
+  if (result.family !== 'gaussian') return { ...(await withTests(result, undefined, hooks)), dfMethod: 'asymptotic' };
+  switch (method) {
+    case 'satterthwaite':
+      return { ...(await withTests(result, frame, hooks)), dfMethod: method };
+    case 'asymptotic':
+      return { ...result, tests: zTests(result), dfMethod: method };
+    case 'residual': {
+      const d = result.nobs - result.coefnames.length;
+      return { ...result, tests: tTests(result, Object.fromEntries(result.coefnames.map((c) => [c, d]))), dfMethod: method };
+    }
+    case 'between-within':
+      return { ...result, tests: tTests(result, betweenWithinDf(frame)), dfMethod: method };
+    case 'kenward-roger': {
+      let parts;
+      try {
+        parts = kenwardRogerParts(result, frame);
+      } catch (e) {
+        if (e instanceof MlmError || e instanceof CancelledError) throw e;
+        return { ...result, tests: tTests(result, {}), dfMethod: method, warnings: [...result.warnings, `Kenward-Roger degrees of freedom could not be computed: ${(e as Error).message}`] };
+      }
+      const p = result.coefnames.length;
+      const tests: Record<string, TestRow> = {};
+      result.coefnames.forEach((name, j) => {
+        const L = [Array.from({ length: p }, (_, i) => (i === j ? 1 : 0))];
+        const kr = kenwardRoger(parts, L);
+        const estimate = result.fixef[name];
+        const se = Math.sqrt(kr.vcov[0][0]);
+        const t = estimate / se;
+        const ok = Number.isFinite(kr.df) && kr.df > 0;
+        tests[name] = { estimate, se, statistic: t, df: ok ? kr.df : null, p: ok ? tTwoSided(t, kr.df) : null };
+      });
+      return { ...result, tests, dfMethod: method };
+    }
+  }
+}
+
+/**
+ * df for any linear function Lβ after a fit (marginal means, contrasts, estimates, F tests): one
+ * object per fit and method, its ingredients computed once and reused for every contrast.
+ * Satterthwaite reads lmerTest's ingredients; Kenward-Roger pbkrtest's adjusted covariance Φ_A and
+ * its df; asymptotic gives z (df = ∞) with the fit's vcov.
+ */
+export interface ContrastDf {
   /** As emmeans and lmerTest name it: 'Satterthwaite', 'Kenward-Roger', 'asymptotic'. */
   name: string;
   /** The covariance of β used for SEs (Kenward-Roger's is adjusted). */
@@ -19,10 +75,14 @@ export interface DfMethod {
   satterthwaite?: SatterthwaiteInternals;
 }
 
-export function satterthwaiteDf(parts: SatterthwaiteInternals): DfMethod {
+export function satterthwaiteContrastDf(parts: SatterthwaiteInternals): ContrastDf {
   return { name: 'Satterthwaite', vcov: parts.V, df: (c) => contrastDf(c, parts).df, satterthwaite: parts };
 }
 
-export function asymptoticDf(result: FitResult): DfMethod {
+export function kenwardRogerContrastDf(parts: KenwardRogerParts, p: number): ContrastDf {
+  return { name: 'Kenward-Roger', vcov: parts.PhiA, df: (c) => (c.length === p ? kenwardRoger(parts, [c]).df : NaN) };
+}
+
+export function asymptoticContrastDf(result: FitResult): ContrastDf {
   return { name: 'asymptotic', vcov: result.vcov, df: () => Infinity };
 }

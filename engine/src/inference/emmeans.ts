@@ -20,7 +20,7 @@ import { identifiersOf, modelStructure } from '../frame/structure';
 import { suggestName } from '../formula/suggest';
 import { fixedDesign } from './predict';
 import { normalUpper, ptukey, qt, tTwoSided } from './distributions';
-import type { DfMethod } from './dfmethod';
+import type { ContrastDf } from './dfmethod';
 
 export type PAdjust = 'tukey' | 'bonferroni' | 'holm' | 'none';
 
@@ -187,7 +187,7 @@ export function adjustP(ps: number[], method: 'bonferroni' | 'holm' | 'none'): n
 }
 
 /** A linear function of β: estimate, SE, df and two-sided test (t, or z when df is infinite). */
-export function linearFunction(L: number[], beta: number[], dfm: DfMethod): { estimate: number; SE: number; df: number; ratio: number; p: number } {
+export function linearFunction(L: number[], beta: number[], dfm: ContrastDf): { estimate: number; SE: number; df: number; ratio: number; p: number } {
   const estimate = L.reduce((s, v, i) => s + v * beta[i], 0);
   const SE = Math.sqrt(quad(L, dfm.vcov, L));
   const df = dfm.df(L);
@@ -196,7 +196,7 @@ export function linearFunction(L: number[], beta: number[], dfm: DfMethod): { es
 }
 
 /** Estimated marginal means of `specs` (see the file comment). */
-export function marginalMeans(input: GridInput & { result: FitResult; dfMethod: DfMethod }, opts: MeansOptions): MeansResult {
+export function marginalMeans(input: GridInput & { result: FitResult; dfMethod: ContrastDf }, opts: MeansOptions): MeansResult {
   const { result, frame } = input;
   const vars = gridVariables(input);
   const modelName = input.model.name;

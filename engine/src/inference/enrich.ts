@@ -9,7 +9,7 @@ import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
 import type { FitInterpretation, FitResult } from '../result';
 import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } from './interpret';
-import { withTests } from './satterthwaite';
+import { withDfTests, type DfMethod } from './dfmethod';
 import { icc, r2Nakagawa } from './variance';
 
 /** Runs f; numerical failures give the fallback (cancellation passes through). */
@@ -22,8 +22,8 @@ function attempt<T>(f: () => T, fallback: T): T {
   }
 }
 
-export async function withInference(result: FitResult, frame: ModelFrame, hooks?: FitHooks): Promise<FitResult> {
-  const tested = await withTests(result, result.family === 'gaussian' ? frame : undefined, hooks);
+export async function withInference(result: FitResult, frame: ModelFrame, hooks?: FitHooks, dfMethod: DfMethod = 'satterthwaite'): Promise<FitResult> {
+  const tested = await withDfTests(result, frame, dfMethod, hooks);
   const r2: FitResult['r2'] = attempt(() => {
     const r = r2Nakagawa(tested, frame);
     return Number.isFinite(r.marginal) && Number.isFinite(r.conditional) ? { marginal: r.marginal, conditional: r.conditional, note: r.note } : null;

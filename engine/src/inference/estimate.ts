@@ -9,7 +9,7 @@ import { MlmError } from '../diagnostics';
 import { suggestName } from '../formula/suggest';
 import type { Span } from '../formula/ast';
 import { linearFunction } from './emmeans';
-import type { DfMethod } from './dfmethod';
+import type { ContrastDf } from './dfmethod';
 import { qt } from './distributions';
 
 export class CombinationError extends Error {
@@ -112,7 +112,7 @@ export function estimateCombination(
   label: string | undefined,
   coefnames: string[],
   beta: number[],
-  dfm: DfMethod,
+  dfm: ContrastDf,
   opts: { level?: number; locate?: (span: Span) => import('../diagnostics').SourceRange | undefined } = {},
 ): EstimateResult {
   let c: number[];

@@ -158,21 +158,31 @@ export interface TermFTestOptions {
   n?: number;
 }
 
-/** The F tests of every term from Satterthwaite's ingredients computed once (no refit, no new Hessian). */
-export function termFTestsWith(result: FitResult, parts: SatterthwaiteInternals, opts: TermFTestOptions = {}): FTestRow[] {
-  const beta = result.coefnames.map((c) => result.fixef[c]);
+/** The terms and their hypothesis matrices (type III, or type I from the model matrix). */
+export function termHypotheses(result: FitResult, opts: TermFTestOptions = {}): { terms: ReturnType<typeof termsOf>; L: number[][][] } {
   const terms = termsOf(result);
+  return { terms, L: opts.type === 1 ? typeIHypotheses(opts.X!, opts.n!, result.coefnames, terms) : typeIIIHypotheses(result, terms) };
+}
+
+/** One F test per term with the given test of Lβ = 0 (Satterthwaite's contrastF by default). */
+export function termFTestsBy(result: FitResult, test: (L: number[][], beta: number[]) => ReturnType<typeof contrastF>, opts: TermFTestOptions = {}): FTestRow[] {
+  const beta = result.coefnames.map((c) => result.fixef[c]);
   const s2 = result.sigma * result.sigma;
-  const Ls = opts.type === 1 ? typeIHypotheses(opts.X!, opts.n!, result.coefnames, terms) : typeIIIHypotheses(result, terms);
+  const { terms, L } = termHypotheses(result, opts);
   return terms.map((t, k) => {
-    const r = contrastF(Ls[k], beta, parts);
+    const r = test(L[k], beta);
     if (!r) return { term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The hypothesis has rank 0.' };
     return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: r.F * s2 * r.NumDF, meanSq: r.F * s2 };
   });
 }
 
+/** The F tests of every term from Satterthwaite's ingredients computed once (no refit, no new Hessian). */
+export function termFTestsWith(result: FitResult, parts: SatterthwaiteInternals, opts: TermFTestOptions = {}): FTestRow[] {
+  return termFTestsBy(result, (L, beta) => contrastF(L, beta, parts), opts);
+}
+
 /** lmerTest's printed table: 'Type III Analysis of Variance Table with Satterthwaite's method', stars and legend; notes below. */
-export function formatTermFTests(rows: FTestRow[], type: 1 | 3 = 3): string {
+export function formatTermFTests(rows: FTestRow[], type: 1 | 3 = 3, method = "Satterthwaite's method"): string {
   const digits = 5;
   const z = (f: (r: FTestRow) => number | null) => formatColumn(zapsmall(rows.map(f), digits), digits, '');
   const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
@@ -183,7 +193,7 @@ export function formatTermFTests(rows: FTestRow[], type: 1 | 3 = 3): string {
     header.push('');
     cols.push(rows.map((r) => signifStars(r.p).padEnd(3)));
   }
-  const lines = [`Type ${type === 1 ? 'I' : 'III'} Analysis of Variance Table with Satterthwaite's method`, ...printMatrix(rows.map((r) => r.term), header, rows.map((_, i) => cols.map((c) => c[i])))];
+  const lines = [`Type ${type === 1 ? 'I' : 'III'} Analysis of Variance Table with ${method}`, ...printMatrix(rows.map((r) => r.term), header, rows.map((_, i) => cols.map((c) => c[i])))];
   if (stars) lines.push('---', SIGNIF_LEGEND);
   for (const r of rows) if (r.note) lines.push(`Note: ${r.note}`);
   return lines.join('\n');

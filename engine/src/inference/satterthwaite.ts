@@ -95,10 +95,31 @@ export function contrastDf(c: number[], parts: SatterthwaiteInternals): { df: nu
   return { df: (2 * variance * variance) / denom, variance };
 }
 
-/** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit. */
-export async function satterthwaite(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
+/**
+ * The ingredients at a fit's (θ, σ) for a model frame, computed once per frame, criterion and
+ * optimum: the coefficient tests after the fit and the later means, contrasts, estimates and F tests
+ * share them (the frame is the same object from the fit to the inference).
+ */
+const internalsCache = new WeakMap<ModelFrame, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
+
+export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
+  const key = JSON.stringify([result.REML, result.theta, result.sigma]);
+  let byFit = internalsCache.get(frame);
+  if (!byFit) internalsCache.set(frame, (byFit = new Map()));
+  let parts = byFit.get(key);
+  if (!parts) {
+    parts = satterthwaiteInternals(new LinearMixedModel(frame, { REML: result.REML }), result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
+    // a failed or cancelled computation is not kept
+    parts.catch(() => byFit!.delete(key));
+    byFit.set(key, parts);
+  }
+  return parts;
+}
+
+/** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit (from a frame: cached by satterthwaiteInternalsOf). */
+export async function satterthwaite(model: VarParModel | ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
   const p = result.coefnames.length;
-  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
+  const parts = isFrame(model) ? await satterthwaiteInternalsOf(model, result, hooks) : await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
   const warnings: string[] = [];
   const neg = parts.eigen.filter((v) => v < -1e-8);
   const zero = parts.eigen.filter((v) => Math.abs(v) <= 1e-8);
@@ -167,8 +188,7 @@ export async function withTests(result: FitResult, modelOrFrame?: VarParModel | 
   if (result.tests && result.satterthwaite) return result;
   if (!modelOrFrame) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
   try {
-    const model = isFrame(modelOrFrame) ? new LinearMixedModel(modelOrFrame, { REML: result.REML }) : modelOrFrame;
-    const s = await satterthwaite(model, result, hooks);
+    const s = await satterthwaite(modelOrFrame, result, hooks);
     const ok = Object.values(s.df).every((d) => Number.isFinite(d) && d > 0);
     return {
       ...result,

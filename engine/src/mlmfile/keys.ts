@@ -14,6 +14,7 @@ export const MODEL_KEYS: Record<string, string> = {
   family: '`gaussian` (default), `binomial`, `binomial(probit)`, `binomial(cloglog)`, `poisson`.',
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
+  df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
   means: 'Estimated marginal means and pairwise contrasts (Tukey), as emmeans: `means: sector`, `means: sector by female at cses = 0`.',
   estimate: 'A linear combination of coefficients with SE, df, t, p and CI: `estimate: between = IQ.ver.cen + avg.IQ.ver.cen`.',
@@ -26,3 +27,19 @@ export const FAMILY_LINKS: Record<string, string[]> = {
 };
 
 export const DEFAULT_LINK: Record<string, string> = { gaussian: 'identity', binomial: 'logit', poisson: 'log' };
+
+export type DfMethod = 'satterthwaite' | 'kenward-roger' | 'between-within' | 'residual' | 'asymptotic';
+
+/** The `df:` values with one-line descriptions (completion and hover). */
+export const DF_METHODS: Record<DfMethod, string> = {
+  satterthwaite: "Satterthwaite's approximation, as lmerTest (default without residual structures).",
+  'kenward-roger': 'Kenward-Roger: adjusted standard errors and df, as lmerTest with pbkrtest (REML gaussian models).',
+  'between-within': "nlme's between/within (containment) DF for nested grouping factors (default with correlation: or variance:).",
+  residual: 'Residual DF n − p for every coefficient, as an ordinary linear model.',
+  asymptotic: 'No df: Wald z tests against the standard normal.',
+};
+
+export function isDfMethod(s: string): s is DfMethod {
+  return Object.prototype.hasOwnProperty.call(DF_METHODS, s);
+}
+

@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { FAMILY_LINKS, FILE_KEYS, MODEL_KEYS } from './keys';
+import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, MODEL_KEYS, isDfMethod } from './keys';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
@@ -160,6 +160,7 @@ class MlmParser {
       weights: null,
       means: [],
       estimates: [],
+      df: null,
       entries: [],
     };
     this.models.push(m);
@@ -476,6 +477,17 @@ class MlmParser {
         model.nAGQ = { value: n, range: value.range };
         return;
       }
+      case 'df': {
+        if (dup(model.df)) return;
+        const v = value.text.toLowerCase();
+        if (!isDfMethod(v)) {
+          const s = suggestName(v, Object.keys(DF_METHODS));
+          this.error('bad-value', `df must be one of ${Object.keys(DF_METHODS).join(', ')}, not '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}`, value.range, s ? { suggestion: s } : undefined);
+          return;
+        }
+        model.df = { value: v, range: value.range };
+        return;
+      }
       case 'weights': {
         if (dup(model.weights)) return;
         model.weights = this.expression(value, FORMULA_FUNCTIONS, 'the weights');
@@ -526,6 +538,9 @@ class MlmParser {
       } else if (m.link && !FAMILY_LINKS[fam].includes(m.link.value)) {
         this.error('bad-link', `link '${m.link.value}' is not available for the ${fam} family (use ${FAMILY_LINKS[fam].join(', ')})`, m.link.range);
       }
+      if (fam !== 'gaussian' && m.df) this.warn('ignored-key', `a ${fam} model gets Wald z tests (as glmer); df: is ignored`, m.df.range);
+      if (m.df?.value === 'kenward-roger' && m.method?.value === 'ML')
+        this.error('bad-value', "df: kenward-roger needs a REML fit (as lmerTest): remove 'method: ML' or choose another df", m.df.range);
       if (fam === 'gaussian' && m.nAGQ) this.warn('ignored-key', 'nAGQ applies to binomial and poisson models; it is ignored for a gaussian model', m.nAGQ.range);
       if (fam !== 'gaussian' && m.method?.value === 'REML')
         this.warn('ignored-key', `a ${fam} model is fitted by maximum likelihood (as glmer); method: REML is ignored`, m.method.range);

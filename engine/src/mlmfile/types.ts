@@ -5,6 +5,7 @@
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { FamilyName, LinkName } from '../frame/types';
+import type { DfMethod } from './keys';
 
 export interface Located<T = string> {
   value: T;
@@ -68,6 +69,8 @@ export interface ModelDecl {
   means: MeansDecl[];
   /** `estimate:` lines (linear combinations of coefficients). */
   estimates: EstimateDecl[];
+  /** `df:` method of the t tests. */
+  df: Located<DfMethod> | null;
   entries: MlmEntry[];
 }
 
