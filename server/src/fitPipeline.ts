@@ -12,6 +12,7 @@ import {
   type ModelDecl,
   buildPlotData,
   type FitResult,
+  postFitSummary,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
@@ -21,6 +22,8 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   const s = modelSettings(m);
   const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
   result.plotData = buildPlotData(frame);
+  // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
+  result.postfit = await postFitSummary({ model: m, table: a.table, frame, result }, hooks);
   return { frame, result };
 }
 
