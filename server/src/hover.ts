@@ -65,6 +65,19 @@ export function hover(
       if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name));
     }
   }
+  for (const m of doc.models) {
+    for (const est of m.estimates) {
+      if (!within(pos, est.range)) continue;
+      const r = results.get(m.name);
+      const got = r?.postfit?.estimates.find((x) => x.range.start.line === est.range.start.line && x.combination === est.combination.text.trim());
+      if (got) return md(estimateHover(got), est.range);
+      if (r) {
+        const err = r.postfit?.errors.find((d) => d.range && d.range.start.line === est.range.start.line);
+        if (err) return md(`**estimate:** ${escapeMarkdown(err.message)}`, est.range);
+      }
+      return md(`**estimate:** ${escapeMarkdown(est.combination.text)}\n\n_${r ? 'Fit the model again to see this estimate.' : 'Fit the model to see the estimate.'}_`, est.range);
+    }
+  }
   for (const e of doc.entries) {
     if (within(pos, e.keyRange)) {
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
@@ -201,6 +214,10 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
     if (coefs.length) parts.push(coefs.map((c) => fixedEffectHover(r, c)).join('\n\n---\n\n') + staleNote(m, r));
     else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(fixedEffectHover(r, '(Intercept)'));
   }
+  // a factor's marginal means (computed by the engine after the fit)
+  const factorCol = termNode.type === 'ident' ? termNode.name : termNode.type === 'call' && /^(as\.)?factor$/.test(termNode.name) ? identifiersOf(termNode)[0] : undefined;
+  const fm = factorCol !== undefined ? r?.postfit?.factorMeans?.[factorCol] : undefined;
+  if (fm && factorCol !== undefined) parts.push(factorMeansHover(factorCol, fm));
   if (termNode.type === 'ident' && a.table?.columns.has(termNode.name)) parts.push(columnHover(a, termNode.name));
   else if (termNode.type === 'call' && !r) {
     const ids = identifiersOf(termNode).filter((n) => a.table?.columns.has(n));
@@ -208,6 +225,35 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   }
   if (parts.length === 0) return null;
   return md(parts.join('\n\n---\n\n'), range(termNode));
+}
+
+/** Markdown-escapes data-derived text (level labels, names) for hovers. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+const num4 = (x: number) => formatNumber(x);
+
+function factorMeansHover(col: string, fm: NonNullable<FitResult['postfit']>['factorMeans'][string]): string {
+  const z = fm.means.some((m) => m.df === null);
+  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df)`, '', `| ${escapeMarkdown(col)} | emmean | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
+  for (const m of fm.means) rows.push(`| ${escapeMarkdown(m.level)} | ${num4(m.emmean)} | ${num4(m.SE)} | ${m.df === null ? 'Inf' : num4(m.df)} | ${num4(m.lower)} to ${num4(m.upper)} |`);
+  if (fm.notes.length) rows.push('', `_${fm.notes.map(escapeMarkdown).join(' ')}_`);
+  if (z) rows.push('', '_z intervals (asymptotic df)._');
+  return rows.join('\n');
+}
+
+function estimateHover(e: NonNullable<FitResult['postfit']>['estimates'][number]): string {
+  const stat = e.df === null ? 'z' : 't';
+  return [
+    `**estimate ${escapeMarkdown(e.label)}** = ${escapeMarkdown(e.combination)}`,
+    '',
+    '| estimate | SE | df | ' + stat + ' | p | ' + `${e.level * 100}% CI |`,
+    '|---:|---:|---:|---:|---:|---|',
+    `| ${num4(e.estimate)} | ${num4(e.SE)} | ${e.df === null ? 'Inf' : num4(e.df)} | ${num4(e.statistic)} | ${e.p < 1e-4 ? e.p.toExponential(1) : num4(e.p)} | ${num4(e.lower)} to ${num4(e.upper)} |`,
+    '',
+    `_${escapeMarkdown(e.dfMethod)} df; the interval is estimate ± ${e.df === null ? 'z' : 't(df)'} × SE with the df of the test._`,
+  ].join('\n');
 }
 
 /** Coefficient names of a fit that come from this term: `Days` -> Days; `sector` -> sectorCatholic; `a:b` / `a*b` -> a:b... */

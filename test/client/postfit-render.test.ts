@@ -36,6 +36,7 @@ function summary(level0: string): PostFitSummary {
     ],
     estimates: [{ label: 'between', combination: 'a + b', weights: {}, estimate: 3.86, SE: 0.314, df: 159, statistic: 12.29, p: 1e-20, lower: 3.24, upper: 4.48, level: 0.95, dfMethod: 'Satterthwaite', range }],
     ratios: null,
+    factorMeans: {},
     errors: [],
   };
 }

@@ -13,7 +13,7 @@ import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
-import { linearFunction, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
+import { gridVariables, linearFunction, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
 import { termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
 import { fUpper } from './distributions';
@@ -151,6 +151,8 @@ export interface PostFitSummary {
   }[];
   estimates: (Omit<EstimateResult, 'df'> & { df: number | null; range: SourceRange })[];
   ratios: RatioTable | null;
+  /** Marginal means of every factor of the fixed part (up to 50 levels), by data column, for hovers. */
+  factorMeans: Record<string, { dfMethod: string; level: number; means: { level: string; emmean: number; SE: number; df: number | null; lower: number; upper: number }[]; notes: string[] }>;
   /** Problems of single lines (a means: factor not in the model, an unknown coefficient), located. */
   errors: MlmDiagnostic[];
 }
@@ -202,5 +204,20 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
     const e = await attempt(() => pf.estimateOf(d), d.range);
     if (e) estimates.push({ ...e, df: finite(e.df), range: d.range });
   }
-  return { anova, means, estimates, ratios: ratios(r), errors };
+  const factorMeans: PostFitSummary['factorMeans'] = {};
+  const factors = await attempt(async () => gridVariables(input).filter((g) => g.kind === 'factor' && g.levels.length <= 50));
+  for (const g of factors ?? []) {
+    try {
+      const m = await pf.means({ specs: [g.column] });
+      factorMeans[g.column] = {
+        dfMethod: m.dfMethod,
+        level: m.level,
+        means: m.means.map((x) => ({ level: x.levels[g.column], emmean: x.emmean, SE: x.SE, df: finite(x.df), lower: x.lower, upper: x.upper })),
+        notes: m.notes.filter((n) => !n.startsWith('Confidence level')),
+      };
+    } catch (e) {
+      if (e instanceof CancelledError) throw e; // a factor the grid cannot average is simply left out of the hovers
+    }
+  }
+  return { anova, means, estimates, ratios: ratios(r), factorMeans, errors };
 }
