@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hover } from 'vscode-languageserver-protocol';
+import type { Diagnostic, Hover } from 'vscode-languageserver-protocol';
 import { ensureBuilt, LspClient, makeWorkspace, positionOf, root, type Workspace } from './lspClient';
 
 let ws: Workspace;
@@ -50,10 +50,10 @@ test('factor hover: marginal means as emmeans; estimate: hover; unknown coeffici
   for (const m of ref.emmeans) assert.ok(h.includes(Number(m.emmean.toPrecision(4)).toString()) || h.includes(m.emmean.toFixed(2)), `${m.emmean} in ${h}`);
   const est = await hoverText(uri, 'IQ.verb + factor(denomina)2', 2);
   assert.match(est, /estimate both/);
-  const has = (ds: { message: string }[] | undefined) => (ds ?? []).some((x) => /factr\(denomina\)3/.test(x.message));
+  const has = (ds: Diagnostic[] | undefined) => (ds ?? []).some((x) => /factr\(denomina\)3/.test(String(x.message)));
   const errs = has(client.lastDiagnostics(uri)) ? client.lastDiagnostics(uri)! : await client.waitDiagnostics(uri, has);
-  const d = errs.find((x) => /factr/.test(x.message))!;
-  assert.match(d.message, /did you mean 'factor\(denomina\)3'/);
+  const d = errs.find((x) => /factr/.test(String(x.message)))!;
+  assert.match(String(d.message), /did you mean 'factor\(denomina\)3'/);
   assert.equal(d.range.start.line, 5);
   assert.equal(d.range.start.character, positionOf(TEXT, 'factr(denomina)3', 0).character);
 });
