@@ -157,3 +157,34 @@ test('coefficient intervals use the df of their test: t(df) for Satterthwaite, z
   const z = zTests(g)['(Intercept)'];
   assert.ok(Math.abs((z.upper! - z.estimate) / z.se - 1.959963984540054) < 1e-12);
 });
+
+test('model table: terms aligned across models, Akaike weights exp(−ΔAIC/2)/Σ from the reference AICs, REML/ML and AGQ notes', async () => {
+  const { modelTable } = await import('../../engine/src/inference/modeltable');
+  const ids = ['bdf_empty_ml', 'bdf_iq_ml', 'bdf_context_ml'];
+  const refs = ids.map((id) => loadReference(id));
+  const t = modelTable(refs.map((r, i) => ({ name: ids[i], result: r })));
+  assert.deepEqual(t.terms, ['(Intercept)', 'IQ.ver.cen', 'avg.IQ.ver.cen']);
+  assert.equal(t.cells[1][0], null);
+  assert.equal(t.cells[1][1]!.estimate, refs[1].fixef['IQ.ver.cen']);
+  const min = Math.min(...refs.map((r) => r.AIC));
+  const w = refs.map((r) => Math.exp(-(r.AIC - min) / 2));
+  const sum = w.reduce((a, b) => a + b, 0);
+  t.stats.aicWeight!.forEach((x, i) => assert.ok(Math.abs(x - w[i] / sum) < 1e-12));
+  const mixed = modelTable([{ name: 'reml', result: loadReference('sleepstudy_full') }, { name: 'ml', result: loadReference('sleepstudy_full_ml') }]);
+  assert.equal(mixed.stats.aicWeight, null);
+  assert.ok(mixed.notes.some((n) => /REML and ML/.test(n)));
+  const agq = modelTable([{ name: 'laplace', result: loadReference('rats_laplace') }, { name: 'agq', result: loadReference('rats_agq25') }]);
+  assert.ok(agq.notes.some((n) => /Laplace and adaptive Gauss-Hermite/.test(n)));
+});
+
+test('ratios: odds ratios for logit, rate ratios for log links, none for probit', async () => {
+  const { ratios } = await import('../../engine/src/inference/ratios');
+  const g = loadReference('grouseticks_poisson');
+  const t = ratios(g)!;
+  assert.equal(t.kind, 'rate ratio');
+  const c = g.coefnames[1];
+  const row = t.rows.find((r) => r.name === c)!;
+  assert.ok(Math.abs(row.ratio - Math.exp(g.fixef[c])) < 1e-12);
+  assert.ok(Math.abs(row.upper - Math.exp(g.fixef[c] + 1.959963984540054 * g.se[c])) < 1e-9);
+  assert.equal(ratios({ ...g, family: 'binomial', link: 'probit' }), null);
+});
