@@ -34,7 +34,7 @@ const CASES: PostFitCase[] = [
   },
   {
     name: 'postfit insteval (73421 rows)',
-    text: 'data: InstEval.csv\nmodel m:\n  formula: y ~ service + (1 | s) + (1 | d) + (1 | dept:service)\n  method: ML\n',
+    text: 'data: InstEval.csv\nfactors: service\nmodel m:\n  formula: y ~ service + (1 | s) + (1 | d) + (1 | dept:service)\n  method: ML\n',
     specs: 'service',
     estimate: '(Intercept) + service1',
   },

@@ -169,7 +169,7 @@ test('model table: terms aligned across models, Akaike weights exp(−ΔAIC/2)/�
   const min = Math.min(...refs.map((r) => r.AIC));
   const w = refs.map((r) => Math.exp(-(r.AIC - min) / 2));
   const sum = w.reduce((a, b) => a + b, 0);
-  t.stats.aicWeight!.forEach((x, i) => assert.ok(Math.abs(x - w[i] / sum) < 1e-12));
+  t.stats.aicWeight!.forEach((x, i) => assert.ok(Math.abs(x! - w[i] / sum) < 1e-12));
   const mixed = modelTable([{ name: 'reml', result: loadReference('sleepstudy_full') }, { name: 'ml', result: loadReference('sleepstudy_full_ml') }]);
   assert.equal(mixed.stats.aicWeight, null);
   assert.ok(mixed.notes.some((n) => /REML and ML/.test(n)));
