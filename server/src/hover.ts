@@ -304,22 +304,23 @@ export function fixedEffectHover(r: FitResult, name: string): string {
   const df = test?.df ?? (gaussian ? (r.satterthwaite?.df[name] ?? null) : null);
   let p = test?.p ?? (gaussian ? (r.satterthwaite?.p[name] ?? null) : null);
   if (p === null) p = df !== null ? tTwoSided(stat, df) : gaussian ? null : 2 * normalUpper(Math.abs(stat));
-  // lme4's confint(method = "Wald"): estimate ± z·SE (engine inference/profile.ts).
+  // the engine's interval with the test's df (estimate ± t(df)·SE), else lme4's confint(method = "Wald"): estimate ± z·SE
+  const tInterval = typeof test?.lower === 'number' && typeof test?.upper === 'number' && test.df !== null;
   const ci = waldConfint(r, 0.95);
   const k = ci.names.indexOf(name);
-  const lo = k >= 0 ? ci.lower[k] : null;
-  const hi = k >= 0 ? ci.upper[k] : null;
+  const lo = tInterval ? (test!.lower as number) : k >= 0 ? ci.lower[k] : null;
+  const hi = tInterval ? (test!.upper as number) : k >= 0 ? ci.upper[k] : null;
   const statName = gaussian ? 't' : 'z';
   const rows = [
     `**${name}** — fixed effect in model ${model}`,
     '',
-    '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
+    '| estimate | SE | ' + statName + ' | df | p | ' + (tInterval ? '95% CI, t(df)' : '95% Wald CI') + ' |',
     '|---|---|---|---|---|---|',
     `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
     interpretFixedEffect(r, name),
   ];
-  if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
+  if (df !== null) rows.push('', `_t test with Satterthwaite df (lmerTest)${tInterval ? '; the interval uses the same df' : ''}._`);
   else if (!gaussian) rows.push('', '_Wald z test._');
   return rows.join('\n');
 }
