@@ -49,6 +49,8 @@ export interface DataPreviewColumn {
   type: 'numeric' | 'factor';
   missing: number;
   summary: string; // 'range 0–9, mean 4.5' or '18 levels: 308 (10), 309 (10), …'
+  /** For a grouping factor of a model (after `|` in a formula): levels, rows per level and nesting, in words. */
+  grouping?: string;
 }
 export interface DataPreviewResponse {
   file: string;
@@ -58,16 +60,21 @@ export interface DataPreviewResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server -> client requests (added by E). In the browser the server cannot read files itself: it asks
+// Server -> client requests. In the browser the server cannot read files itself: it asks
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
 
 export const ReadFileRequestMethod = 'mlm/readFile';
-/** Read a text file (UTF-8). Answer `null` when it does not exist or cannot be read. */
+/**
+ * Read a text file (UTF-8, or UTF-16 with a byte-order mark). Answer `null` when it does not exist or cannot
+ * be read, `{ text: '', refused }` when it must not be read (not a regular file, too large).
+ */
 export interface ReadFileParams {
   uri: string;
 }
 export interface ReadFileResponse {
   text: string;
+  /** Why the file was not read (shown to the user). */
+  refused?: string;
 }
 
 export const ReadDirectoryRequestMethod = 'mlm/readDirectory';
@@ -80,3 +87,49 @@ export interface ReadDirectoryEntry {
   type: 'file' | 'directory';
 }
 export type ReadDirectoryResponse = ReadDirectoryEntry[];
+
+export const CheckRequestMethod = 'mlm/check';
+/**
+ * Check a fitted model: its singular terms in words (with lme4's rePCA) and a convergence verdict
+ * from refits by several optimizers. Progress through workDoneToken; LSP cancellation cancels.
+ */
+export interface CheckParams {
+  uri: string;
+  model: string;
+  workDoneToken?: string | number;
+}
+export interface CheckResponse {
+  model: string;
+  /** The check as text (as `mlm check` prints it); absent when the check could not run. */
+  text?: string;
+  /** The engine's verdict, one line ('safe: ...', 'not safe: ...'). */
+  verdict?: string;
+  safe?: boolean;
+  singular?: boolean;
+  error?: string;
+  cancelled?: boolean;
+}
+
+export const InferenceRequestMethod = 'mlm/inference';
+/**
+ * Every inference for the fixed effects of a fitted model, side by side (Wald, Satterthwaite,
+ * Kenward-Roger, profile, likelihood-ratio test, and a parametric bootstrap when asked), computed on
+ * request with progress and cancel, and kept with the fit (hovers show it afterwards).
+ */
+export interface InferenceParams {
+  uri: string;
+  model: string;
+  /** One coefficient; all when absent. */
+  coef?: string;
+  bootstrap?: { nsim: number; seed: number };
+  workDoneToken?: string | number;
+}
+export interface InferenceResponse {
+  model: string;
+  /** engine CoefficientInference rows, one per coefficient */
+  coefficients?: unknown[];
+  /** The same as text (Markdown tables), for an output channel. */
+  text?: string;
+  error?: string;
+  cancelled?: boolean;
+}

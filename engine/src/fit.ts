@@ -2,12 +2,13 @@
  * Dispatch of a model frame to the right fitter: gaussian -> lmm/fitLmm (lmer),
  * binomial and poisson -> glmm/fitGlmm (glmer, Laplace or adaptive Gauss-Hermite).
  */
-import { MlmError, type SourceRange } from './diagnostics';
+import { CancelledError, MlmError, type SourceRange } from './diagnostics';
 import type { ModelFrame } from './frame/types';
 import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
-import { fitLmm } from './lmm/index';
-import { fitGlmm } from './glmm/index';
+import { LinearMixedModel } from './lmm/model';
+import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
+import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import type { DfMethod } from './inference/dfmethod';
 
@@ -24,7 +25,27 @@ export interface FitSpec {
   range?: SourceRange;
 }
 
+/**
+ * The model object of a fit, built once: the criterion as a function of the parameters (lmer's
+ * profiled deviance / REML criterion of θ; glmer's Laplace or AGQ deviance of (θ, β)). Satterthwaite,
+ * profiles and the bootstrap take it; nothing rebuilds a model from a FitResult.
+ */
+export type MixedModel = LinearMixedModel | GlmmDeviance | DispersionDeviance;
+
+/** A fit: its model frame, its result and the model object that produced it. */
+export interface FittedMixedModel {
+  frame: ModelFrame;
+  result: FitResult;
+  model: MixedModel;
+}
+
+/** Fit a model frame; the FitResult (plain JSON). */
 export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+  return (await fitMixedModel(frame, spec, hooks)).result;
+}
+
+/** Fit a model frame; the FitResult together with the model object (for confint and other inference on the fit). */
+export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {
   if (frame.reTerms.length === 0) {
     throw new MlmError({
       code: 'no-random-effects',
@@ -32,25 +53,80 @@ export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHook
       range: spec.range,
     });
   }
+  let fitted: FittedMixedModel;
   try {
-    return await dispatch(frame, spec, hooks);
+    fitted = await dispatch(frame, spec, hooks);
   } catch (e) {
     if (e instanceof MlmError && !e.diagnostic.range && spec.range) {
       throw new MlmError({ ...e.diagnostic, range: spec.range });
     }
-    throw e;
+    throw numericalFailure(e, frame, spec);
   }
+  const bad = nonFiniteFigure(fitted.result);
+  if (bad) {
+    throw new MlmError({
+      code: 'non-finite-result',
+      message: `the fit did not produce finite estimates (${bad} is not a finite number). ${advice(frame)}`,
+      range: spec.range,
+    });
+  }
+  return fitted;
 }
 
-async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
-  if (frame.family === 'gaussian' && frame.link === 'identity') {
-    const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
-    r.id = spec.id;
-    // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
-    return withInference(r, frame, hooks, spec.df ?? 'satterthwaite');
+/** What to try when the numerics fail: the same advice for every family, plus separation for binomial models. */
+function advice(frame: ModelFrame): string {
+  const tips = ['rescale predictors with large or tiny values (e.g. scale(x) or x / 1000)', 'simplify the random effects'];
+  if (frame.family === 'binomial') tips.push('check for complete separation (a predictor or group that predicts the outcome perfectly)');
+  if (frame.weights) tips.push('check the weights');
+  return `Try to ${tips.join('; ')}.`;
+}
+
+/**
+ * An Error thrown inside the numerics (a system that is not positive definite, an eigenvalue iteration
+ * that does not converge, an allocation too large) as a located MlmError with advice. Cancellation,
+ * MlmErrors and programming errors (TypeError, stack overflow) pass unchanged.
+ */
+function numericalFailure(e: unknown, frame: ModelFrame, spec: FitSpec): unknown {
+  if (e instanceof MlmError || e instanceof CancelledError || !(e instanceof Error)) return e;
+  if (e instanceof RangeError && /array length|allocation|buffer/i.test(e.message)) {
+    return new MlmError({
+      code: 'too-large',
+      message: `the model is too large to fit in memory (${frame.n} rows, ${frame.p} fixed-effect columns): ${e.message}. Simplify the model or use fewer rows.`,
+      range: spec.range,
+    });
   }
-  const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
-  r.id = spec.id;
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
+  return new MlmError({
+    code: 'numerical-failure',
+    message: `the fit failed: ${e.message.replace(/\.$/, '')}. ${advice(frame)}`,
+    range: spec.range,
+  });
+}
+
+/** The first figure of a result that is not a finite number (estimates, standard errors, variances, likelihood), or null. */
+export function nonFiniteFigure(r: FitResult): string | null {
+  for (const name of r.coefnames) {
+    if (!Number.isFinite(r.fixef[name])) return `the estimate of ${name}`;
+    if (!Number.isFinite(r.se[name])) return `the standard error of ${name}`;
+  }
+  for (const v of r.varcorr) {
+    if (v.var2 === null && !Number.isFinite(v.vcov)) return `the variance of ${v.grp}${v.var1 ? ` ${v.var1}` : ''}`;
+  }
+  if (!Number.isFinite(r.sigma)) return 'sigma';
+  if (r.theta.some((t) => !Number.isFinite(t))) return 'theta';
+  if (!Number.isFinite(r.logLik)) return 'the log-likelihood';
+  return null;
+}
+
+async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {
+  if (frame.family === 'gaussian' && frame.link === 'identity') {
+    const startedAt = Date.now();
+    const model = new LinearMixedModel(frame, { REML: spec.REML });
+    const r = await model.fit(hooks, spec.id, startedAt);
+    // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
+    return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks, spec.df ?? 'satterthwaite') };
+  }
+  const { result: r, model } = await fitGlmmModel(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   // Wald z tests and Nakagawa R²
-  return withInference(r, frame, hooks);
+  return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks) };
 }

@@ -5,6 +5,8 @@
  */
 import type { DfMethod } from './mlmfile/keys';
 
+import type { PlotFigures } from './plotfigures';
+
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
   var1: string | null;
@@ -27,9 +29,6 @@ export interface TestRow {
   statistic: number; // t or z
   df: number | null; // Satterthwaite df for LMMs, null for z tests
   p: number | null;
-  /** 95% interval with the test's reference distribution: estimate ± t(df) × SE, or ± z × SE for z tests (null when df is unknown). */
-  lower?: number | null;
-  upper?: number | null;
 }
 
 export interface FitResult {
@@ -49,7 +48,7 @@ export interface FitResult {
   se: Record<string, number>;
   vcov: number[][];
   varcorr: VarCorrRow[];
-  sigma: number; // 1 for binomial and Poisson
+  sigma: number; // 1 for binomial, Poisson and negative binomial; sigma() for Gamma and inverse Gaussian
   theta: number[];
   logLik: number;
   df: number;
@@ -60,6 +59,13 @@ export interface FitResult {
   singular: boolean;
   ranef: RanefBlock[];
   satterthwaite?: { df: Record<string, number>; p: Record<string, number> };
+
+  /**
+   * The estimated dispersion parameter of a Gamma or inverse Gaussian fit (name 'sigma': sigma() as
+   * glmmTMB and lme4 report it, the coefficient of variation for Gamma) or of a negative binomial
+   * fit (name 'theta': NB2's θ, variance μ + μ²/θ). Absent for gaussian, binomial and Poisson.
+   */
+  dispersion?: { name: 'sigma' | 'theta'; value: number };
 
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
@@ -89,6 +95,54 @@ export interface FitResult {
   icc?: number | null;
   /** Plain-language sentences for the headline numbers (inference/interpret.ts), computed by inference/enrich.ts. Optional. */
   interpretation?: FitInterpretation;
+  /** The fixed-effects table with intervals of the test's kind (inference/coefficients.ts). Optional (inference/enrich.ts). */
+  coefficients?: CoefficientRow[];
+  /** Name of the coefficients' interval, e.g. '95% CI (t, Satterthwaite df)'. */
+  intervalMethod?: string;
+  /** ICC per grouping factor with a sentence (random-intercept models; empty otherwise). Optional (inference/enrich.ts). */
+  iccGroups?: IccGroupRow[];
+  /** Every numeric setting the fit used and what each optimizer stage did (engine/src/optim/options.ts). */
+  optSummary?: OptSummary;
+}
+
+export interface CoefficientRow extends TestRow {
+  name: string;
+  /** 95% interval of the kind named by FitResult.intervalMethod. */
+  lower: number;
+  upper: number;
+  /** exp(estimate) and its interval for logit (odds ratio) and log (rate ratio) links. */
+  ratio?: { estimate: number; lower: number; upper: number };
+}
+
+export interface IccGroupRow {
+  group: string;
+  icc: number;
+  explanation: string;
+}
+
+/** One optimizer run of a fit. */
+export interface OptStage {
+  /** 'θ' (lmer), 'θ, β in PIRLS' (glmer stage 1), '(θ, β)' (glmer stage 2) */
+  name: string;
+  optimizer: string;
+  /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
+  settings: Record<string, number>;
+  evaluations: number;
+  converged: boolean;
+  /** criterion at the stage's result */
+  fval: number;
+}
+
+/** The settings and history of a fit, as MixedModels.jl's OptSummary (plain JSON). */
+export interface OptSummary {
+  stages: OptStage[];
+  /** evaluations of the criterion for finite-difference derivatives (convergence check; glmer's Hessian) */
+  derivEvaluations: number;
+  derivStep: number;
+  /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
+  checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
+  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  settings: Record<string, number>;
 }
 
 export interface FitInterpretation {
@@ -115,4 +169,8 @@ export interface PlotData {
   groups: Record<string, number[]>;
   /** Numeric columns of the fixed-effects matrix by coefficient name (no intercept; at most a few). */
   covariates: Record<string, number[]>;
+  /** Mean of every column of the fixed-effects matrix by coefficient name (effect curves hold the others here). */
+  xMeans?: Record<string, number>;
+  /** The plots' statistics, computed by the engine (engine/src/plotfigures.ts). */
+  figures?: PlotFigures;
 }

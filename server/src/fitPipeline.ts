@@ -3,28 +3,33 @@ import {
   type SourceRange,
   MlmError,
   buildModelFrame,
+  modelKeyError,
   type ModelFrame,
   type FitHooks,
   compareModels,
   formatAnova,
-  fitModel,
+  fitMixedModel,
+  type FittedMixedModel,
   modelSettings,
   type ModelDecl,
-  buildPlotData,
+  withPlotData,
   type FitResult,
   postFitSummary,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
+  // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
+  const keyError = modelKeyError(a.doc.diagnostics, m);
+  if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  result.plotData = buildPlotData(frame);
+  const fitted = await fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  const result = withPlotData(frame, fitted.result);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   result.postfit = await postFitSummary({ model: m, table: a.table, frame, result }, hooks);
-  return { frame, result };
+  return { ...fitted, result };
 }
 
 export interface Comparison {

@@ -29,6 +29,12 @@ import { hover } from './hover';
 import {
   DataPreviewRequestMethod,
   FitRequestMethod,
+  CheckRequestMethod,
+  InferenceRequestMethod,
+  type CheckParams,
+  type CheckResponse,
+  type InferenceParams,
+  type InferenceResponse,
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
@@ -62,7 +68,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       // Let requests that arrived meanwhile (completion, hover) run before the per-model analysis.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       if (documents.get(uri)?.version !== analysis.version) return; // a newer version will publish
-      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis)];
+      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis), ...fits.fitNotes(uri, analysis)];
       await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: toLspDiagnostics(diags) });
     });
   };
@@ -159,7 +165,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   );
   connection.onHover((params) =>
     safely(connection, 'hover', null, () =>
-      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri), fits.comparisonsOf(a.uri))),
+      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri), fits.comparisonsOf(a.uri), (model, coef) => fits.inferenceOf(a.uri, model, coef))),
     ),
   );
   connection.onCodeAction((params) =>
@@ -204,6 +210,12 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
         return fits.fit(doc, params, token);
       },
     ),
+  );
+  connection.onRequest(InferenceRequestMethod, (params: InferenceParams, token) =>
+    safely<InferenceResponse>(connection, 'inference', { model: params?.model ?? '', error: 'The computation failed unexpectedly.' }, () => fits.inference(params, token)),
+  );
+  connection.onRequest(CheckRequestMethod, (params: CheckParams, token) =>
+    safely<CheckResponse>(connection, 'check', { model: params?.model ?? '', error: 'The check failed unexpectedly.' }, () => fits.check(params, token)),
   );
   connection.onRequest(ResultsRequestMethod, (params: ResultsParams) =>
     safely<FitResponse>(connection, 'results', { uri: params?.uri ?? '', results: [], fitted: [], errors: [], comparisons: [] }, () =>

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { explainSingular } from '../../engine/src/inference/singular';
 import { ksUniform, simulatedResiduals, kolmogorovAsymptotic } from '../../engine/src/inference/simres';
 import { Rng } from '../../engine/src/inference/rng';
+import { tTwoSided } from '../../engine/src/inference/distributions';
 import { prepareModels } from '../../engine/src/frame/prepare';
-import { fitModel } from '../../engine/src/fit';
+import { fitMixedModel } from '../../engine/src/fit';
 import { loadReference } from './inference-fixtures';
 
 const DIR = join(__dirname, '..', 'fixtures', 'check');
@@ -22,7 +23,7 @@ async function fitText(mlm: string, files: Record<string, string>) {
   const prep = prepareModels(mlm, (p) => files[p]);
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(prep.diagnostics));
-  return { frame: m.frame, result: await fitModel(m.frame, m.spec) };
+  return fitMixedModel(m.frame, m.spec);
 }
 
 test('rePCA of a non-singular fit matches lme4 (sleepstudy (Days | Subject))', () => {
@@ -171,10 +172,10 @@ test('simulated residuals of a gaussian LMM are continuous: no zero-inflation te
 test('convergence verdict: every optimizer reaches lme4\'s optimum for sleepstudy (Days | Subject)', async () => {
   const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
   const ref = loadReference('sleepstudy_full');
-  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
     'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8'),
   });
-  const c = await checkConvergenceByRefits(frame, result);
+  const c = await checkConvergenceByRefits(fitted);
   assert.deepEqual(c.runs.map((r) => r.optimizer), ['bobyqa', 'Nelder_Mead', 'quasi-Newton (bounds)', 'bobyqa (restart at optimum)']);
   for (const r of c.runs) {
     assert.ok(r.deviance !== null && Math.abs(r.deviance - (ref.REMLcrit as number)) < 1e-3, `${r.optimizer}: ${r.deviance}`);
@@ -188,10 +189,10 @@ test('convergence verdict: every optimizer reaches lme4\'s optimum for sleepstud
 test('convergence verdict: a GLMM (cbpp) refitted by every optimizer matches glmer\'s deviance', async () => {
   const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
   const ref = loadReference('cbpp_binomial');
-  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', {
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', {
     'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'cbpp.csv'), 'utf8'),
   });
-  const c = await checkConvergenceByRefits(frame, result);
+  const c = await checkConvergenceByRefits(fitted);
   for (const r of c.runs) assert.ok(r.deviance !== null && Math.abs(r.deviance - -2 * ref.logLik) < 2e-3, `${r.optimizer}: ${r.deviance} vs ${-2 * ref.logLik}`);
   assert.equal(c.safe, true, c.verdict);
 });
@@ -221,4 +222,116 @@ test('likelihood-ratio test of an added variance: the boundary mixture p-value (
   const s = interpretLrt(row, { ...base, name: 'intercept' });
   assert.match(s, /^slope does not fit significantly better than intercept \(χ²\(2\) = 5\.00, p = \.082\)/);
   assert.match(s, /the 50:50 mixture of χ²\(1\) and χ²\(2\) is the better reference: p = \.054; ΔAIC = -1\.0 \(slope has the lower AIC\)\.$/);
+});
+
+test('simpler random effects for a singular fit, as formula text', async () => {
+  const { simplifySingular } = await import('../../engine/src/inference/simplify');
+  const zeroSlope = explainSingular({
+    theta: [1, 0, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.equal(zeroSlope.terms[0].detail, 'the variance of the Days slope by Subject is estimated as 0');
+  assert.deepEqual(
+    simplifySingular('Reaction ~ Days + (Days | Subject)', zeroSlope).map((s) => [s.kind, s.formula, s.suffix]),
+    [
+      ['uncorrelated', 'Reaction ~ Days + (Days || Subject)', 'uncorrelated'],
+      ['drop slope', 'Reaction ~ Days + (1 | Subject)', 'no_Days'],
+    ],
+  );
+  const corr = explainSingular({
+    theta: [1.2, -0.2, 0, 0.5],
+    varcorr: [
+      { grp: 'g', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'g', var1: 'x', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'h', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+    ],
+  });
+  assert.equal(corr.terms[0].kind, 'correlation ±1');
+  assert.deepEqual(
+    simplifySingular('y ~ x + (1 + x | g) + (1 | h)', corr).map((s) => s.formula),
+    ['y ~ x + (1 + x || g) + (1 | h)', 'y ~ x + (1 | h)'],
+  );
+  assert.deepEqual(
+    simplifySingular('y ~ (1 + x | g) + (1 | h) + x', corr).map((s) => s.formula),
+    ['y ~ (1 + x || g) + (1 | h) + x', 'y ~ (1 | h) + x'],
+  );
+  // a || term whose slope variance is 0: only the intercept term remains
+  const diag = explainSingular({
+    theta: [1, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject.1', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.deepEqual(simplifySingular('Reaction ~ Days + (Days || Subject)', diag).map((s) => s.formula), ['Reaction ~ Days + (1 | Subject)']);
+  assert.deepEqual(simplifySingular('y ~ (', diag), []);
+});
+
+test('Poisson-binomial p-value: equal probabilities give the binomial distribution (mathematics)', async () => {
+  const { poissonBinomialTwoSided } = await import('../../engine/src/inference/simres');
+  // Binomial(4, 0.5): P(X <= 0) = 1/16, P(X >= 4) = 1/16, P(X <= 1) = 5/16
+  const p = [0.5, 0.5, 0.5, 0.5];
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 0) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 4) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 1) - 10 / 16) < 1e-15);
+  assert.equal(poissonBinomialTwoSided(p, 2), 1);
+  // far in the upper tail of a small expectation
+  assert.ok(poissonBinomialTwoSided(new Array(1000).fill(0.001), 12) < 1e-6);
+});
+
+test('every inference side by side for sleepstudy (Days | Subject) matches lme4, lmerTest, pbkrtest and anova()', async () => {
+  const { inferenceSideBySide } = await import('../../engine/src/inference/sidebyside');
+  const ref = loadReference('sleepstudy_full');
+  const kr = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'kenward-roger', 'sleepstudy_full.json'), 'utf8'));
+  const lrt = JSON.parse(readFileSync(join(DIR, 'lme4-sleepstudy-lrt.json'), 'utf8'));
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
+    'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8'),
+  });
+  const [days] = await inferenceSideBySide(fitted, ['Days'], { profile: true, lrt: true });
+  const row = (m: string) => days.rows.find((r) => r.method === m)!;
+  const rel = (a: number | null, b: number, tol: number, what: string) => assert.ok(a !== null && Math.abs(a - b) <= tol * Math.abs(b), `${what}: ${a} vs ${b}`);
+  rel(row('Wald z').lower, lrt.wald.lower[1], 1e-4, 'Wald lower');
+  rel(row('Wald z').upper, lrt.wald.upper[1], 1e-4, 'Wald upper');
+  rel(row('Satterthwaite t').df, ref.satterthwaite!.df.Days, 1e-2, 'Satterthwaite df');
+  rel(row('Satterthwaite t').p, ref.satterthwaite!.p.Days, 2e-2, 'Satterthwaite p');
+  rel(row('Kenward-Roger t').df, kr.df.Days, 1e-2, 'KR df');
+  rel(row('Kenward-Roger t').se, kr.se.Days, 1e-4, 'KR se');
+  rel(row('Kenward-Roger t').p, kr.p.Days, 2e-2, 'KR p');
+  const prof = ref.confint_profile!;
+  rel(row('profile likelihood').lower, prof.lower[prof.names.indexOf('Days')], 1e-3, 'profile lower');
+  rel(row('profile likelihood').upper, prof.upper[prof.names.indexOf('Days')], 1e-3, 'profile upper');
+  rel(row('likelihood-ratio test').statistic, lrt.lrt_Days.chisq, 1e-4, 'LRT chisq');
+  rel(row('likelihood-ratio test').p, lrt.lrt_Days.p, 1e-3, 'LRT p');
+  assert.equal(days.disagree, false);
+  assert.equal(days.remark, null);
+  const [icpt] = await inferenceSideBySide(fitted, ['(Intercept)'], { lrt: true });
+  rel(icpt.rows.find((r) => r.method === 'likelihood-ratio test')!.statistic, lrt.lrt_Intercept.chisq, 1e-4, 'LRT (Intercept)');
+  await assert.rejects(() => inferenceSideBySide(fitted, ['Dayz']), /no coefficient 'Dayz'/);
+});
+
+test('side by side: methods that disagree at 5% are named', async () => {
+  const { inferenceSideBySide } = await import('../../engine/src/inference/sidebyside');
+  // x varies between 5 balanced groups only: the t tests have 5 - 2 = 3 df (mathematics), where z has none
+  const rng = new Rng(9);
+  const rows = ['y,x,g'];
+  for (let g = 0; g < 5; g++) {
+    const u = rng.normal();
+    for (let j = 0; j < 4; j++) {
+      const x = g % 2;
+      rows.push(`${(0.9 * x + u + 0.4 * rng.normal()).toFixed(4)},${x},g${g}`);
+    }
+  }
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: y ~ x + (1 | g)\n', { 'd.csv': rows.join('\n') + '\n' });
+  const [x] = await inferenceSideBySide(fitted, ['x']);
+  const z = x.rows.find((r) => r.method === 'Wald z')!;
+  const t = x.rows.find((r) => r.method === 'Satterthwaite t')!;
+  const kr = x.rows.find((r) => r.method === 'Kenward-Roger t')!;
+  assert.ok(Math.abs(t.df! - 3) < 1e-6 && Math.abs(kr.df! - 3) < 1e-6, `${t.df} ${kr.df}`);
+  assert.ok(Math.abs(t.p! - tTwoSided(t.statistic!, 3)) < 1e-6);
+  assert.ok(z.p! < 0.05 && t.p! > 0.05, `${z.p} ${t.p}`);
+  assert.equal(x.disagree, true);
+  assert.equal(x.remark, 'The methods disagree at the 5% level: significant by Wald z; not by Satterthwaite t, Kenward-Roger t.');
 });

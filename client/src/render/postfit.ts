@@ -2,8 +2,7 @@
  * Panel sections after the fit, from what the engine attached to each FitResult (`postfit`, from
  * inference/postfit.ts postFitSummary) or arranged by the engine's modelTable: "Means and
  * contrasts" (the means: lines), "F tests" (lmerTest's type III table), "Estimates" (the estimate:
- * lines), "Odds ratios" / "Rate ratios" (GLMMs), and the model table when a file has several
- * models. Self-contained: the panel calls postFitSectionsHtml per model and modelTableHtml once.
+ * lines), and the model table when a file has several models. Self-contained: the panel calls postFitSectionsHtml per model and modelTableHtml once.
  * Every data-derived string is escaped.
  */
 import { modelTable, type FitResult, type PostFitSummary } from '../../../engine/src/index';
@@ -91,22 +90,10 @@ export function estimatesHtml(fit: FitResult, slug: string): string {
   return h + '</tbody></table>';
 }
 
-export function ratiosHtml(fit: FitResult, slug: string): string {
-  const t = fit.postfit?.ratios;
-  if (!t) return '';
-  const title = t.kind === 'odds ratio' ? 'Odds ratios' : 'Rate ratios';
-  let h = `<h3>${title}</h3><table tabindex="0" class="ratios" id="ratios-${slug}"><caption>${title} with ${t.level * 100}% Wald intervals</caption>`;
-  h += head(['Coefficient', title.slice(0, -1), 'lower', 'upper']) + '<tbody>';
-  for (const r of t.rows) {
-    h += `<tr><th scope="row">${e(r.name)}</th>${cell(r.ratio, fmt(r.ratio, 4), `exp(coefficient): the multiplicative change in the ${t.kind === 'odds ratio' ? 'odds' : 'rate'}`)}`;
-    h += cell(r.lower, fmt(r.lower, 4), 'exp(estimate − z × SE)') + cell(r.upper, fmt(r.upper, 4), 'exp(estimate + z × SE)') + '</tr>';
-  }
-  return h + `</tbody></table><p class="ratios-note">${e(t.note)}</p>`;
-}
-
 /** All post-fit sections of one model, in reading order. */
 export function postFitSectionsHtml(fit: FitResult, slug: string): string {
-  return fTestsHtml(fit, slug) + meansHtml(fit, slug) + estimatesHtml(fit, slug) + ratiosHtml(fit, slug);
+  // odds and rate ratios are shown beside the coefficients (tables.ts, from FitResult.coefficients)
+  return fTestsHtml(fit, slug) + meansHtml(fit, slug) + estimatesHtml(fit, slug);
 }
 
 /** The models side by side (engine's modelTable) when there are several. */

@@ -1,19 +1,16 @@
 /** One invocation of the `mlm` command: reads the .mlm file and its data, fits models once, reports located problems. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { decodeText, refuseDataFile } from '../data/decode';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
-import type { ModelFrame } from '../frame/types';
 import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
-import { fitModel } from '../fit';
-import type { FitResult } from '../result';
+import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
 
-export interface FittedModel {
-  frame: ModelFrame;
-  result: FitResult;
-}
+/** A fitted model: frame, result and the model object (confint evaluates it; nothing is refitted). */
+export type FittedModel = FittedMixedModel;
 
 export interface CliStreams {
   stdout(s: string): void;
@@ -32,7 +29,18 @@ export function nodeErrorText(e: unknown): string {
   return err && err.message ? err.message : String(e);
 }
 
-/** Shared state of one invocation: the file, the prepared document (A's prepareModels), the fits. */
+/**
+ * A data file's text (UTF-8, or UTF-16 with a byte-order mark). Throws MlmError before reading a file that
+ * must not be read (a device such as /dev/zero, a folder, more than a string holds), node's error otherwise.
+ */
+export function readDataFile(path: string, shownName: string): string {
+  const st = statSync(path);
+  const refused = refuseDataFile(shownName, { isFile: st.isFile(), size: st.size });
+  if (refused) throw new MlmError({ code: 'data-refused', message: refused });
+  return decodeText(readFileSync(path));
+}
+
+/** Shared state of one invocation: the file, the prepared document (frame/prepare.ts prepareModels), the fits. */
 export class Session {
   readonly file: string;
   prep!: PreparedDocument;
@@ -78,8 +86,9 @@ export class Session {
     const dir = dirname(this.file);
     this.prep = prepareModels(text, (rel) => {
       try {
-        return readFileSync(resolve(dir, rel), 'utf8');
-      } catch {
+        return readDataFile(resolve(dir, rel), rel);
+      } catch (e) {
+        if (e instanceof MlmError) throw e;
         return undefined;
       }
     });
@@ -118,9 +127,9 @@ export class Session {
     const label = `fitting ${m.name}`;
     this.progress.start(label);
     try {
-      const result = await fitModel(frame, m.spec, this.progress.hooks(label));
+      const fitted = await fitMixedModel(frame, m.spec, this.progress.hooks(label));
+      const result = fitted.result;
       this.progress.clear();
-      const fitted = { frame, result };
       this.fits.set(m.name, fitted);
       // (rows dropped for missing values are reported by the model's analysis diagnostics above)
       for (const w of result.warnings ?? []) {

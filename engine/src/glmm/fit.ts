@@ -5,10 +5,12 @@
 
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
-import type { FitResult } from '../result';
+import type { FitResult, OptStage, OptSummary } from '../result';
+import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
-import { ghRule } from './ghq';
+import { fitDispersionGlmm, type DispersionDeviance } from './dispersion';
+import { ghRule, type GHRule } from './ghq';
 import { centralDerivs } from '../linalg/derivs';
 import { symmetricEigenvalues } from '../linalg/eigen';
 import { invert } from '../linalg/small';
@@ -22,18 +24,62 @@ export interface GlmmOptions {
   id?: string;
 }
 
+/**
+ * A fitted GLMM as a function of its parameters: glmer's stage-2 deviance of (θ, β), Laplace or
+ * adaptive Gauss-Hermite, PIRLS over u from the fit's starting linear predictor lp0 (so it is a
+ * deterministic function of (θ, β)). Built once by the fit; profiles evaluate it.
+ */
+export class GlmmDeviance {
+  readonly kind = 'glmm' as const;
+  constructor(
+    readonly model: GlmmModel,
+    readonly frame: ModelFrame,
+    readonly lp0: Float64Array,
+    /** Gauss-Hermite rule when nAGQ > 1; null for the Laplace deviance */
+    readonly rule: GHRule | null,
+    readonly nAGQ: number,
+  ) {}
+  get nTheta(): number {
+    return this.model.nTheta;
+  }
+  thetaLower(): Float64Array {
+    return this.model.thetaLower();
+  }
+  /** The deviance at par = (θ, β). */
+  deviance(par: ArrayLike<number>): number {
+    return stage2Deviance(this.model, par, this.rule, this.lp0);
+  }
+}
+
+/** Fit a GLMM; the FitResult only. */
 export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<FitResult> {
+  return (await fitGlmmModel(frame, opts, hooks)).result;
+}
+
+/** Fit a GLMM: the FitResult and the model object (its deviance function) the fit built. */
+export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: GlmmDeviance | DispersionDeviance }> {
   const t0 = Date.now();
   const ticker = new Ticker(hooks);
   const nAGQ = opts.nAGQ ?? 1;
   const warnings: string[] = [...frame.warnings];
   const family = validateGlmmInput(frame, nAGQ, warnings);
+  if (family.density) return fitDispersionGlmm(frame, family, warnings, { nAGQ, id: opts.id }, hooks);
   const nTrials = family.name === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
   const m = new GlmmModel(frame, family, nTrials);
 
   // stage 1: θ with β inside PIRLS
   const lpInit = initialLinPred(m);
-  const s1 = await runStage1(m, lpInit, ticker, nAGQ === 0 ? 2e-7 : 1e-4);
+  const S = FIT_SETTINGS.glmm;
+  const s1Settings = { rhobeg: S.stage1.rhobeg, rhoend: nAGQ === 0 ? S.stage1.rhoendNAGQ0 : S.stage1.rhoend, maxEval: S.stage1.maxEval };
+  const s1 = await runStage1(m, lpInit, ticker, s1Settings.rhoend);
+  const stage1: OptStage = { name: 'θ, β in PIRLS', optimizer: S.stage1.optimizer, settings: s1Settings, evaluations: s1.evaluations, converged: s1.converged, fval: s1.fval };
+  const summary = (stages: OptStage[], derivEvaluations: number, checked: boolean): OptSummary => ({
+    stages,
+    derivEvaluations,
+    derivStep: FIT_SETTINGS.derivStep,
+    checkConv: { ...FIT_SETTINGS.checkConv, checked },
+    settings: { ...plsSettings(), pirlsTol: S.pirlsTol, pirlsMaxit: S.pirlsMaxit, scalarKernelMaxTrailingLevels: S.scalarKernelMaxTrailingLevels, nAGQ },
+  });
   const lp0 = m.linPred();
   const theta1 = Float64Array.from(m.theta);
   const beta1 = Float64Array.from(m.beta);
@@ -45,7 +91,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
     if (isSingular(theta1, m.thetaLower())) warnings.push(SINGULAR_MESSAGE);
     const separated0 = separationCheck(m, frame.coefnames, warnings);
-    return assembleResult({
+    const result0 = assembleResult({
       frame,
       model: m,
       id: opts.id ?? 'model',
@@ -57,6 +103,8 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
       evaluations: s1.evaluations,
       fitSeconds: (Date.now() - t0) / 1000,
     });
+    result0.optSummary = summary([stage1], 0, false);
+    return { result: result0, model: new GlmmDeviance(m, frame, lp0, null, nAGQ) };
   }
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
@@ -64,7 +112,11 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   // stage-2 deviances are a deterministic function of (θ, β) (each PIRLS starts from lp0), so the
   // Hessian below can reuse the points of the last gradient
   const memo = new Map<string, number>();
-  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, memo)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  const newton = await newtonStage2(m, theta1, beta1, rule, lp0, ticker, memo);
+  const s2 = newton ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  const stage2: OptStage = newton
+    ? { name: '(θ, β)', optimizer: S.stage2.optimizer, settings: { maxIter: S.stage2.maxIter }, evaluations: s2.evaluations, converged: s2.converged, fval: s2.fval }
+    : { name: '(θ, β)', optimizer: S.stage2.fallback, settings: { rhobeg: S.stage2.rhobeg, rhoend: S.stage2.rhoend, maxEval: S.stage2.maxEval }, evaluations: s2.evaluations, converged: s2.converged, fval: s2.fval };
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();
@@ -82,7 +134,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
     return v;
   };
-  const { gradient, hessian } = await centralDerivs(fn, par, fval);
+  const { gradient, hessian } = await centralDerivs(fn, par, fval, FIT_SETTINGS.derivStep);
   m.restore(snap);
   stage2Deviance(m, par, rule, lp0);
 
@@ -109,7 +161,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   warnings.push(...conv.messages);
   const separated = separationCheck(m, frame.coefnames, warnings);
 
-  return assembleResult({
+  const result = assembleResult({
     frame,
     model: m,
     id: opts.id ?? 'model',
@@ -121,6 +173,8 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
+  result.optSummary = summary([stage1, stage2], evalsH, !conv.singular);
+  return { result, model: new GlmmDeviance(m, frame, lp0, rule, nAGQ) };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { FitResult } from '../result';
 import { qnorm } from './distributions';
+import { ratioKind } from './coefficients';
 
 export interface RatioRow {
   name: string;
@@ -19,12 +20,6 @@ export interface RatioTable {
   level: number;
   rows: RatioRow[];
   note: string;
-}
-
-export function ratioKind(result: Pick<FitResult, 'family' | 'link'>): RatioTable['kind'] | null {
-  if (result.family === 'binomial' && result.link === 'logit') return 'odds ratio';
-  if (result.link === 'log' && result.family !== 'gaussian') return 'rate ratio';
-  return null;
 }
 
 export function ratios(result: FitResult, level = 0.95): RatioTable | null {

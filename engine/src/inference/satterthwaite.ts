@@ -13,10 +13,7 @@ import type { ModelFrame } from '../frame/types';
 import { CancelledError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
 import { LinearMixedModel } from '../lmm';
-import { normalUpper, qt, tTwoSided } from './distributions';
-
-/** qnorm(0.975). */
-const Z975 = 1.959963984540054;
+import { normalUpper, tTwoSided } from './distributions';
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
 
@@ -95,31 +92,10 @@ export function contrastDf(c: number[], parts: SatterthwaiteInternals): { df: nu
   return { df: (2 * variance * variance) / denom, variance };
 }
 
-/**
- * The ingredients at a fit's (θ, σ) for a model frame, computed once per frame, criterion and
- * optimum: the coefficient tests after the fit and the later means, contrasts, estimates and F tests
- * share them (the frame is the same object from the fit to the inference).
- */
-const internalsCache = new WeakMap<ModelFrame, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
-
-export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
-  const key = JSON.stringify([result.REML, result.theta, result.sigma]);
-  let byFit = internalsCache.get(frame);
-  if (!byFit) internalsCache.set(frame, (byFit = new Map()));
-  let parts = byFit.get(key);
-  if (!parts) {
-    parts = satterthwaiteInternals(new LinearMixedModel(frame, { REML: result.REML }), result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
-    // a failed or cancelled computation is not kept
-    parts.catch(() => byFit!.delete(key));
-    byFit.set(key, parts);
-  }
-  return parts;
-}
-
-/** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit (from a frame: cached by satterthwaiteInternalsOf). */
-export async function satterthwaite(model: VarParModel | ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
+/** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit. */
+export async function satterthwaite(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
   const p = result.coefnames.length;
-  const parts = isFrame(model) ? await satterthwaiteInternalsOf(model, result, hooks) : await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
+  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
   const warnings: string[] = [];
   const neg = parts.eigen.filter((v) => v < -1e-8);
   const zero = parts.eigen.filter((v) => Math.abs(v) <= 1e-8);
@@ -138,19 +114,19 @@ export async function satterthwaite(model: VarParModel | ModelFrame, result: Fit
   return { df, p: pv, hessianEigenvalues: parts.eigen, warnings };
 }
 
-/** Wald z tests of a GLMM's fixed effects (estimate / SE against the standard normal), with 95% z intervals. */
+/** Wald z tests of a GLMM's fixed effects (estimate / SE against the standard normal). */
 export function zTests(result: FitResult): Record<string, TestRow> {
   const tests: Record<string, TestRow> = {};
   for (const name of result.coefnames) {
     const estimate = result.fixef[name];
     const se = result.se[name];
     const z = estimate / se;
-    tests[name] = { estimate, se, statistic: z, df: null, p: 2 * normalUpper(Math.abs(z)), lower: estimate - Z975 * se, upper: estimate + Z975 * se };
+    tests[name] = { estimate, se, statistic: z, df: null, p: 2 * normalUpper(Math.abs(z)) };
   }
   return tests;
 }
 
-/** t tests with the given Satterthwaite df, and 95% t(df) intervals with the same df as the test. */
+/** t tests with the given Satterthwaite df. */
 export function tTests(result: FitResult, df: Record<string, number>): Record<string, TestRow> {
   const tests: Record<string, TestRow> = {};
   for (const name of result.coefnames) {
@@ -158,37 +134,24 @@ export function tTests(result: FitResult, df: Record<string, number>): Record<st
     const se = result.se[name];
     const t = estimate / se;
     const d = df[name];
-    const q = Number.isFinite(d) && d > 0 ? qt(0.975, d) : NaN;
-    tests[name] = {
-      estimate,
-      se,
-      statistic: t,
-      df: Number.isFinite(d) ? d : null,
-      p: Number.isFinite(d) ? tTwoSided(t, d) : null,
-      lower: Number.isFinite(q) ? estimate - q * se : null,
-      upper: Number.isFinite(q) ? estimate + q * se : null,
-    };
+    tests[name] = { estimate, se, statistic: t, df: Number.isFinite(d) ? d : null, p: Number.isFinite(d) ? tTwoSided(t, d) : null };
   }
   return tests;
 }
 
-function isFrame(x: VarParModel | ModelFrame): x is ModelFrame {
-  return (x as ModelFrame).reTerms !== undefined && (x as ModelFrame).X !== undefined;
-}
-
 /**
  * A copy of the fit with `satterthwaite` and `tests` filled: t tests with Satterthwaite df for a
- * gaussian fit, z tests for GLMMs. For a gaussian fit pass its model frame (the criterion is then
- * evaluated at the fit's θ and σ; no refit) or its LinearMixedModel. Returns the fit unchanged when
+ * gaussian fit, z tests for GLMMs. For a gaussian fit pass the fit's LinearMixedModel (the criterion is
+ * evaluated at the fit's θ and σ; no refit). Returns the fit unchanged when
  * it already has its tests. Never throws for numerical trouble: the t tests get df null and a
  * warning. Rethrows CancelledError.
  */
-export async function withTests(result: FitResult, modelOrFrame?: VarParModel | ModelFrame, hooks?: FitHooks): Promise<FitResult> {
+export async function withTests(result: FitResult, model?: VarParModel, hooks?: FitHooks): Promise<FitResult> {
   if (result.family !== 'gaussian') return result.tests ? result : { ...result, tests: zTests(result) };
   if (result.tests && result.satterthwaite) return result;
-  if (!modelOrFrame) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
+  if (!model) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
   try {
-    const s = await satterthwaite(modelOrFrame, result, hooks);
+    const s = await satterthwaite(model, result, hooks);
     const ok = Object.values(s.df).every((d) => Number.isFinite(d) && d > 0);
     return {
       ...result,
@@ -200,4 +163,24 @@ export async function withTests(result: FitResult, modelOrFrame?: VarParModel | 
     if (e instanceof CancelledError) throw e;
     return { ...result, tests: tTests(result, {}), warnings: [...result.warnings, `Satterthwaite degrees of freedom could not be computed: ${(e as Error).message}`] };
   }
+}
+
+/**
+ * The ingredients at a fit's (θ, σ) for a model frame, computed once per frame, criterion and
+ * optimum and shared by every later mean, contrast, estimate and F test of that fit.
+ */
+const internalsCache = new WeakMap<ModelFrame, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
+
+export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
+  const key = JSON.stringify([result.REML, result.theta, result.sigma]);
+  let byFit = internalsCache.get(frame);
+  if (!byFit) internalsCache.set(frame, (byFit = new Map()));
+  let parts = byFit.get(key);
+  if (!parts) {
+    parts = satterthwaiteInternals(new LinearMixedModel(frame, { REML: result.REML }), result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
+    // a failed or cancelled computation is not kept
+    parts.catch(() => byFit!.delete(key));
+    byFit.set(key, parts);
+  }
+  return parts;
 }

@@ -4,15 +4,16 @@
  */
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import { FormulaSyntaxError } from '../formula/ast';
-import { DERIVE_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions';
+import { CONTRASTS, contrastKind, DERIVE_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions';
 import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, MODEL_KEYS, isDfMethod } from './keys';
+import { DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
+  ContrastDecl,
   DeriveDecl,
   ExpressionDecl,
   Located,
@@ -40,10 +41,13 @@ interface KeyItem {
   keyRange: SourceRange;
   segments: { line: number; character: number; text: string }[];
   model: ModelDecl | null;
+  /** The formula written on the `model NAME: y ~ x` line itself. */
+  shorthand?: boolean;
 }
 
 const KEY_RE = /^([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** A derived column's name (a model name without '-'). */
+const COLUMN_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 function r(line: number, s: number, e: number): SourceRange {
   return { start: { line, character: s }, end: { line, character: e } };
@@ -160,6 +164,7 @@ class MlmParser {
       weights: null,
       means: [],
       estimates: [],
+      contrasts: null,
       df: null,
       entries: [],
     };
@@ -176,7 +181,9 @@ class MlmParser {
     for (const ln of lines) {
       if (ln.text.trim() === '') continue;
       const body = ln.text.slice(ln.indent);
-      if (last && ln.indent > last.indent) {
+      // under `model NAME: y ~ x`, an indented `family: …` line is the model's next key, not more formula
+      const shorthandKey = last?.shorthand === true && (KEY_RE.exec(body)?.[1] ?? '') in MODEL_KEYS;
+      if (last && ln.indent > last.indent && !shorthandKey) {
         // continuation of the previous key's value
         last.segments.push({ line: ln.index, character: ln.indent, text: body });
         if (last.model) lastLineOfModel.set(last.model, ln.index);
@@ -194,8 +201,7 @@ class MlmParser {
           const nameStart = ln.indent + 5 + (rawName.length - rawName.replace(/^\s+/, '').length);
           const nameRange = r(ln.index, name ? nameStart : ln.indent, name ? nameStart + name.length : ln.indent + 5);
           if (!name) this.error('model-name', "a model needs a name: 'model NAME:'", r(ln.index, ln.indent, ln.text.length));
-          else if (!NAME_RE.test(name))
-            this.error('model-name', `'${name}' is not a valid model name (letters, digits, '_', '.', '-'; starting with a letter)`, nameRange);
+          else if (!isModelName(name)) this.error('model-name', `'${name}' is not a valid model name (${MODEL_NAME_RULE})`, nameRange);
           current = this.newModel(name || 'model', nameRange, r(ln.index, ln.indent, ln.text.length), false);
           lastLineOfModel.set(current, ln.index);
           last = null;
@@ -212,6 +218,7 @@ class MlmParser {
               keyRange: nameRange,
               segments: [{ line: ln.index, character: restStart + lead, text: rest.trim() }],
               model: current,
+              shorthand: true,
             };
             items.push(item);
             last = item;
@@ -347,7 +354,7 @@ class MlmParser {
       return;
     }
     const nameV = subValue(value, 0, eq);
-    if (!NAME_RE.test(nameV.text) || nameV.text.includes('-')) {
+    if (!COLUMN_NAME_RE.test(nameV.text)) {
       this.error('syntax', `'${nameV.text}' is not a valid column name for a derived column`, nameV.text ? nameV.range : value.range);
       return;
     }
@@ -424,22 +431,22 @@ class MlmParser {
       case 'method': {
         if (dup(model.method)) return;
         const v = value.text.toUpperCase();
-        if (v !== 'REML' && v !== 'ML') {
-          this.error('bad-value', `method must be REML or ML, not '${value.text}'`, value.range);
+        if (!Object.hasOwn(METHOD_DOCS, v)) {
+          this.error('bad-value', `method must be ${Object.keys(METHOD_DOCS).join(' or ')}, not '${value.text}'`, value.range);
           return;
         }
-        model.method = { value: v, range: value.range };
+        model.method = { value: v as 'REML' | 'ML', range: value.range };
         return;
       }
       case 'family': {
         if (dup(model.family)) return;
-        const m = /^([A-Za-z]+)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z]*)["']?\s*\))?$/.exec(value.text);
+        const m = /^([A-Za-z][A-Za-z_.]*)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z0-9/^]*)["']?\s*\))?$/.exec(value.text);
         const fam = m?.[1];
         if (!m || !fam || !(fam in FAMILY_LINKS)) {
-          const s = fam ? suggestName(fam, Object.keys(FAMILY_LINKS)) : undefined;
+          const s = fam ? (FAMILY_ALIASES[fam] ?? suggestName(fam, Object.keys(FAMILY_LINKS))) : undefined;
           this.error(
             'bad-family',
-            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use gaussian, binomial, binomial(probit), binomial(cloglog) or poisson`,
+            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use ${Object.keys(FAMILY_LINKS).join(', ')}, with a link in parentheses if needed (e.g. binomial(probit), Gamma(log))`,
             value.range,
             s ? { suggestion: s } : undefined,
           );
@@ -510,7 +517,60 @@ class MlmParser {
         model.estimates.push({ name, combination, range: value.range });
         return;
       }
+      case 'contrasts': {
+        if (dup(model.contrasts)) return;
+        model.contrasts = this.contrasts(value);
+        return;
+      }
     }
+  }
+
+  /** `contrasts: sector = sum, grade = poly` */
+  contrasts(value: ValueText): ContrastDecl[] {
+    const out: ContrastDecl[] = [];
+    let start = 0;
+    let depth = 0;
+    const items: ValueText[] = [];
+    for (let i = 0; i <= value.text.length; i++) {
+      const c = value.text[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if (i === value.text.length || (c === ',' && depth === 0)) {
+        items.push(subValue(value, start, i));
+        start = i + 1;
+      }
+    }
+    for (const item of items) {
+      const eq = item.text.indexOf('=');
+      if (item.text === '' || eq < 0) {
+        this.error('syntax', "expected 'contrasts: FACTOR = CODING, ...' with treatment, sum, helmert or poly (e.g. contrasts: sector = sum)", item.text ? item.range : value.range);
+        continue;
+      }
+      const f = subValue(item, 0, eq);
+      const k = subValue(item, eq + 1, item.text.length);
+      const kindText = unquote(k.text);
+      const kind = contrastKind(kindText);
+      if (f.text === '') {
+        this.error('syntax', "the factor's name is missing before '='", item.range);
+        continue;
+      }
+      if (!kind) {
+        const s = suggestName(kindText, Object.keys(CONTRASTS));
+        this.error(
+          'bad-contrasts',
+          `unknown contrasts '${kindText}'${s ? ` (did you mean '${s}'?)` : ''}: use treatment, sum, helmert or poly`,
+          k.text ? k.range : item.range,
+          s ? { suggestion: s } : undefined,
+        );
+        continue;
+      }
+      if (out.some((d) => d.factor.value === f.text)) {
+        this.error('duplicate-key', `the contrasts of '${f.text}' are given twice`, f.range);
+        continue;
+      }
+      out.push({ factor: { value: unquote(f.text), range: f.range }, kind: { value: kind, range: k.range } });
+    }
+    return out;
   }
 
   finish(lines: Line[]): void {

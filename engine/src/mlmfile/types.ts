@@ -4,6 +4,7 @@
  */
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
+import type { ContrastKind } from '../formula/functions';
 import type { FamilyName, LinkName } from '../frame/types';
 import type { DfMethod } from './keys';
 
@@ -69,6 +70,8 @@ export interface ModelDecl {
   means: MeansDecl[];
   /** `estimate:` lines (linear combinations of coefficients). */
   estimates: EstimateDecl[];
+  /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
+  contrasts: ContrastDecl[] | null;
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
@@ -89,6 +92,12 @@ export interface EstimateDecl {
   /** The combination's text and its map to document positions. */
   combination: ValueText;
   range: SourceRange;
+}
+
+/** One `FACTOR = CODING` of a `contrasts:` line; FACTOR is the variable as the formula writes it. */
+export interface ContrastDecl {
+  factor: Located;
+  kind: Located<ContrastKind>;
 }
 
 export interface LevelsDecl {
