@@ -13,6 +13,9 @@ import { withInference } from './inference/enrich';
 import { withPlotData } from './plotdata';
 import { deepFreeze } from './freeze';
 import { withSimulatedResiduals } from './inference/simres';
+import { postFitSummary } from './inference/postfit';
+import type { ModelDecl } from './mlmfile/types';
+import type { DataTable } from './data/types';
 import type { DfMethod } from './inference/dfmethod';
 
 export interface FitSpec {
@@ -28,6 +31,8 @@ export interface FitSpec {
   range?: SourceRange;
   /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
   plotData?: boolean;
+  /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
+  postfit?: { model: ModelDecl; table: DataTable };
 }
 
 /**
@@ -77,7 +82,9 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   }
   // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
   // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
-  const result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
+  if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
   return { ...fitted, result: deepFreeze(result) };
 }
 

@@ -23,7 +23,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  return fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range, plotData: true }, hooks);
+  return fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range, plotData: true, postfit: { model: m, table: a.table } }, hooks);
 }
 
 export interface Comparison {

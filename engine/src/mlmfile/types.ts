@@ -66,11 +66,32 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `means:` lines (marginal means and pairwise contrasts). */
+  means: MeansDecl[];
+  /** `estimate:` lines (linear combinations of coefficients). */
+  estimates: EstimateDecl[];
   /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
   contrasts: ContrastDecl[] | null;
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
+}
+
+/** `means: SPECS [by FACTORS] [at NAME = VALUE, ...]` */
+export interface MeansDecl {
+  specs: Located[];
+  by: Located[];
+  at: { name: Located; value: Located }[];
+  /** The whole value. */
+  range: SourceRange;
+}
+
+/** `estimate: [NAME =] COMBINATION` */
+export interface EstimateDecl {
+  name: Located | null;
+  /** The combination's text and its map to document positions. */
+  combination: ValueText;
+  range: SourceRange;
 }
 
 /** One `FACTOR = CODING` of a `contrasts:` line; FACTOR is the variable as the formula writes it. */
