@@ -40,6 +40,7 @@ export * from './inference/index';
 // R's printed output (summary(), printCoefmat, VarCorr) and the cells the results panel shows.
 export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
+export { formatPvalue } from './summary/rformat';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';

@@ -48,7 +48,7 @@ export interface FitResult {
   se: Record<string, number>;
   vcov: number[][];
   varcorr: VarCorrRow[];
-  sigma: number; // 1 for binomial and Poisson
+  sigma: number; // 1 for binomial, Poisson and negative binomial; sigma() for Gamma and inverse Gaussian
   theta: number[];
   logLik: number;
   df: number;
@@ -59,6 +59,13 @@ export interface FitResult {
   singular: boolean;
   ranef: RanefBlock[];
   satterthwaite?: { df: Record<string, number>; p: Record<string, number> };
+
+  /**
+   * The estimated dispersion parameter of a Gamma or inverse Gaussian fit (name 'sigma': sigma() as
+   * glmmTMB and lme4 report it, the coefficient of variation for Gamma) or of a negative binomial
+   * fit (name 'theta': NB2's θ, variance μ + μ²/θ). Absent for gaussian, binomial and Poisson.
+   */
+  dispersion?: { name: 'sigma' | 'theta'; value: number };
 
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
@@ -92,6 +99,8 @@ export interface FitResult {
   intervalMethod?: string;
   /** ICC per grouping factor with a sentence (random-intercept models; empty otherwise). Optional (inference/enrich.ts). */
   iccGroups?: IccGroupRow[];
+  /** Every numeric setting the fit used and what each optimizer stage did (engine/src/optim/options.ts). */
+  optSummary?: OptSummary;
 }
 
 export interface CoefficientRow extends TestRow {
@@ -107,6 +116,31 @@ export interface IccGroupRow {
   group: string;
   icc: number;
   explanation: string;
+}
+
+/** One optimizer run of a fit. */
+export interface OptStage {
+  /** 'θ' (lmer), 'θ, β in PIRLS' (glmer stage 1), '(θ, β)' (glmer stage 2) */
+  name: string;
+  optimizer: string;
+  /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
+  settings: Record<string, number>;
+  evaluations: number;
+  converged: boolean;
+  /** criterion at the stage's result */
+  fval: number;
+}
+
+/** The settings and history of a fit, as MixedModels.jl's OptSummary (plain JSON). */
+export interface OptSummary {
+  stages: OptStage[];
+  /** evaluations of the criterion for finite-difference derivatives (convergence check; glmer's Hessian) */
+  derivEvaluations: number;
+  derivStep: number;
+  /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
+  checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
+  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  settings: Record<string, number>;
 }
 
 export interface FitInterpretation {

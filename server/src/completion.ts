@@ -14,6 +14,7 @@ import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
 import { dirnameUri, resolveRelative } from './uris';
+import { escapeMarkdown } from './markdown';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
 
@@ -29,7 +30,8 @@ export async function completion(
     case 'key':
       return keyItems(a, ctx, position, range(ctx.start));
     case 'formula': {
-      const cols = columnItems(a, range(ctx.start), ctx.part === 'grouping' ? 'grouping' : ctx.part === 'lhs' ? 'response' : 'any');
+      let cols = columnItems(a, range(ctx.start), ctx.part === 'grouping' ? 'grouping' : ctx.part === 'lhs' ? 'response' : 'any');
+      if (ctx.part === 'rhs') cols = rankFormulaColumns(cols, a.lines[position.line] ?? '', ctx.start, position.character);
       const fns = ctx.part === 'grouping' ? [] : functionItems(ctx.part, range(ctx.start));
       return [...cols, ...fns];
     }
@@ -120,6 +122,9 @@ function keyItems(a: DocumentAnalysis, ctx: Extract<CursorContext, { kind: 'key'
   return items;
 }
 
+/** Keys whose values are offered next: accepting the key opens the list of values at once. */
+const KEYS_WITH_VALUES = new Set(['family', 'method', 'data', 'formula', 'compare', 'factors', 'levels']);
+
 function keyItem(key: string, doc: string, suffix: string, range: Range, order: number): CompletionItem {
   return {
     label: key,
@@ -128,16 +133,39 @@ function keyItem(key: string, doc: string, suffix: string, range: Range, order: 
     documentation: { kind: MarkupKind.Markdown, value: doc },
     sortText: String(order).padStart(3, '0'),
     textEdit: { range, newText: key + suffix },
+    ...(suffix && KEYS_WITH_VALUES.has(key) ? { command: { title: 'values', command: 'editor.action.triggerSuggest' } } : {}),
   };
+}
+
+/**
+ * On the right-hand side of a formula: the columns already in the formula are dropped, and the
+ * response's variables go last (a predictor is what is wanted there).
+ */
+export function rankFormulaColumns(items: CompletionItem[], line: string, start: number, end: number): CompletionItem[] {
+  const tilde = line.indexOf('~');
+  const colon = line.indexOf('formula:');
+  if (tilde < 0 || start <= tilde) return items;
+  const names = (text: string) => new Set(text.match(/[A-Za-z_.][A-Za-z0-9_.]*/g) ?? []);
+  const response = names(line.slice(colon >= 0 ? colon + 'formula:'.length : 0, tilde));
+  // the formula without the word being typed
+  const rhs = line.slice(tilde + 1, start) + ' ' + line.slice(end);
+  const fixedPart = rhs.replace(/\([^()]*\|[^()]*\)/g, ' ');
+  // Inside parentheses (a random-effects term or a function) the fixed terms are wanted again (random slopes).
+  const before = line.slice(tilde + 1, start);
+  const open = (before.match(/\(/g) ?? []).length - (before.match(/\)/g) ?? []).length;
+  const present = open > 0 ? new Set<string>() : names(fixedPart);
+  return items
+    .filter((it) => !present.has(it.label))
+    .map((it) => (response.has(it.label) ? { ...it, sortText: `9${it.sortText ?? ''}` } : it));
 }
 
 type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
 
 export function columnDocumentation(info: ColumnInfo, nrow: number): string {
   const lines = [
-    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    `**${escapeMarkdown(info.name)}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
     '',
-    info.summary,
+    escapeMarkdown(info.summary),
     '',
     `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
   ];

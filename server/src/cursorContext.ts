@@ -85,7 +85,7 @@ export function cursorContext(lines: readonly string[], line: number, character:
       return formulaContext(valueBefore, wordStart, typedWord);
     case 'family': {
       const inParens = /\([^)]*$/.test(valueBefore);
-      const fam = /([A-Za-z]+)\s*\(/.exec(valueBefore)?.[1] ?? '';
+      const fam = /([A-Za-z][A-Za-z_.]*)\s*\(/.exec(valueBefore)?.[1] ?? '';
       return { kind: 'family', start: wordStart, typed: typedWord, inParens, family: fam };
     }
     case 'link':

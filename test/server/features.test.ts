@@ -151,7 +151,10 @@ test('completion of keys, families, links, methods and model names after compare
   const text = 'data: sleepstudy.csv\n\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n  fa\n\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n  family: \n\nco\ncompare: a, \n';
   const uri = ws.write('c4.mlm', text);
   await client.open(uri, text);
-  const modelKeys = labels(await complete(uri, text, '  fa', 4));
+  const keyItems = await complete(uri, text, '  fa', 4);
+  // accepting family: opens its values at once
+  assert.equal(keyItems.find((i) => i.label === 'family')?.command?.command, 'editor.action.triggerSuggest');
+  const modelKeys = labels(keyItems);
   assert.ok(modelKeys.includes('family') && modelKeys.includes('method') && modelKeys.includes('nAGQ'), String(modelKeys));
   assert.ok(!modelKeys.includes('formula'), 'formula is already given in model a');
   assert.ok(!modelKeys.includes('data'));
@@ -159,15 +162,34 @@ test('completion of keys, families, links, methods and model names after compare
   for (const k of ['levels', 'factors', 'derive', 'compare', 'model']) assert.ok(topKeys.includes(k), `${k} missing from ${topKeys}`);
   assert.ok(!topKeys.includes('data'), 'data: is already present');
   const fams = labels(await complete(uri, text, 'family: ', 8));
-  assert.deepEqual(fams.sort(), ['binomial', 'gaussian', 'poisson']);
+  assert.deepEqual(fams.sort(), ['Gamma', 'binomial', 'gaussian', 'inverse.gaussian', 'negbinomial', 'poisson']);
   const models = labels(await complete(uri, text, 'compare: a, ', 12));
   assert.deepEqual(models, ['b']);
 
   const text2 = 'data: sleepstudy.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\n  family: binomial(\n  method: \n';
   const uri2 = ws.write('c5.mlm', text2);
   await client.open(uri2, text2);
-  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog']);
+  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog', 'cauchit', 'log']);
   assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
+  // a family name with a dot: the links of inverse.gaussian, not of gaussian; hover on Gamma(log)
+  const text3 = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: inverse.gaussian(\nmodel b:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri3 = ws.write('c5b.mlm', text3);
+  await client.open(uri3, text3);
+  assert.deepEqual(labels(await complete(uri3, text3, 'inverse.gaussian(', 17)), ['1/mu^2', 'inverse', 'log', 'identity']);
+  const gam = await hoverText(uri3, text3, 'Gamma(log)', 2);
+  assert.match(gam, /\*\*Gamma\*\* family: positive continuous response/);
+  assert.match(gam, /\*\*log\*\* link/);
+});
+
+test('formula completion ranks predictors: the response last, terms already present dropped (kept inside a random term)', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + \nmodel b:\n  formula: Reaction ~ Days + (\n';
+  const uri = ws.write('rank.mlm', text);
+  await client.open(uri, text);
+  const items = await complete(uri, text, 'Reaction ~ Days + ', 18);
+  const cols = items.filter((i) => ['Reaction', 'Days', 'Subject'].includes(i.label)).sort((x, y) => (x.sortText ?? '').localeCompare(y.sortText ?? ''));
+  assert.deepEqual(cols.map((i) => i.label), ['Subject', 'Reaction'], 'Days is in the formula; the response goes last');
+  const inTerm = labels(await complete(uri, text, 'Reaction ~ Days + (', 19));
+  assert.ok(inTerm.includes('Days'), 'a random slope of Days is offered inside the parentheses');
 });
 
 test('completion offers what the parser accepts: links per family, formula and derive: functions; hovers describe them', async () => {
@@ -351,6 +373,22 @@ test('mlm/fit with a position fits the model under the cursor only', async () =>
   const r2 = await client.request<{ fitted: string[]; results: Array<{ id: string }> }>('mlm/fit', { uri, model: 'a' });
   assert.deepEqual(r2.fitted, ['a']);
   assert.deepEqual(r2.results.map((x) => x.id).sort(), ['a', 'b']);
+});
+
+test("mlm/fit: a model with an unknown family is that model's located error, not a gaussian fit; a Gamma(log) model fits with its sigma", async () => {
+  const text = 'data: sleepstudy.csv\nmodel bad:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gama(log)\nmodel good:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri = ws.write('family.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[]; errors: Array<{ model: string; range?: unknown; message: string }>; results: Array<{ id: string; sigma: number; dispersion?: { name: string; value: number } }> }>('mlm/fit', { uri });
+  assert.deepEqual(r.fitted, ['good']);
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0].model, 'bad');
+  assert.match(r.errors[0].message, /unknown family 'Gama\(log\)'/);
+  assert.deepEqual((r.errors[0].range as { start: unknown }).start, positionOf(text, 'Gama(log)'));
+  const good = r.results.find((x) => x.id === 'good')!;
+  // glmmTMB's sigma() for this model (test/fixtures/reference/families/sleepstudy_gamma_log.json): 0.0966416500853176
+  assert.ok(Math.abs(good.sigma / 0.0966416500853176 - 1) < 2e-3, String(good.sigma));
+  assert.equal(good.dispersion?.name, 'sigma');
 });
 
 test('a failed fit reports a located error and keeps the previous result', async () => {

@@ -62,7 +62,7 @@ function notNumberError(ctx: EvalContext, name: string, span: Span, asVariable =
     const hint = asVariable ? ` (write factor(${name}) to use the column as categorical)` : '';
     return new MlmError({
       code: 'csv-not-a-number',
-      message: `${ctx.table.fileName} row ${row}, column '${name}': '${text}' is not a number${hint}`,
+      message: `${ctx.table.fileName} line ${row}, column '${name}': '${text}' is not a number${hint}`,
       range: ctx.locate(span),
       csv: { file: ctx.table.fileName, row, column: name },
     });

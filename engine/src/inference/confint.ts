@@ -3,6 +3,7 @@
  * (./profile) and GLMMs (./profileGlmm), Wald intervals for the fixed effects, parametric bootstrap
  * percentile intervals (./bootstrap; needs a seed and a number of replicates).
  */
+import { MlmError } from '../diagnostics';
 import type { MixedModel } from '../fit';
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
@@ -23,6 +24,12 @@ export interface ConfintOptions {
 export async function confint(model: MixedModel, result: FitResult, method: ConfintMethod = 'profile', opts: ConfintOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
   const level = opts.level ?? 0.95;
   if (method === 'Wald') return waldConfint(result, level);
+  if (model.kind === 'glmm-dispersion') {
+    throw new MlmError({
+      code: 'confint-family',
+      message: `${method} intervals are not available for a ${result.family} model (its dispersion parameter is estimated by the exact Laplace fit); use Wald intervals (confint --method Wald)`,
+    });
+  }
   if (method === 'boot') return bootstrapConfint(model, result, { nsim: opts.nsim ?? 500, seed: opts.seed ?? 1, level }, hooks);
   return model.kind === 'lmm' ? profileConfint(model, result, { level }, hooks) : profileConfintGlmm(model, result, { level }, hooks);
 }

@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
+import { DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
@@ -437,13 +437,13 @@ class MlmParser {
       }
       case 'family': {
         if (dup(model.family)) return;
-        const m = /^([A-Za-z]+)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z]*)["']?\s*\))?$/.exec(value.text);
+        const m = /^([A-Za-z][A-Za-z_.]*)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z0-9/^]*)["']?\s*\))?$/.exec(value.text);
         const fam = m?.[1];
         if (!m || !fam || !(fam in FAMILY_LINKS)) {
-          const s = fam ? suggestName(fam, Object.keys(FAMILY_LINKS)) : undefined;
+          const s = fam ? (FAMILY_ALIASES[fam] ?? suggestName(fam, Object.keys(FAMILY_LINKS))) : undefined;
           this.error(
             'bad-family',
-            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use gaussian, binomial, binomial(probit), binomial(cloglog) or poisson`,
+            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use ${Object.keys(FAMILY_LINKS).join(', ')}, with a link in parentheses if needed (e.g. binomial(probit), Gamma(log))`,
             value.range,
             s ? { suggestion: s } : undefined,
           );
