@@ -101,6 +101,8 @@ export function modelTableHtml(results: FitResult[]): string {
   if (results.length < 2) return '';
   const t = modelTable(results.map((r) => ({ name: r.id, result: r })));
   let h = `<section id="model-table" aria-labelledby="model-table-heading"><h2 id="model-table-heading">Models side by side</h2>`;
+  // one click away: with several models the table is wider than a side panel
+  h += `<details class="model-table-details"><summary>${t.models.length} models: estimates (SE), random-effect SDs and fit statistics</summary>`;
   h += `<table tabindex="0" class="model-table"><caption>Estimates (SE); random-effect SDs; fit statistics</caption>${head(['', ...t.models])}<tbody>`;
   t.terms.forEach((term, i) => {
     h += `<tr><th scope="row">${e(term)}</th>`;
@@ -121,7 +123,7 @@ export function modelTableHtml(results: FitResult[]): string {
   h += stat('ICC', t.stats.icc, 3, 'Intraclass correlation');
   h += stat('RMSE', t.stats.RMSE, 4, 'Root mean squared residual');
   if (t.stats.aicWeight) h += stat('AIC weight', t.stats.aicWeight, 3, 'Akaike weight: relative support among these models');
-  h += '</tbody></table>';
+  h += '</tbody></table></details>';
   if (t.notes.length) h += `<ul class="model-table-notes">${t.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`;
   return h + '</section>';
 }
