@@ -13,7 +13,8 @@ import { focusEditor, openFile, runCommand, scrollWebview, webviewFrame, type Wo
  */
 const LAYOUT_FAULTS = `(function () {
   var out = [];
-  function shown(el) { return el.getClientRects().length > 0; }
+  // checkVisibility: the contents of a closed <details> are laid out (content-visibility) but not shown
+  function shown(el) { return el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0; }
   document.querySelectorAll('table').forEach(function (t) {
     if (!shown(t)) return;
     if (t.scrollWidth > t.clientWidth + 1) out.push('table ' + (t.id || t.className) + ': scrollWidth ' + t.scrollWidth + ' > clientWidth ' + t.clientWidth);

@@ -11,13 +11,15 @@ import { exact, fmt, fmtP } from '../shared/format';
 
 const e = escapeHtml;
 
-function cell(value: number | null | undefined, text: string, tip: string): string {
+function cell(value: number | null | undefined, text: string, tip: string, cls = 'num'): string {
   const t = value === null || value === undefined ? tip : `${tip} (exact value ${exact(value)})`;
-  return `<td class="num" title="${e(t)}">${e(text)}</td>`;
+  return `<td class="${cls}" title="${e(t)}">${e(text)}</td>`;
 }
 
 const dfText = (df: number | null) => (df === null ? 'Inf' : fmt(df, 4));
-const head = (cols: string[]) => `<thead><tr>${cols.map((c) => `<th scope="col">${e(c)}</th>`).join('')}</tr></thead>`;
+/** Column headers; those named in `secondary` collapse when the table is wider than the panel. */
+const head = (cols: string[], secondary: string[] = []) =>
+  `<thead><tr>${cols.map((c) => `<th scope="col"${secondary.includes(c) ? ' class="secondary"' : ''}>${e(c)}</th>`).join('')}</tr></thead>`;
 
 export function meansHtml(fit: FitResult, slug: string): string {
   const blocks = fit.postfit?.means ?? [];
@@ -26,25 +28,25 @@ export function meansHtml(fit: FitResult, slug: string): string {
   blocks.forEach((b, k) => {
     const z = b.means.some((m) => m.df === null);
     const cols = [...b.specs, ...b.by, 'emmean', 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
-    h += `<table tabindex="0" class="emmeans" id="emmeans-${slug}-${k}" data-specs="${e(b.specs.join(','))}"><caption>Estimated marginal means of ${e(b.specs.join(', '))}${b.by.length ? ` by ${e(b.by.join(', '))}` : ''} (${e(b.dfMethod)} df)</caption>${head(cols)}<tbody>`;
+    h += `<table tabindex="0" class="emmeans" id="emmeans-${slug}-${k}" data-specs="${e(b.specs.join(','))}"><caption>Estimated marginal means of ${e(b.specs.join(', '))}${b.by.length ? ` by ${e(b.by.join(', '))}` : ''} (${e(b.dfMethod)} df)</caption>${head(cols, ['SE', 'df'])}<tbody>`;
     for (const m of b.means) {
       h += `<tr>${[...b.specs, ...b.by].map((s) => `<th scope="row">${e(m.levels[s] ?? '')}</th>`).join('')}`;
       h += cell(m.emmean, fmt(m.emmean, 5), 'Estimated marginal mean: the model\'s prediction at this level, averaged with equal weights over the other factors, covariates at their means');
-      h += cell(m.SE, fmt(m.SE, 4), 'Standard error of the mean');
-      h += cell(m.df, dfText(m.df), m.df === null ? 'Asymptotic: a z interval' : `${b.dfMethod} degrees of freedom`);
+      h += cell(m.SE, fmt(m.SE, 4), 'Standard error of the mean', 'num secondary');
+      h += cell(m.df, dfText(m.df), m.df === null ? 'Asymptotic: a z interval' : `${b.dfMethod} degrees of freedom`, 'num secondary');
       h += cell(m.lower, fmt(m.lower, 5), `Lower end of the ${b.level * 100}% confidence interval`);
       h += cell(m.upper, fmt(m.upper, 5), `Upper end of the ${b.level * 100}% confidence interval`) + '</tr>';
     }
     h += '</tbody></table>';
     if (b.pairs.length) {
       const pcols = ['contrast', ...b.by, 'estimate', 'SE', 'df', z ? 'z.ratio' : 't.ratio', 'p.value'];
-      h += `<table tabindex="0" class="contrasts" id="contrasts-${slug}-${k}"><caption>Pairwise contrasts (p adjusted: ${e(b.adjust)})</caption>${head(pcols)}<tbody>`;
+      h += `<table tabindex="0" class="contrasts" id="contrasts-${slug}-${k}"><caption>Pairwise contrasts (p adjusted: ${e(b.adjust)})</caption>${head(pcols, ['SE', 'df', 'z.ratio', 't.ratio'])}<tbody>`;
       for (const c of b.pairs) {
         h += `<tr><th scope="row">${e(c.contrast)}</th>${b.by.map((s) => `<td>${e(c.by[s] ?? '')}</td>`).join('')}`;
         h += cell(c.estimate, fmt(c.estimate, 4), 'Difference of the two means');
-        h += cell(c.SE, fmt(c.SE, 4), 'Standard error of the difference');
-        h += cell(c.df, dfText(c.df), 'Degrees of freedom of the test');
-        h += cell(c.ratio, fmt(c.ratio, 4), 'Difference divided by its standard error');
+        h += cell(c.SE, fmt(c.SE, 4), 'Standard error of the difference', 'num secondary');
+        h += cell(c.df, dfText(c.df), 'Degrees of freedom of the test', 'num secondary');
+        h += cell(c.ratio, fmt(c.ratio, 4), 'Difference divided by its standard error', 'num secondary');
         h += cell(c.p, fmtP(c.p), `p-value (${b.adjust} adjustment for the family of comparisons)`) + '</tr>';
       }
       h += '</tbody></table>';
@@ -58,15 +60,17 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
   const a = fit.postfit?.anova;
   if (!a || a.rows.length === 0) return '';
   let h = `<h3>F tests</h3><table tabindex="0" class="f-tests" id="f-tests-${slug}"><caption>Type ${a.type === 1 ? 'I' : 'III'} analysis of variance with ${e(a.method)}'s method (as lmerTest)</caption>`;
-  h += head(['Term', 'Sum Sq', 'Mean Sq', 'NumDF', 'DenDF', 'F value', 'Pr(>F)']) + '<tbody>';
+  // key columns first (F, its df, p); the sums of squares collapse in a narrow panel
+  h += `<thead><tr>${['Term', 'F value', 'NumDF', 'DenDF', 'Pr(>F)'].map((c) => `<th scope="col">${e(c)}</th>`).join('')}`;
+  h += `${['Sum Sq', 'Mean Sq'].map((c) => `<th scope="col" class="secondary">${e(c)}</th>`).join('')}</tr></thead><tbody>`;
   for (const r of a.rows) {
     h += `<tr><th scope="row">${e(r.term)}</th>`;
-    h += cell(r.sumSq, fmt(r.sumSq, 5), 'Sum of squares: F × σ² × NumDF');
-    h += cell(r.meanSq, fmt(r.meanSq, 5), 'Mean square: F × σ²');
+    h += cell(r.F, fmt(r.F, 4), 'F statistic of the hypothesis that all the term\'s coefficients are zero (type III: averaged over the factors of terms that contain it)');
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
     h += cell(r.DenDF, fmt(r.DenDF, 4), `Denominator degrees of freedom (${a.method})`);
-    h += cell(r.F, fmt(r.F, 4), 'F statistic of the hypothesis that all the term\'s coefficients are zero (type III: averaged over the factors of terms that contain it)');
-    h += cell(r.p, fmtP(r.p), 'p-value of the F test') + '</tr>';
+    h += cell(r.p, fmtP(r.p), 'p-value of the F test');
+    h += cell(r.sumSq, fmt(r.sumSq, 5), 'Sum of squares: F × σ² × NumDF', 'num secondary');
+    h += cell(r.meanSq, fmt(r.meanSq, 5), 'Mean square: F × σ²', 'num secondary') + '</tr>';
   }
   return h + '</tbody></table>';
 }
