@@ -10,6 +10,8 @@ import { fitLmm } from './lmm/index';
 import { fitGlmm } from './glmm/index';
 import { withInference } from './inference/enrich';
 import type { DfMethod } from './inference/dfmethod';
+import type { StructureData } from './nlme/data';
+import { fitLme } from './nlme/fit';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -20,6 +22,8 @@ export interface FitSpec {
   nAGQ: number;
   /** Denominator df of the t tests (`df:`); default satterthwaite. */
   df?: DfMethod;
+  /** Data of `correlation:` / `variance:` (nlme/data.ts); the model is then fitted by nlme's likelihood. */
+  structures?: StructureData | null;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
 }
@@ -43,6 +47,15 @@ export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHook
 }
 
 async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+  if (spec.structures) {
+    if (frame.family !== 'gaussian' || frame.link !== 'identity')
+      throw new MlmError({ code: 'bad-structure', message: "correlation: and variance: need a gaussian model with the identity link (nlme's lme)" });
+    const df = spec.df ?? 'between-within';
+    if (df === 'satterthwaite' || df === 'kenward-roger')
+      throw new MlmError({ code: 'bad-value', message: `df: ${df} is not available for a model fitted by nlme's likelihood; use between-within, residual or asymptotic` });
+    const r = await fitLme(frame, spec.structures, { REML: spec.REML, id: spec.id }, hooks);
+    return withInference(r, frame, hooks, df);
+  }
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
     r.id = spec.id;

@@ -17,6 +17,7 @@ import { buildModelFrame } from './modelframe';
 import { applyDocument } from './table';
 import type { ModelFrame } from './types';
 import type { FitSpec } from '../fit';
+import { buildStructureData } from '../nlme/data';
 
 export interface PreparedModel {
   decl: ModelDecl;
@@ -137,7 +138,10 @@ export function prepareDocument(
     if (options.analyze !== false) pm.diagnostics = analyzePrepared(doc, decl, table);
     if (options.frames !== false && !pm.diagnostics.some((d) => d.severity === 'error')) {
       try {
-        pm.frame = buildModelFrame(doc, decl, table, { prepared: true });
+        const frame = buildModelFrame(doc, decl, table, { prepared: true });
+        const structures = buildStructureData(decl, table, frame);
+        if (structures) pm.spec = { ...pm.spec, structures };
+        pm.frame = frame;
       } catch (e) {
         pm.error = toDiagnostic(e);
       }

@@ -14,6 +14,8 @@ export const MODEL_KEYS: Record<string, string> = {
   family: '`gaussian` (default), `binomial`, `binomial(probit)`, `binomial(cloglog)`, `poisson`.',
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
+  correlation: "Within-group correlation of the residuals, as nlme's lme: `corAR1(form = ~ time | g)`, `corCAR1`, `corCompSymm`, `corSymm`, `corARMA(p = 1, q = 0)`. The model is then fitted by nlme's likelihood.",
+  variance: "Residual variance function, as nlme's `weights =`: `varIdent(form = ~ 1 | g)`, `varPower(form = ~ v)`, `varExp`, `varConstPower`, `varFixed(~ v)`. The model is then fitted by nlme's likelihood.",
   df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
 };

@@ -6,6 +6,7 @@ import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { FamilyName, LinkName } from '../frame/types';
 import type { DfMethod } from './keys';
+import type { CorSpec, VarSpec } from '../nlme/spec';
 
 export interface Located<T = string> {
   value: T;
@@ -65,9 +66,17 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `correlation:` (nlme's corStruct), parsed; spec null when it has an error (reported). */
+  correlation: StructureDecl<CorSpec> | null;
+  /** `variance:` (nlme's varFunc), parsed; spec null when it has an error (reported). */
+  variance: StructureDecl<VarSpec> | null;
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
+}
+
+export interface StructureDecl<T> extends ValueText {
+  spec: T | null;
 }
 
 export interface LevelsDecl {
