@@ -38,7 +38,7 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   const opt = await minimize(f, x0, x0.map(() => -Infinity), x0.map(() => Infinity), {
     ticker,
     rhobeg: 0.5,
-    rhoend: 1e-8,
+    rhoend: 1e-6,
     maxEval: 20000,
     stage: 'optimizing (nlme)',
   });
