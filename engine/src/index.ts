@@ -1,20 +1,39 @@
 /**
- * Public API of the engine (pure TypeScript; runs in node and in a browser worker).
+ * The engine's public entry (pure TypeScript; runs in node and in a browser worker).
+ * server/ and client/ import the engine ONLY from here (test/unit/boundaries.test.ts enforces it);
+ * tests and engine/src/cli may import internals.
  *
  * Pipeline: parseMlm(text) -> readCsv(csvText, file) -> buildModelFrame(doc, model, table) -> fitModel(frame, spec).
  * Shortcut for the CLI and the language server:
  *   prepareModels(docText, readFile: (relPath) => string | undefined, options?) -> PreparedDocument
  *   (doc, tables, one { frame, spec, error, diagnostics } per model, all diagnostics), then
  *   fitModel(m.frame, m.spec, hooks) for each model with a frame.
- * Others add their exports below (additive).
+ *
+ * Adding an export: put it in the section of its folder (one line per module), keep it additive.
  */
+
+// Located messages, progress and cancellation.
 export * from './diagnostics';
 export * from './hooks';
+
+// The fitted model as it leaves the engine.
 export type * from './result';
+export { fitModel, type FitSpec } from './fit';
+export { buildPlotData } from './plotdata';
+
+// Text -> data -> model frame.
 export * from './data/index';
 export * from './mlmfile/index';
 export * from './formula/index';
+export { unparen } from './formula/deparse';
 export * from './frame/index';
-export { fitModel, type FitSpec } from './fit';
-export * from './inference';
-export { formatLmerSummary, formatGlmerSummary, formatSummary, type SummaryOptions } from './summary';
+
+// After the fit: tests, intervals, comparisons, sentences.
+export * from './inference/index';
+
+// R's printed output (summary(), printCoefmat, VarCorr) and the cells the results panel shows.
+export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
+export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
+export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
+export { aicTable, remlCriterionText } from './summary/sections';
+export { varCorrCells, type VarCorrCells } from './summary/varcorr';

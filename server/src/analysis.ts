@@ -5,11 +5,16 @@
  * not re-analyse the others.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { DataTable } from '../../engine/src/data/types';
-import { MlmError, type MlmDiagnostic, type SourceRange } from '../../engine/src/diagnostics';
-import { applyDocument } from '../../engine/src/frame/table';
-import { parseMlm } from '../../engine/src/mlmfile/parse';
-import type { MlmDocument, ModelDecl } from '../../engine/src/mlmfile/types';
+import {
+  type DataTable,
+  MlmError,
+  type MlmDiagnostic,
+  type SourceRange,
+  applyDocument,
+  parseMlm,
+  type MlmDocument,
+  type ModelDecl,
+} from '../../engine/src/index';
 import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
 import type { ServerHost } from './host';

@@ -7,7 +7,7 @@ import {
   type ReadDirectoryResponse,
   type ReadFileParams,
   type ReadFileResponse,
-} from './protocol';
+} from '../../protocol/index';
 
 /** Files read by the client (vscode.workspace.fs) through the custom requests of protocol.ts. */
 export function clientHost(connection: Connection): ServerHost {

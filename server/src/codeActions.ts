@@ -1,10 +1,6 @@
 /** Quick fixes: did-you-mean (columns, keys, model names, families, links), `(1 | parent/child)`, a missing `data:` line. */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
-import type { Node } from '../../engine/src/formula/ast';
-import { deparse, unparen } from '../../engine/src/formula/deparse';
-import { findBars } from '../../engine/src/frame/bars';
-import { suggestName } from '../../engine/src/formula/suggest';
-import { rangeOfSpan } from '../../engine/src/mlmfile/textmap';
+import { type Node, deparse, unparen, findBars, suggestName, rangeOfSpan } from '../../engine/src/index';
 import { listCsvFiles, type DocumentAnalysis } from './analysis';
 import type { ServerHost } from './host';
 import { dirnameUri } from './uris';

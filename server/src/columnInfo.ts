@@ -1,5 +1,5 @@
 /** Short descriptions of data columns for completion documentation, hovers and the data preview. */
-import type { DataColumn, DataTable } from '../../engine/src/data/types';
+import type { DataColumn, DataTable } from '../../engine/src/index';
 
 export interface LevelCount {
   label: string;

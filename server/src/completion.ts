@@ -7,12 +7,11 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { FILE_KEYS, MODEL_KEYS, FAMILY_LINKS } from '../../engine/src/mlmfile/keys';
+import { FILE_KEYS, MODEL_KEYS, FAMILY_LINKS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
-import { findBars } from '../../engine/src/frame/bars';
 import { identifiersOf } from './formulaNav';
 import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
 import { dirnameUri, resolveRelative } from './uris';

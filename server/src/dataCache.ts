@@ -2,9 +2,7 @@
  * Linked CSV files: read once, parsed once per content (hash), re-read when the file changes on disk
  * (the server calls `invalidate` on workspace/didChangeWatchedFiles).
  */
-import { readCsv } from '../../engine/src/data/csv';
-import type { DataTable } from '../../engine/src/data/types';
-import { MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
+import { readCsv, type DataTable, MlmError, type MlmDiagnostic } from '../../engine/src/index';
 import { hashText } from './hash';
 import type { ServerHost } from './host';
 import { basenameUri, normalizeUri } from './uris';

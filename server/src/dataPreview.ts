@@ -1,7 +1,7 @@
 /** mlm/dataPreview: the linked CSV's columns (type, missing count, summary) and first rows. */
 import type { DocumentAnalysis } from './analysis';
 import { allColumnInfo } from './columnInfo';
-import type { DataPreviewResponse } from './protocol';
+import type { DataPreviewResponse } from '../../protocol/index';
 
 export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewResponse | null {
   const t = a.table;

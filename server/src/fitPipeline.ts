@@ -1,15 +1,18 @@
 /** The engine calls behind mlm/fit: model frame, fit, plot data; likelihood-ratio comparisons. */
-import type { SourceRange } from '../../engine/src/diagnostics';
-import { MlmError } from '../../engine/src/diagnostics';
-import { buildModelFrame } from '../../engine/src/frame/modelframe';
-import type { ModelFrame } from '../../engine/src/frame/types';
-import type { FitHooks } from '../../engine/src/hooks';
-import { compareModels, formatAnova } from '../../engine/src/inference/anova';
-import { fitModel } from '../../engine/src/fit';
-import { modelSettings } from '../../engine/src/mlmfile/spec';
-import type { ModelDecl } from '../../engine/src/mlmfile/types';
-import { buildPlotData } from '../../engine/src/plotdata';
-import type { FitResult } from '../../engine/src/result';
+import {
+  type SourceRange,
+  MlmError,
+  buildModelFrame,
+  type ModelFrame,
+  type FitHooks,
+  compareModels,
+  formatAnova,
+  fitModel,
+  modelSettings,
+  type ModelDecl,
+  buildPlotData,
+  type FitResult,
+} from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
 export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {

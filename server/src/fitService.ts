@@ -5,14 +5,20 @@
  */
 import type { CancellationToken, Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CancelledError, MlmError, type MlmDiagnostic, type SourceRange } from '../../engine/src/diagnostics';
-import type { ModelFrame } from '../../engine/src/frame/types';
-import type { FitHooks, FitProgress } from '../../engine/src/hooks';
-import type { ModelDecl } from '../../engine/src/mlmfile/types';
-import type { FitResult } from '../../engine/src/result';
+import {
+  CancelledError,
+  MlmError,
+  type MlmDiagnostic,
+  type SourceRange,
+  type ModelFrame,
+  type FitHooks,
+  type FitProgress,
+  type ModelDecl,
+  type FitResult,
+} from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { runComparison, runModelFit } from './fitPipeline';
-import type { FitError, FitParams, FitResponse } from './protocol';
+import type { FitError, FitParams, FitResponse } from '../../protocol/index';
 import { normalizeUri } from './uris';
 
 interface Kept {

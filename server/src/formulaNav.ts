@@ -1,5 +1,5 @@
 /** Walking formula ASTs (engine formula/ast) by character offset. */
-import type { Node } from '../../engine/src/formula/ast';
+import type { Node } from '../../engine/src/index';
 
 /** Nodes from `root` down to the deepest one whose span holds `offset` (start <= offset <= end). */
 export function nodePath(root: Node, offset: number): Node[] {

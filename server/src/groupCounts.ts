@@ -1,5 +1,5 @@
 /** Number of groups of a grouping factor (`g` or an interaction `a:b`) in the data, before any fit. */
-import type { DataTable } from '../../engine/src/data/types';
+import type { DataTable } from '../../engine/src/index';
 
 const cache = new WeakMap<DataTable, Map<string, number>>();
 

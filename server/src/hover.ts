@@ -5,18 +5,28 @@
  * or model name (fit statistics).
  */
 import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver';
-import type { Node } from '../../engine/src/formula/ast';
-import { deparse, unparen } from '../../engine/src/formula/deparse';
-import { randomTerms, type RandomTermSpec } from '../../engine/src/frame/bars';
-import { tTwoSided, normalUpper } from '../../engine/src/inference/distributions';
-import { waldConfint } from '../../engine/src/inference/profile';
-import type { AnovaTable } from '../../engine/src/inference/anova';
-import { interpretFixedEffect, interpretLrt, interpretVarCorr } from '../../engine/src/inference/interpret';
-import { FILE_KEYS, MODEL_KEYS } from '../../engine/src/mlmfile/keys';
-import { modelSettings } from '../../engine/src/mlmfile/spec';
-import { offsetAt, rangeOfSpan } from '../../engine/src/mlmfile/textmap';
-import type { FormulaDecl, ModelDecl } from '../../engine/src/mlmfile/types';
-import type { FitResult } from '../../engine/src/result';
+import {
+  type Node,
+  deparse,
+  unparen,
+  randomTerms,
+  type RandomTermSpec,
+  tTwoSided,
+  normalUpper,
+  waldConfint,
+  type AnovaTable,
+  interpretFixedEffect,
+  interpretLrt,
+  interpretVarCorr,
+  FILE_KEYS,
+  MODEL_KEYS,
+  modelSettings,
+  offsetAt,
+  rangeOfSpan,
+  type FormulaDecl,
+  type ModelDecl,
+  type FitResult,
+} from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
 import { identifiersOf, isBar, nodePath, type BarNode } from './formulaNav';

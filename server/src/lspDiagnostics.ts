@@ -1,5 +1,5 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { MlmDiagnostic, Severity } from '../../engine/src/diagnostics';
+import type { MlmDiagnostic, Severity } from '../../engine/src/index';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,

@@ -35,7 +35,7 @@ import {
   type FitParams,
   type FitResponse,
   type ResultsParams,
-} from './protocol';
+} from '../../protocol/index';
 import { hashText } from './hash';
 import { safely } from './safe';
 import { documentSymbols } from './symbols';

@@ -1,8 +1,12 @@
 /** Structural analysis of one model against the data (engine analyzePrepared), never throwing. */
-import type { DataTable } from '../../engine/src/data/types';
-import { MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
-import { analyzePrepared } from '../../engine/src/frame/analyze';
-import type { MlmDocument, ModelDecl } from '../../engine/src/mlmfile/types';
+import {
+  type DataTable,
+  MlmError,
+  type MlmDiagnostic,
+  analyzePrepared,
+  type MlmDocument,
+  type ModelDecl,
+} from '../../engine/src/index';
 
 /** `table` has already gone through applyDocument (derive:, factors:, levels:). */
 export function analyzeModelSafely(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {

@@ -1,5 +1,5 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import { modelSettings } from '../../engine/src/mlmfile/spec';
+import { modelSettings } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
 /** One symbol per model (with its formula as detail), plus the data line and compare lines. */

@@ -4,7 +4,7 @@ import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/sha
 import { summarizeFit } from '../../client/src/shared/fitSummary';
 import { exportResults, latexEscape } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
-import type { FitResponse } from '../../server/src/protocol';
+import type { FitResponse } from '../../protocol/index';
 import { loadReferenceFit } from './helpers';
 
 const MULTI = `# comment: model fake:

@@ -2,7 +2,7 @@
  * Results exported as text: Markdown, LaTeX (booktabs), CSV (one long table) and JSON. Pure; the
  * extension writes the string where the user chose in a save dialog.
  */
-import type { FitResult } from '../../../engine/src/result';
+import type { FitResult } from '../../../engine/src/index';
 import { fixed, fmt, fmtP } from '../shared/format';
 import { coefRows, iccRows, varianceRows } from '../shared/fitView';
 import type { ResultsFormat } from '../shared/messages';

@@ -14,7 +14,7 @@ import {
   type FitParams,
   type FitResponse,
   type ResultsParams,
-} from '../../../server/src/protocol';
+} from '../../../protocol/index';
 import { EXTENSIONS, exportResults } from '../export/formats';
 import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';

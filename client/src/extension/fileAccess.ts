@@ -12,7 +12,7 @@ import {
   type ReadDirectoryResponse,
   type ReadFileParams,
   type ReadFileResponse,
-} from '../../../server/src/protocol';
+} from '../../../protocol/index';
 
 function parseUri(x: unknown): vscode.Uri | null {
   if (typeof x !== 'string' || x.length === 0 || x.length > 4096) return null;

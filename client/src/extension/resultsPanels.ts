@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { makeNonce, renderResultsPage, type PanelState, type StatusKind } from '../render/panel';
 import { renderDataPreviewPage } from '../render/dataPreview';
-import type { DataPreviewResponse } from '../../../server/src/protocol';
+import type { DataPreviewResponse } from '../../../protocol/index';
 import { escapeHtml } from '../shared/escape';
 import { validateWebviewMessage, type WebviewMessage } from '../shared/messages';
 import { persistedPanel, restoredPanel } from '../shared/panelPersist';

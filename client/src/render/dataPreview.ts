@@ -1,5 +1,5 @@
 /** The data preview page: the linked CSV's columns (type, missing values, summary) and its first rows. */
-import type { DataPreviewResponse } from '../../../server/src/protocol';
+import type { DataPreviewResponse } from '../../../protocol/index';
 import { escapeHtml } from '../shared/escape';
 import { pageShell, PageOptions } from './panel';
 

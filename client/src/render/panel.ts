@@ -3,7 +3,7 @@
  * it renders the same in node (tests) and in VS Code. Strict CSP with a nonce; no inline handlers;
  * every data-derived string escaped with escapeHtml.
  */
-import type { FitResult } from '../../../engine/src/result';
+import type { FitResult } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { plotsForFit } from './plots';
 import { PANEL_CSS } from './styles';

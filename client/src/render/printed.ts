@@ -4,12 +4,15 @@
  * standard deviations and correlations, and printCoefmat's fixed-effects columns. Cells are trimmed
  * (R pads them to a common width); the exact values stay with the renderer.
  */
-import type { FitResult } from '../../../engine/src/result';
-import { aicTable, remlCriterionText } from '../../../engine/src/summary/sections';
-import { varCorrCells } from '../../../engine/src/summary/varcorr';
-import { formatCoefmat } from '../../../engine/src/summary/coefmat';
-import { lmerCoefTable } from '../../../engine/src/summary/lmer';
-import { glmerCoefTable } from '../../../engine/src/summary/glmer';
+import {
+  type FitResult,
+  aicTable,
+  remlCriterionText,
+  varCorrCells,
+  formatCoefmat,
+  lmerCoefTable,
+  glmerCoefTable,
+} from '../../../engine/src/index';
 import { asArray, isGaussian, type VarianceRow } from '../shared/fitView';
 import { fmt } from '../shared/format';
 

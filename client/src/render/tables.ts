@@ -3,12 +3,10 @@
  * comparison (likelihood-ratio) tables. Every cell holding a number has a title with its meaning in
  * plain words. All data-derived text is escaped with escapeHtml.
  */
-import type { FitResult } from '../../../engine/src/result';
+import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
 import { asArray, coefRows, explainCoef, extrasOf, iccRows, iccSentence, isGaussian, varCorrSentence, varianceRows } from '../shared/fitView';
-import { interpretLrt } from '../../../engine/src/inference/interpret';
-import type { AnovaRow } from '../../../engine/src/inference/anova';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
 const e = escapeHtml;

@@ -1,5 +1,5 @@
 /** Plain-words outcome of a fit request, for notifications, the status bar and the panel's status line. */
-import type { FitResponse } from '../../../server/src/protocol';
+import type { FitResponse } from '../../../protocol/index';
 
 export type FitOutcomeKind = 'ok' | 'error' | 'cancelled';
 

@@ -3,11 +3,16 @@
  * variance components grouped by factor, ICC, and plain-words explanations. Tolerates the
  * reference fits' R-style scalars (a 1-element vector written as a scalar).
  */
-import type { FitResult, TestRow } from '../../../engine/src/result';
+import {
+  type FitResult,
+  type TestRow,
+  icc,
+  interpretFixedEffect,
+  interpretIcc,
+  interpretVarCorr,
+} from '../../../engine/src/index';
 import { fmt, fmtP } from './format';
 import { pnormUpper } from './normal';
-import { icc } from '../../../engine/src/inference/variance';
-import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../../engine/src/inference/interpret';
 
 export function asArray<T>(x: T | T[] | null | undefined): T[] {
   if (x === null || x === undefined) return [];

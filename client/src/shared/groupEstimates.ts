@@ -7,7 +7,7 @@
  * Binomial/Poisson: intercept only, by Newton's method on the level's score equation with a 0.5
  * continuity correction (so all-zero or all-one groups stay finite).
  */
-import type { FitResult, RanefBlock } from '../../../engine/src/result';
+import type { FitResult, RanefBlock } from '../../../engine/src/index';
 import { asArray } from './fitView';
 
 export interface GroupEstimate {

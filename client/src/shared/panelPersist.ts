@@ -3,7 +3,7 @@
  * (the extension's WebviewPanelSerializer re-renders it): the .mlm document's URI and the panel state.
  * The state read back is untrusted input: restoredPanel checks its shape and drops what does not fit.
  */
-import type { FitResult } from '../../../engine/src/result';
+import type { FitResult } from '../../../engine/src/index';
 import type { PanelState } from '../render/panel';
 import { isObject } from './messages';
 

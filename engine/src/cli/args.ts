@@ -1,6 +1,6 @@
 /** Command-line arguments of `mlm`. */
 
-export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'help' | 'version';
+export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'help' | 'version';
 
 export type ConfintMethodArg = 'profile' | 'Wald' | 'boot';
 
@@ -28,7 +28,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict'] as const;
+const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'] as const;
 
 export const USAGE = `Usage: mlm <command> FILE.mlm [options]
 
@@ -42,14 +42,19 @@ Commands:
   ranef FILE.mlm      conditional modes with conditional SDs, 95% and comparative (±1.39 SD) intervals
   coef FILE.mlm       fixed plus random effects per group level, as lme4's coef()
   predict FILE.mlm    predictions for new rows (--model NAME --newdata NEW.csv)
+  check FILE.mlm      singular fits explained (with lme4's rePCA) and a convergence verdict from
+                      refits by several optimizers (as lme4's allFit)
+  residuals FILE.mlm  simulated scaled residuals with DHARMa's tests (uniformity, dispersion,
+                      zero inflation, outliers)
 
 Options:
   --model NAME        use only the model NAME (fit, confint, ranef, coef; required for predict)
   --json              print JSON instead of text (all commands but compare)
   --method M          confint: profile (default), Wald or boot
   --level L           confint: confidence level (default 0.95)
-  --nsim N            confint --method boot: bootstrap replicates (default 200)
-  --seed S            confint --method boot: random seed (default 1)
+  --nsim N            confint --method boot: bootstrap replicates (default 200);
+                      residuals: simulations (default 250)
+  --seed S            confint --method boot, residuals: random seed (default 1)
   --newdata FILE.csv  predict: the new rows (a CSV with the model's columns)
   --re, --no-re       predict: with the groups' random effects (default) or population level
   --scale S           predict: response (default) or link
@@ -118,13 +123,13 @@ export function parseArgs(argv: string[]): CliArgs {
   if (command === undefined) throw new UsageError('no command given');
   if (file === undefined) throw new UsageError(`'mlm ${command}' needs a .mlm file`);
   const allowed: Record<string, Command[]> = {
-    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict'],
-    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict'],
-    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict'],
+    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
+    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
+    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
     '--method': ['confint'],
     '--level': ['confint'],
-    '--nsim': ['confint'],
-    '--seed': ['confint'],
+    '--nsim': ['confint', 'residuals'],
+    '--seed': ['confint', 'residuals'],
     '--newdata': ['predict'],
     '--re': ['predict'],
     '--no-re': ['predict'],
@@ -134,7 +139,7 @@ export function parseArgs(argv: string[]): CliArgs {
     const cmds = allowed[opt];
     if (cmds && !cmds.includes(command)) throw new UsageError(`'${opt}' applies to ${cmds.map((c) => `'mlm ${c}'`).join(', ')} only`);
   }
-  if ((out.nsim !== undefined || out.seed !== undefined) && out.method !== 'boot') throw new UsageError("'--nsim' and '--seed' apply to '--method boot' only");
+  if (command === 'confint' && (out.nsim !== undefined || out.seed !== undefined) && out.method !== 'boot') throw new UsageError("'--nsim' and '--seed' apply to '--method boot' only");
   if (command === 'predict') {
     if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
     if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");

@@ -19,7 +19,7 @@ import type { CliArgs } from './args';
 import { nodeErrorText, Session, type CliStreams, type FittedModel } from './session';
 
 /** Fits the selected models; calls body for each fitted one. Returns the exit status. */
-async function eachModel(
+export async function eachModel(
   args: CliArgs,
   io: CliStreams,
   body: (s: Session, m: PreparedModel, fitted: FittedModel) => Promise<{ text: string; json: unknown } | null>,

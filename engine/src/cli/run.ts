@@ -13,6 +13,7 @@ import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
 import { Failed, Session, type CliStreams } from './session';
 import { formatFitExtras } from './extras';
 import { runCoef, runConfint, runPredict, runRanef } from './commands';
+import { runCheck, runResiduals } from './check';
 
 export type { CliStreams } from './session';
 
@@ -47,6 +48,10 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runRanef(args, io);
       case 'coef':
         return await runCoef(args, io);
+      case 'check':
+        return await runCheck(args, io);
+      case 'residuals':
+        return await runResiduals(args, io);
       default:
         return await runPredict(args, io);
     }

@@ -9,7 +9,10 @@ import type { FitResult } from '../result';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
 import { ghRule } from './ghq';
-import { centralDerivs, cholUpper, invert, symEigenvalues } from './hessian';
+import { centralDerivs } from '../linalg/derivs';
+import { symmetricEigenvalues } from '../linalg/eigen';
+import { invert } from '../linalg/small';
+import { checkConv, convergenceFailed, formatG, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import { GlmmModel } from './model';
 import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance } from './optimize';
 import { validateGlmmInput } from './validate';
@@ -40,13 +43,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     const p0 = m.p;
     const U = m.unscaledVcovFromRX();
     const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
-    const lower1 = m.thetaLower();
-    for (let i = 0; i < lower1.length; i++) {
-      if (lower1[i] === 0 && theta1[i] < 1e-4) {
-        warnings.push("boundary (singular) fit: see help('isSingular')");
-        break;
-      }
-    }
+    if (isSingular(theta1, m.thetaLower())) warnings.push(SINGULAR_MESSAGE);
     const separated0 = separationCheck(m, frame.coefnames, warnings);
     return assembleResult({
       frame,
@@ -95,7 +92,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   const Hinv = invert(hessian);
   if (Hinv) {
     const V = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => Hinv[nth + i][nth + j] + Hinv[nth + j][nth + i]));
-    const ev = symEigenvalues(V.map((r) => Float64Array.from(r)));
+    const ev = symmetricEigenvalues(V);
     if (Math.min(...ev) > 0 && V.every((r) => r.every(Number.isFinite))) vcov = V;
   }
   if (!vcov) {
@@ -108,7 +105,8 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     stage2Deviance(m, par, rule, lp0);
   }
 
-  convergenceChecks(par, m.thetaLower(), gradient, hessian, warnings);
+  const conv = checkConv({ gradient, hessian }, par, m.thetaLower());
+  warnings.push(...conv.messages);
   const separated = separationCheck(m, frame.coefnames, warnings);
 
   return assembleResult({
@@ -119,67 +117,10 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     fval,
     vcov,
     warnings,
-    converged: s1.converged && s2.converged && !separated && !warnings.some((w) => w.startsWith('Model failed to converge')),
+    converged: s1.converged && s2.converged && !separated && !convergenceFailed(conv),
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
-}
-
-/** lme4's checkConv: singular fit, scaled gradient, and Hessian checks (messages as lme4 words them). */
-function convergenceChecks(par: Float64Array, thetaLower: Float64Array, gradient: Float64Array, hessian: Float64Array[], warnings: string[]): void {
-  for (let i = 0; i < thetaLower.length; i++) {
-    if (thetaLower[i] === 0 && par[i] < 1e-4) {
-      warnings.push("boundary (singular) fit: see help('isSingular')");
-      return;
-    }
-  }
-  const n = par.length;
-  if (gradient.some((g) => !Number.isFinite(g))) {
-    warnings.push('Model failed to converge: gradient contains NAs');
-    return;
-  }
-  const R = cholUpper(hessian);
-  if (!R) {
-    warnings.push('Model failed to converge: unable to evaluate scaled gradient');
-  } else {
-    const x = new Float64Array(n);
-    for (let r = n - 1; r >= 0; r--) {
-      let s = gradient[r];
-      for (let c = r + 1; c < n; c++) s -= R[r][c] * x[c];
-      x[r] = s / R[r][r];
-    }
-    let maxv = 0;
-    for (let i = 0; i < n; i++) maxv = Math.max(maxv, Math.min(Math.abs(x[i]), Math.abs(gradient[i])));
-    if (maxv > 0.002) warnings.push(`Model failed to converge with max|grad| = ${fmtG(maxv)} (tol = 0.002, component 1)`);
-  }
-  const nth = thetaLower.length;
-  if (n > nth) {
-    const Hb = hessian.slice(nth).map((r) => r.slice(nth));
-    checkHess(Hb, 'fixed-effect ', warnings);
-  }
-  checkHess(hessian, '', warnings);
-}
-
-function checkHess(H: Float64Array[], type: string, warnings: string[]): void {
-  const tol = 1e-6;
-  if (H.some((r) => r.some((v) => !Number.isFinite(v)))) {
-    warnings.push('Problem with Hessian check (infinite or missing values?)');
-    return;
-  }
-  const ev = symEigenvalues(H);
-  const negative = ev.filter((e) => e < -tol).length;
-  if (negative) {
-    warnings.push(`Model failed to converge: degenerate ${type}Hessian with ${negative} negative eigenvalues`);
-    return;
-  }
-  if (ev.some((e) => Math.abs(e) < tol) || !cholUpper(H)) {
-    warnings.push(`${type}Hessian is numerically singular: parameters are not uniquely determined`);
-    return;
-  }
-  const mx = Math.max(...ev);
-  const mn = Math.min(...ev);
-  if (mx * tol > 1) warnings.push('Model is nearly unidentifiable: very large eigenvalue - Rescale variables?');
-  else if (mn / mx < tol) warnings.push('Model is nearly unidentifiable: large eigenvalue ratio - Rescale variables?');
 }
 
 /**
@@ -203,7 +144,7 @@ function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]):
       if (x > hi) hi = x;
     }
     const spread = Math.abs(m.beta[j]) * Math.max(hi - lo, lo === hi ? Math.abs(lo) : 0);
-    if (spread > 15) big.push(`'${coefnames[j]}' = ${fmtG(m.beta[j])}`);
+    if (spread > 15) big.push(`'${coefnames[j]}' = ${formatG(m.beta[j])}`);
   }
   const what = m.family.name === 'binomial' ? 'fitted probabilities numerically 0 or 1 occurred' : 'fitted means numerically 0 occurred';
   if (big.length > 0) {
@@ -213,9 +154,3 @@ function separationCheck(m: GlmmModel, coefnames: string[], warnings: string[]):
   warnings.push(`${what} (${edge} observation${edge > 1 ? 's' : ''})`);
   return false;
 }
-
-function fmtG(x: number): string {
-  return Number(x.toPrecision(6)).toString();
-}
-
-

@@ -8,23 +8,11 @@
  */
 import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
+import { ReTerms, type ReTerm } from '../lmm/reterms';
 import { lchoose, lgamma } from './special';
 import { ScalarPls } from './scalarpls';
 import type { Family } from './family';
 import type { GHRule } from './ghq';
-
-export interface TermLayout {
-  k: number;
-  nlev: number;
-  refs: Int32Array;
-  Z: Float64Array; // n × k column-major (frame's layout)
-  /** first column of this term in u */
-  uOff: number;
-  /** first of this term's k entries in a row of ZΛ */
-  kOff: number;
-  /** first of this term's parameters in θ */
-  thOff: number;
-}
 
 export class PirlsError extends Error {}
 
@@ -32,7 +20,9 @@ export class GlmmModel {
   readonly n: number;
   readonly p: number;
   readonly q: number;
-  readonly terms: TermLayout[];
+  /** the random-effects terms: θ layout, Λ, b = Λu */
+  readonly re: ReTerms;
+  readonly terms: readonly ReTerm[];
   readonly nTheta: number;
   /** Σ k_t: entries of ZΛ per row */
   readonly kTot: number;
@@ -83,19 +73,11 @@ export class GlmmModel {
     this.wt = frame.weights ?? new Float64Array(n).fill(1);
     this.nTrials = nTrials;
     this.baseOffset = frame.offset ?? new Float64Array(n);
-    let uOff = 0;
-    let kOff = 0;
-    let thOff = 0;
-    this.terms = frame.reTerms.map((t) => {
-      const lay: TermLayout = { k: t.k, nlev: t.levels.length, refs: t.refs, Z: t.Z, uOff, kOff, thOff };
-      uOff += t.k * t.levels.length;
-      kOff += t.k;
-      thOff += (t.k * (t.k + 1)) / 2;
-      return lay;
-    });
-    this.q = uOff;
-    this.kTot = kOff;
-    this.nTheta = thOff;
+    this.re = new ReTerms(frame.reTerms);
+    this.terms = this.re.terms;
+    this.q = this.re.q;
+    this.kTot = this.re.kTot;
+    this.nTheta = this.re.nTheta;
     this.frameTerms = frame.reTerms;
     // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels B's
     // system (fill-reducing ordering of that block) is the better choice
@@ -158,34 +140,12 @@ export class GlmmModel {
 
   /** lme4's starting θ: identity relative covariance factors. */
   initialTheta(): Float64Array {
-    const th = new Float64Array(this.nTheta);
-    for (const t of this.terms) {
-      let pos = t.thOff;
-      for (let c = 0; c < t.k; c++) {
-        for (let r = c; r < t.k; r++) th[pos++] = r === c ? 1 : 0;
-      }
-    }
-    return th;
+    return Float64Array.from(this.re.start());
   }
 
   /** Lower bounds of θ: 0 for the diagonal of each factor, −∞ elsewhere. */
   thetaLower(): Float64Array {
-    const lo = new Float64Array(this.nTheta);
-    for (const t of this.terms) {
-      let pos = t.thOff;
-      for (let c = 0; c < t.k; c++) {
-        for (let r = c; r < t.k; r++) lo[pos++] = r === c ? 0 : -Infinity;
-      }
-    }
-    return lo;
-  }
-
-  /** The k×k lower-triangular factor T of term t (row-major) for the given θ. */
-  termFactor(t: TermLayout, theta: ArrayLike<number> = this.theta): Float64Array {
-    const T = new Float64Array(t.k * t.k);
-    let pos = t.thOff;
-    for (let c = 0; c < t.k; c++) for (let r = c; r < t.k; r++) T[r * t.k + c] = theta[pos++];
-    return T;
+    return Float64Array.from(this.re.lower());
   }
 
   setTheta(theta: ArrayLike<number>): void {
@@ -212,21 +172,6 @@ export class GlmmModel {
   }
   private startFromMustart = true;
 
-  /** b = Λu for term t: nlev × k values, row-major by level. */
-  termB(t: TermLayout, u: Float64Array = this.u): Float64Array {
-    const T = this.termFactor(t);
-    const k = t.k;
-    const b = new Float64Array(t.nlev * k);
-    for (let j = 0; j < t.nlev; j++) {
-      for (let r = 0; r < k; r++) {
-        let s = 0;
-        for (let c = 0; c <= r; c++) s += T[r * k + c] * u[t.uOff + j * k + c];
-        b[j * k + r] = s;
-      }
-    }
-    return b;
-  }
-
   /** η = offset + Xβ + ZΛu; μ = linkinv(η). `offsetPlusXb` may be passed precomputed. */
   updateEta(offsetPlusXb: Float64Array): void {
     const { n, eta, mu } = this;
@@ -234,7 +179,7 @@ export class GlmmModel {
     eta.set(offsetPlusXb);
     // η += Z_t b_t term by term, with b = Λu per level (b_t[j k + r] for level j, row r)
     for (const t of this.terms) {
-      const b = this.termB(t);
+      const b = t.b(this.theta, this.u);
       const { k, refs, Z } = t;
       if (k === 1) {
         for (let i = 0; i < n; i++) eta[i] += Z[i] * b[refs[i]];

@@ -7,7 +7,8 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
-import { centralDerivs, centralGradient, cholUpper, invert } from './hessian';
+import { centralDerivs, centralGradient } from '../linalg/derivs';
+import { cholSolve, cholUpper, invert } from '../linalg/small';
 
 export interface StageResult {
   par: Float64Array;
@@ -290,23 +291,6 @@ export async function newtonStage2(
     }
   }
   return null;
-}
-
-/** Solve RᵀR x = b. */
-function cholSolve(R: Float64Array[], b: ArrayLike<number>): Float64Array {
-  const n = R.length;
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let v = b[i];
-    for (let k = 0; k < i; k++) v -= R[k][i] * y[k];
-    y[i] = v / R[i][i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let v = y[i];
-    for (let k = i + 1; k < n; k++) v -= R[i][k] * y[k];
-    y[i] = v / R[i][i];
-  }
-  return y;
 }
 
 /**

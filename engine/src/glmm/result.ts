@@ -4,9 +4,11 @@
  * glmer), z tests, fitted values on the response scale and deviance residuals.
  */
 import type { ModelFrame } from '../frame/types';
-import type { FitResult, RanefBlock, TestRow, VarCorrRow } from '../result';
+import type { FitResult, RanefBlock, TestRow } from '../result';
 import type { GlmmModel } from './model';
 import { twoSidedNormalP } from './special';
+import { isSingular } from '../optim/convergence';
+import { varCorrRows } from '../lmm/result';
 
 export interface AssembleInput {
   frame: ModelFrame;
@@ -32,16 +34,6 @@ export function quantile7(sorted: ArrayLike<number>, prob: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-/** lme4's names of the variance-component groups: repeated grouping factors get .1, .2, ... */
-export function varcorrGroupNames(groups: string[]): string[] {
-  const seen = new Map<string, number>();
-  return groups.map((g) => {
-    const c = seen.get(g) ?? 0;
-    seen.set(g, c + 1);
-    return c === 0 ? g : `${g}.${c}`;
-  });
-}
-
 export function assembleResult(inp: AssembleInput): FitResult {
   const { frame, model: m } = inp;
   const p = m.p;
@@ -60,28 +52,9 @@ export function assembleResult(inp: AssembleInput): FitResult {
   }
 
   // variance components
-  const varcorr: VarCorrRow[] = [];
-  const grpNames = varcorrGroupNames(frame.reTerms.map((t) => t.group));
+  const varcorr = varCorrRows(frame.reTerms, m.theta, 1, false);
   const ngrps: Record<string, number> = {};
-  m.terms.forEach((t, ti) => {
-    const rt = frame.reTerms[ti];
-    ngrps[rt.group] = rt.levels.length;
-    const T = m.termFactor(t);
-    const k = t.k;
-    const S = new Float64Array(k * k);
-    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let c = 0; c < k; c++) s += T[a * k + c] * T[b * k + c];
-      S[a * k + b] = s;
-    }
-    for (let a = 0; a < k; a++) {
-      varcorr.push({ grp: grpNames[ti], var1: rt.termNames[a], var2: null, vcov: S[a * k + a], sdcor: Math.sqrt(S[a * k + a]) });
-    }
-    for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) {
-      const den = Math.sqrt(S[a * k + a] * S[b * k + b]);
-      varcorr.push({ grp: grpNames[ti], var1: rt.termNames[a], var2: rt.termNames[b], vcov: S[a * k + b], sdcor: den > 0 ? S[a * k + b] / den : NaN });
-    }
-  });
+  for (const rt of frame.reTerms) ngrps[rt.group] = rt.levels.length;
 
   // conditional modes and conditional sds: b = Λu, Var(b | y) ≈ Λ A⁻¹ Λᵀ blocks
   const ranef: RanefBlock[] = [];
@@ -90,7 +63,7 @@ export function assembleResult(inp: AssembleInput): FitResult {
   m.terms.forEach((t, ti) => {
     const rt = frame.reTerms[ti];
     const k = t.k;
-    const b = m.termB(t);
+    const b = t.b(m.theta, m.u);
     const values: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
     const condsd: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
     for (let j = 0; j < t.nlev; j++) {
@@ -128,9 +101,7 @@ export function assembleResult(inp: AssembleInput): FitResult {
   const pr = Array.from(m.pearson()).sort((a, b) => a - b);
   const scaledResidualQuantiles = [0, 0.25, 0.5, 0.75, 1].map((q) => quantile7(pr, q));
 
-  const thetaLower = m.thetaLower();
-  let singular = false;
-  for (let i = 0; i < m.nTheta; i++) if (thetaLower[i] === 0 && m.theta[i] < 1e-4) singular = true;
+  const singular = isSingular(m.theta, m.thetaLower());
 
   return {
     id: inp.id,

@@ -33,6 +33,13 @@ export interface AnovaRow {
   p: number | null;
   /** True when this row's figures come from an ML refit of a REML fit. */
   refitted: boolean;
+  /**
+   * When this row adds random-effect variances to the previous model with the same fixed effects,
+   * the test is on the boundary of the parameter space (a variance cannot be negative): the p-value
+   * from the 50:50 mixture of χ²(Df − 1) and χ²(Df) (Self and Liang; Stram and Lee), which halves
+   * the p-value for a single variance. Null otherwise; the χ²(Df) p above is then conservative.
+   */
+  pBoundary?: number | null;
 }
 
 export interface AnovaTable {
@@ -98,6 +105,12 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
   if (reml.length > 0) notes.push('refitting model(s) with ML (instead of REML)');
   const refit = options.refit ?? refitMl;
   const rows: AnovaRow[] = [];
+  const varianceCount = new Map<string, number>();
+  const fixedKey = new Map<string, string>();
+  for (const e of entries) {
+    varianceCount.set(e.name, e.result.varcorr.filter((v) => v.grp !== 'Residual' && v.var2 === null).length);
+    fixedKey.set(e.name, [...e.result.coefnames].sort().join('\u0000'));
+  }
   for (const e of entries) {
     let r = e.result;
     let refitted = false;
@@ -128,8 +141,18 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
     cur.Chisq = 2 * Math.max(0, cur.logLik - prev.logLik);
     cur.Df = cur.npar - prev.npar;
     cur.p = cur.Df === 0 ? null : chisqUpper(cur.Chisq, cur.Df);
+    const addsVariance = (varianceCount.get(cur.name) ?? 0) > (varianceCount.get(prev.name) ?? 0);
+    if (cur.Df > 0 && addsVariance && fixedKey.get(cur.name) === fixedKey.get(prev.name)) {
+      cur.pBoundary = boundaryMixtureP(cur.Chisq, cur.Df);
+    }
   }
   return { data: dataLabel(options.dataName), rows: ordered, notes };
+}
+
+/** p-value of the 50:50 mixture of χ²(df − 1) and χ²(df) (χ²(0) is a point mass at 0). */
+export function boundaryMixtureP(chisq: number, df: number): number {
+  const lower = df - 1 === 0 ? (chisq > 0 ? 0 : 1) : chisqUpper(chisq, df - 1);
+  return 0.5 * lower + 0.5 * chisqUpper(chisq, df);
 }
 
 /** 'data/sleepstudy.csv' -> 'sleepstudy' (lme4 prints the data object's name). */

@@ -179,9 +179,13 @@ export function interpretLrt(row: AnovaRow, previous: AnovaRow): string {
   if (row.p === null) return `${row.name} and ${previous.name} have the same number of parameters, so no likelihood-ratio test is possible; compare their AIC (${fmtNum(row.AIC, 1)} vs ${fmtNum(previous.AIC, 1)}).`;
   const sig = row.p < 0.05;
   const stat = `χ²(${row.Df}) = ${row.Chisq.toFixed(2)}, ${fmtP(row.p)}`;
-  return sig
+  const first = sig
     ? `${row.name} fits significantly better than ${previous.name} (${stat}).`
     : `${row.name} does not fit significantly better than ${previous.name} (${stat}); the simpler model is adequate.`;
+  if (typeof row.pBoundary !== 'number') return first;
+  const dAic = row.AIC - previous.AIC;
+  const mixture = row.Df === 1 ? 'half the χ²(1) p-value' : `the 50:50 mixture of χ²(${row.Df - 1}) and χ²(${row.Df})`;
+  return `${first} The added variance is tested on its boundary (a variance cannot be negative), so ${mixture} is the better reference: ${fmtP(row.pBoundary)}; ΔAIC = ${dAic.toFixed(1)} (${dAic < 0 ? row.name : previous.name} has the lower AIC).`;
 }
 
 /** The R² sentence: 'The fixed effects explain 28% of the variance in Reaction (marginal R² = 0.28); with the random effects, 80% (conditional R² = 0.80).' */

@@ -15,7 +15,7 @@
 import { MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
-import { lambdaBlocks } from '../lmm/theta';
+import { ReTerms } from '../lmm/reterms';
 import { cholLower, crossprodLowerInverse, invLower } from '../linalg/dense';
 import { pseudoInverse } from './symeig';
 
@@ -117,8 +117,7 @@ export function kenwardRogerParts(fit: FitResult, frame: ModelFrame): KenwardRog
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) XtX[i * p + j] += frame.X[r + i * n] * frame.X[r + j * n];
   }
   // Λ (q×q block diagonal, lower)
-  const ks = terms.map((t) => t.k);
-  const lam = lambdaBlocks(ks, fit.theta);
+  const lam = new ReTerms(terms).lambdaBlocks(fit.theta);
   const Lam = new Float64Array(q * q);
   terms.forEach((t, ti) => {
     const k = t.k, lo = lam.offsets[ti];

@@ -8,9 +8,9 @@ export interface SymEigen {
 }
 
 /** Eigenvalues and, when `withVectors`, eigenvectors of a symmetric matrix. */
-export function symmetricEigen(m: number[][], withVectors = true): SymEigen {
+export function symmetricEigen(m: readonly ArrayLike<number>[], withVectors = true): SymEigen {
   const n = m.length;
-  const a = m.map((r) => r.slice());
+  const a = m.map((r) => Array.from(r));
   const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
@@ -45,6 +45,6 @@ export function symmetricEigen(m: number[][], withVectors = true): SymEigen {
 }
 
 /** Eigenvalues of a small symmetric matrix, ascending. */
-export function symmetricEigenvalues(m: number[][]): number[] {
+export function symmetricEigenvalues(m: readonly ArrayLike<number>[]): number[] {
   return symmetricEigen(m, false).values.sort((x, y) => x - y);
 }

@@ -5,10 +5,10 @@
 import { Ticker, type FitHooks } from '../hooks';
 import { minimize } from '../optim/bobyqa';
 import type { FitResult } from '../result';
-import { checkConvergence } from './convergence';
+import { centralDerivs } from '../linalg/derivs';
+import { checkConv, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import type { LinearMixedModel } from './model';
 import { buildLmmResult } from './result';
-import { isSingularTheta } from './theta';
 
 /** Above this many observations the finite-difference convergence check is skipped (its cost is 2n²+ evaluations). */
 const DERIV_CHECK_MAX_N = 50000;
@@ -34,11 +34,12 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   });
   const theta = opt.x;
   const warnings: string[] = [];
-  const singular = isSingularTheta(theta, model.lower);
-  if (singular) warnings.push("boundary (singular) fit: see help('isSingular')");
+  const singular = isSingular(theta, model.lower);
+  if (singular) warnings.push(SINGULAR_MESSAGE);
   if (!opt.converged) warnings.push(`convergence failure: ${opt.message}`);
   if (!singular && model.frame.n <= DERIV_CHECK_MAX_N) {
-    for (const w of checkConvergence((th) => model.objective(th), theta, model.lower)) warnings.push(w);
+    const derivs = await centralDerivs(f, theta, f(Float64Array.from(theta)));
+    warnings.push(...checkConv(derivs, theta, model.lower).messages);
   }
   // leave the model at the optimum
   const crit = model.objective(theta);

@@ -10,7 +10,8 @@ import type { FitResult } from '../result';
 import { fitLinearMixedModel } from './fit';
 import { PlsSystem } from './pls';
 import { buildLmmResult } from './result';
-import { isSingularTheta, nThetaOf, thetaLower, thetaStart } from './theta';
+import { isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
+import type { ReTerms } from './reterms';
 
 const LOG2PI = Math.log(2 * Math.PI);
 
@@ -37,6 +38,8 @@ export class LinearMixedModel {
   readonly nTheta: number;
   /** Number of columns of each random-effects term. */
   readonly ks: number[];
+  /** The random-effects terms: θ layout, Λ, b = Λu. */
+  readonly re: ReTerms;
   /** θ at the last objective() call. */
   private thetaLast: Float64Array = new Float64Array(0);
   private ok = false;
@@ -56,9 +59,6 @@ export class LinearMixedModel {
       throw new MlmError({ code: 'too-few-observations', message: `${frame.n} observations are too few for ${frame.p} fixed-effect coefficients` });
     this.frame = frame;
     this.REML = opts.REML;
-    this.ks = frame.reTerms.map((t) => t.k);
-    this.lower = thetaLower(this.ks);
-    this.nTheta = this.ks.reduce((s, k) => s + nThetaOf(k), 0);
     const n = frame.n;
     let y: Float64Array = frame.y;
     if (frame.offset) {
@@ -72,11 +72,15 @@ export class LinearMixedModel {
     }
     this.pls = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
     this.pls.setData(sqrtW, y);
+    this.re = this.pls.re;
+    this.ks = this.re.ks;
+    this.lower = this.re.lower();
+    this.nTheta = this.re.nTheta;
   }
 
   /** lme4's starting values: 1 on the diagonals of Λ, 0 off them. */
   start(): number[] {
-    return thetaStart(this.ks);
+    return this.re.start();
   }
 
   /** Residual degrees of freedom used by the criterion: n for ML, n − p for REML. */
@@ -167,7 +171,7 @@ export class LinearMixedModel {
   resultAt(theta: ArrayLike<number>, id = 'model'): FitResult {
     const th = Array.from(theta);
     const crit = this.objective(th);
-    const singular = isSingularTheta(th, this.lower);
+    const singular = isSingular(th, this.lower);
     return buildLmmResult(this, {
       id,
       theta: th,
@@ -176,7 +180,7 @@ export class LinearMixedModel {
       evaluations: 1,
       fitSeconds: 0,
       singular,
-      warnings: singular ? ["boundary (singular) fit: see help('isSingular')"] : [],
+      warnings: singular ? [SINGULAR_MESSAGE] : [],
     });
   }
 

@@ -20,17 +20,10 @@
 import { backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
-import { lambdaBlocks } from './theta';
+import { ReTerms, type ReTermData } from './reterms';
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
-export interface PlsTerm {
-  k: number;
-  levels: ArrayLike<unknown>;
-  /** level index (0-based) of each observation */
-  refs: Int32Array;
-  /** n×k column-major model matrix of the term */
-  Z: Float64Array;
-}
+export type PlsTerm = ReTermData;
 
 /** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
 const ORDERING_MIN_GROUPS = 200;
@@ -58,6 +51,8 @@ export class PlsSystem {
   readonly m: number;
 
   private readonly terms: PlsTerm[];
+  /** the terms' θ layout, Λ and b = Λu */
+  readonly re: ReTerms;
   private readonly X: Float64Array;
   /** Offset in the dense block of each level of term t ≥ 1 (levels are permuted to reduce fill). */
   private readonly levelOff: Int32Array[];
@@ -96,6 +91,7 @@ export class PlsSystem {
   private schurGroups: { dValues: Float64Array; G: Float64Array } | null = null;
   private schurTmp: Float64Array | null = null;
   private lambda: { data: Float64Array; offsets: number[] } | null = null;
+  private theta: Float64Array = new Float64Array(0);
   private dataSet = false;
 
   /**
@@ -105,17 +101,14 @@ export class PlsSystem {
   constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number) {
     if (terms.length === 0) throw new Error('PlsSystem needs at least one random-effects term');
     this.terms = terms;
+    this.re = new ReTerms(terms);
     this.X = X;
     this.p = p;
     this.n = n;
-    this.ks = terms.map((t) => t.k);
-    this.nLevels = terms.map((t) => t.levels.length);
-    this.uOffsets = [];
-    let q = 0;
-    for (let t = 0; t < terms.length; t++) {
-      this.uOffsets.push(q);
-      q += this.ks[t] * this.nLevels[t];
-    }
+    this.ks = this.re.ks;
+    this.nLevels = this.re.nLevels;
+    this.uOffsets = this.re.terms.map((t) => t.uOff);
+    const q = this.re.q;
     this.q = q;
     this.q1 = this.ks[0] * this.nLevels[0];
     this.q2 = q - this.q1;
@@ -388,8 +381,9 @@ export class PlsSystem {
     if (!this.dataSet) throw new Error('PlsSystem.setData must be called before factor');
     const { m, q2, p } = this;
     const k1 = this.ks[0];
-    const lam = lambdaBlocks(this.ks, theta);
+    const lam = this.re.lambdaBlocks(theta);
     this.lambda = lam;
+    this.theta = Float64Array.from(theta);
     const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
     let logdet = 0;
     // block 1
@@ -658,20 +652,8 @@ export class PlsSystem {
 
   /** b = Λ u (random effects on the data scale, unscaled by σ), lme4's order. */
   b(): Float64Array {
-    const lam = this.requireLambda();
-    const out = new Float64Array(this.q);
-    for (let t = 0; t < this.ks.length; t++) {
-      const k = this.ks[t], lo = lam.offsets[t], uo = this.uOffsets[t];
-      for (let l = 0; l < this.nLevels[t]; l++) {
-        const o = uo + l * k;
-        for (let r = 0; r < k; r++) {
-          let s = 0;
-          for (let c = 0; c <= r; c++) s += lam.data[lo + r + c * k] * this.u[o + c];
-          out[o + r] = s;
-        }
-      }
-    }
-    return out;
+    this.requireLambda();
+    return this.re.b(this.theta, this.u);
   }
 
   /** Z b for every observation (b from b()). */

@@ -2,7 +2,7 @@
 import type { ReTermFrame } from '../frame/types';
 import type { FitResult, RanefBlock, VarCorrRow } from '../result';
 import type { LinearMixedModel } from './model';
-import { lambdaBlocks } from './theta';
+import { ReTerms } from './reterms';
 
 export interface LmmFitInfo {
   id: string;
@@ -44,9 +44,8 @@ export function uniqueGroupNames(groups: readonly string[]): string[] {
 }
 
 /** lme4's as.data.frame(VarCorr(m)) rows for terms with covariance σ²ΛΛ' (sigma = 1 for GLMMs without a Residual row). */
-export function varCorrRows(terms: readonly Pick<ReTermFrame, 'group' | 'termNames' | 'k'>[], theta: ArrayLike<number>, sigma: number, withResidual: boolean): VarCorrRow[] {
-  const ks = terms.map((t) => t.k);
-  const lam = lambdaBlocks(ks, theta);
+export function varCorrRows(terms: readonly ReTermFrame[], theta: ArrayLike<number>, sigma: number, withResidual: boolean): VarCorrRow[] {
+  const lam = new ReTerms(terms).lambdaBlocks(theta);
   const names = uniqueGroupNames(terms.map((t) => t.group));
   const rows: VarCorrRow[] = [];
   terms.forEach((t, ti) => {

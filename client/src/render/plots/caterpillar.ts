@@ -4,7 +4,7 @@
  * inner bars do not overlap differ at about the 5% level) intervals.
  */
 import { scaleLinear } from 'd3-scale';
-import type { RanefBlock } from '../../../../engine/src/result';
+import type { RanefBlock } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';

@@ -6,7 +6,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { FitResult } from '../../../../engine/src/result';
+import type { FitResult } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';

@@ -1,5 +1,5 @@
 /** All plots of one fit, in panel order. Plots whose data are missing are left out (the caption of the section says why). */
-import type { FitResult } from '../../../../engine/src/result';
+import type { FitResult } from '../../../../engine/src/index';
 import { asArray } from '../../shared/fitView';
 import { groupEstimates } from '../../shared/groupEstimates';
 import type { PlotSvg } from '../svg';

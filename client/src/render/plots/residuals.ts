@@ -4,7 +4,7 @@
  * Large data are thinned to evenly spaced rows (residuals plot) or order statistics (QQ plot).
  */
 import { scaleLinear } from 'd3-scale';
-import type { FitResult } from '../../../../engine/src/result';
+import type { FitResult } from '../../../../engine/src/index';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';
 import { qnorm } from '../../shared/normal';

@@ -2,7 +2,7 @@
 // checked against analytic gradients and Hessians (mathematics, not our own fits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centralDerivs } from '../../engine/src/glmm/hessian';
+import { centralDerivs } from '../../engine/src/linalg/derivs';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 

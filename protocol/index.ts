@@ -2,8 +2,7 @@
  * Custom requests between the extension (client/) and the language server (server/).
  * Both sides import this file; it has no runtime dependencies.
  */
-import type { FitResult } from '../../engine/src/result';
-import type { SourceRange } from '../../engine/src/diagnostics';
+import type { FitResult, SourceRange } from '../engine/src/index';
 
 export const FitRequestMethod = 'mlm/fit';
 /**
