@@ -66,7 +66,7 @@ export interface FitResult {
   /** nlme's correlation structure: parameters as coef(corStruct, unconstrained = FALSE), in that order, named by `names`. */
   correlationStructure?: { type: string; form: string; names: string[]; parameters: number[] };
   /** nlme's variance function: parameters keyed as coef(varStruct, unconstrained = FALSE). */
-  varianceFunction?: { type: string; form: string; parameters: Record<string, number> };
+  varianceFunction?: { type: string; form: string; parameters: Record<string, number>; strata?: string[] };
   /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
   dfMethod?: DfMethod;
   responseName: string;

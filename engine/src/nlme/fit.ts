@@ -123,7 +123,7 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   }
   if (model.vf && structures.variance) {
     const v = structures.variance;
-    result.varianceFunction = { type: v.spec.type, form: formText(v.spec.form, null), parameters: model.vf.natural(model.varParams(x)) };
+    result.varianceFunction = { type: v.spec.type, form: formText(v.spec.form, null), parameters: model.vf.natural(model.varParams(x)), ...(v.stratum ? { strata: v.strata.slice() } : {}) };
   }
   result.fitSeconds = (Date.now() - t0) / 1000;
   hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: st.criterion });
