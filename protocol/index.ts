@@ -49,6 +49,8 @@ export interface DataPreviewColumn {
   type: 'numeric' | 'factor';
   missing: number;
   summary: string; // 'range 0–9, mean 4.5' or '18 levels: 308 (10), 309 (10), …'
+  /** For a grouping factor of a model (after `|` in a formula): levels, rows per level and nesting, in words. */
+  grouping?: string;
 }
 export interface DataPreviewResponse {
   file: string;

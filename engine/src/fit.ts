@@ -6,12 +6,13 @@ import { MlmError, type SourceRange } from './diagnostics';
 import type { ModelFrame } from './frame/types';
 import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
-import { fitLmm } from './lmm/index';
-import { fitGlmm } from './glmm/index';
+import { LinearMixedModel } from './lmm/model';
+import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import { withInference } from './inference/enrich';
 import type { DfMethod } from './inference/dfmethod';
 import type { StructureData } from './nlme/data';
 import { fitLme } from './nlme/fit';
+import type { LmeModel } from './nlme/model';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -28,7 +29,27 @@ export interface FitSpec {
   range?: SourceRange;
 }
 
+/**
+ * The model object of a fit, built once: the criterion as a function of the parameters (lmer's
+ * profiled deviance / REML criterion of θ; glmer's Laplace or AGQ deviance of (θ, β)). Satterthwaite,
+ * profiles and the bootstrap take it; nothing rebuilds a model from a FitResult.
+ */
+export type MixedModel = LinearMixedModel | GlmmDeviance | LmeModel;
+
+/** A fit: its model frame, its result and the model object that produced it. */
+export interface FittedMixedModel {
+  frame: ModelFrame;
+  result: FitResult;
+  model: MixedModel;
+}
+
+/** Fit a model frame; the FitResult (plain JSON). */
 export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+  return (await fitMixedModel(frame, spec, hooks)).result;
+}
+
+/** Fit a model frame; the FitResult together with the model object (for confint and other inference on the fit). */
+export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {
   if (frame.reTerms.length === 0) {
     throw new MlmError({
       code: 'no-random-effects',
@@ -46,24 +67,27 @@ export async function fitModel(frame: ModelFrame, spec: FitSpec, hooks?: FitHook
   }
 }
 
-async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FitResult> {
+async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {
   if (spec.structures) {
     if (frame.family !== 'gaussian' || frame.link !== 'identity')
       throw new MlmError({ code: 'bad-structure', message: "correlation: and variance: need a gaussian model with the identity link (nlme's lme)" });
     const df = spec.df ?? 'between-within';
     if (df === 'satterthwaite' || df === 'kenward-roger')
       throw new MlmError({ code: 'bad-value', message: `df: ${df} is not available for a model fitted by nlme's likelihood; use between-within, residual or asymptotic` });
-    const r = await fitLme(frame, spec.structures, { REML: spec.REML, id: spec.id }, hooks);
-    return withInference(r, frame, hooks, df);
+    const { result: r, model } = await fitLme(frame, spec.structures, { REML: spec.REML, id: spec.id }, hooks);
+    const e = await withInference(r, frame, model, hooks, df);
+    // the ICC and Nakagawa's R² assume independent residuals of one variance: not reported with structures
+    const interpretation = e.interpretation ? { fixef: e.interpretation.fixef, varcorr: spec.structures.variance ? [] : e.interpretation.varcorr } : undefined;
+    return { frame, model, result: { ...e, r2: null, icc: null, ...(interpretation ? { interpretation } : {}) } };
   }
   if (frame.family === 'gaussian' && frame.link === 'identity') {
-    const r = await fitLmm(frame, { REML: spec.REML, id: spec.id }, hooks);
-    r.id = spec.id;
+    const startedAt = Date.now();
+    const model = new LinearMixedModel(frame, { REML: spec.REML });
+    const r = await model.fit(hooks, spec.id, startedAt);
     // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
-    return withInference(r, frame, hooks, spec.df ?? 'satterthwaite');
+    return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks, spec.df ?? 'satterthwaite') };
   }
-  const r = await fitGlmm(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
-  r.id = spec.id;
+  const { result: r, model } = await fitGlmmModel(frame, { nAGQ: spec.nAGQ, id: spec.id }, hooks);
   // Wald z tests and Nakagawa R²
-  return withInference(r, frame, hooks);
+  return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks) };
 }

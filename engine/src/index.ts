@@ -19,7 +19,8 @@ export * from './hooks';
 // The fitted model as it leaves the engine.
 export type * from './result';
 export { fitModel, type FitSpec } from './fit';
-export { buildPlotData } from './plotdata';
+export { buildPlotData, withPlotData } from './plotdata';
+export * from './plotfigures';
 
 // Text -> data -> model frame.
 export * from './data/index';
@@ -28,6 +29,11 @@ export * from './formula/index';
 export { unparen } from './formula/deparse';
 export * from './frame/index';
 
+// The .mlm vocabulary, one table per kind of word (parser, completion and hover read these):
+// keys, families, links, methods and the model-name grammar in mlmfile/keys.ts (exported with mlmfile/index above);
+// the functions of formulas, weights: and derive: in formula/functions.ts.
+export { FUNCTION_SPECS, SPEC_BY_NAME, type FunctionSpec, type FunctionParam } from './formula/functions';
+
 // After the fit: tests, intervals, comparisons, sentences.
 export * from './inference/index';
 
@@ -35,5 +41,5 @@ export * from './inference/index';
 export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
-export { aicTable, remlCriterionText } from './summary/sections';
+export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';

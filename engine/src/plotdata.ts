@@ -1,13 +1,21 @@
 /**
  * Builds FitResult.plotData from a model frame: the observations the results panel needs for its
- * shrinkage and per-group fitted-line plots. Pure; callers attach it: `result.plotData = buildPlotData(frame)`.
+ * plots, and the plots' statistics (plotfigures.ts). Pure; `withPlotData(frame, result)` returns the result with them.
  */
 import type { ModelFrame } from './frame/types';
-import type { PlotData } from './result';
+import type { FitResult, PlotData } from './result';
+import { plotFigures } from './plotfigures';
 
 /** Covariates kept: random-slope terms first, then other numeric columns, at most this many. */
 const MAX_COVARIATES = 6;
 
+/** A copy of the fit carrying its plot data and the plots' statistics. */
+export function withPlotData(frame: ModelFrame, result: FitResult): FitResult {
+  const base = buildPlotData(frame);
+  return { ...result, plotData: { ...base, figures: plotFigures(result, base) } };
+}
+
+/** The observations (no figures): response, weights, level indices, a few covariates and the column means of X. */
 export function buildPlotData(frame: ModelFrame): PlotData {
   const n = frame.n;
   const groups: Record<string, number[]> = {};
@@ -26,10 +34,17 @@ export function buildPlotData(frame: ModelFrame): PlotData {
   for (const { name, j } of order.slice(0, MAX_COVARIATES)) {
     covariates[name] = Array.from(frame.X.subarray(j * n, (j + 1) * n));
   }
+  const xMeans: Record<string, number> = {};
+  frame.coefnames.forEach((name, j) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += frame.X[j * n + i];
+    xMeans[name] = n ? sum / n : 0;
+  });
   return {
     y: Array.from(frame.y),
     weights: frame.weights ? Array.from(frame.weights) : null,
     groups,
     covariates,
+    xMeans,
   };
 }

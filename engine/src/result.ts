@@ -5,6 +5,8 @@
  */
 import type { DfMethod } from './mlmfile/keys';
 
+import type { PlotFigures } from './plotfigures';
+
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
   var1: string | null;
@@ -90,6 +92,27 @@ export interface FitResult {
   icc?: number | null;
   /** Plain-language sentences for the headline numbers (inference/interpret.ts), computed by inference/enrich.ts. Optional. */
   interpretation?: FitInterpretation;
+  /** The fixed-effects table with intervals of the test's kind (inference/coefficients.ts). Optional (inference/enrich.ts). */
+  coefficients?: CoefficientRow[];
+  /** Name of the coefficients' interval, e.g. '95% CI (t, Satterthwaite df)'. */
+  intervalMethod?: string;
+  /** ICC per grouping factor with a sentence (random-intercept models; empty otherwise). Optional (inference/enrich.ts). */
+  iccGroups?: IccGroupRow[];
+}
+
+export interface CoefficientRow extends TestRow {
+  name: string;
+  /** 95% interval of the kind named by FitResult.intervalMethod. */
+  lower: number;
+  upper: number;
+  /** exp(estimate) and its interval for logit (odds ratio) and log (rate ratio) links. */
+  ratio?: { estimate: number; lower: number; upper: number };
+}
+
+export interface IccGroupRow {
+  group: string;
+  icc: number;
+  explanation: string;
 }
 
 export interface FitInterpretation {
@@ -116,4 +139,8 @@ export interface PlotData {
   groups: Record<string, number[]>;
   /** Numeric columns of the fixed-effects matrix by coefficient name (no intercept; at most a few). */
   covariates: Record<string, number[]>;
+  /** Mean of every column of the fixed-effects matrix by coefficient name (effect curves hold the others here). */
+  xMeans?: Record<string, number>;
+  /** The plots' statistics, computed by the engine (engine/src/plotfigures.ts). */
+  figures?: PlotFigures;
 }

@@ -91,7 +91,9 @@ export function describeColumn(col: DataColumn): ColumnInfo {
   if (n === 0) {
     return { name: col.name, type: 'numeric', missing, integer: false, idLike: false, distinct: 0, summary: 'all values missing' };
   }
-  const mean = sum / n;
+  // Means that are rounding noise of an exact zero (centred columns) print as 0.
+  const rawMean = sum / n;
+  const mean = Math.abs(rawMean) < 1e-10 * Math.max(Math.abs(min), Math.abs(max), 1e-300) ? 0 : rawMean;
   const info: ColumnInfo = {
     name: col.name,
     type: 'numeric',

@@ -7,13 +7,12 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { FILE_KEYS, MODEL_KEYS, FAMILY_LINKS, findBars } from '../../engine/src/index';
+import { FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
-import { FUNCTIONS, LINKS, METHODS, FAMILIES } from './keys';
 import { dirnameUri, resolveRelative } from './uris';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
@@ -34,24 +33,29 @@ export async function completion(
       const fns = ctx.part === 'grouping' ? [] : functionItems(ctx.part, range(ctx.start));
       return [...cols, ...fns];
     }
-    case 'columns':
-      return columnItems(a, range(ctx.start), ctx.key === 'factors' ? 'factors' : 'any');
-    case 'family':
+    case 'columns': {
+      const cols = columnItems(a, range(ctx.start), ctx.key === 'factors' ? 'factors' : 'any');
+      if (ctx.key === 'weights') return [...cols, ...functionItems('rhs', range(ctx.start))];
+      if (ctx.key === 'derive') return [...cols, ...functionItems('derive', range(ctx.start))];
+      return cols;
+    }
+    case 'family': {
       if (ctx.inParens) {
-        const links = FAMILY_LINKS[ctx.family] ?? LINKS.map((l) => l.name);
-        return LINKS.filter((l) => links.includes(l.name)).map((l, i) => simple(l.name, l.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+        const links = FAMILY_LINKS[ctx.family] ?? allLinks();
+        return links.map((l, i) => simple(l, LINK_DOCS[l] ?? '', CompletionItemKind.EnumMember, range(ctx.start), i));
       }
-      return FAMILIES.map((f, i) => simple(f.name, f.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+      return Object.keys(FAMILY_LINKS).map((f, i) => simple(f, FAMILY_DOCS[f] ?? '', CompletionItemKind.EnumMember, range(ctx.start), i));
+    }
     case 'link': {
       const model = modelAtLine(a, position.line);
       const fam = model?.family?.value ?? 'gaussian';
       const allowed = FAMILY_LINKS[fam] ?? [];
-      return LINKS.map((l, i) =>
-        simple(l.name, `${l.detail}${allowed.includes(l.name) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l.name) ? i : 10 + i),
+      return allLinks().map((l, i) =>
+        simple(l, `${LINK_DOCS[l] ?? ''}${allowed.includes(l) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l) ? i : 10 + i),
       );
     }
     case 'method':
-      return METHODS.map((m, i) => simple(m.name, m.detail, CompletionItemKind.EnumMember, range(ctx.start), i));
+      return Object.entries(METHOD_DOCS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'compare': {
       const listed = new Set(ctx.listed);
       return a.doc.models
@@ -183,11 +187,18 @@ function groupingColumns(a: DocumentAnalysis): string[] {
   return out;
 }
 
-function functionItems(part: 'lhs' | 'rhs', range: Range): CompletionItem[] {
-  return FUNCTIONS.filter((f) => f.where === 'any' || f.where === part).map((f, i) => ({
+/** Every link of some family, in the order the families list them. */
+function allLinks(): string[] {
+  return [...new Set(Object.values(FAMILY_LINKS).flat())];
+}
+
+/** The functions allowed at the cursor: in a formula's response or terms (and weights:), or in derive:. */
+function functionItems(part: 'lhs' | 'rhs' | 'derive', range: Range): CompletionItem[] {
+  const allowed = FUNCTION_SPECS.filter((f) => (part === 'derive' ? f.where !== 'formula' : f.where !== 'derive' && (part === 'lhs' || !f.lhsOnly)));
+  return allowed.map((f, i) => ({
     label: f.name,
     kind: CompletionItemKind.Function,
-    detail: `${f.name}(…) — ${f.detail}`,
+    detail: `${f.signature} — ${f.doc}`,
     sortText: `5${String(i).padStart(3, '0')}`,
     insertTextFormat: InsertTextFormat.PlainText,
     textEdit: { range, newText: f.name },

@@ -10,7 +10,7 @@ import {
   fitModel,
   modelSettings,
   type ModelDecl,
-  buildPlotData,
+  withPlotData,
   type FitResult,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
@@ -19,9 +19,8 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   const s = modelSettings(m);
-  const result = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
-  result.plotData = buildPlotData(frame);
-  return { frame, result };
+  const fitted = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  return { frame, result: withPlotData(frame, fitted) };
 }
 
 export interface Comparison {

@@ -20,6 +20,9 @@ import {
   interpretVarCorr,
   FILE_KEYS,
   MODEL_KEYS,
+  FAMILY_DOCS,
+  LINK_DOCS,
+  SPEC_BY_NAME,
   modelSettings,
   offsetAt,
   rangeOfSpan,
@@ -70,6 +73,10 @@ export function hover(
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
       if (text) return md(`**${e.key}:** ${text}`, e.keyRange);
     }
+    if ((e.key === 'family' || e.key === 'link') && within(pos, e.value.range)) {
+      const doc = valueDoc(e.value.text);
+      if (doc) return md(doc, e.value.range);
+    }
   }
   if (doc.data && within(pos, doc.data.range)) return md(dataHover(a), doc.data.range);
   // Column names in factors:, levels:, derive:, weights:
@@ -79,6 +86,17 @@ export function hover(
     if (doc.entries.some((e) => within(pos, e.value.range))) return md(columnHover(a, word.text), r);
   }
   return null;
+}
+
+/** A `family:` or `link:` value (`binomial(probit)`, `poisson`, `log`): the family's and the link's lines. */
+function valueDoc(text: string): string | null {
+  const t = text.trim();
+  const m = /^([A-Za-z][A-Za-z_.]*)\s*\(\s*(?:link\s*=\s*)?["']?([^"')\s]*)["']?\s*\)$/.exec(t);
+  const [family, link] = m ? [m[1], m[2]] : Object.hasOwn(FAMILY_DOCS, t) ? [t, ''] : ['', t];
+  const lines: string[] = [];
+  if (Object.hasOwn(FAMILY_DOCS, family)) lines.push(`**${family}** family: ${FAMILY_DOCS[family]}`);
+  if (Object.hasOwn(LINK_DOCS, link)) lines.push(`**${link}** link: ${LINK_DOCS[link]}`);
+  return lines.length ? lines.join('\n\n') : null;
 }
 
 function compareHover(t: AnovaTable & { text?: string }): string {
@@ -155,6 +173,8 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
     const path = nodePath(ast.lhs, off);
     const leaf = path[path.length - 1];
     const parts: string[] = [];
+    const fn = functionDoc(path, off);
+    if (fn) parts.push(fn);
     parts.push(`**response** \`${deparse(ast.lhs)}\``);
     if (leaf?.type === 'ident' && a.table?.columns.has(leaf.name)) parts.push(columnHover(a, leaf.name));
     if (r) parts.push(`**Fit of ${m.name}**\n\n${fitStatistics(r)}${staleNote(m, r)}`);
@@ -191,6 +211,8 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   if (leaf.type === 'binary' && (leaf.op === ':' || leaf.op === '*')) termNode = leaf;
   if (termNode.type === 'paren') termNode = unparen(termNode);
   const parts: string[] = [];
+  const fn = functionDoc(path, off);
+  if (fn) parts.push(fn);
   if (r) {
     const categorical = (label: string) => {
       if (/^(as\.)?factor\(/.test(label)) return true;
@@ -208,6 +230,16 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   }
   if (parts.length === 0) return null;
   return md(parts.join('\n\n---\n\n'), range(termNode));
+}
+
+/** On a function's name (`log` in `log(x)`): its R signature and what it does. */
+function functionDoc(path: Node[], off: number): string | null {
+  for (const n of path) {
+    if (n.type !== 'call' || off < n.nameSpan.start || off > n.nameSpan.end) continue;
+    const spec = SPEC_BY_NAME.get(n.name);
+    if (spec) return `\`${spec.signature}\` — ${spec.doc}`;
+  }
+  return null;
 }
 
 /** Coefficient names of a fit that come from this term: `Days` -> Days; `sector` -> sectorCatholic; `a:b` / `a*b` -> a:b... */

@@ -1,5 +1,6 @@
 /** Renaming a model: its `model NAME:` header and every `compare:` mention. */
 import type { Position, Range, WorkspaceEdit } from 'vscode-languageserver';
+import { isModelName, MODEL_NAME_RULE } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
 function within(pos: Position, r: Range): boolean {
@@ -8,8 +9,6 @@ function within(pos: Position, r: Range): boolean {
   if (pos.line === r.end.line && pos.character > r.end.character) return false;
   return true;
 }
-
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** The model name under the cursor (header or compare: line) and its range, or null. */
 export function modelNameAt(a: DocumentAnalysis, pos: Position): { name: string; range: Range } | null {
@@ -27,7 +26,7 @@ export function prepareRename(a: DocumentAnalysis, pos: Position): { range: Rang
 export function rename(a: DocumentAnalysis, pos: Position, newName: string): WorkspaceEdit | null {
   const hit = modelNameAt(a, pos);
   if (!hit) return null;
-  if (!NAME_RE.test(newName)) throw new Error(`'${newName}' is not a valid model name (letters, digits, '_', '.', '-'; starting with a letter)`);
+  if (!isModelName(newName)) throw new Error(`'${newName}' is not a valid model name (${MODEL_NAME_RULE})`);
   const edits = [
     ...a.doc.models.filter((m) => m.name === hit.name && !m.implicit).map((m) => ({ range: m.nameRange, newText: newName })),
     ...a.doc.compares.flatMap((c) => c.models.filter((n) => n.value === hit.name).map((n) => ({ range: n.range, newText: newName }))),

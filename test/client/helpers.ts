@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FitResult } from '../../engine/src/result';
 import { loadReference, referenceAsFitResult } from '../conformance/harness';
+import { coefficientRows, iccGroupRows, intervalMethod } from '../../engine/src/inference/coefficients';
+import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../engine/src/inference/interpret';
+import { icc } from '../../engine/src/inference/variance';
+import { plotFigures } from '../../engine/src/plotfigures';
 
 const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
 const refDir = join(root, 'test', 'fixtures', 'reference');
@@ -23,6 +27,24 @@ export function loadReferenceFit(name: string): FitResult {
   const formula = fit.formula;
   if (name.startsWith('sleepstudy_') && formula.includes('Days |')) completeSleepstudy(fit);
   if (name.startsWith('rats_')) completeRats(fit);
+  return withEngineExtras(fit);
+}
+
+/**
+ * What the engine's fit pipeline adds to a result (inference/enrich.ts, plotdata.ts), computed by the
+ * engine's own functions from the reference figures: the panel only displays these.
+ */
+export function withEngineExtras(fit: FitResult): FitResult {
+  const iccResult = icc(fit);
+  fit.coefficients = coefficientRows(fit);
+  fit.intervalMethod = intervalMethod(fit);
+  fit.iccGroups = iccGroupRows(fit, iccResult);
+  fit.interpretation = {
+    fixef: Object.fromEntries(fit.coefnames.map((c) => [c, interpretFixedEffect(fit, c)])),
+    varcorr: fit.varcorr.map((r) => interpretVarCorr(fit, { ...r, var2: r.var2 ?? null })),
+    ...(iccResult.applicable ? { icc: interpretIcc(fit, iccResult) } : {}),
+  };
+  if (fit.plotData) fit.plotData.figures = plotFigures(fit, fit.plotData);
   return fit;
 }
 
@@ -36,7 +58,7 @@ function completeSleepstudy(fit: FitResult): void {
   fit.fitted = y.map((_, i) => fit.fixef['(Intercept)'] + b.values[0][g[i]] + (fit.fixef.Days + (k1 >= 0 ? b.values[k1][g[i]] : 0)) * days[i]);
   fit.residuals = y.map((v, i) => v - fit.fitted[i]);
   fit.rows = y.map((_, i) => i);
-  fit.plotData = { y, weights: null, groups: { Subject: g }, covariates: { Days: days } };
+  fit.plotData = { y, weights: null, groups: { Subject: g }, covariates: { Days: days }, xMeans: { '(Intercept)': 1, Days: 4.5 } };
 }
 
 function completeRats(fit: FitResult): void {
@@ -49,5 +71,5 @@ function completeRats(fit: FitResult): void {
   fit.fitted = y.map((_, i) => 1 / (1 + Math.exp(-(fit.fixef['(Intercept)'] + b.values[0][g[i]]))));
   fit.residuals = y.map((v, i) => v - fit.fitted[i]);
   fit.rows = y.map((_, i) => i);
-  fit.plotData = { y, weights: n, groups: { batch: g }, covariates: {} };
+  fit.plotData = { y, weights: n, groups: { batch: g }, covariates: {}, xMeans: { '(Intercept)': 1 } };
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/shared/lenses';
+import { validateWebviewMessage } from '../../client/src/shared/messages';
+import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { summarizeFit } from '../../client/src/shared/fitSummary';
 import { exportResults, latexEscape } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
@@ -32,6 +34,19 @@ test('code lenses sit on model lines; a single-model file gets one above formula
   assert.deepEqual(findKeyLines(MULTI), { data: [1], compare: [9] });
 });
 
+test('one model-name grammar: every model the parser accepts gets a lens, and its "Fit again" message is accepted', () => {
+  for (const name of ['m-1', 'my-model', 'full_ml', '_a', 'a.b', 'M2', '1m', '-a', '.a', 'a+b']) {
+    const text = `data: d.csv\nmodel ${name}:\n  formula: y ~ x + (1 | g)\n`;
+    const parsedOk = !parseMlm(text).diagnostics.some((d) => d.code === 'model-name');
+    const lensed = findModelLenses(text).some((l) => l.model === name);
+    const refit = validateWebviewMessage({ type: 'refit', model: name }) !== null;
+    assert.equal(lensed, parsedOk, `${name}: lens`);
+    assert.equal(refit, parsedOk, `${name}: refit message`);
+  }
+  assert.deepEqual(findModelLenses('data: d.csv\nmodel m-1: y ~ x + (1 | g)\n'), [{ line: 1, model: 'm-1' }]);
+  assert.deepEqual(validateWebviewMessage({ type: 'refit', model: 'my-model' }), { type: 'refit', model: 'my-model' });
+});
+
 function response(partial: Partial<FitResponse>): FitResponse {
   return { uri: 'file:///a.mlm', results: [], fitted: [], errors: [], comparisons: [], ...partial };
 }
@@ -42,7 +57,16 @@ test('fit outcome in words: success, failure with kept results, cancel', () => {
   full.fitSeconds = 0.25;
   const ok = summarizeFit(response({ results: [full], fitted: ['full'] }), false);
   assert.equal(ok.kind, 'ok');
-  assert.equal(ok.message, 'Fitted full in 0.25 s.');
+  assert.equal(ok.message, 'Fitted full in 0.3 s.');
+  // the time shown is the time the user waited; the fit's own time is in the hover breakdown
+  const waited = summarizeFit(response({ results: [full], fitted: ['full'] }), false, 4.7);
+  assert.equal(waited.message, 'Fitted full in 4.7 s.');
+  assert.match(waited.detail!, /^Waited 4\.70 s in all\. Optimizer and model per fit: full 0\.25 s; the other 4\.45 s went to/);
+  const three = summarizeFit(
+    response({ results: [], errors: [{ model: 'a', message: 'x' }, { model: 'b', message: 'y' }, { model: 'c', message: 'z' }] }),
+    false,
+  );
+  assert.equal(three.message, '3 errors (a, b, c); each is listed in the results panel with its line.');
   const failed = summarizeFit(response({ results: [full], fitted: [], errors: [{ model: 'intercepts', message: "unknown column 'Dayz'" }] }), false);
   assert.equal(failed.kind, 'error');
   assert.equal(failed.message, "Fit of intercepts failed: unknown column 'Dayz'. Previous results of 1 model are still shown.");
@@ -70,10 +94,27 @@ test('number formats follow R: 4 significant digits, p-values with the 2e-16 flo
 test('Markdown export: lme4 figures in tables', () => {
   const md = exportResults('markdown', { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] });
   assert.match(md, /^# Results: sleep\.mlm/);
-  assert.match(md, /\| \(Intercept\) \| 251\.4 \| 6\.825 \| 17\.00 \| 36\.838 \| < 2e-16 \| 238\.0 \| 264\.8 \|/);
-  assert.match(md, /\| Subject \| \(Intercept\) \| 612\.1 \| 24\.74 \|/);
-  assert.match(md, /\| Residual \|  \| 654\.9 \| 25\.59 \|/);
+  // the panel's figures: R's summary digits, the t interval (lmerTest contest1D) formatted as one column
+  assert.match(md, /\| \(Intercept\) \| 251\.405 \| 6\.825 \| 17\.000 \| 36\.838 \| < 2e-16 \| \*\*\* \| 237\.006 \| 265\.804 \|/);
+  assert.match(md, /\| Subject \| \(Intercept\) \| 612\.10 \| 24\.741 \|/);
+  assert.match(md, /\| Residual \|  \| 654\.94 \| 25\.592 \|/);
+  assert.match(md, /\| AIC \| BIC \| logLik \| REML criterion \| df \| df\.resid \|\n\| --- \|.*\n\| 1755\.6 \| 1774\.8 \| -871\.8 \| 1743\.6 \| 6 \| 174 \|/);
   assert.match(md, /- Formula: `Reaction ~ Days \+ \(Days \\?\| Subject\)`|- Formula: `Reaction ~ Days \+ \(Days \| Subject\)`/);
+});
+
+test('comparison export: integers as integers, no bookkeeping columns (refitted, formula)', () => {
+  const rows = [
+    { name: 'empty', formula: 'y ~ 1 + (1 | g)', npar: 3, AIC: 100.123, BIC: 105.5, logLik: -47.06, deviance: 94.12, Chisq: null, Df: null, p: null, refitted: true },
+    { name: 'iq', formula: 'y ~ iq + (1 | g)', npar: 4, AIC: 90.5, BIC: 97.25, logLik: -41.25, deviance: 82.5, Chisq: 11.62, Df: 1, p: 0.00065, refitted: false },
+  ];
+  const md = exportResults('markdown', { fileName: 'x.mlm', results: [], comparisons: [{ models: ['empty', 'iq'], rows }] });
+  assert.match(md, /\| name \| npar \| AIC \| BIC \| logLik \| deviance \| Chisq \| Df \| p \|/);
+  assert.match(md, /\| iq \| 4 \| 90\.5 \| 97\.3 \| -41\.3 \| 82\.5 \| 11\.620 \| 1 \| 0\.00065 \|/);
+  assert.doesNotMatch(md, /refitted|4\.000|true|false/);
+  const html = exportResults('html', { fileName: 'x.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] });
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.match(html, /<svg [^>]*class="plot"/);
+  assert.doesNotMatch(html, /<script/);
 });
 
 test('CSV export: full-precision long table', () => {
@@ -90,7 +131,7 @@ test('LaTeX export: booktabs tables with escaped names; JSON export drops per-ro
   assert.equal(latexEscape('a_b & 50% #1 {x} ~^\\'), 'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{}\\textasciicircum{}\\textbackslash{}');
   const tex = exportResults('latex', { fileName: 'x', results: [loadReferenceFit('rats_laplace')], comparisons: [] });
   assert.match(tex, /\\begin\{tabular\}/);
-  assert.match(tex, /\(Intercept\) & -1\.937 & 0\.1211 & -15\.999 & < 2e-16/);
+  assert.match(tex, /\(Intercept\) & -1\.9369 & 0\.1211 & -16 & <2e-16 & \*\*\* & -2\.174 & -1\.700/);
   const json = JSON.parse(exportResults('json', { fileName: 'x', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] }));
   assert.equal(json.results[0].fixef.Days, 10.467285959596);
   assert.equal(json.results[0].fitted, undefined);

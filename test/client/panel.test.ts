@@ -21,18 +21,25 @@ test('sleepstudy_full: fixed effects table holds lme4 estimates, SEs and Sattert
   assert.equal(fe!.id, 'fixed-effects-sleepstudy_full');
   const rows = cellTexts(fe!);
   assert.deepEqual(rows.map((r) => r[0]), ['(Intercept)', 'Days']);
+  // Key columns first: estimate, interval, p; then the collapsible Std. Error, df, t value.
   // lmerTest's print: 251.405 / 10.467, 6.825 / 1.546, df 17.000, t 36.838 / 6.771
   assert.equal(rows[0][1], '251.405');
   assert.equal(rows[1][1], '10.467');
-  assert.equal(rows[0][2], '6.825');
-  assert.equal(rows[1][2], '1.546');
-  assert.equal(rows[0][3], '17.000'); // Satterthwaite df 16.9997
+  // lmerTest::contest1D(m, c(0, 1), confint = TRUE): t interval with the Satterthwaite df,
+  // 237.0064468 to 265.8037629 and 7.2059546510 to 13.7286172682; R's format(digits = 4) of the column pair
+  assert.deepEqual([rows[0][2], rows[0][3], rows[1][2], rows[1][3]], ['237.006', '265.804', '7.206', '13.729']);
+  assert.equal(rows[0][4], '< 2e-16');
+  assert.equal(rows[0][5], '***');
+  assert.equal(rows[0][6], '6.825');
+  assert.equal(rows[1][6], '1.546');
+  assert.equal(rows[0][7], '17.000'); // Satterthwaite df 16.9997
   // t = 10.467286 / 1.5457896 = 6.771
-  assert.equal(rows[1][4], '6.771');
-  assert.equal(rows[0][5], '< 2e-16');
-  // Wald interval: 10.467286 ± 1.959964 × 1.5457896 = [7.438, 13.50]
-  assert.equal(rows[1][7], '7.438');
-  assert.equal(rows[1][8], '13.50');
+  assert.equal(rows[1][8], '6.771');
+  assert.match(fe!.querySelector('thead')!.textContent!, /95% CI \(t, Satterthwaite df\)/);
+  for (const cls of ['se', 'df', 'stat']) assert.match(fe!.querySelector(`td.${cls}`)!.className, /secondary/, `${cls} collapses in a narrow panel`);
+  assert.match(doc.querySelector('.signif-legend')!.textContent!, /0 ‘\*\*\*’ 0\.001/);
+  assert.match(doc.querySelector('details.fixef-correlation pre')!.textContent!, /Days -0\.138/);
+  assert.deepEqual(cellTexts(doc.getElementById('scaled-residuals-sleepstudy_full')!)[0].length, 5);
   // Every number has a tooltip with its meaning.
   for (const td of fe!.querySelectorAll('td.num')) assert.ok((td.getAttribute('title') ?? '').length > 20, 'title on number cell');
   assert.match(fe!.querySelector('tr[data-term="Days"] td.estimate')!.getAttribute('title')!, /one-unit increase in Days/);
@@ -56,14 +63,16 @@ test('one <svg class="plot"> per plot, each inside a figure with SVG and PNG exp
   const doc = render(['sleepstudy_full']);
   const figures = [...doc.querySelectorAll('figure.plot-figure')];
   const kinds = figures.map((f) => f.getAttribute('data-plot-kind'));
-  // caterpillar ×2 (intercept, Days), shrinkage, residuals, qq, group lines, population
-  assert.deepEqual(kinds, ['caterpillar', 'caterpillar', 'shrinkage', 'residuals', 'qq', 'group-lines', 'population']);
+  // caterpillar ×2 (intercept, Days), shrinkage, per-subject panels, effect of Days, residuals, qq, population
+  assert.deepEqual(kinds, ['caterpillar', 'caterpillar', 'shrinkage', 'group-panels', 'effect', 'residuals', 'qq', 'population']);
   for (const f of figures) {
     const svgs = f.querySelectorAll('svg');
     assert.equal(svgs.length, 1);
     assert.equal(svgs[0].getAttribute('class'), 'plot');
     assert.ok(svgs[0].querySelector('title'), 'svg has a title');
-    const buttons = [...f.querySelectorAll('button.export-plot')].map((b) => b.getAttribute('data-format'));
+    // one export menu per plot
+    assert.equal(f.querySelectorAll('details.export-menu').length, 1);
+    const buttons = [...f.querySelectorAll('details.export-menu button.export-plot')].map((b) => b.getAttribute('data-format'));
     assert.deepEqual(buttons, ['svg', 'png']);
     assert.equal(f.querySelector('button.export-plot')!.getAttribute('data-plot'), svgs[0].id);
   }
@@ -72,7 +81,7 @@ test('one <svg class="plot"> per plot, each inside a figure with SVG and PNG exp
   const cat = doc.querySelector('figure[data-plot-kind="caterpillar"] svg')!;
   const pts = cat.querySelectorAll('circle.pt[tabindex="0"]');
   assert.equal(pts.length, 18);
-  const p308 = cat.querySelector('circle.pt[data-level="308"]')!;
+  const p308 = cat.querySelector('g.cat-row[data-level="308"] circle.pt')!;
   assert.match(p308.querySelector('title')!.textContent!, /^Subject 308: \(Intercept\) = 2\.259/);
 });
 
@@ -102,7 +111,13 @@ test('binomial fit: z tests, Laplace method and the population distribution on t
   const doc = render(['rats_laplace']);
   const rows = cellTexts(doc.getElementById('fixed-effects-rats_laplace')!);
   assert.equal(rows[0][1], '-1.9369');
-  assert.equal(rows[0][2], '0.1211');
+  assert.equal(rows[0][6], '0.1211');
+  assert.match(doc.querySelector('#fixed-effects-rats_laplace thead')!.textContent!, /95% Wald CI \(z\)/);
+  // -1.9369 ± qnorm(0.975) × 0.1211 (confint(m, method = "Wald"): -2.1743, -1.6995)
+  assert.deepEqual([rows[0][2], rows[0][3]], ['-2.174', '-1.700']);
+  // no binned-residuals caption that calls the built-in pattern a misspecification; binned residuals instead
+  assert.ok(doc.querySelector('figure[data-plot-kind="binned-residuals"]'));
+  assert.equal(doc.querySelector('figure[data-plot-kind="residuals"]'), null);
   assert.equal(doc.querySelector('#fixed-effects-rats_laplace thead')!.textContent!.includes('z value'), true);
   assert.match(doc.getElementById('header-rats_laplace')!.textContent!, /Laplace/);
   const pop = doc.querySelector('figure[data-plot-kind="population"]')!;

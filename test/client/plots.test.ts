@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
-import { groupEstimates } from '../../client/src/shared/groupEstimates';
-import { populationSummary } from '../../client/src/render/plots/population';
-import { ppoints, quantileSorted, qqPlot } from '../../client/src/render/plots/residuals';
+import { groupEstimates } from '../../engine/src/inference/noPooling';
+import { binnedResiduals, localLinear, populationSummary, ppoints } from '../../engine/src/plotfigures';
+import { quantile7 as quantileSorted } from '../../engine/src/lmm/result';
+import { qqPlot } from '../../client/src/render/plots/residuals';
 import { caterpillarPlot } from '../../client/src/render/plots/caterpillar';
 import { plotsForFit } from '../../client/src/render/plots';
-import { pnorm, qnorm } from '../../client/src/shared/normal';
+import { pnorm, qnorm } from '../../engine/src/inference/distributions';
 import { iccRows } from '../../client/src/shared/fitView';
 import { loadReferenceFit } from './helpers';
 
@@ -45,12 +46,12 @@ test('shrinkage for a binomial intercept model: own estimate = empirical logit w
 
 test('population distribution of the rats intercept on the probability scale (notes: 0.126, 0.038 to 0.347)', () => {
   const fit = loadReferenceFit('rats_laplace');
-  const s = populationSummary(fit, fit.ranef[0])!;
+  const s = populationSummary(fit, 'batch')!;
   assert.equal(s.scale, 'probability');
   assert.equal(s.center.toFixed(3), '0.126');
   assert.equal(s.lower95.toFixed(3), '0.038');
   assert.equal(s.upper95.toFixed(3), '0.347');
-  const g = populationSummary(loadReferenceFit('sleepstudy_full'), loadReferenceFit('sleepstudy_full').ranef[0])!;
+  const g = populationSummary(loadReferenceFit('sleepstudy_full'), 'Subject')!;
   assert.equal(g.scale, 'response');
   // 251.405 ± 1.96 × 24.7407
   assert.ok(Math.abs(g.lower95 - (251.405104848485 - 1.959963984540054 * 24.7406579949841)) < 1e-9);
@@ -65,8 +66,14 @@ test('QQ plot helpers follow R: ppoints and type-7 quantiles; normal functions',
   assert.ok(Math.abs(pnorm(1.959963984540054) - 0.975) < 1e-7);
   assert.ok(Math.abs(pnorm(-8) - 6.22096057427178e-16) / 6.22096057427178e-16 < 1e-6);
   const fit = loadReferenceFit('sleepstudy_full');
-  const doc = svgDoc(qqPlot('qq', fit).svg);
+  const qq = fit.plotData!.figures!.qq!;
+  const doc = svgDoc(qqPlot('qq', qq).svg);
   assert.equal(doc.querySelectorAll('circle.pt').length, 180);
+  assert.ok(doc.querySelector('path.qq-band'), 'pointwise band drawn');
+  // car::qqPlot's band at the median: line ± 1.96 × (slope / dnorm(0)) × sqrt(0.25 / n)
+  const k = 89; // ppoints(180)[89] = 0.4972...
+  const z = qq.theoretical[k];
+  assert.ok(Math.abs(qq.upper[k] - qq.lower[k] - 2 * 1.959963984540054 * (qq.slope / (Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI))) * Math.sqrt((0.5 - 0.5 / 180) * (0.5 + 0.5 / 180) / 180)) < 1e-6);
 });
 
 test('caterpillar: sorted by conditional mode, 95% and 1.39-sd intervals drawn, large factors compact', () => {
@@ -86,18 +93,50 @@ test('caterpillar: sorted by conditional mode, 95% and 1.39-sd intervals drawn, 
   const big = loadReferenceFit('insteval_ml');
   const s = big.ranef.find((b) => b.group === 's')!;
   const bigDoc = svgDoc(caterpillarPlot('b', s, 0).svg);
-  assert.equal(bigDoc.querySelectorAll('circle.pt').length, s.levels.length);
-  assert.equal(bigDoc.querySelectorAll('[tabindex="0"]').length, 1, 'only the svg itself is a tab stop');
-  assert.equal(bigDoc.querySelectorAll('text.level-label').length, 0);
+  assert.equal(bigDoc.querySelectorAll('svg > g.cat-row circle.pt').length, s.levels.length);
+  assert.equal(bigDoc.querySelectorAll('svg [tabindex="0"]').length, 0, 'only the svg itself is a tab stop');
+  // the 6 lowest and 6 highest are labelled; the fully labelled plot waits in a template
+  assert.equal(bigDoc.querySelectorAll('svg text.level-label').length, 12);
+  const cp = caterpillarPlot('b', s, 0);
+  assert.match(cp.controls!, /class="level-filter"/);
+  assert.match(cp.extra!, /^<template id="b-all-template">/);
 });
 
-test('plots without plot data: caterpillar, residual and population plots still drawn, the rest explained', () => {
+test('plots without the engine figures: caterpillar and residual plots still drawn, the rest explained', () => {
   const fit = loadReferenceFit('penicillin_crossed');
   fit.fitted = [1, 2, 3];
   fit.residuals = [0.1, -0.2, 0.1];
   const set = plotsForFit(fit, 'm');
-  assert.deepEqual(set.plots.map((p) => p.kind), ['caterpillar', 'caterpillar', 'residuals', 'qq', 'population', 'population']);
+  assert.deepEqual(set.plots.map((p) => p.kind), ['caterpillar', 'caterpillar', 'residuals']);
   assert.equal(set.missing.length, 1);
+});
+
+test('binned residuals follow arm::binnedplot: sqrt(n) bins by fitted value, mean and 2 sd / sqrt(n)', () => {
+  // 100 points: 10 bins of 10; residuals alternate ±1 within a bin -> mean 0, sd = sqrt(10/9)
+  const fitted = Array.from({ length: 100 }, (_, i) => i / 100);
+  const res = fitted.map((_, i) => (i % 2 ? 1 : -1));
+  const b = binnedResiduals(fitted, res)!;
+  assert.equal(b.length, 10);
+  assert.equal(b[0].n, 10);
+  assert.ok(Math.abs(b[0].mean) < 1e-12);
+  assert.ok(Math.abs(b[0].se2 - (2 * Math.sqrt(10 / 9)) / Math.sqrt(10)) < 1e-12);
+  assert.ok(Math.abs(b[0].fitted - 0.045) < 1e-12);
+});
+
+test('the residual smoother reproduces a straight line exactly (local linear fit)', () => {
+  const x = Array.from({ length: 50 }, (_, i) => i);
+  const sm = localLinear(x, x.map((v) => 3 - 0.5 * v))!;
+  sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-9));
+});
+
+test('effect curve of Days (sleepstudy): fixed-effects line with the t band from vcov', () => {
+  const fit = loadReferenceFit('sleepstudy_full');
+  const c = fit.plotData!.figures!.effects.find((e) => e.term === 'Days')!;
+  // at Days = 0 the prediction is the intercept; its band is ± qt(0.975, df Days) × SE(intercept)
+  assert.ok(Math.abs(c.fit[0] - 251.405104848485) < 1e-9);
+  assert.ok(Math.abs(c.fit[c.fit.length - 1] - (251.405104848485 + 9 * 10.467285959596)) < 1e-9);
+  // qt(0.975, 16.9999837255917) = 2.109816 (R)
+  assert.ok(Math.abs(c.upper[0] - c.fit[0] - 2.109816 * 6.82459669495491) < 1e-4);
 });
 
 test('ICC is defined for intercept-only random effects and matches variance shares', () => {
@@ -107,8 +146,8 @@ test('ICC is defined for intercept-only random effects and matches variance shar
   const fit = loadReferenceFit('dyestuff');
   const vb = fit.varcorr[0].vcov;
   const vr = fit.varcorr[1].vcov;
-  assert.ok(Math.abs(d[0].value - vb / (vb + vr)) < 1e-12);
-  assert.equal(d[0].value.toFixed(3), '0.418');
+  assert.ok(Math.abs(d[0].icc - vb / (vb + vr)) < 1e-12);
+  assert.equal(d[0].icc.toFixed(3), '0.418');
   assert.equal(iccRows(loadReferenceFit('sleepstudy_full')).length, 0, 'random slopes: ICC not defined');
   assert.equal(iccRows(loadReferenceFit('grouseticks_poisson')).length, 2, 'poisson: lognormal approximation, one ICC per factor');
 });

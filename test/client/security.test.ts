@@ -6,7 +6,7 @@ import { renderDataPreviewPage } from '../../client/src/render/dataPreview';
 import { exportResults } from '../../client/src/export/formats';
 import { escapeHtml } from '../../client/src/shared/escape';
 import type { FitResult } from '../../engine/src/result';
-import { loadReferenceFit } from './helpers';
+import { withEngineExtras, loadReferenceFit } from './helpers';
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '</script><script>alert(1)</script>';
@@ -30,7 +30,7 @@ function hostileFit(): FitResult {
   fit.ranef = fit.ranef.map((b) => ({ ...b, group: SCRIPT, terms: b.terms.map(rename), levels: b.levels.map((l, j) => (j === 0 ? IMG : j === 1 ? SCRIPT : j === 2 ? QUOTE : l)) }));
   fit.plotData = { ...fit.plotData!, groups: { [SCRIPT]: fit.plotData!.groups.Subject }, covariates: { [IMG]: fit.plotData!.covariates.Days } };
   fit.warnings = [IMG, SCRIPT];
-  return fit;
+  return withEngineExtras(fit);
 }
 
 function assertInert(html: string, nonce: string): Document {

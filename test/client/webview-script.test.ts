@@ -60,11 +60,14 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     assert.deepEqual((await posted())[0], { type: 'ready' });
 
     const qq = 'plot-sleepstudy_full-qq';
+    // one export menu per plot: open it, then pick the format
+    await p.click(`figure:has(#${qq}) details.export-menu > summary`);
     await p.click(`button.export-plot[data-plot="${qq}"][data-format="svg"]`);
     await p.click(`button.export-plot[data-plot="${qq}"][data-format="png"]`);
     await until(p, 'window.posted.length >= 3');
     await p.click('#refit-all');
     await p.click('button.refit-model');
+    await p.click('#export-results-menu > summary');
     await p.click('button.export-results[data-format="latex"]');
     const msgs = await posted();
     assert.equal(msgs.length, 6);
@@ -91,7 +94,7 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     // Arrow keys walk the points of the plot (sorted: 309 has the lowest intercept mode, 310 the next).
     await p.keyboard.press('Home');
     await p.keyboard.press('ArrowDown');
-    const second = (await p.evaluate("document.activeElement.getAttribute('data-level')")) as string;
+    const second = (await p.evaluate("document.activeElement.parentElement.getAttribute('data-level')")) as string;
     assert.equal(second, '310');
 
     // Status from the extension: shown as text; malformed messages ignored.

@@ -70,7 +70,7 @@ for (const id of gaussian) {
 for (const id of ['sleepstudy_full', 'dyestuff']) {
   test(`profile confint through the front end: ${id}`, async () => {
     const ref = loadReference(id);
-    const ci = await profileConfint(referenceFrame(id), ref, {}, { yieldEveryMs: 0 });
+    const ci = await profileConfint(new LinearMixedModel(referenceFrame(id), { REML: ref.REML }), ref, {}, { yieldEveryMs: 0 });
     const cp = ref.confint_profile!;
     assert.deepEqual(ci.labels, cp.names);
     cp.names.forEach((nm, i) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, FoldingRange, Hover, TextEdit } from 'vscode-languageserver-protocol';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { ensureBuilt, LspClient, makeWorkspace, positionOf, root, type Workspace } from './lspClient';
+import { parseMlm } from '../../engine/src/mlmfile/parse';
 
 let ws: Workspace;
 let client: LspClient;
@@ -120,6 +121,32 @@ test('completion of keys, families, links, methods and model names after compare
   await client.open(uri2, text2);
   assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog']);
   assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
+});
+
+test('completion offers what the parser accepts: links per family, formula and derive: functions; hovers describe them', async () => {
+  const text = 'data: sleepstudy.csv\nderive: z = \nmodel a:\n  formula: Reaction ~ log(Days + 1) + (1 | Subject)\n  family: poisson(\nmodel b:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: binomial(probit)\n';
+  const uri = ws.write('c6.mlm', text);
+  await client.open(uri, text);
+  // every link offered inside poisson( parses (R's poisson() takes identity too, but only the links we fit are offered)
+  const links = labels(await complete(uri, text, 'poisson(', 8));
+  assert.ok(links.length > 0 && links.includes('log'));
+  for (const link of links) {
+    const doc = parseMlm(`data: d.csv\nformula: y ~ x + (1 | g)\nfamily: poisson(${link})\n`);
+    assert.deepEqual(doc.diagnostics.filter((d) => d.severity === 'error'), [], `poisson(${link}) offered but refused`);
+  }
+  // formula functions: scale, log2 offered; derive-only aggregates not
+  const fns = labels(await complete(uri, text, '~ ', 2));
+  for (const f of ['scale', 'log2', 'log10', 'factor', 'I']) assert.ok(fns.includes(f), `${f} missing from ${fns}`);
+  for (const f of ['mean', 'median', 'cbind']) assert.ok(!fns.includes(f), `${f} offered on the right of ~`);
+  // derive: columns and the aggregates
+  const derive = labels(await complete(uri, text, 'z = ', 4));
+  for (const f of ['Days', 'mean', 'sd', 'log']) assert.ok(derive.includes(f), `${f} missing from ${derive}`);
+  assert.ok(!derive.includes('factor'));
+  // hovers: the function's signature, the family and the link
+  assert.match(await hoverText(uri, text, 'log(Days', 1), /`log\(x\)` — Natural logarithm/);
+  const fam = await hoverText(uri, text, 'binomial(probit)', 2);
+  assert.match(fam, /\*\*binomial\*\* family/);
+  assert.match(fam, /\*\*probit\*\* link: Φ⁻¹\(μ\) = η/);
 });
 
 test('completion of level names after levels: COLUMN =', async () => {

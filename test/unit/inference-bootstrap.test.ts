@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { bootstrapConfint, quantileSorted } from '../../engine/src/inference/bootstrap';
 import { Rng } from '../../engine/src/inference/rng';
 import { CancelledError } from '../../engine/src/diagnostics';
+import { fitMixedModel } from '../../engine/src/fit';
+import { LinearMixedModel } from '../../engine/src/lmm/model';
 import { handFrame, loadReference, readCsvColumns, simpleReferenceFrame } from './inference-fixtures';
 
 test('RNG: same seed, same stream; moments of the samplers', () => {
@@ -54,7 +56,7 @@ test('quantile type 7', () => {
 
 test('LMM bootstrap: deterministic for a seed, intervals cover the profile intervals\' centres (sleepstudy)', async () => {
   const ref = loadReference('sleepstudy_full');
-  const frame = simpleReferenceFrame('sleepstudy_full');
+  const frame = new LinearMixedModel(simpleReferenceFrame('sleepstudy_full'), { REML: ref.REML });
   const fractions: number[] = [];
   const b1 = await bootstrapConfint(frame, ref, { nsim: 40, seed: 2024 }, { yieldEveryMs: 0, onProgress: (p) => p.fraction !== undefined && fractions.push(p.fraction) });
   const b2 = await bootstrapConfint(frame, ref, { nsim: 40, seed: 2024 });
@@ -76,7 +78,7 @@ test('bootstrap is cancellable', async () => {
   const ref = loadReference('dyestuff');
   let calls = 0;
   await assert.rejects(
-    bootstrapConfint(simpleReferenceFrame('dyestuff'), ref, { nsim: 50, seed: 1 }, { isCancelled: () => ++calls > 3 }),
+    bootstrapConfint(new LinearMixedModel(simpleReferenceFrame('dyestuff'), { REML: ref.REML }), ref, { nsim: 50, seed: 1 }, { isCancelled: () => ++calls > 3 }),
     CancelledError,
   );
 });
@@ -98,8 +100,9 @@ test('GLMM bootstrap (rats, binomial cbind): deterministic and covering the esti
     }),
     weights: Float64Array.from(n),
   };
-  const b1 = await bootstrapConfint(frame, ref, { nsim: 12, seed: 99 });
-  const b2 = await bootstrapConfint(frame, ref, { nsim: 12, seed: 99 });
+  const { model } = await fitMixedModel(frame, { id: 'rats', REML: false, nAGQ: 1 });
+  const b1 = await bootstrapConfint(model, ref, { nsim: 12, seed: 99 });
+  const b2 = await bootstrapConfint(model, ref, { nsim: 12, seed: 99 });
   assert.deepEqual(b1.replicates, b2.replicates);
   assert.deepEqual(b1.names, ['.sig01', '(Intercept)']);
   const est = ref.fixef['(Intercept)'];

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { profileConfint, waldConfint, sdCorToTheta, thetaToSdCor, formatConfint } from '../../engine/src/inference/profile';
 import { qnorm } from '../../engine/src/inference/distributions';
 import { CancelledError } from '../../engine/src/diagnostics';
+import { fitMixedModel } from '../../engine/src/fit';
+import { LinearMixedModel } from '../../engine/src/lmm/model';
 import { loadReference, simpleReferenceFrame } from './inference-fixtures';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -10,7 +12,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 for (const id of ['sleepstudy_full', 'dyestuff']) {
   test(`profile intervals match lme4's confint(method = "profile"): ${id}`, async () => {
     const ref = loadReference(id);
-    const frame = simpleReferenceFrame(id);
+    const frame = new LinearMixedModel(simpleReferenceFrame(id), { REML: ref.REML });
     const stages: string[] = [];
     const ci = await profileConfint(frame, ref, {}, { yieldEveryMs: 0, onProgress: (p) => stages.push(p.stage) });
     const cp = ref.confint_profile!;
@@ -27,7 +29,7 @@ for (const id of ['sleepstudy_full', 'dyestuff']) {
 
 test('profile can be cancelled', async () => {
   const ref = loadReference('sleepstudy_full');
-  await assert.rejects(profileConfint(simpleReferenceFrame('sleepstudy_full'), ref, {}, { isCancelled: () => true }), CancelledError);
+  await assert.rejects(profileConfint(new LinearMixedModel(simpleReferenceFrame('sleepstudy_full'), { REML: ref.REML }), ref, {}, { isCancelled: () => true }), CancelledError);
 });
 
 test('Wald intervals: estimate ± 1.959964 × SE', () => {
@@ -73,7 +75,8 @@ test('GLMM profile (rats, Laplace): brackets the estimates, close to Wald for th
     ...handFrame({ y: m.map((v, i) => v / n[i]), responseName: 'cbind(m, n - m)', columns: { '(Intercept)': one }, terms: [{ group: 'batch', refs: c.batch, termNames: ['(Intercept)'], Z: [one] }], family: 'binomial', link: 'logit' }),
     weights: Float64Array.from(n),
   };
-  const ci = await confint(frame, ref, 'profile');
+  const { model } = await fitMixedModel(frame, { id: 'rats', REML: false, nAGQ: 1 });
+  const ci = await confint(model, ref, 'profile');
   assert.deepEqual(ci.names, ['.sig01', '(Intercept)']);
   const sd = ref.varcorr[0].sdcor;
   const b0 = ref.fixef['(Intercept)'];
@@ -82,6 +85,6 @@ test('GLMM profile (rats, Laplace): brackets the estimates, close to Wald for th
   const w = waldConfint(ref);
   const width = w.upper[0]! - w.lower[0]!;
   assert.ok(Math.abs(ci.lower[1]! - w.lower[0]!) < 0.1 * width && Math.abs(ci.upper[1]! - w.upper[0]!) < 0.1 * width);
-  const wald = await confint(frame, ref, 'Wald');
+  const wald = await confint(model, ref, 'Wald');
   assert.deepEqual(wald.lower, w.lower);
 });

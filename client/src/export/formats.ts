@@ -3,10 +3,15 @@
  * extension writes the string where the user chose in a save dialog.
  */
 import type { FitResult } from '../../../engine/src/index';
-import { fixed, fmt, fmtP } from '../shared/format';
-import { coefRows, iccRows, varianceRows } from '../shared/fitView';
+import { fixed, fmt, fmtP, signifStars } from '../shared/format';
+import { coefRows, iccRows, intervalName, varianceRows } from '../shared/fitView';
 import type { ResultsFormat } from '../shared/messages';
-import { methodText } from '../render/tables';
+import { intervalCells, methodText } from '../render/tables';
+import { printedCoefRows, printedFitStats, printedVarianceRows } from '../render/printed';
+import { comparabilityNote, modelSectionHtml, modelSlugs } from '../render/panel';
+import { comparisonsHtml } from '../render/tables';
+import { PANEL_CSS, REPORT_THEME } from '../render/styles';
+import { escapeHtml } from '../shared/escape';
 
 export interface ExportInput {
   fileName: string;
@@ -14,12 +19,14 @@ export interface ExportInput {
   comparisons: unknown[];
 }
 
-export const EXTENSIONS: Record<ResultsFormat, string> = { markdown: 'md', latex: 'tex', csv: 'csv', json: 'json' };
+export const EXTENSIONS: Record<ResultsFormat, string> = { markdown: 'md', html: 'html', latex: 'tex', csv: 'csv', json: 'json' };
 
 export function exportResults(format: ResultsFormat, input: ExportInput): string {
   switch (format) {
     case 'markdown':
       return toMarkdown(input);
+    case 'html':
+      return toHtmlReport(input);
     case 'latex':
       return toLatex(input);
     case 'csv':
@@ -38,41 +45,51 @@ function mdTable(head: string[], rows: string[][]): string {
   return [line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/** The fixed effects with the panel's figures (R's summary digits; the interval columns formatted together). */
 function fixedTable(fit: FitResult): { head: string[]; rows: string[][] } {
   const gaussian = fit.family === 'gaussian';
-  const head = ['Term', 'Estimate', 'Std. Error', ...(gaussian ? ['df'] : []), gaussian ? 't value' : 'z value', gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)', '2.5 %', '97.5 %'];
-  const rows = coefRows(fit).map((r) => [
-    r.name,
-    fmt(r.estimate),
-    fmt(r.se),
-    ...(gaussian ? [r.df === null ? '' : fmt(r.df)] : []),
-    fixed(r.statistic, 3),
-    fmtP(r.p),
-    fmt(r.lower),
-    fmt(r.upper),
-  ]);
-  return { head, rows };
+  const rows = coefRows(fit);
+  const printed = printedCoefRows(fit);
+  const iv = intervalCells(rows);
+  const method = intervalName(fit);
+  const head = ['Term', 'Estimate', 'Std. Error', ...(gaussian ? ['df'] : []), gaussian ? 't value' : 'z value', gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)', '', `${method}: lower`, 'upper'];
+  return {
+    head,
+    rows: rows.map((r, i) => [
+      r.name,
+      printed[i]?.estimate ?? fmt(r.estimate),
+      printed[i]?.se ?? fmt(r.se),
+      ...(gaussian ? [r.df === null ? '' : (printed[i]?.df ?? fmt(r.df))] : []),
+      printed[i]?.statistic ?? '',
+      r.p === null ? '' : printed[i]?.p || fmtP(r.p),
+      signifStars(r.p),
+      iv.lower[i],
+      iv.upper[i],
+    ]),
+  };
 }
 
 function randomTable(fit: FitResult): { head: string[]; rows: string[][] } {
   const rows = varianceRows(fit);
+  const printed = printedVarianceRows(fit, rows);
   const maxCorr = Math.max(0, ...rows.map((r) => r.corr.length));
   const head = ['Groups', 'Name', 'Variance', 'Std. Dev.', ...Array.from({ length: maxCorr }, (_, k) => (k === 0 ? 'Corr' : ''))];
   return {
     head,
-    rows: rows.map((r) => [r.grp, r.name, fmt(r.variance), fmt(r.sd), ...Array.from({ length: maxCorr }, (_, k) => (r.corr[k] === undefined || r.corr[k] === null ? '' : fixed(r.corr[k], 2)))]),
+    rows: rows.map((r, i) => [r.grp, r.name, printed[i].variance, printed[i].sd, ...Array.from({ length: maxCorr }, (_, k) => printed[i].corr[k] ?? '')]),
   };
 }
 
 function statsLine(fit: FitResult): [string, string][] {
+  const p = printedFitStats(fit);
   const out: [string, string][] = [
-    ['AIC', fixed(fit.AIC, 1)],
-    ['BIC', fixed(fit.BIC, 1)],
-    ['logLik', fixed(fit.logLik, 1)],
+    ['AIC', p.AIC],
+    ['BIC', p.BIC],
+    ['logLik', p.logLik],
   ];
-  if (fit.deviance !== null && fit.deviance !== undefined) out.push(['deviance', fixed(fit.deviance, 1)]);
-  if (fit.REMLcrit !== null && fit.REMLcrit !== undefined) out.push(['REML criterion', fixed(fit.REMLcrit, 1)]);
-  out.push(['df', String(fit.df)]);
+  if (fit.deviance !== null && fit.deviance !== undefined) out.push(['deviance', p.deviance]);
+  if (p.REMLcrit !== null) out.push(['REML criterion', p.REMLcrit]);
+  out.push(['df', String(fit.df)], ['df.resid', p.dfResid]);
   return out;
 }
 
@@ -85,8 +102,15 @@ function comparisonRows(c: unknown): Record<string, unknown>[] | null {
   return null;
 }
 
+/** Columns of the engine's comparison rows that are bookkeeping, not figures. */
+const INTERNAL_COLUMNS = new Set(['refitted', 'formula']);
+
 function cellText(v: unknown, col: string): string {
-  if (typeof v === 'number') return /^p$|Pr\(/.test(col) ? fmtP(v) : fmt(v, Number.isInteger(v) ? 10 : 5);
+  if (typeof v === 'number') {
+    if (/^p$|Pr\(/.test(col)) return fmtP(v);
+    if (Number.isInteger(v)) return String(v);
+    return /^(Chisq)$/.test(col) ? fixed(v, 3) : fixed(v, 1);
+  }
   if (v === null || v === undefined) return '';
   return typeof v === 'object' ? '' : String(v);
 }
@@ -97,7 +121,8 @@ function comparisonTables(comparisons: unknown[]): { head: string[]; rows: strin
     const rows = comparisonRows(c);
     if (!rows || !rows.length) continue;
     const cols: string[] = [];
-    for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k) && (typeof r[k] !== 'object' || r[k] === null)) cols.push(k);
+    for (const r of rows)
+      for (const k of Object.keys(r)) if (!cols.includes(k) && !INTERNAL_COLUMNS.has(k) && typeof r[k] !== 'boolean' && (typeof r[k] !== 'object' || r[k] === null)) cols.push(k);
     out.push({ head: cols, rows: rows.map((r) => cols.map((k) => cellText(r[k], k))) });
   }
   return out;
@@ -125,7 +150,7 @@ export function toMarkdown(input: ExportInput): string {
     const re = randomTable(fit);
     parts.push('### Random effects', mdTable(re.head, re.rows));
     const icc = iccRows(fit);
-    if (icc.length) parts.push(icc.map((r) => `- ICC (${r.group}): ${fmt(r.value, 3)}`).join('\n'));
+    if (icc.length) parts.push(icc.map((r) => `- ICC (${r.group}): ${fmt(r.icc, 3)}`).join('\n'));
     const fe = fixedTable(fit);
     parts.push('### Fixed effects', mdTable(fe.head, fe.rows));
   }
@@ -223,4 +248,22 @@ export function toJson(input: ExportInput): string {
     return rest;
   });
   return JSON.stringify({ file: input.fileName, results, comparisons: input.comparisons }, null, 2) + '\n';
+}
+
+/**
+ * A self-contained HTML report: the panel's tables, sentences and plots (inline SVG) with a light
+ * stylesheet standing in for the editor theme's colours; no script.
+ */
+export function toHtmlReport(input: ExportInput): string {
+  const slugs = modelSlugs(input.results.map((r) => r.id));
+  let body = `<header><h1>Results: ${escapeHtml(input.fileName)}</h1></header><main>`;
+  const note = comparabilityNote(input.results);
+  if (note) body += `<p class="comparability-note">${escapeHtml(note)}</p>`;
+  body += comparisonsHtml(input.comparisons ?? []);
+  input.results.forEach((r, i) => (body += modelSectionHtml(r, slugs[i], { report: true })));
+  body += '</main>';
+  return (
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${escapeHtml(`MLM results: ${input.fileName}`)}</title><style>${REPORT_THEME}${PANEL_CSS}</style></head><body>${body}</body></html>\n`
+  );
 }

@@ -27,7 +27,7 @@ export type ClientFactory = (options: LanguageClientOptions) => BaseLanguageClie
 
 let client: BaseLanguageClient | undefined;
 
-const FORMAT_LABELS: Record<ResultsFormat, string> = { markdown: 'Markdown', latex: 'LaTeX', csv: 'CSV', json: 'JSON' };
+const FORMAT_LABELS: Record<ResultsFormat, string> = { markdown: 'Markdown', html: 'HTML report', latex: 'LaTeX', csv: 'CSV', json: 'JSON' };
 
 export async function activateCommon(context: vscode.ExtensionContext, createClient: ClientFactory): Promise<void> {
   const c = createClient({
@@ -85,6 +85,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     }
     running.add(key);
     const what = params.model ? params.model : params.position ? 'the model under the cursor' : 'all models';
+    const started = Date.now();
     status.running(what);
     panels.setStatus(uri, 'running', `Fitting ${what}…`);
     try {
@@ -124,20 +125,20 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
         void vscode.window.showInformationMessage(msg);
         return null;
       }
-      const out = summarizeFit(resp, cancelledByUser);
+      // The time the user waited (request to answer), with the engine's per-model fit times on hover.
+      const out = summarizeFit(resp, cancelledByUser, (Date.now() - started) / 1000);
       status.done(out.kind, out.short, out.message);
       const open = opts.reveal !== false && (panels.isOpen(uri) || (!opts.silent && out.kind !== 'cancelled'));
-      panels.update(
-        uri,
-        { results: resp.results, comparisons: resp.comparisons ?? [], status: { kind: out.kind, message: out.message }, errors: resp.errors.filter((e) => !e.cancelled) },
-        open,
-        opts.focus ?? params.model,
-      );
-      if (out.kind === 'error') {
+      const errors = resp.errors
+        .filter((e) => !e.cancelled)
+        .map((e) => ({ model: e.model, message: e.message, ...(e.range ? { line: e.range.start.line, character: e.range.start.character } : {}) }));
+      panels.update(uri, { results: resp.results, comparisons: resp.comparisons ?? [], status: { kind: out.kind, message: out.message, detail: out.detail }, errors }, open, opts.focus ?? params.model);
+      // One message per error: the panel lists them (with links to their lines); a notification only when no panel shows them.
+      if (out.kind === 'error' && !open) {
         void vscode.window.showErrorMessage(out.message, 'Show Problems').then((a) => {
           if (a) void vscode.commands.executeCommand('workbench.actions.view.problems');
         });
-      } else if (out.kind === 'cancelled') void vscode.window.showInformationMessage(out.message);
+      } else if (out.kind === 'cancelled' && !open) void vscode.window.showInformationMessage(out.message);
       return resp;
     } catch (e) {
       const msg = `The fit failed: ${e instanceof Error ? e.message : String(e)}. The previous results are still shown.`;
@@ -215,6 +216,12 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     switch (msg.type) {
       case 'ready':
         return;
+      case 'reveal': {
+        const doc = await vscode.workspace.openTextDocument(uri);
+        const pos = new vscode.Position(msg.line, msg.character);
+        await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
+        return;
+      }
       case 'refit':
         await runFit(uri, msg.model ? { model: msg.model } : {});
         return;
@@ -231,7 +238,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     await ensureOpen(uri);
     let data: DataPreviewResponse | null = null;
     try {
-      data = await c.sendRequest<DataPreviewResponse | null>(DataPreviewRequestMethod, { uri: uri.toString(), maxRows: 200 } satisfies DataPreviewParams);
+      data = await c.sendRequest<DataPreviewResponse | null>(DataPreviewRequestMethod, { uri: uri.toString(), maxRows: 5000 } satisfies DataPreviewParams);
     } catch (e) {
       void vscode.window.showErrorMessage(`Data preview failed: ${e instanceof Error ? e.message : String(e)}`);
       return;

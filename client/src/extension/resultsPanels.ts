@@ -31,6 +31,21 @@ export class ResultsPanels implements vscode.Disposable {
   /** The document of the results panel that was last active (for commands run from the panel). */
   lastActive: vscode.Uri | undefined;
 
+  /**
+   * The one editor column for results and data previews: every new panel opens as a tab there
+   * (the column of an open results or preview panel), so no .mlm or preview adds another column.
+   */
+  private resultsColumn(): vscode.ViewColumn {
+    for (const p of [...this.panels.values(), ...this.previews.values()]) {
+      try {
+        if (p.viewColumn !== undefined) return p.viewColumn;
+      } catch {
+        // disposed meanwhile
+      }
+    }
+    return vscode.ViewColumn.Beside;
+  }
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly handlers: PanelHandlers,
@@ -82,7 +97,7 @@ export class ResultsPanels implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(
       RESULTS_VIEW_TYPE,
       `Results: ${baseName(uri)}`,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { viewColumn: this.resultsColumn(), preserveFocus: true },
       this.webviewOptions(),
     );
     this.adopt(uri, panel);
@@ -155,8 +170,8 @@ export class ResultsPanels implements vscode.Disposable {
     const key = uri.toString();
     let panel = this.previews.get(key);
     if (!panel) {
-      panel = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
-        enableScripts: false,
+      panel = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: false }, {
+        enableScripts: true,
         enableFindWidget: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
       });
@@ -164,7 +179,8 @@ export class ResultsPanels implements vscode.Disposable {
       panel.onDidDispose(() => this.previews.delete(key));
     } else panel.reveal();
     panel.title = `Data: ${data.file}`;
-    panel.webview.html = renderDataPreviewPage(data, { nonce: makeNonce(), cspSource: panel.webview.cspSource });
+    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString();
+    panel.webview.html = renderDataPreviewPage(data, { nonce: makeNonce(), cspSource: panel.webview.cspSource, scriptUri });
   }
 
   dispose(): void {

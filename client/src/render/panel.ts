@@ -8,7 +8,7 @@ import { escapeHtml } from '../shared/escape';
 import { plotsForFit } from './plots';
 import { PANEL_CSS } from './styles';
 import { slug } from './svg';
-import { comparisonsHtml, fitStatsHtml, fixedEffectsHtml, headerHtml, iccR2Html, randomEffectsHtml } from './tables';
+import { comparisonsHtml, fitStatsHtml, fixedEffectsHtml, headerHtml, iccR2Html, randomEffectsHtml, scaledResidualsHtml } from './tables';
 
 const e = escapeHtml;
 
@@ -19,10 +19,10 @@ export interface PanelState {
   fileName: string;
   results: FitResult[];
   comparisons: unknown[];
-  /** What happened last (shown at the top, announced to screen readers). */
-  status?: { kind: StatusKind; message: string };
-  /** Errors of the last fit, by model. */
-  errors?: { model: string; message: string }[];
+  /** What happened last (shown at the top, announced to screen readers); `detail` is its hover text (e.g. the time breakdown). */
+  status?: { kind: StatusKind; message: string; detail?: string };
+  /** Errors of the last fit, by model, with the 0-based line and character of their place in the .mlm when known. */
+  errors?: { model: string; message: string; line?: number; character?: number }[];
 }
 
 export interface PageOptions {
@@ -67,12 +67,14 @@ export function modelSlugs(ids: string[]): string[] {
   });
 }
 
-export function modelSectionHtml(fit: FitResult, s: string): string {
+/** `report`: for the exported HTML report (no refit or export buttons, no templates or controls that need the page script). */
+export function modelSectionHtml(fit: FitResult, s: string, opts: { report?: boolean } = {}): string {
   let h = `<section class="model" id="model-${s}" data-model="${e(fit.id)}" aria-labelledby="model-heading-${s}">`;
   h += `<h2 id="model-heading-${s}">Model ${e(fit.id)}</h2>`;
-  h += `<div class="toolbar"><button type="button" class="refit-model" data-model="${e(fit.id)}">Fit ${e(fit.id)} again</button></div>`;
+  if (!opts.report) h += `<div class="toolbar"><button type="button" class="refit-model" data-model="${e(fit.id)}">Fit ${e(fit.id)} again</button></div>`;
   h += headerHtml(fit, s);
   h += fitStatsHtml(fit, s);
+  h += scaledResidualsHtml(fit, s);
   h += randomEffectsHtml(fit, s);
   h += iccR2Html(fit, s);
   h += fixedEffectsHtml(fit, s);
@@ -84,30 +86,62 @@ export function modelSectionHtml(fit: FitResult, s: string): string {
     h +=
       `<figure class="plot-figure" data-plot-kind="${e(p.kind)}" aria-labelledby="${e(p.id)}-caption">` +
       `<figcaption id="${e(p.id)}-caption"><strong>${e(p.title)}</strong>. ${e(p.caption)}</figcaption>` +
+      (opts.report ? '' : p.controls ?? '') +
       p.svg +
-      `<div class="plot-actions">` +
-      `<button type="button" class="export-plot secondary" data-format="svg" data-plot="${e(p.id)}" aria-label="Save ${e(p.title)} as SVG">Save SVG</button>` +
-      `<button type="button" class="export-plot secondary" data-format="png" data-plot="${e(p.id)}" aria-label="Save ${e(p.title)} as PNG">Save PNG</button>` +
-      `</div></figure>`;
+      (opts.report ? '' : p.extra ?? '') +
+      (opts.report ? '</figure>' : '') +
+      (opts.report ? '' : `<details class="export-menu"><summary aria-label="Export ${e(p.title)}">Export…</summary><div class="export-items">` +
+      `<button type="button" class="export-plot secondary" data-format="svg" data-plot="${e(p.id)}" aria-label="Save ${e(p.title)} as SVG">SVG</button>` +
+      `<button type="button" class="export-plot secondary" data-format="png" data-plot="${e(p.id)}" aria-label="Save ${e(p.title)} as PNG">PNG</button>` +
+      `</div></details></figure>`);
   }
   h += `</div></section>`;
   return h;
+}
+
+/**
+ * A note when the panel shows AICs that are not comparable: GLMMs fitted with different
+ * approximations (Laplace and adaptive Gauss-Hermite give different likelihoods), or linear models
+ * fitted by REML next to ML fits (REML likelihoods depend on the fixed effects).
+ */
+export function comparabilityNote(results: FitResult[]): string | null {
+  const glmm = results.filter((r) => r.family !== 'gaussian');
+  const agq = new Set(glmm.map((r) => (r.nAGQ > 1 ? `adaptive Gauss-Hermite (${r.nAGQ} points)` : 'Laplace')));
+  const notes: string[] = [];
+  if (agq.size > 1) notes.push(`The GLMMs use different approximations of the likelihood (${[...agq].join(', ')}), so their AIC, BIC and logLik are not comparable with one another.`);
+  const lmm = results.filter((r) => r.family === 'gaussian');
+  if (lmm.some((r) => r.REML) && lmm.length > 1) {
+    notes.push('REML fits: their AIC and logLik come from the REML criterion, which depends on the fixed effects; compare models with different fixed effects by ML (a compare: line refits them with ML).');
+  }
+  return notes.length ? notes.join(' ') : null;
 }
 
 export function renderResultsPage(state: PanelState, opts: PageOptions): string {
   const slugs = modelSlugs(state.results.map((r) => r.id));
   let body = `<header><h1>Results: ${e(state.fileName)}</h1>`;
   const st = state.status;
-  body += `<div id="status" class="${e(st?.kind ?? 'info')}" role="status" aria-live="polite">${e(st?.message ?? '')}</div>`;
+  const detail = st?.detail ? ` title="${e(st.detail)}"` : '';
+  body += `<div id="status" class="${e(st?.kind ?? 'info')}" role="status" aria-live="polite"${detail}>${e(st?.message ?? '')}</div>`;
   if (state.errors?.length) {
+    // Every error once, with a link to its line in the .mlm.
     body += `<ul class="errors" id="fit-errors">`;
-    for (const er of state.errors) body += `<li>${e(er.model)}: ${e(er.message)}</li>`;
+    for (const er of state.errors) {
+      const where =
+        typeof er.line === 'number'
+          ? ` <a href="#" class="goto-line" data-line="${er.line}" data-character="${er.character ?? 0}">line ${er.line + 1}</a>`
+          : '';
+      body += `<li><strong>${e(er.model || 'file')}</strong>${where}: ${e(er.message)}</li>`;
+    }
     body += `</ul>`;
   }
   body += `<div class="toolbar" role="toolbar" aria-label="Results actions">`;
   body += `<button type="button" id="refit-all">Fit all models again</button>`;
-  for (const f of ['markdown', 'latex', 'csv', 'json'] as const) {
-    body += `<button type="button" class="export-results secondary" data-format="${f}">Export ${f === 'latex' ? 'LaTeX' : f === 'csv' ? 'CSV' : f === 'json' ? 'JSON' : 'Markdown'}</button>`;
+  if (state.results.length) {
+    body += `<details class="export-menu" id="export-results-menu"><summary>Export results…</summary><div class="export-items">`;
+    for (const f of ['markdown', 'html', 'latex', 'csv', 'json'] as const) {
+      body += `<button type="button" class="export-results secondary" data-format="${f}">${f === 'latex' ? 'LaTeX' : f === 'csv' ? 'CSV' : f === 'json' ? 'JSON' : f === 'html' ? 'HTML report' : 'Markdown'}</button>`;
+    }
+    body += `</div></details>`;
   }
   body += `</div>`;
   if (state.results.length > 1) {
@@ -117,6 +151,8 @@ export function renderResultsPage(state: PanelState, opts: PageOptions): string 
   }
   body += `</header><main>`;
   if (state.results.length === 0) body += `<p id="no-results">No results yet. Run <strong>MLM: Fit Model</strong> to fit the models of this file.</p>`;
+  const note = comparabilityNote(state.results);
+  if (note) body += `<p class="comparability-note" role="note">${e(note)}</p>`;
   body += comparisonsHtml(state.comparisons ?? []);
   state.results.forEach((r, i) => (body += modelSectionHtml(r, slugs[i])));
   body += `</main>`;

@@ -23,10 +23,25 @@ button.secondary { color: var(--vscode-button-secondaryForeground); background: 
 dl.model-header { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 6px 0; }
 dl.model-header dt { color: var(--vscode-descriptionForeground); }
 dl.model-header dd { margin: 0; font-family: var(--vscode-editor-font-family); }
-/* each table scrolls sideways on its own in a narrow panel (its scrollbar sits right under it) */
+/* tables fit the panel: key columns first, the others (.secondary) collapse below 620 px; headers never wrap */
 table { border-collapse: collapse; margin: 8px 0; display: block; max-width: 100%; overflow-x: auto; }
 caption { text-align: left; font-weight: 600; padding: 2px 0; }
-th, td { padding: 2px 10px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); text-align: left; }
+th, td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); text-align: left; }
+th { white-space: nowrap; }
+thead th { text-align: right; }
+thead th:first-child { text-align: left; }
+td.stars { padding-left: 0; font-family: var(--vscode-editor-font-family); }
+.signif-legend, .collapsed-note, .comparability-note { color: var(--vscode-descriptionForeground); font-size: 0.9em; margin: 2px 0 8px; }
+.collapsed-note { display: none; }
+details.fixef-correlation pre { font-family: var(--vscode-editor-font-family); font-size: 0.9em; overflow-x: auto; max-width: 100%; }
+@media (max-width: 620px) {
+  body { padding: 0 8px 24px; }
+  th, td { padding: 2px 5px; }
+  table .secondary { display: none; }
+  .collapsed-note { display: block; }
+  dl.model-header { grid-template-columns: 1fr; }
+  dl.model-header dd { margin-left: 8px; overflow-wrap: anywhere; }
+}
 td.num { text-align: right; font-family: var(--vscode-editor-font-family); font-variant-numeric: tabular-nums; white-space: nowrap; }
 thead th { color: var(--vscode-descriptionForeground); font-weight: 600; }
 details.meanings { margin: 4px 0 10px; }
@@ -44,7 +59,32 @@ svg.plot .axis-line, svg.plot .tick { stroke: var(--vscode-descriptionForeground
 svg.plot .tick-label, svg.plot .level-label { fill: var(--vscode-descriptionForeground); }
 svg.plot .ref-line { stroke: var(--vscode-descriptionForeground); stroke-dasharray: 4 3; stroke-width: 1; }
 svg.plot .pt { fill: var(--vscode-charts-blue); stroke: var(--vscode-editor-background); stroke-width: 0.5; }
-svg.plot .pt-own { fill: none; stroke: var(--vscode-charts-orange); stroke-width: 1.2; }
+svg.plot .pt-own { fill: var(--vscode-editor-background); stroke: var(--vscode-charts-orange); stroke-width: 2; }
+svg.plot .pt-many { fill-opacity: 0.55; stroke-width: 0; }
+svg.plot .pt-dense { fill-opacity: 0.3; stroke-width: 0; }
+svg.plot .pt-outside { fill: var(--vscode-charts-red); }
+svg.plot .smooth-line { fill: none; stroke: var(--vscode-charts-red); stroke-width: 2.2; }
+svg.plot .bound-line { fill: none; stroke: var(--vscode-descriptionForeground); stroke-width: 1.2; }
+svg.plot .qq-band, svg.plot .effect-band { fill: var(--vscode-charts-blue); fill-opacity: 0.18; stroke: none; }
+svg.plot .effect-line { fill: none; stroke: var(--vscode-charts-blue); stroke-width: 2.2; }
+svg.plot .strip { fill: var(--vscode-editorWidget-background, var(--vscode-editor-background)); stroke: var(--vscode-descriptionForeground); stroke-width: 0.5; }
+svg.plot .strip-label { font-size: 10px; }
+svg.plot .panel-frame { fill: none; stroke: var(--vscode-descriptionForeground); stroke-width: 0.5; }
+svg.plot .pt-path { fill: var(--vscode-charts-blue); fill-opacity: 0.7; }
+svg.plot .group-panel .fit-line { stroke: var(--vscode-charts-blue); stroke-width: 1.6; }
+svg.plot .population-line { fill: none; stroke: var(--vscode-charts-red); stroke-dasharray: 4 3; stroke-width: 1.3; }
+svg.plot .linked.highlight .pt, svg.plot .pt.linked.highlight, svg.plot .linked.highlight .interval95, svg.plot .linked.highlight .interval139 { fill: var(--vscode-charts-orange); stroke: var(--vscode-charts-orange); fill-opacity: 1; }
+svg.plot .group-panel.highlight .panel-frame { stroke: var(--vscode-charts-orange); stroke-width: 2.5; }
+svg.plot .rug-tick.highlight { stroke: var(--vscode-charts-orange); stroke-width: 3; }
+svg.plot .linked.dimmed { opacity: 0.25; }
+.plot-controls { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0; }
+.plot-controls input { font-family: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, var(--vscode-contrastBorder, transparent)); padding: 2px 4px; }
+.filter-result { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
+details.export-menu { display: inline-block; margin: 2px 0; }
+details.export-menu > summary { cursor: pointer; color: var(--vscode-textLink-foreground); list-style: none; padding: 2px 4px; }
+details.export-menu > summary::-webkit-details-marker { display: none; }
+details.export-menu[open] .export-items { display: flex; gap: 4px; }
+.errors a.goto-line { margin-right: 4px; }
 svg.plot .interval95 { stroke: var(--vscode-charts-blue); stroke-width: 1; }
 svg.plot .interval139 { stroke: var(--vscode-charts-blue); stroke-width: 3; }
 svg.plot .arrow { stroke: var(--vscode-descriptionForeground); stroke-width: 1; }
@@ -67,10 +107,27 @@ svg.plot .series-6 .fit-line { stroke: var(--vscode-foreground); } svg.plot .ser
 svg.plot .series-7 .fit-line { stroke: var(--vscode-descriptionForeground); } svg.plot .series-7 .pt { fill: var(--vscode-descriptionForeground); }
 svg.plot .group-series .pt { fill-opacity: 0.6; }
 svg.plot .fit-line:focus, svg.plot .pt:focus { stroke: var(--vscode-focusBorder); stroke-width: 3; }
-body.vscode-high-contrast svg.plot .pt { stroke: var(--vscode-contrastBorder); }
+body.vscode-high-contrast svg.plot .pt, body.vscode-high-contrast svg.plot .pt-path { stroke: var(--vscode-contrastBorder); fill-opacity: 1; }
+body.vscode-high-contrast svg.plot .qq-band, body.vscode-high-contrast svg.plot .effect-band { fill-opacity: 0.35; }
+body.vscode-dark svg.plot .pt-dense { fill-opacity: 0.45; }
 #plot-tip { position: absolute; z-index: 10; padding: 2px 6px; pointer-events: none; max-width: 420px; background: var(--vscode-editorHoverWidget-background); color: var(--vscode-editorHoverWidget-foreground); border: 1px solid var(--vscode-editorHoverWidget-border, var(--vscode-contrastBorder, transparent)); }
 #plot-tip[hidden] { display: none; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-table.data-preview td { font-family: var(--vscode-editor-font-family); }
+table.data-preview td, table.data-preview th.num { font-family: var(--vscode-editor-font-family); }
+table.data-preview th.num { text-align: right; color: var(--vscode-descriptionForeground); font-weight: normal; }
+table.data-preview th.sortable { cursor: pointer; }
+table.data-preview th[aria-sort="ascending"]::after { content: ' \\25B2'; }
+table.data-preview th[aria-sort="descending"]::after { content: ' \\25BC'; }
+table.data-preview { max-height: 70vh; overflow: auto; }
+table.data-preview thead th { position: sticky; top: 0; background: var(--vscode-editor-background); }
 table.data-preview th .col-type { display: block; font-weight: normal; color: var(--vscode-descriptionForeground); font-size: 0.9em; }
+`;
+
+/** Colours of a light editor theme for the exported HTML report (outside VS Code the --vscode-* variables are unset). */
+export const REPORT_THEME = `
+:root { --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 14px; --vscode-editor-font-family: ui-monospace, monospace;
+  --vscode-foreground: #1f1f1f; --vscode-descriptionForeground: #616161; --vscode-editor-background: #ffffff; --vscode-panel-border: #d0d0d0;
+  --vscode-focusBorder: #005fb8; --vscode-textLink-foreground: #005fb8; --vscode-errorForeground: #c72e0f; --vscode-editorWarning-foreground: #bf8803;
+  --vscode-charts-blue: #1a85ff; --vscode-charts-red: #e51400; --vscode-charts-green: #388a34; --vscode-charts-orange: #d18616;
+  --vscode-charts-purple: #652d90; --vscode-charts-yellow: #bf8803; --vscode-editorWidget-background: #f3f3f3; }
 `;

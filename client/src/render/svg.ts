@@ -22,6 +22,10 @@ export interface PlotSvg {
   /** One or two sentences saying what the plot shows, for the caption and screen readers. */
   caption: string;
   svg: string;
+  /** Markup before the SVG (a filter box, pager buttons), with its own ids. */
+  controls?: string;
+  /** Markup after the SVG (more pages kept in <template>s, drawn on demand). */
+  extra?: string;
 }
 
 export interface LinearScale {

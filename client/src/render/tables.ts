@@ -6,7 +6,8 @@
 import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
-import { asArray, coefRows, explainCoef, extrasOf, iccRows, iccSentence, isGaussian, varCorrSentence, varianceRows } from '../shared/fitView';
+import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
+import { correlationLines, formatR, residualLines, scaledResidualQuantiles } from '../../../engine/src/index';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
 const e = escapeHtml;
@@ -113,15 +114,15 @@ export function randomEffectsHtml(fit: FitResult, slug: string): string {
 
 export function iccR2Html(fit: FitResult, slug: string): string {
   const icc = iccRows(fit);
-  const r2 = extrasOf(fit).r2;
+  const r2 = r2Of(fit);
   if (icc.length === 0 && !r2) return '';
   let s = `<table tabindex="0" class="icc-r2" id="icc-r2-${slug}"><caption>Variance explained</caption><thead><tr><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>`;
-  for (const r of icc) s += `<tr><th scope="row">ICC (${e(r.group)})</th>${num(r.value, fmt(r.value, 3), r.explanation)}</tr>`;
+  for (const r of icc) s += `<tr><th scope="row">ICC (${e(r.group)})</th>${num(r.icc, fmt(r.icc, 3), r.explanation)}</tr>`;
   if (r2) {
     // Shares below 1e-10 are rounding noise of an exact zero (an intercept-only fixed part).
     const marginal = Math.abs(r2.marginal) < 1e-10 ? 0 : r2.marginal;
     const conditional = Math.abs(r2.conditional) < 1e-10 ? 0 : r2.conditional;
-    s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(marginal, 3), 'Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).')}</tr>`;
+    s += `<tr><th scope="row">Marginal R²</th>${num(r2.marginal, fmt(marginal, 3), `Share of the variance explained by the fixed effects alone (Nakagawa and Schielzeth).${r2.sentence ? ' ' + r2.sentence : ''}`)}</tr>`;
     s += `<tr><th scope="row">Conditional R²</th>${num(r2.conditional, fmt(conditional, 3), 'Share of the variance explained by the fixed and random effects together.')}</tr>`;
   }
   s += '</tbody></table>';
@@ -130,25 +131,40 @@ export function iccR2Html(fit: FitResult, slug: string): string {
   return s;
 }
 
+/** Interval bounds with one number of decimals for the whole column pair (R's format on the column). */
+export function intervalCells(rows: CoefRow[]): { lower: string[]; upper: string[] } {
+  const all = formatR([...rows.map((r) => (Number.isFinite(r.lower) ? r.lower : null)), ...rows.map((r) => (Number.isFinite(r.upper) ? r.upper : null))], 4, 0, '').map((t) => t.trim());
+  return { lower: all.slice(0, rows.length), upper: all.slice(rows.length) };
+}
+
 export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   const rows = coefRows(fit);
   const printed = printedCoefRows(fit);
   const gaussian = isGaussian(fit);
-  const interp = extrasOf(fit).interpretation ?? {};
   const stat = gaussian ? 't value' : 'z value';
   const pcol = gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)';
+  const ci = intervalName(fit);
+  const iv = intervalCells(rows);
+  const ratio = rows.some((r) => r.ratio) ? (fit.link === 'logit' ? 'Odds ratio' : 'Rate ratio') : null;
+  const ratioCells = ratio
+    ? formatR(rows.flatMap((r) => (r.ratio ? [r.ratio.estimate, r.ratio.lower, r.ratio.upper] : [null, null, null])), 4, 0, '').map((t) => t.trim())
+    : [];
+  // Key columns first (estimate, interval, p); the others collapse in a narrow panel (styles.ts).
   let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
-  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col">Std. Error</th>`;
-  if (gaussian) s += `<th scope="col" title="Satterthwaite denominator degrees of freedom">df</th>`;
-  s += `<th scope="col">${e(stat)}</th><th scope="col">${e(pcol)}</th><th scope="col"></th><th scope="col" colspan="2">95% interval</th></tr></thead><tbody>`;
+  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col" colspan="2" class="ci" title="${e(ci)}">${e(ci)}</th>`;
+  s += `<th scope="col">${e(pcol)}</th><th scope="col" title="Significance codes (legend below the table)"><span class="visually-hidden">significance</span></th>`;
+  s += `<th scope="col" class="secondary">Std. Error</th>`;
+  if (gaussian) s += `<th scope="col" class="secondary" title="Satterthwaite denominator degrees of freedom">df</th>`;
+  s += `<th scope="col" class="secondary">${e(stat)}</th>`;
+  if (ratio) s += `<th scope="col" class="secondary" colspan="3" title="exp(estimate) with the interval's ends exponentiated">${e(ratio)} (${e(ci.replace(/^95% /, ''))})</th>`;
+  s += `</tr></thead><tbody>`;
   rows.forEach((r, i) => {
-    const pr = printed[i];
-    const meaning = interp[r.name] ?? explainCoef(fit, r);
+    const pr = printed[i] ?? { estimate: fmt(r.estimate), se: fmt(r.se), df: '', statistic: '', p: '' };
+    const meaning = explainCoef(fit, r.name) ?? `Estimated coefficient of ${r.name}.`;
     s += `<tr data-term="${e(r.name)}"><th scope="row">${e(r.name)}</th>`;
     s += num(r.estimate, pr.estimate, meaning, 'num estimate');
-    s += num(r.se, pr.se, `Standard error of the ${r.name} estimate: its typical sampling error.`, 'num se');
-    if (gaussian) s += num(r.df, r.df === null ? '' : pr.df || fmt(r.df), 'Satterthwaite approximation of the denominator degrees of freedom of the t test.', 'num df');
-    s += num(r.statistic, pr.statistic, `${r.statName} statistic: estimate divided by its standard error.`, 'num stat');
+    s += num(r.lower, iv.lower[i], `Lower end of the ${ci}.`, 'num lower');
+    s += num(r.upper, iv.upper[i], `Upper end of the ${ci}.`, 'num upper');
     s += num(
       r.p,
       r.p === null ? '' : pr.p || fmtP(r.p),
@@ -158,15 +174,45 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
       'num p',
     );
     s += `<td class="stars" aria-label="significance">${e(signifStars(r.p))}</td>`;
-    s += num(r.lower, fmt(r.lower), `Lower end of the ${r.intervalKind}.`, 'num lower');
-    s += num(r.upper, fmt(r.upper), `Upper end of the ${r.intervalKind}.`, 'num upper');
+    s += num(r.se, pr.se, `Standard error of the ${r.name} estimate: its typical sampling error.`, 'num se secondary');
+    if (gaussian) s += num(r.df, r.df === null ? '' : pr.df || fmt(r.df), 'Satterthwaite approximation of the denominator degrees of freedom of the t test.', 'num df secondary');
+    s += num(r.statistic, pr.statistic, `${r.statName} statistic: estimate divided by its standard error.`, 'num stat secondary');
+    if (ratio) {
+      const k = 3 * i;
+      const what = ratio.toLowerCase();
+      s += num(r.ratio?.estimate, ratioCells[k] ?? '', `${ratio}: exp(estimate), the multiplicative change in the ${fit.link === 'logit' ? 'odds' : 'rate'}.`, 'num ratio secondary');
+      s += num(r.ratio?.lower, ratioCells[k + 1] ?? '', `Lower end of the ${what}'s interval.`, 'num ratio secondary');
+      s += num(r.ratio?.upper, ratioCells[k + 2] ?? '', `Upper end of the ${what}'s interval.`, 'num ratio secondary');
+    }
     s += '</tr>';
   });
   s += '</tbody></table>';
-  s += `<details class="meanings"><summary>What the fixed effects mean</summary><ul>`;
-  for (const r of rows) s += `<li><strong>${e(r.name)}</strong>: ${e(interp[r.name] ?? explainCoef(fit, r))}</li>`;
-  s += `</ul></details>`;
+  s += `<p class="signif-legend">Signif. codes: 0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1</p>`;
+  s += `<p class="collapsed-note">Narrow panel: Std. Error, ${gaussian ? 'df, ' : ''}${stat}${ratio ? ` and the ${ratio.toLowerCase()}s` : ''} are hidden (widen the panel, or hover a number for its meaning).</p>`;
+  const meanings = rows.map((r) => [r.name, explainCoef(fit, r.name)] as const).filter((m): m is readonly [string, string] => m[1] !== null);
+  if (meanings.length) {
+    s += `<details class="meanings"><summary>What the fixed effects mean</summary><ul>`;
+    for (const [name, text] of meanings) s += `<li><strong>${e(name)}</strong>: ${e(text)}</li>`;
+    s += `</ul></details>`;
+  }
+  const corr = correlationLines(fit, { correlation: true });
+  if (corr.length) s += `<details class="fixef-correlation" id="fixef-correlation-${slug}"><summary>Correlation of fixed effects</summary><pre>${e(corr.slice(2).join('\n'))}</pre></details>`;
   return s;
+}
+
+/** lme4's "Scaled residuals" line (summary's five quantiles of the Pearson residuals / sigma). */
+export function scaledResidualsHtml(fit: FitResult, slug: string): string {
+  const lines = residualLines(fit, 4);
+  if (lines.length < 3) return '';
+  const names = ['Min', '1Q', 'Median', '3Q', 'Max'];
+  const values = lines[2].trim().split(/\s+/);
+  if (values.length !== 5) return '';
+  const q = scaledResidualQuantiles(fit) ?? [];
+  let s = `<table tabindex="0" class="scaled-residuals" id="scaled-residuals-${slug}"><caption>Scaled residuals</caption><thead><tr>`;
+  for (const n of names) s += `<th scope="col">${n}</th>`;
+  s += '</tr></thead><tbody><tr>';
+  values.forEach((v, i) => (s += num(q[i], v, `${names[i]} of the scaled (Pearson) residuals, as lme4's summary prints them.`)));
+  return s + '</tr></tbody></table>';
 }
 
 const COMPARISON_TIPS: Record<string, string> = {
@@ -211,16 +257,18 @@ function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: strin
     ['Df', COMPARISON_TIPS['Chi Df']],
     ['Pr(>Chisq)', COMPARISON_TIPS['Pr(>Chisq)']],
   ];
-  for (const [h, tip] of head) s += `<th scope="col" title="${e(tip)}">${e(h)}</th>`;
+  // npar, BIC, logLik and deviance collapse in a narrow panel; the test's columns stay.
+  const minor = new Set(['npar', 'BIC', 'logLik', 'deviance']);
+  for (const [h, tip] of head) s += `<th scope="col" title="${e(tip)}"${minor.has(h) ? ' class="secondary"' : ''}>${e(h)}</th>`;
   s += '</tr></thead><tbody>';
   rows.forEach((r, i) => {
     const lrt = i > 0 ? interpretLrt(r, rows[i - 1]) : `${r.name} is the reference model of the comparison.`;
     s += `<tr data-model="${e(r.name)}"><th scope="row" title="${e(r.formula ?? '')}">${e(r.name)}</th>`;
-    s += num(r.npar, String(r.npar), COMPARISON_TIPS.npar);
+    s += num(r.npar, String(r.npar), COMPARISON_TIPS.npar, 'num secondary');
     s += num(r.AIC, fixed(r.AIC, 1), COMPARISON_TIPS.AIC);
-    s += num(r.BIC, fixed(r.BIC, 1), COMPARISON_TIPS.BIC);
-    s += num(r.logLik, fixed(r.logLik, 1), COMPARISON_TIPS.logLik + (r.refitted ? ' Refitted with ML (instead of REML).' : ''));
-    s += num(r.deviance, fixed(r.deviance, 1), COMPARISON_TIPS.deviance);
+    s += num(r.BIC, fixed(r.BIC, 1), COMPARISON_TIPS.BIC, 'num secondary');
+    s += num(r.logLik, fixed(r.logLik, 1), COMPARISON_TIPS.logLik + (r.refitted ? ' Refitted with ML (instead of REML).' : ''), 'num secondary');
+    s += num(r.deviance, fixed(r.deviance, 1), COMPARISON_TIPS.deviance, 'num secondary');
     s += num(r.Chisq, r.Chisq === null ? '' : fixed(r.Chisq, 3), `${COMPARISON_TIPS.Chisq} ${lrt}`);
     s += num(r.Df, r.Df === null ? '' : String(r.Df), COMPARISON_TIPS['Chi Df']);
     s += num(r.p, fmtP(r.p), `${COMPARISON_TIPS['Pr(>Chisq)']} ${lrt}`);
@@ -262,7 +310,7 @@ export function comparisonsHtml(comparisons: unknown[]): string {
         const v = r[col];
         const tip = COMPARISON_TIPS[col] ?? col;
         if (typeof v === 'number') {
-          const text = /^p$|Pr\(/.test(col) ? fmtP(v) : fmt(v, Number.isInteger(v) ? 10 : 5);
+          const text = /^p$|Pr\(/.test(col) ? fmtP(v) : Number.isInteger(v) ? String(v) : fmt(v, 5);
           s += num(v, text, tip);
         } else if (j === 0) s += `<th scope="row">${e(v ?? '')}</th>`;
         else s += `<td>${e(v ?? '')}</td>`;

@@ -9,9 +9,12 @@ export interface FitOutcome {
   message: string;
   /** Short text for the status bar. */
   short: string;
+  /** Hover text: where the time went. */
+  detail?: string;
 }
 
-export function summarizeFit(resp: FitResponse, cancelledByUser: boolean): FitOutcome {
+/** `waitedSeconds`: the time from the request to its answer, as the user waited (the message shows it; the fit times go to `detail`). */
+export function summarizeFit(resp: FitResponse, cancelledByUser: boolean, waitedSeconds?: number): FitOutcome {
   const errors = resp.errors ?? [];
   const cancelled = cancelledByUser || errors.some((e) => e.cancelled);
   const failed = errors.filter((e) => !e.cancelled);
@@ -23,22 +26,28 @@ export function summarizeFit(resp: FitResponse, cancelledByUser: boolean): FitOu
     return { kind: 'cancelled', message: `The fit was cancelled.${done}${keptNote}`, short: 'fit cancelled' };
   }
   if (failed.length) {
-    const first = failed[0];
-    const more = failed.length > 1 ? ` (and ${failed.length - 1} more error${failed.length > 2 ? 's' : ''})` : '';
+    const names = [...new Set(failed.map((e) => e.model || 'the file'))];
     const ok = fitted.length ? ` Fitted: ${fitted.join(', ')}.` : '';
+    const what = failed.length === 1 ? `Fit of ${names[0]} failed: ${failed[0].message}.` : `${failed.length} errors (${names.join(', ')}); each is listed in the results panel with its line.`;
     return {
       kind: 'error',
-      message: `Fit of ${first.model || 'the file'} failed: ${first.message}${more}.${ok}${keptNote}`.replace(/\.\./g, '.'),
+      message: `${what}${ok}${keptNote}`.replace(/\.\./g, '.'),
       short: `fit failed (${failed.length})`,
     };
   }
   if (!fitted.length) return { kind: 'error', message: 'No model was fitted: the file has no model.', short: 'nothing fitted' };
-  const secs = resp.results.filter((r) => fitted.includes(r.id)).reduce((s, r) => s + (r.fitSeconds ?? 0), 0);
+  const fits = resp.results.filter((r) => fitted.includes(r.id));
+  const secs = fits.reduce((s, r) => s + (r.fitSeconds ?? 0), 0);
+  const waited = waitedSeconds ?? secs;
+  const detail =
+    `Waited ${waited.toFixed(2)} s in all. Optimizer and model per fit: ${fits.map((r) => `${r.id} ${(r.fitSeconds ?? 0).toFixed(2)} s`).join(', ')}` +
+    (waitedSeconds !== undefined ? `; the other ${Math.max(0, waited - secs).toFixed(2)} s went to reading the data, model frames, tests, R², plot figures, comparisons and the transfer.` : '.');
   const warn = resp.results.filter((r) => fitted.includes(r.id) && (r.singular || (r.warnings ?? []).length)).map((r) => r.id);
   const warnText = warn.length ? ` With warnings: ${warn.join(', ')}.` : '';
   return {
     kind: 'ok',
-    message: `Fitted ${fitted.join(', ')} in ${secs.toFixed(2)} s.${warnText}`,
+    message: `Fitted ${fitted.join(', ')} in ${waited.toFixed(1)} s.${warnText}`,
+    detail,
     short: `fitted ${fitted.length === 1 ? fitted[0] : `${fitted.length} models`}${warn.length ? ' (warnings)' : ''}`,
   };
 }

@@ -3,12 +3,14 @@
  * without model blocks, above its top-level `formula:` line (the implicit model is named 'model').
  * Pure text scan (comments start with '#'), so it needs no server round-trip.
  */
+import { MODEL_NAME_PATTERN } from '../../../engine/src/index';
+
 export interface ModelLens {
   line: number;
   model: string;
 }
 
-const MODEL_LINE = /^model[ \t]+([A-Za-z_.][A-Za-z0-9_.]*)[ \t]*:/;
+const MODEL_LINE = new RegExp(`^model[ \\t]+(${MODEL_NAME_PATTERN})[ \\t]*:`);
 const FORMULA_LINE = /^formula[ \t]*:/;
 
 export function findModelLenses(text: string): ModelLens[] {

@@ -3,12 +3,14 @@
  * everything from the webview as untrusted: a message is acted on only when its type is known and
  * every field has the expected type and form; anything else is ignored (validate returns null).
  */
+import { isModelName } from '../../../engine/src/index';
 
-export type ResultsFormat = 'markdown' | 'latex' | 'csv' | 'json';
-export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'latex', 'csv', 'json'];
+export type ResultsFormat = 'markdown' | 'html' | 'latex' | 'csv' | 'json';
+export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'html', 'latex', 'csv', 'json'];
 
 export type WebviewMessage =
   | { type: 'ready' }
+  | { type: 'reveal'; line: number; character: number }
   | { type: 'refit'; model?: string }
   | { type: 'exportResults'; format: ResultsFormat }
   | { type: 'exportPlot'; format: 'svg'; plotId: string; data: string }
@@ -16,7 +18,6 @@ export type WebviewMessage =
 
 /** Plot ids are ASCII made by the renderer (svg.ts slug). */
 const PLOT_ID = /^[A-Za-z0-9_-]{1,200}$/;
-const MODEL_NAME = /^[A-Za-z_.][A-Za-z0-9_.]{0,99}$/;
 const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
 /** Upper bound on an exported plot (characters), well above any plot the renderer draws. */
 export const MAX_PLOT_CHARS = 30_000_000;
@@ -31,9 +32,14 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
   switch (msg.type) {
     case 'ready':
       return { type: 'ready' };
+    case 'reveal': {
+      const { line, character } = msg;
+      if (!Number.isInteger(line) || !Number.isInteger(character) || (line as number) < 0 || (character as number) < 0 || (line as number) > 1e7 || (character as number) > 1e7) return null;
+      return { type: 'reveal', line: line as number, character: character as number };
+    }
     case 'refit': {
       if (msg.model === undefined) return { type: 'refit' };
-      if (typeof msg.model !== 'string' || !MODEL_NAME.test(msg.model)) return null;
+      if (!isModelName(msg.model)) return null;
       return { type: 'refit', model: msg.model };
     }
     case 'exportResults': {

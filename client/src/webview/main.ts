@@ -88,14 +88,162 @@ async function exportPlot(button: HTMLElement): Promise<void> {
   }
 }
 
+/** The SVG of a paged plot shows page k (page 0 is the drawn one; the others are <template> copies). */
+const firstPages = new Map<string, string>();
+function showPage(plotId: string, k: number): void {
+  const svg = document.getElementById(plotId);
+  const pager = document.querySelector<HTMLElement>(`.pager[data-plot="${CSS.escape(plotId)}"]`);
+  if (!(svg instanceof SVGSVGElement) || !pager) return;
+  const pages = Number(pager.dataset.pages) || 1;
+  const page = Math.max(0, Math.min(pages - 1, k));
+  if (!firstPages.has(plotId)) firstPages.set(plotId, svg.outerHTML);
+  const markup = page === 0 ? firstPages.get(plotId)! : (document.getElementById(`${plotId}-page-${page}`) as HTMLTemplateElement | null)?.innerHTML;
+  if (!markup) return;
+  const holder = document.createElement('div');
+  holder.innerHTML = markup;
+  const next = holder.querySelector('svg');
+  if (!next) return;
+  svg.replaceWith(next);
+  pager.dataset.page = String(page);
+  const label = pager.querySelector('.page-label');
+  if (label) label.textContent = `page ${page + 1} of ${pages}`;
+}
+
+/** Levels (data-group, data-level) highlighted in every plot of the page: linked views. */
+function highlight(group: string | null, level: string | null): void {
+  for (const el of document.querySelectorAll('.linked.highlight')) el.classList.remove('highlight');
+  if (group === null || level === null) return;
+  for (const el of document.querySelectorAll<SVGElement>('.linked')) {
+    if (el.dataset.group === group && el.dataset.level === level) el.classList.add('highlight');
+  }
+}
+
+document.addEventListener('mouseover', (ev) => {
+  const el = ev.target instanceof Element ? ev.target.closest<SVGElement>('.linked') : null;
+  if (el) highlight(el.dataset.group ?? null, el.dataset.level ?? null);
+});
+document.addEventListener('mouseout', (ev) => {
+  const el = ev.target instanceof Element ? ev.target.closest('.linked') : null;
+  if (el) highlight(null, null);
+});
+
+document.addEventListener('input', (ev) => {
+  const t = ev.target;
+  if (!(t instanceof HTMLInputElement)) return;
+  const q = t.value.trim().toLowerCase();
+  const out = t.closest('.plot-controls')?.querySelector('output');
+  if (t.classList.contains('level-filter')) {
+    // Caterpillar: highlight the levels whose name contains the text, dim the others.
+    const svg = document.getElementById(t.dataset.plot ?? '');
+    if (!svg) return;
+    let hits = 0;
+    for (const row of svg.querySelectorAll<SVGElement>('.linked')) {
+      const match = q !== '' && (row.dataset.level ?? '').toLowerCase().includes(q);
+      if (match) hits++;
+      row.classList.toggle('highlight', match);
+      row.classList.toggle('dimmed', q !== '' && !match);
+    }
+    if (out) out.textContent = q ? `${hits} level${hits === 1 ? '' : 's'} match` : '';
+  } else if (t.classList.contains('page-find')) {
+    // Group panels: jump to the page of the first level whose name contains the text.
+    const plotId = t.dataset.plot ?? '';
+    const index = (document.getElementById(`${plotId}-index`) as HTMLTemplateElement | null)?.content.textContent ?? '';
+    if (!q) return;
+    const hit = index.split('\u0002').map((e) => e.split('\u0001')).find(([name]) => name.toLowerCase().includes(q));
+    if (hit) {
+      showPage(plotId, Number(hit[1]));
+      const svg = document.getElementById(plotId);
+      for (const g of svg?.querySelectorAll<SVGElement>('.linked') ?? []) g.classList.toggle('highlight', g.dataset.level === hit[0]);
+    }
+    if (out) out.textContent = hit ? `${hit[0]}: page ${Number(hit[1]) + 1}` : 'no match';
+  } else if (t.classList.contains('row-filter')) {
+    filterRows(t);
+  }
+});
+
+/** Data preview: rows kept whose text contains the filter. */
+function filterRows(input: HTMLInputElement): void {
+  const table = document.getElementById(input.dataset.table ?? '');
+  const q = input.value.trim().toLowerCase();
+  let shown = 0;
+  for (const tr of table?.querySelectorAll<HTMLTableRowElement>('tbody tr') ?? []) {
+    const keep = !q || (tr.textContent ?? '').toLowerCase().includes(q);
+    tr.hidden = !keep;
+    if (keep) shown++;
+  }
+  const out = input.parentElement?.querySelector('output');
+  if (out) out.textContent = q ? `${shown} rows match` : '';
+}
+
+/** Data preview: a click on a column header sorts the rows by it (numbers as numbers), again to reverse. */
+function sortBy(th: HTMLTableCellElement): void {
+  const table = th.closest('table');
+  const body = table?.tBodies[0];
+  if (!table || !body) return;
+  const col = Array.from(th.parentElement!.children).indexOf(th);
+  const numeric = th.dataset.type === 'numeric' || th.dataset.type === 'row';
+  const dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
+  for (const h of table.querySelectorAll('thead th')) h.removeAttribute('aria-sort');
+  th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
+  const rows = Array.from(body.rows);
+  const key = (tr: HTMLTableRowElement) => tr.children[col]?.textContent ?? '';
+  rows.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (numeric) {
+      const nx = x === '' ? Infinity : Number(x);
+      const ny = y === '' ? Infinity : Number(y);
+      return dir * (nx - ny);
+    }
+    return dir * x.localeCompare(y, undefined, { numeric: true });
+  });
+  body.append(...rows);
+}
+
+document.addEventListener('toggle', (ev) => {
+  // Closing one export menu when another opens keeps one menu at a time.
+  const d = ev.target;
+  if (d instanceof HTMLDetailsElement && d.classList.contains('export-menu') && d.open) {
+    for (const o of document.querySelectorAll<HTMLDetailsElement>('details.export-menu[open]')) if (o !== d) o.open = false;
+  }
+}, true);
+
 document.addEventListener('click', (ev) => {
+  const link = ev.target instanceof Element ? ev.target.closest('a.goto-line') : null;
+  if (link instanceof HTMLElement) {
+    ev.preventDefault();
+    post({ type: 'reveal', line: Number(link.dataset.line) || 0, character: Number(link.dataset.character) || 0 });
+    return;
+  }
+  const th = ev.target instanceof Element ? ev.target.closest('th.sortable') : null;
+  if (th instanceof HTMLTableCellElement) {
+    sortBy(th);
+    return;
+  }
   const t = ev.target instanceof Element ? ev.target.closest('button') : null;
   if (!t) return;
+  if (t.classList.contains('page-prev') || t.classList.contains('page-next')) {
+    const plotId = t.dataset.plot ?? '';
+    const pager = document.querySelector<HTMLElement>(`.pager[data-plot="${CSS.escape(plotId)}"]`);
+    showPage(plotId, (Number(pager?.dataset.page) || 0) + (t.classList.contains('page-next') ? 1 : -1));
+    return;
+  }
+  if (t.classList.contains('show-all')) {
+    // Caterpillar of many levels: draw the fully labelled copy from its template below the compact one.
+    const tpl = document.getElementById(t.dataset.template ?? '');
+    if (tpl instanceof HTMLTemplateElement && !tpl.dataset.shown) {
+      tpl.after(tpl.content.cloneNode(true));
+      tpl.dataset.shown = '1';
+      t.textContent = 'All levels are drawn below';
+      t.setAttribute('disabled', '');
+    }
+    return;
+  }
   if (t.id === 'refit-all') post({ type: 'refit' });
   else if (t.classList.contains('refit-model') && t.dataset.model) post({ type: 'refit', model: t.dataset.model });
   else if (t.classList.contains('export-results')) {
     const f = t.dataset.format;
-    if (f === 'markdown' || f === 'latex' || f === 'csv' || f === 'json') post({ type: 'exportResults', format: f });
+    if (f === 'markdown' || f === 'html' || f === 'latex' || f === 'csv' || f === 'json') post({ type: 'exportResults', format: f });
   } else if (t.classList.contains('export-plot')) void exportPlot(t);
 });
 

@@ -82,7 +82,7 @@ export function runConfint(args: CliArgs, io: CliStreams): Promise<number> {
   return eachModel(args, io, async (s, m, fitted) => {
     const label = method === 'boot' ? `bootstrapping ${m.name}` : method === 'profile' ? `profiling ${m.name}` : m.name;
     if (method !== 'Wald') s.progress.start(label);
-    let table = await confint(fitted.frame, fitted.result, method, { level, nsim: args.nsim ?? 200, seed: args.seed ?? 1 }, s.progress.hooks(label));
+    let table = await confint(fitted.model, fitted.result, method, { level, nsim: args.nsim ?? 200, seed: args.seed ?? 1 }, s.progress.hooks(label));
     s.progress.clear();
     if (method === 'Wald') table = withVarianceRows(table, fitted);
     for (const note of table.notes) s.report({ severity: 'information', code: 'confint-note', message: `model ${m.name}: ${note}`, range: m.decl.nameRange });

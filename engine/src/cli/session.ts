@@ -3,17 +3,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
-import type { ModelFrame } from '../frame/types';
 import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
-import { fitModel } from '../fit';
-import type { FitResult } from '../result';
+import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
 
-export interface FittedModel {
-  frame: ModelFrame;
-  result: FitResult;
-}
+/** A fitted model: frame, result and the model object (confint evaluates it; nothing is refitted). */
+export type FittedModel = FittedMixedModel;
 
 export interface CliStreams {
   stdout(s: string): void;
@@ -118,9 +114,9 @@ export class Session {
     const label = `fitting ${m.name}`;
     this.progress.start(label);
     try {
-      const result = await fitModel(frame, m.spec, this.progress.hooks(label));
+      const fitted = await fitMixedModel(frame, m.spec, this.progress.hooks(label));
+      const result = fitted.result;
       this.progress.clear();
-      const fitted = { frame, result };
       this.fits.set(m.name, fitted);
       // (rows dropped for missing values are reported by the model's analysis diagnostics above)
       for (const w of result.warnings ?? []) {

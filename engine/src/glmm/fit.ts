@@ -8,7 +8,7 @@ import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
-import { ghRule } from './ghq';
+import { ghRule, type GHRule } from './ghq';
 import { centralDerivs } from '../linalg/derivs';
 import { symmetricEigenvalues } from '../linalg/eigen';
 import { invert } from '../linalg/small';
@@ -22,7 +22,40 @@ export interface GlmmOptions {
   id?: string;
 }
 
+/**
+ * A fitted GLMM as a function of its parameters: glmer's stage-2 deviance of (θ, β), Laplace or
+ * adaptive Gauss-Hermite, PIRLS over u from the fit's starting linear predictor lp0 (so it is a
+ * deterministic function of (θ, β)). Built once by the fit; profiles evaluate it.
+ */
+export class GlmmDeviance {
+  readonly kind = 'glmm' as const;
+  constructor(
+    readonly model: GlmmModel,
+    readonly frame: ModelFrame,
+    readonly lp0: Float64Array,
+    /** Gauss-Hermite rule when nAGQ > 1; null for the Laplace deviance */
+    readonly rule: GHRule | null,
+    readonly nAGQ: number,
+  ) {}
+  get nTheta(): number {
+    return this.model.nTheta;
+  }
+  thetaLower(): Float64Array {
+    return this.model.thetaLower();
+  }
+  /** The deviance at par = (θ, β). */
+  deviance(par: ArrayLike<number>): number {
+    return stage2Deviance(this.model, par, this.rule, this.lp0);
+  }
+}
+
+/** Fit a GLMM; the FitResult only. */
 export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<FitResult> {
+  return (await fitGlmmModel(frame, opts, hooks)).result;
+}
+
+/** Fit a GLMM: the FitResult and the model object (its deviance function) the fit built. */
+export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: GlmmDeviance }> {
   const t0 = Date.now();
   const ticker = new Ticker(hooks);
   const nAGQ = opts.nAGQ ?? 1;
@@ -45,7 +78,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
     if (isSingular(theta1, m.thetaLower())) warnings.push(SINGULAR_MESSAGE);
     const separated0 = separationCheck(m, frame.coefnames, warnings);
-    return assembleResult({
+    const result0 = assembleResult({
       frame,
       model: m,
       id: opts.id ?? 'model',
@@ -57,6 +90,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
       evaluations: s1.evaluations,
       fitSeconds: (Date.now() - t0) / 1000,
     });
+    return { result: result0, model: new GlmmDeviance(m, frame, lp0, null, nAGQ) };
   }
 
   // stage 2: (θ, β), PIRLS over u; Laplace or AGQ
@@ -109,7 +143,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
   warnings.push(...conv.messages);
   const separated = separationCheck(m, frame.coefnames, warnings);
 
-  return assembleResult({
+  const result = assembleResult({
     frame,
     model: m,
     id: opts.id ?? 'model',
@@ -121,6 +155,7 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
+  return { result, model: new GlmmDeviance(m, frame, lp0, rule, nAGQ) };
 }
 
 /**

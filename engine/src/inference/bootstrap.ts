@@ -9,7 +9,7 @@ import { CancelledError, MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
-import { LinearMixedModel } from '../lmm';
+import type { MixedModel } from '../fit';
 import { fitGlmm, makeFamily } from '../glmm';
 import { Rng } from './rng';
 import { minimize } from '../optim/bobyqa';
@@ -100,7 +100,8 @@ function parameters(frame: ModelFrame, fit: { theta: ArrayLike<number>; sigma: n
 }
 
 /** Parametric bootstrap percentile intervals for (sd, cor, σ, β). */
-export async function bootstrapConfint(frame: ModelFrame, result: FitResult, opts: BootstrapOptions, hooks?: FitHooks): Promise<BootstrapResult> {
+export async function bootstrapConfint(model: MixedModel, result: FitResult, opts: BootstrapOptions, hooks?: FitHooks): Promise<BootstrapResult> {
+  const frame = model.frame;
   const nsim = Math.floor(opts.nsim);
   if (!(nsim >= 1)) throw new MlmError({ code: 'bootstrap-nsim', message: 'The number of bootstrap replicates must be at least 1.' });
   const level = opts.level ?? 0.95;
@@ -119,11 +120,10 @@ export async function bootstrapConfint(frame: ModelFrame, result: FitResult, opt
     await ticker.tick({ stage: 'bootstrap', evaluations: r, fraction: r / nsim });
     hooks?.onProgress?.({ stage: 'bootstrap', evaluations: r, fraction: r / nsim });
     const ystar = simulateResponse(frame, result, rng);
-    const f2: ModelFrame = { ...frame, y: ystar };
     try {
-      if (gaussian) {
+      if (model.kind === 'lmm') {
         // refit from the original θ̂ (as lme4's refit() does); only θ, σ and β are needed
-        const m = new LinearMixedModel(f2, { REML: result.REML });
+        const m = model.withResponse(ystar);
         const opt = await minimize((th) => m.objective(th), result.theta, m.lower, m.lower.map(() => Infinity), { ticker: innerTicker, rhobeg: 0.1, rhoend: 1e-7, stage: 'bootstrap' });
         m.objective(opt.x);
         const beta = m.beta();
@@ -131,7 +131,7 @@ export async function bootstrapConfint(frame: ModelFrame, result: FitResult, opt
         frame.coefnames.forEach((c, j) => (fixef[c] = beta[j]));
         replicates.push(parameters(frame, { theta: opt.x, sigma: m.sigma(), fixef }, true));
       } else {
-        const fit = await fitGlmm(f2, { nAGQ: result.nAGQ, id: result.id }, inner);
+        const fit = await fitGlmm({ ...frame, y: ystar }, { nAGQ: result.nAGQ, id: result.id }, inner);
         replicates.push(parameters(frame, fit, false));
       }
       if (!replicates[replicates.length - 1].every(Number.isFinite)) {

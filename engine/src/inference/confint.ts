@@ -3,7 +3,8 @@
  * (./profile) and GLMMs (./profileGlmm), Wald intervals for the fixed effects, parametric bootstrap
  * percentile intervals (./bootstrap; needs a seed and a number of replicates).
  */
-import type { ModelFrame } from '../frame/types';
+import { MlmError } from '../diagnostics';
+import type { MixedModel } from '../fit';
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { bootstrapConfint } from './bootstrap';
@@ -19,9 +20,12 @@ export interface ConfintOptions {
   seed?: number;
 }
 
-export async function confint(frame: ModelFrame, result: FitResult, method: ConfintMethod = 'profile', opts: ConfintOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
+/** Intervals of a fit, from the model object its fit built (fitMixedModel). */
+export async function confint(model: MixedModel, result: FitResult, method: ConfintMethod = 'profile', opts: ConfintOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
   const level = opts.level ?? 0.95;
   if (method === 'Wald') return waldConfint(result, level);
-  if (method === 'boot') return bootstrapConfint(frame, result, { nsim: opts.nsim ?? 500, seed: opts.seed ?? 1, level }, hooks);
-  return result.family === 'gaussian' ? profileConfint(frame, result, { level }, hooks) : profileConfintGlmm(frame, result, { level }, hooks);
+  if (model.kind === 'nlme')
+    throw new MlmError({ code: 'confint-nlme', message: "profile and bootstrap intervals are not available for models with correlation: or variance: (fitted by nlme's likelihood); use --method Wald" });
+  if (method === 'boot') return bootstrapConfint(model, result, { nsim: opts.nsim ?? 500, seed: opts.seed ?? 1, level }, hooks);
+  return model.kind === 'lmm' ? profileConfint(model, result, { level }, hooks) : profileConfintGlmm(model, result, { level }, hooks);
 }

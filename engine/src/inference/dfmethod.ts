@@ -11,7 +11,7 @@ import type { FitResult, TestRow } from '../result';
 import { betweenWithinDf } from './betweenwithin';
 import { tTwoSided } from './distributions';
 import { kenwardRoger, kenwardRogerParts } from './kenwardroger';
-import { tTests, withTests, zTests } from './satterthwaite';
+import { tTests, withTests, zTests, type VarParModel } from './satterthwaite';
 import { DF_METHODS, isDfMethod, type DfMethod } from '../mlmfile/keys';
 
 export { DF_METHODS, isDfMethod, type DfMethod };
@@ -21,11 +21,11 @@ export { DF_METHODS, isDfMethod, type DfMethod };
  * (dfMethod 'asymptotic'). Numerical failure of a method gives tests without df and a warning;
  * user errors (e.g. Kenward-Roger on an ML fit, between-within on crossed factors) are MlmErrors.
  */
-export async function withDfTests(result: FitResult, frame: ModelFrame, method: DfMethod, hooks?: FitHooks): Promise<FitResult> {
+export async function withDfTests(result: FitResult, frame: ModelFrame, method: DfMethod, hooks?: FitHooks, lmm?: VarParModel): Promise<FitResult> {
   if (result.family !== 'gaussian') return { ...(await withTests(result, undefined, hooks)), dfMethod: 'asymptotic' };
   switch (method) {
     case 'satterthwaite':
-      return { ...(await withTests(result, frame, hooks)), dfMethod: method };
+      return { ...(await withTests(result, lmm, hooks)), dfMethod: method };
     case 'asymptotic':
       return { ...result, tests: zTests(result), dfMethod: method };
     case 'residual': {

@@ -7,10 +7,12 @@
 import { CancelledError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
+import type { MixedModel } from '../fit';
 import type { FitInterpretation, FitResult } from '../result';
 import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } from './interpret';
 import { withDfTests, type DfMethod } from './dfmethod';
 import { icc, r2Nakagawa } from './variance';
+import { coefficientRows, iccGroupRows, intervalMethod } from './coefficients';
 
 /** Runs f; numerical failures give the fallback (cancellation passes through). */
 function attempt<T>(f: () => T, fallback: T): T {
@@ -22,8 +24,9 @@ function attempt<T>(f: () => T, fallback: T): T {
   }
 }
 
-export async function withInference(result: FitResult, frame: ModelFrame, hooks?: FitHooks, dfMethod: DfMethod = 'satterthwaite'): Promise<FitResult> {
-  const tested = await withDfTests(result, frame, dfMethod, hooks);
+/** `model`: the fit's model object (Satterthwaite evaluates the LMM's criterion around the optimum). */
+export async function withInference(result: FitResult, frame: ModelFrame, model: MixedModel, hooks?: FitHooks, dfMethod: DfMethod = 'satterthwaite'): Promise<FitResult> {
+  const tested = await withDfTests(result, frame, dfMethod, hooks, model.kind === 'lmm' ? model : undefined);
   const r2: FitResult['r2'] = attempt(() => {
     const r = r2Nakagawa(tested, frame);
     return Number.isFinite(r.marginal) && Number.isFinite(r.conditional) ? { marginal: r.marginal, conditional: r.conditional, note: r.note } : null;
@@ -38,5 +41,14 @@ export async function withInference(result: FitResult, frame: ModelFrame, hooks?
     if (r2) out.r2 = interpretR2(tested, r2);
     return out;
   }, undefined as unknown as FitInterpretation);
-  return { ...tested, r2, icc: iccValue, ...(interpretation ? { interpretation } : {}) };
+  const coefficients = attempt(() => coefficientRows(tested), undefined);
+  const iccGroups = attempt(() => (iccResult ? iccGroupRows(tested, iccResult) : []), []);
+  return {
+    ...tested,
+    r2,
+    icc: iccValue,
+    iccGroups,
+    ...(coefficients ? { coefficients, intervalMethod: intervalMethod(tested) } : {}),
+    ...(interpretation ? { interpretation } : {}),
+  };
 }

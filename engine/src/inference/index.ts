@@ -15,3 +15,4 @@ export * from './confint';
 export * from './ftest';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';
+export * from './coefficients';

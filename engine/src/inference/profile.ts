@@ -12,7 +12,7 @@ import type { ModelFrame } from '../frame/types';
 import { MlmError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
-import { LinearMixedModel } from '../lmm';
+import type { LinearMixedModel } from '../lmm';
 import { minimize } from '../optim/bobyqa';
 import { qnorm } from './distributions';
 import { formatColumn, printMatrix } from './rformat';
@@ -220,7 +220,8 @@ export async function solveSide(
 }
 
 /** Profile-likelihood confidence intervals of an LMM fit (gaussian only). */
-export async function profileConfint(frame: ModelFrame, result: FitResult, opts: ProfileOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
+export async function profileConfint(model: LinearMixedModel, result: FitResult, opts: ProfileOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
+  const frame = model.frame;
   if (result.family !== 'gaussian') {
     throw new MlmError({ code: 'profile-glmm', message: 'Profile intervals are available for linear mixed models; use bootstrap intervals for GLMMs.' });
   }
@@ -231,7 +232,7 @@ export async function profileConfint(frame: ModelFrame, result: FitResult, opts:
   if (result.REML) notes.push('Profiles use the ML deviance (the REML fit is refitted by ML), as lme4 does.');
 
   // ML fit
-  const ml = new LinearMixedModel(frame, { REML: false });
+  const ml = model.withREML(false);
   const ks = frame.reTerms.map((t) => t.k);
   const fit = await minimize((th) => ml.objective(th), result.theta, ml.lower, ml.lower.map(() => Infinity), {
     ticker,
@@ -315,20 +316,9 @@ export async function profileConfint(frame: ModelFrame, result: FitResult, opts:
     const name = frame.coefnames[j];
     if (!wanted(name)) continue;
     hooks?.onProgress?.({ stage: `profile ${name}`, evaluations: 0, fraction: done / total });
-    const n = frame.n;
-    const p = frame.p;
-    const Xdrop = new Float64Array(n * (p - 1));
-    for (let c = 0, cc = 0; c < p; c++) {
-      if (c === j) continue;
-      Xdrop.set(frame.X.subarray(c * n, (c + 1) * n), cc * n);
-      cc++;
-    }
     let thStart = thetaHat.slice();
     const zeta = async (x: number): Promise<number> => {
-      const offset = new Float64Array(n);
-      for (let i = 0; i < n; i++) offset[i] = (frame.offset ? frame.offset[i] : 0) + frame.X[j * n + i] * x;
-      const sub: ModelFrame = { ...frame, X: Xdrop, p: p - 1, coefnames: frame.coefnames.filter((_, c) => c !== j), offset };
-      const m = new LinearMixedModel(sub, { REML: false });
+      const m = model.withFixedCoef(j, x);
       const r = await minimize((th) => m.objective(th), thStart, m.lower, m.lower.map(() => Infinity), { ticker, rhobeg: 0.05, rhoend: 1e-8, stage: `profile ${name}` });
       thStart = r.x;
       const d = Math.max(0, r.fval - base);

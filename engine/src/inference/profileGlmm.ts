@@ -6,35 +6,29 @@
  * re-optimised. ζ and the root finding as in ./profile.
  */
 import { MlmError } from '../diagnostics';
-import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
-import { makeFamily, ghRule } from '../glmm';
-import { GlmmModel } from '../glmm/model';
-import { initialLinPred, stage2Deviance } from '../glmm/optimize';
+import type { GlmmDeviance } from '../glmm/fit';
 import { minimize } from '../optim/bobyqa';
 import { qnorm } from './distributions';
 import { fromFree, sdCorToTheta, solveSide, thetaToSdCor, toFree, varParSpecs, type ConfintTable, type ProfileOptions } from './profile';
 
 type Kind = 'sd' | 'cor' | 'beta';
 
-export async function profileConfintGlmm(frame: ModelFrame, result: FitResult, opts: ProfileOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
+export async function profileConfintGlmm(model: GlmmDeviance, result: FitResult, opts: ProfileOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
   if (result.family === 'gaussian') throw new MlmError({ code: 'profile-lmm', message: 'Use profileConfint for linear mixed models.' });
+  const frame = model.frame;
   const level = opts.level ?? 0.95;
   const z = qnorm((1 + level) / 2);
   const ticker = new Ticker(hooks);
-  const family = makeFamily(frame.family, frame.link);
-  const nTrials = frame.family === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
-  const m = new GlmmModel(frame, family, nTrials);
-  const lp0 = initialLinPred(m);
-  const rule = result.nAGQ > 1 ? ghRule(result.nAGQ) : null;
+  const rule = model.rule;
   const ks = frame.reTerms.map((t) => t.k);
-  const nt = m.nTheta;
-  const dev = (theta: number[], beta: number[]): number => stage2Deviance(m, [...theta, ...beta], rule, lp0);
+  const nt = model.nTheta;
+  const dev = (theta: number[], beta: number[]): number => model.deviance([...theta, ...beta]);
 
   // the optimum: start from the fit and polish (so every ζ is measured from the same minimum)
   const x0 = [...result.theta, ...frame.coefnames.map((c) => result.fixef[c])];
-  const lower = [...m.thetaLower(), ...frame.coefnames.map(() => -Infinity)];
+  const lower = [...model.thetaLower(), ...frame.coefnames.map(() => -Infinity)];
   const opt = await minimize((x) => dev(Array.from(x.subarray(0, nt)), Array.from(x.subarray(nt))), x0, lower, lower.map(() => Infinity), {
     ticker,
     rhobeg: 0.02,

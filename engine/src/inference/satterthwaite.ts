@@ -9,10 +9,8 @@
  * GLMMs get Wald z tests with normal p-values instead.
  */
 import type { FitResult, TestRow } from '../result';
-import type { ModelFrame } from '../frame/types';
 import { CancelledError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
-import { LinearMixedModel } from '../lmm';
 import { normalUpper, tTwoSided } from './distributions';
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
@@ -139,23 +137,18 @@ export function tTests(result: FitResult, df: Record<string, number>): Record<st
   return tests;
 }
 
-function isFrame(x: VarParModel | ModelFrame): x is ModelFrame {
-  return (x as ModelFrame).reTerms !== undefined && (x as ModelFrame).X !== undefined;
-}
-
 /**
  * A copy of the fit with `satterthwaite` and `tests` filled: t tests with Satterthwaite df for a
- * gaussian fit, z tests for GLMMs. For a gaussian fit pass its model frame (the criterion is then
- * evaluated at the fit's θ and σ; no refit) or its LinearMixedModel. Returns the fit unchanged when
+ * gaussian fit, z tests for GLMMs. For a gaussian fit pass the fit's LinearMixedModel (the criterion is
+ * evaluated at the fit's θ and σ; no refit). Returns the fit unchanged when
  * it already has its tests. Never throws for numerical trouble: the t tests get df null and a
  * warning. Rethrows CancelledError.
  */
-export async function withTests(result: FitResult, modelOrFrame?: VarParModel | ModelFrame, hooks?: FitHooks): Promise<FitResult> {
+export async function withTests(result: FitResult, model?: VarParModel, hooks?: FitHooks): Promise<FitResult> {
   if (result.family !== 'gaussian') return result.tests ? result : { ...result, tests: zTests(result) };
   if (result.tests && result.satterthwaite) return result;
-  if (!modelOrFrame) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
+  if (!model) return { ...result, tests: tTests(result, result.satterthwaite?.df ?? {}) };
   try {
-    const model = isFrame(modelOrFrame) ? new LinearMixedModel(modelOrFrame, { REML: result.REML }) : modelOrFrame;
     const s = await satterthwaite(model, result, hooks);
     const ok = Object.values(s.df).every((d) => Number.isFinite(d) && d > 0);
     return {

@@ -28,6 +28,7 @@ const LOG2PI = Math.log(2 * Math.PI);
  * Every call that takes θ refactors the system (state follows the last θ).
  */
 export class LinearMixedModel {
+  readonly kind = 'lmm' as const;
   readonly frame: ModelFrame;
   readonly REML: boolean;
   /** The weighted PLS system (prior weights, response minus offset). */
@@ -42,17 +43,26 @@ export class LinearMixedModel {
   readonly re: ReTerms;
   /** θ at the last objective() call. */
   private thetaLast: Float64Array = new Float64Array(0);
-  private ok = false;
-  private solved = false;
   /** Back-substitution for β and u is done on demand (the criterion needs only the factor). */
   private ensureSolved(): void {
-    if (!this.solved && this.ok) {
-      this.pls.solve();
-      this.solved = true;
-    }
+    if (this.pls.factored && this.pls.solvedId !== this.pls.factorId) this.pls.solve();
   }
 
-  constructor(frame: ModelFrame, opts: { REML: boolean }) {
+  /**
+   * @param shareWith a model of the same frame whose PLS system this one evaluates (the ML criterion
+   * of a REML fit for profiles): both follow the last θ given to either.
+   */
+  constructor(frame: ModelFrame, opts: { REML: boolean }, shareWith?: LinearMixedModel) {
+    if (shareWith) {
+      this.frame = shareWith.frame;
+      this.REML = opts.REML;
+      this.pls = shareWith.pls;
+      this.re = shareWith.re;
+      this.ks = shareWith.ks;
+      this.lower = shareWith.lower;
+      this.nTheta = shareWith.nTheta;
+      return;
+    }
     if (frame.reTerms.length === 0)
       throw new MlmError({ code: 'no-random-effects', message: 'the formula has no random-effects term such as (1 | group); a linear mixed model needs at least one' });
     if (frame.n <= frame.p)
@@ -95,9 +105,7 @@ export class LinearMixedModel {
    */
   objective(theta: ArrayLike<number>): number {
     this.thetaLast = Float64Array.from(theta);
-    this.ok = this.pls.factor(theta);
-    this.solved = false;
-    if (!this.ok) return Infinity;
+    if (!this.pls.factor(theta)) return Infinity;
     const nEff = this.nEff();
     const pw = Math.max(this.pls.pwrss, 1e-300);
     let v = this.pls.logdetL2 - this.pls.sumLogW + nEff * (1 + LOG2PI + Math.log(pw / nEff));
@@ -110,8 +118,7 @@ export class LinearMixedModel {
    * for ML, the REML criterion for REML. For lmerTest-style Satterthwaite derivatives.
    */
   objectiveAt(theta: ArrayLike<number>, sigma: number): number {
-    this.objective(theta);
-    if (!this.ok) return Infinity;
+    if (this.objective(theta) === Infinity) return Infinity;
     const s2 = sigma * sigma;
     const nEff = this.nEff();
     let v = this.pls.logdetL2 - this.pls.sumLogW + nEff * (LOG2PI + Math.log(s2)) + this.pls.pwrss / s2;
@@ -182,6 +189,34 @@ export class LinearMixedModel {
       singular,
       warnings: singular ? [SINGULAR_MESSAGE] : [],
     });
+  }
+
+  /** The same model's ML (REML = false) or REML criterion, evaluated on this model's system (no second factorization set-up). */
+  withREML(REML: boolean): LinearMixedModel {
+    return REML === this.REML ? this : new LinearMixedModel(this.frame, { REML }, this);
+  }
+
+  /** The model with another response (a simulated one for the parametric bootstrap). */
+  withResponse(y: Float64Array): LinearMixedModel {
+    return new LinearMixedModel({ ...this.frame, y }, { REML: this.REML });
+  }
+
+  /**
+   * The ML model with fixed-effect coefficient j held at `value` (moved into the offset): the
+   * criterion profiled over the other coefficients, for profile intervals of β_j.
+   */
+  withFixedCoef(j: number, value: number): LinearMixedModel {
+    const frame = this.frame;
+    const { n, p } = frame;
+    const X = new Float64Array(n * (p - 1));
+    for (let c = 0, cc = 0; c < p; c++) {
+      if (c === j) continue;
+      X.set(frame.X.subarray(c * n, (c + 1) * n), cc * n);
+      cc++;
+    }
+    const offset = new Float64Array(n);
+    for (let i = 0; i < n; i++) offset[i] = (frame.offset ? frame.offset[i] : 0) + frame.X[j * n + i] * value;
+    return new LinearMixedModel({ ...frame, X, p: p - 1, coefnames: frame.coefnames.filter((_, c) => c !== j), offset }, { REML: false });
   }
 
   /** Fit by minimising the criterion over θ ≥ lower with the bounded optimizer; see ./fit. */

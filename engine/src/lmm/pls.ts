@@ -378,6 +378,18 @@ export class PlsSystem {
    * Sets pwrss, logdetL2 and logdetRX2.
    */
   factor(theta: ArrayLike<number>): boolean {
+    this.factorId++;
+    this.factored = this.factorImpl(theta);
+    return this.factored;
+  }
+
+  /** Counts factor() calls; solve() records the one it solved for (models sharing this system read both). */
+  factorId = 0;
+  solvedId = -1;
+  /** Whether the last factor() succeeded. */
+  factored = false;
+
+  private factorImpl(theta: ArrayLike<number>): boolean {
     if (!this.dataSet) throw new Error('PlsSystem.setData must be called before factor');
     const { m, q2, p } = this;
     const k1 = this.ks[0];
@@ -618,6 +630,7 @@ export class PlsSystem {
 
   /** Back-substitute for β̂ (when p > 0) and the spherical conditional modes u, after factor(). */
   solve(): void {
+    this.solvedId = this.factorId;
     const { m, q2, p } = this;
     const k1 = this.ks[0];
     const S = this.Lrest;

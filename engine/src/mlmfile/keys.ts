@@ -43,3 +43,46 @@ export function isDfMethod(s: string): s is DfMethod {
   return Object.prototype.hasOwnProperty.call(DF_METHODS, s);
 }
 
+/** One line per family for completion and hovers (a family needs a line here to be offered). */
+export const FAMILY_DOCS: Record<string, string> = {
+  gaussian: 'normal response: a linear mixed model (lmer)',
+  binomial: 'binary, proportion (with weights: trials) or cbind(successes, failures) response (glmer)',
+  poisson: 'counts (glmer)',
+  Gamma: 'positive continuous response, constant coefficient of variation (glmer)',
+  'inverse.gaussian': 'positive continuous response, variance μ³ (glmer)',
+  negbinomial: 'overdispersed counts, variance μ + μ²/θ (glmer.nb)',
+};
+
+/** What each link function means, for completion and hovers (a link needs a line here to be offered). */
+export const LINK_DOCS: Record<string, string> = {
+  identity: 'μ = η',
+  logit: 'log(μ / (1 − μ)) = η (binomial default)',
+  probit: 'Φ⁻¹(μ) = η',
+  cloglog: 'log(−log(1 − μ)) = η',
+  cauchit: 'tan(π(μ − ½)) = η',
+  log: 'log(μ) = η (poisson default)',
+  sqrt: '√μ = η',
+  inverse: '1/μ = η (Gamma default)',
+  '1/mu^2': '1/μ² = η (inverse.gaussian default)',
+};
+
+/** The values of `method:`. */
+export const METHOD_DOCS: Record<string, string> = {
+  REML: 'restricted maximum likelihood (lmer default)',
+  ML: 'maximum likelihood (needed to compare fixed effects)',
+};
+
+/**
+ * The grammar of a model name (`model NAME:`, `compare:`, `--model NAME`, the results panel's "Fit again"):
+ * a letter or '_', then letters, digits, '_', '.' or '-'. The parser, the code lenses and the webview message
+ * validator all use it.
+ */
+export const MODEL_NAME_PATTERN = '[A-Za-z_][A-Za-z0-9_.-]*';
+export const MODEL_NAME_RULE = "letters, digits, '_', '.', '-'; starting with a letter or '_'";
+const MODEL_NAME = new RegExp(`^${MODEL_NAME_PATTERN}$`);
+/** Longest model name accepted (a bound for untrusted messages). */
+export const MODEL_NAME_MAX_LENGTH = 200;
+
+export function isModelName(s: unknown): s is string {
+  return typeof s === 'string' && s.length <= MODEL_NAME_MAX_LENGTH && MODEL_NAME.test(s);
+}

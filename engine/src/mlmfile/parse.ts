@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, MODEL_KEYS, isDfMethod } from './keys';
+import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
@@ -43,7 +43,8 @@ interface KeyItem {
 }
 
 const KEY_RE = /^([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** A derived column's name (a model name without '-'). */
+const COLUMN_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 function r(line: number, s: number, e: number): SourceRange {
   return { start: { line, character: s }, end: { line, character: e } };
@@ -194,8 +195,7 @@ class MlmParser {
           const nameStart = ln.indent + 5 + (rawName.length - rawName.replace(/^\s+/, '').length);
           const nameRange = r(ln.index, name ? nameStart : ln.indent, name ? nameStart + name.length : ln.indent + 5);
           if (!name) this.error('model-name', "a model needs a name: 'model NAME:'", r(ln.index, ln.indent, ln.text.length));
-          else if (!NAME_RE.test(name))
-            this.error('model-name', `'${name}' is not a valid model name (letters, digits, '_', '.', '-'; starting with a letter)`, nameRange);
+          else if (!isModelName(name)) this.error('model-name', `'${name}' is not a valid model name (${MODEL_NAME_RULE})`, nameRange);
           current = this.newModel(name || 'model', nameRange, r(ln.index, ln.indent, ln.text.length), false);
           lastLineOfModel.set(current, ln.index);
           last = null;
@@ -347,7 +347,7 @@ class MlmParser {
       return;
     }
     const nameV = subValue(value, 0, eq);
-    if (!NAME_RE.test(nameV.text) || nameV.text.includes('-')) {
+    if (!COLUMN_NAME_RE.test(nameV.text)) {
       this.error('syntax', `'${nameV.text}' is not a valid column name for a derived column`, nameV.text ? nameV.range : value.range);
       return;
     }
@@ -424,11 +424,11 @@ class MlmParser {
       case 'method': {
         if (dup(model.method)) return;
         const v = value.text.toUpperCase();
-        if (v !== 'REML' && v !== 'ML') {
-          this.error('bad-value', `method must be REML or ML, not '${value.text}'`, value.range);
+        if (!Object.hasOwn(METHOD_DOCS, v)) {
+          this.error('bad-value', `method must be ${Object.keys(METHOD_DOCS).join(' or ')}, not '${value.text}'`, value.range);
           return;
         }
-        model.method = { value: v, range: value.range };
+        model.method = { value: v as 'REML' | 'ML', range: value.range };
         return;
       }
       case 'family': {

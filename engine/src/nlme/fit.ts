@@ -25,7 +25,8 @@ function formText(form: { text: string } | null, fallbackGroup: string | null): 
   return fallbackGroup ? `~1 | ${fallbackGroup}` : '~1';
 }
 
-export async function fitLme(frame: ModelFrame, structures: StructureData, opts: LmeFitOptions, hooks?: FitHooks): Promise<FitResult> {
+/** The fit and its model object (the likelihood as a function of the unconstrained parameters). */
+export async function fitLme(frame: ModelFrame, structures: StructureData, opts: LmeFitOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: LmeModel }> {
   const t0 = Date.now();
   if (frame.n <= frame.p) throw new MlmError({ code: 'too-few-observations', message: `${frame.n} observations are too few for ${frame.p} fixed-effect coefficients` });
   const model = new LmeModel(frame, structures, { REML: opts.REML });
@@ -127,5 +128,5 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   }
   result.fitSeconds = (Date.now() - t0) / 1000;
   hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: st.criterion });
-  return result;
+  return { result, model };
 }

@@ -37,6 +37,7 @@ export interface LmeState {
 }
 
 export class LmeModel {
+  readonly kind = 'nlme' as const;
   readonly frame: ModelFrame;
   readonly REML: boolean;
   readonly blocks: Block[] = [];

@@ -1,7 +1,9 @@
 /**
  * Caterpillar plot: the conditional modes of one random-effects term for every level of its
  * grouping factor, sorted, with ±1.96 conditional sd (95%) and ±1.39 conditional sd (two levels whose
- * inner bars do not overlap differ at about the 5% level) intervals.
+ * inner bars do not overlap differ at about the 5% level) intervals. Up to LABEL_LIMIT levels every
+ * level is labelled; beyond it the plot is a compact band with the extremes labelled, a filter box
+ * finds a level, and the fully labelled plot is kept in a <template> the page draws on demand.
  */
 import { scaleLinear } from 'd3-scale';
 import type { RanefBlock } from '../../../../engine/src/index';
@@ -11,22 +13,38 @@ import { asArray } from '../../shared/fitView';
 import { axisBottom, n2, paddedExtent, PlotSvg, svgClose, svgOpen, withTip } from '../svg';
 
 /** Levels labelled (and each focusable) up to this many; beyond it the plot is a compact band. */
-const LABEL_LIMIT = 80;
+const LABEL_LIMIT = 40;
+/** In the compact band, this many levels at each end are labelled. */
+const EXTREMES = 6;
 /** Longer level names are cut (the point's tooltip keeps the full name). */
 const MAX_LABEL = 22;
 
 export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number): PlotSvg {
+  const n = asArray(block.levels).length;
+  const compact = n > LABEL_LIMIT;
+  const p = caterpillarSvg(id, block, termIndex, compact);
+  if (!compact) return p;
+  const full = caterpillarSvg(`${id}-all`, block, termIndex, false);
+  p.controls =
+    `<div class="plot-controls"><label>Find a ${escapeHtml(block.group)} <input type="search" class="level-filter" data-plot="${escapeHtml(id)}" data-group="${escapeHtml(block.group)}" placeholder="level name" size="12"></label>` +
+    `<output class="filter-result" for="${escapeHtml(id)}"></output>` +
+    `<button type="button" class="show-all secondary" data-template="${escapeHtml(id)}-all-template">Show all ${n} levels labelled</button></div>`;
+  p.extra = `<template id="${escapeHtml(id)}-all-template">${full.svg}</template>`;
+  return p;
+}
+
+function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compact: boolean): PlotSvg {
   const levels = asArray(block.levels);
   const term = asArray(block.terms)[termIndex];
   const values = asArray(block.values[termIndex]);
   const sds = asArray(block.condsd?.[termIndex]);
   const n = levels.length;
   const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => values[a] - values[b]);
-  const labelled = n <= LABEL_LIMIT;
-  const rowH = labelled ? (n > 30 ? 12 : 16) : Math.max(1, Math.min(6, 480 / n));
+  const rowH = compact ? Math.max(2, Math.min(5, 480 / n)) : n > 30 ? 12 : 16;
   const label = (l: string): string => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l);
-  const longest = labelled ? Math.max(4, ...levels.map((l) => label(String(l)).length)) : 0;
-  const margin = { top: 12, right: 20, bottom: 48, left: labelled ? Math.min(160, 14 + 7 * longest) : 20 };
+  const labelledRank = (r: number): boolean => !compact || r < EXTREMES || r >= n - EXTREMES;
+  const longest = Math.max(4, ...order.filter((_, r) => labelledRank(r)).map((j) => label(String(levels[j])).length));
+  const margin = { top: 12, right: 20, bottom: 48, left: Math.min(160, 14 + 7 * longest) };
   const width = 560;
   const height = margin.top + margin.bottom + Math.max(40, n * rowH);
   const lo = values.map((v, j) => v - 1.96 * (sds[j] ?? 0));
@@ -35,7 +53,8 @@ export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number
   const title = `Conditional modes: ${term} | ${block.group}`;
   const caption =
     `Conditional modes (empirical Bayes predictions) of ${term} for the ${n} levels of ${block.group}, sorted, ` +
-    `with 95% intervals (±1.96 conditional sd, thin) and ±1.39 conditional sd (thick: non-overlapping thick bars differ at about the 5% level).`;
+    `with 95% intervals (±1.96 conditional sd, thin) and ±1.39 conditional sd (thick: non-overlapping thick bars differ at about the 5% level)` +
+    (compact ? `; the ${EXTREMES} lowest and highest are labelled.` : '.');
   let s = svgOpen(id, width, height, title, caption);
   s += `<line class="ref-line" x1="${n2(x(0))}" x2="${n2(x(0))}" y1="${margin.top}" y2="${height - margin.bottom}"/>`;
   order.forEach((j, r) => {
@@ -45,11 +64,12 @@ export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number
     const tip =
       `${block.group} ${levels[j]}: ${term} = ${fmt(v)} ` +
       `(95% interval ${fmt(v - 1.96 * sd)} to ${fmt(v + 1.96 * sd)}; conditional sd ${fmt(sd)})`;
-    if (labelled) s += `<text class="level-label" x="${margin.left - 6}" y="${n2(y + 4)}" text-anchor="end">${escapeHtml(label(String(levels[j])))}</text>`;
-    s += `<g class="cat-row">`;
+    const lab = labelledRank(r);
+    if (lab) s += `<text class="level-label" x="${margin.left - 6}" y="${n2(y + (compact ? 3 : 4))}" text-anchor="end"${compact ? ' font-size="9"' : ''}>${escapeHtml(label(String(levels[j])))}</text>`;
+    s += `<g class="cat-row linked" data-group="${escapeHtml(block.group)}" data-level="${escapeHtml(levels[j])}">`;
     s += `<line class="interval95" x1="${n2(x(v - 1.96 * sd))}" x2="${n2(x(v + 1.96 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
     s += `<line class="interval139" x1="${n2(x(v - 1.39 * sd))}" x2="${n2(x(v + 1.39 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
-    s += withTip('circle', `class="pt" cx="${n2(x(v))}" cy="${n2(y)}" r="${labelled ? 3.5 : Math.max(1, rowH / 2)}" data-level="${escapeHtml(levels[j])}"`, tip, labelled);
+    s += withTip('circle', `class="pt" cx="${n2(x(v))}" cy="${n2(y)}" r="${compact ? Math.max(1.2, rowH / 2) : 3.5}"`, tip, !compact);
     s += `</g>`;
   });
   s += axisBottom(x, height - margin.bottom + 4, `${term} (deviation from the fixed effect)`, width);

@@ -1,17 +1,26 @@
 /**
- * Residual diagnostics: residuals against fitted values, and a normal quantile-quantile plot of the
- * residuals (scaled by sigma for gaussian fits) with the line through the quartiles (R's qqline).
- * Large data are thinned to evenly spaced rows (residuals plot) or order statistics (QQ plot).
+ * Residual diagnostics drawn from the engine's figures (FitResult.plotData.figures): residuals against
+ * fitted values with the engine's smoother (gaussian fits), arm::binnedplot's binned residuals (GLMMs,
+ * whose raw residuals against fitted values show a built-in pattern), and the normal QQ plot of the
+ * scaled residuals with R's qqline and a pointwise 95% band. Large data are thinned for drawing and
+ * the points made translucent.
  */
 import { scaleLinear } from 'd3-scale';
-import type { FitResult } from '../../../../engine/src/index';
+import { area, line } from 'd3-shape';
+import type { BinnedResidual, QqFigure, FitResult } from '../../../../engine/src/index';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';
-import { qnorm } from '../../shared/normal';
 import { axisBottom, axisLeft, emptyPlot, n2, paddedExtent, PlotSvg, svgClose, svgOpen, thinIndices, withTip } from '../svg';
 
 const DRAW_LIMIT = 3000;
 const FOCUS_LIMIT = 60;
+const W = 560;
+const H = 360;
+const M = { top: 14, right: 20, bottom: 52, left: 70 };
+
+function pointClass(n: number): string {
+  return n > 1000 ? 'pt pt-dense' : n > 200 ? 'pt pt-many' : 'pt';
+}
 
 export function residualsPlot(id: string, fit: FitResult): PlotSvg {
   const fitted = asArray(fit.fitted);
@@ -21,81 +30,88 @@ export function residualsPlot(id: string, fit: FitResult): PlotSvg {
   const rows = asArray(fit.rows);
   const shown = thinIndices(fitted.length, DRAW_LIMIT);
   const focus = shown.length <= FOCUS_LIMIT;
+  const smooth = fit.plotData?.figures?.residualSmooth ?? null;
   const caption =
     `Residuals against fitted values for ${fitted.length} observations` +
     (shown.length < fitted.length ? ` (${shown.length} evenly spaced rows drawn)` : '') +
-    '; a pattern or a funnel shape suggests a misspecified mean or unequal variance.';
-  const width = 560;
-  const height = 360;
-  const margin = { top: 14, right: 20, bottom: 52, left: 70 };
-  const x = scaleLinear().domain(paddedExtent(fitted)).range([margin.left, width - margin.right]);
-  const y = scaleLinear().domain(paddedExtent([...res, 0])).range([height - margin.bottom, margin.top]);
-  let s = svgOpen(id, width, height, title, caption);
-  s += `<line class="ref-line" x1="${margin.left}" x2="${width - margin.right}" y1="${n2(y(0))}" y2="${n2(y(0))}"/>`;
+    (smooth ? '; the curve is a local linear smoother (span 2/3), flat near zero when the mean is well specified' : '') +
+    '; a curve or a funnel shape suggests a misspecified mean or unequal variance.';
+  const x = scaleLinear().domain(paddedExtent(fitted)).range([M.left, W - M.right]);
+  const y = scaleLinear().domain(paddedExtent([...res, 0])).range([H - M.bottom, M.top]);
+  let s = svgOpen(id, W, H, title, caption);
+  s += `<line class="ref-line" x1="${M.left}" x2="${W - M.right}" y1="${n2(y(0))}" y2="${n2(y(0))}"/>`;
+  const cls = pointClass(shown.length);
   for (const i of shown) {
     const tip = `Row ${rows[i] !== undefined ? rows[i] + 1 : i + 1}: fitted ${fmt(fitted[i])}, residual ${fmt(res[i])}`;
-    s += withTip('circle', `class="pt" cx="${n2(x(fitted[i]))}" cy="${n2(y(res[i]))}" r="2.5"`, tip, focus);
+    s += withTip('circle', `class="${cls}" cx="${n2(x(fitted[i]))}" cy="${n2(y(res[i]))}" r="2.5"`, tip, focus);
   }
-  s += axisBottom(x, height - margin.bottom + 4, 'fitted value', width);
-  s += axisLeft(y, margin.left - 4, 'residual');
+  if (smooth && smooth.x.length > 1) {
+    const path = line<number>()
+      .x((k) => x(smooth.x[k]))
+      .y((k) => y(smooth.y[k]));
+    s += `<path class="smooth-line" d="${path(smooth.x.map((_, k) => k)) ?? ''}"><title>Local linear smoother of the residuals</title></path>`;
+  }
+  s += axisBottom(x, H - M.bottom + 4, 'fitted value', W);
+  s += axisLeft(y, M.left - 4, 'residual');
   return { id, kind: 'residuals', title, caption, svg: s + svgClose };
 }
 
-/** R's ppoints: plotting positions (i - a) / (n + 1 - 2a), a = 3/8 for n <= 10, else 1/2. */
-export function ppoints(n: number): number[] {
-  const a = n <= 10 ? 3 / 8 : 0.5;
-  return Array.from({ length: n }, (_, i) => (i + 1 - a) / (n + 1 - 2 * a));
-}
-
-/** Quantile of sorted data by R's default (type 7) rule. */
-export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
-export function qqPlot(id: string, fit: FitResult): PlotSvg {
-  const raw = asArray(fit.residuals);
-  const gaussian = fit.family === 'gaussian';
-  const title = 'Normal QQ plot of residuals';
-  if (raw.length === 0) return emptyPlot(id, 'qq', title, 'The fit holds no residuals.');
-  const scale = gaussian && fit.sigma > 0 ? fit.sigma : 1;
-  const sorted = Float64Array.from(raw.map((r) => r / scale).filter(Number.isFinite)).sort();
-  const n = sorted.length;
-  const shown = thinIndices(n, DRAW_LIMIT);
-  // Always include the extremes.
-  if (shown[shown.length - 1] !== n - 1) shown.push(n - 1);
-  const focus = shown.length <= FOCUS_LIMIT;
-  // Normal quantiles of the plotting positions (R's ppoints), only for the points drawn.
-  const a = n <= 10 ? 3 / 8 : 0.5;
-  const theo: number[] = new Array(n);
-  for (const i of shown) theo[i] = qnorm((i + 1 - a) / (n + 1 - 2 * a));
-  const q1 = quantileSorted(sorted, 0.25);
-  const q3 = quantileSorted(sorted, 0.75);
-  const z1 = qnorm(0.25);
-  const z3 = qnorm(0.75);
-  const slope = (q3 - q1) / (z3 - z1);
-  const intercept = q1 - slope * z1;
-  const label = gaussian ? 'scaled residual (residual / sigma)' : 'residual';
+/** arm::binnedplot: mean residual per bin of fitted values with ± 2 SE bounds. */
+export function binnedPlot(id: string, fit: FitResult, bins: BinnedResidual[]): PlotSvg {
+  const title = 'Binned residuals';
+  const scale = fit.family === 'binomial' ? 'fitted probability' : 'fitted mean';
+  const outside = bins.filter((b) => Math.abs(b.mean) > b.se2).length;
   const caption =
-    `Sorted ${gaussian ? 'scaled ' : ''}residuals against standard normal quantiles for ${n} observations` +
-    (shown.length < n ? ` (${shown.length} order statistics drawn)` : '') +
-    '; points near the line through the quartiles mean the residuals look normal.';
-  const width = 560;
-  const height = 360;
-  const margin = { top: 14, right: 20, bottom: 52, left: 70 };
-  const x = scaleLinear().domain(paddedExtent(shown.map((i) => theo[i]))).range([margin.left, width - margin.right]);
-  const y = scaleLinear().domain(paddedExtent(Array.from(sorted))).range([height - margin.bottom, margin.top]);
-  const [d0, d1] = x.domain();
-  let s = svgOpen(id, width, height, title, caption);
-  s += `<defs><clipPath id="${id}-clip"><rect x="${margin.left}" y="${margin.top}" width="${width - margin.left - margin.right}" height="${height - margin.top - margin.bottom}"/></clipPath></defs>`;
-  s += `<line clip-path="url(#${id}-clip)" class="ref-line qq-line" x1="${n2(x(d0))}" x2="${n2(x(d1))}" y1="${n2(y(intercept + slope * d0))}" y2="${n2(y(intercept + slope * d1))}"/>`;
-  for (const i of shown) {
-    const tip = `Normal quantile ${fmt(theo[i])}: ${label} ${fmt(sorted[i])} (rank ${i + 1} of ${n})`;
-    s += withTip('circle', `class="pt" cx="${n2(x(theo[i]))}" cy="${n2(y(sorted[i]))}" r="2.5"`, tip, focus);
+    `Observations grouped into ${bins.length} bins of similar ${scale} (arm::binnedplot); each point is the bin's mean residual (observed − fitted), ` +
+    `the grey lines ± 2 standard errors. About 95% of the points should lie within them (${bins.length - outside} of ${bins.length} do). ` +
+    `Raw GLMM residuals against fitted values show a pattern by construction; bins average it out.`;
+  const x = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.lo, b.hi]))).range([M.left, W - M.right]);
+  const y = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.mean, b.se2, -b.se2, 0]))).range([H - M.bottom, M.top]);
+  let s = svgOpen(id, W, H, title, caption);
+  s += `<line class="ref-line" x1="${M.left}" x2="${W - M.right}" y1="${n2(y(0))}" y2="${n2(y(0))}"/>`;
+  const up = line<BinnedResidual>()
+    .x((b) => x(b.fitted))
+    .y((b) => y(b.se2));
+  const down = line<BinnedResidual>()
+    .x((b) => x(b.fitted))
+    .y((b) => y(-b.se2));
+  s += `<path class="bound-line" d="${up(bins) ?? ''}"/><path class="bound-line" d="${down(bins) ?? ''}"/>`;
+  for (const b of bins) {
+    const tip = `${b.n} observations, ${scale} ${fmt(b.lo)} to ${fmt(b.hi)}: mean residual ${fmt(b.mean)} (± 2 SE = ${fmt(b.se2)})`;
+    s += withTip('circle', `class="pt${Math.abs(b.mean) > b.se2 ? ' pt-outside' : ''}" cx="${n2(x(b.fitted))}" cy="${n2(y(b.mean))}" r="3.5"`, tip, bins.length <= FOCUS_LIMIT);
   }
-  s += axisBottom(x, height - margin.bottom + 4, 'standard normal quantile', width);
-  s += axisLeft(y, margin.left - 4, label);
+  s += axisBottom(x, H - M.bottom + 4, `mean ${scale} in the bin`, W);
+  s += axisLeft(y, M.left - 4, 'mean residual');
+  return { id, kind: 'binned-residuals', title, caption, svg: s + svgClose };
+}
+
+export function qqPlot(id: string, qq: QqFigure): PlotSvg {
+  const title = 'Normal QQ plot of residuals';
+  const n = qq.n;
+  const m = qq.theoretical.length;
+  const focus = m <= FOCUS_LIMIT;
+  const caption =
+    `Sorted scaled residuals against standard normal quantiles for ${n} observations` +
+    (m < n ? ` (${m} order statistics drawn)` : '') +
+    '; points near the line through the quartiles, inside the shaded pointwise 95% band, mean the residuals look normal.';
+  const x = scaleLinear().domain(paddedExtent(qq.theoretical)).range([M.left, W - M.right]);
+  const y = scaleLinear().domain(paddedExtent([...qq.sample, ...qq.lower, ...qq.upper])).range([H - M.bottom, M.top]);
+  const [d0, d1] = x.domain();
+  let s = svgOpen(id, W, H, title, caption);
+  s += `<defs><clipPath id="${id}-clip"><rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}"/></clipPath></defs>`;
+  const idx = qq.theoretical.map((_, k) => k);
+  const band = area<number>()
+    .x((k) => x(qq.theoretical[k]))
+    .y0((k) => y(qq.lower[k]))
+    .y1((k) => y(qq.upper[k]));
+  s += `<path clip-path="url(#${id}-clip)" class="qq-band" d="${band(idx) ?? ''}"><title>Pointwise 95% band for normal residuals</title></path>`;
+  s += `<line clip-path="url(#${id}-clip)" class="ref-line qq-line" x1="${n2(x(d0))}" x2="${n2(x(d1))}" y1="${n2(y(qq.intercept + qq.slope * d0))}" y2="${n2(y(qq.intercept + qq.slope * d1))}"/>`;
+  const cls = pointClass(m);
+  qq.theoretical.forEach((z, k) => {
+    const tip = `Normal quantile ${fmt(z)}: ${qq.label} ${fmt(qq.sample[k])}`;
+    s += withTip('circle', `class="${cls}" cx="${n2(x(z))}" cy="${n2(y(qq.sample[k]))}" r="2.5"`, tip, focus);
+  });
+  s += axisBottom(x, H - M.bottom + 4, 'standard normal quantile', W);
+  s += axisLeft(y, M.left - 4, qq.label);
   return { id, kind: 'qq', title, caption, svg: s + svgClose };
 }

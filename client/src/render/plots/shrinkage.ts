@@ -4,7 +4,7 @@
  * Two terms (intercept and slope): a scatter in their plane. One term: two columns joined by arrows.
  */
 import { scaleLinear } from 'd3-scale';
-import type { GroupEstimates } from '../../shared/groupEstimates';
+import type { GroupEstimates } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { axisBottom, axisLeft, n2, paddedExtent, PlotSvg, svgClose, svgOpen, thinIndices, withTip } from '../svg';
@@ -50,7 +50,7 @@ export function shrinkagePlot(id: string, est: GroupEstimates, linearScale: stri
       s += `<g class="shrink-group">`;
       s += `<line class="arrow" x1="${n2(x(r.own![0]))}" y1="${n2(y(r.own![1]))}" x2="${n2(x(r.multilevel[0]))}" y2="${n2(y(r.multilevel[1]))}" marker-end="url(#${id}-arrow)"/>`;
       s += `<circle class="pt-own" cx="${n2(x(r.own![0]))}" cy="${n2(y(r.own![1]))}" r="3.5"/>`;
-      s += withTip('circle', `class="pt" cx="${n2(x(r.multilevel[0]))}" cy="${n2(y(r.multilevel[1]))}" r="3.5" data-level="${escapeHtml(r.level)}"`, tipFor(r), focus);
+      s += withTip('circle', `class="pt linked" cx="${n2(x(r.multilevel[0]))}" cy="${n2(y(r.multilevel[1]))}" r="3.5" data-group="${escapeHtml(est.group)}" data-level="${escapeHtml(r.level)}"`, tipFor(r), focus);
       s += `</g>`;
     }
     const px = x(est.population[0]);
@@ -80,7 +80,7 @@ export function shrinkagePlot(id: string, est: GroupEstimates, linearScale: stri
       s += `<g class="shrink-group">`;
       s += `<line class="arrow" x1="${x0}" y1="${n2(y(r.own![0]))}" x2="${x1}" y2="${n2(y(r.multilevel[0]))}" marker-end="url(#${id}-arrow)"/>`;
       s += `<circle class="pt-own" cx="${x0}" cy="${n2(y(r.own![0]))}" r="3"/>`;
-      s += withTip('circle', `class="pt" cx="${x1}" cy="${n2(y(r.multilevel[0]))}" r="3" data-level="${escapeHtml(r.level)}"`, tipFor(r), focus);
+      s += withTip('circle', `class="pt linked" cx="${x1}" cy="${n2(y(r.multilevel[0]))}" r="3" data-group="${escapeHtml(est.group)}" data-level="${escapeHtml(r.level)}"`, tipFor(r), focus);
       s += `</g>`;
     }
     s += `<text class="axis-label" x="${x0}" y="${height - margin.bottom + 24}" text-anchor="middle">own estimate</text>`;

@@ -7,8 +7,13 @@
  * Binomial/Poisson: intercept only, by Newton's method on the level's score equation with a 0.5
  * continuity correction (so all-zero or all-one groups stay finite).
  */
-import type { FitResult, RanefBlock } from '../../../engine/src/index';
-import { asArray } from './fitView';
+import type { FitResult, PlotData, RanefBlock } from '../result';
+import { LINKS, type Link } from '../glmm/family';
+
+function asArray<T>(x: T | T[] | null | undefined): T[] {
+  if (x === null || x === undefined) return [];
+  return Array.isArray(x) ? x : [x];
+}
 
 export interface GroupEstimate {
   level: string;
@@ -26,22 +31,15 @@ export interface GroupEstimates {
   rows: GroupEstimate[];
 }
 
-function linkFn(link: string): { eta: (mu: number) => number; mu: (eta: number) => number; dmu: (eta: number) => number } {
-  if (link === 'logit')
-    return {
-      eta: (m) => Math.log(m / (1 - m)),
-      mu: (e) => 1 / (1 + Math.exp(-e)),
-      dmu: (e) => {
-        const p = 1 / (1 + Math.exp(-e));
-        return p * (1 - p);
-      },
-    };
-  if (link === 'log') return { eta: (m) => Math.log(m), mu: (e) => Math.exp(e), dmu: (e) => Math.exp(e) };
-  return { eta: (m) => m, mu: (e) => e, dmu: () => 1 };
+const IDENTITY: Link = { name: 'identity', linkfun: (m) => m, linkinv: (e) => e, muEta: () => 1 };
+
+/** The link of a fit (glmm/family.ts), identity for gaussian fits and unknown names. */
+export function linkOf(fit: FitResult): Link {
+  if (fit.family === 'gaussian') return IDENTITY;
+  return (LINKS as Record<string, Link>)[fit.link] ?? IDENTITY;
 }
 
-export function groupEstimates(fit: FitResult, block: RanefBlock): GroupEstimates | null {
-  const pd = fit.plotData;
+export function groupEstimates(fit: FitResult, block: RanefBlock, pd: Pick<PlotData, 'y' | 'weights' | 'groups' | 'covariates'> | undefined = fit.plotData): GroupEstimates | null {
   if (!pd) return null;
   const idx = pd.groups[block.group];
   if (!idx) return null;
@@ -60,7 +58,7 @@ export function groupEstimates(fit: FitResult, block: RanefBlock): GroupEstimate
   const fitted = asArray(fit.fitted);
   const n = pd.y.length;
   if (fitted.length !== n || idx.length !== n) return null;
-  const L = linkFn(gaussian ? 'identity' : fit.link);
+  const L = linkOf(fit);
   const beta = terms.map((t) => fit.fixef[t] ?? 0);
   const xOf = (t: string, i: number): number => (t === '(Intercept)' ? 1 : pd.covariates[t][i]);
   // Linear predictor without this factor's terms (for the terms we re-estimate).
@@ -71,7 +69,7 @@ export function groupEstimates(fit: FitResult, block: RanefBlock): GroupEstimate
     terms.forEach((t, a) => {
       part += (beta[a] + block.values[k[a]][j]) * xOf(t, i);
     });
-    other[i] = L.eta(fitted[i]) - part;
+    other[i] = L.linkfun(fitted[i]) - part;
   }
   const members: number[][] = levels.map(() => []);
   for (let i = 0; i < n; i++) if (idx[i] >= 0 && idx[i] < levels.length) members[idx[i]].push(i);
@@ -112,7 +110,7 @@ function ownIntercept(
   y: number[],
   w: number[] | null,
   other: Float64Array,
-  L: ReturnType<typeof linkFn>,
+  L: Link,
 ): number {
   let W = 0;
   let S = 0;
@@ -127,15 +125,15 @@ function ownIntercept(
   let meanOther = 0;
   for (const i of m) meanOther += other[i];
   meanOther /= m.length;
-  let a = L.eta(target / W) - meanOther;
+  let a = L.linkfun(target / W) - meanOther;
   if (!Number.isFinite(a)) a = 0;
   for (let it = 0; it < 50; it++) {
     let f = -target;
     let df = 0;
     for (const i of m) {
       const wi = w ? w[i] : 1;
-      f += wi * L.mu(a + other[i]);
-      df += wi * L.dmu(a + other[i]);
+      f += wi * L.linkinv(a + other[i]);
+      df += wi * L.muEta(a + other[i]);
     }
     if (df <= 0) break;
     const step = Math.max(-5, Math.min(5, f / df));

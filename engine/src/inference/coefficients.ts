@@ -1,0 +1,60 @@
+/**
+ * The fixed-effects table as the results panel and exports show it: each coefficient's test (the
+ * fit's Satterthwaite t or Wald z test) with a 95% confidence interval of the same kind (t quantile
+ * with the test's df for LMMs, as lmerTest's contest1D(confint = TRUE); z quantile for GLMMs, as
+ * confint(method = "Wald")), and for logit / log links the odds or rate ratio exp(estimate) with its
+ * interval. Also the ICC of each grouping factor with a sentence. Pure functions of a FitResult;
+ * inference/enrich.ts stores their output on the result.
+ */
+import type { CoefficientRow, FitResult, IccGroupRow } from '../result';
+import { normalUpper, qnorm, qt, tTwoSided } from './distributions';
+import { icc as iccOf, type IccResult } from './variance';
+
+export const COEF_LEVEL = 0.95;
+
+/** Name of the interval a coefficient row carries, e.g. "95% CI (t, Satterthwaite df)". */
+export function intervalMethod(fit: FitResult): string {
+  if (fit.family === 'gaussian') return fit.satterthwaite || Object.values(fit.tests ?? {}).some((t) => t.df !== null) ? '95% CI (t, Satterthwaite df)' : '95% Wald CI (z)';
+  return '95% Wald CI (z)';
+}
+
+/** The ratio shown beside a GLMM's coefficients (exp of the estimate), or null for other links. */
+export function ratioKind(fit: FitResult): 'odds ratio' | 'rate ratio' | null {
+  if (fit.family === 'binomial' && fit.link === 'logit') return 'odds ratio';
+  if (fit.link === 'log') return 'rate ratio';
+  return null;
+}
+
+export function coefficientRows(fit: FitResult): CoefficientRow[] {
+  const gaussian = fit.family === 'gaussian';
+  const ratio = ratioKind(fit);
+  return fit.coefnames.map((name) => {
+    const estimate = fit.fixef[name];
+    const se = fit.se[name];
+    const given = fit.tests?.[name];
+    const statistic = given?.statistic ?? estimate / se;
+    let df: number | null = given ? given.df : gaussian ? (fit.satterthwaite?.df?.[name] ?? null) : null;
+    if (df !== null && !(Number.isFinite(df) && df > 0)) df = null;
+    let p: number | null = given ? given.p : null;
+    if (p === null || p === undefined) p = df !== null ? tTwoSided(statistic, df) : gaussian ? null : 2 * normalUpper(Math.abs(statistic));
+    const q = df !== null ? qt(0.5 + COEF_LEVEL / 2, df) : qnorm(0.5 + COEF_LEVEL / 2);
+    const lower = estimate - q * se;
+    const upper = estimate + q * se;
+    const row: CoefficientRow = { name, estimate, se, statistic, df, p, lower, upper };
+    if (ratio && name !== '(Intercept)') row.ratio = { estimate: Math.exp(estimate), lower: Math.exp(lower), upper: Math.exp(upper) };
+    return row;
+  });
+}
+
+/** The ICC of each grouping factor (random-intercept models), with its sentence. Empty when not defined. */
+export function iccGroupRows(fit: FitResult, res: IccResult = iccOf(fit)): IccGroupRow[] {
+  if (!res.applicable) return [];
+  const latent = fit.family === 'gaussian' ? '' : ' on the latent scale';
+  return res.groups.map((g) => ({
+    group: g.group,
+    icc: g.icc,
+    explanation:
+      `${(100 * g.icc).toPrecision(3)}% of the total variance${latent} lies between levels of ${g.group} ` +
+      `(level-1 variance: ${res.residual.description}); it is also the expected correlation of two observations in the same ${g.group}.`,
+  }));
+}
