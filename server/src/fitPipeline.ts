@@ -8,7 +8,7 @@ import {
   compareModels,
   formatAnova,
   fitModel,
-  modelSettings,
+  fitSpecOf,
   type ModelDecl,
   withPlotData,
   type FitResult,
@@ -18,8 +18,7 @@ import type { DocumentAnalysis } from './analysis';
 export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
-  const s = modelSettings(m);
-  const fitted = await fitModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range }, hooks);
+  const fitted = await fitModel(frame, fitSpecOf(m, a.table, frame), hooks);
   return { frame, result: withPlotData(frame, fitted) };
 }
 

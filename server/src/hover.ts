@@ -21,6 +21,9 @@ import {
   FILE_KEYS,
   MODEL_KEYS,
   FAMILY_DOCS,
+  COR_CONSTRUCTORS,
+  VAR_CONSTRUCTORS,
+  DF_METHODS,
   LINK_DOCS,
   SPEC_BY_NAME,
   modelSettings,
@@ -73,6 +76,10 @@ export function hover(
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
       if (text) return md(`**${e.key}:** ${text}`, e.keyRange);
     }
+    if ((e.key === 'correlation' || e.key === 'variance' || e.key === 'df') && within(pos, e.value.range)) {
+      const doc = structureValueDoc(e.key, e.value.text);
+      if (doc) return md(doc, e.value.range);
+    }
     if ((e.key === 'family' || e.key === 'link') && within(pos, e.value.range)) {
       const doc = valueDoc(e.value.text);
       if (doc) return md(doc, e.value.range);
@@ -86,6 +93,15 @@ export function hover(
     if (doc.entries.some((e) => within(pos, e.value.range))) return md(columnHover(a, word.text), r);
   }
   return null;
+}
+
+/** A `df:` method or an nlme constructor of `correlation:` / `variance:`: its description. */
+function structureValueDoc(key: string, text: string): string | null {
+  const t = text.trim();
+  if (key === 'df') return Object.hasOwn(DF_METHODS, t) ? `**df: ${t}** — ${DF_METHODS[t as keyof typeof DF_METHODS]}` : null;
+  const name = /^([A-Za-z][A-Za-z0-9]*)/.exec(t)?.[1] ?? '';
+  const table: Record<string, string> = key === 'correlation' ? COR_CONSTRUCTORS : VAR_CONSTRUCTORS;
+  return Object.hasOwn(table, name) ? `**${name}** (nlme): ${table[name]}` : null;
 }
 
 /** A `family:` or `link:` value (`binomial(probit)`, `poisson`, `log`): the family's and the link's lines. */

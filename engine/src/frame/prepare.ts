@@ -79,6 +79,20 @@ export function loadData(doc: MlmDocument, readFile: (relPath: string) => string
   }
 }
 
+function baseSpec(decl: ModelDecl): FitSpec {
+  const s = modelSettings(decl);
+  return { id: decl.name, REML: s.REML, nAGQ: s.nAGQ, ...(s.df ? { df: s.df } : {}), ...(decl.formula ? { range: decl.formula.range } : {}) };
+}
+
+/**
+ * What fitModel needs besides the frame, from the model's keys: method, nAGQ, df:, and the data of
+ * correlation:/variance: (throws their located MlmErrors). The CLI and the language server both use it.
+ */
+export function fitSpecOf(decl: ModelDecl, table: DataTable, frame: ModelFrame): FitSpec {
+  const structures = buildStructureData(decl, table, frame);
+  return { ...baseSpec(decl), ...(structures ? { structures } : {}) };
+}
+
 export function prepareModels(
   docText: string,
   readFile: (relPath: string) => string | undefined,
@@ -113,7 +127,7 @@ export function prepareDocument(
       decl,
       name: decl.name,
       settings,
-      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ, ...(settings.df ? { df: settings.df } : {}), ...(decl.formula ? { range: decl.formula.range } : {}) },
+      spec: baseSpec(decl),
       frame: null,
       error: null,
       diagnostics: [],
@@ -139,8 +153,7 @@ export function prepareDocument(
     if (options.frames !== false && !pm.diagnostics.some((d) => d.severity === 'error')) {
       try {
         const frame = buildModelFrame(doc, decl, table, { prepared: true });
-        const structures = buildStructureData(decl, table, frame);
-        if (structures) pm.spec = { ...pm.spec, structures };
+        pm.spec = fitSpecOf(decl, table, frame);
         pm.frame = frame;
       } catch (e) {
         pm.error = toDiagnostic(e);

@@ -8,25 +8,9 @@ import { FormulaSyntaxError, type Node, type Span } from '../formula/ast';
 import { FORMULA_FUNCTIONS } from '../formula/functions';
 import { parseExpression } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
+import { COR_CONSTRUCTORS, VAR_CONSTRUCTORS, type CorType, type VarType } from '../mlmfile/keys';
 
-export type CorType = 'corAR1' | 'corCAR1' | 'corCompSymm' | 'corSymm' | 'corARMA';
-export type VarType = 'varIdent' | 'varPower' | 'varExp' | 'varConstPower' | 'varFixed';
-
-/** One-line descriptions (completion and hover). */
-export const COR_CONSTRUCTORS: Record<CorType, string> = {
-  corAR1: 'AR(1) within groups: correlation Phi^|i − j| for observations at integer times (or positions) i and j. `corAR1(form = ~ time | g)`.',
-  corCAR1: 'Continuous-time AR(1): correlation Phi^|t_i − t_j| for a continuous time covariate. `corCAR1(form = ~ time | g)`.',
-  corCompSymm: 'Compound symmetry: the same correlation Rho between any two observations of a group. `corCompSymm(form = ~ 1 | g)`.',
-  corSymm: 'General (unstructured) correlation between the times 1..m of a group. `corSymm(form = ~ time | g)`.',
-  corARMA: 'ARMA(p, q) within groups at integer times. `corARMA(p = 1, q = 1, form = ~ time | g)`.',
-};
-export const VAR_CONSTRUCTORS: Record<VarType, string> = {
-  varIdent: 'A different residual standard deviation per stratum (ratios to the first stratum). `varIdent(form = ~ 1 | g)`.',
-  varPower: 'Residual SD proportional to |v|^power of a covariate v. `varPower(form = ~ v)` or `~ v | stratum`.',
-  varExp: 'Residual SD proportional to exp(expon · v). `varExp(form = ~ v)`.',
-  varConstPower: 'Residual SD proportional to const + |v|^power. `varConstPower(form = ~ v)`.',
-  varFixed: 'Residual variance proportional to a known covariate v (no parameter). `varFixed(~ v)`.',
-};
+export { COR_CONSTRUCTORS, VAR_CONSTRUCTORS, type CorType, type VarType };
 
 /** `form = ~ covariate | groups`. */
 export interface FormSpec {
