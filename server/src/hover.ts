@@ -167,15 +167,29 @@ export function fitStatistics(r: FitResult): string {
   rows.push(`| observations | ${r.nobs} |`);
   for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${g} | ${n} |`);
   if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
+  if (r.dfMethod) rows.push(`| df of the t tests | ${r.dfMethod} |`);
+  const cs = r.correlationStructure;
+  if (cs) rows.push(`| ${cs.type} ${codeSpan(cs.form)} | ${cs.names.map((n, i) => `${codeSpan(n)} = ${formatNumber(cs.parameters[i])}`).join(', ')} |`);
+  const vf = r.varianceFunction;
+  if (vf) {
+    const params = Object.entries(vf.parameters).map(([k, v]) => `${codeSpan(k)} = ${formatNumber(v)}`);
+    rows.push(`| ${vf.type} ${codeSpan(vf.form)} | ${params.length ? params.join(', ') : 'no parameter'} |`);
+  }
   const notes: string[] = [];
   if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
   if (!r.converged) notes.push('the optimizer did not converge');
   return rows.join('\n') + (notes.length ? `\n\n⚠ ${notes.join('; ')}` : '');
 }
 
+/** Data-derived text (stratum levels, forms) as an inline code span in a table cell: no Markdown or HTML is interpreted; '|' escaped for the table. */
+function codeSpan(s: string): string {
+  return '`' + s.replace(/[`\r\n]/g, ' ').replace(/\|/g, '\\|') + '`';
+}
+
 function modelHover(a: DocumentAnalysis, m: ModelDecl, r: FitResult | undefined): string {
   const s = modelSettings(m);
-  const how = s.family === 'gaussian' ? `linear mixed model (lmer), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
+  const nlme = Boolean(m.correlation || m.variance);
+  const how = s.family === 'gaussian' ? `linear mixed model (${nlme ? "nlme's lme" : 'lmer'}), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
   const head = `**model ${m.name}** — ${how}\n\n\`${m.formula?.text ?? ''}\``;
   if (!r) return `${head}\n\n_Not fitted yet._`;
   return `${head}\n\n${fitStatistics(r)}${staleNote(m, r)}`;

@@ -591,3 +591,21 @@ test('nlme keys: completion of df: methods and constructors, hovers, and mlm/fit
   assert.equal(fit.tests!.Days.df, ar1.df.Days);
   assert.equal(res.results.find((r) => r.id === 'kr')!.dfMethod, 'kenward-roger');
 });
+
+test('nlme keys: a data problem of correlation: is a located diagnostic before any fit; the model hover shows the structure after a fit', async () => {
+  const text = ['data: sleepstudy.csv', 'model bad:', '  formula: Reaction ~ Days + (1 | Subject)', '  correlation: corAR1(form = ~ Days / 3 | Subject)', ''].join('\n');
+  const uri = ws.write('nlme-bad.mlm', text);
+  const hasIt = (ds: Diagnostic[]) => ds.some((x) => /integer time/.test(String(x.message)));
+  const first = await client.open(uri, text);
+  const diags = hasIt(first) ? first : await client.waitDiagnostics(uri, hasIt);
+  const d = diags.find((x) => /integer time/.test(String(x.message)))!;
+  assert.equal(d.range.start.line, 3);
+  const good = ['data: sleepstudy.csv', 'model ar1:', '  formula: Reaction ~ Days + (1 | Subject)', '  correlation: corAR1(form = ~ Days | Subject)', ''].join('\n');
+  const uri2 = ws.write('nlme-good.mlm', good);
+  await client.open(uri2, good);
+  await client.request('mlm/fit', { uri: uri2 });
+  const h = await hoverText(uri2, good, 'ar1', 1);
+  assert.match(h, /nlme's lme/);
+  assert.match(h, /corAR1 `~Days \\\| Subject` \| `Phi` = 0\.653/);
+  assert.match(h, /between-within/);
+});

@@ -145,7 +145,7 @@ export function buildStructureData(decl: ModelDecl, table: DataTable, frame: Mod
         if (!Number.isInteger(time[i]))
           throw new MlmError({
             code: 'bad-structure',
-            message: `${cor.type} needs an integer time covariate within groups, but data row ${rows[i] + 2} has ${time[i]}; use corCAR1 for continuous times`,
+            message: `${cor.type} needs an integer time covariate within groups, but data row ${rows[i] + 2} has ${Number(time[i].toPrecision(6))}; use corCAR1 for continuous times`,
             range: where(cor.form.covariate),
           });
     }
