@@ -60,7 +60,7 @@ export interface DataPreviewResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server -> client requests (added by E). In the browser the server cannot read files itself: it asks
+// Server -> client requests. In the browser the server cannot read files itself: it asks
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
 
 export const ReadFileRequestMethod = 'mlm/readFile';
@@ -82,3 +82,25 @@ export interface ReadDirectoryEntry {
   type: 'file' | 'directory';
 }
 export type ReadDirectoryResponse = ReadDirectoryEntry[];
+
+export const CheckRequestMethod = 'mlm/check';
+/**
+ * Check a fitted model: its singular terms in words (with lme4's rePCA) and a convergence verdict
+ * from refits by several optimizers. Progress through workDoneToken; LSP cancellation cancels.
+ */
+export interface CheckParams {
+  uri: string;
+  model: string;
+  workDoneToken?: string | number;
+}
+export interface CheckResponse {
+  model: string;
+  /** The check as text (as `mlm check` prints it); absent when the check could not run. */
+  text?: string;
+  /** The engine's verdict, one line ('safe: ...', 'not safe: ...'). */
+  verdict?: string;
+  safe?: boolean;
+  singular?: boolean;
+  error?: string;
+  cancelled?: boolean;
+}

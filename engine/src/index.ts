@@ -18,7 +18,7 @@ export * from './hooks';
 
 // The fitted model as it leaves the engine.
 export type * from './result';
-export { fitModel, type FitSpec } from './fit';
+export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type MixedModel } from './fit';
 export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
 
@@ -40,6 +40,8 @@ export * from './inference/index';
 // R's printed output (summary(), printCoefmat, VarCorr) and the cells the results panel shows.
 export { formatLmerSummary, formatGlmerSummary, formatNlmeSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
+export { formatPvalue } from './summary/rformat';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
+export { formatModelCheck, formatResiduals } from './summary/check';

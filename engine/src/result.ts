@@ -98,6 +98,8 @@ export interface FitResult {
   intervalMethod?: string;
   /** ICC per grouping factor with a sentence (random-intercept models; empty otherwise). Optional (inference/enrich.ts). */
   iccGroups?: IccGroupRow[];
+  /** Every numeric setting the fit used and what each optimizer stage did (engine/src/optim/options.ts). */
+  optSummary?: OptSummary;
 }
 
 export interface CoefficientRow extends TestRow {
@@ -113,6 +115,31 @@ export interface IccGroupRow {
   group: string;
   icc: number;
   explanation: string;
+}
+
+/** One optimizer run of a fit. */
+export interface OptStage {
+  /** 'θ' (lmer), 'θ, β in PIRLS' (glmer stage 1), '(θ, β)' (glmer stage 2) */
+  name: string;
+  optimizer: string;
+  /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
+  settings: Record<string, number>;
+  evaluations: number;
+  converged: boolean;
+  /** criterion at the stage's result */
+  fval: number;
+}
+
+/** The settings and history of a fit, as MixedModels.jl's OptSummary (plain JSON). */
+export interface OptSummary {
+  stages: OptStage[];
+  /** evaluations of the criterion for finite-difference derivatives (convergence check; glmer's Hessian) */
+  derivEvaluations: number;
+  derivStep: number;
+  /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
+  checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
+  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  settings: Record<string, number>;
 }
 
 export interface FitInterpretation {

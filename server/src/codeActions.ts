@@ -1,6 +1,9 @@
-/** Quick fixes: did-you-mean (columns, keys, model names, families, links), `(1 | parent/child)`, a missing `data:` line. */
+/**
+ * Quick fixes: did-you-mean (columns, keys, model names, families, links), `(1 | parent/child)`, a missing
+ * `data:` line; after a fit, simpler models for a singular fit and a convergence check.
+ */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
-import { type Node, deparse, unparen, findBars, suggestName, rangeOfSpan } from '../../engine/src/index';
+import { type Node, type Simplification, deparse, unparen, findBars, suggestName, rangeOfSpan } from '../../engine/src/index';
 import { listCsvFiles, type DocumentAnalysis } from './analysis';
 import type { ServerHost } from './host';
 import { dirnameUri } from './uris';
@@ -43,6 +46,20 @@ async function fixesFor(a: DocumentAnalysis, d: Diagnostic, host: ServerHost): P
   if (code === 'repeated-group-ids' && typeof data.suggestion === 'string') {
     const fix = nestedRewrite(a, d, data.suggestion, String(data.parent ?? ''));
     if (fix) out.push(fix);
+    return out;
+  }
+
+  if (code === 'singular-fit' && typeof data.model === 'string' && Array.isArray(data.alternatives)) {
+    out.push(...simplerModels(a, d, data.model, data.alternatives as Simplification[]));
+    return out;
+  }
+  if (code === 'convergence-warning' && typeof data.model === 'string') {
+    out.push({
+      title: `Check the convergence of '${data.model}' with several optimizers`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      command: { title: 'Check convergence', command: 'mlm.checkModel', arguments: [a.uri, data.model] },
+    });
     return out;
   }
 
@@ -185,6 +202,45 @@ function setFamily(a: DocumentAnalysis, d: Diagnostic, family: string): CodeActi
     ? { range: { start: { line: line - 1, character: a.lines[line - 1].length }, end: { line: line - 1, character: a.lines[line - 1].length } }, newText: `\n${indent}family: ${family}` }
     : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}family: ${family}\n` };
   return replace(a, d, `Set 'family: ${family}'`, [edit], true);
+}
+
+/**
+ * A singular fit's simpler alternatives: each writes a new model block after the original (which is
+ * never changed) with a `compare:` line, then fits the file's models and shows the comparison.
+ */
+function simplerModels(a: DocumentAnalysis, d: Diagnostic, name: string, alternatives: Simplification[]): CodeAction[] {
+  const model = a.doc.models.find((m) => m.name === name);
+  if (!model || model.implicit || !model.formula) return [];
+  const taken = new Set(a.doc.models.map((m) => m.name));
+  const lines = a.lines.slice(model.range.start.line, model.range.end.line + 1);
+  const f = model.formula;
+  const out: CodeAction[] = [];
+  for (const alt of alternatives) {
+    if (typeof alt?.formula !== 'string' || typeof alt.suffix !== 'string') continue;
+    let newName = `${name}_${alt.suffix}`;
+    for (let i = 2; taken.has(newName); i++) newName = `${name}_${alt.suffix}${i}`;
+    // the block's text with the new name and formula (a formula on one line: continuation lines dropped)
+    const block = lines.map((text, i) => {
+      const line = model.range.start.line + i;
+      if (line === model.headerRange.start.line) return text.replace(/^(\s*model\s+)[^:]+:/, `$1${newName}:`);
+      if (line === f.range.start.line) return text.slice(0, f.range.start.character) + alt.formula;
+      if (line > f.range.start.line && line <= f.range.end.line) return null;
+      return text;
+    });
+    const body = block.filter((t): t is string => t !== null);
+    while (body.length && body[body.length - 1].trim() === '') body.pop();
+    const end = model.range.end.line;
+    const insertAt = { line: end, character: a.lines[end]?.length ?? 0 };
+    const newText = `\n\n${body.join('\n')}\n\ncompare: ${name}, ${newName}`;
+    out.push({
+      title: `Try a simpler model: ${alt.title} (new model '${newName}', compared with '${name}')`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      edit: { changes: { [a.uri]: [{ range: { start: insertAt, end: insertAt }, newText }] } },
+      command: { title: 'Fit and compare', command: 'mlm.compareModels', arguments: [a.uri] },
+    });
+  }
+  return out;
 }
 
 /** Where to add a `data:` line: after the leading comments. */

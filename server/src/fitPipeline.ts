@@ -7,7 +7,8 @@ import {
   type FitHooks,
   compareModels,
   formatAnova,
-  fitModel,
+  fitMixedModel,
+  type FittedMixedModel,
   fitSpecOf,
   type ModelDecl,
   withPlotData,
@@ -15,11 +16,12 @@ import {
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<{ frame: ModelFrame; result: FitResult }> {
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
-  const fitted = await fitModel(frame, fitSpecOf(m, a.table, frame), hooks);
-  return { frame, result: withPlotData(frame, fitted) };
+  // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
+  const fitted = await fitMixedModel(frame, fitSpecOf(m, a.table, frame), hooks);
+  return { ...fitted, result: withPlotData(frame, fitted.result) };
 }
 
 export interface Comparison {

@@ -15,15 +15,24 @@ import {
   type FitProgress,
   type ModelDecl,
   type FitResult,
+  type MixedModel,
+  explainSingular,
+  simplifySingular,
+  checkConvergenceByRefits,
+  formatModelCheck,
 } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { runComparison, runModelFit } from './fitPipeline';
-import type { FitError, FitParams, FitResponse } from '../../protocol/index';
+import type { CheckParams, CheckResponse, FitError, FitParams, FitResponse } from '../../protocol/index';
 import { normalizeUri } from './uris';
 
 interface Kept {
   result: FitResult;
   frame: ModelFrame;
+  /** The fit's model object (its criterion), for checks on the fit without a rebuild. */
+  model: MixedModel;
+  /** The formula text the model was fitted with (notes about the fit are shown while it is unchanged). */
+  formula: string;
 }
 
 interface DocFits {
@@ -87,6 +96,71 @@ export class FitService {
     return out;
   }
 
+  /**
+   * Notes about kept fits, on the formula while it is unchanged: a singular fit explained term by term
+   * (with simpler structures for quick fixes) and lme4's convergence warnings (with a check to run).
+   */
+  fitNotes(uri: string, a: DocumentAnalysis): MlmDiagnostic[] {
+    const s = this.docs.get(normalizeUri(uri));
+    if (!s) return [];
+    const out: MlmDiagnostic[] = [];
+    for (const [name, k] of s.kept) {
+      const m = a.doc.models.find((x) => x.name === name);
+      if (!m || !m.formula || m.formula.text !== k.formula) continue;
+      if (k.result.singular) {
+        const report = explainSingular(k.result);
+        const details = report.terms.map((t) => t.detail);
+        out.push({
+          severity: 'information',
+          code: 'singular-fit',
+          message: `boundary (singular) fit of '${name}'${details.length ? `: ${details.join('; ')}` : ''}`,
+          range: m.formula.range,
+          data: { model: name, alternatives: simplifySingular(m.formula.text, report) },
+        });
+      }
+      for (const w of k.result.warnings ?? []) {
+        if (!/converge/i.test(w)) continue;
+        out.push({ severity: 'warning', code: 'convergence-warning', message: `model '${name}': ${w}`, range: m.formula.range, data: { model: name } });
+      }
+    }
+    return out;
+  }
+
+  /** Singular terms and the multi-optimizer convergence verdict of a kept fit. */
+  async check(params: CheckParams, token: CancellationToken): Promise<CheckResponse> {
+    const k = this.docs.get(normalizeUri(params.uri))?.kept.get(params.model);
+    if (!k) return { model: params.model, error: `model '${params.model}' has not been fitted yet: fit it first (MLM: Fit Model).` };
+    const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
+    reporter.begin(`Checking ${params.model}`, 0, undefined, true);
+    try {
+      const singular = explainSingular(k.result);
+      let lastReport = 0;
+      const convergence = await checkConvergenceByRefits(k, {
+        isCancelled: () => token.isCancellationRequested,
+        yieldEveryMs: 20,
+        onProgress: (p: FitProgress) => {
+          const now = Date.now();
+          if (now - lastReport < 100) return;
+          lastReport = now;
+          reporter.report(`${p.stage}, ${p.evaluations} evaluations`);
+        },
+      });
+      return {
+        model: params.model,
+        text: formatModelCheck(singular, convergence, k.result.warnings ?? []),
+        verdict: convergence.verdict,
+        safe: convergence.safe,
+        singular: singular.singular,
+      };
+    } catch (e) {
+      if (e instanceof CancelledError) return { model: params.model, cancelled: true, error: 'The check was cancelled.' };
+      if (e instanceof MlmError) return { model: params.model, error: e.diagnostic.message };
+      throw e;
+    } finally {
+      reporter.done();
+    }
+  }
+
   async fit(td: TextDocument, params: FitParams, token: CancellationToken): Promise<FitResponse> {
     const a = await this.analyzer.get(td);
     const s = this.state(td.uri);
@@ -128,8 +202,8 @@ export class FitService {
           },
         };
         try {
-          const { frame, result } = await runModelFit(a, m, hooks);
-          s.kept.set(m.name, { frame, result });
+          const { frame, result, model } = await runModelFit(a, m, hooks);
+          s.kept.set(m.name, { frame, result, model, formula });
           fitted.push(m.name);
         } catch (e) {
           errors.push(toFitError(m, e, formula));

@@ -26,6 +26,7 @@ import {
   DF_METHODS,
   LINK_DOCS,
   SPEC_BY_NAME,
+  formatPvalue,
   modelSettings,
   offsetAt,
   rangeOfSpan,
@@ -331,18 +332,13 @@ export function fixedEffectHover(r: FitResult, name: string): string {
     '',
     '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
     '|---|---|---|---|---|---|',
-    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatP(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
+    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatPvalue(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
     interpretFixedEffect(r, name),
   ];
   if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
   else if (!gaussian) rows.push('', '_Wald z test._');
   return rows.join('\n');
-}
-
-function formatP(p: number): string {
-  if (p < 1e-4) return '< 0.0001';
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /** "correlated random intercept and slope for Days by Subject; 18 groups" */

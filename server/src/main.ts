@@ -29,6 +29,9 @@ import { hover } from './hover';
 import {
   DataPreviewRequestMethod,
   FitRequestMethod,
+  CheckRequestMethod,
+  type CheckParams,
+  type CheckResponse,
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
@@ -62,7 +65,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       // Let requests that arrived meanwhile (completion, hover) run before the per-model analysis.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       if (documents.get(uri)?.version !== analysis.version) return; // a newer version will publish
-      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis)];
+      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis), ...fits.fitNotes(uri, analysis)];
       await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: toLspDiagnostics(diags) });
     });
   };
@@ -204,6 +207,9 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
         return fits.fit(doc, params, token);
       },
     ),
+  );
+  connection.onRequest(CheckRequestMethod, (params: CheckParams, token) =>
+    safely<CheckResponse>(connection, 'check', { model: params?.model ?? '', error: 'The check failed unexpectedly.' }, () => fits.check(params, token)),
   );
   connection.onRequest(ResultsRequestMethod, (params: ResultsParams) =>
     safely<FitResponse>(connection, 'results', { uri: params?.uri ?? '', results: [], fitted: [], errors: [], comparisons: [] }, () =>

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeFamily } from '../../engine/src/glmm/family';
 import { ghRule } from '../../engine/src/glmm/ghq';
-import { lgamma, logDbinom, logDpois, pnorm, qnorm, twoSidedNormalP } from '../../engine/src/glmm/special';
+import { logDbinom, logDpois } from '../../engine/src/glmm/special';
+import { lgamma, pnorm, qnorm, twoSidedNormalP } from '../../engine/src/inference/distributions';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 

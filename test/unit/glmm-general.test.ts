@@ -97,3 +97,18 @@ test('grouseticks with (1 + cHEIGHT | LOCATION) + (1 | BROOD): the slope\'s fact
   near('se cHEIGHT', r.se.cHEIGHT, 0.004120034105, 1e-3);
   assert.ok(r.warnings.some((w) => /singular/.test(w)), r.warnings.join('; '));
 });
+
+test('optSummary of a glmer fit: stage 1 (θ, β in PIRLS) and stage 2 ((θ, β)), settings from FIT_SETTINGS, evaluations adding up', async () => {
+  const { FIT_SETTINGS } = await import('../../engine/src/optim/options');
+  const r = await fitGlmm(cbppFrame(), { nAGQ: 1 }, { yieldEveryMs: 0 });
+  const s = r.optSummary!;
+  assert.deepEqual(s.stages.map((x) => x.name), ['θ, β in PIRLS', '(θ, β)']);
+  assert.deepEqual(s.stages[0].settings, { rhobeg: 0.2, rhoend: FIT_SETTINGS.glmm.stage1.rhoend, maxEval: FIT_SETTINGS.glmm.stage1.maxEval });
+  assert.equal(s.stages[0].evaluations + s.stages[1].evaluations + s.derivEvaluations, r.evaluations);
+  assert.equal(s.settings.pirlsTol, 1e-7);
+  assert.equal(s.settings.scalarKernelMaxTrailingLevels, 600);
+  assert.equal(s.checkConv.checked, true);
+  const r0 = await fitGlmm(cbppFrame(), { nAGQ: 0 }, { yieldEveryMs: 0 });
+  assert.equal(r0.optSummary!.stages.length, 1);
+  assert.equal(r0.optSummary!.stages[0].settings.rhoend, 2e-7);
+});

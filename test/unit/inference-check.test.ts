@@ -12,7 +12,7 @@ import { explainSingular } from '../../engine/src/inference/singular';
 import { ksUniform, simulatedResiduals, kolmogorovAsymptotic } from '../../engine/src/inference/simres';
 import { Rng } from '../../engine/src/inference/rng';
 import { prepareModels } from '../../engine/src/frame/prepare';
-import { fitModel } from '../../engine/src/fit';
+import { fitMixedModel } from '../../engine/src/fit';
 import { loadReference } from './inference-fixtures';
 
 const DIR = join(__dirname, '..', 'fixtures', 'check');
@@ -22,7 +22,7 @@ async function fitText(mlm: string, files: Record<string, string>) {
   const prep = prepareModels(mlm, (p) => files[p]);
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(prep.diagnostics));
-  return { frame: m.frame, result: await fitModel(m.frame, m.spec) };
+  return fitMixedModel(m.frame, m.spec);
 }
 
 test('rePCA of a non-singular fit matches lme4 (sleepstudy (Days | Subject))', () => {
@@ -171,10 +171,10 @@ test('simulated residuals of a gaussian LMM are continuous: no zero-inflation te
 test('convergence verdict: every optimizer reaches lme4\'s optimum for sleepstudy (Days | Subject)', async () => {
   const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
   const ref = loadReference('sleepstudy_full');
-  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
     'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8'),
   });
-  const c = await checkConvergenceByRefits(frame, result);
+  const c = await checkConvergenceByRefits(fitted);
   assert.deepEqual(c.runs.map((r) => r.optimizer), ['bobyqa', 'Nelder_Mead', 'quasi-Newton (bounds)', 'bobyqa (restart at optimum)']);
   for (const r of c.runs) {
     assert.ok(r.deviance !== null && Math.abs(r.deviance - (ref.REMLcrit as number)) < 1e-3, `${r.optimizer}: ${r.deviance}`);
@@ -188,10 +188,10 @@ test('convergence verdict: every optimizer reaches lme4\'s optimum for sleepstud
 test('convergence verdict: a GLMM (cbpp) refitted by every optimizer matches glmer\'s deviance', async () => {
   const { checkConvergenceByRefits } = await import('../../engine/src/inference/allfit');
   const ref = loadReference('cbpp_binomial');
-  const { frame, result } = await fitText('data: d.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', {
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', {
     'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'cbpp.csv'), 'utf8'),
   });
-  const c = await checkConvergenceByRefits(frame, result);
+  const c = await checkConvergenceByRefits(fitted);
   for (const r of c.runs) assert.ok(r.deviance !== null && Math.abs(r.deviance - -2 * ref.logLik) < 2e-3, `${r.optimizer}: ${r.deviance} vs ${-2 * ref.logLik}`);
   assert.equal(c.safe, true, c.verdict);
 });
@@ -221,4 +221,50 @@ test('likelihood-ratio test of an added variance: the boundary mixture p-value (
   const s = interpretLrt(row, { ...base, name: 'intercept' });
   assert.match(s, /^slope does not fit significantly better than intercept \(χ²\(2\) = 5\.00, p = \.082\)/);
   assert.match(s, /the 50:50 mixture of χ²\(1\) and χ²\(2\) is the better reference: p = \.054; ΔAIC = -1\.0 \(slope has the lower AIC\)\.$/);
+});
+
+test('simpler random effects for a singular fit, as formula text', async () => {
+  const { simplifySingular } = await import('../../engine/src/inference/simplify');
+  const zeroSlope = explainSingular({
+    theta: [1, 0, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.equal(zeroSlope.terms[0].detail, 'the variance of the Days slope by Subject is estimated as 0');
+  assert.deepEqual(
+    simplifySingular('Reaction ~ Days + (Days | Subject)', zeroSlope).map((s) => [s.kind, s.formula, s.suffix]),
+    [
+      ['uncorrelated', 'Reaction ~ Days + (Days || Subject)', 'uncorrelated'],
+      ['drop slope', 'Reaction ~ Days + (1 | Subject)', 'no_Days'],
+    ],
+  );
+  const corr = explainSingular({
+    theta: [1.2, -0.2, 0, 0.5],
+    varcorr: [
+      { grp: 'g', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'g', var1: 'x', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'h', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+    ],
+  });
+  assert.equal(corr.terms[0].kind, 'correlation ±1');
+  assert.deepEqual(
+    simplifySingular('y ~ x + (1 + x | g) + (1 | h)', corr).map((s) => s.formula),
+    ['y ~ x + (1 + x || g) + (1 | h)', 'y ~ x + (1 | h)'],
+  );
+  assert.deepEqual(
+    simplifySingular('y ~ (1 + x | g) + (1 | h) + x', corr).map((s) => s.formula),
+    ['y ~ (1 + x || g) + (1 | h) + x', 'y ~ (1 | h) + x'],
+  );
+  // a || term whose slope variance is 0: only the intercept term remains
+  const diag = explainSingular({
+    theta: [1, 0],
+    varcorr: [
+      { grp: 'Subject', var1: '(Intercept)', var2: null, vcov: 1, sdcor: 1 },
+      { grp: 'Subject.1', var1: 'Days', var2: null, vcov: 0, sdcor: 0 },
+    ],
+  });
+  assert.deepEqual(simplifySingular('Reaction ~ Days + (Days || Subject)', diag).map((s) => s.formula), ['Reaction ~ Days + (1 | Subject)']);
+  assert.deepEqual(simplifySingular('y ~ (', diag), []);
 });

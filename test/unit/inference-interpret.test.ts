@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretFixedEffect, interpretVarCorr, fmtP, parseCoefName, interpretR2, interpretInterval } from '../../engine/src/inference/interpret';
+import { interpretFixedEffect, interpretVarCorr, apaP, parseCoefName, interpretR2, interpretInterval } from '../../engine/src/inference/interpret';
 import { loadReference } from './inference-fixtures';
 
 test('fixed effect sentence with Satterthwaite t test (sleepstudy Days)', () => {
@@ -46,9 +46,9 @@ test('variance component sentences', () => {
 });
 
 test('APA p-values', () => {
-  assert.equal(fmtP(0.0004), 'p < .001');
-  assert.equal(fmtP(0.0324), 'p = .032');
-  assert.equal(fmtP(0.5), 'p = .500');
+  assert.equal(apaP(0.0004), 'p < .001');
+  assert.equal(apaP(0.0324), 'p = .032');
+  assert.equal(apaP(0.5), 'p = .500');
 });
 
 test('R² sentence', () => {

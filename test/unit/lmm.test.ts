@@ -243,3 +243,21 @@ test('fill-reducing order and WebAssembly kernels: crossed terms with 400 and 25
     for (let i = 0; i < cA[1].length; i++) assert.ok(Math.abs(cA[1][i] - cB[0][i]) < 1e-9);
   }
 });
+
+test('optSummary records the settings the fit used and what the optimizer did (plain JSON)', async () => {
+  const { FIT_SETTINGS } = await import('../../engine/src/optim/options');
+  const f = frame(reaction, [one, days], ['(Intercept)', 'Days'], [term('Subject', subject, [one, days], ['(Intercept)', 'Days'])]);
+  const r = await fitLmm(f, { REML: true });
+  const s = r.optSummary!;
+  assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  assert.equal(s.stages.length, 1);
+  assert.equal(s.stages[0].optimizer, 'bobyqa');
+  // 180 observations and a 3-coefficient dense block: the cheap-model settings
+  assert.deepEqual(s.stages[0].settings, { rhobeg: FIT_SETTINGS.lmm.rhobeg, rhoend: FIT_SETTINGS.lmm.rhoend, ftolRel: 0, maxEval: FIT_SETTINGS.lmm.maxEval });
+  assert.equal(s.stages[0].evaluations, r.evaluations);
+  assert.equal(s.checkConv.checked, true);
+  assert.equal(s.checkConv.gradTol, 0.002);
+  // three θ: f(θ̂), 2 per coordinate, 2 per pair of coordinates = 1 + d(d + 1) evaluations
+  assert.equal(s.derivEvaluations, 3 * 4 + 1);
+  assert.equal(s.settings.maxDenseCoefficients, 8000);
+});

@@ -20,6 +20,7 @@ import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
+import { registerCheckCommand } from './checkCommand';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
 import { FitStatusBar } from './statusBar';
 
@@ -263,6 +264,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     }
     return runFit(uri, {});
   });
+  registerCheckCommand(context, c, targetUri);
   cmd('mlm.fitAll', async (uriArg?: unknown) => {
     const uri = targetUri(uriArg);
     if (!uri) return noTarget();

@@ -28,7 +28,7 @@ export function nodeErrorText(e: unknown): string {
   return err && err.message ? err.message : String(e);
 }
 
-/** Shared state of one invocation: the file, the prepared document (A's prepareModels), the fits. */
+/** Shared state of one invocation: the file, the prepared document (frame/prepare.ts prepareModels), the fits. */
 export class Session {
   readonly file: string;
   prep!: PreparedDocument;

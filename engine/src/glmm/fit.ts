@@ -5,7 +5,8 @@
 
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
-import type { FitResult } from '../result';
+import type { FitResult, OptStage, OptSummary } from '../result';
+import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
 import { ghRule, type GHRule } from './ghq';
@@ -66,7 +67,17 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
 
   // stage 1: θ with β inside PIRLS
   const lpInit = initialLinPred(m);
-  const s1 = await runStage1(m, lpInit, ticker, nAGQ === 0 ? 2e-7 : 1e-4);
+  const S = FIT_SETTINGS.glmm;
+  const s1Settings = { rhobeg: S.stage1.rhobeg, rhoend: nAGQ === 0 ? S.stage1.rhoendNAGQ0 : S.stage1.rhoend, maxEval: S.stage1.maxEval };
+  const s1 = await runStage1(m, lpInit, ticker, s1Settings.rhoend);
+  const stage1: OptStage = { name: 'θ, β in PIRLS', optimizer: S.stage1.optimizer, settings: s1Settings, evaluations: s1.evaluations, converged: s1.converged, fval: s1.fval };
+  const summary = (stages: OptStage[], derivEvaluations: number, checked: boolean): OptSummary => ({
+    stages,
+    derivEvaluations,
+    derivStep: FIT_SETTINGS.derivStep,
+    checkConv: { ...FIT_SETTINGS.checkConv, checked },
+    settings: { ...plsSettings(), pirlsTol: S.pirlsTol, pirlsMaxit: S.pirlsMaxit, scalarKernelMaxTrailingLevels: S.scalarKernelMaxTrailingLevels, nAGQ },
+  });
   const lp0 = m.linPred();
   const theta1 = Float64Array.from(m.theta);
   const beta1 = Float64Array.from(m.beta);
@@ -90,6 +101,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
       evaluations: s1.evaluations,
       fitSeconds: (Date.now() - t0) / 1000,
     });
+    result0.optSummary = summary([stage1], 0, false);
     return { result: result0, model: new GlmmDeviance(m, frame, lp0, null, nAGQ) };
   }
 
@@ -98,7 +110,11 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
   // stage-2 deviances are a deterministic function of (θ, β) (each PIRLS starts from lp0), so the
   // Hessian below can reuse the points of the last gradient
   const memo = new Map<string, number>();
-  const s2 = (await newtonStage2(m, theta1, beta1, rule, lp0, ticker, memo)) ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  const newton = await newtonStage2(m, theta1, beta1, rule, lp0, ticker, memo);
+  const s2 = newton ?? (await runStage2(m, theta1, beta1, rule, lp0, ticker));
+  const stage2: OptStage = newton
+    ? { name: '(θ, β)', optimizer: S.stage2.optimizer, settings: { maxIter: S.stage2.maxIter }, evaluations: s2.evaluations, converged: s2.converged, fval: s2.fval }
+    : { name: '(θ, β)', optimizer: S.stage2.fallback, settings: { rhobeg: S.stage2.rhobeg, rhoend: S.stage2.rhoend, maxEval: S.stage2.maxEval }, evaluations: s2.evaluations, converged: s2.converged, fval: s2.fval };
   const par = s2.par;
   const fval = s2.fval;
   const snap = m.snapshot();
@@ -116,7 +132,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
     return v;
   };
-  const { gradient, hessian } = await centralDerivs(fn, par, fval);
+  const { gradient, hessian } = await centralDerivs(fn, par, fval, FIT_SETTINGS.derivStep);
   m.restore(snap);
   stage2Deviance(m, par, rule, lp0);
 
@@ -155,6 +171,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
   });
+  result.optSummary = summary([stage1, stage2], evalsH, !conv.singular);
   return { result, model: new GlmmDeviance(m, frame, lp0, rule, nAGQ) };
 }
 

@@ -9,6 +9,7 @@
 import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
 import { ReTerms, type ReTerm } from '../lmm/reterms';
+import { FIT_SETTINGS } from '../optim/options';
 import { lchoose, lgamma } from './special';
 import { ScalarPls } from './scalarpls';
 import type { Family } from './family';
@@ -82,7 +83,7 @@ export class GlmmModel {
     // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels B's
     // system (fill-reducing ordering of that block) is the better choice
     const trailing = this.q - this.terms[0].nlev;
-    this.fast = this.terms.every((t) => t.k === 1) && trailing <= 600 ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
+    this.fast = this.terms.every((t) => t.k === 1) && trailing <= FIT_SETTINGS.glmm.scalarKernelMaxTrailingLevels ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
     this.theta = new Float64Array(this.nTheta);
     this.u = new Float64Array(this.q);
     this.beta = new Float64Array(this.p);
@@ -401,7 +402,7 @@ export class GlmmModel {
    * at the weights of the last iteration's start, as lme4 leaves it; the deviances computed
    * afterwards therefore equal lme4's to rounding, which matters for its finite-difference Hessian.
    */
-  pirlsFrom(lp0: Float64Array, joint: boolean, tol = 1e-7, maxit = 30): number {
+  pirlsFrom(lp0: Float64Array, joint: boolean, tol = FIT_SETTINGS.glmm.pirlsTol, maxit = FIT_SETTINGS.glmm.pirlsMaxit): number {
     const { n, eta, mu, baseOffset } = this;
     this.resDevCache = NaN;
     // every evaluation starts from the same η = offset + lp0: its μ, weights and working
@@ -464,7 +465,7 @@ export class GlmmModel {
       }
       oldP = pdev;
     }
-    throw new PirlsError('PIRLS did not converge in 30 iterations');
+    throw new PirlsError(`PIRLS did not converge in ${maxit} iterations`);
   }
 
   /** Xβ + ZΛu (the linear predictor without the offset) at the current state. */

@@ -7,6 +7,10 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
+import { FIT_SETTINGS } from '../optim/options';
+
+const S1 = FIT_SETTINGS.glmm.stage1;
+const S2 = FIT_SETTINGS.glmm.stage2;
 import { centralDerivs, centralGradient } from '../linalg/derivs';
 import { cholSolve, cholUpper, invert } from '../linalg/small';
 
@@ -81,14 +85,14 @@ export function initialLinPred(m: GlmmModel): Float64Array {
  * fits the reported figures move by less than 3e-5 (relative) against 2e-7, for a third fewer
  * evaluations of the costly joint PIRLS.
  */
-export async function runStage1(m: GlmmModel, lp0: Float64Array, ticker: Ticker, rhoend = 2e-7): Promise<StageResult> {
+export async function runStage1(m: GlmmModel, lp0: Float64Array, ticker: Ticker, rhoend: number = S1.rhoendNAGQ0): Promise<StageResult> {
   const lower = m.thetaLower();
   const upper = new Float64Array(lower.length).fill(Infinity);
   const x0 = m.initialTheta();
   const res = await minimize((th) => stage1Deviance(m, th, lp0), x0, lower, upper, {
-    rhobeg: 0.2,
+    rhobeg: S1.rhobeg,
     rhoend,
-    maxEval: 10000,
+    maxEval: S1.maxEval,
     ticker,
     stage: 'optimizing θ (stage 1)',
   });
@@ -113,9 +117,9 @@ export async function runStage2(
   x0.set(theta0);
   x0.set(beta0, nth);
   const res = await minimize((x) => stage2Deviance(m, x, rule, lp0), x0, lower, upper, {
-    rhobeg: 0.05,
-    rhoend: 1e-6,
-    maxEval: 20000,
+    rhobeg: S2.rhobeg,
+    rhoend: S2.rhoend,
+    maxEval: S2.maxEval,
     ticker,
     stage: 'optimizing (θ, β) (stage 2)',
   });
@@ -225,7 +229,7 @@ export async function newtonStage2(
   let R = cholUpper(B);
   if (!R) return null;
   let g = gradient;
-  for (let it = 0; it < 40; it++) {
+  for (let it = 0; it < S2.maxIter; it++) {
     const step = cholSolve(R, g);
     for (let i = 0; i < d; i++) step[i] = -step[i];
     // converged when the step is negligible or the predicted decrease of the deviance (half the
@@ -305,7 +309,7 @@ async function approxDerivs(
   nth: number,
   betaInfo: Float64Array[],
 ): Promise<{ gradient: Float64Array; hessian: Float64Array[] }> {
-  const { gradient, hessian } = await centralDerivs(f, x, fx, 1e-4, nth);
+  const { gradient, hessian } = await centralDerivs(f, x, fx, FIT_SETTINGS.derivStep, nth);
   const p = x.length - nth;
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) hessian[nth + i][nth + j] = betaInfo[i][j];
   return { gradient, hessian };

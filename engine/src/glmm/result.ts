@@ -6,7 +6,7 @@
 import type { ModelFrame } from '../frame/types';
 import type { FitResult, RanefBlock, TestRow } from '../result';
 import type { GlmmModel } from './model';
-import { twoSidedNormalP } from './special';
+import { twoSidedNormalP } from '../inference/distributions';
 import { isSingular } from '../optim/convergence';
 import { varCorrRows } from '../lmm/result';
 

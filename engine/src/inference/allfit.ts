@@ -8,14 +8,13 @@
  * LMMs: the profiled deviance / REML criterion of θ (lme4's devfun). GLMMs: the Laplace (or AGQ)
  * deviance of (θ, β), as glmer's second stage.
  */
-import { CancelledError } from '../diagnostics';
+import { CancelledError, MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
-import { LinearMixedModel } from '../lmm';
-import { ghRule, makeFamily } from '../glmm';
-import { GlmmModel } from '../glmm/model';
-import { initialLinPred, stage2Deviance } from '../glmm/optimize';
+import type { FittedMixedModel } from '../fit';
+import type { LinearMixedModel } from '../lmm/model';
+import type { GlmmDeviance } from '../glmm/fit';
 import { minimize, type MinimizeResult } from '../optim/bobyqa';
 import { nelderMead } from '../optim/neldermead';
 import { quasiNewtonBounds } from '../optim/qnbounds';
@@ -55,10 +54,11 @@ interface Problem {
   lower: number[];
   upper: number[];
   estimates: (x: number[]) => { fixef: Record<string, number>; sdcor: Record<string, number> };
+  /** Leaves the model object at the fit's optimum again (other inference evaluates it there). */
+  restore: () => void;
 }
 
-function lmmProblem(frame: ModelFrame, result: FitResult): Problem {
-  const m = new LinearMixedModel(frame, { REML: result.REML });
+function lmmProblem(frame: ModelFrame, result: FitResult, m: LinearMixedModel): Problem {
   const labels = varParSpecs(frame).map((s) => s.label);
   const ks = frame.reTerms.map((t) => t.k);
   return {
@@ -77,27 +77,24 @@ function lmmProblem(frame: ModelFrame, result: FitResult): Problem {
       labels.forEach((l, i) => (sdcor[l] = sd[i]));
       return { fixef, sdcor };
     },
+    restore: () => void m.objective(result.theta),
   };
 }
 
-function glmmProblem(frame: ModelFrame, result: FitResult): Problem {
-  const family = makeFamily(frame.family, frame.link);
-  const nTrials = frame.family === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
-  const m = new GlmmModel(frame, family, nTrials);
-  const lp0 = initialLinPred(m);
-  const rule = result.nAGQ > 1 ? ghRule(result.nAGQ) : null;
-  const nt = m.nTheta;
+function glmmProblem(frame: ModelFrame, result: FitResult, dev: GlmmDeviance): Problem {
+  const nt = dev.nTheta;
   const labels = varParSpecs(frame)
     .filter((s) => s.kind !== 'sigma')
     .map((s) => s.label);
   const ks = frame.reTerms.map((t) => t.k);
-  const lowerTheta = Array.from(m.thetaLower());
+  const lowerTheta = Array.from(dev.thetaLower());
   // the fit's fixed effects as the start of β (lme4's second stage starts from the first stage's β)
   const beta0 = frame.coefnames.map((c) => result.fixef[c]);
+  const optimum = [...result.theta, ...beta0];
   return {
-    f: (x) => stage2Deviance(m, x, rule, lp0),
-    start: [...Array.from(m.initialTheta()), ...beta0],
-    optimum: [...result.theta, ...beta0],
+    f: (x) => dev.deviance(x),
+    start: [...Array.from(dev.model.initialTheta()), ...beta0],
+    optimum,
     lower: [...lowerTheta, ...frame.coefnames.map(() => -Infinity)],
     upper: [...lowerTheta.map(() => Infinity), ...frame.coefnames.map(() => Infinity)],
     estimates: (x) => {
@@ -108,14 +105,18 @@ function glmmProblem(frame: ModelFrame, result: FitResult): Problem {
       labels.forEach((l, i) => (sdcor[l] = sd[i]));
       return { fixef, sdcor };
     },
+    restore: () => void dev.deviance(optimum),
   };
 }
 
 const TOL = 1e-4;
 
-/** Refits with every optimizer and judges whether they agree. */
-export async function checkConvergenceByRefits(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<ConvergenceCheck> {
-  const p = result.family === 'gaussian' ? lmmProblem(frame, result) : glmmProblem(frame, result);
+/** Refits with every optimizer (on the fit's own model object) and judges whether they agree. */
+export async function checkConvergenceByRefits(fitted: FittedMixedModel, hooks?: FitHooks): Promise<ConvergenceCheck> {
+  const { frame, result, model } = fitted;
+  if (model.kind === 'nlme')
+    throw new MlmError({ code: 'check-nlme', message: "the optimizer comparison is not available for models with correlation: or variance: (fitted by nlme's likelihood)" });
+  const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : glmmProblem(frame, result, model);
   const ticker = new Ticker(hooks);
   const plans: { optimizer: OptimizerName; run: () => Promise<MinimizeResult> }[] = [
     { optimizer: 'bobyqa', run: () => minimize(p.f, p.start, p.lower, p.upper, { ticker, rhoend: 1e-8, stage: 'check: bobyqa' }) },
@@ -136,6 +137,7 @@ export async function checkConvergenceByRefits(frame: ModelFrame, result: FitRes
       runs.push({ optimizer: plan.optimizer, deviance: null, fixef: {}, sdcor: {}, evaluations: 0, seconds: (Date.now() - t0) / 1000, error: e instanceof Error ? e.message : String(e) });
     }
   }
+  p.restore();
   const warned = (result.warnings ?? []).some((w) => /converge/i.test(w));
   return judge(runs, frame, warned);
 }

@@ -15,4 +15,8 @@ export * from './confint';
 export * from './ftest';
 export { hessian, jacobian } from './numderiv';
 export { formatColumn, formatPValues, signifStars, SIGNIF_LEGEND } from './rformat';
+export { explainSingular, rePCA, type SingularReport, type SingularTerm, type RePcaBlock } from './singular';
+export { simplifySingular, type Simplification } from './simplify';
+export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
+export { simulatedResiduals, type SimulatedResiduals } from './simres';
 export * from './coefficients';

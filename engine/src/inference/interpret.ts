@@ -17,8 +17,8 @@ export function fmtNum(x: number, decimals = 2): string {
   return x.toFixed(decimals);
 }
 
-/** APA p-value: 'p < .001' or 'p = .032' (no leading zero). */
-export function fmtP(p: number): string {
+/** A p-value in APA style for sentences (not R's table format, see summary/rformat formatPvalue): 'p < .001' or 'p = .032' (no leading zero). */
+export function apaP(p: number): string {
   if (!Number.isFinite(p)) return 'p = NA';
   if (p < 0.001) return 'p < .001';
   const s = p.toFixed(3);
@@ -44,12 +44,12 @@ function testText(result: FitResult, name: string): string {
     const df = t?.df ?? result.satterthwaite?.df[name] ?? null;
     const stat = est / se;
     const p = t?.p ?? result.satterthwaite?.p[name] ?? (df !== null ? tTwoSided(stat, df) : null);
-    if (df !== null && p !== null) return `SE ${fmtNum(se)}, t(${df.toFixed(1)}) = ${stat.toFixed(2)}, ${fmtP(p)}`;
+    if (df !== null && p !== null) return `SE ${fmtNum(se)}, t(${df.toFixed(1)}) = ${stat.toFixed(2)}, ${apaP(p)}`;
     return `SE ${fmtNum(se)}, t = ${stat.toFixed(2)}`;
   }
   const z = est / se;
   const p = t?.p ?? 2 * normalUpper(Math.abs(z));
-  return `SE ${fmtNum(se)}, z = ${z.toFixed(2)}, ${fmtP(p)}`;
+  return `SE ${fmtNum(se)}, z = ${z.toFixed(2)}, ${apaP(p)}`;
 }
 
 /** What a coefficient name stands for, read from the formula: a numeric variable or a level of a factor. */
@@ -178,14 +178,14 @@ export function interpretLrt(row: AnovaRow, previous: AnovaRow): string {
   if (row.Chisq === null || row.Df === null) return `${row.name} is the reference model of the comparison.`;
   if (row.p === null) return `${row.name} and ${previous.name} have the same number of parameters, so no likelihood-ratio test is possible; compare their AIC (${fmtNum(row.AIC, 1)} vs ${fmtNum(previous.AIC, 1)}).`;
   const sig = row.p < 0.05;
-  const stat = `χ²(${row.Df}) = ${row.Chisq.toFixed(2)}, ${fmtP(row.p)}`;
+  const stat = `χ²(${row.Df}) = ${row.Chisq.toFixed(2)}, ${apaP(row.p)}`;
   const first = sig
     ? `${row.name} fits significantly better than ${previous.name} (${stat}).`
     : `${row.name} does not fit significantly better than ${previous.name} (${stat}); the simpler model is adequate.`;
   if (typeof row.pBoundary !== 'number') return first;
   const dAic = row.AIC - previous.AIC;
   const mixture = row.Df === 1 ? 'half the χ²(1) p-value' : `the 50:50 mixture of χ²(${row.Df - 1}) and χ²(${row.Df})`;
-  return `${first} The added variance is tested on its boundary (a variance cannot be negative), so ${mixture} is the better reference: ${fmtP(row.pBoundary)}; ΔAIC = ${dAic.toFixed(1)} (${dAic < 0 ? row.name : previous.name} has the lower AIC).`;
+  return `${first} The added variance is tested on its boundary (a variance cannot be negative), so ${mixture} is the better reference: ${apaP(row.pBoundary)}; ΔAIC = ${dAic.toFixed(1)} (${dAic < 0 ? row.name : previous.name} has the lower AIC).`;
 }
 
 /** The R² sentence: 'The fixed effects explain 28% of the variance in Reaction (marginal R² = 0.28); with the random effects, 80% (conditional R² = 0.80).' */

@@ -3,7 +3,8 @@
  * over the exact implementations in ../summary (R's format, format.pval, zapsmall, print.default,
  * printCoefmat's stars). One formatter for the whole engine, so every table prints numbers alike.
  */
-import { SIGNIF_LEGEND as LEGEND, starsOf } from '../summary/coefmat';
+import { SIGNIF_LEGEND as LEGEND } from '../summary/coefmat';
+export { signifStars } from '../summary/coefmat';
 import { formatPval, formatR, zapsmall as zapsmallR } from '../summary/rformat';
 import { printCharMatrix } from '../summary/rprint';
 
@@ -15,11 +16,6 @@ export function formatColumn(values: (number | null)[], digits: number, na = 'NA
 /** R's format.pval(pv, digits), entries trimmed (the table printer justifies them). */
 export function formatPValues(pv: (number | null)[], digits: number): string[] {
   return formatPval(pv, digits).map((s) => (s === 'NA' ? '' : s.trim()));
-}
-
-/** Significance stars with R's cut points; '' for a missing p-value. */
-export function signifStars(p: number | null): string {
-  return p === null || !Number.isFinite(p) ? '' : starsOf(p);
 }
 
 export const SIGNIF_LEGEND = LEGEND;

@@ -4,7 +4,7 @@
  * binomial (inversion) and Poisson (inversion for small means, Hörmann's PTRS otherwise).
  * Same seed, same stream, on every platform: only 32-bit integer arithmetic is used for the state.
  */
-import { logGamma } from './distributions';
+import { lgamma } from './distributions';
 
 export class Rng {
   private s0: number;
@@ -127,7 +127,7 @@ export class Rng {
       const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
       if (us >= 0.07 && V <= vr) return k;
       if (k < 0 || (us < 0.013 && V > us)) continue;
-      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logGamma(k + 1)) return k;
+      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1)) return k;
     }
   }
 }

@@ -4,17 +4,14 @@
  */
 import { Ticker, type FitHooks } from '../hooks';
 import { minimize } from '../optim/bobyqa';
-import type { FitResult } from '../result';
+import type { FitResult, OptSummary } from '../result';
+import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { centralDerivs } from '../linalg/derivs';
 import { checkConv, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import type { LinearMixedModel } from './model';
 import { buildLmmResult } from './result';
 
-/** Above this many observations the finite-difference convergence check is skipped (its cost is 2n²+ evaluations). */
-const DERIV_CHECK_MAX_N = 50000;
-/** Models with a dense block below this size and fewer observations count as cheap to evaluate. */
-const CHEAP_MAX_DENSE = 200;
-const CHEAP_MAX_N = 20000;
+const S = FIT_SETTINGS.lmm;
 
 /** startedAt: when the fit began (Date.now(); default now), so model construction can be counted in fitSeconds. */
 export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHooks, id?: string, startedAt?: number): Promise<FitResult> {
@@ -23,22 +20,22 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   const f = (th: Float64Array): number => model.objective(th);
   // cheap models are optimised to a tight resolution; large ones (costly evaluations) stop at a
   // relative change of 1e-9 in the criterion, still well inside the reference tolerances
-  const cheap = model.pls.m < CHEAP_MAX_DENSE && model.frame.n < CHEAP_MAX_N;
-  const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), {
-    ticker,
-    rhobeg: 0.5,
-    rhoend: cheap ? 1e-8 : 1e-6,
-    ftolRel: cheap ? 0 : 1e-9,
-    maxEval: 100000,
-    stage: 'optimizing',
-  });
+  const cheap = model.pls.m < S.cheapMaxDense && model.frame.n < S.cheapMaxN;
+  const settings = { rhobeg: S.rhobeg, rhoend: cheap ? S.rhoend : S.rhoendLarge, ftolRel: cheap ? 0 : S.ftolRelLarge, maxEval: S.maxEval };
+  const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), { ticker, ...settings, stage: 'optimizing' });
   const theta = opt.x;
   const warnings: string[] = [];
   const singular = isSingular(theta, model.lower);
   if (singular) warnings.push(SINGULAR_MESSAGE);
   if (!opt.converged) warnings.push(`convergence failure: ${opt.message}`);
-  if (!singular && model.frame.n <= DERIV_CHECK_MAX_N) {
-    const derivs = await centralDerivs(f, theta, f(Float64Array.from(theta)));
+  const checked = !singular && model.frame.n <= S.derivCheckMaxN;
+  let derivEvaluations = 0;
+  if (checked) {
+    const fc = (th: Float64Array): number => {
+      derivEvaluations++;
+      return f(th);
+    };
+    const derivs = await centralDerivs(fc, theta, fc(Float64Array.from(theta)), FIT_SETTINGS.derivStep);
     warnings.push(...checkConv(derivs, theta, model.lower).messages);
   }
   // leave the model at the optimum
@@ -55,6 +52,13 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
     singular,
     warnings,
   });
+  result.optSummary = {
+    stages: [{ name: 'θ', optimizer: S.optimizer, settings, evaluations: opt.evaluations, converged: opt.converged, fval: opt.fval }],
+    derivEvaluations,
+    derivStep: FIT_SETTINGS.derivStep,
+    checkConv: { ...FIT_SETTINGS.checkConv, checked, derivCheckMaxN: S.derivCheckMaxN },
+    settings: plsSettings(),
+  };
   // fitSeconds covers everything up to the finished result (conditional variances included)
   result.fitSeconds = (Date.now() - t0) / 1000;
   return result;

@@ -17,23 +17,17 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
+import { FIT_SETTINGS } from '../optim/options';
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
 
-/** The dense block's levels are reordered by minimum degree when there are at least this many (and at most the max). */
-const ORDERING_MIN_GROUPS = 200;
-const ORDERING_MAX_GROUPS = 20000;
-/** Largest dense block (2 m² doubles ≈ 1 GB at 8000). */
-const MAX_DENSE_DIM = 8000;
-/** Memory cap (in doubles) of the grouped Schur-complement cross products. */
-const SCHUR_GROUPS_MAX_DOUBLES = 2.5e7;
-/** Switch to dense kernels at the first factor column fuller than this fraction. */
-const DENSE_SWITCH = 0.4;
+/** Size limits and switches: optim/options.ts (FIT_SETTINGS.pls). */
+const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH } = FIT_SETTINGS.pls;
 
 export class PlsSystem {
   readonly n: number;
@@ -511,21 +505,9 @@ export class PlsSystem {
     }
     for (let i = 0; i < q2; i++) S[i + i * m] += 1;
     const schurLater = !grouped && k1 === 1 && this.ordered;
-    if (!grouped && k1 === 1 && !schurLater) {
-      // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
-      const { cePtr, ceEntry, ceEnd } = this.colEntries();
-      const rowIdx = this.rowIdx;
-      for (let c = 0; c < m; c++) {
-        const cc = c * m;
-        for (let x = cePtr[c]; x < cePtr[c + 1]; x++) {
-          const eb = ceEntry[x];
-          const vb = V[eb];
-          if (vb === 0) continue;
-          const e1 = ceEnd[x];
-          for (let ea = eb; ea < e1; ea++) S[rowIdx[ea] + cc] -= V[ea] * vb;
-        }
-      }
-    }
+    const schur = !grouped && k1 === 1 ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined;
+    // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
+    if (schur && !schurLater) applySchurJs(S, m, schur);
     for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       for (let eb = e0; eb < e1; eb++) {
@@ -546,7 +528,7 @@ export class PlsSystem {
       }
     }
     const fail = this.ordered
-      ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined)
+      ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
       : cholLower(S, m, m, true);
     if (fail >= 0) return false;
     for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);

@@ -24,8 +24,13 @@ export interface CoefmatOptions {
   signifLegend?: boolean;
 }
 
-/** Significance stars with R's cut points (symnum, intervals closed on the right). */
-export function starsOf(p: number): string {
+/**
+ * Significance stars as R's printCoefmat gives them (symnum with cut points 0, 0.001, 0.01, 0.05, 0.1, 1 and
+ * intervals closed on the right: p = 0.001 is '***', p = 0.05 is '*'); '' for a missing p-value.
+ * The one star function of the product (summaries, anova tables, the results panel, exports).
+ */
+export function signifStars(p: number | null | undefined): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return '';
   if (p <= 0.001) return '***';
   if (p <= 0.01) return '**';
   if (p <= 0.05) return '*';
@@ -108,7 +113,7 @@ export function formatCoefmat(t: CoefTable, opts: CoefmatOptions): CoefmatCells 
       okIdx.forEach((i, q) => (cf[i][nc - 1] = f[q]));
       stars = signifStarsWanted && okIdx.some((i) => (pv[i] as number) < 0.1);
       if (stars) {
-        const s = pv.map((p) => (isNA(p) ? '' : starsOf(p as number)));
+        const s = pv.map((p) => (isNA(p) ? '' : signifStars(p)));
         const w = Math.max(...s.map((x) => x.length));
         s.forEach((x, i) => cf[i].push(x.padEnd(w)));
         colNames.push('');

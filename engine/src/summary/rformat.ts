@@ -172,6 +172,15 @@ export function catNumber(x: number, digits = 7): string {
   return formatR([x], digits)[0].trim();
 }
 
+/**
+ * One p-value as R prints it alone: format.pval(p, digits) with eps = .Machine$double.eps ('<2e-16' below it);
+ * digits 3 is what printCoefmat uses in lme4's and lmerTest's summaries. '' for a missing p-value.
+ */
+export function formatPvalue(p: number | null | undefined, digits = 3): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return '';
+  return formatPval([p], digits)[0].trim();
+}
+
 /** R's format.pval(pv, digits, eps = .Machine$double.eps). NA entries (null) become 'NA'. */
 export function formatPval(pv: (number | null)[], digits: number, eps = 2.220446049250313e-16): string[] {
   const out: string[] = pv.map((p) => (p === null || Number.isNaN(p) ? 'NA' : ''));
