@@ -64,12 +64,17 @@ export interface DataPreviewResponse {
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.
 
 export const ReadFileRequestMethod = 'mlm/readFile';
-/** Read a text file (UTF-8). Answer `null` when it does not exist or cannot be read. */
+/**
+ * Read a text file (UTF-8, or UTF-16 with a byte-order mark). Answer `null` when it does not exist or cannot
+ * be read, `{ text: '', refused }` when it must not be read (not a regular file, too large).
+ */
 export interface ReadFileParams {
   uri: string;
 }
 export interface ReadFileResponse {
   text: string;
+  /** Why the file was not read (shown to the user). */
+  refused?: string;
 }
 
 export const ReadDirectoryRequestMethod = 'mlm/readDirectory';
@@ -101,6 +106,30 @@ export interface CheckResponse {
   verdict?: string;
   safe?: boolean;
   singular?: boolean;
+  error?: string;
+  cancelled?: boolean;
+}
+
+export const InferenceRequestMethod = 'mlm/inference';
+/**
+ * Every inference for the fixed effects of a fitted model, side by side (Wald, Satterthwaite,
+ * Kenward-Roger, profile, likelihood-ratio test, and a parametric bootstrap when asked), computed on
+ * request with progress and cancel, and kept with the fit (hovers show it afterwards).
+ */
+export interface InferenceParams {
+  uri: string;
+  model: string;
+  /** One coefficient; all when absent. */
+  coef?: string;
+  bootstrap?: { nsim: number; seed: number };
+  workDoneToken?: string | number;
+}
+export interface InferenceResponse {
+  model: string;
+  /** engine CoefficientInference rows, one per coefficient */
+  coefficients?: unknown[];
+  /** The same as text (Markdown tables), for an output channel. */
+  text?: string;
   error?: string;
   cancelled?: boolean;
 }

@@ -1,5 +1,5 @@
 // Runs the test suites with node's test runner (TypeScript through tsx).
-// Usage: node scripts/test.mjs [group ...]   groups: unit conformance server grammar e2e web (default: all)
+// Usage: node scripts/test.mjs [group ...]   groups: unit conformance cli server fuzz grammar client e2e web (default: all)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';

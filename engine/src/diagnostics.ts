@@ -16,7 +16,10 @@ export interface SourceRange {
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-/** Where a problem lies in a CSV file: 1-based data row as a spreadsheet user counts (header = row 1), and column name. */
+/**
+ * Where a problem lies in a CSV file: `row` is the 1-based file line the editor shows (the header is usually
+ * line 1; blank lines and quoted fields spanning lines count), and the column name.
+ */
 export interface CsvLocation {
   file: string;
   row: number;

@@ -2,12 +2,13 @@
  * Dispatch of a model frame to the right fitter: gaussian -> lmm/fitLmm (lmer),
  * binomial and poisson -> glmm/fitGlmm (glmer, Laplace or adaptive Gauss-Hermite).
  */
-import { MlmError, type SourceRange } from './diagnostics';
+import { CancelledError, MlmError, type SourceRange } from './diagnostics';
 import type { ModelFrame } from './frame/types';
 import type { FitHooks } from './hooks';
 import type { FitResult } from './result';
 import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
+import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import type { DfMethod } from './inference/dfmethod';
 import type { StructureData } from './nlme/data';
@@ -34,7 +35,7 @@ export interface FitSpec {
  * profiled deviance / REML criterion of θ; glmer's Laplace or AGQ deviance of (θ, β)). Satterthwaite,
  * profiles and the bootstrap take it; nothing rebuilds a model from a FitResult.
  */
-export type MixedModel = LinearMixedModel | GlmmDeviance | LmeModel;
+export type MixedModel = LinearMixedModel | GlmmDeviance | DispersionDeviance | LmeModel;
 
 /** A fit: its model frame, its result and the model object that produced it. */
 export interface FittedMixedModel {
@@ -57,14 +58,69 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
       range: spec.range,
     });
   }
+  let fitted: FittedMixedModel;
   try {
-    return await dispatch(frame, spec, hooks);
+    fitted = await dispatch(frame, spec, hooks);
   } catch (e) {
     if (e instanceof MlmError && !e.diagnostic.range && spec.range) {
       throw new MlmError({ ...e.diagnostic, range: spec.range });
     }
-    throw e;
+    throw numericalFailure(e, frame, spec);
   }
+  const bad = nonFiniteFigure(fitted.result);
+  if (bad) {
+    throw new MlmError({
+      code: 'non-finite-result',
+      message: `the fit did not produce finite estimates (${bad} is not a finite number). ${advice(frame)}`,
+      range: spec.range,
+    });
+  }
+  return fitted;
+}
+
+/** What to try when the numerics fail: the same advice for every family, plus separation for binomial models. */
+function advice(frame: ModelFrame): string {
+  const tips = ['rescale predictors with large or tiny values (e.g. scale(x) or x / 1000)', 'simplify the random effects'];
+  if (frame.family === 'binomial') tips.push('check for complete separation (a predictor or group that predicts the outcome perfectly)');
+  if (frame.weights) tips.push('check the weights');
+  return `Try to ${tips.join('; ')}.`;
+}
+
+/**
+ * An Error thrown inside the numerics (a system that is not positive definite, an eigenvalue iteration
+ * that does not converge, an allocation too large) as a located MlmError with advice. Cancellation,
+ * MlmErrors and programming errors (TypeError, stack overflow) pass unchanged.
+ */
+function numericalFailure(e: unknown, frame: ModelFrame, spec: FitSpec): unknown {
+  if (e instanceof MlmError || e instanceof CancelledError || !(e instanceof Error)) return e;
+  if (e instanceof RangeError && /array length|allocation|buffer/i.test(e.message)) {
+    return new MlmError({
+      code: 'too-large',
+      message: `the model is too large to fit in memory (${frame.n} rows, ${frame.p} fixed-effect columns): ${e.message}. Simplify the model or use fewer rows.`,
+      range: spec.range,
+    });
+  }
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
+  return new MlmError({
+    code: 'numerical-failure',
+    message: `the fit failed: ${e.message.replace(/\.$/, '')}. ${advice(frame)}`,
+    range: spec.range,
+  });
+}
+
+/** The first figure of a result that is not a finite number (estimates, standard errors, variances, likelihood), or null. */
+export function nonFiniteFigure(r: FitResult): string | null {
+  for (const name of r.coefnames) {
+    if (!Number.isFinite(r.fixef[name])) return `the estimate of ${name}`;
+    if (!Number.isFinite(r.se[name])) return `the standard error of ${name}`;
+  }
+  for (const v of r.varcorr) {
+    if (v.var2 === null && !Number.isFinite(v.vcov)) return `the variance of ${v.grp}${v.var1 ? ` ${v.var1}` : ''}`;
+  }
+  if (!Number.isFinite(r.sigma)) return 'sigma';
+  if (r.theta.some((t) => !Number.isFinite(t))) return 'theta';
+  if (!Number.isFinite(r.logLik)) return 'the log-likelihood';
+  return null;
 }
 
 async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {

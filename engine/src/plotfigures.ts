@@ -188,7 +188,8 @@ export function effectCurves(fit: FitResult, pd: BasePlotData): EffectCurve[] {
   const out: EffectCurve[] = [];
   for (const term of Object.keys(pd.covariates)) {
     const j = names.indexOf(term);
-    if (j < 0 || names.some((n) => n !== term && n.split(':').includes(term))) continue;
+    // Interaction columns, predictors inside an interaction, and columns of a transformation (poly, ns, I(...)) are not varied alone.
+    if (j < 0 || term.includes(':') || term.includes('(') || names.some((n) => n !== term && n.split(':').includes(term))) continue;
     const xs = pd.covariates[term];
     let lo = Infinity;
     let hi = -Infinity;

@@ -48,7 +48,7 @@ export interface FitResult {
   se: Record<string, number>;
   vcov: number[][];
   varcorr: VarCorrRow[];
-  sigma: number; // 1 for binomial and Poisson
+  sigma: number; // 1 for binomial, Poisson and negative binomial; sigma() for Gamma and inverse Gaussian
   theta: number[];
   logLik: number;
   df: number;
@@ -59,6 +59,13 @@ export interface FitResult {
   singular: boolean;
   ranef: RanefBlock[];
   satterthwaite?: { df: Record<string, number>; p: Record<string, number> };
+
+  /**
+   * The estimated dispersion parameter of a Gamma or inverse Gaussian fit (name 'sigma': sigma() as
+   * glmmTMB and lme4 report it, the coefficient of variation for Gamma) or of a negative binomial
+   * fit (name 'theta': NB2's θ, variance μ + μ²/θ). Absent for gaussian, binomial and Poisson.
+   */
+  dispersion?: { name: 'sigma' | 'theta'; value: number };
 
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */

@@ -19,7 +19,7 @@ import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
 import type { ServerHost } from './host';
 import { analyzeModelSafely } from './modelAnalysis';
-import { basenameUri, dirnameUri, isInside, normalizeUri, resolveRelative } from './uris';
+import { basenameUri, dirnameUri, hasLoneSurrogate, isInside, normalizeUri, resolveRelative } from './uris';
 
 export interface DocumentAnalysis {
   uri: string;
@@ -98,9 +98,28 @@ export class Analyzer {
   resolveDataPath(docUri: string, path: string): { uri: string | null; outside: boolean } {
     const uri = resolveRelative(docUri, path);
     if (!uri) return { uri: null, outside: false };
+    return this.allowed(docUri, uri) ? { uri, outside: false } : { uri: null, outside: true };
+  }
+
+  private allowed(docUri: string, uri: string): boolean {
     const folders = this.workspaceFolders();
-    const allowed = folders.length > 0 ? folders.some((f) => isInside(f, uri)) : isInside(dirnameUri(docUri), uri);
-    return allowed ? { uri, outside: false } : { uri: null, outside: true };
+    return folders.length > 0 ? folders.some((f) => isInside(f, uri)) : isInside(dirnameUri(docUri), uri);
+  }
+
+  /**
+   * The containment check on real paths: a symbolic link inside the workspace that points outside it is
+   * refused. Hosts without links (the browser) have no realUri and pass.
+   */
+  private async allowedReally(docUri: string, uri: string): Promise<boolean> {
+    if (!this.host.realUri) return true;
+    const real = await this.host.realUri(uri);
+    if (real === null) return true; // missing: reported as not found
+    const folders = this.workspaceFolders().length > 0 ? [...this.workspaceFolders()] : [dirnameUri(docUri)];
+    for (const f of folders) {
+      const realFolder = (await this.host.realUri(f)) ?? f;
+      if (isInside(realFolder, real)) return true;
+    }
+    return false;
   }
 
   private async compute(td: TextDocument): Promise<DocumentAnalysis> {
@@ -121,6 +140,13 @@ export class Analyzer {
           message: `save this file first: '${doc.data.value}' is read relative to the folder of the .mlm file`,
           range,
         });
+      } else if (hasLoneSurrogate(doc.data.value)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'data-path',
+          message: 'the data path contains an invalid character (half of a surrogate pair); retype the file name',
+          range,
+        });
       } else if (resolved.outside) {
         diagnostics.push({
           severity: 'error',
@@ -128,18 +154,36 @@ export class Analyzer {
           message: `'${doc.data.value}' lies outside the workspace folder; data files must be inside it`,
           range,
         });
-      } else if (resolved.uri) {
+      } else if (resolved.uri && !(await this.allowedReally(td.uri, resolved.uri))) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'data-outside-workspace',
+          message: `'${doc.data.value}' is a symbolic link to a file outside the workspace folder; data files must be inside it`,
+          range,
+        });
+      } else if (!resolved.uri) {
+        if (doc.data.value.trim() !== '') {
+          diagnostics.push({
+            severity: 'error',
+            code: 'data-path',
+            message: `'${doc.data.value}' climbs above the root folder (too many '..'); data files must be inside the workspace folder`,
+            range,
+          });
+        }
+      } else {
         dataUri = resolved.uri;
         data = await this.data.get(dataUri);
-        if (data.missing) {
+        if (data.refused) {
+          diagnostics.push({ severity: 'error', code: 'data-refused', message: data.refused, range });
+        } else if (data.missing) {
           diagnostics.push(await this.missingDataDiagnostic(td.uri, doc.data.value, range));
         } else if (data.parseError) {
           const pe = data.parseError;
-          const where = pe.csv ? ` (row ${pe.csv.row}${pe.csv.column ? `, column '${pe.csv.column}'` : ''})` : '';
+          const where = pe.csv ? ` (line ${pe.csv.row}${pe.csv.column ? `, column '${pe.csv.column}'` : ''})` : '';
           diagnostics.push({
             severity: 'error',
             code: pe.code || 'csv-parse',
-            message: `${pe.message}${pe.message.includes(`row ${pe.csv?.row}`) ? '' : where}`,
+            message: `${pe.message}${pe.message.includes(`line ${pe.csv?.row}`) ? '' : where}`,
             range,
             csv: pe.csv,
           });

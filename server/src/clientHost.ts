@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver';
-import type { DirectoryEntry, ServerHost } from './host';
+import { FileRefused, type DirectoryEntry, type ServerHost } from './host';
 import {
   ReadDirectoryRequestMethod,
   ReadFileRequestMethod,
@@ -13,12 +13,14 @@ import {
 export function clientHost(connection: Connection): ServerHost {
   return {
     async readFile(uri: string): Promise<string | null> {
+      let r: ReadFileResponse | null;
       try {
-        const r = await connection.sendRequest<ReadFileResponse | null>(ReadFileRequestMethod, { uri } satisfies ReadFileParams);
-        return r && typeof r.text === 'string' ? r.text : null;
+        r = await connection.sendRequest<ReadFileResponse | null>(ReadFileRequestMethod, { uri } satisfies ReadFileParams);
       } catch {
         return null;
       }
+      if (r && typeof r.refused === 'string') throw new FileRefused(r.refused);
+      return r && typeof r.text === 'string' ? r.text : null;
     },
     async readDirectory(uri: string): Promise<DirectoryEntry[] | null> {
       try {

@@ -7,13 +7,14 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
+import { CONTRASTS, COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
 import type { ServerHost } from './host';
 import { identifiersOf } from './formulaNav';
 import { dirnameUri, resolveRelative } from './uris';
+import { escapeMarkdown } from './markdown';
 
 export const COMPLETION_TRIGGERS = ['~', '+', '|', '(', '*', ':', '/', ',', ' ', '='];
 
@@ -29,7 +30,8 @@ export async function completion(
     case 'key':
       return keyItems(a, ctx, position, range(ctx.start));
     case 'formula': {
-      const cols = columnItems(a, range(ctx.start), ctx.part === 'grouping' ? 'grouping' : ctx.part === 'lhs' ? 'response' : 'any');
+      let cols = columnItems(a, range(ctx.start), ctx.part === 'grouping' ? 'grouping' : ctx.part === 'lhs' ? 'response' : 'any');
+      if (ctx.part === 'rhs') cols = rankFormulaColumns(cols, a.lines[position.line] ?? '', ctx.start, position.character);
       const fns = ctx.part === 'grouping' ? [] : functionItems(ctx.part, range(ctx.start));
       return [...cols, ...fns];
     }
@@ -54,6 +56,8 @@ export async function completion(
         simple(l, `${LINK_DOCS[l] ?? ''}${allowed.includes(l) ? '' : ` (not for ${fam})`}`, CompletionItemKind.EnumMember, range(ctx.start), allowed.includes(l) ? i : 10 + i),
       );
     }
+    case 'contrasts':
+      return contrastItems(range(ctx.start));
     case 'method':
       return Object.entries(METHOD_DOCS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'df':
@@ -131,6 +135,9 @@ function keyItems(a: DocumentAnalysis, ctx: Extract<CursorContext, { kind: 'key'
   return items;
 }
 
+/** Keys whose values are offered next: accepting the key opens the list of values at once. */
+const KEYS_WITH_VALUES = new Set(['family', 'method', 'data', 'formula', 'compare', 'factors', 'levels']);
+
 function keyItem(key: string, doc: string, suffix: string, range: Range, order: number): CompletionItem {
   return {
     label: key,
@@ -139,16 +146,40 @@ function keyItem(key: string, doc: string, suffix: string, range: Range, order: 
     documentation: { kind: MarkupKind.Markdown, value: doc },
     sortText: String(order).padStart(3, '0'),
     textEdit: { range, newText: key + suffix },
+    ...(suffix && KEYS_WITH_VALUES.has(key) ? { command: { title: 'values', command: 'editor.action.triggerSuggest' } } : {}),
   };
+}
+
+/**
+ * On the right-hand side of a formula: the columns already in the formula are dropped, and the
+ * response's variables go last (a predictor is what is wanted there).
+ */
+export function rankFormulaColumns(items: CompletionItem[], line: string, start: number, end: number): CompletionItem[] {
+  const tilde = line.indexOf('~');
+  const colon = line.indexOf('formula:');
+  if (tilde < 0 || start <= tilde) return items;
+  const names = (text: string) => new Set(text.match(/[A-Za-z_.][A-Za-z0-9_.]*/g) ?? []);
+  const response = names(line.slice(colon >= 0 ? colon + 'formula:'.length : 0, tilde));
+  // the formula without the word at the cursor (typed so far, and its rest after the cursor)
+  const wordEnd = end + (/^[A-Za-z0-9_.]*/.exec(line.slice(end))?.[0].length ?? 0);
+  const rhs = line.slice(tilde + 1, start) + ' ' + line.slice(wordEnd);
+  const fixedPart = rhs.replace(/\([^()]*\|[^()]*\)/g, ' ');
+  // Inside parentheses (a random-effects term or a function) the fixed terms are wanted again (random slopes).
+  const before = line.slice(tilde + 1, start);
+  const open = (before.match(/\(/g) ?? []).length - (before.match(/\)/g) ?? []).length;
+  const present = open > 0 ? new Set<string>() : names(fixedPart);
+  return items
+    .filter((it) => !present.has(it.label))
+    .map((it) => (response.has(it.label) ? { ...it, sortText: `9${it.sortText ?? ''}` } : it));
 }
 
 type ColumnFilter = 'any' | 'grouping' | 'response' | 'factors';
 
 export function columnDocumentation(info: ColumnInfo, nrow: number): string {
   const lines = [
-    `**${info.name}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
+    `**${escapeMarkdown(info.name)}** — ${info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric'}`,
     '',
-    info.summary,
+    escapeMarkdown(info.summary),
     '',
     `${nrow} rows, ${info.missing === 0 ? 'no missing values' : `${info.missing} missing`}`,
   ];
@@ -211,11 +242,16 @@ function functionItems(part: 'lhs' | 'rhs' | 'derive', range: Range): Completion
   return allowed.map((f, i) => ({
     label: f.name,
     kind: CompletionItemKind.Function,
-    detail: `${f.signature} — ${f.doc}`,
+    detail: f.signature,
+    documentation: { kind: MarkupKind.Markdown, value: `\`${f.signature}\`\n\n${f.doc}` },
     sortText: `5${String(i).padStart(3, '0')}`,
-    insertTextFormat: InsertTextFormat.PlainText,
-    textEdit: { range, newText: f.name },
+    insertTextFormat: InsertTextFormat.Snippet,
+    textEdit: { range, newText: f.signature.endsWith('()') ? `${f.name}()` : `${f.name}($1)` },
   }));
+}
+
+function contrastItems(range: Range): CompletionItem[] {
+  return Object.entries(CONTRASTS).map(([name, detail], i) => simple(name, detail, CompletionItemKind.EnumMember, range, i));
 }
 
 async function dataFileItems(

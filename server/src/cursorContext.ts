@@ -16,6 +16,8 @@ export type CursorContext =
   | { kind: 'structure'; which: 'correlation' | 'variance'; start: number; typed: string; inParens: boolean; constructor: string }
   | { kind: 'compare'; start: number; typed: string; listed: string[] }
   | { kind: 'levelValues'; column: string; start: number; typed: string; listed: string[] }
+  /** A contrast coding: after `FACTOR =` in `contrasts:`, or the second argument of C(f, …). */
+  | { kind: 'contrasts'; start: number; typed: string }
   | { kind: 'none' };
 
 const KEY_LINE = /^(\s*)([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
@@ -52,6 +54,9 @@ export function cursorContext(lines: readonly string[], line: number, character:
   const typedWord = WORD_BEFORE.exec(before)![0];
   const wordStart = character - typedWord.length;
 
+  // `model NAME: y ~ x + (1 | g)`: the formula written on the header line
+  const header = /^model\s+[^:]*:/.exec(full);
+  if (header && character >= header[0].length) return formulaContext(codePart(full.slice(header[0].length, character)), wordStart, typedWord);
   const km = KEY_LINE.exec(full);
   const colon = km ? km[0].length : -1;
   if (!km) {
@@ -82,7 +87,7 @@ export function cursorContext(lines: readonly string[], line: number, character:
       return formulaContext(valueBefore, wordStart, typedWord);
     case 'family': {
       const inParens = /\([^)]*$/.test(valueBefore);
-      const fam = /([A-Za-z]+)\s*\(/.exec(valueBefore)?.[1] ?? '';
+      const fam = /([A-Za-z][A-Za-z_.]*)\s*\(/.exec(valueBefore)?.[1] ?? '';
       return { kind: 'family', start: wordStart, typed: typedWord, inParens, family: fam };
     }
     case 'link':
@@ -131,6 +136,11 @@ export function cursorContext(lines: readonly string[], line: number, character:
       // After `by`: the grouping column(s).
       if (/\bby\s+[A-Za-z0-9_.:]*$/.test(valueBefore)) return { kind: 'formula', part: 'grouping', start: wordStart, typed: typedWord };
       return { kind: 'columns', key, start: wordStart, typed: typedWord };
+    case 'contrasts': {
+      const item = valueBefore.slice(valueBefore.lastIndexOf(',') + 1);
+      if (item.includes('=')) return { kind: 'contrasts', start: wordStart, typed: typedWord };
+      return { kind: 'columns', key, start: wordStart, typed: typedWord };
+    }
     case 'factors':
     case 'weights':
       return { kind: 'columns', key, start: wordStart, typed: typedWord };
@@ -167,13 +177,16 @@ export function formulaContext(valueBefore: string, start: number, typed: string
   if (tilde < 0) return { kind: 'formula', part: 'lhs', start, typed };
   const rhs = valueBefore.slice(tilde + 1);
   // Walk the open parentheses: is the innermost one that holds a `|` still open with the cursor after the bar?
-  const stack: Array<{ bar: boolean }> = [];
+  const stack: Array<{ bar: boolean; call: string; comma: boolean }> = [];
   for (let i = 0; i < rhs.length; i++) {
     const c = rhs[i];
-    if (c === '(') stack.push({ bar: false });
+    if (c === '(') stack.push({ bar: false, call: /([A-Za-z.][A-Za-z0-9._]*)\s*$/.exec(rhs.slice(0, i))?.[1] ?? '', comma: false });
     else if (c === ')') stack.pop();
     else if (c === '|' && stack.length > 0) stack[stack.length - 1].bar = true;
+    else if (c === ',' && stack.length > 0) stack[stack.length - 1].comma = true;
   }
+  const inner = stack[stack.length - 1];
+  if (inner && inner.call === 'C' && inner.comma) return { kind: 'contrasts', start, typed };
   if (stack.some((s) => s.bar)) return { kind: 'formula', part: 'grouping', start, typed };
   return { kind: 'formula', part: 'rhs', start, typed };
 }

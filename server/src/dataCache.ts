@@ -2,9 +2,9 @@
  * Linked CSV files: read once, parsed once per content (hash), re-read when the file changes on disk
  * (the server calls `invalidate` on workspace/didChangeWatchedFiles).
  */
-import { readCsv, type DataTable, MlmError, type MlmDiagnostic } from '../../engine/src/index';
-import { hashText } from './hash';
-import type { ServerHost } from './host';
+import { readCsvAsync, type DataTable, MlmError, type MlmDiagnostic } from '../../engine/src/index';
+import { hashTextAsync } from './hash';
+import { FileRefused, type ServerHost } from './host';
 import { basenameUri, normalizeUri } from './uris';
 
 export interface LinkedData {
@@ -17,6 +17,8 @@ export interface LinkedData {
   parseError?: MlmDiagnostic;
   /** The file does not exist or cannot be read. */
   missing?: boolean;
+  /** The file exists but must not be read (not a regular file, too large): the reason. */
+  refused?: string;
 }
 
 export class DataCache {
@@ -50,14 +52,15 @@ export class DataCache {
     let text: string | null;
     try {
       text = await this.host.readFile(uri);
-    } catch {
+    } catch (e) {
+      if (e instanceof FileRefused) return { uri, hash: '', refused: e.message };
       text = null;
     }
     if (text === null) return { uri, hash: '', missing: true };
-    const hash = hashText(text);
+    const hash = await hashTextAsync(text);
     let parsed = this.byHash.get(hash);
     if (!parsed) {
-      parsed = parseTable(text, basenameUri(uri));
+      parsed = await parseTable(text, basenameUri(uri));
       if (this.byHash.size > 16) this.byHash.clear();
       this.byHash.set(hash, parsed);
     }
@@ -65,9 +68,10 @@ export class DataCache {
   }
 }
 
-function parseTable(text: string, fileName: string): { table?: DataTable; parseError?: MlmDiagnostic } {
+/** Parses in slices that yield to the event loop, so requests on other documents are answered meanwhile. */
+async function parseTable(text: string, fileName: string): Promise<{ table?: DataTable; parseError?: MlmDiagnostic }> {
   try {
-    return { table: readCsv(text, fileName) };
+    return { table: await readCsvAsync(text, fileName) };
   } catch (e) {
     if (e instanceof MlmError) return { parseError: e.diagnostic };
     return {

@@ -3,6 +3,7 @@ import {
   type SourceRange,
   MlmError,
   buildModelFrame,
+  modelKeyError,
   type ModelFrame,
   type FitHooks,
   compareModels,
@@ -18,6 +19,9 @@ import type { DocumentAnalysis } from './analysis';
 
 export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
+  // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
+  const keyError = modelKeyError(a.doc.diagnostics, m);
+  if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
   const fitted = await fitMixedModel(frame, fitSpecOf(m, a.table, frame), hooks);

@@ -20,10 +20,13 @@ import {
   simplifySingular,
   checkConvergenceByRefits,
   formatModelCheck,
+  inferenceSideBySide,
+  formatInferenceRows,
+  type CoefficientInference,
 } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { runComparison, runModelFit } from './fitPipeline';
-import type { CheckParams, CheckResponse, FitError, FitParams, FitResponse } from '../../protocol/index';
+import type { CheckParams, CheckResponse, FitError, FitParams, FitResponse, InferenceParams, InferenceResponse } from '../../protocol/index';
 import { normalizeUri } from './uris';
 
 interface Kept {
@@ -33,6 +36,8 @@ interface Kept {
   model: MixedModel;
   /** The formula text the model was fitted with (notes about the fit are shown while it is unchanged). */
   formula: string;
+  /** Every inference side by side, per coefficient, once asked for (mlm/inference); dropped with the fit. */
+  inference?: Map<string, CoefficientInference>;
 }
 
 interface DocFits {
@@ -134,17 +139,7 @@ export class FitService {
     reporter.begin(`Checking ${params.model}`, 0, undefined, true);
     try {
       const singular = explainSingular(k.result);
-      let lastReport = 0;
-      const convergence = await checkConvergenceByRefits(k, {
-        isCancelled: () => token.isCancellationRequested,
-        yieldEveryMs: 20,
-        onProgress: (p: FitProgress) => {
-          const now = Date.now();
-          if (now - lastReport < 100) return;
-          lastReport = now;
-          reporter.report(`${p.stage}, ${p.evaluations} evaluations`);
-        },
-      });
+      const convergence = await checkConvergenceByRefits(k, progressHooks(reporter, token));
       return {
         model: params.model,
         text: formatModelCheck(singular, convergence, k.result.warnings ?? []),
@@ -154,6 +149,32 @@ export class FitService {
       };
     } catch (e) {
       if (e instanceof CancelledError) return { model: params.model, cancelled: true, error: 'The check was cancelled.' };
+      if (e instanceof MlmError) return { model: params.model, error: e.diagnostic.message };
+      throw e;
+    } finally {
+      reporter.done();
+    }
+  }
+
+  /** The side-by-side inference of a coefficient of a kept fit, when it has been computed. */
+  inferenceOf(uri: string, model: string, coef: string): CoefficientInference | undefined {
+    return this.docs.get(normalizeUri(uri))?.kept.get(model)?.inference?.get(coef);
+  }
+
+  /** Computes every inference for the fixed effects of a kept fit (profile and LRT refits; bootstrap when asked). */
+  async inference(params: InferenceParams, token: CancellationToken): Promise<InferenceResponse> {
+    const k = this.docs.get(normalizeUri(params.uri))?.kept.get(params.model);
+    if (!k) return { model: params.model, error: `model '${params.model}' has not been fitted yet: fit it first (MLM: Fit Model).` };
+    const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
+    reporter.begin(`Inference for ${params.model}`, 0, undefined, true);
+    try {
+      const rows = await inferenceSideBySide(k, params.coef ? [params.coef] : undefined, { profile: true, lrt: true, bootstrap: params.bootstrap ?? null }, progressHooks(reporter, token));
+      k.inference ??= new Map();
+      for (const r of rows) k.inference.set(r.coef, r);
+      const text = rows.map((r) => [`${r.coef} = ${r.estimate}`, ...formatInferenceRows(r), ...(r.remark ? [r.remark] : [])].join('\n')).join('\n\n') + '\n';
+      return { model: params.model, coefficients: rows, text };
+    } catch (e) {
+      if (e instanceof CancelledError) return { model: params.model, cancelled: true, error: 'Cancelled.' };
       if (e instanceof MlmError) return { model: params.model, error: e.diagnostic.message };
       throw e;
     } finally {
@@ -254,6 +275,21 @@ export class FitService {
   }
 }
 
+/** Hooks for a long computation on a kept fit: LSP cancellation, yielding, progress at most every 100 ms. */
+function progressHooks(reporter: { report(message: string): void }, token: CancellationToken): FitHooks {
+  let last = 0;
+  return {
+    isCancelled: () => token.isCancellationRequested,
+    yieldEveryMs: 20,
+    onProgress: (p: FitProgress) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      reporter.report(`${p.stage}, ${p.evaluations} evaluations`);
+    },
+  };
+}
+
 function within(line: number, r: SourceRange): boolean {
   return r.start.line <= line && line <= r.end.line;
 }
@@ -291,5 +327,6 @@ function toFitError(m: ModelDecl | null, e: unknown, formula: string): FitError 
   const model = m?.name ?? '';
   if (e instanceof CancelledError) return { model, message: e.message, cancelled: true, formula };
   if (e instanceof MlmError) return { model, message: e.diagnostic.message, range: e.diagnostic.range ?? m?.nameRange, formula };
-  return { model, message: e instanceof Error ? e.message : String(e), range: m?.nameRange, formula };
+  // not a problem of the input: say so (the fuzz tests look for it)
+  return { model, message: `internal error: ${e instanceof Error ? e.message : String(e)}`, range: m?.nameRange, formula };
 }

@@ -33,11 +33,15 @@ import {
   type FormulaDecl,
   type ModelDecl,
   type FitResult,
+  functionBaseName,
+  type CoefficientInference,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 import { columnInfo, formatNumber } from './columnInfo';
 import { identifiersOf, isBar, nodePath, type BarNode } from './formulaNav';
 import { countGroups } from './groupCounts';
+import { escapeMarkdown as esc, markdownCode as code } from './markdown';
+import { inferenceSection } from './inferenceHover';
 
 function within(pos: Position, r: Range): boolean {
   if (pos.line < r.start.line || pos.line > r.end.line) return false;
@@ -55,6 +59,7 @@ export function hover(
   pos: Position,
   results: ReadonlyMap<string, FitResult>,
   comparisons: readonly unknown[] = [],
+  inferenceOf: (model: string, coef: string) => CoefficientInference | undefined = () => undefined,
 ): Hover | null {
   const doc = a.doc;
   for (const c of doc.compares) {
@@ -63,13 +68,13 @@ export function hover(
     const table = comparisons.find((x) => (x as { models?: string[] }).models?.join(',') === names.join(',')) as AnovaTable | undefined;
     if (table) return md(compareHover(table), c.range);
     const unfitted = names.filter((n) => !results.has(n));
-    return md(`**compare:** likelihood-ratio test of ${names.join(', ')}${unfitted.length ? `\n\n_Fit ${unfitted.join(', ')} to see the test._` : ''}`, c.range);
+    return md(`**compare:** likelihood-ratio test of ${esc(names.join(', '))}${unfitted.length ? `\n\n_Fit ${esc(unfitted.join(', '))} to see the test._` : ''}`, c.range);
   }
   for (const m of doc.models) {
     if (within(pos, m.nameRange) && !m.implicit) return md(modelHover(a, m, results.get(m.name)), m.nameRange);
     if (m.formula && m.formula.ast) {
       const off = offsetAt(m.formula, pos);
-      if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name));
+      if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name), inferenceOf);
     }
   }
   for (const e of doc.entries) {
@@ -118,9 +123,9 @@ function valueDoc(text: string): string | null {
 
 function compareHover(t: AnovaTable & { text?: string }): string {
   const lines = ['**Likelihood-ratio test**', ''];
-  if (t.text) lines.push('```', t.text, '```', '');
-  for (let i = 1; i < t.rows.length; i++) lines.push(interpretLrt(t.rows[i], t.rows[i - 1]));
-  for (const n of t.notes ?? []) lines.push('', `_${n}_`);
+  if (t.text) lines.push('````', t.text.replace(/`{3,}/g, ''), '````', '');
+  for (let i = 1; i < t.rows.length; i++) lines.push(esc(interpretLrt(t.rows[i], t.rows[i - 1])));
+  for (const n of t.notes ?? []) lines.push('', `_${esc(n)}_`);
   return lines.join('\n');
 }
 
@@ -134,20 +139,20 @@ function wordAt(line: string, ch: number): { text: string; start: number; end: n
 }
 
 function dataHover(a: DocumentAnalysis): string {
-  if (!a.table) return `**data:** ${a.doc.data?.value ?? ''} — not loaded`;
+  if (!a.table) return `**data:** ${esc(a.doc.data?.value ?? '')} — not loaded`;
   const t = a.table;
   const cols = t.names.map((n) => {
     const c = columnInfo(t, n)!;
-    return `- \`${n}\` ${c.type}${c.missing ? `, ${c.missing} missing` : ''}`;
+    return `- ${code(n)} ${c.type}${c.missing ? `, ${c.missing} missing` : ''}`;
   });
-  return [`**${t.fileName}** — ${t.nrow} rows, ${t.names.length} columns`, '', ...cols.slice(0, 30), cols.length > 30 ? '- …' : ''].join('\n');
+  return [`**${esc(t.fileName)}** — ${t.nrow} rows, ${t.names.length} columns`, '', ...cols.slice(0, 30), cols.length > 30 ? '- …' : ''].join('\n');
 }
 
 function columnHover(a: DocumentAnalysis, name: string): string {
   const info = columnInfo(a.table!, name)!;
   const declared = a.doc.factors.some((f) => f.value === name);
   const type = declared ? 'numbers treated as a factor (factors:)' : info.type === 'factor' ? 'factor (text)' : info.integer ? 'numeric (whole numbers)' : 'numeric';
-  const lines = [`**${name}** — ${type}`, '', info.summary];
+  const lines = [`**${esc(name)}** — ${type}`, '', esc(info.summary)];
   lines.push('', info.missing === 0 ? 'no missing values' : `${info.missing} missing value${info.missing === 1 ? '' : 's'} of ${a.table!.nrow}`);
   return lines.join('\n');
 }
@@ -155,7 +160,7 @@ function columnHover(a: DocumentAnalysis, name: string): string {
 function staleNote(m: ModelDecl, r: FitResult): string {
   const now = m.formula?.text.replace(/\s+/g, ' ').trim();
   const then = r.formula.replace(/\s+/g, ' ').trim();
-  return now && now !== then ? `\n\n_From the last fit, of \`${r.formula}\`._` : '';
+  return now && now !== then ? `\n\n_From the last fit, of ${code(r.formula)}._` : '';
 }
 
 export function fitStatistics(r: FitResult): string {
@@ -166,7 +171,7 @@ export function fitStatistics(r: FitResult): string {
   if (r.REMLcrit !== null && r.REMLcrit !== undefined) rows.push(`| REML criterion | ${formatNumber(r.REMLcrit)} |`);
   if (r.deviance !== null && r.deviance !== undefined) rows.push(`| deviance | ${formatNumber(r.deviance)} |`);
   rows.push(`| observations | ${r.nobs} |`);
-  for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${g} | ${n} |`);
+  for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${esc(g)} | ${n} |`);
   if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
   if (r.dfMethod) rows.push(`| df of the t tests | ${r.dfMethod} |`);
   const cs = r.correlationStructure;
@@ -176,6 +181,7 @@ export function fitStatistics(r: FitResult): string {
     const params = Object.entries(vf.parameters).map(([k, v]) => `${codeSpan(k)} = ${formatNumber(v)}`);
     rows.push(`| ${vf.type} ${codeSpan(vf.form)} | ${params.length ? params.join(', ') : 'no parameter'} |`);
   }
+  if (r.dispersion) rows.push(`| ${r.dispersion.name === 'theta' ? 'θ (negative binomial)' : `sigma (${r.family})`} | ${formatNumber(r.dispersion.value)} |`);
   const notes: string[] = [];
   if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
   if (!r.converged) notes.push('the optimizer did not converge');
@@ -191,12 +197,12 @@ function modelHover(a: DocumentAnalysis, m: ModelDecl, r: FitResult | undefined)
   const s = modelSettings(m);
   const nlme = Boolean(m.correlation || m.variance);
   const how = s.family === 'gaussian' ? `linear mixed model (${nlme ? "nlme's lme" : 'lmer'}), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
-  const head = `**model ${m.name}** — ${how}\n\n\`${m.formula?.text ?? ''}\``;
+  const head = `**model ${esc(m.name)}** — ${how}\n\n${code(m.formula?.text ?? '')}`;
   if (!r) return `${head}\n\n_Not fitted yet._`;
   return `${head}\n\n${fitStatistics(r)}${staleNote(m, r)}`;
 }
 
-function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: number, r: FitResult | undefined): Hover | null {
+function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: number, r: FitResult | undefined, inferenceOf: (model: string, coef: string) => CoefficientInference | undefined): Hover | null {
   const ast = f.ast!;
   const range = (n: { span: { start: number; end: number } }) => rangeOfSpan(f, n.span);
   // Response side and the tilde.
@@ -206,14 +212,14 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
     const parts: string[] = [];
     const fn = functionDoc(path, off);
     if (fn) parts.push(fn);
-    parts.push(`**response** \`${deparse(ast.lhs)}\``);
+    parts.push(`**response** ${code(deparse(ast.lhs))}`);
     if (leaf?.type === 'ident' && a.table?.columns.has(leaf.name)) parts.push(columnHover(a, leaf.name));
-    if (r) parts.push(`**Fit of ${m.name}**\n\n${fitStatistics(r)}${staleNote(m, r)}`);
+    if (r) parts.push(`**Fit of ${esc(m.name)}**\n\n${fitStatistics(r)}${staleNote(m, r)}`);
     return md(parts.join('\n\n---\n\n'), range(ast.lhs));
   }
   if (off >= ast.tilde.start && off <= ast.tilde.end) {
     if (!r) return null;
-    return md(`**Fit of ${m.name}**\n\n${fitStatistics(r)}${staleNote(m, r)}`, rangeOfSpan(f, ast.tilde));
+    return md(`**Fit of ${esc(m.name)}**\n\n${fitStatistics(r)}${staleNote(m, r)}`, rangeOfSpan(f, ast.tilde));
   }
   const path = nodePath(ast.rhs, off);
   if (path.length === 0) return null;
@@ -251,13 +257,14 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
       return col ? col.kind === 'text' : true;
     };
     const coefs = matchingCoefs(termNode, r, categorical);
-    if (coefs.length) parts.push(coefs.map((c) => fixedEffectHover(r, c)).join('\n\n---\n\n') + staleNote(m, r));
-    else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(fixedEffectHover(r, '(Intercept)'));
+    const withInference = (c: string) => `${fixedEffectHover(r, c)}\n\n${inferenceSection(a.uri, m.name, c, inferenceOf(m.name, c))}`;
+    if (coefs.length) parts.push(coefs.map(withInference).join('\n\n---\n\n') + staleNote(m, r));
+    else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(withInference('(Intercept)'));
   }
   if (termNode.type === 'ident' && a.table?.columns.has(termNode.name)) parts.push(columnHover(a, termNode.name));
   else if (termNode.type === 'call' && !r) {
     const ids = identifiersOf(termNode).filter((n) => a.table?.columns.has(n));
-    if (ids.length) parts.push(`\`${deparse(termNode)}\`\n\n` + ids.map((n) => columnHover(a, n)).join('\n\n'));
+    if (ids.length) parts.push(`${code(deparse(termNode))}\n\n` + ids.map((n) => columnHover(a, n)).join('\n\n'));
   }
   if (parts.length === 0) return null;
   return md(parts.join('\n\n---\n\n'), range(termNode));
@@ -267,7 +274,7 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
 function functionDoc(path: Node[], off: number): string | null {
   for (const n of path) {
     if (n.type !== 'call' || off < n.nameSpan.start || off > n.nameSpan.end) continue;
-    const spec = SPEC_BY_NAME.get(n.name);
+    const spec = SPEC_BY_NAME.get(functionBaseName(n.name));
     if (spec) return `\`${spec.signature}\` — ${spec.doc}`;
   }
   return null;
@@ -328,13 +335,13 @@ export function fixedEffectHover(r: FitResult, name: string): string {
   const hi = k >= 0 ? ci.upper[k] : null;
   const statName = gaussian ? 't' : 'z';
   const rows = [
-    `**${name}** — fixed effect in model ${model}`,
+    `**${esc(name)}** — fixed effect in model ${esc(model)}`,
     '',
     '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
     '|---|---|---|---|---|---|',
     `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatPvalue(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
-    interpretFixedEffect(r, name),
+    esc(interpretFixedEffect(r, name)),
   ];
   if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
   else if (!gaussian) rows.push('', '_Wald z test._');
@@ -392,7 +399,7 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
   try {
     specs = randomTerms(bar);
   } catch (e) {
-    return `random-effects term: ${e instanceof Error ? e.message : String(e)}`;
+    return `random-effects term: ${esc(e instanceof Error ? e.message : String(e))}`;
   }
   const groupColumns = (s: RandomTermSpec) => s.groupParts.map((p) => (p.type === 'ident' ? p.name : identifiersOf(p)[0] ?? ''));
   const count = (s: RandomTermSpec): number | null => {
@@ -400,15 +407,15 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
     return a.table ? countGroups(a.table, groupColumns(s)) : null;
   };
   const sentence = describeRandomTerm(specs, bar.op, count, unparen(bar.right).type === 'binary' && (unparen(bar.right) as { op: string }).op === '/');
-  const lines = [`**(${deparse(bar)})** — ${sentence}`];
+  const lines = [`**${esc(`(${deparse(bar)})`)}** — ${esc(sentence)}`];
   if (r) {
     const groups = [...new Set(specs.map((s) => s.group))];
     const rows = r.varcorr.filter((v) => groups.some((g) => v.grp === g || new RegExp(`^${escapeRe(g)}\\.\\d+$`).test(v.grp)));
     if (rows.length) {
       lines.push('', '| group | term | SD / corr |', '|---|---|---|');
       for (const v of rows) {
-        if (v.var2 === null) lines.push(`| ${v.grp} | sd ${paren(v.var1 ?? '')} | ${formatNumber(v.sdcor)} (variance ${formatNumber(v.vcov)}) |`);
-        else lines.push(`| ${v.grp} | corr ${paren(`${v.var1}, ${v.var2}`)} | ${v.sdcor.toFixed(2)} |`);
+        if (v.var2 === null) lines.push(`| ${esc(v.grp)} | sd ${esc(paren(v.var1 ?? ''))} | ${formatNumber(v.sdcor)} (variance ${formatNumber(v.vcov)}) |`);
+        else lines.push(`| ${esc(v.grp)} | corr ${esc(paren(`${v.var1}, ${v.var2}`))} | ${v.sdcor.toFixed(2)} |`);
       }
       if (r.family === 'gaussian') lines.push(`| Residual | sd | ${formatNumber(r.sigma)} |`);
       const sentences: string[] = [];
@@ -419,7 +426,7 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
           // a sentence is a bonus; the table above has the numbers
         }
       }
-      if (sentences.length) lines.push('', ...sentences.map((x) => `- ${x}`));
+      if (sentences.length) lines.push('', ...sentences.map((x) => `- ${esc(x)}`));
     }
   }
   return lines.join('\n');

@@ -14,7 +14,7 @@ const ORIGIN = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 
 export function toLspDiagnostic(d: MlmDiagnostic): Diagnostic {
   let message = d.message;
   if (!d.range && d.csv && !message.includes(d.csv.file)) {
-    message = `${d.csv.file} row ${d.csv.row}${d.csv.column ? `, column '${d.csv.column}'` : ''}: ${message}`;
+    message = `${d.csv.file} line ${d.csv.row}${d.csv.column ? `, column '${d.csv.column}'` : ''}: ${message}`;
   }
   return {
     range: d.range ?? ORIGIN,

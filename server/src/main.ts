@@ -30,8 +30,11 @@ import {
   DataPreviewRequestMethod,
   FitRequestMethod,
   CheckRequestMethod,
+  InferenceRequestMethod,
   type CheckParams,
   type CheckResponse,
+  type InferenceParams,
+  type InferenceResponse,
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
@@ -162,7 +165,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   );
   connection.onHover((params) =>
     safely(connection, 'hover', null, () =>
-      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri), fits.comparisonsOf(a.uri))),
+      withAnalysis(params.textDocument.uri, null, (a) => hover(a, params.position, fits.resultsOf(a.uri), fits.comparisonsOf(a.uri), (model, coef) => fits.inferenceOf(a.uri, model, coef))),
     ),
   );
   connection.onCodeAction((params) =>
@@ -207,6 +210,9 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
         return fits.fit(doc, params, token);
       },
     ),
+  );
+  connection.onRequest(InferenceRequestMethod, (params: InferenceParams, token) =>
+    safely<InferenceResponse>(connection, 'inference', { model: params?.model ?? '', error: 'The computation failed unexpectedly.' }, () => fits.inference(params, token)),
   );
   connection.onRequest(CheckRequestMethod, (params: CheckParams, token) =>
     safely<CheckResponse>(connection, 'check', { model: params?.model ?? '', error: 'The check failed unexpectedly.' }, () => fits.check(params, token)),

@@ -33,9 +33,18 @@ function join(u: SplitUri): string {
   return u.prefix + '/' + u.segments.map(encodeSegment).join('/') + u.suffix;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** True when a string holds half of a surrogate pair (no file can have such a name; encodeURIComponent throws on it). */
+export function hasLoneSurrogate(s: string): boolean {
+  LONE_SURROGATE.lastIndex = 0;
+  return LONE_SURROGATE.test(s);
+}
+
 function encodeSegment(s: string): string {
   // Like VS Code's URI.toString(): encode everything but unreserved characters (and keep ':' in drive letters readable as %3A).
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  // A lone surrogate (typed or pasted half of a pair) becomes U+FFFD instead of throwing URIError.
+  return encodeURIComponent(s.replace(LONE_SURROGATE, '\uFFFD')).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /** A canonical spelling of a URI, for use as a map key (decodes and re-encodes the path; lower-cases a drive letter). */

@@ -200,6 +200,22 @@ test('mlm predict: a known subject = fixef + its ranef, an unseen subject = popu
   assert.match(text.out, /^2\s+282\.80/m); // 251.405 + 3·10.467 = 282.807
 });
 
+test('mlm predict with poly() and splines::ns(): new rows use the training basis (values from R\'s predict(m, newdata) on lmer fits)', () => {
+  writeFileSync(join(tmp, 'shapes.mlm'), 'data: sleepstudy.csv\nmodel quad: Reaction ~ poly(Days, 2) + (1 | Subject)\nmodel spline: Reaction ~ splines::ns(Days, df = 3) + (1 | Subject)\n');
+  writeFileSync(join(tmp, 'days.csv'), 'Subject,Days\n308,0\n308,4.5\n308,12\n');
+  const quad = mlm(['predict', 'shapes.mlm', '--model', 'quad', '--newdata', 'days.csv', '--no-re', '--json']);
+  assert.equal(quad.code, 0, quad.err);
+  // R: predict(lmer(Reaction ~ poly(Days, 2) + (1 | Subject), sleepstudy), nd, re.form = NA)
+  const pq = JSON.parse(quad.out).quad.predictions as number[];
+  [255.449372777778, 295.727457465278, 393.189608080808].forEach((v, i) => close(pq[i], v, 1e-4, `poly row ${i}`));
+  // R: predict(m, nd) with subject 308's random intercept
+  const cq = JSON.parse(mlm(['predict', 'shapes.mlm', '--model', 'quad', '--newdata', 'days.csv', '--json']).out).quad.predictions as number[];
+  [296.235284419007, 336.513369106507, 433.975519722037].forEach((v, i) => close(cq[i], v, 1e-4, `poly + ranef row ${i}`));
+  // R: the same with splines::ns(Days, df = 3); Days = 12 lies beyond the boundary knot (linear extrapolation)
+  const ps = JSON.parse(mlm(['predict', 'shapes.mlm', '--model', 'spline', '--newdata', 'days.csv', '--no-re', '--json']).out).spline.predictions as number[];
+  [255.525371465501, 295.708027623584, 385.498448693566].forEach((v, i) => close(ps[i], v, 1e-4, `ns row ${i}`));
+});
+
 test('mlm predict errors: missing column, missing file, missing options, unknown model exit non-zero with located messages', () => {
   writeFileSync(join(tmp, 'nodays.csv'), 'Subject,Day\n308,3\n');
   const a = mlm(['predict', 'sleep.mlm', '--model', 'full', '--newdata', 'nodays.csv']);

@@ -95,6 +95,16 @@ test('an unknown column is a located error on stderr and a non-zero exit', () =>
   assert.match(r.err, /^unk\.mlm:4:23: .*unknown column 'Dayz'.*did you mean 'Days'/m);
 });
 
+test("one model's unknown family is located on stderr; the file's other models are still fitted", () => {
+  writeFileSync(join(tmp, 'fam.mlm'), 'data: sleepstudy.csv\n\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gama(log)\n\nmodel b:\n  formula: Reaction ~ Days + (1 | Subject)\n');
+  const r = mlm(['fit', 'fam.mlm'], tmp);
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, /^fam\.mlm:5:11: .*unknown family 'Gama\(log\)' \(did you mean 'Gamma'\?\)/m);
+  assert.match(r.out, /^Model b:/m);
+  // lme4's REML criterion for sleepstudy with a random intercept (reference fit sleepstudy_vi)
+  assert.ok(r.out.includes(`REML criterion at convergence: ${ref('sleepstudy_vi').REMLcrit.toFixed(1)}`), r.out);
+});
+
 test('a missing CSV is located at the data: value', () => {
   writeFileSync(join(tmp, 'nocsv.mlm'), '# no data here\ndata: nothere.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n');
   const r = mlm(['fit', 'nocsv.mlm'], tmp);
@@ -102,14 +112,14 @@ test('a missing CSV is located at the data: value', () => {
   assert.match(r.err, /^nocsv\.mlm:2:7: .*nothere\.csv/m);
 });
 
-test('text in a numeric CSV column is reported with the CSV row and column', () => {
+test('text in a numeric CSV column is reported with the CSV line and column', () => {
   const csv = readFileSync(join(root, 'examples/sleepstudy.csv'), 'utf8').split('\n');
-  csv[4] = '"abc",0,"309"'; // spreadsheet row 5
+  csv[4] = '"abc",0,"309"'; // line 5 of the file
   writeFileSync(join(tmp, 'badnum.csv'), csv.join('\n'));
   writeFileSync(join(tmp, 'badnum.mlm'), 'data: badnum.csv\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n');
   const r = mlm(['fit', 'badnum.mlm'], tmp);
   assert.notEqual(r.code, 0);
-  assert.match(r.err, /^badnum\.mlm:\d+:\d+: .*row 5.*'Reaction'.*'abc'/m);
+  assert.match(r.err, /^badnum\.mlm:\d+:\d+: .*line 5.*'Reaction'.*'abc'/m);
 });
 
 test('a formula syntax error is located and nothing is fitted', () => {

@@ -35,7 +35,8 @@ test('sleepstudy_full: fixed effects table holds lme4 estimates, SEs and Sattert
   assert.equal(rows[0][7], '17.000'); // Satterthwaite df 16.9997
   // t = 10.467286 / 1.5457896 = 6.771
   assert.equal(rows[1][8], '6.771');
-  assert.match(fe!.querySelector('thead')!.textContent!, /95% CI \(t, Satterthwaite df\)/);
+  assert.match(fe!.querySelector('thead')!.textContent!, /95% CI \(t\)/);
+  assert.match(fe!.querySelector('caption')!.textContent!, /95% CI \(t, Satterthwaite df\)/);
   for (const cls of ['se', 'df', 'stat']) assert.match(fe!.querySelector(`td.${cls}`)!.className, /secondary/, `${cls} collapses in a narrow panel`);
   assert.match(doc.querySelector('.signif-legend')!.textContent!, /0 ‘\*\*\*’ 0\.001/);
   assert.match(doc.querySelector('details.fixef-correlation pre')!.textContent!, /Days -0\.138/);
@@ -112,7 +113,7 @@ test('binomial fit: z tests, Laplace method and the population distribution on t
   const rows = cellTexts(doc.getElementById('fixed-effects-rats_laplace')!);
   assert.equal(rows[0][1], '-1.9369');
   assert.equal(rows[0][6], '0.1211');
-  assert.match(doc.querySelector('#fixed-effects-rats_laplace thead')!.textContent!, /95% Wald CI \(z\)/);
+  assert.match(doc.querySelector('#fixed-effects-rats_laplace caption')!.textContent!, /95% Wald CI \(z\)/);
   // -1.9369 ± qnorm(0.975) × 0.1211 (confint(m, method = "Wald"): -2.1743, -1.6995)
   assert.deepEqual([rows[0][2], rows[0][3]], ['-2.174', '-1.700']);
   // no binned-residuals caption that calls the built-in pattern a misspecification; binned residuals instead
@@ -236,4 +237,18 @@ test('every reference fit renders: one fixed-effects row per coefficient, lme4 e
     assert.equal(caterpillars, fit.ranef.reduce((s, b) => s + b.terms.length, 0), name);
     assert.equal(doc.querySelectorAll('table.random-effects tbody tr').length, fit.varcorr.filter((v) => v.var2 === null).length, name);
   }
+});
+
+test('a fit with a dispersion parameter shows it in the fit statistics (θ of a negative binomial, with its meaning)', () => {
+  // glmmTMB's θ for grouseticks (test/fixtures/reference/families/grouseticks_nbinom2.json) on a GLMM result
+  const fit = { ...loadReferenceFit('grouseticks_poisson'), family: 'negbinomial', dispersion: { name: 'theta' as const, value: 2.04481219500939 } };
+  const html = renderResultsPage({ fileName: 'ticks.mlm', results: [fit], comparisons: [] }, { nonce: 'N0nce123', cspSource: 'https://x', scriptUri: 'https://x/dist/webview/main.js' });
+  const doc = new JSDOM(html).window.document;
+  const table = doc.querySelector('table.fit-stats')!;
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  const cells = [...table.querySelectorAll('tbody td')];
+  const i = heads.indexOf('theta');
+  assert.ok(i >= 0, String(heads));
+  assert.equal(cells[i].textContent?.trim(), '2.045');
+  assert.match(cells[i].getAttribute('title') ?? '', /variance μ \+ μ²\/θ/);
 });

@@ -26,7 +26,7 @@ export interface Workbench {
  * Opens the workbench on a temp copy of examples/. By default this repository is loaded as the development
  * extension; `extensionPaths` loads unpacked extensions as installed ones instead (e.g. from the .vsix).
  */
-export async function openWorkbench(options: { extensionPaths?: string[] } = {}): Promise<Workbench> {
+export async function openWorkbench(options: { extensionPaths?: string[]; viewport?: { width: number; height: number }; theme?: string } = {}): Promise<Workbench> {
   const workspace = mkdtempSync(join(tmpdir(), 'mlm-e2e-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   // Workspace settings: no welcome page, and a pinned theme (Light+) so token colours are known.
@@ -34,7 +34,7 @@ export async function openWorkbench(options: { extensionPaths?: string[] } = {})
   writeFileSync(
     join(workspace, '.vscode', 'settings.json'),
     JSON.stringify(
-      { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.colorTheme': 'Light+' },
+      { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.colorTheme': options.theme ?? 'Light+' },
       null,
       2,
     ),
@@ -49,7 +49,7 @@ export async function openWorkbench(options: { extensionPaths?: string[] } = {})
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: vw.chromiumPath(), args: vw.CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     if (process.env.MLM_E2E_CONSOLE) page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));

@@ -48,3 +48,15 @@ test('language configuration: # comments, bracket pairs, auto-closing', () => {
   const opens = c.autoClosingPairs.map((p: { open: string }) => p.open);
   for (const o of ['(', '[', '"', '`']) assert.ok(opens.includes(o), o);
 });
+
+test("the grammar colours every function of the engine's formula and derive: table, and only those", async () => {
+  const { FUNCTION_SPECS } = await import('../../engine/src/formula/functions');
+  const g = JSON.parse(readFileSync(grammar, 'utf8'));
+  const begin = new RegExp(g.repository['function-call'].begin);
+  for (const f of FUNCTION_SPECS) {
+    assert.ok(begin.test(`${f.name}(`), `${f.name} is not coloured as a function`);
+    assert.ok(!begin.test(`x${f.name}(`), `${f.name} matched inside a longer name`);
+  }
+  assert.ok(begin.test('splines::ns('));
+  for (const notOurs of ['ifelse(', 'pmin(', 'round(']) assert.ok(!begin.test(notOurs), notOurs);
+});

@@ -74,3 +74,32 @@ test('mlm/check: the convergence verdict of a kept fit, and a clear answer for a
   assert.match(r.text, /Singular fit: yes\n {2}\(x \| g\): the intercept-slope correlation by g is −1/);
   assert.match(r.text, /Verdict: safe: all 4 optimizers agree to 1e-4/);
 });
+
+test('hover on a fixed effect: a link computes every inference, then the table is in the hover', async () => {
+  const text = 'data: singcor.csv\nfactors: g\n\nmodel m:\n  formula: y ~ x + (1 | g)\n';
+  const uri = ws.write('infer.mlm', text);
+  await client.open(uri, text);
+  await client.request('mlm/fit', { uri });
+  const at = { line: 4, character: 15 }; // the x after ~
+  const hoverText = async () => {
+    const h = await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: at });
+    return h?.contents.value ?? '';
+  };
+  const before = await hoverText();
+  assert.match(before, /\[Compare every inference method\]\(command:mlm\.compareInferences\?/);
+  const args = JSON.parse(decodeURIComponent(/command:mlm\.compareInferences\?([^ )]+)/.exec(before)![1]));
+  assert.deepEqual(args, [uri, 'm', 'x']);
+  const r = await client.request<{ coefficients: Array<{ coef: string; rows: Array<{ method: string }> }>; text: string }>('mlm/inference', { uri, model: 'm', coef: 'x' });
+  assert.deepEqual(
+    r.coefficients[0].rows.map((x) => x.method),
+    ['Wald z', 'Satterthwaite t', 'Kenward-Roger t', 'profile likelihood', 'likelihood-ratio test'],
+  );
+  const after = await hoverText();
+  assert.match(after, /\*\*Every inference for x\*\*/);
+  assert.match(after, /\| \[Satterthwaite t\]\(command:mlm\.explainInference\?[^ ]+ "A t test whose df/);
+  assert.match(after, /likelihood-ratio test\]\(command:[^ ]+ "[^"]+"\) \(both models refitted by ML\) \| — \| χ²\(1\) = /);
+  assert.doesNotMatch(after, /Compare every inference method/);
+  // a refit drops the kept table with the old fit
+  await client.request('mlm/fit', { uri });
+  assert.match(await hoverText(), /Compare every inference method/);
+});

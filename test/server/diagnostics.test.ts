@@ -92,14 +92,14 @@ test('missing data file and no data line', async () => {
   find(ds2, 'missing-data');
 });
 
-test('a malformed CSV is reported on the data line with its row', async () => {
+test('a malformed CSV is reported on the data line with the file line the editor shows', async () => {
   writeFileSync(join(ws.dir, 'bad.csv'), 'y,x,g\n1,2,a\n3,4\n5,6,b\n');
   const text = 'data: bad.csv\nmodel a:\n  formula: y ~ x + (1 | g)\n';
   const uri = ws.write('badcsv.mlm', text);
   const ds = await client.open(uri, text);
   const d = find(ds, 'csv-fields');
   assert.deepEqual(d.range, rangeOfText(text, 'bad.csv'));
-  assert.match(String(d.message), /row 3/); // header = row 1; '3,4' is the second data row
+  assert.match(String(d.message), /line 3/); // header = line 1; '3,4' is the second data row
 });
 
 test('data path outside the workspace folder is refused', async () => {

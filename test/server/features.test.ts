@@ -81,6 +81,53 @@ test('completion after ~: columns with type and summary as documentation, and fu
   assert.match(days.detail ?? '', /numeric/);
 });
 
+test('formula functions: completion with signatures, contrast codings, hover documentation, R syntax without diagnostics', async () => {
+  const valid = 'data: sleepstudy.csv\nmodel a: Reaction ~ splines::ns(Days, df = 3) + I(Days > 4 & Subject != "308") + (1 | Subject)\n  method: ML\n';
+  const validUri = ws.write('cf0.mlm', valid);
+  const diags = await client.open(validUri, valid);
+  assert.deepEqual(diags.filter((d) => d.severity === 1).map((d) => d.message), []);
+  const text = 'data: sleepstudy.csv\nmodel a: Reaction ~ splines::ns(Days, df = 3) + C(factor(Days), s) + (1 | Subject)\n  contrasts: Subject = \n';
+  const uri = ws.write('cf.mlm', text);
+  await client.open(uri, text);
+  const items = await complete(uri, text, '~ ', 2);
+  const poly = items.find((i) => i.label === 'poly')!;
+  assert.equal(poly.detail, 'poly(x, degree = 1, raw = FALSE)');
+  assert.match((poly.documentation as { value: string }).value, /Orthogonal polynomials/);
+  for (const f of ['ns', 'bs', 'relevel', 'interaction', 'C', 'log1p', 'sin']) assert.ok(items.some((i) => i.label === f), `${f} missing`);
+  assert.ok(!items.some((i) => i.label === 'median'), 'derive-only functions are not offered in a formula');
+  const codings = labels(await complete(uri, text, ', s)', 3));
+  assert.deepEqual(codings, ['treatment', 'sum', 'helmert', 'poly']);
+  assert.deepEqual(labels(await complete(uri, text, 'Subject = ', 10)), ['treatment', 'sum', 'helmert', 'poly']);
+  const h = await hoverText(uri, text, 'splines::ns', 10);
+  assert.match(h, /ns\(x, df = NULL, knots = NULL/);
+  assert.match(h, /Natural cubic spline/);
+});
+
+test('a document holding the worst formulas of the reliability report gets located errors, and another document is answered meanwhile', async () => {
+  const bad = [
+    'data: sleepstudy.csv',
+    'model p: Reaction ~ Days^1e308 + (1 | Subject)',
+    'model q: Reaction ~ (Days + Subject)^1000000 + (1 | Subject)',
+    `model r: Reaction ~ ${'('.repeat(1000)}Days${')'.repeat(1000)} + (1 | Subject)`,
+    `model s: Reaction ~ ${'-'.repeat(10000)}Days + (1 | Subject)`,
+    `model t: Reaction ~ ${Array.from({ length: 3000 }, () => 'Days').join(' + ')} + (1 | Subject)`,
+    '',
+  ].join('\n');
+  const uri = ws.write('worst.mlm', bad);
+  const opened = client.open(uri, bad);
+  const t0 = Date.now();
+  const h = await hoverText(sleepUri, SLEEP, 'Days +', 0);
+  assert.ok(Date.now() - t0 < 2000);
+  assert.match(h, /Days/);
+  const diags = await opened;
+  const messages = diags.map((d) => `${d.range.start.line}: ${d.message}`);
+  assert.ok(messages.some((m) => /^1: invalid power in formula/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^3: .*nests too deeply/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^4: .*nests too deeply/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^5: .*too long/.test(m)), messages.join('\n'));
+  assert.ok(!messages.some((m) => /internal|Maximum call stack|unexpectedly/i.test(m)), messages.join('\n'));
+});
+
 test('completion after |: only factor-like columns', async () => {
   const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + (Days | S)\n';
   const uri = ws.write('c2.mlm', text);
@@ -104,7 +151,10 @@ test('completion of keys, families, links, methods and model names after compare
   const text = 'data: sleepstudy.csv\n\nmodel a:\n  formula: Reaction ~ Days + (1 | Subject)\n  fa\n\nmodel b:\n  formula: Reaction ~ Days + (Days | Subject)\n  family: \n\nco\ncompare: a, \n';
   const uri = ws.write('c4.mlm', text);
   await client.open(uri, text);
-  const modelKeys = labels(await complete(uri, text, '  fa', 4));
+  const keyItems = await complete(uri, text, '  fa', 4);
+  // accepting family: opens its values at once
+  assert.equal(keyItems.find((i) => i.label === 'family')?.command?.command, 'editor.action.triggerSuggest');
+  const modelKeys = labels(keyItems);
   assert.ok(modelKeys.includes('family') && modelKeys.includes('method') && modelKeys.includes('nAGQ'), String(modelKeys));
   assert.ok(!modelKeys.includes('formula'), 'formula is already given in model a');
   assert.ok(!modelKeys.includes('data'));
@@ -112,15 +162,34 @@ test('completion of keys, families, links, methods and model names after compare
   for (const k of ['levels', 'factors', 'derive', 'compare', 'model']) assert.ok(topKeys.includes(k), `${k} missing from ${topKeys}`);
   assert.ok(!topKeys.includes('data'), 'data: is already present');
   const fams = labels(await complete(uri, text, 'family: ', 8));
-  assert.deepEqual(fams.sort(), ['binomial', 'gaussian', 'poisson']);
+  assert.deepEqual(fams.sort(), ['Gamma', 'binomial', 'gaussian', 'inverse.gaussian', 'negbinomial', 'poisson']);
   const models = labels(await complete(uri, text, 'compare: a, ', 12));
   assert.deepEqual(models, ['b']);
 
   const text2 = 'data: sleepstudy.csv\nmodel a:\n  formula: y ~ 1 + (1 | g)\n  family: binomial(\n  method: \n';
   const uri2 = ws.write('c5.mlm', text2);
   await client.open(uri2, text2);
-  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog']);
+  assert.deepEqual(labels(await complete(uri2, text2, 'binomial(', 9)), ['logit', 'probit', 'cloglog', 'cauchit', 'log']);
   assert.deepEqual(labels(await complete(uri2, text2, 'method: ', 8)), ['REML', 'ML']);
+  // a family name with a dot: the links of inverse.gaussian, not of gaussian; hover on Gamma(log)
+  const text3 = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: inverse.gaussian(\nmodel b:\n  formula: Reaction ~ 1 + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri3 = ws.write('c5b.mlm', text3);
+  await client.open(uri3, text3);
+  assert.deepEqual(labels(await complete(uri3, text3, 'inverse.gaussian(', 17)), ['1/mu^2', 'inverse', 'log', 'identity']);
+  const gam = await hoverText(uri3, text3, 'Gamma(log)', 2);
+  assert.match(gam, /\*\*Gamma\*\* family: positive continuous response/);
+  assert.match(gam, /\*\*log\*\* link/);
+});
+
+test('formula completion ranks predictors: the response last, terms already present dropped (kept inside a random term)', async () => {
+  const text = 'data: sleepstudy.csv\nmodel a:\n  formula: Reaction ~ Days + \nmodel b:\n  formula: Reaction ~ Days + (\n';
+  const uri = ws.write('rank.mlm', text);
+  await client.open(uri, text);
+  const items = await complete(uri, text, 'Reaction ~ Days + ', 18);
+  const cols = items.filter((i) => ['Reaction', 'Days', 'Subject'].includes(i.label)).sort((x, y) => (x.sortText ?? '').localeCompare(y.sortText ?? ''));
+  assert.deepEqual(cols.map((i) => i.label), ['Subject', 'Reaction'], 'Days is in the formula; the response goes last');
+  const inTerm = labels(await complete(uri, text, 'Reaction ~ Days + (', 19));
+  assert.ok(inTerm.includes('Days'), 'a random slope of Days is offered inside the parentheses');
 });
 
 test('completion offers what the parser accepts: links per family, formula and derive: functions; hovers describe them', async () => {
@@ -143,7 +212,7 @@ test('completion offers what the parser accepts: links per family, formula and d
   for (const f of ['Days', 'mean', 'sd', 'log']) assert.ok(derive.includes(f), `${f} missing from ${derive}`);
   assert.ok(!derive.includes('factor'));
   // hovers: the function's signature, the family and the link
-  assert.match(await hoverText(uri, text, 'log(Days', 1), /`log\(x\)` — Natural logarithm/);
+  assert.match(await hoverText(uri, text, 'log(Days', 1), /`log\(x, base = exp\(1\)\)` — Logarithm \(natural unless base is given/);
   const fam = await hoverText(uri, text, 'binomial(probit)', 2);
   assert.match(fam, /\*\*binomial\*\* family/);
   assert.match(fam, /\*\*probit\*\* link: Φ⁻¹\(μ\) = η/);
@@ -304,6 +373,22 @@ test('mlm/fit with a position fits the model under the cursor only', async () =>
   const r2 = await client.request<{ fitted: string[]; results: Array<{ id: string }> }>('mlm/fit', { uri, model: 'a' });
   assert.deepEqual(r2.fitted, ['a']);
   assert.deepEqual(r2.results.map((x) => x.id).sort(), ['a', 'b']);
+});
+
+test("mlm/fit: a model with an unknown family is that model's located error, not a gaussian fit; a Gamma(log) model fits with its sigma", async () => {
+  const text = 'data: sleepstudy.csv\nmodel bad:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gama(log)\nmodel good:\n  formula: Reaction ~ Days + (1 | Subject)\n  family: Gamma(log)\n';
+  const uri = ws.write('family.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<{ fitted: string[]; errors: Array<{ model: string; range?: unknown; message: string }>; results: Array<{ id: string; sigma: number; dispersion?: { name: string; value: number } }> }>('mlm/fit', { uri });
+  assert.deepEqual(r.fitted, ['good']);
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0].model, 'bad');
+  assert.match(r.errors[0].message, /unknown family 'Gama\(log\)'/);
+  assert.deepEqual((r.errors[0].range as { start: unknown }).start, positionOf(text, 'Gama(log)'));
+  const good = r.results.find((x) => x.id === 'good')!;
+  // glmmTMB's sigma() for this model (test/fixtures/reference/families/sleepstudy_gamma_log.json): 0.0966416500853176
+  assert.ok(Math.abs(good.sigma / 0.0966416500853176 - 1) < 2e-3, String(good.sigma));
+  assert.equal(good.dispersion?.name, 'sigma');
 });
 
 test('a failed fit reports a located error and keeps the previous result', async () => {

@@ -166,6 +166,11 @@ export class LspClient {
     return this.texts.get(uri) ?? '';
   }
 
+  /** Log lines of handlers that threw (the server logs 'mlm: ... failed') or of stray exceptions. */
+  failedHandlers(): string[] {
+    return this.logs.filter((l) => /mlm: .* failed|unhandled|uncaught/.test(l));
+  }
+
   request<R>(method: string, params: unknown): Promise<R> {
     return this.connection.sendRequest(method, params) as Promise<R>;
   }

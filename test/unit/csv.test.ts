@@ -115,7 +115,7 @@ test('empty file, header only, and a row with a wrong number of fields are locat
   e = thrown(() => readCsv('y,x,g\n1,2,a\n3,4,b\n5,6\n', 'short.csv'));
   assert.equal(e.diagnostic.code, 'csv-fields');
   assert.deepEqual(e.diagnostic.csv, { file: 'short.csv', row: 4, column: 'g' });
-  assert.match(e.message, /short\.csv row 4: 2 fields where the header has 3/);
+  assert.match(e.message, /short\.csv line 4: 2 fields where the header has 3/);
   e = thrown(() => readCsv('y,x\n1,2,3\n', 'long.csv'));
   assert.equal(e.diagnostic.csv!.row, 2);
 });
@@ -127,7 +127,7 @@ test('a mostly numeric column with text: numericValues names the row and column'
   const t = readCsv(rows.join('\n'), 'bad.csv');
   assert.equal(t.columns.get('Reaction')!.kind, 'text');
   const e = thrown(() => numericValues(t, 'Reaction'));
-  assert.equal(e.message, "bad.csv row 17, column 'Reaction': 'abc' is not a number");
+  assert.equal(e.message, "bad.csv line 17, column 'Reaction': 'abc' is not a number");
   assert.deepEqual(e.diagnostic.csv, { file: 'bad.csv', row: 17, column: 'Reaction' });
   assert.equal(e.diagnostic.code, 'csv-not-a-number');
   assert.deepEqual([...numericValues(t, 'Days')].slice(0, 3), [0, 1, 2]);

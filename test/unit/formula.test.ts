@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFormula, parseExpression } from '../../engine/src/formula/parser';
-import { FormulaSyntaxError } from '../../engine/src/formula/ast';
+import { FormulaSyntaxError, type Node } from '../../engine/src/formula/ast';
 import { deparse } from '../../engine/src/formula/deparse';
 import { expandTerms } from '../../engine/src/formula/terms';
 import { randomTerms, noBars } from '../../engine/src/frame/bars';
@@ -116,8 +116,8 @@ test('syntax errors are located', () => {
   assert.deepEqual(e.span, { start: 6, end: 7 });
   e = syntaxError('y ~ ()');
   assert.match(e.message, /empty parentheses/);
-  e = syntaxError('y ~ x + "a"');
-  assert.match(e.message, /quotes/);
+  e = syntaxError('y ~ x + "a');
+  assert.match(e.message, /unclosed quote/);
   e = syntaxError('');
   assert.match(e.message, /empty/);
 });
@@ -136,3 +136,62 @@ test('did-you-mean suggestions', () => {
   assert.equal(suggestName('qqqqq', ['Reaction', 'Days', 'Subject']), undefined);
   assert.equal(suggestName('sess', ['ses', 'sex', 'size']), 'ses');
 });
+
+// Reproducers of the reliability report (issue 18, items 1 and 2): no stack overflow, no freeze, a located error.
+test('powers: beyond the integer range is refused as R does; large powers stop once the terms stop changing', () => {
+  let e = syntaxErrorOfTerms('Reaction ~ Days^1e308');
+  assert.match(e.message, /invalid power in formula/);
+  e = syntaxErrorOfTerms('Reaction ~ Days^2147483648');
+  assert.match(e.message, /invalid power/);
+  // (a + b + c)^k for any k ≥ 3 is the full three-way expansion
+  const big = expandTerms(parseFormula('y ~ (x1 + x2 + f)^1000000').rhs);
+  assert.deepEqual(big.terms.map((t) => t.label), ['x1', 'x2', 'f', 'x1:x2', 'x1:f', 'x2:f', 'x1:x2:f']);
+  assert.deepEqual(expandTerms(parseFormula('y ~ Days^100000000').rhs).terms.map((t) => t.label), ['Days']);
+});
+
+test('deep nesting and long chains are located syntax errors, not stack overflows', () => {
+  let e = syntaxError('y ~ ' + '('.repeat(1000) + 'x' + ')'.repeat(1000));
+  assert.equal(e.code, 'too-deep');
+  assert.match(e.message, /nests too deeply/);
+  e = syntaxError('y ~ ' + '-'.repeat(10000) + 'x');
+  assert.equal(e.code, 'too-deep');
+  e = syntaxError('y ~ ' + Array.from({ length: 3000 }, (_, i) => `x${i}`).join(' + '));
+  assert.equal(e.code, 'too-deep');
+  assert.match(e.message, /too long/);
+  assert.ok(e.span.start > 0 && e.span.end <= 3000 * 8);
+  e = syntaxError('y ~ x + ' + 'log('.repeat(500) + 'x' + ')'.repeat(500));
+  assert.equal(e.code, 'too-deep');
+  e = syntaxError('y ~ x' + ' + (1 | g)'.repeat(3000));
+  assert.equal(e.code, 'too-deep');
+  assert.throws(() => parseExpression(Array.from({ length: 5000 }, () => 'w').join(' + ')), /too long/);
+  // what fits within the bounds still parses: 400 terms, 90 parentheses
+  assert.equal(expandTerms(parseFormula('y ~ ' + Array.from({ length: 400 }, (_, i) => `x${i}`).join(' + ')).rhs).terms.length, 400);
+  assert.equal(parseFormula('y ~ ' + '('.repeat(90) + 'x' + ')'.repeat(90)).rhs.type, 'paren');
+});
+
+test('R syntax: strings, comparisons, logic, named arguments and pkg:: names parse and deparse as R', () => {
+  const d = (t: string) => deparse(parseFormula(`y ~ ${t}`).rhs);
+  assert.equal(d("I(minority=='Yes')"), 'I(minority == "Yes")');
+  assert.equal(d('I(!a<=2|b>3&c!=1)'), 'I(!a <= 2 | b > 3 & c != 1)');
+  assert.equal(d('splines::ns(Days,df=3)'), 'splines::ns(Days, df = 3)');
+  assert.equal(d('scale(x,scale=FALSE)'), 'scale(x, scale = FALSE)');
+  assert.equal(d('I(g %in% c("a","b"))'), 'I(g %in% c("a", "b"))');
+  // precedence: comparison below +, ! below comparison, & below !, | lowest
+  const rhs = parseFormula('y ~ I(!a + 1 == b & c | d)').rhs as Extract<Node, { type: 'call' }>;
+  const top = rhs.args[0] as Extract<Node, { type: 'binary' }>;
+  assert.equal(top.op, '|');
+  assert.equal((top.left as Extract<Node, { type: 'binary' }>).op, '&');
+  // a comparison outside I() is one variable, as in R
+  assert.deepEqual(expandTerms(parseFormula('y ~ x > 3 + z').rhs).terms.map((t) => t.label), ['x > 3 + z']);
+  assert.throws(() => parseFormula('y ~ I(a < b < c)'), /cannot be chained/);
+});
+
+function syntaxErrorOfTerms(text: string): FormulaSyntaxError {
+  try {
+    expandTerms(parseFormula(text).rhs);
+  } catch (e) {
+    assert.ok(e instanceof FormulaSyntaxError);
+    return e;
+  }
+  return assert.fail('expected a FormulaSyntaxError');
+}

@@ -62,3 +62,38 @@ test('fitModel attaches the formula range to errors and refuses a model without 
     return true;
   });
 });
+
+test("one model's unknown family or link is that model's located error; the file's other models still get frames", () => {
+  const text = [
+    'data: Dyestuff.csv',
+    '',
+    'model a:',
+    '  formula: Yield ~ 1 + (1 | Batch)',
+    '  family: Gama(log)',
+    '',
+    'model b:',
+    '  formula: Yield ~ 1 + (1 | Batch)',
+    '  family: poisson(probit)',
+    '',
+    'model c:',
+    '  formula: Yield ~ 1 + (1 | Batch)',
+    '  family: Gamma(log)',
+    '',
+    'model d:',
+    '  formula: Yield ~ 1 + (1 | Batch)',
+  ].join('\n');
+  const prep = engine.prepareModels(text, read);
+  const [a, b, c, d] = prep.models;
+  assert.equal(a.frame, null);
+  assert.equal(a.error?.code, 'bad-family');
+  assert.match(a.error!.message, /unknown family 'Gama\(log\)' \(did you mean 'Gamma'\?\)/);
+  assert.deepEqual(a.error?.range?.start, { line: 4, character: 10 });
+  assert.equal(b.frame, null);
+  assert.equal(b.error?.code, 'bad-link');
+  assert.match(b.error!.message, /link 'probit' is not available for the poisson family \(use log, sqrt, identity\)/);
+  assert.equal(b.error?.range?.start.line, 8);
+  assert.ok(c.frame, c.error?.message);
+  assert.equal(c.frame.family, 'Gamma');
+  assert.equal(c.frame.link, 'log');
+  assert.ok(d.frame, d.error?.message);
+});

@@ -174,7 +174,7 @@ test('a grouping column of ids that are mostly numbers is still a grouping facto
     }
   })();
   assert.equal(e?.diagnostic.code, 'csv-not-a-number');
-  assert.equal(e?.message, "ids.csv row 22, column 'id': '10b' is not a number (write factor(id) to use the column as categorical)");
+  assert.equal(e?.message, "ids.csv line 22, column 'id': '10b' is not a number (write factor(id) to use the column as categorical)");
   assert.equal(frame('y ~ factor(id) + (1 | id)', '', t).coefnames.length, 11);
 });
 

@@ -91,3 +91,62 @@ test('Gauss-Hermite rules integrate normal moments exactly', () => {
   for (let i = 0; i < 25; i++) m24 += r25.w[i] * r25.z[i] ** 24;
   close(m24 / 316234143225, 1, 1e-9, 'E Z^24');
 });
+
+test('families with a dispersion parameter: densities as R computes them (dgamma, dnbinom, inverse Gaussian)', () => {
+  const g = makeFamily('Gamma', 'log');
+  // R: dgamma(2.5, shape = 1/0.3^2, scale = 3 * 0.3^2, log = TRUE)
+  close(-g.density!.nll(2.5, 3, 0.3), -0.81269766404770216, 1e-12, 'dgamma');
+  const nb = makeFamily('negbinomial', 'log', 1.7);
+  // R: dnbinom(4, size = 1.7, mu = 2.2, log = TRUE); dnbinom(0, ...)
+  close(-nb.density!.nll(4, 2.2, 1.7), -2.4999473625194555, 1e-12, 'dnbinom(4)');
+  close(-nb.density!.nll(0, 2.2, 1.7), -1.4115921135248317, 1e-12, 'dnbinom(0)');
+  const ig = makeFamily('inverse.gaussian', '1/mu^2');
+  // R: -0.5 log(2π σ² y³) - (y-μ)²/(2σ²μ²y) with y = 1.3, μ = 2, σ = 0.4
+  close(-ig.density!.nll(1.3, 2, 0.4), -0.69066535187790801, 1e-12, 'inverse Gaussian');
+  // deviance residuals: R's Gamma()$dev.resids, inverse.gaussian()$dev.resids, MASS::negative.binomial(1.7)$dev.resids
+  close(g.devResid(2.5, 3, 1), 0.03130978025457587, 1e-14, 'Gamma dev.resids');
+  close(ig.devResid(1.3, 2, 1), 0.094230769230769215, 1e-14, 'inverse.gaussian dev.resids');
+  close(nb.devResid(4, 2.2, 1), 0.45651431860906122, 1e-13, 'negative.binomial dev.resids');
+});
+
+test('densities: d1, d2 are the derivatives of nll in μ and fisher is 1/Var (central differences, moments)', () => {
+  const cases: [ReturnType<typeof makeFamily>, number, number, number][] = [
+    [makeFamily('Gamma', 'inverse'), 2.5, 3, 0.3],
+    [makeFamily('inverse.gaussian', 'log'), 1.3, 2, 0.4],
+    [makeFamily('negbinomial', 'log'), 4, 2.2, 1.7],
+  ];
+  for (const [f, y, mu, s] of cases) {
+    const d = f.density!;
+    const h = 1e-5;
+    close(d.d1(y, mu, s), (d.nll(y, mu + h, s) - d.nll(y, mu - h, s)) / (2 * h), 1e-7, `${f.name} d1`);
+    close(d.d2(y, mu, s), (d.d1(y, mu + h, s) - d.d1(y, mu - h, s)) / (2 * h), 1e-7, `${f.name} d2`);
+  }
+  // Var(y): Gamma μ²σ², inverse Gaussian μ³σ², NB2 μ + μ²/θ
+  close(1 / cases[0][0].density!.fisher(3, 0.3), 9 * 0.09, 1e-14);
+  close(1 / cases[1][0].density!.fisher(2, 0.4), 8 * 0.16, 1e-14);
+  close(1 / cases[2][0].density!.fisher(2.2, 1.7), 2.2 + (2.2 * 2.2) / 1.7, 1e-13);
+});
+
+test("every link R's families allow: values as R gives them and dμ/dη, d²μ/dη² by differences", () => {
+  const cauchit = makeFamily('binomial', 'cauchit').link;
+  close(cauchit.linkinv(-1.5), 0.1871670418109988, 1e-15, 'cauchit linkinv'); // R: binomial("cauchit")$linkinv(-1.5)
+  close(cauchit.linkinv(0.3), 0.59277357907774231, 1e-15);
+  close(cauchit.muEta(0.3), 0.2920274185172391, 1e-15);
+  close(makeFamily('poisson', 'sqrt').link.linkinv(1.7), 2.89, 1e-15);
+  close(makeFamily('inverse.gaussian', '1/mu^2').link.linkinv(0.25), 2, 1e-15);
+  close(makeFamily('inverse.gaussian', '1/mu^2').link.muEta(0.25), -4, 1e-15);
+  const all: [Parameters<typeof makeFamily>[0], Parameters<typeof makeFamily>[1], number][] = [
+    ['binomial', 'logit', 0.4], ['binomial', 'probit', 0.4], ['binomial', 'cloglog', 0.4], ['binomial', 'cauchit', 0.4], ['binomial', 'log', -0.7],
+    ['poisson', 'log', 0.4], ['poisson', 'sqrt', 1.4], ['poisson', 'identity', 2],
+    ['Gamma', 'inverse', 0.5], ['Gamma', 'log', 0.5], ['Gamma', 'identity', 2], ['inverse.gaussian', '1/mu^2', 0.5], ['negbinomial', 'log', 0.3],
+  ];
+  for (const [fam, link, eta] of all) {
+    const l = makeFamily(fam, link).link;
+    const h = 1e-5;
+    close(l.linkfun(l.linkinv(eta)), eta, 1e-12, `${fam}(${link}) linkfun∘linkinv`);
+    close(l.muEta(eta), (l.linkinv(eta + h) - l.linkinv(eta - h)) / (2 * h), 1e-8, `${fam}(${link}) muEta`);
+    close(l.muEta2(eta), (l.muEta(eta + h) - l.muEta(eta - h)) / (2 * h), 1e-7, `${fam}(${link}) muEta2`);
+  }
+  assert.throws(() => makeFamily('poisson', 'logit'), /not available for the poisson family \(use log, sqrt, identity\)/);
+  assert.throws(() => makeFamily('negbinomial', 'probit'), /not available/);
+});

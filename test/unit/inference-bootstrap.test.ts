@@ -108,3 +108,30 @@ test('GLMM bootstrap (rats, binomial cbind): deterministic and covering the esti
   const est = ref.fixef['(Intercept)'];
   assert.ok(b1.lower[1]! < est && est < b1.upper[1]!, `[${b1.lower[1]}, ${b1.upper[1]}] vs ${est}`);
 });
+
+test('Rng: Gamma, inverse Gaussian and gamma-Poisson (NB2) draws have the distributions\' means and variances', () => {
+  const rng = new Rng(7);
+  const N = 40000;
+  const moments = (draw: () => number) => {
+    let s = 0;
+    let ss = 0;
+    for (let i = 0; i < N; i++) {
+      const v = draw();
+      s += v;
+      ss += v * v;
+    }
+    const mean = s / N;
+    return { mean, variance: ss / N - mean * mean };
+  };
+  // mean and variance within 4 standard errors (the variance's from the fourth moment, bounded loosely)
+  const check = (name: string, m: { mean: number; variance: number }, mean: number, variance: number, varTol: number) => {
+    assert.ok(Math.abs(m.mean - mean) < 4 * Math.sqrt(variance / N), `${name} mean ${m.mean} vs ${mean}`);
+    assert.ok(Math.abs(m.variance / variance - 1) < varTol, `${name} variance ${m.variance} vs ${variance}`);
+  };
+  check('Gamma(2.5, 1.5)', moments(() => rng.gamma(2.5, 1.5)), 3.75, 2.5 * 1.5 * 1.5, 0.05);
+  check('Gamma(0.5, 2)', moments(() => rng.gamma(0.5, 2)), 1, 0.5 * 4, 0.08);
+  // inverse Gaussian: mean μ, variance φ μ³
+  check('IG(2, 0.3)', moments(() => rng.inverseGaussian(2, 0.3)), 2, 0.3 * 8, 0.1);
+  // NB2 as Poisson(Gamma(θ, μ/θ)): mean μ, variance μ + μ²/θ
+  check('NB2(2.2, 1.7)', moments(() => rng.poisson(rng.gamma(1.7, 2.2 / 1.7))), 2.2, 2.2 + (2.2 * 2.2) / 1.7, 0.06);
+});

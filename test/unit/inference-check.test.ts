@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { explainSingular } from '../../engine/src/inference/singular';
 import { ksUniform, simulatedResiduals, kolmogorovAsymptotic } from '../../engine/src/inference/simres';
 import { Rng } from '../../engine/src/inference/rng';
+import { tTwoSided } from '../../engine/src/inference/distributions';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { fitMixedModel } from '../../engine/src/fit';
 import { loadReference } from './inference-fixtures';
@@ -267,4 +268,70 @@ test('simpler random effects for a singular fit, as formula text', async () => {
   });
   assert.deepEqual(simplifySingular('Reaction ~ Days + (Days || Subject)', diag).map((s) => s.formula), ['Reaction ~ Days + (1 | Subject)']);
   assert.deepEqual(simplifySingular('y ~ (', diag), []);
+});
+
+test('Poisson-binomial p-value: equal probabilities give the binomial distribution (mathematics)', async () => {
+  const { poissonBinomialTwoSided } = await import('../../engine/src/inference/simres');
+  // Binomial(4, 0.5): P(X <= 0) = 1/16, P(X >= 4) = 1/16, P(X <= 1) = 5/16
+  const p = [0.5, 0.5, 0.5, 0.5];
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 0) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 4) - 2 / 16) < 1e-15);
+  assert.ok(Math.abs(poissonBinomialTwoSided(p, 1) - 10 / 16) < 1e-15);
+  assert.equal(poissonBinomialTwoSided(p, 2), 1);
+  // far in the upper tail of a small expectation
+  assert.ok(poissonBinomialTwoSided(new Array(1000).fill(0.001), 12) < 1e-6);
+});
+
+test('every inference side by side for sleepstudy (Days | Subject) matches lme4, lmerTest, pbkrtest and anova()', async () => {
+  const { inferenceSideBySide } = await import('../../engine/src/inference/sidebyside');
+  const ref = loadReference('sleepstudy_full');
+  const kr = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'kenward-roger', 'sleepstudy_full.json'), 'utf8'));
+  const lrt = JSON.parse(readFileSync(join(DIR, 'lme4-sleepstudy-lrt.json'), 'utf8'));
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', {
+    'd.csv': readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8'),
+  });
+  const [days] = await inferenceSideBySide(fitted, ['Days'], { profile: true, lrt: true });
+  const row = (m: string) => days.rows.find((r) => r.method === m)!;
+  const rel = (a: number | null, b: number, tol: number, what: string) => assert.ok(a !== null && Math.abs(a - b) <= tol * Math.abs(b), `${what}: ${a} vs ${b}`);
+  rel(row('Wald z').lower, lrt.wald.lower[1], 1e-4, 'Wald lower');
+  rel(row('Wald z').upper, lrt.wald.upper[1], 1e-4, 'Wald upper');
+  rel(row('Satterthwaite t').df, ref.satterthwaite!.df.Days, 1e-2, 'Satterthwaite df');
+  rel(row('Satterthwaite t').p, ref.satterthwaite!.p.Days, 2e-2, 'Satterthwaite p');
+  rel(row('Kenward-Roger t').df, kr.df.Days, 1e-2, 'KR df');
+  rel(row('Kenward-Roger t').se, kr.se.Days, 1e-4, 'KR se');
+  rel(row('Kenward-Roger t').p, kr.p.Days, 2e-2, 'KR p');
+  const prof = ref.confint_profile!;
+  rel(row('profile likelihood').lower, prof.lower[prof.names.indexOf('Days')], 1e-3, 'profile lower');
+  rel(row('profile likelihood').upper, prof.upper[prof.names.indexOf('Days')], 1e-3, 'profile upper');
+  rel(row('likelihood-ratio test').statistic, lrt.lrt_Days.chisq, 1e-4, 'LRT chisq');
+  rel(row('likelihood-ratio test').p, lrt.lrt_Days.p, 1e-3, 'LRT p');
+  assert.equal(days.disagree, false);
+  assert.equal(days.remark, null);
+  const [icpt] = await inferenceSideBySide(fitted, ['(Intercept)'], { lrt: true });
+  rel(icpt.rows.find((r) => r.method === 'likelihood-ratio test')!.statistic, lrt.lrt_Intercept.chisq, 1e-4, 'LRT (Intercept)');
+  await assert.rejects(() => inferenceSideBySide(fitted, ['Dayz']), /no coefficient 'Dayz'/);
+});
+
+test('side by side: methods that disagree at 5% are named', async () => {
+  const { inferenceSideBySide } = await import('../../engine/src/inference/sidebyside');
+  // x varies between 5 balanced groups only: the t tests have 5 - 2 = 3 df (mathematics), where z has none
+  const rng = new Rng(9);
+  const rows = ['y,x,g'];
+  for (let g = 0; g < 5; g++) {
+    const u = rng.normal();
+    for (let j = 0; j < 4; j++) {
+      const x = g % 2;
+      rows.push(`${(0.9 * x + u + 0.4 * rng.normal()).toFixed(4)},${x},g${g}`);
+    }
+  }
+  const fitted = await fitText('data: d.csv\nmodel m:\n  formula: y ~ x + (1 | g)\n', { 'd.csv': rows.join('\n') + '\n' });
+  const [x] = await inferenceSideBySide(fitted, ['x']);
+  const z = x.rows.find((r) => r.method === 'Wald z')!;
+  const t = x.rows.find((r) => r.method === 'Satterthwaite t')!;
+  const kr = x.rows.find((r) => r.method === 'Kenward-Roger t')!;
+  assert.ok(Math.abs(t.df! - 3) < 1e-6 && Math.abs(kr.df! - 3) < 1e-6, `${t.df} ${kr.df}`);
+  assert.ok(Math.abs(t.p! - tTwoSided(t.statistic!, 3)) < 1e-6);
+  assert.ok(z.p! < 0.05 && t.p! > 0.05, `${z.p} ${t.p}`);
+  assert.equal(x.disagree, true);
+  assert.equal(x.remark, 'The methods disagree at the 5% level: significant by Wald z; not by Satterthwaite t, Kenward-Roger t.');
 });

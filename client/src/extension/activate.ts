@@ -20,7 +20,7 @@ import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
-import { registerCheckCommand } from './checkCommand';
+import { HOVER_COMMANDS, registerCheckCommand } from './checkCommand';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
 import { FitStatusBar } from './statusBar';
 
@@ -34,6 +34,8 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   const c = createClient({
     documentSelector: [{ language: 'mlm' }],
     outputChannelName: 'MLM Language Server',
+    // hovers may run our own commands from their links, and no others (data in hovers is escaped)
+    markdown: { isTrusted: { enabledCommands: HOVER_COMMANDS } },
   });
   client = c;
   context.subscriptions.push(...registerFileAccess(c));
@@ -289,6 +291,15 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     if (!uri) return noTarget();
     const f = typeof format === 'string' && (RESULTS_FORMATS as readonly string[]).includes(format) ? (format as ResultsFormat) : undefined;
     return exportTo(uri, f);
+  });
+  cmd('mlm.openExample', async () => {
+    // The walkthrough's first step: the workspace's sleepstudy.mlm (npm start serves examples/), else any .mlm file.
+    const found = (await vscode.workspace.findFiles('**/sleepstudy.mlm', '**/node_modules/**', 1))[0] ?? (await vscode.workspace.findFiles('**/*.mlm', '**/node_modules/**', 1))[0];
+    if (!found) {
+      void vscode.window.showInformationMessage('No .mlm file in this workspace: open the folder with the examples (npm start serves examples/), or create a file ending in .mlm.');
+      return;
+    }
+    await vscode.window.showTextDocument(found, { viewColumn: vscode.ViewColumn.One });
   });
   cmd('mlm.openDataPreview', async (uriArg?: unknown) => {
     const uri = targetUri(uriArg);

@@ -1,11 +1,17 @@
 /**
- * "MLM: Check Model": asks the server to check a fitted model (singular terms in words, lme4's rePCA,
- * a convergence verdict from refits by several optimizers) with progress and cancel, then shows the
- * verdict and the engine's text in an output channel. Offered as a quick fix on convergence warnings.
+ * The checking assistant's commands. "MLM: Check Model" asks the server to check a fitted model
+ * (singular terms in words, lme4's rePCA, a convergence verdict from refits by several optimizers);
+ * mlm.compareInferences computes every inference for a fixed effect side by side (linked from its
+ * hover), mlm.explainInference says when to prefer a method. Long work shows progress and can be
+ * cancelled; results go to an output channel and the hovers.
  */
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type BaseLanguageClient } from 'vscode-languageclient';
-import { CheckRequestMethod, type CheckParams, type CheckResponse } from '../../../protocol/index';
+import { CheckRequestMethod, InferenceRequestMethod, type CheckParams, type CheckResponse, type InferenceParams, type InferenceResponse } from '../../../protocol/index';
+import { INFERENCE_METHOD_NOTES, type InferenceMethod } from '../../../engine/src/index';
+
+/** Commands that hovers may run from their links (the language client trusts only these). */
+export const HOVER_COMMANDS = ['mlm.compareInferences', 'mlm.explainInference'];
 
 let counter = 0;
 
@@ -47,6 +53,46 @@ export function registerCheckCommand(context: vscode.ExtensionContext, c: BaseLa
       output.append(resp.text);
       const show = 'Show details';
       void vscode.window.showInformationMessage(`${resp.model}: ${resp.verdict ?? ''}`, show).then((choice) => {
+        if (choice === show) output.show(true);
+      });
+      return resp;
+    }),
+  );
+  context.subscriptions.push(
+    vscode.commands.registerCommand('mlm.explainInference', (method?: unknown) => {
+      const note = typeof method === 'string' ? INFERENCE_METHOD_NOTES[method as InferenceMethod] : undefined;
+      if (note) void vscode.window.showInformationMessage(`${method}: ${note}`);
+    }),
+    vscode.commands.registerCommand('mlm.compareInferences', async (uriArg?: unknown, modelArg?: unknown, coefArg?: unknown) => {
+      const uri = targetUri(uriArg);
+      if (!uri || typeof modelArg !== 'string') return null;
+      const coef = typeof coefArg === 'string' ? coefArg : undefined;
+      const workDoneToken = `mlm-inference-${Date.now()}-${++counter}`;
+      const resp = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `MLM: every inference for ${coef ?? modelArg} (profile and likelihood-ratio refits)`, cancellable: true },
+        async (progress, token) => {
+          const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+            if (v.kind !== 'end') progress.report({ message: v.message });
+          });
+          try {
+            return await c.sendRequest<InferenceResponse>(InferenceRequestMethod, { uri: uri.toString(), model: modelArg, coef, workDoneToken } satisfies InferenceParams, token);
+          } catch (e) {
+            if (token.isCancellationRequested) return { model: modelArg, cancelled: true, error: 'Cancelled.' };
+            throw e;
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+      if (resp.error || !resp.text) {
+        if (!resp.cancelled) void vscode.window.showWarningMessage(resp.error ?? 'No result.');
+        return resp;
+      }
+      output.clear();
+      output.appendLine(`Model ${resp.model}: every inference side by side`);
+      output.append(resp.text);
+      const show = 'Show table';
+      void vscode.window.showInformationMessage(`Inference methods computed for ${coef ?? resp.model}: hover the term again to see them side by side.`, show).then((choice) => {
         if (choice === show) output.show(true);
       });
       return resp;

@@ -13,6 +13,7 @@ import {
   type ReadFileParams,
   type ReadFileResponse,
 } from '../../../protocol/index';
+import { decodeText, refuseDataFile } from '../../../engine/src/index';
 
 function parseUri(x: unknown): vscode.Uri | null {
   if (typeof x !== 'string' || x.length === 0 || x.length > 4096) return null;
@@ -29,8 +30,11 @@ export function registerFileAccess(client: BaseLanguageClient): vscode.Disposabl
       const uri = parseUri(params?.uri);
       if (!uri) return null;
       try {
-        const bytes = await vscode.workspace.fs.readFile(uri);
-        return { text: new TextDecoder('utf-8').decode(bytes) };
+        const st = await vscode.workspace.fs.stat(uri);
+        const name = uri.path.split('/').pop() ?? uri.path;
+        const refused = refuseDataFile(name, { isFile: (st.type & vscode.FileType.File) !== 0, size: st.size });
+        if (refused) return { text: '', refused };
+        return { text: decodeText(await vscode.workspace.fs.readFile(uri)) };
       } catch {
         return null;
       }

@@ -170,14 +170,14 @@ export class ResultsPanels implements vscode.Disposable {
     const key = uri.toString();
     let panel = this.previews.get(key);
     if (!panel) {
-      panel = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: false }, {
+      panel = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: true }, {
         enableScripts: true,
         enableFindWidget: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
       });
       this.previews.set(key, panel);
       panel.onDidDispose(() => this.previews.delete(key));
-    } else panel.reveal();
+    } else panel.reveal(undefined, true);
     panel.title = `Data: ${data.file}`;
     const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString();
     panel.webview.html = renderDataPreviewPage(data, { nonce: makeNonce(), cspSource: panel.webview.cspSource, scriptUri });

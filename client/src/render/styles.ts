@@ -38,6 +38,7 @@ details.fixef-correlation pre { font-family: var(--vscode-editor-font-family); f
   body { padding: 0 8px 24px; }
   th, td { padding: 2px 5px; }
   table .secondary { display: none; }
+  svg.plot { font-size: 13px; }
   .collapsed-note { display: block; }
   dl.model-header { grid-template-columns: 1fr; }
   dl.model-header dd { margin-left: 8px; overflow-wrap: anywhere; }
@@ -61,6 +62,15 @@ svg.plot .ref-line { stroke: var(--vscode-descriptionForeground); stroke-dasharr
 svg.plot .pt { fill: var(--vscode-charts-blue); stroke: var(--vscode-editor-background); stroke-width: 0.5; }
 svg.plot .pt-own { fill: var(--vscode-editor-background); stroke: var(--vscode-charts-orange); stroke-width: 2; }
 svg.plot .pt-many { fill-opacity: 0.55; stroke-width: 0; }
+svg.plot .pt-cloud { stroke: none; }
+table.collapsed .secondary { display: none; }
+table.collapsed th, table.collapsed td { padding: 2px 4px; }
+table.tight { font-size: 0.88em; }
+table.tight td.num { font-size: 0.95em; }
+tbody th { overflow-wrap: anywhere; }
+table.random-effects thead th:nth-child(-n+2), table.data-columns thead th, table.data-preview thead th { text-align: left; }
+.plots > figure.plot-figure { min-width: 0; }
+table.collapsed + .signif-legend + .collapsed-note { display: block; }
 svg.plot .pt-dense { fill-opacity: 0.3; stroke-width: 0; }
 svg.plot .pt-outside { fill: var(--vscode-charts-red); }
 svg.plot .smooth-line { fill: none; stroke: var(--vscode-charts-red); stroke-width: 2.2; }

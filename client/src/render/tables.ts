@@ -6,7 +6,7 @@
 import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
-import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
+import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalHeader, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
 import { correlationLines, formatR, residualLines, scaledResidualQuantiles } from '../../../engine/src/index';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from './printed';
 
@@ -56,9 +56,9 @@ export function headerHtml(fit: FitResult, slug: string): string {
 export function fitStatsHtml(fit: FitResult, slug: string): string {
   // The figures as summary() prints them; deviance as its AIC table shows it: -2 × log-likelihood.
   const p = printedFitStats(fit);
-  const cells: [string, number | null, string, string][] = [
+  const cells: [string, number | null, string, string, boolean?][] = [
     ['AIC', fit.AIC, p.AIC, 'Akaike information criterion: -2 log-likelihood + 2 × parameters; smaller is better when comparing models fitted to the same data.'],
-    ['BIC', fit.BIC, p.BIC, 'Bayesian information criterion: -2 log-likelihood + log(n) × parameters; penalizes parameters more than AIC.'],
+    ['BIC', fit.BIC, p.BIC, 'Bayesian information criterion: -2 log-likelihood + log(n) × parameters; penalizes parameters more than AIC.', true],
     ['logLik', fit.logLik, p.logLik, `Log-likelihood at the estimates${fit.REML ? ' (of the REML criterion)' : ''}.`],
   ];
   if (fit.deviance !== null && fit.deviance !== undefined) {
@@ -71,12 +71,24 @@ export function fitStatsHtml(fit: FitResult, slug: string): string {
     ]);
   }
   if (p.REMLcrit !== null) cells.push(['REML criterion', fit.REMLcrit, p.REMLcrit, 'REML criterion at convergence: -2 × restricted log-likelihood.']);
-  cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).']);
+  cells.push(['df', fit.df, String(fit.df), 'Number of estimated parameters (fixed effects, variance components and sigma).', true]);
   cells.push(['df.resid', fit.nobs - fit.df, p.dfResid, 'Residual degrees of freedom: observations minus parameters.']);
+  const d = fit.dispersion;
+  if (d) {
+    cells.push([
+      d.name,
+      d.value,
+      fmt(d.value),
+      d.name === 'theta'
+        ? 'The negative binomial dispersion θ: variance μ + μ²/θ (glmmTMB prints it as the dispersion parameter for nbinom2).'
+        : `sigma() of the ${fit.family} fit (as glmmTMB reports it); the dispersion φ = sigma² = ${fmt(d.value * d.value)}.`,
+    ]);
+  }
   let s = `<table tabindex="0" class="fit-stats" id="fit-stats-${slug}"><caption>Fit statistics</caption><thead><tr>`;
-  for (const c of cells) s += `<th scope="col">${e(c[0])}</th>`;
+  // BIC and df collapse when the table does not fit the panel.
+  for (const c of cells) s += `<th scope="col"${c[4] ? ' class="secondary"' : ''}>${e(c[0])}</th>`;
   s += '</tr></thead><tbody><tr>';
-  for (const c of cells) s += num(c[1], c[2], c[3]);
+  for (const c of cells) s += num(c[1], c[2], c[3], c[4] ? 'num secondary' : 'num');
   return s + '</tr></tbody></table>';
 }
 
@@ -150,8 +162,8 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
     ? formatR(rows.flatMap((r) => (r.ratio ? [r.ratio.estimate, r.ratio.lower, r.ratio.upper] : [null, null, null])), 4, 0, '').map((t) => t.trim())
     : [];
   // Key columns first (estimate, interval, p); the others collapse in a narrow panel (styles.ts).
-  let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects</caption><thead><tr>`;
-  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col" colspan="2" class="ci" title="${e(ci)}">${e(ci)}</th>`;
+  let s = `<table tabindex="0" class="fixed-effects" id="fixed-effects-${slug}"><caption>Fixed effects <span class="caption-note">(interval: ${e(ci)})</span></caption><thead><tr>`;
+  s += `<th scope="col">Term</th><th scope="col">Estimate</th><th scope="col" colspan="2" class="ci" title="${e(ci)}">${e(intervalHeader(fit))}</th>`;
   s += `<th scope="col">${e(pcol)}</th><th scope="col" title="Significance codes (legend below the table)"><span class="visually-hidden">significance</span></th>`;
   s += `<th scope="col" class="secondary">Std. Error</th>`;
   if (gaussian) s += `<th scope="col" class="secondary" title="Satterthwaite denominator degrees of freedom">df</th>`;
@@ -161,7 +173,7 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   rows.forEach((r, i) => {
     const pr = printed[i] ?? { estimate: fmt(r.estimate), se: fmt(r.se), df: '', statistic: '', p: '' };
     const meaning = explainCoef(fit, r.name) ?? `Estimated coefficient of ${r.name}.`;
-    s += `<tr data-term="${e(r.name)}"><th scope="row">${e(r.name)}</th>`;
+    s += `<tr data-term="${e(r.name)}"><th scope="row">${e(r.name).replace(/:/g, ':<wbr>')}</th>`;
     s += num(r.estimate, pr.estimate, meaning, 'num estimate');
     s += num(r.lower, iv.lower[i], `Lower end of the ${ci}.`, 'num lower');
     s += num(r.upper, iv.upper[i], `Upper end of the ${ci}.`, 'num upper');

@@ -40,9 +40,14 @@ export function coefRows(fit: FitResult): CoefRow[] {
   });
 }
 
-/** The interval column's name, by method ('95% CI (t, Satterthwaite df)', '95% Wald CI (z)'). */
+/** The interval's method as the engine names it ('95% CI (t, Satterthwaite df)', '95% Wald CI (z)'). */
 export function intervalName(fit: FitResult): string {
   return fit.intervalMethod ?? '95% CI';
+}
+
+/** A column header for the interval that stays short in a narrow panel: '95% CI (t)', '95% Wald CI'. */
+export function intervalHeader(fit: FitResult): string {
+  return intervalName(fit).replace(', Satterthwaite df', '').replace(' (z)', '');
 }
 
 export interface VarianceRow {

@@ -313,4 +313,19 @@ document.addEventListener('keydown', (ev) => {
   }
 });
 
+/**
+ * Tables fit the panel: when a table with collapsible (.secondary) columns is wider than the panel,
+ * those columns are hidden (estimate, interval and p stay); measured again on every resize.
+ */
+function fitTables(): void {
+  for (const t of document.querySelectorAll<HTMLTableElement>('table')) {
+    if (!t.querySelector('.secondary')) continue;
+    t.classList.remove('collapsed', 'tight');
+    if (t.scrollWidth > t.clientWidth + 1) t.classList.add('collapsed');
+    if (t.scrollWidth > t.clientWidth + 1) t.classList.add('tight');
+  }
+}
+window.addEventListener('resize', fitTables);
+fitTables();
+
 post({ type: 'ready' });

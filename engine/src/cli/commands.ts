@@ -3,7 +3,6 @@
  * conditional SDs and 95% / comparative intervals), coef (lme4's coef()) and predict (new rows).
  * Each fits the chosen models through Session and prints text or, with --json, one JSON object.
  */
-import { readFileSync } from 'node:fs';
 import { MlmError, type MlmDiagnostic } from '../diagnostics';
 import { isMissingField, parseNumberField, readCsv } from '../data/csv';
 import type { DataTable } from '../data/types';
@@ -16,7 +15,7 @@ import { caterpillar, coefByGroup, COMPARATIVE_Z } from '../inference/ranef';
 import { predictNewData } from '../inference/predict';
 import { formatColumn, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
-import { nodeErrorText, Session, type CliStreams, type FittedModel } from './session';
+import { nodeErrorText, readDataFile, Session, type CliStreams, type FittedModel } from './session';
 
 /** Fits the selected models; calls body for each fitted one. Returns the exit status. */
 export async function eachModel(
@@ -201,9 +200,9 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
   return eachModel(args, io, async (s, m, fitted) => {
     let text: string;
     try {
-      text = readFileSync(newPath, 'utf8');
+      text = readDataFile(newPath, newPath);
     } catch (e) {
-      return s.fail(`cannot read the new data '${newPath}': ${nodeErrorText(e)}`, 'newdata-missing');
+      return s.fail(`cannot read the new data '${newPath}': ${e instanceof MlmError ? e.message : nodeErrorText(e)}`, 'newdata-missing');
     }
     const raw: DataTable = readCsv(text, newPath);
     const missing = neededColumns(s, m).filter((c) => !raw.columns.has(c));

@@ -1,5 +1,6 @@
 /** One invocation of the `mlm` command: reads the .mlm file and its data, fits models once, reports located problems. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { decodeText, refuseDataFile } from '../data/decode';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
@@ -26,6 +27,17 @@ export function nodeErrorText(e: unknown): string {
   if (err && err.code === 'EISDIR') return 'is a directory';
   if (err && err.code === 'EACCES') return 'permission denied';
   return err && err.message ? err.message : String(e);
+}
+
+/**
+ * A data file's text (UTF-8, or UTF-16 with a byte-order mark). Throws MlmError before reading a file that
+ * must not be read (a device such as /dev/zero, a folder, more than a string holds), node's error otherwise.
+ */
+export function readDataFile(path: string, shownName: string): string {
+  const st = statSync(path);
+  const refused = refuseDataFile(shownName, { isFile: st.isFile(), size: st.size });
+  if (refused) throw new MlmError({ code: 'data-refused', message: refused });
+  return decodeText(readFileSync(path));
 }
 
 /** Shared state of one invocation: the file, the prepared document (frame/prepare.ts prepareModels), the fits. */
@@ -74,8 +86,9 @@ export class Session {
     const dir = dirname(this.file);
     this.prep = prepareModels(text, (rel) => {
       try {
-        return readFileSync(resolve(dir, rel), 'utf8');
-      } catch {
+        return readDataFile(resolve(dir, rel), rel);
+      } catch (e) {
+        if (e instanceof MlmError) throw e;
         return undefined;
       }
     });

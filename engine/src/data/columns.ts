@@ -23,7 +23,7 @@ export function unknownColumnError(table: DataTable, name: string, range?: Sourc
 /**
  * A column as numbers (NaN = missing). A text column throws MlmError: when it is mostly numbers,
  * the message names the row and column of the first non-numeric field
- * (`bad.csv row 17, column 'Reaction': 'abc' is not a number`).
+ * (`bad.csv line 17, column 'Reaction': 'abc' is not a number`).
  */
 export function numericValues(table: DataTable, name: string, range?: SourceRange): Float64Array {
   const col = table.columns.get(name);
@@ -35,7 +35,7 @@ export function numericValues(table: DataTable, name: string, range?: SourceRang
     const { row, text } = col.firstNonNumeric;
     throw new MlmError({
       code: 'csv-not-a-number',
-      message: `${table.fileName} row ${row}, column '${name}': '${text}' is not a number`,
+      message: `${table.fileName} line ${row}, column '${name}': '${text}' is not a number`,
       range,
       csv: { file: table.fileName, row, column: name },
     });
@@ -81,6 +81,11 @@ export function factorValues(table: DataTable, name: string, range?: SourceRange
   }
   if (col.kind === 'text') return { codes: col.codes, levels: col.levels };
   return numericAsFactor(col.values);
+}
+
+/** The file line (1-based, as the editor shows it) of data row `row` (0-based; the header is line 1 when nothing precedes it). */
+export function dataLine(table: DataTable, row: number): number {
+  return table.lines ? table.lines[row] : row + 2;
 }
 
 /** Number of missing values of a column. */

@@ -117,13 +117,17 @@ function logicalColumn(name: string, raw: string[]): TextColumn {
   return { kind: 'text', name, codes, levels: [...levels], raw };
 }
 
-function typeColumn(name: string, raw: string[], decimalComma: boolean): DataColumn {
+/** Rows typed between two yields of the reading generator. */
+const ROWS_PER_STEP = 1 << 16;
+
+function* typeColumn(name: string, raw: string[], decimalComma: boolean, lines: Int32Array | undefined): Generator<void, DataColumn> {
   const n = raw.length;
   const values = new Float64Array(n);
   let numericCount = 0;
   let textCount = 0;
   let firstText: { row: number; text: string } | undefined;
   for (let i = 0; i < n; i++) {
+    if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
     const s = raw[i];
     if (isMissingField(s)) {
       values[i] = NaN;
@@ -132,7 +136,7 @@ function typeColumn(name: string, raw: string[], decimalComma: boolean): DataCol
     const v = parseNumberField(s, decimalComma);
     if (Number.isNaN(v)) {
       textCount++;
-      if (!firstText) firstText = { row: i + 2, text: s };
+      if (!firstText) firstText = { row: lines ? lines[i] : i + 2, text: s };
       values[i] = NaN;
     } else {
       numericCount++;
@@ -143,24 +147,112 @@ function typeColumn(name: string, raw: string[], decimalComma: boolean): DataCol
     const col: NumericColumn = { kind: 'numeric', name, values, raw };
     return col;
   }
-  const present: string[] = [];
-  for (const s of raw) if (!isMissingField(s)) present.push(s);
-  if (present.every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
+  const present = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
+    if (!isMissingField(raw[i])) present.add(raw[i]);
+  }
+  if ([...present].every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
+  yield;
   const levels = sortLevelsR(present);
+  yield;
   const index = new Map<string, number>();
   levels.forEach((l, i) => index.set(l, i));
   const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+  for (let i = 0; i < n; i++) {
+    if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
+    codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+  }
   const col: TextColumn = { kind: 'text', name, codes, levels, raw };
   if (numericCount > textCount && firstText) col.firstNonNumeric = { ...firstText, numericCount };
   return col;
 }
 
+/** Characters of CSV text parsed between two yields. */
+const CHUNK_CHARS = 1 << 18;
+
+/** The line break of a text: the first one found (`\r\n`, `\n` or `\r`). */
+function detectNewline(text: string): '\r\n' | '\n' | '\r' {
+  const n = text.indexOf('\n');
+  if (n > 0 && text.charCodeAt(n - 1) === 13) return '\r\n';
+  if (n >= 0) return '\n';
+  return text.includes('\r') ? '\r' : '\n';
+}
+
 /**
- * Reads a CSV file's text into a DataTable. Throws MlmError (code 'csv-empty', 'csv-fields',
- * 'csv-parse') with the file, row (header = row 1) and column of the problem.
+ * End of the record that contains position `target` (the index of its line break, or text.length), for
+ * cutting the text into chunks that papaparse parses as it would parse the whole. A field is quoted only
+ * when it starts with a quote; a quote closes it when a delimiter, a line break or the end follows.
  */
-export function readCsv(text: string, fileName: string): DataTable {
+export function recordEnd(text: string, start: number, target: number, delimiter: string, newline: string): number {
+  const len = text.length;
+  if (target >= len) return len;
+  const simple = text.indexOf(newline, target);
+  const q = text.indexOf('"', start);
+  if (q < 0 || (simple >= 0 && q > simple)) return simple < 0 ? len : simple;
+  const d = delimiter.charCodeAt(0);
+  const nl = newline.charCodeAt(0);
+  let i = start;
+  let fieldStart = true;
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    if (fieldStart && c === 34) {
+      let j = i + 1;
+      for (;;) {
+        const close = text.indexOf('"', j);
+        if (close < 0) return len; // unclosed quote: papaparse reports it
+        if (text.charCodeAt(close + 1) === 34) {
+          j = close + 2;
+          continue;
+        }
+        let k = close + 1;
+        while (text.charCodeAt(k) === 32) k++;
+        if (k >= len || text.charCodeAt(k) === d || text.startsWith(newline, k)) {
+          i = close + 1;
+          break;
+        }
+        j = close + 1;
+      }
+      fieldStart = false;
+      continue;
+    }
+    if (c === d) {
+      fieldStart = true;
+      i++;
+      continue;
+    }
+    if (c === nl && (newline.length === 1 || text.charCodeAt(i + 1) === 10)) {
+      if (i >= target) return i;
+      fieldStart = true;
+      i += newline.length;
+      continue;
+    }
+    fieldStart = false;
+    i++;
+  }
+  return len;
+}
+
+/** Line breaks inside the fields of one record (quoted fields may span lines). */
+function breaksInside(fields: string[], newline: string): number {
+  let k = 0;
+  for (const f of fields) {
+    if (f.length === 0) continue;
+    for (let i = f.indexOf(newline); i >= 0; i = f.indexOf(newline, i + newline.length)) k++;
+  }
+  return k;
+}
+
+function csvError(code: string, fileName: string, line: number, column: string, what: string): MlmError {
+  return new MlmError({ code, message: `${fileName} line ${line}: ${what}`, csv: { file: fileName, row: line, column } });
+}
+
+/**
+ * The one CSV reader, as a generator that yields after each chunk of text and each slice of rows, so a caller
+ * can hand the event loop back (readCsvAsync) or drain it at once (readCsv). Rows are located by the file
+ * line the editor shows (blank lines and multi-line quoted fields counted).
+ */
+export function* readCsvSteps(text: string, fileName: string): Generator<void, DataTable> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') {
     throw new MlmError({
@@ -169,25 +261,60 @@ export function readCsv(text: string, fileName: string): DataTable {
       csv: { file: fileName, row: 1, column: '' },
     });
   }
-  const delimiter = detectDelimiter(text);
-  const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true, header: false });
-  const rows = parsed.data;
-  const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
-  if (quoteError) {
-    const row = (quoteError.row ?? 0) + 1;
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0 && nul < 4096) {
     throw new MlmError({
-      code: 'csv-parse',
-      message: `${fileName} row ${row}: ${quoteError.message.replace(/\.$/, '')} (a quoted field is not closed)`,
-      csv: { file: fileName, row, column: '' },
+      code: 'csv-encoding',
+      message: `${fileName} looks like UTF-16 text without a byte-order mark (it contains NUL characters): save it as UTF-8`,
+      csv: { file: fileName, row: 1, column: '' },
     });
   }
-  if (rows.length === 0) {
+  const delimiter = detectDelimiter(text);
+  const newline = detectNewline(text);
+  let header: string[] | null = null;
+  let names: string[] = [];
+  let rawCols: string[][] = [];
+  const lineList: number[] = [];
+  let shifted = false;
+  let line = 1;
+  for (let start = 0; start <= text.length; ) {
+    const end = recordEnd(text, start, Math.min(text.length, start + CHUNK_CHARS), delimiter, newline);
+    const chunk = text.slice(start, end);
+    start = end + newline.length;
+    const parsed = Papa.parse<string[]>(chunk, { delimiter, newline, skipEmptyLines: false, header: false });
+    const quoted = chunk.includes('"');
+    const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
+    const rows = parsed.data;
+    for (let r = 0; r < rows.length; r++) {
+      const fields = rows[r];
+      const at = line;
+      line += 1 + (quoted ? breaksInside(fields, newline) : 0);
+      if (quoteError && (quoteError.row ?? 0) <= r) {
+        throw csvError('csv-parse', fileName, at, '', `${quoteError.message.replace(/\.$/, '')} (a quoted field is not closed)`);
+      }
+      if (fields.length === 1 && fields[0].trim() === '') continue; // blank line (R's blank.lines.skip)
+      if (!header) {
+        header = fields.map((h) => h.trim());
+        names = uniqueNames(header.map(makeNameR));
+        rawCols = names.map(() => []);
+        continue;
+      }
+      const ncol = names.length;
+      if (fields.length !== ncol) {
+        const col = fields.length > ncol ? '' : names[fields.length];
+        throw csvError('csv-fields', fileName, at, col, `${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${ncol}`);
+      }
+      for (let c = 0; c < ncol; c++) rawCols[c].push(fields[c]);
+      if (at !== lineList.length + 2) shifted = true;
+      lineList.push(at);
+    }
+    if (quoteError) throw csvError('csv-parse', fileName, line - 1, '', `${quoteError.message.replace(/\.$/, '')} (a quoted field is not closed)`);
+    yield;
+  }
+  if (!header) {
     throw new MlmError({ code: 'csv-empty', message: `${fileName} has no header row`, csv: { file: fileName, row: 1, column: '' } });
   }
-  const header = rows[0].map((h) => h.trim());
-  const names = uniqueNames(header.map(makeNameR));
-  const ncol = names.length;
-  const nrow = rows.length - 1;
+  const nrow = lineList.length;
   if (nrow === 0) {
     throw new MlmError({
       code: 'csv-empty',
@@ -195,21 +322,40 @@ export function readCsv(text: string, fileName: string): DataTable {
       csv: { file: fileName, row: 2, column: '' },
     });
   }
-  const rawCols: string[][] = names.map(() => new Array<string>(nrow));
-  for (let r = 1; r < rows.length; r++) {
-    const fields = rows[r];
-    if (fields.length !== ncol) {
-      const row = r + 1;
-      const col = fields.length > ncol ? '' : names[fields.length];
-      throw new MlmError({
-        code: 'csv-fields',
-        message: `${fileName} row ${row}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${ncol}`,
-        csv: { file: fileName, row, column: col },
-      });
-    }
-    for (let c = 0; c < ncol; c++) rawCols[c][r - 1] = fields[c];
-  }
+  const lines = shifted ? Int32Array.from(lineList) : undefined;
   const columns = new Map<string, DataColumn>();
-  names.forEach((name, c) => columns.set(name, typeColumn(name, rawCols[c], delimiter === ';')));
-  return { fileName, nrow, names, columns };
+  for (let c = 0; c < names.length; c++) {
+    columns.set(names[c], yield* typeColumn(names[c], rawCols[c], delimiter === ';', lines));
+    yield;
+  }
+  return { fileName, nrow, names, columns, ...(lines ? { lines } : {}) };
+}
+
+/**
+ * Reads a CSV file's text into a DataTable. Throws MlmError (code 'csv-empty', 'csv-fields',
+ * 'csv-parse', 'csv-encoding') with the file, line (as the editor shows it) and column of the problem.
+ */
+export function readCsv(text: string, fileName: string): DataTable {
+  const steps = readCsvSteps(text, fileName);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * readCsv that hands the event loop back at least every `yieldEveryMs` (default 20), so a language server
+ * answers other requests while a large file is read.
+ */
+export async function readCsvAsync(text: string, fileName: string, yieldEveryMs = 20): Promise<DataTable> {
+  const steps = readCsvSteps(text, fileName);
+  let last = Date.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (Date.now() - last >= yieldEveryMs) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      last = Date.now();
+    }
+  }
 }

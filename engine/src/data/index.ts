@@ -2,3 +2,4 @@ export * from './types';
 export * from './csv';
 export * from './columns';
 export * from './rsort';
+export * from './decode';

@@ -23,7 +23,7 @@ export interface TextColumn {
   raw: string[];
   /**
    * When most non-missing fields are numbers but a few are not: the first non-numeric field
-   * (1-based spreadsheet row, header = row 1), for messages like "'abc' is not a number".
+   * (1-based file line, as dataLine gives it), for messages like "'abc' is not a number".
    */
   firstNonNumeric?: { row: number; text: string; numericCount: number };
 }
@@ -38,6 +38,11 @@ export interface DataTable {
   /** Column names in file order. */
   names: string[];
   columns: Map<string, DataColumn>;
+  /**
+   * The file line (1-based, as the editor shows it) of each data row, when it differs from row + 2
+   * (blank lines or quoted fields spanning lines); read it through dataLine().
+   */
+  lines?: Int32Array;
 }
 
 /** A factor view of a column: codes (-1 = missing) and level labels. */

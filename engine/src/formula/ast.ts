@@ -5,15 +5,21 @@ export interface Span {
   end: number;
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '%in%';
+export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+export type BinaryOp = '+' | '-' | '*' | '/' | ':' | '^' | '|' | '||' | '&' | '&&' | '%in%' | ComparisonOp;
 
 export type Node =
   | { type: 'ident'; name: string; span: Span }
   | { type: 'number'; value: number; text: string; span: Span }
-  | { type: 'call'; name: string; nameSpan: Span; args: Node[]; span: Span }
+  | { type: 'string'; value: string; span: Span }
+  /**
+   * `name` as written, with any `pkg::` prefix (`splines::ns`); `argNames[i]` is the name of a named
+   * argument (`df` in `ns(x, df = 3)`) or undefined for a positional one.
+   */
+  | { type: 'call'; name: string; nameSpan: Span; args: Node[]; argNames?: (string | undefined)[]; span: Span }
   | { type: 'paren'; expr: Node; span: Span }
   | { type: 'binary'; op: BinaryOp; left: Node; right: Node; span: Span; opSpan: Span }
-  | { type: 'unary'; op: '+' | '-'; expr: Node; span: Span };
+  | { type: 'unary'; op: '+' | '-' | '!'; expr: Node; span: Span };
 
 export interface FormulaAst {
   /** Left of `~` (the response), or null for a one-sided formula. */

@@ -1,5 +1,5 @@
 /**
- * R's deparse() of formula expressions (`+ - * |` spaced; `^ : /` not): the names lme4 gives to variables and coefficients
+ * R's deparse() of formula expressions (`+ - * | & ==` … spaced; `^ : /` not; strings in double quotes): the names lme4 gives to variables and coefficients
  * (`I(age^2)`, `log(x + 1)`, `factor(period)`, `cbind(incidence, size - incidence)`).
  */
 import { numberLabelR } from '../data/rsort';
@@ -17,8 +17,10 @@ export function deparse(node: Node): string {
       return deparseName(node.name);
     case 'number':
       return numberLabelR(node.value);
+    case 'string':
+      return JSON.stringify(node.value);
     case 'call':
-      return `${node.name}(${node.args.map(deparse).join(', ')})`;
+      return `${node.name}(${node.args.map((a, i) => (node.argNames?.[i] !== undefined ? `${node.argNames[i]} = ${deparse(a)}` : deparse(a))).join(', ')})`;
     case 'paren':
       return `(${deparse(node.expr)})`;
     case 'unary':

@@ -1,16 +1,19 @@
 /** Tokens of lme4 formulas and `derive:` expressions. */
 import { FormulaSyntaxError, type Span } from './ast';
 
-export type TokenType = 'ident' | 'number' | 'op' | '(' | ')' | ',' | '~' | 'eof';
+export type TokenType = 'ident' | 'number' | 'string' | 'op' | '=' | '(' | ')' | ',' | '~' | 'eof';
 
 export interface Token {
   type: TokenType;
-  /** Identifier name (backquotes removed), operator text or number text. */
+  /** Identifier name (backquotes removed; `pkg::name` as one name), operator text, number text or a string's value. */
   text: string;
   span: Span;
 }
 
-const OPS = ['||', '%in%', '+', '-', '*', '/', ':', '^', '|'];
+/** A number at a position (sticky: no copy of the rest of the text per number). */
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?L?/y;
+const OPS = ['||', '&&', '%in%', '==', '!=', '<=', '>=', '+', '-', '*', '/', ':', '^', '|', '&', '<', '>', '!'];
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', '"': '"', "'": "'" };
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -24,7 +27,8 @@ export function tokenize(src: string): Token[] {
     }
     const start = i;
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?L?/.exec(src.slice(i))!;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src)!;
       i += m[0].length;
       if (i < n && /[A-Za-z_.]/.test(src[i])) {
         let j = i;
@@ -36,6 +40,11 @@ export function tokenize(src: string): Token[] {
     }
     if (/[A-Za-z.\u00C0-\uFFFF]/.test(c)) {
       while (i < n && /[A-Za-z0-9_.\u00C0-\uFFFF]/.test(src[i])) i++;
+      // `splines::ns`, `stats::poly`: one name, as R deparses it
+      if (src.startsWith('::', i) && /[A-Za-z.]/.test(src[i + 2] ?? '')) {
+        i += 2;
+        while (i < n && /[A-Za-z0-9_.\u00C0-\uFFFF]/.test(src[i])) i++;
+      }
       out.push({ type: 'ident', text: src.slice(start, i), span: { start, end: i } });
       continue;
     }
@@ -63,10 +72,23 @@ export function tokenize(src: string): Token[] {
       throw new FormulaSyntaxError(`unsupported operator '${src.slice(i, end)}'`, { start, end });
     }
     if (c === '"' || c === "'") {
-      throw new FormulaSyntaxError('text in quotes is not allowed in a formula; write column names without quotes', {
-        start,
-        end: start + 1,
-      });
+      let j = i + 1;
+      let value = '';
+      while (j < n && src[j] !== c) {
+        if (src[j] === '\\' && j + 1 < n) {
+          value += ESCAPES[src[j + 1]] ?? src[j + 1];
+          j += 2;
+        } else value += src[j++];
+      }
+      if (j >= n) throw new FormulaSyntaxError(`unclosed quote: this ${c} has no matching ${c}`, { start, end: start + 1 });
+      out.push({ type: 'string', text: value, span: { start, end: j + 1 } });
+      i = j + 1;
+      continue;
+    }
+    if (c === '=' && src[i + 1] !== '=') {
+      out.push({ type: '=', text: '=', span: { start, end: i + 1 } });
+      i++;
+      continue;
     }
     throw new FormulaSyntaxError(`unexpected character '${c}'`, { start, end: start + 1 });
   }

@@ -1,9 +1,11 @@
 /**
- * Recursive-descent parser for lme4 formulas, with R's operator precedence
- * (lowest first): `~`, `|` `||`, `+ -`, `* /`, `%in%`, `:`, unary `- +`, `^`.
+ * Recursive-descent parser for lme4 formulas, with R's operator precedence (lowest first):
+ * `~`, `|` `||`, `&` `&&`, `!`, comparisons (`== != < <= > >=`), `+ -`, `* /`, `%in%`, `:`, unary `- +`, `^`.
+ * Depth-bounded: nesting (parentheses, calls, chains of unary operators) and the depth of the tree
+ * (a long chain of `+`) stop with a located error instead of exhausting the stack of every later walk.
  */
 import { FormulaSyntaxError, type BinaryOp, type FormulaAst, type Node, type Span } from './ast';
-import { FORMULA_FUNCTIONS } from './functions';
+import { FORMULA_FUNCTIONS, functionBaseName, matchArguments } from './functions';
 import { tokenize, type Token } from './lexer';
 import { suggestName } from './suggest';
 
@@ -12,8 +14,17 @@ export interface ParseOptions {
   functions?: ReadonlySet<string>;
 }
 
+/** Most levels of parentheses, calls and unary operators inside one another. */
+export const MAX_NESTING = 100;
+/** Most nodes on a path from the root of an expression to a leaf (a chain of 500 `+` reaches it). */
+export const MAX_DEPTH = 500;
+
+const COMPARISONS = ['==', '!=', '<', '<=', '>', '>='];
+
 class Parser {
   private pos = 0;
+  private nesting = 0;
+  private readonly depth = new WeakMap<Node, number>();
   constructor(
     private readonly toks: Token[],
     private readonly functions: ReadonlySet<string>,
@@ -32,7 +43,37 @@ class Parser {
 
   private describe(t: Token): string {
     if (t.type === 'eof') return 'the end of the formula';
+    if (t.type === 'string') return `the text "${t.text}"`;
     return `'${t.text}'`;
+  }
+
+  /** Enters one level of nesting (a parenthesis, a call, a unary operator); bounded by MAX_NESTING. */
+  private enter(at: Token): void {
+    if (++this.nesting > MAX_NESTING) {
+      throw new FormulaSyntaxError(`the expression nests too deeply (more than ${MAX_NESTING} levels of parentheses, calls or signs)`, at.span, 'too-deep');
+    }
+  }
+  private leave(): void {
+    this.nesting--;
+  }
+
+  /** Records a new node's depth; beyond MAX_DEPTH the expression is refused where it got too deep. */
+  private made<T extends Node>(node: T, at: Span, children: readonly Node[]): T {
+    let d = 0;
+    for (const c of children) d = Math.max(d, this.depth.get(c) ?? 1);
+    if (d + 1 > MAX_DEPTH) {
+      throw new FormulaSyntaxError(
+        `the expression is too long: more than ${MAX_DEPTH} operations in one chain (split it, or compute a column with derive:)`,
+        at,
+        'too-deep',
+      );
+    }
+    this.depth.set(node, d + 1);
+    return node;
+  }
+
+  private bin(op: BinaryOp, left: Node, right: Node, opSpan: Span): Node {
+    return this.made({ type: 'binary', op, left, right, opSpan, span: { start: left.span.start, end: right.span.end } }, opSpan, [left, right]);
   }
 
   /** Called where a term must start: reports empty terms and trailing operators. */
@@ -50,15 +91,57 @@ class Parser {
   }
 
   expr(after?: Token): Node {
-    return this.bar(after);
+    this.enter(this.peek());
+    try {
+      return this.or(after);
+    } finally {
+      this.leave();
+    }
   }
 
-  bar(after?: Token): Node {
-    let left = this.add(after);
+  or(after?: Token): Node {
+    let left = this.and(after);
     while (this.isOp('|', '||')) {
       const op = this.next();
+      const right = this.and(op);
+      left = this.bin(op.text as BinaryOp, left, right, op.span);
+    }
+    return left;
+  }
+
+  and(after?: Token): Node {
+    let left = this.not(after);
+    while (this.isOp('&', '&&')) {
+      const op = this.next();
+      const right = this.not(op);
+      left = this.bin(op.text as BinaryOp, left, right, op.span);
+    }
+    return left;
+  }
+
+  not(after?: Token): Node {
+    if (this.isOp('!')) {
+      const op = this.next();
+      this.enter(op);
+      try {
+        const expr = this.not(op);
+        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
+      } finally {
+        this.leave();
+      }
+    }
+    return this.comparison(after);
+  }
+
+  comparison(after?: Token): Node {
+    const left = this.add(after);
+    if (this.isOp(...COMPARISONS)) {
+      const op = this.next();
       const right = this.add(op);
-      left = bin(op.text as BinaryOp, left, right, op.span);
+      if (this.isOp(...COMPARISONS)) {
+        throw new FormulaSyntaxError(`comparisons cannot be chained: write (a ${op.text} b) & (b ${this.peek().text} c)`, this.peek().span);
+      }
+      return this.bin(op.text as BinaryOp, left, right, op.span);
     }
     return left;
   }
@@ -67,9 +150,9 @@ class Parser {
     let left = this.mul(after);
     while (this.isOp('+', '-')) {
       const op = this.next();
-      if (this.isOp('+', '|', '||', '*', '/', ':', '^', '%in%')) this.missingOperand(op);
+      if (this.isOp('+', '|', '||', '*', '/', ':', '^', '%in%', '&', '&&', ...COMPARISONS)) this.missingOperand(op);
       const right = this.mul(op);
-      left = bin(op.text as BinaryOp, left, right, op.span);
+      left = this.bin(op.text as BinaryOp, left, right, op.span);
     }
     return left;
   }
@@ -79,7 +162,7 @@ class Parser {
     while (this.isOp('*', '/')) {
       const op = this.next();
       const right = this.special(op);
-      left = bin(op.text as BinaryOp, left, right, op.span);
+      left = this.bin(op.text as BinaryOp, left, right, op.span);
     }
     return left;
   }
@@ -89,7 +172,7 @@ class Parser {
     while (this.isOp('%in%')) {
       const op = this.next();
       const right = this.colon(op);
-      left = bin('%in%', left, right, op.span);
+      left = this.bin('%in%', left, right, op.span);
     }
     return left;
   }
@@ -99,7 +182,7 @@ class Parser {
     while (this.isOp(':')) {
       const op = this.next();
       const right = this.unary(op);
-      left = bin(':', left, right, op.span);
+      left = this.bin(':', left, right, op.span);
     }
     return left;
   }
@@ -108,8 +191,24 @@ class Parser {
     if (this.isOp('-', '+')) {
       const op = this.next();
       if (op.text === '+' && after && after.type === 'op') this.missingOperand(after);
-      const expr = this.unary(op);
-      return { type: 'unary', op: op.text as '+' | '-', expr, span: { start: op.span.start, end: expr.span.end } };
+      this.enter(op);
+      try {
+        const expr = this.unary(op);
+        return this.made({ type: 'unary', op: op.text as '+' | '-', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
+      } finally {
+        this.leave();
+      }
+    }
+    if (this.isOp('!')) {
+      // `-!x`, `x^!y`: R's `!` inside an arithmetic operand
+      const op = this.next();
+      this.enter(op);
+      try {
+        const expr = this.unary(op);
+        return this.made({ type: 'unary', op: '!', expr, span: { start: op.span.start, end: expr.span.end } }, op.span, [expr]);
+      } finally {
+        this.leave();
+      }
     }
     return this.power(after);
   }
@@ -118,8 +217,13 @@ class Parser {
     const base = this.primary(after);
     if (this.isOp('^')) {
       const op = this.next();
-      const exp = this.unary(op);
-      return bin('^', base, exp, op.span);
+      this.enter(op);
+      try {
+        const exp = this.unary(op);
+        return this.bin('^', base, exp, op.span);
+      } finally {
+        this.leave();
+      }
     }
     return base;
   }
@@ -129,6 +233,10 @@ class Parser {
     if (t.type === 'number') {
       this.next();
       return { type: 'number', value: Number(t.text), text: t.text, span: t.span };
+    }
+    if (t.type === 'string') {
+      this.next();
+      return { type: 'string', value: t.text, span: t.span };
     }
     if (t.type === 'ident') {
       this.next();
@@ -145,15 +253,16 @@ class Parser {
         throw new FormulaSyntaxError(`expected ')' to close the '(' but found ${this.describe(close)}`, close.span);
       }
       this.next();
-      return { type: 'paren', expr: inner, span: { start: open.span.start, end: close.span.end } };
+      return this.made({ type: 'paren', expr: inner, span: { start: open.span.start, end: close.span.end } }, open.span, [inner]);
     }
     if (t.type === '~') throw new FormulaSyntaxError("a formula has a single '~'", t.span);
     if (t.type === ',') throw new FormulaSyntaxError("unexpected ','", t.span);
+    if (t.type === '=') throw equalsError(t);
     return this.missingOperand(after);
   }
 
   call(name: Token): Node {
-    if (!this.functions.has(name.text)) {
+    if (!this.functions.has(functionBaseName(name.text)) || !knownPackage(name.text)) {
       const s = suggestName(name.text, [...this.functions]);
       throw new FormulaSyntaxError(
         `unknown function '${name.text}'${s ? ` (did you mean '${s}'?)` : ''}`,
@@ -164,12 +273,29 @@ class Parser {
     }
     const open = this.next(); // '('
     const args: Node[] = [];
-    if (this.peek().type === ')') {
-      const close = this.next();
-      return { type: 'call', name: name.text, nameSpan: name.span, args, span: { start: name.span.start, end: close.span.end } };
-    }
+    const argNames: (string | undefined)[] = [];
+    const done = (close: Token): Node => {
+      const node = this.made(
+        { type: 'call' as const, name: name.text, nameSpan: name.span, args, argNames, span: { start: name.span.start, end: close.span.end } },
+        name.span,
+        args,
+      );
+      matchArguments(node);
+      return node;
+    };
+    if (this.peek().type === ')') return done(this.next());
     for (;;) {
+      const t0 = this.peek();
+      let argName: string | undefined;
+      if (t0.type === 'ident' && this.toks[this.pos + 1]?.type === '=') {
+        argName = t0.text;
+        if (argNames.includes(argName)) throw new FormulaSyntaxError(`the argument '${argName}' is given twice`, t0.span, 'bad-arguments');
+        this.next();
+        const eq = this.next();
+        if (this.peek().type === ',' || this.peek().type === ')') throw new FormulaSyntaxError(`a value is missing after '${argName} ='`, eq.span);
+      }
       args.push(this.expr(open));
+      argNames.push(argName);
       const t = this.peek();
       if (t.type === ',') {
         this.next();
@@ -177,9 +303,10 @@ class Parser {
       }
       if (t.type === ')') {
         this.next();
-        return { type: 'call', name: name.text, nameSpan: name.span, args, span: { start: name.span.start, end: t.span.end } };
+        return done(t);
       }
       if (t.type === 'eof') throw new FormulaSyntaxError(`unbalanced parenthesis: the '(' of ${name.text}( is never closed`, open.span);
+      if (t.type === '=') throw equalsError(t);
       throw new FormulaSyntaxError(`expected ',' or ')' in ${name.text}(...), found ${this.describe(t)}`, t.span);
     }
   }
@@ -195,12 +322,19 @@ class Parser {
     if (t.type === 'eof') return;
     if (t.type === ')') throw new FormulaSyntaxError("unbalanced parenthesis: this ')' has no matching '('", t.span);
     if (t.type === '~') throw new FormulaSyntaxError("a formula has a single '~'", t.span);
+    if (t.type === '=') throw equalsError(t);
     throw new FormulaSyntaxError(`unexpected ${this.describe(t)}: an operator such as '+' is missing before it`, t.span);
   }
 }
 
-function bin(op: BinaryOp, left: Node, right: Node, opSpan: Span): Node {
-  return { type: 'binary', op, left, right, opSpan, span: { start: left.span.start, end: right.span.end } };
+function equalsError(t: Token): FormulaSyntaxError {
+  return new FormulaSyntaxError("'=' names an argument, as in scale(x, center = TRUE); to compare two values write '=='", t.span);
+}
+
+/** `pkg::f` is accepted for the packages whose functions the formula language has. */
+function knownPackage(name: string): boolean {
+  const i = name.indexOf('::');
+  return i < 0 || ['base', 'stats', 'splines'].includes(name.slice(0, i));
 }
 
 /** Parses `response ~ terms` (or `~ terms`). Throws FormulaSyntaxError. */

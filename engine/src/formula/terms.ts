@@ -37,6 +37,10 @@ interface Expansion {
 
 /** Bound on the number of terms an expansion may produce (guards against a^n explosions). */
 const MAX_TERMS = 4096;
+/** R refuses a power beyond the integer range ("invalid power in formula"). */
+const MAX_POWER = 2147483647;
+/** Operators with a formula meaning; any other operator makes its expression one variable. */
+const FORMULA_OPERATORS: ReadonlySet<string> = new Set(['+', '-', '*', '/', ':', '^', '%in%', '|', '||']);
 
 function key(vars: number[]): string {
   return vars.join(',');
@@ -91,11 +95,14 @@ class Expander {
         }
         return { terms: [{ vars: [this.variable(node)], span: node.span }] };
       case 'unary': {
+        if (node.op === '!') return { terms: [{ vars: [this.variable(node)], span: node.span }] };
         const inner = this.expand(node.expr);
         if (node.op === '+') return inner;
         // `-x` alone: removing from nothing; only the intercept part matters
         return { terms: [], intercept: inner.intercept === undefined ? undefined : !inner.intercept };
       }
+      case 'string':
+        throw new FormulaSyntaxError('text in quotes cannot be a term; write column names without quotes', node.span, 'bad-term');
       case 'binary':
         return this.binary(node);
     }
@@ -116,7 +123,9 @@ class Expander {
       if (r.type !== 'number' || !Number.isInteger(r.value) || r.value < 1) {
         throw new FormulaSyntaxError("the power of a term must be a positive whole number, e.g. (a + b + c)^2 (use I(x^2) for a squared variable)", node.right.span, 'bad-term');
       }
-      // R's PowerTerms: right = left; repeat: right = unique(l ∪ r for l in left, for r in right)
+      if (r.value > MAX_POWER) throw new FormulaSyntaxError('invalid power in formula (beyond the integer range, as R says)', node.right.span, 'bad-term');
+      // R's PowerTerms: right = left; repeat: right = unique(l ∪ r for l in left, for r in right).
+      // Each step keeps the terms it had, so once a step adds none the rest add none either.
       let acc = base.terms;
       for (let k = 2; k <= r.value; k++) {
         const prod: { vars: number[]; span: Span }[] = [];
@@ -124,9 +133,15 @@ class Expander {
           throw new FormulaSyntaxError(`this power expands to too many terms (more than ${MAX_TERMS})`, node.span, 'too-many-terms');
         }
         for (const a of base.terms) for (const b of acc) prod.push({ vars: union(a.vars, b.vars), span: node.span });
-        acc = dedup(prod);
+        const nextAcc = dedup(prod);
+        if (nextAcc.length === acc.length) break;
+        acc = nextAcc;
       }
       return { terms: acc, intercept: base.intercept };
+    }
+    if (!FORMULA_OPERATORS.has(op)) {
+      // a comparison or logical operator: the whole expression is one variable (R: `x > 3` gives `x > 3TRUE`)
+      return { terms: [{ vars: [this.variable(node)], span: node.span }] };
     }
     const left = this.expand(node.left);
     const right = this.expand(node.right);
@@ -203,9 +218,14 @@ function registerInOrder(node: Node, ex: Expander): void {
       registerInOrder(node.expr, ex);
       return;
     case 'unary':
-      registerInOrder(node.expr, ex);
+      if (node.op === '!') ex.variable(node);
+      else registerInOrder(node.expr, ex);
       return;
     case 'binary':
+      if (!FORMULA_OPERATORS.has(node.op)) {
+        ex.variable(node);
+        return;
+      }
       if (node.op === '^') {
         registerInOrder(node.left, ex);
         return;
@@ -214,6 +234,7 @@ function registerInOrder(node: Node, ex: Expander): void {
       registerInOrder(node.right, ex);
       return;
     case 'number':
+    case 'string':
       return;
   }
 }

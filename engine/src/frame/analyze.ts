@@ -171,7 +171,9 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
       const val = evalVariable(spec.model.variables[v].node, ctx);
       const first = new Float64Array(nl).fill(NaN);
       for (let i = 0; i < frame.n; i++) {
-        const x = val.kind === 'numeric' ? val.values[frame.rows[i]] : val.codes[frame.rows[i]];
+        const row = frame.rows[i];
+        // a basis (poly, ns) is constant within a group exactly when its first column is
+        const x = val.kind === 'numeric' ? val.values[row] : val.kind === 'matrix' ? val.columns[0][row] : val.codes[row];
         const r = refs[i];
         if (Number.isNaN(first[r])) first[r] = x;
         else if (first[r] !== x) return false;

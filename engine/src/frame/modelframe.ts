@@ -3,7 +3,7 @@
  * random-effects terms in lme4's order), after removing rows with missing values (na.omit).
  */
 import { MlmError, type SourceRange } from '../diagnostics';
-import { numericAsFactor } from '../data/columns';
+import { dataLine, numericAsFactor } from '../data/columns';
 import type { DataTable } from '../data/types';
 import type { Node, Span } from '../formula/ast';
 import { deparse } from '../formula/deparse';
@@ -31,13 +31,15 @@ const MAX_RE_COLUMNS = 100;
 
 /** Restricts a variable to the used rows; factors keep only observed levels (in their order). */
 function subsetValue(v: VarValue, rows: Int32Array): VarValue {
-  if (v.kind === 'numeric') {
+  const pick = (x: Float64Array) => {
     const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = v.values[rows[i]];
-    return { kind: 'numeric', values: out };
-  }
+    for (let i = 0; i < rows.length; i++) out[i] = x[rows[i]];
+    return out;
+  };
+  if (v.kind === 'numeric') return { kind: 'numeric', values: pick(v.values) };
+  if (v.kind === 'matrix') return { kind: 'matrix', columns: v.columns.map(pick), suffixes: v.suffixes };
   const f = subsetFactor(v, rows);
-  return { kind: 'factor', ...f };
+  return { kind: 'factor', ...f, ...(v.contrasts ? { contrasts: v.contrasts } : {}) };
 }
 
 function subsetFactor(f: Factor, rows: Int32Array): Factor {
@@ -52,6 +54,7 @@ function subsetFactor(f: Factor, rows: Int32Array): Factor {
 }
 
 function isMissingValue(v: VarValue, i: number): boolean {
+  if (v.kind === 'matrix') return v.columns.some((c) => Number.isNaN(c[i]));
   return v.kind === 'numeric' ? Number.isNaN(v.values[i]) : v.codes[i] < 0;
 }
 
@@ -63,6 +66,7 @@ export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
       if (col && col.kind === 'text') return { codes: col.codes, levels: col.levels };
     }
     const v = evalVariable(p, ctx);
+    if (v.kind === 'matrix') throw new MlmError({ code: 'bad-group', message: `${deparse(p)} gives several columns and cannot group the data`, range: ctx.locate(p.span) });
     return v.kind === 'factor' ? { codes: v.codes, levels: v.levels } : numericAsFactor(v.values);
   });
   return factors.length === 1 ? factors[0] : interactFactors(factors);
@@ -70,6 +74,8 @@ export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
 
 interface Response {
   y: Float64Array;
+  /** The numeric inputs of the response (cbind's two counts, or y itself), for the finiteness check. */
+  parts: { values: Float64Array; node: Node }[];
   /** Binomial trials (cbind) or null. */
   trials: Float64Array | null;
   name: string;
@@ -98,7 +104,7 @@ function evalResponse(lhs: Node, family: string, ctx: EvalContext, warnings: str
       trials[i] = s[i] + f[i];
       y[i] = trials[i] === 0 ? 0 : s[i] / trials[i];
     }
-    return { y, trials, name, span: lhs.span };
+    return { y, trials, name, span: lhs.span, parts: [{ values: s, node: inner.args[0] }, { values: f, node: inner.args[1] }] };
   }
   const v = evalVariable(lhs, ctx);
   if (v.kind === 'factor') {
@@ -116,9 +122,30 @@ function evalResponse(lhs: Node, family: string, ctx: EvalContext, warnings: str
         `the response '${name}' has ${v.levels.length} levels: the first ('${v.levels[0]}') counts as failure and all others as success (as glm does)`,
       );
     }
-    return { y, trials: null, name, span: lhs.span };
+    return { y, trials: null, name, span: lhs.span, parts: [] };
   }
-  return { y: v.values, trials: null, name, span: lhs.span };
+  if (v.kind === 'matrix') throw new MlmError({ code: 'bad-response', message: `the response ${name} gives several columns`, range: ctx.locate(lhs.span) });
+  return { y: v.values, trials: null, name, span: lhs.span, parts: [{ values: v.values, node: lhs }] };
+}
+
+/** The `contrasts:` key: each named factor among the fixed effects gets its coding (lmer's contrasts = list(...)). */
+export function applyContrasts(model: ModelDecl, fixed: TermsResult, values: (VarValue | null)[]): void {
+  for (const c of model.contrasts ?? []) {
+    const i = fixed.variables.findIndex((v, k) => v.name === c.factor.value && values[k]);
+    if (i < 0) {
+      const names = fixed.variables.filter((_, k) => values[k]?.kind === 'factor').map((v) => v.name);
+      throw new MlmError({
+        code: 'contrasts-variable',
+        message: `'${c.factor.value}' is not a categorical variable of the fixed effects of model '${model.name}'${names.length ? ` (its factors: ${names.join(', ')})` : ''}`,
+        range: c.factor.range,
+      });
+    }
+    const v = values[i]!;
+    if (v.kind !== 'factor') {
+      throw new MlmError({ code: 'contrasts-variable', message: `'${c.factor.value}' is not categorical: contrasts apply to factors`, range: c.factor.range });
+    }
+    values[i] = { ...v, contrasts: c.kind.value };
+  }
 }
 
 /** Builds the model frame of one model. Throws MlmError with the range of the offending formula part. */
@@ -141,6 +168,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   const fixed: TermsResult = st.fixed;
   const usedVars = new Set(fixed.terms.flatMap((t) => t.vars));
   const fixedValues: (VarValue | null)[] = fixed.variables.map((v, i) => (usedVars.has(i) ? evalVariable(v.node, ctx) : null));
+  applyContrasts(model, fixed, fixedValues);
   const offsets = fixed.offsets.map((o) => {
     if (o.type !== 'call' || o.args.length !== 1) {
       throw new MlmError({ code: 'bad-arguments', message: 'offset() takes one argument', range: st.locate(o.span) });
@@ -173,6 +201,57 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     for (const v of r.values) if (v) drop((i) => isMissingValue(v, i));
     drop((i) => r.group.codes[i] < 0);
   }
+  let missingRows = 0;
+  for (let i = 0; i < N; i++) missingRows += 1 - keep[i];
+
+  // R stops on an infinite value in a variable of the model ("NA/NaN/Inf in 'y'"); we name the row
+  const finiteChecks: { values: Float64Array; node: Node; locate: (span: Span) => SourceRange | undefined }[] = [
+    ...response.parts.map((p) => ({ ...p, locate: st.locate })),
+    ...fixed.variables.flatMap((v, i) => {
+      const val = fixedValues[i];
+      return val && val.kind === 'numeric' ? [{ values: val.values, node: v.node, locate: st.locate }] : [];
+    }),
+    ...fixed.offsets.map((o, i) => ({ values: offsets[i], node: o, locate: st.locate })),
+    ...random.flatMap((r) =>
+      r.spec.model.variables.flatMap((v, i) => {
+        const val = r.values[i];
+        return val && val.kind === 'numeric' ? [{ values: val.values, node: v.node, locate: st.locate }] : [];
+      }),
+    ),
+  ];
+  for (const c of finiteChecks) checkFinite(c.values, keep, c.node, data, c.locate(c.node.span));
+  let zeroWeights = 0;
+  if (userWeights) {
+    const w = model.weights!;
+    const range = w.range;
+    for (let i = 0; i < N; i++) {
+      if (!keep[i]) continue;
+      const v = userWeights[i];
+      if (!Number.isFinite(v) || v < 0) {
+        const line = dataLine(data, i);
+        throw new MlmError({
+          code: v < 0 ? 'negative-weights' : 'non-finite-value',
+          message: `weights must be finite and not negative: ${w.text.trim()} is ${v} in data row ${line} of ${data.fileName}`,
+          range,
+          csv: { file: data.fileName, row: line, column: '' },
+        });
+      }
+      if (v === 0) {
+        keep[i] = 0;
+        zeroWeights++;
+      }
+    }
+    if (zeroWeights > 0) {
+      let left = 0;
+      for (let i = 0; i < N; i++) left += keep[i];
+      if (left === 0) {
+        throw new MlmError({ code: 'zero-weights', message: `every row used has weight 0 (${w.text.trim()}), so no row carries information`, range });
+      }
+      warnings.push(
+        `${zeroWeights} row${zeroWeights === 1 ? ' has' : 's have'} weight 0 and carr${zeroWeights === 1 ? 'ies' : 'y'} no information: left out of the fit (lme4 keeps them in the number of observations)`,
+      );
+    }
+  }
   let n = 0;
   for (let i = 0; i < N; i++) n += keep[i];
   const rows = new Int32Array(n);
@@ -180,7 +259,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   if (n === 0) {
     throw new MlmError({
       code: 'no-rows',
-      message: `no rows are left after removing the ${N} rows with a missing value in a variable of the model`,
+      message: `no rows are left after removing the ${missingRows} rows with a missing value in a variable of the model`,
       range: st.formula.range,
     });
   }
@@ -198,9 +277,9 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       if (y[i] < 0 || y[i] > 1) {
         throw new MlmError({
           code: 'binomial-response',
-          message: `a binomial response must be 0/1, a proportion or cbind(successes, failures); data row ${rows[i] + 2} has ${response.name} = ${y[i]}`,
+          message: `a binomial response must be 0/1, a proportion or cbind(successes, failures); data row ${dataLine(data, rows[i])} has ${response.name} = ${y[i]}`,
           range: st.locate(response.span),
-          csv: { file: data.fileName, row: rows[i] + 2, column: response.name },
+          csv: { file: data.fileName, row: dataLine(data, rows[i]), column: response.name },
         });
       }
     }
@@ -209,9 +288,9 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       if (y[i] < 0) {
         throw new MlmError({
           code: 'poisson-response',
-          message: `a poisson response must be counts (0, 1, 2, ...); data row ${rows[i] + 2} has ${response.name} = ${y[i]}`,
+          message: `a poisson response must be counts (0, 1, 2, ...); data row ${dataLine(data, rows[i])} has ${response.name} = ${y[i]}`,
           range: st.locate(response.span),
-          csv: { file: data.fileName, row: rows[i] + 2, column: response.name },
+          csv: { file: data.fileName, row: dataLine(data, rows[i]), column: response.name },
         });
       }
     }
@@ -230,7 +309,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       if (weights[i] < 0) {
         throw new MlmError({
           code: 'negative-weights',
-          message: `weights must not be negative (data row ${rows[i] + 2})`,
+          message: `weights must not be negative (data row ${dataLine(data, rows[i])})`,
           range: model.weights?.range ?? st.locate(response.span),
         });
       }
@@ -239,7 +318,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   if (settings.family === 'poisson') {
     for (let i = 0; i < n; i++) {
       if (!Number.isInteger(y[i])) {
-        warnings.push(`the poisson response is not a whole number in data row ${rows[i] + 2} (${response.name} = ${y[i]})`);
+        warnings.push(`the poisson response is not a whole number in data row ${dataLine(data, rows[i])} (${response.name} = ${y[i]})`);
         break;
       }
     }
@@ -248,7 +327,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       const w = weights ? weights[i] : 1;
       const s = y[i] * w;
       if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, w)) {
-        warnings.push(`non-integer number of successes in data row ${rows[i] + 2} (a binomial response times its weight should be a count)`);
+        warnings.push(`non-integer number of successes in data row ${dataLine(data, rows[i])} (a binomial response times its weight should be a count)`);
         break;
       }
     }
@@ -262,11 +341,20 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
   // fixed-effects model matrix
   const subValues = fixedValues.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
   let mm;
+  const maxCells = Math.min(5e7, Math.sqrt(MAX_FIXED_WORK * n));
   try {
-    mm = buildModelMatrix(fixed, subValues, n, Math.min(5e7, Math.sqrt(MAX_FIXED_WORK * n)));
+    mm = buildModelMatrix(fixed, subValues, n, maxCells);
   } catch (e) {
     if (e instanceof TooManyColumnsError) {
       const t = fixed.terms[e.term];
+      if (e.termColumns <= MAX_RE_COLUMNS) {
+        // not one term with many levels: the rows make the matrix too large
+        throw new MlmError({
+          code: 'too-many-columns',
+          message: `the fixed-effects matrix would have ${n} rows × ${e.columns} columns = ${(n * e.columns).toExponential(2)} entries, more than the ${maxCells.toExponential(2)} a fit can hold: use a subset of the rows or fewer terms`,
+          range: st.formula.range,
+        });
+      }
       throw new MlmError({
         code: 'too-many-columns',
         message: `the fixed effects would have ${e.columns} columns (${t.label} alone has ${e.termColumns}); a variable with that many levels is usually a grouping factor: use it in a random-effects term such as (1 | ${t.label})`,
@@ -355,7 +443,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     offset,
     weights,
     rows,
-    rowsDropped: N - n,
+    rowsDropped: missingRows,
     family: settings.family,
     link: settings.link,
     formula: st.formula.text,
@@ -377,6 +465,32 @@ export function orderReTerms<T extends { levels: string[] }>(terms: T[]): T[] {
 }
 
 export type { SourceRange };
+
+/**
+ * Largest magnitude a model variable may have: beyond it sums of squares overflow a double
+ * (R's fit stops with "objective in x0 returns NA").
+ */
+export const MAX_MAGNITUDE = 1e150;
+
+/** Throws a located MlmError naming the first used row where `values` is infinite or too large to compute with. */
+function checkFinite(values: Float64Array, keep: Uint8Array, node: Node, data: DataTable, range: SourceRange | undefined): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!keep[i] || !(Math.abs(v) > MAX_MAGNITUDE)) continue;
+    const name = deparse(node);
+    const line = dataLine(data, i);
+    const col = node.type === 'ident' ? node.name : name;
+    const what = Number.isFinite(v)
+      ? `${v} is too large to compute with (more than 1e150 in magnitude): rescale it`
+      : `the value is ${v > 0 ? 'Inf' : '-Inf'}; a variable of the model must be finite (R stops with "NA/NaN/Inf"); correct the value or mark it missing (NA)`;
+    throw new MlmError({
+      code: 'non-finite-value',
+      message: `'${name}' in data row ${line} of ${data.fileName}: ${what}`,
+      range,
+      csv: { file: data.fileName, row: line, column: col },
+    });
+  }
+}
 
 /**
  * lme4's check.scaleX: among the columns of X that are not all 0/1, a standard deviation beyond

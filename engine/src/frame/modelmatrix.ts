@@ -1,10 +1,11 @@
 /**
- * Model matrices as R's model.matrix() with treatment contrasts: columns per term in term order,
+ * Model matrices as R's model.matrix() with treatment contrasts (or the factor's own: sum, helmert, poly): columns per term in term order,
  * a factor coded by contrasts (levels 2..L) when the term without it is contained in an earlier
  * term (or is empty), else by indicators of all levels; without an intercept, the first factor of
  * the first term containing one gets indicators. In an interaction the first variable varies fastest.
  */
 import type { TermsResult } from '../formula/terms';
+import { contrastMatrix } from './basis';
 import type { VarValue } from './evaluate';
 
 export interface ModelMatrix {
@@ -70,10 +71,16 @@ function piecesOf(v: number, name: string, value: VarValue, coding: number | und
     const x = value.values;
     return [{ name, col: (i) => x[i] }];
   }
+  if (value.kind === 'matrix') return value.columns.map((x, k) => ({ name: name + value.suffixes[k], col: (i: number) => x[i] }));
   const codes = value.codes;
   const first = coding === 2 ? 0 : 1;
   if (first === 1 && value.levels.length < 2) throw new SingleLevelFactorError(v, value.levels[0] ?? '');
   const out: Piece[] = [];
+  if (first === 1 && value.contrasts && value.contrasts !== 'treatment') {
+    const cm = contrastMatrix(value.contrasts, value.levels);
+    cm.columns.forEach((c, k) => out.push({ name: name + cm.suffixes[k], col: (i) => c[codes[i]] }));
+    return out;
+  }
   for (let l = first; l < value.levels.length; l++) {
     out.push({ name: name + value.levels[l], col: (i) => (codes[i] === l ? 1 : 0) });
   }
@@ -100,6 +107,7 @@ export function termColumnCounts(model: TermsResult, values: VarValue[]): number
     for (const v of t.vars) {
       const val = values[v];
       if (val.kind === 'factor') c *= coding[ti].get(v) === 2 ? val.levels.length : Math.max(0, val.levels.length - 1);
+      else if (val.kind === 'matrix') c *= val.columns.length;
     }
     return c;
   });

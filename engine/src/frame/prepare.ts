@@ -55,14 +55,18 @@ export function toDiagnostic(e: unknown): MlmDiagnostic {
   throw e;
 }
 
-/** Reads the `data:` CSV through readFile(relPath) (relative to the .mlm file). */
+/**
+ * Reads the `data:` CSV through readFile(relPath) (relative to the .mlm file). readFile returns undefined for
+ * a file it cannot read, or throws MlmError with the reason a file must not be read (too large, not a file).
+ */
 export function loadData(doc: MlmDocument, readFile: (relPath: string) => string | undefined): { table: DataTable | null; diagnostics: MlmDiagnostic[] } {
   if (!doc.data) return { table: null, diagnostics: [] };
   const path = doc.data.value;
   let text: string | undefined;
   try {
     text = readFile(path);
-  } catch {
+  } catch (e) {
+    if (e instanceof MlmError) return { table: null, diagnostics: [{ ...e.diagnostic, range: e.diagnostic.range ?? doc.data.range }] };
     text = undefined;
   }
   if (text === undefined) {
@@ -139,6 +143,11 @@ export function prepareDocument(
         null;
       return pm;
     }
+    const keyError = modelKeyError(diagnostics, decl);
+    if (keyError) {
+      pm.error = keyError;
+      return pm;
+    }
     if (!table) {
       // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
       pm.error = dataError ?? {
@@ -174,6 +183,19 @@ export function prepareDocument(
     }
   }
   return { doc, rawTable: loaded.table, table, models, diagnostics };
+}
+
+/**
+ * An error in one of the model's keys other than formula: (an unknown family or link, a bad nAGQ):
+ * that model's error, which keeps it from being fitted (it would otherwise be fitted with the
+ * defaults); the other models of the file still fit.
+ */
+export function modelKeyError(diagnostics: readonly MlmDiagnostic[], decl: ModelDecl): MlmDiagnostic | null {
+  return (
+    diagnostics.find(
+      (d) => d.severity === 'error' && d.range && decl.entries.some((e) => e.key !== 'formula' && (within(d.range!.start, e.value.range) || within(d.range!.start, e.keyRange))),
+    ) ?? null
+  );
 }
 
 function keyOf(d: MlmDiagnostic): string {

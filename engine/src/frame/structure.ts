@@ -4,6 +4,7 @@
  */
 import { MlmError, type SourceRange } from '../diagnostics';
 import { FormulaSyntaxError, type Node, type Span } from '../formula/ast';
+import { CONSTANTS, dataArguments } from '../formula/functions';
 import { expandTerms, type TermsResult } from '../formula/terms';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { FormulaDecl, ModelDecl } from '../mlmfile/types';
@@ -41,15 +42,16 @@ export function modelStructure(model: ModelDecl): ModelStructure {
   }
 }
 
-/** Columns (identifiers) used by an expression, with their spans. */
+/** Columns (identifiers) used by an expression, with their spans (not constants such as TRUE or pi, nor settings of a call). */
 export function identifiersOf(node: Node | null, out: { name: string; span: Span }[] = []): { name: string; span: Span }[] {
   if (!node) return out;
   switch (node.type) {
     case 'ident':
-      out.push({ name: node.name, span: node.span });
+      if (!(node.name in CONSTANTS)) out.push({ name: node.name, span: node.span });
       break;
     case 'call':
-      node.args.forEach((a) => identifiersOf(a, out));
+      // settings such as df = 3 or C(f, sum)'s `sum` are not columns
+      dataArguments(node).forEach((a) => identifiersOf(a, out));
       break;
     case 'paren':
     case 'unary':

@@ -4,8 +4,8 @@
  * All matrices are dense column-major Float64Array unless said otherwise.
  */
 
-export type FamilyName = 'gaussian' | 'binomial' | 'poisson';
-export type LinkName = 'identity' | 'logit' | 'probit' | 'cloglog' | 'log';
+export type FamilyName = 'gaussian' | 'binomial' | 'poisson' | 'Gamma' | 'inverse.gaussian' | 'negbinomial';
+export type LinkName = 'identity' | 'logit' | 'probit' | 'cloglog' | 'cauchit' | 'log' | 'sqrt' | 'inverse' | '1/mu^2';
 
 /** One random-effects term `(expr | g)` after expansion (`a/b`, `||` already split). */
 export interface ReTermFrame {

@@ -6,6 +6,7 @@ import type { SourceRange } from '../diagnostics';
 import type { Node } from '../formula/ast';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
+import { CONSTANTS, dataArguments } from '../formula/functions';
 import { findBars } from './bars';
 import { identifiersOf } from './structure';
 
@@ -46,10 +47,10 @@ export function frameVariables(model: ModelDecl): VariableUse[] {
       if (inBar.has(n)) return;
       switch (n.type) {
         case 'ident':
-          out.push({ name: n.name, role: offset ? 'offset' : 'fixed', range: loc(n.span) });
+          if (!(n.name in CONSTANTS)) out.push({ name: n.name, role: offset ? 'offset' : 'fixed', range: loc(n.span) });
           return;
         case 'call':
-          n.args.forEach((a) => walk(a, offset || n.name === 'offset'));
+          dataArguments(n).forEach((a) => walk(a, offset || n.name === 'offset'));
           return;
         case 'paren':
         case 'unary':

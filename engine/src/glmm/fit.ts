@@ -9,6 +9,7 @@ import type { FitResult, OptStage, OptSummary } from '../result';
 import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { assembleResult } from './result';
 import { makeFamily } from './family';
+import { fitDispersionGlmm, type DispersionDeviance } from './dispersion';
 import { ghRule, type GHRule } from './ghq';
 import { centralDerivs } from '../linalg/derivs';
 import { symmetricEigenvalues } from '../linalg/eigen';
@@ -56,12 +57,13 @@ export async function fitGlmm(frame: ModelFrame, opts: GlmmOptions, hooks?: FitH
 }
 
 /** Fit a GLMM: the FitResult and the model object (its deviance function) the fit built. */
-export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: GlmmDeviance }> {
+export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: GlmmDeviance | DispersionDeviance }> {
   const t0 = Date.now();
   const ticker = new Ticker(hooks);
   const nAGQ = opts.nAGQ ?? 1;
   const warnings: string[] = [...frame.warnings];
   const family = validateGlmmInput(frame, nAGQ, warnings);
+  if (family.density) return fitDispersionGlmm(frame, family, warnings, { nAGQ, id: opts.id }, hooks);
   const nTrials = family.name === 'binomial' ? (frame.weights ?? new Float64Array(frame.n).fill(1)) : new Float64Array(frame.n).fill(1);
   const m = new GlmmModel(frame, family, nTrials);
 

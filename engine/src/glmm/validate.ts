@@ -86,6 +86,18 @@ export function validateGlmmInput(frame: ModelFrame, nAGQ: number, warnings: str
     if (firstNonInt >= 0) {
       warnings.push(`non-integer x = ${y[firstNonInt]}: response '${resp}' has non-integer counts (first in data row ${frame.rows[firstNonInt] + 2}); R's Poisson likelihood is 0 there (glmer reports logLik -Inf and does not move from its start); here the likelihood uses the continuous extension y log(mu) - mu - log Γ(y+1), so estimates are the quasi-Poisson ones but logLik, AIC and BIC are not R's.`);
     }
+  } else if (family.name === 'Gamma' || family.name === 'inverse.gaussian') {
+    for (let i = 0; i < n; i++) {
+      if (!(y[i] > 0)) {
+        throw new MlmError({ code: 'positive-response', message: `A ${family.name} response must be positive: '${resp}' is ${y[i]} in data row ${frame.rows[i] + 2}.` });
+      }
+    }
+  } else if (family.name === 'negbinomial') {
+    for (let i = 0; i < n; i++) {
+      if (y[i] < 0 || Math.abs(y[i] - Math.round(y[i])) > 1e-7 * Math.max(1, y[i])) {
+        throw new MlmError({ code: 'count-response', message: `A negative binomial response must be counts (0, 1, 2, ...): '${resp}' is ${y[i]} in data row ${frame.rows[i] + 2}.` });
+      }
+    }
   }
   let constant = true;
   for (let i = 1; i < n && constant; i++) if (y[i] !== y[0]) constant = false;

@@ -15,6 +15,7 @@ import type { FitResult } from '../result';
 import type { FittedMixedModel } from '../fit';
 import type { LinearMixedModel } from '../lmm/model';
 import type { GlmmDeviance } from '../glmm/fit';
+import type { DispersionDeviance } from '../glmm/dispersion';
 import { minimize, type MinimizeResult } from '../optim/bobyqa';
 import { nelderMead } from '../optim/neldermead';
 import { quasiNewtonBounds } from '../optim/qnbounds';
@@ -109,6 +110,37 @@ function glmmProblem(frame: ModelFrame, result: FitResult, dev: GlmmDeviance): P
   };
 }
 
+/** Gamma, inverse Gaussian, negative binomial: the exact Laplace deviance of (θ, β, log s), s = sigma or NB's θ. */
+function dispersionProblem(frame: ModelFrame, result: FitResult, dev: DispersionDeviance): Problem {
+  const nt = dev.nTheta;
+  const labels = varParSpecs(frame)
+    .filter((s) => s.kind !== 'sigma')
+    .map((s) => s.label);
+  const ks = frame.reTerms.map((t) => t.k);
+  const lowerTheta = Array.from(dev.objective.model.thetaLower());
+  const beta0 = frame.coefnames.map((c) => result.fixef[c]);
+  const d = result.dispersion!;
+  const optimum = [...result.theta, ...beta0, Math.log(d.value)];
+  const p = frame.coefnames.length;
+  return {
+    f: (x) => dev.deviance(x),
+    start: [...Array.from(dev.objective.model.initialTheta()), ...beta0, Math.log(d.value)],
+    optimum,
+    lower: [...lowerTheta, ...frame.coefnames.map(() => -Infinity), -Infinity],
+    upper: [...lowerTheta.map(() => Infinity), ...frame.coefnames.map(() => Infinity), Infinity],
+    estimates: (x) => {
+      const fixef: Record<string, number> = {};
+      frame.coefnames.forEach((c, j) => (fixef[c] = x[nt + j]));
+      const sd = thetaToSdCor(ks, x.slice(0, nt), 1);
+      const sdcor: Record<string, number> = {};
+      labels.forEach((l, i) => (sdcor[l] = sd[i]));
+      sdcor[d.name] = Math.exp(x[nt + p]);
+      return { fixef, sdcor };
+    },
+    restore: () => void dev.deviance(optimum),
+  };
+}
+
 const TOL = 1e-4;
 
 /** Refits with every optimizer (on the fit's own model object) and judges whether they agree. */
@@ -116,7 +148,7 @@ export async function checkConvergenceByRefits(fitted: FittedMixedModel, hooks?:
   const { frame, result, model } = fitted;
   if (model.kind === 'nlme')
     throw new MlmError({ code: 'check-nlme', message: "the optimizer comparison is not available for models with correlation: or variance: (fitted by nlme's likelihood)" });
-  const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : glmmProblem(frame, result, model);
+  const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : model.kind === 'glmm-dispersion' ? dispersionProblem(frame, result, model) : glmmProblem(frame, result, model);
   const ticker = new Ticker(hooks);
   const plans: { optimizer: OptimizerName; run: () => Promise<MinimizeResult> }[] = [
     { optimizer: 'bobyqa', run: () => minimize(p.f, p.start, p.lower, p.upper, { ticker, rhoend: 1e-8, stage: 'check: bobyqa' }) },

@@ -80,11 +80,19 @@ export function simulateResponse(frame: ModelFrame, result: FitResult, rng: Rng)
     return y;
   }
   const fam = makeFamily(frame.family, frame.link);
+  // the dispersion of Gamma and inverse Gaussian fits (sigma) and of the negative binomial (θ)
+  const s = result.dispersion?.value ?? NaN;
   for (let i = 0; i < n; i++) {
     const mu = fam.link.linkinv(eta[i]);
     if (frame.family === 'binomial') {
       const trials = frame.weights ? Math.round(frame.weights[i]) : 1;
       y[i] = trials > 0 ? rng.binomial(trials, mu) / trials : 0;
+    } else if (frame.family === 'Gamma') {
+      y[i] = rng.gamma(1 / (s * s), mu * s * s);
+    } else if (frame.family === 'inverse.gaussian') {
+      y[i] = rng.inverseGaussian(mu, s * s);
+    } else if (frame.family === 'negbinomial') {
+      y[i] = rng.poisson(rng.gamma(s, mu / s));
     } else {
       y[i] = rng.poisson(mu);
     }

@@ -26,6 +26,12 @@ export async function confint(model: MixedModel, result: FitResult, method: Conf
   if (method === 'Wald') return waldConfint(result, level);
   if (model.kind === 'nlme')
     throw new MlmError({ code: 'confint-nlme', message: "profile and bootstrap intervals are not available for models with correlation: or variance: (fitted by nlme's likelihood); use --method Wald" });
+  if (model.kind === 'glmm-dispersion') {
+    throw new MlmError({
+      code: 'confint-family',
+      message: `${method} intervals are not available for a ${result.family} model (its dispersion parameter is estimated by the exact Laplace fit); use Wald intervals (confint --method Wald)`,
+    });
+  }
   if (method === 'boot') return bootstrapConfint(model, result, { nsim: opts.nsim ?? 500, seed: opts.seed ?? 1, level }, hooks);
   return model.kind === 'lmm' ? profileConfint(model, result, { level }, hooks) : profileConfintGlmm(model, result, { level }, hooks);
 }

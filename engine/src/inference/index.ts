@@ -20,3 +20,4 @@ export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
 export { simulatedResiduals, type SimulatedResiduals } from './simres';
 export * from './coefficients';
+export { inferenceSideBySide, formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceRow, type InferenceMethod, type SideBySideOptions } from './sidebyside';

@@ -126,10 +126,12 @@ export function interpretFixedEffect(result: FitResult, name: string): string {
     if (parts.length > 1) return interaction(`on the odds is multiplied by ${fmtNum(ratio)}`).replace(` on ${y} on the odds`, ` on the odds of ${y}`);
     return `${change()} multiplies the odds of ${y} by ${fmtNum(ratio)}${others} (log-odds ${fmtNum(est)}, ${stats}).`;
   }
-  if (result.family === 'poisson' && result.link === 'log') {
+  if (result.link === 'log' && result.family !== 'binomial') {
+    // a log link on a mean (Poisson, negative binomial, Gamma, inverse Gaussian): ratios of expected values
+    const counts = result.family === 'poisson' || result.family === 'negbinomial';
     if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(ratio)} (log ${fmtNum(est)}, ${stats}).`;
     if (parts.length > 1) return interaction(`is multiplied by ${fmtNum(ratio)}`);
-    return `${change()} multiplies the expected ${y} by ${fmtNum(ratio)}${others} (log rate ratio ${fmtNum(est)}, ${stats}).`;
+    return `${change()} multiplies the expected ${y} by ${fmtNum(ratio)}${others} (${counts ? 'log rate ratio' : 'log ratio of means'} ${fmtNum(est)}, ${stats}).`;
   }
   return `The coefficient of ${name} is ${fmtNum(est)} on the ${result.link} scale (${stats}).`;
 }

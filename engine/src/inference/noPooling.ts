@@ -31,7 +31,7 @@ export interface GroupEstimates {
   rows: GroupEstimate[];
 }
 
-const IDENTITY: Link = { name: 'identity', linkfun: (m) => m, linkinv: (e) => e, muEta: () => 1 };
+const IDENTITY: Link = LINKS.identity;
 
 /** The link of a fit (glmm/family.ts), identity for gaussian fits and unknown names. */
 export function linkOf(fit: FitResult): Link {

@@ -6,17 +6,18 @@
  * line up with the fitted coefficients. A group level not seen in the fit contributes no random
  * effect (lme4's allow.new.levels = TRUE: the population prediction). A new level of a fixed-effect
  * factor is an error. Rows with a missing predictor get null.
- * Data-dependent transformations inside the formula (scale()) use the training rows' centre and
- * scale, as R's predict() does (a scale() over the new rows alone would shift every prediction).
+ * Data-dependent transformations inside the formula use what they learned from the training rows
+ * (scale()'s centre and scale, poly()'s coefficients, ns()/bs() knots), as R's predict() does through
+ * makepredictcall (a basis recomputed over the new rows alone would shift every prediction).
  */
 import { MlmError } from '../diagnostics';
 import type { DataTable } from '../data/types';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
 import type { ModelDecl } from '../mlmfile/types';
-import { evalNumeric, evalVariable, type VarValue } from '../frame/evaluate';
+import { evalNumeric, evalVariable, type Learned, type VarValue } from '../frame/evaluate';
 import { buildModelMatrix } from '../frame/modelmatrix';
-import { groupFactor } from '../frame/modelframe';
+import { applyContrasts, groupFactor } from '../frame/modelframe';
 import { modelStructure } from '../frame/structure';
 import { makeFamily } from '../glmm';
 
@@ -79,24 +80,27 @@ export function fittedValues(frame: ModelFrame, result: FitResult, scale: Predic
 
 function subsetTo(v: VarValue, rows: Int32Array): VarValue {
   if (v.kind === 'numeric') return { kind: 'numeric', values: Float64Array.from(rows, (r) => v.values[r]) };
+  if (v.kind === 'matrix') return v;
   const used = new Uint8Array(v.levels.length);
   for (const r of rows) if (v.codes[r] >= 0) used[v.codes[r]] = 1;
-  return { kind: 'factor', codes: new Int32Array(0), levels: v.levels.filter((_, l) => used[l]) };
+  return { kind: 'factor', codes: new Int32Array(0), levels: v.levels.filter((_, l) => used[l]), ...(v.contrasts ? { contrasts: v.contrasts } : {}) };
 }
 
 /** The new rows' values of a variable, coded with the training levels (factor levels unseen in the fit: -2). */
 function alignValue(train: VarValue, fresh: VarValue): VarValue {
-  if (train.kind === 'numeric') {
-    if (fresh.kind !== 'numeric') throw new Error('type');
+  if (train.kind === 'numeric' || train.kind === 'matrix') {
+    if (fresh.kind !== train.kind) throw new Error('type');
     return fresh;
   }
+  const contrasts = train.contrasts ? { contrasts: train.contrasts } : {};
   if (fresh.kind === 'numeric') {
     // e.g. a numeric column used as factor(x) in training, given as numbers: match by label
     const labels = Array.from(fresh.values, (x) => (Number.isNaN(x) ? null : String(x)));
-    return { kind: 'factor', codes: Int32Array.from(labels, (l) => (l === null ? -1 : train.levels.indexOf(l) >= 0 ? train.levels.indexOf(l) : -2)), levels: train.levels };
+    return { kind: 'factor', codes: Int32Array.from(labels, (l) => (l === null ? -1 : train.levels.indexOf(l) >= 0 ? train.levels.indexOf(l) : -2)), levels: train.levels, ...contrasts };
   }
+  if (fresh.kind === 'matrix') throw new Error('type');
   const map = fresh.levels.map((l) => train.levels.indexOf(l));
-  return { kind: 'factor', codes: Int32Array.from(fresh.codes, (c) => (c < 0 ? -1 : map[c] >= 0 ? map[c] : -2)), levels: train.levels };
+  return { kind: 'factor', codes: Int32Array.from(fresh.codes, (c) => (c < 0 ? -1 : map[c] >= 0 ? map[c] : -2)), levels: train.levels, ...contrasts };
 }
 
 export interface NewDataInput {
@@ -115,10 +119,11 @@ export interface NewDataInput {
 export function predictNewData(input: NewDataInput): Predictions {
   const { model, trainTable, frame, result, newTable } = input;
   const st = modelStructure(model);
-  // scale() parameters are recorded while the training rows are evaluated and applied to the new rows
-  const known = new Map<string, { center: number; scale: number }>();
-  const ctxTrain = { table: trainTable, locate: st.locate, scaling: { known, record: true } };
-  const ctxNew = { table: newTable, locate: st.locate, scaling: { known, record: false } };
+  // scale() centres, poly() coefficients and spline knots are recorded while the training rows are
+  // evaluated and applied to the new rows
+  const known = new Map<string, Learned>();
+  const ctxTrain = { table: trainTable, locate: st.locate, learned: { known, record: true } };
+  const ctxNew = { table: newTable, locate: st.locate, learned: { known, record: false } };
   const n = newTable.nrow;
   const missing = new Uint8Array(n);
   const prepare = (tm: typeof st.fixed): VarValue[] => {
@@ -129,6 +134,10 @@ export function predictNewData(input: NewDataInput): Predictions {
       const nv = alignValue(tr, evalVariable(v.node, ctxNew));
       if (nv.kind === 'numeric') {
         for (let r = 0; r < n; r++) if (Number.isNaN(nv.values[r])) missing[r] = 1;
+        return nv;
+      }
+      if (nv.kind === 'matrix') {
+        for (const c of nv.columns) for (let r = 0; r < n; r++) if (Number.isNaN(c[r])) missing[r] = 1;
         return nv;
       }
       for (let r = 0; r < n; r++) {
@@ -145,7 +154,9 @@ export function predictNewData(input: NewDataInput): Predictions {
       return { kind: 'factor', codes: Int32Array.from(nv.codes, (c) => Math.max(c, 0)), levels: nv.levels };
     });
   };
-  const mm = buildModelMatrix(st.fixed, prepare(st.fixed), n);
+  const fixedValues = prepare(st.fixed);
+  applyContrasts(model, st.fixed, fixedValues);
+  const mm = buildModelMatrix(st.fixed, fixedValues, n);
   const eta = new Float64Array(n);
   for (const c of frame.coefnames) {
     const j = mm.names.indexOf(c);

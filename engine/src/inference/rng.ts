@@ -98,6 +98,35 @@ export class Rng {
     return flip ? n - k : k;
   }
 
+  /** Gamma(shape, scale) deviate (Marsaglia and Tsang 2000; shape < 1 by the boost u^(1/shape)). */
+  gamma(shape: number, scale: number): number {
+    if (!(shape > 0) || !(scale > 0)) return NaN;
+    if (shape < 1) return this.gamma(shape + 1, scale) * Math.pow(this.uniform(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
+      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
+    }
+  }
+
+  /** Inverse Gaussian deviate with mean mu and dispersion phi (variance phi mu³): Michael, Schucany and Haas (1976). */
+  inverseGaussian(mu: number, phi: number): number {
+    const lambda = 1 / phi;
+    const z = this.normal();
+    const y = z * z;
+    const x = mu + (mu * mu * y) / (2 * lambda) - (mu / (2 * lambda)) * Math.sqrt(4 * mu * lambda * y + mu * mu * y * y);
+    return this.uniform() <= mu / (mu + x) ? x : (mu * mu) / x;
+  }
+
   /** Poisson(lambda) deviate. */
   poisson(lambda: number): number {
     if (!(lambda > 0)) return 0;

@@ -5,7 +5,8 @@
  * uniformity (Kolmogorov-Smirnov against U(0, 1), as stats::ks.test), dispersion (sd of the
  * residuals observed − predicted against the same in the simulations, the prediction at the
  * population level as DHARMa's getFitted), zero inflation (count of
- * zeros) and outliers (residuals of exactly 0 or 1, against a bootstrap of the simulations).
+ * zeros) and outliers (residuals of exactly 0 or 1, against the exact expectation of DHARMa's
+ * bootstrap for them).
  *
  * Responses are compared on the scale the model holds them: counts for binomial (successes,
  * the first column of cbind) and Poisson, the values for gaussian.
@@ -22,8 +23,6 @@ export interface SimulatedResidualsOptions {
   /** Number of simulations (DHARMa's n; default 250). */
   nsim?: number;
   seed?: number;
-  /** Bootstrap replicates of the outlier test (DHARMa's nBoot; default 100, at most nsim). */
-  nBoot?: number;
 }
 
 export interface SimTest {
@@ -97,7 +96,7 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
   const ticker = new Ticker(hooks);
   const n = frame.n;
   const binomial = fit.family === 'binomial';
-  const integer = fit.family === 'binomial' || fit.family === 'poisson';
+  const integer = fit.family === 'binomial' || fit.family === 'poisson' || fit.family === 'negbinomial';
   const trials = (i: number) => (binomial ? (frame.weights ? Math.round(frame.weights[i]) : 1) : 1);
   const observed = new Float64Array(n);
   const predicted = new Float64Array(n);
@@ -107,7 +106,8 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
     observed[i] = binomial ? Math.round(frame.y[i] * trials(i)) : frame.y[i];
     predicted[i] = (mu[i] ?? NaN) * trials(i);
   }
-  // sims[s * n + i]: simulation s of observation i
+  // sims[i * nsim + s]: simulation s of observation i (observation-major: each observation's
+  // simulations are contiguous, which the quantiles and the outlier bootstrap read)
   const sims = new Float64Array(nsim * n);
   for (let s = 0; s < nsim; s++) {
     if (s % 10 === 0) {
@@ -115,21 +115,21 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
       await ticker.tick({ stage: 'simulate', evaluations: s, fraction: s / nsim });
     }
     const y = simulateResponse(frame, fit, rng);
-    for (let i = 0; i < n; i++) sims[s * n + i] = binomial ? Math.round(y[i] * trials(i)) : y[i];
+    for (let i = 0; i < n; i++) sims[i * nsim + s] = binomial ? Math.round(y[i] * trials(i)) : y[i];
   }
-  const column = new Float64Array(nsim);
   const scaled = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    for (let s = 0; s < nsim; s++) column[s] = sims[s * n + i];
-    scaled[i] = quantileOf(column, observed[i], integer, rng);
-  }
+  for (let i = 0; i < n; i++) scaled[i] = quantileOf(sims.subarray(i * nsim, (i + 1) * nsim), observed[i], integer, rng);
 
   // uniformity
   const ks = ksUniform(scaled);
 
   // dispersion: sd(x - fitted), observed against each simulation
   const simSpread = new Float64Array(nsim);
-  for (let s = 0; s < nsim; s++) simSpread[s] = sd(sims.subarray(s * n, (s + 1) * n), predicted);
+  const one = new Float64Array(n);
+  for (let s = 0; s < nsim; s++) {
+    for (let i = 0; i < n; i++) one[i] = sims[i * nsim + s];
+    simSpread[s] = sd(one, predicted);
+  }
   const obsSpread = sd(observed, predicted);
   const dispersion = { ratio: obsSpread / mean(simSpread), p: simulationP(simSpread, obsSpread) };
 
@@ -139,7 +139,7 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
     const simZeros = new Float64Array(nsim);
     for (let s = 0; s < nsim; s++) {
       let z = 0;
-      for (let i = 0; i < n; i++) if (sims[s * n + i] === 0) z++;
+      for (let i = 0; i < n; i++) if (sims[i * nsim + s] === 0) z++;
       simZeros[s] = z;
     }
     let obsZeros = 0;
@@ -148,34 +148,33 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
     zeroInflation = { ratio: m > 0 ? obsZeros / m : obsZeros === 0 ? 1 : Infinity, p: simulationP(simZeros, obsZeros) };
   }
 
-  // outliers: residuals of exactly 0 or 1, against a bootstrap of the simulations (DHARMa's default)
+  // outliers: residuals of exactly 0 or 1. DHARMa's default test compares their frequency with a
+  // bootstrap in which a simulated value plays the observation against nsim values resampled from the
+  // simulations. The probability of that event is computed here exactly, observation by observation,
+  // from the sorted simulations; the count is then a sum of independent Bernoulli variables
+  // (Poisson-binomial), whose distribution gives the two-sided p-value.
   const count = scaled.filter((r) => r === 0 || r === 1).length;
-  const frequency = count / n;
-  const nBoot = Math.min(nsim, Math.floor(opts.nBoot ?? 100));
-  const boot = new Float64Array(nBoot);
-  const resample = new Float64Array(nsim);
-  for (let b = 0; b < nBoot; b++) {
-    if (b % 10 === 0) {
-      if (hooks?.isCancelled?.()) throw new CancelledError();
-      await ticker.tick({ stage: 'simulate', evaluations: nsim + b, fraction: 1 });
+  const probs = new Float64Array(n);
+  const row = new Float64Array(nsim);
+  for (let i = 0; i < n; i++) {
+    row.set(sims.subarray(i * nsim, (i + 1) * nsim));
+    row.sort();
+    let pi = 0;
+    for (let j = 0; j < nsim; ) {
+      let k = j;
+      while (k < nsim && row[k] === row[j]) k++;
+      const below = j / nsim; // P(X < v)
+      const above = (nsim - k) / nsim; // P(X > v)
+      const atOrBelow = k / nsim; // P(X <= v)
+      const mass = (k - j) / nsim;
+      // integer responses: outside when every value is strictly below or above; continuous: mean(sim <= obs) is 0 or 1
+      pi += mass * ((integer ? below ** nsim : atOrBelow ** nsim) + above ** nsim);
+      j = k;
     }
-    // simulation b plays the data; nsim draws (with replacement) from the others are its simulations
-    const pick = new Int32Array(nsim);
-    for (let s = 0; s < nsim; s++) {
-      let j = Math.floor(rng.uniform() * (nsim - 1));
-      if (j >= b) j++;
-      pick[s] = j;
-    }
-    let out = 0;
-    for (let i = 0; i < n; i++) {
-      for (let s = 0; s < nsim; s++) resample[s] = sims[pick[s] * n + i];
-      const q = quantileOf(resample, sims[b * n + i], integer, rng);
-      if (q === 0 || q === 1) out++;
-    }
-    boot[b] = out / n;
+    probs[i] = Math.min(1, pi);
   }
-  const outliers = { count, frequency, expected: mean(boot), p: simulationP(boot, frequency) };
-
+  const expected = probs.reduce((t, v) => t + v, 0);
+  const outliers = { count, frequency: count / n, expected: expected / n, p: poissonBinomialTwoSided(probs, count) };
   return {
     nsim,
     seed,
@@ -184,6 +183,41 @@ export async function simulatedResiduals(frame: ModelFrame, fit: FitResult, opts
     predicted: Array.from(predicted),
     tests: { uniformity: ks, dispersion, zeroInflation, outliers },
   };
+}
+
+/**
+ * Two-sided p-value of an observed count under a Poisson-binomial distribution (independent
+ * Bernoulli(p_i)): 2·min(P(X ≤ x), P(X ≥ x)), capped at 1; the distribution by the usual recursion,
+ * truncated where its upper tail is negligible.
+ */
+export function poissonBinomialTwoSided(p: ArrayLike<number>, x: number): number {
+  let mu = 0;
+  let v = 0;
+  for (let i = 0; i < p.length; i++) {
+    mu += p[i];
+    v += p[i] * (1 - p[i]);
+  }
+  const cap = Math.min(p.length, Math.max(x, Math.ceil(mu + 12 * Math.sqrt(v) + 12)) + 1);
+  let dist = new Float64Array(cap + 1);
+  dist[0] = 1;
+  for (let i = 0; i < p.length; i++) {
+    const q = p[i];
+    if (q === 0) continue;
+    const next = new Float64Array(cap + 1);
+    for (let k = 0; k <= cap; k++) {
+      const d = dist[k];
+      if (d === 0) continue;
+      next[k] += d * (1 - q);
+      if (k + 1 <= cap) next[k + 1] += d * q;
+    }
+    dist = next;
+  }
+  let le = 0;
+  for (let k = 0; k <= Math.min(x, cap); k++) le += dist[k];
+  let ge = 0;
+  for (let k = Math.min(x, cap); k <= cap; k++) ge += dist[k];
+  if (x > cap) ge = 0;
+  return Math.min(1, 2 * Math.min(le, ge));
 }
 
 function mean(x: ArrayLike<number>): number {

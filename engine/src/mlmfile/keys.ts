@@ -1,4 +1,5 @@
 /** The keys of a `.mlm` file, with one-line descriptions (hover and completion use them). */
+import { FAMILY_LINK_NAMES } from '../glmm/family';
 
 export const FILE_KEYS: Record<string, string> = {
   data: 'The CSV file with the data, relative to this .mlm file.',
@@ -11,22 +12,34 @@ export const FILE_KEYS: Record<string, string> = {
 export const MODEL_KEYS: Record<string, string> = {
   formula: 'The model formula in lme4 syntax: `y ~ x + (x | g)`.',
   method: '`REML` (default for gaussian models) or `ML`.',
-  family: '`gaussian` (default), `binomial`, `binomial(probit)`, `binomial(cloglog)`, `poisson`.',
-  link: 'Link function: `identity`, `logit`, `probit`, `cloglog` or `log` (alternative to `family: binomial(probit)`).',
+  family:
+    '`gaussian` (default), `binomial` (links logit, probit, cloglog, cauchit, log), `poisson` (log, sqrt, identity), `Gamma(log)` (inverse, log, identity), `inverse.gaussian` (1/mu^2, inverse, log, identity), `negbinomial` (NB2, θ estimated; log link); e.g. `binomial(probit)`.',
+  link: 'Link function: `identity`, `logit`, `probit`, `cloglog`, `cauchit`, `log`, `sqrt`, `inverse` or `1/mu^2` (alternative to `family: Gamma(log)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
   correlation: "Within-group correlation of the residuals, as nlme's lme: `corAR1(form = ~ time | g)`, `corCAR1`, `corCompSymm`, `corSymm`, `corARMA(p = 1, q = 0)`. The model is then fitted by nlme's likelihood.",
   variance: "Residual variance function, as nlme's `weights =`: `varIdent(form = ~ 1 | g)`, `varPower(form = ~ v)`, `varExp`, `varConstPower`, `varFixed(~ v)`. The model is then fitted by nlme's likelihood.",
   df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
+  contrasts: 'Codings of factors among the fixed effects: `contrasts: sector = sum, grade = poly` (treatment, the default; sum; helmert; poly), as lmer(contrasts = list(...)).',
 };
 
+/** The links each family accepts (R's), the default first. */
 export const FAMILY_LINKS: Record<string, string[]> = {
   gaussian: ['identity', 'log'],
-  binomial: ['logit', 'probit', 'cloglog'],
-  poisson: ['log'],
+  ...FAMILY_LINK_NAMES,
 };
 
-export const DEFAULT_LINK: Record<string, string> = { gaussian: 'identity', binomial: 'logit', poisson: 'log' };
+export const DEFAULT_LINK: Record<string, string> = Object.fromEntries(Object.entries(FAMILY_LINKS).map(([f, l]) => [f, l[0]]));
+
+/** Names other software gives these families, for did-you-mean. */
+export const FAMILY_ALIASES: Record<string, string> = {
+  gamma: 'Gamma',
+  nbinom2: 'negbinomial',
+  'negative.binomial': 'negbinomial',
+  'glmer.nb': 'negbinomial',
+  inverse_gaussian: 'inverse.gaussian',
+  'inverse.Gaussian': 'inverse.gaussian',
+};
 
 export type DfMethod = 'satterthwaite' | 'kenward-roger' | 'between-within' | 'residual' | 'asymptotic';
 
@@ -48,9 +61,9 @@ export const FAMILY_DOCS: Record<string, string> = {
   gaussian: 'normal response: a linear mixed model (lmer)',
   binomial: 'binary, proportion (with weights: trials) or cbind(successes, failures) response (glmer)',
   poisson: 'counts (glmer)',
-  Gamma: 'positive continuous response, constant coefficient of variation (glmer)',
-  'inverse.gaussian': 'positive continuous response, variance μ³ (glmer)',
-  negbinomial: 'overdispersed counts, variance μ + μ²/θ (glmer.nb)',
+  Gamma: 'positive continuous response, variance σ²μ² (constant coefficient of variation σ); links inverse (default), log, identity; σ estimated by the exact Laplace approximation, as glmmTMB',
+  'inverse.gaussian': 'positive continuous response, variance σ²μ³; links 1/mu^2 (default), inverse, log, identity; σ estimated by the exact Laplace approximation',
+  negbinomial: "overdispersed counts (NB2, glmmTMB's nbinom2), variance μ + μ²/θ; log link; θ estimated by the exact Laplace approximation",
 };
 
 /** What each link function means, for completion and hovers (a link needs a line here to be offered). */

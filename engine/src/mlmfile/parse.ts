@@ -4,16 +4,17 @@
  */
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import { FormulaSyntaxError } from '../formula/ast';
-import { DERIVE_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions';
+import { CONTRASTS, contrastKind, DERIVE_FUNCTIONS, FORMULA_FUNCTIONS } from '../formula/functions';
 import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DF_METHODS, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
+import { DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
+  ContrastDecl,
   DeriveDecl,
   ExpressionDecl,
   Located,
@@ -40,6 +41,8 @@ interface KeyItem {
   keyRange: SourceRange;
   segments: { line: number; character: number; text: string }[];
   model: ModelDecl | null;
+  /** The formula written on the `model NAME: y ~ x` line itself. */
+  shorthand?: boolean;
 }
 
 const KEY_RE = /^([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
@@ -161,6 +164,7 @@ class MlmParser {
       weights: null,
       correlation: null,
       variance: null,
+      contrasts: null,
       df: null,
       entries: [],
     };
@@ -177,7 +181,9 @@ class MlmParser {
     for (const ln of lines) {
       if (ln.text.trim() === '') continue;
       const body = ln.text.slice(ln.indent);
-      if (last && ln.indent > last.indent) {
+      // under `model NAME: y ~ x`, an indented `family: …` line is the model's next key, not more formula
+      const shorthandKey = last?.shorthand === true && (KEY_RE.exec(body)?.[1] ?? '') in MODEL_KEYS;
+      if (last && ln.indent > last.indent && !shorthandKey) {
         // continuation of the previous key's value
         last.segments.push({ line: ln.index, character: ln.indent, text: body });
         if (last.model) lastLineOfModel.set(last.model, ln.index);
@@ -212,6 +218,7 @@ class MlmParser {
               keyRange: nameRange,
               segments: [{ line: ln.index, character: restStart + lead, text: rest.trim() }],
               model: current,
+              shorthand: true,
             };
             items.push(item);
             last = item;
@@ -433,13 +440,13 @@ class MlmParser {
       }
       case 'family': {
         if (dup(model.family)) return;
-        const m = /^([A-Za-z]+)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z]*)["']?\s*\))?$/.exec(value.text);
+        const m = /^([A-Za-z][A-Za-z_.]*)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z0-9/^]*)["']?\s*\))?$/.exec(value.text);
         const fam = m?.[1];
         if (!m || !fam || !(fam in FAMILY_LINKS)) {
-          const s = fam ? suggestName(fam, Object.keys(FAMILY_LINKS)) : undefined;
+          const s = fam ? (FAMILY_ALIASES[fam] ?? suggestName(fam, Object.keys(FAMILY_LINKS))) : undefined;
           this.error(
             'bad-family',
-            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use gaussian, binomial, binomial(probit), binomial(cloglog) or poisson`,
+            `unknown family '${value.text}'${s ? ` (did you mean '${s}'?)` : ''}; use ${Object.keys(FAMILY_LINKS).join(', ')}, with a link in parentheses if needed (e.g. binomial(probit), Gamma(log))`,
             value.range,
             s ? { suggestion: s } : undefined,
           );
@@ -508,7 +515,60 @@ class MlmParser {
         model.weights = this.expression(value, FORMULA_FUNCTIONS, 'the weights');
         return;
       }
+      case 'contrasts': {
+        if (dup(model.contrasts)) return;
+        model.contrasts = this.contrasts(value);
+        return;
+      }
     }
+  }
+
+  /** `contrasts: sector = sum, grade = poly` */
+  contrasts(value: ValueText): ContrastDecl[] {
+    const out: ContrastDecl[] = [];
+    let start = 0;
+    let depth = 0;
+    const items: ValueText[] = [];
+    for (let i = 0; i <= value.text.length; i++) {
+      const c = value.text[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if (i === value.text.length || (c === ',' && depth === 0)) {
+        items.push(subValue(value, start, i));
+        start = i + 1;
+      }
+    }
+    for (const item of items) {
+      const eq = item.text.indexOf('=');
+      if (item.text === '' || eq < 0) {
+        this.error('syntax', "expected 'contrasts: FACTOR = CODING, ...' with treatment, sum, helmert or poly (e.g. contrasts: sector = sum)", item.text ? item.range : value.range);
+        continue;
+      }
+      const f = subValue(item, 0, eq);
+      const k = subValue(item, eq + 1, item.text.length);
+      const kindText = unquote(k.text);
+      const kind = contrastKind(kindText);
+      if (f.text === '') {
+        this.error('syntax', "the factor's name is missing before '='", item.range);
+        continue;
+      }
+      if (!kind) {
+        const s = suggestName(kindText, Object.keys(CONTRASTS));
+        this.error(
+          'bad-contrasts',
+          `unknown contrasts '${kindText}'${s ? ` (did you mean '${s}'?)` : ''}: use treatment, sum, helmert or poly`,
+          k.text ? k.range : item.range,
+          s ? { suggestion: s } : undefined,
+        );
+        continue;
+      }
+      if (out.some((d) => d.factor.value === f.text)) {
+        this.error('duplicate-key', `the contrasts of '${f.text}' are given twice`, f.range);
+        continue;
+      }
+      out.push({ factor: { value: unquote(f.text), range: f.range }, kind: { value: kind, range: k.range } });
+    }
+    return out;
   }
 
   finish(lines: Line[]): void {

@@ -4,6 +4,7 @@
  */
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
+import type { ContrastKind } from '../formula/functions';
 import type { FamilyName, LinkName } from '../frame/types';
 import type { DfMethod } from './keys';
 import type { CorSpec, VarSpec } from '../nlme/spec';
@@ -70,6 +71,8 @@ export interface ModelDecl {
   correlation: StructureDecl<CorSpec> | null;
   /** `variance:` (nlme's varFunc), parsed; spec null when it has an error (reported). */
   variance: StructureDecl<VarSpec> | null;
+  /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
+  contrasts: ContrastDecl[] | null;
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
@@ -77,6 +80,12 @@ export interface ModelDecl {
 
 export interface StructureDecl<T> extends ValueText {
   spec: T | null;
+}
+
+/** One `FACTOR = CODING` of a `contrasts:` line; FACTOR is the variable as the formula writes it. */
+export interface ContrastDecl {
+  factor: Located;
+  kind: Located<ContrastKind>;
 }
 
 export interface LevelsDecl {

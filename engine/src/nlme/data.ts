@@ -52,8 +52,9 @@ function factorOf(node: Node, ctx: EvalContext): { codes: Int32Array; levels: st
   const vals = parts.map((p) => {
     const v = evalVariable(p, ctx);
     if (v.kind === 'factor') return { codes: v.codes, levels: v.levels };
+    if (v.kind !== 'numeric') throw new MlmError({ code: 'bad-structure', message: 'a grouping or stratum must be a column or a factor', range: ctx.locate(p.span) });
     // a numeric grouping column: its distinct values as levels (as R's factor())
-    const uniq = [...new Set(Array.from(v.values).filter((x) => !Number.isNaN(x)))].sort((a, b) => a - b);
+    const uniq = [...new Set(Array.from(v.values).filter((x) => !Number.isNaN(x)))].sort((a: number, b: number) => a - b);
     const index = new Map(uniq.map((u, i) => [u, i]));
     return { codes: Int32Array.from(v.values, (x) => (Number.isNaN(x) ? -1 : index.get(x)!)), levels: uniq.map(String) };
   });

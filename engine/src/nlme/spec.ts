@@ -102,6 +102,8 @@ function shift(node: Node, by: number): Node {
       return { ...node, expr: shift(node.expr, by), span: s(node.span) };
     case 'binary':
       return { ...node, left: shift(node.left, by), right: shift(node.right, by), span: s(node.span), opSpan: s(node.opSpan) };
+    default:
+      return { ...node, span: s(node.span) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { DirectoryEntry, ServerHost } from '../host';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { decodeText, refuseDataFile } from '../../../engine/src/index';
+import { FileRefused, type DirectoryEntry, type ServerHost } from '../host';
 
 function toPath(uri: string): string | null {
   if (!uri.startsWith('file:')) return null;
@@ -16,8 +17,22 @@ export const nodeHost: ServerHost = {
   async readFile(uri: string): Promise<string | null> {
     const p = toPath(uri);
     if (!p) return null;
+    let refused: string | null;
     try {
-      return await fs.readFile(p, 'utf8');
+      // real path: a symbolic link is judged (and refused) by what it points to
+      const st = await fs.stat(p);
+      refused = refuseDataFile(p.split(/[\\/]/).pop() ?? p, { isFile: st.isFile(), size: st.size });
+      if (!refused) return decodeText(await fs.readFile(p));
+    } catch {
+      return null;
+    }
+    throw new FileRefused(refused);
+  },
+  async realUri(uri: string): Promise<string | null> {
+    const p = toPath(uri);
+    if (!p) return null;
+    try {
+      return pathToFileURL(await fs.realpath(p)).href;
     } catch {
       return null;
     }

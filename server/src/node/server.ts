@@ -14,5 +14,6 @@ startServer(connection, (conn) => {
   return {
     readFile: (uri) => (uri.startsWith('file:') ? nodeHost.readFile(uri) : viaClient.readFile(uri)),
     readDirectory: (uri) => (uri.startsWith('file:') ? nodeHost.readDirectory(uri) : viaClient.readDirectory(uri)),
+    realUri: async (uri) => (uri.startsWith('file:') ? nodeHost.realUri!(uri) : uri),
   };
 });

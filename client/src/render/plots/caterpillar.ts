@@ -40,13 +40,21 @@ function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compac
   const sds = asArray(block.condsd?.[termIndex]);
   const n = levels.length;
   const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => values[a] - values[b]);
-  const rowH = compact ? Math.max(2, Math.min(5, 480 / n)) : n > 30 ? 12 : 16;
-  const label = (l: string): string => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l);
+  // Compact: labelled extreme rows are tall enough for their label, the rest thin.
+  const thin = compact ? Math.max(2, Math.min(4, 400 / n)) : n > 30 ? 12 : 16;
   const labelledRank = (r: number): boolean => !compact || r < EXTREMES || r >= n - EXTREMES;
+  const rowH = (r: number): number => (compact && labelledRank(r) ? 11 : thin);
+  const rowTop: number[] = [];
+  let acc = 0;
+  for (let r = 0; r < n; r++) {
+    rowTop.push(acc);
+    acc += rowH(r);
+  }
+  const label = (l: string): string => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l);
   const longest = Math.max(4, ...order.filter((_, r) => labelledRank(r)).map((j) => label(String(levels[j])).length));
   const margin = { top: 12, right: 20, bottom: 48, left: Math.min(160, 14 + 7 * longest) };
   const width = 560;
-  const height = margin.top + margin.bottom + Math.max(40, n * rowH);
+  const height = margin.top + margin.bottom + Math.max(40, acc);
   const lo = values.map((v, j) => v - 1.96 * (sds[j] ?? 0));
   const hi = values.map((v, j) => v + 1.96 * (sds[j] ?? 0));
   const x = scaleLinear().domain(paddedExtent([...lo, ...hi, 0])).range([margin.left, width - margin.right]);
@@ -58,7 +66,7 @@ function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compac
   let s = svgOpen(id, width, height, title, caption);
   s += `<line class="ref-line" x1="${n2(x(0))}" x2="${n2(x(0))}" y1="${margin.top}" y2="${height - margin.bottom}"/>`;
   order.forEach((j, r) => {
-    const y = margin.top + (r + 0.5) * rowH;
+    const y = margin.top + rowTop[r] + rowH(r) / 2;
     const v = values[j];
     const sd = sds[j] ?? 0;
     const tip =
@@ -69,7 +77,7 @@ function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compac
     s += `<g class="cat-row linked" data-group="${escapeHtml(block.group)}" data-level="${escapeHtml(levels[j])}">`;
     s += `<line class="interval95" x1="${n2(x(v - 1.96 * sd))}" x2="${n2(x(v + 1.96 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
     s += `<line class="interval139" x1="${n2(x(v - 1.39 * sd))}" x2="${n2(x(v + 1.39 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
-    s += withTip('circle', `class="pt" cx="${n2(x(v))}" cy="${n2(y)}" r="${compact ? Math.max(1.2, rowH / 2) : 3.5}"`, tip, !compact);
+    s += withTip('circle', `class="pt" cx="${n2(x(v))}" cy="${n2(y)}" r="${compact ? (labelledRank(r) ? 2.5 : Math.max(1.2, thin / 2)) : 3.5}"`, tip, !compact);
     s += `</g>`;
   });
   s += axisBottom(x, height - margin.bottom + 4, `${term} (deviation from the fixed effect)`, width);

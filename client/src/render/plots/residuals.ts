@@ -18,8 +18,17 @@ const W = 560;
 const H = 360;
 const M = { top: 14, right: 20, bottom: 52, left: 70 };
 
+/** Above this many points they are drawn as one path without per-point tooltips (an SVG stays under ~5,000 elements). */
+const CLOUD_LIMIT = 400;
+
 function pointClass(n: number): string {
   return n > 1000 ? 'pt pt-dense' : n > 200 ? 'pt pt-many' : 'pt';
+}
+
+/** Many points as one translucent path of small circles. */
+function cloud(xy: [number, number][], cls: string): string {
+  const d = xy.map(([cx, cy]) => `M${n2(cx - 2)},${n2(cy)}a2,2 0 1,0 4,0a2,2 0 1,0 -4,0`).join('');
+  return `<path class="${cls} pt-cloud" d="${d}"/>`;
 }
 
 export function residualsPlot(id: string, fit: FitResult): PlotSvg {
@@ -41,10 +50,12 @@ export function residualsPlot(id: string, fit: FitResult): PlotSvg {
   let s = svgOpen(id, W, H, title, caption);
   s += `<line class="ref-line" x1="${M.left}" x2="${W - M.right}" y1="${n2(y(0))}" y2="${n2(y(0))}"/>`;
   const cls = pointClass(shown.length);
-  for (const i of shown) {
-    const tip = `Row ${rows[i] !== undefined ? rows[i] + 1 : i + 1}: fitted ${fmt(fitted[i])}, residual ${fmt(res[i])}`;
-    s += withTip('circle', `class="${cls}" cx="${n2(x(fitted[i]))}" cy="${n2(y(res[i]))}" r="2.5"`, tip, focus);
-  }
+  if (shown.length > CLOUD_LIMIT) s += cloud(shown.map((i) => [x(fitted[i]), y(res[i])]), cls);
+  else
+    for (const i of shown) {
+      const tip = `Row ${rows[i] !== undefined ? rows[i] + 1 : i + 1}: fitted ${fmt(fitted[i])}, residual ${fmt(res[i])}`;
+      s += withTip('circle', `class="${cls}" cx="${n2(x(fitted[i]))}" cy="${n2(y(res[i]))}" r="2.5"`, tip, focus);
+    }
   if (smooth && smooth.x.length > 1) {
     const path = line<number>()
       .x((k) => x(smooth.x[k]))
@@ -61,10 +72,14 @@ export function binnedPlot(id: string, fit: FitResult, bins: BinnedResidual[]): 
   const title = 'Binned residuals';
   const scale = fit.family === 'binomial' ? 'fitted probability' : 'fitted mean';
   const outside = bins.filter((b) => Math.abs(b.mean) > b.se2).length;
+  const groups = Math.max(0, ...Object.values(fit.ngrps ?? {}));
+  const perGroup = groups > 0 ? fit.nobs / groups : Infinity;
   const caption =
     `Observations grouped into ${bins.length} bins of similar ${scale} (arm::binnedplot); each point is the bin's mean residual (observed − fitted), ` +
-    `the grey lines ± 2 standard errors. About 95% of the points should lie within them (${bins.length - outside} of ${bins.length} do). ` +
-    `Raw GLMM residuals against fitted values show a pattern by construction; bins average it out.`;
+    `the grey lines ± 2 standard errors (${bins.length - outside} of ${bins.length} points inside). The fitted values include the random effects, ` +
+    `which shrink each group toward the mean, so residuals rise with the fitted value by construction` +
+    (perGroup < 5 ? ` — strongly here, with ${fit.nobs} observations in ${groups} groups — and such a trend is not evidence of misspecification` : ' when groups are small') +
+    `. Simulated (DHARMa) residuals check the fit without this artefact: run mlm check on the file.`;
   const x = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.lo, b.hi]))).range([M.left, W - M.right]);
   const y = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.mean, b.se2, -b.se2, 0]))).range([H - M.bottom, M.top]);
   let s = svgOpen(id, W, H, title, caption);
@@ -107,10 +122,12 @@ export function qqPlot(id: string, qq: QqFigure): PlotSvg {
   s += `<path clip-path="url(#${id}-clip)" class="qq-band" d="${band(idx) ?? ''}"><title>Pointwise 95% band for normal residuals</title></path>`;
   s += `<line clip-path="url(#${id}-clip)" class="ref-line qq-line" x1="${n2(x(d0))}" x2="${n2(x(d1))}" y1="${n2(y(qq.intercept + qq.slope * d0))}" y2="${n2(y(qq.intercept + qq.slope * d1))}"/>`;
   const cls = pointClass(m);
-  qq.theoretical.forEach((z, k) => {
-    const tip = `Normal quantile ${fmt(z)}: ${qq.label} ${fmt(qq.sample[k])}`;
-    s += withTip('circle', `class="${cls}" cx="${n2(x(z))}" cy="${n2(y(qq.sample[k]))}" r="2.5"`, tip, focus);
-  });
+  if (m > CLOUD_LIMIT) s += cloud(qq.theoretical.map((z, k) => [x(z), y(qq.sample[k])]), cls);
+  else
+    qq.theoretical.forEach((z, k) => {
+      const tip = `Normal quantile ${fmt(z)}: ${qq.label} ${fmt(qq.sample[k])}`;
+      s += withTip('circle', `class="${cls}" cx="${n2(x(z))}" cy="${n2(y(qq.sample[k]))}" r="2.5"`, tip, focus);
+    });
   s += axisBottom(x, H - M.bottom + 4, 'standard normal quantile', W);
   s += axisLeft(y, M.left - 4, qq.label);
   return { id, kind: 'qq', title, caption, svg: s + svgClose };
