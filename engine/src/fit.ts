@@ -10,6 +10,12 @@ import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
+import { withPlotData } from './plotdata';
+import { deepFreeze } from './freeze';
+import { withSimulatedResiduals } from './inference/simres';
+import { postFitSummary } from './inference/postfit';
+import type { ModelDecl } from './mlmfile/types';
+import type { DataTable } from './data/types';
 import type { DfMethod } from './inference/dfmethod';
 import type { StructureData } from './nlme/data';
 import { fitLme } from './nlme/fit';
@@ -28,6 +34,10 @@ export interface FitSpec {
   structures?: StructureData | null;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
+  /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
+  plotData?: boolean;
+  /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
+  postfit?: { model: ModelDecl; table: DataTable };
 }
 
 /**
@@ -75,7 +85,12 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
       range: spec.range,
     });
   }
-  return fitted;
+  // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
+  // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
+  let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
+  if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  return { ...fitted, result: deepFreeze(result) };
 }
 
 /** What to try when the numerics fail: the same advice for every family, plus separation for binomial models. */

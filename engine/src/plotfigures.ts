@@ -10,6 +10,7 @@ import type { FitResult, PlotData } from './result';
 import { groupEstimates, linkOf, type GroupEstimates } from './inference/noPooling';
 import { qnorm, qt, dnorm } from './inference/distributions';
 import { quantile7 } from './lmm/result';
+import type { SimulatedResidualsFigure } from './inference/simres';
 
 export type { GroupEstimates, GroupEstimate } from './inference/noPooling';
 
@@ -79,6 +80,8 @@ export interface PlotFigures {
   binned: BinnedResidual[] | null;
   /** Gaussian fits: the normal QQ plot of the scaled residuals; null for GLMMs. */
   qq: QqFigure | null;
+  /** GLMMs: DHARMa's simulated residuals (inference/simres.ts withSimulatedResiduals), when computed. */
+  simulated?: SimulatedResidualsFigure;
 }
 
 const DRAW_LIMIT = 3000;

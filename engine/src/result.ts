@@ -92,6 +92,8 @@ export interface FitResult {
   /** Scaled residuals quantiles (Min, 1Q, Median, 3Q, Max) as lme4's summary prints them. */
   scaledResidualQuantiles?: number[];
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
+  /** After-the-fit results for the panel and hovers (inference/postfit.ts postFitSummary): F tests, means:, estimate:, ratios. */
+  postfit?: import('./inference/postfit').PostFitSummary;
   plotData?: PlotData;
   /** Nakagawa & Schielzeth's R² when computed (engine/src/inference/variance.ts r2Nakagawa needs the frame). Optional. */
   r2?: { marginal: number; conditional: number; note?: string } | null;

@@ -1,4 +1,4 @@
-/** The engine calls behind mlm/fit: model frame, fit, plot data; likelihood-ratio comparisons. */
+/** The engine calls behind mlm/fit: model frame, fit (with the panel's plot data); likelihood-ratio comparisons. */
 import {
   type SourceRange,
   MlmError,
@@ -12,7 +12,6 @@ import {
   type FittedMixedModel,
   fitSpecOf,
   type ModelDecl,
-  withPlotData,
   type FitResult,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
@@ -24,8 +23,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
-  const fitted = await fitMixedModel(frame, fitSpecOf(m, a.table, frame), hooks);
-  return { ...fitted, result: withPlotData(frame, fitted.result) };
+  return fitMixedModel(frame, { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table } }, hooks);
 }
 
 export interface Comparison {

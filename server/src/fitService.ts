@@ -98,6 +98,12 @@ export class FitService {
       if (!m || (m.formula?.text ?? '') !== e.formula) continue;
       out.push({ severity: 'error', code: 'fit-failed', message: `fit of '${e.model}' failed: ${e.message}`, range: e.range });
     }
+    // a means: or estimate: line the fitted model cannot answer (unknown factor or coefficient)
+    for (const [name, k] of s.kept) {
+      const m = a.doc.models.find((x) => x.name === name);
+      if (!m || (m.formula?.text ?? '') !== k.result.formula) continue;
+      for (const d of k.result.postfit?.errors ?? []) if (d.range) out.push(d);
+    }
     return out;
   }
 

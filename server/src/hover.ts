@@ -77,6 +77,19 @@ export function hover(
       if (off >= 0) return formulaHover(a, m, m.formula, off, results.get(m.name), inferenceOf);
     }
   }
+  for (const m of doc.models) {
+    for (const est of m.estimates) {
+      if (!within(pos, est.range)) continue;
+      const r = results.get(m.name);
+      const got = r?.postfit?.estimates.find((x) => x.range.start.line === est.range.start.line && x.combination === est.combination.text.trim());
+      if (got) return md(estimateHover(got), est.range);
+      if (r) {
+        const err = r.postfit?.errors.find((d) => d.range && d.range.start.line === est.range.start.line);
+        if (err) return md(`**estimate:** ${escapeMarkdown(err.message)}`, est.range);
+      }
+      return md(`**estimate:** ${escapeMarkdown(est.combination.text)}\n\n_${r ? 'Fit the model again to see this estimate.' : 'Fit the model to see the estimate.'}_`, est.range);
+    }
+  }
   for (const e of doc.entries) {
     if (within(pos, e.keyRange)) {
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
@@ -261,6 +274,10 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
     if (coefs.length) parts.push(coefs.map(withInference).join('\n\n---\n\n') + staleNote(m, r));
     else if (termNode.type === 'number' && termNode.value === 1 && r.fixef['(Intercept)'] !== undefined) parts.push(withInference('(Intercept)'));
   }
+  // a factor's marginal means (computed by the engine after the fit)
+  const factorCol = termNode.type === 'ident' ? termNode.name : termNode.type === 'call' && /^(as\.)?factor$/.test(termNode.name) ? identifiersOf(termNode)[0] : undefined;
+  const fm = factorCol !== undefined ? r?.postfit?.factorMeans?.[factorCol] : undefined;
+  if (fm && factorCol !== undefined) parts.push(factorMeansHover(factorCol, fm));
   if (termNode.type === 'ident' && a.table?.columns.has(termNode.name)) parts.push(columnHover(a, termNode.name));
   else if (termNode.type === 'call' && !r) {
     const ids = identifiersOf(termNode).filter((n) => a.table?.columns.has(n));
@@ -268,6 +285,35 @@ function formulaHover(a: DocumentAnalysis, m: ModelDecl, f: FormulaDecl, off: nu
   }
   if (parts.length === 0) return null;
   return md(parts.join('\n\n---\n\n'), range(termNode));
+}
+
+/** Markdown-escapes data-derived text (level labels, names) for hovers. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+const num4 = (x: number) => formatNumber(x);
+
+function factorMeansHover(col: string, fm: NonNullable<FitResult['postfit']>['factorMeans'][string]): string {
+  const z = fm.means.some((m) => m.df === null);
+  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df)`, '', `| ${escapeMarkdown(col)} | emmean | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
+  for (const m of fm.means) rows.push(`| ${escapeMarkdown(m.level)} | ${num4(m.emmean)} | ${num4(m.SE)} | ${m.df === null ? 'Inf' : num4(m.df)} | ${num4(m.lower)} to ${num4(m.upper)} |`);
+  if (fm.notes.length) rows.push('', `_${fm.notes.map(escapeMarkdown).join(' ')}_`);
+  if (z) rows.push('', '_z intervals (asymptotic df)._');
+  return rows.join('\n');
+}
+
+function estimateHover(e: NonNullable<FitResult['postfit']>['estimates'][number]): string {
+  const stat = e.df === null ? 'z' : 't';
+  return [
+    `**estimate ${escapeMarkdown(e.label)}** = ${escapeMarkdown(e.combination)}`,
+    '',
+    '| estimate | SE | df | ' + stat + ' | p | ' + `${e.level * 100}% CI |`,
+    '|---:|---:|---:|---:|---:|---|',
+    `| ${num4(e.estimate)} | ${num4(e.SE)} | ${e.df === null ? 'Inf' : num4(e.df)} | ${num4(e.statistic)} | ${e.p < 1e-4 ? e.p.toExponential(1) : num4(e.p)} | ${num4(e.lower)} to ${num4(e.upper)} |`,
+    '',
+    `_${escapeMarkdown(e.dfMethod)} df; the interval is estimate ± ${e.df === null ? 'z' : 't(df)'} × SE with the df of the test._`,
+  ].join('\n');
 }
 
 /** On a function's name (`log` in `log(x)`): its R signature and what it does. */
@@ -328,22 +374,24 @@ export function fixedEffectHover(r: FitResult, name: string): string {
   const df = test?.df ?? (gaussian ? (r.satterthwaite?.df[name] ?? null) : null);
   let p = test?.p ?? (gaussian ? (r.satterthwaite?.p[name] ?? null) : null);
   if (p === null) p = df !== null ? tTwoSided(stat, df) : gaussian ? null : 2 * normalUpper(Math.abs(stat));
-  // lme4's confint(method = "Wald"): estimate ± z·SE (engine inference/profile.ts).
+  // the engine's interval with the test's df (estimate ± t(df)·SE), else lme4's confint(method = "Wald"): estimate ± z·SE
+  const row = r.coefficients?.find((c) => c.name === name);
+  const tInterval = row !== undefined && row.df !== null && Number.isFinite(row.lower);
   const ci = waldConfint(r, 0.95);
   const k = ci.names.indexOf(name);
-  const lo = k >= 0 ? ci.lower[k] : null;
-  const hi = k >= 0 ? ci.upper[k] : null;
+  const lo = tInterval ? row!.lower : k >= 0 ? ci.lower[k] : null;
+  const hi = tInterval ? row!.upper : k >= 0 ? ci.upper[k] : null;
   const statName = gaussian ? 't' : 'z';
   const rows = [
     `**${esc(name)}** — fixed effect in model ${esc(model)}`,
     '',
-    '| estimate | SE | ' + statName + ' | df | p | 95% Wald CI |',
+    '| estimate | SE | ' + statName + ' | df | p | ' + (tInterval ? '95% CI, t(df)' : '95% Wald CI') + ' |',
     '|---|---|---|---|---|---|',
     `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatPvalue(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
     '',
     esc(interpretFixedEffect(r, name)),
   ];
-  if (df !== null) rows.push('', '_t test with Satterthwaite df (lmerTest)._');
+  if (df !== null) rows.push('', `_t test with Satterthwaite df (lmerTest)${tInterval ? '; the interval uses the same df' : ''}._`);
   else if (!gaussian) rows.push('', '_Wald z test._');
   return rows.join('\n');
 }

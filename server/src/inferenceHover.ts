@@ -13,7 +13,7 @@ export function inferenceCommandLink(uri: string, model: string, coef: string): 
 
 export function inferenceSection(uri: string, model: string, coef: string, ci: CoefficientInference | undefined): string {
   if (!ci) {
-    return `[Compare every inference method](${inferenceCommandLink(uri, model, coef)} "Wald, Satterthwaite, Kenward-Roger, profile likelihood and likelihood-ratio test side by side") for ${escapeMarkdown(coef)}`;
+    return `[Compare every inference method](${inferenceCommandLink(uri, model, coef)} "Wald, Satterthwaite, Kenward-Roger, profile likelihood, parametric bootstrap (200 replicates) and likelihood-ratio test side by side") for ${escapeMarkdown(coef)}`;
   }
   const rows = formatInferenceRows(ci).map((line) => {
     const m = /^\| ([^|(]+?)( \(|\s\|)/.exec(line);

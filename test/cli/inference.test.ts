@@ -8,25 +8,14 @@ import { mkdtempSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli', 'mlm.js');
+import { cliRunner, close, root } from './runCli';
 const fits = join(root, 'test/fixtures/reference/fits');
 const data = join(root, 'test/fixtures/reference/data');
 const ref = (id: string) => JSON.parse(readFileSync(join(fits, `${id}.json`), 'utf8'));
 const arr = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
 let tmp = '';
-function mlm(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function json(args: string[]) {
-  const r = mlm([...args, '--json']);
-  assert.equal(r.code, 0, r.err);
-  return JSON.parse(r.out);
-}
-const close = (got: number, want: number, rel: number, what: string) =>
-  assert.ok(Math.abs(got - want) <= rel * Math.max(Math.abs(want), 1e-12), `${what}: got ${got}, want ${want} (relative ${rel})`);
+const { mlm, json } = cliRunner(() => tmp);
 
 before(() => {
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });

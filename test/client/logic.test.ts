@@ -4,7 +4,7 @@ import { findKeyLines, findModelLenses, modelAtLine } from '../../client/src/sha
 import { validateWebviewMessage } from '../../client/src/shared/messages';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { summarizeFit } from '../../client/src/shared/fitSummary';
-import { exportResults, latexEscape } from '../../client/src/export/formats';
+import { exportResults, latexEscape, plotFiles, toMarkdown } from '../../client/src/export/formats';
 import { fmt, fmtP } from '../../client/src/shared/format';
 import type { FitResponse } from '../../protocol/index';
 import { loadReferenceFit } from './helpers';
@@ -85,9 +85,10 @@ test('number formats follow R: 4 significant digits, p-values with the 2e-16 flo
   assert.equal(fmt(1755.628), '1756');
   assert.equal(fmt(0.0655512382381282), '0.06555');
   assert.equal(fmt(-0.00001234), '-1.23e-5');
-  assert.equal(fmtP(1.17e-17), '< 2e-16');
-  assert.equal(fmtP(3.26382446992738e-6), '3.3e-6');
-  assert.equal(fmtP(0.0512), '0.051');
+  // R: format.pval(p, digits = 3) of one value
+  assert.equal(fmtP(1.17e-17), '<2e-16');
+  assert.equal(fmtP(3.26382446992738e-6), '3.26e-06');
+  assert.equal(fmtP(0.0512), '0.0512');
   assert.equal(fmtP(0.5), '0.5');
 });
 
@@ -115,6 +116,18 @@ test('comparison export: integers as integers, no bookkeeping columns (refitted,
   assert.match(html, /^<!DOCTYPE html>/);
   assert.match(html, /<svg [^>]*class="plot"/);
   assert.doesNotMatch(html, /<script/);
+});
+
+test('Markdown export with plots: one standalone SVG per plot (own colours), linked under its model', () => {
+  const input = { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] };
+  const files = plotFiles(input);
+  assert.ok(files.length >= 5);
+  for (const f of files) {
+    assert.match(f.name, /^plot-sleepstudy_full-[A-Za-z0-9_-]+\.svg$/);
+    assert.match(f.svg, /^<\?xml [^>]*>\n<svg [^>]*><style><!\[CDATA\[\s*:root \{/);
+  }
+  const md = toMarkdown(input, { dir: 'sleep-results-plots', files });
+  assert.match(md, /### Plots\n\n!\[Conditional modes: \(Intercept\) \\?\| Subject\]\(sleep-results-plots\/plot-sleepstudy_full-caterpillar-0-0-Subject\.svg\)/);
 });
 
 test('CSV export: full-precision long table', () => {

@@ -151,3 +151,32 @@ test('ICC is defined for intercept-only random effects and matches variance shar
   assert.equal(iccRows(loadReferenceFit('sleepstudy_full')).length, 0, 'random slopes: ICC not defined');
   assert.equal(iccRows(loadReferenceFit('grouseticks_poisson')).length, 2, 'poisson: lognormal approximation, one ICC per factor');
 });
+
+test('GLMM: DHARMa simulated residuals drawn first (uniform QQ, residuals against predicted rank), binned residuals kept', async () => {
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  const { withPlotData } = await import('../../engine/src/plotdata');
+  const { withSimulatedResiduals } = await import('../../engine/src/inference/simres');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const csv = readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'cbpp.csv'), 'utf8');
+  const prep = prepareModels('data: c.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', () => csv);
+  const frame = prep.models[0].frame!;
+  const fit = await withSimulatedResiduals(frame, withPlotData(frame, await fitModel(frame, prep.models[0].spec)));
+  const sim = fit.plotData!.figures!.simulated!;
+  // the uniform QQ: expected quantiles (i - 0.5)/n, observed sorted
+  assert.equal(sim.qq.expected.length, 56);
+  assert.ok(Math.abs(sim.qq.expected[0] - 0.5 / 56) < 1e-15);
+  assert.ok(sim.qq.observed.every((v, i) => i === 0 || v >= sim.qq.observed[i - 1]));
+  assert.ok(sim.points.x.every((v) => v >= 0 && v <= 1));
+  const { plots } = plotsForFit(fit, 'm');
+  const kinds = plots.map((p) => p.kind);
+  const iq = kinds.indexOf('simulated-qq');
+  assert.ok(iq >= 0 && kinds[iq + 1] === 'simulated-residuals' && kinds.indexOf('binned-residuals') > iq + 1, kinds.join(','));
+  const qq = plots[iq];
+  assert.match(qq.caption, /Kolmogorov-Smirnov test p = /);
+  assert.ok(svgDoc(qq.svg).querySelectorAll('*').length < 5000);
+  // a gaussian fit is left as it is
+  const g = loadReferenceFit('sleepstudy_full');
+  assert.equal(await withSimulatedResiduals(frame, g), g);
+});

@@ -28,6 +28,7 @@ const MLM_JUNK = [
   'Inf', 'NaN', 'NA', '1e308', '-1e308', '1e-320', 'log(', 'exp(', 'sqrt(', 'I(', 'factor(', 'offset(', 'cbind(',
   'poly(', 'scale(', '0 * ', '1 / ', 'model ', 'formula:', 'data:', 'weights:', 'family:', 'method:', 'nAGQ:',
   'levels:', 'factors:', 'derive:', 'compare:', 'mean(', 'n()', ' by ', '\uD800', '\u0000', '\u202E', 'é', '💥',
+  '^100000000', '^1e308', '(((((((((', '- - - - -',
 ];
 
 const MLM_LINES = [

@@ -303,10 +303,11 @@ test('mlm/fit, then hovers show the fit: fixed effect, random term, response', a
   assert.match(days, /1\.546|1\.55/); // SE 1.5458
   assert.match(days, /6\.77/); // t = 10.467 / 1.5458
   assert.match(days, /Days[^|]*Reaction/); // the interpretation sentence
-  // Wald interval from lme4's estimate and SE: 10.467 ± 1.95996 × 1.5458
-  const z = 1.959963984540054;
-  const lo = Number((ref.fixef.Days - z * ref.se.Days).toPrecision(4)).toString();
-  const hi = Number((ref.fixef.Days + z * ref.se.Days).toPrecision(4)).toString();
+  // the interval uses the t test's df: lme4's estimate ± qt(0.975, lmerTest's df 16.99998) × SE
+  // (qt(0.975, 17) = 2.109815577833317; the df differs from 17 by 2e-5, far below the 4 digits shown)
+  const q = 2.109815577833317;
+  const lo = Number((ref.fixef.Days - q * ref.se.Days).toPrecision(4)).toString();
+  const hi = Number((ref.fixef.Days + q * ref.se.Days).toPrecision(4)).toString();
   assert.ok(days.includes(`[${lo}, ${hi}]`), `${lo}, ${hi} in ${days}`);
   assert.match(days, /\| 17\.0 \|/); // lmerTest's Satterthwaite df for Days: 16.99998
 

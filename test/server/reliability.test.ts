@@ -54,7 +54,10 @@ test('factor levels go into hover and completion Markdown escaped (no tracking p
   const value = (hover.contents as MarkupContent).value;
   assert.match(value, /\\!\\\[t\\\]/); // shown literally
   assertInert(value);
-  const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: positionOf(text, 'lev', 0) });
+  const typing = 'data: hostile.csv\nmodel b:\n  formula: y ~ \n';
+  const uri2 = ws.write('typing.mlm', typing);
+  await client.open(uri2, typing);
+  const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: 2, character: 15 } });
   const lev = items.find((i) => i.label === 'lev');
   assert.ok(lev);
   assertInert((lev.documentation as MarkupContent).value);
@@ -117,4 +120,31 @@ test('while a large CSV is parsed for one document, another document is answered
   order.push('hover on the other document');
   await bigDone;
   assert.deepEqual(order, ['hover on the other document', 'large document checked']);
+});
+
+test('while another document holds the worst formulas of issue 18, a healthy document is answered', async () => {
+  const bad = [
+    'data: sleepstudy.csv',
+    'model p:',
+    '  formula: Reaction ~ Days^1e308 + (1 | Subject)',
+    'model q:',
+    '  formula: Reaction ~ (Days + Subject + Reaction)^1000000 + (1 | Subject)',
+    'model r:',
+    `  formula: Reaction ~ ${'('.repeat(1000)}Days${')'.repeat(1000)} + (1 | Subject)`,
+    '',
+  ].join('\n');
+  const healthy = 'data: sleepstudy.csv\nmodel h:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const healthyUri = ws.write('healthy2.mlm', healthy);
+  await client.open(healthyUri, healthy);
+  const badUri = ws.write('worst.mlm', bad);
+  const diags = client.open(badUri, bad);
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    await client.request('textDocument/hover', { textDocument: { uri: healthyUri }, position: positionOf(healthy, 'Days') });
+    latencies.push(performance.now() - t0);
+  }
+  const ds = await diags;
+  assert.ok(ds.some((d) => d.severity === 1), 'the bad formulas are reported');
+  console.log(`hover on a healthy document while the worst formulas are open: max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length}`);
 });

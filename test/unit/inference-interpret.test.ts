@@ -67,3 +67,12 @@ test('interval sentences from the reference profile intervals', () => {
   assert.equal(interpretInterval(t, 5), 'The 95% profile interval for Days runs from 7.36 to 13.58; it excludes 0.');
   assert.match(interpretInterval(t, 1), /correlation Days \/ \(Intercept\) across levels of Subject runs from -0\.48 to 0\.68/);
 });
+
+test('sentences for basis columns and TRUE/FALSE variables (lme4 reference fits sleepstudy_poly, mathach_scale_center)', () => {
+  const p = loadReference('sleepstudy_poly');
+  assert.deepEqual(parseCoefName(p.formula, 'poly(Days, 2)2'), [{ variable: 'poly(Days, 2)', level: '2' }]);
+  assert.match(interpretFixedEffect(p, 'poly(Days, 2)2'), /^Each one-unit increase in column 2 of poly\(Days, 2\) is associated with/);
+  const m = loadReference('mathach_scale_center');
+  assert.match(interpretFixedEffect(m, 'I(minority == "Yes")TRUE'), /^Having I\(minority == "Yes"\) TRUE rather than FALSE is associated with a \d+\.\d\d lower mathach/);
+  assert.match(interpretFixedEffect(m, 'scale(ses, scale = FALSE)'), /^Each one-unit increase in scale\(ses, scale = FALSE\)/);
+});

@@ -14,7 +14,7 @@ import { dataLine, numericValues } from '../../engine/src/data/columns';
 import { decodeText, MAX_DATA_BYTES, refuseDataFile } from '../../engine/src/data/decode';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { fitModel, nonFiniteFigure } from '../../engine/src/fit';
-import { readDataFile } from '../../engine/src/cli/session';
+import { climbsAboveRoot, readDataFile } from '../../engine/src/cli/session';
 import type { FitResult } from '../../engine/src/result';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -148,6 +148,13 @@ test('an Error thrown in the numerics becomes a located MlmError with advice; no
   const bad: FitResult = { ...r, se: { ...r.se, Days: NaN } };
   assert.equal(nonFiniteFigure(bad), 'the standard error of Days');
   assert.equal(nonFiniteFigure({ ...r, fixef: { ...r.fixef, '(Intercept)': Infinity } }), 'the estimate of (Intercept)');
+});
+
+test('a data path that climbs above / is recognised (the CLI reports it instead of reading from /)', () => {
+  assert.equal(climbsAboveRoot('/home/a', '../../../x.csv'), true);
+  assert.equal(climbsAboveRoot('/home/a', '../../x.csv'), false);
+  assert.equal(climbsAboveRoot('/home/a', 'sub/../../../x.csv'), false);
+  assert.equal(climbsAboveRoot('/home/a', '/etc/x.csv'), false);
 });
 
 test('a fixed-effects matrix too large because of its many rows says so (not "a variable with that many levels")', () => {

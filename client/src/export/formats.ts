@@ -9,6 +9,7 @@ import type { ResultsFormat } from '../shared/messages';
 import { intervalCells, methodText } from '../render/tables';
 import { printedCoefRows, printedFitStats, printedVarianceRows } from '../render/printed';
 import { comparabilityNote, modelSectionHtml, modelSlugs } from '../render/panel';
+import { plotsForFit } from '../render/plots';
 import { comparisonsHtml } from '../render/tables';
 import { PANEL_CSS, REPORT_THEME } from '../render/styles';
 import { escapeHtml } from '../shared/escape';
@@ -107,7 +108,7 @@ const INTERNAL_COLUMNS = new Set(['refitted', 'formula']);
 
 function cellText(v: unknown, col: string): string {
   if (typeof v === 'number') {
-    if (/^p$|Pr\(/.test(col)) return fmtP(v);
+    if (/^p$|Pr\(/.test(col)) return fmtP(v, 4); // as R's print(anova(...)) formats Pr(>Chisq)
     if (Number.isInteger(v)) return String(v);
     return /^(Chisq)$/.test(col) ? fixed(v, 3) : fixed(v, 1);
   }
@@ -128,7 +129,30 @@ function comparisonTables(comparisons: unknown[]): { head: string[]; rows: strin
   return out;
 }
 
-export function toMarkdown(input: ExportInput): string {
+/** A plot as a file of its own: the panel's SVG with a light theme's colours in a <style> of its own. */
+export interface PlotFile {
+  model: string;
+  title: string;
+  name: string;
+  svg: string;
+}
+
+/** Every plot of every model as a standalone SVG file (for the Markdown export, written beside it). */
+export function plotFiles(input: ExportInput): PlotFile[] {
+  const slugs = modelSlugs(input.results.map((r) => r.id));
+  const style = `<style><![CDATA[${REPORT_THEME}${PANEL_CSS}]]></style>`;
+  return input.results.flatMap((fit, i) =>
+    plotsForFit(fit, slugs[i]).plots.map((p) => ({
+      model: fit.id,
+      title: p.title,
+      name: `${p.id}.svg`,
+      svg: `<?xml version="1.0" encoding="UTF-8"?>\n${p.svg.replace(/^(<svg[^>]*>)/, `$1${style}`)}\n`,
+    })),
+  );
+}
+
+/** `images`: plot files written in the folder `dir` beside the Markdown file, linked under each model. */
+export function toMarkdown(input: ExportInput, images?: { dir: string; files: PlotFile[] }): string {
   const parts: string[] = [`# Results: ${input.fileName}`];
   for (const t of comparisonTables(input.comparisons)) parts.push('## Model comparison', mdTable(t.head, t.rows));
   for (const fit of input.results) {
@@ -153,6 +177,8 @@ export function toMarkdown(input: ExportInput): string {
     if (icc.length) parts.push(icc.map((r) => `- ICC (${r.group}): ${fmt(r.icc, 3)}`).join('\n'));
     const fe = fixedTable(fit);
     parts.push('### Fixed effects', mdTable(fe.head, fe.rows));
+    const mine = images?.files.filter((f) => f.model === fit.id) ?? [];
+    if (mine.length) parts.push('### Plots', mine.map((f) => `![${mdCell(f.title).replace(/[[\]]/g, '')}](${encodeURI(`${images!.dir}/${f.name}`)})`).join('\n\n'));
   }
   return parts.join('\n\n') + '\n';
 }

@@ -15,7 +15,7 @@ import {
   type FitResponse,
   type ResultsParams,
 } from '../../../protocol/index';
-import { EXTENSIONS, exportResults } from '../export/formats';
+import { EXTENSIONS, exportResults, plotFiles, toMarkdown } from '../export/formats';
 import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
@@ -197,7 +197,18 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
       filters: { [FORMAT_LABELS[fmt]]: [EXTENSIONS[fmt]] },
     });
     if (!target) return; // nothing is written without the user's choice
-    const text = exportResults(fmt, { fileName: s.fileName, results: s.results, comparisons: s.comparisons });
+    const input = { fileName: s.fileName, results: s.results, comparisons: s.comparisons };
+    let text: string;
+    if (fmt === 'markdown') {
+      // The plots go beside the Markdown file as SVG files in a folder of their own, linked from it.
+      const name = target.path.slice(target.path.lastIndexOf('/') + 1).replace(/\.md$/i, '');
+      const dir = `${name}-plots`;
+      const files = plotFiles(input);
+      const folder = vscode.Uri.joinPath(target, '..', dir);
+      await vscode.workspace.fs.createDirectory(folder);
+      for (const f of files) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, f.name), new TextEncoder().encode(f.svg));
+      text = toMarkdown(input, { dir, files });
+    } else text = exportResults(fmt, input);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     void vscode.window.showInformationMessage(`Results exported to ${target.path.slice(target.path.lastIndexOf('/') + 1)}.`);
   }

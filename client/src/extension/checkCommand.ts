@@ -69,13 +69,13 @@ export function registerCheckCommand(context: vscode.ExtensionContext, c: BaseLa
       const coef = typeof coefArg === 'string' ? coefArg : undefined;
       const workDoneToken = `mlm-inference-${Date.now()}-${++counter}`;
       const resp = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `MLM: every inference for ${coef ?? modelArg} (profile and likelihood-ratio refits)`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `MLM: every inference for ${coef ?? modelArg} (profile, likelihood-ratio and 200 bootstrap refits)`, cancellable: true },
         async (progress, token) => {
           const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
             if (v.kind !== 'end') progress.report({ message: v.message });
           });
           try {
-            return await c.sendRequest<InferenceResponse>(InferenceRequestMethod, { uri: uri.toString(), model: modelArg, coef, workDoneToken } satisfies InferenceParams, token);
+            return await c.sendRequest<InferenceResponse>(InferenceRequestMethod, { uri: uri.toString(), model: modelArg, coef, bootstrap: { nsim: 200, seed: 1 }, workDoneToken } satisfies InferenceParams, token);
           } catch (e) {
             if (token.isCancellationRequested) return { model: modelArg, cancelled: true, error: 'Cancelled.' };
             throw e;

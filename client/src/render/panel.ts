@@ -8,6 +8,7 @@ import { escapeHtml } from '../shared/escape';
 import { plotsForFit } from './plots';
 import { PANEL_CSS } from './styles';
 import { slug } from './svg';
+import { modelTableHtml, postFitSectionsHtml } from './postfit';
 import { comparisonsHtml, fitStatsHtml, fixedEffectsHtml, headerHtml, iccR2Html, randomEffectsHtml, scaledResidualsHtml } from './tables';
 
 const e = escapeHtml;
@@ -78,6 +79,7 @@ export function modelSectionHtml(fit: FitResult, s: string, opts: { report?: boo
   h += randomEffectsHtml(fit, s);
   h += iccR2Html(fit, s);
   h += fixedEffectsHtml(fit, s);
+  h += postFitSectionsHtml(fit, s);
   const { plots, missing } = plotsForFit(fit, s);
   h += `<h3>Plots</h3>`;
   if (missing.length) h += `<p class="plots-missing">${missing.map(e).join(' ')}</p>`;
@@ -154,6 +156,7 @@ export function renderResultsPage(state: PanelState, opts: PageOptions): string 
   const note = comparabilityNote(state.results);
   if (note) body += `<p class="comparability-note" role="note">${e(note)}</p>`;
   body += comparisonsHtml(state.comparisons ?? []);
+  body += modelTableHtml(state.results);
   state.results.forEach((r, i) => (body += modelSectionHtml(r, slugs[i])));
   body += `</main>`;
   return pageShell(`MLM results: ${state.fileName}`, body, opts);

@@ -283,7 +283,7 @@ function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: strin
     s += num(r.deviance, fixed(r.deviance, 1), COMPARISON_TIPS.deviance, 'num secondary');
     s += num(r.Chisq, r.Chisq === null ? '' : fixed(r.Chisq, 3), `${COMPARISON_TIPS.Chisq} ${lrt}`);
     s += num(r.Df, r.Df === null ? '' : String(r.Df), COMPARISON_TIPS['Chi Df']);
-    s += num(r.p, fmtP(r.p), `${COMPARISON_TIPS['Pr(>Chisq)']} ${lrt}`);
+    s += num(r.p, fmtP(r.p, 4), `${COMPARISON_TIPS['Pr(>Chisq)']} ${lrt}`);
     s += '</tr>';
   });
   s += '</tbody></table>';

@@ -1,4 +1,8 @@
 /** Number formatting for tables and tooltips (R-like: significant digits, p-values as format.pval). */
+import { formatPvalue, signifStars } from '../../../engine/src/index';
+
+/** One p-value as R's format.pval prints it, and R's significance stars: the engine's formatters, not copies. */
+export { formatPvalue as fmtP, signifStars };
 
 export function isNum(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
@@ -25,25 +29,8 @@ export function fixed(x: number | null | undefined, decimals: number): string {
   return x.toFixed(decimals);
 }
 
-/** p-values as R's format.pval with eps 2e-16. */
-export function fmtP(p: number | null | undefined): string {
-  if (p === null || p === undefined || Number.isNaN(p)) return '';
-  if (p < 2e-16) return '< 2e-16';
-  if (p < 1e-4) return p.toExponential(1).replace('e+', 'e');
-  return p.toPrecision(2).replace(/^(\d\.\d*?)0+$/, '$1');
-}
-
 /** The full-precision value, for tooltips. */
 export function exact(x: number | null | undefined): string {
   if (x === null || x === undefined) return '';
   return String(x);
-}
-
-export function signifStars(p: number | null | undefined): string {
-  if (p === null || p === undefined || Number.isNaN(p)) return '';
-  if (p < 0.001) return '***';
-  if (p < 0.01) return '**';
-  if (p < 0.05) return '*';
-  if (p < 0.1) return '.';
-  return '';
 }

@@ -1,6 +1,6 @@
 /** Command-line arguments of `mlm`. */
 
-export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'help' | 'version';
+export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'means' | 'anova' | 'estimate' | 'baselines' | 'table' | 'help' | 'version';
 
 export type ConfintMethodArg = 'profile' | 'Wald' | 'boot';
 
@@ -21,6 +21,23 @@ export interface CliArgs {
   scale?: 'link' | 'response';
   /** fit: summary layout (default: nlme's for models with correlation:/variance:, lme4's otherwise). */
   style?: 'lme4' | 'nlme';
+  /** predict: confidence or prediction intervals with se.fit. */
+  interval?: 'confidence' | 'prediction';
+  /** means: factors, by factors, grid values. */
+  specs?: string[];
+  by?: string[];
+  at?: Record<string, string>;
+  adjust?: 'tukey' | 'bonferroni' | 'holm' | 'none';
+  /** means, anova, estimate: the df method. */
+  df?: 'satterthwaite' | 'kenward-roger' | 'asymptotic';
+  /** anova: type III (default) or I. */
+  type?: 1 | 3;
+  /** estimate: the linear combination. */
+  expression?: string;
+  /** table: the models to show. */
+  models?: string[];
+  /** fit, table: odds ratios / rate ratios (exponentiated coefficients) for GLMMs with a log or logit link. */
+  ratios?: boolean;
 }
 
 export class UsageError extends Error {
@@ -30,7 +47,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'] as const;
+const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'] as const;
 
 export const USAGE = `Usage: mlm <command> FILE.mlm [options]
 
@@ -48,6 +65,12 @@ Commands:
                       refits by several optimizers (as lme4's allFit)
   residuals FILE.mlm  simulated scaled residuals with DHARMa's tests (uniformity, dispersion,
                       zero inflation, outliers)
+  means FILE.mlm      estimated marginal means and pairwise contrasts, as emmeans
+                      (--specs F, or the model's 'means:' lines)
+  anova FILE.mlm      F tests of every fixed-effect term, as lmerTest's anova(m)
+  estimate FILE.mlm "a + b"   a linear combination of coefficients (or the 'estimate:' lines)
+  baselines FILE.mlm  pooled lm/glm, per-group lm (lmList) and the LRT of the random effects
+  table FILE.mlm      the file's models side by side (coefficients, SDs, fit statistics)
 
 Options:
   --model NAME        use only the model NAME (fit, confint, ranef, coef; required for predict)
@@ -62,6 +85,17 @@ Options:
   --scale S           predict: response (default) or link
   --style S           fit: summary layout lme4 or nlme (default: nlme's for models with
                       correlation: or variance:, lme4's otherwise)
+  --interval I        predict: confidence or prediction; adds se.fit, lwr, upr
+  --level L           also for predict, means, estimate (default 0.95)
+  --specs F[,G]       means: the factor(s) whose marginal means to show
+  --by F              means: compare within the levels of F
+  --at NAME=VALUE     means: a covariate's value (default its mean) or a factor's level; repeatable
+  --adjust A          means: tukey (default), bonferroni, holm or none
+  --df D              means, anova, estimate: satterthwaite, kenward-roger or asymptotic
+                      (means default as emmeans: satterthwaite up to 3000 rows, then asymptotic)
+  --type T            anova: 3 (default) or 1 (sequential)
+  --models a,b        table: the models to show (default all)
+  --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
   -h, --help          show this help
   -v, --version       show the version
 
@@ -107,6 +141,34 @@ export function parseArgs(argv: string[]): CliArgs {
     else if (a === '--nsim') out.nsim = numberArg(a, value('a number'), (x) => Number.isInteger(x) && x >= 10 && x <= 100000, 'a whole number from 10 to 100000');
     else if (a === '--seed') out.seed = numberArg(a, value('a number'), (x) => Number.isInteger(x), 'a whole number');
     else if (a === '--newdata') out.newdata = value('a CSV file');
+    else if (a === '--interval') {
+      const v = value('confidence or prediction');
+      if (v !== 'confidence' && v !== 'prediction') throw new UsageError(`unknown interval '${v}' (expected confidence or prediction)`);
+      out.interval = v;
+    } else if (a === '--specs') out.specs = value('factor names').split(',').map((x) => x.trim()).filter(Boolean);
+    else if (a === '--by') out.by = value('factor names').split(',').map((x) => x.trim()).filter(Boolean);
+    else if (a === '--models') out.models = value('model names').split(',').map((x) => x.trim()).filter(Boolean);
+    else if (a === '--at') {
+      const v = value('NAME=VALUE');
+      for (const part of v.split(',')) {
+        const m = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(part);
+        if (!m || m[2] === '') throw new UsageError(`'--at' needs NAME=VALUE, got '${part}'`);
+        out.at = { ...(out.at ?? {}), [m[1]]: m[2] };
+      }
+    } else if (a === '--adjust') {
+      const v = value('an adjustment (tukey, bonferroni, holm or none)').toLowerCase();
+      if (v !== 'tukey' && v !== 'bonferroni' && v !== 'holm' && v !== 'none') throw new UsageError(`unknown adjustment '${v}' (expected tukey, bonferroni, holm or none)`);
+      out.adjust = v;
+    } else if (a === '--df') {
+      const v = value('a df method (satterthwaite, kenward-roger or asymptotic)').toLowerCase();
+      const m = ({ satterthwaite: 'satterthwaite', 'kenward-roger': 'kenward-roger', kr: 'kenward-roger', asymptotic: 'asymptotic' } as Record<string, CliArgs['df']>)[v];
+      if (!m) throw new UsageError(`unknown df method '${v}' (expected satterthwaite, kenward-roger or asymptotic)`);
+      out.df = m;
+    } else if (a === '--type') {
+      const v = value('3 or 1');
+      if (v !== '1' && v !== '3' && v !== 'I' && v !== 'III') throw new UsageError(`'--type' must be 3 or 1, got '${v}'`);
+      out.type = v === '1' || v === 'I' ? 1 : 3;
+    } else if (a === '--ratios') out.ratios = true;
     else if (a === '--re') out.re = true;
     else if (a === '--no-re') out.re = false;
     else if (a === '--scale') {
@@ -125,17 +187,29 @@ export function parseArgs(argv: string[]): CliArgs {
     } else if (file === undefined) {
       file = a;
       continue;
+    } else if (command === 'estimate' && out.expression === undefined) {
+      out.expression = a;
+      continue;
     } else throw new UsageError(`unexpected argument '${a}'`);
     used.push(a);
   }
   if (command === undefined) throw new UsageError('no command given');
   if (file === undefined) throw new UsageError(`'mlm ${command}' needs a .mlm file`);
   const allowed: Record<string, Command[]> = {
-    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
-    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
-    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals'],
+    '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'],
+    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
+    '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
     '--method': ['confint'],
-    '--level': ['confint'],
+    '--level': ['confint', 'predict', 'means', 'estimate'],
+    '--interval': ['predict'],
+    '--specs': ['means'],
+    '--by': ['means'],
+    '--at': ['means'],
+    '--adjust': ['means'],
+    '--df': ['means', 'anova', 'estimate'],
+    '--type': ['anova'],
+    '--models': ['table'],
+    '--ratios': ['fit', 'table'],
     '--nsim': ['confint', 'residuals'],
     '--seed': ['confint', 'residuals'],
     '--newdata': ['predict'],
@@ -153,5 +227,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
     if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");
   }
+  if (command === 'means' && out.specs === undefined && (out.by !== undefined || out.at !== undefined)) throw new UsageError("'--by' and '--at' need '--specs'");
+  if (command === 'estimate' && out.expression !== undefined && out.model === undefined) throw new UsageError('\'mlm estimate FILE "a + b"\' needs --model NAME');
   return { command, file, ...out };
 }

@@ -12,7 +12,7 @@ import type { PreparedModel } from '../frame/prepare';
 import { confint, type ConfintMethod } from '../inference/confint';
 import { formatConfint, varParSpecs, type ConfintTable } from '../inference/profile';
 import { caterpillar, coefByGroup, COMPARATIVE_Z } from '../inference/ranef';
-import { predictNewData } from '../inference/predict';
+import { predictNewData, predictionIntervals } from '../inference/predict';
 import { formatColumn, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
 import { nodeErrorText, readDataFile, Session, type CliStreams, type FittedModel } from './session';
@@ -247,7 +247,7 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
     const scale = args.scale ?? 'response';
     let pred;
     try {
-      pred = predictNewData({ model: m.decl, trainTable: s.prep.table as DataTable, frame: fitted.frame, result: fitted.result, newTable: table, scale });
+      pred = predictNewData({ model: m.decl, trainTable: s.prep.table as DataTable, frame: fitted.frame, result: fitted.result, newTable: table, scale: args.interval ? 'link' : scale });
     } catch (e) {
       if (e instanceof MlmError && e.diagnostic.code === 'predict-new-level') {
         // the message names the CSV row; locate it in the CSV
@@ -279,6 +279,13 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
           csv: { file: newPath, row: rows[0], column: g },
         });
       }
+    }
+    if (args.interval) {
+      const iv = predictionIntervals(pred, fitted.result, { interval: args.interval, level: args.level, re: withRe, scale });
+      const cols = (['fit', 'se.fit', 'lwr', 'upr'] as const).map((k) => formatColumn(iv[k], 7).map((x) => x.trim()));
+      const out = printMatrix(iv.fit.map((_, i) => String(i + 1)), ['fit', 'se.fit', 'lwr', 'upr'], iv.fit.map((_, i) => cols.map((c) => c[i])));
+      const json = { scale, re: withRe, newdata: newPath, interval: iv.interval, level: iv.level, fit: iv.fit, 'se.fit': iv['se.fit'], lwr: iv.lwr, upr: iv.upr, notes: iv.notes, newLevels: pred.newLevels ?? [] };
+      return { text: [...out, '', ...iv.notes].join('\n') + '\n', json };
     }
     const values = withRe ? pred.conditional : pred.population;
     const names = values.map((_, i) => String(i + 1));

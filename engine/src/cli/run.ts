@@ -13,6 +13,8 @@ import { parseArgs, USAGE, UsageError, type CliArgs } from './args';
 import { Failed, Session, type CliStreams } from './session';
 import { formatFitExtras } from './extras';
 import { runCoef, runConfint, runPredict, runRanef } from './commands';
+import { formatRatios, runAnova, runBaselines, runEstimate, runMeans, runTable } from './postfit';
+import { ratios } from '../inference/ratios';
 import { runCheck, runResiduals } from './check';
 
 export type { CliStreams } from './session';
@@ -48,6 +50,16 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runRanef(args, io);
       case 'coef':
         return await runCoef(args, io);
+      case 'means':
+        return await runMeans(args, io);
+      case 'anova':
+        return await runAnova(args, io);
+      case 'estimate':
+        return await runEstimate(args, io);
+      case 'baselines':
+        return await runBaselines(args, io);
+      case 'table':
+        return await runTable(args, io);
       case 'check':
         return await runCheck(args, io);
       case 'residuals':
@@ -66,18 +78,20 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   s.load();
   const models = s.select(args.model);
   if (!models) return 1;
-  const results: Record<string, FitResult> = {};
+  const results: Record<string, FitResult | (FitResult & { ratios: unknown })> = {};
   const dataName = s.doc.data?.value;
   let printed = 0;
   for (const m of models) {
     const fitted = await s.fit(m);
     if (!fitted) continue;
-    results[m.name] = fitted.result;
+    const ratioTable = args.ratios ? ratios(fitted.result) : null;
+    if (args.ratios && !ratioTable) s.report({ severity: 'information', code: 'no-ratios', message: `model ${m.name}: odds and rate ratios are for binomial (logit) and log-link models`, range: m.decl.nameRange });
+    results[m.name] = ratioTable ? { ...fitted.result, ratios: ratioTable } : fitted.result;
     if (args.json) continue;
     // each summary as soon as its model is fitted; a blank line between models
     const header = models.length > 1 || args.model !== undefined ? `Model ${m.name}:\n` : '';
     const summary = formatSummary(fitted.result, { data: dataName, ...(args.style ? { style: args.style } : {}) });
-    const extras = formatFitExtras(fitted.result);
+    const extras = formatFitExtras(fitted.result) + (ratioTable ? `\n${formatRatios(ratioTable)}` : '');
     io.stdout((printed++ > 0 ? '\n' : '') + header + summary + (extras ? (summary.endsWith('\n') ? '\n' : '\n\n') + extras : ''));
   }
   if (args.json) io.stdout(JSON.stringify(results) + '\n');

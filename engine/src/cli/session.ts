@@ -1,7 +1,7 @@
 /** One invocation of the `mlm` command: reads the .mlm file and its data, fits models once, reports located problems. */
 import { readFileSync, statSync } from 'node:fs';
 import { decodeText, refuseDataFile } from '../data/decode';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
 import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
@@ -38,6 +38,18 @@ export function readDataFile(path: string, shownName: string): string {
   const refused = refuseDataFile(shownName, { isFile: st.isFile(), size: st.size });
   if (refused) throw new MlmError({ code: 'data-refused', message: refused });
   return decodeText(readFileSync(path));
+}
+
+/** True when a relative path has more '..' than the absolute folder `dir` has levels (node's resolve would stop at the root). */
+export function climbsAboveRoot(dir: string, rel: string): boolean {
+  if (isAbsolute(rel)) return false;
+  let depth = dir.split(/[\\/]/).filter((s) => s.length > 0 && !/^[A-Za-z]:$/.test(s)).length;
+  for (const part of rel.split(/[\\/]/)) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** Shared state of one invocation: the file, the prepared document (frame/prepare.ts prepareModels), the fits. */
@@ -85,6 +97,9 @@ export class Session {
     }
     const dir = dirname(this.file);
     this.prep = prepareModels(text, (rel) => {
+      if (climbsAboveRoot(resolve(dir), rel)) {
+        throw new MlmError({ code: 'data-path', message: `'${rel}' climbs above the root folder (too many '..')` });
+      }
       try {
         return readDataFile(resolve(dir, rel), rel);
       } catch (e) {

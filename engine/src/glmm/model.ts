@@ -35,7 +35,7 @@ export class GlmmModel {
   readonly baseOffset: Float64Array;
 
   theta: Float64Array;
-  /** engineer B's blocked weighted PLS: joint (u, β) and u-only (β in the offset) systems */
+  /** the blocked weighted PLS (lmm/pls.ts): joint (u, β) and u-only (β in the offset) systems */
   private plsJointSys: PlsSystem | null = null;
   private plsUSys: PlsSystem | null = null;
   private readonly frameTerms: ModelFrame['reTerms'];
@@ -80,7 +80,7 @@ export class GlmmModel {
     this.kTot = this.re.kTot;
     this.nTheta = this.re.nTheta;
     this.frameTerms = frame.reTerms;
-    // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels B's
+    // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels the general
     // system (fill-reducing ordering of that block) is the better choice
     const trailing = this.q - this.terms[0].nlev;
     this.fast = this.terms.every((t) => t.k === 1) && trailing <= FIT_SETTINGS.glmm.scalarKernelMaxTrailingLevels ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
@@ -128,7 +128,7 @@ export class GlmmModel {
     return c;
   }
 
-  /** B's general systems, built on first use (the scalar fast path rarely needs them). */
+  /** The general PLS systems (lmm/pls.ts), built on first use (the scalar fast path rarely needs them). */
   private get plsJoint(): PlsSystem {
     if (!this.plsJointSys) this.plsJointSys = new PlsSystem(this.frameTerms, this.X, this.p, this.n);
     return this.plsJointSys;

@@ -11,7 +11,7 @@
  * With the fixed effects (glmer's first stage, β inside PIRLS) it also forms
  *   RZX = L⁻¹ Λ'Z'WX,  RX = chol(X'WX − RZXᵀRZX)
  * and solves for (u, β) jointly. The general case (vector-valued terms, conditional variances)
- * goes through engineer B's PlsSystem; both give the same factor.
+ * goes through lmm/pls.ts's PlsSystem; both give the same factor.
  */
 export interface ScalarTerm {
   refs: Int32Array;
@@ -43,6 +43,8 @@ export class ScalarPls {
   /** every first-term level meets every trailing level (fully crossed) */
   private readonly fullPattern: boolean;
   private readonly lt: Float64Array;
+  /** column indices of one factor row's nonzeros (Cholesky of the trailing block) */
+  private readonly nzIdx: Int32Array;
   // joint system (allocated on first use)
   private p = 0;
   private RZX = new Float64Array(0); // q × p, row-major
@@ -98,6 +100,7 @@ export class ScalarPls {
     this.a21 = new Float64Array(rowIdx.length);
     this.d1 = new Float64Array(this.q1);
     this.A22 = new Float64Array(this.q2 * this.q2);
+    this.nzIdx = new Int32Array(this.q2);
     this.rhs = new Float64Array(q);
     this.L11 = new Float64Array(this.q1);
     this.u = new Float64Array(q);
@@ -227,26 +230,84 @@ export class ScalarPls {
           for (let f = e0; f <= e; f++) A22[row + rowIdx[f]] -= v * a21[f];
         }
       }
-      // dense Cholesky of the trailing block (lower, row-major)
+      // Cholesky of the trailing block (lower, row-major). Row c of the factor is final when column c
+      // is computed; its products are summed over that row's nonzeros only, in ascending order, which
+      // gives exactly the dense sums (the skipped terms are zeros) at a fraction of the cost when the
+      // block is sparse (nested terms, an observation-level first term: (1 | obs) + (1 | brood) + (1 | location))
+      const nz = this.nzIdx;
       for (let c = 0; c < q2; c++) {
-        let d = A22[c * q2 + c];
         const rc = c * q2;
-        for (let k = 0; k < c; k++) d -= A22[rc + k] * A22[rc + k];
+        let cnt = 0;
+        for (let k = 0; k < c; k++) if (A22[rc + k] !== 0) nz[cnt++] = k;
+        let d = A22[rc + c];
+        for (let x = 0; x < cnt; x++) {
+          const v = A22[rc + nz[x]];
+          d -= v * v;
+        }
         if (!(d > 0)) return false;
         d = Math.sqrt(d);
         A22[rc + c] = d;
         ld += Math.log(d);
-        for (let r = c + 1; r < q2; r++) {
-          const rr = r * q2;
-          let s = A22[rr + c];
-          for (let k = 0; k < c; k++) s -= A22[rr + k] * A22[rc + k];
-          A22[rr + c] = s / d;
+        if (cnt === c) {
+          for (let r = c + 1; r < q2; r++) {
+            const rr = r * q2;
+            let s = A22[rr + c];
+            for (let k = 0; k < c; k++) s -= A22[rr + k] * A22[rc + k];
+            A22[rr + c] = s / d;
+          }
+        } else {
+          for (let r = c + 1; r < q2; r++) {
+            const rr = r * q2;
+            let s = A22[rr + c];
+            for (let x = 0; x < cnt; x++) {
+              const k = nz[x];
+              s -= A22[rr + k] * A22[rc + k];
+            }
+            A22[rr + c] = s / d;
+          }
         }
       }
     }
     this.logdetL2 = 2 * ld;
+    this.patternL22();
     return true;
   }
+
+  /**
+   * The nonzeros of the trailing factor's strictly lower part by row (ascending columns) and by
+   * column (ascending rows), so the triangular solves skip its zeros and still sum in the dense order.
+   */
+  private patternL22(): void {
+    const { q2, A22 } = this;
+    if (q2 === 0) return;
+    const size = (q2 * (q2 - 1)) / 2;
+    if (this.lrCol.length !== size) {
+      this.lrPtr = new Int32Array(q2 + 1);
+      this.lrCol = new Int32Array(size);
+      this.lcPtr = new Int32Array(q2 + 1);
+      this.lcRow = new Int32Array(size);
+    }
+    const { lrPtr, lrCol, lcPtr, lcRow } = this;
+    lcPtr.fill(0);
+    let e = 0;
+    for (let r = 0; r < q2; r++) {
+      const rr = r * q2;
+      for (let k = 0; k < r; k++) {
+        if (A22[rr + k] !== 0) {
+          lrCol[e++] = k;
+          lcPtr[k + 1]++;
+        }
+      }
+      lrPtr[r + 1] = e;
+    }
+    for (let k = 0; k < q2; k++) lcPtr[k + 1] += lcPtr[k];
+    const pos = lcPtr.slice(0, q2);
+    for (let r = 0; r < q2; r++) for (let x = lrPtr[r]; x < lrPtr[r + 1]; x++) lcRow[pos[lrCol[x]]++] = r;
+  }
+  private lrPtr = new Int32Array(0);
+  private lrCol = new Int32Array(0);
+  private lcPtr = new Int32Array(0);
+  private lcRow = new Int32Array(0);
 
   /**
    * factor() with a cache keyed by θ for one fixed set of weights (`weightsKey` identifies them):
@@ -265,6 +326,7 @@ export class ScalarPls {
       this.a21.set(hit.a21);
       this.A22.set(hit.A22);
       this.logdetL2 = hit.logdet;
+      this.patternL22();
       const T = this.terms.length;
       for (let t = 0; t < T; t++) this.lam[t] = theta[t];
       this.rightHandSide(sqrtW, z);
@@ -317,10 +379,14 @@ export class ScalarPls {
       if (cj === 0) continue;
       for (let e = colPtr[j]; e < colPtr[j + 1]; e++) x[o + (q1 + rowIdx[e]) * stride] -= a21[e] * cj;
     }
+    const { lrPtr, lrCol } = this;
     for (let r = 0; r < q2; r++) {
       let s = x[o + (q1 + r) * stride];
       const rr = r * q2;
-      for (let k = 0; k < r; k++) s -= A22[rr + k] * x[o + (q1 + k) * stride];
+      for (let y = lrPtr[r]; y < lrPtr[r + 1]; y++) {
+        const k = lrCol[y];
+        s -= A22[rr + k] * x[o + (q1 + k) * stride];
+      }
       x[o + (q1 + r) * stride] = s / A22[rr + r];
     }
   }
@@ -328,9 +394,13 @@ export class ScalarPls {
   /** Backward solve x ← L⁻ᵀ x in place (contiguous). */
   private backward(x: Float64Array): void {
     const { q1, q2, L11, A22, a21, colPtr, rowIdx } = this;
+    const { lcPtr, lcRow } = this;
     for (let r = q2 - 1; r >= 0; r--) {
       let s = x[q1 + r];
-      for (let k = r + 1; k < q2; k++) s -= A22[k * q2 + r] * x[q1 + k];
+      for (let y = lcPtr[r]; y < lcPtr[r + 1]; y++) {
+        const k = lcRow[y];
+        s -= A22[k * q2 + r] * x[q1 + k];
+      }
       x[q1 + r] = s / A22[r * q2 + r];
     }
     for (let j = 0; j < q1; j++) {

@@ -82,59 +82,37 @@ function lmmProblem(frame: ModelFrame, result: FitResult, m: LinearMixedModel): 
   };
 }
 
-function glmmProblem(frame: ModelFrame, result: FitResult, dev: GlmmDeviance): Problem {
+/**
+ * A GLMM's deviance of (θ, β) as glmer's second stage, or of (θ, β, log s) for the families with a
+ * dispersion parameter s (sigma or NB's θ; the exact Laplace of glmm/dispersion.ts).
+ */
+function glmmProblem(frame: ModelFrame, result: FitResult, dev: GlmmDeviance | DispersionDeviance): Problem {
   const nt = dev.nTheta;
   const labels = varParSpecs(frame)
     .filter((s) => s.kind !== 'sigma')
     .map((s) => s.label);
   const ks = frame.reTerms.map((t) => t.k);
-  const lowerTheta = Array.from(dev.thetaLower());
-  // the fit's fixed effects as the start of β (lme4's second stage starts from the first stage's β)
+  const glmm = dev.kind === 'glmm' ? dev.model : dev.objective.model;
+  const lowerTheta = Array.from(glmm.thetaLower());
+  const disp = dev.kind === 'glmm-dispersion' ? result.dispersion! : null;
+  const extra = disp ? [Math.log(disp.value)] : [];
+  // the fit's fixed effects (and dispersion) as the start (lme4's second stage starts from the first stage's β)
   const beta0 = frame.coefnames.map((c) => result.fixef[c]);
-  const optimum = [...result.theta, ...beta0];
+  const optimum = [...result.theta, ...beta0, ...extra];
+  const p = beta0.length;
   return {
     f: (x) => dev.deviance(x),
-    start: [...Array.from(dev.model.initialTheta()), ...beta0],
+    start: [...Array.from(glmm.initialTheta()), ...beta0, ...extra],
     optimum,
-    lower: [...lowerTheta, ...frame.coefnames.map(() => -Infinity)],
-    upper: [...lowerTheta.map(() => Infinity), ...frame.coefnames.map(() => Infinity)],
+    lower: [...lowerTheta, ...frame.coefnames.map(() => -Infinity), ...extra.map(() => -Infinity)],
+    upper: [...lowerTheta.map(() => Infinity), ...frame.coefnames.map(() => Infinity), ...extra.map(() => Infinity)],
     estimates: (x) => {
       const fixef: Record<string, number> = {};
       frame.coefnames.forEach((c, j) => (fixef[c] = x[nt + j]));
       const sd = thetaToSdCor(ks, x.slice(0, nt), 1);
       const sdcor: Record<string, number> = {};
       labels.forEach((l, i) => (sdcor[l] = sd[i]));
-      return { fixef, sdcor };
-    },
-    restore: () => void dev.deviance(optimum),
-  };
-}
-
-/** Gamma, inverse Gaussian, negative binomial: the exact Laplace deviance of (θ, β, log s), s = sigma or NB's θ. */
-function dispersionProblem(frame: ModelFrame, result: FitResult, dev: DispersionDeviance): Problem {
-  const nt = dev.nTheta;
-  const labels = varParSpecs(frame)
-    .filter((s) => s.kind !== 'sigma')
-    .map((s) => s.label);
-  const ks = frame.reTerms.map((t) => t.k);
-  const lowerTheta = Array.from(dev.objective.model.thetaLower());
-  const beta0 = frame.coefnames.map((c) => result.fixef[c]);
-  const d = result.dispersion!;
-  const optimum = [...result.theta, ...beta0, Math.log(d.value)];
-  const p = frame.coefnames.length;
-  return {
-    f: (x) => dev.deviance(x),
-    start: [...Array.from(dev.objective.model.initialTheta()), ...beta0, Math.log(d.value)],
-    optimum,
-    lower: [...lowerTheta, ...frame.coefnames.map(() => -Infinity), -Infinity],
-    upper: [...lowerTheta.map(() => Infinity), ...frame.coefnames.map(() => Infinity), Infinity],
-    estimates: (x) => {
-      const fixef: Record<string, number> = {};
-      frame.coefnames.forEach((c, j) => (fixef[c] = x[nt + j]));
-      const sd = thetaToSdCor(ks, x.slice(0, nt), 1);
-      const sdcor: Record<string, number> = {};
-      labels.forEach((l, i) => (sdcor[l] = sd[i]));
-      sdcor[d.name] = Math.exp(x[nt + p]);
+      if (disp) sdcor[disp.name] = Math.exp(x[nt + p]);
       return { fixef, sdcor };
     },
     restore: () => void dev.deviance(optimum),
@@ -148,7 +126,7 @@ export async function checkConvergenceByRefits(fitted: FittedMixedModel, hooks?:
   const { frame, result, model } = fitted;
   if (model.kind === 'nlme')
     throw new MlmError({ code: 'check-nlme', message: "the optimizer comparison is not available for models with correlation: or variance: (fitted by nlme's likelihood)" });
-  const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : model.kind === 'glmm-dispersion' ? dispersionProblem(frame, result, model) : glmmProblem(frame, result, model);
+  const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : glmmProblem(frame, result, model);
   const ticker = new Ticker(hooks);
   const plans: { optimizer: OptimizerName; run: () => Promise<MinimizeResult> }[] = [
     { optimizer: 'bobyqa', run: () => minimize(p.f, p.start, p.lower, p.upper, { ticker, rhoend: 1e-8, stage: 'check: bobyqa' }) },

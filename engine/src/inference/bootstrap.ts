@@ -12,6 +12,7 @@ import type { FitResult } from '../result';
 import type { MixedModel } from '../fit';
 import { fitGlmm, makeFamily } from '../glmm';
 import { Rng } from './rng';
+import { quantile7 } from '../lmm/result';
 import { minimize } from '../optim/bobyqa';
 import { thetaToSdCor, varParSpecs, type ConfintTable } from './profile';
 
@@ -32,13 +33,7 @@ export interface BootstrapResult extends ConfintTable {
 }
 
 /** R's quantile(type = 7) of sorted values. */
-export function quantileSorted(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
+export const quantileSorted = (sorted: number[], q: number): number => quantile7(sorted, q);
 
 /** One simulated response vector from the fitted model (no mutation of the frame). */
 export function simulateResponse(frame: ModelFrame, result: FitResult, rng: Rng): Float64Array {

@@ -10,8 +10,8 @@ import type { FitHooks } from '../hooks';
 import type { FitResult, TestRow } from '../result';
 import { betweenWithinDf } from './betweenwithin';
 import { tTwoSided } from './distributions';
-import { kenwardRoger, kenwardRogerParts } from './kenwardroger';
-import { tTests, withTests, zTests, type VarParModel } from './satterthwaite';
+import { kenwardRoger, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
+import { contrastDf, tTests, withTests, zTests, type SatterthwaiteInternals, type VarParModel } from './satterthwaite';
 import { DF_METHODS, isDfMethod, type DfMethod } from '../mlmfile/keys';
 
 export { DF_METHODS, isDfMethod, type DfMethod };
@@ -56,4 +56,33 @@ export async function withDfTests(result: FitResult, frame: ModelFrame, method: 
       return { ...result, tests, dfMethod: method };
     }
   }
+}
+
+/**
+ * df for any linear function Lβ after a fit (marginal means, contrasts, estimates, F tests): one
+ * object per fit and method, its ingredients computed once and reused for every contrast.
+ * Satterthwaite reads lmerTest's ingredients; Kenward-Roger pbkrtest's adjusted covariance Φ_A and
+ * its df; asymptotic gives z (df = ∞) with the fit's vcov.
+ */
+export interface ContrastDf {
+  /** As emmeans and lmerTest name it: 'Satterthwaite', 'Kenward-Roger', 'asymptotic'. */
+  name: string;
+  /** The covariance of β used for SEs (Kenward-Roger's is adjusted). */
+  vcov: number[][];
+  /** df of the contrast c (Infinity for asymptotic). */
+  df(c: number[]): number;
+  /** The ingredients of Satterthwaite's method, when that is the method (for multi-df F tests). */
+  satterthwaite?: SatterthwaiteInternals;
+}
+
+export function satterthwaiteContrastDf(parts: SatterthwaiteInternals): ContrastDf {
+  return { name: 'Satterthwaite', vcov: parts.V, df: (c) => contrastDf(c, parts).df, satterthwaite: parts };
+}
+
+export function kenwardRogerContrastDf(parts: KenwardRogerParts, p: number): ContrastDf {
+  return { name: 'Kenward-Roger', vcov: parts.PhiA, df: (c) => (c.length === p ? kenwardRoger(parts, [c]).df : NaN) };
+}
+
+export function asymptoticContrastDf(result: FitResult): ContrastDf {
+  return { name: 'asymptotic', vcov: result.vcov, df: () => Infinity };
 }

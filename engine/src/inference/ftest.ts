@@ -92,9 +92,37 @@ export function termsOf(result: FitResult): { term: string; vars: string[]; fact
 /** lmerTest-style anova(model): one F test per fixed-effect term (see the file comment). */
 export async function termFTests(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<FTestRow[]> {
   const parts = await satterthwaiteInternals(model, result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
-  const beta = result.coefnames.map((c) => result.fixef[c]);
-  const terms = termsOf(result);
-  const s2 = result.sigma * result.sigma;
+  return termFTestsWith(result, parts);
+}
+
+/**
+ * The hypothesis matrices of lmerTest's type I (sequential) tests: the rows of t(L) for the term's
+ * columns, where X'X = L D L' (Doolittle, no pivoting), so each term is tested adjusted for the
+ * terms before it and not for those after it.
+ */
+export function typeIHypotheses(X: ArrayLike<number>, n: number, coefnames: string[], terms: { coefs: string[] }[]): number[][][] {
+  const p = coefnames.length;
+  const A = Array.from({ length: p }, (_, i) =>
+    Array.from({ length: p }, (_, j) => {
+      let s = 0;
+      for (let r = 0; r < n; r++) s += X[i * n + r] * X[j * n + r];
+      return s;
+    }),
+  );
+  // Gaussian elimination without pivoting: A becomes U = D L'
+  for (let k = 0; k < p; k++) {
+    const piv = A[k][k];
+    for (let i = k + 1; i < p; i++) {
+      const f = piv === 0 ? 0 : A[i][k] / piv;
+      for (let j = k; j < p; j++) A[i][j] -= f * A[k][j];
+    }
+  }
+  const Lt = A.map((row, i) => row.map((v, j) => (j < i ? 0 : A[i][i] === 0 ? 0 : v / A[i][i])));
+  return terms.map((t) => t.coefs.map((c) => Lt[coefnames.indexOf(c)]));
+}
+
+/** The type III hypothesis of each term (see the file comment). */
+function typeIIIHypotheses(result: FitResult, terms: ReturnType<typeof termsOf>): number[][][] {
   // number of levels of each factor: its non-reference levels seen in any coefficient, plus the reference
   const levelSets = new Map<string, Set<string>>();
   const parsed = new Map(result.coefnames.filter((c) => c !== '(Intercept)').map((c) => [c, parseCoefName(result.formula, c)] as const));
@@ -104,7 +132,7 @@ export async function termFTests(model: VarParModel, result: FitResult, hooks?: 
   return terms.map((t) => {
     // type III: the term's coefficients averaged over the levels of factors added by containing terms
     const containing = terms.filter((u) => u !== t && t.vars.every((v) => u.vars.includes(v)));
-    const L = t.coefs.map((c) => {
+    return t.coefs.map((c) => {
       const row = result.coefnames.map((n) => (n === c ? 1 : 0));
       const cParts = parsed.get(c)!;
       for (const u of containing) {
@@ -119,14 +147,42 @@ export async function termFTests(model: VarParModel, result: FitResult, hooks?: 
       }
       return row;
     });
-    const r = contrastF(L, beta, parts);
+  });
+}
+
+export interface TermFTestOptions {
+  /** 3 (default, lmerTest's default) or 1 (sequential; needs the model matrix). */
+  type?: 1 | 3;
+  /** The fit's fixed-effects model matrix (n × p, column-major), for type I. */
+  X?: ArrayLike<number>;
+  n?: number;
+}
+
+/** The terms and their hypothesis matrices (type III, or type I from the model matrix). */
+export function termHypotheses(result: FitResult, opts: TermFTestOptions = {}): { terms: ReturnType<typeof termsOf>; L: number[][][] } {
+  const terms = termsOf(result);
+  return { terms, L: opts.type === 1 ? typeIHypotheses(opts.X!, opts.n!, result.coefnames, terms) : typeIIIHypotheses(result, terms) };
+}
+
+/** One F test per term with the given test of Lβ = 0 (Satterthwaite's contrastF by default). */
+export function termFTestsBy(result: FitResult, test: (L: number[][], beta: number[]) => ReturnType<typeof contrastF>, opts: TermFTestOptions = {}): FTestRow[] {
+  const beta = result.coefnames.map((c) => result.fixef[c]);
+  const s2 = result.sigma * result.sigma;
+  const { terms, L } = termHypotheses(result, opts);
+  return terms.map((t, k) => {
+    const r = test(L[k], beta);
     if (!r) return { term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The hypothesis has rank 0.' };
     return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: r.F * s2 * r.NumDF, meanSq: r.F * s2 };
   });
 }
 
+/** The F tests of every term from Satterthwaite's ingredients computed once (no refit, no new Hessian). */
+export function termFTestsWith(result: FitResult, parts: SatterthwaiteInternals, opts: TermFTestOptions = {}): FTestRow[] {
+  return termFTestsBy(result, (L, beta) => contrastF(L, beta, parts), opts);
+}
+
 /** lmerTest's printed table: 'Type III Analysis of Variance Table with Satterthwaite's method', stars and legend; notes below. */
-export function formatTermFTests(rows: FTestRow[]): string {
+export function formatTermFTests(rows: FTestRow[], type: 1 | 3 = 3, method = "Satterthwaite's method"): string {
   const digits = 5;
   const z = (f: (r: FTestRow) => number | null) => formatColumn(zapsmall(rows.map(f), digits), digits, '');
   const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
@@ -137,7 +193,7 @@ export function formatTermFTests(rows: FTestRow[]): string {
     header.push('');
     cols.push(rows.map((r) => signifStars(r.p).padEnd(3)));
   }
-  const lines = ["Type III Analysis of Variance Table with Satterthwaite's method", ...printMatrix(rows.map((r) => r.term), header, rows.map((_, i) => cols.map((c) => c[i])))];
+  const lines = [`Type ${type === 1 ? 'I' : 'III'} Analysis of Variance Table with ${method}`, ...printMatrix(rows.map((r) => r.term), header, rows.map((_, i) => cols.map((c) => c[i])))];
   if (stars) lines.push('---', SIGNIF_LEGEND);
   for (const r of rows) if (r.note) lines.push(`Note: ${r.note}`);
   return lines.join('\n');

@@ -8,6 +8,9 @@ import type { AnovaRow } from './anova';
 import type { IccResult } from './variance';
 import { baseGroup } from './variance';
 import { normalUpper, tTwoSided } from './distributions';
+import { parseFormula } from '../formula/parser';
+import { expandTerms } from '../formula/terms';
+import { noBars } from '../frame/bars';
 
 /** Fixed number of decimals, or 3 significant digits for very small/large magnitudes. */
 export function fmtNum(x: number, decimals = 2): string {
@@ -61,21 +64,23 @@ export interface CoefPart {
 
 /** Variables of the fixed part of the formula (random-effects terms removed), longest first. */
 function fixedVariables(formula: string): string[] {
+  // the variables as the formula parser names them (R's deparse: `poly(ses, 2)`, `I(minority == "Yes")`)
+  try {
+    const vars = expandTerms(noBars(parseFormula(formula).rhs)).variables.map((v) => v.name);
+    return vars.sort((a, b) => b.length - a.length);
+  } catch {
+    /* a formula the parser refuses has no fit; fall back to its names */
+  }
   const rhs = formula.includes('~') ? formula.slice(formula.indexOf('~') + 1) : formula;
-  // drop parenthesised random-effects terms '( ... | ... )'
-  let fixed = rhs;
-  for (let guard = 0; guard < 50; guard++) {
-    const next = fixed.replace(/\([^()]*\|[^()]*\)/g, ' ');
-    if (next === fixed) break;
-    fixed = next;
-  }
   const vars = new Set<string>();
-  for (const m of fixed.matchAll(/(?:as\.)?factor\([^()]*\)|[A-Za-z.][A-Za-z0-9._]*/g)) {
-    const v = m[0].replace(/\s+/g, '');
-    if (v !== 'offset') vars.add(v);
-  }
+  for (const m of rhs.matchAll(/(?:as\.)?factor\([^()]*\)|[A-Za-z.][A-Za-z0-9._]*/g)) if (m[0] !== 'offset') vars.add(m[0]);
   return [...vars].sort((a, b) => b.length - a.length);
 }
+
+/** A multi-column basis (poly, ns, bs): its coefficients are columns, not levels. */
+const isBasis = (variable: string): boolean => /^(?:(?:stats|splines)::)?(?:poly|ns|bs)\(/.test(variable);
+/** A TRUE/FALSE variable (a comparison or logic): its coefficient is named …TRUE. */
+const isLogical = (p: CoefPart): boolean => p.level === 'TRUE' && /==|!=|<|>|&|\||!|%in%/.test(p.variable);
 
 /** Splits a coefficient name into its variables and factor levels ('cses:sectorCatholic' -> cses, sector = Catholic). */
 export function parseCoefName(formula: string, name: string): CoefPart[] {
@@ -104,7 +109,10 @@ export function interpretFixedEffect(result: FitResult, name: string): string {
   const change = (): string => {
     if (parts.length === 1) {
       const p = parts[0];
-      return p.level === null ? `Each one-unit increase in ${p.variable}` : `Having ${p.variable} = ${p.level} rather than the reference level`;
+      if (p.level === null) return `Each one-unit increase in ${p.variable}`;
+      if (isBasis(p.variable)) return `Each one-unit increase in column ${p.level} of ${p.variable}`;
+      if (isLogical(p)) return `Having ${p.variable} TRUE rather than FALSE`;
+      return `Having ${p.variable} = ${p.level} rather than the reference level`;
     }
     return '';
   };

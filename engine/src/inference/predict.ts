@@ -15,11 +15,12 @@ import type { DataTable } from '../data/types';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
 import type { ModelDecl } from '../mlmfile/types';
-import { evalNumeric, evalVariable, type Learned, type VarValue } from '../frame/evaluate';
+import { evalNumeric, evalVariable, type EvalContext, type Learned, type VarValue } from '../frame/evaluate';
 import { buildModelMatrix } from '../frame/modelmatrix';
 import { applyContrasts, groupFactor } from '../frame/modelframe';
-import { modelStructure } from '../frame/structure';
+import { modelStructure, type ModelStructure } from '../frame/structure';
 import { makeFamily } from '../glmm';
+import { qnorm } from './distributions';
 
 export type PredictScale = 'link' | 'response';
 
@@ -31,6 +32,10 @@ export interface Predictions {
   scale: PredictScale;
   /** For new data: per row, the grouping factors whose level was not in the fit. */
   newLevels?: string[][];
+  /** For new data: the rows' fixed-effects design (for standard errors of the fit). */
+  design?: FixedDesign;
+  /** For new data: per row, Σ z² condsd² over the row's random effects (0 for unseen levels). */
+  reVariance?: number[];
 }
 
 function linkInverse(result: FitResult): (eta: number) => number {
@@ -40,12 +45,19 @@ function linkInverse(result: FitResult): (eta: number) => number {
 }
 
 /** Random effects by grouping factor and term name (|| terms merged back), per level label. */
-function ranefLookup(result: FitResult): Map<string, { levelIndex: Map<string, number>; terms: Map<string, number[]> }> {
-  const out = new Map<string, { levelIndex: Map<string, number>; terms: Map<string, number[]> }>();
+interface RanefByGroup {
+  levelIndex: Map<string, number>;
+  terms: Map<string, number[]>;
+  condsd: Map<string, number[]>;
+}
+
+function ranefLookup(result: FitResult): Map<string, RanefByGroup> {
+  const out = new Map<string, RanefByGroup>();
   for (const b of result.ranef) {
     const levelIndex = new Map(b.levels.map((l, j) => [l, j] as [string, number]));
     const terms = new Map(b.terms.map((t, k) => [t, b.values[k]] as [string, number[]]));
-    out.set(b.group, { levelIndex, terms });
+    const condsd = new Map(b.terms.map((t, k) => [t, b.condsd[k]] as [string, number[]]));
+    out.set(b.group, { levelIndex, terms, condsd });
   }
   return out;
 }
@@ -115,9 +127,19 @@ export interface NewDataInput {
   scale?: PredictScale;
 }
 
-/** Predictions for new rows (see the file comment). */
-export function predictNewData(input: NewDataInput): Predictions {
-  const { model, trainTable, frame, result, newTable } = input;
+/** The new rows' design: the model's variables evaluated on them with the training levels and learned transforms. */
+interface NewRows {
+  st: ReturnType<typeof modelStructure>;
+  n: number;
+  /** 1 where a row has a missing predictor or grouping value. */
+  missing: Uint8Array;
+  ctxTrain: EvalContext;
+  ctxNew: EvalContext;
+  prepare: (tm: ModelStructure['fixed']) => VarValue[];
+}
+
+function newRows(input: Pick<NewDataInput, 'model' | 'trainTable' | 'frame' | 'newTable'>): NewRows {
+  const { model, trainTable, frame, newTable } = input;
   const st = modelStructure(model);
   // scale() centres, poly() coefficients and spline knots are recorded while the training rows are
   // evaluated and applied to the new rows
@@ -154,30 +176,67 @@ export function predictNewData(input: NewDataInput): Predictions {
       return { kind: 'factor', codes: Int32Array.from(nv.codes, (c) => Math.max(c, 0)), levels: nv.levels };
     });
   };
-  const fixedValues = prepare(st.fixed);
+  return { st, n, missing, ctxTrain, ctxNew, prepare };
+}
+
+/** The fixed-effects rows of new data: n × p column-major in the fit's coefficient order, with the offset (or null) and the rows with missing predictors. */
+export interface FixedDesign {
+  X: Float64Array;
+  n: number;
+  offset: Float64Array | null;
+  missing: Uint8Array;
+}
+
+function fixedDesignOf(nr: NewRows, model: ModelDecl, frame: ModelFrame): FixedDesign {
+  const { st, n, ctxTrain, ctxNew } = nr;
+  const fixedValues = nr.prepare(st.fixed);
   applyContrasts(model, st.fixed, fixedValues);
   const mm = buildModelMatrix(st.fixed, fixedValues, n);
-  const eta = new Float64Array(n);
-  for (const c of frame.coefnames) {
+  const p = frame.coefnames.length;
+  const X = new Float64Array(n * p);
+  frame.coefnames.forEach((c, k) => {
     const j = mm.names.indexOf(c);
     if (j < 0) throw new MlmError({ code: 'predict-columns', message: `cannot rebuild the column '${c}' for the new data` });
-    const b = result.fixef[c] ?? 0;
-    for (let i = 0; i < n; i++) eta[i] += mm.X[j * n + i] * b;
-  }
+    X.set(mm.X.subarray(j * n, (j + 1) * n), k * n);
+  });
+  let offset: Float64Array | null = null;
   for (const o of st.fixed.offsets) {
     if (o.type === 'call' && o.args.length === 1) {
       evalNumeric(o.args[0], ctxTrain); // records any scale() inside the offset
       const off = evalNumeric(o.args[0], ctxNew);
-      for (let i = 0; i < n; i++) eta[i] += off[i];
+      offset ??= new Float64Array(n);
+      for (let i = 0; i < n; i++) offset[i] += off[i];
     }
   }
+  return { X, n, offset, missing: nr.missing };
+}
+
+/** The fixed-effects model matrix of new rows (the reference grid of marginal means uses it too). */
+export function fixedDesign(input: Pick<NewDataInput, 'model' | 'trainTable' | 'frame' | 'newTable'>): FixedDesign {
+  return fixedDesignOf(newRows(input), input.model, input.frame);
+}
+
+/** Predictions for new rows (see the file comment). */
+export function predictNewData(input: NewDataInput): Predictions {
+  const { frame, result } = input;
+  const nr = newRows(input);
+  const { st, n, missing, ctxNew } = nr;
+  const fd = fixedDesignOf(nr, input.model, frame);
+  const eta = new Float64Array(n);
+  frame.coefnames.forEach((c, k) => {
+    const b = result.fixef[c] ?? 0;
+    for (let i = 0; i < n; i++) eta[i] += fd.X[k * n + i] * b;
+  });
+  if (fd.offset) for (let i = 0; i < n; i++) eta[i] += fd.offset[i];
   const cond = eta.slice();
   const newLevels: string[][] = Array.from({ length: n }, () => []);
   const re = ranefLookup(result);
+  // conditional variance of the random part of each row (sum over terms of z² condsd²)
+  const reVar = new Float64Array(n);
   for (const r of st.random) {
     const blk = re.get(r.group);
     const g = groupFactor(r.groupParts, ctxNew);
-    const zm = buildModelMatrix(r.model, prepare(r.model), n);
+    const zm = buildModelMatrix(r.model, nr.prepare(r.model), n);
     for (let i = 0; i < n; i++) {
       if (g.codes[i] < 0) {
         missing[i] = 1;
@@ -192,12 +251,14 @@ export function predictNewData(input: NewDataInput): Predictions {
       zm.names.forEach((name, a) => {
         const vals = blk!.terms.get(name);
         if (vals) cond[i] += zm.X[a * n + i] * vals[j];
+        const sds = blk!.condsd.get(name);
+        if (sds) reVar[i] += (zm.X[a * n + i] * sds[j]) ** 2;
       });
     }
   }
   const inv = (input.scale ?? 'response') === 'response' ? linkInverse(result) : (x: number) => x;
   const out = (v: Float64Array) => Array.from(v, (x, i) => (missing[i] || !Number.isFinite(x) ? null : inv(x)));
-  return { conditional: out(cond), population: out(eta), scale: input.scale ?? 'response', newLevels };
+  return { conditional: out(cond), population: out(eta), scale: input.scale ?? 'response', newLevels, design: fd, reVariance: Array.from(reVar) };
 }
 
 function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }, r: number): string {
@@ -208,4 +269,73 @@ function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }
   if (node.type === 'paren') return newLabel(node.expr, ctx, r);
   if (node.type === 'call' && node.args.length === 1) return newLabel(node.args[0], ctx, r);
   return '?';
+}
+
+export type IntervalKind = 'confidence' | 'prediction';
+
+export interface PredictionIntervals {
+  fit: (number | null)[];
+  /** SE of the fitted value on the link scale: √(x'Vx), plus Σ z² condsd² with the random effects. */
+  'se.fit': (number | null)[];
+  lwr: (number | null)[];
+  upr: (number | null)[];
+  interval: IntervalKind;
+  level: number;
+  scale: PredictScale;
+  notes: string[];
+}
+
+/**
+ * Intervals for predictions made on the link scale (predictNewData with scale 'link'): a confidence
+ * interval for the fitted value, fit ± z·se.fit, or for gaussian fits a prediction interval for a new
+ * observation, fit ± z·√(se.fit² + σ²). On the response scale of a GLMM the link-scale interval is
+ * transformed by the inverse link (se.fit stays on the link scale). The normal quantile is used:
+ * the fitted value's variance mixes fixed and random parts, for which no t df is defined.
+ */
+export function predictionIntervals(pred: Predictions, result: FitResult, opts: { interval: IntervalKind; level?: number; re: boolean; scale?: PredictScale }): PredictionIntervals {
+  if (pred.scale !== 'link' || !pred.design) throw new Error('predictionIntervals needs link-scale predictions of new data');
+  if (opts.interval === 'prediction' && result.family !== 'gaussian') {
+    throw new MlmError({ code: 'predict-interval', message: `prediction intervals are for gaussian models; model ${result.id} is ${result.family} (use --interval confidence)` });
+  }
+  const level = opts.level ?? 0.95;
+  const z = qnorm(0.5 + level / 2);
+  const { X, n } = pred.design;
+  const p = result.coefnames.length;
+  const V = result.vcov;
+  const values = opts.re ? pred.conditional : pred.population;
+  const s2 = result.sigma * result.sigma;
+  const scale = opts.scale ?? 'response';
+  const inv = scale === 'response' ? linkInverse(result) : (x: number) => x;
+  const se: (number | null)[] = [];
+  const lwr: (number | null)[] = [];
+  const upr: (number | null)[] = [];
+  const x = new Float64Array(p);
+  for (let i = 0; i < n; i++) {
+    const f = values[i];
+    if (f === null) {
+      se.push(null);
+      lwr.push(null);
+      upr.push(null);
+      continue;
+    }
+    for (let j = 0; j < p; j++) x[j] = X[j * n + i];
+    let v = 0;
+    for (let a = 0; a < p; a++) {
+      if (x[a] === 0) continue;
+      let t = 0;
+      for (let b = 0; b < p; b++) t += V[a][b] * x[b];
+      v += x[a] * t;
+    }
+    if (opts.re) v += pred.reVariance?.[i] ?? 0;
+    const sf = Math.sqrt(v);
+    const half = z * Math.sqrt(v + (opts.interval === 'prediction' ? s2 : 0));
+    se.push(sf);
+    lwr.push(inv(f - half));
+    upr.push(inv(f + half));
+  }
+  const notes = [
+    `${opts.interval === 'prediction' ? 'Prediction' : 'Confidence'} intervals at level ${level} use the normal quantile (${z.toFixed(4)}); se.fit is ${opts.re ? 'the fixed-effects SE combined with the conditional SDs of the row\'s random effects (their covariances within a group are not included)' : 'the fixed-effects SE √(x\'Vx)'}${opts.interval === 'prediction' ? ', and the interval adds the residual variance σ²' : ''}.`,
+  ];
+  if (scale === 'response' && result.family !== 'gaussian') notes.push('se.fit is on the link scale; fit, lwr and upr are on the response scale (the link-scale interval transformed).');
+  return { fit: values.map((f) => (f === null ? null : inv(f))), 'se.fit': se, lwr, upr, interval: opts.interval, level, scale, notes };
 }

@@ -9,8 +9,10 @@
  * GLMMs get Wald z tests with normal p-values instead.
  */
 import type { FitResult, TestRow } from '../result';
+import type { ModelFrame } from '../frame/types';
 import { CancelledError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
+import { LinearMixedModel } from '../lmm';
 import { normalUpper, tTwoSided } from './distributions';
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
@@ -161,4 +163,24 @@ export async function withTests(result: FitResult, model?: VarParModel, hooks?: 
     if (e instanceof CancelledError) throw e;
     return { ...result, tests: tTests(result, {}), warnings: [...result.warnings, `Satterthwaite degrees of freedom could not be computed: ${(e as Error).message}`] };
   }
+}
+
+/**
+ * The ingredients at a fit's (θ, σ) for a model frame, computed once per frame, criterion and
+ * optimum and shared by every later mean, contrast, estimate and F test of that fit.
+ */
+const internalsCache = new WeakMap<ModelFrame, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
+
+export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
+  const key = JSON.stringify([result.REML, result.theta, result.sigma]);
+  let byFit = internalsCache.get(frame);
+  if (!byFit) internalsCache.set(frame, (byFit = new Map()));
+  let parts = byFit.get(key);
+  if (!parts) {
+    parts = satterthwaiteInternals(new LinearMixedModel(frame, { REML: result.REML }), result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
+    // a failed or cancelled computation is not kept
+    parts.catch(() => byFit!.delete(key));
+    byFit.set(key, parts);
+  }
+  return parts;
 }

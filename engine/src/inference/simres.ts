@@ -17,6 +17,7 @@ import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { simulateResponse } from './bootstrap';
 import { fittedValues } from './predict';
+import { quantile7 } from '../lmm/result';
 import { Rng } from './rng';
 
 export interface SimulatedResidualsOptions {
@@ -320,4 +321,68 @@ export function kolmogorovAsymptotic(x: number): number {
     sign = -sign;
   }
   return newv;
+}
+
+/** What the results panel draws of the simulated residuals: a uniform QQ plot and residuals against predicted rank. */
+export interface SimulatedResidualsFigure {
+  nsim: number;
+  seed: number;
+  /** Sorted scaled residuals against the uniform quantiles (i − 0.5)/n, thinned to at most 1000 points. */
+  qq: { expected: number[]; observed: number[] };
+  /** Residual against the rank of the predicted value scaled to [0, 1] (DHARMa's default x axis), thinned. */
+  points: { x: number[]; y: number[] };
+  /** Quantiles 0.25, 0.5, 0.75 of the residuals in bins of predicted rank (expected: flat lines at those values). */
+  quantiles: { x: number[]; q25: number[]; q50: number[]; q75: number[] };
+  tests: SimulatedResiduals['tests'];
+}
+
+const FIGURE_POINTS = 1000;
+
+/** The panel's figure of a simulation (thinned evenly so that the drawing stays small). */
+export function simulatedResidualsFigure(r: SimulatedResiduals): SimulatedResidualsFigure {
+  const n = r.scaled.length;
+  const step = Math.max(1, Math.ceil(n / FIGURE_POINTS));
+  const sorted = Float64Array.from(r.scaled).sort();
+  const qq = { expected: [] as number[], observed: [] as number[] };
+  for (let i = 0; i < n; i += step) {
+    qq.expected.push((i + 0.5) / n);
+    qq.observed.push(sorted[i]);
+  }
+  // rank of the predicted value, ties averaged, scaled to [0, 1]
+  const order = r.predicted.map((_, i) => i).sort((a, b) => r.predicted[a] - r.predicted[b]);
+  const rank = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && r.predicted[order[j + 1]] === r.predicted[order[i]]) j++;
+    const v = n > 1 ? (i + j) / 2 / (n - 1) : 0.5;
+    for (let k = i; k <= j; k++) rank[order[k]] = v;
+    i = j + 1;
+  }
+  const points = { x: [] as number[], y: [] as number[] };
+  for (let i = 0; i < n; i += step) {
+    points.x.push(rank[i]);
+    points.y.push(r.scaled[i]);
+  }
+  const bins = Math.max(1, Math.min(10, Math.floor(n / 20)));
+  const quantiles = { x: [] as number[], q25: [] as number[], q50: [] as number[], q75: [] as number[] };
+  for (let b = 0; b < bins; b++) {
+    const members = order.slice(Math.floor((b * n) / bins), Math.floor(((b + 1) * n) / bins));
+    if (members.length === 0) continue;
+    const ys = Float64Array.from(members, (i) => r.scaled[i]).sort();
+    quantiles.x.push(members.reduce((s, i) => s + rank[i], 0) / members.length);
+    quantiles.q25.push(quantile7(ys, 0.25));
+    quantiles.q50.push(quantile7(ys, 0.5));
+    quantiles.q75.push(quantile7(ys, 0.75));
+  }
+  return { nsim: r.nsim, seed: r.seed, qq, points, quantiles, tests: r.tests };
+}
+
+/**
+ * A copy of a GLMM's result whose plot figures carry its simulated residuals (250 simulations, seed 1),
+ * for the results panel; gaussian fits and results without figures are returned as they are.
+ */
+export async function withSimulatedResiduals(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<FitResult> {
+  if (result.family === 'gaussian' || !result.plotData?.figures) return result;
+  const sim = await simulatedResiduals(frame, result, { nsim: 250, seed: 1 }, hooks);
+  return { ...result, plotData: { ...result.plotData, figures: { ...result.plotData.figures, simulated: simulatedResidualsFigure(sim) } } };
 }

@@ -1,6 +1,6 @@
 /**
  * Linear mixed models (lme4's lmer). `fitLmm` fits a gaussian ModelFrame by ML or REML.
- * For engineer D: LinearMixedModel (./model). For GLMM/PIRLS: PlsSystem (./pls).
+ * For inference (Satterthwaite, profiles, bootstrap): LinearMixedModel (./model). For GLMM/PIRLS: PlsSystem (./pls).
  */
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';

@@ -16,7 +16,7 @@ import type { ReTerms } from './reterms';
 const LOG2PI = Math.log(2 * Math.PI);
 
 /**
- * Usage (engineer D: Satterthwaite, profiles, bootstrap):
+ * Usage (Satterthwaite, profiles, bootstrap):
  *   const m = new LinearMixedModel(frame, { REML: true });
  *   const crit = m.objective(theta);          // profiled criterion; then m.beta(), m.sigma(), m.u(), m.b(),
  *                                             // m.pwrss, m.logdetL2 (log|L|²), m.logdetRX2 refer to this θ

@@ -21,6 +21,8 @@ export const MODEL_KEYS: Record<string, string> = {
   df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
   contrasts: 'Codings of factors among the fixed effects: `contrasts: sector = sum, grade = poly` (treatment, the default; sum; helmert; poly), as lmer(contrasts = list(...)).',
+  means: 'Estimated marginal means and pairwise contrasts (Tukey), as emmeans: `means: sector`, `means: sector by female at cses = 0`.',
+  estimate: 'A linear combination of coefficients with SE, df, t, p and CI: `estimate: between = IQ.ver.cen + avg.IQ.ver.cen`.',
 };
 
 /** The links each family accepts (R's), the default first. */

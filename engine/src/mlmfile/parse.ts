@@ -19,6 +19,7 @@ import type {
   ExpressionDecl,
   Located,
   MlmDocument,
+  MeansDecl,
   MlmEntry,
   ModelDecl,
   ValueText,
@@ -164,6 +165,8 @@ class MlmParser {
       weights: null,
       correlation: null,
       variance: null,
+      means: [],
+      estimates: [],
       contrasts: null,
       df: null,
       entries: [],
@@ -515,6 +518,23 @@ class MlmParser {
         model.weights = this.expression(value, FORMULA_FUNCTIONS, 'the weights');
         return;
       }
+      case 'means': {
+        const d = parseMeansValue(value, (message, range) => this.error('bad-value', message, range));
+        if (d) model.means.push(d);
+        return;
+      }
+      case 'estimate': {
+        const m = /^\s*([A-Za-z._][\w.]*)\s*=(?!=)/.exec(value.text);
+        const start = m ? m[0].length : 0;
+        const combination = subValue(value, start, value.text.length);
+        if (combination.text.trim() === '') {
+          this.error('missing-value', "'estimate:' needs a combination of coefficients, e.g. 'between = a + b'", value.range);
+          return;
+        }
+        const name = m ? { value: m[1], range: rangeOfSpan(value, { start: value.text.indexOf(m[1]), end: value.text.indexOf(m[1]) + m[1].length }) } : null;
+        model.estimates.push({ name, combination, range: value.range });
+        return;
+      }
       case 'contrasts': {
         if (dup(model.contrasts)) return;
         model.contrasts = this.contrasts(value);
@@ -617,6 +637,49 @@ class MlmParser {
       }
     }
   }
+}
+
+/** `means: sector, female by minority at cses = 0, meanses = 1` (names separated by commas or spaces). */
+function parseMeansValue(v: ValueText, error: (message: string, range: SourceRange) => void): MeansDecl | null {
+  const text = v.text;
+  const words = [...text.matchAll(/\b(by|at)\b/g)];
+  const byAt = words.filter((w) => w.index !== undefined);
+  const cut = (kw: string) => byAt.find((w) => w[1] === kw)?.index;
+  const byI = cut('by');
+  const atI = cut('at');
+  const ends = [byI, atI, text.length].filter((x): x is number => x !== undefined);
+  const names = (start: number, end: number): Located[] => {
+    const out: Located[] = [];
+    for (const m of text.slice(start, end).matchAll(/[^\s,]+/g)) {
+      const a = start + (m.index ?? 0);
+      out.push({ value: m[0], range: rangeOfSpan(v, { start: a, end: a + m[0].length }) });
+    }
+    return out;
+  };
+  const specs = names(0, Math.min(...ends));
+  if (specs.length === 0) {
+    error("'means:' needs the factor(s) whose marginal means to show, e.g. 'means: sector' or 'means: sector by female'", v.range);
+    return null;
+  }
+  const by = byI === undefined ? [] : names(byI + 2, atI !== undefined && atI > byI ? atI : text.length);
+  const at: MeansDecl['at'] = [];
+  if (atI !== undefined) {
+    const end = byI !== undefined && byI > atI ? byI : text.length;
+    let offset = atI + 2;
+    for (const part of text.slice(atI + 2, end).split(',')) {
+      const m = /^\s*([^\s=]+)\s*=\s*(\S+)\s*$/.exec(part);
+      if (!m) {
+        const lead = part.length - part.trimStart().length;
+        error(`'at' needs NAME = VALUE pairs separated by commas, e.g. 'at cses = 0', not '${part.trim()}'`, rangeOfSpan(v, { start: offset + lead, end: offset + part.trimEnd().length }));
+        return null;
+      }
+      const ns = offset + part.indexOf(m[1]);
+      const vs = offset + part.lastIndexOf(m[2]);
+      at.push({ name: { value: m[1], range: rangeOfSpan(v, { start: ns, end: ns + m[1].length }) }, value: { value: m[2], range: rangeOfSpan(v, { start: vs, end: vs + m[2].length }) } });
+      offset += part.length + 1;
+    }
+  }
+  return { specs, by, at, range: v.range };
 }
 
 function lastLine(m: ModelDecl, range: SourceRange): void {

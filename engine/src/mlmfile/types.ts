@@ -71,6 +71,10 @@ export interface ModelDecl {
   correlation: StructureDecl<CorSpec> | null;
   /** `variance:` (nlme's varFunc), parsed; spec null when it has an error (reported). */
   variance: StructureDecl<VarSpec> | null;
+  /** `means:` lines (marginal means and pairwise contrasts). */
+  means: MeansDecl[];
+  /** `estimate:` lines (linear combinations of coefficients). */
+  estimates: EstimateDecl[];
   /** `contrasts: sector = sum, grade = poly`: codings of the fixed-effects factors (default treatment). */
   contrasts: ContrastDecl[] | null;
   /** `df:` method of the t tests. */
@@ -80,6 +84,23 @@ export interface ModelDecl {
 
 export interface StructureDecl<T> extends ValueText {
   spec: T | null;
+}
+
+/** `means: SPECS [by FACTORS] [at NAME = VALUE, ...]` */
+export interface MeansDecl {
+  specs: Located[];
+  by: Located[];
+  at: { name: Located; value: Located }[];
+  /** The whole value. */
+  range: SourceRange;
+}
+
+/** `estimate: [NAME =] COMBINATION` */
+export interface EstimateDecl {
+  name: Located | null;
+  /** The combination's text and its map to document positions. */
+  combination: ValueText;
+  range: SourceRange;
 }
 
 /** One `FACTOR = CODING` of a `contrasts:` line; FACTOR is the variable as the formula writes it. */

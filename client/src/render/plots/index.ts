@@ -8,6 +8,7 @@ import { effectPlot } from './effects';
 import { choosePredictor, groupPanelsPlot } from './groupPanels';
 import { populationPlot } from './population';
 import { binnedPlot, qqPlot, residualsPlot } from './residuals';
+import { simulatedPlots } from './simulated';
 import { shrinkagePlot } from './shrinkage';
 
 export interface PlotSet {
@@ -47,8 +48,10 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
   if (fit.family === 'gaussian') {
     plots.push(residualsPlot(`plot-${modelSlug}-residuals`, fit));
     if (fig?.qq) plots.push(qqPlot(`plot-${modelSlug}-qq`, fig.qq));
-  } else if (fig?.binned?.length) {
-    plots.push(binnedPlot(`plot-${modelSlug}-binned`, fit, fig.binned));
+  } else {
+    // GLMMs: DHARMa's simulated residuals first; the binned deviance residuals stay one plot below
+    if (fig?.simulated) plots.push(...simulatedPlots(`plot-${modelSlug}-simulated`, fig.simulated));
+    if (fig?.binned?.length) plots.push(binnedPlot(`plot-${modelSlug}-binned`, fit, fig.binned));
   }
   for (const sum of fig?.population ?? []) {
     const bi = blocks.findIndex((b) => b.group === sum.group);

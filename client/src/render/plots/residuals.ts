@@ -79,7 +79,7 @@ export function binnedPlot(id: string, fit: FitResult, bins: BinnedResidual[]): 
     `the grey lines ± 2 standard errors (${bins.length - outside} of ${bins.length} points inside). The fitted values include the random effects, ` +
     `which shrink each group toward the mean, so residuals rise with the fitted value by construction` +
     (perGroup < 5 ? ` — strongly here, with ${fit.nobs} observations in ${groups} groups — and such a trend is not evidence of misspecification` : ' when groups are small') +
-    `. Simulated (DHARMa) residuals check the fit without this artefact: run mlm check on the file.`;
+    `. The simulated (DHARMa) residuals above check the fit without this artefact.`;
   const x = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.lo, b.hi]))).range([M.left, W - M.right]);
   const y = scaleLinear().domain(paddedExtent(bins.flatMap((b) => [b.mean, b.se2, -b.se2, 0]))).range([H - M.bottom, M.top]);
   let s = svgOpen(id, W, H, title, caption);

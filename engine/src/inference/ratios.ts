@@ -1,0 +1,36 @@
+/**
+ * Odds ratios (binomial, logit link) and rate ratios (Poisson, log link) of a GLMM: exp(β) with the
+ * exponentiated Wald interval exp(β ± z·SE), the scale on which such coefficients are reported.
+ * The intercept becomes the baseline odds / rate. Other links have no ratio reading: null.
+ */
+import type { FitResult } from '../result';
+import { qnorm } from './distributions';
+import { ratioKind } from './coefficients';
+
+export interface RatioRow {
+  name: string;
+  ratio: number;
+  lower: number;
+  upper: number;
+}
+
+export interface RatioTable {
+  /** 'odds ratio' or 'rate ratio'. */
+  kind: 'odds ratio' | 'rate ratio';
+  level: number;
+  rows: RatioRow[];
+  note: string;
+}
+
+export function ratios(result: FitResult, level = 0.95): RatioTable | null {
+  const kind = ratioKind(result);
+  if (!kind) return null;
+  const z = qnorm(0.5 + level / 2);
+  const rows = result.coefnames.map((name) => {
+    const b = result.fixef[name];
+    const se = result.se[name];
+    return { name, ratio: Math.exp(b), lower: Math.exp(b - z * se), upper: Math.exp(b + z * se) };
+  });
+  const base = kind === 'odds ratio' ? 'the odds' : 'the rate';
+  return { kind, level, rows, note: `exp(coefficient) with the ${level * 100}% Wald interval exp(estimate ± ${z.toFixed(2)} × SE); the intercept row is ${base} at the reference levels with covariates 0.` };
+}

@@ -1,0 +1,79 @@
+// Panel sections after the fit: what the engine attached (FitResult.postfit) is displayed, escaped,
+// in tables with stable ids. The values put in are emmeans' and lmerTest's reference numbers
+// (test/fixtures/postfit), so the test pins what the page shows, not what the engine computes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JSDOM } from 'jsdom';
+import { renderResultsPage } from '../../client/src/render/panel';
+import type { FitResult, PostFitSummary } from '../../engine/src/index';
+import { loadReferenceFit } from './helpers';
+
+const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
+const ref = JSON.parse(readFileSync(join(root, 'test/fixtures/postfit/bdf_emmeans_denomina.json'), 'utf8'));
+const range = { start: { line: 3, character: 9 }, end: { line: 3, character: 17 } };
+
+function summary(level0: string): PostFitSummary {
+  return {
+    anova: {
+      type: 3,
+      method: 'Satterthwaite',
+      rows: ref.anova.terms.map((t: string, i: number) => ({ term: t, coefs: [], NumDF: ref.anova.NumDF[i], DenDF: ref.anova.DenDF[i], F: ref.anova['F value'][i], p: ref.anova['Pr(>F)'][i], sumSq: ref.anova['Sum Sq'][i], meanSq: ref.anova['Mean Sq'][i] })),
+    },
+    means: [
+      {
+        range,
+        specs: ['denomina'],
+        by: [],
+        dfMethod: 'Satterthwaite',
+        adjust: 'tukey',
+        level: 0.95,
+        means: ref.emmeans.map((m: Record<string, number>, i: number) => ({ levels: { denomina: i === 0 ? level0 : String(m.denomina) }, emmean: m.emmean, SE: m.SE, df: m.df, lower: m['lower.CL'], upper: m['upper.CL'] })),
+        pairs: ref.pairs.map((c: Record<string, number | string>) => ({ contrast: c.contrast, by: {}, estimate: c.estimate, SE: c.SE, df: c.df, ratio: c['t.ratio'], p: c['p.value'] })),
+        notes: ['Confidence level used: 0.95'],
+      },
+    ],
+    estimates: [{ label: 'between', combination: 'a + b', weights: {}, estimate: 3.86, SE: 0.314, df: 159, statistic: 12.29, p: 1e-20, lower: 3.24, upper: 4.48, level: 0.95, dfMethod: 'Satterthwaite', range }],
+    ratios: null,
+    factorMeans: {},
+    errors: [],
+  };
+}
+
+function render(results: FitResult[]): Document {
+  const html = renderResultsPage({ fileName: 'bdf.mlm', results, comparisons: [] }, { nonce: 'N0nce123', cspSource: 'https://x' });
+  return new JSDOM(html).window.document;
+}
+
+test('Means and contrasts, F tests and Estimates show the engine\'s values with emmeans\' column names', () => {
+  const fit = { ...loadReferenceFit('bdf_iq_ml'), postfit: summary('1') };
+  const doc = render([fit]);
+  const t = doc.querySelector('table.emmeans')!;
+  assert.ok(t, 'means table');
+  assert.deepEqual([...t.querySelectorAll('thead th')].map((x) => x.textContent), ['denomina', 'emmean', 'SE', 'df', 'lower.CL', 'upper.CL']);
+  const first = [...t.querySelectorAll('tbody tr')][0];
+  assert.equal(first.children[1].textContent, '39.857');
+  assert.match(first.children[1].getAttribute('title')!, /39\.8573235961447/);
+  const pairs = doc.querySelectorAll('table.contrasts tbody tr');
+  assert.equal(pairs.length, 6);
+  assert.equal(pairs[0].children[0].textContent, 'denomina1 - denomina2');
+  assert.equal(pairs[0].children[5].textContent, '0.038');
+  const f = doc.querySelectorAll('table.f-tests tbody tr');
+  assert.deepEqual([...f].map((r) => r.children[0].textContent), ['IQ.verb', 'factor(denomina)']);
+  assert.equal(f[1].children[5].textContent, '4.052');
+  assert.ok(doc.querySelector('table.estimates'));
+  assert.equal(doc.querySelector('table.estimates tbody th')!.textContent, 'between');
+});
+
+test('level names are escaped; one model gives no model table, two give one with a note when not comparable', () => {
+  const fit = { ...loadReferenceFit('bdf_iq_ml'), postfit: summary('<img src=x onerror=alert(1)>') };
+  const doc = render([fit]);
+  assert.equal(doc.querySelector('table.emmeans img'), null);
+  assert.match(doc.querySelector('table.emmeans tbody th')!.textContent!, /<img/);
+  assert.equal(doc.querySelector('#model-table'), null);
+  const two = render([loadReferenceFit('sleepstudy_full'), loadReferenceFit('sleepstudy_full_ml')]);
+  const mt = two.querySelector('#model-table table.model-table');
+  assert.ok(mt, 'model table');
+  assert.match(two.querySelector('#model-table')!.textContent!, /REML and ML fits are mixed/);
+});
