@@ -17,6 +17,9 @@ import { postFitSummary } from './inference/postfit';
 import type { ModelDecl } from './mlmfile/types';
 import type { DataTable } from './data/types';
 import type { DfMethod } from './inference/dfmethod';
+import type { StructureData } from './nlme/data';
+import { fitLme } from './nlme/fit';
+import type { LmeModel } from './nlme/model';
 
 export interface FitSpec {
   /** Model name (FitResult.id). */
@@ -27,6 +30,8 @@ export interface FitSpec {
   nAGQ: number;
   /** Denominator df of the t tests (`df:`); default satterthwaite. */
   df?: DfMethod;
+  /** Data of `correlation:` / `variance:` (nlme/data.ts); the model is then fitted by nlme's likelihood. */
+  structures?: StructureData | null;
   /** Range of the model's formula in the .mlm: attached to fitters' MlmErrors that have no range. */
   range?: SourceRange;
   /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
@@ -40,7 +45,7 @@ export interface FitSpec {
  * profiled deviance / REML criterion of θ; glmer's Laplace or AGQ deviance of (θ, β)). Satterthwaite,
  * profiles and the bootstrap take it; nothing rebuilds a model from a FitResult.
  */
-export type MixedModel = LinearMixedModel | GlmmDeviance | DispersionDeviance;
+export type MixedModel = LinearMixedModel | GlmmDeviance | DispersionDeviance | LmeModel;
 
 /** A fit: its model frame, its result and the model object that produced it. */
 export interface FittedMixedModel {
@@ -134,6 +139,18 @@ export function nonFiniteFigure(r: FitResult): string | null {
 }
 
 async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Promise<FittedMixedModel> {
+  if (spec.structures) {
+    if (frame.family !== 'gaussian' || frame.link !== 'identity')
+      throw new MlmError({ code: 'bad-structure', message: "correlation: and variance: need a gaussian model with the identity link (nlme's lme)" });
+    const df = spec.df ?? 'between-within';
+    if (df === 'satterthwaite' || df === 'kenward-roger')
+      throw new MlmError({ code: 'bad-value', message: `df: ${df} is not available for a model fitted by nlme's likelihood; use between-within, residual or asymptotic` });
+    const { result: r, model } = await fitLme(frame, spec.structures, { REML: spec.REML, id: spec.id }, hooks);
+    const e = await withInference(r, frame, model, hooks, df);
+    // the ICC and Nakagawa's R² assume independent residuals of one variance: not reported with structures
+    const interpretation = e.interpretation ? { fixef: e.interpretation.fixef, varcorr: spec.structures.variance ? [] : e.interpretation.varcorr } : undefined;
+    return { frame, model, result: { ...e, r2: null, icc: null, ...(interpretation ? { interpretation } : {}) } };
+  }
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const startedAt = Date.now();
     const model = new LinearMixedModel(frame, { REML: spec.REML });

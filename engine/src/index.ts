@@ -38,7 +38,7 @@ export { FUNCTION_SPECS, SPEC_BY_NAME, type FunctionSpec, type FunctionParam } f
 export * from './inference/index';
 
 // R's printed output (summary(), printCoefmat, VarCorr) and the cells the results panel shows.
-export { formatLmerSummary, formatGlmerSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
+export { formatLmerSummary, formatGlmerSummary, formatNlmeSummary, formatSummary, lmerCoefTable, glmerCoefTable, type SummaryOptions } from './summary/index';
 export { formatR, formatPval, roundR, catNumber, printCoefmat, abbreviate } from './summary/index';
 export { formatPvalue } from './summary/rformat';
 export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells } from './summary/coefmat';

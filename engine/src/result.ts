@@ -70,6 +70,12 @@ export interface FitResult {
   // --- our extras ---
   /** Coefficient tests: t with Satterthwaite df for LMMs, z for GLMMs. Keyed by coefname. */
   tests?: Record<string, TestRow>;
+  /** Which likelihood fitted the model: lme4's (default) or nlme's (models with `correlation:` / `variance:`). */
+  fitter?: 'lme4' | 'nlme';
+  /** nlme's correlation structure: parameters as coef(corStruct, unconstrained = FALSE), in that order, named by `names`. */
+  correlationStructure?: { type: string; form: string; names: string[]; parameters: number[] };
+  /** nlme's variance function: parameters keyed as coef(varStruct, unconstrained = FALSE). */
+  varianceFunction?: { type: string; form: string; parameters: Record<string, number>; strata?: string[] };
   /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
   dfMethod?: DfMethod;
   responseName: string;

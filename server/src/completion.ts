@@ -7,7 +7,7 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { CONTRASTS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, findBars } from '../../engine/src/index';
+import { CONTRASTS, COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
@@ -60,6 +60,19 @@ export async function completion(
       return contrastItems(range(ctx.start));
     case 'method':
       return Object.entries(METHOD_DOCS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
+    case 'df':
+      return Object.entries(DF_METHODS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
+    case 'structure': {
+      if (ctx.inParens) {
+        const args = ctx.constructor === 'corARMA' ? ['p = ', 'q = ', 'form = ~ '] : ctx.constructor === 'varFixed' ? ['~ '] : ['form = ~ '];
+        return args.map((t, i) => simple(t.replace(/ = ~ $| = $|~ $/, ''), `${ctx.constructor}(${t}…)`, CompletionItemKind.Property, range(ctx.start), i)).map((it, i) => ({ ...it, textEdit: { range: range(ctx.start), newText: args[i] } }));
+      }
+      const table: Record<string, string> = ctx.which === 'correlation' ? COR_CONSTRUCTORS : VAR_CONSTRUCTORS;
+      return Object.entries(table).map(([name, doc], i) => ({
+        ...simple(name, doc, CompletionItemKind.Function, range(ctx.start), i),
+        textEdit: { range: range(ctx.start), newText: name === 'varFixed' ? `${name}(~ )` : `${name}(form = ~ )` },
+      }));
+    }
     case 'compare': {
       const listed = new Set(ctx.listed);
       return a.doc.models

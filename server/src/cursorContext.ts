@@ -12,6 +12,8 @@ export type CursorContext =
   | { kind: 'family'; start: number; typed: string; inParens: boolean; family: string }
   | { kind: 'link'; start: number; typed: string }
   | { kind: 'method'; start: number; typed: string }
+  | { kind: 'df'; start: number; typed: string }
+  | { kind: 'structure'; which: 'correlation' | 'variance'; start: number; typed: string; inParens: boolean; constructor: string }
   | { kind: 'compare'; start: number; typed: string; listed: string[] }
   | { kind: 'levelValues'; column: string; start: number; typed: string; listed: string[] }
   /** A contrast coding: after `FACTOR =` in `contrasts:`, or the second argument of C(f, …). */
@@ -92,6 +94,23 @@ export function cursorContext(lines: readonly string[], line: number, character:
       return { kind: 'link', start: wordStart, typed: typedWord };
     case 'method':
       return { kind: 'method', start: wordStart, typed: typedWord };
+    case 'df': {
+      // the value as a whole ('kenward-roger' has a hyphen)
+      const start = colon + /^\s*/.exec(valueBefore)![0].length;
+      return { kind: 'df', start, typed: full.slice(start, character) };
+    }
+    case 'correlation':
+    case 'variance': {
+      const tilde = valueBefore.lastIndexOf('~');
+      if (tilde >= 0 && !/[,)]/.test(valueBefore.slice(tilde))) {
+        // inside form = ~ covariate | group
+        const part = /\|[^|]*$/.test(valueBefore.slice(tilde)) ? 'grouping' : 'rhs';
+        return { kind: 'formula', part, start: wordStart, typed: typedWord };
+      }
+      const inParens = /\([^)]*$/.test(valueBefore);
+      const ctor = /([A-Za-z][A-Za-z0-9]*)\s*\(/.exec(valueBefore)?.[1] ?? '';
+      return { kind: 'structure', which: key, start: wordStart, typed: typedWord, inParens, constructor: ctor };
+    }
     case 'compare': {
       const listed = valueBefore
         .split(/[\s,]+/)

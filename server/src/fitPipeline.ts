@@ -10,7 +10,7 @@ import {
   formatAnova,
   fitMixedModel,
   type FittedMixedModel,
-  modelSettings,
+  fitSpecOf,
   type ModelDecl,
   type FitResult,
 } from '../../engine/src/index';
@@ -22,8 +22,8 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   const keyError = modelKeyError(a.doc.diagnostics, m);
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
-  const s = modelSettings(m);
-  return fitMixedModel(frame, { id: m.name, REML: s.REML, nAGQ: s.nAGQ, range: m.formula?.range, plotData: true, postfit: { model: m, table: a.table } }, hooks);
+  // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
+  return fitMixedModel(frame, { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table } }, hooks);
 }
 
 export interface Comparison {

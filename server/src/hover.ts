@@ -21,6 +21,9 @@ import {
   FILE_KEYS,
   MODEL_KEYS,
   FAMILY_DOCS,
+  COR_CONSTRUCTORS,
+  VAR_CONSTRUCTORS,
+  DF_METHODS,
   LINK_DOCS,
   SPEC_BY_NAME,
   formatPvalue,
@@ -92,6 +95,10 @@ export function hover(
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
       if (text) return md(`**${e.key}:** ${text}`, e.keyRange);
     }
+    if ((e.key === 'correlation' || e.key === 'variance' || e.key === 'df') && within(pos, e.value.range)) {
+      const doc = structureValueDoc(e.key, e.value.text);
+      if (doc) return md(doc, e.value.range);
+    }
     if ((e.key === 'family' || e.key === 'link') && within(pos, e.value.range)) {
       const doc = valueDoc(e.value.text);
       if (doc) return md(doc, e.value.range);
@@ -105,6 +112,15 @@ export function hover(
     if (doc.entries.some((e) => within(pos, e.value.range))) return md(columnHover(a, word.text), r);
   }
   return null;
+}
+
+/** A `df:` method or an nlme constructor of `correlation:` / `variance:`: its description. */
+function structureValueDoc(key: string, text: string): string | null {
+  const t = text.trim();
+  if (key === 'df') return Object.hasOwn(DF_METHODS, t) ? `**df: ${t}** — ${DF_METHODS[t as keyof typeof DF_METHODS]}` : null;
+  const name = /^([A-Za-z][A-Za-z0-9]*)/.exec(t)?.[1] ?? '';
+  const table: Record<string, string> = key === 'correlation' ? COR_CONSTRUCTORS : VAR_CONSTRUCTORS;
+  return Object.hasOwn(table, name) ? `**${name}** (nlme): ${table[name]}` : null;
 }
 
 /** A `family:` or `link:` value (`binomial(probit)`, `poisson`, `log`): the family's and the link's lines. */
@@ -170,6 +186,14 @@ export function fitStatistics(r: FitResult): string {
   rows.push(`| observations | ${r.nobs} |`);
   for (const [g, n] of Object.entries(r.ngrps)) rows.push(`| groups: ${esc(g)} | ${n} |`);
   if (r.family === 'gaussian') rows.push(`| residual SD | ${formatNumber(r.sigma)} |`);
+  if (r.dfMethod) rows.push(`| df of the t tests | ${r.dfMethod} |`);
+  const cs = r.correlationStructure;
+  if (cs) rows.push(`| ${cs.type} ${codeSpan(cs.form)} | ${cs.names.map((n, i) => `${codeSpan(n)} = ${formatNumber(cs.parameters[i])}`).join(', ')} |`);
+  const vf = r.varianceFunction;
+  if (vf) {
+    const params = Object.entries(vf.parameters).map(([k, v]) => `${codeSpan(k)} = ${formatNumber(v)}`);
+    rows.push(`| ${vf.type} ${codeSpan(vf.form)} | ${params.length ? params.join(', ') : 'no parameter'} |`);
+  }
   if (r.dispersion) rows.push(`| ${r.dispersion.name === 'theta' ? 'θ (negative binomial)' : `sigma (${r.family})`} | ${formatNumber(r.dispersion.value)} |`);
   const notes: string[] = [];
   if (r.singular) notes.push('singular fit (a variance is estimated at zero or a correlation at ±1)');
@@ -177,9 +201,15 @@ export function fitStatistics(r: FitResult): string {
   return rows.join('\n') + (notes.length ? `\n\n⚠ ${notes.join('; ')}` : '');
 }
 
+/** Data-derived text (stratum levels, forms) as an inline code span in a table cell: no Markdown or HTML is interpreted; '|' escaped for the table. */
+function codeSpan(s: string): string {
+  return '`' + s.replace(/[`\r\n]/g, ' ').replace(/\|/g, '\\|') + '`';
+}
+
 function modelHover(a: DocumentAnalysis, m: ModelDecl, r: FitResult | undefined): string {
   const s = modelSettings(m);
-  const how = s.family === 'gaussian' ? `linear mixed model (lmer), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
+  const nlme = Boolean(m.correlation || m.variance);
+  const how = s.family === 'gaussian' ? `linear mixed model (${nlme ? "nlme's lme" : 'lmer'}), ${s.REML ? 'REML' : 'ML'}` : `${s.family} GLMM (glmer), ${s.link} link, ${s.nAGQ === 1 ? 'Laplace' : `nAGQ = ${s.nAGQ}`}`;
   const head = `**model ${esc(m.name)}** — ${how}\n\n${code(m.formula?.text ?? '')}`;
   if (!r) return `${head}\n\n_Not fitted yet._`;
   return `${head}\n\n${fitStatistics(r)}${staleNote(m, r)}`;

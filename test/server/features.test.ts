@@ -645,3 +645,53 @@ test('mlm/dataPreview: columns with type, missing and summary, and the first row
   assert.deepEqual(p.head[0], ['249.56', '0', '308']);
   assert.equal(p.head.length, 3);
 });
+
+test('nlme keys: completion of df: methods and constructors, hovers, and mlm/fit by nlme\'s likelihood', async () => {
+  const ar1 = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'reference', 'nlme', 'sleepstudy_ar1.json'), 'utf8'));
+  const text = [
+    'data: sleepstudy.csv',
+    'model ar1:',
+    '  formula: Reaction ~ Days + (1 | Subject)',
+    '  correlation: corAR1(form = ~ Days | Subject)',
+    'model kr:',
+    '  formula: Reaction ~ Days + (Days | Subject)',
+    '  df: kenward-roger',
+    '',
+  ].join('\n');
+  const uri = ws.write('nlme.mlm', text);
+  await client.open(uri, text);
+  const dfItems = await complete(uri, text, 'kenward-roger', 3);
+  assert.ok(labels(dfItems).includes('between-within'));
+  assert.equal(dfItems.find((i) => i.label === 'kenward-roger')?.textEdit && (dfItems.find((i) => i.label === 'kenward-roger')!.textEdit as TextEdit).range.start.character, 6);
+  const ctor = await complete(uri, text, 'corAR1', 3);
+  assert.ok(labels(ctor).includes('corCAR1') && labels(ctor).includes('corCompSymm') && !labels(ctor).includes('varIdent'));
+  const inForm = await complete(uri, text, '| Subject)', 2);
+  assert.ok(labels(inForm).includes('Subject'));
+  assert.match(await hoverText(uri, text, 'corAR1', 2), /corAR1.*AR\(1\)/s);
+  assert.match(await hoverText(uri, text, 'kenward-roger', 2), /pbkrtest/);
+  const res = await client.request<{ errors: unknown[]; results: Array<{ id: string; dfMethod?: string; correlationStructure?: { parameters: number[] }; tests?: Record<string, { df: number | null }> }> }>('mlm/fit', { uri });
+  assert.deepEqual(res.errors, []);
+  const fit = res.results.find((r) => r.id === 'ar1')!;
+  assert.equal(fit.dfMethod, 'between-within');
+  assert.ok(Math.abs(fit.correlationStructure!.parameters[0] - ar1.corStruct.coef) < 2e-3 * Math.abs(ar1.corStruct.coef));
+  assert.equal(fit.tests!.Days.df, ar1.df.Days);
+  assert.equal(res.results.find((r) => r.id === 'kr')!.dfMethod, 'kenward-roger');
+});
+
+test('nlme keys: a data problem of correlation: is a located diagnostic before any fit; the model hover shows the structure after a fit', async () => {
+  const text = ['data: sleepstudy.csv', 'model bad:', '  formula: Reaction ~ Days + (1 | Subject)', '  correlation: corAR1(form = ~ Days / 3 | Subject)', ''].join('\n');
+  const uri = ws.write('nlme-bad.mlm', text);
+  const hasIt = (ds: Diagnostic[]) => ds.some((x) => /integer time/.test(String(x.message)));
+  const first = await client.open(uri, text);
+  const diags = hasIt(first) ? first : await client.waitDiagnostics(uri, hasIt);
+  const d = diags.find((x) => /integer time/.test(String(x.message)))!;
+  assert.equal(d.range.start.line, 3);
+  const good = ['data: sleepstudy.csv', 'model ar1:', '  formula: Reaction ~ Days + (1 | Subject)', '  correlation: corAR1(form = ~ Days | Subject)', ''].join('\n');
+  const uri2 = ws.write('nlme-good.mlm', good);
+  await client.open(uri2, good);
+  await client.request('mlm/fit', { uri: uri2 });
+  const h = await hoverText(uri2, good, 'ar1', 1);
+  assert.match(h, /nlme's lme/);
+  assert.match(h, /corAR1 `~Days \\\| Subject` \| `Phi` = 0\.653/);
+  assert.match(h, /between-within/);
+});

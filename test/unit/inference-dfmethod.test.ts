@@ -48,3 +48,26 @@ test('df: key: known methods parse; an unknown one is a located error with a sug
   const d = bad.diagnostics.find((x) => x.severity === 'error');
   assert.ok(d && d.range!.start.line === 3 && /kenward-roger'/.test(d.message), d?.message);
 });
+
+test('df: residual gives n − p to every coefficient; df: asymptotic gives z tests (df null, normal p)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  const csv = readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8');
+  for (const df of ['residual', 'asymptotic'] as const) {
+    const prep = prepareModels(`data: s.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n  df: ${df}\n`, () => csv);
+    const m = prep.models[0];
+    const fit = await fitModel(m.frame!, m.spec, { yieldEveryMs: 0 });
+    assert.equal(fit.dfMethod, df);
+    const t = fit.tests!.Days;
+    assert.equal(t.df, df === 'residual' ? 180 - 2 : null);
+    if (df === 'asymptotic') {
+      // p = 2 Q(|z|), and Mills' ratio bounds φ(z)/z · (1 − 1/z²) < Q(z) < φ(z)/z
+      const z = Math.abs(t.statistic);
+      const phi = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+      assert.ok(t.p! / 2 < phi / z && t.p! / 2 > (phi / z) * (1 - 1 / (z * z)), `${t.p} at z = ${z}`);
+    }
+    assert.ok(Math.abs(t.statistic - fit.fixef.Days / fit.se.Days) < 1e-12);
+  }
+});

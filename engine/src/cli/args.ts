@@ -19,6 +19,8 @@ export interface CliArgs {
   /** predict: include the random effects (default true). */
   re?: boolean;
   scale?: 'link' | 'response';
+  /** fit: summary layout (default: nlme's for models with correlation:/variance:, lme4's otherwise). */
+  style?: 'lme4' | 'nlme';
   /** predict: confidence or prediction intervals with se.fit. */
   interval?: 'confidence' | 'prediction';
   /** means: factors, by factors, grid values. */
@@ -81,6 +83,8 @@ Options:
   --newdata FILE.csv  predict: the new rows (a CSV with the model's columns)
   --re, --no-re       predict: with the groups' random effects (default) or population level
   --scale S           predict: response (default) or link
+  --style S           fit: summary layout lme4 or nlme (default: nlme's for models with
+                      correlation: or variance:, lme4's otherwise)
   --interval I        predict: confidence or prediction; adds se.fit, lwr, upr
   --level L           also for predict, means, estimate (default 0.95)
   --specs F[,G]       means: the factor(s) whose marginal means to show
@@ -171,6 +175,10 @@ export function parseArgs(argv: string[]): CliArgs {
       const v = value('a scale (link or response)');
       if (v !== 'link' && v !== 'response') throw new UsageError(`unknown scale '${v}' (expected link or response)`);
       out.scale = v;
+    } else if (a === '--style') {
+      const v = value('a style (lme4 or nlme)');
+      if (v !== 'lme4' && v !== 'nlme') throw new UsageError(`unknown style '${v}' (expected lme4 or nlme)`);
+      out.style = v;
     } else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
     else if (command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command '${a}' (expected ${COMMANDS.join(', ')})`);
@@ -208,6 +216,7 @@ export function parseArgs(argv: string[]): CliArgs {
     '--re': ['predict'],
     '--no-re': ['predict'],
     '--scale': ['predict'],
+    '--style': ['fit'],
   };
   for (const opt of used) {
     const cmds = allowed[opt];

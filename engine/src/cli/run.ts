@@ -90,7 +90,7 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
     if (args.json) continue;
     // each summary as soon as its model is fitted; a blank line between models
     const header = models.length > 1 || args.model !== undefined ? `Model ${m.name}:\n` : '';
-    const summary = formatSummary(fitted.result, { data: dataName });
+    const summary = formatSummary(fitted.result, { data: dataName, ...(args.style ? { style: args.style } : {}) });
     const extras = formatFitExtras(fitted.result) + (ratioTable ? `\n${formatRatios(ratioTable)}` : '');
     io.stdout((printed++ > 0 ? '\n' : '') + header + summary + (extras ? (summary.endsWith('\n') ? '\n' : '\n\n') + extras : ''));
   }

@@ -4,6 +4,6 @@ export { modelStructure, identifiersOf, type ModelStructure } from './structure'
 export { applyDocument } from './table';
 export { analyzeModel, analyzePrepared, unknownColumns } from './analyze';
 export { frameVariables, documentVariables, type VariableUse, type VariableRole } from './variables';
-export { prepareModels, prepareDocument, loadData, modelKeyError, type PreparedDocument, type PreparedModel, type PrepareOptions } from './prepare';
+export { prepareModels, prepareDocument, loadData, fitSpecOf, modelKeyError, type PreparedDocument, type PreparedModel, type PrepareOptions } from './prepare';
 export { randomTerms, findBars, noBars, type RandomTermSpec } from './bars';
 export { buildModelMatrix, independentColumns, type ModelMatrix } from './modelmatrix';

@@ -17,6 +17,7 @@ import { buildModelFrame } from './modelframe';
 import { applyDocument } from './table';
 import type { ModelFrame } from './types';
 import type { FitSpec } from '../fit';
+import { buildStructureData } from '../nlme/data';
 
 export interface PreparedModel {
   decl: ModelDecl;
@@ -82,6 +83,20 @@ export function loadData(doc: MlmDocument, readFile: (relPath: string) => string
   }
 }
 
+function baseSpec(decl: ModelDecl): FitSpec {
+  const s = modelSettings(decl);
+  return { id: decl.name, REML: s.REML, nAGQ: s.nAGQ, ...(s.df ? { df: s.df } : {}), ...(decl.formula ? { range: decl.formula.range } : {}) };
+}
+
+/**
+ * What fitModel needs besides the frame, from the model's keys: method, nAGQ, df:, and the data of
+ * correlation:/variance: (throws their located MlmErrors). The CLI and the language server both use it.
+ */
+export function fitSpecOf(decl: ModelDecl, table: DataTable, frame: ModelFrame): FitSpec {
+  const structures = buildStructureData(decl, table, frame);
+  return { ...baseSpec(decl), ...(structures ? { structures } : {}) };
+}
+
 export function prepareModels(
   docText: string,
   readFile: (relPath: string) => string | undefined,
@@ -116,7 +131,7 @@ export function prepareDocument(
       decl,
       name: decl.name,
       settings,
-      spec: { id: decl.name, REML: settings.REML, nAGQ: settings.nAGQ, ...(settings.df ? { df: settings.df } : {}), ...(decl.formula ? { range: decl.formula.range } : {}) },
+      spec: baseSpec(decl),
       frame: null,
       error: null,
       diagnostics: [],
@@ -146,7 +161,9 @@ export function prepareDocument(
     if (options.analyze !== false) pm.diagnostics = analyzePrepared(doc, decl, table);
     if (options.frames !== false && !pm.diagnostics.some((d) => d.severity === 'error')) {
       try {
-        pm.frame = buildModelFrame(doc, decl, table, { prepared: true });
+        const frame = buildModelFrame(doc, decl, table, { prepared: true });
+        pm.spec = fitSpecOf(decl, table, frame);
+        pm.frame = frame;
       } catch (e) {
         pm.error = toDiagnostic(e);
       }

@@ -8,7 +8,7 @@
  * LMMs: the profiled deviance / REML criterion of θ (lme4's devfun). GLMMs: the Laplace (or AGQ)
  * deviance of (θ, β), as glmer's second stage.
  */
-import { CancelledError } from '../diagnostics';
+import { CancelledError, MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
@@ -124,6 +124,8 @@ const TOL = 1e-4;
 /** Refits with every optimizer (on the fit's own model object) and judges whether they agree. */
 export async function checkConvergenceByRefits(fitted: FittedMixedModel, hooks?: FitHooks): Promise<ConvergenceCheck> {
   const { frame, result, model } = fitted;
+  if (model.kind === 'nlme')
+    throw new MlmError({ code: 'check-nlme', message: "the optimizer comparison is not available for models with correlation: or variance: (fitted by nlme's likelihood)" });
   const p = model.kind === 'lmm' ? lmmProblem(frame, result, model) : glmmProblem(frame, result, model);
   const ticker = new Ticker(hooks);
   const plans: { optimizer: OptimizerName; run: () => Promise<MinimizeResult> }[] = [

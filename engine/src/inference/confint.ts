@@ -24,6 +24,8 @@ export interface ConfintOptions {
 export async function confint(model: MixedModel, result: FitResult, method: ConfintMethod = 'profile', opts: ConfintOptions = {}, hooks?: FitHooks): Promise<ConfintTable> {
   const level = opts.level ?? 0.95;
   if (method === 'Wald') return waldConfint(result, level);
+  if (model.kind === 'nlme')
+    throw new MlmError({ code: 'confint-nlme', message: "profile and bootstrap intervals are not available for models with correlation: or variance: (fitted by nlme's likelihood); use --method Wald" });
   if (model.kind === 'glmm-dispersion') {
     throw new MlmError({
       code: 'confint-family',

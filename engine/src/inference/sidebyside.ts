@@ -98,7 +98,8 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
   let profileNote: string | undefined;
   const exactLaplace = model.kind === 'glmm-dispersion';
   if (opts.profile && exactLaplace) profileNote = `not available for a ${result.family} fit`;
-  else if (opts.profile && model.kind !== 'glmm-dispersion') {
+  else if (opts.profile && model.kind === 'nlme') profileNote = "not available for a fit by nlme's likelihood";
+  else if (opts.profile && model.kind !== 'glmm-dispersion' && model.kind !== 'nlme') {
     try {
       profile = model.kind === 'lmm' ? await profileConfint(model, result, { level, which: names }, hooks) : await profileConfintGlmm(model, result, { level, which: names }, hooks);
     } catch (e) {
@@ -109,6 +110,7 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
   let boot: { lower: (number | null)[]; upper: (number | null)[]; names: string[] } | null = null;
   let bootNote: string | undefined;
   if (opts.bootstrap && exactLaplace) bootNote = `not available for a ${result.family} fit`;
+  else if (opts.bootstrap && model.kind === 'nlme') bootNote = "not available for a fit by nlme's likelihood";
   else if (opts.bootstrap && model.kind !== 'glmm-dispersion') {
     try {
       boot = await bootstrapConfint(model, result, { nsim: opts.bootstrap.nsim, seed: opts.bootstrap.seed, level }, hooks);

@@ -16,6 +16,8 @@ export const MODEL_KEYS: Record<string, string> = {
     '`gaussian` (default), `binomial` (links logit, probit, cloglog, cauchit, log), `poisson` (log, sqrt, identity), `Gamma(log)` (inverse, log, identity), `inverse.gaussian` (1/mu^2, inverse, log, identity), `negbinomial` (NB2, θ estimated; log link); e.g. `binomial(probit)`.',
   link: 'Link function: `identity`, `logit`, `probit`, `cloglog`, `cauchit`, `log`, `sqrt`, `inverse` or `1/mu^2` (alternative to `family: Gamma(log)`).',
   nAGQ: 'Adaptive Gauss-Hermite quadrature points for GLMMs: 1 = Laplace (default); more needs a single scalar random effect.',
+  correlation: "Within-group correlation of the residuals, as nlme's lme: `corAR1(form = ~ time | g)`, `corCAR1`, `corCompSymm`, `corSymm`, `corARMA(p = 1, q = 0)`. The model is then fitted by nlme's likelihood.",
+  variance: "Residual variance function, as nlme's `weights =`: `varIdent(form = ~ 1 | g)`, `varPower(form = ~ v)`, `varExp`, `varConstPower`, `varFixed(~ v)`. The model is then fitted by nlme's likelihood.",
   df: 'Denominator df of the t tests: `satterthwaite` (default), `kenward-roger`, `between-within` (nlme; default with `correlation:`/`variance:`), `residual`, `asymptotic`.',
   weights: 'Prior weights: a column or an expression (with a proportion response: the number of trials).',
   contrasts: 'Codings of factors among the fixed effects: `contrasts: sector = sum, grade = poly` (treatment, the default; sum; helmert; poly), as lmer(contrasts = list(...)).',
@@ -99,3 +101,24 @@ export const MODEL_NAME_MAX_LENGTH = 200;
 export function isModelName(s: unknown): s is string {
   return typeof s === 'string' && s.length <= MODEL_NAME_MAX_LENGTH && MODEL_NAME.test(s);
 }
+
+/** nlme's constructors of `correlation:` and `variance:` (parser, completion and hover). */
+export type CorType = 'corAR1' | 'corCAR1' | 'corCompSymm' | 'corSymm' | 'corARMA';
+export type VarType = 'varIdent' | 'varPower' | 'varExp' | 'varConstPower' | 'varFixed';
+
+/** One-line descriptions (completion and hover). */
+export const COR_CONSTRUCTORS: Record<CorType, string> = {
+  corAR1: 'AR(1) within groups: correlation Phi^|i − j| for observations at integer times (or positions) i and j. `corAR1(form = ~ time | g)`.',
+  corCAR1: 'Continuous-time AR(1): correlation Phi^|t_i − t_j| for a continuous time covariate. `corCAR1(form = ~ time | g)`.',
+  corCompSymm: 'Compound symmetry: the same correlation Rho between any two observations of a group. `corCompSymm(form = ~ 1 | g)`.',
+  corSymm: 'General (unstructured) correlation between the times 1..m of a group. `corSymm(form = ~ time | g)`.',
+  corARMA: 'ARMA(p, q) within groups at integer times. `corARMA(p = 1, q = 1, form = ~ time | g)`.',
+};
+export const VAR_CONSTRUCTORS: Record<VarType, string> = {
+  varIdent: 'A different residual standard deviation per stratum (ratios to the first stratum). `varIdent(form = ~ 1 | g)`.',
+  varPower: 'Residual SD proportional to |v|^power of a covariate v. `varPower(form = ~ v)` or `~ v | stratum`.',
+  varExp: 'Residual SD proportional to exp(expon · v). `varExp(form = ~ v)`.',
+  varConstPower: 'Residual SD proportional to const + |v|^power. `varConstPower(form = ~ v)`.',
+  varFixed: 'Residual variance proportional to a known covariate v (no parameter). `varFixed(~ v)`.',
+};
+

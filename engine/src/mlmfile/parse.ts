@@ -10,6 +10,7 @@ import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
 import { DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
+import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
 import type {
   CompareDecl,
@@ -162,6 +163,8 @@ class MlmParser {
       link: null,
       nAGQ: null,
       weights: null,
+      correlation: null,
+      variance: null,
       means: [],
       estimates: [],
       contrasts: null,
@@ -495,6 +498,21 @@ class MlmParser {
         model.df = { value: v, range: value.range };
         return;
       }
+      case 'correlation':
+      case 'variance': {
+        const key = item.key;
+        if (dup(model[key])) return;
+        let spec: CorSpec | VarSpec | null = null;
+        try {
+          spec = parseStructure(value.text, key);
+        } catch (e) {
+          if (!(e instanceof StructureSyntaxError)) throw e;
+          this.error('bad-structure', e.message, rangeOfSpan(value, e.span), e.data);
+        }
+        if (key === 'correlation') model.correlation = { ...value, spec: spec as CorSpec | null };
+        else model.variance = { ...value, spec: spec as VarSpec | null };
+        return;
+      }
       case 'weights': {
         if (dup(model.weights)) return;
         model.weights = this.expression(value, FORMULA_FUNCTIONS, 'the weights');
@@ -599,6 +617,10 @@ class MlmParser {
         this.error('bad-link', `link '${m.link.value}' is not available for the ${fam} family (use ${FAMILY_LINKS[fam].join(', ')})`, m.link.range);
       }
       if (fam !== 'gaussian' && m.df) this.warn('ignored-key', `a ${fam} model gets Wald z tests (as glmer); df: is ignored`, m.df.range);
+      const structure = m.correlation ?? m.variance;
+      if (structure && fam !== 'gaussian') this.error('bad-structure', `correlation: and variance: need a gaussian model (nlme's lme); this model is ${fam}`, structure.range);
+      if (structure && m.df && (m.df.value === 'satterthwaite' || m.df.value === 'kenward-roger'))
+        this.error('bad-value', `df: ${m.df.value} is not available for a model with correlation: or variance: (fitted by nlme's likelihood); use between-within (the default), residual or asymptotic`, m.df.range);
       if (m.df?.value === 'kenward-roger' && m.method?.value === 'ML')
         this.error('bad-value', "df: kenward-roger needs a REML fit (as lmerTest): remove 'method: ML' or choose another df", m.df.range);
       if (fam === 'gaussian' && m.nAGQ) this.warn('ignored-key', 'nAGQ applies to binomial and poisson models; it is ignored for a gaussian model', m.nAGQ.range);

@@ -7,6 +7,7 @@ import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { ContrastKind } from '../formula/functions';
 import type { FamilyName, LinkName } from '../frame/types';
 import type { DfMethod } from './keys';
+import type { CorSpec, VarSpec } from '../nlme/spec';
 
 export interface Located<T = string> {
   value: T;
@@ -66,6 +67,10 @@ export interface ModelDecl {
   link: Located<LinkName> | null;
   nAGQ: Located<number> | null;
   weights: ExpressionDecl | null;
+  /** `correlation:` (nlme's corStruct), parsed; spec null when it has an error (reported). */
+  correlation: StructureDecl<CorSpec> | null;
+  /** `variance:` (nlme's varFunc), parsed; spec null when it has an error (reported). */
+  variance: StructureDecl<VarSpec> | null;
   /** `means:` lines (marginal means and pairwise contrasts). */
   means: MeansDecl[];
   /** `estimate:` lines (linear combinations of coefficients). */
@@ -75,6 +80,10 @@ export interface ModelDecl {
   /** `df:` method of the t tests. */
   df: Located<DfMethod> | null;
   entries: MlmEntry[];
+}
+
+export interface StructureDecl<T> extends ValueText {
+  spec: T | null;
 }
 
 /** `means: SPECS [by FACTORS] [at NAME = VALUE, ...]` */

@@ -16,6 +16,8 @@ export interface SummaryOptions {
   digits?: number;
   /** Show the correlation of fixed effects: default when 1 < p <= 12, as lme4. */
   correlation?: boolean;
+  /** Layout: lme4's summary or nlme's (default: nlme's for fits by nlme's likelihood, gaussian only). */
+  style?: 'lme4' | 'nlme';
   /** Significance stars (default true). */
   signifStars?: boolean;
 }

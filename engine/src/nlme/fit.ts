@@ -1,0 +1,132 @@
+/**
+ * Fitting a model with `correlation:` and/or `variance:` by nlme's likelihood (./model.ts): start from
+ * lme4's optimum without the structures and the structures' nlme defaults, minimise the profiled
+ * criterion over the unconstrained parameters (optim/bobyqa), and report the FitResult with nlme's figures
+ * (σ²(X'V⁻¹X)⁻¹ for vcov, nlme's BIC with n − p for REML) plus `correlationStructure` and `varianceFunction`.
+ */
+import { MlmError } from '../diagnostics';
+import type { ModelFrame } from '../frame/types';
+import { Ticker, type FitHooks } from '../hooks';
+import { LinearMixedModel } from '../lmm/model';
+import { quantile7, ranefBlocks, varCorrRows } from '../lmm/result';
+import { minimize } from '../optim/bobyqa';
+import type { FitResult } from '../result';
+import type { StructureData } from './data';
+import { LmeModel } from './model';
+
+export interface LmeFitOptions {
+  REML: boolean;
+  id: string;
+}
+
+/** nlme's form text as written in R's print: '~1 | Subject', '~Days | Subject', '~Days + 1'. */
+function formText(form: { text: string } | null, fallbackGroup: string | null): string {
+  if (form) return form.text.replace(/^~\s*/, '~').replace(/\s+/g, ' ');
+  return fallbackGroup ? `~1 | ${fallbackGroup}` : '~1';
+}
+
+/** The fit and its model object (the likelihood as a function of the unconstrained parameters). */
+export async function fitLme(frame: ModelFrame, structures: StructureData, opts: LmeFitOptions, hooks?: FitHooks): Promise<{ result: FitResult; model: LmeModel }> {
+  const t0 = Date.now();
+  if (frame.n <= frame.p) throw new MlmError({ code: 'too-few-observations', message: `${frame.n} observations are too few for ${frame.p} fixed-effect coefficients` });
+  const model = new LmeModel(frame, structures, { REML: opts.REML });
+  const ticker = new Ticker(hooks);
+  // start: lme4's Ψ without the structures, the structures at nlme's defaults
+  const lmm = new LinearMixedModel(frame, { REML: opts.REML });
+  const base = await lmm.fit(hooks);
+  const x0 = [...model.psiParamsFromTheta(base.theta), ...(model.cor?.start ?? []), ...(model.vf?.start ?? [])];
+  const f = (x: Float64Array): number => model.evaluate(x)?.criterion ?? Infinity;
+  const opt = await minimize(f, x0, x0.map(() => -Infinity), x0.map(() => Infinity), {
+    ticker,
+    rhobeg: 0.5,
+    rhoend: 1e-6,
+    maxEval: 20000,
+    stage: 'optimizing (nlme)',
+  });
+  const x = opt.x;
+  const st = model.evaluate(x);
+  if (!st) throw new MlmError({ code: 'fit-failed', message: 'the nlme likelihood could not be evaluated at the optimum (the covariance is not positive definite)' });
+  const { n, p } = frame;
+  // nlme scales the ML covariance of β̂ by N / (N − p) (lme's varFix)
+  const s2 = st.sigma * st.sigma * (opts.REML ? 1 : n / (n - p));
+  const fixef: Record<string, number> = {};
+  const se: Record<string, number> = {};
+  const vcov: number[][] = [];
+  frame.coefnames.forEach((nm, i) => {
+    fixef[nm] = st.beta[i];
+    se[nm] = Math.sqrt(st.xvxInv[i + i * p] * s2);
+    vcov.push(Array.from({ length: p }, (_, j) => st.xvxInv[i + j * p] * s2));
+  });
+  // θ: the lower Cholesky factor of each Ψ (log-Cholesky diagonal exponentiated), lme4's layout
+  const theta: number[] = [];
+  let o = 0;
+  for (const k of model.ks) for (let c = 0; c < k; c++) for (let r = c; r < k; r++) theta.push(r === c ? Math.exp(x[o++]) : x[o++]);
+  const cond = model.conditional(x, st);
+  const bFlat: number[] = [];
+  cond.b.forEach((b) => bFlat.push(...b));
+  const fitted = Array.from(cond.fitted);
+  const residuals = fitted.map((fv, i) => frame.y[i] - fv);
+  const standardized = Float64Array.from(residuals, (r, i) => r / (st.sigma * cond.sd[i])).sort();
+  const ngrps: Record<string, number> = {};
+  for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
+  const nStruct = (model.cor?.nPar ?? 0) + (model.vf?.nPar ?? 0);
+  const df = p + model.nPsi + nStruct + 1;
+  const logLik = -st.criterion / 2;
+  const innermost = frame.reTerms.reduce((a, t) => (t.levels.length > a.levels.length ? t : a), frame.reTerms[0]);
+  const warnings = [...frame.warnings];
+  if (!opt.converged) warnings.push(`convergence failure: ${opt.message}`);
+  const result: FitResult = {
+    id: opts.id,
+    formula: frame.formula,
+    family: 'gaussian',
+    link: 'identity',
+    REML: opts.REML,
+    nAGQ: 1,
+    nobs: n,
+    ngrps,
+    coefnames: frame.coefnames.slice(),
+    fixef,
+    se,
+    vcov,
+    varcorr: varCorrRows(frame.reTerms, theta, st.sigma, true),
+    sigma: st.sigma,
+    theta,
+    logLik,
+    df,
+    deviance: opts.REML ? null : st.criterion,
+    REMLcrit: opts.REML ? st.criterion : null,
+    AIC: -2 * logLik + 2 * df,
+    // nlme's BIC: log(n − p) for REML fits
+    BIC: -2 * logLik + df * Math.log(opts.REML ? n - p : n),
+    singular: false,
+    ranef: ranefBlocks(frame.reTerms, bFlat, cond.condVar),
+    responseName: frame.responseName,
+    rowsDropped: frame.rowsDropped,
+    droppedCoefs: frame.droppedCoefs.slice(),
+    warnings,
+    converged: opt.converged,
+    evaluations: opt.evaluations + base.evaluations,
+    fitSeconds: 0,
+    fitted,
+    residuals,
+    rows: Array.from(frame.rows),
+    scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(standardized, pr)),
+    fitter: 'nlme',
+  };
+  if (model.cor && structures.correlation) {
+    const c = structures.correlation;
+    result.correlationStructure = {
+      type: c.spec.type,
+      form: formText(c.spec.form, c.spec.form?.groups ? null : innermost.group),
+      names: model.cor.names,
+      parameters: model.cor.natural(model.corParams(x)),
+    };
+  }
+  if (model.vf && structures.variance) {
+    const v = structures.variance;
+    result.varianceFunction = { type: v.spec.type, form: formText(v.spec.form, null), parameters: model.vf.natural(model.varParams(x)), ...(v.stratum ? { strata: v.strata.slice() } : {}) };
+  }
+  result.fitSeconds = (Date.now() - t0) / 1000;
+  hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: st.criterion });
+  return { result, model };
+}
