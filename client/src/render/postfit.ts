@@ -117,7 +117,7 @@ export function modelTableHtml(results: FitResult[]): string {
     h += `<tr><th scope="row">SD ${e(l)}</th>${t.sds[i].map((v) => (v === null ? '<td></td>' : cell(v, fmt(v, 4), 'Standard deviation of the random effect'))).join('')}</tr>`;
   });
   const stat = (label: string, xs: (number | null)[], d: number, tip: string) =>
-    `<tr><th scope="row">${e(label)}</th>${xs.map((v) => (v === null ? '<td></td>' : cell(v, fmt(Math.abs(v) < 1e-10 ? 0 : v, d), tip))).join('')}</tr>`;
+    `<tr><th scope="row">${e(label)}</th>${xs.map((v) => (v === null ? '<td></td>' : cell(v, Number.isInteger(v) ? String(v) : fmt(Math.abs(v) < 1e-10 ? 0 : v, d), tip))).join('')}</tr>`;
   h += stat('N', t.stats.nobs, 7, 'Observations used');
   h += stat('logLik', t.stats.logLik, 7, 'Log-likelihood (REML criterion for REML fits)');
   h += stat('AIC', t.stats.AIC, 7, 'Akaike information criterion');
