@@ -59,3 +59,11 @@ test('pngBytes decodes the base64 payload of a data URL', () => {
   // "iVBORw0KGgo=" is the 8-byte PNG signature 89 50 4E 47 0D 0A 1A 0A
   assert.deepEqual([...pngBytes('data:image/png;base64,iVBORw0KGgo=')], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 });
+
+test('the checking assistant buttons: check and inference messages name one model by the model-name grammar', () => {
+  assert.deepEqual(validateWebviewMessage({ type: 'check', model: 'my-model' }), { type: 'check', model: 'my-model' });
+  assert.deepEqual(validateWebviewMessage({ type: 'inference', model: 'full' }), { type: 'inference', model: 'full' });
+  assert.equal(validateWebviewMessage({ type: 'check' }), null);
+  assert.equal(validateWebviewMessage({ type: 'inference', model: 'a b' }), null);
+  assert.equal(validateWebviewMessage({ type: 'check', model: 42 }), null);
+});

@@ -239,6 +239,12 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
       case 'refit':
         await runFit(uri, msg.model ? { model: msg.model } : {});
         return;
+      case 'check':
+        await vscode.commands.executeCommand('mlm.checkModel', uri, msg.model);
+        return;
+      case 'inference':
+        await vscode.commands.executeCommand('mlm.compareInferences', uri.toString(), msg.model);
+        return;
       case 'exportResults':
         await exportTo(uri, msg.format);
         return;

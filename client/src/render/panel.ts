@@ -72,7 +72,12 @@ export function modelSlugs(ids: string[]): string[] {
 export function modelSectionHtml(fit: FitResult, s: string, opts: { report?: boolean } = {}): string {
   let h = `<section class="model" id="model-${s}" data-model="${e(fit.id)}" aria-labelledby="model-heading-${s}">`;
   h += `<h2 id="model-heading-${s}">Model ${e(fit.id)}</h2>`;
-  if (!opts.report) h += `<div class="toolbar"><button type="button" class="refit-model" data-model="${e(fit.id)}">Fit ${e(fit.id)} again</button></div>`;
+  if (!opts.report) {
+    h += `<div class="toolbar"><button type="button" class="refit-model" data-model="${e(fit.id)}">Fit ${e(fit.id)} again</button>`;
+    // the checking assistant: singular terms and the multi-optimizer convergence verdict; every inference side by side
+    h += ` <button type="button" class="secondary check-model" data-model="${e(fit.id)}" title="Singular terms in words, rePCA, and refits by four optimizers (as lme4's allFit)">Check convergence</button>`;
+    h += ` <button type="button" class="secondary inference-model" data-model="${e(fit.id)}" title="Wald, Satterthwaite, Kenward-Roger, profile, bootstrap and likelihood-ratio test for every fixed effect">Compare inference methods</button></div>`;
+  }
   h += headerHtml(fit, s);
   h += fitStatsHtml(fit, s);
   h += scaledResidualsHtml(fit, s);

@@ -12,6 +12,8 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'reveal'; line: number; character: number }
   | { type: 'refit'; model?: string }
+  | { type: 'check'; model: string }
+  | { type: 'inference'; model: string }
   | { type: 'exportResults'; format: ResultsFormat }
   | { type: 'exportPlot'; format: 'svg'; plotId: string; data: string }
   | { type: 'exportPlot'; format: 'png'; plotId: string; data: string };
@@ -42,6 +44,11 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
       if (!isModelName(msg.model)) return null;
       return { type: 'refit', model: msg.model };
     }
+    case 'check':
+    case 'inference':
+      // the checking assistant's buttons: one model, named by the one model-name grammar
+      if (!isModelName(msg.model)) return null;
+      return { type: msg.type, model: msg.model };
     case 'exportResults': {
       if (typeof msg.format !== 'string' || !(RESULTS_FORMATS as readonly string[]).includes(msg.format)) return null;
       return { type: 'exportResults', format: msg.format as ResultsFormat };

@@ -241,6 +241,8 @@ document.addEventListener('click', (ev) => {
   }
   if (t.id === 'refit-all') post({ type: 'refit' });
   else if (t.classList.contains('refit-model') && t.dataset.model) post({ type: 'refit', model: t.dataset.model });
+  else if (t.classList.contains('check-model') && t.dataset.model) post({ type: 'check', model: t.dataset.model });
+  else if (t.classList.contains('inference-model') && t.dataset.model) post({ type: 'inference', model: t.dataset.model });
   else if (t.classList.contains('export-results')) {
     const f = t.dataset.format;
     if (f === 'markdown' || f === 'html' || f === 'latex' || f === 'csv' || f === 'json') post({ type: 'exportResults', format: f });
