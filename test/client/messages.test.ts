@@ -67,3 +67,34 @@ test('the checking assistant buttons: check and inference messages name one mode
   assert.equal(validateWebviewMessage({ type: 'inference', model: 'a b' }), null);
   assert.equal(validateWebviewMessage({ type: 'check', model: 42 }), null);
 });
+
+test('the inference table message names a model and carries bounded markup', () => {
+  assert.deepEqual(validateExtensionMessage({ type: 'inference', model: 'full', html: '<table></table>' }), { type: 'inference', model: 'full', html: '<table></table>' });
+  assert.equal(validateExtensionMessage({ type: 'inference', model: 'a b', html: '' }), null);
+  assert.equal(validateExtensionMessage({ type: 'inference', model: 'full', html: 'x'.repeat(500_001) }), null);
+});
+
+test('the panel inference table: a row per method, the disagreement remark, data-derived names escaped', async () => {
+  const { inferenceTableHtml } = await import('../../client/src/render/inference');
+  const { JSDOM } = await import('jsdom');
+  const rows = [
+    {
+      coef: 'x<img src=x>',
+      estimate: 1,
+      level: 0.95,
+      disagree: true,
+      remark: 'The methods disagree at the 5% level: significant by Wald z; not by Satterthwaite t.',
+      rows: [
+        { method: 'Wald z' as const, se: 0.4, df: null, statistic: 2.5, p: 0.0124, lower: 0.216, upper: 1.784, significant: true },
+        { method: 'Satterthwaite t' as const, se: 0.4, df: 3, statistic: 2.5, p: 0.0877, lower: -0.273, upper: 2.273, significant: false },
+      ],
+    },
+  ];
+  const doc = new JSDOM(inferenceTableHtml('m', rows)).window.document;
+  assert.equal(doc.querySelectorAll('img').length, 0);
+  const trs = doc.querySelectorAll('table.inference-table tbody tr');
+  assert.equal(trs.length, 2);
+  assert.equal(trs[0].querySelector('th')!.textContent, 'x<img src=x>');
+  assert.deepEqual([...trs[1].querySelectorAll('td')].map((td) => td.textContent), ['Satterthwaite t', '[-0.273, 2.273]', '0.0877', '3', 'no']);
+  assert.match(doc.querySelector('.inference-remarks')!.textContent!, /significant by Wald z; not by Satterthwaite t/);
+});

@@ -21,6 +21,7 @@ import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } fr
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
 import { HOVER_COMMANDS, registerCheckCommand } from './checkCommand';
+import { inferenceTableHtml } from '../render/inference';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
 import { FitStatusBar } from './statusBar';
 
@@ -283,7 +284,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     }
     return runFit(uri, {});
   });
-  registerCheckCommand(context, c, targetUri);
+  registerCheckCommand(context, c, targetUri, (uri, model, rows) => panels.showInference(uri, model, inferenceTableHtml(model, rows)));
   cmd('mlm.fitAll', async (uriArg?: unknown) => {
     const uri = targetUri(uriArg);
     if (!uri) return noTarget();

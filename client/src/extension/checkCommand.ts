@@ -8,14 +8,19 @@
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type BaseLanguageClient } from 'vscode-languageclient';
 import { CheckRequestMethod, InferenceRequestMethod, type CheckParams, type CheckResponse, type InferenceParams, type InferenceResponse } from '../../../protocol/index';
-import { INFERENCE_METHOD_NOTES, type InferenceMethod } from '../../../engine/src/index';
+import { INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceMethod } from '../../../engine/src/index';
 
 /** Commands that hovers may run from their links (the language client trusts only these). */
 export const HOVER_COMMANDS = ['mlm.compareInferences', 'mlm.explainInference'];
 
 let counter = 0;
 
-export function registerCheckCommand(context: vscode.ExtensionContext, c: BaseLanguageClient, targetUri: (arg: unknown) => vscode.Uri | undefined): void {
+export function registerCheckCommand(
+  context: vscode.ExtensionContext,
+  c: BaseLanguageClient,
+  targetUri: (arg: unknown) => vscode.Uri | undefined,
+  onInference: (uri: vscode.Uri, model: string, rows: CoefficientInference[]) => void = () => undefined,
+): void {
   const output = vscode.window.createOutputChannel('MLM Model Check');
   context.subscriptions.push(output);
   context.subscriptions.push(
@@ -88,11 +93,12 @@ export function registerCheckCommand(context: vscode.ExtensionContext, c: BaseLa
         if (!resp.cancelled) void vscode.window.showWarningMessage(resp.error ?? 'No result.');
         return resp;
       }
+      onInference(uri, resp.model, (resp.coefficients ?? []) as CoefficientInference[]);
       output.clear();
       output.appendLine(`Model ${resp.model}: every inference side by side`);
       output.append(resp.text);
       const show = 'Show table';
-      void vscode.window.showInformationMessage(`Inference methods computed for ${coef ?? resp.model}: hover the term again to see them side by side.`, show).then((choice) => {
+      void vscode.window.showInformationMessage(`Inference methods computed for ${coef ?? resp.model}: in the results panel under the model, and in the hover of each term.`, show).then((choice) => {
         if (choice === show) output.show(true);
       });
       return resp;

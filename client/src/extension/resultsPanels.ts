@@ -85,6 +85,11 @@ export class ResultsPanels implements vscode.Disposable {
     void this.panels.get(uri.toString())?.webview.postMessage({ type: 'status', kind, message });
   }
 
+  /** Shows a model's inference table (render/inference.ts) in its open panel, until the next render. */
+  showInference(uri: vscode.Uri, model: string, html: string): void {
+    void this.panels.get(uri.toString())?.webview.postMessage({ type: 'inference', model, html });
+  }
+
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return {
       enableScripts: true,

@@ -77,6 +77,7 @@ export function modelSectionHtml(fit: FitResult, s: string, opts: { report?: boo
     // the checking assistant: singular terms and the multi-optimizer convergence verdict; every inference side by side
     h += ` <button type="button" class="secondary check-model" data-model="${e(fit.id)}" title="Singular terms in words, rePCA, and refits by four optimizers (as lme4's allFit)">Check convergence</button>`;
     h += ` <button type="button" class="secondary inference-model" data-model="${e(fit.id)}" title="Wald, Satterthwaite, Kenward-Roger, profile, bootstrap and likelihood-ratio test for every fixed effect">Compare inference methods</button></div>`;
+    h += `<div class="inference-slot" data-model="${e(fit.id)}"></div>`;
   }
   h += headerHtml(fit, s);
   h += fitStatsHtml(fit, s);

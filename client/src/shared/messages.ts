@@ -75,7 +75,9 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
 /** Messages from the extension to the webview: a status line, or the panel state to keep with setState (see panelPersist.ts). */
 export type ExtensionMessage =
   | { type: 'status'; kind: 'ok' | 'error' | 'cancelled' | 'running' | 'info'; message: string }
-  | { type: 'persist'; state: Record<string, unknown> };
+  | { type: 'persist'; state: Record<string, unknown> }
+  /** Every inference side by side for one model, rendered by the extension (render/inference.ts), shown under the model. */
+  | { type: 'inference'; model: string; html: string };
 
 const STATUS_KINDS = ['ok', 'error', 'cancelled', 'running', 'info'];
 
@@ -85,6 +87,10 @@ export function validateExtensionMessage(msg: unknown): ExtensionMessage | null 
     // Stored as is; the extension checks the shape when it reads the state back (restoredPanel).
     if (!isObject(msg.state) || typeof msg.state.uri !== 'string') return null;
     return { type: 'persist', state: msg.state };
+  }
+  if (msg.type === 'inference') {
+    if (!isModelName(msg.model) || typeof msg.html !== 'string' || msg.html.length > 500_000) return null;
+    return { type: 'inference', model: msg.model, html: msg.html };
   }
   if (msg.type !== 'status') return null;
   if (typeof msg.kind !== 'string' || !STATUS_KINDS.includes(msg.kind)) return null;

@@ -279,6 +279,11 @@ window.addEventListener('message', (ev) => {
   if (!m) return;
   if (m.type === 'status') setStatus(m.kind, m.message);
   else if (m.type === 'persist') vscode.setState?.(m.state);
+  else if (m.type === 'inference') {
+    // markup rendered by the extension from the engine's rows (every string escaped there)
+    const slot = Array.from(document.querySelectorAll<HTMLElement>('.inference-slot')).find((s) => s.dataset.model === m.model);
+    if (slot) slot.innerHTML = m.html;
+  }
 });
 
 // Where to scroll after a refit: a model's section, or the comparison tables.
