@@ -282,7 +282,10 @@ window.addEventListener('message', (ev) => {
   else if (m.type === 'inference') {
     // markup rendered by the extension from the engine's rows (every string escaped there)
     const slot = Array.from(document.querySelectorAll<HTMLElement>('.inference-slot')).find((s) => s.dataset.model === m.model);
-    if (slot) slot.innerHTML = m.html;
+    if (slot) {
+      slot.innerHTML = m.html;
+      fitTables();
+    }
   }
 });
 
