@@ -252,3 +252,32 @@ test('a fit with a dispersion parameter shows it in the fit statistics (θ of a 
   assert.equal(cells[i].textContent?.trim(), '2.045');
   assert.match(cells[i].getAttribute('title') ?? '', /variance μ \+ μ²\/θ/);
 });
+
+test('nlme structures and the df method in the model header (an engine fit of Orthodont with AR(1) and varIdent)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  const csv = readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'Orthodont.csv'), 'utf8');
+  const fitOne = async (keys: string) => {
+    const prep = prepareModels(`data: o.csv\nmodel m:\n  formula: distance ~ age * Sex + (1 | Subject)\n${keys}`, () => csv);
+    const m = prep.models[0];
+    assert.ok(m.frame, JSON.stringify(prep.diagnostics));
+    return fitModel(m.frame, m.spec);
+  };
+  const ar1 = await fitOne('  correlation: corAR1(form = ~ 1 | Subject)\n');
+  const vi = await fitOne('  variance: varIdent(form = ~ 1 | Sex)\n');
+  for (const [fit, pattern] of [
+    // nlme 3.1-162: coef(corStruct) Phi = -0.0375331 (test/fixtures/reference/nlme/orthodont_ar1.json)
+    [ar1, /^corAR1\(form = ~ ?1 \| Subject\): Phi = -0\.037\d*$/],
+    // nlme 3.1-162: coef(varStruct) Male = 2.137235 (orthodont_varident.json)
+    [vi, /^varIdent\(form = ~ ?1 \| Sex\): Male = 2\.13\d*$/],
+  ] as const) {
+    const html = renderResultsPage({ fileName: 'o.mlm', results: [fit], comparisons: [] }, { nonce: 'N0nce123', cspSource: 'https://x', scriptUri: 'https://x/dist/webview/main.js' });
+    const doc = new JSDOM(html).window.document;
+    const dts = [...doc.querySelectorAll('dl.model-header dt')].map((d) => d.textContent);
+    const dd = (label: string) => doc.querySelectorAll('dl.model-header dd')[dts.indexOf(label)]?.textContent ?? '';
+    assert.equal(dd('Degrees of freedom'), "between/within (nlme's containment)");
+    assert.match(dd(fit === ar1 ? 'Correlation structure' : 'Variance function'), pattern);
+  }
+});

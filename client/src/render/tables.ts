@@ -33,6 +33,25 @@ export function headerHtml(fit: FitResult, slug: string): string {
     ['Observations', String(fit.nobs), 'Number of data rows used in the fit.'],
     ['Groups', groups, 'Number of levels of each grouping factor.'],
   ];
+  // nlme's structures and the df method of the t tests, as the engine reports them
+  const DF_TEXT: Record<string, string> = {
+    satterthwaite: "Satterthwaite (lmerTest)",
+    'kenward-roger': 'Kenward-Roger (pbkrtest)',
+    'between-within': "between/within (nlme's containment)",
+    residual: 'residual (n − p)',
+    asymptotic: 'asymptotic (z tests)',
+  };
+  if (fit.dfMethod) items.push(['Degrees of freedom', DF_TEXT[fit.dfMethod] ?? fit.dfMethod, 'How the denominator degrees of freedom of the coefficient tests are found (the df: key).']);
+  const cs = fit.correlationStructure;
+  if (cs) {
+    const pars = cs.names.map((n, i) => `${n} = ${fmt(cs.parameters[i])}`).join(', ');
+    items.push(['Correlation structure', `${cs.type}(form = ${cs.form})${pars ? `: ${pars}` : ''}`, "nlme's within-group correlation structure and its estimated parameters (coef(corStruct, unconstrained = FALSE))."]);
+  }
+  const vf = fit.varianceFunction;
+  if (vf) {
+    const pars = Object.entries(vf.parameters).map(([n, v]) => `${n} = ${fmt(v)}`).join(', ');
+    items.push(['Variance function', `${vf.type}(form = ${vf.form})${pars ? `: ${pars}` : ''}`, "nlme's variance function and its estimated parameters (coef(varStruct, unconstrained = FALSE))."]);
+  }
   if (fit.rowsDropped) items.push(['Rows dropped', String(fit.rowsDropped), 'Data rows left out because a variable in the model was missing.']);
   if (asArray(fit.droppedCoefs).length)
     items.push(['Coefficients dropped', asArray(fit.droppedCoefs).join(', '), 'Fixed-effect columns dropped because they were linear combinations of others (rank deficiency).']);
