@@ -74,6 +74,8 @@ export interface FitResult {
   fitter?: 'lme4' | 'nlme';
   /** nlme's correlation structure: parameters as coef(corStruct, unconstrained = FALSE), in that order, named by `names`. */
   correlationStructure?: { type: string; form: string; names: string[]; parameters: number[] };
+  /** Models with a correlation structure: nlme's ACF of the normalized residuals by lag (nlme/fit.ts residualAcf). */
+  acf?: { resType: 'normalized'; lag: number[]; acf: number[]; /** pairs of residuals at each lag */ n: number[] };
   /** nlme's variance function: parameters keyed as coef(varStruct, unconstrained = FALSE). */
   varianceFunction?: { type: string; form: string; parameters: Record<string, number>; strata?: string[] };
   /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */

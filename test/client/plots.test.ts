@@ -180,3 +180,21 @@ test('GLMM: DHARMa simulated residuals drawn first (uniform QQ, residuals agains
   const g = loadReferenceFit('sleepstudy_full');
   assert.equal(await withSimulatedResiduals(frame, g), g);
 });
+
+test("nlme's ACF plot for a model with a correlation structure: one bar per lag, the 95% bounds, the verdict in the caption", async () => {
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const csv = readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', 'sleepstudy.csv'), 'utf8');
+  const prep = prepareModels('data: s.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n  correlation: corAR1(form = ~ 1 | Subject)\n', () => csv);
+  const fit = await fitModel(prep.models[0].frame!, prep.models[0].spec);
+  const acf = plotsForFit(fit, 'm').plots.find((p) => p.kind === 'acf')!;
+  assert.ok(acf);
+  const doc = svgDoc(acf.svg);
+  // lags 0..9 (nlme: min(9, floor(10·log10(10)))), each a bar with its value in the tooltip
+  assert.equal(doc.querySelectorAll('line.smooth-line').length, 10);
+  // nlme's values (test/fixtures/nlme-acf) against ±1.96/sqrt(pairs): e.g. lag 8, -0.2408 with 36 pairs, inside ±0.327; all lags inside
+  assert.match(acf.caption, /No lag is outside the bounds/);
+  assert.equal(plotsForFit(loadReferenceFit('sleepstudy_full'), 's').plots.some((p) => p.kind === 'acf'), false);
+});

@@ -121,6 +121,10 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
       names: model.cor.names,
       parameters: model.cor.natural(model.corParams(x)),
     };
+    // nlme's ACF(m, resType = "normalized"): the autocorrelation of the normalized residuals by lag
+    const unsorted = Float64Array.from(residuals, (r, i) => r / (st.sigma * cond.sd[i]));
+    const { values, groups } = model.normalized(x, unsorted);
+    result.acf = { resType: 'normalized', ...residualAcf(values, groups) };
   }
   if (model.vf && structures.variance) {
     const v = structures.variance;
@@ -129,4 +133,33 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   result.fitSeconds = (Date.now() - t0) / 1000;
   hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: st.criterion });
   return { result, model };
+}
+
+/**
+ * nlme's ACF.lme: per group, the lagged cross products of its residuals summed over groups and divided
+ * by the number of pairs at that lag, then by the lag-0 value; maxLag = min(longest group − 1,
+ * 10·log10(longest group)).
+ */
+export function residualAcf(res: ArrayLike<number>, groups: readonly Int32Array[]): { lag: number[]; acf: number[]; n: number[] } {
+  const maxL = Math.max(0, ...groups.map((g) => g.length)) - 1;
+  const maxLag = Math.max(0, Math.min(maxL, Math.floor(10 * Math.log10(maxL + 1))));
+  const sums = new Float64Array(maxLag + 1);
+  const pairs = new Float64Array(maxLag + 1);
+  for (const g of groups) {
+    const n = g.length;
+    for (let k = 0; k <= Math.min(maxLag, n - 1); k++) {
+      let s = 0;
+      for (let t = 0; t + k < n; t++) s += res[g[t]] * res[g[t + k]];
+      sums[k] += s;
+      pairs[k] += n - k;
+    }
+  }
+  const base = sums[0] / pairs[0];
+  const lag: number[] = [];
+  const acf: number[] = [];
+  for (let k = 0; k <= maxLag; k++) {
+    lag.push(k);
+    acf.push(pairs[k] > 0 ? sums[k] / pairs[k] / base : NaN);
+  }
+  return { lag, acf, n: Array.from(pairs) };
 }

@@ -224,6 +224,35 @@ export class LmeModel {
     return true;
   }
 
+  /**
+   * nlme's normalized residuals (resid(type = "normalized")): the standardized within-group residuals of
+   * each correlation group premultiplied by the inverse Cholesky factor of its correlation matrix.
+   * Also returns the correlation groups (frame rows, in the structure's order) for ACF.
+   */
+  normalized(x: ArrayLike<number>, standardized: ArrayLike<number>): { values: Float64Array; groups: Int32Array[] } {
+    const { corr } = this.prepare(x);
+    const values = Float64Array.from(standardized);
+    const groups: Int32Array[] = [];
+    for (const b of this.blocks) {
+      for (const g of b.corGroups) {
+        const rows = Int32Array.from(g, (u) => b.rows[u]);
+        groups.push(rows);
+        if (!corr) continue;
+        const m = rows.length;
+        const R = new Float64Array(m * m);
+        for (let u = 0; u < m; u++) {
+          R[u + u * m] = 1;
+          for (let w = 0; w < u; w++) R[u + w * m] = R[w + u * m] = corr(rows[u], rows[w]);
+        }
+        if (cholLower(R, m) >= 0) continue;
+        const e = Float64Array.from(rows, (r) => standardized[r]);
+        forwardSolve(R, m, e);
+        rows.forEach((r, u) => (values[r] = e[u]));
+      }
+    }
+    return { values, groups };
+  }
+
   /** The profiled criterion (−2 log L or −2 log L_REML) and β̂, σ̂ at unconstrained parameters x. */
   evaluate(x: ArrayLike<number>): LmeState | null {
     const p = this.frame.p, n = this.frame.n;

@@ -9,6 +9,7 @@ import { choosePredictor, groupPanelsPlot } from './groupPanels';
 import { populationPlot } from './population';
 import { binnedPlot, qqPlot, residualsPlot } from './residuals';
 import { simulatedPlots } from './simulated';
+import { acfPlot } from './acf';
 import { shrinkagePlot } from './shrinkage';
 
 export interface PlotSet {
@@ -45,6 +46,7 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
     else missing.push(`No predictor varies within the levels of ${g}, so there are no per-${g} lines to draw.`);
   }
   for (const c of fig?.effects ?? []) plots.push(effectPlot(`plot-${modelSlug}-effect-${slug(c.term)}`, fit, c));
+  if (fit.acf) plots.push(acfPlot(`plot-${modelSlug}-acf`, fit.acf));
   if (fit.family === 'gaussian') {
     plots.push(residualsPlot(`plot-${modelSlug}-residuals`, fit));
     if (fig?.qq) plots.push(qqPlot(`plot-${modelSlug}-qq`, fig.qq));
