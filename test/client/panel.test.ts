@@ -281,3 +281,16 @@ test('nlme structures and the df method in the model header (an engine fit of Or
     assert.match(dd(fit === ar1 ? 'Correlation structure' : 'Variance function'), pattern);
   }
 });
+
+test('the coefficient interval is named by the df method of the tests and uses its standard error', async () => {
+  const { intervalMethod, coefficientRows } = await import('../../engine/src/inference/coefficients');
+  const base = loadReferenceFit('sleepstudy_full');
+  assert.equal(intervalMethod({ ...base, dfMethod: 'between-within' }), '95% CI (t, between/within df)');
+  assert.equal(intervalMethod({ ...base, dfMethod: 'kenward-roger' }), '95% CI (t, Kenward-Roger df)');
+  assert.equal(intervalMethod({ ...base, dfMethod: 'asymptotic' }), '95% Wald CI (z)');
+  // Kenward-Roger (pbkrtest, test/fixtures/reference/kenward-roger/sleepstudy_full.json): Days SE 1.54579, df 17
+  const kr = { ...base, dfMethod: 'kenward-roger' as const, tests: { ...base.tests!, Days: { estimate: base.fixef.Days, se: 1.54578964390598, statistic: base.fixef.Days / 1.54578964390598, df: 17, p: 3.26380801814764e-06 } } };
+  const row = coefficientRows(kr).find((r) => r.name === 'Days')!;
+  // estimate ± qt(0.975, 17) × 1.54579; qt(0.975, 17) = 2.109816 (R)
+  assert.ok(Math.abs(row.upper - row.lower - 2 * 2.109816 * 1.54578964390598) < 1e-5);
+});

@@ -14,8 +14,12 @@ export const COEF_LEVEL = 0.95;
 
 /** Name of the interval a coefficient row carries, e.g. "95% CI (t, Satterthwaite df)". */
 export function intervalMethod(fit: FitResult): string {
-  if (fit.family === 'gaussian') return fit.satterthwaite || Object.values(fit.tests ?? {}).some((t) => t.df !== null) ? '95% CI (t, Satterthwaite df)' : '95% Wald CI (z)';
-  return '95% Wald CI (z)';
+  if (fit.family !== 'gaussian') return '95% Wald CI (z)';
+  const hasDf = fit.satterthwaite || Object.values(fit.tests ?? {}).some((t) => t.df !== null);
+  if (!hasDf || fit.dfMethod === 'asymptotic') return '95% Wald CI (z)';
+  // the df of the model's tests (the df: key)
+  const names: Record<string, string> = { 'kenward-roger': 'Kenward-Roger df', 'between-within': 'between/within df', residual: 'residual df' };
+  return `95% CI (t, ${names[fit.dfMethod ?? ''] ?? 'Satterthwaite df'})`;
 }
 
 /** The ratio shown beside a GLMM's coefficients (exp of the estimate), or null for other links. */
@@ -38,8 +42,10 @@ export function coefficientRows(fit: FitResult): CoefficientRow[] {
     let p: number | null = given ? given.p : null;
     if (p === null || p === undefined) p = df !== null ? tTwoSided(statistic, df) : gaussian ? null : 2 * normalUpper(Math.abs(statistic));
     const q = df !== null ? qt(0.5 + COEF_LEVEL / 2, df) : qnorm(0.5 + COEF_LEVEL / 2);
-    const lower = estimate - q * se;
-    const upper = estimate + q * se;
+    // the test's standard error (Kenward-Roger adjusts it; the others use the model's)
+    const w = given?.se ?? se;
+    const lower = estimate - q * w;
+    const upper = estimate + q * w;
     const row: CoefficientRow = { name, estimate, se, statistic, df, p, lower, upper };
     if (ratio && name !== '(Intercept)') row.ratio = { estimate: Math.exp(estimate), lower: Math.exp(lower), upper: Math.exp(upper) };
     return row;
