@@ -288,6 +288,9 @@ test('the coefficient interval is named by the df method of the tests and uses i
   assert.equal(intervalMethod({ ...base, dfMethod: 'between-within' }), '95% CI (t, between/within df)');
   assert.equal(intervalMethod({ ...base, dfMethod: 'kenward-roger' }), '95% CI (t, Kenward-Roger df)');
   assert.equal(intervalMethod({ ...base, dfMethod: 'asymptotic' }), '95% Wald CI (z)');
+  // the column header stays short in a narrow panel; the method is in the caption
+  const { intervalHeader } = await import('../../client/src/shared/fitView');
+  assert.equal(intervalHeader({ ...base, intervalMethod: intervalMethod({ ...base, dfMethod: 'between-within' }) }), '95% CI (t)');
   // Kenward-Roger (pbkrtest, test/fixtures/reference/kenward-roger/sleepstudy_full.json): Days SE 1.54579, df 17
   const kr = { ...base, dfMethod: 'kenward-roger' as const, tests: { ...base.tests!, Days: { estimate: base.fixef.Days, se: 1.54578964390598, statistic: base.fixef.Days / 1.54578964390598, df: 17, p: 3.26380801814764e-06 } } };
   const row = coefficientRows(kr).find((r) => r.name === 'Days')!;

@@ -47,7 +47,8 @@ export function intervalName(fit: FitResult): string {
 
 /** A column header for the interval that stays short in a narrow panel: '95% CI (t)', '95% Wald CI'. */
 export function intervalHeader(fit: FitResult): string {
-  return intervalName(fit).replace(', Satterthwaite df', '').replace(' (z)', '');
+  // the df method stays in the caption and the title: '95% CI (t, between/within df)' -> '95% CI (t)'
+  return intervalName(fit).replace(/, [^,)]*df\)/, ')').replace(' (z)', '');
 }
 
 export interface VarianceRow {
