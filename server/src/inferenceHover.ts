@@ -3,7 +3,7 @@
  * been computed (mlm/inference), otherwise a link that computes it. Method names carry the engine's
  * note on when to prefer them; the coefficient name is data-derived and escaped.
  */
-import { formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceMethod } from '../../engine/src/index';
+import { formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference } from '../../engine/src/index';
 import { escapeMarkdown } from './markdown';
 
 /** The command the link runs, with its JSON arguments encoded as VS Code expects in a command: URI. */
@@ -15,14 +15,11 @@ export function inferenceSection(uri: string, model: string, coef: string, ci: C
   if (!ci) {
     return `[Compare every inference method](${inferenceCommandLink(uri, model, coef)} "Wald, Satterthwaite, Kenward-Roger, profile likelihood, parametric bootstrap (200 replicates) and likelihood-ratio test side by side") for ${escapeMarkdown(coef)}`;
   }
-  const rows = formatInferenceRows(ci).map((line) => {
-    const m = /^\| ([^|(]+?)( \(|\s\|)/.exec(line);
-    const method = m?.[1] as InferenceMethod | undefined;
-    if (!method || !(method in INFERENCE_METHOD_NOTES)) return line;
-    // the method's name with its note as the link title (shown on hover); the link explains it on click
+  // each method's name links to its note (shown as the link's title; the command explains it on click)
+  const rows = formatInferenceRows(ci, (method) => {
     const note = INFERENCE_METHOD_NOTES[method].replace(/"/g, "'");
     const link = `command:mlm.explainInference?${encodeURIComponent(JSON.stringify([method]))}`;
-    return line.replace(method, `[${method}](${link} "${note}")`);
+    return `[${method}](${link} "${note}")`;
   });
   return [`**Every inference for ${escapeMarkdown(coef)}**`, '', ...rows, ...(ci.remark ? ['', `⚠ ${ci.remark}`] : [])].join('\n');
 }

@@ -3,11 +3,9 @@
  * the results panel shows it under the model after "Compare inference methods": one table, a row per
  * coefficient and method, and the engine's remark where the methods disagree at 5%.
  */
-import { INFERENCE_METHOD_NOTES, type CoefficientInference } from '../../../engine/src/index';
+import { inferenceCells, INFERENCE_METHOD_NOTES, type CoefficientInference } from '../../../engine/src/index';
 import { escapeHtml as e } from '../shared/escape';
 
-const num = (x: number | null, d = 4): string => (x === null || !Number.isFinite(x) ? '—' : String(Number(x.toPrecision(d))));
-const pText = (p: number | null): string => (p === null ? '—' : p < 1e-4 ? '< 0.0001' : num(p, 3));
 
 export function inferenceTableHtml(model: string, rows: readonly CoefficientInference[]): string {
   if (rows.length === 0) return '';
@@ -16,13 +14,12 @@ export function inferenceTableHtml(model: string, rows: readonly CoefficientInfe
   h += `<thead><tr><th scope="col">Term</th><th scope="col">Method</th><th scope="col">${level}% interval</th><th scope="col">p</th><th scope="col" class="secondary">df</th><th scope="col" class="secondary">significant at 5%</th></tr></thead><tbody>`;
   for (const ci of rows) {
     ci.rows.forEach((r, i) => {
-      const ivl = r.lower === null || r.upper === null ? '—' : `[${num(r.lower)}, ${num(r.upper)}]`;
-      const df = r.method === 'likelihood-ratio test' ? `χ²(1) = ${num(r.statistic)}` : num(r.df);
+      const c = inferenceCells(r);
       h += '<tr>';
       if (i === 0) h += `<th scope="row" rowspan="${ci.rows.length}">${e(ci.coef)}</th>`;
       h += `<td title="${e(INFERENCE_METHOD_NOTES[r.method])}">${e(r.method)}${r.note ? ` <span class="note">(${e(r.note)})</span>` : ''}</td>`;
-      h += `<td class="num">${e(ivl)}</td><td class="num">${e(pText(r.p))}</td><td class="num secondary">${e(df)}</td>`;
-      h += `<td class="secondary">${r.significant === null ? '—' : r.significant ? 'yes' : 'no'}</td></tr>`;
+      h += `<td class="num">${e(c.interval)}</td><td class="num">${e(c.p)}</td><td class="num secondary">${e(c.df)}</td>`;
+      h += `<td class="secondary">${e(c.significant)}</td></tr>`;
     });
   }
   h += '</tbody></table>';

@@ -27,4 +27,4 @@ export { simplifySingular, type Simplification } from './simplify';
 export { checkConvergenceByRefits, type ConvergenceCheck, type OptimizerRun } from './allfit';
 export { simulatedResiduals, simulatedResidualsFigure, withSimulatedResiduals, type SimulatedResiduals, type SimulatedResidualsFigure } from './simres';
 export * from './coefficients';
-export { inferenceSideBySide, formatInferenceRows, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceRow, type InferenceMethod, type SideBySideOptions } from './sidebyside';
+export { inferenceSideBySide, formatInferenceRows, inferenceCells, INFERENCE_METHOD_NOTES, type CoefficientInference, type InferenceRow, type InferenceMethod, type SideBySideOptions } from './sidebyside';

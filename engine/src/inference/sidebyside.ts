@@ -206,15 +206,26 @@ export const INFERENCE_METHOD_NOTES: Record<InferenceMethod, string> = {
   'likelihood-ratio test': 'Compares the maximised likelihoods with and without the coefficient (both by ML), as anova() does. Preferred to Wald tests for GLMMs.',
 };
 
-/** The side-by-side table as Markdown rows (numbers with 4 significant digits; nothing data-derived but the coefficient name, escaped by the caller). */
-export function formatInferenceRows(ci: CoefficientInference): string[] {
+/** One row's figures as text (4 significant digits, p below 1e-4 as '< 0.0001'): the hover's Markdown and the panel's HTML share them. */
+export function inferenceCells(r: InferenceRow): { interval: string; df: string; p: string; significant: string } {
   const f = (x: number | null, d = 4) => (x === null || !Number.isFinite(x) ? '—' : Number(x.toPrecision(d)).toString());
-  const pv = (p: number | null) => (p === null ? '—' : p < 1e-4 ? '< 0.0001' : f(p, 3));
+  return {
+    interval: r.lower === null || r.upper === null ? '—' : `[${f(r.lower)}, ${f(r.upper)}]`,
+    df: r.method === 'likelihood-ratio test' ? `χ²(1) = ${f(r.statistic)}` : f(r.df),
+    p: r.p === null ? '—' : r.p < 1e-4 ? '< 0.0001' : f(r.p, 3),
+    significant: r.significant === null ? '—' : r.significant ? 'yes' : 'no',
+  };
+}
+
+/**
+ * The side-by-side table as Markdown rows. `label` writes a method's name (the hover makes it a link to
+ * its note); data-derived text other than the coefficient name does not occur here.
+ */
+export function formatInferenceRows(ci: CoefficientInference, label: (m: InferenceMethod) => string = (m) => m): string[] {
   const lines = [`| method | ${Math.round(ci.level * 100)}% interval | df | p | significant at 5% |`, '|---|---|---|---|---|'];
   for (const r of ci.rows) {
-    const ivl = r.lower === null || r.upper === null ? '—' : `[${f(r.lower)}, ${f(r.upper)}]`;
-    const sig = r.significant === null ? '—' : r.significant ? 'yes' : 'no';
-    lines.push(`| ${r.method}${r.note ? ` (${r.note})` : ''} | ${ivl} | ${r.method === 'likelihood-ratio test' ? `χ²(1) = ${f(r.statistic)}` : f(r.df)} | ${pv(r.p)} | ${sig} |`);
+    const c = inferenceCells(r);
+    lines.push(`| ${label(r.method)}${r.note ? ` (${r.note})` : ''} | ${c.interval} | ${c.df} | ${c.p} | ${c.significant} |`);
   }
   return lines;
 }
