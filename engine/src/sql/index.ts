@@ -4,3 +4,4 @@ export { DIALECTS, dialectOf, isDialectName, type SqlDialect } from './dialect';
 export { compilePlan, designOf, blocksQuery, levelsQuery, sampleQuery, isNumericSqlType, type BlocksPlan, type Design, type KeyLevels } from './compile';
 export { frameFromBlocks } from './read';
 export { fitFromSql, fitFromBlocksResult, compileFromSql, compileBlocksQuery, type SqlFit, type SqlFitOptions } from './fit';
+export { designFromTable, tableColumns } from './table';
