@@ -45,3 +45,6 @@ export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells }
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
 export { formatModelCheck, formatResiduals } from './summary/check';
+
+// Data beyond memory: the SqlRunner contract, the query compiler, the fit from cross-product blocks (engine/src/sql).
+export * from './sql/index';
