@@ -73,8 +73,7 @@ export function parseClickHouseUrl(text: string): { location: ClickHouseLocation
   const at = authority.lastIndexOf('@');
   if (at >= 0) {
     return bad(
-      'credentials do not belong in the .mlm file: remove the user and password from the URL and set MLM_CLICKHOUSE_USER and ' +
-        'MLM_CLICKHOUSE_PASSWORD in the environment (or run "MLM: Set ClickHouse Password" in VS Code)',
+      `credentials do not belong in the .mlm file: remove the user and password from the URL and ${CLICKHOUSE_CREDENTIALS_HINT}`,
       restStart,
       restStart + at + 1,
       'clickhouse-credentials-in-url',
@@ -141,6 +140,24 @@ export type FetchLike = (
 export interface ClickHouseCredentials {
   user: string;
   password: string;
+}
+
+/** The environment variables the CLI and the desktop language server read credentials from. */
+export const CLICKHOUSE_ENV = { user: 'MLM_CLICKHOUSE_USER', password: 'MLM_CLICKHOUSE_PASSWORD' } as const;
+
+/** Said after a refused login: where credentials are set (the CLI and the editor say the same). */
+export const CLICKHOUSE_CREDENTIALS_HINT =
+  `set ${CLICKHOUSE_ENV.user} and ${CLICKHOUSE_ENV.password} in the environment, or run "MLM: Set ClickHouse Password" in VS Code`;
+
+/**
+ * Credentials from environment variables (`get` reads one; the caller passes process.env's): null when
+ * neither is set (ClickHouse's `default` user without a password); the user defaults to `default`.
+ */
+export function clickHouseCredentialsFromEnv(get: (name: string) => string | undefined): ClickHouseCredentials | null {
+  const user = get(CLICKHOUSE_ENV.user);
+  const password = get(CLICKHOUSE_ENV.password);
+  if (!user && password === undefined) return null;
+  return { user: user || 'default', password: password ?? '' };
 }
 
 export interface ClickHouseRunnerOptions {
@@ -318,7 +335,7 @@ export class ClickHouseRunner implements SqlRunner {
     const where = `ClickHouse at ${this.address}`;
     const data = { address: this.address, clickhouseCode: code, status };
     if ((code !== null && AUTH_CODES.has(code)) || (code === null && (status === 401 || status === 403))) {
-      const hint = this.options.credentialsHint ?? 'set MLM_CLICKHOUSE_USER and MLM_CLICKHOUSE_PASSWORD';
+      const hint = this.options.credentialsHint ?? CLICKHOUSE_CREDENTIALS_HINT;
       return new MlmError({ code: 'sql-auth', message: `${where} refused the credentials (${message}); ${hint}`, data });
     }
     if (code === 60 || code === 81) {
