@@ -133,3 +133,17 @@ export interface InferenceResponse {
   error?: string;
   cancelled?: boolean;
 }
+
+export const ClickHouseCredentialsRequestMethod = 'mlm/clickhouseCredentials';
+/**
+ * The credentials stored for a ClickHouse server (`address` as host:port) with "MLM: Set ClickHouse Password"
+ * (VS Code's secret storage). Answer `null` when none are stored; the desktop server then reads
+ * MLM_CLICKHOUSE_USER / MLM_CLICKHOUSE_PASSWORD from its environment.
+ */
+export interface ClickHouseCredentialsParams {
+  address: string;
+}
+export interface ClickHouseCredentialsResponse {
+  user: string;
+  password: string;
+}

@@ -22,6 +22,10 @@ export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type Mixe
 export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
 
+// Data in SQL engines: the runner contract and ClickHouse over HTTP (fetch).
+export type * from './sql/runner';
+export * from './sql/clickhouse';
+
 // Text -> data -> model frame.
 export * from './data/index';
 export * from './mlmfile/index';

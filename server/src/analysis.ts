@@ -14,6 +14,7 @@ import {
   parseMlm,
   type MlmDocument,
   type ModelDecl,
+  isClickHouseUrl,
 } from '../../engine/src/index';
 import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
@@ -132,8 +133,10 @@ export class Analyzer {
     let rawTable: DataTable | null = null;
     if (doc.data) {
       const range = doc.data.range;
-      const resolved = this.resolveDataPath(td.uri, doc.data.value);
-      if (td.uri.startsWith('untitled:')) {
+      const resolved = isClickHouseUrl(doc.data.value) ? { uri: null, outside: false } : this.resolveDataPath(td.uri, doc.data.value);
+      if (isClickHouseUrl(doc.data.value)) {
+        // a ClickHouse table: read through SQL when a model is fitted (fitService, clickhouseSource.ts)
+      } else if (td.uri.startsWith('untitled:')) {
         diagnostics.push({
           severity: 'error',
           code: 'data-not-found',

@@ -17,4 +17,6 @@ export interface ServerHost {
   realUri?(uri: string): Promise<string | null>;
   /** One level of a folder, or null when it cannot be listed. */
   readDirectory(uri: string): Promise<DirectoryEntry[] | null>;
+  /** An environment variable of the server process (the desktop server; absent in the browser). */
+  env?(name: string): string | undefined;
 }

@@ -2,7 +2,7 @@
 import { FAMILY_LINK_NAMES } from '../glmm/family';
 
 export const FILE_KEYS: Record<string, string> = {
-  data: 'The CSV file with the data, relative to this .mlm file.',
+  data: 'The CSV file with the data, relative to this .mlm file, or a ClickHouse table: `clickhouse://host:8123/database.table` (credentials from MLM_CLICKHOUSE_USER and MLM_CLICKHOUSE_PASSWORD or "MLM: Set ClickHouse Password", never in the file).',
   levels: 'Level order of a factor: `levels: sector = Public, Catholic` (the first level is the reference level).',
   factors: 'Numeric columns to treat as categorical: `factors: period, herd`.',
   derive: 'A computed column: `derive: cses = ses - mean(ses) by school`.',
