@@ -38,6 +38,10 @@ export interface CliArgs {
   models?: string[];
   /** fit, table: odds ratios / rate ratios (exponentiated coefficients) for GLMMs with a log or logit link. */
   ratios?: boolean;
+  /** every command: the reader of data: (overrides the document's engine: line). */
+  engine?: 'memory' | 'duckdb';
+  /** every command: CSV size (MB) from which DuckDB reads it. */
+  sqlThresholdMB?: number;
 }
 
 export class UsageError extends Error {
@@ -96,6 +100,10 @@ Options:
   --type T            anova: 3 (default) or 1 (sequential)
   --models a,b        table: the models to show (default all)
   --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
+  --engine E          how data: is read: memory (the built-in CSV reader) or duckdb (the
+                      embedded DuckDB; default for Parquet, globs and large CSV files);
+                      overrides the file's 'engine:' line
+  --sql-threshold MB  CSV files from this size on are read through DuckDB (default 100)
   -h, --help          show this help
   -v, --version       show the version
 
@@ -168,7 +176,12 @@ export function parseArgs(argv: string[]): CliArgs {
       const v = value('3 or 1');
       if (v !== '1' && v !== '3' && v !== 'I' && v !== 'III') throw new UsageError(`'--type' must be 3 or 1, got '${v}'`);
       out.type = v === '1' || v === 'I' ? 1 : 3;
-    } else if (a === '--ratios') out.ratios = true;
+    } else if (a === '--engine') {
+      const v = value('an engine (memory or duckdb)');
+      if (v !== 'memory' && v !== 'duckdb') throw new UsageError(`unknown engine '${v}' (expected memory or duckdb)`);
+      out.engine = v;
+    } else if (a === '--sql-threshold') out.sqlThresholdMB = numberArg(a, value('a size in MB'), (x) => x >= 0, 'a size in MB (0 or more)');
+    else if (a === '--ratios') out.ratios = true;
     else if (a === '--re') out.re = true;
     else if (a === '--no-re') out.re = false;
     else if (a === '--scale') {

@@ -4,7 +4,9 @@ import { decodeText, refuseDataFile } from '../data/decode';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
-import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { parseMlm } from '../mlmfile/parse';
+import { loadSqlData } from '../node/index';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -60,9 +62,11 @@ export class Session {
   readonly progress: Progress;
   errors = 0;
   private modelKeys = new Set<string>();
+  /** How the data were read, when not by the built-in CSV reader (FitResult.dataSource). */
+  dataSource: string | undefined;
 
   constructor(
-    args: CliArgs,
+    private readonly args: CliArgs,
     private readonly io: CliStreams,
   ) {
     this.file = args.file as string;
@@ -88,7 +92,7 @@ export class Session {
    * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
    * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
    */
-  load(): void {
+  async load(): Promise<void> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -96,7 +100,26 @@ export class Session {
       this.fail(`cannot read the model file: ${nodeErrorText(e)}`, 'file-missing');
     }
     const dir = dirname(this.file);
-    this.prep = prepareModels(text, (rel) => {
+    const doc = parseMlm(text);
+    // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
+    this.progress.start('reading data');
+    const sql = await loadSqlData(doc, {
+      baseDir: resolve(dir),
+      thresholdMB: this.args.sqlThresholdMB,
+      engine: this.args.engine,
+      onProgress: (p) =>
+        this.progress.update(
+          `reading data${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`,
+        ),
+    });
+    this.progress.clear();
+    if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
+    else if (sql.table) {
+      this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
+      this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
+    }
+    const loaded = sql.route.kind === 'memory' ? undefined : { table: sql.table, diagnostics: sql.diagnostics };
+    this.prep = prepareDocument(doc, (rel) => {
       if (climbsAboveRoot(resolve(dir), rel)) {
         throw new MlmError({ code: 'data-path', message: `'${rel}' climbs above the root folder (too many '..')` });
       }
@@ -106,7 +129,8 @@ export class Session {
         if (e instanceof MlmError) throw e;
         return undefined;
       }
-    });
+    }, loaded ? { loaded } : {});
+    if (this.dataSource) for (const m of this.prep.models) m.spec = { ...m.spec, dataSource: this.dataSource };
     for (const m of this.prep.models) for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) this.modelKeys.add(keyOf(d));
     const docLevel = this.prep.diagnostics.filter((d) => !this.modelKeys.has(keyOf(d)));
     for (const d of docLevel) this.report(d);
