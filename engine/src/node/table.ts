@@ -14,7 +14,7 @@ import type { DataColumn, DataTable } from '../data/types';
 import { documentColumns } from '../frame/variables';
 import type { MlmDocument } from '../mlmfile/types';
 import type { SqlQueryOptions } from '../sql/runner';
-import { DuckDbRunner, duckDbUnavailable, sqlIdent, sqlString, type DuckDbOptions } from './duckdb';
+import { DuckDbRunner, duckDbUnavailable, isNumericSqlType, sqlIdent, sqlString, type DuckDbOptions } from './duckdb';
 
 /** The files a `data:` path names: one file, or every match of a glob (sorted). */
 export async function dataFiles(runner: DuckDbRunner, absPath: string): Promise<string[]> {
@@ -44,11 +44,22 @@ export async function readSqlTable(
   const rNames = uniqueNames(described.map((c) => makeNameR(c.name.trim())));
   const wanted = new Set(pick(rNames));
   const chosen = described.map((c, i) => ({ ...c, rName: rNames[i] })).filter((c) => wanted.has(c.rName));
-  const select = chosen.map((c) => {
-    const id = sqlIdent(c.name);
-    if (/^BOOLEAN$/i.test(c.type)) return `CASE WHEN ${id} IS NULL THEN NULL WHEN ${id} THEN 'TRUE' ELSE 'FALSE' END`;
-    if (/^(DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)\b/i.test(c.type)) return `CAST(${id} AS DOUBLE)`;
-    return `CAST(${id} AS VARCHAR)`;
+  // Text columns: their distinct values first, sorted in R's order here, then each row's level index computed
+  // by DuckDB (an ENUM of those levels), so that no string crosses into JavaScript per row.
+  const levelsOf = new Map<number, string[]>();
+  for (let i = 0; i < chosen.length; i++) {
+    const c = chosen[i];
+    if (isNumericSqlType(c.type)) continue;
+    const expr = textExpr(c.name, c.type);
+    const r = await runner.query(`SELECT DISTINCT ${expr} AS v FROM ${relation} WHERE ${expr} IS NOT NULL LIMIT ${MAX_ENUM_LEVELS + 1}`, options);
+    if (r.rows.length <= MAX_ENUM_LEVELS) levelsOf.set(i, sortLevelsR(r.rows.map((row) => String(row[0]))));
+  }
+  const select = chosen.map((c, i) => {
+    if (isNumericSqlType(c.type)) return `CAST(${sqlIdent(c.name)} AS DOUBLE)`;
+    const levels = levelsOf.get(i);
+    const expr = textExpr(c.name, c.type);
+    if (!levels) return expr;
+    return levels.length === 0 ? 'CAST(NULL AS DOUBLE)' : `CAST(enum_code(CAST(${expr} AS ENUM(${levels.map(sqlString).join(', ')}))) AS DOUBLE)`;
   });
   const sql = select.length ? `SELECT ${select.join(', ')} FROM ${relation}` : `SELECT count(*) FROM ${relation}`;
   const read = await runner.readColumns(sql, options);
@@ -57,9 +68,25 @@ export async function readSqlTable(
   const columns = new Map<string, DataColumn>();
   chosen.forEach((c, i) => {
     const data = read.columns[i];
-    columns.set(c.rName, data.kind === 'numeric' ? { kind: 'numeric', name: c.rName, values: data.values, raw: [] } : textColumn(c.rName, data.values));
+    const levels = levelsOf.get(i);
+    if (levels && data.kind === 'numeric') {
+      const codes = new Int32Array(nrow);
+      for (let r = 0; r < nrow; r++) codes[r] = Number.isNaN(data.values[r]) ? -1 : data.values[r];
+      columns.set(c.rName, { kind: 'text', name: c.rName, codes, levels, raw: [] });
+    } else if (data.kind === 'numeric') columns.set(c.rName, { kind: 'numeric', name: c.rName, values: data.values, raw: [] });
+    else columns.set(c.rName, textColumn(c.rName, data.values));
   });
   return { fileName: label, nrow, names: chosen.map((c) => c.rName), columns };
+}
+
+/** Above this many distinct values a text column's levels are coded in JavaScript instead of by an ENUM. */
+const MAX_ENUM_LEVELS = 200_000;
+
+/** A non-numeric column as text: BOOLEAN as R's logical labels (FALSE < TRUE), anything else cast to VARCHAR. */
+function textExpr(name: string, type: string): string {
+  const id = sqlIdent(name);
+  if (/^BOOLEAN$/i.test(type)) return `CASE WHEN ${id} IS NULL THEN NULL WHEN ${id} THEN 'TRUE' ELSE 'FALSE' END`;
+  return `CAST(${id} AS VARCHAR)`;
 }
 
 function textColumn(name: string, values: (string | null)[]): DataColumn {
@@ -140,6 +167,8 @@ export interface SqlData {
   note: string;
   /** The files read. */
   files: string[];
+  /** Every column of the source (R names), of which `table` holds the document's. */
+  allNames: string[];
 }
 
 /** The route of the document's data: path (stat for the size of a CSV; globs and missing files have none). */
@@ -164,7 +193,8 @@ export function routeOf(doc: MlmDocument, baseDir: string, thresholdMB?: number,
 export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Promise<SqlData> {
   const route = routeOf(doc, options.baseDir, options.thresholdMB, options.engine);
   const data = doc.data;
-  const out = (diagnostics: MlmDiagnostic[], table: DataTable | null = null, note = '', files: string[] = []): SqlData => ({ route, table, diagnostics, note, files });
+  let allNames: string[] = [];
+  const out = (diagnostics: MlmDiagnostic[], table: DataTable | null = null, note = '', files: string[] = []): SqlData => ({ route, table, diagnostics, note, files, allNames });
   if (!data || route.kind === 'memory') return out([]);
   if (route.kind === 'refused') return out([{ severity: 'error', code: 'data-engine', message: route.message, range: doc.engine?.range ?? data.range }]);
   const label = data.value;
@@ -176,7 +206,7 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       if (reason) {
         // no native module here: a single CSV file is still read in memory; Parquet and globs need DuckDB
         if (route.format === 'csv' && !route.glob && (options.engine ?? doc.engine?.value) !== 'duckdb') {
-          return { route: { kind: 'memory' }, table: null, note: '', files: [], diagnostics: [{ severity: 'warning', code: 'sql-unavailable', message: `${reason}; '${label}' is read in memory instead`, range: data.range }] };
+          return { route: { kind: 'memory' }, table: null, note: '', files: [], allNames: [], diagnostics: [{ severity: 'warning', code: 'sql-unavailable', message: `${reason}; '${label}' is read in memory instead`, range: data.range }] };
         }
         return out([{ severity: 'error', code: 'sql-unavailable', message: `${reason}; '${label}' cannot be read without it (a CSV file can: 'engine: memory')`, range: data.range }]);
       }
@@ -208,6 +238,7 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       label,
       (names) => {
         ncol = names.length;
+        allNames = names;
         return documentColumns(doc, names);
       },
       options,

@@ -3,6 +3,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';
 import { nodeHost } from './nodeHost';
+import { createSqlData } from './sqlData';
 
 const connection = createConnection(ProposedFeatures.all);
 // Last line of defence: a stray rejection is logged, never fatal (node would exit on it).
@@ -15,5 +16,7 @@ startServer(connection, (conn) => {
     readFile: (uri) => (uri.startsWith('file:') ? nodeHost.readFile(uri) : viaClient.readFile(uri)),
     readDirectory: (uri) => (uri.startsWith('file:') ? nodeHost.readDirectory(uri) : viaClient.readDirectory(uri)),
     realUri: async (uri) => (uri.startsWith('file:') ? nodeHost.realUri!(uri) : uri),
+    // Parquet, globs and large CSV files through the embedded DuckDB (file: URIs only)
+    sqlData: createSqlData(),
   };
 });
