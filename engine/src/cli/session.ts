@@ -6,7 +6,7 @@ import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
 import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
-import { loadSqlData } from '../node/index';
+import { fitCollapsedGlmm, loadSqlData } from '../node/index';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -64,6 +64,8 @@ export class Session {
   private modelKeys = new Set<string>();
   /** How the data were read, when not by the built-in CSV reader (FitResult.dataSource). */
   dataSource: string | undefined;
+  /** The data as DuckDB reads them again (binomial and Poisson models collapse their rows there). */
+  private sqlSource: { relation: string; label: string; columns: string[] } | undefined;
 
   constructor(
     private readonly args: CliArgs,
@@ -115,6 +117,7 @@ export class Session {
     this.progress.clear();
     if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
     else if (sql.table) {
+      if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
       this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
       this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
     }
@@ -150,6 +153,18 @@ export class Session {
     return [m];
   }
 
+  /**
+   * A binomial or Poisson model of data read through DuckDB: fitted from its rows collapsed to covariate
+   * patterns when that shrinks them (null otherwise: the loaded columns are fitted). Says which path it took.
+   */
+  private async fitCollapsed(m: PreparedModel, label: string): Promise<FittedModel | null> {
+    if (!this.sqlSource || (m.settings.family !== 'binomial' && m.settings.family !== 'poisson')) return null;
+    const got = await fitCollapsedGlmm(this.doc, m.decl, this.sqlSource, {}, this.progress.hooks(label));
+    const message = 'reason' in got ? `model ${m.name}: fitted to the loaded columns (${got.reason})` : `model ${m.name}: ${got.note}`;
+    this.report({ severity: 'information', code: 'fit-path', message, range: m.decl.nameRange });
+    return 'reason' in got ? null : got.fitted;
+  }
+
   /** Fits a model once (cached); null after reporting its errors. */
   async fit(m: PreparedModel): Promise<FittedModel | null> {
     const cached = this.fits.get(m.name);
@@ -166,7 +181,7 @@ export class Session {
     const label = `fitting ${m.name}`;
     this.progress.start(label);
     try {
-      const fitted = await fitMixedModel(frame, m.spec, this.progress.hooks(label));
+      const fitted = (await this.fitCollapsed(m, label)) ?? (await fitMixedModel(frame, m.spec, this.progress.hooks(label)));
       const result = fitted.result;
       this.progress.clear();
       this.fits.set(m.name, fitted);
@@ -186,6 +201,7 @@ export class Session {
     }
   }
 }
+
 
 function keyOf(d: MlmDiagnostic): string {
   return `${d.code}|${d.message}|${JSON.stringify(d.range ?? null)}`;

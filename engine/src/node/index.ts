@@ -5,3 +5,4 @@
  */
 export { DuckDbRunner, duckDbUnavailable, loadDuckDb, isNumericSqlType, sqlIdent, sqlString, toMlmError, type DuckDbOptions, type DuckDbColumnData } from './duckdb';
 export { dataFiles, loadSqlData, locateDataError, readSqlTable, routeOf, sqlRelation, type SqlData, type SqlDataOptions } from './table';
+export { collapsePlan, collapseRows, fitCollapsedGlmm, uncollapsedResult, type CollapsePlan, type Collapsed, type CollapsedFit } from './collapse';

@@ -169,6 +169,8 @@ export interface SqlData {
   files: string[];
   /** Every column of the source (R names), of which `table` holds the document's. */
   allNames: string[];
+  /** What follows FROM to read the data again (the collapsed GLMM path). */
+  relation?: string;
 }
 
 /** The route of the document's data: path (stat for the size of a CSV; globs and missing files have none). */
@@ -244,7 +246,7 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       options,
     );
     const note = `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''}): ${table.names.length} of ${ncol} columns, ${table.nrow.toLocaleString('en-US')} rows`;
-    return out([], table, note, files);
+    return { ...out([], table, note, files), relation };
   } catch (e) {
     const err = locateDataError(e, label, data.range);
     if (err instanceof CancelledError) throw err;
