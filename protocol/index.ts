@@ -57,6 +57,8 @@ export interface DataPreviewResponse {
   rows: number;
   columns: DataPreviewColumn[];
   head: string[][];
+  /** How the data were read when not by the built-in CSV reader (DuckDB: only the models' columns). */
+  source?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     outputChannelName: 'MLM Language Server',
     // hovers may run our own commands from their links, and no others (data in hovers is escaped)
     markdown: { isTrusted: { enabledCommands: HOVER_COMMANDS } },
+    // read when the server starts (a change applies after a window reload)
+    initializationOptions: { sqlThresholdMB: vscode.workspace.getConfiguration('mlm').get<number>('data.sqlThresholdMB', 100) },
   });
   client = c;
   context.subscriptions.push(...registerFileAccess(c));

@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
+import { DATA_ENGINES, isDataEngine, DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
 import { isClickHouseUrl, parseClickHouseUrl } from '../sql/clickhouse';
@@ -134,6 +134,7 @@ class MlmParser {
     this.doc = {
       text,
       data: null,
+      engine: null,
       levels: [],
       factors: [],
       derives: [],
@@ -328,6 +329,20 @@ class MlmParser {
         this.doc.data = { value: unquote(value.text), range: value.range };
         if (isClickHouseUrl(this.doc.data.value)) this.checkClickHouseUrl(value);
         return;
+      case 'engine': {
+        if (this.doc.engine) {
+          this.error('duplicate-key', "'engine:' is given twice", item.keyRange);
+          return;
+        }
+        const v = value.text.trim();
+        if (!isDataEngine(v)) {
+          const s = suggestName(v, Object.keys(DATA_ENGINES));
+          this.error('unknown-engine', `unknown engine '${v}'${s ? ` (did you mean '${s}'?)` : ''}; use ${Object.keys(DATA_ENGINES).join(' or ')}`, value.range, s ? { suggestion: s } : undefined);
+          return;
+        }
+        this.doc.engine = { value: v, range: value.range };
+        return;
+      }
       case 'levels': {
         const eq = value.text.indexOf('=');
         if (eq < 0) {
