@@ -25,6 +25,7 @@ export * from './plotfigures';
 // Data in SQL engines: the runner contract and ClickHouse over HTTP (fetch).
 export type * from './sql/runner';
 export * from './sql/clickhouse';
+export { locateSqlDiagnostic } from './sql/locate';
 
 // Text -> data -> model frame.
 export * from './data/index';

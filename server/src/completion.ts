@@ -7,7 +7,7 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { CONTRASTS, COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
+import { CLICKHOUSE_URL_TEMPLATE, CONTRASTS, COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
@@ -262,6 +262,7 @@ async function dataFileItems(
   host: ServerHost,
 ): Promise<CompletionItem[]> {
   const typed = ctx.typed.replace(/\\/g, '/');
+  if (/^clickhouses?:/i.test(typed)) return []; // a ClickHouse table, not a file
   const slash = typed.lastIndexOf('/');
   const dirPart = slash >= 0 ? typed.slice(0, slash + 1) : '';
   const probe = resolveRelative(a.uri, dirPart + 'x');
@@ -277,6 +278,16 @@ async function dataFileItems(
     } else if (/\.(csv|tsv)$/i.test(e.name)) {
       items.push({ label: e.name, kind: CompletionItemKind.File, detail: 'CSV file', sortText: `0${e.name}`, textEdit: { range, newText: e.name } });
     }
+  }
+  if (dirPart === '') {
+    items.push({
+      label: CLICKHOUSE_URL_TEMPLATE,
+      kind: CompletionItemKind.Reference,
+      detail: 'a table on a ClickHouse server',
+      documentation: { kind: 'markdown', value: FILE_KEYS.data },
+      sortText: '2',
+      textEdit: { range, newText: CLICKHOUSE_URL_TEMPLATE },
+    });
   }
   return items;
 }

@@ -13,6 +13,10 @@ import {
   fitSpecOf,
   type ModelDecl,
   type FitResult,
+  type SqlSource,
+  type SqlProgress,
+  fitFromSql,
+  locateSqlDiagnostic,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
@@ -28,6 +32,27 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
     { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table }, ...(a.dataSource ? { dataSource: a.dataSource } : {}) },
     hooks,
   );
+}
+
+/**
+ * A model of a document whose data: is a SQL table (ClickHouse): fitted from one aggregation query, so the
+ * fit has no rows in memory (no plot data from rows, no post-fit grid). Runner errors are located in the .mlm.
+ */
+export async function runSqlModelFit(
+  a: DocumentAnalysis,
+  m: ModelDecl,
+  source: SqlSource,
+  hooks: FitHooks,
+  query: { signal: AbortSignal; onProgress?: (p: SqlProgress) => void },
+): Promise<FittedMixedModel> {
+  const keyError = modelKeyError(a.doc.diagnostics, m);
+  if (keyError) throw new MlmError(keyError);
+  try {
+    return await fitFromSql(source, a.doc, m, { hooks, query });
+  } catch (e) {
+    if (e instanceof MlmError) throw new MlmError(locateSqlDiagnostic(e.diagnostic, a.doc, m));
+    throw e;
+  }
 }
 
 export interface Comparison {

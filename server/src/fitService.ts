@@ -23,9 +23,13 @@ import {
   inferenceSideBySide,
   formatInferenceRows,
   type CoefficientInference,
+  type SqlSource,
+  type SqlProgress,
 } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
-import { runComparison, runModelFit } from './fitPipeline';
+import { runComparison, runModelFit, runSqlModelFit } from './fitPipeline';
+import { clickHouseSourceOf, readsClickHouse } from './clickhouseSource';
+import type { ServerHost } from './host';
 import type { CheckParams, CheckResponse, FitError, FitParams, FitResponse, InferenceParams, InferenceResponse } from '../../protocol/index';
 import { normalizeUri } from './uris';
 
@@ -38,7 +42,11 @@ interface Kept {
   formula: string;
   /** Every inference side by side, per coefficient, once asked for (mlm/inference); dropped with the fit. */
   inference?: Map<string, CoefficientInference>;
+  /** Fitted in a SQL engine from cross-product blocks (no rows in memory). */
+  sql?: boolean;
 }
+
+const SQL_FIT_LIMIT = 'is fitted from the cross-product blocks of a ClickHouse query (no rows in memory)';
 
 interface DocFits {
   kept: Map<string, Kept>;
@@ -54,6 +62,7 @@ export class FitService {
   constructor(
     private readonly connection: Connection,
     private readonly analyzer: Analyzer,
+    private readonly host: ServerHost,
   ) {}
 
   private state(uri: string): DocFits {
@@ -141,6 +150,7 @@ export class FitService {
   async check(params: CheckParams, token: CancellationToken): Promise<CheckResponse> {
     const k = this.docs.get(normalizeUri(params.uri))?.kept.get(params.model);
     if (!k) return { model: params.model, error: `model '${params.model}' has not been fitted yet: fit it first (MLM: Fit Model).` };
+    if (k.sql) return { model: params.model, error: `model '${params.model}' ${SQL_FIT_LIMIT}: the check refits it from rows, which this fit does not hold.` };
     const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
     reporter.begin(`Checking ${params.model}`, 0, undefined, true);
     try {
@@ -171,6 +181,7 @@ export class FitService {
   async inference(params: InferenceParams, token: CancellationToken): Promise<InferenceResponse> {
     const k = this.docs.get(normalizeUri(params.uri))?.kept.get(params.model);
     if (!k) return { model: params.model, error: `model '${params.model}' has not been fitted yet: fit it first (MLM: Fit Model).` };
+    if (k.sql) return { model: params.model, error: `model '${params.model}' ${SQL_FIT_LIMIT}: Kenward-Roger and the bootstrap need the rows.` };
     const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
     reporter.begin(`Inference for ${params.model}`, 0, undefined, true);
     try {
@@ -197,7 +208,14 @@ export class FitService {
     const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
     reporter.begin(models.length === 1 ? `Fitting ${models[0].name}` : `Fitting ${models.length} models`, 0, undefined, true);
     const cancelled = () => token.isCancellationRequested;
+    // data: clickhouse://…: the models are fitted in ClickHouse; cancelling aborts the running query
+    const abort = new AbortController();
+    const onCancel = token.onCancellationRequested(() => abort.abort());
+    let sqlSource: SqlSource | null = null;
     try {
+      if (readsClickHouse(a.doc) && !a.doc.diagnostics.some((d) => d.severity === 'error' && d.range && a.doc.data && within(d.range.start.line, a.doc.data.range))) {
+        sqlSource = await clickHouseSourceOf(a.doc, this.connection, this.host);
+      }
       if (params.model && models.length === 0) {
         errors.push({ model: params.model, message: `no model named '${params.model}'`, formula: '' });
       }
@@ -229,8 +247,13 @@ export class FitService {
           },
         };
         try {
-          const { frame, result, model } = await runModelFit(a, m, hooks);
-          s.kept.set(m.name, { frame, result, model, formula });
+          const onRows = (p: SqlProgress) => {
+            if (p.rowsRead !== undefined) reporter.report(Math.round((100 * (i + (p.fraction ?? 0) * 0.5)) / models.length), `${m.name}: ${p.rowsRead.toLocaleString('en-US')} rows read`);
+          };
+          const { frame, result, model } = sqlSource
+            ? await runSqlModelFit(a, m, sqlSource, hooks, { signal: abort.signal, onProgress: onRows })
+            : await runModelFit(a, m, hooks);
+          s.kept.set(m.name, { frame, result, model, formula, ...(sqlSource ? { sql: true } : {}) });
           fitted.push(m.name);
         } catch (e) {
           errors.push(toFitError(m, e, formula));
@@ -267,6 +290,7 @@ export class FitService {
       }
       s.comparisons = comparisons;
     } finally {
+      onCancel.dispose();
       reporter.done();
     }
     s.errors = errors;
@@ -321,6 +345,11 @@ function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | nul
       message: `model '${m.name}' has no valid formula`,
       range: m.nameRange,
     };
+  }
+  if (readsClickHouse(a.doc)) {
+    // the table is read when fitting; a problem on the data: line (a malformed URL, credentials in it) blocks
+    const data = a.doc.data!.range;
+    return a.diagnostics().find((d) => d.severity === 'error' && d.range && (within(d.range.start.line, m.range) || within(d.range.start.line, data))) ?? null;
   }
   if (!a.table) {
     const d = a.diagnostics().find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));

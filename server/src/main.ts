@@ -58,7 +58,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   const workspaceFolders: string[] = [];
   const settings: { sqlThresholdMB?: number } = {};
   const analyzer = new Analyzer(data, host, () => workspaceFolders, () => settings);
-  const fits = new FitService(connection, analyzer);
+  const fits = new FitService(connection, analyzer, host);
   let watchRegistration = false;
 
   const validate = async (uri: string): Promise<void> => {

@@ -63,7 +63,8 @@ function installExitHook(): void {
   });
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on (free when this returns). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

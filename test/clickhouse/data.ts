@@ -3,8 +3,9 @@
  * and the same rows as CSV text for the in-memory fit they are compared with.
  * - `sleepstudy`: lme4's sleepstudy (test/fixtures/reference/data/sleepstudy.csv), Days as UInt8 so that
  *   its sums arrive as 64-bit integers;
- * - `crossed`: a seeded simulation y = 2 + 0.5 x + a[g1] + b[g2] + e with two crossed factors
- *   (g1: 500 levels, g2: 40), generated here.
+ * - `crossed`: a seeded simulation y = 2 + 0.5 x + a[subject] + b[item] + e with two crossed factors
+ *   (subject: 500 levels, item: 40), generated here; `crossed_g` holds the same rows with the factors named
+ *   g1 and g2 (names the blocks query also uses for its output columns).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ export async function loadSleepstudy(cluster: ClickHouseCluster): Promise<Loaded
   return { table: 'default.sleepstudy', csv, rows: rows.length };
 }
 
-/** y = 2 + 0.5 x + a[g1] + b[g2] + e, a ~ N(0, 0.8²), b ~ N(0, 0.5²), e ~ N(0, 1); x ~ N(3, 1) (a non-zero mean). */
+/** y = 2 + 0.5 x + a[subject] + b[item] + e, a ~ N(0, 0.8²), b ~ N(0, 0.5²), e ~ N(0, 1); x ~ N(3, 1) (a non-zero mean). */
 export function crossedRows(n: number, seed = 20261203, l1 = 500, l2 = 40): string[][] {
   const rng = new Rng(seed);
   const a = Array.from({ length: l1 }, () => 0.8 * rng.normal());
@@ -54,10 +55,11 @@ export function crossedRows(n: number, seed = 20261203, l1 = 500, l2 = 40): stri
   return rows;
 }
 
-export async function loadCrossed(cluster: ClickHouseCluster, n = 100_000): Promise<LoadedTable> {
+export async function loadCrossed(cluster: ClickHouseCluster, n = 100_000, factors: [string, string] = ['subject', 'item'], name = 'crossed'): Promise<LoadedTable> {
   const rows = crossedRows(n);
-  await cluster.createDistributed('crossed', 'crossed_local', 'y Float64, x Float64, g1 String, g2 String', 'g1');
-  await cluster.insertTsv('crossed', rows.map((r) => r.join('\t')).join('\n') + '\n');
-  const csv = 'y,x,g1,g2\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
-  return { table: 'default.crossed', csv, rows: n };
+  const [f1, f2] = factors;
+  await cluster.createDistributed(name, `${name}_local`, `y Float64, x Float64, ${f1} String, ${f2} String`, f1);
+  await cluster.insertTsv(name, rows.map((r) => r.join('\t')).join('\n') + '\n');
+  const csv = `y,x,${f1},${f2}\n` + rows.map((r) => r.join(',')).join('\n') + '\n';
+  return { table: `default.${name}`, csv, rows: n };
 }

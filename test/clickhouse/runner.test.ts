@@ -5,8 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { ANALYST, startCluster, type ClickHouseCluster } from './cluster';
+import { ANALYST, freePort, startCluster, type ClickHouseCluster } from './cluster';
 import { ClickHouseRunner, type ClickHouseLocation } from '../../engine/src/sql/clickhouse';
 import { CancelledError, MlmError } from '../../engine/src/diagnostics';
 
@@ -106,12 +105,7 @@ test('credentials in headers or in URL parameters (browsers) both authenticate',
 });
 
 test('an unreachable server is sql-unreachable with host:port', async () => {
-  const port = await new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+  const port = await freePort();
   const d = await diagnosticOf(new ClickHouseRunner({ ...loc, port }).query('SELECT 1'));
   assert.equal(d.code, 'sql-unreachable');
   assert.match(d.message, new RegExp(`cannot reach ClickHouse at 127\\.0\\.0\\.1:${port} \\(connection refused`));

@@ -235,6 +235,12 @@ test('completion of file paths after data:', async () => {
   const ls = labels(await complete(uri, text, 'data: ', 6));
   assert.ok(ls.includes('sleepstudy.csv') && ls.includes('mathach.csv'), String(ls));
   assert.ok(!ls.some((l) => l.endsWith('.mlm')));
+  // a ClickHouse table is offered too; once a URL is typed, no files
+  assert.ok(ls.includes('clickhouse://host:8123/database.table'), String(ls));
+  const chText = 'data: clickhouse://\nmodel a:\n  formula: y ~ 1 + (1 | g)\n';
+  const chUri = ws.write('c6ch.mlm', chText);
+  await client.open(chUri, chText);
+  assert.deepEqual(labels(await complete(chUri, chText, 'clickhouse://', 13)), []);
 });
 
 test('hover before a fit: column facts and the random term in words', async () => {

@@ -4,9 +4,14 @@ import { decodeText, refuseDataFile } from '../data/decode';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
-import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { prepareDocument, type PrepareOptions, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
 import { fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { clickHouseSourceForCli } from './clickhouse';
+import { isClickHouseUrl } from '../sql/clickhouse';
+import { locateSqlDiagnostic } from '../sql/locate';
+import type { SqlSource } from '../sql/runner';
+import { fitFromSql } from '../sql/index';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -66,6 +71,8 @@ export class Session {
   dataSource: string | undefined;
   /** The data as DuckDB reads them again (binomial and Poisson models collapse their rows there). */
   private sqlSource: { relation: string; label: string; columns: string[] } | undefined;
+  /** The SQL engine the models are fitted in (`data: clickhouse://…`), null for a CSV file. */
+  sql: SqlSource | null = null;
 
   constructor(
     private readonly args: CliArgs,
@@ -103,25 +110,31 @@ export class Session {
     }
     const dir = dirname(this.file);
     const doc = parseMlm(text);
-    // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
-    this.progress.start('reading data');
-    const sql = await loadSqlData(doc, {
-      baseDir: resolve(dir),
-      thresholdMB: this.args.sqlThresholdMB,
-      engine: this.args.engine,
-      onProgress: (p) =>
-        this.progress.update(
-          `reading data${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`,
-        ),
-    });
-    this.progress.clear();
-    if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
-    else if (sql.table) {
-      if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
-      this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
-      this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
+    // data: clickhouse://…: the models are fitted in ClickHouse (fitSql), nothing is read here
+    this.sql = clickHouseSourceForCli(doc);
+    const clickhouse = !!doc.data && isClickHouseUrl(doc.data.value);
+    let loaded: PrepareOptions['loaded'];
+    if (!clickhouse) {
+      // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
+      this.progress.start('reading data');
+      const sql = await loadSqlData(doc, {
+        baseDir: resolve(dir),
+        thresholdMB: this.args.sqlThresholdMB,
+        engine: this.args.engine,
+        onProgress: (p) =>
+          this.progress.update(
+            `reading data${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`,
+          ),
+      });
+      this.progress.clear();
+      if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
+      else if (sql.table) {
+        if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
+        this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
+        this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
+      }
+      if (sql.route.kind !== 'memory') loaded = { table: sql.table, diagnostics: sql.diagnostics };
     }
-    const loaded = sql.route.kind === 'memory' ? undefined : { table: sql.table, diagnostics: sql.diagnostics };
     this.prep = prepareDocument(doc, (rel) => {
       if (climbsAboveRoot(resolve(dir), rel)) {
         throw new MlmError({ code: 'data-path', message: `'${rel}' climbs above the root folder (too many '..')` });
@@ -132,7 +145,7 @@ export class Session {
         if (e instanceof MlmError) throw e;
         return undefined;
       }
-    }, loaded ? { loaded } : {});
+    }, loaded ? { loaded } : { sqlData: clickhouse });
     if (this.dataSource) for (const m of this.prep.models) m.spec = { ...m.spec, dataSource: this.dataSource };
     for (const m of this.prep.models) for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) this.modelKeys.add(keyOf(d));
     const docLevel = this.prep.diagnostics.filter((d) => !this.modelKeys.has(keyOf(d)));
@@ -170,6 +183,7 @@ export class Session {
     const cached = this.fits.get(m.name);
     if (cached) return cached;
     for (const d of m.diagnostics) this.report(d);
+    if (this.sql && !m.error) return this.fitSql(m, this.sql);
     if (!m.frame) {
       if (m.error && !m.diagnostics.includes(m.error)) this.report(m.error);
       else if (!m.error && !m.diagnostics.some((d) => d.severity === 'error')) {
@@ -195,6 +209,31 @@ export class Session {
       if (e instanceof MlmError) {
         const d = e.diagnostic;
         this.report(d.range || d.csv ? d : { ...d, range: m.decl.formula?.range ?? m.decl.headerRange });
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** A model fitted in the SQL engine (one aggregation query; only the cross-product blocks come back). */
+  private async fitSql(m: PreparedModel, source: SqlSource): Promise<FittedModel | null> {
+    const label = `fitting ${m.name} in ${source.runner.dialect === 'clickhouse' ? 'ClickHouse' : 'SQL'}`;
+    this.progress.start(label);
+    try {
+      const fitted = await fitFromSql(source, this.doc, m.decl, {
+        hooks: this.progress.hooks(label),
+        query: { onProgress: (p) => this.progress.update(`${label}: ${(p.rowsRead ?? 0).toLocaleString('en-US')} rows read${p.fraction !== undefined ? `, ${Math.round(p.fraction * 100)}%` : ''}`) },
+      });
+      this.progress.clear();
+      this.fits.set(m.name, fitted);
+      for (const w of fitted.result.warnings ?? []) {
+        this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.decl.nameRange });
+      }
+      return fitted;
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof MlmError) {
+        this.report(locateSqlDiagnostic(e.diagnostic, this.doc, m.decl));
         return null;
       }
       throw e;

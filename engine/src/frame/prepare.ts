@@ -53,6 +53,11 @@ export interface PrepareOptions {
    * `data:` CSV through readFile.
    */
   loaded?: { table: DataTable | null; diagnostics: MlmDiagnostic[] };
+  /**
+   * The data live in a SQL engine (`data: clickhouse://…`): nothing is read through readFile, and models get
+   * no frame and no error for it (they are fitted from SQL: sql/fitFromSql).
+   */
+  sqlData?: boolean;
 }
 
 export function toDiagnostic(e: unknown): MlmDiagnostic {
@@ -117,7 +122,7 @@ export function prepareDocument(
   options: PrepareOptions = {},
 ): PreparedDocument {
   const diagnostics: MlmDiagnostic[] = [...doc.diagnostics];
-  const loaded = options.loaded ?? loadData(doc, readFile);
+  const loaded = options.loaded ?? (options.sqlData ? { table: null, diagnostics: [] } : loadData(doc, readFile));
   diagnostics.push(...loaded.diagnostics);
   let table: DataTable | null = null;
   let dataError: MlmDiagnostic | null = loaded.diagnostics[0] ?? doc.diagnostics.find((d) => d.code === 'missing-data') ?? null;
@@ -153,6 +158,7 @@ export function prepareDocument(
       pm.error = keyError;
       return pm;
     }
+    if (!table && options.sqlData) return pm;
     if (!table) {
       // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
       pm.error = dataError ?? {

@@ -37,6 +37,8 @@ export interface ClickHouseUrlProblem {
 const SCHEMES = ['clickhouse://', 'clickhouses://'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CLICKHOUSE_DEFAULT_PORT = 8123;
+/** What completion offers after `data:` for a ClickHouse table. */
+export const CLICKHOUSE_URL_TEMPLATE = 'clickhouse://host:8123/database.table';
 
 /** True when a `data:` value names a ClickHouse table rather than a file. */
 export function isClickHouseUrl(text: string): boolean {
