@@ -24,6 +24,9 @@ export * from './plotfigures';
 
 // Text -> data -> model frame.
 export * from './data/index';
+// Data read through SQL (DuckDB, duckdb-wasm, ClickHouse): the runner contract and columns -> DataTable.
+export type * from './sql/runner';
+export * from './sql/table';
 export * from './mlmfile/index';
 export * from './formula/index';
 export { unparen } from './formula/deparse';
