@@ -76,6 +76,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   fits.onErrorsChanged = (uri) => throttle.schedule(uri);
 
   connection.onInitialize((params): InitializeResult => {
+    host.initialize?.(params.initializationOptions);
     for (const f of params.workspaceFolders ?? []) workspaceFolders.push(f.uri);
     if (workspaceFolders.length === 0 && params.rootUri) workspaceFolders.push(params.rootUri);
     watchRegistration = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
@@ -98,7 +99,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onInitialized(() => {
     if (watchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt,parquet}' }] })
         .catch(() => undefined);
     }
     try {
