@@ -20,7 +20,7 @@ before(() => {
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   tmp = mkdtempSync(join(tmpdir(), 'mlm-postfit-'));
-  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv']) copyFileSync(join(data, f), join(tmp, f));
+  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv', 'Orthodont.csv']) copyFileSync(join(data, f), join(tmp, f));
   writeFileSync(
     join(tmp, 'bdf.mlm'),
     [
@@ -36,6 +36,7 @@ before(() => {
     ].join('\n'),
   );
   writeFileSync(join(tmp, 'bad.mlm'), 'data: bdf.csv\nmodel m:\n  formula: langPOST ~ IQ.verb + (1 | schoolNR)\n  estimate: IQ.verb + IQ.verbb\n  means: denomina\n');
+  writeFileSync(join(tmp, 'ortho.mlm'), 'data: Orthodont.csv\nmodel slope:\n  formula: distance ~ Sex * factor(age) + (age | Subject)\n  df: kenward-roger\n');
   writeFileSync(join(tmp, 'sleep.mlm'), 'data: sleepstudy.csv\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
   writeFileSync(join(tmp, 'days.csv'), 'Days,Subject\n0,308\n3,308\n9,308\n');
   writeFileSync(join(tmp, 'rats.mlm'), 'data: rats.csv\nmodel laplace:\n  formula: cbind(m, n - m) ~ 1 + (1 | batch)\n  family: binomial\n');
@@ -71,6 +72,23 @@ test('mlm anova: type III as lmerTest (bdf); --type 1 prints the sequential tabl
   const t1 = mlm(['anova', 'bdf.mlm', '--model', 'denom', '--type', '1']);
   assert.equal(t1.code, 0, t1.err);
   assert.match(t1.out, /Type I Analysis of Variance Table with Satterthwaite's method/);
+});
+
+test('mlm anova --df kenward-roger: λ-scaled F and KR ddf of 3-df terms as lmerTest/pbkrtest (Orthodont); the model\'s df: key is the default', () => {
+  const ref = postfit('orthodont_slope_kr_anova').anova3;
+  for (const args of [['--df', 'kenward-roger'], []]) {
+    const got = json(['anova', 'ortho.mlm', '--model', 'slope', ...args]).slope;
+    assert.equal(got.df_method, 'Kenward-Roger');
+    assert.deepEqual(got.terms, ref.terms);
+    ref.terms.forEach((t: string, i: number) => {
+      assert.equal(got.NumDF[i], ref.NumDF[i], `NumDF ${t}`);
+      close(got['F value'][i], ref['F value'][i], 1e-4, `F ${t}`);
+      close(got.DenDF[i], ref.DenDF[i], 1e-2, `DenDF ${t}`);
+      close(got['Pr(>F)'][i], ref['Pr(>F)'][i], 1e-2, `p ${t}`);
+    });
+  }
+  const text = mlm(['anova', 'ortho.mlm', '--model', 'slope']);
+  assert.match(text.out, /Type III Analysis of Variance Table with Kenward-Roger's method/);
 });
 
 test('mlm estimate: the estimate: line (β₁ + β₂, SE from vcov of the ML reference fit) and an expression', () => {

@@ -126,3 +126,37 @@ test('sleepstudy: population predictions at days 0-9 with se.fit = √(x\'Vx) as
   const half = 1.959963984540054 * Math.sqrt(ref.se[3] ** 2 + result.sigma ** 2);
   relClose(pi.upr[3]! - pi.fit[3]!, half, 1e-4, 'prediction half-width day 3');
 });
+
+interface KrAnovaRef {
+  id: string;
+  data: string;
+  formula: string;
+  REMLcrit: number;
+  anova3: PostfitRef['anova'];
+  anova1: PostfitRef['anova'];
+}
+
+async function checkKrAnova(id: string) {
+  const ref = load(id) as KrAnovaRef;
+  const { pf, result } = await fitted(ref);
+  // the reference was fitted with tight optimizer tolerances: both sides sit at the same REML optimum
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, `${id} REML criterion`);
+  for (const type of [3, 1] as const) {
+    const want = type === 3 ? ref.anova3 : ref.anova1;
+    const rows = await pf.anova(type, 'kenward-roger');
+    assert.deepEqual(rows.map((r) => r.term), want.terms);
+    rows.forEach((r, i) => {
+      const t = `${id} type ${type} ${want.terms[i]}`;
+      assert.equal(r.NumDF, want.NumDF[i], `${t} NumDF`);
+      relClose(r.DenDF!, want.DenDF[i], 1e-2, `${t} DenDF`);
+      relClose(r.F!, want['F value'][i], 1e-4, `${t} F`);
+      relClose(r.sumSq!, want['Sum Sq'][i], 1e-4, `${t} Sum Sq`);
+      relClose(r.meanSq!, want['Mean Sq'][i], 1e-4, `${t} Mean Sq`);
+      pClose(r.p!, want['Pr(>F)'][i], `${t} p`);
+    });
+  }
+}
+
+test('Kenward-Roger F tests of multi-df terms (pbkrtest KRmodcomp via lmerTest): bdf, factor(denomina) × IQ.verb', () => checkKrAnova('bdf_kr_anova'));
+test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with a random intercept', () => checkKrAnova('orthodont_kr_anova'));
+test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with (age | Subject)', () => checkKrAnova('orthodont_slope_kr_anova'));

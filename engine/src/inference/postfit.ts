@@ -13,12 +13,11 @@ import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
-import { gridVariables, linearFunction, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
+import { gridVariables, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
 import { termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
-import { fUpper } from './distributions';
 import { satterthwaiteInternalsOf, type SatterthwaiteInternals } from './satterthwaite';
-import { kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
+import { kenwardRogerF, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
 
 /**
  * 'auto': the model's df: key, else emmeans' rule (Satterthwaite up to 3000 observations, then
@@ -103,17 +102,10 @@ export class PostFit {
     const dfm = await this.dfMethod(df);
     const opts = { type, X: this.input.frame.X, n: this.input.frame.n };
     if (dfm.satterthwaite) return termFTestsWith(r, dfm.satterthwaite, opts);
-    if (dfm.name !== 'Kenward-Roger') throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's or Kenward-Roger's df (not ${dfm.name})` });
-    // Kenward-Roger: single-df terms as t² with the adjusted SE and KR df (lmerTest's anova(ddf = "Kenward-Roger"))
-    return termFTestsBy(
-      r,
-      (L, beta) => {
-        if (L.length !== 1) throw new MlmError({ code: 'df-method', message: 'Kenward-Roger F tests of terms with more than one df are not available; use --df satterthwaite' });
-        const f = linearFunction(L[0], beta, dfm);
-        return { F: f.ratio * f.ratio, NumDF: 1, DenDF: f.df, p: fUpper(f.ratio * f.ratio, 1, f.df) };
-      },
-      opts,
-    );
+    const kr = dfm.kenwardRoger;
+    if (!kr) throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's or Kenward-Roger's df (not ${dfm.name})` });
+    // Kenward-Roger: pbkrtest's KRmodcomp per term (λ-scaled F, adjusted ddf), as lmerTest's anova(ddf = "Kenward-Roger")
+    return termFTestsBy(r, (L, beta) => kenwardRogerF(kr, L, beta), opts);
   }
 
   /** A linear combination given as text (CLI). */
