@@ -20,7 +20,7 @@ before(() => {
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   tmp = mkdtempSync(join(tmpdir(), 'mlm-postfit-'));
-  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv', 'Orthodont.csv']) copyFileSync(join(data, f), join(tmp, f));
+  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv', 'Orthodont.csv', 'cbpp.csv']) copyFileSync(join(data, f), join(tmp, f));
   writeFileSync(
     join(tmp, 'bdf.mlm'),
     [
@@ -36,6 +36,7 @@ before(() => {
     ].join('\n'),
   );
   writeFileSync(join(tmp, 'bad.mlm'), 'data: bdf.csv\nmodel m:\n  formula: langPOST ~ IQ.verb + (1 | schoolNR)\n  estimate: IQ.verb + IQ.verbb\n  means: denomina\n');
+  writeFileSync(join(tmp, 'cbpp.mlm'), 'data: cbpp.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n  means: period\n');
   writeFileSync(join(tmp, 'ortho.mlm'), 'data: Orthodont.csv\nmodel slope:\n  formula: distance ~ Sex * factor(age) + (age | Subject)\n  df: kenward-roger\n');
   writeFileSync(join(tmp, 'sleep.mlm'), 'data: sleepstudy.csv\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
   writeFileSync(join(tmp, 'days.csv'), 'Days,Subject\n0,308\n3,308\n9,308\n');
@@ -89,6 +90,27 @@ test('mlm anova --df kenward-roger: λ-scaled F and KR ddf of 3-df terms as lmer
   }
   const text = mlm(['anova', 'ortho.mlm', '--model', 'slope']);
   assert.match(text.out, /Type III Analysis of Variance Table with Kenward-Roger's method/);
+});
+
+test('mlm means --type response: probabilities and odds ratios as emmeans type = "response" (cbpp); link scale by default', () => {
+  const ref = postfit('cbpp_emmeans_response');
+  const got = json(['means', 'cbpp.mlm', '--model', 'm', '--type', 'response']).m;
+  assert.equal(got.type, 'response');
+  ref.emmeans.forEach((w: Record<string, number>, i: number) => {
+    close(got.emmeans[i].prob, w.prob, 1e-4, `prob ${i}`);
+    close(got.emmeans[i]['asymp.UCL'], w['asymp.UCL'], 1e-4, `asymp.UCL ${i}`);
+  });
+  ref.pairs.forEach((w: Record<string, number | string>, i: number) => {
+    assert.equal(got.pairs[i].contrast, w.contrast);
+    close(got.pairs[i]['odds.ratio'], w['odds.ratio'] as number, 1e-4, `odds ratio ${w.contrast}`);
+  });
+  const text = mlm(['means', 'cbpp.mlm', '--model', 'm', '--type', 'response']);
+  assert.match(text.out, /period +prob +SE +df +asymp\.LCL +asymp\.UCL/);
+  assert.match(text.out, /odds\.ratio/);
+  assert.match(text.out, /Tests are performed on the log odds ratio scale/);
+  const link = json(['means', 'cbpp.mlm', '--model', 'm']).m;
+  close(link.emmeans[0].emmean, ref.emmeans_link[0].emmean, 1e-4, 'link-scale emmean');
+  assert.equal(mlm(['anova', 'cbpp.mlm', '--type', 'response']).code, 2);
 });
 
 test('mlm estimate: the estimate: line (β₁ + β₂, SE from vcov of the ML reference fit) and an expression', () => {

@@ -38,24 +38,27 @@ export function formatMeans(r: MeansResult): string {
     const rows = r.means.filter((m) => JSON.stringify(r.by.map((b) => m.levels[b])) === key);
     const head = r.by.length ? `${r.by.map((b, i) => `${b} = ${JSON.parse(key)[i]}`).join(', ')}:\n` : '';
     const cols = [fmt(rows.map((m) => m.emmean), 4), fmt(rows.map((m) => m.SE), 3), rows.map((m) => (Number.isFinite(m.df) ? formatColumn([m.df], 4)[0].trim() : 'Inf')), fmt(rows.map((m) => m.lower), 4), fmt(rows.map((m) => m.upper), 4)];
-    const header = [...r.specs, 'emmean', 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
+    const header = [...r.specs, r.meanName, 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
     const cells = rows.map((m, i) => [...r.specs.map((s) => m.levels[s]), ...cols.map((c) => c[i])]);
     blocks.push(head + printMatrix(rows.map(() => ''), header, cells).join('\n'));
   }
-  const lines = [blocks.join('\n\n'), '', ...r.notes.filter((n) => !n.startsWith('P value')), ''];
+  const forPairs = (n: string) => n.startsWith('P value') || n.startsWith('Tests are performed') || n.startsWith('Note: contrasts are still');
+  const lines = [blocks.join('\n\n'), '', ...r.notes.filter((n) => !forPairs(n)), ''];
   if (r.pairs.length) {
     lines.push('$contrasts');
     const ps = r.pairs;
+    const withNull = ps.some((c) => c.null !== undefined);
     const cols = [
       formatColumn(ps.map((c) => c.estimate), 4).map((x) => x.trim()),
       formatColumn(ps.map((c) => c.SE), 3).map((x) => x.trim()),
       ps.map((c) => (Number.isFinite(c.df) ? formatColumn([c.df], 4)[0].trim() : 'Inf')),
+      ...(withNull ? [ps.map((c) => String(c.null ?? ''))] : []),
       formatColumn(ps.map((c) => c.ratio), 4).map((x) => x.trim()),
       formatPValues(ps.map((c) => c.p), 4),
     ];
-    const header = ['contrast', ...r.by, 'estimate', 'SE', 'df', z ? 'z.ratio' : 't.ratio', 'p.value'];
+    const header = ['contrast', ...r.by, r.contrastName, 'SE', 'df', ...(withNull ? ['null'] : []), z ? 'z.ratio' : 't.ratio', 'p.value'];
     const cells = ps.map((c, i) => [c.contrast, ...r.by.map((b) => c.by[b]), ...cols.map((col) => col[i])]);
-    lines.push(...printMatrix(ps.map(() => ''), header, cells), '', ...r.notes.filter((n) => n.startsWith('P value') || n.startsWith('Results are averaged')));
+    lines.push(...printMatrix(ps.map(() => ''), header, cells), '', ...r.notes.filter((n) => forPairs(n) || n.startsWith('Results are averaged')));
   }
   return lines.join('\n').replace(/\n+$/, '') + '\n';
 }
@@ -91,7 +94,7 @@ export function runMeans(args: CliArgs, io: CliStreams): Promise<number> {
     const pf = postFitOf(s, m, fitted);
     const results: MeansResult[] = [];
     if (args.specs) {
-      results.push(await pf.means({ specs: args.specs, by: args.by, at: args.at, adjust: args.adjust, level: args.level }, df));
+      results.push(await pf.means({ specs: args.specs, by: args.by, at: args.at, adjust: args.adjust, level: args.level, type: args.meansType }, df));
     } else {
       if (m.decl.means.length === 0) {
         if (args.model === undefined) return null;
@@ -99,7 +102,7 @@ export function runMeans(args: CliArgs, io: CliStreams): Promise<number> {
       }
       for (const d of m.decl.means) {
         try {
-          results.push(await pf.meansOf(d, { adjust: args.adjust, level: args.level }, df));
+          results.push(await pf.meansOf(d, { adjust: args.adjust, level: args.level, type: args.meansType }, df));
         } catch (e) {
           relocate(e, d.range);
         }

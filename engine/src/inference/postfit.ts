@@ -13,7 +13,7 @@ import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
-import { gridVariables, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
+import { gridVariables, marginalMeans, type MeansOptions, type MeansResult, type MeansType } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
 import { termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
 import { satterthwaiteInternalsOf, type SatterthwaiteInternals } from './satterthwaite';
@@ -137,14 +137,18 @@ export interface PostFitSummary {
     dfMethod: string;
     adjust: string;
     level: number;
+    /** The scale (GLMMs: response, as emmeans' type = "response") and emmeans' column names (emmean/prob/rate/response; estimate/odds.ratio/ratio). */
+    type: MeansType;
+    meanName: MeansResult['meanName'];
+    contrastName: MeansResult['contrastName'];
     means: { levels: Record<string, string>; emmean: number; SE: number; df: number | null; lower: number; upper: number }[];
-    pairs: { contrast: string; by: Record<string, string>; estimate: number; SE: number; df: number | null; ratio: number; p: number }[];
+    pairs: { contrast: string; by: Record<string, string>; estimate: number; SE: number; df: number | null; ratio: number; p: number; null?: number }[];
     notes: string[];
   }[];
   estimates: (Omit<EstimateResult, 'df'> & { df: number | null; range: SourceRange })[];
   ratios: RatioTable | null;
   /** Marginal means of every factor of the fixed part (up to 50 levels), by data column, for hovers. */
-  factorMeans: Record<string, { dfMethod: string; level: number; means: { level: string; emmean: number; SE: number; df: number | null; lower: number; upper: number }[]; notes: string[] }>;
+  factorMeans: Record<string, { dfMethod: string; level: number; meanName: MeansResult['meanName']; means: { level: string; emmean: number; SE: number; df: number | null; lower: number; upper: number }[]; notes: string[] }>;
   /** Problems of single lines (a means: factor not in the model, an unknown coefficient), located. */
   errors: MlmDiagnostic[];
 }
@@ -175,9 +179,11 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
     const rows = await attempt(() => pf.anova(3));
     if (rows) anova = { type: 3, method: input.model.df?.value === 'kenward-roger' ? 'Kenward-Roger' : 'Satterthwaite', rows };
   }
+  // GLMMs: means on the response scale (probabilities, rates) and odds/rate ratios, as emmeans' type = "response"
+  const type: MeansType = r.link === 'identity' ? 'link' : 'response';
   const means: PostFitSummary['means'] = [];
   for (const d of input.model.means) {
-    const m = await attempt(() => pf.meansOf(d), d.range);
+    const m = await attempt(() => pf.meansOf(d, { type }), d.range);
     if (!m) continue;
     means.push({
       range: d.range,
@@ -186,6 +192,9 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
       dfMethod: m.dfMethod,
       adjust: m.adjust,
       level: m.level,
+      type: m.type,
+      meanName: m.meanName,
+      contrastName: m.contrastName,
       means: m.means.map((x) => ({ levels: x.levels, emmean: x.emmean, SE: x.SE, df: finite(x.df), lower: x.lower, upper: x.upper })),
       pairs: m.pairs.map((x) => ({ ...x, df: finite(x.df) })),
       notes: m.notes,
@@ -200,12 +209,14 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   const factors = await attempt(async () => gridVariables(input).filter((g) => g.kind === 'factor' && g.levels.length <= 50));
   for (const g of factors ?? []) {
     try {
-      const m = await pf.means({ specs: [g.column] });
+      const m = await pf.means({ specs: [g.column], type });
       factorMeans[g.column] = {
         dfMethod: m.dfMethod,
         level: m.level,
+        meanName: m.meanName,
         means: m.means.map((x) => ({ level: x.levels[g.column], emmean: x.emmean, SE: x.SE, df: finite(x.df), lower: x.lower, upper: x.upper })),
-        notes: m.notes.filter((n) => !n.startsWith('Confidence level')),
+        // the hover shows the means only: notes about the pairs are left out
+        notes: m.notes.filter((n) => !/^(Confidence level|P value|Tests are performed|Note: contrasts)/.test(n)),
       };
     } catch (e) {
       if (e instanceof CancelledError) throw e; // a factor the grid cannot average is simply left out of the hovers
