@@ -153,6 +153,15 @@ test('mlm predict --interval: se.fit and intervals (sleepstudy population predic
   close(pi.upr[0] - pi.fit[0], 1.959963984540054 * Math.sqrt(ref.se[0] ** 2 + sigma ** 2), 1e-3, 'prediction half-width');
 });
 
+test('mlm predict --interval with random effects: the conditional covariance of (β, b); an unseen subject has the population SE', () => {
+  const ref = postfit('sleepstudy_predict_se');
+  writeFileSync(join(tmp, 'days-re.csv'), 'Days,Subject\n0,308\n5,999\n');
+  const got = json(['predict', 'sleep.mlm', '--model', 'full', '--newdata', 'days-re.csv', '--interval', 'confidence']).full;
+  assert.match(got.notes.join(' '), /conditional covariance of the fixed and random effects/);
+  close(got['se.fit'][1], ref.se[5], 1e-4, 'se.fit of an unseen subject = population se.fit at day 5');
+  assert.ok(got['se.fit'][0] > 0 && Number.isFinite(got['se.fit'][0]));
+});
+
 test('mlm baselines: the pooled glm of rats is the pooled proportion; LRT against lme4\'s Laplace logLik, p halved', () => {
   const rows = readFileSync(join(data, 'rats.csv'), 'utf8').trim().split('\n');
   const head = rows[0].split(',').map((h) => h.replace(/"/g, ''));
