@@ -13,6 +13,7 @@ import { fitModel } from '../../engine/src/fit';
 import { PostFit, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
+import { PredictionVariance } from '../../engine/src/inference/condvar';
 import { readCsv } from '../../engine/src/data/csv';
 import type { DataTable } from '../../engine/src/data/types';
 import { ROOT } from './harness';
@@ -214,4 +215,17 @@ test('cbpp (binomial, cloglog): back-transformed means; contrasts stay differenc
 });
 test('grouseticks (Poisson, two crossed terms, a covariate at its mean): rates and rate ratios', async () => {
   await checkResponseMeans('grouseticks_emmeans_response', 'rate', 'ratio');
+});
+
+test('sleepstudy: se.fit with random effects = σ²[Λ\'z; x]\'M⁻¹[Λ\'z; x] from lme4\'s own Λ, Z and X (R script beside the reference)', async () => {
+  const ref = load('sleepstudy_predict_re_se') as { data: string; formula: string; REMLcrit: number; newdata: { Days: number; Subject: string }[]; fit: number[]; se: number[] };
+  const { prep, m, result } = await fitted(ref);
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, 'REML criterion');
+  const newTable = readCsv('Days,Subject\n' + ref.newdata.map((r) => `${r.Days},${r.Subject}`).join('\n') + '\n', 'new.csv');
+  const pred = predictNewData({ model: m.decl, trainTable: prep.table as DataTable, frame: m.frame!, result, newTable, scale: 'link' });
+  const iv = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result) });
+  ref.se.forEach((se, i) => {
+    relClose(iv.fit[i]!, ref.fit[i], 1e-6, `fit ${i}`);
+    relClose(iv['se.fit'][i]!, se, 1e-4, `se.fit ${i}`);
+  });
 });
