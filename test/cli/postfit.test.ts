@@ -191,6 +191,9 @@ test('mlm table: models side by side, AIC weights when comparable, a note for RE
   assert.ok(t.notes.some((n: string) => /REML and ML fits are mixed/.test(n)), JSON.stringify(t.notes));
   const text = mlm(['table', 'bdf.mlm']);
   assert.match(text.out, /AIC weights are left out/);
+  // the stars say which test they come from: the models' df methods
+  assert.match(text.out, /\(t, Satterthwaite df\)\./);
+  assert.equal(t.tests, 't, Satterthwaite df');
 });
 
 test('mlm fit --ratios: odds ratios exp(β) with exp(β ± 1.96 SE) (rats, lme4\'s Laplace fit)', () => {

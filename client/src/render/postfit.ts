@@ -79,12 +79,17 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
   h += `${['Sum Sq', 'Mean Sq'].map((c) => `<th scope="col" class="secondary">${e(c)}</th>`).join('')}</tr></thead><tbody>`;
   for (const r of a.rows) {
     h += `<tr><th scope="row">${e(r.term)}</th>`;
-    h += cell(r.F, fmt(r.F, 4), 'F statistic of the hypothesis that all the term\'s coefficients are zero (type III: averaged over the factors of terms that contain it)');
+    h += cell(
+      r.F,
+      fmt(r.F, 4),
+      `F statistic of the hypothesis that all the term's coefficients are zero (type III: averaged over the factors of terms that contain it)${a.method === 'Kenward-Roger' ? '; Kenward-Roger: the Wald F with the adjusted covariance, scaled by λ' : ''}`,
+    );
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
     h += cell(r.DenDF, fmt(r.DenDF, 4), `Denominator degrees of freedom (${a.method})`);
     h += cell(r.p, fmtP(r.p), 'p-value of the F test');
-    h += cell(r.sumSq, fmt(r.sumSq, 5), 'Sum of squares: F × σ² × NumDF', 'num secondary');
-    h += cell(r.meanSq, fmt(r.meanSq, 5), 'Mean square: F × σ²', 'num secondary') + '</tr>';
+    const unscaled = a.method === 'Kenward-Roger' ? ' (F before Kenward-Roger\'s scaling λ, as lmerTest)' : '';
+    h += cell(r.sumSq, fmt(r.sumSq, 5), `Sum of squares: F × σ² × NumDF${unscaled}`, 'num secondary');
+    h += cell(r.meanSq, fmt(r.meanSq, 5), `Mean square: F × σ²${unscaled}`, 'num secondary') + '</tr>';
   }
   return h + '</tbody></table>';
 }
@@ -124,7 +129,7 @@ export function modelTableHtml(results: FitResult[]): string {
   h += `<table tabindex="0" class="model-table"><caption>Estimates (SE); random-effect SDs; fit statistics</caption>${head(['', ...t.models])}<tbody>`;
   t.terms.forEach((term, i) => {
     h += `<tr><th scope="row">${e(term)}</th>`;
-    for (const c of t.cells[i]) h += c ? cell(c.estimate, `${fmt(c.estimate, 4)} (${fmt(c.se, 3)})`, `Estimate (standard error)${c.p !== null ? `, p = ${fmtP(c.p)}` : ''}`) : '<td></td>';
+    for (const c of t.cells[i]) h += c ? cell(c.estimate, `${fmt(c.estimate, 4)} (${fmt(c.se, 3)})`, `Estimate (standard error)${c.p !== null ? `, p = ${fmtP(c.p)} (${t.tests})` : ''}`) : '<td></td>';
     h += '</tr>';
   });
   t.sdLabels.forEach((l, i) => {

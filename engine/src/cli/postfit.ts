@@ -28,6 +28,12 @@ function postFitOf(s: Session, m: PreparedModel, fitted: FittedModel): PostFit {
 
 const dfText = (d: number) => (Number.isFinite(d) ? d : Infinity);
 
+/** emmeans' p.value column: rounded to 4 decimals, '<.0001' below (print.summary_emm). */
+function emmeansP(p: number): string {
+  const r = Math.round(p * 1e4) / 1e4;
+  return r === 0 ? '<.0001' : r.toFixed(4);
+}
+
 /** emmeans' printed tables: the means, then $contrasts, then its notes. */
 export function formatMeans(r: MeansResult): string {
   const z = r.means.length > 0 && !Number.isFinite(r.means[0].df);
@@ -54,7 +60,7 @@ export function formatMeans(r: MeansResult): string {
       ps.map((c) => (Number.isFinite(c.df) ? formatColumn([c.df], 4)[0].trim() : 'Inf')),
       ...(withNull ? [ps.map((c) => String(c.null ?? ''))] : []),
       formatColumn(ps.map((c) => c.ratio), 4).map((x) => x.trim()),
-      formatPValues(ps.map((c) => c.p), 4),
+      ps.map((c) => emmeansP(c.p)),
     ];
     const header = ['contrast', ...r.by, r.contrastName, 'SE', 'df', ...(withNull ? ['null'] : []), z ? 'z.ratio' : 't.ratio', 'p.value'];
     const cells = ps.map((c, i) => [c.contrast, ...r.by.map((b) => c.by[b]), ...cols.map((col) => col[i])]);
@@ -250,7 +256,7 @@ export function formatModelTable(t: ModelTable): string {
     rowsOut.push(v);
   }
   const lines = printMatrix(rowNames, t.models, rowsOut);
-  lines.push('', 'Estimates with (SE); * p < 0.05, ** p < 0.01, *** p < 0.001 (Satterthwaite t tests for LMMs, Wald z for GLMMs).');
+  lines.push('', `Estimates with (SE); * p < 0.05, ** p < 0.01, *** p < 0.001 (${t.tests}).`);
   if (!t.stats.aicWeight && t.models.length > 1) lines.push('AIC weights are left out: the models are not comparable by likelihood.');
   for (const n of t.notes) lines.push(`Note: ${n}`);
   return lines.join('\n') + '\n';

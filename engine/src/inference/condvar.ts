@@ -20,7 +20,7 @@ import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
 import type { LinkName } from '../frame/types';
 import { ReTerms } from '../lmm/reterms';
-import { backSolveT, cholLower, cholSmall, forwardSolve } from '../linalg/dense';
+import { backSolveT, cholLower, cholSmall, forwardSolve, invLower } from '../linalg/dense';
 import { makeFamily } from '../glmm/family';
 import { fittedValues } from './predict';
 
@@ -71,8 +71,12 @@ export class PredictionVariance {
   /** per level of the big term: the dense indices it couples to and u_r = L_j⁻¹ v_r (k1 each) */
   private readonly nzIdx: Int32Array[];
   private readonly nzU: Float64Array[];
-  /** Cholesky factor of the Schur complement S₂₂ (q2×q2, column-major lower) */
+  /** Cholesky factor of the Schur complement S₂₂ (q2×q2, column-major lower) and its inverse */
   private readonly L22: Float64Array;
+  private readonly L22inv: Float64Array;
+  /** scratch vectors of length q2 for variance() */
+  private readonly r2: Float64Array;
+  private readonly w2: Float64Array;
   /** C = A⁻¹B split into the big term's rows (q1×p) and the others (q2×p), row-major */
   private readonly C1: Float64Array;
   private readonly C2: Float64Array;
@@ -170,6 +174,10 @@ export class PredictionVariance {
     }
     if (q2 > 0 && cholLower(A22, q2) >= 0) throw new Error('the Schur complement of the random-effects block is not positive definite');
     this.L22 = A22;
+    // a new row's right-hand side is sparse: L₂₂⁻¹ r costs q₂ per nonzero with the explicit inverse
+    this.L22inv = q2 > 0 ? invLower(A22, q2) : new Float64Array(0);
+    this.r2 = new Float64Array(q2);
+    this.w2 = new Float64Array(q2);
     // C = A⁻¹B, column by column
     this.C1 = new Float64Array(L1 * k1 * p);
     this.C2 = new Float64Array(q2 * p);
@@ -270,7 +278,8 @@ export class PredictionVariance {
       gz.z[e.col] += e.z;
     }
     const d = Float64Array.from(x);
-    const a2 = new Float64Array(q2);
+    const a2 = this.r2;
+    const touched = new Set<number>();
     let quad = 0;
     const a1 = new Float64Array(k1);
     let level1 = -1;
@@ -286,6 +295,7 @@ export class PredictionVariance {
         const base = this.restOff[gz.term] + gz.level * k;
         for (let c = 0; c < k; c++) {
           a2[base + c] += av[c];
+          touched.add(base + c);
           for (let col = 0; col < p; col++) d[col] -= av[c] * this.C2[(base + c) * p + col];
         }
       }
@@ -298,11 +308,25 @@ export class PredictionVariance {
         let s = 0;
         for (let a = 0; a < k1; a++) s += U[m * k1 + a] * a1[a];
         a2[keys[m]] -= s;
+        touched.add(keys[m]);
       }
     }
-    if (q2 > 0) {
-      forwardSolve(this.L22, q2, a2);
-      for (let r = 0; r < q2; r++) quad += a2[r] * a2[r];
+    if (touched.size > 0) {
+      // ‖L₂₂⁻¹ r‖² from the columns of the inverse at r's nonzeros (rows at or below each column)
+      const w = this.w2, Li = this.L22inv;
+      let lo = q2;
+      for (const c of touched) {
+        const v = a2[c];
+        a2[c] = 0;
+        if (v === 0) continue;
+        if (c < lo) lo = c;
+        const o = c * q2;
+        for (let r = c; r < q2; r++) w[r] += Li[o + r] * v;
+      }
+      for (let r = lo; r < q2; r++) {
+        quad += w[r] * w[r];
+        w[r] = 0;
+      }
     }
     let fixed = 0;
     for (let i = 0; i < p; i++) {
