@@ -8,7 +8,7 @@
  *    whole fit (+ Wald tests, R²) against glmer() + summary();
  *  - sleepstudy and Penicillin: fit + Satterthwaite + R² against lmerTest::lmer() + summary();
  *  - the first fit in a fresh process (reference cases above 1,000 rows) against a fresh Rscript's first
- *    lmer()/glmer() (target ≤ 1.0×): `npm run bench -- first`.
+ *    lmer()/glmer() (target ≤ 1.0×): `npm run bench -- rside first`.
  * Warm: each case is fitted once untimed, then the median of a few runs. R runs its cases the same way
  * (one untimed fit, then the median of system.time). Run alone: npm run bench -- rside
  */
