@@ -128,8 +128,15 @@ table.data-preview th.num { text-align: right; color: var(--vscode-descriptionFo
 table.data-preview th.sortable { cursor: pointer; }
 table.data-preview th[aria-sort="ascending"]::after { content: ' \\25B2'; }
 table.data-preview th[aria-sort="descending"]::after { content: ' \\25BC'; }
-table.data-preview { max-height: 70vh; overflow: auto; }
-table.data-preview thead th { position: sticky; top: 0; background: var(--vscode-editor-background); }
+/* the data preview's rows: a scrolled window (both ways, as a spreadsheet) onto all rows; the table itself never scrolls */
+.rows-viewport { max-height: 70vh; overflow: auto; position: relative; border: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); }
+table.data-preview { display: table; max-width: none; overflow: visible; margin: 0; }
+table.data-preview td, table.data-preview th { white-space: nowrap; }
+table.data-preview tr.spacer td { padding: 0; border: 0; }
+table.data-preview tr.loading th { color: var(--vscode-descriptionForeground); }
+table.data-preview tr.linked-row > * { background: var(--vscode-editor-findMatchHighlightBackground, var(--vscode-editor-selectionBackground)); }
+.linked-level { margin: 4px 0; padding: 2px 8px; border-left: 3px solid var(--vscode-charts-orange); }
+table.data-preview thead th { position: sticky; top: 0; z-index: 1; background: var(--vscode-editor-background); }
 table.data-preview th .col-type { display: block; font-weight: normal; color: var(--vscode-descriptionForeground); font-size: 0.9em; }
 `;
 
