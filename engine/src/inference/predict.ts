@@ -273,6 +273,18 @@ function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }
 
 export type IntervalKind = 'confidence' | 'prediction';
 
+/** The variance of the fixed part of a prediction, x'Vx (zeros in x skipped). */
+export function fixedPartVariance(x: ArrayLike<number>, V: number[][]): number {
+  let v = 0;
+  for (let a = 0; a < x.length; a++) {
+    if (x[a] === 0) continue;
+    let t = 0;
+    for (let b = 0; b < x.length; b++) t += V[a][b] * x[b];
+    v += x[a] * t;
+  }
+  return v;
+}
+
 export interface PredictionIntervals {
   fit: (number | null)[];
   /** SE of the fitted value on the link scale: √(x'Vx), plus Σ z² condsd² with the random effects. */
@@ -319,13 +331,7 @@ export function predictionIntervals(pred: Predictions, result: FitResult, opts: 
       continue;
     }
     for (let j = 0; j < p; j++) x[j] = X[j * n + i];
-    let v = 0;
-    for (let a = 0; a < p; a++) {
-      if (x[a] === 0) continue;
-      let t = 0;
-      for (let b = 0; b < p; b++) t += V[a][b] * x[b];
-      v += x[a] * t;
-    }
+    let v = fixedPartVariance(x, V);
     if (opts.re) v += pred.reVariance?.[i] ?? 0;
     const sf = Math.sqrt(v);
     const half = z * Math.sqrt(v + (opts.interval === 'prediction' ? s2 : 0));
