@@ -11,8 +11,9 @@
  *
  * Interactions: factor × covariate draws one line and band per level of the factor over the
  * covariate; covariate × covariate draws the x covariate at three values of the other: its mean and
- * mean ± 1 SD over the rows used. The x axis is a predictor that varies within the groups when one of
- * the two is constant within every level of a grouping factor (a group-level moderator is held at
+ * mean ± 1 SD over the rows used (at each of its values when it has at most five, as a 0/1 indicator).
+ * Along x goes a covariate of many values before one of few, and one that varies within the groups
+ * before one constant within every level of a grouping factor (a group-level moderator is held at
  * values, never drawn along).
  */
 import type { DataColumn, DataTable } from './data/types';
@@ -121,7 +122,7 @@ export function effectFigures(input: EffectInput): EffectFigure[] {
       if (done.has(key)) continue;
       done.add(key);
       const [a, b] = t.cols.map((c) => byColumn.get(c)!);
-      const f = figure(input, vars, ...orderPair(a, b, groupLevel), t.label);
+      const f = figure(input, vars, ...orderPair(input, a, b, groupLevel), t.label);
       if (f) out.push(f);
     }
   }
@@ -129,9 +130,14 @@ export function effectFigures(input: EffectInput): EffectFigure[] {
 }
 
 /** Which of two interacting columns goes along x: a covariate before a factor; a covariate that varies within groups before a group-level one; else the factor with more levels. */
-function orderPair(a: GridVariable, b: GridVariable, groupLevel: Set<string>): [GridVariable, GridVariable] {
+function orderPair(input: GridInput, a: GridVariable, b: GridVariable, groupLevel: Set<string>): [GridVariable, GridVariable] {
   if (a.kind !== b.kind) return a.kind === 'covariate' ? [a, b] : [b, a];
-  if (a.kind === 'covariate') return groupLevel.has(a.column) && !groupLevel.has(b.column) ? [b, a] : [a, b];
+  if (a.kind === 'covariate') {
+    // a covariate of a few values (an indicator) is held at its values; a group-level one too
+    const few = (v: GridVariable) => columnStats(input.table, v.column, input.frame.rows).values !== null;
+    if (few(a) !== few(b)) return few(a) ? [b, a] : [a, b];
+    return groupLevel.has(a.column) && !groupLevel.has(b.column) ? [b, a] : [a, b];
+  }
   return b.levels.length > a.levels.length ? [b, a] : [a, b];
 }
 
@@ -161,12 +167,16 @@ function groupLevelColumns(input: EffectInput, vars: GridVariable[]): Set<string
   return out;
 }
 
-function columnStats(table: DataTable, column: string, rows: Int32Array): { min: number; max: number; mean: number; sd: number } {
+/** A covariate with at most this many distinct values (an indicator such as 0/1) is drawn at its values, not at mean ± SD. */
+const FEW_VALUES = 5;
+
+function columnStats(table: DataTable, column: string, rows: Int32Array): { min: number; max: number; mean: number; sd: number; values: number[] | null } {
   const col = table.columns.get(column) as Extract<DataColumn, { kind: 'numeric' }>;
   let min = Infinity;
   let max = -Infinity;
   let s = 0;
   let n = 0;
+  const distinct = new Set<number>();
   for (const r of rows) {
     const v = col.values[r];
     if (!Number.isFinite(v)) continue;
@@ -174,6 +184,7 @@ function columnStats(table: DataTable, column: string, rows: Int32Array): { min:
     if (v > max) max = v;
     s += v;
     n++;
+    if (distinct.size <= FEW_VALUES) distinct.add(v);
   }
   const mean = n ? s / n : NaN;
   let ss = 0;
@@ -181,7 +192,7 @@ function columnStats(table: DataTable, column: string, rows: Int32Array): { min:
     const v = col.values[r];
     if (Number.isFinite(v)) ss += (v - mean) ** 2;
   }
-  return { min, max, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
+  return { min, max, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, values: distinct.size <= FEW_VALUES ? [...distinct].sort((a, b) => a - b) : null };
 }
 
 /** Numbers as short labels ('0.12', '-1.3e+04'). */
@@ -214,8 +225,14 @@ function figure(input: EffectInput, vars: GridVariable[], xv: GridVariable, by: 
   } else if (by?.kind === 'covariate') {
     const s = columnStats(table, by.column, frame.rows);
     if (!(s.sd > 0)) return null;
-    byValues = [s.mean - s.sd, s.mean, s.mean + s.sd];
-    byLabels = [`mean \u2212 1 SD (${short(byValues[0])})`, `mean (${short(byValues[1])})`, `mean + 1 SD (${short(byValues[2])})`];
+    if (s.values) {
+      // an indicator or a covariate of a few values: a line at each of them
+      byValues = s.values;
+      byLabels = s.values.map((v) => `= ${short(v)}`);
+    } else {
+      byValues = [s.mean - s.sd, s.mean, s.mean + s.sd];
+      byLabels = [`mean \u2212 1 SD (${short(byValues[0])})`, `mean (${short(byValues[1])})`, `mean + 1 SD (${short(byValues[2])})`];
+    }
   }
   const nb = byLabels.length;
   const others = vars.filter((v) => v !== xv && v !== by);

@@ -151,7 +151,8 @@ test('effect plot of an interaction: a line, band and legend entry per level; fa
   const doc = new JSDOM(effectPlot('i', fit, byLevel).svg, { contentType: 'image/svg+xml' }).window.document;
   assert.equal(doc.querySelectorAll('path.effect-line').length, 3);
   assert.deepEqual([...doc.querySelectorAll('path.effect-band')].map((p) => p.getAttribute('class')), ['effect-band series-0', 'effect-band series-1', 'effect-band series-2']);
-  assert.deepEqual([...doc.querySelectorAll('.legend-label')].map((t) => t.childNodes[0].textContent), ['grp a', 'grp b', 'grp <c>'], 'level names escaped, shown as text');
+  assert.deepEqual([...doc.querySelectorAll('.legend-label')].map((t) => t.childNodes[0].textContent), ['a', 'b', '<c>'], 'level names escaped, shown as text');
+  assert.equal(doc.querySelector('.legend-title')?.textContent, 'grp');
   const factor = { term: 'f', x: 'f', xKind: 'factor' as const, levels: ['lo', 'hi'], by: null, byKind: null, series: [{ label: null, x: [0, 1], fit: [1, 2], lower: [0.5, 1.5], upper: [1.5, 2.5] }], scale: 'response' as const, band: 'normal quantile (z)', held: '' };
   const fd = new JSDOM(effectPlot('f', fit, factor).svg, { contentType: 'image/svg+xml' }).window.document;
   assert.equal(fd.querySelectorAll('circle.effect-pt').length, 2);

@@ -30,6 +30,8 @@ export class ResultsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly states = new Map<string, PanelState>();
   private readonly previews = new Map<string, vscode.WebviewPanel>();
+  /** The last group level hovered in each file's results, shown again when its data preview (re)loads. */
+  private readonly linkedLevels = new Map<string, { group: string; level: string }>();
   /** The document of the results panel that was last active (for commands run from the panel). */
   lastActive: vscode.Uri | undefined;
 
@@ -177,6 +179,8 @@ export class ResultsPanels implements vscode.Disposable {
    * file's data preview, which marks the level's rows and offers to show only them.
    */
   relayLevel(uri: vscode.Uri, group: string | null, level: string | null): void {
+    if (group === null || level === null) return; // the preview keeps the last level marked
+    this.linkedLevels.set(uri.toString(), { group, level });
     void this.previews.get(uri.toString())?.webview.postMessage({ type: 'linkedLevel', group, level });
   }
 
@@ -188,6 +192,8 @@ export class ResultsPanels implements vscode.Disposable {
       const created = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: true }, {
         enableScripts: true,
         enableFindWidget: true,
+        // kept while its tab is hidden behind the results (same column): sort, filter, scroll and the linked level stay
+        retainContextWhenHidden: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
       });
       panel = created;
@@ -195,7 +201,12 @@ export class ResultsPanels implements vscode.Disposable {
       created.onDidDispose(() => this.previews.delete(key));
       created.webview.onDidReceiveMessage(async (raw: unknown) => {
         const msg = validateWebviewMessage(raw);
-        if (msg?.type !== 'dataRows') return; // the preview asks for rows only
+        if (msg?.type === 'ready') {
+          const last = this.linkedLevels.get(key);
+          if (last) void created.webview.postMessage({ type: 'linkedLevel', ...last });
+          return;
+        }
+        if (msg?.type !== 'dataRows') return; // otherwise the preview asks for rows only
         let page: DataRowsResponse | null = null;
         try {
           page = await this.handlers.dataRows(uri, msg);

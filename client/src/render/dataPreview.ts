@@ -22,7 +22,8 @@ export function dataPreviewBody(p: DataPreviewResponse): string {
       : c.type === 'numeric'
         ? 'Numbers: usable as a covariate; wrap in factor() to treat as categorical.'
         : 'Text: read as a factor (categorical), levels in R\u2019s sort order.';
-    const summary = c.grouping ? `${c.grouping}. ${c.summary}` : c.summary;
+    // a numeric id used as a grouping factor is described by its levels, not by a mean of the ids
+    const summary = c.grouping ? (c.type === 'numeric' ? c.grouping : `${c.grouping}. ${c.summary}`) : c.summary;
     s += `<tr data-column="${e(c.name)}"><th scope="row">${e(c.name)}</th><td title="${e(tip)}">${e(type)}</td><td class="num secondary">${e(c.missing)}</td><td>${e(summary)}</td></tr>`;
   }
   s += `</tbody></table>`;

@@ -80,6 +80,7 @@ svg.plot .effect-line { fill: none; stroke: var(--vscode-charts-blue); stroke-wi
 svg.plot .effect-bar { stroke: var(--vscode-charts-blue); stroke-width: 2; }
 svg.plot .effect-pt { fill: var(--vscode-charts-blue); stroke: var(--vscode-editor-background); stroke-width: 1; }
 svg.plot .legend-label { fill: var(--vscode-foreground); }
+svg.plot .legend-title { fill: var(--vscode-descriptionForeground); font-weight: 600; }
 /* effect plots: one theme colour per line (series-0 … series-7) */
 svg.plot .effect-line.series-0, svg.plot .effect-bar.series-0 { stroke: var(--vscode-charts-blue); } svg.plot .effect-band.series-0, svg.plot .effect-pt.series-0 { fill: var(--vscode-charts-blue); }
 svg.plot .effect-line.series-1, svg.plot .effect-bar.series-1 { stroke: var(--vscode-charts-orange); } svg.plot .effect-band.series-1, svg.plot .effect-pt.series-1 { fill: var(--vscode-charts-orange); }

@@ -14,6 +14,9 @@ import { axisBottom, axisLeft, n2, paddedExtent, PlotSvg, svgClose, svgOpen, wit
 
 const SERIES_CLASSES = 8;
 
+/** An axis value in words: at most 4 significant digits, no trailing zeros (9, not 9.000). */
+const shortNumber = (x: number): string => String(Number(x.toPrecision(4)));
+
 function responseLabel(fit: FitResult, f: EffectFigure): string {
   return f.scale === 'probability' ? `P(${fit.responseName})` : f.scale === 'mean' ? `mean ${fit.responseName}` : fit.responseName;
 }
@@ -25,14 +28,14 @@ export function effectPlot(id: string, fit: FitResult, f: EffectFigure): PlotSvg
     f.byKind === 'factor'
       ? ` One ${f.xKind === 'covariate' ? 'line and band' : 'set of points'} per level of ${f.by}.`
       : f.byKind === 'covariate'
-        ? ` ${f.by} held at three values: ${f.series.map((s) => s.label).join(', ')} (SD over the rows used).`
+        ? ` One line per value of ${f.by}: ${f.series.map((s) => s.label).join(', ')}${f.series.some((s) => s.label?.includes('SD')) ? ' (SD over the rows used)' : ''}.`
         : '';
   const what = f.xKind === 'covariate' ? `over the observed range of ${f.x}` : `at each level of ${f.x}`;
   const first = f.series[0];
   const last = first.x.length - 1;
   const span =
     f.series.length === 1 && f.xKind === 'covariate'
-      ? ` From ${fmt(first.fit[0])} at ${f.x} = ${fmt(first.x[0])} to ${fmt(first.fit[last])} at ${fmt(first.x[last])}.`
+      ? ` From ${fmt(first.fit[0])} at ${f.x} = ${shortNumber(first.x[0])} to ${fmt(first.fit[last])} at ${shortNumber(first.x[last])}.`
       : '';
   const caption =
     `Predicted ${resp} (${f.term}) ${what}, random effects at zero (the population), with pointwise 95% confidence ${f.xKind === 'covariate' ? 'bands' : 'intervals'} ` +
@@ -40,7 +43,7 @@ export function effectPlot(id: string, fit: FitResult, f: EffectFigure): PlotSvg
   const multi = f.series.length > 1;
   const W = 560;
   const H = 320;
-  const M = { top: multi ? 14 + 16 * Math.ceil(f.series.length / 3) : 14, right: 20, bottom: 52, left: 70 };
+  const M = { top: multi ? 30 + 16 * Math.ceil(f.series.length / 3) : 14, right: 20, bottom: 52, left: 70 };
   const y = scaleLinear()
     .domain(paddedExtent(f.series.flatMap((s) => [...s.lower, ...s.upper])))
     .range([H - M.bottom, M.top]);
@@ -88,12 +91,13 @@ export function effectPlot(id: string, fit: FitResult, f: EffectFigure): PlotSvg
   }
   s += axisLeft(y, M.left - 4, resp);
   if (multi) {
-    // legend: up to three entries a row above the plot
+    // legend above the plot: its variable, then up to three entries a row
+    s += `<text class="legend-title" x="${M.left}" y="12">${escapeHtml(f.by ?? '')}</text>`;
     const colW = (W - M.left - M.right) / 3;
     f.series.forEach((ser, k) => {
       const lx = M.left + (k % 3) * colW;
-      const ly = 12 + 16 * Math.floor(k / 3);
-      const label = `${f.by} ${ser.label ?? ''}`;
+      const ly = 28 + 16 * Math.floor(k / 3);
+      const label = ser.label ?? '';
       const room = Math.floor((colW - 26) / 6);
       s += `<g class="legend-entry"><line class="effect-line ${cls(k)}" x1="${n2(lx)}" x2="${n2(lx + 18)}" y1="${ly - 4}" y2="${ly - 4}"/>`;
       s += `<text class="legend-label" x="${n2(lx + 22)}" y="${ly}">${escapeHtml(label.length > room ? `${label.slice(0, room - 1)}\u2026` : label)}<title>${escapeHtml(label)}</title></text></g>`;
