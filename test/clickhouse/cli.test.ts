@@ -97,3 +97,14 @@ test('user:password@ in the URL is refused where it is written, before any conne
   assert.match(r.err, /^inurl\.mlm:2:20: credentials do not belong in the \.mlm file/m);
   assert.doesNotMatch(r.err, /secret@/);
 });
+
+test('mlm sql prints the model\'s blocks query in the ClickHouse dialect, and the cluster runs it', async () => {
+  const file = write('sql.mlm', url('default.sleepstudy'));
+  const r = await mlm(['sql', file, '--model', 'full']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^-- model full: Reaction ~ Days \+ \(Days \| Subject\) \(clickhouse\)/);
+  assert.doesNotMatch(r.out, /GROUPING SETS/);
+  const query = r.out.replace(/^--.*\n/, '').trim().replace(/;$/, '');
+  const rows = (await cluster.exec(`${query}\nFORMAT TabSeparated`)).trim().split('\n');
+  assert.ok(rows.length >= 18, `${rows.length} rows`);
+});

@@ -2,11 +2,13 @@
  * `mlm sql FILE.mlm --model NAME [--dialect D] [--table RELATION]`: prints the one aggregation query
  * that computes the model's cross-product blocks (engine/src/sql), to run in a warehouse; the result
  * is read back with the `blocks:` key. Column types and the levels of categorical predictors come
- * from the data the .mlm names.
+ * from the data the .mlm names (for `data: clickhouse://…`, from the server: the query in its dialect).
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MlmError } from '../diagnostics';
 import { blocksQuery } from '../sql/compile';
+import { compileBlocksQuery } from '../sql/fit';
+import { locateSqlDiagnostic } from '../sql/locate';
 import { designFromTable } from '../sql/table';
 import type { SqlDialectName } from '../sql/runner';
 import type { CliArgs } from './args';
@@ -26,6 +28,24 @@ export async function runSql(args: CliArgs, io: CliStreams): Promise<number> {
   await s.load();
   const models = s.select(args.model);
   if (!models) return 1;
+  if (s.sql) {
+    // data: clickhouse://…: column types and levels from the server (DESCRIBE, SELECT DISTINCT), its dialect
+    const out: string[] = [];
+    for (const m of models) {
+      if (m.error) {
+        s.report(m.error);
+        continue;
+      }
+      try {
+        out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${s.sql.runner.dialect})\n${await compileBlocksQuery(s.sql, s.doc, m.decl)};\n`);
+      } catch (e) {
+        if (e instanceof MlmError) s.report(locateSqlDiagnostic(e.diagnostic, s.doc, m.decl));
+        else throw e;
+      }
+    }
+    io.stdout(out.join('\n'));
+    return s.errors > 0 ? 1 : 0;
+  }
   const dialect = args.dialect ?? 'duckdb';
   const table = s.prep.rawTable;
   const data = s.doc.data?.value;
