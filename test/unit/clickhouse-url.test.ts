@@ -128,3 +128,20 @@ test('each query gets its own query_id and asks for JSONCompact; credentials go 
   assert.equal(headers[1]['X-ClickHouse-User'], 'u');
   assert.equal(headers[1]['X-ClickHouse-Key'], 'p w');
 });
+
+test('a kept-alive connection closed by the server is retried once on a new one, with a fresh query_id', async () => {
+  const ids: string[] = [];
+  let failures = 1;
+  const flaky: FetchLike = async (url) => {
+    if (url.endsWith('/ping')) return { ok: true, status: 200, text: async () => 'Ok.\n' };
+    ids.push(new URL(url).searchParams.get('query_id') ?? '');
+    if (failures-- > 0) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET', message: 'other side closed' } });
+    return { ok: true, status: 200, text: async () => '{"meta":[{"name":"x","type":"UInt8"}],"data":[[1]],"rows":1}' };
+  };
+  const runner = new ClickHouseRunner(location('clickhouse://h/t'), { fetch: flaky });
+  assert.deepEqual((await runner.query('SELECT 1 AS x')).rows, [[1]]);
+  assert.equal(ids.length, 2);
+  assert.notEqual(ids[0], ids[1]);
+  failures = 2;
+  await assert.rejects(runner.query('SELECT 1 AS x'), (e: unknown) => e instanceof MlmError && e.diagnostic.code === 'sql-unreachable');
+});

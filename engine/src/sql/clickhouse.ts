@@ -244,6 +244,12 @@ function networkReason(e: unknown): string {
   }
 }
 
+/** A request that failed on a kept-alive connection the server had already closed (no response came). */
+function isStaleConnection(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 let queryCounter = 0;
 
 function newQueryId(): string {
@@ -358,13 +364,22 @@ export class ClickHouseRunner implements SqlRunner {
     });
   }
 
-  private async post(sql: string, params: Record<string, string>, signal?: AbortSignal): Promise<string> {
+  /**
+   * POSTs one statement. `params` is called once per attempt (a retry gets a fresh query_id): a kept-alive
+   * connection that the server closed while this process was busy fails before any response ('other side
+   * closed'); such a request is sent once more on a new connection.
+   */
+  private async post(sql: string, params: () => Record<string, string>, signal?: AbortSignal): Promise<string> {
     let res;
-    try {
-      res = await this.fetchFn(this.url(params), { method: 'POST', body: sql, headers: this.headers(), signal });
-    } catch (e) {
-      if (signal?.aborted || isAbort(e)) throw new CancelledError();
-      throw this.unreachable(e);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.fetchFn(this.url(params()), { method: 'POST', body: sql, headers: this.headers(), signal });
+        break;
+      } catch (e) {
+        if (signal?.aborted || isAbort(e)) throw new CancelledError();
+        if (attempt === 0 && isStaleConnection(e)) continue;
+        throw this.unreachable(e);
+      }
     }
     let body: string;
     try {
@@ -381,7 +396,7 @@ export class ClickHouseRunner implements SqlRunner {
     const { signal, onProgress } = options;
     if (signal?.aborted) throw new CancelledError();
     await this.ensureReachable(signal);
-    const queryId = newQueryId();
+    let queryId = newQueryId();
     const ctl = new AbortController();
     let killed = false;
     const onAbort = () => {
@@ -390,10 +405,15 @@ export class ClickHouseRunner implements SqlRunner {
       void this.kill(queryId);
     };
     signal?.addEventListener('abort', onAbort);
-    const stopPolling = onProgress ? this.pollProgress(queryId, onProgress) : () => undefined;
+    const stopPolling = onProgress ? this.pollProgress(() => queryId, onProgress) : () => undefined;
     let body: string;
     try {
-      body = await this.post(sql, { query_id: queryId, default_format: 'JSONCompact', wait_end_of_query: '1', add_http_cors_header: '1' }, ctl.signal);
+      let attempts = 0;
+      const params = () => {
+        if (attempts++ > 0) queryId = newQueryId();
+        return { query_id: queryId, default_format: 'JSONCompact', wait_end_of_query: '1', add_http_cors_header: '1' };
+      };
+      body = await this.post(sql, params, ctl.signal);
     } catch (e) {
       if (killed || (e instanceof MlmError && e.diagnostic.data?.clickhouseCode === 394 && signal?.aborted)) throw new CancelledError();
       throw e;
@@ -427,21 +447,21 @@ export class ClickHouseRunner implements SqlRunner {
   /** Ends a running query on the server (the request itself is aborted by the caller). */
   async kill(queryId: string): Promise<void> {
     try {
-      await this.post(`KILL QUERY WHERE query_id = '${queryId.replace(/[^A-Za-z0-9_-]/g, '')}' ASYNC`, { add_http_cors_header: '1' });
+      await this.post(`KILL QUERY WHERE query_id = '${queryId.replace(/[^A-Za-z0-9_-]/g, '')}' ASYNC`, () => ({ add_http_cors_header: '1' }));
     } catch {
       // the query may have finished, or the server gone: nothing left to stop
     }
   }
 
   /** Reads the query's rows so far from system.processes until the returned function is called. */
-  private pollProgress(queryId: string, onProgress: NonNullable<SqlQueryOptions['onProgress']>): () => void {
+  private pollProgress(queryId: () => string, onProgress: NonNullable<SqlQueryOptions['onProgress']>): () => void {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const sql = `SELECT read_rows, total_rows_approx FROM system.processes WHERE query_id = '${queryId}'`;
     const tick = async () => {
       if (stopped) return;
       try {
-        const body = await this.post(sql, { default_format: 'JSONCompact', add_http_cors_header: '1' });
+        const sql = `SELECT read_rows, total_rows_approx FROM system.processes WHERE query_id = '${queryId()}'`;
+        const body = await this.post(sql, () => ({ default_format: 'JSONCompact', add_http_cors_header: '1' }));
         const row = (JSON.parse(body) as JsonCompact).data?.[0];
         if (row && !stopped) {
           const read = Number(row[0]);
