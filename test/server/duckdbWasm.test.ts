@@ -114,3 +114,15 @@ test('a missing column and an aborted query: sql-unknown-column and CancelledErr
   const describe = await runner.describe("read_parquet('sleepstudy.parquet')");
   assert.deepEqual(describe.map((c) => c.type), ['DOUBLE', 'INTEGER', 'VARCHAR']);
 });
+
+test('NULLs read as missing values: NaN in numeric columns, code -1 in text and logical columns', async () => {
+  const t = await runner.readTable("(SELECT * FROM (VALUES (1.5, 2::BIGINT, 'a', true), (NULL, NULL, NULL, NULL), (3.25, 4, 'b', false)) v(x, n, g, b))", 'values');
+  const x = t.columns.get('x')!;
+  const n = t.columns.get('n')!;
+  assert.ok(x.kind === 'numeric' && x.values[0] === 1.5 && Number.isNaN(x.values[1]) && x.values[2] === 3.25);
+  assert.ok(n.kind === 'numeric' && n.values[0] === 2 && Number.isNaN(n.values[1]) && n.values[2] === 4);
+  const g = t.columns.get('g')!;
+  assert.ok(g.kind === 'text' && g.codes[1] === -1 && g.levels.join() === 'a,b');
+  const b = t.columns.get('b')!;
+  assert.ok(b.kind === 'text' && b.codes[1] === -1 && b.levels.join() === 'FALSE,TRUE' && b.codes[0] === 1);
+});
