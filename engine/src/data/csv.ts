@@ -77,7 +77,7 @@ export function makeNameR(name: string): string {
   return s;
 }
 
-/** R's make.unique() on column names: a repeated name gets '.1', '.2', ... (as read.csv's check.names). */
+/** R's make.unique() of names (the second "a" becomes "a.1"). */
 export function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   const out: string[] = [];
