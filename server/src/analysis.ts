@@ -182,7 +182,7 @@ export class Analyzer {
         dataUri = resolved.uri;
         // Parquet, globs, large CSV files, engine: duckdb: read by the host's SQL engine (the models' columns only)
         const sql = this.host.sqlData
-          ? await this.host.sqlData({ docUri: td.uri, doc, workspaceFolders: this.workspaceFolders(), thresholdMB: this.settings().sqlThresholdMB })
+          ? await this.host.sqlData({ docUri: td.uri, dataUri, doc, workspaceFolders: this.workspaceFolders(), thresholdMB: this.settings().sqlThresholdMB })
           : null;
         if (sql) {
           data = { uri: dataUri, hash: sql.hash, ...(sql.table ? { table: sql.table } : {}) };

@@ -1,7 +1,7 @@
 /**
  * A SqlRunner on duckdb-wasm (DuckDB 0.9.1, the "blocking" build that runs in the calling thread), for the web
- * language server: Parquet files and large CSVs of the workspace are registered as in-memory buffers (their bytes
- * come from the client, mlm/readFile) and read with DuckDB. Extension auto-install and auto-load are off, so
+ * language server: Parquet files (and CSVs with `engine: duckdb`) of the workspace are registered as in-memory buffers
+ * (their bytes come from the client, mlm/readFile) and read with DuckDB. Extension auto-install and auto-load are off, so
  * nothing is ever fetched from the network; the Parquet reader is built into this wasm.
  *
  * Queries run as pending queries polled between macrotasks, so the server answers other requests and an
@@ -11,6 +11,9 @@
 import type { DuckDBBindings } from '@duckdb/duckdb-wasm/blocking';
 import {
   CancelledError,
+  DIALECTS,
+  makeNameR,
+  uniqueNames,
   MlmError,
   tableFromSqlColumns,
   type DataTable,
@@ -49,15 +52,8 @@ export interface DuckDbWasm {
 /** DuckDB's settings for a closed network: never download or auto-load an extension. */
 export const OFFLINE_SETTINGS = ['SET autoinstall_known_extensions = false', 'SET autoload_known_extensions = false'];
 
-/** A string literal in DuckDB's SQL. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** A quoted identifier in DuckDB's SQL. */
-export function sqlIdent(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
-}
+/** DuckDB's quoting of identifiers and string literals. */
+export const DUCKDB = DIALECTS.duckdb;
 
 const nextMacrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -213,10 +209,11 @@ export class DuckDbWasmRunner implements SqlRunner {
   }
 
   /**
-   * The columns of `relation` (all of them, or those named) as a DataTable: numeric types read as DOUBLE,
-   * BOOLEAN as is, every other type as text (VARCHAR). `label` names the source in messages.
+   * The columns of `relation` that `pick` chooses by their R names (make.names, as the CSV reader names them; all
+   * when absent) as a DataTable: numeric types read as DOUBLE, BOOLEAN as is, every other type as text (VARCHAR).
+   * `label` names the source in messages.
    */
-  async readTable(relation: string, label: string, options?: SqlQueryOptions & { columns?: string[] }): Promise<DataTable> {
+  async readTable(relation: string, label: string, options?: SqlQueryOptions & { pick?: (rNames: string[]) => string[] }): Promise<DataTable> {
     let cols: SqlColumn[];
     try {
       cols = await this.describe(relation, options);
@@ -224,13 +221,14 @@ export class DuckDbWasmRunner implements SqlRunner {
       if (e instanceof MlmError) throw new MlmError({ ...e.diagnostic, message: e.message.replace(/^DuckDB: /, `${label}: `) });
       throw e;
     }
-    if (options?.columns) {
-      const want = new Set(options.columns);
-      cols = cols.filter((c) => want.has(c.name));
+    if (options?.pick) {
+      const rNames = uniqueNames(cols.map((c) => makeNameR(c.name)));
+      const want = new Set(options.pick(rNames));
+      cols = cols.filter((_c, i) => want.has(rNames[i]));
     }
     const select = cols.map((c) => {
       const kind = sqlColumnKind(c.type);
-      const id = sqlIdent(c.name);
+      const id = DUCKDB.ident(c.name);
       return kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : kind === 'logical' ? id : `CAST(${id} AS VARCHAR) AS ${id}`;
     });
     const data = await this.serial(() => this.run(`SELECT ${select.join(', ') || '*'} FROM ${relation}`, options, label));

@@ -1,9 +1,9 @@
-/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile); Parquet through duckdb-wasm. */
+/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile); Parquet (and `engine: duckdb`) through duckdb-wasm. */
 import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';
 import { duckDbRunner, setDuckDbLocation } from './duckdbLoader';
-import { webSqlTables } from './sqlTables';
+import { webSqlData } from './sqlData';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -16,5 +16,6 @@ self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
 });
 startServer(connection, (conn) => {
   const host = clientHost(conn);
-  return { ...host, initialize: setDuckDbLocation, sqlTables: webSqlTables(host.readBase64, duckDbRunner) };
+  const sql = webSqlData(host.readBase64, duckDbRunner);
+  return { ...host, initialize: setDuckDbLocation, sqlData: sql.read, invalidate: sql.invalidate };
 });
