@@ -4,14 +4,15 @@
  * reference fits; a corrupt file, a column of the wrong type and a cancelled query give clear errors and leave
  * the runner usable; extension auto-install and auto-load are off.
  */
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { root } from './lspClient';
 import { DuckDbWasmRunner, type DuckDbWasm } from '../../server/src/web/duckdbRunner';
-import { applyDocument, buildModelFrame, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
+import { webSqlData } from '../../server/src/web/sqlData';
+import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
 
 const require = createRequire(join(root, 'package.json'));
 const FIXTURES = join(root, 'test/fixtures');
@@ -125,4 +126,61 @@ test('NULLs read as missing values: NaN in numeric columns, code -1 in text and 
   assert.ok(g.kind === 'text' && g.codes[1] === -1 && g.levels.join() === 'a,b');
   const b = t.columns.get('b')!;
   assert.ok(b.kind === 'text' && b.codes[1] === -1 && b.levels.join() === 'FALSE,TRUE' && b.codes[0] === 1);
+});
+
+describe('the web server\'s data: through duckdb-wasm (server/src/web/sqlData.ts)', () => {
+  const reads: string[] = [];
+  const files: Record<string, Uint8Array> = {};
+  let sql: ReturnType<typeof webSqlData>;
+  before(() => {
+    files['file:///ws/sleep.parquet'] = parquet('sleepstudy.parquet');
+    files['file:///ws/sleep.csv'] = new Uint8Array(readFileSync(join(FIXTURES, 'reference/data/sleepstudy.csv')));
+    const broken = parquet('sleepstudy.parquet');
+    broken.fill(0x41, 200, 900);
+    files['file:///ws/broken.parquet'] = broken;
+    sql = webSqlData(async (uri) => {
+      reads.push(uri);
+      return files[uri] ? bytesToBase64(files[uri]) : null;
+    }, async () => runner);
+  });
+  const request = (text: string, dataUri: string) => sql.read({ docUri: 'file:///ws/a.mlm', dataUri, doc: parseMlm(text), workspaceFolders: ['file:///ws'] });
+
+  test('a Parquet file: only the columns the document names, the file read once per version', async () => {
+    const text = 'data: sleep.parquet\nmodel m:\n  formula: Reaction ~ 1 + (1 | Subject)\n';
+    const r = await request(text, 'file:///ws/sleep.parquet');
+    assert.ok(r?.table, JSON.stringify(r?.diagnostics));
+    assert.deepEqual(r.table.names, ['Reaction', 'Subject']);
+    assert.equal(r.table.nrow, 180);
+    assert.match(r.note, /DuckDB in the browser \(a Parquet file\): 2 columns, 180 rows/);
+    const again = await request(text + 'model n:\n  formula: Reaction ~ Days + (1 | Subject)\n', 'file:///ws/sleep.parquet');
+    assert.deepEqual(again?.table?.names, ['Reaction', 'Days', 'Subject']);
+    assert.equal(reads.filter((u) => u.endsWith('sleep.parquet')).length, 1, 'bytes read once');
+    sql.invalidate('file:///ws/sleep.parquet');
+    await request(text, 'file:///ws/sleep.parquet');
+    assert.equal(reads.filter((u) => u.endsWith('sleep.parquet')).length, 2, 're-read after a change on disk');
+  });
+
+  test('a CSV file with engine: duckdb is read by DuckDB; without it, by the CSV reader (null)', async () => {
+    const text = 'data: sleep.csv\nengine: duckdb\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+    const r = await request(text, 'file:///ws/sleep.csv');
+    assert.ok(r?.table, JSON.stringify(r?.diagnostics));
+    assert.equal(r.table.nrow, 180);
+    const fitted = await fit(text, r.table);
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'reference/fits/sleepstudy_full.json'), 'utf8'));
+    assert.ok(Math.abs(fitted.logLik - ref.logLik) < 1e-3, `logLik ${fitted.logLik} vs ${ref.logLik}`);
+    assert.equal(await request('data: sleep.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n', 'file:///ws/sleep.csv'), null);
+  });
+
+  test('bad data: lines are located errors: corrupt file, missing file, glob, engine: memory with Parquet', async () => {
+    const at = async (text: string, uri: string) => (await request(text, uri))?.diagnostics[0];
+    const corrupt = await at('data: broken.parquet\nmodel m:\n  formula: Reaction ~ 1 + (1 | Subject)\n', 'file:///ws/broken.parquet');
+    assert.ok(corrupt && corrupt.code.startsWith('sql-') && corrupt.range?.start.line === 0 && /broken\.parquet/.test(corrupt.message), JSON.stringify(corrupt));
+    const missing = await at('data: nope.parquet\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/nope.parquet');
+    assert.equal(missing?.code, 'data-not-found');
+    const glob = await at('data: parts/*.parquet\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/parts/*.parquet');
+    assert.equal(glob?.code, 'sql-unsupported');
+    const memory = await at('data: sleep.parquet\nengine: memory\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/sleep.parquet');
+    assert.equal(memory?.code, 'data-engine');
+    assert.equal(memory?.range?.start.line, 1, 'on the engine: line');
+  });
 });
