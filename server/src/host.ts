@@ -25,7 +25,10 @@ export interface SqlDataRequest {
   thresholdMB?: number;
 }
 
-/** A `data:` read through SQL: the table of the models' columns, or the located problems. */
+/**
+ * A `data:` read through SQL: the table of the models' columns, or the located problems. No table and only
+ * warnings: the reader declined, and the data go through readFile and the built-in CSV reader with those warnings.
+ */
 export interface SqlLinkedData {
   table: DataTable | null;
   diagnostics: MlmDiagnostic[];

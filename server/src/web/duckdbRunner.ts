@@ -1,6 +1,6 @@
 /**
  * A SqlRunner on duckdb-wasm (DuckDB 0.9.1, the "blocking" build that runs in the calling thread), for the web
- * language server: Parquet files (and CSVs with `engine: duckdb`) of the workspace are registered as in-memory buffers
+ * language server: Parquet files of the workspace are registered as in-memory buffers
  * (their bytes come from the client, mlm/readFile) and read with DuckDB. Extension auto-install and auto-load are off, so
  * nothing is ever fetched from the network; the Parquet reader is built into this wasm.
  *

@@ -1,4 +1,4 @@
-/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile); Parquet (and `engine: duckdb`) through duckdb-wasm. */
+/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile); Parquet through duckdb-wasm. */
 import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';

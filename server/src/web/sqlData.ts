@@ -1,6 +1,7 @@
 /**
  * `data:` through duckdb-wasm in the web server (ServerHost.sqlData, the same route as the desktop's embedded
- * DuckDB: engine/src/data/route.ts): Parquet files, and CSV files with `engine: duckdb`. The file's bytes come
+ * DuckDB: engine/src/data/route.ts): Parquet files. CSV files stay with the built-in reader (with a warning under
+ * `engine: duckdb`): DuckDB 0.9's CSV reader takes one missing-value string, not both NA and the empty field. The file's bytes come
  * from the client (mlm/readFile as base64, read once per version of the file), are registered with DuckDB as
  * an in-memory file, and only the columns the document names are read into a DataTable. Globs need a file
  * system, so they stay a desktop feature.
@@ -61,6 +62,16 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
     });
     if (route.kind === 'refused') return fail('data-engine', route.message, doc.engine?.range ?? range);
     if (route.glob) return fail('sql-unsupported', `'${label}' is a glob; VS Code for the web reads one file (globs are read by the desktop extension)`);
+    if (route.format === 'csv') {
+      // DuckDB 0.9 (duckdb-wasm 1.28) takes one missing-value string: NA and empty fields cannot both be missing as
+      // R's read.csv reads them, so in the browser CSV files stay with the built-in reader.
+      return {
+        table: null,
+        diagnostics: [{ severity: 'warning', code: 'sql-unavailable', message: `in VS Code for the web a CSV file is read by the built-in reader, not DuckDB; '${label}' is read in memory`, range: doc.engine?.range ?? range }],
+        hash: '',
+        note: '',
+      };
+    }
     let file: FileBytes | null;
     try {
       file = await bytesOf(dataUri);
@@ -84,9 +95,9 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
         } catch (e) {
           throw new MlmError({ code: 'sql-unavailable', message: `DuckDB (duckdb-wasm) could not be loaded to read '${label}': ${e instanceof Error ? e.message : String(e)}` });
         }
-        const name = `mlm-${++serial}.${route.format}`;
+        const name = `mlm-${++serial}.parquet`;
         db.registerFile(name, file.bytes);
-        const relation = route.format === 'parquet' ? `read_parquet(${DUCKDB.str(name)})` : `read_csv_auto(${DUCKDB.str(name)}, header = true, nullstr = 'NA')`;
+        const relation = `read_parquet(${DUCKDB.str(name)})`;
         try {
           return await db.readTable(relation, label, {
             pick: (all) => {
