@@ -38,6 +38,7 @@ export interface ReEntry {
 /** Why the exact variance is not available for a fit (then the caller falls back), or null. */
 export function condVarUnavailable(frame: ModelFrame, result: FitResult): string | null {
   if (result.fitter === 'nlme') return "models with nlme's residual structures";
+  if (frame.blocks) return 'data aggregated by SQL (the rows are not in memory)';
   if (result.dispersion) return `the ${result.family} family`;
   if (frame.reTerms.length === 0) return 'models without random effects';
   const big = largestTerm(frame);
