@@ -91,7 +91,7 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
       `F statistic of the hypothesis that all the term's coefficients are zero (type III: averaged over the factors of terms that contain it)${a.method === 'Kenward-Roger' ? '; Kenward-Roger: the Wald F with the adjusted covariance, scaled by λ' : ''}`,
     );
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
-    h += cell(r.DenDF, fmt(r.DenDF, 4), `Denominator degrees of freedom (${nlme ? 'nlme\'s between/within' : a.method})`);
+    h += cell(r.DenDF, r.DenDF !== null && Number.isInteger(r.DenDF) ? String(r.DenDF) : fmt(r.DenDF, 4), `Denominator degrees of freedom (${nlme ? 'nlme\'s between/within' : a.method})`);
     h += cell(r.p, fmtP(r.p), 'p-value of the F test');
     const unscaled = a.method === 'Kenward-Roger' ? ' (F before Kenward-Roger\'s scaling λ, as lmerTest)' : '';
     if (!nlme) {
