@@ -68,10 +68,11 @@ function data(glmm: boolean): string {
   return rows.join('\n') + '\n';
 }
 
-async function fitted(glmm: boolean) {
-  const csv = data(glmm);
+async function fitted(glmm: boolean, weighted = false) {
+  // weighted: prior weights 1, 2, 3 (the residual variance of a row is σ²/w)
+  const csv = weighted ? data(glmm).replace(/,(\d+)$/gm, (_, n, off) => `,${1 + (off % 3)}`) : data(glmm);
   const formula = glmm ? 'cbind(y, n - y) ~ x + (x | g) + (1 | h)' : 'y ~ x + (x | g) + (1 | h)';
-  const prep = prepareModels(`data: d.csv\nmodel m:\n  formula: ${formula}\n${glmm ? '  family: binomial\n' : ''}`, () => csv);
+  const prep = prepareModels(`data: d.csv\nmodel m:\n  formula: ${formula}\n${glmm ? '  family: binomial\n' : ''}${weighted ? '  weights: n\n' : ''}`, () => csv);
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(m.error));
   const result = await fitModel(m.frame, m.spec, { yieldEveryMs: 0 });
@@ -127,13 +128,15 @@ function newRows(frame: ModelFrame, offsets: number[], q: number) {
   });
 }
 
-test('LMM: se.fit with random effects equals Henderson\'s prediction-error variance from n×n matrices (crossed terms, intercept-slope covariance)', async () => {
-  const { prep, m, frame, result } = await fitted(false);
+for (const weighted of [false, true]) {
+  test(`LMM${weighted ? ' with prior weights' : ''}: se.fit with random effects equals Henderson's prediction-error variance from n×n matrices (crossed terms, intercept-slope covariance)`, async () => {
+  const { prep, m, frame, result } = await fitted(false, weighted);
+  if (weighted) assert.ok(frame.weights && new Set(frame.weights).size === 3);
   const { Z, G, offsets } = zAndG(frame, result);
   const n = frame.n, q = G.length;
   const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
   const s2 = result.sigma ** 2;
-  const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 : 0)));
+  const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 / (frame.weights ? frame.weights[i] : 1) : 0)));
   const Vi = inv(V);
   const Vb = inv(mul(mul(tr(X), Vi), X));
   // the dense V_β is lme4's vcov at the same θ
@@ -154,7 +157,8 @@ test('LMM: se.fit with random effects equals Henderson\'s prediction-error varia
   // a row in unseen levels of both factors has the fixed part only
   const last = newRows(frame, offsets, q)[4];
   assert.ok(Math.abs(iv['se.fit'][4]! ** 2 - scalar(mul(mul([last.x], Vb), col(last.x)))) <= 1e-7 * iv['se.fit'][4]! ** 2);
-});
+  });
+}
 
 test('binomial GLMM: se.fit with random effects from the working weights at the modes, by the n×n Woodbury route', async () => {
   const { prep, m, frame, result } = await fitted(true);
