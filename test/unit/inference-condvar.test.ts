@@ -130,33 +130,33 @@ function newRows(frame: ModelFrame, offsets: number[], q: number) {
 
 for (const weighted of [false, true]) {
   test(`LMM${weighted ? ' with prior weights' : ''}: se.fit with random effects equals Henderson's prediction-error variance from n×n matrices (crossed terms, intercept-slope covariance)`, async () => {
-  const { prep, m, frame, result } = await fitted(false, weighted);
-  if (weighted) assert.ok(frame.weights && new Set(frame.weights).size === 3);
-  const { Z, G, offsets } = zAndG(frame, result);
-  const n = frame.n, q = G.length;
-  const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
-  const s2 = result.sigma ** 2;
-  const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 / (frame.weights ? frame.weights[i] : 1) : 0)));
-  const Vi = inv(V);
-  const Vb = inv(mul(mul(tr(X), Vi), X));
-  // the dense V_β is lme4's vcov at the same θ
-  for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) assert.ok(Math.abs(Vb[a][b] - result.vcov[a][b]) <= 1e-6 * Math.abs(result.vcov[a][a]), `vcov ${a},${b}`);
-  const ViX = mul(Vi, X);
-  const P = Vi.map((r, i) => r.map((v, j) => v - scalar(mul(mul([ViX[i]], Vb), tr([ViX[j]])))));
-  const GZt = mul(G, tr(Z));
-  const PEV = G.map((r, i) => r.map((v, j) => v)).map((r) => r.slice());
-  const GZPZG = mul(mul(GZt, P), tr(GZt));
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) PEV[i][j] -= GZPZG[i][j];
-  const CovBb = mul(mul(mul(Vb, tr(X)), Vi), tr(GZt)).map((r) => r.map((v) => -v)); // Cov(β̂ − β, b̂ − b)
-  const { iv } = enginePredictions(prep, m, result);
-  newRows(frame, offsets, q).forEach(({ x, z }, i) => {
-    const want = scalar(mul(mul([x], Vb), col(x))) + scalar(mul(mul([z], PEV), col(z))) + 2 * scalar(mul(mul([x], CovBb), col(z)));
-    const got = iv['se.fit'][i]!;
-    assert.ok(Math.abs(got * got - want) <= 1e-7 * want, `row ${i + 1}: se.fit² ${got * got}, Henderson ${want}`);
-  });
-  // a row in unseen levels of both factors has the fixed part only
-  const last = newRows(frame, offsets, q)[4];
-  assert.ok(Math.abs(iv['se.fit'][4]! ** 2 - scalar(mul(mul([last.x], Vb), col(last.x)))) <= 1e-7 * iv['se.fit'][4]! ** 2);
+    const { prep, m, frame, result } = await fitted(false, weighted);
+    if (weighted) assert.ok(frame.weights && new Set(frame.weights).size === 3);
+    const { Z, G, offsets } = zAndG(frame, result);
+    const n = frame.n, q = G.length;
+    const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
+    const s2 = result.sigma ** 2;
+    const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 / (frame.weights ? frame.weights[i] : 1) : 0)));
+    const Vi = inv(V);
+    const Vb = inv(mul(mul(tr(X), Vi), X));
+    // the dense V_β is lme4's vcov at the same θ
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) assert.ok(Math.abs(Vb[a][b] - result.vcov[a][b]) <= 1e-6 * Math.abs(result.vcov[a][a]), `vcov ${a},${b}`);
+    const ViX = mul(Vi, X);
+    const P = Vi.map((r, i) => r.map((v, j) => v - scalar(mul(mul([ViX[i]], Vb), tr([ViX[j]])))));
+    const GZt = mul(G, tr(Z));
+    const PEV = G.map((r, i) => r.map((v, j) => v)).map((r) => r.slice());
+    const GZPZG = mul(mul(GZt, P), tr(GZt));
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) PEV[i][j] -= GZPZG[i][j];
+    const CovBb = mul(mul(mul(Vb, tr(X)), Vi), tr(GZt)).map((r) => r.map((v) => -v)); // Cov(β̂ − β, b̂ − b)
+    const { iv } = enginePredictions(prep, m, result);
+    newRows(frame, offsets, q).forEach(({ x, z }, i) => {
+      const want = scalar(mul(mul([x], Vb), col(x))) + scalar(mul(mul([z], PEV), col(z))) + 2 * scalar(mul(mul([x], CovBb), col(z)));
+      const got = iv['se.fit'][i]!;
+      assert.ok(Math.abs(got * got - want) <= 1e-7 * want, `row ${i + 1}: se.fit² ${got * got}, Henderson ${want}`);
+    });
+    // a row in unseen levels of both factors has the fixed part only
+    const last = newRows(frame, offsets, q)[4];
+    assert.ok(Math.abs(iv['se.fit'][4]! ** 2 - scalar(mul(mul([last.x], Vb), col(last.x)))) <= 1e-7 * iv['se.fit'][4]! ** 2);
   });
 }
 
