@@ -109,6 +109,9 @@ function enginePredictions(prep: ReturnType<typeof prepareModels>, m: ReturnType
   assert.equal(condVarUnavailable(m.frame!, result), null);
   const iv = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result) });
   assert.equal(result.singular, false);
+  // the explicit inverse of the Schur factor (used for many rows) gives the same variances as forward solves
+  const viaInverse = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result, { inverseAfter: 0 }) });
+  iv['se.fit'].forEach((se, i) => assert.ok(Math.abs(se! - viaInverse['se.fit'][i]!) <= 1e-10 * se!, `row ${i + 1}: ${se} vs ${viaInverse['se.fit'][i]}`));
   return { pred, iv, newTable };
 }
 
