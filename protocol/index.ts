@@ -57,6 +57,8 @@ export interface DataPreviewResponse {
   rows: number;
   columns: DataPreviewColumn[];
   head: string[][];
+  /** How the data were read when not by the built-in CSV reader (DuckDB: only the models' columns). */
+  source?: string;
 }
 
 /**
@@ -157,4 +159,18 @@ export interface InferenceResponse {
   text?: string;
   error?: string;
   cancelled?: boolean;
+}
+
+export const ClickHouseCredentialsRequestMethod = 'mlm/clickhouseCredentials';
+/**
+ * The credentials stored for a ClickHouse server (`address` as host:port) with "MLM: Set ClickHouse Password"
+ * (VS Code's secret storage). Answer `null` when none are stored; the desktop server then reads
+ * MLM_CLICKHOUSE_USER / MLM_CLICKHOUSE_PASSWORD from its environment.
+ */
+export interface ClickHouseCredentialsParams {
+  address: string;
+}
+export interface ClickHouseCredentialsResponse {
+  user: string;
+  password: string;
 }

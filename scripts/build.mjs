@@ -8,12 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 
+/**
+ * The embedded DuckDB is a native module: node bundles load it from node_modules at run time (the .vsix
+ * carries @duckdb/node-api and the platform's @duckdb/node-bindings-*; scripts/package.mjs --target).
+ */
+const NATIVE = ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*'];
+
 /** [source, outfile, platform, format, extra] */
 const entries = [
-  ['engine/src/cli/mlm.ts', 'dist/cli/mlm.js', 'node', 'cjs', {}],
+  ['engine/src/cli/mlm.ts', 'dist/cli/mlm.js', 'node', 'cjs', { external: NATIVE }],
   ['client/src/node/extension.ts', 'dist/node/extension.js', 'node', 'cjs', { external: ['vscode'] }],
   ['client/src/web/extension.ts', 'dist/web/extension.js', 'browser', 'cjs', { external: ['vscode'] }],
-  ['server/src/node/server.ts', 'dist/node/server.js', 'node', 'cjs', {}],
+  ['server/src/node/server.ts', 'dist/node/server.js', 'node', 'cjs', { external: NATIVE }],
   ['server/src/web/server.ts', 'dist/web/server.js', 'browser', 'iife', {}],
   ['client/src/webview/main.ts', 'dist/webview/main.js', 'browser', 'iife', {}],
   ['test/web/suite/index.ts', 'dist/test/web/suite.js', 'browser', 'cjs', { external: ['vscode'] }],

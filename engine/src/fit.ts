@@ -39,6 +39,8 @@ export interface FitSpec {
   plotData?: boolean;
   /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
   postfit?: { model: ModelDecl; table: DataTable };
+  /** How the data reached the fit (FitResult.dataSource), when not the built-in CSV reader. */
+  dataSource?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
   return { ...fitted, result: deepFreeze(result) };
 }
 

@@ -23,6 +23,10 @@ export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
 export type { EffectFigure, EffectSeries } from './effects';
 
+// Data in SQL engines: the runner contract and ClickHouse over HTTP (fetch).
+export type * from './sql/runner';
+export * from './sql/clickhouse';
+
 // Text -> data -> model frame.
 export * from './data/index';
 export * from './mlmfile/index';
@@ -46,3 +50,6 @@ export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells }
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
 export { formatModelCheck, formatResiduals } from './summary/check';
+
+// Data beyond memory: the SqlRunner contract, the query compiler, the fit from cross-product blocks (engine/src/sql).
+export * from './sql/index';

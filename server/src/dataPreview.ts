@@ -7,7 +7,7 @@
 import type { DocumentAnalysis } from './analysis';
 import { allColumnInfo } from './columnInfo';
 import type { DataPreviewResponse, DataRowsParams, DataRowsQuery, DataRowsResponse } from '../../protocol/index';
-import type { DataColumn, DataTable } from '../../engine/src/index';
+import { cellText, type DataTable } from '../../engine/src/index';
 
 /** Columns named as grouping factors in the formulas' random-effects terms: `(x | a/b)`, `(1 || a:b)`. */
 export function groupingColumns(formulas: string[], names: string[]): string[] {
@@ -53,7 +53,7 @@ export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewRespo
   for (let i = 0; i < n; i++) head.push(cols.map((c) => cellText(c, i)));
   const formulas = a.doc.models.map((m) => m.formula?.text ?? '').filter((f) => f);
   const groups = groupingColumns(formulas, t.names);
-  const rawOf = (name: string) => Array.from({ length: t.nrow }, (_, i) => t.columns.get(name)!.raw[i] ?? '');
+  const rawOf = (name: string) => Array.from({ length: t.nrow }, (_, i) => cellText(t.columns.get(name)!, i));
   const groupRaw = groups.map((name) => ({ name, raw: rawOf(name) }));
   return {
     file: a.doc.data?.value ?? t.fileName,
@@ -69,15 +69,8 @@ export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewRespo
       };
     }),
     head,
+    ...(a.dataSource ? { source: a.dataSource } : {}),
   };
-}
-
-/** The text of a cell as the CSV has it (derived columns, which have no text, show their number). */
-function cellText(c: DataColumn, i: number): string {
-  const r = c.raw[i] ?? '';
-  if (r !== '' || c.kind !== 'numeric') return r;
-  const v = c.values[i];
-  return Number.isFinite(v) ? String(v) : '';
 }
 
 /** Row orders per table and query, newest last (a few kept: sorting a million rows takes a moment). */
@@ -100,7 +93,7 @@ export function dataRowOrder(t: DataTable, q: DataRowsQuery): Int32Array {
   const match = q.match && q.match.columns.length === q.match.values.length ? q.match.columns.map((c, k) => ({ col: t.columns.get(c), value: q.match!.values[k] })) : [];
   const needle = (q.filter ?? '').trim().toLowerCase();
   for (let i = 0; i < t.nrow; i++) {
-    if (match.some((m) => !m.col || (m.col.raw[i] ?? '') !== m.value)) continue;
+    if (match.some((m) => !m.col || cellText(m.col, i) !== m.value)) continue;
     if (needle && !cols.some((c) => cellText(c, i).toLowerCase().includes(needle))) continue;
     rows.push(i);
   }

@@ -77,7 +77,8 @@ export function makeNameR(name: string): string {
   return s;
 }
 
-function uniqueNames(names: string[]): string[] {
+/** R's make.unique() of names (the second "a" becomes "a.1"). */
+export function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   const out: string[] = [];
   const used = new Set(names);

@@ -3,3 +3,4 @@ export * from './csv';
 export * from './columns';
 export * from './rsort';
 export * from './decode';
+export * from './route';
