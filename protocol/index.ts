@@ -97,9 +97,13 @@ export const ReadFileRequestMethod = 'mlm/readFile';
  */
 export interface ReadFileParams {
   uri: string;
+  /** 'base64': the file's bytes, for binary data files (Parquet), answered in `base64` instead of `text`. */
+  encoding?: 'base64';
 }
 export interface ReadFileResponse {
   text: string;
+  /** The bytes as base64, when `encoding: 'base64'` was asked. */
+  base64?: string;
   /** Why the file was not read (shown to the user). */
   refused?: string;
 }

@@ -317,7 +317,7 @@ export class Analyzer {
 export async function listCsvFiles(host: ServerHost, folderUri: string): Promise<string[]> {
   const entries = (await host.readDirectory(folderUri)) ?? [];
   return entries
-    .filter((e) => e.type === 'file' && /\.(csv|tsv)$/i.test(e.name))
+    .filter((e) => e.type === 'file' && /\.(csv|tsv|parquet)$/i.test(e.name))
     .map((e) => e.name)
     .sort();
 }
