@@ -22,6 +22,7 @@ import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
+import type { PlsBlocks } from './blocks';
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
@@ -99,7 +100,7 @@ export class PlsSystem {
    * @param terms random-effects terms (lme4's order); the first becomes the block-diagonal block
    * @param X n×p column-major fixed-effects matrix (p may be 0: then only u is solved for, e.g. PIRLS with β fixed)
    */
-  constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number) {
+  constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number, blocks?: PlsBlocks) {
     if (terms.length === 0) throw new Error('PlsSystem needs at least one random-effects term');
     this.terms = terms;
     this.re = new ReTerms(terms);
@@ -129,15 +130,21 @@ export class PlsSystem {
     this.allScalarRest = allScalar;
     // observations grouped by level of term 1 (counting sort)
     const l1 = this.nLevels[0];
-    const refs1 = terms[0].refs;
-    const cnt = new Int32Array(l1 + 1);
-    for (let i = 0; i < n; i++) cnt[refs1[i] + 1]++;
-    for (let j = 0; j < l1; j++) cnt[j + 1] += cnt[j];
-    this.levelPtr = Int32Array.from(cnt);
-    const order = new Int32Array(n);
-    const pos = Int32Array.from(cnt);
-    for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
-    this.order = order;
+    if (blocks) {
+      // no rows: the cross products come from the blocks (setBlocks)
+      this.levelPtr = new Int32Array(l1 + 1);
+      this.order = new Int32Array(0);
+    } else {
+      const refs1 = terms[0].refs;
+      const cnt = new Int32Array(l1 + 1);
+      for (let i = 0; i < n; i++) cnt[refs1[i] + 1]++;
+      for (let j = 0; j < l1; j++) cnt[j + 1] += cnt[j];
+      this.levelPtr = Int32Array.from(cnt);
+      const order = new Int32Array(n);
+      const pos = Int32Array.from(cnt);
+      for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
+      this.order = order;
+    }
 
     // groups (term t ≥ 1, level) touched by each level of term 1: the Schur complement's graph
     const groupBase: number[] = [0];
@@ -146,18 +153,34 @@ export class PlsSystem {
     const mark = new Int32Array(G).fill(-1);
     const touchPtr = new Int32Array(l1 + 1);
     const touched: number[] = [];
-    for (let j = 0; j < l1; j++) {
-      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
-        const i = order[s];
-        for (let t = 1; t < terms.length; t++) {
-          const g = groupBase[t - 1] + terms[t].refs[i];
+    if (blocks) {
+      // the cells of each pair (term 1, term t) are the groups each level of term 1 touches
+      const cells = blocksCellsByLevel(blocks, l1);
+      for (let j = 0; j < l1; j++) {
+        for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
+          const g = groupBase[cells.term[e] - 1] + cells.level[e];
           if (mark[g] !== j) {
             mark[g] = j;
             touched.push(g);
           }
         }
+        touchPtr[j + 1] = touched.length;
       }
-      touchPtr[j + 1] = touched.length;
+    } else {
+      const order = this.order;
+      for (let j = 0; j < l1; j++) {
+        for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+          const i = order[s];
+          for (let t = 1; t < terms.length; t++) {
+            const g = groupBase[t - 1] + terms[t].refs[i];
+            if (mark[g] !== j) {
+              mark[g] = j;
+              touched.push(g);
+            }
+          }
+        }
+        touchPtr[j + 1] = touched.length;
+      }
     }
     // fill-reducing order of the groups (minimum degree) when the dense block is large
     let denseFromGroup = 0;
@@ -217,14 +240,14 @@ export class PlsSystem {
     this.rowIdx = Int32Array.from(idx);
     idx = [];
     this.fullPattern = this.rowIdx.length === l1 * m;
-    if (this.ks[0] === 1 && allScalar) {
+    if (this.ks[0] === 1 && allScalar && !blocks) {
       const T = terms.length;
       const slot = new Int32Array((T - 1) * n);
       const at = new Int32Array(m).fill(-1); // dense-block row → entry, within the current level
       for (let j = 0; j < l1; j++) {
         for (let e = ptr[j]; e < ptr[j + 1]; e++) at[this.rowIdx[e]] = e;
         for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
-          const i = order[s];
+          const i = this.order[s];
           for (let t = 1; t < T; t++) slot[(t - 1) * n + i] = at[this.levelOff[t][terms[t].refs[i]]];
         }
       }
@@ -239,6 +262,72 @@ export class PlsSystem {
     this.Lrest = new Float64Array(m * m);
     this.u = new Float64Array(q);
     this.beta = new Float64Array(p);
+  }
+
+  /**
+   * The system of a linear mixed model from its cross-product blocks (no rows): terms bring their
+   * levels and k (refs and Z are not read), X is not needed.
+   */
+  static fromBlocks(terms: PlsTerm[], blocks: PlsBlocks): PlsSystem {
+    const sys = new PlsSystem(terms, new Float64Array(0), blocks.p, blocks.n, blocks);
+    sys.setBlocks(blocks);
+    return sys;
+  }
+
+  /** Fill D₁, A₂₁ and A_rest from the blocks (the unweighted cross products setData forms from rows). */
+  private setBlocks(B: PlsBlocks): void {
+    const { p, m } = this;
+    const k1 = this.ks[0];
+    const P1 = p + 1;
+    this.sumLogW = 0;
+    this.D1.set(B.zz[0]);
+    const A = this.Arest;
+    A.fill(0);
+    const put = (r: number, c: number, v: number) => {
+      A[r + c * m] = v;
+      A[c + r * m] = v;
+    };
+    for (let a = 0; a < P1; a++) for (let b = 0; b <= a; b++) put(this.q2 + a, this.q2 + b, B.xy[a + b * P1]);
+    for (let t = 1; t < this.ks.length; t++) {
+      const k = this.ks[t], zz = B.zz[t], zxy = B.zxy[t];
+      for (let l = 0; l < this.nLevels[t]; l++) {
+        const base = this.levelOff[t][l];
+        for (let a = 0; a < k; a++) {
+          for (let b = 0; b <= a; b++) put(base + a, base + b, zz[l * k * k + a + b * k]);
+          for (let c = 0; c < P1; c++) put(this.q2 + c, base + a, zxy[l * k * P1 + a + c * k]);
+        }
+      }
+    }
+    for (const pr of B.pairs) {
+      if (pr.s === 0) continue;
+      const ks = this.ks[pr.s], kt = this.ks[pr.t];
+      for (let c = 0; c < pr.ls.length; c++) {
+        const bs = this.levelOff[pr.s][pr.ls[c]], bt = this.levelOff[pr.t][pr.lt[c]];
+        for (let a = 0; a < ks; a++) for (let b = 0; b < kt; b++) put(bs + a, bt + b, pr.zz[c * ks * kt + a + b * ks]);
+      }
+    }
+    // A₂₁ per level of term 1: the cells of pairs (1, t) and Z₁'[X y]
+    const acc = new Float64Array(m * k1);
+    const cells = blocksCellsByLevel(B, this.nLevels[0]);
+    const zxy1 = B.zxy[0];
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
+        const t = cells.term[e], kt = this.ks[t];
+        const base = this.levelOff[t][cells.level[e]];
+        const zz = cells.values[e], o = cells.offset[e];
+        for (let b = 0; b < kt; b++) for (let a = 0; a < k1; a++) acc[(base + b) * k1 + a] = zz[o + a + b * k1];
+      }
+      for (let c = 0; c < P1; c++) for (let a = 0; a < k1; a++) acc[(this.q2 + c) * k1 + a] = zxy1[j * k1 * P1 + a + c * k1];
+      for (let e2 = this.colPtr[j]; e2 < this.colPtr[j + 1]; e2++) {
+        const o = this.rowIdx[e2] * k1;
+        for (let a = 0; a < k1; a++) {
+          this.A21[e2 * k1 + a] = acc[o + a];
+          acc[o + a] = 0;
+        }
+      }
+    }
+    this.prepareSchurGroups();
+    this.dataSet = true;
   }
 
   /**
@@ -1087,6 +1176,29 @@ function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: numbe
     const scc = sc[c], cc = c * m;
     for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
   }
+}
+
+/** The cells of the pairs (term 1, term t) grouped by level of term 1: term t, its level, and where Z₁'Z_t of the cell is. */
+function blocksCellsByLevel(B: PlsBlocks, l1: number): { ptr: Int32Array; term: Int32Array; level: Int32Array; values: Float64Array[]; offset: Int32Array } {
+  const firsts = B.pairs.filter((pr) => pr.s === 0);
+  const ptr = new Int32Array(l1 + 1);
+  for (const pr of firsts) for (let c = 0; c < pr.ls.length; c++) ptr[pr.ls[c] + 1]++;
+  for (let j = 0; j < l1; j++) ptr[j + 1] += ptr[j];
+  const total = ptr[l1];
+  const term = new Int32Array(total), level = new Int32Array(total), offset = new Int32Array(total);
+  const values: Float64Array[] = new Array(total);
+  const pos = ptr.slice(0, l1);
+  for (const pr of firsts) {
+    const size = pr.zz.length / Math.max(1, pr.ls.length);
+    for (let c = 0; c < pr.ls.length; c++) {
+      const e = pos[pr.ls[c]]++;
+      term[e] = pr.t;
+      level[e] = pr.lt[c];
+      values[e] = pr.zz;
+      offset[e] = c * size;
+    }
+  }
+  return { ptr, term, level, values, offset };
 }
 
 /** out[o..] = Λ M Λ' for k×k Λ (lower, at lam[lo..]) and symmetric M. */
