@@ -28,7 +28,7 @@ import type { PlsBlocks } from './blocks';
 export type PlsTerm = ReTermData;
 
 /** Size limits and switches: optim/options.ts (FIT_SETTINGS.pls). */
-const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH, savedFactors: SAVED_FACTORS } = FIT_SETTINGS.pls;
+const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH, savedFactors: SAVED_FACTORS, savedFactorsMaxDoubles: SAVED_FACTORS_MAX_DOUBLES } = FIT_SETTINGS.pls;
 
 export class PlsSystem {
   readonly n: number;
@@ -337,7 +337,7 @@ export class PlsSystem {
    * `weightsTag` names these weights when the caller will come back to the same weights with another
    * response (glmer's PIRLS starts every evaluation from the weights of one linear predictor): the
    * cross products without y are then kept, and so are the factors at the θ values seen with these
-   * weights (up to FIT_SETTINGS.pls.savedFactors); a later setData with the same tag forms only the
+   * weights (up to FIT_SETTINGS.pls.savedFactors, within savedFactorsMaxDoubles); a later setData with the same tag forms only the
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
@@ -365,7 +365,7 @@ export class PlsSystem {
     const { m } = this;
     const A = this.Arest;
     if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
-    if (weightsTag !== undefined) {
+    if (weightsTag !== undefined && this.D1.length + this.A21.length + this.Arest.length <= SAVED_FACTORS_MAX_DOUBLES) {
       this.saved = {
         tag: weightsTag,
         sqrtW: sqrtW ? sqrtW.slice() : null,
@@ -379,7 +379,7 @@ export class PlsSystem {
       this.fromSaved = true;
     }
     this.prepareSchurGroups();
-    if (this.saved && weightsTag !== undefined) this.saved.grouped = this.schurGroups !== null;
+    if (this.saved && weightsTag !== undefined && this.saved.tag === weightsTag) this.saved.grouped = this.schurGroups !== null;
     this.dataSet = true;
   }
 
@@ -676,7 +676,8 @@ export class PlsSystem {
       return true;
     }
     this.factored = this.factorImpl(theta);
-    if (this.factored && sv && sv.factors.size < SAVED_FACTORS) {
+    const size = this.L11.length + this.L21.length + this.Lrest.length;
+    if (this.factored && sv && sv.factors.size < SAVED_FACTORS && (sv.factors.size + 1) * size <= SAVED_FACTORS_MAX_DOUBLES) {
       sv.factors.set(key, { L11: this.L11.slice(), L21: this.L21.slice(), Lrest: this.Lrest.slice(), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
     }
     return this.factored;

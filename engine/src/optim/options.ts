@@ -46,6 +46,8 @@ export const FIT_SETTINGS = Object.freeze({
     denseSwitch: 0.4,
     /** factors kept per set of weights named by setData's tag (glmer's PIRLS restarts from the same weights) */
     savedFactors: 32,
+    /** memory cap (doubles) of those saved factors */
+    savedFactorsMaxDoubles: 4e6,
   }),
 });
 
