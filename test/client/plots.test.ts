@@ -129,6 +129,15 @@ test('the residual smoother reproduces a straight line exactly (local linear fit
   sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-9));
 });
 
+test('the residual smoother of a million points (a systematic sample of them) still reproduces a line over the whole range', () => {
+  const n = 1_000_003;
+  const x = Array.from({ length: n }, (_, i) => ((i * 7919) % n) / 1000);
+  const sm = localLinear(x, x.map((v) => 3 - 0.5 * v))!;
+  assert.equal(sm.x.length, 51);
+  assert.ok(sm.x[0] < 1 && sm.x[50] > 999, `${sm.x[0]}..${sm.x[50]}`);
+  sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-7));
+});
+
 test('effect curve of Days (sleepstudy): fixed-effects line with the t band from vcov', () => {
   const fit = loadReferenceFit('sleepstudy_full');
   const c = fit.plotData!.figures!.effects.find((e) => e.term === 'Days')!;
