@@ -11,6 +11,7 @@ import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import { withPlotData } from './plotdata';
+import { withEffectFigures } from './effects';
 import { deepFreeze } from './freeze';
 import { withSimulatedResiduals } from './inference/simres';
 import { postFitSummary } from './inference/postfit';
@@ -38,6 +39,8 @@ export interface FitSpec {
   plotData?: boolean;
   /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
   postfit?: { model: ModelDecl; table: DataTable };
+  /** How the data reached the fit (FitResult.dataSource), when not the built-in CSV reader. */
+  dataSource?: string;
 }
 
 /**
@@ -88,8 +91,11 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
   // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
   let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  // effect plots: reference grids of the model's declaration (effects.ts), bands with the df of the after-the-fit results
+  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
   return { ...fitted, result: deepFreeze(result) };
 }
 

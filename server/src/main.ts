@@ -18,7 +18,7 @@ import { CancelledError, type MlmDiagnostic } from '../../engine/src/index';
 import { Analyzer } from './analysis';
 import { codeActions } from './codeActions';
 import { completion, COMPLETION_TRIGGERS } from './completion';
-import { dataPreview } from './dataPreview';
+import { dataPreview, dataRows } from './dataPreview';
 import { definition } from './definition';
 import { prepareRename, rename } from './rename';
 import { DataCache } from './dataCache';
@@ -29,6 +29,7 @@ import type { ServerHost } from './host';
 import { hover } from './hover';
 import {
   DataPreviewRequestMethod,
+  DataRowsRequestMethod,
   FitRequestMethod,
   CheckRequestMethod,
   InferenceRequestMethod,
@@ -39,6 +40,8 @@ import {
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
+  type DataRowsParams,
+  type DataRowsResponse,
   type FitParams,
   type FitResponse,
   type ResultsParams,
@@ -57,7 +60,8 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   const host = makeHost(connection);
   const data = new DataCache(host);
   const workspaceFolders: string[] = [];
-  const analyzer = new Analyzer(data, host, () => workspaceFolders);
+  const settings: { sqlThresholdMB?: number } = {};
+  const analyzer = new Analyzer(data, host, () => workspaceFolders, () => settings);
   const fits = new FitService(connection, analyzer);
   let watchRegistration = false;
 
@@ -85,7 +89,10 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   fits.onErrorsChanged = (uri) => throttle.schedule(uri);
 
   connection.onInitialize((params): InitializeResult => {
+    host.initialize?.(params.initializationOptions);
     for (const f of params.workspaceFolders ?? []) workspaceFolders.push(f.uri);
+    const threshold = (params.initializationOptions as { sqlThresholdMB?: unknown } | undefined)?.sqlThresholdMB;
+    if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0) settings.sqlThresholdMB = threshold;
     if (workspaceFolders.length === 0 && params.rootUri) workspaceFolders.push(params.rootUri);
     watchRegistration = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     return {
@@ -107,7 +114,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onInitialized(() => {
     if (watchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt,parquet}' }] })
         .catch(() => undefined);
     }
     try {
@@ -234,6 +241,11 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onRequest(DataPreviewRequestMethod, (params: DataPreviewParams) =>
     safely<DataPreviewResponse | null>(connection, 'data preview', null, () =>
       withAnalysis(params.uri, null, (a) => dataPreview(a, params.maxRows), true),
+    ),
+  );
+  connection.onRequest(DataRowsRequestMethod, (params: DataRowsParams) =>
+    safely<DataRowsResponse | null>(connection, 'data rows', null, () =>
+      withAnalysis(params.uri, null, (a) => (a.table ? dataRows(a.table, params) : null), true),
     ),
   );
 

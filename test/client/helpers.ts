@@ -12,6 +12,9 @@ import { coefficientRows, iccGroupRows, intervalMethod } from '../../engine/src/
 import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../engine/src/inference/interpret';
 import { icc } from '../../engine/src/inference/variance';
 import { plotFigures } from '../../engine/src/plotfigures';
+import { effectFigures, type EffectFigure } from '../../engine/src/effects';
+import { asymptoticContrastDf } from '../../engine/src/inference/dfmethod';
+import { prepareModels } from '../../engine/src/frame/prepare';
 
 const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
 const refDir = join(root, 'test', 'fixtures', 'reference');
@@ -45,7 +48,16 @@ export function withEngineExtras(fit: FitResult): FitResult {
     ...(iccResult.applicable ? { icc: interpretIcc(fit, iccResult) } : {}),
   };
   if (fit.plotData) fit.plotData.figures = plotFigures(fit, fit.plotData);
+  if (fit.plotData?.figures && fit.formula.startsWith('Reaction ~ Days')) fit.plotData.figures.effects = sleepstudyEffects(fit);
   return fit;
+}
+
+/** The effect plot of a sleepstudy reference fit, by the engine's reference grid with the reference estimates (z bands: no model object). */
+function sleepstudyEffects(fit: FitResult): EffectFigure[] {
+  const csv = readFileSync(join(refDir, 'data', 'sleepstudy.csv'), 'utf8');
+  const prep = prepareModels(`data: s.csv\nmodel m:\n  formula: ${fit.formula}\n`, () => csv);
+  const frame = prep.models[0].frame!;
+  return effectFigures({ model: prep.models[0].decl, table: prep.table!, frame, result: fit, dfMethod: asymptoticContrastDf(fit) });
 }
 
 function completeSleepstudy(fit: FitResult): void {
@@ -56,7 +68,7 @@ function completeSleepstudy(fit: FitResult): void {
   const g = rows.map((r) => b.levels.indexOf(r[2]));
   const k1 = b.terms.indexOf('Days');
   fit.fitted = y.map((_, i) => fit.fixef['(Intercept)'] + b.values[0][g[i]] + (fit.fixef.Days + (k1 >= 0 ? b.values[k1][g[i]] : 0)) * days[i]);
-  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.residuals = y.map((v, i) => v - fit.fitted![i]);
   fit.rows = y.map((_, i) => i);
   fit.plotData = { y, weights: null, groups: { Subject: g }, covariates: { Days: days }, xMeans: { '(Intercept)': 1, Days: 4.5 } };
 }
@@ -69,7 +81,7 @@ function completeRats(fit: FitResult): void {
   const g = rows.map((r) => b.levels.indexOf(r[0]));
   const y = m.map((v, i) => v / n[i]);
   fit.fitted = y.map((_, i) => 1 / (1 + Math.exp(-(fit.fixef['(Intercept)'] + b.values[0][g[i]]))));
-  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.residuals = y.map((v, i) => v - fit.fitted![i]);
   fit.rows = y.map((_, i) => i);
   fit.plotData = { y, weights: n, groups: { batch: g }, covariates: {}, xMeans: { '(Intercept)': 1 } };
 }

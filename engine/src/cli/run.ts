@@ -16,6 +16,7 @@ import { runCoef, runConfint, runPredict, runRanef } from './commands';
 import { formatRatios, runAnova, runBaselines, runEstimate, runMeans, runTable } from './postfit';
 import { ratios } from '../inference/ratios';
 import { runCheck, runResiduals } from './check';
+import { runSql } from './sql';
 
 export type { CliStreams } from './session';
 
@@ -58,6 +59,8 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runEstimate(args, io);
       case 'baselines':
         return await runBaselines(args, io);
+      case 'sql':
+        return await runSql(args, io);
       case 'table':
         return await runTable(args, io);
       case 'check':
@@ -75,7 +78,7 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
 
 async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  s.load();
+  await s.load();
   const models = s.select(args.model);
   if (!models) return 1;
   const results: Record<string, FitResult | (FitResult & { ratios: unknown })> = {};
@@ -100,7 +103,7 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
 
 async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  s.load();
+  await s.load();
   if (s.doc.compares.length === 0) s.fail("the file has no 'compare: a, b' line", 'no-compare');
   const outputs: string[] = [];
   for (const c of s.doc.compares) {
