@@ -2,7 +2,7 @@
 import {
   type SourceRange,
   MlmError,
-  buildModelFrame,
+  buildModelFrameAsync,
   modelKeyError,
   type ModelFrame,
   type FitHooks,
@@ -21,7 +21,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
   const keyError = modelKeyError(a.doc.diagnostics, m);
   if (keyError) throw new MlmError(keyError);
-  const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
+  const frame = await buildModelFrameAsync(a.doc, m, a.table, { prepared: true }, hooks);
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
   return fitMixedModel(
     frame,
