@@ -98,8 +98,19 @@ export interface Design {
   intercept: boolean;
   y: number;
   random: DesignRandom[];
-  /** Key sets of the GROUP BYs: [] (everything), each grouping factor's keys, each pair's union. */
+  /** Key sets whose sums the fit needs: [] (everything), each grouping factor's keys, each pair's union. */
   sets: number[][];
+  /**
+   * The sets the query groups by: those not contained in another (the others are their roll-ups,
+   * summed when the result is read): for (1 | g1) + (1 | g2) one GROUP BY g1, g2.
+   */
+  querySets: number[][];
+  /**
+   * For each query set: null when it carries every sum, else the sums it carries (column names): the
+   * cells of a pair of grouping factors only need Σ z_s z_t of the two terms' columns (for two random
+   * intercepts: the count), so they are grouped separately with the other sums left 0.
+   */
+  querySums: (Set<string> | null)[];
   /** Levels of the factor keys (by key index). */
   levels: Map<number, KeyLevels>;
 }
@@ -374,12 +385,29 @@ export function designOf(plan: BlocksPlan, levels: Map<number, KeyLevels>): Desi
   };
   for (const r of random) addSet(r.keys);
   for (let a = 0; a < random.length; a++) for (let b = a + 1; b < random.length; b++) addSet([...random[a].keys, ...random[b].keys]);
-  return { plan, basis, x, intercept: plan.fixed.model.intercept, y, random, sets, levels };
+  const contains = (a: number[], b: number[]) => b.every((k) => a.includes(k));
+  const same = (a: number[], b: number[]) => a.length === b.length && contains(a, b);
+  // full sets: everything and each grouping factor; the others are cells of pairs of factors
+  const full = sets.filter((st) => st.length === 0 || random.some((r) => same(r.keys, st)));
+  const cells = sets.filter((st) => !full.includes(st));
+  const fullQuery = full.filter((a, i) => !full.some((b, j) => j !== i && b.length > a.length && contains(b, a)));
+  const cellSums = cells.map((st) => {
+    const need = new Set<string>();
+    random.forEach((ra, i) =>
+      random.forEach((rb, j) => {
+        if (j <= i || !same([...new Set([...ra.keys, ...rb.keys])], st)) return;
+        for (const ca of [0, ...ra.columns.map((c) => c.basis)])
+          for (const cb of [0, ...rb.columns.map((c) => c.basis)]) if (ca !== 0 || cb !== 0) need.add(sumColumn(Math.min(ca, cb), Math.max(ca, cb)));
+      }),
+    );
+    return need;
+  });
+  return { plan, basis, x, intercept: plan.fixed.model.intercept, y, random, sets, querySets: [...fullQuery, ...cells], querySums: [...fullQuery.map(() => null), ...cellSums], levels };
 }
 
 /** The key columns the grouping sets use (output as g<i>), increasing. */
 export function groupedKeys(design: Design): number[] {
-  return [...new Set(design.sets.flat())].sort((a, b) => a - b);
+  return [...new Set(design.querySets.flat())].sort((a, b) => a - b);
 }
 
 /** Name of the output column of Σ v_a v_b (a ≤ b; a = 0 is the constant). */
@@ -391,19 +419,30 @@ export function sumColumn(a: number, b: number): string {
  * The aggregation query. Output columns: `g0`, `g1`, ... (the key columns; NULL where a row's
  * grouping does not use the key), `n` (rows), `s_a_b` for 0 ≤ a ≤ b ≤ m, (a, b) ≠ (0, 0) (Σ v_a v_b
  * of the centred basis; s_0_b = Σ v_b), `c_b` (the centre of v_b) and `n_all` (rows before na.omit).
- * One row per group of each grouping set; the set of a row is the set of its non-NULL keys.
+ * One row per group of each set of design.querySets (the set of a row: its non-NULL keys); the sums of
+ * the other sets the fit needs are their roll-ups.
  */
-export function blocksQuery(design: Design): string {
+export function blocksQuery(design: Design, centres?: ArrayLike<number>): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
   const m = design.basis.length - 1;
   const where = whereComplete(plan);
   const rel = plan.relation;
-  const v = (a: number): string => (d.cte ? `(${design.basis[a]} - ctr.c_${a})` : `(${design.basis[a]} - w_c_${a})`);
-  const aggs: string[] = [`${d.countAll} AS n`];
-  for (let a = 0; a <= m; a++)
-    for (let b = Math.max(a, 1); b <= m; b++) aggs.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${sumColumn(a, b)}`);
+  // centres known (from centresQuery): literals; else computed in the statement
+  const centre = (a: number): string => (centres ? d.num(centres[a]) : d.cte ? `ctr.c_${a}` : `w_c_${a}`);
+  const v = (a: number): string => `(${design.basis[a]} - ${centre(a)})`;
+  const aggsOf = (only: Set<string> | null): string[] => {
+    const out = [`${d.toDouble(d.countAll)} AS n`];
+    for (let a = 0; a <= m; a++)
+      for (let b = Math.max(a, 1); b <= m; b++) {
+        const name = sumColumn(a, b);
+        if (only && !only.has(name)) out.push(`0.0 AS ${name}`);
+        else out.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${name}`);
+      }
+    return out;
+  };
   const centreOut = (): string[] => {
+    if (centres) return [];
     const out: string[] = [];
     for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? 'ctr.' : 'w_'}c_${b}) AS c_${b}`);
     out.push(`min(${d.cte ? 'ctr.' : 'w_'}n_all) AS n_all`);
@@ -411,29 +450,56 @@ export function blocksQuery(design: Design): string {
   };
   const keyCols = plan.keys.map((k) => d.ident(k.column));
   const grouped = groupedKeys(design);
+  const qs = design.querySets;
+  const fullIdx = qs.map((_, i) => i).filter((i) => design.querySums[i] === null);
+  const cellIdx = qs.map((_, i) => i).filter((i) => design.querySums[i] !== null);
+  const list = (st: number[]) => st.map((k) => keyCols[k]).join(', ');
   if (d.cte) {
-    const centres = [`${d.countAll} AS n_all`];
-    for (let b = 1; b <= m; b++) centres.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
-    const sets = design.sets.map((s) => `(${s.map((k) => keyCols[k]).join(', ')})`).join(', ');
-    const select = [...grouped.map((i) => `${keyCols[i]} AS g${i}`), ...aggs, ...centreOut()];
-    return [
-      `WITH ctr AS (SELECT ${centres.join(', ')} FROM ${rel})`,
-      `SELECT ${select.join(',\n  ')}`,
-      `FROM ${rel} CROSS JOIN ctr`,
-      `WHERE ${where}`,
-      `GROUP BY GROUPING SETS (${sets})`,
-    ].join('\n');
+    const from = `FROM ${rel}${centres ? '' : ' CROSS JOIN ctr'}\nWHERE ${where}`;
+    const selects: string[] = [];
+    // the full sets in one GROUPING SETS (or one GROUP BY); keys a set does not use are NULL there
+    const fullSets = fullIdx.map((i) => qs[i]);
+    const groupBy = fullSets.length === 1 ? (fullSets[0].length ? `\nGROUP BY ${list(fullSets[0])}` : '') : `\nGROUP BY GROUPING SETS (${fullSets.map((st) => `(${list(st)})`).join(', ')})`;
+    const fullKeys = [...new Set(fullSets.flat())];
+    const keyOut = (inSet: (k: number) => boolean) => grouped.map((k) => (inSet(k) ? `${keyCols[k]} AS g${k}` : `NULL AS g${k}`));
+    selects.push(`SELECT ${[...keyOut((k) => fullKeys.includes(k)), ...aggsOf(null), ...centreOut()].join(',\n  ')}\n${from}${groupBy}`);
+    for (const i of cellIdx) selects.push(`SELECT ${[...keyOut((k) => qs[i].includes(k)), ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\n${from}\nGROUP BY ${list(qs[i])}`);
+    const head = centres ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
+    return head + selects.join('\nUNION ALL\n');
   }
   // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries
   const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS w_n_all`];
   for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS w_c_${b}`);
-  const branches = design.sets.map((s) => {
+  const branches = qs.map((st, i) => {
     // every branch gives its keys the same type (nullable text)
-    const keysOut = grouped.map((i) => (s.includes(i) ? `toNullable(toString(${keyCols[i]})) AS g${i}` : `CAST(NULL AS Nullable(String)) AS g${i}`));
-    const group = s.length ? `\nGROUP BY ${s.map((k) => keyCols[k]).join(', ')}` : '';
-    return `SELECT ${[...keysOut, ...aggs, ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
+    const keysOut = grouped.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS g${k}` : `CAST(NULL AS Nullable(String)) AS g${k}`));
+    const group = st.length ? `\nGROUP BY ${list(st)}` : '';
+    return `SELECT ${[...keysOut, ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
   });
-  return `WITH ${withs.join(', ')}\n` + branches.map((b, i) => (i === 0 ? b : `WITH ${withs.join(', ')}\n${b}`)).join('\nUNION ALL\n');
+  const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
+  return branches.map((b) => withClause + b).join('\nUNION ALL\n');
+}
+
+/** The centres computed in the blocks query itself (when no first pass gave them). */
+function ctrColumns(design: Design): string[] {
+  const d = dialectOf(design.plan.dialect);
+  const where = whereComplete(design.plan);
+  const ctr = [`${d.countAll} AS n_all`];
+  for (let b = 1; b < design.basis.length; b++) ctr.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
+  return ctr;
+}
+
+/**
+ * The first pass: rows in the relation (n_all), rows used (n) and the mean of every basis column over
+ * the rows used (c_1, ...), the centres of blocksQuery.
+ */
+export function centresQuery(design: Design): string {
+  const plan = design.plan;
+  const d = dialectOf(plan.dialect);
+  const where = whereComplete(plan);
+  const cols = [`${d.countAll} AS n_all`, `sum(CASE WHEN ${where} THEN 1 ELSE 0 END) AS n`];
+  for (let b = 1; b < design.basis.length; b++) cols.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
+  return `SELECT ${cols.join(', ')} FROM ${plan.relation}`;
 }
 
 /** A query of about `rows` random used rows with the response and the model's columns (for residual quantiles). */

@@ -4,7 +4,7 @@
  * blocks (lmm/ through fitMixedModel, so the optimizer, lme4's checks, Satterthwaite, R² and the ICC
  * are the in-memory ones), then read a random sample of rows for the scaled-residual quantiles.
  */
-import { CancelledError } from '../diagnostics';
+import { CancelledError, MlmError } from '../diagnostics';
 import { compareR, numberLabelR } from '../data/rsort';
 import { fitMixedModel, type FitSpec, type FittedMixedModel } from '../fit';
 import { deepFreeze } from '../freeze';
@@ -14,7 +14,7 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQuery, compilePlan, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQuery, centresQuery, compilePlan, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
 import type { SqlQueryOptions, SqlResult, SqlSource, SqlValue } from './runner';
 
@@ -69,12 +69,19 @@ export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, de
 export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
   const t0 = Date.now();
   const { design, queries } = await compileFromSql(source, doc, decl, options);
-  const sql = blocksQuery(design);
+  // first pass: the centres; second: the blocks
+  const cq = centresQuery(design);
+  queries.push(cq);
+  options.hooks?.onProgress?.({ stage: 'sql centres', evaluations: 0 });
+  const cres = await source.runner.query(cq, options.query);
+  checkCancelled(options);
+  const known = readCentres(design, cres);
+  const sql = blocksQuery(design, known.centres);
   queries.push(sql);
   options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
   const res = await source.runner.query(sql, options.query);
   checkCancelled(options);
-  return fitFromBlocksResult(design, res, source, doc, decl, options, queries, t0);
+  return fitFromBlocksResult(design, res, source, doc, decl, options, queries, t0, known);
 }
 
 /** The fit from a result of the blocks query (run here, or elsewhere and read back: the `blocks:` key). */
@@ -87,9 +94,10 @@ export async function fitFromBlocksResult(
   options: SqlFitOptions,
   queries: string[] = [],
   t0 = Date.now(),
+  known?: { centres: Float64Array; nAll: number },
 ): Promise<SqlFit> {
   void doc;
-  const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res);
+  const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res, known);
   const settings = modelSettings(decl);
   const df = settings.df ?? 'satterthwaite';
   if (df === 'kenward-roger' || df === 'between-within') throw unsupported(`df: ${df}`, decl.df?.range);
@@ -117,6 +125,17 @@ export async function fitFromBlocksResult(
     fitSeconds: (Date.now() - t0) / 1000,
   });
   return { ...fitted, result, queries, nAll };
+}
+
+/** The result of centresQuery: the centres (index 0 unused) and the rows in the relation. */
+function readCentres(design: Design, res: SqlResult): { centres: Float64Array; nAll: number } {
+  const row = res.rows[0] ?? [];
+  const col = new Map(res.columns.map((c, i) => [c.toLowerCase(), i]));
+  const centres = new Float64Array(design.basis.length);
+  for (let b = 1; b < design.basis.length; b++) centres[b] = Number(row[col.get(`c_${b}`)!] ?? NaN);
+  const n = Number(row[col.get('n')!] ?? 0);
+  if (!(n > 0)) throw new MlmError({ code: 'no-rows', message: `no rows are left after removing the rows with a missing value in a variable of the model (${Number(row[col.get('n_all')!] ?? 0)} rows in ${design.plan.relation})` });
+  return { centres, nAll: Number(row[col.get('n_all')!]) };
 }
 
 function checkCancelled(options: SqlFitOptions): void {
