@@ -38,6 +38,8 @@ export interface FitSpec {
   plotData?: boolean;
   /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
   postfit?: { model: ModelDecl; table: DataTable };
+  /** How the data reached the fit (FitResult.dataSource), when not the built-in CSV reader. */
+  dataSource?: string;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
   return { ...fitted, result: deepFreeze(result) };
 }
 

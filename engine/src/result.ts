@@ -84,6 +84,11 @@ export interface FitResult {
   rowsDropped: number;
   droppedCoefs: string[];
   warnings: string[];
+  /**
+   * How the data reached the fit when not through the built-in CSV reader, e.g. "DuckDB: a Parquet file,
+   * 3 of 12 columns, 1,000,000 rows" or "DuckDB: rows collapsed to 2,312 covariate patterns".
+   */
+  dataSource?: string;
   converged: boolean;
   evaluations: number;
   fitSeconds: number;

@@ -14,6 +14,7 @@ import {
   parseMlm,
   type MlmDocument,
   type ModelDecl,
+  isClickHouseUrl,
 } from '../../engine/src/index';
 import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
@@ -35,6 +36,8 @@ export interface DocumentAnalysis {
   rawTable: DataTable | null;
   /** The CSV after the document's derive:, factors: and levels: lines (falls back to rawTable when they fail). */
   table: DataTable | null;
+  /** How the data were read when not by the built-in CSV reader (DuckDB), for FitResult.dataSource and the preview. */
+  dataSource?: string;
   /** Parser and data-link problems (cheap; available at once). */
   baseDiagnostics: MlmDiagnostic[];
   /**
@@ -59,6 +62,8 @@ export class Analyzer {
     private readonly data: DataCache,
     private readonly host: ServerHost,
     private readonly workspaceFolders: () => readonly string[],
+    /** Settings from the client (initializationOptions): the CSV size from which DuckDB reads it. */
+    private readonly settings: () => { sqlThresholdMB?: number } = () => ({}),
   ) {}
 
   get(textDocument: TextDocument): Promise<DocumentAnalysis> {
@@ -130,10 +135,13 @@ export class Analyzer {
     let data: LinkedData | null = null;
     let table: DataTable | null = null;
     let rawTable: DataTable | null = null;
+    let dataSource: string | undefined;
     if (doc.data) {
       const range = doc.data.range;
-      const resolved = this.resolveDataPath(td.uri, doc.data.value);
-      if (td.uri.startsWith('untitled:')) {
+      const resolved = isClickHouseUrl(doc.data.value) ? { uri: null, outside: false } : this.resolveDataPath(td.uri, doc.data.value);
+      if (isClickHouseUrl(doc.data.value)) {
+        // a ClickHouse table: read through SQL when a model is fitted (fitService, clickhouseSource.ts)
+      } else if (td.uri.startsWith('untitled:')) {
         diagnostics.push({
           severity: 'error',
           code: 'data-not-found',
@@ -172,8 +180,25 @@ export class Analyzer {
         }
       } else {
         dataUri = resolved.uri;
-        data = await this.data.get(dataUri);
-        if (data.refused) {
+        // Parquet, globs, large CSV files, engine: duckdb: read by the host's SQL engine (the models' columns only)
+        const sql = this.host.sqlData
+          ? await this.host.sqlData({ docUri: td.uri, doc, workspaceFolders: this.workspaceFolders(), thresholdMB: this.settings().sqlThresholdMB })
+          : null;
+        if (sql) {
+          data = { uri: dataUri, hash: sql.hash, ...(sql.table ? { table: sql.table } : {}) };
+          diagnostics.push(...sql.diagnostics);
+          if (sql.table) dataSource = sql.note;
+        } else {
+          data = await this.data.get(dataUri);
+        }
+        if (sql) {
+          if (sql.table) {
+            rawTable = sql.table;
+            const applied = this.applyDocumentCached(doc, sql.table, fileLevelKey(doc, text) + '|' + sql.hash);
+            table = applied.table;
+            if (applied.error) diagnostics.push(applied.error);
+          }
+        } else if (data.refused) {
           diagnostics.push({ severity: 'error', code: 'data-refused', message: data.refused, range });
         } else if (data.missing) {
           diagnostics.push(await this.missingDataDiagnostic(td.uri, doc.data.value, range));
@@ -218,6 +243,7 @@ export class Analyzer {
       data,
       rawTable,
       table,
+      ...(dataSource ? { dataSource } : {}),
       baseDiagnostics: diagnostics,
       diagnostics: diagnosticsOf,
     };
@@ -291,7 +317,7 @@ export class Analyzer {
 export async function listCsvFiles(host: ServerHost, folderUri: string): Promise<string[]> {
   const entries = (await host.readDirectory(folderUri)) ?? [];
   return entries
-    .filter((e) => e.type === 'file' && /\.(csv|tsv)$/i.test(e.name))
+    .filter((e) => e.type === 'file' && /\.(csv|tsv|parquet)$/i.test(e.name))
     .map((e) => e.name)
     .sort();
 }

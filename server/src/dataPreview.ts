@@ -6,6 +6,7 @@
 import type { DocumentAnalysis } from './analysis';
 import { allColumnInfo } from './columnInfo';
 import type { DataPreviewResponse } from '../../protocol/index';
+import { cellText } from '../../engine/src/index';
 
 /** Columns named as grouping factors in the formulas' random-effects terms: `(x | a/b)`, `(1 || a:b)`. */
 export function groupingColumns(formulas: string[], names: string[]): string[] {
@@ -48,10 +49,10 @@ export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewRespo
   const n = Math.max(0, Math.min(t.nrow, Math.floor(maxRows ?? 50)));
   const head: string[][] = [];
   const cols = t.names.map((name) => t.columns.get(name)!);
-  for (let i = 0; i < n; i++) head.push(cols.map((c) => c.raw[i] ?? ''));
+  for (let i = 0; i < n; i++) head.push(cols.map((c) => cellText(c, i)));
   const formulas = a.doc.models.map((m) => m.formula?.text ?? '').filter((f) => f);
   const groups = groupingColumns(formulas, t.names);
-  const rawOf = (name: string) => Array.from({ length: t.nrow }, (_, i) => t.columns.get(name)!.raw[i] ?? '');
+  const rawOf = (name: string) => Array.from({ length: t.nrow }, (_, i) => cellText(t.columns.get(name)!, i));
   const groupRaw = groups.map((name) => ({ name, raw: rawOf(name) }));
   return {
     file: a.doc.data?.value ?? t.fileName,
@@ -67,5 +68,6 @@ export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewRespo
       };
     }),
     head,
+    ...(a.dataSource ? { source: a.dataSource } : {}),
   };
 }

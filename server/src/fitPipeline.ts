@@ -23,7 +23,11 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   if (keyError) throw new MlmError(keyError);
   const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
-  return fitMixedModel(frame, { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table } }, hooks);
+  return fitMixedModel(
+    frame,
+    { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table }, ...(a.dataSource ? { dataSource: a.dataSource } : {}) },
+    hooks,
+  );
 }
 
 export interface Comparison {

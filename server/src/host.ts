@@ -1,7 +1,10 @@
+import type { DataTable, MlmDiagnostic, MlmDocument } from '../../engine/src/index';
+
 /**
  * What differs between the node and the browser server: how files are read.
  * The logic modules only see this interface.
  */
+
 export interface DirectoryEntry {
   name: string;
   type: 'file' | 'directory';
@@ -10,11 +13,58 @@ export interface DirectoryEntry {
 /** Thrown by ServerHost.readFile for a file that must not be read (not a regular file, too large); the message is for the user. */
 export class FileRefused extends Error {}
 
+/** What the host's SQL reader (embedded DuckDB on the desktop) is asked for a document's `data:`. */
+export interface SqlDataRequest {
+  docUri: string;
+  doc: MlmDocument;
+  /** Workspace folder URIs: every file read must lie inside one (real paths). */
+  workspaceFolders: readonly string[];
+  /** CSV size (MB) from which DuckDB reads it (the setting mlm.data.sqlThresholdMB). */
+  thresholdMB?: number;
+}
+
+/** A `data:` read through SQL: the table of the models' columns, or the located problems. */
+export interface SqlLinkedData {
+  table: DataTable | null;
+  diagnostics: MlmDiagnostic[];
+  /** Identifies the content read (files, their sizes and times, the columns) for caches. */
+  hash: string;
+  /** How the data were read, for the panel and the data preview. */
+  note: string;
+}
+
 export interface ServerHost {
+  /**
+   * Reads `data:` through SQL when its route says so (Parquet, a glob, a large CSV file, `engine: duckdb`);
+   * null when the data go through readFile and the built-in CSV reader. Absent where there is no SQL engine.
+   */
+  sqlData?(request: SqlDataRequest): Promise<SqlLinkedData | null>;
   /** The text of a file, or null when it does not exist or cannot be read. Throws FileRefused with the reason when it must not be read. */
   readFile(uri: string): Promise<string | null>;
   /** The URI with symbolic links resolved (null when the file does not exist); absent where there are no links. */
   realUri?(uri: string): Promise<string | null>;
   /** One level of a folder, or null when it cannot be listed. */
   readDirectory(uri: string): Promise<DirectoryEntry[] | null>;
+  /** An environment variable of the server process (the desktop server; absent in the browser). */
+  env?(name: string): string | undefined;
+  /** Receives the client's initializationOptions (the web server learns where its duckdb-wasm file is). */
+  initialize?(options: unknown): void;
+  /** Data files read through SQL (Parquet) instead of the CSV reader; absent where no SQL engine is available. */
+  sqlTables?: SqlTableHost;
+}
+
+/** Reads data files with a SQL engine (duckdb-wasm in the web worker). */
+export interface SqlTableHost {
+  /** True when the file is read through SQL rather than as CSV text. */
+  handles(uri: string): boolean;
+  /**
+   * The file's table and a hash of its content; null when it does not exist or cannot be read. Throws FileRefused
+   * (must not be read) or MlmError (the engine's message, e.g. a corrupt file).
+   */
+  readTable(uri: string, fileName: string): Promise<{ table: DataTable; hash: string } | null>;
+}
+
+/** Files whose format is binary and needs a SQL engine: Parquet. */
+export function isSqlDataFile(uri: string): boolean {
+  return /\.parquet$/i.test(uri.replace(/[?#].*$/, ''));
 }

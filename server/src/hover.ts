@@ -19,6 +19,9 @@ import {
   interpretLrt,
   interpretVarCorr,
   FILE_KEYS,
+  CLICKHOUSE_ENV,
+  clickHouseAddress,
+  parseClickHouseUrl,
   MODEL_KEYS,
   FAMILY_DOCS,
   COR_CONSTRUCTORS,
@@ -152,6 +155,17 @@ function wordAt(line: string, ch: number): { text: string; start: number; end: n
 }
 
 function dataHover(a: DocumentAnalysis): string {
+  const ch = a.doc.data ? parseClickHouseUrl(a.doc.data.value) : null;
+  if (ch && 'location' in ch) {
+    const l = ch.location;
+    return [
+      `**ClickHouse table** ${code(`${l.database}.${l.table}`)} at ${code(clickHouseAddress(l))}${l.secure ? ' (HTTPS)' : ''}`,
+      '',
+      'Each model is fitted from one aggregation query run on the server: only the cross-product blocks come back, never the rows.',
+      '',
+      `Credentials: "MLM: Set ClickHouse Password", or ${code(CLICKHOUSE_ENV.user)} and ${code(CLICKHOUSE_ENV.password)} in the environment of the desktop server; never in the .mlm file.`,
+    ].join('\n');
+  }
   if (!a.table) return `**data:** ${esc(a.doc.data?.value ?? '')} — not loaded`;
   const t = a.table;
   const cols = t.names.map((n) => {

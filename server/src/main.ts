@@ -56,7 +56,8 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   const host = makeHost(connection);
   const data = new DataCache(host);
   const workspaceFolders: string[] = [];
-  const analyzer = new Analyzer(data, host, () => workspaceFolders);
+  const settings: { sqlThresholdMB?: number } = {};
+  const analyzer = new Analyzer(data, host, () => workspaceFolders, () => settings);
   const fits = new FitService(connection, analyzer);
   let watchRegistration = false;
 
@@ -76,7 +77,10 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   fits.onErrorsChanged = (uri) => throttle.schedule(uri);
 
   connection.onInitialize((params): InitializeResult => {
+    host.initialize?.(params.initializationOptions);
     for (const f of params.workspaceFolders ?? []) workspaceFolders.push(f.uri);
+    const threshold = (params.initializationOptions as { sqlThresholdMB?: unknown } | undefined)?.sqlThresholdMB;
+    if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0) settings.sqlThresholdMB = threshold;
     if (workspaceFolders.length === 0 && params.rootUri) workspaceFolders.push(params.rootUri);
     watchRegistration = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     return {
@@ -98,7 +102,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onInitialized(() => {
     if (watchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt,parquet}' }] })
         .catch(() => undefined);
     }
     try {

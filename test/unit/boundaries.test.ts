@@ -2,8 +2,11 @@
  * The boundaries between the parts of the product (ARCHITECTURE.md, "Invariants"):
  * - server/ and client/ reach the engine only through its public entry engine/src/index.ts;
  * - the client never imports the server (nor the server the client); both share protocol/;
- * - engine/ (except engine/src/cli) imports no node built-in, no vscode or language-server package,
- *   and nothing from client/, server/, protocol/ or engine/src/cli.
+ * - engine/ (except engine/src/cli and engine/src/node) imports no node built-in, no vscode or language-server
+ *   package, no native module (@duckdb/node-api), and nothing from client/, server/, protocol/, engine/src/cli
+ *   or engine/src/node;
+ * - engine/src/node (node-only adapters: the embedded DuckDB) is reached through its entry engine/src/node/index.ts,
+ *   by engine/src/cli and server/src/node only.
  * `npm run typecheck` also compiles the engine alone without DOM or node types (engine/tsconfig.json).
  */
 import { test } from 'node:test';
@@ -23,11 +26,13 @@ function specifiers(text: string): string[] {
 const NODE_BUILTINS = new Set(builtinModules);
 const isNodeBuiltin = (spec: string) => spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0]);
 const HOST_PACKAGES = /^(vscode|vscode-languageserver|vscode-languageclient|vscode-jsonrpc)([/-]|$)/;
+const NATIVE_PACKAGES = /^@duckdb\/node-(api|bindings)/;
 
 /** The part of the tree a repository-relative path belongs to. */
-function area(path: string): 'engine' | 'cli' | 'server' | 'client' | 'protocol' | 'other' {
+function area(path: string): 'engine' | 'cli' | 'node' | 'server' | 'client' | 'protocol' | 'other' {
   const p = path.split(sep).join('/');
   if (p.startsWith('engine/src/cli/') || p === 'engine/src/cli') return 'cli';
+  if (p.startsWith('engine/src/node/') || p === 'engine/src/node') return 'node';
   if (p.startsWith('engine/')) return 'engine';
   if (p.startsWith('server/')) return 'server';
   if (p.startsWith('client/')) return 'client';
@@ -36,6 +41,7 @@ function area(path: string): 'engine' | 'cli' | 'server' | 'client' | 'protocol'
 }
 
 const ENGINE_ENTRY = new Set(['engine/src', 'engine/src/index', 'engine/src/index.ts']);
+const NODE_ENTRY = new Set(['engine/src/node', 'engine/src/node/index', 'engine/src/node/index.ts']);
 
 /** The boundary violations of one file (`file` relative to the repository root). */
 function violations(file: string, text: string): string[] {
@@ -43,13 +49,20 @@ function violations(file: string, text: string): string[] {
   const out: string[] = [];
   for (const spec of specifiers(text)) {
     if (!spec.startsWith('.')) {
-      if (from === 'engine' && (isNodeBuiltin(spec) || HOST_PACKAGES.test(spec))) out.push(`${file}: engine imports '${spec}'`);
+      if (from === 'engine' && (isNodeBuiltin(spec) || HOST_PACKAGES.test(spec) || NATIVE_PACKAGES.test(spec))) out.push(`${file}: engine imports '${spec}'`);
+      if (from !== 'engine' && from !== 'node' && from !== 'other' && NATIVE_PACKAGES.test(spec)) out.push(`${file}: imports the native '${spec}' (only engine/src/node may)`);
       continue;
     }
     const target = relative(root, resolve(root, dirname(file), spec)).split(sep).join('/');
     const to = area(target);
     if ((from === 'server' || from === 'client' || from === 'protocol') && (to === 'engine' || to === 'cli') && !ENGINE_ENTRY.has(target))
       out.push(`${file}: deep import of engine internals '${spec}' (import from engine/src/index)`);
+    if (to === 'node' && from !== 'node' && from !== 'engine') {
+      const nodeHost = from === 'cli' || (from === 'server' && file.split(sep).join('/').startsWith('server/src/node/'));
+      if (!nodeHost) out.push(`${file}: imports the node-only adapters '${spec}' (only engine/src/cli and server/src/node may)`);
+      else if (!NODE_ENTRY.has(target)) out.push(`${file}: deep import of node adapters '${spec}' (import from engine/src/node/index)`);
+    }
+    if (from === 'node' && (to === 'cli' || to === 'server' || to === 'client' || to === 'protocol')) out.push(`${file}: node adapters import '${spec}' outside the engine`);
     if (from === 'client' && to === 'server') out.push(`${file}: client imports the server '${spec}' (shared types go in protocol/)`);
     if (from === 'server' && to === 'client') out.push(`${file}: server imports the client '${spec}'`);
     if (from === 'protocol' && (to === 'server' || to === 'client')) out.push(`${file}: protocol imports '${spec}'`);
@@ -85,7 +98,18 @@ test('the boundary check catches each kind of violation', () => {
   assert.deepEqual(violations('engine/src/data/a.ts', "import * as vscode from 'vscode';").length, 1);
   assert.deepEqual(violations('engine/src/fit.ts', "import { x } from '../../server/src/hover';").length, 1);
   assert.deepEqual(violations('engine/src/fit.ts', "const m = await import('./cli/run');").length, 1);
+  assert.deepEqual(violations('engine/src/fit.ts', "import { DuckDbRunner } from './node/index';").length, 1);
+  assert.deepEqual(violations('engine/src/data/a.ts', "import { DuckDBInstance } from '@duckdb/node-api';").length, 1);
+  assert.deepEqual(violations('server/src/web/server.ts', "import { loadSqlData } from '../../../engine/src/node/index';").length, 1);
+  assert.deepEqual(violations('server/src/node/server.ts', "import { loadSqlData } from '../../../engine/src/node/table';").length, 1);
+  assert.deepEqual(violations('server/src/main.ts', "import { DuckDBInstance } from '@duckdb/node-api';").length, 1);
+  assert.deepEqual(violations('engine/src/node/table.ts', "import { runCli } from '../cli/run';").length, 1);
   // allowed
+  assert.deepEqual(violations('engine/src/node/duckdb.ts', "import type { DuckDBInstance } from '@duckdb/node-api';"), []);
+  assert.deepEqual(violations('engine/src/node/duckdb.ts', "import { mkdtempSync } from 'node:fs';"), []);
+  assert.deepEqual(violations('engine/src/node/table.ts', "import { sortLevelsR } from '../data/rsort';"), []);
+  assert.deepEqual(violations('engine/src/cli/session.ts', "import { loadSqlData } from '../node/index';"), []);
+  assert.deepEqual(violations('server/src/node/server.ts', "import { loadSqlData } from '../../../engine/src/node/index';"), []);
   assert.deepEqual(violations('server/src/hover.ts', "import { fitModel } from '../../engine/src/index';"), []);
   assert.deepEqual(violations('client/src/a/b.ts', "import type { FitResponse } from '../../../protocol/index';"), []);
   assert.deepEqual(violations('engine/src/cli/run.ts', "import { readFileSync } from 'node:fs';"), []);

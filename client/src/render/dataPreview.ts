@@ -12,7 +12,7 @@ const e = escapeHtml;
 
 export function dataPreviewBody(p: DataPreviewResponse): string {
   const shown = p.head.length < p.rows ? `the first ${e(p.head.length)} rows are shown` : 'all rows are shown';
-  let s = `<header><h1>Data: ${e(p.file)}</h1><p id="data-summary">${e(p.rows)} rows, ${e(p.columns.length)} columns; ${shown}.</p></header><main>`;
+  let s = `<header><h1>Data: ${e(p.file)}</h1><p id="data-summary">${e(p.rows)} rows, ${e(p.columns.length)} columns; ${shown}.${p.source ? ` ${e(p.source)}.` : ''}</p></header><main>`;
   s += `<table tabindex="0" class="data-columns" id="data-columns"><caption>Columns</caption><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Missing</th><th scope="col">Summary</th></tr></thead><tbody>`;
   for (const c of p.columns) {
     const type = c.grouping ? 'group' : c.type;

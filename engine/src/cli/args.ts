@@ -41,6 +41,10 @@ export interface CliArgs {
   /** sql: the dialect of the printed query, and the relation it reads. */
   dialect?: 'duckdb' | 'clickhouse' | 'spark' | 'trino' | 'bigquery';
   table?: string;
+  /** every command: the reader of data: (overrides the document's engine: line). */
+  engine?: 'memory' | 'duckdb';
+  /** every command: CSV size (MB) from which DuckDB reads it. */
+  sqlThresholdMB?: number;
 }
 
 export class UsageError extends Error {
@@ -104,6 +108,10 @@ Options:
   --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
   --dialect D         sql: duckdb (default), clickhouse, spark, trino or bigquery
   --table RELATION    sql: what the query reads (default: the data file for duckdb, else its name)
+  --engine E          how data: is read: memory (the built-in CSV reader) or duckdb (the
+                      embedded DuckDB; default for Parquet, globs and large CSV files);
+                      overrides the file's 'engine:' line
+  --sql-threshold MB  CSV files from this size on are read through DuckDB (default 100)
   -h, --help          show this help
   -v, --version       show the version
 
@@ -181,7 +189,12 @@ export function parseArgs(argv: string[]): CliArgs {
       const v = value('3 or 1');
       if (v !== '1' && v !== '3' && v !== 'I' && v !== 'III') throw new UsageError(`'--type' must be 3 or 1, got '${v}'`);
       out.type = v === '1' || v === 'I' ? 1 : 3;
-    } else if (a === '--ratios') out.ratios = true;
+    } else if (a === '--engine') {
+      const v = value('an engine (memory or duckdb)');
+      if (v !== 'memory' && v !== 'duckdb') throw new UsageError(`unknown engine '${v}' (expected memory or duckdb)`);
+      out.engine = v;
+    } else if (a === '--sql-threshold') out.sqlThresholdMB = numberArg(a, value('a size in MB'), (x) => x >= 0, 'a size in MB (0 or more)');
+    else if (a === '--ratios') out.ratios = true;
     else if (a === '--re') out.re = true;
     else if (a === '--no-re') out.re = false;
     else if (a === '--scale') {

@@ -24,7 +24,7 @@ export async function eachModel(
   body: (s: Session, m: PreparedModel, fitted: FittedModel) => Promise<{ text: string; json: unknown } | null>,
 ): Promise<number> {
   const s = new Session(args, io);
-  s.load();
+  await s.load();
   const models = s.select(args.model);
   if (!models) return 1;
   const json: Record<string, unknown> = {};

@@ -255,7 +255,7 @@ export function formatModelTable(t: ModelTable): string {
 
 export async function runTable(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new SessionCtor(args, io);
-  s.load();
+  await s.load();
   const names = args.models ?? s.prep.models.map((m) => m.name);
   const entries: ModelTableEntry[] = [];
   for (const name of names) {

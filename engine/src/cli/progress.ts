@@ -21,6 +21,12 @@ export class Progress {
     this.line(`${label} ...`);
   }
 
+  /** A line of its own (reading data: percentage and rows scanned). */
+  update(text: string): void {
+    if (!this.enabled) return;
+    this.line(text);
+  }
+
   private show(label: string, p: FitProgress): void {
     const parts = [`${label}: ${p.stage}`, `${p.evaluations} evaluations`];
     if (p.objective !== undefined && Number.isFinite(p.objective)) parts.push(`objective ${p.objective.toFixed(4)}`);

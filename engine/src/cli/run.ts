@@ -78,7 +78,7 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
 
 async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  s.load();
+  await s.load();
   const models = s.select(args.model);
   if (!models) return 1;
   const results: Record<string, FitResult | (FitResult & { ratios: unknown })> = {};
@@ -103,7 +103,7 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
 
 async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  s.load();
+  await s.load();
   if (s.doc.compares.length === 0) s.fail("the file has no 'compare: a, b' line", 'no-compare');
   const outputs: string[] = [];
   for (const c of s.doc.compares) {

@@ -4,7 +4,9 @@ import { decodeText, refuseDataFile } from '../data/decode';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
-import { prepareModels, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
+import { parseMlm } from '../mlmfile/parse';
+import { fitCollapsedGlmm, loadSqlData } from '../node/index';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -60,9 +62,13 @@ export class Session {
   readonly progress: Progress;
   errors = 0;
   private modelKeys = new Set<string>();
+  /** How the data were read, when not by the built-in CSV reader (FitResult.dataSource). */
+  dataSource: string | undefined;
+  /** The data as DuckDB reads them again (binomial and Poisson models collapse their rows there). */
+  private sqlSource: { relation: string; label: string; columns: string[] } | undefined;
 
   constructor(
-    args: CliArgs,
+    private readonly args: CliArgs,
     private readonly io: CliStreams,
   ) {
     this.file = args.file as string;
@@ -88,7 +94,7 @@ export class Session {
    * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
    * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
    */
-  load(): void {
+  async load(): Promise<void> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -96,7 +102,27 @@ export class Session {
       this.fail(`cannot read the model file: ${nodeErrorText(e)}`, 'file-missing');
     }
     const dir = dirname(this.file);
-    this.prep = prepareModels(text, (rel) => {
+    const doc = parseMlm(text);
+    // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
+    this.progress.start('reading data');
+    const sql = await loadSqlData(doc, {
+      baseDir: resolve(dir),
+      thresholdMB: this.args.sqlThresholdMB,
+      engine: this.args.engine,
+      onProgress: (p) =>
+        this.progress.update(
+          `reading data${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`,
+        ),
+    });
+    this.progress.clear();
+    if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
+    else if (sql.table) {
+      if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
+      this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
+      this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
+    }
+    const loaded = sql.route.kind === 'memory' ? undefined : { table: sql.table, diagnostics: sql.diagnostics };
+    this.prep = prepareDocument(doc, (rel) => {
       if (climbsAboveRoot(resolve(dir), rel)) {
         throw new MlmError({ code: 'data-path', message: `'${rel}' climbs above the root folder (too many '..')` });
       }
@@ -106,7 +132,8 @@ export class Session {
         if (e instanceof MlmError) throw e;
         return undefined;
       }
-    });
+    }, loaded ? { loaded } : {});
+    if (this.dataSource) for (const m of this.prep.models) m.spec = { ...m.spec, dataSource: this.dataSource };
     for (const m of this.prep.models) for (const d of [...m.diagnostics, ...(m.error ? [m.error] : [])]) this.modelKeys.add(keyOf(d));
     const docLevel = this.prep.diagnostics.filter((d) => !this.modelKeys.has(keyOf(d)));
     for (const d of docLevel) this.report(d);
@@ -126,6 +153,18 @@ export class Session {
     return [m];
   }
 
+  /**
+   * A binomial or Poisson model of data read through DuckDB: fitted from its rows collapsed to covariate
+   * patterns when that shrinks them (null otherwise: the loaded columns are fitted). Says which path it took.
+   */
+  private async fitCollapsed(m: PreparedModel, label: string): Promise<FittedModel | null> {
+    if (!this.sqlSource || (m.settings.family !== 'binomial' && m.settings.family !== 'poisson')) return null;
+    const got = await fitCollapsedGlmm(this.doc, m.decl, this.sqlSource, {}, this.progress.hooks(label));
+    const message = 'reason' in got ? `model ${m.name}: fitted to the loaded columns (${got.reason})` : `model ${m.name}: ${got.note}`;
+    this.report({ severity: 'information', code: 'fit-path', message, range: m.decl.nameRange });
+    return 'reason' in got ? null : got.fitted;
+  }
+
   /** Fits a model once (cached); null after reporting its errors. */
   async fit(m: PreparedModel): Promise<FittedModel | null> {
     const cached = this.fits.get(m.name);
@@ -142,7 +181,7 @@ export class Session {
     const label = `fitting ${m.name}`;
     this.progress.start(label);
     try {
-      const fitted = await fitMixedModel(frame, m.spec, this.progress.hooks(label));
+      const fitted = (await this.fitCollapsed(m, label)) ?? (await fitMixedModel(frame, m.spec, this.progress.hooks(label)));
       const result = fitted.result;
       this.progress.clear();
       this.fits.set(m.name, fitted);
@@ -162,6 +201,7 @@ export class Session {
     }
   }
 }
+
 
 function keyOf(d: MlmDiagnostic): string {
   return `${d.code}|${d.message}|${JSON.stringify(d.range ?? null)}`;

@@ -1,7 +1,7 @@
 /** Column access helpers: a column as numbers or as a factor, with located errors. */
 import { MlmError, type SourceRange } from '../diagnostics';
 import { suggestName } from '../formula/suggest';
-import { numericLevels } from './rsort';
+import { numberLabelR, numericLevels } from './rsort';
 import type { DataColumn, DataTable, FactorView, NumericColumn } from './types';
 
 export function getColumn(table: DataTable, name: string): DataColumn | undefined {
@@ -110,4 +110,19 @@ export function withColumn(table: DataTable, col: DataColumn): DataTable {
 /** A numeric column built from computed values (raw strings left empty). */
 export function makeNumericColumn(name: string, values: Float64Array): NumericColumn {
   return { kind: 'numeric', name, values, raw: Array.from(values, (v) => (Number.isNaN(v) ? 'NA' : String(v))) };
+}
+
+/**
+ * A cell as text: the field as written in the CSV, or, for columns read without their strings (derived
+ * columns, tables read through DuckDB), the value as R prints it ('' for a missing value).
+ */
+export function cellText(col: DataColumn, row: number): string {
+  const raw = col.raw[row];
+  if (raw !== undefined) return raw;
+  if (col.kind === 'numeric') {
+    const v = col.values[row];
+    return v === undefined || Number.isNaN(v) ? '' : numberLabelR(v);
+  }
+  const c = col.codes[row];
+  return c === undefined || c < 0 ? '' : col.levels[c];
 }

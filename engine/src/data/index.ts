@@ -3,3 +3,5 @@ export * from './csv';
 export * from './columns';
 export * from './rsort';
 export * from './decode';
+export * from './route';
+export * from './base64';

@@ -3,7 +3,7 @@ export { buildModelFrame, buildFromStructure, orderReTerms, type BuildOptions } 
 export { modelStructure, identifiersOf, type ModelStructure } from './structure';
 export { applyDocument } from './table';
 export { analyzeModel, analyzePrepared, unknownColumns } from './analyze';
-export { frameVariables, documentVariables, type VariableUse, type VariableRole } from './variables';
+export { frameVariables, documentVariables, documentColumns, type VariableUse, type VariableRole } from './variables';
 export { prepareModels, prepareDocument, loadData, fitSpecOf, modelKeyError, type PreparedDocument, type PreparedModel, type PrepareOptions } from './prepare';
 export { randomTerms, findBars, noBars, type RandomTermSpec } from './bars';
 export { buildModelMatrix, independentColumns, type ModelMatrix } from './modelmatrix';

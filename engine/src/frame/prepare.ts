@@ -48,6 +48,11 @@ export interface PrepareOptions {
   frames?: boolean;
   /** Run analyzeModel on each model (default true). */
   analyze?: boolean;
+  /**
+   * The data already read by another reader (DuckDB: engine/src/node): used instead of reading the
+   * `data:` CSV through readFile.
+   */
+  loaded?: { table: DataTable | null; diagnostics: MlmDiagnostic[] };
 }
 
 export function toDiagnostic(e: unknown): MlmDiagnostic {
@@ -112,7 +117,7 @@ export function prepareDocument(
   options: PrepareOptions = {},
 ): PreparedDocument {
   const diagnostics: MlmDiagnostic[] = [...doc.diagnostics];
-  const loaded = loadData(doc, readFile);
+  const loaded = options.loaded ?? loadData(doc, readFile);
   diagnostics.push(...loaded.diagnostics);
   let table: DataTable | null = null;
   let dataError: MlmDiagnostic | null = loaded.diagnostics[0] ?? doc.diagnostics.find((d) => d.code === 'missing-data') ?? null;

@@ -86,3 +86,14 @@ export function documentVariables(doc: MlmDocument): VariableUse[] {
   }
   return out;
 }
+
+/**
+ * The columns among `names` that the document may read: every name that appears in its text as an R name or
+ * a `backquoted name` (a superset of what formulas, weights:, derive:, levels:, factors:, correlation: and
+ * variance: use). Readers that load columns on demand (DuckDB) load only these.
+ */
+export function documentColumns(doc: MlmDocument, names: readonly string[]): string[] {
+  const words = new Set<string>(doc.text.match(/[A-Za-z.\u00C0-\uFFFF][A-Za-z0-9._\u00C0-\uFFFF]*/g) ?? []);
+  for (const m of doc.text.matchAll(/`([^`]+)`/g)) words.add(m[1]);
+  return names.filter((n) => words.has(n));
+}

@@ -1,13 +1,25 @@
 /** The keys of a `.mlm` file, with one-line descriptions (hover and completion use them). */
 import { FAMILY_LINK_NAMES } from '../glmm/family';
+import type { DataEngine } from '../data/route';
 
 export const FILE_KEYS: Record<string, string> = {
-  data: 'The CSV file with the data, relative to this .mlm file.',
+  data: 'The data, relative to this .mlm file: a CSV file, a Parquet file (`big.parquet`) or a glob of them (`events/*.parquet`), read through the embedded DuckDB on the desktop for Parquet, globs and large CSV files; or a ClickHouse table: `clickhouse://host:8123/database.table` (credentials from MLM_CLICKHOUSE_USER and MLM_CLICKHOUSE_PASSWORD or "MLM: Set ClickHouse Password", never in the file).',
+  engine: 'How `data:` is read: `memory` (the built-in CSV reader, the whole file in memory) or `duckdb` (the embedded DuckDB, only the models\' columns). Default: DuckDB for Parquet, globs and CSV files above the size threshold.',
   levels: 'Level order of a factor: `levels: sector = Public, Catholic` (the first level is the reference level).',
   factors: 'Numeric columns to treat as categorical: `factors: period, herd`.',
   derive: 'A computed column: `derive: cses = ses - mean(ses) by school`.',
   compare: 'Likelihood-ratio comparison of models: `compare: empty, bryk`.',
 };
+
+/** The values of the `engine:` key (completion and hover read them here). */
+export const DATA_ENGINES: Record<DataEngine, string> = {
+  memory: 'The built-in CSV reader: the whole file in memory (CSV only).',
+  duckdb: "The embedded DuckDB (desktop): reads CSV or Parquet and loads only the models' columns; GLMM rows are collapsed to unique covariate patterns.",
+};
+
+export function isDataEngine(s: string): s is DataEngine {
+  return Object.prototype.hasOwnProperty.call(DATA_ENGINES, s);
+}
 
 export const MODEL_KEYS: Record<string, string> = {
   formula: 'The model formula in lme4 syntax: `y ~ x + (x | g)`.',

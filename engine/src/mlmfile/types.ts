@@ -2,6 +2,7 @@
  * The `.mlm` document model (see docs/mlm-format.md). Produced by parseMlm(), which never throws:
  * problems are collected in `diagnostics`, each with an exact range.
  */
+import type { DataEngine } from '../data/route';
 import type { MlmDiagnostic, SourceRange } from '../diagnostics';
 import type { FormulaAst, Node, Span } from '../formula/ast';
 import type { ContrastKind } from '../formula/functions';
@@ -132,6 +133,8 @@ export interface CompareDecl {
 export interface MlmDocument {
   text: string;
   data: Located | null;
+  /** The `engine:` line (memory or duckdb), null when absent or invalid. */
+  engine: (Located & { value: DataEngine }) | null;
   levels: LevelsDecl[];
   factors: Located[];
   derives: DeriveDecl[];

@@ -3,6 +3,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';
 import { nodeHost } from './nodeHost';
+import { createSqlData } from './sqlData';
 
 const connection = createConnection(ProposedFeatures.all);
 // Last line of defence: a stray rejection is logged, never fatal (node would exit on it).
@@ -15,5 +16,9 @@ startServer(connection, (conn) => {
     readFile: (uri) => (uri.startsWith('file:') ? nodeHost.readFile(uri) : viaClient.readFile(uri)),
     readDirectory: (uri) => (uri.startsWith('file:') ? nodeHost.readDirectory(uri) : viaClient.readDirectory(uri)),
     realUri: async (uri) => (uri.startsWith('file:') ? nodeHost.realUri!(uri) : uri),
+    // MLM_CLICKHOUSE_USER / MLM_CLICKHOUSE_PASSWORD for data: clickhouse://… (server/src/clickhouseSource.ts)
+    env: (name) => process.env[name],
+    // Parquet, globs and large CSV files through the embedded DuckDB (file: URIs only)
+    sqlData: createSqlData(),
   };
 });

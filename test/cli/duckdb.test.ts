@@ -1,0 +1,79 @@
+// `mlm` with data read through the embedded DuckDB: Parquet, globs, --engine, --sql-threshold, the path each
+// fit took, and bad input as FILE:LINE:COL messages. Parquet files are written by DuckDB into a temp folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDbRunner } from '../../engine/src/node/index';
+import { cli, root, close } from './runCli';
+
+const ref = (id: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${id}.json`), 'utf8'));
+let tmp = '';
+const mlm = (args: string[]) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+before(async () => {
+  const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  tmp = mkdtempSync(join(tmpdir(), 'mlm-cli-duckdb-'));
+  const csv = join(root, 'test/fixtures/reference/data/sleepstudy.csv');
+  copyFileSync(csv, join(tmp, 'sleepstudy.csv'));
+  const r = await DuckDbRunner.open();
+  try {
+    await r.query(`COPY (SELECT * FROM read_csv('${csv}')) TO '${join(tmp, 'sleep.parquet')}' (FORMAT parquet)`);
+    await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days < 5) TO '${join(tmp, 'part-a.parquet')}' (FORMAT parquet)`);
+    await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days >= 5) TO '${join(tmp, 'part-b.parquet')}' (FORMAT parquet)`);
+  } finally {
+    await r.close();
+  }
+  const model = 'model full:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  writeFileSync(join(tmp, 'parquet.mlm'), `data: sleep.parquet\n${model}`);
+  writeFileSync(join(tmp, 'glob.mlm'), `data: part-*.parquet\n${model}`);
+  writeFileSync(join(tmp, 'none.mlm'), `data: nothing-*.parquet\n${model}`);
+  writeFileSync(join(tmp, 'csv.mlm'), `data: sleepstudy.csv\n${model}`);
+  writeFileSync(join(tmp, 'memory.mlm'), `data: sleep.parquet\nengine: memory\n${model}`);
+  writeFileSync(join(tmp, 'dayz.mlm'), `data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Dayz + (1 | Subject)\n`);
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('mlm fit: a Parquet file and a glob of them give lme4\'s fit, and say they were read through DuckDB', () => {
+  const full = ref('sleepstudy_full');
+  for (const file of ['parquet.mlm', 'glob.mlm']) {
+    const r = mlm(['fit', file, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const fit = JSON.parse(r.out).full;
+    close(fit.REMLcrit, full.REMLcrit, 1e-8, `${file} REMLcrit`);
+    close(fit.fixef.Days, full.fixef.Days, 1e-6, `${file} Days`);
+    assert.match(fit.dataSource, /^DuckDB: \(a Parquet file(, 2 files)?\): 3 of 3 columns, 180 rows$/);
+    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB`, 'm'));
+  }
+});
+
+test('mlm fit --sql-threshold 0 / --engine duckdb read a CSV through DuckDB; --engine memory does not', () => {
+  const a = mlm(['fit', 'csv.mlm', '--sql-threshold', '0', '--json']);
+  assert.equal(a.code, 0, a.err);
+  assert.match(JSON.parse(a.out).full.dataSource, /a CSV file of 0 MB \(from 0 MB on\)/);
+  const b = mlm(['fit', 'csv.mlm', '--engine', 'duckdb', '--json']);
+  assert.match(JSON.parse(b.out).full.dataSource, /'engine: duckdb'/);
+  const c = mlm(['fit', 'csv.mlm', '--json']);
+  assert.equal(JSON.parse(c.out).full.dataSource, undefined);
+  assert.doesNotMatch(c.err, /DuckDB/);
+  close(JSON.parse(a.out).full.REMLcrit, JSON.parse(c.out).full.REMLcrit, 1e-10, 'same fit both ways');
+  assert.equal(mlm(['fit', 'csv.mlm', '--engine', 'sqlite']).code, 2);
+});
+
+test('mlm fit: a glob that matches nothing, engine: memory for Parquet, a missing column: located errors, exit 1', () => {
+  const none = mlm(['fit', 'none.mlm']);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /^none\.mlm:1:7: no file matches 'nothing-\*\.parquet'/m);
+  const memory = mlm(['fit', 'memory.mlm']);
+  assert.equal(memory.code, 1);
+  assert.match(memory.err, /^memory\.mlm:2:9: 'engine: memory' reads one CSV file/m);
+  const dayz = mlm(['fit', 'dayz.mlm']);
+  assert.equal(dayz.code, 1);
+  assert.match(dayz.err, /^dayz\.mlm:3:23: .*Dayz/m);
+});
