@@ -25,7 +25,8 @@ import type { VarValue } from '../frame/evaluate';
 import type { RandomTermSpec } from '../frame/bars';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
-import { dialectOf, type SqlDialect } from './dialect';
+import { sqlColumnKind } from './columns';
+import { dialectOf, innerAlias, wrapAliases, type SqlDialect } from './dialect';
 import type { SqlColumn, SqlDialectName } from './runner';
 
 /** A key column of the grouping (a grouping factor's part, or a factor of the fixed effects). */
@@ -115,10 +116,9 @@ export interface Design {
   levels: Map<number, KeyLevels>;
 }
 
-const NUMERIC_TYPE = /^(nullable\()?(lowcardinality\()?(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|double|float|real|decimal|numeric|int\d+|uint\d+|float\d+|decimal\d*|bigdecimal|byteint)\b/i;
-
-export function isNumericSqlType(type: string): boolean {
-  return NUMERIC_TYPE.test(type.trim());
+/** Whether a column of this SQL type is numeric (the one classification of SQL types: ./columns.ts). */
+function isNumericSqlType(type: string): boolean {
+  return sqlColumnKind(type) === 'numeric';
 }
 
 /** What the blocks path cannot do: a located error that suggests the in-memory engine. */
@@ -169,6 +169,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
   const column = (node: Extract<Node, { type: 'ident' }>): SqlColumn => {
     const c = byName.get(node.name);
     if (!c) throw unknownColumn(node.name, columns, st.locate(node.span));
+    if (sqlColumnKind(c.type) === 'logical') throw unsupported(`the logical column '${c.name}' (${c.type})`, st.locate(node.span));
     return c;
   };
   const numericSql = (node: Node): string => {
@@ -268,14 +269,14 @@ function unknownColumn(name: string, columns: readonly SqlColumn[], range: Sourc
 
 /** The WHERE clause of the rows used. */
 export function whereComplete(plan: BlocksPlan): string {
-  return plan.complete.length ? plan.complete.join(' AND ') : 'TRUE';
+  return plan.complete.length ? plan.complete.join(' AND ') : dialectOf(plan.dialect).true;
 }
 
 /** The query of the distinct values of a key column among the rows used. */
 export function levelsQuery(plan: BlocksPlan, key: number): string {
   const d = dialectOf(plan.dialect);
   const c = d.ident(plan.keys[key].column);
-  return `SELECT DISTINCT ${c} AS v FROM ${plan.relation} WHERE ${whereComplete(plan)}`;
+  return wrapAliases(d, `SELECT DISTINCT ${c} AS ${innerAlias(d, 'v')} FROM ${plan.relation} WHERE ${whereComplete(plan)}`, ['v']);
 }
 
 /**
@@ -429,23 +430,24 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>): string
   const where = whereComplete(plan);
   const rel = plan.relation;
   // centres known (from centresQuery): literals; else computed in the statement
-  const centre = (a: number): string => (centres ? d.num(centres[a]) : d.cte ? `ctr.c_${a}` : `w_c_${a}`);
+  const as = (name: string): string => innerAlias(d, name);
+  const centre = (a: number): string => (centres ? d.num(centres[a]) : d.cte ? `ctr.c_${a}` : as(`w_c_${a}`));
   const v = (a: number): string => `(${design.basis[a]} - ${centre(a)})`;
   const aggsOf = (only: Set<string> | null): string[] => {
-    const out = [`${d.toDouble(d.countAll)} AS n`];
+    const out = [`${d.toDouble(d.countAll)} AS ${as('n')}`];
     for (let a = 0; a <= m; a++)
       for (let b = Math.max(a, 1); b <= m; b++) {
         const name = sumColumn(a, b);
-        if (only && !only.has(name)) out.push(`0.0 AS ${name}`);
-        else out.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${name}`);
+        if (only && !only.has(name)) out.push(`0.0 AS ${as(name)}`);
+        else out.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${as(name)}`);
       }
     return out;
   };
   const centreOut = (): string[] => {
     if (centres) return [];
     const out: string[] = [];
-    for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? 'ctr.' : 'w_'}c_${b}) AS c_${b}`);
-    out.push(`min(${d.cte ? 'ctr.' : 'w_'}n_all) AS n_all`);
+    for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? `ctr.c_${b}` : as(`w_c_${b}`)}) AS ${as(`c_${b}`)}`);
+    out.push(`min(${d.cte ? 'ctr.n_all' : as('w_n_all')}) AS ${as('n_all')}`);
     return out;
   };
   const keyCols = plan.keys.map((k) => d.ident(k.column));
@@ -467,17 +469,21 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>): string
     const head = centres ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
     return head + selects.join('\nUNION ALL\n');
   }
-  // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries
-  const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS w_n_all`];
-  for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS w_c_${b}`);
+  // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries;
+  // its aliases shadow columns of the same name, so the branches name their outputs innerAlias(…) and an outer SELECT renames them
+  const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS ${as('w_n_all')}`];
+  for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS ${as(`w_c_${b}`)}`);
   const branches = qs.map((st, i) => {
     // every branch gives its keys the same type (nullable text)
-    const keysOut = grouped.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS g${k}` : `CAST(NULL AS Nullable(String)) AS g${k}`));
+    const keysOut = grouped.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS ${as(`g${k}`)}` : `CAST(NULL AS Nullable(String)) AS ${as(`g${k}`)}`));
     const group = st.length ? `\nGROUP BY ${list(st)}` : '';
     return `SELECT ${[...keysOut, ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
   });
   const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
-  return branches.map((b) => withClause + b).join('\nUNION ALL\n');
+  const outputs = [...grouped.map((k) => `g${k}`), 'n'];
+  for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) outputs.push(sumColumn(a, b));
+  if (!centres) outputs.push(...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
+  return wrapAliases(d, branches.map((b) => withClause + b).join('\nUNION ALL\n'), outputs);
 }
 
 /** The centres computed in the blocks query itself (when no first pass gave them). */
@@ -506,10 +512,12 @@ export function centresQuery(design: Design): string {
 export function sampleQuery(design: Design, rows: number, seed = 1): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
-  const cols = [...design.basis.slice(1).map((e, i) => `${e} AS v${i + 1}`), ...groupedKeys(design).map((i) => `${d.ident(plan.keys[i].column)} AS g${i}`)];
+  const names = [...design.basis.slice(1).map((_e, i) => `v${i + 1}`), ...groupedKeys(design).map((i) => `g${i}`)];
+  const exprs = [...design.basis.slice(1).map((e) => e as string), ...groupedKeys(design).map((i) => d.ident(plan.keys[i].column))];
+  const cols = exprs.map((e, j) => `${e} AS ${innerAlias(d, names[j])}`);
   const clause = d.sampleClause(rows, seed);
-  if (clause) return `SELECT ${cols.join(', ')} FROM (SELECT * FROM ${plan.relation} WHERE ${whereComplete(plan)}) AS t ${clause}`;
-  return `SELECT ${cols.join(', ')} FROM ${plan.relation} WHERE ${whereComplete(plan)} ORDER BY ${d.random} LIMIT ${rows}`;
+  if (clause) return wrapAliases(d, `SELECT ${cols.join(', ')} FROM (SELECT * FROM ${plan.relation} WHERE ${whereComplete(plan)}) AS t ${clause}`, names);
+  return wrapAliases(d, `SELECT ${cols.join(', ')} FROM ${plan.relation} WHERE ${whereComplete(plan)} ORDER BY ${d.random(seed, exprs)} LIMIT ${rows}`, names);
 }
 
 export { SingleLevelFactorError };
