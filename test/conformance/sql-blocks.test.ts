@@ -112,3 +112,36 @@ test('sql blocks: what the compiler does not write in SQL is a located error sug
     });
   }
 });
+
+test('sql blocks: a fit of more rows than the residual sample says so in the summary; its JSON carries no per-row arrays', async () => {
+  runner ??= await TestDuckDbRunner.open();
+  const { formatSummary } = await import('../../engine/src/summary/index');
+  const { withPlotData } = await import('../../engine/src/plotdata');
+  const ref = loadReference('sleepstudy_full');
+  const doc = parseMlm(mlmTextFor(ref));
+  const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 }, residualSample: 50 });
+  assert.deepEqual(fit.result.residualSummary, { source: 'sample', rows: 50, of: 180 });
+  const q = fit.result.scaledResidualQuantiles!;
+  // quantiles of a sample lie within the range of all scaled residuals (lme4's summary: -3.9536 .. 5.1793)
+  assert.ok(q[0] >= -3.9537 && q[4] <= 5.1793 && q[0] < q[2] && q[2] < q[4], String(q));
+  const text = formatSummary(fit.result);
+  assert.match(text, /Scaled residuals \(a random sample of 50 of 180 rows\): /);
+  assert.ok(JSON.stringify(fit.result).length < 20_000);
+  assert.equal(withPlotData(fit.frame, fit.result), fit.result, 'no plot data without rows');
+});
+
+test('sql blocks: the results panel and every export format take a fit without per-row arrays', async () => {
+  runner ??= await TestDuckDbRunner.open();
+  const { modelSectionHtml } = await import('../../client/src/render/panel');
+  const { exportResults } = await import('../../client/src/export/formats');
+  const ref = loadReference('penicillin_crossed');
+  const doc = parseMlm(mlmTextFor(ref));
+  const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+  const html = modelSectionHtml(fit.result, 'pen');
+  assert.match(html, /class="fixed-effects"/);
+  assert.match(html, /a fit from SQL blocks reads no rows/);
+  for (const format of ['markdown', 'html', 'latex', 'csv', 'json'] as const) {
+    const out = exportResults(format, { fileName: 'pen.mlm', results: [fit.result], comparisons: [] });
+    assert.ok(out.includes('(Intercept)'), format);
+  }
+});
