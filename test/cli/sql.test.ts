@@ -93,3 +93,34 @@ test('mlm sql: a term the compiler does not write in SQL is a located error that
   assert.equal(u.code, 2);
   assert.match(u.err, /--dialect' needs duckdb, clickhouse, spark, trino or bigquery/);
 });
+
+test('blocks: the saved result of the printed query (Parquet) is fitted without the data, as lme4 fits sleepstudy', async () => {
+  const { parseMlm } = await import('../../engine/src/mlmfile/index');
+  const { fitFromBlocksFile } = await import('../../engine/src/sql/fit');
+  const { TestDuckDbRunner } = await import('../conformance/duckdb-runner');
+  const ref = JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits/sleepstudy_full.json'), 'utf8'));
+  const r = mlm(['sql', 'sleep.mlm', '--model', 'full']);
+  assert.equal(r.code, 0, r.err);
+  const runner = await TestDuckDbRunner.open();
+  const out = join(tmp, 'blocks.parquet').replace(/'/g, "''");
+  await runner.query(`COPY (${r.out.replace(/^--.*\n/gm, '').replace(/;\s*$/, '')}) TO '${out}' (FORMAT PARQUET)`);
+  const doc = parseMlm('blocks: blocks.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
+  assert.deepEqual(doc.diagnostics.filter((d) => d.severity === 'error'), []);
+  const fit = await fitFromBlocksFile(runner, `read_parquet('${out}')`, doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+  assert.ok(Math.abs(fit.result.REMLcrit! - ref.REMLcrit) < 1e-3, `${fit.result.REMLcrit} vs ${ref.REMLcrit}`);
+  for (const c of ref.coefnames) assert.ok(Math.abs(fit.result.fixef[c] - ref.fixef[c]) < 1e-4 * Math.abs(ref.fixef[c]), c);
+  assert.equal(fit.result.nobs, 180);
+  // a formula that is not the one the blocks were computed for
+  const other = parseMlm('blocks: blocks.parquet\nmodel full:\n  formula: Reaction ~ Days + I(Days^2) + (Days | Subject)\n');
+  await assert.rejects(fitFromBlocksFile(runner, `read_parquet('${out}')`, other, other.models[0]), /computed for another formula/);
+  await runner.close();
+  // the same through `mlm fit` (the embedded DuckDB reads the file)
+  writeFileSync(join(tmp, 'fromblocks.mlm'), 'blocks: blocks.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
+  const f = mlm(['fit', 'fromblocks.mlm', '--json']);
+  assert.equal(f.code, 0, f.err);
+  const j = JSON.parse(f.out).full;
+  assert.ok(Math.abs(j.REMLcrit - ref.REMLcrit) < 1e-3, `${j.REMLcrit} vs ${ref.REMLcrit}`);
+  assert.equal(j.fitted, undefined);
+  const t = mlm(['fit', 'fromblocks.mlm']);
+  assert.match(t.out, /REML criterion at convergence: 1743\.6/);
+});

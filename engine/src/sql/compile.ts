@@ -67,6 +67,8 @@ export interface BlocksPlan {
   factorKeys: number[];
   /** `levels:` orders by column name. */
   levelOrders: Map<string, string[]>;
+  /** The data's columns the model uses. */
+  columns: string[];
   /** Predicates of the rows used (no missing value in a variable of the model). */
   complete: string[];
   locate: (span: Span) => SourceRange;
@@ -166,9 +168,11 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     }
     return i;
   };
+  const usedColumns = new Set<string>();
   const column = (node: Extract<Node, { type: 'ident' }>): SqlColumn => {
     const c = byName.get(node.name);
     if (!c) throw unknownColumn(node.name, columns, st.locate(node.span));
+    usedColumns.add(c.name);
     if (sqlColumnKind(c.type) === 'logical') throw unsupported(`the logical column '${c.name}' (${c.type})`, st.locate(node.span));
     return c;
   };
@@ -252,6 +256,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     keys,
     factorKeys,
     levelOrders,
+    columns: [...usedColumns],
     complete: [...complete],
     locate: st.locate,
   };
@@ -423,7 +428,35 @@ export function sumColumn(a: number, b: number): string {
  * One row per group of each set of design.querySets (the set of a row: its non-NULL keys); the sums of
  * the other sets the fit needs are their roll-ups.
  */
-export function blocksQuery(design: Design, centres?: ArrayLike<number>): string {
+/** What a blocks result must say about the query that made it, so that the fit can read it back (the `blocks:` key). */
+export interface DesignMeta {
+  mlm: 1;
+  dialect: SqlDialectName;
+  relation: string;
+  /** The model's columns and their types as the compiler saw them. */
+  columns: SqlColumn[];
+  /** Levels of the categorical predictors, by column. */
+  levels: Record<string, KeyLevels>;
+  /** The basis expressions, to check that the .mlm still describes the same model. */
+  basis: (string | null)[];
+}
+
+/** Name of the output column that carries DesignMeta as JSON (only in `mlm sql`'s query). */
+export const META_COLUMN = 'mlm_design';
+
+export function designMeta(design: Design, columns: readonly SqlColumn[]): DesignMeta {
+  const plan = design.plan;
+  const used = new Set(plan.columns);
+  const levels: Record<string, KeyLevels> = {};
+  for (const [k, lv] of design.levels) levels[plan.keys[k].column] = lv;
+  return { mlm: 1, dialect: plan.dialect, relation: plan.relation, columns: columns.filter((c) => used.has(c.name)), levels, basis: design.basis };
+}
+
+/**
+ * `meta`: add the column META_COLUMN with the design (JSON) to every row, so that the result can be
+ * read back by the `blocks:` key without the data.
+ */
+export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
   const m = design.basis.length - 1;
@@ -446,6 +479,7 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>): string
   const centreOut = (): string[] => {
     if (centres) return [];
     const out: string[] = [];
+    if (meta) out.push(`min(${d.str(JSON.stringify(meta))}) AS ${as(META_COLUMN)}`);
     for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? `ctr.c_${b}` : as(`w_c_${b}`)}) AS ${as(`c_${b}`)}`);
     out.push(`min(${d.cte ? 'ctr.n_all' : as('w_n_all')}) AS ${as('n_all')}`);
     return out;
@@ -482,7 +516,7 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>): string
   const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
   const outputs = [...grouped.map((k) => `g${k}`), 'n'];
   for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) outputs.push(sumColumn(a, b));
-  if (!centres) outputs.push(...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
+  if (!centres) outputs.push(...(meta ? [META_COLUMN] : []), ...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
   return wrapAliases(d, branches.map((b) => withClause + b).join('\nUNION ALL\n'), outputs);
 }
 

@@ -14,9 +14,10 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQuery, centresQuery, compilePlan, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQuery, centresQuery, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
-import type { SqlQueryOptions, SqlResult, SqlSource, SqlValue } from './runner';
+import type { SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
+import { dialectOf } from './dialect';
 
 export interface SqlFitOptions {
   /** Progress and cancellation of the fit (FitHooks.isCancelled is also polled between queries). */
@@ -125,6 +126,40 @@ export async function fitFromBlocksResult(
     fitSeconds: (Date.now() - t0) / 1000,
   });
   return { ...fitted, result, queries, nAll };
+}
+
+/**
+ * Fits a model from blocks computed elsewhere by `mlm sql`'s query and saved (the `blocks:` key):
+ * `relation` reads that file through the runner (e.g. read_parquet('…') in DuckDB). The design the
+ * query was compiled with travels in its column mlm_design; the .mlm must still describe that model.
+ */
+export async function fitFromBlocksFile(runner: SqlRunner, relation: string, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
+  const t0 = Date.now();
+  const range = doc.blocks?.range ?? decl.formula?.range;
+  const d = dialectOf(runner.dialect);
+  const metaRes = await runner.query(`SELECT DISTINCT ${d.ident(META_COLUMN)} AS m FROM ${relation}`, options.query);
+  checkCancelled(options);
+  const metas = metaRes.rows.map((r) => r[0]).filter((v): v is string => typeof v === 'string');
+  const bad = (why: string) => new MlmError({ code: 'blocks-mismatch', message: `the blocks ${why}; print the query again with 'mlm sql' and rerun it`, range });
+  if (metas.length !== 1) throw bad(metas.length === 0 ? `have no column ${META_COLUMN} (they were not computed by the query 'mlm sql' prints)` : 'hold several models');
+  let meta: DesignMeta;
+  try {
+    meta = JSON.parse(metas[0]) as DesignMeta;
+  } catch {
+    throw bad(`have an unreadable ${META_COLUMN}`);
+  }
+  const plan = compilePlan(doc, decl, meta.columns, meta.dialect, meta.relation);
+  const levels = new Map<number, KeyLevels>();
+  for (const k of plan.factorKeys) {
+    const lv = meta.levels[plan.keys[k].column];
+    if (!lv) throw bad(`were computed for another model (no levels of '${plan.keys[k].column}')`);
+    levels.set(k, lv);
+  }
+  const design = designOf(plan, levels);
+  if (JSON.stringify(design.basis) !== JSON.stringify(meta.basis)) throw bad(`were computed for another formula than model '${decl.name}' has now`);
+  const res = await runner.query(`SELECT * EXCLUDE (${d.ident(META_COLUMN)}) FROM ${relation}`, options.query);
+  checkCancelled(options);
+  return fitFromBlocksResult(design, res, null, doc, decl, options, [], t0);
 }
 
 /** The result of centresQuery: the centres (index 0 unused) and the rows in the relation. */
