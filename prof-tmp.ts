@@ -1,0 +1,30 @@
+import { parseMlm } from './engine/src/mlmfile/index';
+import { compileFromSql } from './engine/src/sql/fit';
+import { blocksQuery, centresQuery } from './engine/src/sql/compile';
+import { frameFromBlocks } from './engine/src/sql/read';
+import { LinearMixedModel } from './engine/src/lmm/model';
+import { TestDuckDbRunner } from './test/conformance/duckdb-runner';
+(async () => {
+  const runner = await TestDuckDbRunner.open();
+  const doc = parseMlm('data: x\nmodel m:\n  formula: y ~ x + (1 | g1) + (1 | g2)\n  method: ML\n');
+  const src = { runner, relation: `read_parquet('/tmp/mlm-bench-data/blocks/crossed10m.parquet')`, label: 'x' };
+  const { design } = await compileFromSql(src, doc, doc.models[0]);
+  let t = Date.now();
+  const con = (runner as any).con;
+  const c = (await con.runAndReadAll(centresQuery(design))).getRowsJS()[0];
+  console.log('centres', (Date.now() - t) / 1000, c); t = Date.now();
+  const centres = Float64Array.from([0, Number(c[2]), Number(c[3])]);
+  const r = await con.runAndReadAll(blocksQuery(design, centres));
+  console.log('query only', (Date.now() - t) / 1000); t = Date.now();
+  const cols = [];
+
+  const rows = r.getRowsJS();
+  console.log('getRowsJS', (Date.now() - t) / 1000); t = Date.now();
+  const { frame } = frameFromBlocks(design, { columns: r.columnNames(), rows }, { centres, nAll: Number(c[0]) });
+  console.log('frameFromBlocks', (Date.now() - t) / 1000); t = Date.now();
+  const m = new LinearMixedModel(frame, { REML: false });
+  console.log('model', (Date.now() - t) / 1000); t = Date.now();
+  for (let i = 0; i < 5; i++) m.objective([0.8, 0.47]);
+  console.log('5 objectives', (Date.now() - t) / 1000); t = Date.now();
+  console.log('rss', process.memoryUsage().rss / 1e6, cols.length);
+})();
