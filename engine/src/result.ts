@@ -4,6 +4,7 @@
  * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
  */
 import type { DfMethod } from './mlmfile/keys';
+import type { PirlsSettings } from './optim/options';
 
 import type { PlotFigures } from './plotfigures';
 
@@ -166,9 +167,12 @@ export interface OptSummary {
   derivStep: number;
   /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
   checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
-  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  /** size limits and switches of the PLS system (and glmer's nAGQ) */
   settings: Record<string, number>;
+  /** glmer's PIRLS settings (optim/options.ts PirlsOptions without `joint`): lme4's, and the fallback used where it fails */
+  pirls?: { lme4: PirlsSettings; fallback: PirlsSettings };
 }
+
 
 export interface FitInterpretation {
   /** One sentence per fixed effect, keyed by coefname. */

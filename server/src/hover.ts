@@ -310,7 +310,9 @@ const num4 = (x: number) => formatNumber(x);
 
 function factorMeansHover(col: string, fm: NonNullable<FitResult['postfit']>['factorMeans'][string]): string {
   const z = fm.means.some((m) => m.df === null);
-  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df)`, '', `| ${escapeMarkdown(col)} | emmean | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
+  const name = fm.meanName ?? 'emmean';
+  const scale = name === 'prob' ? '; probabilities' : name === 'rate' ? '; rates' : name === 'response' ? '; response scale' : '';
+  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df${scale})`, '', `| ${escapeMarkdown(col)} | ${escapeMarkdown(name)} | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
   for (const m of fm.means) rows.push(`| ${escapeMarkdown(m.level)} | ${num4(m.emmean)} | ${num4(m.SE)} | ${m.df === null ? 'Inf' : num4(m.df)} | ${num4(m.lower)} to ${num4(m.upper)} |`);
   if (fm.notes.length) rows.push('', `_${fm.notes.map(escapeMarkdown).join(' ')}_`);
   if (z) rows.push('', '_z intervals (asymptotic df)._');

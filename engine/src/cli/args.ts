@@ -32,6 +32,8 @@ export interface CliArgs {
   df?: 'satterthwaite' | 'kenward-roger' | 'asymptotic';
   /** anova: type III (default) or I. */
   type?: 1 | 3;
+  /** means: emmeans' type, link (default) or response (back-transformed means, odds/rate ratios). */
+  meansType?: 'link' | 'response';
   /** estimate: the linear combination. */
   expression?: string;
   /** table: the models to show. */
@@ -103,7 +105,8 @@ Options:
   --adjust A          means: tukey (default), bonferroni, holm or none
   --df D              means, anova, estimate: satterthwaite, kenward-roger or asymptotic
                       (means default as emmeans: satterthwaite up to 3000 rows, then asymptotic)
-  --type T            anova: 3 (default) or 1 (sequential)
+  --type T            anova: 3 (default) or 1 (sequential); means: link (default) or response
+                      (GLMMs: back-transformed means, odds ratios / ratios, as emmeans' type)
   --models a,b        table: the models to show (default all)
   --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
   --dialect D         sql: duckdb (default), clickhouse, spark, trino or bigquery
@@ -186,9 +189,10 @@ export function parseArgs(argv: string[]): CliArgs {
       if (!m) throw new UsageError(`unknown df method '${v}' (expected satterthwaite, kenward-roger or asymptotic)`);
       out.df = m;
     } else if (a === '--type') {
-      const v = value('3 or 1');
-      if (v !== '1' && v !== '3' && v !== 'I' && v !== 'III') throw new UsageError(`'--type' must be 3 or 1, got '${v}'`);
-      out.type = v === '1' || v === 'I' ? 1 : 3;
+      const v = value('3 or 1 (anova), response or link (means)');
+      if (v === 'response' || v === 'link') out.meansType = v;
+      else if (v === '1' || v === '3' || v === 'I' || v === 'III') out.type = v === '1' || v === 'I' ? 1 : 3;
+      else throw new UsageError(`'--type' must be 3 or 1 (anova) or response or link (means), got '${v}'`);
     } else if (a === '--engine') {
       const v = value('an engine (memory or duckdb)');
       if (v !== 'memory' && v !== 'duckdb') throw new UsageError(`unknown engine '${v}' (expected memory or duckdb)`);
@@ -233,7 +237,7 @@ export function parseArgs(argv: string[]): CliArgs {
     '--at': ['means'],
     '--adjust': ['means'],
     '--df': ['means', 'anova', 'estimate'],
-    '--type': ['anova'],
+    '--type': ['anova', 'means'],
     '--models': ['table'],
     '--dialect': ['sql'],
     '--table': ['sql'],
@@ -255,6 +259,8 @@ export function parseArgs(argv: string[]): CliArgs {
     if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
     if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");
   }
+  if (command === 'anova' && out.meansType !== undefined) throw new UsageError(`'mlm anova --type' must be 3 or 1, got '${out.meansType}'`);
+  if (command === 'means' && out.type !== undefined) throw new UsageError(`'mlm means --type' must be response or link, got '${out.type}'`);
   if (command === 'means' && out.specs === undefined && (out.by !== undefined || out.at !== undefined)) throw new UsageError("'--by' and '--at' need '--specs'");
   if (command === 'estimate' && out.expression !== undefined && out.model === undefined) throw new UsageError('\'mlm estimate FILE "a + b"\' needs --model NAME');
   return { command, file, ...out };
