@@ -182,3 +182,22 @@ test('sql blocks: crossed vector-valued terms, || and factor interactions equal 
     assert.deepEqual(fit.result.ranef.map((r) => r.levels), mem.ranef.map((r) => r.levels), `${formula}: levels in R's order`);
   }
 });
+
+// Profiles need the criterion with a coefficient held fixed: from blocks that is a transform of the blocks (lmm/blocks.ts).
+for (const id of ['sleepstudy_full', 'dyestuff']) {
+  test(`sql blocks: profile confint of a fit from blocks matches lme4's confint(): ${id}`, async () => {
+    runner ??= await TestDuckDbRunner.open();
+    const { confint } = await import('../../engine/src/inference/confint');
+    const ref = loadReference(id);
+    const doc = parseMlm(mlmTextFor(ref));
+    const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+    const ci = await confint(fit.model, fit.result, 'profile', {}, { yieldEveryMs: 0 });
+    const cp = ref.confint_profile!;
+    assert.deepEqual(ci.labels, cp.names);
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    cp.names.forEach((nm, i) => {
+      assert.ok(rel(ci.lower[i]!, cp.lower[i]) < 1e-2, `${nm} lower ${ci.lower[i]} vs ${cp.lower[i]}`);
+      assert.ok(rel(ci.upper[i]!, cp.upper[i]) < 1e-2, `${nm} upper ${ci.upper[i]} vs ${cp.upper[i]}`);
+    });
+  });
+}
