@@ -457,6 +457,21 @@ export function designMeta(design: Design, columns: readonly SqlColumn[]): Desig
  * read back by the `blocks:` key without the data.
  */
 export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta): string {
+  return blocksQueryPart(design, centres, meta);
+}
+
+/**
+ * The blocks query in parts, each a smaller result: the full sets (every sum), then the cells of each pair
+ * of grouping factors with only their own sums (no zero columns). fitFromSql runs these; readSets takes
+ * their results together. Needs the centres (first pass).
+ */
+export function blocksQueries(design: Design, centres: ArrayLike<number>): string[] {
+  const cells = design.querySets.map((_, i) => i).filter((i) => design.querySums[i] !== null);
+  return [blocksQueryPart(design, centres, undefined, 'full'), ...cells.map((i) => blocksQueryPart(design, centres, undefined, i))];
+}
+
+/** part: undefined = the whole query; 'full' = the full sets only; a query-set index = that cell set only, without unneeded columns. */
+function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta, part?: 'full' | number): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
   const m = design.basis.length - 1;
@@ -471,7 +486,10 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: 
     for (let a = 0; a <= m; a++)
       for (let b = Math.max(a, 1); b <= m; b++) {
         const name = sumColumn(a, b);
-        if (only && !only.has(name)) out.push(`0.0 AS ${as(name)}`);
+        if (only && !only.has(name)) {
+          // a cell query of its own carries only its sums; in one statement the branches need the same columns
+          if (typeof part !== 'number') out.push(`0.0 AS ${as(name)}`);
+        }
         else out.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${as(name)}`);
       }
     return out;
@@ -487,18 +505,20 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: 
   const keyCols = plan.keys.map((k) => d.ident(k.column));
   const grouped = groupedKeys(design);
   const qs = design.querySets;
-  const fullIdx = qs.map((_, i) => i).filter((i) => design.querySums[i] === null);
-  const cellIdx = qs.map((_, i) => i).filter((i) => design.querySums[i] !== null);
+  const fullIdx = typeof part === 'number' ? [] : qs.map((_, i) => i).filter((i) => design.querySums[i] === null);
+  const cellIdx = part === 'full' ? [] : typeof part === 'number' ? [part] : qs.map((_, i) => i).filter((i) => design.querySums[i] !== null);
   const list = (st: number[]) => st.map((k) => keyCols[k]).join(', ');
   if (d.cte) {
     const from = `FROM ${rel}${centres ? '' : ' CROSS JOIN ctr'}\nWHERE ${where}`;
     const selects: string[] = [];
+    const keyOut = (inSet: (k: number) => boolean) => grouped.flatMap((k) => (inSet(k) ? [`${keyCols[k]} AS g${k}`] : part === undefined ? [`NULL AS g${k}`] : []));
     // the full sets in one GROUPING SETS (or one GROUP BY); keys a set does not use are NULL there
     const fullSets = fullIdx.map((i) => qs[i]);
-    const groupBy = fullSets.length === 1 ? (fullSets[0].length ? `\nGROUP BY ${list(fullSets[0])}` : '') : `\nGROUP BY GROUPING SETS (${fullSets.map((st) => `(${list(st)})`).join(', ')})`;
-    const fullKeys = [...new Set(fullSets.flat())];
-    const keyOut = (inSet: (k: number) => boolean) => grouped.map((k) => (inSet(k) ? `${keyCols[k]} AS g${k}` : `NULL AS g${k}`));
-    selects.push(`SELECT ${[...keyOut((k) => fullKeys.includes(k)), ...aggsOf(null), ...centreOut()].join(',\n  ')}\n${from}${groupBy}`);
+    if (fullSets.length) {
+      const groupBy = fullSets.length === 1 ? (fullSets[0].length ? `\nGROUP BY ${list(fullSets[0])}` : '') : `\nGROUP BY GROUPING SETS (${fullSets.map((st) => `(${list(st)})`).join(', ')})`;
+      const fullKeys = [...new Set(fullSets.flat())];
+      selects.push(`SELECT ${[...grouped.map((k) => (fullKeys.includes(k) ? `${keyCols[k]} AS g${k}` : `NULL AS g${k}`)), ...aggsOf(null), ...centreOut()].join(',\n  ')}\n${from}${groupBy}`);
+    }
     for (const i of cellIdx) selects.push(`SELECT ${[...keyOut((k) => qs[i].includes(k)), ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\n${from}\nGROUP BY ${list(qs[i])}`);
     const head = centres ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
     return head + selects.join('\nUNION ALL\n');
@@ -507,15 +527,19 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: 
   // its aliases shadow columns of the same name, so the branches name their outputs innerAlias(…) and an outer SELECT renames them
   const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS ${as('w_n_all')}`];
   for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS ${as(`w_c_${b}`)}`);
-  const branches = qs.map((st, i) => {
+  const chosen = [...fullIdx, ...cellIdx].sort((a, b) => a - b);
+  const outKeys = typeof part === 'number' ? grouped.filter((k) => qs[part].includes(k)) : grouped;
+  const branches = chosen.map((i) => {
+    const st = qs[i];
     // every branch gives its keys the same type (nullable text)
-    const keysOut = grouped.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS ${as(`g${k}`)}` : `CAST(NULL AS Nullable(String)) AS ${as(`g${k}`)}`));
+    const keysOut = outKeys.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS ${as(`g${k}`)}` : `CAST(NULL AS Nullable(String)) AS ${as(`g${k}`)}`));
     const group = st.length ? `\nGROUP BY ${list(st)}` : '';
     return `SELECT ${[...keysOut, ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
   });
   const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
-  const outputs = [...grouped.map((k) => `g${k}`), 'n'];
-  for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) outputs.push(sumColumn(a, b));
+  const outputs = [...outKeys.map((k) => `g${k}`), 'n'];
+  const only = typeof part === 'number' ? design.querySums[part] : null;
+  for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) if (!only || only.has(sumColumn(a, b))) outputs.push(sumColumn(a, b));
   if (!centres) outputs.push(...(meta ? [META_COLUMN] : []), ...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
   return wrapAliases(d, branches.map((b) => withClause + b).join('\nUNION ALL\n'), outputs);
 }

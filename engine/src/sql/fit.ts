@@ -14,7 +14,7 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQuery, centresQuery, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQueries, blocksQuery, centresQuery, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
 import type { SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
 import { dialectOf } from './dialect';
@@ -77,18 +77,21 @@ export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: Mode
   const cres = await source.runner.query(cq, options.query);
   checkCancelled(options);
   const known = readCentres(design, cres);
-  const sql = blocksQuery(design, known.centres);
-  queries.push(sql);
-  options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
-  const res = await source.runner.query(sql, options.query);
-  checkCancelled(options);
-  return fitFromBlocksResult(design, res, source, doc, decl, options, queries, t0, known);
+  // the blocks: the grouping factors' sums, then the cells of each pair of factors (their own sums only)
+  const results: SqlResult[] = [];
+  for (const sql of blocksQueries(design, known.centres)) {
+    queries.push(sql);
+    options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
+    results.push(await source.runner.query(sql, options.query));
+    checkCancelled(options);
+  }
+  return fitFromBlocksResult(design, results, source, doc, decl, options, queries, t0, known);
 }
 
 /** The fit from a result of the blocks query (run here, or elsewhere and read back: the `blocks:` key). */
 export async function fitFromBlocksResult(
   design: Design,
-  res: SqlResult,
+  res: SqlResult | SqlResult[],
   source: SqlSource | null,
   doc: MlmDocument,
   decl: ModelDecl,

@@ -36,22 +36,27 @@ function num(v: SqlValue): number {
 }
 
 /** The result rows sorted into grouping sets (identified by which keys are not NULL); sets not queried are rolled up. */
-export function readSets(design: Design, res: SqlResult, known?: { centres: Float64Array; nAll: number }): { sets: SetRows[]; keyValues: KeyValues[]; centres: Float64Array; nAll: number } {
+export function readSets(design: Design, results: SqlResult | SqlResult[], known?: { centres: Float64Array; nAll: number }): { sets: SetRows[]; keyValues: KeyValues[]; centres: Float64Array; nAll: number } {
   const m1 = design.basis.length;
   const mm = m1 * m1;
-  const col = new Map(res.columns.map((c, i) => [c.toLowerCase(), i]));
-  const need = (name: string): number => {
-    const i = col.get(name);
-    if (i === undefined) throw new MlmError({ code: 'sql-blocks-layout', message: `the blocks have no column '${name}' (they were not computed for this model)` });
-    return i;
-  };
+  const parts = Array.isArray(results) ? results : [results];
   const keys = design.plan.keys;
   const grouped = groupedKeys(design);
-  const gi = grouped.map((k) => need(`g${k}`));
-  const ni = need('n');
-  const si: number[] = new Array(mm).fill(-1);
-  for (let a = 0; a < m1; a++) for (let b = Math.max(a, 1); b < m1; b++) si[a + b * m1] = need(sumColumn(a, b));
-  const ci = known ? [] : Array.from({ length: m1 - 1 }, (_, b) => need(`c_${b + 1}`));
+  // per result: where each column is (a result of one cell query has only its keys and its sums)
+  const layouts = parts.map((res, pi) => {
+    const col = new Map(res.columns.map((c, i) => [c.toLowerCase(), i]));
+    const need = (name: string): number => {
+      const i = col.get(name);
+      if (i === undefined) throw new MlmError({ code: 'sql-blocks-layout', message: `the blocks have no column '${name}' (they were not computed for this model)` });
+      return i;
+    };
+    const gi = grouped.map((k) => col.get(`g${k}`) ?? -1);
+    if (pi === 0) grouped.forEach((k) => need(`g${k}`));
+    const si: number[] = new Array(mm).fill(-1);
+    for (let a = 0; a < m1; a++) for (let b = Math.max(a, 1); b < m1; b++) si[a + b * m1] = col.get(sumColumn(a, b)) ?? -1;
+    const ci = known ? [] : Array.from({ length: m1 - 1 }, (_, b) => need(`c_${b + 1}`));
+    return { col, gi, ni: need('n'), si, ci };
+  });
   const keyValues: KeyValues[] = keys.map(() => ({ values: [], code: new Map() }));
   const codeOf = (k: number, v: SqlValue): number => {
     const kv = keyValues[k];
@@ -68,40 +73,51 @@ export function readSets(design: Design, res: SqlResult, known?: { centres: Floa
   const centres = known ? known.centres : new Float64Array(m1);
   let nAll = known ? known.nAll : NaN;
   // pass 1: the set of each row (by its non-NULL keys); pass 2: codes and Gram matrices into typed arrays
-  const nrow = res.rows.length;
-  const setOfRow = new Int32Array(nrow).fill(-1);
+  const setOfRow = parts.map((res) => new Int32Array(res.rows.length).fill(-1));
   const counts = new Int32Array(design.querySets.length);
   const present: number[] = [];
-  for (let r = 0; r < nrow; r++) {
-    const row = res.rows[r];
-    present.length = 0;
-    for (let j = 0; j < grouped.length; j++) if (row[gi[j]] !== null) present.push(grouped[j]);
-    const s = setIndex.get(present.join(','));
-    if (s === undefined) continue;
-    setOfRow[r] = s;
-    counts[s]++;
-  }
+  parts.forEach((res, pi) => {
+    const { gi } = layouts[pi];
+    for (let r = 0; r < res.rows.length; r++) {
+      const row = res.rows[r];
+      present.length = 0;
+      for (let j = 0; j < grouped.length; j++) if (gi[j] >= 0 && row[gi[j]] !== null) present.push(grouped[j]);
+      const s = setIndex.get(present.join(','));
+      if (s === undefined) continue;
+      setOfRow[pi][r] = s;
+      counts[s]++;
+    }
+  });
   const queried: SetRows[] = design.querySets.map((q, i) => ({ keys: q, codes: q.map(() => new Int32Array(counts[i])), rows: counts[i], gram: new Float64Array(counts[i] * mm) }));
   const fill = new Int32Array(design.querySets.length);
-  const keyCol = design.querySets.map((q) => q.map((k) => gi[grouped.indexOf(k)]));
-  for (let r = 0; r < nrow; r++) {
-    const s = setOfRow[r];
-    if (s < 0) continue;
-    const row = res.rows[r];
-    const Q = queried[s];
-    const i = fill[s]++;
-    for (let j = 0; j < Q.keys.length; j++) Q.codes[j][i] = codeOf(Q.keys[j], row[keyCol[s][j]]);
-    const o = i * mm;
-    Q.gram[o] = num(row[ni]);
-    for (let b = 0; b < m1; b++)
-      for (let a = 0; a < m1; a++) if (a !== 0 || b !== 0) Q.gram[o + a + b * m1] = num(row[si[Math.min(a, b) + Math.max(a, b) * m1]]);
-    if (Number.isNaN(nAll) && !known) {
-      // the centres and the row count are the same on every row
-      for (let b = 1; b < m1; b++) centres[b] = num(row[ci[b - 1]]);
-      const na = col.get('n_all');
-      nAll = na === undefined ? NaN : num(row[na]);
+  parts.forEach((res, pi) => {
+    const { gi, ni, si, ci, col } = layouts[pi];
+    const keyCol = design.querySets.map((q) => q.map((k) => gi[grouped.indexOf(k)]));
+    for (let r = 0; r < res.rows.length; r++) {
+      const s = setOfRow[pi][r];
+      if (s < 0) continue;
+      const row = res.rows[r];
+      const Q = queried[s];
+      const full = design.querySums[s] === null;
+      const i = fill[s]++;
+      for (let j = 0; j < Q.keys.length; j++) Q.codes[j][i] = codeOf(Q.keys[j], row[keyCol[s][j]]);
+      const o = i * mm;
+      Q.gram[o] = num(row[ni]);
+      for (let b = 0; b < m1; b++)
+        for (let a = 0; a < m1; a++) {
+          if (a === 0 && b === 0) continue;
+          const c = si[Math.min(a, b) + Math.max(a, b) * m1];
+          if (c >= 0) Q.gram[o + a + b * m1] = num(row[c]);
+          else if (full) throw new MlmError({ code: 'sql-blocks-layout', message: `the blocks have no column '${sumColumn(Math.min(a, b), Math.max(a, b))}' (they were not computed for this model)` });
+        }
+      if (Number.isNaN(nAll) && !known) {
+        // the centres and the row count are the same on every row
+        for (let b = 1; b < m1; b++) centres[b] = num(row[ci[b - 1]]);
+        const na = col.get('n_all');
+        nAll = na === undefined ? NaN : num(row[na]);
+      }
     }
-  }
+  });
   const sets = design.sets.map((keys) => {
     const q = design.querySets.findIndex((x) => x.join(',') === keys.join(','));
     if (q >= 0) return queried[q];
@@ -235,7 +251,7 @@ function keptColumns(cb: { m1: number; total: Float64Array }, x: Float64Array, i
 }
 
 /** The model frame (no rows) of a plan's blocks. */
-export function frameFromBlocks(design: Design, res: SqlResult, known?: { centres: Float64Array; nAll: number }): { frame: ModelFrame; nAll: number; centres: Float64Array; termKeys: number[][] } {
+export function frameFromBlocks(design: Design, res: SqlResult | SqlResult[], known?: { centres: Float64Array; nAll: number }): { frame: ModelFrame; nAll: number; centres: Float64Array; termKeys: number[][] } {
   const plan = design.plan;
   const m1 = design.basis.length;
   const { sets, keyValues, centres, nAll } = readSets(design, res, known);
