@@ -148,7 +148,7 @@ test('sql blocks: the results panel and every export format take a fit without p
 
 // Vector-valued terms crossed with another factor (pairs of terms with k > 1 in the first block and in the dense block),
 // a factor slope and a categorical predictor interacting with a numeric one: the block fit equals the in-memory fit.
-test('sql blocks: crossed vector-valued terms, || and factor interactions equal the in-memory fit (1e-8 relative)', async () => {
+test('sql blocks: crossed vector-valued terms, ||, factor interactions and I()/log/sqrt/exp equal the in-memory fit (1e-8 relative)', async () => {
   runner ??= await TestDuckDbRunner.open();
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -169,7 +169,7 @@ test('sql blocks: crossed vector-valued terms, || and factor interactions equal 
   const dir = mkdtempSync(join(tmpdir(), 'mlm-sqlvec-'));
   const csv = lines.join('\n') + '\n';
   writeFileSync(join(dir, 'v.csv'), csv);
-  for (const formula of ['y ~ x + (x | g1) + (1 | g2)', 'y ~ x * f + (1 | g1) + (x | g2)', 'y ~ x + (x || g1) + (x | g2)', 'y ~ x + (1 | g2/g1)']) {
+  for (const formula of ['y ~ x + (x | g1) + (1 | g2)', 'y ~ x * f + (1 | g1) + (x | g2)', 'y ~ x + (x || g1) + (x | g2)', 'y ~ x + (1 | g2/g1)', 'y ~ I(x^2) + log(x + 5) + sqrt(exp(x / 4)) + f + (1 | g1)']) {
     const text = `data: v.csv\nmodel m:\n  formula: ${formula}\n  method: ML\n`;
     const doc = parseMlm(text);
     const fit = await fitFromSql(csvSource(runner, join(dir, 'v.csv')), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
