@@ -20,7 +20,7 @@ import { NUMERIC_FUNCTIONS } from '../formula/functions';
 import type { TermsResult } from '../formula/terms';
 import { suggestName } from '../formula/suggest';
 import { modelStructure, type ModelStructure } from '../frame/structure';
-import { termCoding, SingleLevelFactorError } from '../frame/modelmatrix';
+import { termCoding } from '../frame/modelmatrix';
 import type { VarValue } from '../frame/evaluate';
 import type { RandomTermSpec } from '../frame/bars';
 import { modelSettings } from '../mlmfile/spec';
@@ -318,12 +318,7 @@ function termColumns(plan: BlocksPlan, d: SqlDialect, t: PlanTerm, levels: Map<n
     if (!v || v.kind === 'numeric') return { kind: 'numeric', values: new Float64Array(0) };
     return { kind: 'factor', codes: new Int32Array(0), levels: levels.get(v.key)!.labels };
   });
-  let coding: Map<number, number>[];
-  try {
-    coding = termCoding(t.model, values);
-  } catch (e) {
-    throw e;
-  }
+  const coding = termCoding(t.model, values);
   const out: { name: string; sql: string | null }[] = [];
   if (t.model.intercept) out.push({ name: '(Intercept)', sql: null });
   t.model.terms.forEach((term, ti) => {
@@ -578,4 +573,3 @@ export function sampleQuery(design: Design, rows: number, seed = 1): string {
   return wrapAliases(d, `SELECT ${cols.join(', ')} FROM ${plan.relation} WHERE ${whereComplete(plan)} ORDER BY ${d.random(seed, exprs)} LIMIT ${rows}`, names);
 }
 
-export { SingleLevelFactorError };

@@ -14,9 +14,9 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQueries, blocksQuery, centresQuery, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQueries, blocksQuery, centresQuery, designMeta, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
-import type { SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
+import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
 import { dialectOf } from './dialect';
 
 export interface SqlFitOptions {
@@ -36,14 +36,14 @@ export interface SqlFit extends FittedMixedModel {
 }
 
 /** Describes the relation and compiles the model (no aggregation yet): the plan and its design once levels are fetched. */
-export async function compileFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<{ design: Design; queries: string[] }> {
+export async function compileFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<{ design: Design; queries: string[]; columns: SqlColumn[] }> {
   const { runner, relation } = source;
   const columns = await runner.describe(relation, options.query);
   checkCancelled(options);
   const plan = compilePlan(doc, decl, columns, runner.dialect, relation);
   const queries: string[] = [];
   const levels = await fetchLevels(plan, source, options, queries);
-  return { design: designOf(plan, levels), queries };
+  return { design: designOf(plan, levels), queries, columns };
 }
 
 /** The levels of the plan's categorical keys (DISTINCT over the rows used), in R's order. */
@@ -61,9 +61,10 @@ export async function fetchLevels(plan: BlocksPlan, source: SqlSource, options: 
   return levels;
 }
 
-/** The blocks query of a model over a SQL source (what `mlm sql` prints). */
+/** The self-contained blocks query of a model over a SQL source, with its design (what `mlm sql` prints; `blocks:` reads its result). */
 export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<string> {
-  return blocksQuery((await compileFromSql(source, doc, decl, options)).design);
+  const { design, columns } = await compileFromSql(source, doc, decl, options);
+  return blocksQuery(design, undefined, designMeta(design, columns));
 }
 
 /** Fits a model declaration of a document whose data are `source`, from cross-product blocks. */
@@ -85,7 +86,7 @@ export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: Mode
     results.push(await source.runner.query(sql, options.query));
     checkCancelled(options);
   }
-  return fitFromBlocksResult(design, results, source, doc, decl, options, queries, t0, known);
+  return fitFromBlocksResult(design, results, source, decl, options, queries, t0, known);
 }
 
 /** The fit from a result of the blocks query (run here, or elsewhere and read back: the `blocks:` key). */
@@ -93,14 +94,12 @@ export async function fitFromBlocksResult(
   design: Design,
   res: SqlResult | SqlResult[],
   source: SqlSource | null,
-  doc: MlmDocument,
   decl: ModelDecl,
   options: SqlFitOptions,
   queries: string[] = [],
   t0 = Date.now(),
   known?: { centres: Float64Array; nAll: number },
 ): Promise<SqlFit> {
-  void doc;
   const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res, known);
   const settings = modelSettings(decl);
   const df = settings.df ?? 'satterthwaite';
@@ -162,7 +161,7 @@ export async function fitFromBlocksFile(runner: SqlRunner, relation: string, doc
   if (JSON.stringify(design.basis) !== JSON.stringify(meta.basis)) throw bad(`were computed for another formula than model '${decl.name}' has now`);
   const res = await runner.query(`SELECT * EXCLUDE (${d.ident(META_COLUMN)}) FROM ${relation}`, options.query);
   checkCancelled(options);
-  return fitFromBlocksResult(design, res, null, doc, decl, options, [], t0);
+  return fitFromBlocksResult(design, res, null, decl, options, [], t0);
 }
 
 /** The result of centresQuery: the centres (index 0 unused) and the rows in the relation. */
