@@ -7,6 +7,7 @@ import type { MlmDocument } from '../mlmfile';
 import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
 import { fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { fitBlocksFile } from './blocksfile';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -103,6 +104,13 @@ export class Session {
     }
     const dir = dirname(this.file);
     const doc = parseMlm(text);
+    if (doc.blocks && !doc.data) {
+      // blocks computed elsewhere (mlm sql): no data to read; fit() reads the blocks
+      this.prep = prepareDocument(doc, () => undefined, { loaded: { table: null, diagnostics: [] } });
+      for (const d of doc.diagnostics) this.report(d);
+      if (doc.diagnostics.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file');
+      return;
+    }
     // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
     this.progress.start('reading data');
     const sql = await loadSqlData(doc, {
@@ -165,10 +173,32 @@ export class Session {
     return 'reason' in got ? null : got.fitted;
   }
 
+  /** A model fitted from the file of the `blocks:` key (engine/src/cli/blocksfile.ts). */
+  private async fitFromBlocks(m: PreparedModel): Promise<FittedModel | null> {
+    const label = `fitting ${m.name} from ${this.doc.blocks!.value}`;
+    this.progress.start(label);
+    try {
+      const fitted = await fitBlocksFile(this.file, this.doc, m.decl, this.progress.hooks(label));
+      this.progress.clear();
+      this.fits.set(m.name, fitted);
+      for (const w of fitted.result.warnings) this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.decl.nameRange });
+      return fitted;
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        this.report(d.range ? d : { ...d, range: this.doc.blocks!.range });
+        return null;
+      }
+      throw e;
+    }
+  }
+
   /** Fits a model once (cached); null after reporting its errors. */
   async fit(m: PreparedModel): Promise<FittedModel | null> {
     const cached = this.fits.get(m.name);
     if (cached) return cached;
+    if (this.doc.blocks && !this.doc.data) return this.fitFromBlocks(m);
     for (const d of m.diagnostics) this.report(d);
     if (!m.frame) {
       if (m.error && !m.diagnostics.includes(m.error)) this.report(m.error);

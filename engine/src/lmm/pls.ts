@@ -91,6 +91,8 @@ export class PlsSystem {
   readonly u: Float64Array;
   readonly beta: Float64Array;
   private schurGroups: { dValues: Float64Array; G: Float64Array } | null = null;
+  /** From blocks: the cells of the pairs (term 1, t) by level of term 1, between the constructor and setBlocks. */
+  private blockCells: ReturnType<typeof blocksCellsByLevel> | null = null;
   private schurTmp: Float64Array | null = null;
   private lambda: { data: Float64Array; offsets: number[] } | null = null;
   private theta: Float64Array = new Float64Array(0);
@@ -156,6 +158,7 @@ export class PlsSystem {
     if (blocks) {
       // the cells of each pair (term 1, term t) are the groups each level of term 1 touches
       const cells = blocksCellsByLevel(blocks, l1);
+      this.blockCells = cells;
       for (let j = 0; j < l1; j++) {
         for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
           const g = groupBase[cells.term[e] - 1] + cells.level[e];
@@ -308,7 +311,8 @@ export class PlsSystem {
     }
     // A₂₁ per level of term 1: the cells of pairs (1, t) and Z₁'[X y]
     const acc = new Float64Array(m * k1);
-    const cells = blocksCellsByLevel(B, this.nLevels[0]);
+    const cells = this.blockCells ?? blocksCellsByLevel(B, this.nLevels[0]);
+    this.blockCells = null;
     const zxy1 = B.zxy[0];
     for (let j = 0; j < this.nLevels[0]; j++) {
       for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
