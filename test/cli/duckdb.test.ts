@@ -11,8 +11,8 @@ import { cli, root, close } from './runCli';
 
 const ref = (id: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${id}.json`), 'utf8'));
 let tmp = '';
-const mlm = (args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+const mlm = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -76,4 +76,22 @@ test('mlm fit: a glob that matches nothing, engine: memory for Parquet, a missin
   const dayz = mlm(['fit', 'dayz.mlm']);
   assert.equal(dayz.code, 1);
   assert.match(dayz.err, /^dayz\.mlm:3:23: .*Dayz/m);
+});
+
+test('without the native module (MLM_DUCKDB=off): a large CSV is read in memory with a warning; Parquet is a located error', () => {
+  const csv = mlm(['fit', 'csv.mlm', '--sql-threshold', '0', '--json'], { MLM_DUCKDB: 'off' });
+  assert.equal(csv.code, 0, csv.err);
+  assert.match(csv.err, /^csv\.mlm:1:7: warning: the embedded DuckDB could not be loaded .*switched off by MLM_DUCKDB=off; 'sleepstudy\.csv' is read in memory instead/m);
+  assert.equal(JSON.parse(csv.out).full.dataSource, undefined);
+  const pq = mlm(['fit', 'parquet.mlm'], { MLM_DUCKDB: 'off' });
+  assert.equal(pq.code, 1);
+  assert.match(pq.err, /^parquet\.mlm:1:7: the embedded DuckDB could not be loaded .*; 'sleep\.parquet' cannot be read without it/m);
+});
+
+test('the node bundles load the embedded DuckDB from node_modules (kept external, not bundled)', () => {
+  for (const bundle of ['dist/cli/mlm.js', 'dist/node/server.js']) {
+    const text = readFileSync(join(root, bundle), 'utf8');
+    assert.match(text, /require\("@duckdb\/node-api"\)/, bundle);
+    assert.doesNotMatch(text, /duckdb_query_progress|class DuckDBInstance/, bundle);
+  }
 });

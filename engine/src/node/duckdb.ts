@@ -46,10 +46,16 @@ let loadError = '';
 
 /**
  * The native module, or null when it cannot load on this platform (then `duckDbUnavailable()` says why).
- * Required lazily, so a host without it still starts and falls back to the in-memory path.
+ * Required lazily, so a host without it still starts and falls back to the in-memory path. The environment
+ * variable MLM_DUCKDB=off switches it off (the in-memory path for everything).
  */
 export function loadDuckDb(): typeof import('@duckdb/node-api') | null {
   if (loaded !== undefined) return loaded;
+  if (process.env.MLM_DUCKDB === 'off') {
+    loaded = null;
+    loadError = 'switched off by MLM_DUCKDB=off';
+    return loaded;
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
