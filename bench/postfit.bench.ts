@@ -1,6 +1,6 @@
 /**
  * After the fit: marginal means with Tukey pairs, the type III F tests, an estimate and 1000
- * population predictions with se.fit, on a fitted model (fitted once in setup, as the panel and the
+ * predictions with se.fit (random effects included: their conditional covariance with β̂), on a fitted model (fitted once in setup, as the panel and the
  * CLI have it; the fit's coefficient tests already computed Satterthwaite's ingredients, which these
  * results reuse). Target: under a second beyond the fit, InstEval included.
  */
@@ -11,6 +11,7 @@ import { prepareModels, type PreparedModel } from '../engine/src/frame/prepare';
 import { fitModel } from '../engine/src/fit';
 import { PostFit } from '../engine/src/inference/postfit';
 import { predictNewData, predictionIntervals } from '../engine/src/inference/predict';
+import { PredictionVariance } from '../engine/src/inference/condvar';
 import type { DataTable } from '../engine/src/data/types';
 import type { FitResult } from '../engine/src/result';
 import type { BenchCase } from './run';
@@ -65,7 +66,8 @@ export const cases: BenchCase[] = CASES.map((c) => {
       const csv = `${table.names.join(',')}\n${rows.join('\n')}\n`;
       const { readCsv } = await import('../engine/src/data/csv');
       const pred = predictNewData({ model: m.decl, trainTable: table, frame: m.frame!, result, newTable: readCsv(csv, 'new.csv'), scale: 'link' });
-      predictionIntervals(pred, result, { interval: 'confidence', re: true });
+      // se.fit with random effects: the conditional covariance of (β̂, b̂), factored once per fit
+      predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result) });
     },
   };
 });

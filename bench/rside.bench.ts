@@ -3,9 +3,12 @@
  * module says so and prints our times only). Cases: the speed targets of the engine core —
  *  - InstEval (73,421 rows, ML): our fit alone against lme4's lmer() (target ≤ 0.07×) and our
  *    Satterthwaite df on the fit's model object;
- *  - a Poisson GLMM with an observation-level random effect (grouseticks, a level per row) and the
- *    reference grouseticks model: our whole fit (+ Wald tests, R²) against glmer() + summary();
- *  - sleepstudy and Penicillin: fit + Satterthwaite + R² against lmerTest::lmer() + summary().
+ *  - a Poisson GLMM with an observation-level random effect (grouseticks, a level per row), the
+ *    reference grouseticks model, VerbAgg (crossed scalar terms) and a vector-valued Poisson GLMM: our
+ *    whole fit (+ Wald tests, R²) against glmer() + summary();
+ *  - sleepstudy and Penicillin: fit + Satterthwaite + R² against lmerTest::lmer() + summary();
+ *  - the first fit in a fresh process (reference cases above 1,000 rows) against a fresh Rscript's first
+ *    lmer()/glmer() (target ≤ 1.0×): `npm run bench -- rside first`.
  * Warm: each case is fitted once untimed, then the median of a few runs. R runs its cases the same way
  * (one untimed fit, then the median of system.time). Run alone: npm run bench -- rside
  */
@@ -26,7 +29,7 @@ interface Case {
   name: string;
   data: string;
   formula: string;
-  family: 'gaussian' | 'poisson';
+  family: 'gaussian' | 'poisson' | 'binomial';
   REML: boolean;
   /** R's expression for the data frame's preparation (factors as the reference fits have them) */
   rPrep: string;
@@ -67,6 +70,27 @@ const CASES: Case[] = [
     rSameWork: true,
   },
   {
+    name: 'verbagg_binomial',
+    data: 'VerbAgg.csv',
+    formula: 'r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item)',
+    family: 'binomial',
+    REML: false,
+    rPrep: 'for (v in names(d)) if (is.character(d[[v]])) d[[v]] <- factor(d[[v]])',
+    reps: 3,
+    rSameWork: true,
+  },
+  {
+    // a vector-valued term (singular: the slope's correlation goes to -1, in lme4 as here)
+    name: 'grouseticks_vector',
+    data: 'grouseticks.csv',
+    formula: 'TICKS ~ factor(YEAR) + cHEIGHT + (1 + cHEIGHT | LOCATION) + (1 | BROOD)',
+    family: 'poisson',
+    REML: false,
+    rPrep: 'for (v in c("INDEX","BROOD","LOCATION")) d[[v]] <- factor(d[[v]])',
+    reps: 5,
+    rSameWork: true,
+  },
+  {
     name: 'sleepstudy_full',
     data: 'sleepstudy.csv',
     formula: 'Reaction ~ Days + (Days | Subject)',
@@ -95,7 +119,7 @@ function median(xs: number[]): number {
 }
 
 function frameOf(c: Case): ModelFrame {
-  const text = [`data: ${c.data}`, '', `model m:`, `  formula: ${c.formula}`, `  family: ${c.family}`, ...(c.family === 'gaussian' ? [`  REML: ${c.REML}`] : [])].join('\n') + '\n';
+  const text = [`data: ${c.data}`, '', `model m:`, `  formula: ${c.formula}`, `  family: ${c.family}`, ...(c.family === 'gaussian' ? [`  method: ${c.REML ? 'REML' : 'ML'}`] : [])].join('\n') + '\n';
   const prep = prepareModels(text, (rel) => readFileSync(join(dataDir, rel), 'utf8'));
   const m = prep.models[0];
   if (!m?.frame) throw new Error(`${c.name}: no frame (${m?.error?.message ?? m?.diagnostics.map((d) => d.message).join('; ')})`);
@@ -119,7 +143,7 @@ function rTimes(c: Case): { fit: number; same: number | null } | null {
   if (which.error || which.status !== 0) return null;
   const dir = mkdtempSync(join(tmpdir(), 'mlm-rbench-'));
   const script = join(dir, 'b.R');
-  const fitCall = c.family === 'gaussian' ? `lme4::lmer(${c.formula}, data = d, REML = ${c.REML ? 'TRUE' : 'FALSE'})` : `lme4::glmer(${c.formula}, data = d, family = poisson)`;
+  const fitCall = c.family === 'gaussian' ? `lme4::lmer(${c.formula}, data = d, REML = ${c.REML ? 'TRUE' : 'FALSE'})` : `lme4::glmer(${c.formula}, data = d, family = ${c.family})`;
   const sameCall = c.family === 'gaussian' ? `summary(lmerTest::lmer(${c.formula}, data = d, REML = ${c.REML ? 'TRUE' : 'FALSE'}))` : `summary(${fitCall})`;
   const reps = c.name === 'insteval_ml' ? 1 : c.reps;
   writeFileSync(
@@ -141,8 +165,53 @@ function rTimes(c: Case): { fit: number; same: number | null } | null {
   return { fit: f, same: Number.isFinite(s) ? s : null };
 }
 
+/**
+ * First fit in a fresh process, for the reference cases above 1,000 rows: a child node process builds
+ * the model frame and fits once (bench/firstfit.child.ts, data read untimed), against a fresh Rscript
+ * timing its first lmer()/glmer() call after library(lme4) and read.csv.
+ */
+const FIRST_FIT_CASES: { name: string; rPrep: string }[] = [
+  { name: 'bdf_context_ml', rPrep: '' },
+  { name: 'mathach_bryk', rPrep: '' },
+  { name: 'verbagg_binomial', rPrep: '' },
+  { name: 'insteval_ml', rPrep: CASES[0].rPrep },
+];
+
+function firstFitR(name: string, rPrep: string): number | null {
+  const ref = JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${name}.json`), 'utf8')) as { data: string; formula: string; family: string; REML: boolean };
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-rfirst-'));
+  const script = join(dir, 'f.R');
+  const call = ref.family === 'gaussian' ? `lmer(${ref.formula}, data = d, REML = ${ref.REML ? 'TRUE' : 'FALSE'})` : `glmer(${ref.formula}, data = d, family = ${ref.family})`;
+  writeFileSync(
+    script,
+    [
+      'suppressMessages(library(lme4))',
+      `d <- read.csv(${JSON.stringify(join(dataDir, ref.data))})`,
+      'for (v in names(d)) if (is.character(d[[v]])) d[[v]] <- factor(d[[v]])',
+      rPrep,
+      `cat(suppressWarnings(system.time(${call})[["elapsed"]]), "\\n")`,
+    ].join('\n'),
+  );
+  const r = spawnSync('Rscript', [script], { encoding: 'utf8', timeout: 600_000 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.error || r.status !== 0) return null;
+  return Number(r.stdout.trim());
+}
+
+function firstFitOurs(name: string): number {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'firstfit.child.ts'), name], { encoding: 'utf8', cwd: root, timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`first fit of ${name} failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds;
+}
+
 export async function run(): Promise<unknown[]> {
   const filter = process.argv.slice(2).find((a) => !a.startsWith('-') && a !== 'rside');
+  for (const c of FIRST_FIT_CASES) {
+    if (filter && !`first ${c.name}`.includes(filter)) continue;
+    const ours = firstFitOurs(c.name);
+    const r = firstFitR(c.name, c.rPrep);
+    console.log(`  ${JSON.stringify({ case: `first fit, fresh process: ${c.name}`, ours, R: r ?? 'Rscript not found', ratio: r ? +(ours / r).toFixed(3) : null })}`);
+  }
   for (const c of CASES) {
     if (filter && !c.name.includes(filter)) continue;
     const frame = frameOf(c);

@@ -72,9 +72,13 @@ export const ReadFileRequestMethod = 'mlm/readFile';
  */
 export interface ReadFileParams {
   uri: string;
+  /** 'base64': the file's bytes, for binary data files (Parquet), answered in `base64` instead of `text`. */
+  encoding?: 'base64';
 }
 export interface ReadFileResponse {
   text: string;
+  /** The bytes as base64, when `encoding: 'base64'` was asked. */
+  base64?: string;
   /** Why the file was not read (shown to the user). */
   refused?: string;
 }
@@ -134,4 +138,18 @@ export interface InferenceResponse {
   text?: string;
   error?: string;
   cancelled?: boolean;
+}
+
+export const ClickHouseCredentialsRequestMethod = 'mlm/clickhouseCredentials';
+/**
+ * The credentials stored for a ClickHouse server (`address` as host:port) with "MLM: Set ClickHouse Password"
+ * (VS Code's secret storage). Answer `null` when none are stored; the desktop server then reads
+ * MLM_CLICKHOUSE_USER / MLM_CLICKHOUSE_PASSWORD from its environment.
+ */
+export interface ClickHouseCredentialsParams {
+  address: string;
+}
+export interface ClickHouseCredentialsResponse {
+  user: string;
+  password: string;
 }

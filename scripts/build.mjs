@@ -1,7 +1,8 @@
 // Bundles every entry point with esbuild. Entries whose source does not exist yet are skipped.
 // Usage: node scripts/build.mjs [--watch]
 import { build, context } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +23,7 @@ const entries = [
   ['server/src/node/server.ts', 'dist/node/server.js', 'node', 'cjs', { external: NATIVE }],
   ['server/src/web/server.ts', 'dist/web/server.js', 'browser', 'iife', {}],
   ['client/src/webview/main.ts', 'dist/webview/main.js', 'browser', 'iife', {}],
-  ['test/web/suite/index.ts', 'dist/test/web/suite.js', 'browser', 'cjs', { external: ['vscode'] }],
+  ['test/web/suite/index.ts', 'dist/test/web/suite.js', 'browser', 'cjs', { external: ['vscode'], loader: { '.parquet': 'binary' } }],
 ];
 
 let built = 0;
@@ -50,5 +51,13 @@ for (const [src, out, platform, format, extra] of entries) {
     await build(options);
   }
   built++;
+}
+// duckdb-wasm's WebAssembly for the web server's Parquet reader, loaded from the extension's own folder on first
+// use (dist/web/duckdb/); only the build with WebAssembly exceptions ships.
+const wasmSource = join(dirname(createRequire(join(root, 'package.json')).resolve('@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs')), 'duckdb-eh.wasm');
+const wasmTarget = join(root, 'dist/web/duckdb/duckdb-eh.wasm');
+if (!existsSync(wasmTarget) || statSync(wasmTarget).size !== statSync(wasmSource).size || statSync(wasmTarget).mtimeMs < statSync(wasmSource).mtimeMs) {
+  mkdirSync(dirname(wasmTarget), { recursive: true });
+  copyFileSync(wasmSource, wasmTarget);
 }
 if (!watch) console.log(`build: ${built} bundle(s) written to dist/`);

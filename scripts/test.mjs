@@ -1,5 +1,6 @@
 // Runs the test suites with node's test runner (TypeScript through tsx).
-// Usage: node scripts/test.mjs [group ...]   groups: unit conformance cli server fuzz grammar client e2e web (default: all)
+// Usage: node scripts/test.mjs [group ...]   groups: unit conformance cli clickhouse server fuzz grammar client e2e web (default: all)
+// (clickhouse starts a two-shard cluster on 127.0.0.1 and fails when clickhouse-server is not installed)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -22,8 +22,14 @@ export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type Mixe
 export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
 
+// Data in SQL engines: the runner contract and ClickHouse over HTTP (fetch); fits from cross-product blocks.
+export type * from './sql/runner';
+export * from './sql/clickhouse';
+
 // Text -> data -> model frame.
 export * from './data/index';
+// Data read through SQL (DuckDB, duckdb-wasm, ClickHouse): columns -> DataTable.
+export * from './sql/columns';
 export * from './mlmfile/index';
 export * from './formula/index';
 export { unparen } from './formula/deparse';
@@ -45,3 +51,6 @@ export { formatCoefmat, type CoefTable, type CoefmatOptions, type CoefmatCells }
 export { aicTable, remlCriterionText, correlationLines, residualLines, scaledResidualQuantiles } from './summary/sections';
 export { varCorrCells, type VarCorrCells } from './summary/varcorr';
 export { formatModelCheck, formatResiduals } from './summary/check';
+
+// Data beyond memory: the SqlRunner contract, the query compiler, the fit from cross-product blocks (engine/src/sql).
+export * from './sql/index';

@@ -4,6 +4,7 @@
  * our own extras below the marker. Every consumer (CLI, summaries, hovers, webview) reads this.
  */
 import type { DfMethod } from './mlmfile/keys';
+import type { PirlsSettings } from './optim/options';
 
 import type { PlotFigures } from './plotfigures';
 
@@ -92,12 +93,24 @@ export interface FitResult {
   converged: boolean;
   evaluations: number;
   fitSeconds: number;
-  fitted: number[];
-  residuals: number[];
-  /** Data row index (0-based) of each fitted value. */
-  rows: number[];
+  /**
+   * Per observation: fitted values, residuals and the data row (0-based) of each. Absent for a fit
+   * from SQL blocks (engine/src/sql/), which has no rows in memory: `residualSummary` says where its
+   * scaled-residual quantiles come from.
+   */
+  fitted?: number[];
+  residuals?: number[];
+  rows?: number[];
   /** Scaled residuals quantiles (Min, 1Q, Median, 3Q, Max) as lme4's summary prints them. */
   scaledResidualQuantiles?: number[];
+  /**
+   * A fit from SQL blocks: the rows the scaled-residual quantiles were computed from ('all' when
+   * every used row was read back, 'sample' for a random sample of `rows` of the `of` rows used), and the
+   * SQL engine that computed the blocks.
+   */
+  residualSummary?: { source: 'all' | 'sample'; rows: number; of: number };
+  /** How the data were reached: in memory (absent) or through SQL (the dialect and the relation). */
+  sqlSource?: { dialect: string; relation: string };
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
   /** After-the-fit results for the panel and hovers (inference/postfit.ts postFitSummary): F tests, means:, estimate:, ratios. */
   postfit?: import('./inference/postfit').PostFitSummary;
@@ -154,9 +167,12 @@ export interface OptSummary {
   derivStep: number;
   /** lme4's checkConv tolerances; checked false when the check was skipped (singular fit, or more than derivCheckMaxN observations) */
   checkConv: { gradTol: number; singularTol: number; hessTol: number; checked: boolean; derivCheckMaxN?: number };
-  /** size limits and switches of the PLS system (and glmer's PIRLS) */
+  /** size limits and switches of the PLS system (and glmer's nAGQ) */
   settings: Record<string, number>;
+  /** glmer's PIRLS settings (optim/options.ts PirlsOptions without `joint`): lme4's, and the fallback used where it fails */
+  pirls?: { lme4: PirlsSettings; fallback: PirlsSettings };
 }
+
 
 export interface FitInterpretation {
   /** One sentence per fixed effect, keyed by coefname. */

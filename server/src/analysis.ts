@@ -14,6 +14,7 @@ import {
   parseMlm,
   type MlmDocument,
   type ModelDecl,
+  isClickHouseUrl,
 } from '../../engine/src/index';
 import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
@@ -137,8 +138,10 @@ export class Analyzer {
     let dataSource: string | undefined;
     if (doc.data) {
       const range = doc.data.range;
-      const resolved = this.resolveDataPath(td.uri, doc.data.value);
-      if (td.uri.startsWith('untitled:')) {
+      const resolved = isClickHouseUrl(doc.data.value) ? { uri: null, outside: false } : this.resolveDataPath(td.uri, doc.data.value);
+      if (isClickHouseUrl(doc.data.value)) {
+        // a ClickHouse table: read through SQL when a model is fitted (fitService, clickhouseSource.ts)
+      } else if (td.uri.startsWith('untitled:')) {
         diagnostics.push({
           severity: 'error',
           code: 'data-not-found',
@@ -314,7 +317,7 @@ export class Analyzer {
 export async function listCsvFiles(host: ServerHost, folderUri: string): Promise<string[]> {
   const entries = (await host.readDirectory(folderUri)) ?? [];
   return entries
-    .filter((e) => e.type === 'file' && /\.(csv|tsv)$/i.test(e.name))
+    .filter((e) => e.type === 'file' && /\.(csv|tsv|parquet)$/i.test(e.name))
     .map((e) => e.name)
     .sort();
 }

@@ -10,8 +10,19 @@ import {
 } from '../../protocol/index';
 
 /** Files read by the client (vscode.workspace.fs) through the custom requests of protocol.ts. */
-export function clientHost(connection: Connection): ServerHost {
+export function clientHost(connection: Connection): ServerHost & { readBase64(uri: string): Promise<string | null> } {
   return {
+    /** A binary file's bytes as base64 (null when missing); throws FileRefused. */
+    async readBase64(uri: string): Promise<string | null> {
+      let r: ReadFileResponse | null;
+      try {
+        r = await connection.sendRequest<ReadFileResponse | null>(ReadFileRequestMethod, { uri, encoding: 'base64' } satisfies ReadFileParams);
+      } catch {
+        return null;
+      }
+      if (r && typeof r.refused === 'string') throw new FileRefused(r.refused);
+      return r && typeof r.base64 === 'string' ? r.base64 : null;
+    },
     async readFile(uri: string): Promise<string | null> {
       let r: ReadFileResponse | null;
       try {

@@ -274,7 +274,7 @@ async function dataFileItems(
     if (e.name.startsWith('.')) continue;
     if (e.type === 'directory') {
       items.push({ label: e.name + '/', kind: CompletionItemKind.Folder, sortText: `1${e.name}`, textEdit: { range, newText: e.name + '/' }, command: { title: 'more', command: 'editor.action.triggerSuggest' } });
-    } else if (/\.(csv|tsv)$/i.test(e.name)) {
+    } else if (/\.(csv|tsv|parquet)$/i.test(e.name)) {
       items.push({ label: e.name, kind: CompletionItemKind.File, detail: 'CSV file', sortText: `0${e.name}`, textEdit: { range, newText: e.name } });
     }
   }

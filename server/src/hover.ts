@@ -19,6 +19,9 @@ import {
   interpretLrt,
   interpretVarCorr,
   FILE_KEYS,
+  CLICKHOUSE_ENV,
+  clickHouseAddress,
+  parseClickHouseUrl,
   MODEL_KEYS,
   FAMILY_DOCS,
   COR_CONSTRUCTORS,
@@ -152,6 +155,17 @@ function wordAt(line: string, ch: number): { text: string; start: number; end: n
 }
 
 function dataHover(a: DocumentAnalysis): string {
+  const ch = a.doc.data ? parseClickHouseUrl(a.doc.data.value) : null;
+  if (ch && 'location' in ch) {
+    const l = ch.location;
+    return [
+      `**ClickHouse table** ${code(`${l.database}.${l.table}`)} at ${code(clickHouseAddress(l))}${l.secure ? ' (HTTPS)' : ''}`,
+      '',
+      'Each model is fitted from one aggregation query run on the server: only the cross-product blocks come back, never the rows.',
+      '',
+      `Credentials: "MLM: Set ClickHouse Password", or ${code(CLICKHOUSE_ENV.user)} and ${code(CLICKHOUSE_ENV.password)} in the environment of the desktop server; never in the .mlm file.`,
+    ].join('\n');
+  }
   if (!a.table) return `**data:** ${esc(a.doc.data?.value ?? '')} — not loaded`;
   const t = a.table;
   const cols = t.names.map((n) => {
@@ -296,7 +310,9 @@ const num4 = (x: number) => formatNumber(x);
 
 function factorMeansHover(col: string, fm: NonNullable<FitResult['postfit']>['factorMeans'][string]): string {
   const z = fm.means.some((m) => m.df === null);
-  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df)`, '', `| ${escapeMarkdown(col)} | emmean | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
+  const name = fm.meanName ?? 'emmean';
+  const scale = name === 'prob' ? '; probabilities' : name === 'rate' ? '; rates' : name === 'response' ? '; response scale' : '';
+  const rows = [`**Estimated marginal means of ${escapeMarkdown(col)}** (as emmeans; ${escapeMarkdown(fm.dfMethod)} df${scale})`, '', `| ${escapeMarkdown(col)} | ${escapeMarkdown(name)} | SE | df | ${fm.level * 100}% CI |`, '|---|---:|---:|---:|---|'];
   for (const m of fm.means) rows.push(`| ${escapeMarkdown(m.level)} | ${num4(m.emmean)} | ${num4(m.SE)} | ${m.df === null ? 'Inf' : num4(m.df)} | ${num4(m.lower)} to ${num4(m.upper)} |`);
   if (fm.notes.length) rows.push('', `_${fm.notes.map(escapeMarkdown).join(' ')}_`);
   if (z) rows.push('', '_z intervals (asymptotic df)._');

@@ -77,6 +77,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   fits.onErrorsChanged = (uri) => throttle.schedule(uri);
 
   connection.onInitialize((params): InitializeResult => {
+    host.initialize?.(params.initializationOptions);
     for (const f of params.workspaceFolders ?? []) workspaceFolders.push(f.uri);
     const threshold = (params.initializationOptions as { sqlThresholdMB?: unknown } | undefined)?.sqlThresholdMB;
     if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0) settings.sqlThresholdMB = threshold;
@@ -101,7 +102,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onInitialized(() => {
     if (watchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,CSV,tsv,txt,parquet}' }] })
         .catch(() => undefined);
     }
     try {

@@ -20,7 +20,7 @@ before(() => {
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   tmp = mkdtempSync(join(tmpdir(), 'mlm-postfit-'));
-  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv']) copyFileSync(join(data, f), join(tmp, f));
+  for (const f of ['bdf.csv', 'sleepstudy.csv', 'rats.csv', 'Orthodont.csv', 'cbpp.csv']) copyFileSync(join(data, f), join(tmp, f));
   writeFileSync(
     join(tmp, 'bdf.mlm'),
     [
@@ -36,6 +36,8 @@ before(() => {
     ].join('\n'),
   );
   writeFileSync(join(tmp, 'bad.mlm'), 'data: bdf.csv\nmodel m:\n  formula: langPOST ~ IQ.verb + (1 | schoolNR)\n  estimate: IQ.verb + IQ.verbb\n  means: denomina\n');
+  writeFileSync(join(tmp, 'cbpp.mlm'), 'data: cbpp.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n  means: period\n');
+  writeFileSync(join(tmp, 'ortho.mlm'), 'data: Orthodont.csv\nmodel slope:\n  formula: distance ~ Sex * factor(age) + (age | Subject)\n  df: kenward-roger\n');
   writeFileSync(join(tmp, 'sleep.mlm'), 'data: sleepstudy.csv\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
   writeFileSync(join(tmp, 'days.csv'), 'Days,Subject\n0,308\n3,308\n9,308\n');
   writeFileSync(join(tmp, 'rats.mlm'), 'data: rats.csv\nmodel laplace:\n  formula: cbind(m, n - m) ~ 1 + (1 | batch)\n  family: binomial\n');
@@ -71,6 +73,44 @@ test('mlm anova: type III as lmerTest (bdf); --type 1 prints the sequential tabl
   const t1 = mlm(['anova', 'bdf.mlm', '--model', 'denom', '--type', '1']);
   assert.equal(t1.code, 0, t1.err);
   assert.match(t1.out, /Type I Analysis of Variance Table with Satterthwaite's method/);
+});
+
+test('mlm anova --df kenward-roger: λ-scaled F and KR ddf of 3-df terms as lmerTest/pbkrtest (Orthodont); the model\'s df: key is the default', () => {
+  const ref = postfit('orthodont_slope_kr_anova').anova3;
+  for (const args of [['--df', 'kenward-roger'], []]) {
+    const got = json(['anova', 'ortho.mlm', '--model', 'slope', ...args]).slope;
+    assert.equal(got.df_method, 'Kenward-Roger');
+    assert.deepEqual(got.terms, ref.terms);
+    ref.terms.forEach((t: string, i: number) => {
+      assert.equal(got.NumDF[i], ref.NumDF[i], `NumDF ${t}`);
+      close(got['F value'][i], ref['F value'][i], 1e-4, `F ${t}`);
+      close(got.DenDF[i], ref.DenDF[i], 1e-2, `DenDF ${t}`);
+      close(got['Pr(>F)'][i], ref['Pr(>F)'][i], 1e-2, `p ${t}`);
+    });
+  }
+  const text = mlm(['anova', 'ortho.mlm', '--model', 'slope']);
+  assert.match(text.out, /Type III Analysis of Variance Table with Kenward-Roger's method/);
+});
+
+test('mlm means --type response: probabilities and odds ratios as emmeans type = "response" (cbpp); link scale by default', () => {
+  const ref = postfit('cbpp_emmeans_response');
+  const got = json(['means', 'cbpp.mlm', '--model', 'm', '--type', 'response']).m;
+  assert.equal(got.type, 'response');
+  ref.emmeans.forEach((w: Record<string, number>, i: number) => {
+    close(got.emmeans[i].prob, w.prob, 1e-4, `prob ${i}`);
+    close(got.emmeans[i]['asymp.UCL'], w['asymp.UCL'], 1e-4, `asymp.UCL ${i}`);
+  });
+  ref.pairs.forEach((w: Record<string, number | string>, i: number) => {
+    assert.equal(got.pairs[i].contrast, w.contrast);
+    close(got.pairs[i]['odds.ratio'], w['odds.ratio'] as number, 1e-4, `odds ratio ${w.contrast}`);
+  });
+  const text = mlm(['means', 'cbpp.mlm', '--model', 'm', '--type', 'response']);
+  assert.match(text.out, /period +prob +SE +df +asymp\.LCL +asymp\.UCL/);
+  assert.match(text.out, /odds\.ratio/);
+  assert.match(text.out, /Tests are performed on the log odds ratio scale/);
+  const link = json(['means', 'cbpp.mlm', '--model', 'm']).m;
+  close(link.emmeans[0].emmean, ref.emmeans_link[0].emmean, 1e-4, 'link-scale emmean');
+  assert.equal(mlm(['anova', 'cbpp.mlm', '--type', 'response']).code, 2);
 });
 
 test('mlm estimate: the estimate: line (β₁ + β₂, SE from vcov of the ML reference fit) and an expression', () => {
@@ -113,6 +153,15 @@ test('mlm predict --interval: se.fit and intervals (sleepstudy population predic
   close(pi.upr[0] - pi.fit[0], 1.959963984540054 * Math.sqrt(ref.se[0] ** 2 + sigma ** 2), 1e-3, 'prediction half-width');
 });
 
+test('mlm predict --interval with random effects: the conditional covariance of (β, b); an unseen subject has the population SE', () => {
+  const ref = postfit('sleepstudy_predict_se');
+  writeFileSync(join(tmp, 'days-re.csv'), 'Days,Subject\n0,308\n5,999\n');
+  const got = json(['predict', 'sleep.mlm', '--model', 'full', '--newdata', 'days-re.csv', '--interval', 'confidence']).full;
+  assert.match(got.notes.join(' '), /conditional covariance of the fixed and random effects/);
+  close(got['se.fit'][1], ref.se[5], 1e-4, 'se.fit of an unseen subject = population se.fit at day 5');
+  assert.ok(got['se.fit'][0] > 0 && Number.isFinite(got['se.fit'][0]));
+});
+
 test('mlm baselines: the pooled glm of rats is the pooled proportion; LRT against lme4\'s Laplace logLik, p halved', () => {
   const rows = readFileSync(join(data, 'rats.csv'), 'utf8').trim().split('\n');
   const head = rows[0].split(',').map((h) => h.replace(/"/g, ''));
@@ -142,6 +191,9 @@ test('mlm table: models side by side, AIC weights when comparable, a note for RE
   assert.ok(t.notes.some((n: string) => /REML and ML fits are mixed/.test(n)), JSON.stringify(t.notes));
   const text = mlm(['table', 'bdf.mlm']);
   assert.match(text.out, /AIC weights are left out/);
+  // the stars say which test they come from: the models' df methods
+  assert.match(text.out, /\(t, Satterthwaite df\)\./);
+  assert.equal(t.tests, 't, Satterthwaite df');
 });
 
 test('mlm fit --ratios: odds ratios exp(β) with exp(β ± 1.96 SE) (rats, lme4\'s Laplace fit)', () => {

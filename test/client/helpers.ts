@@ -56,7 +56,7 @@ function completeSleepstudy(fit: FitResult): void {
   const g = rows.map((r) => b.levels.indexOf(r[2]));
   const k1 = b.terms.indexOf('Days');
   fit.fitted = y.map((_, i) => fit.fixef['(Intercept)'] + b.values[0][g[i]] + (fit.fixef.Days + (k1 >= 0 ? b.values[k1][g[i]] : 0)) * days[i]);
-  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.residuals = y.map((v, i) => v - fit.fitted![i]);
   fit.rows = y.map((_, i) => i);
   fit.plotData = { y, weights: null, groups: { Subject: g }, covariates: { Days: days }, xMeans: { '(Intercept)': 1, Days: 4.5 } };
 }
@@ -69,7 +69,7 @@ function completeRats(fit: FitResult): void {
   const g = rows.map((r) => b.levels.indexOf(r[0]));
   const y = m.map((v, i) => v / n[i]);
   fit.fitted = y.map((_, i) => 1 / (1 + Math.exp(-(fit.fixef['(Intercept)'] + b.values[0][g[i]]))));
-  fit.residuals = y.map((v, i) => v - fit.fitted[i]);
+  fit.residuals = y.map((v, i) => v - fit.fitted![i]);
   fit.rows = y.map((_, i) => i);
   fit.plotData = { y, weights: n, groups: { batch: g }, covariates: {}, xMeans: { '(Intercept)': 1 } };
 }

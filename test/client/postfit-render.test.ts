@@ -29,6 +29,9 @@ function summary(level0: string): PostFitSummary {
         dfMethod: 'Satterthwaite',
         adjust: 'tukey',
         level: 0.95,
+        type: 'link',
+        meanName: 'emmean',
+        contrastName: 'estimate',
         means: ref.emmeans.map((m: Record<string, number>, i: number) => ({ levels: { denomina: i === 0 ? level0 : String(m.denomina) }, emmean: m.emmean, SE: m.SE, df: m.df, lower: m['lower.CL'], upper: m['upper.CL'] })),
         pairs: ref.pairs.map((c: Record<string, number | string>) => ({ contrast: c.contrast, by: {}, estimate: c.estimate, SE: c.SE, df: c.df, ratio: c['t.ratio'], p: c['p.value'] })),
         notes: ['Confidence level used: 0.95'],
@@ -77,4 +80,39 @@ test('level names are escaped; one model gives no model table, two give one with
   const mt = two.querySelector('#model-table table.model-table');
   assert.ok(mt, 'model table');
   assert.match(two.querySelector('#model-table')!.textContent!, /REML and ML fits are mixed/);
+});
+
+test('GLMM means on the response scale: emmeans\' prob and odds.ratio columns with the values of emmeans type = "response" (cbpp)', () => {
+  const cb = JSON.parse(readFileSync(join(root, 'test/fixtures/postfit/cbpp_emmeans_response.json'), 'utf8'));
+  const post: PostFitSummary = {
+    ...summary('1'),
+    anova: null,
+    estimates: [],
+    means: [
+      {
+        range,
+        specs: ['period'],
+        by: [],
+        dfMethod: 'asymptotic',
+        adjust: 'tukey',
+        level: 0.95,
+        type: 'response',
+        meanName: 'prob',
+        contrastName: 'odds.ratio',
+        means: cb.emmeans.map((m: Record<string, number>) => ({ levels: { period: String(m.period) }, emmean: m.prob, SE: m.SE, df: null, lower: m['asymp.LCL'], upper: m['asymp.UCL'] })),
+        pairs: cb.pairs.map((c: Record<string, number | string>) => ({ contrast: c.contrast, by: {}, estimate: c['odds.ratio'], SE: c.SE, df: null, ratio: c['z.ratio'], p: c['p.value'], null: 1 })),
+        notes: ['Intervals are back-transformed from the logit scale', 'Tests are performed on the log odds ratio scale'],
+      },
+    ],
+  };
+  const doc = render([{ ...loadReferenceFit('cbpp_binomial'), postfit: post }]);
+  const t = doc.querySelector('table.emmeans')!;
+  assert.deepEqual([...t.querySelectorAll('thead th')].map((x) => x.textContent), ['period', 'prob', 'SE', 'df', 'asymp.LCL', 'asymp.UCL']);
+  assert.match(t.querySelector('caption')!.textContent!, /probabilities/);
+  const c = doc.querySelector('table.contrasts')!;
+  assert.deepEqual([...c.querySelectorAll('thead th')].map((x) => x.textContent), ['contrast', 'odds.ratio', 'SE', 'df', 'z.ratio', 'p.value']);
+  const first = c.querySelector('tbody tr')!;
+  assert.equal(first.children[0].textContent, 'period1 / period2');
+  assert.match(first.children[1].getAttribute('title')!, /Odds ratio/);
+  assert.match(doc.body.textContent!, /Intervals are back-transformed from the logit scale/);
 });

@@ -13,6 +13,7 @@ import { fitModel } from '../../engine/src/fit';
 import { PostFit, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
+import { PredictionVariance } from '../../engine/src/inference/condvar';
 import { readCsv } from '../../engine/src/data/csv';
 import type { DataTable } from '../../engine/src/data/types';
 import { ROOT } from './harness';
@@ -44,8 +45,8 @@ function dfClose(got: number | string, want: number | string, what: string) {
   relClose(got as number, want as number, 1e-2, what);
 }
 
-async function fitted(ref: { data: string; formula: string }, extra = '') {
-  const prep = prepareModels(`data: ${ref.data}\n${extra}model m:\n  formula: ${ref.formula}\n`, (f) => readFileSync(join(DATA, f), 'utf8'));
+async function fitted(ref: { data: string; formula: string }, extra = '', keys = '') {
+  const prep = prepareModels(`data: ${ref.data}\n${extra}model m:\n  formula: ${ref.formula}\n${keys}`, (f) => readFileSync(join(DATA, f), 'utf8'));
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(m.error));
   const result = await fitModel(m.frame, m.spec, { yieldEveryMs: 0 });
@@ -125,4 +126,106 @@ test('sleepstudy: population predictions at days 0-9 with se.fit = √(x\'Vx) as
   const pi = predictionIntervals(pred, result, { interval: 'prediction', re: false });
   const half = 1.959963984540054 * Math.sqrt(ref.se[3] ** 2 + result.sigma ** 2);
   relClose(pi.upr[3]! - pi.fit[3]!, half, 1e-4, 'prediction half-width day 3');
+});
+
+interface KrAnovaRef {
+  id: string;
+  data: string;
+  formula: string;
+  REMLcrit: number;
+  anova3: PostfitRef['anova'];
+  anova1: PostfitRef['anova'];
+}
+
+async function checkKrAnova(id: string) {
+  const ref = load(id) as KrAnovaRef;
+  const { pf, result } = await fitted(ref);
+  // the reference was fitted with tight optimizer tolerances: both sides sit at the same REML optimum
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, `${id} REML criterion`);
+  for (const type of [3, 1] as const) {
+    const want = type === 3 ? ref.anova3 : ref.anova1;
+    const rows = await pf.anova(type, 'kenward-roger');
+    assert.deepEqual(rows.map((r) => r.term), want.terms);
+    rows.forEach((r, i) => {
+      const t = `${id} type ${type} ${want.terms[i]}`;
+      assert.equal(r.NumDF, want.NumDF[i], `${t} NumDF`);
+      relClose(r.DenDF!, want.DenDF[i], 1e-2, `${t} DenDF`);
+      relClose(r.F!, want['F value'][i], 1e-4, `${t} F`);
+      relClose(r.sumSq!, want['Sum Sq'][i], 1e-4, `${t} Sum Sq`);
+      relClose(r.meanSq!, want['Mean Sq'][i], 1e-4, `${t} Mean Sq`);
+      pClose(r.p!, want['Pr(>F)'][i], `${t} p`);
+    });
+  }
+}
+
+test('Kenward-Roger F tests of multi-df terms (pbkrtest KRmodcomp via lmerTest): bdf, factor(denomina) × IQ.verb', () => checkKrAnova('bdf_kr_anova'));
+test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with a random intercept', () => checkKrAnova('orthodont_kr_anova'));
+test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with (age | Subject)', () => checkKrAnova('orthodont_slope_kr_anova'));
+
+interface ResponseMeansRef {
+  id: string;
+  data: string;
+  formula: string;
+  family: string;
+  link: string;
+  specs: string;
+  emmeans: Record<string, number | string>[];
+  pairs: Record<string, number | string>[];
+}
+
+/** emmeans(m, specs, type = "response") and pairs() of it: back-transformed means, delta-method SEs, ratios. */
+async function checkResponseMeans(id: string, meanName: string, contrastName: string) {
+  const ref = load(id) as ResponseMeansRef;
+  const family = ref.link === (ref.family === 'binomial' ? 'logit' : 'log') ? ref.family : `${ref.family}(${ref.link})`;
+  const { pf } = await fitted(ref, '', `  family: ${family}\n`);
+  const got = meansJson(await pf.means({ specs: [ref.specs], type: 'response' }));
+  assert.equal(got.type, 'response');
+  assert.equal(got.emmeans.length, ref.emmeans.length);
+  ref.emmeans.forEach((want, i) => {
+    const g = got.emmeans[i];
+    const lv = String(want[ref.specs]);
+    assert.equal(g[ref.specs], lv, `${id} level ${i}`);
+    relClose(g[meanName] as number, want[meanName] as number, 1e-4, `${id} ${meanName} ${lv}`);
+    relClose(g.SE as number, want.SE as number, 1e-4, `${id} SE ${lv}`);
+    assert.equal(g.df, 'Inf');
+    relClose(g['asymp.LCL'] as number, want['asymp.LCL'] as number, 1e-4, `${id} asymp.LCL ${lv}`);
+    relClose(g['asymp.UCL'] as number, want['asymp.UCL'] as number, 1e-4, `${id} asymp.UCL ${lv}`);
+  });
+  assert.equal(got.pairs.length, ref.pairs.length);
+  ref.pairs.forEach((want, i) => {
+    const g = got.pairs[i];
+    assert.equal(g.contrast, want.contrast);
+    relClose(g[contrastName] as number, want[contrastName] as number, 1e-4, `${id} ${want.contrast} ${contrastName}`);
+    relClose(g.SE as number, want.SE as number, 1e-4, `${id} ${want.contrast} SE`);
+    assert.equal(g.null, want.null, `${id} ${want.contrast} null`);
+    relClose(g['z.ratio'] as number, want['z.ratio'] as number, 1e-4, `${id} ${want.contrast} z.ratio`);
+    pClose(g['p.value'] as number, want['p.value'] as number, `${id} ${want.contrast} Tukey p`);
+  });
+  return got;
+}
+
+test('cbpp (binomial, logit): means on the response scale (prob) and odds ratios as emmeans type = "response"', async () => {
+  const got = await checkResponseMeans('cbpp_emmeans_response', 'prob', 'odds.ratio');
+  assert.ok(got.notes.includes('Intervals are back-transformed from the logit scale'));
+  assert.ok(got.notes.includes('Tests are performed on the log odds ratio scale'));
+});
+test('cbpp (binomial, cloglog): back-transformed means; contrasts stay differences on the cloglog scale', async () => {
+  const got = await checkResponseMeans('cbpp_cloglog_emmeans_response', 'prob', 'estimate');
+  assert.ok(got.notes.includes('Note: contrasts are still on the cloglog scale'));
+});
+test('grouseticks (Poisson, two crossed terms, a covariate at its mean): rates and rate ratios', async () => {
+  await checkResponseMeans('grouseticks_emmeans_response', 'rate', 'ratio');
+});
+
+test('sleepstudy: se.fit with random effects = σ²[Λ\'z; x]\'M⁻¹[Λ\'z; x] from lme4\'s own Λ, Z and X (R script beside the reference)', async () => {
+  const ref = load('sleepstudy_predict_re_se') as { data: string; formula: string; REMLcrit: number; newdata: { Days: number; Subject: string }[]; fit: number[]; se: number[] };
+  const { prep, m, result } = await fitted(ref);
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, 'REML criterion');
+  const newTable = readCsv('Days,Subject\n' + ref.newdata.map((r) => `${r.Days},${r.Subject}`).join('\n') + '\n', 'new.csv');
+  const pred = predictNewData({ model: m.decl, trainTable: prep.table as DataTable, frame: m.frame!, result, newTable, scale: 'link' });
+  const iv = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result) });
+  ref.se.forEach((se, i) => {
+    relClose(iv.fit[i]!, ref.fit[i], 1e-6, `fit ${i}`);
+    relClose(iv['se.fit'][i]!, se, 1e-4, `se.fit ${i}`);
+  });
 });

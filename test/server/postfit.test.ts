@@ -57,3 +57,21 @@ test('factor hover: marginal means as emmeans; estimate: hover; unknown coeffici
   assert.equal(d.range.start.line, 5);
   assert.equal(d.range.start.character, positionOf(TEXT, 'factr(denomina)3', 0).character);
 });
+
+test('GLMM factor hover: probabilities (emmeans type = "response") with the values of emmeans on cbpp', async () => {
+  const cb = JSON.parse(readFileSync(join(root, 'test/fixtures/postfit/cbpp_emmeans_response.json'), 'utf8'));
+  ws.copyData('cbpp.csv');
+  const text = 'data: cbpp.csv\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n';
+  const uri = ws.write('cbpp.mlm', text);
+  await client.open(uri, text);
+  const res = await client.request<{ fitted: string[] }>('mlm/fit', { uri });
+  assert.deepEqual(res.fitted, ['m']);
+  const pos = positionOf(text, 'factor(period)', 3);
+  const hv = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos });
+  const h = hv ? (hv.contents as { value: string }).value : '';
+  assert.match(h, /Estimated marginal means of period.*probabilities/);
+  assert.match(h, /\| period \| prob \| SE \|/);
+  for (const m of cb.emmeans) assert.ok(h.includes(`| ${Number(m.prob.toPrecision(3))} |`), `${m.prob} in ${h}`);
+  assert.doesNotMatch(h, /P value adjustment/);
+  assert.match(h, /back\\-transformed from the logit scale/);
+});

@@ -105,8 +105,9 @@ test('optSummary of a glmer fit: stage 1 (θ, β in PIRLS) and stage 2 ((θ, β)
   assert.deepEqual(s.stages.map((x) => x.name), ['θ, β in PIRLS', '(θ, β)']);
   assert.deepEqual(s.stages[0].settings, { rhobeg: 0.2, rhoend: FIT_SETTINGS.glmm.stage1.rhoend, maxEval: FIT_SETTINGS.glmm.stage1.maxEval });
   assert.equal(s.stages[0].evaluations + s.stages[1].evaluations + s.derivEvaluations, r.evaluations);
-  assert.equal(s.settings.pirlsTol, 1e-7);
-  assert.equal(s.settings.scalarKernelMaxTrailingLevels, 600);
+  // lme4's pwrssUpdate settings (tolPwrss 1e-7, from lp0, an error when step halving fails) and the fallback's
+  assert.deepEqual(s.pirls?.lme4, { from: 'lp0', tol: 1e-7, tolFloor: 0, maxit: 30, maxHalvings: 10, onStall: 'error', refactorAtMode: false });
+  assert.equal(s.pirls?.fallback.from, 'current');
   assert.equal(s.checkConv.checked, true);
   const r0 = await fitGlmm(cbppFrame(), { nAGQ: 0 }, { yieldEveryMs: 0 });
   assert.equal(r0.optSummary!.stages.length, 1);

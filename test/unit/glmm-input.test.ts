@@ -116,10 +116,10 @@ test('result fields have glmer meanings: sigma 1, no Residual row, z tests, devi
   // two-sided normal p-value: 2 Φ(-|z|)
   assert.ok(t.p !== null && t.p < 1e-50);
   // deviance = Σ squared deviance residuals; fitted values are proportions
-  const ss = r.residuals.reduce((s, e) => s + e * e, 0);
+  const ss = r.residuals!.reduce((s, e) => s + e * e, 0);
   assert.ok(Math.abs(ss - (r.deviance as number)) < 1e-8);
-  assert.ok(r.fitted.every((v) => v > 0 && v < 1));
-  assert.equal(r.fitted.length, 71);
+  assert.ok(r.fitted!.every((v) => v > 0 && v < 1));
+  assert.equal(r.fitted!.length, 71);
   assert.ok(Math.abs(r.AIC - (-2 * r.logLik + 2 * r.df)) < 1e-9);
   assert.ok(Math.abs(r.BIC - (-2 * r.logLik + Math.log(71) * r.df)) < 1e-9);
 });

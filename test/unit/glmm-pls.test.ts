@@ -1,11 +1,20 @@
-// The fast scalar-term PLS kernel of the GLMM engine against the mathematics it implements:
+// The PLS system as glmer's PIRLS uses it, scalar terms only (the specialisation for crossed scalar
+// terms: one pass over the data into D₁, A₂₁ and the dense block), against the mathematics:
 // A = Λ'Z'WZΛ + I built densely from its definition in the test, log det A by a textbook
 // Cholesky, and the normal equations of the penalized least-squares problem checked by
-// multiplication. Covers one term, two crossed terms (full pattern), nested (sparse pattern)
-// and three terms (the general loop).
+// multiplication, u only (β in the offset, p = 0) and jointly with β. Covers one term, two crossed
+// terms, nested, three terms and an observation-level first term.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScalarPls, type ScalarTerm } from '../../engine/src/glmm/scalarpls';
+import { PlsSystem, type PlsTerm } from '../../engine/src/lmm/pls';
+
+interface ScalarTerm {
+  refs: Int32Array;
+  z: Float64Array;
+  nlev: number;
+}
+
+const plsTerms = (terms: ScalarTerm[]): PlsTerm[] => terms.map((t) => ({ k: 1, levels: Array.from({ length: t.nlev }, (_, j) => j), refs: t.refs, Z: t.z }));
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -100,16 +109,12 @@ function check(pr: Problem): void {
     for (let i = 0; i < n; i++) s += M[i][a] * w[i] * pr.z[i];
     return s;
   });
-  const sp = new ScalarPls(pr.terms, n);
-  if (pr.terms.length === 2) {
-    // the crossed design must take the full-pattern branch, the others the sparse one
-    const full = (sp as unknown as { fullPattern: boolean }).fullPattern;
-    const cells = new Set(Array.from(pr.terms[0].refs, (r, i) => `${r}:${pr.terms[1].refs[i]}`)).size;
-    assert.equal(full, cells === pr.terms[0].nlev * pr.terms[1].nlev);
-  }
-  assert.ok(sp.factor(pr.theta, pr.sqrtW, pr.z));
+  const sp = new PlsSystem(plsTerms(pr.terms), new Float64Array(0), 0, n);
+  sp.setData(pr.sqrtW, pr.z);
+  assert.ok(sp.factor(pr.theta));
   assert.ok(Math.abs(sp.logdetL2 - logdetChol(A)) < 1e-10 * Math.max(1, Math.abs(sp.logdetL2)), `logdet ${sp.logdetL2} vs ${logdetChol(A)}`);
-  const u = Array.from(sp.solve());
+  sp.solve();
+  const u = Array.from(sp.u);
   for (let a = 0; a < q; a++) {
     let s = 0;
     for (let c = 0; c < q; c++) s += A[a][c] * u[c];
@@ -118,8 +123,11 @@ function check(pr: Problem): void {
   // joint: [A, Λ'Z'WX; X'WZΛ, X'WX] [u; β] = [Λ'Z'Wz; X'Wz]
   const p = pr.p;
   const x = (i: number, c: number) => pr.X[c * n + i];
-  assert.ok(sp.factorJoint(pr.theta, pr.sqrtW, pr.z, pr.X, p));
-  const { u: uj, beta } = sp.solveJoint();
+  const sj = new PlsSystem(plsTerms(pr.terms), pr.X, p, n);
+  sj.setData(pr.sqrtW, pr.z);
+  assert.ok(sj.factor(pr.theta));
+  sj.solve();
+  const { u: uj, beta } = sj;
   const U = Array.from(uj);
   const B = Array.from(beta);
   for (let a = 0; a < q; a++) {
@@ -151,3 +159,8 @@ test('one scalar term: diagonal factor', () => check(problem(1, [12], 'random'))
 test('two crossed terms (every level meets every level: full pattern)', () => check(problem(2, [9, 4], 'crossed', 200)));
 test('two terms with a sparse (nested-like) pattern', () => check(problem(3, [16, 5], 'nested')));
 test('three scalar terms (general loop)', () => check(problem(4, [10, 6, 3], 'random', 150)));
+test('an observation-level first term with two more terms', () => {
+  const pr = problem(5, [120, 7, 3], 'random', 120);
+  for (let i = 0; i < pr.n; i++) pr.terms[0].refs[i] = i;
+  check(pr);
+});

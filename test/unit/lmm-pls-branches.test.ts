@@ -122,6 +122,49 @@ function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void) {
   close(sys.pwrss, want.pwrss, 1e-8, 'PWRSS');
   for (let j = 0; j < c.p; j++) close(sys.beta[j], want.beta[j], 1e-8, `beta[${j}]`);
   for (let j = 0; j < want.u.length; j++) close(sys.u[j], want.u[j], 1e-8, `u[${j}]`);
+  checkSavedWeights(c, d);
+}
+
+/**
+ * The same weights again with another response (setData's weights tag, as glmer's PIRLS restarts):
+ * only the response's cross products are formed and, at a θ seen with these weights, only the
+ * response row of L; the result must still be the dense definition's for the new response.
+ */
+function checkSavedWeights(c: Case, d: ReturnType<typeof makeCase>) {
+  const sys = new PlsSystem(d.terms, d.X, c.p, d.n);
+  const internals = sys as unknown as { factorImpl: (th: ArrayLike<number>) => boolean };
+  const impl = internals.factorImpl.bind(sys);
+  let full = 0;
+  internals.factorImpl = (th) => {
+    full++;
+    return impl(th);
+  };
+  const tag = {};
+  const r = rng(c.seed + 100);
+  const y2 = Float64Array.from(d.y, (v) => v + r() - 0.5);
+  const otherW = Float64Array.from({ length: d.n }, () => 0.3 + r());
+  sys.setData(d.sqrtW, d.y, tag);
+  assert.equal(sys.factor(d.theta), true);
+  sys.setData(otherW, y2);
+  assert.equal(sys.factor(d.theta), true);
+  sys.setData(d.sqrtW, y2, tag);
+  assert.equal(sys.factor(d.theta), true);
+  assert.equal(full, 2, 'the third factor reuses the first (same weights and θ)');
+  sys.solve();
+  const want = dense({ ...d, y: y2 }, c.p);
+  close(sys.logdetL2, want.ldZ, 1e-9, 'saved weights: log|L_Z|²');
+  close(sys.logdetRX2, want.ldX, 1e-9, 'saved weights: log|R_X|²');
+  close(sys.pwrss, want.pwrss, 1e-8, 'saved weights: PWRSS');
+  for (let j = 0; j < c.p; j++) close(sys.beta[j], want.beta[j], 1e-8, `saved weights: beta[${j}]`);
+  for (let j = 0; j < want.u.length; j++) close(sys.u[j], want.u[j], 1e-8, `saved weights: u[${j}]`);
+  // another θ with the saved weights: a full factor
+  const theta2 = d.theta.map((v) => v * 0.7);
+  sys.setData(d.sqrtW, d.y, tag);
+  assert.equal(sys.factor(theta2), true);
+  assert.equal(full, 3);
+  sys.solve();
+  const want2 = dense({ ...d, theta: theta2 }, c.p);
+  close(sys.pwrss, want2.pwrss, 1e-8, 'saved weights, new θ: PWRSS');
 }
 
 test('one scalar term (block-diagonal L₁₁ only, no dense random-effects part)', () => {
@@ -145,6 +188,19 @@ test('scalar first term with weights (distinct Σwz²): the direct Schur update 
 test('balanced crossed scalar terms: the grouped Schur complement (one cross product per distinct Σwz²)', () => {
   check({ n: 0, crossed: true, terms: [{ k: 1, nlev: 40 }, { k: 1, nlev: 6 }], p: 2, weights: false, seed: 4 }, (s) => {
     assert.notEqual(s.schurGroups, null);
+  });
+});
+
+test('crossed scalar terms with weights: every level meets every row of the dense block (the full-pattern Schur update)', () => {
+  check({ n: 0, crossed: true, terms: [{ k: 1, nlev: 40 }, { k: 1, nlev: 6 }], p: 2, weights: true, seed: 7 }, (s) => {
+    assert.equal(s.schurGroups, null);
+    assert.equal(s.fullPattern, true);
+  });
+});
+
+test('u only (p = 0), three scalar terms with weights', () => {
+  check({ n: 250, terms: [{ k: 1, nlev: 50 }, { k: 1, nlev: 9 }, { k: 1, nlev: 5 }], p: 0, weights: true, seed: 8 }, (s) => {
+    assert.equal(s.fullPattern, false);
   });
 });
 

@@ -140,8 +140,8 @@ test('offset: response y + 3·Days with offset 3·Days gives the same criterion 
   assert.ok(Math.abs(a.objective(theta) - b.objective(theta)) < 1e-9);
   assert.ok(Math.abs(a.beta()[1] - b.beta()[1]) < 1e-10);
   const fa = a.resultAt(theta), fb = b.resultAt(theta);
-  assert.ok(Math.abs(fb.fitted[5] - (fa.fitted[5] + 3 * days[5])) < 1e-9);
-  assert.ok(Math.abs(fb.residuals[5] - fa.residuals[5]) < 1e-9);
+  assert.ok(Math.abs(fb.fitted![5] - (fa.fitted![5] + 3 * days[5])) < 1e-9);
+  assert.ok(Math.abs(fb.residuals![5] - fa.residuals![5]) < 1e-9);
 });
 
 test('singular fit: identical group means put theta on its bound 0, with lme4 warning and sigma^2 = SS/(n - p)', async () => {

@@ -20,6 +20,7 @@ import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
 import { registerFileAccess } from './fileAccess';
+import { registerClickHouseCredentials } from './clickhouseCredentials';
 import { HOVER_COMMANDS, registerCheckCommand } from './checkCommand';
 import { inferenceTableHtml } from '../render/inference';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanels';
@@ -42,6 +43,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   });
   client = c;
   context.subscriptions.push(...registerFileAccess(c));
+  context.subscriptions.push(...registerClickHouseCredentials(context, c));
 
   const status = new FitStatusBar();
   const panels = new ResultsPanels(context.extensionUri, { onMessage: (uri, msg) => onPanelMessage(uri, msg) });

@@ -13,7 +13,7 @@ import {
   type ReadFileParams,
   type ReadFileResponse,
 } from '../../../protocol/index';
-import { decodeText, refuseDataFile } from '../../../engine/src/index';
+import { bytesToBase64, decodeText, refuseDataFile } from '../../../engine/src/index';
 
 function parseUri(x: unknown): vscode.Uri | null {
   if (typeof x !== 'string' || x.length === 0 || x.length > 4096) return null;
@@ -32,9 +32,11 @@ export function registerFileAccess(client: BaseLanguageClient): vscode.Disposabl
       try {
         const st = await vscode.workspace.fs.stat(uri);
         const name = uri.path.split('/').pop() ?? uri.path;
-        const refused = refuseDataFile(name, { isFile: (st.type & vscode.FileType.File) !== 0, size: st.size });
+        const binary = params.encoding === 'base64';
+        const refused = refuseDataFile(name, { isFile: (st.type & vscode.FileType.File) !== 0, size: st.size }, binary);
         if (refused) return { text: '', refused };
-        return { text: decodeText(await vscode.workspace.fs.readFile(uri)) };
+        const bytes = await vscode.workspace.fs.readFile(uri);
+        return binary ? { text: '', base64: bytesToBase64(bytes) } : { text: decodeText(bytes) };
       } catch {
         return null;
       }

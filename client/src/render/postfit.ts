@@ -27,26 +27,40 @@ export function meansHtml(fit: FitResult, slug: string): string {
   let h = `<h3>Means and contrasts</h3>`;
   blocks.forEach((b, k) => {
     const z = b.means.some((m) => m.df === null);
-    const cols = [...b.specs, ...b.by, 'emmean', 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
-    h += `<table tabindex="0" class="emmeans" id="emmeans-${slug}-${k}" data-specs="${e(b.specs.join(','))}"><caption>Estimated marginal means of ${e(b.specs.join(', '))}${b.by.length ? ` by ${e(b.by.join(', '))}` : ''} (${e(b.dfMethod)} df)</caption>${head(cols, ['SE', 'df'])}<tbody>`;
+    // older results (before the response scale) carry no names: emmeans' link-scale ones
+    const meanName = b.meanName ?? 'emmean';
+    const contrastName = b.contrastName ?? 'estimate';
+    const response = b.type === 'response';
+    const cols = [...b.specs, ...b.by, meanName, 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
+    const scale = response ? `, ${meanName === 'prob' ? 'probabilities' : meanName === 'rate' ? 'rates' : 'response scale'}` : '';
+    h += `<table tabindex="0" class="emmeans" id="emmeans-${slug}-${k}" data-specs="${e(b.specs.join(','))}"><caption>Estimated marginal means of ${e(b.specs.join(', '))}${b.by.length ? ` by ${e(b.by.join(', '))}` : ''} (${e(b.dfMethod)} df${scale})</caption>${head(cols, ['SE', 'df'])}<tbody>`;
     for (const m of b.means) {
       h += `<tr>${[...b.specs, ...b.by].map((s) => `<th scope="row">${e(m.levels[s] ?? '')}</th>`).join('')}`;
-      h += cell(m.emmean, fmt(m.emmean, 5), 'Estimated marginal mean: the model\'s prediction at this level, averaged with equal weights over the other factors, covariates at their means');
-      h += cell(m.SE, fmt(m.SE, 4), 'Standard error of the mean', 'num secondary');
+      h += cell(
+        m.emmean,
+        fmt(m.emmean, 5),
+        response
+          ? 'Estimated marginal mean on the response scale: the inverse link of the link-scale mean (the model\'s prediction at this level, averaged with equal weights over the other factors on the link scale, covariates at their means)'
+          : 'Estimated marginal mean: the model\'s prediction at this level, averaged with equal weights over the other factors, covariates at their means',
+      );
+      h += cell(m.SE, fmt(m.SE, 4), response ? 'Standard error by the delta method: |dμ/dη| × the link-scale SE' : 'Standard error of the mean', 'num secondary');
       h += cell(m.df, dfText(m.df), m.df === null ? 'Asymptotic: a z interval' : `${b.dfMethod} degrees of freedom`, 'num secondary');
-      h += cell(m.lower, fmt(m.lower, 5), `Lower end of the ${b.level * 100}% confidence interval`);
-      h += cell(m.upper, fmt(m.upper, 5), `Upper end of the ${b.level * 100}% confidence interval`) + '</tr>';
+      const back = response ? ' (the link-scale interval back-transformed)' : '';
+      h += cell(m.lower, fmt(m.lower, 5), `Lower end of the ${b.level * 100}% confidence interval${back}`);
+      h += cell(m.upper, fmt(m.upper, 5), `Upper end of the ${b.level * 100}% confidence interval${back}`) + '</tr>';
     }
     h += '</tbody></table>';
     if (b.pairs.length) {
-      const pcols = ['contrast', ...b.by, 'estimate', 'SE', 'df', z ? 'z.ratio' : 't.ratio', 'p.value'];
-      h += `<table tabindex="0" class="contrasts" id="contrasts-${slug}-${k}"><caption>Pairwise contrasts (p adjusted: ${e(b.adjust)})</caption>${head(pcols, ['SE', 'df', 'z.ratio', 't.ratio'])}<tbody>`;
+      const pcols = ['contrast', ...b.by, contrastName, 'SE', 'df', z ? 'z.ratio' : 't.ratio', 'p.value'];
+      const ratioOf = contrastName === 'odds.ratio' ? 'Odds ratio of the two levels: exp of the difference of their log odds' : contrastName === 'ratio' ? 'Ratio of the two means: exp of the difference of their logs' : 'Difference of the two means';
+      const caption = contrastName === 'estimate' ? '' : `; ${contrastName === 'odds.ratio' ? 'odds ratios' : 'ratios'}, tested on the log scale`;
+      h += `<table tabindex="0" class="contrasts" id="contrasts-${slug}-${k}"><caption>Pairwise contrasts (p adjusted: ${e(b.adjust)}${caption})</caption>${head(pcols, ['SE', 'df', 'z.ratio', 't.ratio'])}<tbody>`;
       for (const c of b.pairs) {
         h += `<tr><th scope="row">${e(c.contrast)}</th>${b.by.map((s) => `<td>${e(c.by[s] ?? '')}</td>`).join('')}`;
-        h += cell(c.estimate, fmt(c.estimate, 4), 'Difference of the two means');
-        h += cell(c.SE, fmt(c.SE, 4), 'Standard error of the difference', 'num secondary');
+        h += cell(c.estimate, fmt(c.estimate, 4), ratioOf);
+        h += cell(c.SE, fmt(c.SE, 4), contrastName === 'estimate' ? 'Standard error of the difference' : 'Standard error of the ratio by the delta method (the ratio × the SE of the log ratio)', 'num secondary');
         h += cell(c.df, dfText(c.df), 'Degrees of freedom of the test', 'num secondary');
-        h += cell(c.ratio, fmt(c.ratio, 4), 'Difference divided by its standard error', 'num secondary');
+        h += cell(c.ratio, fmt(c.ratio, 4), contrastName === 'estimate' ? 'Difference divided by its standard error' : 'Log ratio divided by its standard error', 'num secondary');
         h += cell(c.p, fmtP(c.p), `p-value (${b.adjust} adjustment for the family of comparisons)`) + '</tr>';
       }
       h += '</tbody></table>';
@@ -65,12 +79,17 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
   h += `${['Sum Sq', 'Mean Sq'].map((c) => `<th scope="col" class="secondary">${e(c)}</th>`).join('')}</tr></thead><tbody>`;
   for (const r of a.rows) {
     h += `<tr><th scope="row">${e(r.term)}</th>`;
-    h += cell(r.F, fmt(r.F, 4), 'F statistic of the hypothesis that all the term\'s coefficients are zero (type III: averaged over the factors of terms that contain it)');
+    h += cell(
+      r.F,
+      fmt(r.F, 4),
+      `F statistic of the hypothesis that all the term's coefficients are zero (type III: averaged over the factors of terms that contain it)${a.method === 'Kenward-Roger' ? '; Kenward-Roger: the Wald F with the adjusted covariance, scaled by λ' : ''}`,
+    );
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
     h += cell(r.DenDF, fmt(r.DenDF, 4), `Denominator degrees of freedom (${a.method})`);
     h += cell(r.p, fmtP(r.p), 'p-value of the F test');
-    h += cell(r.sumSq, fmt(r.sumSq, 5), 'Sum of squares: F × σ² × NumDF', 'num secondary');
-    h += cell(r.meanSq, fmt(r.meanSq, 5), 'Mean square: F × σ²', 'num secondary') + '</tr>';
+    const unscaled = a.method === 'Kenward-Roger' ? ' (F before Kenward-Roger\'s scaling λ, as lmerTest)' : '';
+    h += cell(r.sumSq, fmt(r.sumSq, 5), `Sum of squares: F × σ² × NumDF${unscaled}`, 'num secondary');
+    h += cell(r.meanSq, fmt(r.meanSq, 5), `Mean square: F × σ²${unscaled}`, 'num secondary') + '</tr>';
   }
   return h + '</tbody></table>';
 }
@@ -110,7 +129,7 @@ export function modelTableHtml(results: FitResult[]): string {
   h += `<table tabindex="0" class="model-table"><caption>Estimates (SE); random-effect SDs; fit statistics</caption>${head(['', ...t.models])}<tbody>`;
   t.terms.forEach((term, i) => {
     h += `<tr><th scope="row">${e(term)}</th>`;
-    for (const c of t.cells[i]) h += c ? cell(c.estimate, `${fmt(c.estimate, 4)} (${fmt(c.se, 3)})`, `Estimate (standard error)${c.p !== null ? `, p = ${fmtP(c.p)}` : ''}`) : '<td></td>';
+    for (const c of t.cells[i]) h += c ? cell(c.estimate, `${fmt(c.estimate, 4)} (${fmt(c.se, 3)})`, `Estimate (standard error)${c.p !== null ? `, p = ${fmtP(c.p)} (${t.tests})` : ''}`) : '<td></td>';
     h += '</tr>';
   });
   t.sdLabels.forEach((l, i) => {

@@ -6,7 +6,10 @@ import { activateCommon, deactivateCommon } from '../extension/activate';
 export function activate(context: vscode.ExtensionContext): Promise<void> {
   return activateCommon(context, (options) => {
     const worker = new Worker(vscode.Uri.joinPath(context.extensionUri, 'dist/web/server.js').toString(true));
-    return new LanguageClient('mlm', 'MLM Language Server', worker, options);
+    // The server's worker runs from a blob: URL, so it is told where its duckdb-wasm file is (loaded on the first Parquet file).
+    const duckdbWasm = vscode.Uri.joinPath(context.extensionUri, 'dist/web/duckdb/duckdb-eh.wasm').toString(true);
+    const init = typeof options.initializationOptions === 'object' && options.initializationOptions ? options.initializationOptions : {};
+    return new LanguageClient('mlm', 'MLM Language Server', worker, { ...options, initializationOptions: { ...init, duckdbWasm } });
   });
 }
 

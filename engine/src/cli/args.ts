@@ -1,6 +1,6 @@
 /** Command-line arguments of `mlm`. */
 
-export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'means' | 'anova' | 'estimate' | 'baselines' | 'table' | 'help' | 'version';
+export type Command = 'fit' | 'compare' | 'confint' | 'ranef' | 'coef' | 'predict' | 'check' | 'residuals' | 'means' | 'anova' | 'estimate' | 'baselines' | 'table' | 'sql' | 'help' | 'version';
 
 export type ConfintMethodArg = 'profile' | 'Wald' | 'boot';
 
@@ -32,12 +32,17 @@ export interface CliArgs {
   df?: 'satterthwaite' | 'kenward-roger' | 'asymptotic';
   /** anova: type III (default) or I. */
   type?: 1 | 3;
+  /** means: emmeans' type, link (default) or response (back-transformed means, odds/rate ratios). */
+  meansType?: 'link' | 'response';
   /** estimate: the linear combination. */
   expression?: string;
   /** table: the models to show. */
   models?: string[];
   /** fit, table: odds ratios / rate ratios (exponentiated coefficients) for GLMMs with a log or logit link. */
   ratios?: boolean;
+  /** sql: the dialect of the printed query, and the relation it reads. */
+  dialect?: 'duckdb' | 'clickhouse' | 'spark' | 'trino' | 'bigquery';
+  table?: string;
   /** every command: the reader of data: (overrides the document's engine: line). */
   engine?: 'memory' | 'duckdb';
   /** every command: CSV size (MB) from which DuckDB reads it. */
@@ -51,7 +56,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'] as const;
+const COMMANDS = ['fit', 'compare', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table', 'sql'] as const;
 
 export const USAGE = `Usage: mlm <command> FILE.mlm [options]
 
@@ -75,6 +80,9 @@ Commands:
   estimate FILE.mlm "a + b"   a linear combination of coefficients (or the 'estimate:' lines)
   baselines FILE.mlm  pooled lm/glm, per-group lm (lmList) and the LRT of the random effects
   table FILE.mlm      the file's models side by side (coefficients, SDs, fit statistics)
+  sql FILE.mlm        the one SQL aggregation that computes a linear mixed model's cross-product
+                      blocks (--dialect duckdb|clickhouse|spark|trino|bigquery, --table RELATION);
+                      save its result and name it in 'blocks:' to fit from it
 
 Options:
   --model NAME        use only the model NAME (fit, confint, ranef, coef; required for predict)
@@ -97,9 +105,12 @@ Options:
   --adjust A          means: tukey (default), bonferroni, holm or none
   --df D              means, anova, estimate: satterthwaite, kenward-roger or asymptotic
                       (means default as emmeans: satterthwaite up to 3000 rows, then asymptotic)
-  --type T            anova: 3 (default) or 1 (sequential)
+  --type T            anova: 3 (default) or 1 (sequential); means: link (default) or response
+                      (GLMMs: back-transformed means, odds ratios / ratios, as emmeans' type)
   --models a,b        table: the models to show (default all)
   --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
+  --dialect D         sql: duckdb (default), clickhouse, spark, trino or bigquery
+  --table RELATION    sql: what the query reads (default: the data file for duckdb, else its name)
   --engine E          how data: is read: memory (the built-in CSV reader) or duckdb (the
                       embedded DuckDB; default for Parquet, globs and large CSV files);
                       overrides the file's 'engine:' line
@@ -155,6 +166,11 @@ export function parseArgs(argv: string[]): CliArgs {
       out.interval = v;
     } else if (a === '--specs') out.specs = value('factor names').split(',').map((x) => x.trim()).filter(Boolean);
     else if (a === '--by') out.by = value('factor names').split(',').map((x) => x.trim()).filter(Boolean);
+    else if (a === '--dialect') {
+      const v = value('a SQL dialect');
+      if (!['duckdb', 'clickhouse', 'spark', 'trino', 'bigquery'].includes(v)) throw new UsageError(`option '--dialect' needs duckdb, clickhouse, spark, trino or bigquery, got '${v}'`);
+      out.dialect = v as CliArgs['dialect'];
+    } else if (a === '--table') out.table = value('a table or relation');
     else if (a === '--models') out.models = value('model names').split(',').map((x) => x.trim()).filter(Boolean);
     else if (a === '--at') {
       const v = value('NAME=VALUE');
@@ -173,9 +189,10 @@ export function parseArgs(argv: string[]): CliArgs {
       if (!m) throw new UsageError(`unknown df method '${v}' (expected satterthwaite, kenward-roger or asymptotic)`);
       out.df = m;
     } else if (a === '--type') {
-      const v = value('3 or 1');
-      if (v !== '1' && v !== '3' && v !== 'I' && v !== 'III') throw new UsageError(`'--type' must be 3 or 1, got '${v}'`);
-      out.type = v === '1' || v === 'I' ? 1 : 3;
+      const v = value('3 or 1 (anova), response or link (means)');
+      if (v === 'response' || v === 'link') out.meansType = v;
+      else if (v === '1' || v === '3' || v === 'I' || v === 'III') out.type = v === '1' || v === 'I' ? 1 : 3;
+      else throw new UsageError(`'--type' must be 3 or 1 (anova) or response or link (means), got '${v}'`);
     } else if (a === '--engine') {
       const v = value('an engine (memory or duckdb)');
       if (v !== 'memory' && v !== 'duckdb') throw new UsageError(`unknown engine '${v}' (expected memory or duckdb)`);
@@ -210,7 +227,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (file === undefined) throw new UsageError(`'mlm ${command}' needs a .mlm file`);
   const allowed: Record<string, Command[]> = {
     '--json': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'table'],
-    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
+    '--model': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines', 'sql'],
     '-m': ['fit', 'confint', 'ranef', 'coef', 'predict', 'check', 'residuals', 'means', 'anova', 'estimate', 'baselines'],
     '--method': ['confint'],
     '--level': ['confint', 'predict', 'means', 'estimate'],
@@ -220,8 +237,10 @@ export function parseArgs(argv: string[]): CliArgs {
     '--at': ['means'],
     '--adjust': ['means'],
     '--df': ['means', 'anova', 'estimate'],
-    '--type': ['anova'],
+    '--type': ['anova', 'means'],
     '--models': ['table'],
+    '--dialect': ['sql'],
+    '--table': ['sql'],
     '--ratios': ['fit', 'table'],
     '--nsim': ['confint', 'residuals'],
     '--seed': ['confint', 'residuals'],
@@ -240,6 +259,8 @@ export function parseArgs(argv: string[]): CliArgs {
     if (out.model === undefined) throw new UsageError("'mlm predict' needs --model NAME");
     if (out.newdata === undefined) throw new UsageError("'mlm predict' needs --newdata FILE.csv");
   }
+  if (command === 'anova' && out.meansType !== undefined) throw new UsageError(`'mlm anova --type' must be 3 or 1, got '${out.meansType}'`);
+  if (command === 'means' && out.type !== undefined) throw new UsageError(`'mlm means --type' must be response or link, got '${out.type}'`);
   if (command === 'means' && out.specs === undefined && (out.by !== undefined || out.at !== undefined)) throw new UsageError("'--by' and '--at' need '--specs'");
   if (command === 'estimate' && out.expression !== undefined && out.model === undefined) throw new UsageError('\'mlm estimate FILE "a + b"\' needs --model NAME');
   return { command, file, ...out };

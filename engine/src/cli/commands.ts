@@ -13,6 +13,7 @@ import { confint, type ConfintMethod } from '../inference/confint';
 import { formatConfint, varParSpecs, type ConfintTable } from '../inference/profile';
 import { caterpillar, coefByGroup, COMPARATIVE_Z } from '../inference/ranef';
 import { predictNewData, predictionIntervals } from '../inference/predict';
+import { condVarUnavailable, PredictionVariance } from '../inference/condvar';
 import { formatColumn, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
 import { nodeErrorText, readDataFile, Session, type CliStreams, type FittedModel } from './session';
@@ -281,7 +282,11 @@ export function runPredict(args: CliArgs, io: CliStreams): Promise<number> {
       }
     }
     if (args.interval) {
-      const iv = predictionIntervals(pred, fitted.result, { interval: args.interval, level: args.level, re: withRe, scale });
+      // with random effects: the conditional covariance of (β̂, b̂), factored once per fit
+      const why = withRe ? condVarUnavailable(fitted.frame, fitted.result) : null;
+      const condVar = withRe && !why ? new PredictionVariance(fitted.frame, fitted.result) : null;
+      const iv = predictionIntervals(pred, fitted.result, { interval: args.interval, level: args.level, re: withRe, scale, condVar });
+      if (why) iv.notes.push(`(The covariances of the random effects are not available for ${why}.)`);
       const cols = (['fit', 'se.fit', 'lwr', 'upr'] as const).map((k) => formatColumn(iv[k], 7).map((x) => x.trim()));
       const out = printMatrix(iv.fit.map((_, i) => String(i + 1)), ['fit', 'se.fit', 'lwr', 'upr'], iv.fit.map((_, i) => cols.map((c) => c[i])));
       const json = { scale, re: withRe, newdata: newPath, interval: iv.interval, level: iv.level, fit: iv.fit, 'se.fit': iv['se.fit'], lwr: iv.lwr, upr: iv.upr, notes: iv.notes, newLevels: pred.newLevels ?? [] };

@@ -28,6 +28,12 @@ function postFitOf(s: Session, m: PreparedModel, fitted: FittedModel): PostFit {
 
 const dfText = (d: number) => (Number.isFinite(d) ? d : Infinity);
 
+/** emmeans' p.value column: rounded to 4 decimals, '<.0001' below (print.summary_emm). */
+function emmeansP(p: number): string {
+  const r = Math.round(p * 1e4) / 1e4;
+  return r === 0 ? '<.0001' : r.toFixed(4);
+}
+
 /** emmeans' printed tables: the means, then $contrasts, then its notes. */
 export function formatMeans(r: MeansResult): string {
   const z = r.means.length > 0 && !Number.isFinite(r.means[0].df);
@@ -38,24 +44,27 @@ export function formatMeans(r: MeansResult): string {
     const rows = r.means.filter((m) => JSON.stringify(r.by.map((b) => m.levels[b])) === key);
     const head = r.by.length ? `${r.by.map((b, i) => `${b} = ${JSON.parse(key)[i]}`).join(', ')}:\n` : '';
     const cols = [fmt(rows.map((m) => m.emmean), 4), fmt(rows.map((m) => m.SE), 3), rows.map((m) => (Number.isFinite(m.df) ? formatColumn([m.df], 4)[0].trim() : 'Inf')), fmt(rows.map((m) => m.lower), 4), fmt(rows.map((m) => m.upper), 4)];
-    const header = [...r.specs, 'emmean', 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
+    const header = [...r.specs, r.meanName, 'SE', 'df', z ? 'asymp.LCL' : 'lower.CL', z ? 'asymp.UCL' : 'upper.CL'];
     const cells = rows.map((m, i) => [...r.specs.map((s) => m.levels[s]), ...cols.map((c) => c[i])]);
     blocks.push(head + printMatrix(rows.map(() => ''), header, cells).join('\n'));
   }
-  const lines = [blocks.join('\n\n'), '', ...r.notes.filter((n) => !n.startsWith('P value')), ''];
+  const forPairs = (n: string) => n.startsWith('P value') || n.startsWith('Tests are performed') || n.startsWith('Note: contrasts are still');
+  const lines = [blocks.join('\n\n'), '', ...r.notes.filter((n) => !forPairs(n)), ''];
   if (r.pairs.length) {
     lines.push('$contrasts');
     const ps = r.pairs;
+    const withNull = ps.some((c) => c.null !== undefined);
     const cols = [
       formatColumn(ps.map((c) => c.estimate), 4).map((x) => x.trim()),
       formatColumn(ps.map((c) => c.SE), 3).map((x) => x.trim()),
       ps.map((c) => (Number.isFinite(c.df) ? formatColumn([c.df], 4)[0].trim() : 'Inf')),
+      ...(withNull ? [ps.map((c) => String(c.null ?? ''))] : []),
       formatColumn(ps.map((c) => c.ratio), 4).map((x) => x.trim()),
-      formatPValues(ps.map((c) => c.p), 4),
+      ps.map((c) => emmeansP(c.p)),
     ];
-    const header = ['contrast', ...r.by, 'estimate', 'SE', 'df', z ? 'z.ratio' : 't.ratio', 'p.value'];
+    const header = ['contrast', ...r.by, r.contrastName, 'SE', 'df', ...(withNull ? ['null'] : []), z ? 'z.ratio' : 't.ratio', 'p.value'];
     const cells = ps.map((c, i) => [c.contrast, ...r.by.map((b) => c.by[b]), ...cols.map((col) => col[i])]);
-    lines.push(...printMatrix(ps.map(() => ''), header, cells), '', ...r.notes.filter((n) => n.startsWith('P value') || n.startsWith('Results are averaged')));
+    lines.push(...printMatrix(ps.map(() => ''), header, cells), '', ...r.notes.filter((n) => forPairs(n) || n.startsWith('Results are averaged')));
   }
   return lines.join('\n').replace(/\n+$/, '') + '\n';
 }
@@ -91,7 +100,7 @@ export function runMeans(args: CliArgs, io: CliStreams): Promise<number> {
     const pf = postFitOf(s, m, fitted);
     const results: MeansResult[] = [];
     if (args.specs) {
-      results.push(await pf.means({ specs: args.specs, by: args.by, at: args.at, adjust: args.adjust, level: args.level }, df));
+      results.push(await pf.means({ specs: args.specs, by: args.by, at: args.at, adjust: args.adjust, level: args.level, type: args.meansType }, df));
     } else {
       if (m.decl.means.length === 0) {
         if (args.model === undefined) return null;
@@ -99,7 +108,7 @@ export function runMeans(args: CliArgs, io: CliStreams): Promise<number> {
       }
       for (const d of m.decl.means) {
         try {
-          results.push(await pf.meansOf(d, { adjust: args.adjust, level: args.level }, df));
+          results.push(await pf.meansOf(d, { adjust: args.adjust, level: args.level, type: args.meansType }, df));
         } catch (e) {
           relocate(e, d.range);
         }
@@ -247,7 +256,7 @@ export function formatModelTable(t: ModelTable): string {
     rowsOut.push(v);
   }
   const lines = printMatrix(rowNames, t.models, rowsOut);
-  lines.push('', 'Estimates with (SE); * p < 0.05, ** p < 0.01, *** p < 0.001 (Satterthwaite t tests for LMMs, Wald z for GLMMs).');
+  lines.push('', `Estimates with (SE); * p < 0.05, ** p < 0.01, *** p < 0.001 (${t.tests}).`);
   if (!t.stats.aicWeight && t.models.length > 1) lines.push('AIC weights are left out: the models are not comparable by likelihood.');
   for (const n of t.notes) lines.push(`Note: ${n}`);
   return lines.join('\n') + '\n';

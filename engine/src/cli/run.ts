@@ -16,6 +16,7 @@ import { runCoef, runConfint, runPredict, runRanef } from './commands';
 import { formatRatios, runAnova, runBaselines, runEstimate, runMeans, runTable } from './postfit';
 import { ratios } from '../inference/ratios';
 import { runCheck, runResiduals } from './check';
+import { runSql } from './sql';
 
 export type { CliStreams } from './session';
 
@@ -58,6 +59,8 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
         return await runEstimate(args, io);
       case 'baselines':
         return await runBaselines(args, io);
+      case 'sql':
+        return await runSql(args, io);
       case 'table':
         return await runTable(args, io);
       case 'check':

@@ -110,7 +110,7 @@ const LOGICAL = new Map<string, boolean>([
  * A column of TRUE/FALSE (R's logical type): a factor with levels 'FALSE' < 'TRUE' (only those
  * present), so coefficients are named as R names them (`xTRUE`).
  */
-function logicalColumn(name: string, raw: string[]): TextColumn {
+export function logicalColumn(name: string, raw: string[]): TextColumn {
   const vals = raw.map((s) => (isMissingField(s) ? undefined : LOGICAL.get(s.trim())));
   const levels = (['FALSE', 'TRUE'] as const).filter((l) => vals.includes(l === 'TRUE'));
   const codes = new Int32Array(raw.length);

@@ -7,6 +7,9 @@
 /** Bytes beyond which a file cannot become one JavaScript string (V8's string length limit). */
 export const MAX_DATA_BYTES = 2 ** 29 - 24;
 
+/** Bytes beyond which a binary file cannot travel as base64 text (4 characters for every 3 bytes) in one string. */
+export const MAX_BINARY_BYTES = Math.floor(MAX_DATA_BYTES / 4) * 3;
+
 /** Decodes a file's bytes by its byte-order mark (UTF-16 LE/BE, UTF-8); UTF-8 when it has none. */
 export function decodeText(bytes: Uint8Array): string {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
@@ -20,12 +23,13 @@ function megabytes(n: number): string {
 
 /**
  * Why a file cannot be read as data, from what a stat tells (null when it can): not a regular file
- * (a folder, a device such as /dev/zero, a pipe), or larger than a JavaScript string can hold.
+ * (a folder, a device such as /dev/zero, a pipe), or larger than a JavaScript string can hold (`binary`: as base64).
  */
-export function refuseDataFile(name: string, info: { isFile: boolean; size: number }): string | null {
+export function refuseDataFile(name: string, info: { isFile: boolean; size: number }, binary = false): string | null {
   if (!info.isFile) return `'${name}' is not a regular file (a folder, device or pipe cannot be read as data)`;
-  if (info.size > MAX_DATA_BYTES) {
-    return `'${name}' is ${megabytes(info.size)}; the largest data file that can be read is ${megabytes(MAX_DATA_BYTES)} (the limit of a JavaScript string): use a subset of the rows or columns`;
+  const max = binary ? MAX_BINARY_BYTES : MAX_DATA_BYTES;
+  if (info.size > max) {
+    return `'${name}' is ${megabytes(info.size)}; the largest data file that can be read is ${megabytes(max)} (the limit of a JavaScript string${binary ? ', as base64' : ''}): use a subset of the rows or columns`;
   }
   return null;
 }

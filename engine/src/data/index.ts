@@ -4,3 +4,4 @@ export * from './columns';
 export * from './rsort';
 export * from './decode';
 export * from './route';
+export * from './base64';

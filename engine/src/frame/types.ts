@@ -58,4 +58,9 @@ export interface ModelFrame {
   formula: string;
   /** Non-fatal messages produced while building the frame (e.g. dropped columns). */
   warnings: string[];
+  /**
+   * A frame without rows (engine/src/sql/): the data are the cross-product blocks of a SQL aggregation;
+   * X, y and the terms' refs and Z are then empty and `rows` is empty.
+   */
+  blocks?: import('../lmm/blocks').CrossProductBlocks;
 }

@@ -16,7 +16,7 @@ import { PlsSystem } from '../lmm/pls';
 import { minimize } from '../optim/bobyqa';
 import type { FitResult } from '../result';
 import { makeFamily, type DispersionDensity, type Family } from './family';
-import { ghRule, type GHRule } from './ghq';
+import { adaptiveGHDeviance, ghRule, type GHRule } from './ghq';
 import { centralDerivs } from '../linalg/derivs';
 import { cholUpper, invert } from '../linalg/small';
 import { GlmmModel } from './model';
@@ -199,41 +199,15 @@ export class DispersionObjective {
 
   /** lme4's adaptive Gauss-Hermite deviance for one scalar term (its glmerAGQ), with the full density. */
   private agq(lam: number, fixed: Float64Array, s: number, devc0: Float64Array, H: Float64Array, ld: number): number {
-    const { n, q, y, wt, density, u } = this;
-    const rule = this.rule!;
+    const { y, wt, density } = this;
     const t = this.frame.reTerms[0];
-    const refs = t.refs;
     const z = t.Z;
     const linkinv = this.family.link.linkinv;
     const sd = H.map((h) => 1 / Math.sqrt(h));
-    const mult = new Float64Array(q);
-    const devc = new Float64Array(q);
-    const SQRT2PI = Math.sqrt(2 * Math.PI);
-    for (let g = 0; g < rule.z.length; g++) {
-      const zk = rule.z[g];
-      if (zk === 0) {
-        for (let j = 0; j < q; j++) mult[j] += rule.w[g];
-        continue;
-      }
-      for (let j = 0; j < q; j++) {
-        const uj = u[j] + zk * sd[j];
-        devc[j] = uj * uj;
-      }
-      for (let i = 0; i < n; i++) {
-        const j = refs[i];
-        const mu = linkinv(fixed[i] + z[i] * lam * (u[j] + zk * sd[j]));
-        devc[j] += this.family.validmu(mu) ? 2 * wt[i] * density.kernel(y[i], mu, s) : Infinity;
-      }
-      const c = rule.w[g] / SQRT2PI;
-      for (let j = 0; j < q; j++) mult[j] += Math.exp(-0.5 * (devc[j] - devc0[j]) - rule.ldnorm[g]) * c;
-    }
-    let sum = 0;
-    let lm = 0;
-    for (let j = 0; j < q; j++) {
-      sum += devc0[j];
-      lm += Math.log(mult[j]);
-    }
-    return sum + ld - 2 * lm;
+    return adaptiveGHDeviance(this.rule!, t.refs, this.u, sd, devc0, ld, (i, uj) => {
+      const mu = linkinv(fixed[i] + z[i] * lam * uj);
+      return this.family.validmu(mu) ? 2 * wt[i] * density.kernel(y[i], mu, s) : Infinity;
+    });
   }
 
   /**

@@ -78,7 +78,8 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     derivEvaluations,
     derivStep: FIT_SETTINGS.derivStep,
     checkConv: { ...FIT_SETTINGS.checkConv, checked },
-    settings: { ...plsSettings(), pirlsTol: S.pirlsTol, pirlsMaxit: S.pirlsMaxit, scalarKernelMaxTrailingLevels: S.scalarKernelMaxTrailingLevels, nAGQ },
+    settings: { ...plsSettings(), nAGQ },
+    pirls: { lme4: { ...S.pirls }, fallback: { ...S.pirlsFallback } },
   });
   const lp0 = m.linPred();
   const theta1 = Float64Array.from(m.theta);

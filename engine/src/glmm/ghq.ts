@@ -109,3 +109,51 @@ export function ghRule(K: number): GHRule {
   cache.set(K, rule);
   return rule;
 }
+
+/**
+ * lme4's adaptive Gauss-Hermite deviance for one scalar random-effects term (its glmerAGQ): per level
+ * j the conditional deviance devc0_j (u_j² plus the level's observations' deviance at the mode u_j)
+ * and the conditional sd sd_j; at each node z_k the level's deviance at u_j + z_k sd_j. Returns
+ * Σ_j devc0_j + ld − 2 Σ_j log m_j, m_j = Σ_k w_k exp(−(devc_jk − devc0_j)/2 − log φ(z_k)) / √(2π).
+ * `obsDeviance(i, uj)` is observation i's deviance with its level's effect at uj (the family's
+ * deviance residual for glmer, twice its negative log-density for the families with a dispersion).
+ */
+export function adaptiveGHDeviance(
+  rule: GHRule,
+  refs: Int32Array,
+  u: Float64Array,
+  sd: Float64Array,
+  devc0: Float64Array,
+  ld: number,
+  obsDeviance: (i: number, uj: number) => number,
+): number {
+  const q = devc0.length;
+  const n = refs.length;
+  const mult = new Float64Array(q);
+  const devc = new Float64Array(q);
+  const SQRT2PI = Math.sqrt(2 * Math.PI);
+  for (let g = 0; g < rule.z.length; g++) {
+    const zk = rule.z[g];
+    if (zk === 0) {
+      for (let j = 0; j < q; j++) mult[j] += rule.w[g];
+      continue;
+    }
+    for (let j = 0; j < q; j++) {
+      const uj = u[j] + zk * sd[j];
+      devc[j] = uj * uj;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = refs[i];
+      devc[j] += obsDeviance(i, u[j] + zk * sd[j]);
+    }
+    const c = rule.w[g] / SQRT2PI;
+    for (let j = 0; j < q; j++) mult[j] += Math.exp(-0.5 * (devc[j] - devc0[j]) - rule.ldnorm[g]) * c;
+  }
+  let s = 0;
+  let lm = 0;
+  for (let j = 0; j < q; j++) {
+    s += devc0[j];
+    lm += Math.log(mult[j]);
+  }
+  return s + ld - 2 * lm;
+}

@@ -4,18 +4,28 @@
  *  - Laplace: ldL2 + ‖u‖² + aic(y, μ), at the conditional mode of u (lme4's glmResp::Laplace);
  *  - adaptive Gauss-Hermite (single scalar term): Σ_j devc0_j + ldL2 − 2 Σ_j log m_j (lme4's glmerAGQ),
  *    which uses deviance residuals rather than the family's aic terms.
- * PIRLS is either joint over (u, β) (lme4's nAGQ = 0 stage) or over u with β fixed in the offset.
+ * One PIRLS (`pirls`, lme4's pwrssUpdate) with its settings in a PirlsOptions object: joint over (u, β)
+ * (lme4's nAGQ = 0 stage) or over u with β fixed in the offset, from the fit's linear predictor lp0
+ * (lme4's) or from the current mode (the fallback). Every solve goes through lmm/pls.ts's PlsSystem.
  */
 import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
 import { ReTerms, type ReTerm } from '../lmm/reterms';
-import { FIT_SETTINGS } from '../optim/options';
+import { FIT_SETTINGS, type PirlsOptions } from '../optim/options';
 import { lchoose, lgamma } from './special';
-import { ScalarPls } from './scalarpls';
 import type { Family } from './family';
-import type { GHRule } from './ghq';
+import { adaptiveGHDeviance, type GHRule } from './ghq';
 
 export class PirlsError extends Error {}
+
+/** PIRLS's start from lp0: η, μ, square-root weights and working response (plus offset), computed once per lp0. */
+interface PirlsStart {
+  lp0: Float64Array;
+  eta: Float64Array;
+  mu: Float64Array;
+  sqrtW: Float64Array;
+  r0: Float64Array;
+}
 
 export class GlmmModel {
   readonly n: number;
@@ -41,11 +51,6 @@ export class GlmmModel {
   private readonly frameTerms: ModelFrame['reTerms'];
   /** the system factored last (its L is the one lme4's deviances use) */
   pls!: PlsSystem;
-  /** fast u-only kernel when every term is scalar; null otherwise */
-  private readonly fast: ScalarPls | null;
-  /** whether the fast kernel was factored last */
-  private lastFast = false;
-  private lastJoint = false;
 
   // state
   u: Float64Array;
@@ -80,10 +85,6 @@ export class GlmmModel {
     this.kTot = this.re.kTot;
     this.nTheta = this.re.nTheta;
     this.frameTerms = frame.reTerms;
-    // the fast kernel keeps the trailing terms' block dense: beyond a few hundred levels the general
-    // system (fill-reducing ordering of that block) is the better choice
-    const trailing = this.q - this.terms[0].nlev;
-    this.fast = this.terms.every((t) => t.k === 1) && trailing <= FIT_SETTINGS.glmm.scalarKernelMaxTrailingLevels ? new ScalarPls(this.terms.map((t) => ({ refs: t.refs, z: t.Z, nlev: t.nlev })), n) : null;
     this.theta = new Float64Array(this.nTheta);
     this.u = new Float64Array(this.q);
     this.beta = new Float64Array(this.p);
@@ -128,7 +129,7 @@ export class GlmmModel {
     return c;
   }
 
-  /** The general PLS systems (lmm/pls.ts), built on first use (the scalar fast path rarely needs them). */
+  /** The PLS systems (lmm/pls.ts): joint over (u, β) and over u only, built on first use. */
   private get plsJoint(): PlsSystem {
     if (!this.plsJointSys) this.plsJointSys = new PlsSystem(this.frameTerms, this.X, this.p, this.n);
     return this.plsJointSys;
@@ -270,7 +271,7 @@ export class GlmmModel {
    * Weights and working response at the current μ, then form and factor the weighted PLS system
    * (joint over (u, β) or over u only). `fixed` = offset (+ Xβ when β is held fixed).
    */
-  private startCache: { lp0: Float64Array; eta: Float64Array; mu: Float64Array; sqrtW: Float64Array; r0: Float64Array } | null = null;
+  private startCache: PirlsStart | null = null;
 
   private assemble(fixed: Float64Array, withX: boolean, weightsOnly = false): void {
     const { n, y, mu, eta, wt, sqrtW, wres } = this;
@@ -305,19 +306,13 @@ export class GlmmModel {
     this.factorCurrent(withX);
   }
 
-  /** Factor the PLS system for the current sqrtW and working response. */
-  private factorCurrent(withX: boolean): void {
-    const { sqrtW, wres } = this;
-    if (this.fast) {
-      const ok = withX ? this.fast.factorJoint(this.theta, sqrtW, wres, this.X, this.p) : this.fast.factor(this.theta, sqrtW, wres);
-      if (!ok) throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
-      this.lastFast = true;
-      this.lastJoint = withX;
-      return;
-    }
-    this.lastFast = false;
+  /**
+   * Factor the PLS system for the current sqrtW and working response. `weightsTag` names weights the
+   * PIRLS comes back to (those of lp0): the system then keeps their cross products and factors.
+   */
+  private factorCurrent(withX: boolean, weightsTag?: object): void {
     const pls = withX ? this.plsJoint : this.plsU;
-    pls.setData(sqrtW, wres);
+    pls.setData(this.sqrtW, this.wres, weightsTag);
     if (!pls.factor(this.theta)) {
       throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
     }
@@ -326,130 +321,81 @@ export class GlmmModel {
 
   /** Solve the current system: new u (and β when `joint`). */
   private solve(joint: boolean): { u: Float64Array; beta: Float64Array } {
-    if (this.lastFast) {
-      if (this.lastJoint) {
-        const r = this.fast!.solveJoint();
-        return { u: Float64Array.from(r.u), beta: Float64Array.from(r.beta) };
-      }
-      return { u: Float64Array.from(this.fast!.solve()), beta: Float64Array.from(this.beta) };
-    }
     const pls = this.pls;
     pls.solve();
-    return { u: Float64Array.from(pls.u), beta: joint ? Float64Array.from(pls.beta) : Float64Array.from(this.beta) };
+    return { u: Float64Array.from(pls.u), beta: joint ? Float64Array.from(pls.beta) : this.beta };
   }
 
   /**
-   * PIRLS to the conditional mode. joint: over (u, β) (offset only fixed); otherwise over u with
-   * the current β held in the offset. Returns the penalized deviance Σ devResid + ‖u‖².
+   * PIRLS to the conditional mode, as lme4's pwrssUpdate runs it: full IRLS steps of the penalized
+   * weighted least squares, halved towards the previous iterate while the penalized deviance
+   * Σ devResid + ‖u‖² rises, until its change is below o.tol · max(o.tolFloor, deviance). Returns that deviance.
+   *
+   * With `lp0` (lme4's way; o.from = 'lp0') every run starts from the same η = offset + lp0, so the
+   * deviance is a deterministic function of the parameters (glmer's standard errors are a
+   * finite-difference Hessian of it); the start's μ and weights are computed once per lp0, and the
+   * PLS system keeps the factors of those weights by θ. L is left at the weights of the last
+   * iteration's start, as lme4 leaves it, unless `o.refactorAtMode`. Without lp0 the run starts
+   * from the current mode (or the family's mustart after resetToStart).
    */
-  pirls(joint: boolean, tol = 1e-10, maxit = 60): number {
-    let fixed = joint ? this.baseOffset : this.fixedPart(this.beta);
-    if (!this.startFromMustart) {
-      this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
-    }
-    this.startFromMustart = false;
-    let oldU = Float64Array.from(this.u);
-    let oldB = Float64Array.from(this.beta);
-    let oldP = this.resDev() + this.sqrL();
-    if (!Number.isFinite(oldP)) oldP = Number.MAX_VALUE;
-    for (let it = 0; it < maxit; it++) {
-      this.pirlsIterations++;
-      this.assemble(fixed, joint);
-      const { u, beta } = this.solve(joint);
-      const du = Float64Array.from(u);
-      const db = Float64Array.from(beta);
-      this.u = u;
-      this.beta = beta;
-      if (joint) fixed = this.baseOffset;
-      this.updateEta(joint ? this.fixedPart(beta) : fixed);
-      let pdev = this.resDev() + this.sqrL();
-      if (!(pdev <= oldP) || !Number.isFinite(pdev)) {
-        // step halving towards the previous iterate
-        for (let k = 0; k < 10 && !(pdev <= oldP); k++) {
-          for (let j = 0; j < this.q; j++) du[j] = 0.5 * (du[j] + oldU[j]);
-          if (joint) for (let j = 0; j < this.p; j++) db[j] = 0.5 * (db[j] + oldB[j]);
-          this.u = Float64Array.from(du);
-          this.beta = Float64Array.from(db);
-          this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
-          pdev = this.resDev() + this.sqrL();
-        }
-        if (!(pdev <= oldP + 1e-10 * Math.abs(oldP)) && Number.isFinite(oldP) && oldP < Number.MAX_VALUE) {
-          // no progress possible: treat the previous iterate as the mode
-          this.u = oldU;
-          this.beta = oldB;
-          this.updateEta(joint ? this.fixedPart(this.beta) : fixed);
-          this.assemble(fixed, joint);
-          return oldP;
-        }
-      }
-      const conv = Math.abs(oldP - pdev) < tol * Math.max(1, Math.abs(pdev));
-      oldP = pdev;
-      oldU = Float64Array.from(this.u);
-      oldB = Float64Array.from(this.beta);
-      if (conv) {
-        // refresh the factor at the converged μ so ldL2 matches the mode
-        this.assemble(fixed, joint);
-        return pdev;
-      }
-    }
-    throw new PirlsError('PIRLS did not converge');
-  }
-
-  /**
-   * PIRLS exactly as lme4's pwrssUpdate runs it: start every evaluation from the same linear
-   * predictor lp0 (without offset), full IRLS steps with step halving, stop when the relative
-   * change of the penalized deviance is below `tol` (lme4's tolPwrss 1e-7). The factor L is left
-   * at the weights of the last iteration's start, as lme4 leaves it; the deviances computed
-   * afterwards therefore equal lme4's to rounding, which matters for its finite-difference Hessian.
-   */
-  pirlsFrom(lp0: Float64Array, joint: boolean, tol = FIT_SETTINGS.glmm.pirlsTol, maxit = FIT_SETTINGS.glmm.pirlsMaxit): number {
+  pirls(o: PirlsOptions, lp0: Float64Array | null): number {
     const { n, eta, mu, baseOffset } = this;
+    const joint = o.joint;
+    if (o.from === 'lp0' && !lp0) throw new Error('PIRLS from lp0 needs the linear predictor lp0');
+    if (o.from === 'current') lp0 = null;
     this.resDevCache = NaN;
-    // every evaluation starts from the same η = offset + lp0: its μ, weights and working
-    // residuals are computed once per lp0 and reused
-    let c = this.startCache;
-    if (!c || c.lp0 !== lp0) {
-      const linkinv = this.family.link.linkinv;
-      for (let i = 0; i < n; i++) {
-        eta[i] = baseOffset[i] + lp0[i];
-        mu[i] = linkinv(eta[i]);
+    let c: PirlsStart | null = null;
+    let oldP: number;
+    if (lp0) {
+      // every evaluation starts from the same η = offset + lp0: its μ, weights and working
+      // residuals are computed once per lp0 and reused
+      c = this.startCache;
+      if (!c || c.lp0 !== lp0) {
+        const linkinv = this.family.link.linkinv;
+        for (let i = 0; i < n; i++) {
+          eta[i] = baseOffset[i] + lp0[i];
+          mu[i] = linkinv(eta[i]);
+        }
+        this.assemble(baseOffset, false, true);
+        const r0 = new Float64Array(n);
+        for (let i = 0; i < n; i++) r0[i] = this.wres[i] + baseOffset[i];
+        c = { lp0, eta: Float64Array.from(eta), mu: Float64Array.from(mu), sqrtW: Float64Array.from(this.sqrtW), r0 };
+        this.startCache = c;
       }
-      this.assemble(baseOffset, false, true);
-      const r0 = new Float64Array(n);
-      for (let i = 0; i < n; i++) r0[i] = this.wres[i] + baseOffset[i];
-      c = { lp0, eta: Float64Array.from(eta), mu: Float64Array.from(mu), sqrtW: Float64Array.from(this.sqrtW), r0 };
-      this.startCache = c;
+      eta.set(c.eta);
+      mu.set(c.mu);
+      oldP = Number.MAX_VALUE;
+    } else {
+      if (!this.startFromMustart) this.updateEta(this.fixedPart(this.beta));
+      oldP = this.resDev() + this.sqrL();
+      if (!Number.isFinite(oldP)) oldP = Number.MAX_VALUE;
     }
-    eta.set(c.eta);
-    mu.set(c.mu);
     this.startFromMustart = false;
     const fixedU = joint ? baseOffset : this.fixedPart(this.beta);
-    let oldP = Number.MAX_VALUE;
-    for (let it = 0; it < maxit; it++) {
+    const etaFixed = (): Float64Array => (joint ? this.fixedPart(this.beta) : fixedU);
+    for (let it = 0; it < o.maxit; it++) {
       this.pirlsIterations++;
       const oldU = this.u;
       const oldB = this.beta;
-      if (it === 0) {
+      if (it === 0 && c) {
         this.sqrtW.set(c.sqrtW);
         const r0 = c.r0;
         const wres = this.wres;
         for (let i = 0; i < n; i++) wres[i] = r0[i] - fixedU[i];
-        if (!joint && this.fast) {
-          // start weights are those of lp0: the factor at this θ may already be known
-          if (!this.fast.factorCached(this.theta, this.sqrtW, wres, c)) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
-          this.lastFast = true;
-          this.lastJoint = false;
-        } else this.factorCurrent(joint);
+        this.factorCurrent(joint, c);
       } else this.assemble(fixedU, joint);
       const { u, beta } = this.solve(joint);
       this.u = u;
-      if (joint) this.beta = beta;
-      this.updateEta(joint ? this.fixedPart(this.beta) : fixedU);
+      this.beta = beta;
+      this.updateEta(etaFixed());
       let pdev = this.resDev() + this.sqrL();
-      if (!Number.isFinite(pdev)) throw new PirlsError('PIRLS produced a non-finite deviance');
-      if (Math.abs((oldP - pdev) / pdev) < tol) return pdev;
-      if (pdev > oldP) {
-        for (let k = 0; k < 10 && pdev > oldP; k++) {
+      if (!Number.isFinite(pdev) && o.onStall === 'error') throw new PirlsError('PIRLS produced a non-finite deviance');
+      if (Math.abs(oldP - pdev) < o.tol * Math.max(o.tolFloor, Math.abs(pdev))) {
+        if (o.refactorAtMode) this.assemble(fixedU, joint);
+        return pdev;
+      }
+      if (!(pdev <= oldP)) {
+        for (let k = 0; k < o.maxHalvings && !(pdev <= oldP); k++) {
           const uu = new Float64Array(this.q);
           for (let j = 0; j < this.q; j++) uu[j] = 0.5 * (oldU[j] + this.u[j]);
           this.u = uu;
@@ -458,14 +404,24 @@ export class GlmmModel {
             for (let j = 0; j < this.p; j++) bb[j] = 0.5 * (oldB[j] + this.beta[j]);
             this.beta = bb;
           }
-          this.updateEta(joint ? this.fixedPart(this.beta) : fixedU);
+          this.updateEta(etaFixed());
           pdev = this.resDev() + this.sqrL();
         }
-        if (pdev - oldP > tol) throw new PirlsError('PIRLS step-halving failed to reduce the deviance');
+        if (!(pdev - oldP <= o.tol)) {
+          if (o.onStall === 'error') throw new PirlsError('PIRLS step-halving failed to reduce the deviance');
+          if (oldP < Number.MAX_VALUE) {
+            // no progress possible: the previous iterate is the mode
+            this.u = oldU;
+            this.beta = oldB;
+            this.updateEta(etaFixed());
+            this.assemble(fixedU, joint);
+            return oldP;
+          }
+        }
       }
       oldP = pdev;
     }
-    throw new PirlsError(`PIRLS did not converge in ${maxit} iterations`);
+    throw new PirlsError(`PIRLS did not converge in ${o.maxit} iterations`);
   }
 
   /** Xβ + ZΛu (the linear predictor without the offset) at the current state. */
@@ -499,48 +455,19 @@ export class GlmmModel {
     const devc0 = new Float64Array(q);
     for (let j = 0; j < q; j++) devc0[j] = u[j] * u[j];
     for (let i = 0; i < n; i++) devc0[refs[i]] += dr(y[i], this.mu[i], wt[i]);
-    const sd = new Float64Array(q);
-    const L11 = this.lastFast ? this.fast!.L11 : this.pls.L11;
-    for (let j = 0; j < q; j++) sd[j] = 1 / L11[j];
-    const mult = new Float64Array(q);
-    const devc = new Float64Array(q);
+    const L11 = this.pls.L11;
+    const sd = Float64Array.from(L11, (l) => 1 / l);
     // η without the random effect
     const z = t.Z;
     const eta0 = new Float64Array(n);
     for (let i = 0; i < n; i++) eta0[i] = this.eta[i] - z[i] * lam * u[refs[i]];
-    const SQRT2PI = Math.sqrt(2 * Math.PI);
-    for (let g = 0; g < rule.z.length; g++) {
-      const zk = rule.z[g];
-      if (zk === 0) {
-        for (let j = 0; j < q; j++) mult[j] += rule.w[g];
-        continue;
-      }
-      for (let j = 0; j < q; j++) {
-        const uj = u[j] + zk * sd[j];
-        devc[j] = uj * uj;
-      }
-      for (let i = 0; i < n; i++) {
-        const j = refs[i];
-        const uj = u[j] + zk * sd[j];
-        const m = linkinv(eta0[i] + z[i] * lam * uj);
-        devc[j] += dr(y[i], m, wt[i]);
-      }
-      const c = rule.w[g] / SQRT2PI;
-      for (let j = 0; j < q; j++) mult[j] += Math.exp(-0.5 * (devc[j] - devc0[j]) - rule.ldnorm[g]) * c;
-    }
-    let s = 0;
-    let lm = 0;
-    for (let j = 0; j < q; j++) {
-      s += devc0[j];
-      lm += Math.log(mult[j]);
-    }
-    return s + this.ldL2() - 2 * lm;
+    return adaptiveGHDeviance(rule, refs, u, sd, devc0, this.ldL2(), (i, uj) => dr(y[i], linkinv(eta0[i] + z[i] * lam * uj), wt[i]));
   }
 
-  /** (RX'RX)⁻¹ of the joint system at the current state (lme4's unscaled vcov from RX), row-major. */
+  /** (RX'RX)⁻¹ of the joint system at the current weights (lme4's unscaled vcov from RX), row-major. */
   unscaledVcovFromRX(): Float64Array {
-    if (this.lastFast && this.lastJoint) return this.fast!.unscaledVcovBeta();
-    if (this.lastFast) {
+    if (this.pls !== this.plsJoint) {
+      // the last factor was over u only: the joint system at the same weights (RX depends on them only)
       this.plsJoint.setData(this.sqrtW, this.wres);
       if (!this.plsJoint.factor(this.theta)) throw new PirlsError('the fixed-effects system is not positive definite');
     }
@@ -549,18 +476,11 @@ export class GlmmModel {
 
   /** 2 log det L of the system factored last. */
   ldL2(): number {
-    return this.lastFast ? this.fast!.logdetL2 : this.pls.logdetL2;
+    return this.pls.logdetL2;
   }
 
-  /** lme4's condVar blocks (Λ A⁻¹ Λ', σ = 1) per term from the system factored last. */
+  /** lme4's condVar blocks (Λ A⁻¹ Λ', σ = 1) per term from the system factored last (its random-effects part). */
   condVarBlocks(): Float64Array[] {
-    if (this.lastFast) {
-      // same weights and working response in the general system, for its conditional variances
-      // (only the random-effects part of L enters, so the u-only system serves for both stages)
-      this.plsU.setData(this.sqrtW, this.wres);
-      if (!this.plsU.factor(this.theta)) throw new PirlsError('the penalized weighted least-squares system is not positive definite');
-      return this.plsU.condVarBlocks();
-    }
     return this.pls.condVarBlocks();
   }
 

@@ -7,10 +7,15 @@ import type { Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
-import { FIT_SETTINGS } from '../optim/options';
+import { FIT_SETTINGS, type PirlsOptions } from '../optim/options';
 
 const S1 = FIT_SETTINGS.glmm.stage1;
 const S2 = FIT_SETTINGS.glmm.stage2;
+/** PIRLS over (u, β) and over u (β in the offset): lme4's settings, and the fallback's */
+const JOINT: PirlsOptions = { ...FIT_SETTINGS.glmm.pirls, joint: true };
+const U_ONLY: PirlsOptions = { ...FIT_SETTINGS.glmm.pirls, joint: false };
+const JOINT_FALLBACK: PirlsOptions = { ...FIT_SETTINGS.glmm.pirlsFallback, joint: true };
+const U_FALLBACK: PirlsOptions = { ...FIT_SETTINGS.glmm.pirlsFallback, joint: false };
 import { centralDerivs, centralGradient } from '../linalg/derivs';
 import { cholSolve, cholUpper, invert } from '../linalg/small';
 
@@ -28,13 +33,12 @@ export interface StageResult {
 export function stage1Deviance(m: GlmmModel, theta: ArrayLike<number>, lp0: Float64Array | null): number {
   m.setTheta(theta);
   try {
-    if (lp0) m.pirlsFrom(lp0, true);
-    else m.pirls(true, 1e-10);
+    m.pirls(lp0 ? JOINT : JOINT_FALLBACK, lp0);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.resetToStart();
     try {
-      m.pirls(true);
+      m.pirls(JOINT_FALLBACK, null);
     } catch (e2) {
       if (!(e2 instanceof PirlsError)) throw e2;
       return Infinity;
@@ -49,13 +53,12 @@ export function stage2Deviance(m: GlmmModel, par: ArrayLike<number>, rule: GHRul
   m.setTheta(Array.prototype.slice.call(par, 0, nth));
   m.beta = Float64Array.from(Array.prototype.slice.call(par, nth));
   try {
-    if (lp0) m.pirlsFrom(lp0, false);
-    else m.pirls(false, 1e-10);
+    m.pirls(lp0 ? U_ONLY : U_FALLBACK, lp0);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.u = new Float64Array(m.q);
     try {
-      m.pirls(false);
+      m.pirls(U_FALLBACK, null);
     } catch (e2) {
       if (!(e2 instanceof PirlsError)) throw e2;
       return Infinity;
@@ -70,11 +73,11 @@ export function initialLinPred(m: GlmmModel): Float64Array {
   m.resetToStart();
   const lp = m.linPred();
   try {
-    m.pirlsFrom(lp, true);
+    m.pirls(JOINT, lp);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.resetToStart();
-    m.pirls(true);
+    m.pirls(JOINT_FALLBACK, null);
   }
   return m.linPred();
 }

@@ -73,6 +73,8 @@ export interface ContrastDf {
   df(c: number[]): number;
   /** The ingredients of Satterthwaite's method, when that is the method (for multi-df F tests). */
   satterthwaite?: SatterthwaiteInternals;
+  /** The ingredients of Kenward-Roger's method, when that is the method (for multi-df F tests). */
+  kenwardRoger?: KenwardRogerParts;
 }
 
 export function satterthwaiteContrastDf(parts: SatterthwaiteInternals): ContrastDf {
@@ -80,7 +82,7 @@ export function satterthwaiteContrastDf(parts: SatterthwaiteInternals): Contrast
 }
 
 export function kenwardRogerContrastDf(parts: KenwardRogerParts, p: number): ContrastDf {
-  return { name: 'Kenward-Roger', vcov: parts.PhiA, df: (c) => (c.length === p ? kenwardRoger(parts, [c]).df : NaN) };
+  return { name: 'Kenward-Roger', vcov: parts.PhiA, df: (c) => (c.length === p ? kenwardRoger(parts, [c]).df : NaN), kenwardRoger: parts };
 }
 
 export function asymptoticContrastDf(result: FitResult): ContrastDf {

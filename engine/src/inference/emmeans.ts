@@ -8,6 +8,10 @@
  * the grid rows with equal weights over the other factors. SEs come from vcov(β) and df from the
  * fit's df method (Satterthwaite, Kenward-Roger or asymptotic); pairs are all differences of the
  * means within each `by` group, with Tukey (studentized range), Bonferroni, Holm or no adjustment.
+ * GLMMs: on the link scale by default; with type 'response' as emmeans' type = "response": means
+ * back-transformed by the inverse link with delta-method SEs (|dμ/dη|·SE) and the link-scale interval
+ * transformed; contrasts of a logit or log link become odds ratios or ratios (exp of the difference,
+ * SE exp(d)·SE, tested on the link scale), other links keep differences on the link scale.
  * Nothing is refitted.
  */
 import { MlmError, type SourceRange } from '../diagnostics';
@@ -21,8 +25,12 @@ import { suggestName } from '../formula/suggest';
 import { fixedDesign } from './predict';
 import { normalUpper, ptukey, qt, tTwoSided } from './distributions';
 import type { ContrastDf } from './dfmethod';
+import { LINKS } from '../glmm/family';
+import type { LinkName } from '../frame/types';
 
 export type PAdjust = 'tukey' | 'bonferroni' | 'holm' | 'none';
+/** emmeans' type: the link scale (default) or the response scale (back-transformed). */
+export type MeansType = 'link' | 'response';
 
 export interface MeansOptions {
   /** Factors whose levels get a mean (data column names, or the formula's variable such as factor(x)). */
@@ -33,6 +41,8 @@ export interface MeansOptions {
   at?: Record<string, string>;
   adjust?: PAdjust;
   level?: number;
+  /** 'response': back-transformed means and ratios of GLMMs (emmeans' type = "response"). */
+  type?: MeansType;
   /** Where the request came from (the `means:` line), for located errors. */
   range?: SourceRange;
 }
@@ -48,6 +58,8 @@ export interface MeanRow {
   upper: number;
   /** The row of L (coefficient weights) that gives the mean. */
   weights: number[];
+  /** On the response scale: the link-scale mean, SE and interval it was transformed from. */
+  link?: { emmean: number; SE: number; lower: number; upper: number };
 }
 
 export interface ContrastRow {
@@ -61,6 +73,8 @@ export interface ContrastRow {
   ratio: number;
   /** Adjusted p-value. */
   p: number;
+  /** Ratios (odds ratios, ratios): the value under the null hypothesis, 1 (emmeans' `null` column). */
+  null?: number;
 }
 
 export interface MeansResult {
@@ -71,6 +85,12 @@ export interface MeansResult {
   dfMethod: string;
   adjust: PAdjust;
   level: number;
+  /** The scale of the means and contrasts. */
+  type: MeansType;
+  /** emmeans' name of the mean column: emmean (link scale), prob (binomial), rate (Poisson), response. */
+  meanName: 'emmean' | 'prob' | 'rate' | 'response';
+  /** emmeans' name of the contrast column: estimate (differences), odds.ratio (logit), ratio (log). */
+  contrastName: 'estimate' | 'odds.ratio' | 'ratio';
   means: MeanRow[];
   pairs: ContrastRow[];
   /** Lines emmeans prints below its tables ('Results are averaged over the levels of: ...'). */
@@ -319,29 +339,83 @@ export function marginalMeans(input: GridInput & { result: FitResult; dfMethod: 
   const notes: string[] = [];
   const averaged = factors.filter((f) => !cellVars.includes(f) && !at.has(f.column));
   if (averaged.length) notes.push(`Results are averaged over the levels of: ${averaged.map((f) => f.column).join(', ')}`);
-  if (result.family !== 'gaussian') notes.push(`Results are given on the ${result.link} (not the response) scale.`);
+  const back = opts.type === 'response' && result.link !== 'identity' ? backTransform(result, means, pairs) : null;
+  if (result.link !== 'identity' && !back) notes.push(`Results are given on the ${result.link} (not the response) scale.`);
   notes.push(Number.isFinite(means[0]?.df ?? Infinity) ? `Degrees-of-freedom method: ${input.dfMethod.name}` : `Degrees-of-freedom method: ${input.dfMethod.name} (z tests and intervals)`);
   notes.push(`Confidence level used: ${level}`);
+  if (back) notes.push(`Intervals are back-transformed from the ${result.link} scale`);
+  if (back && back.contrastName === 'estimate' && pairs.length) notes.push(`Note: contrasts are still on the ${result.link} scale`);
   if (nSpec > 2) {
     const m = (nSpec * (nSpec - 1)) / 2;
     if (adjust === 'tukey') notes.push(`P value adjustment: tukey method for comparing a family of ${nSpec} estimates`);
     else if (adjust !== 'none') notes.push(`P value adjustment: ${adjust} method for ${m} tests`);
   }
-  return { specs: specs.map((g) => g.column), by: by.map((g) => g.column), covariates, dfMethod: input.dfMethod.name, adjust, level, means, pairs, notes };
+  if (back && back.contrastName !== 'estimate' && pairs.length) notes.push(`Tests are performed on the ${back.contrastName === 'odds.ratio' ? 'log odds ratio' : 'log'} scale`);
+  return {
+    specs: specs.map((g) => g.column),
+    by: by.map((g) => g.column),
+    covariates,
+    dfMethod: input.dfMethod.name,
+    adjust,
+    level,
+    type: back ? 'response' : 'link',
+    meanName: back?.meanName ?? 'emmean',
+    contrastName: back?.contrastName ?? 'estimate',
+    means,
+    pairs,
+    notes,
+  };
 }
 
-/** emmeans' JSON rows: the spec columns, then emmean, SE, df, lower.CL, upper.CL (asymp.LCL/UCL and df 'Inf' for z). */
-export function meansJson(r: MeansResult): { emmeans: Record<string, unknown>[]; pairs: Record<string, unknown>[]; adjust: PAdjust; df_method: string; notes: string[] } {
+/** emmeans' label of back-transformed means: prob (binomial), rate (Poisson), else response. */
+function responseName(family: string): 'prob' | 'rate' | 'response' {
+  return family === 'binomial' ? 'prob' : family === 'poisson' ? 'rate' : 'response';
+}
+
+/**
+ * Means and pairs moved to the response scale in place (emmeans' type = "response"): mean μ = g⁻¹(η)
+ * with SE |dμ/dη|·SE_η and the interval's ends transformed; pairs of a logit or log link as ratios
+ * exp(d) with SE exp(d)·SE_d (their test statistic and p stay those of the link scale).
+ */
+function backTransform(result: FitResult, means: MeanRow[], pairs: ContrastRow[]): { meanName: 'prob' | 'rate' | 'response'; contrastName: 'estimate' | 'odds.ratio' | 'ratio' } {
+  const link = LINKS[result.link as LinkName];
+  if (!link) throw new MlmError({ code: 'means-type', message: `means on the response scale are not available for the ${result.link} link` });
+  for (const m of means) {
+    m.link = { emmean: m.emmean, SE: m.SE, lower: m.lower, upper: m.upper };
+    const a = link.linkinv(m.lower), b = link.linkinv(m.upper);
+    m.SE = Math.abs(link.muEta(m.emmean)) * m.SE;
+    m.emmean = link.linkinv(m.emmean);
+    m.lower = Math.min(a, b);
+    m.upper = Math.max(a, b);
+  }
+  const contrastName = result.link === 'logit' ? 'odds.ratio' : result.link === 'log' ? 'ratio' : 'estimate';
+  if (contrastName !== 'estimate') {
+    for (const c of pairs) {
+      c.contrast = c.contrast.replace(' - ', ' / ');
+      c.estimate = Math.exp(c.estimate);
+      c.SE = c.estimate * c.SE;
+      c.null = 1;
+    }
+  }
+  return { meanName: responseName(result.family), contrastName };
+}
+
+/**
+ * emmeans' JSON rows: the spec columns, then emmean (prob, rate or response on the response scale), SE, df,
+ * lower.CL, upper.CL (asymp.LCL/UCL and df 'Inf' for z); pairs with estimate (odds.ratio or ratio, and null).
+ */
+export function meansJson(r: MeansResult): { emmeans: Record<string, unknown>[]; pairs: Record<string, unknown>[]; type: MeansType; adjust: PAdjust; df_method: string; notes: string[] } {
   const df = (d: number) => (Number.isFinite(d) ? d : 'Inf');
   return {
     emmeans: r.means.map((m) => {
       const z = !Number.isFinite(m.df);
-      return { ...m.levels, emmean: m.emmean, SE: m.SE, df: df(m.df), [z ? 'asymp.LCL' : 'lower.CL']: m.lower, [z ? 'asymp.UCL' : 'upper.CL']: m.upper };
+      return { ...m.levels, [r.meanName]: m.emmean, SE: m.SE, df: df(m.df), [z ? 'asymp.LCL' : 'lower.CL']: m.lower, [z ? 'asymp.UCL' : 'upper.CL']: m.upper };
     }),
     pairs: r.pairs.map((c) => {
       const z = !Number.isFinite(c.df);
-      return { contrast: c.contrast, ...c.by, estimate: c.estimate, SE: c.SE, df: df(c.df), [z ? 'z.ratio' : 't.ratio']: c.ratio, 'p.value': c.p };
+      return { contrast: c.contrast, ...c.by, [r.contrastName]: c.estimate, SE: c.SE, df: df(c.df), ...(c.null !== undefined ? { null: c.null } : {}), [z ? 'z.ratio' : 't.ratio']: c.ratio, 'p.value': c.p };
     }),
+    type: r.type,
     adjust: r.adjust,
     df_method: r.dfMethod,
     notes: r.notes,

@@ -36,7 +36,7 @@ export interface FTestRow {
   DenDF: number | null;
   F: number | null;
   p: number | null;
-  /** lmerTest's 'Sum Sq' and 'Mean Sq' (F × σ² × NumDF and F × σ²). */
+  /** lmerTest's 'Sum Sq' and 'Mean Sq' (F × σ² × NumDF and F × σ²; with Kenward-Roger the F before λ's scaling). */
   sumSq: number | null;
   meanSq: number | null;
   note?: string;
@@ -164,15 +164,19 @@ export function termHypotheses(result: FitResult, opts: TermFTestOptions = {}): 
   return { terms, L: opts.type === 1 ? typeIHypotheses(opts.X!, opts.n!, result.coefnames, terms) : typeIIIHypotheses(result, terms) };
 }
 
-/** One F test per term with the given test of Lβ = 0 (Satterthwaite's contrastF by default). */
-export function termFTestsBy(result: FitResult, test: (L: number[][], beta: number[]) => ReturnType<typeof contrastF>, opts: TermFTestOptions = {}): FTestRow[] {
+/**
+ * One F test per term with the given test of Lβ = 0. A test that scales its statistic (Kenward-Roger's λ)
+ * returns the unscaled one as FU: lmerTest's Sum Sq and Mean Sq are computed from it.
+ */
+export function termFTestsBy(result: FitResult, test: (L: number[][], beta: number[]) => (ReturnType<typeof contrastF> & { FU?: number }) | null, opts: TermFTestOptions = {}): FTestRow[] {
   const beta = result.coefnames.map((c) => result.fixef[c]);
   const s2 = result.sigma * result.sigma;
   const { terms, L } = termHypotheses(result, opts);
   return terms.map((t, k) => {
     const r = test(L[k], beta);
     if (!r) return { term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The hypothesis has rank 0.' };
-    return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: r.F * s2 * r.NumDF, meanSq: r.F * s2 };
+    const FU = r.FU ?? r.F;
+    return { term: t.term, coefs: t.coefs, NumDF: r.NumDF, DenDF: r.DenDF, F: r.F, p: r.p, sumSq: FU * s2 * r.NumDF, meanSq: FU * s2 };
   });
 }
 

@@ -9,8 +9,12 @@
  * Nothing here forms an n×n matrix: with S = Λ(Λ'Z'ZΛ + I)⁻¹Λ', Σ⁻ᵏ = σ⁻²ᵏ(I − Z R_k Z') with R_1 = S,
  * R_{k+1} = S + R_k − S Z'Z R_k, so every trace and product reduces to q×q and q×p matrices (q random effects).
  *
+ * The F test of a multi-row L (pbkrtest's KRmodcomp, lmerTest's anova(ddf = "Kenward-Roger")) scales the
+ * Wald F with Φ_A by λ and refers it to F(q, m) with the same denominator df (kenwardRogerF).
+ *
  *   const kr = kenwardRogerParts(fit, frame);       // once per fit
  *   kenwardRoger(kr, L)                             // { df, vcov: L Φ_A L' } for a contrast matrix L (rows)
+ *   kenwardRogerF(kr, L, beta)                      // { F, FU, scaling, NumDF, DenDF, p }
  */
 import { MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
@@ -18,6 +22,7 @@ import type { FitResult } from '../result';
 import { ReTerms } from '../lmm/reterms';
 import { cholLower, crossprodLowerInverse, invLower } from '../linalg/dense';
 import { pseudoInverse } from './symeig';
+import { fUpper } from './distributions';
 
 /** Above this many random effects the q×q algebra is too slow for an interactive fit. */
 export const KR_MAX_RANDOM_EFFECTS = 2500;
@@ -264,6 +269,13 @@ export function kenwardRogerParts(fit: FitResult, frame: ModelFrame): KenwardRog
  * and the adjusted covariance L Φ_A L' of the contrasts. For one row, the t test uses df and √vcov[0][0].
  */
 export function kenwardRoger(parts: KenwardRogerParts, L: number[][]): { df: number; vcov: number[][] } {
+  const { df } = krAdjust(parts, L);
+  const Lt = L[0].map((_, j) => L.map((row) => row[j]));
+  return { df, vcov: matRows(matRows(L, parts.PhiA), Lt) };
+}
+
+/** pbkrtest's .KR_adjust for a full-rank L (rows): the denominator df and the F scaling factor λ. */
+function krAdjust(parts: KenwardRogerParts, L: number[][]): { df: number; scaling: number } {
   const V0 = parts.Phi;
   const Lt = L[0].map((_, j) => L.map((row) => row[j]));
   const LV0Lt = matRows(matRows(L, V0), Lt);
@@ -291,6 +303,64 @@ export function kenwardRoger(parts: KenwardRogerParts, L: number[][]): { df: num
   const ratio = v1 === 0 ? 0 : (1 - A2 / q) / v1; // pbkrtest's .divZero
   const rho = (1 / q) * ratio * ratio * (v0 / v2);
   const df = 4 + (q + 2) / (q * rho - 1);
-  const vcov = matRows(matRows(L, parts.PhiA), Lt);
-  return { df, vcov };
+  // pbkrtest 0.5.2: F.scaling <- ifelse(abs(df2 - 2) < 1e-2, 1, df2 * (1 - A2/q) / (df2 - 2))
+  const scaling = Math.abs(df - 2) < 1e-2 ? 1 : (df * (1 - A2 / q)) / (df - 2);
+  return { df, scaling };
+}
+
+/**
+ * A basis of the row space of L (pbkrtest's force_full_rank: the hypothesis is unchanged, its
+ * numerator df is the rank): Gram-Schmidt on the rows, dropping rows that depend on earlier ones.
+ */
+function fullRankRows(L: number[][]): number[][] {
+  const scale = Math.max(1e-300, ...L.map((r) => Math.hypot(...r)));
+  const basis: number[][] = [];
+  const out: number[][] = [];
+  for (const row of L) {
+    const v = row.slice();
+    for (const b of basis) {
+      const d = v.reduce((s, x, i) => s + x * b[i], 0);
+      for (let i = 0; i < v.length; i++) v[i] -= d * b[i];
+    }
+    const nv = Math.hypot(...v);
+    if (nv <= 1e-10 * scale) continue;
+    basis.push(v.map((x) => x / nv));
+    out.push(row);
+  }
+  return out;
+}
+
+/** The Kenward-Roger F test of Lβ = 0, as pbkrtest's KRmodcomp (what lmerTest's anova(m, ddf = "Kenward-Roger") reports). */
+export interface KenwardRogerF {
+  /** The scaled statistic λ·F_U (lmerTest's 'F value'). */
+  F: number;
+  /** The unscaled Wald F, (Lβ)'(LΦ_AL')⁻¹(Lβ)/q (lmerTest's Sum Sq and Mean Sq are F_U·σ²·q and F_U·σ²). */
+  FU: number;
+  /** The scaling factor λ. */
+  scaling: number;
+  NumDF: number;
+  DenDF: number;
+  p: number;
+}
+
+/**
+ * Kenward-Roger's F test of the hypothesis Lβ = 0 (L: rows of length p, reduced to full rank first):
+ * F_U = (Lβ)'(LΦ_AL')⁻¹(Lβ)/q with the adjusted covariance Φ_A, F = λ·F_U referred to F(q, m) with
+ * the denominator df m and the scaling λ of Kenward & Roger (1997) as pbkrtest computes them.
+ * Null when L has rank 0.
+ */
+export function kenwardRogerF(parts: KenwardRogerParts, L: number[][], beta: number[]): KenwardRogerF | null {
+  const Lf = fullRankRows(L);
+  const q = Lf.length;
+  if (q === 0) return null;
+  const { df, scaling } = krAdjust(parts, Lf);
+  const Lt = Lf[0].map((_, j) => Lf.map((row) => row[j]));
+  const LPL = matRows(matRows(Lf, parts.PhiA), Lt);
+  const Lb = Lf.map((row) => row.reduce((s, v, i) => s + v * beta[i], 0));
+  const inv = invSmall(LPL);
+  let wald = 0;
+  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) wald += Lb[i] * inv[i][j] * Lb[j];
+  const FU = wald / q;
+  const F = scaling * FU;
+  return { F, FU, scaling, NumDF: q, DenDF: df, p: fUpper(F, q, df) };
 }

@@ -6,6 +6,7 @@
  * different responses). Reads only the FitResults; nothing is refitted.
  */
 import type { FitResult } from '../result';
+import { intervalMethod } from './coefficients';
 
 export interface ModelTableEntry {
   name: string;
@@ -40,6 +41,14 @@ export interface ModelTable {
     aicWeight: (number | null)[] | null;
   };
   notes: string[];
+  /** Which tests the stars come from, e.g. 't tests (Satterthwaite df)' or per model when they differ. */
+  tests: string;
+}
+
+/** The test behind a model's p-values, named as its coefficient intervals are ('t, Kenward-Roger df', 'Wald z'). */
+function testName(r: FitResult): string {
+  const m = /\((t, [^)]*)\)$/.exec(intervalMethod(r));
+  return m ? m[1] : 'Wald z';
 }
 
 function sameRows(a: FitResult, b: FitResult): boolean {
@@ -112,5 +121,6 @@ export function modelTable(entries: ModelTableEntry[]): ModelTable {
       aicWeight,
     },
     notes,
+    tests: [...new Set(entries.map((e) => testName(e.result)))].length === 1 ? testName(entries[0].result) : entries.map((e) => `${e.name}: ${testName(e.result)}`).join('; '),
   };
 }

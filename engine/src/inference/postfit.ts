@@ -13,12 +13,11 @@ import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
-import { gridVariables, linearFunction, marginalMeans, type MeansOptions, type MeansResult } from './emmeans';
+import { gridVariables, marginalMeans, type MeansOptions, type MeansResult, type MeansType } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
 import { termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
-import { fUpper } from './distributions';
 import { satterthwaiteInternalsOf, type SatterthwaiteInternals } from './satterthwaite';
-import { kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
+import { kenwardRogerF, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
 
 /**
  * 'auto': the model's df: key, else emmeans' rule (Satterthwaite up to 3000 observations, then
@@ -103,17 +102,10 @@ export class PostFit {
     const dfm = await this.dfMethod(df);
     const opts = { type, X: this.input.frame.X, n: this.input.frame.n };
     if (dfm.satterthwaite) return termFTestsWith(r, dfm.satterthwaite, opts);
-    if (dfm.name !== 'Kenward-Roger') throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's or Kenward-Roger's df (not ${dfm.name})` });
-    // Kenward-Roger: single-df terms as t² with the adjusted SE and KR df (lmerTest's anova(ddf = "Kenward-Roger"))
-    return termFTestsBy(
-      r,
-      (L, beta) => {
-        if (L.length !== 1) throw new MlmError({ code: 'df-method', message: 'Kenward-Roger F tests of terms with more than one df are not available; use --df satterthwaite' });
-        const f = linearFunction(L[0], beta, dfm);
-        return { F: f.ratio * f.ratio, NumDF: 1, DenDF: f.df, p: fUpper(f.ratio * f.ratio, 1, f.df) };
-      },
-      opts,
-    );
+    const kr = dfm.kenwardRoger;
+    if (!kr) throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's or Kenward-Roger's df (not ${dfm.name})` });
+    // Kenward-Roger: pbkrtest's KRmodcomp per term (λ-scaled F, adjusted ddf), as lmerTest's anova(ddf = "Kenward-Roger")
+    return termFTestsBy(r, (L, beta) => kenwardRogerF(kr, L, beta), opts);
   }
 
   /** A linear combination given as text (CLI). */
@@ -145,14 +137,18 @@ export interface PostFitSummary {
     dfMethod: string;
     adjust: string;
     level: number;
+    /** The scale (GLMMs: response, as emmeans' type = "response") and emmeans' column names (emmean/prob/rate/response; estimate/odds.ratio/ratio). */
+    type: MeansType;
+    meanName: MeansResult['meanName'];
+    contrastName: MeansResult['contrastName'];
     means: { levels: Record<string, string>; emmean: number; SE: number; df: number | null; lower: number; upper: number }[];
-    pairs: { contrast: string; by: Record<string, string>; estimate: number; SE: number; df: number | null; ratio: number; p: number }[];
+    pairs: { contrast: string; by: Record<string, string>; estimate: number; SE: number; df: number | null; ratio: number; p: number; null?: number }[];
     notes: string[];
   }[];
   estimates: (Omit<EstimateResult, 'df'> & { df: number | null; range: SourceRange })[];
   ratios: RatioTable | null;
   /** Marginal means of every factor of the fixed part (up to 50 levels), by data column, for hovers. */
-  factorMeans: Record<string, { dfMethod: string; level: number; means: { level: string; emmean: number; SE: number; df: number | null; lower: number; upper: number }[]; notes: string[] }>;
+  factorMeans: Record<string, { dfMethod: string; level: number; meanName: MeansResult['meanName']; means: { level: string; emmean: number; SE: number; df: number | null; lower: number; upper: number }[]; notes: string[] }>;
   /** Problems of single lines (a means: factor not in the model, an unknown coefficient), located. */
   errors: MlmDiagnostic[];
 }
@@ -183,9 +179,11 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
     const rows = await attempt(() => pf.anova(3));
     if (rows) anova = { type: 3, method: input.model.df?.value === 'kenward-roger' ? 'Kenward-Roger' : 'Satterthwaite', rows };
   }
+  // GLMMs: means on the response scale (probabilities, rates) and odds/rate ratios, as emmeans' type = "response"
+  const type: MeansType = r.link === 'identity' ? 'link' : 'response';
   const means: PostFitSummary['means'] = [];
   for (const d of input.model.means) {
-    const m = await attempt(() => pf.meansOf(d), d.range);
+    const m = await attempt(() => pf.meansOf(d, { type }), d.range);
     if (!m) continue;
     means.push({
       range: d.range,
@@ -194,6 +192,9 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
       dfMethod: m.dfMethod,
       adjust: m.adjust,
       level: m.level,
+      type: m.type,
+      meanName: m.meanName,
+      contrastName: m.contrastName,
       means: m.means.map((x) => ({ levels: x.levels, emmean: x.emmean, SE: x.SE, df: finite(x.df), lower: x.lower, upper: x.upper })),
       pairs: m.pairs.map((x) => ({ ...x, df: finite(x.df) })),
       notes: m.notes,
@@ -208,12 +209,14 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   const factors = await attempt(async () => gridVariables(input).filter((g) => g.kind === 'factor' && g.levels.length <= 50));
   for (const g of factors ?? []) {
     try {
-      const m = await pf.means({ specs: [g.column] });
+      const m = await pf.means({ specs: [g.column], type });
       factorMeans[g.column] = {
         dfMethod: m.dfMethod,
         level: m.level,
+        meanName: m.meanName,
         means: m.means.map((x) => ({ level: x.levels[g.column], emmean: x.emmean, SE: x.SE, df: finite(x.df), lower: x.lower, upper: x.upper })),
-        notes: m.notes.filter((n) => !n.startsWith('Confidence level')),
+        // the hover shows the means only: notes about the pairs are left out
+        notes: m.notes.filter((n) => !/^(Confidence level|P value|Tests are performed|Note: contrasts)/.test(n)),
       };
     } catch (e) {
       if (e instanceof CancelledError) throw e; // a factor the grid cannot average is simply left out of the hovers

@@ -21,6 +21,7 @@ import { applyContrasts, groupFactor } from '../frame/modelframe';
 import { modelStructure, type ModelStructure } from '../frame/structure';
 import { makeFamily } from '../glmm';
 import { qnorm } from './distributions';
+import type { PredictionVariance, ReEntry } from './condvar';
 
 export type PredictScale = 'link' | 'response';
 
@@ -36,6 +37,8 @@ export interface Predictions {
   design?: FixedDesign;
   /** For new data: per row, Σ z² condsd² over the row's random effects (0 for unseen levels). */
   reVariance?: number[];
+  /** For new data: per row, its random-effects columns in levels seen in the fit (frame.reTerms indices), for condvar.ts. */
+  reEntries?: ReEntry[][];
 }
 
 function linkInverse(result: FitResult): (eta: number) => number {
@@ -233,6 +236,11 @@ export function predictNewData(input: NewDataInput): Predictions {
   const re = ranefLookup(result);
   // conditional variance of the random part of each row (sum over terms of z² condsd²)
   const reVar = new Float64Array(n);
+  // the row's random-effects columns located in the fit's terms: (group, column name) → (term, column)
+  const termCols = new Map<string, { term: number; col: number }>();
+  const termLevels = frame.reTerms.map((t) => new Map(t.levels.map((l, j) => [l, j] as [string, number])));
+  frame.reTerms.forEach((t, ti) => t.termNames.forEach((name, col) => termCols.set(`${t.group}\u0000${name}`, { term: ti, col })));
+  const entries: ReEntry[][] = Array.from({ length: n }, () => []);
   for (const r of st.random) {
     const blk = re.get(r.group);
     const g = groupFactor(r.groupParts, ctxNew);
@@ -253,12 +261,15 @@ export function predictNewData(input: NewDataInput): Predictions {
         if (vals) cond[i] += zm.X[a * n + i] * vals[j];
         const sds = blk!.condsd.get(name);
         if (sds) reVar[i] += (zm.X[a * n + i] * sds[j]) ** 2;
+        const tc = termCols.get(`${r.group}\u0000${name}`);
+        const level = tc ? termLevels[tc.term].get(label) : undefined;
+        if (tc && level !== undefined && zm.X[a * n + i] !== 0) entries[i].push({ term: tc.term, level, col: tc.col, z: zm.X[a * n + i] });
       });
     }
   }
   const inv = (input.scale ?? 'response') === 'response' ? linkInverse(result) : (x: number) => x;
   const out = (v: Float64Array) => Array.from(v, (x, i) => (missing[i] || !Number.isFinite(x) ? null : inv(x)));
-  return { conditional: out(cond), population: out(eta), scale: input.scale ?? 'response', newLevels, design: fd, reVariance: Array.from(reVar) };
+  return { conditional: out(cond), population: out(eta), scale: input.scale ?? 'response', newLevels, design: fd, reVariance: Array.from(reVar), reEntries: entries };
 }
 
 function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }, r: number): string {
@@ -275,7 +286,10 @@ export type IntervalKind = 'confidence' | 'prediction';
 
 export interface PredictionIntervals {
   fit: (number | null)[];
-  /** SE of the fitted value on the link scale: √(x'Vx), plus Σ z² condsd² with the random effects. */
+  /**
+   * SE of the fitted value on the link scale: √(x'Vx) without random effects; with them the conditional
+   * covariance of (β̂, b̂) (condvar.ts), or, where that is unavailable, x'Vx plus Σ z² condsd².
+   */
   'se.fit': (number | null)[];
   lwr: (number | null)[];
   upr: (number | null)[];
@@ -292,7 +306,11 @@ export interface PredictionIntervals {
  * transformed by the inverse link (se.fit stays on the link scale). The normal quantile is used:
  * the fitted value's variance mixes fixed and random parts, for which no t df is defined.
  */
-export function predictionIntervals(pred: Predictions, result: FitResult, opts: { interval: IntervalKind; level?: number; re: boolean; scale?: PredictScale }): PredictionIntervals {
+export function predictionIntervals(
+  pred: Predictions,
+  result: FitResult,
+  opts: { interval: IntervalKind; level?: number; re: boolean; scale?: PredictScale; condVar?: PredictionVariance | null },
+): PredictionIntervals {
   if (pred.scale !== 'link' || !pred.design) throw new Error('predictionIntervals needs link-scale predictions of new data');
   if (opts.interval === 'prediction' && result.family !== 'gaussian') {
     throw new MlmError({ code: 'predict-interval', message: `prediction intervals are for gaussian models; model ${result.id} is ${result.family} (use --interval confidence)` });
@@ -320,13 +338,16 @@ export function predictionIntervals(pred: Predictions, result: FitResult, opts: 
     }
     for (let j = 0; j < p; j++) x[j] = X[j * n + i];
     let v = 0;
-    for (let a = 0; a < p; a++) {
-      if (x[a] === 0) continue;
-      let t = 0;
-      for (let b = 0; b < p; b++) t += V[a][b] * x[b];
-      v += x[a] * t;
+    if (opts.re && opts.condVar) v = opts.condVar.variance(x, pred.reEntries?.[i] ?? []);
+    else {
+      for (let a = 0; a < p; a++) {
+        if (x[a] === 0) continue;
+        let t = 0;
+        for (let b = 0; b < p; b++) t += V[a][b] * x[b];
+        v += x[a] * t;
+      }
+      if (opts.re) v += pred.reVariance?.[i] ?? 0;
     }
-    if (opts.re) v += pred.reVariance?.[i] ?? 0;
     const sf = Math.sqrt(v);
     const half = z * Math.sqrt(v + (opts.interval === 'prediction' ? s2 : 0));
     se.push(sf);
@@ -334,8 +355,15 @@ export function predictionIntervals(pred: Predictions, result: FitResult, opts: 
     upr.push(inv(f + half));
   }
   const notes = [
-    `${opts.interval === 'prediction' ? 'Prediction' : 'Confidence'} intervals at level ${level} use the normal quantile (${z.toFixed(4)}); se.fit is ${opts.re ? 'the fixed-effects SE combined with the conditional SDs of the row\'s random effects (their covariances within a group are not included)' : 'the fixed-effects SE √(x\'Vx)'}${opts.interval === 'prediction' ? ', and the interval adds the residual variance σ²' : ''}.`,
+    `${opts.interval === 'prediction' ? 'Prediction' : 'Confidence'} intervals at level ${level} use the normal quantile (${z.toFixed(4)}); se.fit is ${
+      !opts.re
+        ? 'the fixed-effects SE √(x\'Vx)'
+        : opts.condVar
+          ? 'from the conditional covariance of the fixed and random effects (the inverse of the mixed-model equations: the row\'s random effects with their covariances, and their covariance with the fixed effects)'
+          : 'the fixed-effects SE combined with the conditional SDs of the row\'s random effects (their covariances are not included)'
+    }${opts.interval === 'prediction' ? ', and the interval adds the residual variance σ²' : ''}.`,
   ];
+  if (opts.re && pred.newLevels?.some((l) => l.length > 0)) notes.push('Rows in group levels not seen in the fit get the population prediction for those terms, with no variance of their random effects.');
   if (scale === 'response' && result.family !== 'gaussian') notes.push('se.fit is on the link scale; fit, lwr and upr are on the response scale (the link-scale interval transformed).');
   return { fit: values.map((f) => (f === null ? null : inv(f))), 'se.fit': se, lwr, upr, interval: opts.interval, level, scale, notes };
 }

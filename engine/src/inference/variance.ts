@@ -14,6 +14,7 @@
  * slopes, the mean over observations of z_i' Σ z_i for each term (Johnson 2014), which needs the
  * model frame. Fixed-effect variance σ²_f: the variance (n - 1 denominator, as R's var) of Xβ.
  */
+import { fixedPredictorMoments, termSumZZ } from '../lmm/blocks';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult, VarCorrRow } from '../result';
 
@@ -66,6 +67,7 @@ export function baseGroup(grp: string, result: FitResult): string {
 }
 
 function linearPredictorMean(result: FitResult, frame: ModelFrame): { mean: number; variance: number } {
+  if (frame.blocks) return fixedPredictorMoments(frame.blocks, frame.coefnames.map((name) => result.fixef[name] ?? 0));
   const n = frame.n;
   const eta = new Float64Array(n);
   frame.coefnames.forEach((name, j) => {
@@ -155,6 +157,13 @@ export function randomEffectVariance(result: FitResult, frame: ModelFrame): numb
     }
     const n = frame.n;
     let sum = 0;
+    if (frame.blocks) {
+      // Σ_i z_i'Σz_i = trace(Σ Σ_i z_i z_i')
+      const zz = termSumZZ(frame.blocks, frame.reTerms.indexOf(term));
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) sum += S[a * k + b] * zz[b + a * k];
+      total += sum / n;
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       let q = 0;
       for (let a = 0; a < k; a++) {

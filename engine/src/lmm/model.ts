@@ -12,6 +12,7 @@ import { PlsSystem } from './pls';
 import { buildLmmResult } from './result';
 import { isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import type { ReTerms } from './reterms';
+import { blocksWithFixedCoef, plsBlocksOf, type BetaMap } from './blocks';
 
 const LOG2PI = Math.log(2 * Math.PI);
 
@@ -41,6 +42,8 @@ export class LinearMixedModel {
   readonly ks: number[];
   /** The random-effects terms: θ layout, Λ, b = Λu. */
   readonly re: ReTerms;
+  /** From blocks: the PLS system's β (centred columns) → the model's coefficients; null when they are the same. */
+  private readonly betaMap: BetaMap | null = null;
   /** θ at the last objective() call. */
   private thetaLast: Float64Array = new Float64Array(0);
   /** Back-substitution for β and u is done on demand (the criterion needs only the factor). */
@@ -55,6 +58,7 @@ export class LinearMixedModel {
   constructor(frame: ModelFrame, opts: { REML: boolean }, shareWith?: LinearMixedModel) {
     if (shareWith) {
       this.frame = shareWith.frame;
+      this.betaMap = shareWith.betaMap;
       this.REML = opts.REML;
       this.pls = shareWith.pls;
       this.re = shareWith.re;
@@ -71,17 +75,23 @@ export class LinearMixedModel {
     this.REML = opts.REML;
     const n = frame.n;
     let y: Float64Array = frame.y;
-    if (frame.offset) {
+    if (frame.offset && !frame.blocks) {
       y = new Float64Array(n);
       for (let i = 0; i < n; i++) y[i] = frame.y[i] - frame.offset[i];
     }
     let sqrtW: Float64Array | null = null;
-    if (frame.weights) {
+    if (frame.weights && !frame.blocks) {
       sqrtW = new Float64Array(n);
       for (let i = 0; i < n; i++) sqrtW[i] = Math.sqrt(frame.weights[i]);
     }
-    this.pls = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
-    this.pls.setData(sqrtW, y);
+    if (frame.blocks) {
+      const { blocks, betaMap } = plsBlocksOf(frame.blocks);
+      this.pls = PlsSystem.fromBlocks(frame.reTerms, blocks);
+      this.betaMap = betaMap;
+    } else {
+      this.pls = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
+      this.pls.setData(sqrtW, y);
+    }
     this.re = this.pls.re;
     this.ks = this.re.ks;
     this.lower = this.re.lower();
@@ -145,7 +155,37 @@ export class LinearMixedModel {
   /** Conditional estimate of β at the last θ. */
   beta(): Float64Array {
     this.ensureSolved();
-    return this.pls.beta.slice();
+    const bc = this.pls.beta;
+    const M = this.betaMap;
+    if (!M) return bc.slice();
+    const p = bc.length;
+    const out = Float64Array.from(M.r0);
+    for (let j = 0; j < p; j++) for (let i = 0; i < p; i++) out[i] += M.R[i + j * p] * bc[j];
+    return out;
+  }
+
+  /** (R_X'R_X)⁻¹ in the model's coefficients (p×p column-major) at the last θ; times σ² it is Var(β̂). */
+  unscaledVcovBeta(): Float64Array {
+    const v = this.pls.unscaledVcovBeta();
+    const M = this.betaMap;
+    if (!M) return v;
+    // R V R'
+    const p = M.r0.length;
+    const tmp = new Float64Array(p * p);
+    for (let c = 0; c < p; c++)
+      for (let i = 0; i < p; i++) {
+        let s = 0;
+        for (let x = 0; x < p; x++) s += M.R[i + x * p] * v[x + c * p];
+        tmp[i + c * p] = s;
+      }
+    const out = new Float64Array(p * p);
+    for (let c = 0; c < p; c++)
+      for (let i = 0; i < p; i++) {
+        let s = 0;
+        for (let x = 0; x < p; x++) s += tmp[i + x * p] * M.R[c + x * p];
+        out[i + c * p] = s;
+      }
+    return out;
   }
   /** Profiled residual standard deviation at the last θ: √(PWRSS / n) (ML) or √(PWRSS / (n − p)) (REML). */
   sigma(): number {
@@ -165,7 +205,7 @@ export class LinearMixedModel {
   /** σ² (R_X'R_X)⁻¹ at θ: the p×p covariance matrix of β̂ (column-major). */
   vcovBeta(theta: ArrayLike<number>, sigma: number): Float64Array {
     this.objective(theta);
-    const v = this.pls.unscaledVcovBeta();
+    const v = this.unscaledVcovBeta();
     const s2 = sigma * sigma;
     for (let i = 0; i < v.length; i++) v[i] *= s2;
     return v;
@@ -198,6 +238,7 @@ export class LinearMixedModel {
 
   /** The model with another response (a simulated one for the parametric bootstrap). */
   withResponse(y: Float64Array): LinearMixedModel {
+    if (this.frame.blocks) throw new MlmError({ code: 'sql-unsupported', message: 'a model fitted from SQL blocks has no rows to simulate a new response for (the parametric bootstrap needs them); refit with engine: memory' });
     return new LinearMixedModel({ ...this.frame, y }, { REML: this.REML });
   }
 
@@ -208,6 +249,10 @@ export class LinearMixedModel {
   withFixedCoef(j: number, value: number): LinearMixedModel {
     const frame = this.frame;
     const { n, p } = frame;
+    if (frame.blocks) {
+      const blocks = blocksWithFixedCoef(frame.blocks, j, value);
+      return new LinearMixedModel({ ...frame, blocks, p: p - 1, coefnames: frame.coefnames.filter((_, c) => c !== j) }, { REML: false });
+    }
     const X = new Float64Array(n * (p - 1));
     for (let c = 0, cc = 0; c < p; c++) {
       if (c === j) continue;

@@ -17,17 +17,18 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
+import type { PlsBlocks } from './blocks';
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
 
 /** Size limits and switches: optim/options.ts (FIT_SETTINGS.pls). */
-const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH } = FIT_SETTINGS.pls;
+const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH, savedFactors: SAVED_FACTORS } = FIT_SETTINGS.pls;
 
 export class PlsSystem {
   readonly n: number;
@@ -57,6 +58,13 @@ export class PlsSystem {
   private readonly colPtr: Int32Array; // pattern of L₂₁ per level of term 1
   private readonly rowIdx: Int32Array;
   private readonly allScalarRest: boolean;
+  /**
+   * Every term scalar: for each observation and term t ≥ 1, the entry of A₂₁ it adds to (its level of
+   * term 1 and its level of term t), so setData forms the cross products in one pass over the data.
+   */
+  private readonly obsSlot: Int32Array | null = null;
+  /** every level of the first term meets every row of the dense block (fully crossed terms) */
+  private readonly fullPattern: boolean;
   /** True when the dense block was reordered (its factor is then sparse enough to skip zeros). */
   private readonly ordered: boolean = false;
   /** Columns of the dense block before this index are eliminated sparsely (after a fill-reducing order). */
@@ -92,7 +100,7 @@ export class PlsSystem {
    * @param terms random-effects terms (lme4's order); the first becomes the block-diagonal block
    * @param X n×p column-major fixed-effects matrix (p may be 0: then only u is solved for, e.g. PIRLS with β fixed)
    */
-  constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number) {
+  constructor(terms: PlsTerm[], X: Float64Array, p: number, n: number, blocks?: PlsBlocks) {
     if (terms.length === 0) throw new Error('PlsSystem needs at least one random-effects term');
     this.terms = terms;
     this.re = new ReTerms(terms);
@@ -122,15 +130,21 @@ export class PlsSystem {
     this.allScalarRest = allScalar;
     // observations grouped by level of term 1 (counting sort)
     const l1 = this.nLevels[0];
-    const refs1 = terms[0].refs;
-    const cnt = new Int32Array(l1 + 1);
-    for (let i = 0; i < n; i++) cnt[refs1[i] + 1]++;
-    for (let j = 0; j < l1; j++) cnt[j + 1] += cnt[j];
-    this.levelPtr = Int32Array.from(cnt);
-    const order = new Int32Array(n);
-    const pos = Int32Array.from(cnt);
-    for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
-    this.order = order;
+    if (blocks) {
+      // no rows: the cross products come from the blocks (setBlocks)
+      this.levelPtr = new Int32Array(l1 + 1);
+      this.order = new Int32Array(0);
+    } else {
+      const refs1 = terms[0].refs;
+      const cnt = new Int32Array(l1 + 1);
+      for (let i = 0; i < n; i++) cnt[refs1[i] + 1]++;
+      for (let j = 0; j < l1; j++) cnt[j + 1] += cnt[j];
+      this.levelPtr = Int32Array.from(cnt);
+      const order = new Int32Array(n);
+      const pos = Int32Array.from(cnt);
+      for (let i = 0; i < n; i++) order[pos[refs1[i]]++] = i;
+      this.order = order;
+    }
 
     // groups (term t ≥ 1, level) touched by each level of term 1: the Schur complement's graph
     const groupBase: number[] = [0];
@@ -139,18 +153,34 @@ export class PlsSystem {
     const mark = new Int32Array(G).fill(-1);
     const touchPtr = new Int32Array(l1 + 1);
     const touched: number[] = [];
-    for (let j = 0; j < l1; j++) {
-      for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
-        const i = order[s];
-        for (let t = 1; t < terms.length; t++) {
-          const g = groupBase[t - 1] + terms[t].refs[i];
+    if (blocks) {
+      // the cells of each pair (term 1, term t) are the groups each level of term 1 touches
+      const cells = blocksCellsByLevel(blocks, l1);
+      for (let j = 0; j < l1; j++) {
+        for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
+          const g = groupBase[cells.term[e] - 1] + cells.level[e];
           if (mark[g] !== j) {
             mark[g] = j;
             touched.push(g);
           }
         }
+        touchPtr[j + 1] = touched.length;
       }
-      touchPtr[j + 1] = touched.length;
+    } else {
+      const order = this.order;
+      for (let j = 0; j < l1; j++) {
+        for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+          const i = order[s];
+          for (let t = 1; t < terms.length; t++) {
+            const g = groupBase[t - 1] + terms[t].refs[i];
+            if (mark[g] !== j) {
+              mark[g] = j;
+              touched.push(g);
+            }
+          }
+        }
+        touchPtr[j + 1] = touched.length;
+      }
     }
     // fill-reducing order of the groups (minimum degree) when the dense block is large
     let denseFromGroup = 0;
@@ -209,6 +239,20 @@ export class PlsSystem {
     this.colPtr = ptr;
     this.rowIdx = Int32Array.from(idx);
     idx = [];
+    this.fullPattern = this.rowIdx.length === l1 * m;
+    if (this.ks[0] === 1 && allScalar) {
+      const T = terms.length;
+      const slot = new Int32Array((T - 1) * n);
+      const at = new Int32Array(m).fill(-1); // dense-block row → entry, within the current level
+      for (let j = 0; j < l1; j++) {
+        for (let e = ptr[j]; e < ptr[j + 1]; e++) at[this.rowIdx[e]] = e;
+        for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
+          const i = order[s];
+          for (let t = 1; t < T; t++) slot[(t - 1) * n + i] = at[this.levelOff[t][terms[t].refs[i]]];
+        }
+      }
+      this.obsSlot = slot;
+    }
     const k1 = this.ks[0];
     this.D1 = new Float64Array(l1 * k1 * k1);
     this.A21 = new Float64Array(this.rowIdx.length * k1);
@@ -221,16 +265,144 @@ export class PlsSystem {
   }
 
   /**
+   * The system of a linear mixed model from its cross-product blocks (no rows): terms bring their
+   * levels and k (refs and Z are not read), X is not needed.
+   */
+  static fromBlocks(terms: PlsTerm[], blocks: PlsBlocks): PlsSystem {
+    const sys = new PlsSystem(terms, new Float64Array(0), blocks.p, blocks.n, blocks);
+    sys.setBlocks(blocks);
+    return sys;
+  }
+
+  /** Fill D₁, A₂₁ and A_rest from the blocks (the unweighted cross products setData forms from rows). */
+  private setBlocks(B: PlsBlocks): void {
+    const { p, m } = this;
+    const k1 = this.ks[0];
+    const P1 = p + 1;
+    this.sumLogW = 0;
+    this.D1.set(B.zz[0]);
+    const A = this.Arest;
+    A.fill(0);
+    const put = (r: number, c: number, v: number) => {
+      A[r + c * m] = v;
+      A[c + r * m] = v;
+    };
+    for (let a = 0; a < P1; a++) for (let b = 0; b <= a; b++) put(this.q2 + a, this.q2 + b, B.xy[a + b * P1]);
+    for (let t = 1; t < this.ks.length; t++) {
+      const k = this.ks[t], zz = B.zz[t], zxy = B.zxy[t];
+      for (let l = 0; l < this.nLevels[t]; l++) {
+        const base = this.levelOff[t][l];
+        for (let a = 0; a < k; a++) {
+          for (let b = 0; b <= a; b++) put(base + a, base + b, zz[l * k * k + a + b * k]);
+          for (let c = 0; c < P1; c++) put(this.q2 + c, base + a, zxy[l * k * P1 + a + c * k]);
+        }
+      }
+    }
+    for (const pr of B.pairs) {
+      if (pr.s === 0) continue;
+      const ks = this.ks[pr.s], kt = this.ks[pr.t];
+      for (let c = 0; c < pr.ls.length; c++) {
+        const bs = this.levelOff[pr.s][pr.ls[c]], bt = this.levelOff[pr.t][pr.lt[c]];
+        for (let a = 0; a < ks; a++) for (let b = 0; b < kt; b++) put(bs + a, bt + b, pr.zz[c * ks * kt + a + b * ks]);
+      }
+    }
+    // A₂₁ per level of term 1: the cells of pairs (1, t) and Z₁'[X y]
+    const acc = new Float64Array(m * k1);
+    const cells = blocksCellsByLevel(B, this.nLevels[0]);
+    const zxy1 = B.zxy[0];
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
+        const t = cells.term[e], kt = this.ks[t];
+        const base = this.levelOff[t][cells.level[e]];
+        const zz = cells.values[e], o = cells.offset[e];
+        for (let b = 0; b < kt; b++) for (let a = 0; a < k1; a++) acc[(base + b) * k1 + a] = zz[o + a + b * k1];
+      }
+      for (let c = 0; c < P1; c++) for (let a = 0; a < k1; a++) acc[(this.q2 + c) * k1 + a] = zxy1[j * k1 * P1 + a + c * k1];
+      for (let e2 = this.colPtr[j]; e2 < this.colPtr[j + 1]; e2++) {
+        const o = this.rowIdx[e2] * k1;
+        for (let a = 0; a < k1; a++) {
+          this.A21[e2 * k1 + a] = acc[o + a];
+          acc[o + a] = 0;
+        }
+      }
+    }
+    this.prepareSchurGroups();
+    this.dataSet = true;
+  }
+
+  /**
    * Set square-root weights (null = all 1) and the response, and form the weighted cross products.
    * Call again whenever weights or response change (each PIRLS iteration); factor() afterwards.
+   *
+   * `weightsTag` names these weights when the caller will come back to the same weights with another
+   * response (glmer's PIRLS starts every evaluation from the weights of one linear predictor): the
+   * cross products without y are then kept, and so are the factors at the θ values seen with these
+   * weights (up to FIT_SETTINGS.pls.savedFactors); a later setData with the same tag forms only the
+   * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
-  setData(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
-    const { n, p, m, terms, X } = this;
-    const T = terms.length;
-    const k1 = this.ks[0];
+  setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
+    const sv = this.saved;
+    if (weightsTag !== undefined && sv !== null && sv.tag === weightsTag) {
+      this.D1.set(sv.D1);
+      this.A21.set(sv.A21);
+      this.Arest.set(sv.Arest);
+      this.sumLogW = sv.sumLogW;
+      this.formResponse(sv.sqrtW, y);
+      if (sv.grouped) this.prepareSchurGroups();
+      else this.schurGroups = null;
+      this.fromSaved = true;
+      this.dataSet = true;
+      return;
+    }
+    this.fromSaved = false;
+    const { n } = this;
     let sumLogW = 0;
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
+    if (this.obsSlot) this.formScalar(sqrtW, y);
+    else this.formGeneral(sqrtW, y);
+    // symmetrize
+    const { m } = this;
+    const A = this.Arest;
+    for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
+    if (weightsTag !== undefined) {
+      this.saved = {
+        tag: weightsTag,
+        sqrtW: sqrtW ? Float64Array.from(sqrtW) : null,
+        sumLogW,
+        D1: Float64Array.from(this.D1),
+        A21: Float64Array.from(this.A21),
+        Arest: Float64Array.from(this.Arest),
+        factors: new Map(),
+        grouped: false,
+      };
+      this.fromSaved = true;
+    }
+    this.prepareSchurGroups();
+    if (this.saved && weightsTag !== undefined) this.saved.grouped = this.schurGroups !== null;
+    this.dataSet = true;
+  }
+
+  /** Weights and cross products kept for a weights tag (see setData), with factors by θ. */
+  private saved: {
+    tag: object;
+    sqrtW: Float64Array | null;
+    sumLogW: number;
+    D1: Float64Array;
+    A21: Float64Array;
+    Arest: Float64Array;
+    factors: Map<string, { L11: Float64Array; L21: Float64Array; Lrest: Float64Array; logdetL2: number; logdetRX2: number }>;
+    /** whether these weights' Schur complement is grouped (prepareSchurGroups) */
+    grouped: boolean;
+  } | null = null;
+  /** whether the current cross products are those of the saved weights */
+  private fromSaved = false;
+
+  /** The cross products, general terms: per level of term 1, each observation's dense-block row. */
+  private formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, terms, X } = this;
+    const T = terms.length;
+    const k1 = this.ks[0];
     // entries of one observation's dense-block row
     let r = p + 1;
     for (let t = 1; t < T; t++) r += this.ks[t];
@@ -291,10 +463,120 @@ export class PlsSystem {
         }
       }
     }
-    // symmetrize
-    for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
-    this.prepareSchurGroups();
-    this.dataSet = true;
+  }
+
+  /** Weights w = sqrtW² (1 without weights), in a buffer reused from call to call. */
+  private weightsOf(sqrtW: Float64Array | null): Float64Array {
+    const { n } = this;
+    if (this.wBuf.length !== n) this.wBuf = new Float64Array(n);
+    const w = this.wBuf;
+    if (sqrtW)
+      for (let i = 0; i < n; i++) {
+        const s = sqrtW[i];
+        w[i] = s * s;
+      }
+    else w.fill(1);
+    return w;
+  }
+  private wBuf = new Float64Array(0);
+  private wxBuf = new Float64Array(0);
+
+  /**
+   * The cross products when every term is scalar (the specialisation for crossed scalar terms): one
+   * pass over the observations scatters into D₁, A₂₁ (through obsSlot) and the terms' rows of the
+   * dense block; the X and y block is formed column by column.
+   */
+  private formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, q2, terms, X, D1, A21, colPtr } = this;
+    const A = this.Arest;
+    const slot = this.obsSlot!;
+    const T = terms.length;
+    A.fill(0);
+    D1.fill(0);
+    A21.fill(0);
+    const w = this.weightsOf(sqrtW);
+    const r0 = terms[0].refs, z0 = terms[0].Z;
+    const refsT = terms.map((t) => t.refs);
+    const zT = terms.map((t) => t.Z);
+    const offT = this.levelOff;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i];
+      const j = r0[i];
+      const v0 = z0[i];
+      const wv0 = wi * v0;
+      const yi = y[i];
+      D1[j] += wv0 * v0;
+      const ex = colPtr[j + 1] - p - 1;
+      for (let c = 0; c < p; c++) A21[ex + c] += wv0 * X[i + c * n];
+      A21[ex + p] += wv0 * yi;
+      for (let t = 1; t < T; t++) {
+        const vt = zT[t][i];
+        const r = offT[t][refsT[t][i]];
+        A21[slot[(t - 1) * n + i]] += wv0 * vt;
+        const wvt = wi * vt;
+        const rc = r * m;
+        A[r + rc] += wvt * vt;
+        for (let s2 = 1; s2 < t; s2++) {
+          const rs = offT[s2][refsT[s2][i]];
+          const v = wvt * zT[s2][i];
+          if (r > rs) A[r + rs * m] += v;
+          else A[rs + rc] += v;
+        }
+        for (let c = 0; c < p; c++) A[q2 + c + rc] += wvt * X[i + c * n];
+        A[m - 1 + rc] += wvt * yi;
+      }
+    }
+    // the X and y block, lower triangle: column c of [X y] against the columns up to c
+    if (this.wxBuf.length !== n) this.wxBuf = new Float64Array(n);
+    const wx = this.wxBuf;
+    for (let c = 0; c <= p; c++) {
+      const xo = c * n;
+      if (c < p) for (let i = 0; i < n; i++) wx[i] = w[i] * X[xo + i];
+      else for (let i = 0; i < n; i++) wx[i] = w[i] * y[i];
+      const cc = q2 + c;
+      for (let c2 = 0; c2 <= c; c2++) {
+        let s = 0;
+        if (c2 < p) {
+          const x2 = c2 * n;
+          for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
+        } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
+        A[cc + (q2 + c2) * m] = s;
+      }
+    }
+  }
+
+  /**
+   * Only the response's cross products (A₂₁'s y entries, row and column m − 1 of the dense block) for
+   * weights sqrtW, the rest kept.
+   */
+  private formResponse(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, q2, terms, X, colPtr, A21 } = this;
+    const A = this.Arest;
+    const T = terms.length;
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    for (let j = 0; j < l1; j++) {
+      const ey = (colPtr[j + 1] - 1) * k1;
+      for (let a = 0; a < k1; a++) A21[ey + a] = 0;
+    }
+    for (let c = 0; c < m; c++) A[m - 1 + c * m] = 0;
+    const w = this.weightsOf(sqrtW);
+    const r0 = terms[0].refs, Z1 = terms[0].Z;
+    for (let i = 0; i < n; i++) {
+      const wy = w[i] * y[i];
+      if (wy === 0) continue;
+      const ey = (colPtr[r0[i] + 1] - 1) * k1;
+      for (let a = 0; a < k1; a++) A21[ey + a] += wy * Z1[i + a * n];
+      for (let t = 1; t < T; t++) {
+        const k = this.ks[t];
+        const base = this.levelOff[t][terms[t].refs[i]];
+        const Zt = terms[t].Z;
+        for (let a = 0; a < k; a++) A[m - 1 + (base + a) * m] += wy * Zt[i + a * n];
+      }
+      for (let c = 0; c < p; c++) A[m - 1 + (q2 + c) * m] += wy * X[i + c * n];
+      A[m - 1 + (m - 1) * m] += wy * y[i];
+    }
+    for (let c = 0; c < m - 1; c++) A[c + (m - 1) * m] = A[m - 1 + c * m];
   }
 
   private colEntryCache: { cePtr: Int32Array; ceEntry: Int32Array; ceEnd: Int32Array } | null = null;
@@ -373,8 +655,77 @@ export class PlsSystem {
    */
   factor(theta: ArrayLike<number>): boolean {
     this.factorId++;
+    const sv = this.fromSaved ? this.saved : null;
+    const key = sv ? Array.prototype.join.call(theta, ',') : '';
+    const hit = sv?.factors.get(key);
+    if (hit) {
+      // the same weights and θ as a factor seen before: only the response row of L changes
+      this.L11.set(hit.L11);
+      this.L21.set(hit.L21);
+      this.Lrest.set(hit.Lrest);
+      this.logdetL2 = hit.logdetL2;
+      this.logdetRX2 = hit.logdetRX2;
+      this.lambda = this.re.lambdaBlocks(theta);
+      this.theta = Float64Array.from(theta);
+      this.refactorResponse();
+      this.factored = true;
+      return true;
+    }
     this.factored = this.factorImpl(theta);
+    if (this.factored && sv && sv.factors.size < SAVED_FACTORS) {
+      sv.factors.set(key, { L11: Float64Array.from(this.L11), L21: Float64Array.from(this.L21), Lrest: Float64Array.from(this.Lrest), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
+    }
     return this.factored;
+  }
+
+  /**
+   * The response row of L — L₂₁'s y entries and the last row of L_rest — from the current cross
+   * products, the rest of L (factored at the same weights and θ) kept: the last row of Λ'AΛ minus
+   * the Schur complement of block 1, forward-solved with the leading part of L_rest.
+   */
+  private refactorResponse(): void {
+    const { m, q2, colPtr, rowIdx, A21 } = this;
+    const k1 = this.ks[0];
+    const lam = this.lambda!;
+    const Ld = lam.data;
+    const V = this.L21;
+    const A = this.Arest;
+    const S = this.Lrest;
+    const s = new Float64Array(m);
+    const vrow = new Float64Array(k1);
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const ey = colPtr[j + 1] - 1;
+      const o = ey * k1;
+      const lo = j * k1 * k1;
+      // v = L₁₁⁻¹ Λ₁' a (a the level's y entry of A₂₁)
+      this.level1Solve(A21, V, o, lo, Ld, vrow);
+      for (let e = colPtr[j]; e <= ey; e++) {
+        let d = 0;
+        for (let a = 0; a < k1; a++) d += V[e * k1 + a] * V[o + a];
+        s[rowIdx[e]] -= d;
+      }
+    }
+    for (let c = 0; c < q2; c++) {
+      const t = this.restTerm[c];
+      const k = this.ks[t];
+      const a = this.restCol[c];
+      const base = c - a;
+      const lo = lam.offsets[t];
+      let v = 0;
+      for (let x = a; x < k; x++) v += A[m - 1 + (base + x) * m] * Ld[lo + x + a * k];
+      s[c] += v;
+    }
+    for (let c = q2; c < m; c++) s[c] += A[m - 1 + c * m];
+    const x = s.subarray(0, m - 1);
+    forwardSolve(S, m - 1, x, m);
+    let d = s[m - 1];
+    for (let c = 0; c < m - 1; c++) {
+      S[m - 1 + c * m] = x[c];
+      d -= x[c] * x[c];
+    }
+    const r = d > 0 ? Math.sqrt(d) : 0;
+    S[m - 1 + (m - 1) * m] = r;
+    this.pwrss = r * r;
   }
 
   /** Counts factor() calls; solve() records the one it solved for (models sharing this system read both). */
@@ -456,21 +807,7 @@ export class PlsSystem {
         }
         e += k;
       }
-      for (let e = e0; e < e1; e++) {
-        const o = e * k1;
-        // right: v Λ₁
-        for (let c = 0; c < k1; c++) {
-          let s = 0;
-          for (let x = c; x < k1; x++) s += V[o + x] * L1[x + c * k1];
-          vrow[c] = s;
-        }
-        // v ← L₁₁⁻¹ v
-        for (let c = 0; c < k1; c++) {
-          let s = vrow[c];
-          for (let x = 0; x < c; x++) s -= this.L11[lo + c + x * k1] * V[o + x];
-          V[o + c] = s / this.L11[lo + c + c * k1];
-        }
-      }
+      for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
     const S = this.Lrest;
@@ -505,9 +842,11 @@ export class PlsSystem {
     }
     for (let i = 0; i < q2; i++) S[i + i * m] += 1;
     const schurLater = !grouped && k1 === 1 && this.ordered;
-    const schur = !grouped && k1 === 1 ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined;
+    const fullSchur = !grouped && k1 === 1 && !this.ordered && this.fullPattern;
+    const schur = !grouped && k1 === 1 && !fullSchur ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined;
     // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
     if (schur && !schurLater) applySchurJs(S, m, schur);
+    if (fullSchur) this.schurFull(S, V);
     for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       for (let eb = e0; eb < e1; eb++) {
@@ -539,6 +878,59 @@ export class PlsSystem {
     const r = S[m - 1 + (m - 1) * m];
     this.pwrss = r * r;
     return true;
+  }
+
+  /**
+   * S −= L₂₁'L₂₁ when every level of a scalar first term meets every row of the dense block (crossed
+   * terms, as items and subjects): L₂₁ transposed into rows of the dense block, then contiguous dot
+   * products over the first term's levels.
+   */
+  private schurFull(S: Float64Array, V: Float64Array): void {
+    const { m } = this;
+    const l1 = this.nLevels[0];
+    if (this.vtBuf.length !== m * l1) this.vtBuf = new Float64Array(m * l1);
+    const Vt = this.vtBuf;
+    for (let j = 0; j < l1; j++) {
+      const e0 = j * m; // colPtr[j] = j m: every level has all m rows, in order
+      for (let r = 0; r < m; r++) Vt[r * l1 + j] = V[e0 + r];
+    }
+    for (let c = 0; c < m; c++) {
+      const co = c * l1;
+      const cc = c * m;
+      for (let r = c; r < m; r++) {
+        const ro = r * l1;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        let j = 0;
+        for (; j + 3 < l1; j += 4) {
+          a0 += Vt[ro + j] * Vt[co + j];
+          a1 += Vt[ro + j + 1] * Vt[co + j + 1];
+          a2 += Vt[ro + j + 2] * Vt[co + j + 2];
+          a3 += Vt[ro + j + 3] * Vt[co + j + 3];
+        }
+        for (; j < l1; j++) a0 += Vt[ro + j] * Vt[co + j];
+        S[r + cc] -= a0 + a1 + (a2 + a3);
+      }
+    }
+  }
+  private vtBuf = new Float64Array(0);
+
+  /**
+   * One entry of L₂₁ for a level of term 1: out[o..o+k₁) = L₁₁⁻¹ Λ₁' src[o..o+k₁) (L₁₁ the level's
+   * factor at L11[lo..], Λ₁ at L1[0..]; src may be out). vrow is scratch of length k₁.
+   */
+  private level1Solve(src: Float64Array, out: Float64Array, o: number, lo: number, L1: Float64Array, vrow: Float64Array): void {
+    const k1 = this.ks[0];
+    const L11 = this.L11;
+    for (let c = 0; c < k1; c++) {
+      let s = 0;
+      for (let x = c; x < k1; x++) s += src[o + x] * L1[x + c * k1];
+      vrow[c] = s;
+    }
+    for (let c = 0; c < k1; c++) {
+      let s = vrow[c];
+      for (let x = 0; x < c; x++) s -= L11[lo + c + x * k1] * out[o + x];
+      out[o + c] = s / L11[lo + c + c * k1];
+    }
   }
 
   /** S ← Λ' S Λ on the random-effects rows and columns of the full symmetric dense block. */
@@ -764,6 +1156,29 @@ export class PlsSystem {
     if (!this.lambda) throw new Error('PlsSystem.factor must be called first');
     return this.lambda;
   }
+}
+
+/** The cells of the pairs (term 1, term t) grouped by level of term 1: term t, its level, and where Z₁'Z_t of the cell is. */
+function blocksCellsByLevel(B: PlsBlocks, l1: number): { ptr: Int32Array; term: Int32Array; level: Int32Array; values: Float64Array[]; offset: Int32Array } {
+  const firsts = B.pairs.filter((pr) => pr.s === 0);
+  const ptr = new Int32Array(l1 + 1);
+  for (const pr of firsts) for (let c = 0; c < pr.ls.length; c++) ptr[pr.ls[c] + 1]++;
+  for (let j = 0; j < l1; j++) ptr[j + 1] += ptr[j];
+  const total = ptr[l1];
+  const term = new Int32Array(total), level = new Int32Array(total), offset = new Int32Array(total);
+  const values: Float64Array[] = new Array(total);
+  const pos = ptr.slice(0, l1);
+  for (const pr of firsts) {
+    const size = pr.zz.length / Math.max(1, pr.ls.length);
+    for (let c = 0; c < pr.ls.length; c++) {
+      const e = pos[pr.ls[c]]++;
+      term[e] = pr.t;
+      level[e] = pr.lt[c];
+      values[e] = pr.zz;
+      offset[e] = c * size;
+    }
+  }
+  return { ptr, term, level, values, offset };
 }
 
 /** out[o..] = Λ M Λ' for k×k Λ (lower, at lam[lo..]) and symmetric M. */

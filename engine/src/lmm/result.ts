@@ -106,7 +106,7 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitRe
   const sigma = model.sigma();
   const beta = model.beta();
   const b = model.b();
-  const vc = model.pls.unscaledVcovBeta();
+  const vc = model.unscaledVcovBeta();
   const s2 = sigma * sigma;
   const fixef: Record<string, number> = {};
   const se: Record<string, number> = {};
@@ -121,18 +121,8 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitRe
   const ngrps: Record<string, number> = {};
   for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
   const condVar = model.pls.condVarBlocks().map((blk) => blk.map((v) => v * s2));
-  const zb = model.pls.zb(b);
-  const fitted: number[] = new Array(n);
-  const residuals: number[] = new Array(n);
-  const scaled = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let eta = zb[i] + (frame.offset ? frame.offset[i] : 0);
-    for (let j = 0; j < p; j++) eta += frame.X[i + j * n] * beta[j];
-    fitted[i] = eta;
-    residuals[i] = frame.y[i] - eta;
-    scaled[i] = (residuals[i] * (frame.weights ? Math.sqrt(frame.weights[i]) : 1)) / sigma;
-  }
-  scaled.sort();
+  // per observation (a frame of blocks has no rows: engine/src/sql/ adds the residual summary)
+  const perRow = frame.blocks ? null : observationArrays(model, beta, b, sigma);
   const df = p + model.nTheta + 1;
   const logLik = -info.criterion / 2;
   return {
@@ -166,9 +156,32 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitRe
     converged: info.converged,
     evaluations: info.evaluations,
     fitSeconds: info.fitSeconds,
-    fitted,
-    residuals,
-    rows: Array.from(frame.rows),
-    scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(scaled, pr)),
+    ...(perRow
+      ? {
+          fitted: perRow.fitted,
+          residuals: perRow.residuals,
+          rows: Array.from(frame.rows),
+          scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(perRow.scaled, pr)),
+        }
+      : {}),
   };
+}
+
+/** Fitted values, residuals and sorted scaled residuals of every observation. */
+function observationArrays(model: LinearMixedModel, beta: Float64Array, b: Float64Array, sigma: number): { fitted: number[]; residuals: number[]; scaled: Float64Array } {
+  const frame = model.frame;
+  const { n, p } = frame;
+  const zb = model.pls.zb(b);
+  const fitted: number[] = new Array(n);
+  const residuals: number[] = new Array(n);
+  const scaled = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let eta = zb[i] + (frame.offset ? frame.offset[i] : 0);
+    for (let j = 0; j < p; j++) eta += frame.X[i + j * n] * beta[j];
+    fitted[i] = eta;
+    residuals[i] = frame.y[i] - eta;
+    scaled[i] = (residuals[i] * (frame.weights ? Math.sqrt(frame.weights[i]) : 1)) / sigma;
+  }
+  scaled.sort();
+  return { fitted, residuals, scaled };
 }

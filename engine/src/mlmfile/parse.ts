@@ -12,6 +12,7 @@ import type { FamilyName, LinkName } from '../frame/types';
 import { DATA_ENGINES, isDataEngine, DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
 import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
+import { isClickHouseUrl, parseClickHouseUrl } from '../sql/clickhouse';
 import type {
   CompareDecl,
   ContrastDecl,
@@ -308,6 +309,16 @@ class MlmParser {
     else this.fileKey(item, value);
   }
 
+  /** `data: clickhouse://host:port/db.table`: a malformed URL or credentials in it are located errors. */
+  checkClickHouseUrl(value: ValueText): void {
+    const quoted = unquote(value.text) !== value.text ? 1 : 0;
+    const r = parseClickHouseUrl(unquote(value.text));
+    if ('problem' in r) {
+      const { code, message, offset, length } = r.problem;
+      this.error(code, message, rangeOfSpan(value, { start: quoted + offset, end: quoted + offset + length }));
+    }
+  }
+
   fileKey(item: KeyItem, value: ValueText): void {
     switch (item.key) {
       case 'data':
@@ -316,6 +327,7 @@ class MlmParser {
           return;
         }
         this.doc.data = { value: unquote(value.text), range: value.range };
+        if (isClickHouseUrl(this.doc.data.value)) this.checkClickHouseUrl(value);
         return;
       case 'engine': {
         if (this.doc.engine) {

@@ -29,11 +29,10 @@ export const FIT_SETTINGS = Object.freeze({
     stage1: Object.freeze({ optimizer: 'bobyqa', rhobeg: 0.2, rhoend: 1e-4, rhoendNAGQ0: 2e-7, maxEval: 10000 }),
     /** stage 2 ((θ, β)): quasi-Newton with central-difference gradients, BOBYQA when that cannot be used */
     stage2: Object.freeze({ optimizer: 'newton', maxIter: 40, fallback: 'bobyqa', rhobeg: 0.05, rhoend: 1e-6, maxEval: 20000 }),
-    /** lme4's tolPwrss and PIRLS iteration limit */
-    pirlsTol: 1e-7,
-    pirlsMaxit: 30,
-    /** the kernel for all-scalar terms keeps the terms after the first dense: used up to this many of their levels */
-    scalarKernelMaxTrailingLevels: 600,
+    /** PIRLS as lme4's pwrssUpdate runs it: from the fit's lp0, relative tolerance tolPwrss, an error when halving fails */
+    pirls: Object.freeze({ from: 'lp0', tol: 1e-7, tolFloor: 0, maxit: 30, maxHalvings: 10, onStall: 'error', refactorAtMode: false } as const),
+    /** the fallback when lme4's iteration fails at a point: from the current mode, tighter, the last iterate kept when halving fails */
+    pirlsFallback: Object.freeze({ from: 'current', tol: 1e-10, tolFloor: 1, maxit: 60, maxHalvings: 10, onStall: 'keep', refactorAtMode: true } as const),
   }),
   pls: Object.freeze({
     /** largest dense trailing block (the terms after the first, X and y): 2 m² doubles ≈ 1 GB at 8000 */
@@ -45,8 +44,33 @@ export const FIT_SETTINGS = Object.freeze({
     schurGroupsMaxDoubles: 2.5e7,
     /** switch to dense kernels at the first factor column fuller than this fraction */
     denseSwitch: 0.4,
+    /** factors kept per set of weights named by setData's tag (glmer's PIRLS restarts from the same weights) */
+    savedFactors: 32,
   }),
 });
+
+/**
+ * The settings of one PIRLS run (lme4's pwrssUpdate): over (u, β) jointly or over u with β in the
+ * offset; `from` 'lp0' starts every run from the fit's linear predictor (lme4), 'current' from the
+ * current mode; convergence when |Δ pdev| < tol · max(tolFloor, pdev) (lme4: tolFloor 0, a relative
+ * change; the fallback's 1 also stops a deviance that runs towards 0, as under separation); at most maxHalvings step halvings, after which
+ * 'error' fails (lme4) and 'keep' takes the previous iterate as the mode; refactorAtMode refactors L at
+ * the mode's weights (lme4 leaves it at the last iteration's start).
+ */
+export interface PirlsSettings {
+  from: 'lp0' | 'current';
+  tol: number;
+  tolFloor: number;
+  maxit: number;
+  maxHalvings: number;
+  onStall: 'error' | 'keep';
+  refactorAtMode: boolean;
+}
+
+/** One PIRLS run: its settings, over (u, β) jointly or over u only. */
+export interface PirlsOptions extends PirlsSettings {
+  joint: boolean;
+}
 
 /** The PLS system's limits as plain JSON (OptSummary.settings). */
 export function plsSettings(): Record<string, number> {

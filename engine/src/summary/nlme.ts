@@ -226,7 +226,7 @@ export function formatNlmeSummary(r: FitResult, opts: SummaryOptions = {}): stri
     out.push(...correlationMatrixLines(names, (i, j) => v[i][j] / Math.sqrt(v[i][i] * v[j][j]), true));
   }
   out.push('', 'Standardized Within-Group Residuals:');
-  const q = r.scaledResidualQuantiles ?? quantiles5(r.residuals.map((e) => e / r.sigma));
+  const q = r.scaledResidualQuantiles ?? quantiles5((r.residuals ?? []).map((e) => e / r.sigma));
   out.push(...printNamedVector(['Min', 'Q1', 'Med', 'Q3', 'Max'], formatR(q)));
   out.push('', `Number of Observations: ${r.nobs}`);
   const levels = Object.entries(r.ngrps).sort((a, b) => a[1] - b[1]);

@@ -16,6 +16,8 @@ startServer(connection, (conn) => {
     readFile: (uri) => (uri.startsWith('file:') ? nodeHost.readFile(uri) : viaClient.readFile(uri)),
     readDirectory: (uri) => (uri.startsWith('file:') ? nodeHost.readDirectory(uri) : viaClient.readDirectory(uri)),
     realUri: async (uri) => (uri.startsWith('file:') ? nodeHost.realUri!(uri) : uri),
+    // MLM_CLICKHOUSE_USER / MLM_CLICKHOUSE_PASSWORD for data: clickhouse://… (server/src/clickhouseSource.ts)
+    env: (name) => process.env[name],
     // Parquet, globs and large CSV files through the embedded DuckDB (file: URIs only)
     sqlData: createSqlData(),
   };

@@ -1,7 +1,9 @@
-/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile). */
+/** Browser (web worker) entry of the language server. Files are read by the client (mlm/readFile); Parquet through duckdb-wasm. */
 import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';
+import { duckDbRunner, setDuckDbLocation } from './duckdbLoader';
+import { webSqlTables } from './sqlTables';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -12,4 +14,7 @@ self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
   e.preventDefault();
   connection.console.error(`mlm: unhandled rejection: ${String(e.reason)}`);
 });
-startServer(connection, (conn) => clientHost(conn));
+startServer(connection, (conn) => {
+  const host = clientHost(conn);
+  return { ...host, initialize: setDuckDbLocation, sqlTables: webSqlTables(host.readBase64, duckDbRunner) };
+});

@@ -22,6 +22,7 @@ export function run(): Promise<void> {
   require('./extension.suite');
   require('./language.suite');
   require('./fit.suite');
+  require('./parquet.suite');
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures: number) => {

@@ -1,0 +1,50 @@
+/**
+ * `mlm sql FILE.mlm --model NAME [--dialect D] [--table RELATION]`: prints the one aggregation query
+ * that computes the model's cross-product blocks (engine/src/sql), to run in a warehouse; the result
+ * is read back with the `blocks:` key. Column types and the levels of categorical predictors come
+ * from the data the .mlm names.
+ */
+import { basename, dirname, extname, resolve } from 'node:path';
+import { MlmError } from '../diagnostics';
+import { blocksQuery } from '../sql/compile';
+import { designFromTable } from '../sql/table';
+import type { SqlDialectName } from '../sql/runner';
+import type { CliArgs } from './args';
+import { Session, type CliStreams } from './session';
+
+/** The relation the query reads: the data file itself for DuckDB, else a table named after it (or --table). */
+export function defaultRelation(dialect: SqlDialectName, mlmFile: string, dataPath: string): string {
+  if (dialect === 'duckdb') {
+    const abs = resolve(dirname(mlmFile), dataPath).replace(/'/g, "''");
+    return /\.parquet$/i.test(dataPath) ? `read_parquet('${abs}')` : `read_csv('${abs}', header = true, nullstr = ['NA', ''])`;
+  }
+  return basename(dataPath, extname(dataPath));
+}
+
+export async function runSql(args: CliArgs, io: CliStreams): Promise<number> {
+  const s = new Session(args, io);
+  await s.load();
+  const models = s.select(args.model);
+  if (!models) return 1;
+  const dialect = args.dialect ?? 'duckdb';
+  const table = s.prep.rawTable;
+  const data = s.doc.data?.value;
+  if (!table || !data) return s.fail("the .mlm file has no readable 'data:'", 'no-data');
+  const relation = args.table ?? defaultRelation(dialect, s.file, data);
+  const out: string[] = [];
+  for (const m of models) {
+    if (!m.frame) {
+      await s.fit(m); // reports why the model has no frame
+      continue;
+    }
+    try {
+      const design = designFromTable(s.doc, m.decl, table, m.frame.rows, dialect, relation);
+      out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${dialect})\n${blocksQuery(design)};\n`);
+    } catch (e) {
+      if (e instanceof MlmError) s.report(e.diagnostic);
+      else throw e;
+    }
+  }
+  io.stdout(out.join('\n'));
+  return s.errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,168 @@
+/**
+ * A linear mixed model fitted from data that stay in a SQL engine: describe the relation, fetch
+ * the levels of categorical predictors, run the one aggregation query of the blocks, fit from the
+ * blocks (lmm/ through fitMixedModel, so the optimizer, lme4's checks, Satterthwaite, R² and the ICC
+ * are the in-memory ones), then read a random sample of rows for the scaled-residual quantiles.
+ */
+import { CancelledError } from '../diagnostics';
+import { compareR, numberLabelR } from '../data/rsort';
+import { fitMixedModel, type FitSpec, type FittedMixedModel } from '../fit';
+import { deepFreeze } from '../freeze';
+import type { FitHooks } from '../hooks';
+import { quantile7 } from '../lmm/result';
+import type { ModelFrame } from '../frame/types';
+import { modelSettings } from '../mlmfile/spec';
+import type { MlmDocument, ModelDecl } from '../mlmfile/types';
+import type { FitResult } from '../result';
+import { blocksQuery, compilePlan, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { frameFromBlocks } from './read';
+import type { SqlQueryOptions, SqlResult, SqlSource, SqlValue } from './runner';
+
+export interface SqlFitOptions {
+  /** Progress and cancellation of the fit (FitHooks.isCancelled is also polled between queries). */
+  hooks?: FitHooks;
+  /** Passed to every query (abort signal, rows-scanned progress). */
+  query?: SqlQueryOptions;
+  /** Rows read back for the scaled-residual quantiles (default 10,000; all rows when the model uses fewer; 0: none). */
+  residualSample?: number;
+}
+
+export interface SqlFit extends FittedMixedModel {
+  /** The queries run, in order (levels, blocks, sample). */
+  queries: string[];
+  /** Rows in the relation before rows with missing values were left out. */
+  nAll: number;
+}
+
+/** Describes the relation and compiles the model (no aggregation yet): the plan and its design once levels are fetched. */
+export async function compileFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<{ design: Design; queries: string[] }> {
+  const { runner, relation } = source;
+  const columns = await runner.describe(relation, options.query);
+  checkCancelled(options);
+  const plan = compilePlan(doc, decl, columns, runner.dialect, relation);
+  const queries: string[] = [];
+  const levels = await fetchLevels(plan, source, options, queries);
+  return { design: designOf(plan, levels), queries };
+}
+
+/** The levels of the plan's categorical keys (DISTINCT over the rows used), in R's order. */
+export async function fetchLevels(plan: BlocksPlan, source: SqlSource, options: SqlFitOptions, queries: string[]): Promise<Map<number, KeyLevels>> {
+  const levels = new Map<number, KeyLevels>();
+  for (const k of plan.factorKeys) {
+    const q = levelsQuery(plan, k);
+    queries.push(q);
+    const res = await source.runner.query(q, options.query);
+    checkCancelled(options);
+    const kc = plan.keys[k];
+    const values = res.rows.map((r) => r[0]).filter((v): v is Exclude<SqlValue, null> => v !== null).map((v) => (kc.numeric ? Number(v) : String(v)));
+    levels.set(k, orderKeyLevels(values, kc.numeric, plan.levelOrders.get(kc.column), compareR, numberLabelR));
+  }
+  return levels;
+}
+
+/** The blocks query of a model over a SQL source (what `mlm sql` prints). */
+export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<string> {
+  return blocksQuery((await compileFromSql(source, doc, decl, options)).design);
+}
+
+/** Fits a model declaration of a document whose data are `source`, from cross-product blocks. */
+export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
+  const t0 = Date.now();
+  const { design, queries } = await compileFromSql(source, doc, decl, options);
+  const sql = blocksQuery(design);
+  queries.push(sql);
+  options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
+  const res = await source.runner.query(sql, options.query);
+  checkCancelled(options);
+  return fitFromBlocksResult(design, res, source, doc, decl, options, queries, t0);
+}
+
+/** The fit from a result of the blocks query (run here, or elsewhere and read back: the `blocks:` key). */
+export async function fitFromBlocksResult(
+  design: Design,
+  res: SqlResult,
+  source: SqlSource | null,
+  doc: MlmDocument,
+  decl: ModelDecl,
+  options: SqlFitOptions,
+  queries: string[] = [],
+  t0 = Date.now(),
+): Promise<SqlFit> {
+  void doc;
+  const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res);
+  const settings = modelSettings(decl);
+  const df = settings.df ?? 'satterthwaite';
+  if (df === 'kenward-roger' || df === 'between-within') throw unsupported(`df: ${df}`, decl.df?.range);
+  const spec: FitSpec = { id: decl.name, REML: settings.REML, nAGQ: 1, df, range: decl.formula?.range };
+  const fitted = await fitMixedModel(frame, spec, options.hooks);
+  let summary: Pick<FitResult, 'scaledResidualQuantiles' | 'residualSummary'> = {};
+  const sampleRows = options.residualSample ?? 10_000;
+  if (source && sampleRows > 0) {
+    const rows = Math.min(sampleRows, frame.n);
+    const q = sampleQuery(design, frame.n <= sampleRows ? frame.n : rows);
+    queries.push(q);
+    const sres = await source.runner.query(q, options.query);
+    checkCancelled(options);
+    const scaled = scaledResiduals(design, { frame, centres, termKeys }, fitted.result, sres);
+    scaled.sort();
+    summary = {
+      scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(scaled, pr)),
+      residualSummary: { source: scaled.length >= frame.n ? 'all' : 'sample', rows: scaled.length, of: frame.n },
+    };
+  }
+  const result = deepFreeze({
+    ...fitted.result,
+    ...summary,
+    ...(source ? { sqlSource: { dialect: source.runner.dialect, relation: source.label } } : {}),
+    fitSeconds: (Date.now() - t0) / 1000,
+  });
+  return { ...fitted, result, queries, nAll };
+}
+
+function checkCancelled(options: SqlFitOptions): void {
+  if (options.hooks?.isCancelled?.() || options.query?.signal?.aborted) throw new CancelledError();
+}
+
+/** Scaled residuals (y − Xβ − Zb)/σ of sampled rows (columns v1.. of the basis, g0.. of the keys). */
+export function scaledResiduals(design: Design, fit: { frame: ModelFrame; centres: Float64Array; termKeys: number[][] }, result: FitResult, res: SqlResult): Float64Array {
+  const { frame, centres, termKeys } = fit;
+  const cb = frame.blocks!;
+  const m1 = cb.m1;
+  const col = new Map(res.columns.map((c, i) => [c.toLowerCase(), i]));
+  const vi = Array.from({ length: m1 - 1 }, (_, b) => col.get(`v${b + 1}`)!);
+  const beta = frame.coefnames.map((c) => result.fixef[c]);
+  const p = beta.length;
+  // the fixed-effects predictor in the basis
+  const wx = new Float64Array(m1);
+  for (let j = 0; j < p; j++) for (let a = 0; a < m1; a++) wx[a] += cb.x[a + j * m1] * beta[j];
+  const keyLabel = (k: number, val: SqlValue): string => (design.plan.keys[k].numeric ? numberLabelR(Number(val)) : String(val));
+  const groups = frame.reTerms.map((t, ti) => {
+    const blk = result.ranef.find((r) => r.group === t.group)!;
+    return { blk, termIdx: t.termNames.map((nm) => blk.terms.indexOf(nm)), levelIndex: new Map(blk.levels.map((l, i) => [l, i])), keys: termKeys[ti] };
+  });
+  const out = new Float64Array(res.rows.length);
+  const v = new Float64Array(m1);
+  res.rows.forEach((row, i) => {
+    v[0] = 1;
+    for (let b = 1; b < m1; b++) v[b] = Number(row[vi[b - 1]]) - centres[b];
+    let yv = 0, eta = 0;
+    for (let a = 0; a < m1; a++) {
+      yv += cb.y[a] * v[a];
+      eta += wx[a] * v[a];
+    }
+    frame.reTerms.forEach((t, ti) => {
+      const g = groups[ti];
+      const l = g.levelIndex.get(g.keys.map((k) => keyLabel(k, row[col.get(`g${k}`)!])).join(':'));
+      if (l === undefined) return;
+      const tz = cb.terms[ti].tz;
+      for (let c = 0; c < t.k; c++) {
+        let z = 0;
+        for (let a = 0; a < m1; a++) z += tz[a + c * m1] * v[a];
+        eta += z * g.blk.values[g.termIdx[c]][l];
+      }
+    });
+    out[i] = (yv - eta) / result.sigma;
+  });
+  return out;
+}
+
