@@ -40,7 +40,7 @@ before(async () => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('mlm fit: a Parquet file and a glob of them give lme4\'s fit, and say they were read through DuckDB', () => {
+test('mlm fit: a Parquet file and a glob of them give lme4\'s fit from SQL cross-product blocks, and say so', () => {
   const full = ref('sleepstudy_full');
   for (const file of ['parquet.mlm', 'glob.mlm']) {
     const r = mlm(['fit', file, '--json']);
@@ -48,8 +48,9 @@ test('mlm fit: a Parquet file and a glob of them give lme4\'s fit, and say they 
     const fit = JSON.parse(r.out).full;
     close(fit.REMLcrit, full.REMLcrit, 1e-8, `${file} REMLcrit`);
     close(fit.fixef.Days, full.fixef.Days, 1e-6, `${file} Days`);
-    assert.match(fit.dataSource, /^DuckDB: \(a Parquet file(, 2 files)?\): 3 of 3 columns, 180 rows$/);
-    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB`, 'm'));
+    assert.equal(fit.dataSource, 'DuckDB (a Parquet file): cross-product blocks of 180 rows from one aggregation query');
+    assert.equal(fit.fitted, undefined, 'no per-observation arrays');
+    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(a Parquet file\\): fitted from cross-product blocks, no rows loaded`, 'm'));
   }
 });
 
@@ -94,4 +95,11 @@ test('the node bundles load the embedded DuckDB from node_modules (kept external
     assert.match(text, /require\("@duckdb\/node-api"\)/, bundle);
     assert.doesNotMatch(text, /duckdb_query_progress|class DuckDBInstance/, bundle);
   }
+});
+
+test('commands other than fit (here ranef) load the model\'s columns through DuckDB', () => {
+  writeFileSync(join(tmp, 'ranef.mlm'), 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
+  const r = mlm(['ranef', 'ranef.mlm', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /information: sleep\.parquet read through DuckDB \(a Parquet file\): 3 of 3 columns, 180 rows/);
 });

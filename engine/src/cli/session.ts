@@ -6,7 +6,9 @@ import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
 import { prepareDocument, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
-import { fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { DuckDbRunner, fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { fitFromSql } from '../sql/fit';
+import { deepFreeze } from '../freeze';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -94,7 +96,13 @@ export class Session {
    * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
    * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
    */
-  async load(): Promise<void> {
+  /**
+   * Reads the .mlm file and its data. With `blocksFirst` (mlm fit), linear mixed models of data read through
+   * DuckDB are fitted from cross-product blocks computed by one aggregation query (sql/fitFromSql), without
+   * loading rows; only when a model needs the rows (a GLMM, an unsupported term, an error to locate) are its
+   * columns loaded.
+   */
+  async load(options: { blocksFirst?: boolean } = {}): Promise<void> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -103,6 +111,10 @@ export class Session {
     }
     const dir = dirname(this.file);
     const doc = parseMlm(text);
+    if (options.blocksFirst && doc.diagnostics.every((d) => d.severity !== 'error') && (await this.fitFromBlocks(doc, resolve(dir)))) {
+      this.prep = prepareDocument(doc, () => undefined, { loaded: { table: null, diagnostics: [] }, frames: false, analyze: false });
+      return;
+    }
     // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
     this.progress.start('reading data');
     const sql = await loadSqlData(doc, {
@@ -139,6 +151,48 @@ export class Session {
     for (const d of docLevel) this.report(d);
     if (docLevel.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file or its data');
     if (this.prep.models.length === 0) this.fail('the file declares no model', 'no-model');
+  }
+
+  /**
+   * Every model fitted from SQL cross-product blocks (true), or false when the data are not read through
+   * DuckDB, a model is not a linear mixed model, or a fit from blocks fails (then everything takes the
+   * columns path, which also locates errors in the data).
+   */
+  private async fitFromBlocks(doc: MlmDocument, baseDir: string): Promise<boolean> {
+    const decls = this.args.model === undefined ? doc.models : doc.models.filter((m) => m.name === this.args.model);
+    if (decls.length === 0 || decls.some((m) => m.family && m.family.value !== 'gaussian')) return false;
+    const where = await loadSqlData(doc, { baseDir, thresholdMB: this.args.sqlThresholdMB, engine: this.args.engine, columns: false });
+    if (where.route.kind !== 'sql' || !where.relation || where.diagnostics.length || !doc.data) return false;
+    const fits: Array<[string, FittedModel]> = [];
+    const runner = await DuckDbRunner.open();
+    try {
+      for (const decl of decls) {
+        const label = `fitting ${decl.name} from SQL blocks`;
+        this.progress.start(label);
+        try {
+          const fit = await fitFromSql({ runner, relation: where.relation, label: doc.data.value }, doc, decl, {
+            hooks: this.progress.hooks(label),
+            query: { onProgress: (p) => this.progress.update(`${label}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`) },
+          });
+          const note = `DuckDB (${where.route.reason}): cross-product blocks of ${fit.nAll.toLocaleString('en-US')} rows from one aggregation query`;
+          fits.push([decl.name, { ...fit, result: deepFreeze({ ...fit.result, dataSource: note }) }]);
+        } catch (e) {
+          if (e instanceof MlmError) {
+            this.progress.clear();
+            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded instead of SQL blocks (${e.message})`, range: decl.nameRange });
+            return false;
+          }
+          throw e;
+        } finally {
+          this.progress.clear();
+        }
+      }
+    } finally {
+      await runner.close();
+    }
+    this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted from cross-product blocks, no rows loaded`, range: doc.data.range });
+    for (const [name, fit] of fits) this.fits.set(name, fit);
+    return true;
   }
 
   /** The models named by --model (all when undefined); null after reporting an unknown name. */

@@ -247,7 +247,7 @@ export class PlsSystem {
       for (let j = 0; j < l1; j++) {
         for (let e = ptr[j]; e < ptr[j + 1]; e++) at[this.rowIdx[e]] = e;
         for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
-          const i = order[s];
+          const i = this.order[s];
           for (let t = 1; t < T; t++) slot[(t - 1) * n + i] = at[this.levelOff[t][terms[t].refs[i]]];
         }
       }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { CancelledError, MlmError } from '../diagnostics';
 import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlValue } from '../sql/runner';
+import { sqlColumnKind } from '../sql/columns';
 
 export interface DuckDbOptions {
   /** DuckDB's memory_limit, e.g. '1GB' (default: 1GB, so a fit stays well under the machine's memory). */
@@ -24,11 +25,9 @@ export interface DuckDbOptions {
 /** A column read whole: numbers (NaN = missing) or strings (null = missing). */
 export type DuckDbColumnData = { kind: 'numeric'; values: Float64Array } | { kind: 'text'; values: (string | null)[] };
 
-const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC|TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)\b/i;
-
 /** Is a DuckDB column type numeric (read as numbers; anything else is read as text)? */
 export function isNumericSqlType(type: string): boolean {
-  return NUMERIC_TYPE.test(type.trim());
+  return sqlColumnKind(type) === 'numeric';
 }
 
 /** A string as a SQL literal ('it''s'). */
