@@ -30,6 +30,8 @@ function rowsSql(n: number): string {
 
 interface Measured {
   wallSeconds: number;
+  /** CPU of the process (user + system, every thread: DuckDB's too); on a loaded machine closer to the idle wall time. */
+  cpuSeconds: number;
   peakRssMB: number;
   result?: { REMLcrit: number | null; deviance: number | null; nobs: number; dataSource?: string };
   error?: string;
@@ -43,11 +45,13 @@ function mlmFit(file: string, extra: string[] = []): Measured {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--require', preload, CLI, 'fit', file, '--json', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const wallSeconds = (performance.now() - t0) / 1000;
-  const peakRssMB = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')).maxRSS / 1024 : NaN;
+  const usage = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null;
+  const peakRssMB = usage ? usage.maxRSS / 1024 : NaN;
+  const cpuSeconds = usage ? (usage.userCPUTime + usage.systemCPUTime) / 1e6 : NaN;
   rmSync(report, { force: true });
-  if (r.status !== 0) return { wallSeconds, peakRssMB, error: (r.stderr || '').split('\n').slice(-4).join(' ') };
+  if (r.status !== 0) return { wallSeconds, cpuSeconds, peakRssMB, error: (r.stderr || '').split('\n').slice(-4).join(' ') };
   const fit = Object.values(JSON.parse(r.stdout))[0] as Measured['result'];
-  return { wallSeconds, peakRssMB, result: fit };
+  return { wallSeconds, cpuSeconds, peakRssMB, result: fit };
 }
 
 export async function run(): Promise<unknown[]> {
@@ -57,6 +61,7 @@ export async function run(): Promise<unknown[]> {
   const big = Number(process.env.MLM_BIGDATA_ROWS ?? 1e8);
   const out: unknown[] = [];
   try {
+    out.push({ load: `load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).availableParallelism()} cores` });
     const gen0 = performance.now();
     const r = await DuckDbRunner.open({ memoryLimit: '2GB' });
     try {
@@ -74,6 +79,7 @@ export async function run(): Promise<unknown[]> {
     const row = (name: string, m: Measured, target: string) => ({
       case: name,
       seconds: +m.wallSeconds.toFixed(2),
+      cpuSeconds: +m.cpuSeconds.toFixed(2),
       peakRssMB: +m.peakRssMB.toFixed(0),
       target,
       ...(m.error ? { error: m.error } : { REMLcrit: m.result?.REMLcrit, nobs: m.result?.nobs, path: m.result?.dataSource }),

@@ -77,3 +77,16 @@ test('bad input through DuckDB is located and the server stays alive: no match, 
   assert.deepEqual(fixed, []);
   assert.deepEqual(client.failedHandlers(), []);
 });
+
+test('engine: values are completed and hovered from the vocabulary table', async () => {
+  const text = 'data: sleep.parquet\nengine: \nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const uri = ws.write('engine.mlm', text);
+  await client.open(uri, text);
+  const items = await client.request<Array<{ label: string }> | { items: Array<{ label: string }> }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 8 } });
+  const labels = (Array.isArray(items) ? items : items.items).map((i) => i.label);
+  assert.deepEqual(labels, ['memory', 'duckdb']);
+  const done = text.replace('engine: ', 'engine: duckdb');
+  await client.change(uri, done);
+  const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 10 } });
+  assert.match(hover?.contents.value ?? '', /\*\*engine: duckdb\*\* — The embedded DuckDB/);
+});
