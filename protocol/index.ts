@@ -61,6 +61,31 @@ export interface DataPreviewResponse {
   source?: string;
 }
 
+/**
+ * One page of the data preview's rows, sorted and filtered where the rows are (the server), so the
+ * page never holds more than the rows on screen. Rows are numbered from 1 (the first data row).
+ */
+export const DataRowsRequestMethod = 'mlm/dataRows';
+export interface DataRowsQuery {
+  /** Sort by this column ('' = the data row number), ascending unless `descending`. */
+  sort?: { column: string; descending: boolean } | null;
+  /** Keep rows with this text (case-insensitive) in any cell. */
+  filter?: string;
+  /** Keep rows whose cells in these columns equal these values (the rows of one group level). */
+  match?: { columns: string[]; values: string[] } | null;
+}
+export interface DataRowsParams extends DataRowsQuery {
+  uri: string;
+  offset: number;
+  count: number;
+}
+export interface DataRowsResponse {
+  /** Rows that pass the filter and match, in all. */
+  total: number;
+  offset: number;
+  rows: { n: number; cells: string[] }[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Server -> client requests. In the browser the server cannot read files itself: it asks
 // the client, which answers with vscode.workspace.fs. The node server reads with fs and never sends them.

@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeThroughExtension, writeThroughMiddleware } from './webfs.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'package.json'));
@@ -137,6 +138,23 @@ export function freePort() {
   });
 }
 
+/**
+ * test-web adds its folder routes in out/server/mounts.js configureMounts (called as a property of that
+ * module when the server is created); our routes go in front of them for the next server started.
+ */
+let mountHook = null;
+function hookMounts(middleware) {
+  mountHook = middleware;
+  const mounts = require(join(dirname(require.resolve('@vscode/test-web/package.json')), 'out', 'server', 'mounts.js'));
+  if (!mounts.__mlmOriginal) {
+    mounts.__mlmOriginal = mounts.configureMounts;
+    mounts.configureMounts = (config, app) => {
+      if (config.folderMountPath && mountHook) app.use(mountHook);
+      mounts.__mlmOriginal(config, app);
+    };
+  }
+}
+
 /** Waits until http://host:port/ answers 200, or throws after `timeoutMs`. */
 export async function waitForHttp(url, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
@@ -159,7 +177,9 @@ export async function waitForHttp(url, timeoutMs = 30000) {
  * `extensionDevelopmentPath` loaded and `folder` mounted as the workspace.
  * `extensionDevelopmentPath: null` loads no development extension (use `extensionPaths` for installed ones).
  * @param {{ port?: number, host?: string, folder?: string, extensionDevelopmentPath?: string | null,
- *           extensionTestsPath?: string, extensionPaths?: string[], printServerLog?: boolean }} options
+ *           extensionTestsPath?: string, extensionPaths?: string[], printServerLog?: boolean, writeThrough?: boolean }} options
+ * `writeThrough` (default true): files written in the workbench land in `folder` on disk (scripts/webfs.mjs);
+ * false keeps test-web's behaviour (writes stay in the browser's memory).
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function serveWorkbench(options = {}) {
@@ -167,6 +187,10 @@ export async function serveWorkbench(options = {}) {
   const host = options.host ?? 'localhost';
   const port = options.port ?? (await freePort());
   const { open } = require('@vscode/test-web');
+  if (options.folder && options.writeThrough !== false) {
+    const ext = writeThroughExtension(join(ROOT, '.vscode-test-web', 'fs-provider'));
+    if (ext) hookMounts(writeThroughMiddleware(options.folder, ext, `http://${host}:${port}`));
+  } else hookMounts(null);
   const handle = await open({
     browserType: 'none',
     host,

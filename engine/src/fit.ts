@@ -11,6 +11,7 @@ import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
 import { withPlotData } from './plotdata';
+import { withEffectFigures } from './effects';
 import { deepFreeze } from './freeze';
 import { withSimulatedResiduals } from './inference/simres';
 import { postFitSummary } from './inference/postfit';
@@ -90,6 +91,8 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
   // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
   let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  // effect plots: reference grids of the model's declaration (effects.ts), bands with the df of the after-the-fit results
+  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
   if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };

@@ -21,6 +21,7 @@ export type * from './result';
 export { fitModel, fitMixedModel, type FitSpec, type FittedMixedModel, type MixedModel } from './fit';
 export { buildPlotData, withPlotData } from './plotdata';
 export * from './plotfigures';
+export type { EffectFigure, EffectSeries } from './effects';
 
 // Data in SQL engines: the runner contract and ClickHouse over HTTP (fetch); fits from cross-product blocks.
 export type * from './sql/runner';

@@ -2,15 +2,16 @@
  * The statistics behind the results panel's plots, computed from a fit and its plot data so that the
  * panel only draws: no-pooling estimates (shrinkage), the population distribution of each random
  * intercept, which covariates are constant within the levels of each grouping factor (no per-group
- * lines over them), effect curves of the fixed effects with 95% confidence bands, a smoother of the
+ * lines over them), a smoother of the
  * residuals against the fitted values, arm::binnedplot's binned residuals for GLMMs, and the normal
  * QQ plot's points, line (R's qqline) and pointwise 95% band (car::qqPlot's). Pure; plain JSON out.
  */
 import type { FitResult, PlotData } from './result';
 import { groupEstimates, linkOf, type GroupEstimates } from './inference/noPooling';
-import { qnorm, qt, dnorm } from './inference/distributions';
+import { qnorm, dnorm } from './inference/distributions';
 import { quantile7 } from './lmm/result';
 import type { SimulatedResidualsFigure } from './inference/simres';
+import type { EffectFigure } from './effects';
 
 export type { GroupEstimates, GroupEstimate } from './inference/noPooling';
 
@@ -28,18 +29,6 @@ export interface PopulationSummary {
   curve: { x: number[]; density: number[] };
   /** Response-scale value of each level (fixed intercept + conditional mode), in the block's level order. */
   levels: number[];
-}
-
-export interface EffectCurve {
-  /** Coefficient (a numeric predictor) varied along x; the other columns held at their means. */
-  term: string;
-  x: number[];
-  /** Prediction on the response scale with its pointwise 95% confidence band (fixed effects only). */
-  fit: number[];
-  lower: number[];
-  upper: number[];
-  /** How the band was formed, e.g. 't quantile with 17.0 df' or 'normal quantile'. */
-  band: string;
 }
 
 export interface BinnedResidual {
@@ -73,7 +62,8 @@ export interface PlotFigures {
   population: PopulationSummary[];
   /** Per grouping factor: the covariates that take one value within every level (group-level predictors). */
   groupLevel: Record<string, string[]>;
-  effects: EffectCurve[];
+  /** The effect plots (effects.ts effectFigures; filled by the fit with the model's declaration, else empty). */
+  effects: EffectFigure[];
   /** Local linear smoother (tricube weights, span 2/3) of residual on fitted value, on a grid. */
   residualSmooth: { x: number[]; y: number[] } | null;
   /** GLMMs: binned residuals (arm::binnedplot); null for gaussian fits. */
@@ -112,7 +102,7 @@ export function plotFigures(fit: FitResult, pd: BasePlotData): PlotFigures {
     noPooling,
     population,
     groupLevel: groupLevelCovariates(pd),
-    effects: effectCurves(fit, pd),
+    effects: [],
     residualSmooth: localLinear(asArray(fit.fitted), asArray(fit.residuals)),
     binned: gaussian ? null : binnedResiduals(asArray(fit.fitted), asArray(fit.residuals)),
     qq: gaussian ? qqFigure(asArray(fit.residuals), fit.sigma) : null,
@@ -173,56 +163,6 @@ export function groupLevelCovariates(pd: BasePlotData): Record<string, string[]>
         return true;
       })
       .map(([name]) => name);
-  }
-  return out;
-}
-
-/**
- * Effect curves for numeric predictors that enter the model alone (not in an interaction, not a 0/1
- * dummy): the fixed-effects prediction over the predictor's range with every other column of X at its
- * mean, and the 95% band from vcov(β): η ± q·√(L V L'), mapped through the inverse link.
- */
-export function effectCurves(fit: FitResult, pd: BasePlotData): EffectCurve[] {
-  const names = asArray(fit.coefnames);
-  const means = pd.xMeans;
-  const V = fit.vcov;
-  if (!means || !Array.isArray(V) || V.length !== names.length) return [];
-  const L = linkOf(fit);
-  const out: EffectCurve[] = [];
-  for (const term of Object.keys(pd.covariates)) {
-    const j = names.indexOf(term);
-    // Interaction columns, predictors inside an interaction, and columns of a transformation (poly, ns, I(...)) are not varied alone.
-    if (j < 0 || term.includes(':') || term.includes('(') || names.some((n) => n !== term && n.split(':').includes(term))) continue;
-    const xs = pd.covariates[term];
-    let lo = Infinity;
-    let hi = -Infinity;
-    let binary = true;
-    for (const v of xs) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (v !== 0 && v !== 1) binary = false;
-    }
-    if (binary || !(hi > lo)) continue;
-    const c = names.map((n) => means[n] ?? (n === '(Intercept)' ? 1 : 0));
-    const df = fit.family === 'gaussian' ? (fit.tests?.[term]?.df ?? fit.satterthwaite?.df?.[term] ?? null) : null;
-    const q = df !== null && Number.isFinite(df) && df > 0 ? qt(0.975, df) : Z975;
-    const curve: EffectCurve = { term, x: [], fit: [], lower: [], upper: [], band: df !== null && Number.isFinite(df) ? `t quantile with ${df.toFixed(1)} df` : 'normal quantile' };
-    for (let k = 0; k <= GRID; k++) {
-      const x = lo + ((hi - lo) * k) / GRID;
-      c[j] = x;
-      let eta = 0;
-      let v = 0;
-      for (let a = 0; a < names.length; a++) {
-        eta += c[a] * (fit.fixef[names[a]] ?? 0);
-        for (let b = 0; b < names.length; b++) v += c[a] * V[a][b] * c[b];
-      }
-      const se = Math.sqrt(Math.max(0, v));
-      curve.x.push(x);
-      curve.fit.push(L.linkinv(eta));
-      curve.lower.push(L.linkinv(eta - q * se));
-      curve.upper.push(L.linkinv(eta + q * se));
-    }
-    out.push(curve);
   }
   return out;
 }

@@ -1,12 +1,13 @@
 /**
  * mlm/dataPreview: the linked CSV's columns (type, missing count, summary), its rows, and for each
  * grouping factor of the file's models (a column after `|` in a formula) its levels, rows per level
- * (min / median / max) and the factors it is nested in.
+ * (min / median / max) and the factors it is nested in. mlm/dataRows: pages of its rows, sorted and
+ * filtered here, where the rows are (the preview page holds only what is on screen).
  */
 import type { DocumentAnalysis } from './analysis';
 import { allColumnInfo } from './columnInfo';
-import type { DataPreviewResponse } from '../../protocol/index';
-import { cellText } from '../../engine/src/index';
+import type { DataPreviewResponse, DataRowsParams, DataRowsQuery, DataRowsResponse } from '../../protocol/index';
+import { cellText, type DataTable } from '../../engine/src/index';
 
 /** Columns named as grouping factors in the formulas' random-effects terms: `(x | a/b)`, `(1 || a:b)`. */
 export function groupingColumns(formulas: string[], names: string[]): string[] {
@@ -70,4 +71,60 @@ export function dataPreview(a: DocumentAnalysis, maxRows = 50): DataPreviewRespo
     head,
     ...(a.dataSource ? { source: a.dataSource } : {}),
   };
+}
+
+/** Row orders per table and query, newest last (a few kept: sorting a million rows takes a moment). */
+const orders = new WeakMap<DataTable, Map<string, Int32Array>>();
+const ORDERS_KEPT = 6;
+
+/** The rows (0-based) that pass the query's match and filter, in its sort order. */
+export function dataRowOrder(t: DataTable, q: DataRowsQuery): Int32Array {
+  const key = JSON.stringify([q.sort ?? null, (q.filter ?? '').trim().toLowerCase(), q.match ?? null]);
+  let kept = orders.get(t);
+  if (!kept) orders.set(t, (kept = new Map()));
+  const hit = kept.get(key);
+  if (hit) {
+    kept.delete(key);
+    kept.set(key, hit);
+    return hit;
+  }
+  const cols = t.names.map((n) => t.columns.get(n)!);
+  let rows: number[] = [];
+  const match = q.match && q.match.columns.length === q.match.values.length ? q.match.columns.map((c, k) => ({ col: t.columns.get(c), value: q.match!.values[k] })) : [];
+  const needle = (q.filter ?? '').trim().toLowerCase();
+  for (let i = 0; i < t.nrow; i++) {
+    if (match.some((m) => !m.col || cellText(m.col, i) !== m.value)) continue;
+    if (needle && !cols.some((c) => cellText(c, i).toLowerCase().includes(needle))) continue;
+    rows.push(i);
+  }
+  const sortCol = q.sort && q.sort.column ? t.columns.get(q.sort.column) : undefined;
+  const dir = q.sort?.descending ? -1 : 1;
+  if (sortCol) {
+    // numbers by value and text by R's level order (the levels are kept sorted); missing values last either way
+    const keyOf = sortCol.kind === 'numeric' ? (i: number) => sortCol.values[i] : (i: number) => (sortCol.codes[i] < 0 ? NaN : sortCol.codes[i]);
+    rows.sort((a, b) => {
+      const x = keyOf(a);
+      const y = keyOf(b);
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) === Number.isNaN(y) ? a - b : Number.isNaN(x) ? 1 : -1;
+      return x === y ? a - b : dir * (x - y);
+    });
+  } else if (q.sort?.descending) rows = rows.reverse();
+  const order = Int32Array.from(rows);
+  kept.set(key, order);
+  if (kept.size > ORDERS_KEPT) kept.delete(kept.keys().next().value as string);
+  return order;
+}
+
+/** One page of rows for the data preview (see DataRowsParams). */
+export function dataRows(t: DataTable, p: DataRowsParams): DataRowsResponse {
+  const order = dataRowOrder(t, p);
+  const offset = Math.max(0, Math.min(order.length, Math.floor(p.offset)));
+  const count = Math.max(0, Math.min(1000, Math.floor(p.count)));
+  const cols = t.names.map((n) => t.columns.get(n)!);
+  const rows: DataRowsResponse['rows'] = [];
+  for (let k = offset; k < Math.min(order.length, offset + count); k++) {
+    const i = order[k];
+    rows.push({ n: i + 1, cells: cols.map((c) => cellText(c, i)) });
+  }
+  return { total: order.length, offset, rows };
 }

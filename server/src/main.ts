@@ -17,7 +17,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Analyzer } from './analysis';
 import { codeActions } from './codeActions';
 import { completion, COMPLETION_TRIGGERS } from './completion';
-import { dataPreview } from './dataPreview';
+import { dataPreview, dataRows } from './dataPreview';
 import { definition } from './definition';
 import { prepareRename, rename } from './rename';
 import { DataCache } from './dataCache';
@@ -28,6 +28,7 @@ import type { ServerHost } from './host';
 import { hover } from './hover';
 import {
   DataPreviewRequestMethod,
+  DataRowsRequestMethod,
   FitRequestMethod,
   CheckRequestMethod,
   InferenceRequestMethod,
@@ -38,6 +39,8 @@ import {
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
+  type DataRowsParams,
+  type DataRowsResponse,
   type FitParams,
   type FitResponse,
   type ResultsParams,
@@ -229,6 +232,11 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
   connection.onRequest(DataPreviewRequestMethod, (params: DataPreviewParams) =>
     safely<DataPreviewResponse | null>(connection, 'data preview', null, () =>
       withAnalysis(params.uri, null, (a) => dataPreview(a, params.maxRows), true),
+    ),
+  );
+  connection.onRequest(DataRowsRequestMethod, (params: DataRowsParams) =>
+    safely<DataRowsResponse | null>(connection, 'data rows', null, () =>
+      withAnalysis(params.uri, null, (a) => (a.table ? dataRows(a.table, params) : null), true),
     ),
   );
 

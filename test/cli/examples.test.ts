@@ -28,6 +28,8 @@ const matches: Record<string, Record<string, string>> = {
   'rats.mlm': { laplace: 'rats_laplace', agq: 'rats_agq25' },
   'pastes.mlm': { nested: 'pastes_nested' },
   'penicillin.mlm': { crossed: 'penicillin_crossed' },
+  // the same data from Parquet (read through DuckDB)
+  'sleepstudy-parquet.mlm': { full: 'sleepstudy_full', intercepts: 'sleepstudy_vi' },
 };
 
 /** example file -> { model name: nlme reference fit id } (models fitted with nlme's DF or likelihood) */
@@ -39,7 +41,7 @@ const nlmeRef = (id: string) => JSON.parse(readFileSync(join(root, 'test/fixture
 
 const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.mlm')).sort();
 
-test('the examples folder has the six lecture examples and Orthodont', () => {
+test('the examples folder has the six lecture examples, sleepstudy from Parquet and Orthodont', () => {
   assert.deepEqual(files, [...Object.keys(matches), 'orthodont.mlm'].sort());
 });
 

@@ -12,6 +12,9 @@ import { coefficientRows, iccGroupRows, intervalMethod } from '../../engine/src/
 import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../engine/src/inference/interpret';
 import { icc } from '../../engine/src/inference/variance';
 import { plotFigures } from '../../engine/src/plotfigures';
+import { effectFigures, type EffectFigure } from '../../engine/src/effects';
+import { asymptoticContrastDf } from '../../engine/src/inference/dfmethod';
+import { prepareModels } from '../../engine/src/frame/prepare';
 
 const root = process.env.MLM_ROOT ?? join(__dirname, '..', '..');
 const refDir = join(root, 'test', 'fixtures', 'reference');
@@ -45,7 +48,16 @@ export function withEngineExtras(fit: FitResult): FitResult {
     ...(iccResult.applicable ? { icc: interpretIcc(fit, iccResult) } : {}),
   };
   if (fit.plotData) fit.plotData.figures = plotFigures(fit, fit.plotData);
+  if (fit.plotData?.figures && fit.formula.startsWith('Reaction ~ Days')) fit.plotData.figures.effects = sleepstudyEffects(fit);
   return fit;
+}
+
+/** The effect plot of a sleepstudy reference fit, by the engine's reference grid with the reference estimates (z bands: no model object). */
+function sleepstudyEffects(fit: FitResult): EffectFigure[] {
+  const csv = readFileSync(join(refDir, 'data', 'sleepstudy.csv'), 'utf8');
+  const prep = prepareModels(`data: s.csv\nmodel m:\n  formula: ${fit.formula}\n`, () => csv);
+  const frame = prep.models[0].frame!;
+  return effectFigures({ model: prep.models[0].decl, table: prep.table!, frame, result: fit, dfMethod: asymptoticContrastDf(fit) });
 }
 
 function completeSleepstudy(fit: FitResult): void {

@@ -98,3 +98,29 @@ test('the panel inference table: a row per method, the disagreement remark, data
   assert.deepEqual([...trs[1].querySelectorAll('td')].map((td) => td.textContent), ['Satterthwaite t', '[-0.273, 2.273]', '0.0877', '3', 'no']);
   assert.match(doc.querySelector('.inference-remarks')!.textContent!, /significant by Wald z; not by Satterthwaite t/);
 });
+
+test('data preview rows and linked levels: well-formed queries pass, anything else is dropped', () => {
+  const ask = { type: 'dataRows', id: 3, offset: 200, count: 100, sort: { column: 'Reaction', descending: true }, filter: '308', match: { columns: ['Subject'], values: ['308'] } };
+  assert.deepEqual(validateWebviewMessage(ask), ask);
+  assert.deepEqual(validateWebviewMessage({ type: 'dataRows', id: 1, offset: 0, count: 100 }), { type: 'dataRows', id: 1, offset: 0, count: 100 });
+  for (const bad of [
+    { ...ask, count: 5000 },
+    { ...ask, offset: -1 },
+    { ...ask, id: 1.5 },
+    { ...ask, sort: { column: 'x' } },
+    { ...ask, sort: { column: 3, descending: false } },
+    { ...ask, filter: 'x'.repeat(1001) },
+    { ...ask, match: { columns: ['a', 'b'], values: ['1'] } },
+    { ...ask, match: { columns: [1], values: ['1'] } },
+  ]) assert.equal(validateWebviewMessage(bad), null, JSON.stringify(bad).slice(0, 80));
+  assert.deepEqual(validateWebviewMessage({ type: 'linkedLevel', group: 'school', level: '1224' }), { type: 'linkedLevel', group: 'school', level: '1224' });
+  assert.deepEqual(validateWebviewMessage({ type: 'linkedLevel', group: null, level: null }), { type: 'linkedLevel', group: null, level: null });
+  assert.equal(validateWebviewMessage({ type: 'linkedLevel', group: 'school', level: null }), null);
+  assert.equal(validateWebviewMessage({ type: 'linkedLevel', group: 5, level: '1' }), null);
+  // the page checks what the extension sends back as well
+  const page = { type: 'dataRows', id: 3, total: 180, offset: 0, rows: [{ n: 1, cells: ['249.56', '0', '308'] }] };
+  assert.deepEqual(validateExtensionMessage(page), page);
+  assert.equal(validateExtensionMessage({ ...page, rows: [{ n: 1, cells: [1] }] }), null);
+  assert.equal(validateExtensionMessage({ ...page, total: -1 }), null);
+  assert.deepEqual(validateExtensionMessage({ type: 'linkedLevel', group: 'Subject', level: '308' }), { type: 'linkedLevel', group: 'Subject', level: '308' });
+});

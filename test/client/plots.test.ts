@@ -6,6 +6,7 @@ import { binnedResiduals, localLinear, populationSummary, ppoints } from '../../
 import { quantile7 as quantileSorted } from '../../engine/src/lmm/result';
 import { qqPlot } from '../../client/src/render/plots/residuals';
 import { caterpillarPlot } from '../../client/src/render/plots/caterpillar';
+import { effectPlot } from '../../client/src/render/plots/effects';
 import { plotsForFit } from '../../client/src/render/plots';
 import { pnorm, qnorm } from '../../engine/src/inference/distributions';
 import { iccRows } from '../../client/src/shared/fitView';
@@ -129,14 +130,34 @@ test('the residual smoother reproduces a straight line exactly (local linear fit
   sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-9));
 });
 
-test('effect curve of Days (sleepstudy): fixed-effects line with the t band from vcov', () => {
+test('effect plot of Days (sleepstudy): the population line with its band from vcov, drawn as a line and a band', () => {
   const fit = loadReferenceFit('sleepstudy_full');
-  const c = fit.plotData!.figures!.effects.find((e) => e.term === 'Days')!;
-  // at Days = 0 the prediction is the intercept; its band is ± qt(0.975, df Days) × SE(intercept)
+  const f = fit.plotData!.figures!.effects.find((e) => e.x === 'Days')!;
+  const c = f.series[0];
+  // at Days = 0 the prediction is the intercept; its band is ± z × SE(intercept) (the helper has no model object for df)
   assert.ok(Math.abs(c.fit[0] - 251.405104848485) < 1e-9);
   assert.ok(Math.abs(c.fit[c.fit.length - 1] - (251.405104848485 + 9 * 10.467285959596)) < 1e-9);
-  // qt(0.975, 16.9999837255917) = 2.109816 (R)
-  assert.ok(Math.abs(c.upper[0] - c.fit[0] - 2.109816 * 6.82459669495491) < 1e-4);
+  assert.ok(Math.abs(c.upper[0] - c.fit[0] - 1.959963984540054 * 6.82459669495491) < 1e-6);
+  const svg = new JSDOM(effectPlot('e', fit, f).svg, { contentType: 'image/svg+xml' }).window.document;
+  assert.equal(svg.querySelectorAll('path.effect-band').length, 1);
+  assert.equal(svg.querySelectorAll('path.effect-line').length, 1);
+  assert.equal(svg.querySelectorAll('.legend-entry').length, 0, 'one line: no legend');
+});
+
+test('effect plot of an interaction: a line, band and legend entry per level; factor levels as points with intervals', () => {
+  const fit = loadReferenceFit('sleepstudy_full');
+  const series = (label: string, shift: number) => ({ label, x: [0, 9], fit: [250 + shift, 340 + shift], lower: [240 + shift, 320 + shift], upper: [260 + shift, 360 + shift] });
+  const byLevel = { term: 'Days:grp', x: 'Days', xKind: 'covariate' as const, by: 'grp', byKind: 'factor' as const, series: [series('a', 0), series('b', 20), series('<c>', 40)], scale: 'response' as const, band: 'normal quantile (z)', held: '' };
+  const doc = new JSDOM(effectPlot('i', fit, byLevel).svg, { contentType: 'image/svg+xml' }).window.document;
+  assert.equal(doc.querySelectorAll('path.effect-line').length, 3);
+  assert.deepEqual([...doc.querySelectorAll('path.effect-band')].map((p) => p.getAttribute('class')), ['effect-band series-0', 'effect-band series-1', 'effect-band series-2']);
+  assert.deepEqual([...doc.querySelectorAll('.legend-label')].map((t) => t.childNodes[0].textContent), ['a', 'b', '<c>'], 'level names escaped, shown as text');
+  assert.equal(doc.querySelector('.legend-title')?.textContent, 'grp');
+  const factor = { term: 'f', x: 'f', xKind: 'factor' as const, levels: ['lo', 'hi'], by: null, byKind: null, series: [{ label: null, x: [0, 1], fit: [1, 2], lower: [0.5, 1.5], upper: [1.5, 2.5] }], scale: 'response' as const, band: 'normal quantile (z)', held: '' };
+  const fd = new JSDOM(effectPlot('f', fit, factor).svg, { contentType: 'image/svg+xml' }).window.document;
+  assert.equal(fd.querySelectorAll('circle.effect-pt').length, 2);
+  assert.equal(fd.querySelectorAll('line.effect-bar').length, 2);
+  assert.deepEqual([...fd.querySelectorAll('text.tick-label')].slice(0, 2).map((t) => t.childNodes[0].textContent), ['lo', 'hi']);
 });
 
 test('ICC is defined for intercept-only random effects and matches variance shares', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { renderResultsPage } from '../../client/src/render/panel';
+import { renderDataPreviewPage } from '../../client/src/render/dataPreview';
 import { pngBytes, validateWebviewMessage } from '../../client/src/shared/messages';
 // @ts-expect-error plain JS helper module without type declarations
 import * as vw from '../../scripts/vscode-web.mjs';
@@ -114,6 +115,131 @@ test('webview script under the CSP: exports, refit and status messages', { timeo
     await p.waitForTimeout(100);
     assert.deepEqual(await p.evaluate('window.kept'), [{ version: 1, uri: 'file:///a/sleep.mlm', state: { fileName: 'sleep.mlm', results: [], comparisons: [] } }]);
     assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('data preview under the CSP: a window onto 50,000 rows, pages asked for by message, sort and filter asked of the extension, linked level marked', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(SCRIPT), 'dist/webview/main.js is missing: run node scripts/build.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-preview-'));
+  const nonce = 'T3stNonce';
+  const N = 50_000;
+  const head = Array.from({ length: 100 }, (_, i) => [String(i * 0.5), `g${i % 7}`]);
+  const html = renderDataPreviewPage(
+    {
+      file: 'big.csv',
+      rows: N,
+      columns: [
+        { name: 'x', type: 'numeric', missing: 0, summary: 'range 0–25000' },
+        { name: 'g', type: 'factor', missing: 0, summary: '7 levels', grouping: 'grouping factor: 7 levels' },
+      ],
+      head,
+    },
+    { nonce, cspSource: 'file:', scriptUri: pathToFileURL(SCRIPT).href },
+  );
+  const page = join(dir, 'preview.html');
+  writeFileSync(page, html);
+  const browser = await chromium.launch({ executablePath: vw.chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'] });
+  try {
+    const p = await browser.newPage({ viewport: { width: 500, height: 700 } });
+    const problems: string[] = [];
+    p.on('pageerror', (e) => problems.push(e.message));
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    await p.addInitScript({ content: 'window.posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); } }; };' });
+    await p.goto(pathToFileURL(page).href);
+    await until(p, 'window.posted.length > 0');
+    const rowNumbers = () => p.evaluate("Array.prototype.map.call(document.querySelectorAll('#data-preview tbody tr[data-row]'), function (r) { return Number(r.dataset.row); })") as Promise<number[]>;
+    const drawn = await rowNumbers();
+    assert.equal(drawn[0], 1, 'rows numbered from 1');
+    assert.ok(drawn.length < 100, `only the rows in view are in the page (${drawn.length})`);
+    // the scroll height spans every row
+    const scrollHeight = (await p.evaluate("document.getElementById('rows-viewport').scrollHeight")) as number;
+    assert.ok(scrollHeight > N * 15, `scroll height ${scrollHeight}`);
+    // Scrolling to the middle asks for the page there; its answer is drawn.
+    await p.evaluate("var v = document.getElementById('rows-viewport'); v.scrollTop = v.scrollHeight / 2;");
+    await until(p, "window.posted.some(function (m) { return m.type === 'dataRows'; })");
+    const asked = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).filter((m) => m.type === 'dataRows');
+    for (const m of asked) assert.ok(validateWebviewMessage(m), 'accepted by the extension');
+    const mid = asked.find((m) => (m.offset as number) > N * 0.4 && (m.offset as number) < N * 0.6);
+    assert.ok(mid, `a page near the middle: ${asked.map((m) => m.offset).join(', ')}`);
+    const answer = (m: Record<string, unknown>, rows: { n: number; cells: string[] }[], total = N) =>
+      p.evaluate(`window.postMessage(${JSON.stringify({ type: 'dataRows', id: m.id, total, offset: m.offset, rows })}, '*')`);
+    // answer every page asked for (scrolling may ask for one more) until no row waits
+    const answered = new Set<unknown>();
+    for (let round = 0; round < 20 && ((await p.evaluate("document.querySelectorAll('#data-preview tbody tr.loading').length")) as number) > 0; round++) {
+      for (const m of ((await p.evaluate('window.posted')) as Record<string, unknown>[]).filter((x) => x.type === 'dataRows' && !answered.has(x.id))) {
+        answered.add(m.id);
+        const off = m.offset as number;
+        await answer(m, Array.from({ length: 100 }, (_, k) => ({ n: off + k + 1, cells: [String((off + k) * 0.5), `g${(off + k) % 7}`] })));
+      }
+      await p.waitForTimeout(50);
+    }
+    assert.equal(await p.evaluate("document.querySelectorAll('#data-preview tbody tr.loading').length"), 0);
+    const middle = await rowNumbers();
+    assert.ok(middle[0] > N * 0.45 && middle[0] < N * 0.55, `rows near the middle drawn: ${middle[0]}`);
+    // A header click sorts: the page asks for the first rows sorted by x, descending after a second click.
+    await p.evaluate("window.posted = []");
+    await p.click('#data-preview th[data-column="x"]');
+    await until(p, "window.posted.some(function (m) { return m.type === 'dataRows'; })");
+    let sortAsk = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).find((m) => m.type === 'dataRows')!;
+    assert.deepEqual([sortAsk.offset, sortAsk.sort], [0, { column: 'x', descending: false }]);
+    await p.evaluate("window.posted = []");
+    await p.click('#data-preview th[data-column="x"]');
+    await until(p, "window.posted.some(function (m) { return m.type === 'dataRows'; })");
+    sortAsk = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).find((m) => m.type === 'dataRows')!;
+    assert.deepEqual(sortAsk.sort, { column: 'x', descending: true });
+    await answer(sortAsk, [{ n: N, cells: ['24999.5', 'g3'] }, { n: N - 1, cells: ['24999', 'g2'] }]);
+    await until(p, "(document.querySelector('#data-preview tbody tr[data-row]') || {}).dataset && document.querySelector('#data-preview tbody tr[data-row]').dataset.row === '50000'");
+    // The filter box asks for filtered rows; the answer's total is shown.
+    await p.evaluate("window.posted = []");
+    await p.fill('input.row-filter', 'g3');
+    await until(p, "window.posted.some(function (m) { return m.type === 'dataRows'; })");
+    const filterAsk = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).find((m) => m.type === 'dataRows')!;
+    assert.equal(filterAsk.filter, 'g3');
+    await answer(filterAsk, [{ n: 4, cells: ['1.5', 'g3'] }], 7143);
+    await until(p, "document.getElementById('rows-status').textContent.indexOf('7143 of 50000') === 0");
+    // A level hovered in the results panel (relayed by the extension): its rows are marked, and on request shown alone.
+    await p.evaluate("window.postMessage({ type: 'linkedLevel', group: 'g', level: 'g3' }, '*')");
+    await until(p, "document.querySelectorAll('#data-preview tr.linked-row').length === 1");
+    assert.match((await p.evaluate("document.getElementById('linked-level').textContent")) as string, /g g3: its rows are marked/);
+    await p.evaluate("window.posted = []");
+    await p.click('button.show-level');
+    await until(p, "window.posted.some(function (m) { return m.type === 'dataRows'; })");
+    const levelAsk = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).find((m) => m.type === 'dataRows')!;
+    assert.deepEqual(levelAsk.match, { columns: ['g'], values: ['g3'] });
+    // no style attributes in the page (the CSP refuses them); the spacers are sized through the CSSOM
+    assert.equal(await p.evaluate("document.querySelectorAll('[style]').length > 0 && Array.prototype.every.call(document.querySelectorAll('[style]'), function (e) { return e.closest('tr.spacer') || e.id === 'plot-tip'; })"), true);
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('results page: hovering a group level posts it for the data preview (linked views)', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-linked-'));
+  const nonce = 'T3stNonce';
+  const html = renderResultsPage({ fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] }, { nonce, cspSource: 'file:', scriptUri: pathToFileURL(SCRIPT).href });
+  const page = join(dir, 'page.html');
+  writeFileSync(page, html);
+  const browser = await chromium.launch({ executablePath: vw.chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'] });
+  try {
+    const p = await browser.newPage();
+    await p.addInitScript({ content: 'window.posted = []; window.acquireVsCodeApi = function () { return { postMessage: function (m) { window.posted.push(m); }, setState: function () {} }; };' });
+    await p.goto(pathToFileURL(page).href);
+    await until(p, 'window.posted.length > 0');
+    const row = p.locator('figure[data-plot-kind="caterpillar"] g.cat-row.linked[data-level="308"]').first();
+    await row.scrollIntoViewIfNeeded();
+    await row.hover();
+    await until(p, "window.posted.some(function (m) { return m.type === 'linkedLevel' && m.level === '308'; })");
+    const m = ((await p.evaluate('window.posted')) as Record<string, unknown>[]).find((x) => x.type === 'linkedLevel')!;
+    assert.deepEqual(validateWebviewMessage(m), { type: 'linkedLevel', group: 'Subject', level: '308' });
+    // every plot highlights the level
+    assert.ok(((await p.evaluate("document.querySelectorAll('.linked.highlight[data-level=\"308\"]').length")) as number) >= 2);
   } finally {
     await browser.close();
     rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,8 @@
 // Every step checks that no table scrolls sideways, no plot's tick labels overlap and no SVG holds more
 // than 5,000 elements, and saves a screenshot under test-results/e2e/ (panel-*.png).
 import { after, before, describe, test } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { Frame, Page } from 'playwright-core';
 import { focusEditor, openFile, runCommand, scrollWebview, webviewFrame, type Workbench, openWorkbench } from './workbench';
@@ -122,6 +124,22 @@ describe('results panel on real data (1600×1000)', { timeout: 600_000 }, () => 
     await assertLayout(frame, 'sleepstudy at 1600');
     await scrollWebview(page, 'Results: sleepstudy.mlm', 'figure[data-plot-kind="group-panels"]');
     await wb.shot('panel-sleepstudy-1600-panels');
+    // the effect of Days: one line with its band
+    assert.equal(await frame.locator('figure[data-plot-kind="effect"]').first().locator('path.effect-band').count(), 1);
+    await scrollWebview(page, 'Results: sleepstudy.mlm', 'figure[data-plot-kind="effect"]');
+    await wb.shot('panel-sleepstudy-1600-effect');
+    // An export through the save dialog (Enter takes the proposed name) lands in the served folder on disk.
+    await focusEditor(page, 'sleepstudy.mlm');
+    await runCommand(page, 'MLM: Export Results…');
+    await page.locator('.quick-input-widget input').fill('HTML report');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'HTML report' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Export results as HTML report' }).waitFor();
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    const file = join(wb.workspace, 'sleepstudy-results.html');
+    for (let i = 0; i < 50 && !existsSync(file); i++) await page.waitForTimeout(200);
+    assert.match(readFileSync(file, 'utf8'), /^<!DOCTYPE html>[\s\S]*Reaction ~ Days/, 'the exported report is on disk');
   });
 
   test('the data preview opens as a tab in the results column: row numbers from 1, groups described', async () => {
@@ -130,16 +148,33 @@ describe('results panel on real data (1600×1000)', { timeout: 600_000 }, () => 
     await runCommand(page, 'MLM: Open Data Preview');
     const frame = await webviewFrame(page, 'Data: sleepstudy.csv', 60_000);
     assert.equal(await columns(page), 2, 'no new editor column');
-    const first = await frame.locator('#data-preview tbody tr').first().locator('th, td').evaluateAll((c) => c.map((x) => (x.textContent ?? '').trim()));
+    const first = await frame.locator('#data-preview tbody tr[data-row]').first().locator('th, td').evaluateAll((c) => c.map((x) => (x.textContent ?? '').trim()));
     assert.deepEqual(first, ['1', '249.56', '0', '308']);
-    assert.equal(await frame.locator('#data-preview tbody tr').first().locator('td').first().evaluate((td) => getComputedStyle(td).textAlign), 'right');
+    assert.equal(await frame.locator('#data-preview tbody tr[data-row]').first().locator('td').first().evaluate((td) => getComputedStyle(td).textAlign), 'right');
     // Subject is the grouping factor: 18 levels of 10 rows each
     assert.match(await frame.locator('#data-columns tr[data-column="Subject"]').innerText(), /group.*18 levels; rows per level min 10, median 10, max 10/s);
+    // Sorting is done by the language server over all rows (the page holds only the rows in view).
     await frame.locator('#data-preview th', { hasText: 'Reaction' }).click();
-    const sorted = await frame.locator('#data-preview tbody tr').first().locator('td').first().innerText();
-    assert.equal(sorted.trim(), '194.3322', 'sorted by Reaction: the smallest first');
+    const firstReaction = async () => ((await frame.locator('#data-preview tbody tr[data-row]').first().locator('td').first().innerText()) ?? '').trim();
+    for (let i = 0; i < 50 && (await firstReaction()) !== '194.3322'; i++) await page.waitForTimeout(100);
+    assert.equal(await firstReaction(), '194.3322', 'sorted by Reaction: the smallest first');
     await wb.shot('panel-data-preview-1600');
     await assertLayout(frame, 'data preview');
+    // Linked views: a subject hovered in the results is marked in the data preview, which shows its rows alone on request.
+    const results = await showResultsTab(page, 'sleepstudy.mlm');
+    const row = results.locator('figure[data-plot-kind="caterpillar"] g.cat-row.linked[data-level="332"]').first();
+    await row.scrollIntoViewIfNeeded();
+    await row.hover();
+    assert.ok((await results.locator('.linked.highlight[data-level="332"]').count()) >= 2, 'highlighted in every plot');
+    await page.locator('.tabs-container .tab', { hasText: 'Data: sleepstudy.csv' }).first().click();
+    const preview = await webviewFrame(page, 'Data: sleepstudy.csv', 30_000);
+    await preview.locator('#linked-level', { hasText: 'Subject 332' }).waitFor();
+    await preview.locator('button.show-level').click();
+    await preview.locator('#rows-status', { hasText: '10 of 180 rows' }).waitFor();
+    const subjects = await preview.locator('#data-preview tbody tr[data-row]').evaluateAll((trs) => trs.map((tr) => (tr.lastElementChild?.textContent ?? '').trim()));
+    assert.deepEqual(subjects, Array(10).fill('332'));
+    assert.equal(await preview.locator('#data-preview tr.linked-row').count(), 10);
+    await wb.shot('panel-data-preview-linked');
   });
 
   test('mathach (160 schools): caterpillar with labelled extremes, paged school panels, no lines over a school-level predictor', async () => {
@@ -159,11 +194,19 @@ describe('results panel on real data (1600×1000)', { timeout: 600_000 }, () => 
     assert.equal(await panels.locator('svg.plot g.group-panel').count(), 12, 'twelve schools a page');
     await panels.locator('button.page-next').click();
     assert.match(await panels.locator('.page-label').innerText(), /page 2 of 14/);
+    // interactions: a line per sector, and lines at the mean ± 1 SD of the school-level meanses with cses along x
+    const effects = frame.locator('section.model[data-model="bryk"] figure[data-plot-kind="effect"]');
+    assert.equal(await effects.count(), 2);
+    assert.deepEqual(await effects.nth(1).locator('.legend-label').evaluateAll((ts) => ts.map((t) => t.childNodes[0].textContent)), ['Public', 'Catholic']);
+    assert.equal(await effects.nth(0).locator('path.effect-line').count(), 3 + 3, 'three lines and their legend swatches');
+    assert.match(await effects.nth(0).locator('svg text.axis-label').first().innerText(), /^cses$/);
     await wb.shot('panel-mathach-1600');
     await scrollWebview(page, 'Results: mathach.mlm', 'section.model[data-model="empty"] figure[data-plot-kind="caterpillar"]');
     await wb.shot('panel-mathach-1600-caterpillar');
     await scrollWebview(page, 'Results: mathach.mlm', 'section.model[data-model="bryk"] figure[data-plot-kind="group-panels"]');
     await wb.shot('panel-mathach-1600-panels');
+    await scrollWebview(page, 'Results: mathach.mlm', 'section.model[data-model="bryk"] figure[data-plot-kind="effect"]');
+    await wb.shot('panel-mathach-1600-effects');
     await scrollWebview(page, 'Results: mathach.mlm', 'section.model[data-model="bryk"] figure[data-plot-kind="residuals"]');
     await wb.shot('panel-mathach-1600-residuals');
     await assertLayout(frame, 'mathach at 1600');

@@ -646,6 +646,29 @@ test('mlm/dataPreview: columns with type, missing and summary, and the first row
   assert.equal(p.head.length, 3);
 });
 
+test('mlm/dataRows: pages of all rows, sorted and filtered by the server, rows numbered from 1', async () => {
+  type Page = { total: number; offset: number; rows: { n: number; cells: string[] }[] };
+  const csv = readFileSync(join(root, 'examples', 'sleepstudy.csv'), 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
+  const plain = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 170, count: 50 });
+  assert.equal(plain.total, 180);
+  assert.deepEqual(plain.rows.map((r) => r.n), Array.from({ length: 10 }, (_, k) => 171 + k));
+  assert.deepEqual(plain.rows[0].cells, csv[170]);
+  // sorted by Reaction (numbers as numbers), ascending and descending
+  const byReaction = csv.map((r, i) => ({ i, v: Number(r[0]) })).sort((a, b) => a.v - b.v || a.i - b.i);
+  const up = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 0, count: 3, sort: { column: 'Reaction', descending: false } });
+  assert.deepEqual(up.rows.map((r) => r.n), byReaction.slice(0, 3).map((x) => x.i + 1));
+  assert.equal(up.rows[0].cells[0], '194.3322');
+  const down = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 0, count: 1, sort: { column: 'Reaction', descending: true } });
+  assert.equal(down.rows[0].n, byReaction[179].i + 1);
+  const last = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 0, count: 1, sort: { column: '', descending: true } });
+  assert.equal(last.rows[0].n, 180);
+  // filtered: text in any cell; matched: the rows of one level
+  const f = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 0, count: 1000, filter: '33' });
+  assert.equal(f.total, csv.filter((r) => r.some((c) => c.includes('33'))).length);
+  const m = await client.request<Page>('mlm/dataRows', { uri: sleepUri, offset: 0, count: 1000, match: { columns: ['Subject'], values: ['309'] } });
+  assert.deepEqual(m.rows.map((r) => r.n), Array.from({ length: 10 }, (_, k) => 11 + k));
+});
+
 test('nlme keys: completion of df: methods and constructors, hovers, and mlm/fit by nlme\'s likelihood', async () => {
   const ar1 = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'reference', 'nlme', 'sleepstudy_ar1.json'), 'utf8'));
   const text = [

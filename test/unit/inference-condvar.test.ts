@@ -162,7 +162,7 @@ test('binomial GLMM: se.fit with random effects from the working weights at the 
   const n = frame.n, q = G.length;
   const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
   // working weights at the conditional modes: n_i μ(1 − μ) for the logit link
-  const mu = result.fitted;
+  const mu = result.fitted!;
   const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? 1 / (frame.weights![i] * mu[i] * (1 - mu[i])) : 0)));
   const Vi = inv(V);
   const GZt = mul(G, tr(Z));

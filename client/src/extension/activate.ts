@@ -7,10 +7,13 @@ import * as vscode from 'vscode';
 import { WorkDoneProgress, type BaseLanguageClient, type LanguageClientOptions } from 'vscode-languageclient';
 import {
   DataPreviewRequestMethod,
+  DataRowsRequestMethod,
   FitRequestMethod,
   ResultsRequestMethod,
   type DataPreviewParams,
   type DataPreviewResponse,
+  type DataRowsParams,
+  type DataRowsResponse,
   type FitParams,
   type FitResponse,
   type ResultsParams,
@@ -30,6 +33,9 @@ export type ClientFactory = (options: LanguageClientOptions) => BaseLanguageClie
 
 let client: BaseLanguageClient | undefined;
 
+/** Rows sent with the data preview page; the rest come in pages as the table scrolls (mlm/dataRows). */
+const PREVIEW_FIRST_ROWS = 100;
+
 const FORMAT_LABELS: Record<ResultsFormat, string> = { markdown: 'Markdown', html: 'HTML report', latex: 'LaTeX', csv: 'CSV', json: 'JSON' };
 
 export async function activateCommon(context: vscode.ExtensionContext, createClient: ClientFactory): Promise<void> {
@@ -46,7 +52,13 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
   context.subscriptions.push(...registerClickHouseCredentials(context, c));
 
   const status = new FitStatusBar();
-  const panels = new ResultsPanels(context.extensionUri, { onMessage: (uri, msg) => onPanelMessage(uri, msg) });
+  const panels = new ResultsPanels(context.extensionUri, {
+    onMessage: (uri, msg) => onPanelMessage(uri, msg),
+    dataRows: (uri, msg) => {
+      const { type: _type, id: _id, ...query } = msg;
+      return c.sendRequest<DataRowsResponse | null>(DataRowsRequestMethod, { uri: uri.toString(), ...query } satisfies DataRowsParams);
+    },
+  });
   context.subscriptions.push(status, panels);
   // Results panels come back after a window reload with the results their page kept (ResultsPanels.restore).
   context.subscriptions.push(
@@ -256,6 +268,11 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
       case 'exportPlot':
         await savePlot(uri, msg);
         return;
+      case 'linkedLevel':
+        panels.relayLevel(uri, msg.group, msg.level);
+        return;
+      case 'dataRows':
+        return; // asked by data previews only (ResultsPanels.showDataPreview)
     }
   }
 
@@ -263,7 +280,7 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
     await ensureOpen(uri);
     let data: DataPreviewResponse | null = null;
     try {
-      data = await c.sendRequest<DataPreviewResponse | null>(DataPreviewRequestMethod, { uri: uri.toString(), maxRows: 5000 } satisfies DataPreviewParams);
+      data = await c.sendRequest<DataPreviewResponse | null>(DataPreviewRequestMethod, { uri: uri.toString(), maxRows: PREVIEW_FIRST_ROWS } satisfies DataPreviewParams);
     } catch (e) {
       void vscode.window.showErrorMessage(`Data preview failed: ${e instanceof Error ? e.message : String(e)}`);
       return;

@@ -8,13 +8,15 @@
 import * as vscode from 'vscode';
 import { makeNonce, renderResultsPage, type PanelState, type StatusKind } from '../render/panel';
 import { renderDataPreviewPage } from '../render/dataPreview';
-import type { DataPreviewResponse } from '../../../protocol/index';
+import type { DataPreviewResponse, DataRowsResponse } from '../../../protocol/index';
 import { escapeHtml } from '../shared/escape';
 import { validateWebviewMessage, type WebviewMessage } from '../shared/messages';
 import { persistedPanel, restoredPanel } from '../shared/panelPersist';
 
 export interface PanelHandlers {
   onMessage(uri: vscode.Uri, msg: WebviewMessage): void | Promise<void>;
+  /** A page of rows asked for by the data preview of the .mlm `uri` (null when the data cannot be read). */
+  dataRows(uri: vscode.Uri, msg: Extract<WebviewMessage, { type: 'dataRows' }>): Promise<DataRowsResponse | null>;
 }
 
 export const RESULTS_VIEW_TYPE = 'mlm.results';
@@ -28,6 +30,8 @@ export class ResultsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly states = new Map<string, PanelState>();
   private readonly previews = new Map<string, vscode.WebviewPanel>();
+  /** The last group level hovered in each file's results, shown again when its data preview (re)loads. */
+  private readonly linkedLevels = new Map<string, { group: string; level: string }>();
   /** The document of the results panel that was last active (for commands run from the panel). */
   lastActive: vscode.Uri | undefined;
 
@@ -170,18 +174,47 @@ export class ResultsPanels implements vscode.Disposable {
     panel.webview.html = html;
   }
 
-  /** The data preview of the CSV linked from an .mlm file (no script). */
+  /**
+   * A group level hovered or focused in the results panel of `uri` (null: none), passed on to that
+   * file's data preview, which marks the level's rows and offers to show only them.
+   */
+  relayLevel(uri: vscode.Uri, group: string | null, level: string | null): void {
+    if (group === null || level === null) return; // the preview keeps the last level marked
+    this.linkedLevels.set(uri.toString(), { group, level });
+    void this.previews.get(uri.toString())?.webview.postMessage({ type: 'linkedLevel', group, level });
+  }
+
+  /** The data preview of the CSV linked from an .mlm file: its rows come in pages (handlers.dataRows). */
   showDataPreview(uri: vscode.Uri, data: DataPreviewResponse): void {
     const key = uri.toString();
     let panel = this.previews.get(key);
     if (!panel) {
-      panel = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: true }, {
+      const created = vscode.window.createWebviewPanel('mlm.dataPreview', `Data: ${data.file}`, { viewColumn: this.resultsColumn(), preserveFocus: true }, {
         enableScripts: true,
         enableFindWidget: true,
+        // kept while its tab is hidden behind the results (same column): sort, filter, scroll and the linked level stay
+        retainContextWhenHidden: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
       });
-      this.previews.set(key, panel);
-      panel.onDidDispose(() => this.previews.delete(key));
+      panel = created;
+      this.previews.set(key, created);
+      created.onDidDispose(() => this.previews.delete(key));
+      created.webview.onDidReceiveMessage(async (raw: unknown) => {
+        const msg = validateWebviewMessage(raw);
+        if (msg?.type === 'ready') {
+          const last = this.linkedLevels.get(key);
+          if (last) void created.webview.postMessage({ type: 'linkedLevel', ...last });
+          return;
+        }
+        if (msg?.type !== 'dataRows') return; // otherwise the preview asks for rows only
+        let page: DataRowsResponse | null = null;
+        try {
+          page = await this.handlers.dataRows(uri, msg);
+        } catch {
+          page = null;
+        }
+        if (page) void created.webview.postMessage({ type: 'dataRows', id: msg.id, ...page });
+      });
     } else panel.reveal(undefined, true);
     panel.title = `Data: ${data.file}`;
     const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString();

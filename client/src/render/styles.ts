@@ -77,6 +77,19 @@ svg.plot .smooth-line { fill: none; stroke: var(--vscode-charts-red); stroke-wid
 svg.plot .bound-line { fill: none; stroke: var(--vscode-descriptionForeground); stroke-width: 1.2; }
 svg.plot .qq-band, svg.plot .effect-band { fill: var(--vscode-charts-blue); fill-opacity: 0.18; stroke: none; }
 svg.plot .effect-line { fill: none; stroke: var(--vscode-charts-blue); stroke-width: 2.2; }
+svg.plot .effect-bar { stroke: var(--vscode-charts-blue); stroke-width: 2; }
+svg.plot .effect-pt { fill: var(--vscode-charts-blue); stroke: var(--vscode-editor-background); stroke-width: 1; }
+svg.plot .legend-label { fill: var(--vscode-foreground); }
+svg.plot .legend-title { fill: var(--vscode-descriptionForeground); font-weight: 600; }
+/* effect plots: one theme colour per line (series-0 … series-7) */
+svg.plot .effect-line.series-0, svg.plot .effect-bar.series-0 { stroke: var(--vscode-charts-blue); } svg.plot .effect-band.series-0, svg.plot .effect-pt.series-0 { fill: var(--vscode-charts-blue); }
+svg.plot .effect-line.series-1, svg.plot .effect-bar.series-1 { stroke: var(--vscode-charts-orange); } svg.plot .effect-band.series-1, svg.plot .effect-pt.series-1 { fill: var(--vscode-charts-orange); }
+svg.plot .effect-line.series-2, svg.plot .effect-bar.series-2 { stroke: var(--vscode-charts-green); } svg.plot .effect-band.series-2, svg.plot .effect-pt.series-2 { fill: var(--vscode-charts-green); }
+svg.plot .effect-line.series-3, svg.plot .effect-bar.series-3 { stroke: var(--vscode-charts-purple); } svg.plot .effect-band.series-3, svg.plot .effect-pt.series-3 { fill: var(--vscode-charts-purple); }
+svg.plot .effect-line.series-4, svg.plot .effect-bar.series-4 { stroke: var(--vscode-charts-red); } svg.plot .effect-band.series-4, svg.plot .effect-pt.series-4 { fill: var(--vscode-charts-red); }
+svg.plot .effect-line.series-5, svg.plot .effect-bar.series-5 { stroke: var(--vscode-charts-yellow); } svg.plot .effect-band.series-5, svg.plot .effect-pt.series-5 { fill: var(--vscode-charts-yellow); }
+svg.plot .effect-line.series-6, svg.plot .effect-bar.series-6 { stroke: var(--vscode-foreground); } svg.plot .effect-band.series-6, svg.plot .effect-pt.series-6 { fill: var(--vscode-foreground); }
+svg.plot .effect-line.series-7, svg.plot .effect-bar.series-7 { stroke: var(--vscode-descriptionForeground); } svg.plot .effect-band.series-7, svg.plot .effect-pt.series-7 { fill: var(--vscode-descriptionForeground); }
 svg.plot .strip { fill: var(--vscode-editorWidget-background, var(--vscode-editor-background)); stroke: var(--vscode-descriptionForeground); stroke-width: 0.5; }
 svg.plot .strip-label { font-size: 10px; }
 svg.plot .panel-frame { fill: none; stroke: var(--vscode-descriptionForeground); stroke-width: 0.5; }
@@ -128,8 +141,15 @@ table.data-preview th.num { text-align: right; color: var(--vscode-descriptionFo
 table.data-preview th.sortable { cursor: pointer; }
 table.data-preview th[aria-sort="ascending"]::after { content: ' \\25B2'; }
 table.data-preview th[aria-sort="descending"]::after { content: ' \\25BC'; }
-table.data-preview { max-height: 70vh; overflow: auto; }
-table.data-preview thead th { position: sticky; top: 0; background: var(--vscode-editor-background); }
+/* the data preview's rows: a scrolled window (both ways, as a spreadsheet) onto all rows; the table itself never scrolls */
+.rows-viewport { max-height: 70vh; overflow: auto; position: relative; border: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); }
+table.data-preview { display: table; max-width: none; overflow: visible; margin: 0; }
+table.data-preview td, table.data-preview th { white-space: nowrap; }
+table.data-preview tr.spacer td { padding: 0; border: 0; }
+table.data-preview tr.loading th { color: var(--vscode-descriptionForeground); }
+table.data-preview tr.linked-row > * { background: var(--vscode-editor-findMatchHighlightBackground, var(--vscode-editor-selectionBackground)); }
+.linked-level { margin: 4px 0; padding: 2px 8px; border-left: 3px solid var(--vscode-charts-orange); }
+table.data-preview thead th { position: sticky; top: 0; z-index: 1; background: var(--vscode-editor-background); }
 table.data-preview th .col-type { display: block; font-weight: normal; color: var(--vscode-descriptionForeground); font-size: 0.9em; }
 `;
 

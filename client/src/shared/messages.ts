@@ -4,6 +4,7 @@
  * every field has the expected type and form; anything else is ignored (validate returns null).
  */
 import { isModelName } from '../../../engine/src/index';
+import type { DataRowsQuery } from '../../../protocol/index';
 
 export type ResultsFormat = 'markdown' | 'html' | 'latex' | 'csv' | 'json';
 export const RESULTS_FORMATS: readonly ResultsFormat[] = ['markdown', 'html', 'latex', 'csv', 'json'];
@@ -16,7 +17,35 @@ export type WebviewMessage =
   | { type: 'inference'; model: string }
   | { type: 'exportResults'; format: ResultsFormat }
   | { type: 'exportPlot'; format: 'svg'; plotId: string; data: string }
-  | { type: 'exportPlot'; format: 'png'; plotId: string; data: string };
+  | { type: 'exportPlot'; format: 'png'; plotId: string; data: string }
+  /** Data preview: one page of rows for the query (sorted and filtered by the language server). */
+  | ({ type: 'dataRows'; id: number; offset: number; count: number } & DataRowsQuery)
+  /** Results page: the group level under the pointer or focus (null: none), relayed to the data preview. */
+  | { type: 'linkedLevel'; group: string | null; level: string | null };
+
+/** Longest column name, level, or filter text a message may carry. */
+const MAX_TEXT = 1000;
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_TEXT;
+const isCount = (x: unknown, max: number): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= max;
+
+function dataRowsQuery(msg: Record<string, unknown>): DataRowsQuery | null {
+  const q: DataRowsQuery = {};
+  if (msg.sort !== undefined && msg.sort !== null) {
+    if (!isObject(msg.sort) || !isText(msg.sort.column) || typeof msg.sort.descending !== 'boolean') return null;
+    q.sort = { column: msg.sort.column, descending: msg.sort.descending };
+  }
+  if (msg.filter !== undefined) {
+    if (!isText(msg.filter)) return null;
+    q.filter = msg.filter;
+  }
+  if (msg.match !== undefined && msg.match !== null) {
+    const m = msg.match;
+    if (!isObject(m) || !Array.isArray(m.columns) || !Array.isArray(m.values) || m.columns.length !== m.values.length || m.columns.length > 10) return null;
+    if (!m.columns.every(isText) || !m.values.every(isText)) return null;
+    q.match = { columns: m.columns as string[], values: m.values as string[] };
+  }
+  return q;
+}
 
 /** Plot ids are ASCII made by the renderer (svg.ts slug). */
 const PLOT_ID = /^[A-Za-z0-9_-]{1,200}$/;
@@ -67,6 +96,17 @@ export function validateWebviewMessage(msg: unknown): WebviewMessage | null {
       }
       return null;
     }
+    case 'dataRows': {
+      if (!isCount(msg.id, 2 ** 31) || !isCount(msg.offset, 2 ** 31) || !isCount(msg.count, 1000)) return null;
+      const q = dataRowsQuery(msg);
+      if (!q) return null;
+      return { type: 'dataRows', id: msg.id as number, offset: msg.offset as number, count: msg.count as number, ...q };
+    }
+    case 'linkedLevel': {
+      if (msg.group === null && msg.level === null) return { type: 'linkedLevel', group: null, level: null };
+      if (!isText(msg.group) || !isText(msg.level)) return null;
+      return { type: 'linkedLevel', group: msg.group, level: msg.level };
+    }
     default:
       return null;
   }
@@ -77,7 +117,11 @@ export type ExtensionMessage =
   | { type: 'status'; kind: 'ok' | 'error' | 'cancelled' | 'running' | 'info'; message: string }
   | { type: 'persist'; state: Record<string, unknown> }
   /** Every inference side by side for one model, rendered by the extension (render/inference.ts), shown under the model. */
-  | { type: 'inference'; model: string; html: string };
+  | { type: 'inference'; model: string; html: string }
+  /** Data preview: a page of rows answering the page's request `id`. */
+  | { type: 'dataRows'; id: number; total: number; offset: number; rows: { n: number; cells: string[] }[] }
+  /** Data preview: the group level hovered or focused in a results panel (null: none). */
+  | { type: 'linkedLevel'; group: string | null; level: string | null };
 
 const STATUS_KINDS = ['ok', 'error', 'cancelled', 'running', 'info'];
 
@@ -91,6 +135,20 @@ export function validateExtensionMessage(msg: unknown): ExtensionMessage | null 
   if (msg.type === 'inference') {
     if (!isModelName(msg.model) || typeof msg.html !== 'string' || msg.html.length > 500_000) return null;
     return { type: 'inference', model: msg.model, html: msg.html };
+  }
+  if (msg.type === 'dataRows') {
+    if (!isCount(msg.id, 2 ** 31) || !isCount(msg.total, 2 ** 31) || !isCount(msg.offset, 2 ** 31) || !Array.isArray(msg.rows) || msg.rows.length > 1000) return null;
+    const rows: { n: number; cells: string[] }[] = [];
+    for (const r of msg.rows as unknown[]) {
+      if (!isObject(r) || !isCount(r.n, 2 ** 31) || !Array.isArray(r.cells) || !r.cells.every((c) => typeof c === 'string')) return null;
+      rows.push({ n: r.n as number, cells: r.cells as string[] });
+    }
+    return { type: 'dataRows', id: msg.id as number, total: msg.total as number, offset: msg.offset as number, rows };
+  }
+  if (msg.type === 'linkedLevel') {
+    if (msg.group === null && msg.level === null) return { type: 'linkedLevel', group: null, level: null };
+    if (!isText(msg.group) || !isText(msg.level)) return null;
+    return { type: 'linkedLevel', group: msg.group, level: msg.level };
   }
   if (msg.type !== 'status') return null;
   if (typeof msg.kind !== 'string' || !STATUS_KINDS.includes(msg.kind)) return null;

@@ -5,6 +5,7 @@
  * plot element shows its tooltip text.
  */
 import { validateExtensionMessage, type WebviewMessage } from '../shared/messages';
+import { dataTableView } from './dataTable';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -109,22 +110,36 @@ function showPage(plotId: string, k: number): void {
   if (label) label.textContent = `page ${page + 1} of ${pages}`;
 }
 
-/** Levels (data-group, data-level) highlighted in every plot of the page: linked views. */
+/** The data preview's rows (null on the results page). */
+const dataTable = dataTableView(post);
+
+/**
+ * Levels (data-group, data-level) highlighted in every plot of the page: linked views. The level is
+ * also sent to the extension, which passes it on to the data preview of the same file.
+ */
+let linkedNow = '';
 function highlight(group: string | null, level: string | null): void {
   for (const el of document.querySelectorAll('.linked.highlight')) el.classList.remove('highlight');
-  if (group === null || level === null) return;
-  for (const el of document.querySelectorAll<SVGElement>('.linked')) {
-    if (el.dataset.group === group && el.dataset.level === level) el.classList.add('highlight');
+  if (group !== null && level !== null) {
+    for (const el of document.querySelectorAll<SVGElement>('.linked')) {
+      if (el.dataset.group === group && el.dataset.level === level) el.classList.add('highlight');
+    }
+  }
+  const key = group === null || level === null ? '' : `${group}\u0001${level}`;
+  if (key !== linkedNow && !dataTable) {
+    linkedNow = key;
+    post(group === null || level === null ? { type: 'linkedLevel', group: null, level: null } : { type: 'linkedLevel', group, level });
   }
 }
 
+const linkedOf = (t: EventTarget | null): SVGElement | null => (t instanceof Element ? t.closest<SVGElement>('.linked') : null);
 document.addEventListener('mouseover', (ev) => {
-  const el = ev.target instanceof Element ? ev.target.closest<SVGElement>('.linked') : null;
+  const el = linkedOf(ev.target);
   if (el) highlight(el.dataset.group ?? null, el.dataset.level ?? null);
 });
 document.addEventListener('mouseout', (ev) => {
-  const el = ev.target instanceof Element ? ev.target.closest('.linked') : null;
-  if (el) highlight(null, null);
+  const el = linkedOf(ev.target);
+  if (el && linkedOf(ev.relatedTarget) !== el) highlight(null, null);
 });
 
 document.addEventListener('input', (ev) => {
@@ -157,48 +172,12 @@ document.addEventListener('input', (ev) => {
     }
     if (out) out.textContent = hit ? `${hit[0]}: page ${Number(hit[1]) + 1}` : 'no match';
   } else if (t.classList.contains('row-filter')) {
-    filterRows(t);
+    // Data preview: rows kept whose text contains the filter (asked for once typing pauses).
+    if (filterTimer !== undefined) clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => dataTable?.filter(t.value), 200);
   }
 });
-
-/** Data preview: rows kept whose text contains the filter. */
-function filterRows(input: HTMLInputElement): void {
-  const table = document.getElementById(input.dataset.table ?? '');
-  const q = input.value.trim().toLowerCase();
-  let shown = 0;
-  for (const tr of table?.querySelectorAll<HTMLTableRowElement>('tbody tr') ?? []) {
-    const keep = !q || (tr.textContent ?? '').toLowerCase().includes(q);
-    tr.hidden = !keep;
-    if (keep) shown++;
-  }
-  const out = input.parentElement?.querySelector('output');
-  if (out) out.textContent = q ? `${shown} rows match` : '';
-}
-
-/** Data preview: a click on a column header sorts the rows by it (numbers as numbers), again to reverse. */
-function sortBy(th: HTMLTableCellElement): void {
-  const table = th.closest('table');
-  const body = table?.tBodies[0];
-  if (!table || !body) return;
-  const col = Array.from(th.parentElement!.children).indexOf(th);
-  const numeric = th.dataset.type === 'numeric' || th.dataset.type === 'row';
-  const dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
-  for (const h of table.querySelectorAll('thead th')) h.removeAttribute('aria-sort');
-  th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-  const rows = Array.from(body.rows);
-  const key = (tr: HTMLTableRowElement) => tr.children[col]?.textContent ?? '';
-  rows.sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    if (numeric) {
-      const nx = x === '' ? Infinity : Number(x);
-      const ny = y === '' ? Infinity : Number(y);
-      return dir * (nx - ny);
-    }
-    return dir * x.localeCompare(y, undefined, { numeric: true });
-  });
-  body.append(...rows);
-}
+let filterTimer: ReturnType<typeof setTimeout> | undefined;
 
 document.addEventListener('toggle', (ev) => {
   // Closing one export menu when another opens keeps one menu at a time.
@@ -217,7 +196,8 @@ document.addEventListener('click', (ev) => {
   }
   const th = ev.target instanceof Element ? ev.target.closest('th.sortable') : null;
   if (th instanceof HTMLTableCellElement) {
-    sortBy(th);
+    // Data preview: a click on a column header sorts all rows by it (numbers as numbers), again to reverse.
+    dataTable?.sortBy(th);
     return;
   }
   const t = ev.target instanceof Element ? ev.target.closest('button') : null;
@@ -239,6 +219,10 @@ document.addEventListener('click', (ev) => {
     }
     return;
   }
+  if (t.classList.contains('show-level') || t.classList.contains('show-all-rows')) {
+    dataTable?.showLevel(t.classList.contains('show-level'));
+    return;
+  }
   if (t.id === 'refit-all') post({ type: 'refit' });
   else if (t.classList.contains('refit-model') && t.dataset.model) post({ type: 'refit', model: t.dataset.model });
   else if (t.classList.contains('check-model') && t.dataset.model) post({ type: 'check', model: t.dataset.model });
@@ -258,6 +242,9 @@ document.body.appendChild(tip);
 
 document.addEventListener('focusin', (ev) => {
   const el = ev.target;
+  // keyboard focus on a level highlights it like the pointer does
+  const level = linkedOf(el);
+  if (level) highlight(level.dataset.group ?? null, level.dataset.level ?? null);
   if (!(el instanceof SVGElement) || el instanceof SVGSVGElement) {
     tip.hidden = true;
     return;
@@ -270,14 +257,17 @@ document.addEventListener('focusin', (ev) => {
   tip.style.left = `${Math.round(r.right + window.scrollX + 6)}px`;
   tip.style.top = `${Math.round(r.top + window.scrollY - 4)}px`;
 });
-document.addEventListener('focusout', () => {
+document.addEventListener('focusout', (ev) => {
   tip.hidden = true;
+  if (linkedOf(ev.target)) highlight(null, null);
 });
 
 window.addEventListener('message', (ev) => {
   const m = validateExtensionMessage(ev.data);
   if (!m) return;
   if (m.type === 'status') setStatus(m.kind, m.message);
+  else if (m.type === 'dataRows') dataTable?.receive(m);
+  else if (m.type === 'linkedLevel') dataTable?.linked(m.group, m.level);
   else if (m.type === 'persist') vscode.setState?.(m.state);
   else if (m.type === 'inference') {
     // markup rendered by the extension from the engine's rows (every string escaped there)

@@ -284,6 +284,18 @@ function newLabel(node: import('../formula/ast').Node, ctx: { table: DataTable }
 
 export type IntervalKind = 'confidence' | 'prediction';
 
+/** The variance of the fixed part of a prediction, x'Vx (zeros in x skipped). */
+export function fixedPartVariance(x: ArrayLike<number>, V: number[][]): number {
+  let v = 0;
+  for (let a = 0; a < x.length; a++) {
+    if (x[a] === 0) continue;
+    let t = 0;
+    for (let b = 0; b < x.length; b++) t += V[a][b] * x[b];
+    v += x[a] * t;
+  }
+  return v;
+}
+
 export interface PredictionIntervals {
   fit: (number | null)[];
   /**
@@ -340,12 +352,7 @@ export function predictionIntervals(
     let v = 0;
     if (opts.re && opts.condVar) v = opts.condVar.variance(x, pred.reEntries?.[i] ?? []);
     else {
-      for (let a = 0; a < p; a++) {
-        if (x[a] === 0) continue;
-        let t = 0;
-        for (let b = 0; b < p; b++) t += V[a][b] * x[b];
-        v += x[a] * t;
-      }
+      v = fixedPartVariance(x, V);
       if (opts.re) v += pred.reVariance?.[i] ?? 0;
     }
     const sf = Math.sqrt(v);

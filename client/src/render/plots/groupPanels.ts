@@ -8,7 +8,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { EffectCurve, FitResult } from '../../../../engine/src/index';
+import type { EffectSeries, FitResult } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';
@@ -47,11 +47,12 @@ export function groupPanelsPlot(id: string, fit: FitResult, group: string, predi
   for (let i = 0; i < idx.length; i++) if (idx[i] >= 0 && idx[i] < levels.length) members[idx[i]].push(i);
   const used = levels.map((_, j) => j).filter((j) => members[j].length > 0);
   const pages = Math.ceil(used.length / PAGE_SIZE);
-  const effect = pd.figures?.effects?.find((c) => c.term === predictor) ?? null;
+  // the population line: the engine's effect of the predictor alone (none when it is in an interaction)
+  const effect = pd.figures?.effects?.find((c) => c.x === predictor && c.by === null && c.xKind === 'covariate')?.series[0] ?? null;
   const title = `${fit.responseName} against ${predictor} per ${group}`;
   const caption =
     `One panel per ${group} (${used.length} in all${pages > 1 ? `, ${PAGE_SIZE} a page` : ''}): observed ${fit.responseName} (points) and the ${group}'s fitted values (solid line)` +
-    (effect ? `; the dashed line is the population line (fixed effects only, other predictors at their means)` : '') +
+    (effect ? `; the dashed line is the population line (fixed effects only, other predictors held as in the effect plot)` : '') +
     (Object.keys(pd.covariates).length > 1 || fit.coefnames.length > 2 ? '; other predictors vary too, so a fitted line joins the fitted values in order of the predictor' : '') +
     '.';
   const x = scaleLinear().domain(paddedExtent(xs)).range([0, PW]);
@@ -84,7 +85,7 @@ function pageSvg(
   levels: string[],
   x: (v: number) => number,
   y: ((v: number) => number) & { ticks(n: number): number[] },
-  effect: EffectCurve | null,
+  effect: EffectSeries | null,
   title: string,
   caption: string,
 ): string {
