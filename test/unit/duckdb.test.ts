@@ -184,6 +184,13 @@ test('data: bad input is located: Parquet files of different column types, a CSV
   assert.match(m.message, /'abc' in column 'x' is not a number/);
   assert.equal(m.range?.start.line, 0);
 
+  // more rows than the caller takes (the language server's limit)
+  const many = await loadSqlData(mlm('sleep.parquet'), { baseDir: dir, maxRows: 100 });
+  assert.equal(many.table, null);
+  assert.equal(many.diagnostics[0].code, 'data-too-large');
+  assert.match(many.diagnostics[0].message, /'sleep\.parquet' has 180 rows; the editor loads at most 100/);
+  assert.equal(many.diagnostics[0].range?.start.line, 0);
+
   const missing = await loadSqlData(mlm('gone.parquet'), { baseDir: dir });
   assert.equal(missing.diagnostics[0].code, 'data-not-found');
   // engine: memory cannot read Parquet

@@ -139,6 +139,8 @@ export interface SqlDataOptions extends DuckDbOptions, SqlQueryOptions {
   engine?: DataEngine;
   /** false: find and check the files and give the relation, but read no rows (table null). */
   columns?: boolean;
+  /** Refuse to load more rows than this (the language server: its memory is the editor's); counted first. */
+  maxRows?: number;
 }
 
 export interface SqlData {
@@ -217,6 +219,24 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
     const format = route.format === 'parquet' || files.every((f) => dataFormatOf(f) === 'parquet') ? 'parquet' : dataFormatOf(files[0]);
     const relation = sqlRelation(format, files);
     if (options.columns === false) return { ...out([], null, `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''})`, files), relation };
+    if (options.maxRows !== undefined) {
+      const n = Number((await runner.query(`SELECT count(*) FROM ${relation}`, options)).rows[0][0]);
+      if (n > options.maxRows) {
+        return out(
+          [
+            {
+              severity: 'error',
+              code: 'data-too-large',
+              message: `'${label}' has ${n.toLocaleString('en-US')} rows; the editor loads at most ${options.maxRows.toLocaleString('en-US')}: fit it with the command line (\`mlm fit\` fits linear mixed models from SQL cross-product blocks without loading rows)`,
+              range: data.range,
+            },
+          ],
+          null,
+          '',
+          files,
+        );
+      }
+    }
     let ncol = 0;
     const table = await readSqlTable(
       runner,
