@@ -2,8 +2,8 @@
 // fit took, and bad input as FILE:LINE:COL messages. Parquet files are written by DuckDB into a temp folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbRunner } from '../../engine/src/node/index';
@@ -27,6 +27,8 @@ before(async () => {
     await r.query(`COPY (SELECT * FROM read_csv('${csv}')) TO '${join(tmp, 'sleep.parquet')}' (FORMAT parquet)`);
     await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days < 5) TO '${join(tmp, 'part-a.parquet')}' (FORMAT parquet)`);
     await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days >= 5) TO '${join(tmp, 'part-b.parquet')}' (FORMAT parquet)`);
+    // rows enough for a fit that runs for a while (Ctrl+C)
+    await r.query(`COPY (SELECT i % 5000 AS g, hash(i) % 1000 AS x, hash(i + 7) % 997 AS y FROM range(4000000) t(i)) TO '${join(tmp, 'long.parquet')}' (FORMAT parquet)`);
   } finally {
     await r.close();
   }
@@ -102,4 +104,22 @@ test('commands other than fit (here ranef) load the model\'s columns through Duc
   const r = mlm(['ranef', 'ranef.mlm', '--json']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /information: sleep\.parquet read through DuckDB \(a Parquet file\): 3 of 3 columns, 180 rows/);
+});
+
+test('Ctrl+C during a DuckDB query leaves no spill folder behind', async () => {
+  writeFileSync(join(tmp, 'long.mlm'), 'data: long.parquet\nmodel m:\n  formula: y ~ x + (1 | g)\n');
+  const temp = join(tmp, 'tmpdir');
+  mkdirSync(temp);
+  const child = spawn(process.execPath, [cli, 'fit', 'long.mlm'], { cwd: tmp, env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // wait until a runner has made its folder, then interrupt
+  let seen = false;
+  for (let i = 0; i < 600 && !seen && child.exitCode === null; i++) {
+    seen = readdirSync(temp).some((f) => f.startsWith('mlm-duckdb-'));
+    if (!seen) await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(seen, 'the CLI made a spill folder');
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.deepEqual(readdirSync(temp), [], `exit ${code}: nothing left in the temp folder`);
 });

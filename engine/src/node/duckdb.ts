@@ -40,6 +40,19 @@ export function sqlIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
+/** Spill folders of open runners: removed at process exit too (Ctrl+C in the CLI, a server shut down mid-query). */
+const openTemps = new Set<string>();
+let exitHook = false;
+
+function trackTemp(dir: string): void {
+  openTemps.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const d of openTemps) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 let loaded: typeof import('@duckdb/node-api') | null | undefined;
 let loadError = '';
 
@@ -89,6 +102,7 @@ export class DuckDbRunner implements SqlRunner {
     const duck = loadDuckDb();
     if (!duck) throw new MlmError({ code: 'sql-unavailable', message: duckDbUnavailable() });
     const temp = mkdtempSync(join(options.tempParent ?? tmpdir(), 'mlm-duckdb-'));
+    trackTemp(temp);
     try {
       const instance = await duck.DuckDBInstance.create(':memory:', {
         memory_limit: options.memoryLimit ?? '1GB',
@@ -103,6 +117,7 @@ export class DuckDbRunner implements SqlRunner {
       return new DuckDbRunner(instance, conn, temp);
     } catch (e) {
       rmSync(temp, { recursive: true, force: true });
+      openTemps.delete(temp);
       throw toMlmError(e);
     }
   }
@@ -189,6 +204,7 @@ export class DuckDbRunner implements SqlRunner {
       this.instance.closeSync();
     } finally {
       rmSync(this.tempDirectory, { recursive: true, force: true });
+      openTemps.delete(this.tempDirectory);
     }
   }
 
