@@ -52,7 +52,7 @@ test('mlm fit: a Parquet file and a glob of them give lme4\'s fit from SQL cross
     close(fit.fixef.Days, full.fixef.Days, 1e-6, `${file} Days`);
     assert.equal(fit.dataSource, 'DuckDB (a Parquet file): cross-product blocks of 180 rows from one aggregation query');
     assert.equal(fit.fitted, undefined, 'no per-observation arrays');
-    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(a Parquet file\\): fitted from cross-product blocks, no rows loaded`, 'm'));
+    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(a Parquet file\\): fitted in SQL, no rows loaded`, 'm'));
   }
 });
 
@@ -122,4 +122,19 @@ test('Ctrl+C during a DuckDB query leaves no spill folder behind', async () => {
   child.kill('SIGINT');
   const code = await exited;
   assert.deepEqual(readdirSync(temp), [], `exit ${code}: nothing left in the temp folder`);
+});
+
+test('mlm fit: a binomial GLMM of data read through DuckDB is fitted from rows collapsed in SQL, no rows loaded', () => {
+  copyFileSync(join(root, 'test/fixtures/duckdb/cbpp_rows.csv'), join(tmp, 'cbpp_rows.csv'));
+  writeFileSync(join(tmp, 'cbpp.mlm'), 'data: cbpp_rows.csv\nengine: duckdb\nmodel b:\n  formula: y ~ factor(period) + (1 | herd)\n  family: binomial\n');
+  const r = mlm(['fit', 'cbpp.mlm', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^cbpp\.mlm:3:7: information: model b: DuckDB: 842 rows collapsed to 56 covariate patterns/m);
+  assert.match(r.err, /^cbpp\.mlm:1:7: information: cbpp_rows\.csv read through DuckDB \('engine: duckdb'\): fitted in SQL, no rows loaded/m);
+  // lme4's fit of the 842 rows (test/fixtures/duckdb/collapse.json; make.R)
+  const want = JSON.parse(readFileSync(join(root, 'test/fixtures/duckdb/collapse.json'), 'utf8')).cbpp_bernoulli;
+  const fit = JSON.parse(r.out).b;
+  assert.equal(fit.nobs, 842);
+  close(fit.logLik, want.logLik, 1e-5, 'logLik');
+  close(fit.fixef['factor(period)2'], want.fixef['factor(period)2'], 1e-3, 'factor(period)2');
 });

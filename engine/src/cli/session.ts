@@ -160,17 +160,32 @@ export class Session {
    */
   private async fitFromBlocks(doc: MlmDocument, baseDir: string): Promise<boolean> {
     const decls = this.args.model === undefined ? doc.models : doc.models.filter((m) => m.name === this.args.model);
-    if (decls.length === 0 || decls.some((m) => m.family && m.family.value !== 'gaussian')) return false;
+    const family = (m: (typeof decls)[number]) => m.family?.value ?? 'gaussian';
+    if (decls.length === 0 || decls.some((m) => !['gaussian', 'binomial', 'poisson'].includes(family(m)))) return false;
     const where = await loadSqlData(doc, { baseDir, thresholdMB: this.args.sqlThresholdMB, engine: this.args.engine, columns: false });
     if (where.route.kind !== 'sql' || !where.relation || where.diagnostics.length || !doc.data) return false;
+    const source = { relation: where.relation, label: doc.data.value };
     const fits: Array<[string, FittedModel]> = [];
     const runner = await DuckDbRunner.open();
     try {
       for (const decl of decls) {
-        const label = `fitting ${decl.name} from SQL blocks`;
+        const label = `fitting ${decl.name} ${family(decl) === 'gaussian' ? 'from SQL blocks' : 'from rows collapsed in SQL'}`;
         this.progress.start(label);
         try {
-          const fit = await fitFromSql({ runner, relation: where.relation, label: doc.data.value }, doc, decl, {
+          if (family(decl) !== 'gaussian') {
+            // binomial and Poisson: rows collapsed to covariate patterns, or the columns path for everything
+            const columns = (await runner.describe(source.relation)).map((c) => c.name);
+            const got = await fitCollapsedGlmm(doc, decl, { ...source, columns }, {}, this.progress.hooks(label));
+            if ('reason' in got) {
+              this.progress.clear();
+              this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded (${got.reason})`, range: decl.nameRange });
+              return false;
+            }
+            fits.push([decl.name, got.fitted]);
+            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: ${got.note}`, range: decl.nameRange });
+            continue;
+          }
+          const fit = await fitFromSql({ runner, ...source }, doc, decl, {
             hooks: this.progress.hooks(label),
             query: { onProgress: (p) => this.progress.update(`${label}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`) },
           });
@@ -190,7 +205,7 @@ export class Session {
     } finally {
       await runner.close();
     }
-    this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted from cross-product blocks, no rows loaded`, range: doc.data.range });
+    this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted in SQL, no rows loaded`, range: doc.data.range });
     for (const [name, fit] of fits) this.fits.set(name, fit);
     return true;
   }
