@@ -90,3 +90,12 @@ test('engine: values are completed and hovered from the vocabulary table', async
   const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 10 } });
   assert.match(hover?.contents.value ?? '', /\*\*engine: duckdb\*\* — The embedded DuckDB/);
 });
+
+test('the data preview of a small Parquet file shows every column, also those no model names', async () => {
+  const text = 'data: sleep.parquet\nmodel m:\n  formula: Reaction ~ 1 + (1 | Subject)\n';
+  const uri = ws.write('preview.mlm', text);
+  await client.open(uri, text);
+  const p = await client.request<{ rows: number; columns: Array<{ name: string }> }>('mlm/dataPreview', { uri });
+  assert.equal(p.rows, 180);
+  assert.deepEqual(p.columns.map((c) => c.name), ['Reaction', 'Days', 'Subject']);
+});

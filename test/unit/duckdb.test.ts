@@ -143,6 +143,11 @@ test('data: a Parquet file: only the columns the document names, numbers and fac
   const fewer = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir });
   assert.deepEqual(fewer.table!.names, ['Reaction', 'Subject']);
   assert.deepEqual(fewer.allNames, ['Reaction', 'Days', 'Subject']);
+  // every column of small data (the editor's data preview)
+  const all = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir, allColumnsUpTo: 180 });
+  assert.deepEqual(all.table!.names, ['Reaction', 'Days', 'Subject']);
+  const some = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir, allColumnsUpTo: 179 });
+  assert.deepEqual(some.table!.names, ['Reaction', 'Subject']);
   // text: factor codes in R's order
   const text = await loadSqlData(mlm('text.parquet'), { baseDir: dir });
   const col = text.table!.columns.get('Reaction') as TextColumn;

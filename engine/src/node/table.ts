@@ -141,6 +141,8 @@ export interface SqlDataOptions extends DuckDbOptions, SqlQueryOptions {
   columns?: boolean;
   /** Refuse to load more rows than this (the language server: its memory is the editor's); counted first. */
   maxRows?: number;
+  /** Load every column, not only the document's, when the data have at most this many rows (the data preview). */
+  allColumnsUpTo?: number;
 }
 
 export interface SqlData {
@@ -219,9 +221,11 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
     const format = route.format === 'parquet' || files.every((f) => dataFormatOf(f) === 'parquet') ? 'parquet' : dataFormatOf(files[0]);
     const relation = sqlRelation(format, files);
     if (options.columns === false) return { ...out([], null, `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''})`, files), relation };
-    if (options.maxRows !== undefined) {
+    let rowCount = Infinity;
+    if (options.maxRows !== undefined || options.allColumnsUpTo !== undefined) {
       const n = Number((await runner.query(`SELECT count(*) FROM ${relation}`, options)).rows[0][0]);
-      if (n > options.maxRows) {
+      rowCount = n;
+      if (options.maxRows !== undefined && n > options.maxRows) {
         return out(
           [
             {
@@ -245,7 +249,7 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       (names) => {
         ncol = names.length;
         allNames = names;
-        return documentColumns(doc, names);
+        return rowCount <= (options.allColumnsUpTo ?? -1) ? names : documentColumns(doc, names);
       },
       options,
     );

@@ -14,6 +14,8 @@ import { isInside } from '../uris';
 
 /** Rows the editor loads at most (3 model columns of 10M rows: 240 MB of numbers). */
 export const MAX_EDITOR_ROWS = 10_000_000;
+/** Up to this many rows every column is loaded (the data preview shows them all); above, only the document's. */
+export const ALL_COLUMNS_ROWS = 1_000_000;
 
 /** Glob results are trusted this long (a single file is keyed by its size and time instead). */
 const GLOB_TTL_MS = 5000;
@@ -59,7 +61,7 @@ export function createSqlData(): (request: SqlDataRequest) => Promise<SqlLinkedD
       const uri = pathToFileURL(real).href;
       return folders.some((f) => isInside(realFolder(f), uri));
     };
-    const value = loadSqlData(doc, { baseDir, thresholdMB: request.thresholdMB, allowed, maxRows: MAX_EDITOR_ROWS }).then((r: SqlData) => {
+    const value = loadSqlData(doc, { baseDir, thresholdMB: request.thresholdMB, allowed, maxRows: MAX_EDITOR_ROWS, allColumnsUpTo: ALL_COLUMNS_ROWS }).then((r: SqlData) => {
       const linked = { table: r.table, diagnostics: r.diagnostics, note: r.note, hash: `sql:${key}\u0000${r.files.join('\u0000')}` };
       if (r.allNames.length && !known) {
         // the same read under the key the next request computes (now that the columns are known)
