@@ -130,7 +130,7 @@ export class Session {
     if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
     else if (sql.table) {
       if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
-      this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
+      this.dataSource = sql.note.replace(/^read through DuckDB /, 'DuckDB ');
       this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
     }
     const loaded = sql.route.kind === 'memory' ? undefined : { table: sql.table, diagnostics: sql.diagnostics };

@@ -5,7 +5,7 @@
  * the data unless it names another column. Files outside the workspace (real paths) are refused.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { documentColumns, isGlobPath } from '../../../engine/src/index';
 import { loadSqlData, routeOf, type SqlData } from '../../../engine/src/node/index';
@@ -39,7 +39,7 @@ export function createSqlData(): (request: SqlDataRequest) => Promise<SqlLinkedD
     let stamp = '';
     if (!isGlobPath(path)) {
       try {
-        const st = statSync(pathOf(baseDir, path));
+        const st = statSync(resolve(baseDir, path));
         stamp = `${st.size}:${st.mtimeMs}`;
       } catch {
         stamp = 'missing';
@@ -83,10 +83,6 @@ function relocated(linked: SqlLinkedData, doc: SqlDataRequest['doc']): SqlLinked
   const data = doc.data!.range;
   const diagnostics = linked.diagnostics.map((d) => (d.range ? { ...d, range: d.code === 'data-engine' ? (doc.engine?.range ?? data) : data } : d));
   return { ...linked, diagnostics };
-}
-
-function pathOf(baseDir: string, path: string): string {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? path : `${baseDir}/${path}`;
 }
 
 function realFolder(folderUri: string): string {
