@@ -181,9 +181,14 @@ export class Analyzer {
       } else {
         dataUri = resolved.uri;
         // Parquet, globs, large CSV files, engine: duckdb: read by the host's SQL engine (the models' columns only)
-        const sql = this.host.sqlData
-          ? await this.host.sqlData({ docUri: td.uri, doc, workspaceFolders: this.workspaceFolders(), thresholdMB: this.settings().sqlThresholdMB })
+        let sql = this.host.sqlData
+          ? await this.host.sqlData({ docUri: td.uri, dataUri, doc, workspaceFolders: this.workspaceFolders(), thresholdMB: this.settings().sqlThresholdMB })
           : null;
+        if (sql && !sql.table && !sql.diagnostics.some((d) => d.severity === 'error')) {
+          // the SQL reader declined with warnings only (e.g. a CSV the browser's DuckDB should not read): the built-in reader
+          diagnostics.push(...sql.diagnostics);
+          sql = null;
+        }
         if (sql) {
           data = { uri: dataUri, hash: sql.hash, ...(sql.table ? { table: sql.table } : {}) };
           diagnostics.push(...sql.diagnostics);

@@ -1,11 +1,10 @@
 /**
- * Linked data files: read once, parsed once per content (hash), re-read when the file changes on disk
- * (the server calls `invalidate` on workspace/didChangeWatchedFiles). CSV text goes through the engine's CSV
- * reader; Parquet through the host's SQL engine (ServerHost.sqlTables), into the same DataTable.
+ * Linked CSV files: read once, parsed once per content (hash), re-read when the file changes on disk
+ * (the server calls `invalidate` on workspace/didChangeWatchedFiles).
  */
 import { readCsvAsync, type DataTable, MlmError, type MlmDiagnostic } from '../../engine/src/index';
 import { hashTextAsync } from './hash';
-import { FileRefused, isSqlDataFile, type ServerHost } from './host';
+import { FileRefused, type ServerHost } from './host';
 import { basenameUri, normalizeUri } from './uris';
 
 export interface LinkedData {
@@ -50,7 +49,6 @@ export class DataCache {
   }
 
   private async load(uri: string): Promise<LinkedData> {
-    if (isSqlDataFile(uri)) return this.loadSql(uri);
     let text: string | null;
     try {
       text = await this.host.readFile(uri);
@@ -67,29 +65,6 @@ export class DataCache {
       this.byHash.set(hash, parsed);
     }
     return { uri, hash, ...parsed };
-  }
-
-  /** A file read through the host's SQL engine (Parquet). */
-  private async loadSql(uri: string): Promise<LinkedData> {
-    const fileName = basenameUri(uri);
-    const sql = this.host.sqlTables;
-    if (!sql?.handles(uri)) {
-      return {
-        uri,
-        hash: '',
-        parseError: { severity: 'error', code: 'sql-unavailable', message: `${fileName}: Parquet files are read with DuckDB, which this language server does not have` },
-      };
-    }
-    let read: { table: DataTable; hash: string } | null;
-    try {
-      read = await sql.readTable(uri, fileName);
-    } catch (e) {
-      if (e instanceof FileRefused) return { uri, hash: '', refused: e.message };
-      if (e instanceof MlmError) return { uri, hash: '', parseError: e.diagnostic };
-      return { uri, hash: '', parseError: { severity: 'error', code: 'sql-error', message: `${fileName} could not be read: ${e instanceof Error ? e.message : String(e)}` } };
-    }
-    if (!read) return { uri, hash: '', missing: true };
-    return { uri, hash: read.hash, table: read.table };
   }
 }
 

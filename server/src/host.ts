@@ -16,6 +16,8 @@ export class FileRefused extends Error {}
 /** What the host's SQL reader (embedded DuckDB on the desktop) is asked for a document's `data:`. */
 export interface SqlDataRequest {
   docUri: string;
+  /** The `data:` file resolved against the document and checked to lie inside the workspace (absent for a glob). */
+  dataUri?: string;
   doc: MlmDocument;
   /** Workspace folder URIs: every file read must lie inside one (real paths). */
   workspaceFolders: readonly string[];
@@ -23,7 +25,10 @@ export interface SqlDataRequest {
   thresholdMB?: number;
 }
 
-/** A `data:` read through SQL: the table of the models' columns, or the located problems. */
+/**
+ * A `data:` read through SQL: the table of the models' columns, or the located problems. No table and only
+ * warnings: the reader declined, and the data go through readFile and the built-in CSV reader with those warnings.
+ */
 export interface SqlLinkedData {
   table: DataTable | null;
   diagnostics: MlmDiagnostic[];
@@ -49,22 +54,6 @@ export interface ServerHost {
   env?(name: string): string | undefined;
   /** Receives the client's initializationOptions (the web server learns where its duckdb-wasm file is). */
   initialize?(options: unknown): void;
-  /** Data files read through SQL (Parquet) instead of the CSV reader; absent where no SQL engine is available. */
-  sqlTables?: SqlTableHost;
-}
-
-/** Reads data files with a SQL engine (duckdb-wasm in the web worker). */
-export interface SqlTableHost {
-  /** True when the file is read through SQL rather than as CSV text. */
-  handles(uri: string): boolean;
-  /**
-   * The file's table and a hash of its content; null when it does not exist or cannot be read. Throws FileRefused
-   * (must not be read) or MlmError (the engine's message, e.g. a corrupt file).
-   */
-  readTable(uri: string, fileName: string): Promise<{ table: DataTable; hash: string } | null>;
-}
-
-/** Files whose format is binary and needs a SQL engine: Parquet. */
-export function isSqlDataFile(uri: string): boolean {
-  return /\.parquet$/i.test(uri.replace(/[?#].*$/, ''));
+  /** A workspace file changed on disk (workspace/didChangeWatchedFiles): forget what was read from it. */
+  invalidate?(uri: string): void;
 }

@@ -136,6 +136,7 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       for (const c of params.changes) {
         if (c.type === FileChangeType.Created || c.type === FileChangeType.Changed || c.type === FileChangeType.Deleted) {
           data.invalidate(c.uri);
+          host.invalidate?.(c.uri);
           any = true;
         }
       }

@@ -116,3 +116,25 @@ test('GLMM means on the response scale: emmeans\' prob and odds.ratio columns wi
   assert.match(first.children[1].getAttribute('title')!, /Odds ratio/);
   assert.match(doc.body.textContent!, /Intervals are back-transformed from the logit scale/);
 });
+
+test('F tests of a between/within-df model are nlme\'s anova.lme: caption says so, no sums of squares (nlme\'s Orthodont varIdent reference)', () => {
+  const nl = JSON.parse(readFileSync(join(root, 'test/fixtures/postfit/orthodont_varident_anova.json'), 'utf8'));
+  const m = nl.marginal;
+  const post: PostFitSummary = {
+    ...summary('1'),
+    means: [],
+    estimates: [],
+    anova: {
+      type: 3,
+      method: 'containment',
+      rows: m.terms.map((t: string, i: number) => ({ term: t, coefs: [], NumDF: m.numDF[i], DenDF: m.denDF[i], F: m['F-value'][i], p: m['p-value'][i], sumSq: null, meanSq: null })),
+    },
+  };
+  const doc = render([{ ...loadReferenceFit('orthodont'), postfit: post }]);
+  const t = doc.querySelector('table.f-tests')!;
+  assert.match(t.querySelector('caption')!.textContent!, /nlme's anova\.lme \(marginal\) with between\/within denominator df/);
+  assert.deepEqual([...t.querySelectorAll('thead th')].map((x) => x.textContent), ['Term', 'F value', 'NumDF', 'DenDF', 'Pr(>F)']);
+  const rows = [...t.querySelectorAll('tbody tr')];
+  assert.equal(rows[0].children[0].textContent, '(Intercept)');
+  assert.equal(rows[4 - 1].children[3].textContent, '79');
+});

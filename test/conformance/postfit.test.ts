@@ -229,3 +229,54 @@ test('sleepstudy: se.fit with random effects = σ²[Λ\'z; x]\'M⁻¹[Λ\'z; x] 
     relClose(iv['se.fit'][i]!, se, 1e-4, `se.fit ${i}`);
   });
 });
+
+interface NlmeAnovaRef {
+  id: string;
+  data: string;
+  formula: string;
+  random: string;
+  correlation?: string;
+  variance?: string;
+  marginal: { terms: string[]; numDF: number[]; denDF: number[]; 'F-value': number[]; 'p-value': number[] };
+  sequential: NlmeAnovaRef['marginal'];
+  emmeans: Record<string, number | string>[];
+  pairs: Record<string, number | string>[];
+}
+
+/** Models fitted by nlme's likelihood: anova.lme (marginal, sequential) and emmeans' containment df. */
+async function checkNlmeAnova(id: string) {
+  const ref = load(id) as NlmeAnovaRef;
+  const keys = (ref.correlation ? `  correlation: ${ref.correlation}\n` : '') + (ref.variance ? `  variance: ${ref.variance}\n` : '');
+  const { pf, result } = await fitted({ data: ref.data, formula: `${ref.formula} + ${ref.random}` }, '', keys);
+  assert.equal(result.fitter, 'nlme');
+  for (const type of [3, 1] as const) {
+    const want = type === 3 ? ref.marginal : ref.sequential;
+    const rows = await pf.anova(type);
+    assert.deepEqual(rows.map((r) => r.term), want.terms);
+    rows.forEach((r, i) => {
+      const t = `${id} ${type === 3 ? 'marginal' : 'sequential'} ${want.terms[i]}`;
+      assert.equal(r.NumDF, want.numDF[i], `${t} numDF`);
+      assert.equal(r.DenDF, want.denDF[i], `${t} denDF`);
+      relClose(r.F!, want['F-value'][i], 1e-4, `${t} F`);
+      pClose(r.p!, want['p-value'][i], `${t} p`);
+    });
+  }
+  const got = meansJson(await pf.means({ specs: ['Sex'] }));
+  assert.equal(got.df_method, 'containment');
+  ref.emmeans.forEach((want, i) => {
+    const g = got.emmeans[i];
+    relClose(g.emmean as number, want.emmean as number, 1e-4, `${id} emmean ${want.Sex}`);
+    relClose(g.SE as number, want.SE as number, 1e-4, `${id} SE ${want.Sex}`);
+    assert.equal(g.df, want.df, `${id} df ${want.Sex}`);
+    relClose(g['lower.CL'] as number, want['lower.CL'] as number, 1e-4, `${id} lower.CL ${want.Sex}`);
+  });
+  const pair = got.pairs[0];
+  relClose(pair.SE as number, ref.pairs[0].SE as number, 1e-4, `${id} contrast SE`);
+  assert.equal(pair.df, ref.pairs[0].df);
+  pClose(pair['p.value'] as number, ref.pairs[0]['p.value'] as number, `${id} contrast p`);
+  // lme4's Satterthwaite ingredients do not describe nlme's likelihood: refused
+  await assert.rejects(() => pf.anova(3, 'satterthwaite'), /nlme's/);
+}
+
+test('nlme fits (corAR1): F tests as anova.lme, marginal and sequential, between/within denDF; means with emmeans\' containment df', () => checkNlmeAnova('orthodont_ar1_anova'));
+test('nlme fits (varIdent): F tests as anova.lme and containment-df means', () => checkNlmeAnova('orthodont_varident_anova'));

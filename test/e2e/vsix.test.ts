@@ -36,6 +36,7 @@ describe('the packaged .vsix', { timeout: 400_000 }, () => {
       manifest.browser.replace(/^\.\//, 'extension/'),
       'extension/dist/node/server.js',
       'extension/dist/web/server.js',
+      'extension/dist/web/duckdb/duckdb-eh.wasm',
       'extension/syntaxes/mlm.tmLanguage.json',
       'extension/language-configuration.json',
       'extension/LICENSE.txt',

@@ -4,14 +4,15 @@
  * reference fits; a corrupt file, a column of the wrong type and a cancelled query give clear errors and leave
  * the runner usable; extension auto-install and auto-load are off.
  */
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { root } from './lspClient';
 import { DuckDbWasmRunner, type DuckDbWasm } from '../../server/src/web/duckdbRunner';
-import { applyDocument, buildModelFrame, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
+import { webSqlData } from '../../server/src/web/sqlData';
+import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
 
 const require = createRequire(join(root, 'package.json'));
 const FIXTURES = join(root, 'test/fixtures');
@@ -74,7 +75,7 @@ test('a Parquet file read through duckdb-wasm fits as lme4 fits sleepstudy (REML
 
 test('a binomial GLMM on only the model\'s columns of a Parquet file matches glmer on cbpp', async () => {
   runner.registerFile('cbpp.parquet', parquet('cbpp.parquet'));
-  const table = await runner.readTable("read_parquet('cbpp.parquet')", 'cbpp.parquet', { columns: ['herd', 'incidence', 'size', 'period'] });
+  const table = await runner.readTable("read_parquet('cbpp.parquet')", 'cbpp.parquet', { pick: (names) => names.filter((n) => ['herd', 'incidence', 'size', 'period'].includes(n)) });
   const ref = JSON.parse(readFileSync(join(FIXTURES, 'reference/fits/cbpp_binomial.json'), 'utf8'));
   const r = await fit('data: cbpp.parquet\nmodel m:\n  formula: cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)\n  family: binomial\n', table);
   assert.ok(Math.abs(r.logLik - ref.logLik) < 1e-3, `logLik ${r.logLik} vs ${ref.logLik}`);
@@ -113,4 +114,76 @@ test('a missing column and an aborted query: sql-unknown-column and CancelledErr
   await assert.rejects(runner.query('SELECT 1', { signal: ac.signal }), (e: unknown) => e instanceof CancelledError);
   const describe = await runner.describe("read_parquet('sleepstudy.parquet')");
   assert.deepEqual(describe.map((c) => c.type), ['DOUBLE', 'INTEGER', 'VARCHAR']);
+});
+
+test('NULLs read as missing values: NaN in numeric columns, code -1 in text and logical columns', async () => {
+  const t = await runner.readTable("(SELECT * FROM (VALUES (1.5, 2::BIGINT, 'a', true), (NULL, NULL, NULL, NULL), (3.25, 4, 'b', false)) v(x, n, g, b))", 'values');
+  const x = t.columns.get('x')!;
+  const n = t.columns.get('n')!;
+  assert.ok(x.kind === 'numeric' && x.values[0] === 1.5 && Number.isNaN(x.values[1]) && x.values[2] === 3.25);
+  assert.ok(n.kind === 'numeric' && n.values[0] === 2 && Number.isNaN(n.values[1]) && n.values[2] === 4);
+  const g = t.columns.get('g')!;
+  assert.ok(g.kind === 'text' && g.codes[1] === -1 && g.levels.join() === 'a,b');
+  const b = t.columns.get('b')!;
+  assert.ok(b.kind === 'text' && b.codes[1] === -1 && b.levels.join() === 'FALSE,TRUE' && b.codes[0] === 1);
+});
+
+describe('the web server\'s data: through duckdb-wasm (server/src/web/sqlData.ts)', () => {
+  const reads: string[] = [];
+  const files: Record<string, Uint8Array> = {};
+  let sql: ReturnType<typeof webSqlData>;
+  before(() => {
+    files['file:///ws/sleep.parquet'] = parquet('sleepstudy.parquet');
+    files['file:///ws/sleep.csv'] = new Uint8Array(readFileSync(join(FIXTURES, 'reference/data/sleepstudy.csv')));
+    const broken = parquet('sleepstudy.parquet');
+    broken.fill(0x41, 200, 900);
+    files['file:///ws/broken.parquet'] = broken;
+    sql = webSqlData(async (uri) => {
+      reads.push(uri);
+      return files[uri] ? bytesToBase64(files[uri]) : null;
+    }, async () => runner);
+  });
+  const request = (text: string, dataUri: string) => sql.read({ docUri: 'file:///ws/a.mlm', dataUri, doc: parseMlm(text), workspaceFolders: ['file:///ws'] });
+
+  test('a Parquet file: only the columns the document names, the file read once per version', async () => {
+    const text = 'data: sleep.parquet\nmodel m:\n  formula: Reaction ~ 1 + (1 | Subject)\n';
+    const r = await request(text, 'file:///ws/sleep.parquet');
+    assert.ok(r?.table, JSON.stringify(r?.diagnostics));
+    assert.deepEqual(r.table.names, ['Reaction', 'Subject']);
+    assert.equal(r.table.nrow, 180);
+    assert.match(r.note, /DuckDB in the browser \(a Parquet file\): 2 columns, 180 rows/);
+    const again = await request(text + 'model n:\n  formula: Reaction ~ Days + (1 | Subject)\n', 'file:///ws/sleep.parquet');
+    assert.deepEqual(again?.table?.names, ['Reaction', 'Days', 'Subject']);
+    assert.equal(reads.filter((u) => u.endsWith('sleep.parquet')).length, 1, 'bytes read once');
+    sql.invalidate('file:///ws/sleep.parquet');
+    await request(text, 'file:///ws/sleep.parquet');
+    assert.equal(reads.filter((u) => u.endsWith('sleep.parquet')).length, 2, 're-read after a change on disk');
+  });
+
+  test('a CSV file stays with the built-in reader: null, or a warning on the engine: duckdb line', async () => {
+    const r = await request('data: sleep.csv\nengine: duckdb\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', 'file:///ws/sleep.csv');
+    assert.equal(r?.table, null);
+    assert.equal(r?.diagnostics[0].severity, 'warning');
+    assert.equal(r?.diagnostics[0].range?.start.line, 1);
+    assert.equal(await request('data: sleep.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n', 'file:///ws/sleep.csv'), null);
+  });
+
+  test('an error while the rows stream (a CSV value DuckDB cannot convert) rejects the query: no rows are lost silently', async () => {
+    // DuckDB 0.9 with nullstr = 'NA' no longer reads an empty field as missing: '' in a BIGINT column is an error.
+    runner.registerFile('na.csv', new TextEncoder().encode('y,g\n1,a\n2,\n,b\n4,c\n'));
+    await assert.rejects(runner.query("SELECT y FROM read_csv_auto('na.csv', header = true, nullstr = 'NA')"), (e: unknown) => e instanceof MlmError && /convert/.test(e.message));
+  });
+
+  test('bad data: lines are located errors: corrupt file, missing file, glob, engine: memory with Parquet', async () => {
+    const at = async (text: string, uri: string) => (await request(text, uri))?.diagnostics[0];
+    const corrupt = await at('data: broken.parquet\nmodel m:\n  formula: Reaction ~ 1 + (1 | Subject)\n', 'file:///ws/broken.parquet');
+    assert.ok(corrupt && corrupt.code.startsWith('sql-') && corrupt.range?.start.line === 0 && /broken\.parquet/.test(corrupt.message), JSON.stringify(corrupt));
+    const missing = await at('data: nope.parquet\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/nope.parquet');
+    assert.equal(missing?.code, 'data-not-found');
+    const glob = await at('data: parts/*.parquet\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/parts/*.parquet');
+    assert.equal(glob?.code, 'sql-unsupported');
+    const memory = await at('data: sleep.parquet\nengine: memory\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/sleep.parquet');
+    assert.equal(memory?.code, 'data-engine');
+    assert.equal(memory?.range?.start.line, 1, 'on the engine: line');
+  });
 });

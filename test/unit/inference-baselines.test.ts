@@ -99,3 +99,21 @@ test('glm binomial (logit) with a binary factor: coefficients are log odds; SE â
   close(f.coef[1], lo(0.7) - lo(0.3), 1e-9, 'log odds ratio');
   close(f.se[0], Math.sqrt(1 / (20 * 0.3 * 0.7)), 1e-7, 'SE');
 });
+
+test('baselines of a model with nlme\'s residual structure: no LRT against the pooled lm (it lacks the structure), a note says why', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  const { baselines } = await import('../../engine/src/inference/baselines');
+  const prep = prepareModels('data: Orthodont.csv\nmodel m:\n  formula: distance ~ age + (1 | Subject)\n  correlation: corAR1(form = ~ 1 | Subject)\n', (f) =>
+    readFileSync(join(__dirname, '..', 'fixtures', 'reference', 'data', f), 'utf8'),
+  );
+  const m = prep.models[0];
+  const result = await fitModel(m.frame!, m.spec, { yieldEveryMs: 0 });
+  assert.equal(result.fitter, 'nlme');
+  const b = await baselines(m.frame!, result);
+  assert.equal(b.lrt, null);
+  assert.match(b.lrtNote!, /residual structure/);
+  assert.equal(b.pooled.coefnames.length, 2);
+});

@@ -68,10 +68,11 @@ function data(glmm: boolean): string {
   return rows.join('\n') + '\n';
 }
 
-async function fitted(glmm: boolean) {
-  const csv = data(glmm);
+async function fitted(glmm: boolean, weighted = false) {
+  // weighted: prior weights 1, 2, 3 (the residual variance of a row is σ²/w)
+  const csv = weighted ? data(glmm).replace(/,(\d+)$/gm, (_, n, off) => `,${1 + (off % 3)}`) : data(glmm);
   const formula = glmm ? 'cbind(y, n - y) ~ x + (x | g) + (1 | h)' : 'y ~ x + (x | g) + (1 | h)';
-  const prep = prepareModels(`data: d.csv\nmodel m:\n  formula: ${formula}\n${glmm ? '  family: binomial\n' : ''}`, () => csv);
+  const prep = prepareModels(`data: d.csv\nmodel m:\n  formula: ${formula}\n${glmm ? '  family: binomial\n' : ''}${weighted ? '  weights: n\n' : ''}`, () => csv);
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(m.error));
   const result = await fitModel(m.frame, m.spec, { yieldEveryMs: 0 });
@@ -108,6 +109,9 @@ function enginePredictions(prep: ReturnType<typeof prepareModels>, m: ReturnType
   assert.equal(condVarUnavailable(m.frame!, result), null);
   const iv = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result) });
   assert.equal(result.singular, false);
+  // the explicit inverse of the Schur factor (used for many rows) gives the same variances as forward solves
+  const viaInverse = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result, { inverseAfter: 0 }) });
+  iv['se.fit'].forEach((se, i) => assert.ok(Math.abs(se! - viaInverse['se.fit'][i]!) <= 1e-10 * se!, `row ${i + 1}: ${se} vs ${viaInverse['se.fit'][i]}`));
   return { pred, iv, newTable };
 }
 
@@ -127,34 +131,37 @@ function newRows(frame: ModelFrame, offsets: number[], q: number) {
   });
 }
 
-test('LMM: se.fit with random effects equals Henderson\'s prediction-error variance from n×n matrices (crossed terms, intercept-slope covariance)', async () => {
-  const { prep, m, frame, result } = await fitted(false);
-  const { Z, G, offsets } = zAndG(frame, result);
-  const n = frame.n, q = G.length;
-  const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
-  const s2 = result.sigma ** 2;
-  const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 : 0)));
-  const Vi = inv(V);
-  const Vb = inv(mul(mul(tr(X), Vi), X));
-  // the dense V_β is lme4's vcov at the same θ
-  for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) assert.ok(Math.abs(Vb[a][b] - result.vcov[a][b]) <= 1e-6 * Math.abs(result.vcov[a][a]), `vcov ${a},${b}`);
-  const ViX = mul(Vi, X);
-  const P = Vi.map((r, i) => r.map((v, j) => v - scalar(mul(mul([ViX[i]], Vb), tr([ViX[j]])))));
-  const GZt = mul(G, tr(Z));
-  const PEV = G.map((r, i) => r.map((v, j) => v)).map((r) => r.slice());
-  const GZPZG = mul(mul(GZt, P), tr(GZt));
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) PEV[i][j] -= GZPZG[i][j];
-  const CovBb = mul(mul(mul(Vb, tr(X)), Vi), tr(GZt)).map((r) => r.map((v) => -v)); // Cov(β̂ − β, b̂ − b)
-  const { iv } = enginePredictions(prep, m, result);
-  newRows(frame, offsets, q).forEach(({ x, z }, i) => {
-    const want = scalar(mul(mul([x], Vb), col(x))) + scalar(mul(mul([z], PEV), col(z))) + 2 * scalar(mul(mul([x], CovBb), col(z)));
-    const got = iv['se.fit'][i]!;
-    assert.ok(Math.abs(got * got - want) <= 1e-7 * want, `row ${i + 1}: se.fit² ${got * got}, Henderson ${want}`);
+for (const weighted of [false, true]) {
+  test(`LMM${weighted ? ' with prior weights' : ''}: se.fit with random effects equals Henderson's prediction-error variance from n×n matrices (crossed terms, intercept-slope covariance)`, async () => {
+    const { prep, m, frame, result } = await fitted(false, weighted);
+    if (weighted) assert.ok(frame.weights && new Set(frame.weights).size === 3);
+    const { Z, G, offsets } = zAndG(frame, result);
+    const n = frame.n, q = G.length;
+    const X = Array.from({ length: n }, (_, i) => [frame.X[i], frame.X[i + n]]);
+    const s2 = result.sigma ** 2;
+    const V = mul(mul(Z, G), tr(Z)).map((r, i) => r.map((v, j) => v + (i === j ? s2 / (frame.weights ? frame.weights[i] : 1) : 0)));
+    const Vi = inv(V);
+    const Vb = inv(mul(mul(tr(X), Vi), X));
+    // the dense V_β is lme4's vcov at the same θ
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) assert.ok(Math.abs(Vb[a][b] - result.vcov[a][b]) <= 1e-6 * Math.abs(result.vcov[a][a]), `vcov ${a},${b}`);
+    const ViX = mul(Vi, X);
+    const P = Vi.map((r, i) => r.map((v, j) => v - scalar(mul(mul([ViX[i]], Vb), tr([ViX[j]])))));
+    const GZt = mul(G, tr(Z));
+    const PEV = G.map((r, i) => r.map((v, j) => v)).map((r) => r.slice());
+    const GZPZG = mul(mul(GZt, P), tr(GZt));
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) PEV[i][j] -= GZPZG[i][j];
+    const CovBb = mul(mul(mul(Vb, tr(X)), Vi), tr(GZt)).map((r) => r.map((v) => -v)); // Cov(β̂ − β, b̂ − b)
+    const { iv } = enginePredictions(prep, m, result);
+    newRows(frame, offsets, q).forEach(({ x, z }, i) => {
+      const want = scalar(mul(mul([x], Vb), col(x))) + scalar(mul(mul([z], PEV), col(z))) + 2 * scalar(mul(mul([x], CovBb), col(z)));
+      const got = iv['se.fit'][i]!;
+      assert.ok(Math.abs(got * got - want) <= 1e-7 * want, `row ${i + 1}: se.fit² ${got * got}, Henderson ${want}`);
+    });
+    // a row in unseen levels of both factors has the fixed part only
+    const last = newRows(frame, offsets, q)[4];
+    assert.ok(Math.abs(iv['se.fit'][4]! ** 2 - scalar(mul(mul([last.x], Vb), col(last.x)))) <= 1e-7 * iv['se.fit'][4]! ** 2);
   });
-  // a row in unseen levels of both factors has the fixed part only
-  const last = newRows(frame, offsets, q)[4];
-  assert.ok(Math.abs(iv['se.fit'][4]! ** 2 - scalar(mul(mul([last.x], Vb), col(last.x)))) <= 1e-7 * iv['se.fit'][4]! ** 2);
-});
+}
 
 test('binomial GLMM: se.fit with random effects from the working weights at the modes, by the n×n Woodbury route', async () => {
   const { prep, m, frame, result } = await fitted(true);

@@ -203,6 +203,9 @@ test('files that must not be read: not a regular file, more than a string holds,
   assert.match(refuseDataFile('zero', { isFile: false, size: 0 })!, /not a regular file/);
   assert.match(refuseDataFile('big.csv', { isFile: true, size: 600e6 })!, /600 MB.*largest data file.*537 MB/);
   assert.equal(refuseDataFile('ok.csv', { isFile: true, size: MAX_DATA_BYTES }), null);
+  // A binary file (Parquet) travels as base64, 4 characters for 3 bytes: 3/4 of a string's capacity.
+  assert.match(refuseDataFile('big.parquet', { isFile: true, size: 450e6 }, true)!, /450 MB.*largest data file.*403 MB.*base64/);
+  assert.equal(refuseDataFile('ok.parquet', { isFile: true, size: 400e6 }, true), null);
   if (existsSync('/dev/zero')) {
     const e = thrown(() => readDataFile('/dev/zero', '/dev/zero'));
     assert.equal(e.diagnostic.code, 'data-refused');

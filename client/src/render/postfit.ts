@@ -73,10 +73,16 @@ export function meansHtml(fit: FitResult, slug: string): string {
 export function fTestsHtml(fit: FitResult, slug: string): string {
   const a = fit.postfit?.anova;
   if (!a || a.rows.length === 0) return '';
-  let h = `<h3>F tests</h3><table tabindex="0" class="f-tests" id="f-tests-${slug}"><caption>Type ${a.type === 1 ? 'I' : 'III'} analysis of variance with ${e(a.method)}'s method (as lmerTest)</caption>`;
+  // models with between/within df (nlme's fits): nlme's anova.lme, which has no sums of squares
+  const nlme = a.method === 'containment';
+  const caption = nlme
+    ? `F tests as nlme's anova.lme (${a.type === 1 ? 'sequential' : 'marginal'}) with between/within denominator df`
+    : `Type ${a.type === 1 ? 'I' : 'III'} analysis of variance with ${a.method}'s method (as lmerTest)`;
+  let h = `<h3>F tests</h3><table tabindex="0" class="f-tests" id="f-tests-${slug}"><caption>${e(caption)}</caption>`;
   // key columns first (F, its df, p); the sums of squares collapse in a narrow panel
   h += `<thead><tr>${['Term', 'F value', 'NumDF', 'DenDF', 'Pr(>F)'].map((c) => `<th scope="col">${e(c)}</th>`).join('')}`;
-  h += `${['Sum Sq', 'Mean Sq'].map((c) => `<th scope="col" class="secondary">${e(c)}</th>`).join('')}</tr></thead><tbody>`;
+  if (!nlme) h += `${['Sum Sq', 'Mean Sq'].map((c) => `<th scope="col" class="secondary">${e(c)}</th>`).join('')}`;
+  h += '</tr></thead><tbody>';
   for (const r of a.rows) {
     h += `<tr><th scope="row">${e(r.term)}</th>`;
     h += cell(
@@ -85,11 +91,14 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
       `F statistic of the hypothesis that all the term's coefficients are zero (type III: averaged over the factors of terms that contain it)${a.method === 'Kenward-Roger' ? '; Kenward-Roger: the Wald F with the adjusted covariance, scaled by λ' : ''}`,
     );
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
-    h += cell(r.DenDF, fmt(r.DenDF, 4), `Denominator degrees of freedom (${a.method})`);
+    h += cell(r.DenDF, r.DenDF !== null && Number.isInteger(r.DenDF) ? String(r.DenDF) : fmt(r.DenDF, 4), `Denominator degrees of freedom (${nlme ? 'nlme\'s between/within' : a.method})`);
     h += cell(r.p, fmtP(r.p), 'p-value of the F test');
     const unscaled = a.method === 'Kenward-Roger' ? ' (F before Kenward-Roger\'s scaling λ, as lmerTest)' : '';
-    h += cell(r.sumSq, fmt(r.sumSq, 5), `Sum of squares: F × σ² × NumDF${unscaled}`, 'num secondary');
-    h += cell(r.meanSq, fmt(r.meanSq, 5), `Mean square: F × σ²${unscaled}`, 'num secondary') + '</tr>';
+    if (!nlme) {
+      h += cell(r.sumSq, fmt(r.sumSq, 5), `Sum of squares: F × σ² × NumDF${unscaled}`, 'num secondary');
+      h += cell(r.meanSq, fmt(r.meanSq, 5), `Mean square: F × σ²${unscaled}`, 'num secondary');
+    }
+    h += '</tr>';
   }
   return h + '</tbody></table>';
 }

@@ -11,7 +11,7 @@ import type { PreparedModel } from '../frame/prepare';
 import type { MeansResult } from '../inference/emmeans';
 import { meansJson } from '../inference/emmeans';
 import type { EstimateResult } from '../inference/estimate';
-import { formatTermFTests } from '../inference/ftest';
+import { formatNlmeFTests, formatTermFTests } from '../inference/ftest';
 import { PostFit, type DfRequest } from '../inference/postfit';
 import { formatColumn, formatPValues, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
@@ -124,9 +124,15 @@ export function runAnova(args: CliArgs, io: CliStreams): Promise<number> {
     if (fitted.result.family !== 'gaussian' && args.model === undefined) return null;
     const pf = postFitOf(s, m, fitted);
     const rows = await pf.anova(type, args.df ?? 'model');
+    const method = (await pf.dfMethod(args.df ?? 'model')).name;
+    if (method === 'containment') {
+      // nlme's anova.lme: its column names
+      const json = { type, df_method: method, terms: rows.map((r) => r.term), numDF: rows.map((r) => r.NumDF), denDF: rows.map((r) => r.DenDF), 'F-value': rows.map((r) => r.F), 'p-value': rows.map((r) => r.p) };
+      return { text: formatNlmeFTests(rows, type) + '\n', json };
+    }
     const json = {
       type,
-      df_method: (await pf.dfMethod(args.df ?? 'model')).name,
+      df_method: method,
       terms: rows.map((r) => r.term),
       'Sum Sq': rows.map((r) => r.sumSq),
       'Mean Sq': rows.map((r) => r.meanSq),

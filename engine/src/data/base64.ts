@@ -4,27 +4,32 @@
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
 /** Bytes → base64 text (with '=' padding). */
 export function bytesToBase64(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const CHUNK = 3 * 4096;
-  for (let start = 0; start < bytes.length; start += CHUNK) {
-    const end = Math.min(bytes.length, start + CHUNK);
-    const codes: number[] = [];
-    for (let i = start; i < end; i += 3) {
-      const a = bytes[i];
-      const b = i + 1 < end ? bytes[i + 1] : 0;
-      const c = i + 2 < end ? bytes[i + 2] : 0;
-      codes.push(ALPHABET.charCodeAt(a >> 2), ALPHABET.charCodeAt(((a & 3) << 4) | (b >> 4)));
-      codes.push(i + 1 < end ? ALPHABET.charCodeAt(((b & 15) << 2) | (c >> 6)) : 61);
-      codes.push(i + 2 < end ? ALPHABET.charCodeAt(c & 63) : 61);
-    }
-    parts.push(String.fromCharCode(...codes));
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const x = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = ENCODE[x >> 18];
+    out[o++] = ENCODE[(x >> 12) & 63];
+    out[o++] = ENCODE[(x >> 6) & 63];
+    out[o++] = ENCODE[x & 63];
   }
-  return parts.join('');
+  if (i < n) {
+    const x = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+    out[o++] = ENCODE[x >> 18];
+    out[o++] = ENCODE[(x >> 12) & 63];
+    out[o++] = i + 1 < n ? ENCODE[(x >> 6) & 63] : 61;
+    out[o++] = 61;
+  }
+  // every byte is ASCII, so any single-byte decoding gives the same text
+  return new TextDecoder('ascii').decode(out);
 }
 
 /** Base64 text → bytes; null when the text is not base64 (a character outside the alphabet, a wrong length). */

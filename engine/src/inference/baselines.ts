@@ -249,6 +249,12 @@ export async function baselines(frame: ModelFrame, result: FitResult, hooks?: Fi
     const lrtNote = `No likelihood-ratio test: with nAGQ = ${result.nAGQ} lme4's adaptive Gauss-Hermite log-likelihood leaves out the ${result.family} density's constant terms, so it cannot be set against the glm's; fit the model with the Laplace approximation (nAGQ: 1) for this test.`;
     return { pooled, kind: 'glm', groups, lrt: null, lrtNote };
   }
+  if (result.fitter === 'nlme') {
+    // the pooled lm has neither the random effects nor the residual structure, and lme4's ML refit would drop the structure
+    const lrtNote =
+      "No likelihood-ratio test: the model has nlme's residual structure (correlation:/variance:), which the pooled regression lacks, so the difference of their log-likelihoods is not a test of the random effects alone; compare models with the same structure (compare:) instead.";
+    return { pooled, kind: 'lm', groups, lrt: null, lrtNote };
+  }
   let ml = result;
   let refitted = false;
   if (gaussian && result.REML) {

@@ -38,6 +38,7 @@ export interface ReEntry {
 /** Why the exact variance is not available for a fit (then the caller falls back), or null. */
 export function condVarUnavailable(frame: ModelFrame, result: FitResult): string | null {
   if (result.fitter === 'nlme') return "models with nlme's residual structures";
+  if (frame.blocks) return 'data aggregated by SQL (the rows are not in memory)';
   if (result.dispersion) return `the ${result.family} family`;
   if (frame.reTerms.length === 0) return 'models without random effects';
   const big = largestTerm(frame);
@@ -73,7 +74,10 @@ export class PredictionVariance {
   private readonly nzU: Float64Array[];
   /** Cholesky factor of the Schur complement S₂₂ (q2×q2, column-major lower) and its inverse */
   private readonly L22: Float64Array;
-  private readonly L22inv: Float64Array;
+  /** L₂₂⁻¹, formed once enough rows have been asked for (before that, forward solves) */
+  private L22inv: Float64Array | null = null;
+  private calls = 0;
+  private readonly inverseAfter: number;
   /** scratch vectors of length q2 for variance() */
   private readonly r2: Float64Array;
   private readonly w2: Float64Array;
@@ -83,9 +87,14 @@ export class PredictionVariance {
   private readonly s2: number;
   private readonly V: number[][];
 
+  /**
+   * @param opts.inverseAfter after this many rows L₂₂⁻¹ is formed (q₂³/3 once, then q₂ per nonzero of a row
+   * instead of q₂²/2 per row); default 2q₂/3, where the two costs meet
+   */
   constructor(
     readonly frame: ModelFrame,
     readonly result: FitResult,
+    opts: { inverseAfter?: number } = {},
   ) {
     const why = condVarUnavailable(frame, result);
     if (why) throw new Error(`the conditional variance of predictions is not available for ${why}`);
@@ -174,8 +183,7 @@ export class PredictionVariance {
     }
     if (q2 > 0 && cholLower(A22, q2) >= 0) throw new Error('the Schur complement of the random-effects block is not positive definite');
     this.L22 = A22;
-    // a new row's right-hand side is sparse: L₂₂⁻¹ r costs q₂ per nonzero with the explicit inverse
-    this.L22inv = q2 > 0 ? invLower(A22, q2) : new Float64Array(0);
+    this.inverseAfter = opts.inverseAfter ?? (2 * q2) / 3;
     this.r2 = new Float64Array(q2);
     this.w2 = new Float64Array(q2);
     // C = A⁻¹B, column by column
@@ -311,9 +319,23 @@ export class PredictionVariance {
         touched.add(keys[m]);
       }
     }
-    if (touched.size > 0) {
+    if (touched.size > 0 && !this.L22inv && ++this.calls > this.inverseAfter) this.L22inv = invLower(this.L22, q2);
+    if (touched.size > 0 && !this.L22inv) {
+      // ‖L₂₂⁻¹ r‖² by a forward solve from r's first nonzero
+      let lo = q2;
+      for (const c of touched) if (c < lo) lo = c;
+      const L = this.L22;
+      for (let j = lo; j < q2; j++) {
+        const cj = j * q2;
+        const xj = (a2[j] /= L[j + cj]);
+        if (xj === 0) continue;
+        quad += xj * xj;
+        for (let i = j + 1; i < q2; i++) a2[i] -= L[i + cj] * xj;
+      }
+      a2.fill(0, lo);
+    } else if (touched.size > 0) {
       // ‖L₂₂⁻¹ r‖² from the columns of the inverse at r's nonzeros (rows at or below each column)
-      const w = this.w2, Li = this.L22inv;
+      const w = this.w2, Li = this.L22inv!;
       let lo = q2;
       for (const c of touched) {
         const v = a2[c];

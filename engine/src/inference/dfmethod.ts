@@ -8,7 +8,7 @@ import { CancelledError, MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
 import type { FitResult, TestRow } from '../result';
-import { betweenWithinDf } from './betweenwithin';
+import { betweenWithinDf, nestedLevels } from './betweenwithin';
 import { tTwoSided } from './distributions';
 import { kenwardRoger, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
 import { contrastDf, tTests, withTests, zTests, type SatterthwaiteInternals, type VarParModel } from './satterthwaite';
@@ -83,6 +83,30 @@ export function satterthwaiteContrastDf(parts: SatterthwaiteInternals): Contrast
 
 export function kenwardRogerContrastDf(parts: KenwardRogerParts, p: number): ContrastDf {
   return { name: 'Kenward-Roger', vcov: parts.PhiA, df: (c) => (c.length === p ? kenwardRoger(parts, [c]).df : NaN), kenwardRoger: parts };
+}
+
+/**
+ * emmeans' "containment" df for nlme's lme (its default): a linear function gets the smallest
+ * between/within df (nlme's fixDF$X) of the coefficients it involves, the intercept's being the number of
+ * groups of the outermost grouping factor minus one. SEs from the fit's vcov. `betweenWithin` holds the
+ * per-coefficient df for nlme's F tests (anova.lme).
+ */
+export function containmentContrastDf(result: FitResult, frame: ModelFrame): ContrastDf & { betweenWithin: Record<string, number> } {
+  const bw = betweenWithinDf(frame);
+  const dfx = result.coefnames.map((c) => bw[c]);
+  if (result.coefnames[0] === '(Intercept)') dfx[0] = nestedLevels(frame.reTerms)[0].levels - 1;
+  return {
+    name: 'containment',
+    vcov: result.vcov,
+    df: (c) => {
+      let m = Infinity;
+      c.forEach((v, i) => {
+        if (Math.abs(v) > 1e-4) m = Math.min(m, dfx[i]);
+      });
+      return Number.isFinite(m) ? m : NaN;
+    },
+    betweenWithin: bw,
+  };
 }
 
 export function asymptoticContrastDf(result: FitResult): ContrastDf {

@@ -14,6 +14,7 @@ import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { contrastDf, satterthwaiteInternals, type SatterthwaiteInternals, type VarParModel } from './satterthwaite';
 import { symmetricEigen } from '../linalg/eigen';
+import { cholUpper, invert } from '../linalg/small';
 import { fUpper } from './distributions';
 
 export { fUpper };
@@ -183,6 +184,60 @@ export function termFTestsBy(result: FitResult, test: (L: number[][], beta: numb
 /** The F tests of every term from Satterthwaite's ingredients computed once (no refit, no new Hessian). */
 export function termFTestsWith(result: FitResult, parts: SatterthwaiteInternals, opts: TermFTestOptions = {}): FTestRow[] {
   return termFTestsBy(result, (L, beta) => contrastF(L, beta, parts), opts);
+}
+
+/**
+ * nlme's anova.lme for a fit with between/within df: one row per term, the intercept included; type 3 is
+ * nlme's "marginal" (F = β_T'(V_TT)⁻¹β_T / q: the term's coefficients are zero, as coded), type 1 its
+ * "sequential" (F = Σ over the term's columns of (Uβ)²/q with U'U = V⁻¹, U upper triangular: each term
+ * after those before it). denDF is the term's between/within df (the smallest of its columns'). Sum Sq
+ * and Mean Sq are not part of nlme's table (null).
+ */
+export function nlmeTermFTests(result: FitResult, df: Record<string, number>, type: 1 | 3 = 3): FTestRow[] {
+  const names = result.coefnames;
+  const beta = names.map((c) => result.fixef[c]);
+  const V = result.vcov;
+  const terms = [...(names[0] === '(Intercept)' ? [{ term: '(Intercept)', coefs: ['(Intercept)'] }] : []), ...termsOf(result).map((t) => ({ term: t.term, coefs: t.coefs }))];
+  let Ub: number[] | null = null;
+  if (type === 1) {
+    // U upper with U'U = V⁻¹ (R's chol(solve(V))); nlme's solve(t(varFixFact), β) up to signs
+    const Vi = invert(V);
+    if (!Vi) return terms.map((t) => ({ term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The covariance of the coefficients is singular.' }));
+    const R = cholUpper(Vi.map((r) => Array.from(r)));
+    if (!R) return terms.map((t) => ({ term: t.term, coefs: t.coefs, NumDF: null, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: 'The covariance of the coefficients is singular.' }));
+    Ub = R.map((row) => row.reduce((s, v, j) => s + v * beta[j], 0));
+  }
+  return terms.map((t) => {
+    const idx = t.coefs.map((c) => names.indexOf(c));
+    const q = idx.length;
+    let F: number;
+    if (Ub) F = idx.reduce((s, i) => s + Ub![i] ** 2, 0) / q;
+    else {
+      const Vi = invert(idx.map((i) => idx.map((j) => V[i][j])));
+      if (!Vi) return { term: t.term, coefs: t.coefs, NumDF: q, DenDF: null, F: null, p: null, sumSq: null, meanSq: null, note: `The covariance of ${t.term}'s coefficients is singular.` };
+      F = 0;
+      for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) F += beta[idx[a]] * Vi[a][b] * beta[idx[b]];
+      F /= q;
+    }
+    const DenDF = Math.min(...t.coefs.map((c) => df[c]));
+    return { term: t.term, coefs: t.coefs, NumDF: q, DenDF, F, p: fUpper(F, q, DenDF), sumSq: null, meanSq: null };
+  });
+}
+
+/** nlme's printed anova.lme table (numDF, denDF, F-value, p-value). */
+export function formatNlmeFTests(rows: FTestRow[], type: 1 | 3 = 3): string {
+  const cols = [
+    rows.map((r) => (r.NumDF === null ? 'NA' : String(r.NumDF))),
+    rows.map((r) => (r.DenDF === null ? 'NA' : String(Math.round(r.DenDF * 1e4) / 1e4))),
+    formatColumn(rows.map((r) => r.F), 5, 'NA'),
+    rows.map((r) => (r.p === null ? 'NA' : r.p < 1e-4 ? '<.0001' : r.p.toFixed(4))),
+  ];
+  const lines = [
+    `F tests as nlme's anova.lme(type = "${type === 1 ? 'sequential' : 'marginal'}") with between/within denominator df`,
+    ...printMatrix(rows.map((r) => r.term), ['numDF', 'denDF', 'F-value', 'p-value'], rows.map((_, i) => cols.map((c) => c[i].trim()))),
+  ];
+  for (const r of rows) if (r.note) lines.push(`Note: ${r.note}`);
+  return lines.join('\n');
 }
 
 /** lmerTest's printed table: 'Type III Analysis of Variance Table with Satterthwaite's method', stars and legend; notes below. */

@@ -12,10 +12,10 @@ import type { FitHooks } from '../hooks';
 import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
-import { asymptoticContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
+import { asymptoticContrastDf, containmentContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
 import { gridVariables, marginalMeans, type MeansOptions, type MeansResult, type MeansType } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
-import { termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
+import { nlmeTermFTests, termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
 import { satterthwaiteInternalsOf, type SatterthwaiteInternals } from './satterthwaite';
 import { kenwardRogerF, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
 
@@ -24,6 +24,12 @@ import { kenwardRogerF, kenwardRogerParts, type KenwardRogerParts } from './kenw
  * asymptotic); 'model': the model's df: key, else Satterthwaite (coefficient-like results).
  */
 export type DfRequest = 'auto' | 'model' | 'satterthwaite' | 'kenward-roger' | 'asymptotic';
+/*
+ * Models with `df: between-within` (the default of nlme's fits, with correlation: or variance:) follow
+ * nlme and emmeans for lme objects: containment df for means, contrasts and estimates, nlme's anova.lme
+ * for F tests. Satterthwaite's and Kenward-Roger's methods are lme4's (their ingredients come from lme4's
+ * likelihood), so they are refused for nlme's fits.
+ */
 
 /** emmeans' lmerTest.limit / pbkrtest.limit: above this many observations its df become asymptotic. */
 export const EMMEANS_DF_LIMIT = 3000;
@@ -62,16 +68,25 @@ export class PostFit {
    */
   async dfMethod(request: DfRequest = 'satterthwaite', notes?: string[]): Promise<ContrastDf> {
     const r = this.input.result;
-    const key = this.input.model.df?.value;
+    const nlme = r.fitter === 'nlme';
+    // the method of the fit's coefficient tests: the df: key, or nlme's between/within for nlme's fits
+    const key = this.input.model.df?.value ?? (nlme ? r.dfMethod : undefined);
+    if (nlme && (request === 'satterthwaite' || request === 'kenward-roger'))
+      throw new MlmError({ code: 'df-method', message: `${request === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's"} df are computed from lme4's likelihood; model ${r.id} is fitted by nlme's (correlation:/variance:): use its between/within df (the default) or asymptotic` });
     if ((request === 'auto' || request === 'model') && key) {
       if (key === 'kenward-roger' || key === 'asymptotic' || key === 'satterthwaite') request = key;
-      else {
+      else if (key === 'between-within' && r.family === 'gaussian') return this.containment();
+      else if (nlme) {
+        notes?.push(`The model's df: ${key} applies to its coefficient tests; these results use the containment (between/within) df, as emmeans for nlme's lme.`);
+        return this.containment();
+      } else {
         notes?.push(`The model's df: ${key} applies to its coefficient tests; these results use Satterthwaite's df.`);
         request = 'satterthwaite';
       }
     }
-    if (request === 'model') request = 'satterthwaite';
+    if (request === 'model') request = nlme ? 'auto' : 'satterthwaite';
     if (r.family !== 'gaussian' || request === 'asymptotic') return asymptoticContrastDf(r);
+    if (nlme) return this.containment();
     if (request === 'kenward-roger') {
       this.krParts ??= kenwardRogerParts(r, this.input.frame);
       return kenwardRogerContrastDf(this.krParts, r.coefnames.length);
@@ -81,6 +96,14 @@ export class PostFit {
       return asymptoticContrastDf(r);
     }
     return satterthwaiteContrastDf(await this.satterthwaiteParts());
+  }
+
+  private containmentDf: ReturnType<typeof containmentContrastDf> | null = null;
+
+  /** emmeans' containment df for lme objects (and the per-coefficient between/within df of nlme's F tests). */
+  private containment(): ReturnType<typeof containmentContrastDf> {
+    this.containmentDf ??= containmentContrastDf(this.input.result, this.input.frame);
+    return this.containmentDf;
   }
 
   async means(opts: MeansOptions, df: DfRequest = 'auto'): Promise<MeansResult> {
@@ -100,6 +123,7 @@ export class PostFit {
     const r = this.input.result;
     if (r.family !== 'gaussian') throw new MlmError({ code: 'anova-family', message: `F tests with denominator df are for gaussian models; model ${r.id} is ${r.family} (use compare: for likelihood-ratio tests)` });
     const dfm = await this.dfMethod(df);
+    if (dfm.name === 'containment') return nlmeTermFTests(r, this.containment().betweenWithin, type);
     const opts = { type, X: this.input.frame.X, n: this.input.frame.n };
     if (dfm.satterthwaite) return termFTestsWith(r, dfm.satterthwaite, opts);
     const kr = dfm.kenwardRoger;
@@ -128,7 +152,7 @@ export class PostFit {
 
 /** JSON-safe (df ∞ → null) results of a model's `means:` and `estimate:` lines, F tests and ratios, for the panel and hovers. */
 export interface PostFitSummary {
-  /** lmerTest's type III F tests (gaussian fits). */
+  /** lmerTest's type III F tests (gaussian fits); method 'containment': nlme's anova.lme (marginal) with between/within df. */
   anova: { type: 1 | 3; method: string; rows: FTestRow[] } | null;
   means: {
     range: SourceRange;
@@ -177,7 +201,7 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   let anova: PostFitSummary['anova'] = null;
   if (r.family === 'gaussian' && r.coefnames.some((c) => c !== '(Intercept)')) {
     const rows = await attempt(() => pf.anova(3));
-    if (rows) anova = { type: 3, method: input.model.df?.value === 'kenward-roger' ? 'Kenward-Roger' : 'Satterthwaite', rows };
+    if (rows) anova = { type: 3, method: (await pf.dfMethod('model')).name, rows };
   }
   // GLMMs: means on the response scale (probabilities, rates) and odds/rate ratios, as emmeans' type = "response"
   const type: MeansType = r.link === 'identity' ? 'link' : 'response';

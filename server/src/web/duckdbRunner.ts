@@ -1,7 +1,7 @@
 /**
  * A SqlRunner on duckdb-wasm (DuckDB 0.9.1, the "blocking" build that runs in the calling thread), for the web
- * language server: Parquet files and large CSVs of the workspace are registered as in-memory buffers (their bytes
- * come from the client, mlm/readFile) and read with DuckDB. Extension auto-install and auto-load are off, so
+ * language server: Parquet files of the workspace are registered as in-memory buffers
+ * (their bytes come from the client, mlm/readFile) and read with DuckDB. Extension auto-install and auto-load are off, so
  * nothing is ever fetched from the network; the Parquet reader is built into this wasm.
  *
  * Queries run as pending queries polled between macrotasks, so the server answers other requests and an
@@ -11,6 +11,9 @@
 import type { DuckDBBindings } from '@duckdb/duckdb-wasm/blocking';
 import {
   CancelledError,
+  DIALECTS,
+  makeNameR,
+  uniqueNames,
   MlmError,
   tableFromSqlColumns,
   type DataTable,
@@ -23,11 +26,20 @@ import {
   sqlColumnKind,
 } from '../../../engine/src/index';
 
+/** The part of an Arrow vector the runner reads. */
+export interface ArrowVector {
+  length: number;
+  nullCount: number;
+  get(i: number): unknown;
+  isValid(i: number): boolean;
+  toArray(): ArrayLike<unknown>;
+}
+
 /** The part of an Arrow record batch the runner reads. */
 export interface ArrowBatch {
   numRows: number;
   schema: { fields: { name: string; type: unknown }[] };
-  getChildAt(i: number): { get(i: number): unknown } | null;
+  getChildAt(i: number): ArrowVector | null;
 }
 
 /** What the runner needs from a loaded duckdb-wasm: the bindings and a decoder of its Arrow result stream. */
@@ -40,15 +52,8 @@ export interface DuckDbWasm {
 /** DuckDB's settings for a closed network: never download or auto-load an extension. */
 export const OFFLINE_SETTINGS = ['SET autoinstall_known_extensions = false', 'SET autoload_known_extensions = false'];
 
-/** A string literal in DuckDB's SQL. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** A quoted identifier in DuckDB's SQL. */
-export function sqlIdent(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
-}
+/** DuckDB's quoting of identifiers and string literals. */
+export const DUCKDB = DIALECTS.duckdb;
 
 const nextMacrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -64,11 +69,37 @@ export function sqlError(e: unknown, label: string): MlmError {
   return new MlmError({ code, message: `${label}: ${message}` });
 }
 
+/** A result as Arrow vectors, one list of batch vectors per column; converted column by column. */
 interface ColumnData {
   names: string[];
   types: string[];
-  columns: SqlValue[][];
+  vectors: ArrowVector[][];
   nrow: number;
+}
+
+/** A column of doubles (NULL as NaN) from its batch vectors: Arrow's typed arrays, copied once. */
+function doubles(vectors: ArrowVector[], nrow: number): Float64Array {
+  const out = new Float64Array(nrow);
+  let at = 0;
+  for (const v of vectors) {
+    const arr = v.toArray() as ArrayLike<number>;
+    if (arr instanceof Float64Array) out.set(arr, at);
+    else for (let i = 0; i < v.length; i++) out[at + i] = Number(arr[i]);
+    if (v.nullCount > 0) for (let i = 0; i < v.length; i++) if (!v.isValid(i)) out[at + i] = NaN;
+    at += v.length;
+  }
+  return out;
+}
+
+/** Any column as SqlValues, value by value. */
+function values(vectors: ArrowVector[], nrow: number): SqlValue[] {
+  const out = new Array<SqlValue>(nrow);
+  let at = 0;
+  for (const v of vectors) {
+    for (let i = 0; i < v.length; i++) out[at + i] = valueOf(v.get(i));
+    at += v.length;
+  }
+  return out;
 }
 
 function valueOf(v: unknown): SqlValue {
@@ -137,34 +168,33 @@ export class DuckDbWasmRunner implements SqlRunner {
     }
     const names: string[] = [];
     const types: string[] = [];
-    const columns: SqlValue[][] = [];
+    const vectors: ArrowVector[][] = [];
     let nrow = 0;
     for (const batch of this.wasm.batches(this.conn, header)) {
       if (names.length === 0) {
         for (const f of batch.schema.fields) {
           names.push(f.name);
           types.push(String(f.type));
-          columns.push([]);
+          vectors.push([]);
         }
       }
       for (let k = 0; k < names.length; k++) {
         const vec = batch.getChildAt(k);
-        const out = columns[k];
-        if (!vec) continue;
-        for (let i = 0; i < batch.numRows; i++) out.push(valueOf(vec.get(i)));
+        if (vec) vectors[k].push(vec);
       }
       nrow += batch.numRows;
       options?.onProgress?.({ rowsRead: nrow });
       if (signal?.aborted) throw new CancelledError();
     }
-    return { names, types, columns, nrow };
+    return { names, types, vectors, nrow };
   }
 
   query(sql: string, options?: SqlQueryOptions): Promise<SqlResult> {
     return this.serial(async () => {
       const r = await this.run(sql, options, 'DuckDB');
+      const columns = r.vectors.map((v) => values(v, r.nrow));
       const rows: SqlValue[][] = [];
-      for (let i = 0; i < r.nrow; i++) rows.push(r.columns.map((c) => c[i]));
+      for (let i = 0; i < r.nrow; i++) rows.push(columns.map((c) => c[i]));
       return { columns: r.names, rows };
     });
   }
@@ -172,17 +202,18 @@ export class DuckDbWasmRunner implements SqlRunner {
   describe(relation: string, options?: SqlQueryOptions): Promise<SqlColumn[]> {
     return this.serial(async () => {
       const r = await this.run(`DESCRIBE SELECT * FROM ${relation}`, options, 'DuckDB');
-      const name = r.names.indexOf('column_name');
-      const type = r.names.indexOf('column_type');
-      return r.columns[name].map((n, i) => ({ name: String(n), type: String(r.columns[type][i]) }));
+      const names = values(r.vectors[r.names.indexOf('column_name')], r.nrow);
+      const types = values(r.vectors[r.names.indexOf('column_type')], r.nrow);
+      return names.map((n, i) => ({ name: String(n), type: String(types[i]) }));
     });
   }
 
   /**
-   * The columns of `relation` (all of them, or those named) as a DataTable: numeric types read as DOUBLE,
-   * BOOLEAN as is, every other type as text (VARCHAR). `label` names the source in messages.
+   * The columns of `relation` that `pick` chooses by their R names (make.names, as the CSV reader names them; all
+   * when absent) as a DataTable: numeric types read as DOUBLE, BOOLEAN as is, every other type as text (VARCHAR).
+   * `label` names the source in messages.
    */
-  async readTable(relation: string, label: string, options?: SqlQueryOptions & { columns?: string[] }): Promise<DataTable> {
+  async readTable(relation: string, label: string, options?: SqlQueryOptions & { pick?: (rNames: string[]) => string[] }): Promise<DataTable> {
     let cols: SqlColumn[];
     try {
       cols = await this.describe(relation, options);
@@ -190,18 +221,23 @@ export class DuckDbWasmRunner implements SqlRunner {
       if (e instanceof MlmError) throw new MlmError({ ...e.diagnostic, message: e.message.replace(/^DuckDB: /, `${label}: `) });
       throw e;
     }
-    if (options?.columns) {
-      const want = new Set(options.columns);
-      cols = cols.filter((c) => want.has(c.name));
+    if (options?.pick) {
+      const rNames = uniqueNames(cols.map((c) => makeNameR(c.name)));
+      const want = new Set(options.pick(rNames));
+      cols = cols.filter((_c, i) => want.has(rNames[i]));
     }
     const select = cols.map((c) => {
       const kind = sqlColumnKind(c.type);
-      const id = sqlIdent(c.name);
+      const id = DUCKDB.ident(c.name);
       return kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : kind === 'logical' ? id : `CAST(${id} AS VARCHAR) AS ${id}`;
     });
     const data = await this.serial(() => this.run(`SELECT ${select.join(', ') || '*'} FROM ${relation}`, options, label));
-    const values: SqlColumnValues[] = cols.map((c, k) => ({ name: c.name, type: c.type, values: data.columns[k] }));
-    return tableFromSqlColumns(label, values, data.nrow);
+    const columns: SqlColumnValues[] = cols.map((c, k) => ({
+      name: c.name,
+      type: c.type,
+      values: sqlColumnKind(c.type) === 'numeric' ? doubles(data.vectors[k], data.nrow) : values(data.vectors[k], data.nrow),
+    }));
+    return tableFromSqlColumns(label, columns, data.nrow);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vs
 import { startServer } from '../main';
 import { clientHost } from '../clientHost';
 import { duckDbRunner, setDuckDbLocation } from './duckdbLoader';
-import { webSqlTables } from './sqlTables';
+import { webSqlData } from './sqlData';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -16,5 +16,6 @@ self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
 });
 startServer(connection, (conn) => {
   const host = clientHost(conn);
-  return { ...host, initialize: setDuckDbLocation, sqlTables: webSqlTables(host.readBase64, duckDbRunner) };
+  const sql = webSqlData(host.readBase64, duckDbRunner);
+  return { ...host, initialize: setDuckDbLocation, sqlData: sql.read, invalidate: sql.invalidate };
 });

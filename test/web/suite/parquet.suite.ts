@@ -83,3 +83,21 @@ suite('MLM Parquet data in VS Code for the web', () => {
     assert.ok(diag.range.start.character >= '  formula: '.length, diag.message);
   });
 });
+
+suite('MLM CSV with engine: duckdb in VS Code for the web', () => {
+  test('the built-in reader reads it, with a warning on the engine: line, and the model fits', async () => {
+    const root = folderUri();
+    const mlm = vscode.Uri.joinPath(root, 'engine.mlm');
+    await vscode.workspace.fs.writeFile(mlm, new TextEncoder().encode('data: sleepstudy.csv\nengine: duckdb\n\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n'));
+    const doc = await vscode.workspace.openTextDocument(mlm);
+    await vscode.window.showTextDocument(doc);
+    const warn = await eventually('a warning on the engine: line', () =>
+      vscode.languages.getDiagnostics(mlm).find((d) => d.range.start.line === 1 && d.severity === vscode.DiagnosticSeverity.Warning),
+    );
+    assert.match(warn.message, /built-in reader/);
+    const resp = await fitAll(mlm);
+    assert.deepStrictEqual(resp.errors, []);
+    const fit = resp.results.find((r) => r.id === 'full');
+    assert.ok(fit && Math.abs(fit.logLik - reference.logLik) < 1e-3, `logLik ${fit?.logLik} vs ${reference.logLik}`);
+  });
+});
