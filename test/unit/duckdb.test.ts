@@ -143,6 +143,11 @@ test('data: a Parquet file: only the columns the document names, numbers and fac
   const fewer = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir });
   assert.deepEqual(fewer.table!.names, ['Reaction', 'Subject']);
   assert.deepEqual(fewer.allNames, ['Reaction', 'Days', 'Subject']);
+  // every column of small data (the editor's data preview)
+  const all = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir, allColumnsUpTo: 180 });
+  assert.deepEqual(all.table!.names, ['Reaction', 'Days', 'Subject']);
+  const some = await loadSqlData(mlm('sleep.parquet', 'Reaction ~ 1 + (1 | Subject)'), { baseDir: dir, allColumnsUpTo: 179 });
+  assert.deepEqual(some.table!.names, ['Reaction', 'Subject']);
   // text: factor codes in R's order
   const text = await loadSqlData(mlm('text.parquet'), { baseDir: dir });
   const col = text.table!.columns.get('Reaction') as TextColumn;
@@ -183,6 +188,13 @@ test('data: bad input is located: Parquet files of different column types, a CSV
   assert.deepEqual(m.csv, { file: 'midway.csv', row: 25002, column: 'x' });
   assert.match(m.message, /'abc' in column 'x' is not a number/);
   assert.equal(m.range?.start.line, 0);
+
+  // more rows than the caller takes (the language server's limit)
+  const many = await loadSqlData(mlm('sleep.parquet'), { baseDir: dir, maxRows: 100 });
+  assert.equal(many.table, null);
+  assert.equal(many.diagnostics[0].code, 'data-too-large');
+  assert.match(many.diagnostics[0].message, /'sleep\.parquet' has 180 rows; the editor loads at most 100/);
+  assert.equal(many.diagnostics[0].range?.start.line, 0);
 
   const missing = await loadSqlData(mlm('gone.parquet'), { baseDir: dir });
   assert.equal(missing.diagnostics[0].code, 'data-not-found');
