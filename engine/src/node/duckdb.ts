@@ -228,6 +228,8 @@ export class DuckDbRunner implements SqlRunner {
       : undefined;
     try {
       const pending = await this.conn.start(sql);
+      // an abort while the query was being prepared found nothing to interrupt
+      if (signal?.aborted) throw new CancelledError();
       const result = await pending.getResult();
       return await read(result);
     } catch (e) {
