@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { fitModel } from '../../engine/src/fit';
-import { PostFit, type DfRequest } from '../../engine/src/inference/postfit';
+import { PostFit, postFitSummary, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
 import { PredictionVariance } from '../../engine/src/inference/condvar';
@@ -161,6 +161,31 @@ async function checkKrAnova(id: string) {
 test('Kenward-Roger F tests of multi-df terms (pbkrtest KRmodcomp via lmerTest): bdf, factor(denomina) × IQ.verb', () => checkKrAnova('bdf_kr_anova'));
 test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with a random intercept', () => checkKrAnova('orthodont_kr_anova'));
 test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with (age | Subject)', () => checkKrAnova('orthodont_slope_kr_anova'));
+
+test('df: asymptotic F tests (Wald F, infinite DenDF, p from chi-square, as joint_tests(lmer.df = "asymptotic")): Orthodont Sex × factor(age); the panel summary shows them', async () => {
+  const ref = load('orthodont_asymptotic_anova') as KrAnovaRef;
+  const { pf, result, m, prep } = await fitted(ref, '', '  df: asymptotic\n');
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, 'REML criterion');
+  for (const type of [3, 1] as const) {
+    const want = type === 3 ? ref.anova3 : ref.anova1;
+    const rows = await pf.anova(type);
+    assert.deepEqual(rows.map((r) => r.term), want.terms);
+    rows.forEach((r, i) => {
+      const t = `type ${type} ${want.terms[i]}`;
+      assert.equal(r.NumDF, want.NumDF[i], `${t} NumDF`);
+      assert.equal(r.DenDF, Infinity, `${t} DenDF`);
+      relClose(r.F!, want['F value'][i], 1e-4, `${t} F`);
+      pClose(r.p!, want['Pr(>F)'][i], `${t} p`);
+    });
+  }
+  // the results panel's summary: the table, DenDF null (JSON) and no error
+  const s = await postFitSummary({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result });
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.anova?.method, 'asymptotic');
+  assert.equal(s.anova?.rows.length, 3);
+  assert.equal(s.anova?.rows[0].DenDF, null);
+  pClose(s.anova!.rows[1].p!, ref.anova3['Pr(>F)'][1], 'summary p');
+});
 
 interface ResponseMeansRef {
   id: string;
