@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareModels } from '../../engine/src/frame/prepare';
-import { fitModel } from '../../engine/src/fit';
+import { fitModel, fitMixedModel } from '../../engine/src/fit';
+import { compareModels, type AnovaEntry } from '../../engine/src/inference/anova';
 import { PostFit, postFitSummary, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
@@ -305,3 +306,30 @@ async function checkNlmeAnova(id: string) {
 
 test('nlme fits (corAR1): F tests as anova.lme, marginal and sequential, between/within denDF; means with emmeans\' containment df', () => checkNlmeAnova('orthodont_ar1_anova'));
 test('nlme fits (varIdent): F tests as anova.lme and containment-df means', () => checkNlmeAnova('orthodont_varident_anova'));
+
+test("compare: of REML fits by nlme's likelihood (corAR1) refits them by nlme's ML with the structure: nlme's anova of the ML fits (Orthodont)", async () => {
+  const ref = load('orthodont_ar1_compare');
+  const text = `data: Orthodont.csv\n${ref.formulas.map((f: string, i: number) => `model m${i + 1}:\n  formula: ${f} + ${ref.random}\n  correlation: ${ref.correlation}\n`).join('')}`;
+  const prep = prepareModels(text, (f) => readFileSync(join(DATA, f), 'utf8'));
+  const entries: AnovaEntry[] = [];
+  for (const m of prep.models) {
+    assert.ok(m.frame, JSON.stringify(m.error));
+    const fitted = await fitMixedModel(m.frame, m.spec, { yieldEveryMs: 0 });
+    assert.equal(fitted.result.fitter, 'nlme');
+    assert.equal(fitted.result.REML, true);
+    entries.push({ name: m.name, frame: m.frame, result: fitted.result, model: fitted.model });
+  }
+  const table = await compareModels(entries);
+  assert.deepEqual(table.rows.map((r) => r.npar), ref.df);
+  table.rows.forEach((r, i) => {
+    assert.ok(r.refitted);
+    relClose(r.logLik, ref.logLik[i], 1e-6, `logLik ${i}`);
+    relClose(r.AIC, ref.AIC[i], 1e-6, `AIC ${i}`);
+    relClose(r.BIC, ref.BIC[i], 1e-6, `BIC ${i}`);
+  });
+  assert.equal(table.rows[1].Df, 2);
+  relClose(table.rows[1].Chisq!, ref['L.Ratio'], 1e-4, 'L.Ratio');
+  pClose(table.rows[1].p!, ref['p.value'], 'p-value');
+  // without the model object the structures are unknown: an error, not lme4's refit without them
+  await assert.rejects(compareModels(entries.map(({ model: _m, ...e }) => e)), /needs the structures/);
+});
