@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { fitModel, fitMixedModel } from '../../engine/src/fit';
 import { compareModels, type AnovaEntry } from '../../engine/src/inference/anova';
+import { inferenceSideBySide } from '../../engine/src/inference/sidebyside';
 import { PostFit, postFitSummary, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
@@ -332,4 +333,34 @@ test("compare: of REML fits by nlme's likelihood (corAR1) refits them by nlme's 
   pClose(table.rows[1].p!, ref['p.value'], 'p-value');
   // without the model object the structures are unknown: an error, not lme4's refit without them
   await assert.rejects(compareModels(entries.map(({ model: _m, ...e }) => e)), /needs the structures/);
+});
+
+test("side-by-side inference of a fit by nlme's likelihood (corAR1): nlme's between/within t tests, lme4's Satterthwaite and Kenward-Roger refused, the LRT by nlme's ML fits with the structure", async () => {
+  const ref = load('orthodont_ar1_sidebyside');
+  const prep = prepareModels(`data: Orthodont.csv\nmodel m:\n  formula: ${ref.formula} + ${ref.random}\n  correlation: ${ref.correlation}\n`, (f) => readFileSync(join(DATA, f), 'utf8'));
+  const m = prep.models[0];
+  assert.ok(m.frame, JSON.stringify(m.error));
+  const fitted = await fitMixedModel(m.frame, m.spec, { yieldEveryMs: 0 });
+  const all = await inferenceSideBySide(fitted, undefined, { lrt: true });
+  assert.deepEqual(all.map((x) => x.coef), ref.coefnames);
+  all.forEach((x, i) => {
+    const c = ref.coefnames[i];
+    const bw = x.rows.find((r) => r.method === 'between/within t')!;
+    assert.equal(bw.df, ref.DF[i], `${c} DF`);
+    relClose(bw.se!, ref['Std.Error'][i], 1e-4, `${c} SE`);
+    relClose(bw.statistic!, ref['t.value'][i], 1e-4, `${c} t`);
+    pClose(bw.p!, ref['p.value'][i], `${c} p`);
+    relClose(bw.lower!, ref.lower[i], 1e-4, `${c} lower`);
+    relClose(bw.upper!, ref.upper[i], 1e-4, `${c} upper`);
+    for (const method of ['Satterthwaite t', 'Kenward-Roger t']) {
+      const r = x.rows.find((y) => y.method === method)!;
+      assert.equal(r.p, null, `${c} ${method} refused`);
+      assert.match(r.note!, /not for a fit by nlme's likelihood/);
+    }
+    if (c === ref.lrt.coef) {
+      const l = x.rows.find((r) => r.method === 'likelihood-ratio test')!;
+      relClose(l.statistic!, ref.lrt['L.Ratio'], 1e-4, 'LRT statistic');
+      pClose(l.p!, ref.lrt['p.value'], 'LRT p');
+    }
+  });
 });
