@@ -271,6 +271,15 @@ export class PredictionVariance {
   }
 
   /**
+   * Tells the object that `rows` rows with random effects will be asked for: when they outnumber
+   * `inverseAfter`, L₂₂⁻¹ is formed now instead of after that many forward solves (the variances are the
+   * same either way; only the work differs).
+   */
+  expectRows(rows: number): void {
+    if (this.q2 > 0 && !this.L22inv && this.calls + rows > this.inverseAfter) this.L22inv = invLower(this.L22, this.q2);
+  }
+
+  /**
    * The variance of x'β̂ + z'b̂ − (x'β + z'b) for a new row: x its fixed-effects row (length p), entries its
    * random-effects columns in seen levels (columns of unseen levels are left out: population for that term).
    */
