@@ -185,7 +185,8 @@ function syrkPanel(a: Float64Array, n: number, lda: number, j0: number, j1: numb
  * between nonzeros), then the blocked dense Cholesky of the trailing block. Same contract as cholLower.
  */
 export function cholLowerHybrid(a: Float64Array, n: number, lda: number, c0: number, clampLast = false, schur?: SchurUpdate): number {
-  if (n >= WASM_MIN_N) {
+  // the copy into WebAssembly memory pays off for a large dense part only
+  if (n - c0 >= WASM_MIN_N) {
     const w = wasmSyrk();
     if (w) return cholLowerHybridWasm(a, n, lda, c0, clampLast, w, schur);
   }
