@@ -13,6 +13,7 @@ import {
   fitSpecOf,
   type ModelDecl,
   type FitResult,
+  type AnovaEntry,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
@@ -40,7 +41,7 @@ export interface Comparison {
 
 export async function runComparison(
   a: DocumentAnalysis,
-  entries: Array<{ name: string; frame: ModelFrame; result: FitResult }>,
+  entries: AnovaEntry[],
   hooks: FitHooks,
   range: SourceRange,
 ): Promise<Comparison> {

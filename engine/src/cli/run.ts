@@ -121,7 +121,7 @@ async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
         ok = false;
         continue;
       }
-      entries.push({ name: m.name, frame: fitted.frame, result: fitted.result });
+      entries.push({ name: m.name, frame: fitted.frame, result: fitted.result, model: fitted.model });
     }
     if (!ok) continue;
     try {
