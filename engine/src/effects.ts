@@ -71,7 +71,8 @@ export interface EffectInput extends GridInput {
  */
 export async function withEffectFigures(result: FitResult, input: GridInput, hooks?: FitHooks): Promise<FitResult> {
   const figures = result.plotData?.figures;
-  if (!result.plotData || !figures) return result;
+  // a fit from SQL cross-product blocks has no rows to build the grid's ranges from
+  if (!result.plotData || !figures || input.frame.blocks) return result;
   let dfMethod: ContrastDf;
   try {
     dfMethod = await new PostFit({ ...input, result }, hooks).dfMethod('auto');

@@ -38,3 +38,31 @@ export class Ticker {
     if (this.hooks.isCancelled?.()) throw new CancelledError();
   }
 }
+
+/**
+ * Long synchronous work over the rows of the data (CSV reading, model frames, checks against the data) is
+ * written once, as a generator that yields between slices of work. `runSteps` drains it at once (the CLI);
+ * `runStepsAsync` awaits a Ticker between slices, so a language server answers other requests meanwhile and
+ * a cancelled request stops it.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Rows handled between two yields of a Steps generator in a loop over the data. */
+export const ROWS_PER_STEP = 1 << 16;
+
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export async function runStepsAsync<T>(steps: Steps<T>, ticker: Ticker, stage: string): Promise<T> {
+  const progress: FitProgress = { stage, evaluations: 0 };
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    progress.evaluations++;
+    await ticker.tick(progress);
+  }
+}

@@ -11,6 +11,8 @@ const MAX_COVARIATES = 6;
 
 /** A copy of the fit carrying its plot data and the plots' statistics. */
 export function withPlotData(frame: ModelFrame, result: FitResult): FitResult {
+  // a frame of SQL blocks has no rows to plot: the panel leaves those plots out with its note
+  if (frame.blocks) return result;
   const base = buildPlotData(frame);
   return { ...result, plotData: { ...base, figures: plotFigures(result, base) } };
 }

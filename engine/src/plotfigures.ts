@@ -167,11 +167,21 @@ export function groupLevelCovariates(pd: BasePlotData): Record<string, string[]>
   return out;
 }
 
-/** Local linear regression of y on x (tricube weights over the nearest 2/3 of the points) on a grid. */
+/** Most points the residual smoother uses: beyond it, every k-th observation (its cost is points × grid). */
+const SMOOTH_MAX_POINTS = 20000;
+
+/**
+ * Local linear regression of y on x (tricube weights over the nearest 2/3 of the points) on a grid. Of more than
+ * SMOOTH_MAX_POINTS observations every k-th is used (a systematic sample: the same curve up to sampling noise far
+ * below the residuals' spread), so a fit of millions of rows does not spend seconds on a guide line.
+ */
 export function localLinear(x: number[], y: number[], span = 2 / 3): { x: number[]; y: number[] } | null {
-  const idx = x.map((_, i) => i).filter((i) => Number.isFinite(x[i]) && Number.isFinite(y[i]));
+  if (x.length !== y.length) return null;
+  const stride = Math.max(1, Math.ceil(x.length / SMOOTH_MAX_POINTS));
+  const idx: number[] = [];
+  for (let i = 0; i < x.length; i += stride) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) idx.push(i);
   const n = idx.length;
-  if (n < 10 || x.length !== y.length) return null;
+  if (n < 10) return null;
   idx.sort((a, b) => x[a] - x[b]);
   const xs = idx.map((i) => x[i]);
   const ys = idx.map((i) => y[i]);

@@ -6,6 +6,7 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  CancelledError,
   type DataTable,
   MlmError,
   type MlmDiagnostic,
@@ -42,12 +43,16 @@ export interface DocumentAnalysis {
   baseDiagnostics: MlmDiagnostic[];
   /**
    * Every diagnostic: the base ones plus each model's structural analysis against the data
-   * (computed on first use and kept; completion and hover never wait for it).
+   * (computed on first use and kept; completion and hover never wait for it). The work over the rows yields to
+   * the event loop; with `isStale` (e.g. a newer version of the document exists) it stops early and rejects
+   * with CancelledError.
    */
-  diagnostics(): MlmDiagnostic[];
+  diagnostics(isStale?: () => boolean): Promise<MlmDiagnostic[]>;
 }
 
 const ANALYSIS_CACHE_LIMIT = 2000;
+/** Longest stretch (ms) of checking a model against its data before requests on other documents are read. */
+const ANALYSIS_YIELD_MS = 20;
 
 export class Analyzer {
   private readonly byUri = new Map<string, { version: number; promise: Promise<DocumentAnalysis> }>();
@@ -56,7 +61,7 @@ export class Analyzer {
   /** Per-model diagnostics by content key. */
   /** Recent tables produced by applyDocument (keyed by file-level lines and data hash). */
   private readonly applied = new Map<string, { raw: DataTable; value: { table: DataTable; error?: MlmDiagnostic } }>();
-  private readonly modelCache = new Map<string, Array<{ d: MlmDiagnostic; relative: boolean }>>();
+  private readonly modelCache = new Map<string, Promise<Array<{ d: MlmDiagnostic; relative: boolean }>>>();
 
   constructor(
     private readonly data: DataCache,
@@ -227,12 +232,12 @@ export class Analyzer {
     }
     this.linked.set(normalizeUri(td.uri), dataUri);
     let full: MlmDiagnostic[] | null = null;
-    const diagnosticsOf = (): MlmDiagnostic[] => {
+    const diagnosticsOf = async (isStale?: () => boolean): Promise<MlmDiagnostic[]> => {
       if (full) return full;
       const all = [...diagnostics];
       if (table) {
         const fileKey = fileLevelKey(doc, text) + '|' + (data?.hash ?? '');
-        for (const model of doc.models) all.push(...this.analyzeModelCached(doc, model, table, fileKey, text));
+        for (const model of doc.models) all.push(...(await this.analyzeModelCached(doc, model, table, fileKey, text, isStale)));
       }
       full = dedupe(all);
       return full;
@@ -269,25 +274,49 @@ export class Analyzer {
     return value;
   }
 
-  private analyzeModelCached(doc: MlmDocument, model: ModelDecl, table: DataTable, fileKey: string, text: string): MlmDiagnostic[] {
+  private async analyzeModelCached(
+    doc: MlmDocument,
+    model: ModelDecl,
+    table: DataTable,
+    fileKey: string,
+    text: string,
+    isStale?: () => boolean,
+  ): Promise<MlmDiagnostic[]> {
     // Keyed by the model's text, not its position: ranges inside the block are stored relative to its
     // first line, so typing above a model (or a newline) does not re-analyse it.
     const first = model.range.start.line;
     const last = model.range.end.line;
     // Trailing blanks do not move any range: typing a space at the end of a line reuses the analysis.
     const key = `${fileKey}|${hashText(blockText(text, model.range).replace(/[ \t]+(?=\r?\n|$)/g, ''))}`;
-    let cached = this.modelCache.get(key);
-    if (!cached) {
-      const diags = analyzeModelSafely(doc, model, table);
-      cached = diags.map((d) => {
-        const r = d.range;
-        if (r && r.start.line >= first && r.end.line <= last) {
-          return { d: { ...d, range: shift(r, -first) }, relative: true };
-        }
-        return { d, relative: false };
-      });
-      if (this.modelCache.size > ANALYSIS_CACHE_LIMIT) this.modelCache.clear();
-      this.modelCache.set(key, cached);
+    let cached: Array<{ d: MlmDiagnostic; relative: boolean }>;
+    for (;;) {
+      let pending = this.modelCache.get(key);
+      if (!pending) {
+        // One analysis per content at a time; a cancelled or failed one is not kept.
+        const started = analyzeModelSafely(doc, model, table, { yieldEveryMs: ANALYSIS_YIELD_MS, isCancelled: isStale }).then((diags) =>
+          diags.map((d) => {
+            const r = d.range;
+            if (r && r.start.line >= first && r.end.line <= last) {
+              return { d: { ...d, range: shift(r, -first) }, relative: true };
+            }
+            return { d, relative: false };
+          }),
+        );
+        if (this.modelCache.size > ANALYSIS_CACHE_LIMIT) this.modelCache.clear();
+        this.modelCache.set(key, started);
+        started.catch(() => {
+          if (this.modelCache.get(key) === started) this.modelCache.delete(key);
+        });
+        pending = started;
+      }
+      try {
+        cached = await pending;
+        break;
+      } catch (e) {
+        // another caller's analysis was cancelled (its document changed); this caller still wants one
+        if (e instanceof CancelledError && !isStale?.()) continue;
+        throw e;
+      }
     }
     return cached.map((c) => (c.relative && c.d.range ? { ...c.d, range: shift(c.d.range, first) } : c.d));
   }

@@ -7,7 +7,7 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { CLICKHOUSE_URL_TEMPLATE, CONTRASTS, COR_CONSTRUCTORS, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
+import { CLICKHOUSE_URL_TEMPLATE, CONTRASTS, COR_CONSTRUCTORS, DATA_ENGINES, DF_METHODS, FAMILY_DOCS, FAMILY_LINKS, FILE_KEYS, FUNCTION_SPECS, LINK_DOCS, METHOD_DOCS, MODEL_KEYS, VAR_CONSTRUCTORS, findBars } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
 import { allColumnInfo, columnInfo, isFactorLike, type ColumnInfo } from './columnInfo';
 import { cursorContext, type CursorContext } from './cursorContext';
@@ -60,6 +60,8 @@ export async function completion(
       return contrastItems(range(ctx.start));
     case 'method':
       return Object.entries(METHOD_DOCS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
+    case 'engine':
+      return Object.entries(DATA_ENGINES).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'df':
       return Object.entries(DF_METHODS).map(([m, doc], i) => simple(m, doc, CompletionItemKind.EnumMember, range(ctx.start), i));
     case 'structure': {
@@ -136,7 +138,7 @@ function keyItems(a: DocumentAnalysis, ctx: Extract<CursorContext, { kind: 'key'
 }
 
 /** Keys whose values are offered next: accepting the key opens the list of values at once. */
-const KEYS_WITH_VALUES = new Set(['family', 'method', 'data', 'formula', 'compare', 'factors', 'levels']);
+const KEYS_WITH_VALUES = new Set(['family', 'method', 'data', 'engine', 'formula', 'compare', 'factors', 'levels']);
 
 function keyItem(key: string, doc: string, suffix: string, range: Range, order: number): CompletionItem {
   return {

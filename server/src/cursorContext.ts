@@ -12,6 +12,7 @@ export type CursorContext =
   | { kind: 'family'; start: number; typed: string; inParens: boolean; family: string }
   | { kind: 'link'; start: number; typed: string }
   | { kind: 'method'; start: number; typed: string }
+  | { kind: 'engine'; start: number; typed: string }
   | { kind: 'df'; start: number; typed: string }
   | { kind: 'structure'; which: 'correlation' | 'variance'; start: number; typed: string; inParens: boolean; constructor: string }
   | { kind: 'compare'; start: number; typed: string; listed: string[] }
@@ -94,6 +95,8 @@ export function cursorContext(lines: readonly string[], line: number, character:
       return { kind: 'link', start: wordStart, typed: typedWord };
     case 'method':
       return { kind: 'method', start: wordStart, typed: typedWord };
+    case 'engine':
+      return { kind: 'engine', start: wordStart, typed: typedWord };
     case 'df': {
       // the value as a whole ('kenward-roger' has a hyphen)
       const start = colon + /^\s*/.exec(valueBefore)![0].length;

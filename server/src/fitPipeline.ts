@@ -2,7 +2,7 @@
 import {
   type SourceRange,
   MlmError,
-  buildModelFrame,
+  buildModelFrameAsync,
   modelKeyError,
   type ModelFrame,
   type FitHooks,
@@ -17,6 +17,7 @@ import {
   type SqlProgress,
   fitFromSql,
   locateSqlDiagnostic,
+  type AnovaEntry,
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
@@ -25,7 +26,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
   const keyError = modelKeyError(a.doc.diagnostics, m);
   if (keyError) throw new MlmError(keyError);
-  const frame = buildModelFrame(a.doc, m, a.table, { prepared: true });
+  const frame = await buildModelFrameAsync(a.doc, m, a.table, { prepared: true }, hooks);
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
   return fitMixedModel(
     frame,
@@ -65,7 +66,7 @@ export interface Comparison {
 
 export async function runComparison(
   a: DocumentAnalysis,
-  entries: Array<{ name: string; frame: ModelFrame; result: FitResult }>,
+  entries: AnovaEntry[],
   hooks: FitHooks,
   range: SourceRange,
 ): Promise<Comparison> {

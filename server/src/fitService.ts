@@ -229,7 +229,7 @@ export class FitService {
           errors.push({ model: m.name, message: 'The fit was cancelled.', cancelled: true, formula });
           continue;
         }
-        const blocking = blockingProblem(a, m);
+        const blocking = await blockingProblem(a, m);
         if (blocking) {
           errors.push({ model: m.name, message: blocking.message, range: blocking.range, formula, blocking: true });
           continue;
@@ -337,9 +337,9 @@ function pickModels(a: DocumentAnalysis, p: FitParams): ModelDecl[] {
 }
 
 /** An error diagnostic that prevents fitting this model (in its block, or about the data). */
-function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | null {
+async function blockingProblem(a: DocumentAnalysis, m: ModelDecl): Promise<MlmDiagnostic | null> {
   if (!m.formula || !m.formula.ast) {
-    return a.diagnostics().find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? {
+    return (await a.diagnostics()).find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? {
       severity: 'error',
       code: 'missing-formula',
       message: `model '${m.name}' has no valid formula`,
@@ -349,13 +349,13 @@ function blockingProblem(a: DocumentAnalysis, m: ModelDecl): MlmDiagnostic | nul
   if (readsClickHouse(a.doc)) {
     // the table is read when fitting; a problem on the data: line (a malformed URL, credentials in it) blocks
     const data = a.doc.data!.range;
-    return a.diagnostics().find((d) => d.severity === 'error' && d.range && (within(d.range.start.line, m.range) || within(d.range.start.line, data))) ?? null;
+    return (await a.diagnostics()).find((d) => d.severity === 'error' && d.range && (within(d.range.start.line, m.range) || within(d.range.start.line, data))) ?? null;
   }
   if (!a.table) {
-    const d = a.diagnostics().find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));
+    const d = (await a.diagnostics()).find((x) => x.severity === 'error' && (x.code.startsWith('data') || x.code.startsWith('csv') || x.code === 'missing-data'));
     return d ?? { severity: 'error', code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange };
   }
-  return a.diagnostics().find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? null;
+  return (await a.diagnostics()).find((d) => d.severity === 'error' && d.range && within(d.range.start.line, m.range)) ?? null;
 }
 
 function toFitError(m: ModelDecl | null, e: unknown, formula: string): FitError & { formula: string } {

@@ -26,6 +26,7 @@ import {
   FAMILY_DOCS,
   COR_CONSTRUCTORS,
   VAR_CONSTRUCTORS,
+  DATA_ENGINES,
   DF_METHODS,
   LINK_DOCS,
   SPEC_BY_NAME,
@@ -97,6 +98,10 @@ export function hover(
     if (within(pos, e.keyRange)) {
       const text = e.model ? MODEL_KEYS[e.key] : FILE_KEYS[e.key];
       if (text) return md(`**${e.key}:** ${text}`, e.keyRange);
+    }
+    if (e.key === 'engine' && !e.model && within(pos, e.value.range)) {
+      const v = e.value.text.trim();
+      if (Object.hasOwn(DATA_ENGINES, v)) return md(`**engine: ${v}** — ${DATA_ENGINES[v as keyof typeof DATA_ENGINES]}`, e.value.range);
     }
     if ((e.key === 'correlation' || e.key === 'variance' || e.key === 'df') && within(pos, e.value.range)) {
       const doc = structureValueDoc(e.key, e.value.text);

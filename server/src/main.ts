@@ -14,6 +14,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CancelledError, type MlmDiagnostic } from '../../engine/src/index';
 import { Analyzer } from './analysis';
 import { codeActions } from './codeActions';
 import { completion, COMPLETION_TRIGGERS } from './completion';
@@ -72,7 +73,15 @@ export function startServer(connection: Connection, makeHost: (c: Connection) =>
       // Let requests that arrived meanwhile (completion, hover) run before the per-model analysis.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       if (documents.get(uri)?.version !== analysis.version) return; // a newer version will publish
-      const diags = [...analysis.diagnostics(), ...fits.errorDiagnostics(uri, analysis), ...fits.fitNotes(uri, analysis)];
+      let modelDiags: MlmDiagnostic[];
+      try {
+        modelDiags = await analysis.diagnostics(() => documents.get(uri)?.version !== analysis.version);
+      } catch (e) {
+        if (e instanceof CancelledError) return; // a newer version will publish
+        throw e;
+      }
+      if (documents.get(uri)?.version !== analysis.version) return;
+      const diags = [...modelDiags, ...fits.errorDiagnostics(uri, analysis), ...fits.fitNotes(uri, analysis)];
       await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: toLspDiagnostics(diags) });
     });
   };

@@ -1,23 +1,29 @@
-/** Structural analysis of one model against the data (engine analyzePrepared), never throwing. */
+/** Structural analysis of one model against the data (engine analyzePreparedAsync), never throwing on user input. */
 import {
+  CancelledError,
   type DataTable,
+  type FitHooks,
   MlmError,
   type MlmDiagnostic,
-  analyzePrepared,
-  buildModelFrame,
+  analyzePreparedAsync,
+  buildModelFrameAsync,
   fitSpecOf,
   type MlmDocument,
   type ModelDecl,
 } from '../../engine/src/index';
 
-/** `table` has already gone through applyDocument (derive:, factors:, levels:). */
-export function analyzeModelSafely(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
+/**
+ * `table` has already gone through applyDocument (derive:, factors:, levels:). The work over the rows hands the
+ * event loop back (hooks.yieldEveryMs), so other documents are answered meanwhile; it rejects with CancelledError
+ * when `hooks.isCancelled()` (a newer version of the document).
+ */
+export async function analyzeModelSafely(doc: MlmDocument, model: ModelDecl, table: DataTable, hooks: FitHooks = {}): Promise<MlmDiagnostic[]> {
   try {
-    const diags = analyzePrepared(doc, model, table);
+    const diags = await analyzePreparedAsync(doc, model, table, hooks);
     // correlation: / variance: checks need the model frame (only for models with those keys and no other error)
     if ((model.correlation?.spec || model.variance?.spec) && !diags.some((d) => d.severity === 'error')) {
       try {
-        fitSpecOf(model, table, buildModelFrame(doc, model, table, { prepared: true }));
+        fitSpecOf(model, table, await buildModelFrameAsync(doc, model, table, { prepared: true }, hooks));
       } catch (e) {
         if (e instanceof MlmError) return [...diags, e.diagnostic];
         throw e;
@@ -25,6 +31,7 @@ export function analyzeModelSafely(doc: MlmDocument, model: ModelDecl, table: Da
     }
     return diags;
   } catch (e) {
+    if (e instanceof CancelledError) throw e;
     if (e instanceof MlmError) return [e.diagnostic];
     return [
       {

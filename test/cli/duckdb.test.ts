@@ -2,8 +2,8 @@
 // fit took, and bad input as FILE:LINE:COL messages. Parquet files are written by DuckDB into a temp folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbRunner } from '../../engine/src/node/index';
@@ -11,8 +11,8 @@ import { cli, root, close } from './runCli';
 
 const ref = (id: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${id}.json`), 'utf8'));
 let tmp = '';
-const mlm = (args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+const mlm = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -27,6 +27,8 @@ before(async () => {
     await r.query(`COPY (SELECT * FROM read_csv('${csv}')) TO '${join(tmp, 'sleep.parquet')}' (FORMAT parquet)`);
     await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days < 5) TO '${join(tmp, 'part-a.parquet')}' (FORMAT parquet)`);
     await r.query(`COPY (SELECT * FROM read_csv('${csv}') WHERE Days >= 5) TO '${join(tmp, 'part-b.parquet')}' (FORMAT parquet)`);
+    // rows enough for a fit that runs for a while (Ctrl+C)
+    await r.query(`COPY (SELECT i % 5000 AS g, hash(i) % 1000 AS x, hash(i + 7) % 997 AS y FROM range(4000000) t(i)) TO '${join(tmp, 'long.parquet')}' (FORMAT parquet)`);
   } finally {
     await r.close();
   }
@@ -40,7 +42,7 @@ before(async () => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('mlm fit: a Parquet file and a glob of them give lme4\'s fit, and say they were read through DuckDB', () => {
+test('mlm fit: a Parquet file and a glob of them give lme4\'s fit from SQL cross-product blocks, and say so', () => {
   const full = ref('sleepstudy_full');
   for (const file of ['parquet.mlm', 'glob.mlm']) {
     const r = mlm(['fit', file, '--json']);
@@ -48,8 +50,9 @@ test('mlm fit: a Parquet file and a glob of them give lme4\'s fit, and say they 
     const fit = JSON.parse(r.out).full;
     close(fit.REMLcrit, full.REMLcrit, 1e-8, `${file} REMLcrit`);
     close(fit.fixef.Days, full.fixef.Days, 1e-6, `${file} Days`);
-    assert.match(fit.dataSource, /^DuckDB: \(a Parquet file(, 2 files)?\): 3 of 3 columns, 180 rows$/);
-    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB`, 'm'));
+    assert.equal(fit.dataSource, 'DuckDB (a Parquet file): cross-product blocks of 180 rows from one aggregation query');
+    assert.equal(fit.fitted, undefined, 'no per-observation arrays');
+    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(a Parquet file\\): fitted in SQL, no rows loaded`, 'm'));
   }
 });
 
@@ -76,4 +79,62 @@ test('mlm fit: a glob that matches nothing, engine: memory for Parquet, a missin
   const dayz = mlm(['fit', 'dayz.mlm']);
   assert.equal(dayz.code, 1);
   assert.match(dayz.err, /^dayz\.mlm:3:23: .*Dayz/m);
+});
+
+test('without the native module (MLM_DUCKDB=off): a large CSV is read in memory with a warning; Parquet is a located error', () => {
+  const csv = mlm(['fit', 'csv.mlm', '--sql-threshold', '0', '--json'], { MLM_DUCKDB: 'off' });
+  assert.equal(csv.code, 0, csv.err);
+  assert.match(csv.err, /^csv\.mlm:1:7: warning: the embedded DuckDB could not be loaded .*switched off by MLM_DUCKDB=off; 'sleepstudy\.csv' is read in memory instead/m);
+  assert.equal(JSON.parse(csv.out).full.dataSource, undefined);
+  const pq = mlm(['fit', 'parquet.mlm'], { MLM_DUCKDB: 'off' });
+  assert.equal(pq.code, 1);
+  assert.match(pq.err, /^parquet\.mlm:1:7: the embedded DuckDB could not be loaded .*; 'sleep\.parquet' cannot be read without it/m);
+});
+
+test('the node bundles load the embedded DuckDB from node_modules (kept external, not bundled)', () => {
+  for (const bundle of ['dist/cli/mlm.js', 'dist/node/server.js']) {
+    const text = readFileSync(join(root, bundle), 'utf8');
+    assert.match(text, /require\("@duckdb\/node-api"\)/, bundle);
+    assert.doesNotMatch(text, /duckdb_query_progress|class DuckDBInstance/, bundle);
+  }
+});
+
+test('commands other than fit (here ranef) load the model\'s columns through DuckDB', () => {
+  writeFileSync(join(tmp, 'ranef.mlm'), 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
+  const r = mlm(['ranef', 'ranef.mlm', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /information: sleep\.parquet read through DuckDB \(a Parquet file\): 3 of 3 columns, 180 rows/);
+});
+
+test('Ctrl+C during a DuckDB query leaves no spill folder behind', async () => {
+  writeFileSync(join(tmp, 'long.mlm'), 'data: long.parquet\nmodel m:\n  formula: y ~ x + (1 | g)\n');
+  const temp = join(tmp, 'tmpdir');
+  mkdirSync(temp);
+  const child = spawn(process.execPath, [cli, 'fit', 'long.mlm'], { cwd: tmp, env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // wait until a runner has made its folder, then interrupt
+  let seen = false;
+  for (let i = 0; i < 600 && !seen && child.exitCode === null; i++) {
+    seen = readdirSync(temp).some((f) => f.startsWith('mlm-duckdb-'));
+    if (!seen) await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(seen, 'the CLI made a spill folder');
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.deepEqual(readdirSync(temp), [], `exit ${code}: nothing left in the temp folder`);
+});
+
+test('mlm fit: a binomial GLMM of data read through DuckDB is fitted from rows collapsed in SQL, no rows loaded', () => {
+  copyFileSync(join(root, 'test/fixtures/duckdb/cbpp_rows.csv'), join(tmp, 'cbpp_rows.csv'));
+  writeFileSync(join(tmp, 'cbpp.mlm'), 'data: cbpp_rows.csv\nengine: duckdb\nmodel b:\n  formula: y ~ factor(period) + (1 | herd)\n  family: binomial\n');
+  const r = mlm(['fit', 'cbpp.mlm', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^cbpp\.mlm:3:7: information: model b: DuckDB: 842 rows collapsed to 56 covariate patterns/m);
+  assert.match(r.err, /^cbpp\.mlm:1:7: information: cbpp_rows\.csv read through DuckDB \('engine: duckdb'\): fitted in SQL, no rows loaded/m);
+  // lme4's fit of the 842 rows (test/fixtures/duckdb/collapse.json; make.R)
+  const want = JSON.parse(readFileSync(join(root, 'test/fixtures/duckdb/collapse.json'), 'utf8')).cbpp_bernoulli;
+  const fit = JSON.parse(r.out).b;
+  assert.equal(fit.nobs, 842);
+  close(fit.logLik, want.logLik, 1e-5, 'logLik');
+  close(fit.fixef['factor(period)2'], want.fixef['factor(period)2'], 1e-3, 'factor(period)2');
 });

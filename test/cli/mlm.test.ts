@@ -170,3 +170,30 @@ test('stderr carries no progress when it is not a terminal', () => {
   assert.equal(r.code, 0, r.err);
   assert.equal(r.err, '');
 });
+
+test('exit status: 1 when any requested model failed (the fitted ones are still printed), 0 when all fitted, 2 on a usage error', () => {
+  // one model fails before fitting (unknown column), one in the fit's numerics (Poisson counts near 1e140), one fits
+  const rows = readFileSync(join(tmp, 'sleepstudy.csv'), 'utf8').trim().split('\n');
+  writeFileSync(join(tmp, 'mixed.csv'), [rows[0] + ',big', ...rows.slice(1).map((r, i) => `${r},1e${100 + (i % 40)}`)].join('\n') + '\n');
+  writeFileSync(
+    join(tmp, 'mixed.mlm'),
+    'data: mixed.csv\nmodel good:\n  formula: Reaction ~ Days + (1 | Subject)\nmodel nocol:\n  formula: Reaction ~ Days + (1 | Nope)\nmodel counts:\n  formula: big ~ Days + (1 | Subject)\n  family: poisson\n',
+  );
+  const fit = mlm(['fit', 'mixed.mlm'], tmp);
+  assert.equal(fit.code, 1, fit.err);
+  assert.match(fit.out, /^Model good:/m);
+  assert.ok(fit.out.includes(`REML criterion at convergence: ${ref('sleepstudy_vi').REMLcrit.toFixed(1)}`), fit.out);
+  assert.doesNotMatch(fit.out, /Model (nocol|counts):/);
+  assert.match(fit.err, /^mixed\.mlm:5:35: .*unknown column 'Nope'/m);
+  assert.match(fit.err, /^mixed\.mlm:7:\d+: .*not positive definite.*rescale/m);
+  const json = mlm(['fit', 'mixed.mlm', '--json'], tmp);
+  assert.equal(json.code, 1);
+  assert.deepEqual(Object.keys(JSON.parse(json.out)), ['good']);
+  // the other commands behave alike
+  const ranef = mlm(['ranef', 'mixed.mlm'], tmp);
+  assert.equal(ranef.code, 1);
+  assert.match(ranef.out, /^Model good:/m);
+  // only the model that fits: 0; an unknown option: 2
+  assert.equal(mlm(['fit', 'mixed.mlm', '--model', 'good'], tmp).code, 0);
+  assert.equal(mlm(['fit', 'mixed.mlm', '--no-such-option'], tmp).code, 2);
+});

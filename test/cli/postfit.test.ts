@@ -92,6 +92,20 @@ test('mlm anova --df kenward-roger: λ-scaled F and KR ddf of 3-df terms as lmer
   assert.match(text.out, /Type III Analysis of Variance Table with Kenward-Roger's method/);
 });
 
+test('mlm anova --df asymptotic: Wald F with DenDF Inf and p from chi-square (Orthodont, as joint_tests(lmer.df = "asymptotic"))', () => {
+  const ref = postfit('orthodont_asymptotic_anova').anova3;
+  writeFileSync(join(tmp, 'ortho-asy.mlm'), 'data: Orthodont.csv\nmodel m:\n  formula: distance ~ Sex * factor(age) + (1 | Subject)\n');
+  const got = json(['anova', 'ortho-asy.mlm', '--model', 'm', '--df', 'asymptotic']).m;
+  assert.equal(got.df_method, 'asymptotic');
+  assert.deepEqual(got.DenDF, ['Inf', 'Inf', 'Inf']);
+  ref.terms.forEach((t: string, i: number) => {
+    close(got['F value'][i], ref['F value'][i], 1e-4, `F ${t}`);
+    close(got['Pr(>F)'][i], ref['Pr(>F)'][i], 1e-2, `p ${t}`);
+  });
+  const text = mlm(['anova', 'ortho-asy.mlm', '--model', 'm', '--df', 'asymptotic']);
+  assert.match(text.out, /Type III Analysis of Variance Table with asymptotic df/);
+});
+
 test('mlm means --type response: probabilities and odds ratios as emmeans type = "response" (cbpp); link scale by default', () => {
   const ref = postfit('cbpp_emmeans_response');
   const got = json(['means', 'cbpp.mlm', '--model', 'm', '--type', 'response']).m;

@@ -96,7 +96,8 @@ test('Markdown export: lme4 figures in tables', () => {
   const md = exportResults('markdown', { fileName: 'sleep.mlm', results: [loadReferenceFit('sleepstudy_full')], comparisons: [] });
   assert.match(md, /^# Results: sleep\.mlm/);
   // the panel's figures: R's summary digits, the t interval (lmerTest contest1D) formatted as one column
-  assert.match(md, /\| \(Intercept\) \| 251\.405 \| 6\.825 \| 17\.000 \| 36\.838 \| < 2e-16 \| \*\*\* \| 237\.006 \| 265\.804 \|/);
+  // (Markdown's specials in cells are backslash-escaped: they render as the characters, never as markup)
+  assert.match(md, /\| \(Intercept\) \| 251\.405 \| 6\.825 \| 17\.000 \| 36\.838 \| \\< 2e-16 \| \\\*\\\*\\\* \| 237\.006 \| 265\.804 \|/);
   assert.match(md, /\| Subject \| \(Intercept\) \| 612\.10 \| 24\.741 \|/);
   assert.match(md, /\| Residual \|  \| 654\.94 \| 25\.592 \|/);
   assert.match(md, /\| AIC \| BIC \| logLik \| REML criterion \| df \| df\.resid \|\n\| --- \|.*\n\| 1755\.6 \| 1774\.8 \| -871\.8 \| 1743\.6 \| 6 \| 174 \|/);

@@ -130,6 +130,15 @@ test('the residual smoother reproduces a straight line exactly (local linear fit
   sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-9));
 });
 
+test('the residual smoother of a million points (a systematic sample of them) still reproduces a line over the whole range', () => {
+  const n = 1_000_003;
+  const x = Array.from({ length: n }, (_, i) => ((i * 7919) % n) / 1000);
+  const sm = localLinear(x, x.map((v) => 3 - 0.5 * v))!;
+  assert.equal(sm.x.length, 51);
+  assert.ok(sm.x[0] < 1 && sm.x[50] > 999, `${sm.x[0]}..${sm.x[50]}`);
+  sm.x.forEach((v, k) => assert.ok(Math.abs(sm.y[k] - (3 - 0.5 * v)) < 1e-7));
+});
+
 test('effect plot of Days (sleepstudy): the population line with its band from vcov, drawn as a line and a band', () => {
   const fit = loadReferenceFit('sleepstudy_full');
   const f = fit.plotData!.figures!.effects.find((e) => e.x === 'Days')!;

@@ -138,3 +138,20 @@ test('F tests of a between/within-df model are nlme\'s anova.lme: caption says s
   assert.equal(rows[0].children[0].textContent, '(Intercept)');
   assert.equal(rows[4 - 1].children[3].textContent, '79');
 });
+
+test('df: asymptotic F tests show DenDF Inf and say they are Wald tests; F tests that failed show why (never an empty section)', () => {
+  const asy = JSON.parse(readFileSync(join(root, 'test/fixtures/postfit/orthodont_asymptotic_anova.json'), 'utf8'));
+  const a = asy.anova3;
+  const s = summary('1');
+  s.anova = { type: 3, method: 'asymptotic', rows: a.terms.map((t: string, i: number) => ({ term: t, coefs: [], NumDF: a.NumDF[i], DenDF: null, F: a['F value'][i], p: a['Pr(>F)'][i], sumSq: null, meanSq: null })) };
+  let doc = render([{ ...loadReferenceFit('bdf_iq_ml'), postfit: s }]);
+  const t = doc.querySelector('table.f-tests')!;
+  assert.match(t.querySelector('caption')!.textContent!, /Wald F tests with asymptotic df/);
+  const rows = [...t.querySelectorAll('tbody tr')];
+  assert.equal(rows.length, 3);
+  assert.equal(rows[1].children[3].textContent, 'Inf');
+  s.anova = { type: 3, method: '', rows: [], error: 'F tests <need> df' };
+  doc = render([{ ...loadReferenceFit('bdf_iq_ml'), postfit: s }]);
+  assert.equal(doc.querySelector('table.f-tests'), null);
+  assert.match(doc.querySelector('p.f-tests-error')!.textContent!, /could not be computed: F tests <need> df/);
+});

@@ -99,3 +99,20 @@ test('exports keep hostile names inert for their format', () => {
   const md = exportResults('markdown', { fileName: 'x', results: [fit], comparisons: [] });
   assert.ok(!md.split('\n').some((l) => l.startsWith('|') && l.includes('(Days | Subject)')), 'pipes in cells escaped');
 });
+
+test('Markdown export: names from the data render as literal text (no image, link or HTML in a Markdown viewer)', () => {
+  const PIXEL = '![t](https://example.invalid/p.png)';
+  const LINK = '[run](command:workbench.action.quit)';
+  const fit = hostileFit();
+  fit.id = `${PIXEL} ${LINK}`;
+  fit.warnings = [`${IMG} ${PIXEL}`];
+  fit.formula = 'Reaction ~ Days + (Days | `x`)';
+  const md = exportResults('markdown', { fileName: `${LINK}.mlm`, results: [fit], comparisons: [] });
+  // every [ and < that comes from the data is escaped: no live image, link or tag anywhere
+  assert.doesNotMatch(md, /(^|[^\\])!\[t/m);
+  assert.doesNotMatch(md, /(^|[^\\])\[run\]/m);
+  assert.doesNotMatch(md, /(^|[^\\])<(img|\/script|script)/im);
+  assert.match(md, /^## Model \\!\\\[t\\\]\(https:\/\/example\.invalid\/p\.png\) \\\[run\\\]/m);
+  // a formula with a backtick stays one code span
+  assert.match(md, /^- Formula: ``Reaction ~ Days \+ \(Days \| `x`\)``$/m);
+});

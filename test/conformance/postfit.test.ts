@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareModels } from '../../engine/src/frame/prepare';
-import { fitModel } from '../../engine/src/fit';
-import { PostFit, type DfRequest } from '../../engine/src/inference/postfit';
+import { fitModel, fitMixedModel } from '../../engine/src/fit';
+import { compareModels, type AnovaEntry } from '../../engine/src/inference/anova';
+import { inferenceSideBySide } from '../../engine/src/inference/sidebyside';
+import { PostFit, postFitSummary, type DfRequest } from '../../engine/src/inference/postfit';
 import { meansJson } from '../../engine/src/inference/emmeans';
 import { predictNewData, predictionIntervals } from '../../engine/src/inference/predict';
 import { PredictionVariance } from '../../engine/src/inference/condvar';
@@ -162,6 +164,31 @@ test('Kenward-Roger F tests of multi-df terms (pbkrtest KRmodcomp via lmerTest):
 test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with a random intercept', () => checkKrAnova('orthodont_kr_anova'));
 test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with (age | Subject)', () => checkKrAnova('orthodont_slope_kr_anova'));
 
+test('df: asymptotic F tests (Wald F, infinite DenDF, p from chi-square, as joint_tests(lmer.df = "asymptotic")): Orthodont Sex × factor(age); the panel summary shows them', async () => {
+  const ref = load('orthodont_asymptotic_anova') as KrAnovaRef;
+  const { pf, result, m, prep } = await fitted(ref, '', '  df: asymptotic\n');
+  relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, 'REML criterion');
+  for (const type of [3, 1] as const) {
+    const want = type === 3 ? ref.anova3 : ref.anova1;
+    const rows = await pf.anova(type);
+    assert.deepEqual(rows.map((r) => r.term), want.terms);
+    rows.forEach((r, i) => {
+      const t = `type ${type} ${want.terms[i]}`;
+      assert.equal(r.NumDF, want.NumDF[i], `${t} NumDF`);
+      assert.equal(r.DenDF, Infinity, `${t} DenDF`);
+      relClose(r.F!, want['F value'][i], 1e-4, `${t} F`);
+      pClose(r.p!, want['Pr(>F)'][i], `${t} p`);
+    });
+  }
+  // the results panel's summary: the table, DenDF null (JSON) and no error
+  const s = await postFitSummary({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result });
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.anova?.method, 'asymptotic');
+  assert.equal(s.anova?.rows.length, 3);
+  assert.equal(s.anova?.rows[0].DenDF, null);
+  pClose(s.anova!.rows[1].p!, ref.anova3['Pr(>F)'][1], 'summary p');
+});
+
 interface ResponseMeansRef {
   id: string;
   data: string;
@@ -280,3 +307,60 @@ async function checkNlmeAnova(id: string) {
 
 test('nlme fits (corAR1): F tests as anova.lme, marginal and sequential, between/within denDF; means with emmeans\' containment df', () => checkNlmeAnova('orthodont_ar1_anova'));
 test('nlme fits (varIdent): F tests as anova.lme and containment-df means', () => checkNlmeAnova('orthodont_varident_anova'));
+
+test("compare: of REML fits by nlme's likelihood (corAR1) refits them by nlme's ML with the structure: nlme's anova of the ML fits (Orthodont)", async () => {
+  const ref = load('orthodont_ar1_compare');
+  const text = `data: Orthodont.csv\n${ref.formulas.map((f: string, i: number) => `model m${i + 1}:\n  formula: ${f} + ${ref.random}\n  correlation: ${ref.correlation}\n`).join('')}`;
+  const prep = prepareModels(text, (f) => readFileSync(join(DATA, f), 'utf8'));
+  const entries: AnovaEntry[] = [];
+  for (const m of prep.models) {
+    assert.ok(m.frame, JSON.stringify(m.error));
+    const fitted = await fitMixedModel(m.frame, m.spec, { yieldEveryMs: 0 });
+    assert.equal(fitted.result.fitter, 'nlme');
+    assert.equal(fitted.result.REML, true);
+    entries.push({ name: m.name, frame: m.frame, result: fitted.result, model: fitted.model });
+  }
+  const table = await compareModels(entries);
+  assert.deepEqual(table.rows.map((r) => r.npar), ref.df);
+  table.rows.forEach((r, i) => {
+    assert.ok(r.refitted);
+    relClose(r.logLik, ref.logLik[i], 1e-6, `logLik ${i}`);
+    relClose(r.AIC, ref.AIC[i], 1e-6, `AIC ${i}`);
+    relClose(r.BIC, ref.BIC[i], 1e-6, `BIC ${i}`);
+  });
+  assert.equal(table.rows[1].Df, 2);
+  relClose(table.rows[1].Chisq!, ref['L.Ratio'], 1e-4, 'L.Ratio');
+  pClose(table.rows[1].p!, ref['p.value'], 'p-value');
+  // without the model object the structures are unknown: an error, not lme4's refit without them
+  await assert.rejects(compareModels(entries.map(({ model: _m, ...e }) => e)), /needs the structures/);
+});
+
+test("side-by-side inference of a fit by nlme's likelihood (corAR1): nlme's between/within t tests, lme4's Satterthwaite and Kenward-Roger refused, the LRT by nlme's ML fits with the structure", async () => {
+  const ref = load('orthodont_ar1_sidebyside');
+  const prep = prepareModels(`data: Orthodont.csv\nmodel m:\n  formula: ${ref.formula} + ${ref.random}\n  correlation: ${ref.correlation}\n`, (f) => readFileSync(join(DATA, f), 'utf8'));
+  const m = prep.models[0];
+  assert.ok(m.frame, JSON.stringify(m.error));
+  const fitted = await fitMixedModel(m.frame, m.spec, { yieldEveryMs: 0 });
+  const all = await inferenceSideBySide(fitted, undefined, { lrt: true });
+  assert.deepEqual(all.map((x) => x.coef), ref.coefnames);
+  all.forEach((x, i) => {
+    const c = ref.coefnames[i];
+    const bw = x.rows.find((r) => r.method === 'between/within t')!;
+    assert.equal(bw.df, ref.DF[i], `${c} DF`);
+    relClose(bw.se!, ref['Std.Error'][i], 1e-4, `${c} SE`);
+    relClose(bw.statistic!, ref['t.value'][i], 1e-4, `${c} t`);
+    pClose(bw.p!, ref['p.value'][i], `${c} p`);
+    relClose(bw.lower!, ref.lower[i], 1e-4, `${c} lower`);
+    relClose(bw.upper!, ref.upper[i], 1e-4, `${c} upper`);
+    for (const method of ['Satterthwaite t', 'Kenward-Roger t']) {
+      const r = x.rows.find((y) => y.method === method)!;
+      assert.equal(r.p, null, `${c} ${method} refused`);
+      assert.match(r.note!, /not for a fit by nlme's likelihood/);
+    }
+    if (c === ref.lrt.coef) {
+      const l = x.rows.find((r) => r.method === 'likelihood-ratio test')!;
+      relClose(l.statistic!, ref.lrt['L.Ratio'], 1e-4, 'LRT statistic');
+      pClose(l.p!, ref.lrt['p.value'], 'LRT p');
+    }
+  });
+});

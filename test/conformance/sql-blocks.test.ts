@@ -112,3 +112,92 @@ test('sql blocks: what the compiler does not write in SQL is a located error sug
     });
   }
 });
+
+test('sql blocks: a fit of more rows than the residual sample says so in the summary; its JSON carries no per-row arrays', async () => {
+  runner ??= await TestDuckDbRunner.open();
+  const { formatSummary } = await import('../../engine/src/summary/index');
+  const { withPlotData } = await import('../../engine/src/plotdata');
+  const ref = loadReference('sleepstudy_full');
+  const doc = parseMlm(mlmTextFor(ref));
+  const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 }, residualSample: 50 });
+  assert.deepEqual(fit.result.residualSummary, { source: 'sample', rows: 50, of: 180 });
+  const q = fit.result.scaledResidualQuantiles!;
+  // quantiles of a sample lie within the range of all scaled residuals (lme4's summary: -3.9536 .. 5.1793)
+  assert.ok(q[0] >= -3.9537 && q[4] <= 5.1793 && q[0] < q[2] && q[2] < q[4], String(q));
+  const text = formatSummary(fit.result);
+  assert.match(text, /Scaled residuals \(a random sample of 50 of 180 rows\): /);
+  assert.ok(JSON.stringify(fit.result).length < 20_000);
+  assert.equal(withPlotData(fit.frame, fit.result), fit.result, 'no plot data without rows');
+});
+
+test('sql blocks: the results panel and every export format take a fit without per-row arrays', async () => {
+  runner ??= await TestDuckDbRunner.open();
+  const { modelSectionHtml } = await import('../../client/src/render/panel');
+  const { exportResults } = await import('../../client/src/export/formats');
+  const ref = loadReference('penicillin_crossed');
+  const doc = parseMlm(mlmTextFor(ref));
+  const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+  const html = modelSectionHtml(fit.result, 'pen');
+  assert.match(html, /class="fixed-effects"/);
+  assert.match(html, /a fit from SQL blocks reads no rows/);
+  for (const format of ['markdown', 'html', 'latex', 'csv', 'json'] as const) {
+    const out = exportResults(format, { fileName: 'pen.mlm', results: [fit.result], comparisons: [] });
+    assert.ok(out.includes('(Intercept)'), format);
+  }
+});
+
+// Vector-valued terms crossed with another factor (pairs of terms with k > 1 in the first block and in the dense block),
+// a factor slope and a categorical predictor interacting with a numeric one: the block fit equals the in-memory fit.
+test('sql blocks: crossed vector-valued terms, ||, factor interactions and I()/log/sqrt/exp equal the in-memory fit (1e-8 relative)', async () => {
+  runner ??= await TestDuckDbRunner.open();
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { prepareModels } = await import('../../engine/src/frame/prepare');
+  const { fitModel } = await import('../../engine/src/fit');
+  let seed = 777;
+  const unif = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
+  const normal = () => Math.sqrt(-2 * Math.log(unif())) * Math.cos(2 * Math.PI * unif());
+  const a = Array.from({ length: 25 }, () => [normal(), normal() * 0.5]);
+  const b = Array.from({ length: 8 }, () => [normal() * 0.7, normal() * 0.3]);
+  const lines = ['y,x,f,g1,g2'];
+  for (let i = 0; i < 600; i++) {
+    const g1 = Math.floor(unif() * 25), g2 = Math.floor(unif() * 8);
+    const x = normal() + 3, f = ['lo', 'mid', 'hi'][Math.floor(unif() * 3)];
+    const y = 2 + 0.5 * x + (f === 'hi' ? 1 : 0) + a[g1][0] + a[g1][1] * x + b[g2][0] + b[g2][1] * x + normal();
+    lines.push([y, x, f, `s${g1}`, g2].join(','));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-sqlvec-'));
+  const csv = lines.join('\n') + '\n';
+  writeFileSync(join(dir, 'v.csv'), csv);
+  for (const formula of ['y ~ x + (x | g1) + (1 | g2)', 'y ~ x * f + (1 | g1) + (x | g2)', 'y ~ x + (x || g1) + (x | g2)', 'y ~ x + (1 | g2/g1)', 'y ~ I(x^2) + log(x + 5) + sqrt(exp(x / 4)) + f + (1 | g1)']) {
+    const text = `data: v.csv\nmodel m:\n  formula: ${formula}\n  method: ML\n`;
+    const doc = parseMlm(text);
+    const fit = await fitFromSql(csvSource(runner, join(dir, 'v.csv')), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+    const frame = prepareModels(text, () => csv).models[0].frame!;
+    const mem = await fitModel(frame, { id: 'm', REML: false, nAGQ: 1 }, { yieldEveryMs: 0 });
+    const rel = Math.abs(fit.result.deviance! - mem.deviance!) / mem.deviance!;
+    assert.ok(rel < 1e-8, `${formula}: deviance ${fit.result.deviance} vs in-memory ${mem.deviance}`);
+    assert.deepEqual(fit.result.coefnames, mem.coefnames, formula);
+    for (const c of mem.coefnames) assert.ok(Math.abs(fit.result.fixef[c] - mem.fixef[c]) < 1e-5 * Math.max(1, Math.abs(mem.fixef[c])), `${formula}: ${c}`);
+    assert.deepEqual(fit.result.ranef.map((r) => r.levels), mem.ranef.map((r) => r.levels), `${formula}: levels in R's order`);
+  }
+});
+
+// Profiles need the criterion with a coefficient held fixed: from blocks that is a transform of the blocks (lmm/blocks.ts).
+for (const id of ['sleepstudy_full', 'dyestuff']) {
+  test(`sql blocks: profile confint of a fit from blocks matches lme4's confint(): ${id}`, async () => {
+    runner ??= await TestDuckDbRunner.open();
+    const { confint } = await import('../../engine/src/inference/confint');
+    const ref = loadReference(id);
+    const doc = parseMlm(mlmTextFor(ref));
+    const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 } });
+    const ci = await confint(fit.model, fit.result, 'profile', {}, { yieldEveryMs: 0 });
+    const cp = ref.confint_profile!;
+    assert.deepEqual(ci.labels, cp.names);
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    cp.names.forEach((nm, i) => {
+      assert.ok(rel(ci.lower[i]!, cp.lower[i]) < 1e-2, `${nm} lower ${ci.lower[i]} vs ${cp.lower[i]}`);
+      assert.ok(rel(ci.upper[i]!, cp.upper[i]) < 1e-2, `${nm} upper ${ci.upper[i]} vs ${cp.upper[i]}`);
+    });
+  });
+}

@@ -25,8 +25,11 @@ export interface Workbench {
 /**
  * Opens the workbench on a temp copy of examples/. By default this repository is loaded as the development
  * extension; `extensionPaths` loads unpacked extensions as installed ones instead (e.g. from the .vsix).
+ * `writeThrough`: files written in the workbench (saves, exports) reach the temp folder on disk, as under npm start.
  */
-export async function openWorkbench(options: { extensionPaths?: string[]; viewport?: { width: number; height: number }; theme?: string } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  options: { extensionPaths?: string[]; viewport?: { width: number; height: number }; theme?: string; writeThrough?: boolean } = {},
+): Promise<Workbench> {
   const workspace = mkdtempSync(join(tmpdir(), 'mlm-e2e-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   // Workspace settings: no welcome page, and a pinned theme (Light+) so token colours are known.
@@ -45,6 +48,8 @@ export async function openWorkbench(options: { extensionPaths?: string[]; viewpo
     folder: workspace,
     extensionDevelopmentPath: options.extensionPaths ? null : ROOT,
     extensionPaths: options.extensionPaths,
+    // Off unless asked: tests read the workspace's files from disk as they were (the web workbench auto-saves edits).
+    writeThrough: options.writeThrough ?? false,
   });
   let browser: Browser | undefined;
   try {

@@ -2,11 +2,11 @@
  * Issue 18's server reproducers (items 5-7): data-derived text is escaped in hover and completion Markdown,
  * a symbolic link out of the workspace is refused, a lone surrogate or a path above / in `data:` gets a
  * diagnostic and leaves the document working, a folder is not read as data, and a large CSV being parsed
- * does not hold up requests on another document.
+ * does not hold up requests on another document, nor does checking a model against it (building its frame).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompletionItem, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol';
@@ -104,10 +104,16 @@ test('a path that climbs above / and a folder named as data get diagnostics', as
   assert.match(String(find(await client.open(uri2, dir), 'data-refused').message), /not a regular file/);
 });
 
-test('while a large CSV is parsed for one document, another document is answered first', async () => {
+/** large.csv: 400,000 rows of y, x and 500 groups g. */
+function writeLargeCsv(): void {
+  if (existsSync(join(ws.dir, 'large.csv'))) return;
   const rows = ['y,x,g'];
   for (let i = 0; i < 400000; i++) rows.push(`${(i * 7919) % 1000},${i % 10},g${i % 500}`);
   writeFileSync(join(ws.dir, 'large.csv'), rows.join('\n'));
+}
+
+test('while a large CSV is parsed for one document, another document is answered first', async () => {
+  writeLargeCsv();
   const big = 'data: large.csv\nmodel a:\n  formula: y ~ x + (1 | g)\n';
   const small = 'data: sleepstudy.csv\nmodel b:\n  formula: Reaction ~ Days + (1 | Subject)\n';
   const bigUri = ws.write('large.mlm', big);
@@ -120,6 +126,32 @@ test('while a large CSV is parsed for one document, another document is answered
   order.push('hover on the other document');
   await bigDone;
   assert.deepEqual(order, ['hover on the other document', 'large document checked']);
+});
+
+test('while a model is checked against a large data set (its frame built), another document is answered first', async () => {
+  // large.csv is parsed and cached when the document opens; then a new formula re-checks the model against it
+  writeLargeCsv();
+  const small = 'data: sleepstudy.csv\nmodel b:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+  const smallUri = ws.write('small2.mlm', small);
+  await client.open(smallUri, small);
+  const big = 'data: large.csv\nmodel a:\n  formula: y ~ x + (1 | g)\n';
+  const bigUri = ws.write('large2.mlm', big);
+  const opened = client.waitDiagnostics(bigUri, () => true, 120000);
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: bigUri, languageId: 'mlm', version: 1, text: big } });
+  await opened;
+  const order: string[] = [];
+  const next = client.waitDiagnostics(bigUri, () => true, 120000).then(() => order.push('large document checked'));
+  await client.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: bigUri, version: 2 },
+    contentChanges: [{ text: big.replace('y ~ x + (1 | g)', 'y ~ x + I(x^2) + log(y + 1) + (1 + x | g)') }],
+  });
+  await new Promise((r) => setTimeout(r, 120)); // the throttle has passed: the server is checking the model
+  const checkedBefore = order.length > 0;
+  await client.request('textDocument/hover', { textDocument: { uri: smallUri }, position: positionOf(small, 'Days') });
+  order.push('hover on the other document');
+  await next;
+  // when the check was still running as the hover was sent, the hover is answered before it ends
+  if (!checkedBefore) assert.deepEqual(order, ['hover on the other document', 'large document checked']);
 });
 
 test('while another document holds the worst formulas of issue 18, a healthy document is answered', async () => {

@@ -112,6 +112,9 @@ function enginePredictions(prep: ReturnType<typeof prepareModels>, m: ReturnType
   // the explicit inverse of the Schur factor (used for many rows) gives the same variances as forward solves
   const viaInverse = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result, { inverseAfter: 0 }) });
   iv['se.fit'].forEach((se, i) => assert.ok(Math.abs(se! - viaInverse['se.fit'][i]!) <= 1e-10 * se!, `row ${i + 1}: ${se} vs ${viaInverse['se.fit'][i]}`));
+  // forward solves only (never the inverse, whatever predictionIntervals announces with expectRows): the same
+  const viaSolves = predictionIntervals(pred, result, { interval: 'confidence', re: true, condVar: new PredictionVariance(m.frame!, result, { inverseAfter: Infinity }) });
+  iv['se.fit'].forEach((se, i) => assert.ok(Math.abs(se! - viaSolves['se.fit'][i]!) <= 1e-10 * se!, `row ${i + 1}: ${se} vs ${viaSolves['se.fit'][i]} (solves)`));
   return { pred, iv, newTable };
 }
 

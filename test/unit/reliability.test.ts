@@ -8,11 +8,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
+import { CancelledError, MlmError, type MlmDiagnostic } from '../../engine/src/diagnostics';
 import { readCsv, readCsvAsync, recordEnd } from '../../engine/src/data/csv';
 import { dataLine, numericValues } from '../../engine/src/data/columns';
 import { decodeText, MAX_DATA_BYTES, refuseDataFile } from '../../engine/src/data/decode';
 import { prepareModels } from '../../engine/src/frame/prepare';
+import { buildModelFrame, buildModelFrameAsync, buildModelFrameSteps } from '../../engine/src/frame/modelframe';
+import { analyzePrepared, analyzePreparedAsync, analyzePreparedSteps } from '../../engine/src/frame/analyze';
+import { applyDocument } from '../../engine/src/frame/table';
+import { parseMlm } from '../../engine/src/mlmfile/parse';
+import { ROWS_PER_STEP } from '../../engine/src/hooks';
 import { fitModel, nonFiniteFigure } from '../../engine/src/fit';
 import { climbsAboveRoot, readDataFile } from '../../engine/src/cli/session';
 import type { FitResult } from '../../engine/src/result';
@@ -255,4 +260,67 @@ test('readCsvAsync hands the event loop back while a large file is read', async 
     clearInterval(timer);
   }
   assert.ok(ticks > 0, 'an interval callback ran while the CSV was read');
+});
+
+/** A table of `rows` rows: y, x, a two-level factor f, and groups g (some shared across h: repeated ids are checked). */
+function largeTable(rows: number) {
+  const lines = ['y,x,f,g,h'];
+  for (let i = 0; i < rows; i++) lines.push(`${((i * 7919) % 1000) / 10},${i % 10},${i % 3 ? 'a' : 'b'},g${i % 500},h${i % 37}`);
+  const doc = parseMlm('data: large.csv\nmodel a:\n  formula: y ~ x + f + (1 + x | g) + (1 | h)\n');
+  return { doc, model: doc.models[0], table: applyDocument(doc, readCsv(lines.join('\n'), 'large.csv')) };
+}
+
+test('model frames and checks against the data are built in slices of rows: the event loop is entered meanwhile', async () => {
+  const rows = 200000;
+  const { doc, model, table } = largeTable(rows);
+  // every pass over the rows yields once per ROWS_PER_STEP rows (a count, not a time)
+  let steps = 0;
+  const gen = buildModelFrameSteps(doc, model, table, { prepared: true });
+  while (!gen.next().done) steps++;
+  assert.ok(steps >= 8 * Math.ceil(rows / ROWS_PER_STEP), `${steps} slices`);
+  steps = 0;
+  const check = analyzePreparedSteps(doc, model, table);
+  while (!check.next().done) steps++;
+  assert.ok(steps >= 10 * Math.ceil(rows / ROWS_PER_STEP), `${steps} slices`);
+  // the async variants hand the event loop back (an interval runs) and give what the sync ones give
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    const frame = await buildModelFrameAsync(doc, model, table, { prepared: true }, { yieldEveryMs: 1 });
+    const framed = ticks;
+    const diags = await analyzePreparedAsync(doc, model, table, { yieldEveryMs: 1 });
+    assert.ok(framed > 0, 'an interval callback ran while the frame was built');
+    assert.ok(ticks > framed, 'an interval callback ran while the model was checked against the data');
+    const sync = buildModelFrame(doc, model, table, { prepared: true });
+    assert.deepEqual(frame.coefnames, ['(Intercept)', 'x', 'fb']);
+    assert.deepEqual([frame.n, frame.coefnames, Array.from(frame.X.subarray(0, 10)), frame.reTerms.map((t) => [t.group, t.levels.length, t.k])], [
+      sync.n,
+      sync.coefnames,
+      Array.from(sync.X.subarray(0, 10)),
+      sync.reTerms.map((t) => [t.group, t.levels.length, t.k]),
+    ]);
+    assert.deepEqual(diags, analyzePrepared(doc, model, table));
+  } finally {
+    clearInterval(timer);
+  }
+  // a cancelled build stops with CancelledError
+  await assert.rejects(buildModelFrameAsync(doc, model, table, { prepared: true }, { yieldEveryMs: 1, isCancelled: () => true }), CancelledError);
+});
+
+test('CSV fields are kept packed (one string per column) and read back as the file has them', () => {
+  const text = 'y,name,z\n1.50,"a, b",\n2,  c  ,NA\n,d,3e2\n';
+  const t = readCsv(text, 'p.csv');
+  const raw = (name: string) => t.columns.get(name)!.raw;
+  assert.deepEqual([...raw('y')], ['1.50', '2', '']);
+  assert.deepEqual([...raw('name')], ['a, b', '  c  ', 'd']);
+  assert.deepEqual(Array.from(raw('z')), ['', 'NA', '3e2']);
+  assert.equal(raw('name').length, 3);
+  assert.equal(raw('name')[1], '  c  ');
+  assert.equal(raw('name')[3], undefined);
+  assert.ok(Array.isArray(raw('y')));
+  assert.equal(raw('y').findIndex((f) => f === '2'), 1);
+  assert.equal(JSON.stringify(raw('y')), '["1.50","2",""]');
+  assert.throws(() => {
+    (raw('y') as string[])[0] = 'x';
+  }, TypeError);
 });

@@ -10,6 +10,7 @@ import {
   FAMILY_LINKS,
   LINK_DOCS,
   METHOD_DOCS,
+  DATA_ENGINES,
   MODEL_KEYS,
   FILE_KEYS,
   isModelName,
@@ -49,6 +50,11 @@ test('every generalized family and link the vocabulary offers has a family objec
       assert.equal(f.link.name, link);
     }
   }
+});
+
+test('engine: accepts exactly the engines described', () => {
+  for (const e of Object.keys(DATA_ENGINES)) assert.deepEqual(errors(`data: d.csv\nengine: ${e}\nmodel m:\n  formula: y ~ 1 + (1 | g)\n`), [], e);
+  assert.equal(errors('data: d.csv\nengine: toString\nmodel m:\n  formula: y ~ 1 + (1 | g)\n')[0]?.code, 'unknown-engine');
 });
 
 test('method: accepts exactly the methods described', () => {

@@ -13,6 +13,7 @@ import { plotsForFit } from '../render/plots';
 import { comparisonsHtml } from '../render/tables';
 import { PANEL_CSS, REPORT_THEME } from '../render/styles';
 import { escapeHtml } from '../shared/escape';
+import { escapeMarkdown, markdownCode } from '../../../protocol/markdown';
 
 export interface ExportInput {
   fileName: string;
@@ -37,9 +38,8 @@ export function exportResults(format: ResultsFormat, input: ExportInput): string
   }
 }
 
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
+/** A table cell or a line of Markdown: text from the data stays literal (no link, image, HTML; pipes escaped). */
+const mdCell = escapeMarkdown;
 
 function mdTable(head: string[], rows: string[][]): string {
   const line = (r: string[]) => `| ${r.map(mdCell).join(' | ')} |`;
@@ -153,20 +153,20 @@ export function plotFiles(input: ExportInput): PlotFile[] {
 
 /** `images`: plot files written in the folder `dir` beside the Markdown file, linked under each model. */
 export function toMarkdown(input: ExportInput, images?: { dir: string; files: PlotFile[] }): string {
-  const parts: string[] = [`# Results: ${input.fileName}`];
+  const parts: string[] = [`# Results: ${mdCell(input.fileName)}`];
   for (const t of comparisonTables(input.comparisons)) parts.push('## Model comparison', mdTable(t.head, t.rows));
   for (const fit of input.results) {
-    parts.push(`## Model ${fit.id}`);
+    parts.push(`## Model ${mdCell(fit.id)}`);
     parts.push(
       [
-        `- Formula: \`${fit.formula}\``,
+        `- Formula: ${markdownCode(fit.formula)}`,
         `- Family: ${fit.family} (${fit.link} link); method: ${methodText(fit)}`,
         `- Observations: ${fit.nobs}; groups: ${Object.entries(fit.ngrps ?? {})
-          .map(([g, n]) => `${g} ${n}`)
+          .map(([g, n]) => `${mdCell(g)} ${n}`)
           .join(', ')}`,
         ...(fit.rowsDropped ? [`- Rows dropped for missing values: ${fit.rowsDropped}`] : []),
         ...(fit.singular ? ['- Warning: singular fit (a variance estimated as zero or a correlation as ±1)'] : []),
-        ...(fit.warnings ?? []).map((w) => `- Warning: ${w}`),
+        ...(fit.warnings ?? []).map((w) => `- Warning: ${mdCell(w)}`),
       ].join('\n'),
     );
     const st = statsLine(fit);
@@ -174,11 +174,11 @@ export function toMarkdown(input: ExportInput, images?: { dir: string; files: Pl
     const re = randomTable(fit);
     parts.push('### Random effects', mdTable(re.head, re.rows));
     const icc = iccRows(fit);
-    if (icc.length) parts.push(icc.map((r) => `- ICC (${r.group}): ${fmt(r.icc, 3)}`).join('\n'));
+    if (icc.length) parts.push(icc.map((r) => `- ICC (${mdCell(r.group)}): ${fmt(r.icc, 3)}`).join('\n'));
     const fe = fixedTable(fit);
     parts.push('### Fixed effects', mdTable(fe.head, fe.rows));
     const mine = images?.files.filter((f) => f.model === fit.id) ?? [];
-    if (mine.length) parts.push('### Plots', mine.map((f) => `![${mdCell(f.title).replace(/[[\]]/g, '')}](${encodeURI(`${images!.dir}/${f.name}`)})`).join('\n\n'));
+    if (mine.length) parts.push('### Plots', mine.map((f) => `![${mdCell(f.title)}](${encodeURI(`${images!.dir}/${f.name}`)})`).join('\n\n'));
   }
   return parts.join('\n\n') + '\n';
 }

@@ -72,12 +72,16 @@ export function meansHtml(fit: FitResult, slug: string): string {
 
 export function fTestsHtml(fit: FitResult, slug: string): string {
   const a = fit.postfit?.anova;
+  if (a?.error) return `<h3>F tests</h3><p class="f-tests-error" id="f-tests-${slug}">F tests could not be computed: ${e(a.error)}</p>`;
   if (!a || a.rows.length === 0) return '';
+  const asymptotic = a.method === 'asymptotic';
   // models with between/within df (nlme's fits): nlme's anova.lme, which has no sums of squares
   const nlme = a.method === 'containment';
   const caption = nlme
     ? `F tests as nlme's anova.lme (${a.type === 1 ? 'sequential' : 'marginal'}) with between/within denominator df`
-    : `Type ${a.type === 1 ? 'I' : 'III'} analysis of variance with ${a.method}'s method (as lmerTest)`;
+    : asymptotic
+      ? `Type ${a.type === 1 ? 'I' : 'III'} Wald F tests with asymptotic df (F = χ²/NumDF, infinite denominator df, as emmeans' joint_tests)`
+      : `Type ${a.type === 1 ? 'I' : 'III'} analysis of variance with ${a.method}'s method (as lmerTest)`;
   let h = `<h3>F tests</h3><table tabindex="0" class="f-tests" id="f-tests-${slug}"><caption>${e(caption)}</caption>`;
   // key columns first (F, its df, p); the sums of squares collapse in a narrow panel
   h += `<thead><tr>${['Term', 'F value', 'NumDF', 'DenDF', 'Pr(>F)'].map((c) => `<th scope="col">${e(c)}</th>`).join('')}`;
@@ -91,7 +95,8 @@ export function fTestsHtml(fit: FitResult, slug: string): string {
       `F statistic of the hypothesis that all the term's coefficients are zero (type III: averaged over the factors of terms that contain it)${a.method === 'Kenward-Roger' ? '; Kenward-Roger: the Wald F with the adjusted covariance, scaled by λ' : ''}`,
     );
     h += cell(r.NumDF, r.NumDF === null ? '' : String(r.NumDF), 'Numerator degrees of freedom: the coefficients the term adds');
-    h += cell(r.DenDF, r.DenDF !== null && Number.isInteger(r.DenDF) ? String(r.DenDF) : fmt(r.DenDF, 4), `Denominator degrees of freedom (${nlme ? 'nlme\'s between/within' : a.method})`);
+    const den = asymptotic && r.F !== null ? 'Inf' : r.DenDF !== null && Number.isInteger(r.DenDF) ? String(r.DenDF) : fmt(r.DenDF, 4);
+    h += cell(r.DenDF, den, `Denominator degrees of freedom (${nlme ? 'nlme\'s between/within' : asymptotic ? 'asymptotic: infinite, the p-value is that of the Wald chi-square' : a.method})`);
     h += cell(r.p, fmtP(r.p), 'p-value of the F test');
     const unscaled = a.method === 'Kenward-Roger' ? ' (F before Kenward-Roger\'s scaling λ, as lmerTest)' : '';
     if (!nlme) {

@@ -3,7 +3,8 @@
  * theme variables, so light, dark and high-contrast themes all work; focus is always visible.
  */
 export const PANEL_CSS = `
-:root { color-scheme: light dark; }
+:root { color-scheme: light dark; --mlm-highlight: var(--vscode-editorWarning-foreground, var(--vscode-charts-orange)); }
+/* the linked level: the editor's warning colour (strong in light, dark and high-contrast themes; charts-orange is translucent in some) */
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 16px 32px; line-height: 1.4; }
 h1 { font-size: 1.4em; margin: 12px 0 4px; }
 h2 { font-size: 1.2em; margin: 20px 0 6px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); }
@@ -83,10 +84,10 @@ svg.plot .legend-label { fill: var(--vscode-foreground); }
 svg.plot .legend-title { fill: var(--vscode-descriptionForeground); font-weight: 600; }
 /* effect plots: one theme colour per line (series-0 … series-7) */
 svg.plot .effect-line.series-0, svg.plot .effect-bar.series-0 { stroke: var(--vscode-charts-blue); } svg.plot .effect-band.series-0, svg.plot .effect-pt.series-0 { fill: var(--vscode-charts-blue); }
-svg.plot .effect-line.series-1, svg.plot .effect-bar.series-1 { stroke: var(--vscode-charts-orange); } svg.plot .effect-band.series-1, svg.plot .effect-pt.series-1 { fill: var(--vscode-charts-orange); }
+svg.plot .effect-line.series-1, svg.plot .effect-bar.series-1 { stroke: var(--vscode-charts-red); } svg.plot .effect-band.series-1, svg.plot .effect-pt.series-1 { fill: var(--vscode-charts-red); }
 svg.plot .effect-line.series-2, svg.plot .effect-bar.series-2 { stroke: var(--vscode-charts-green); } svg.plot .effect-band.series-2, svg.plot .effect-pt.series-2 { fill: var(--vscode-charts-green); }
 svg.plot .effect-line.series-3, svg.plot .effect-bar.series-3 { stroke: var(--vscode-charts-purple); } svg.plot .effect-band.series-3, svg.plot .effect-pt.series-3 { fill: var(--vscode-charts-purple); }
-svg.plot .effect-line.series-4, svg.plot .effect-bar.series-4 { stroke: var(--vscode-charts-red); } svg.plot .effect-band.series-4, svg.plot .effect-pt.series-4 { fill: var(--vscode-charts-red); }
+svg.plot .effect-line.series-4, svg.plot .effect-bar.series-4 { stroke: var(--vscode-charts-orange); } svg.plot .effect-band.series-4, svg.plot .effect-pt.series-4 { fill: var(--vscode-charts-orange); }
 svg.plot .effect-line.series-5, svg.plot .effect-bar.series-5 { stroke: var(--vscode-charts-yellow); } svg.plot .effect-band.series-5, svg.plot .effect-pt.series-5 { fill: var(--vscode-charts-yellow); }
 svg.plot .effect-line.series-6, svg.plot .effect-bar.series-6 { stroke: var(--vscode-foreground); } svg.plot .effect-band.series-6, svg.plot .effect-pt.series-6 { fill: var(--vscode-foreground); }
 svg.plot .effect-line.series-7, svg.plot .effect-bar.series-7 { stroke: var(--vscode-descriptionForeground); } svg.plot .effect-band.series-7, svg.plot .effect-pt.series-7 { fill: var(--vscode-descriptionForeground); }
@@ -96,9 +97,9 @@ svg.plot .panel-frame { fill: none; stroke: var(--vscode-descriptionForeground);
 svg.plot .pt-path { fill: var(--vscode-charts-blue); fill-opacity: 0.7; }
 svg.plot .group-panel .fit-line { stroke: var(--vscode-charts-blue); stroke-width: 1.6; }
 svg.plot .population-line { fill: none; stroke: var(--vscode-charts-red); stroke-dasharray: 4 3; stroke-width: 1.3; }
-svg.plot .linked.highlight .pt, svg.plot .pt.linked.highlight, svg.plot .linked.highlight .interval95, svg.plot .linked.highlight .interval139 { fill: var(--vscode-charts-orange); stroke: var(--vscode-charts-orange); fill-opacity: 1; }
-svg.plot .group-panel.highlight .panel-frame { stroke: var(--vscode-charts-orange); stroke-width: 2.5; }
-svg.plot .rug-tick.highlight { stroke: var(--vscode-charts-orange); stroke-width: 3; }
+svg.plot .linked.highlight .pt, svg.plot .pt.linked.highlight, svg.plot .linked.highlight .interval95, svg.plot .linked.highlight .interval139 { fill: var(--mlm-highlight); stroke: var(--mlm-highlight); fill-opacity: 1; }
+svg.plot .group-panel.highlight .panel-frame { stroke: var(--mlm-highlight); stroke-width: 2.5; }
+svg.plot .rug-tick.highlight { stroke: var(--mlm-highlight); stroke-width: 3; }
 svg.plot .linked.dimmed { opacity: 0.25; }
 .plot-controls { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0; }
 .plot-controls input { font-family: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, var(--vscode-contrastBorder, transparent)); padding: 2px 4px; }

@@ -118,7 +118,8 @@ Options:
   -h, --help          show this help
   -v, --version       show the version
 
-Errors are reported as FILE:LINE:COL: message, and the exit status is non-zero.
+Errors are reported as FILE:LINE:COL: message. Exit status: 0 when every requested model
+was fitted; 1 when any failed (the others are still printed); 2 for a usage error.
 Progress is shown on stderr only when it is a terminal.
 `;
 

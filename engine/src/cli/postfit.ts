@@ -11,7 +11,7 @@ import type { PreparedModel } from '../frame/prepare';
 import type { MeansResult } from '../inference/emmeans';
 import { meansJson } from '../inference/emmeans';
 import type { EstimateResult } from '../inference/estimate';
-import { formatNlmeFTests, formatTermFTests } from '../inference/ftest';
+import { formatNlmeFTests, formatTermFTests, fTestMethodText } from '../inference/ftest';
 import { PostFit, type DfRequest } from '../inference/postfit';
 import { formatColumn, formatPValues, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
@@ -137,11 +137,11 @@ export function runAnova(args: CliArgs, io: CliStreams): Promise<number> {
       'Sum Sq': rows.map((r) => r.sumSq),
       'Mean Sq': rows.map((r) => r.meanSq),
       NumDF: rows.map((r) => r.NumDF),
-      DenDF: rows.map((r) => r.DenDF),
+      DenDF: rows.map((r) => (r.DenDF === Infinity ? 'Inf' : r.DenDF)),
       'F value': rows.map((r) => r.F),
       'Pr(>F)': rows.map((r) => r.p),
     };
-    return { text: formatTermFTests(rows, type, json.df_method === 'Kenward-Roger' ? 'Kenward-Roger\'s method' : "Satterthwaite's method") + '\n', json };
+    return { text: formatTermFTests(rows, type, fTestMethodText(method)) + '\n', json };
   });
 }
 

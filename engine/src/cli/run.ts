@@ -78,7 +78,7 @@ export async function runCli(argv: string[], io: CliStreams): Promise<number> {
 
 async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  await s.load();
+  await s.load({ blocksFirst: true });
   const models = s.select(args.model);
   if (!models) return 1;
   const results: Record<string, FitResult | (FitResult & { ratios: unknown })> = {};
@@ -121,7 +121,7 @@ async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
         ok = false;
         continue;
       }
-      entries.push({ name: m.name, frame: fitted.frame, result: fitted.result });
+      entries.push({ name: m.name, frame: fitted.frame, result: fitted.result, model: fitted.model });
     }
     if (!ok) continue;
     try {

@@ -6,12 +6,14 @@ import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
 import { prepareDocument, type PrepareOptions, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
-import { fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { DuckDbRunner, fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { fitBlocksFile } from './blocksfile';
+import { fitFromSql } from '../sql/fit';
+import { deepFreeze } from '../freeze';
 import { clickHouseSourceForCli } from './clickhouse';
 import { isClickHouseUrl } from '../sql/clickhouse';
 import { locateSqlDiagnostic } from '../sql/locate';
 import type { SqlSource } from '../sql/runner';
-import { fitFromSql } from '../sql/index';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import type { CliArgs } from './args';
 import { Progress } from './progress';
@@ -101,7 +103,13 @@ export class Session {
    * Reads the .mlm file and its CSV and builds the model frames. Reports the document-level
    * diagnostics (parse, data); stops on errors among them. Per-model ones are reported by fit().
    */
-  async load(): Promise<void> {
+  /**
+   * Reads the .mlm file and its data. With `blocksFirst` (mlm fit), linear mixed models of data read through
+   * DuckDB are fitted from cross-product blocks computed by one aggregation query (sql/fitFromSql), without
+   * loading rows; only when a model needs the rows (a GLMM, an unsupported term, an error to locate) are its
+   * columns loaded.
+   */
+  async load(options: { blocksFirst?: boolean } = {}): Promise<void> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -110,9 +118,20 @@ export class Session {
     }
     const dir = dirname(this.file);
     const doc = parseMlm(text);
+    if (doc.blocks && !doc.data) {
+      // blocks computed elsewhere (mlm sql): no data to read; fit() reads the blocks
+      this.prep = prepareDocument(doc, () => undefined, { loaded: { table: null, diagnostics: [] } });
+      for (const d of doc.diagnostics) this.report(d);
+      if (doc.diagnostics.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file');
+      return;
+    }
     // data: clickhouse://…: the models are fitted in ClickHouse (fitSql), nothing is read here
     this.sql = clickHouseSourceForCli(doc);
     const clickhouse = !!doc.data && isClickHouseUrl(doc.data.value);
+    if (!clickhouse && options.blocksFirst && doc.diagnostics.every((d) => d.severity !== 'error') && (await this.fitFromBlocks(doc, resolve(dir)))) {
+      this.prep = prepareDocument(doc, () => undefined, { loaded: { table: null, diagnostics: [] }, frames: false, analyze: false });
+      return;
+    }
     let loaded: PrepareOptions['loaded'];
     if (!clickhouse) {
       // Parquet, globs, large CSV files (or engine: duckdb): only the models' columns, through DuckDB
@@ -130,7 +149,7 @@ export class Session {
       if (sql.route.kind === 'memory') for (const d of sql.diagnostics) this.report(d);
       else if (sql.table) {
         if (sql.relation && doc.data) this.sqlSource = { relation: sql.relation, label: doc.data.value, columns: sql.allNames };
-        this.dataSource = `DuckDB: ${sql.note.replace(/^read through DuckDB /, '')}`;
+        this.dataSource = sql.note.replace(/^read through DuckDB /, 'DuckDB ');
         this.report({ severity: 'information', code: 'data-source', message: `${doc.data?.value} ${sql.note}`, range: doc.data?.range });
       }
       if (sql.route.kind !== 'memory') loaded = { table: sql.table, diagnostics: sql.diagnostics };
@@ -152,6 +171,63 @@ export class Session {
     for (const d of docLevel) this.report(d);
     if (docLevel.some((d) => d.severity === 'error')) throw new Failed('errors in the .mlm file or its data');
     if (this.prep.models.length === 0) this.fail('the file declares no model', 'no-model');
+  }
+
+  /**
+   * Every model fitted from SQL cross-product blocks (true), or false when the data are not read through
+   * DuckDB, a model is not a linear mixed model, or a fit from blocks fails (then everything takes the
+   * columns path, which also locates errors in the data).
+   */
+  private async fitFromBlocks(doc: MlmDocument, baseDir: string): Promise<boolean> {
+    const decls = this.args.model === undefined ? doc.models : doc.models.filter((m) => m.name === this.args.model);
+    const family = (m: (typeof decls)[number]) => m.family?.value ?? 'gaussian';
+    if (decls.length === 0 || decls.some((m) => !['gaussian', 'binomial', 'poisson'].includes(family(m)))) return false;
+    const where = await loadSqlData(doc, { baseDir, thresholdMB: this.args.sqlThresholdMB, engine: this.args.engine, columns: false });
+    if (where.route.kind !== 'sql' || !where.relation || where.diagnostics.length || !doc.data) return false;
+    const source = { relation: where.relation, label: doc.data.value };
+    const fits: Array<[string, FittedModel]> = [];
+    const runner = await DuckDbRunner.open();
+    try {
+      for (const decl of decls) {
+        const label = `fitting ${decl.name} ${family(decl) === 'gaussian' ? 'from SQL blocks' : 'from rows collapsed in SQL'}`;
+        this.progress.start(label);
+        try {
+          if (family(decl) !== 'gaussian') {
+            // binomial and Poisson: rows collapsed to covariate patterns, or the columns path for everything
+            const columns = (await runner.describe(source.relation)).map((c) => c.name);
+            const got = await fitCollapsedGlmm(doc, decl, { ...source, columns }, {}, this.progress.hooks(label));
+            if ('reason' in got) {
+              this.progress.clear();
+              this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded (${got.reason})`, range: decl.nameRange });
+              return false;
+            }
+            fits.push([decl.name, got.fitted]);
+            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: ${got.note}`, range: decl.nameRange });
+            continue;
+          }
+          const fit = await fitFromSql({ runner, ...source }, doc, decl, {
+            hooks: this.progress.hooks(label),
+            query: { onProgress: (p) => this.progress.update(`${label}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`) },
+          });
+          const note = `DuckDB (${where.route.reason}): cross-product blocks of ${fit.nAll.toLocaleString('en-US')} rows from one aggregation query`;
+          fits.push([decl.name, { ...fit, result: deepFreeze({ ...fit.result, dataSource: note }) }]);
+        } catch (e) {
+          if (e instanceof MlmError) {
+            this.progress.clear();
+            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded instead of SQL blocks (${e.message})`, range: decl.nameRange });
+            return false;
+          }
+          throw e;
+        } finally {
+          this.progress.clear();
+        }
+      }
+    } finally {
+      await runner.close();
+    }
+    this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted in SQL, no rows loaded`, range: doc.data.range });
+    for (const [name, fit] of fits) this.fits.set(name, fit);
+    return true;
   }
 
   /** The models named by --model (all when undefined); null after reporting an unknown name. */
@@ -178,10 +254,32 @@ export class Session {
     return 'reason' in got ? null : got.fitted;
   }
 
+  /** A model fitted from the file of the `blocks:` key (engine/src/cli/blocksfile.ts). */
+  private async fitFromBlocksKey(m: PreparedModel): Promise<FittedModel | null> {
+    const label = `fitting ${m.name} from ${this.doc.blocks!.value}`;
+    this.progress.start(label);
+    try {
+      const fitted = await fitBlocksFile(this.file, this.doc, m.decl, this.progress.hooks(label));
+      this.progress.clear();
+      this.fits.set(m.name, fitted);
+      for (const w of fitted.result.warnings) this.report({ severity: 'warning', message: `model ${m.name}: ${w}`, code: 'fit-warning', range: m.decl.nameRange });
+      return fitted;
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof MlmError) {
+        const d = e.diagnostic;
+        this.report(d.range ? d : { ...d, range: this.doc.blocks!.range });
+        return null;
+      }
+      throw e;
+    }
+  }
+
   /** Fits a model once (cached); null after reporting its errors. */
   async fit(m: PreparedModel): Promise<FittedModel | null> {
     const cached = this.fits.get(m.name);
     if (cached) return cached;
+    if (this.doc.blocks && !this.doc.data) return this.fitFromBlocksKey(m);
     for (const d of m.diagnostics) this.report(d);
     if (this.sql && !m.error) return this.fitSql(m, this.sql);
     if (!m.frame) {

@@ -6,10 +6,10 @@
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MlmError } from '../diagnostics';
-import { blocksQuery } from '../sql/compile';
+import { blocksQuery, designMeta } from '../sql/compile';
+import { designFromTable, tableColumns } from '../sql/table';
 import { compileBlocksQuery } from '../sql/fit';
 import { locateSqlDiagnostic } from '../sql/locate';
-import { designFromTable } from '../sql/table';
 import type { SqlDialectName } from '../sql/runner';
 import type { CliArgs } from './args';
 import { Session, type CliStreams } from './session';
@@ -59,7 +59,8 @@ export async function runSql(args: CliArgs, io: CliStreams): Promise<number> {
     }
     try {
       const design = designFromTable(s.doc, m.decl, table, m.frame.rows, dialect, relation);
-      out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${dialect})\n${blocksQuery(design)};\n`);
+      // the design rides along (column mlm_design), so that `blocks:` can read the result back without the data
+      out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${dialect})\n${blocksQuery(design, undefined, designMeta(design, tableColumns(table)))};\n`);
     } catch (e) {
       if (e instanceof MlmError) s.report(e.diagnostic);
       else throw e;

@@ -6,6 +6,8 @@
  */
 import Papa from 'papaparse';
 import { MlmError } from '../diagnostics';
+import { ROWS_PER_STEP, runSteps, runStepsAsync, Ticker, type Steps } from '../hooks';
+import { FieldsBuilder, packedFields, type PackedFields } from './fields';
 import type { DataColumn, DataTable, NumericColumn, TextColumn } from './types';
 import { sortLevelsR } from './rsort';
 
@@ -118,18 +120,19 @@ export function logicalColumn(name: string, raw: string[]): TextColumn {
   return { kind: 'text', name, codes, levels: [...levels], raw };
 }
 
-/** Rows typed between two yields of the reading generator. */
-const ROWS_PER_STEP = 1 << 16;
 
-function* typeColumn(name: string, raw: string[], decimalComma: boolean, lines: Int32Array | undefined): Generator<void, DataColumn> {
-  const n = raw.length;
+function* typeColumn(name: string, packed: PackedFields, decimalComma: boolean, lines: Int32Array | undefined): Steps<DataColumn> {
+  const { text, ends } = packed;
+  const n = ends.length;
+  const field = (i: number) => text.slice(i === 0 ? 0 : ends[i - 1], ends[i]);
+  const raw = packedFields(text, ends);
   const values = new Float64Array(n);
   let numericCount = 0;
   let textCount = 0;
   let firstText: { row: number; text: string } | undefined;
   for (let i = 0; i < n; i++) {
     if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
-    const s = raw[i];
+    const s = field(i);
     if (isMissingField(s)) {
       values[i] = NaN;
       continue;
@@ -151,7 +154,8 @@ function* typeColumn(name: string, raw: string[], decimalComma: boolean, lines: 
   const present = new Set<string>();
   for (let i = 0; i < n; i++) {
     if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
-    if (!isMissingField(raw[i])) present.add(raw[i]);
+    const s = field(i);
+    if (!isMissingField(s)) present.add(s);
   }
   if ([...present].every((s) => LOGICAL.has(s.trim()))) return logicalColumn(name, raw);
   yield;
@@ -162,7 +166,8 @@ function* typeColumn(name: string, raw: string[], decimalComma: boolean, lines: 
   const codes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     if ((i & (ROWS_PER_STEP - 1)) === ROWS_PER_STEP - 1) yield;
-    codes[i] = isMissingField(raw[i]) ? -1 : index.get(raw[i])!;
+    const s = field(i);
+    codes[i] = isMissingField(s) ? -1 : index.get(s)!;
   }
   const col: TextColumn = { kind: 'text', name, codes, levels, raw };
   if (numericCount > textCount && firstText) col.firstNonNumeric = { ...firstText, numericCount };
@@ -253,7 +258,7 @@ function csvError(code: string, fileName: string, line: number, column: string, 
  * can hand the event loop back (readCsvAsync) or drain it at once (readCsv). Rows are located by the file
  * line the editor shows (blank lines and multi-line quoted fields counted).
  */
-export function* readCsvSteps(text: string, fileName: string): Generator<void, DataTable> {
+export function* readCsvSteps(text: string, fileName: string): Steps<DataTable> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') {
     throw new MlmError({
@@ -274,7 +279,8 @@ export function* readCsvSteps(text: string, fileName: string): Generator<void, D
   const newline = detectNewline(text);
   let header: string[] | null = null;
   let names: string[] = [];
-  let rawCols: string[][] = [];
+  let rawCols: FieldsBuilder[] = [];
+  let chunkCols: string[][] = [];
   const lineList: number[] = [];
   let shifted = false;
   let line = 1;
@@ -297,7 +303,8 @@ export function* readCsvSteps(text: string, fileName: string): Generator<void, D
       if (!header) {
         header = fields.map((h) => h.trim());
         names = uniqueNames(header.map(makeNameR));
-        rawCols = names.map(() => []);
+        rawCols = names.map(() => new FieldsBuilder());
+        chunkCols = names.map(() => []);
         continue;
       }
       const ncol = names.length;
@@ -305,11 +312,15 @@ export function* readCsvSteps(text: string, fileName: string): Generator<void, D
         const col = fields.length > ncol ? '' : names[fields.length];
         throw csvError('csv-fields', fileName, at, col, `${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${ncol}`);
       }
-      for (let c = 0; c < ncol; c++) rawCols[c].push(fields[c]);
+      for (let c = 0; c < ncol; c++) chunkCols[c].push(fields[c]);
       if (at !== lineList.length + 2) shifted = true;
       lineList.push(at);
     }
     if (quoteError) throw csvError('csv-parse', fileName, line - 1, '', `${quoteError.message.replace(/\.$/, '')} (a quoted field is not closed)`);
+    for (let c = 0; c < chunkCols.length; c++) {
+      rawCols[c].addAll(chunkCols[c]);
+      chunkCols[c] = [];
+    }
     yield;
   }
   if (!header) {
@@ -326,7 +337,7 @@ export function* readCsvSteps(text: string, fileName: string): Generator<void, D
   const lines = shifted ? Int32Array.from(lineList) : undefined;
   const columns = new Map<string, DataColumn>();
   for (let c = 0; c < names.length; c++) {
-    columns.set(names[c], yield* typeColumn(names[c], rawCols[c], delimiter === ';', lines));
+    columns.set(names[c], yield* typeColumn(names[c], rawCols[c].build(), delimiter === ';', lines));
     yield;
   }
   return { fileName, nrow, names, columns, ...(lines ? { lines } : {}) };
@@ -337,26 +348,14 @@ export function* readCsvSteps(text: string, fileName: string): Generator<void, D
  * 'csv-parse', 'csv-encoding') with the file, line (as the editor shows it) and column of the problem.
  */
 export function readCsv(text: string, fileName: string): DataTable {
-  const steps = readCsvSteps(text, fileName);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return runSteps(readCsvSteps(text, fileName));
 }
 
 /**
  * readCsv that hands the event loop back at least every `yieldEveryMs` (default 20), so a language server
  * answers other requests while a large file is read.
  */
-export async function readCsvAsync(text: string, fileName: string, yieldEveryMs = 20): Promise<DataTable> {
-  const steps = readCsvSteps(text, fileName);
-  let last = Date.now();
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    if (Date.now() - last >= yieldEveryMs) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      last = Date.now();
-    }
-  }
+export function readCsvAsync(text: string, fileName: string, yieldEveryMs = 20): Promise<DataTable> {
+  // 0: as often as the clock moves (Ticker takes 0 as 'never')
+  return runStepsAsync(readCsvSteps(text, fileName), new Ticker({ yieldEveryMs: Math.max(yieldEveryMs, Number.MIN_VALUE) }), 'reading data');
 }

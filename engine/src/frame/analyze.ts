@@ -5,6 +5,7 @@
  * nagq-vector, and the frame builder's own codes.
  */
 import { MlmError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
+import { ROWS_PER_STEP, runSteps, runStepsAsync, Ticker, type FitHooks, type Steps } from '../hooks';
 import { unknownColumnError } from '../data/columns';
 import type { DataTable } from '../data/types';
 import type { Node } from '../formula/ast';
@@ -13,7 +14,7 @@ import { modelSettings } from '../mlmfile/spec';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import { evalVariable, type EvalContext } from './evaluate';
-import { buildFromStructure, groupFactor } from './modelframe';
+import { buildFromStructureSteps, groupFactor } from './modelframe';
 import { identifiersOf, modelStructure, type ModelStructure } from './structure';
 import { applyDocument } from './table';
 import type { ModelFrame } from './types';
@@ -64,6 +65,19 @@ export function unknownColumns(model: ModelDecl, st: ModelStructure | null, tabl
 
 /** Analyzes a model against a table that already went through applyDocument. */
 export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataTable): MlmDiagnostic[] {
+  return runSteps(analyzePreparedSteps(doc, model, table));
+}
+
+/**
+ * analyzePrepared that hands the event loop back between slices of rows (FitHooks.yieldEveryMs), so a
+ * language server answers requests on other documents while it checks a model against a large data set.
+ */
+export function analyzePreparedAsync(doc: MlmDocument, model: ModelDecl, table: DataTable, hooks: FitHooks = {}): Promise<MlmDiagnostic[]> {
+  return runStepsAsync(analyzePreparedSteps(doc, model, table), new Ticker(hooks), 'checking against the data');
+}
+
+/** analyzePrepared in steps (hooks.ts Steps). */
+export function* analyzePreparedSteps(doc: MlmDocument, model: ModelDecl, table: DataTable): Steps<MlmDiagnostic[]> {
   void doc;
   let st: ModelStructure;
   try {
@@ -104,7 +118,7 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
   const settings = modelSettings(model);
   let frame: ModelFrame;
   try {
-    frame = buildFromStructure(model, st, table);
+    frame = yield* buildFromStructureSteps(model, st, table);
   } catch (e) {
     if (e instanceof MlmError) return [...out, e.diagnostic];
     throw e;
@@ -143,15 +157,20 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
   for (const spec of st.random) {
     const termRange = st.locate(spec.span);
     const g = groupFactor(spec.groupParts, ctx);
-    // restrict to used rows
+    yield;
+    // restrict to used rows: refs numbers the levels in order of first appearance
     const refs = new Int32Array(frame.n);
-    const map = new Map<number, number>();
-    for (let i = 0; i < frame.n; i++) {
-      const c = g.codes[frame.rows[i]];
-      if (!map.has(c)) map.set(c, map.size);
-      refs[i] = map.get(c)!;
+    const number = new Int32Array(g.levels.length).fill(-1);
+    let nl = 0;
+    for (let start = 0; start < frame.n; start += ROWS_PER_STEP) {
+      const end = Math.min(frame.n, start + ROWS_PER_STEP);
+      for (let i = start; i < end; i++) {
+        const c = g.codes[frame.rows[i]];
+        if (number[c] < 0) number[c] = nl++;
+        refs[i] = number[c];
+      }
+      yield;
     }
-    const nl = map.size;
     if (!groupsSeen.has(spec.group)) {
       groupsSeen.add(spec.group);
       if (nl < 2) {
@@ -167,21 +186,28 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
       }
     }
     // slopes constant within every group (a term is constant when all its variables are)
-    const constantWithin = (v: number): boolean => {
+    function* constantWithin(v: number): Steps<boolean> {
       const val = evalVariable(spec.model.variables[v].node, ctx);
+      yield;
       const first = new Float64Array(nl).fill(NaN);
-      for (let i = 0; i < frame.n; i++) {
-        const row = frame.rows[i];
-        // a basis (poly, ns) is constant within a group exactly when its first column is
-        const x = val.kind === 'numeric' ? val.values[row] : val.kind === 'matrix' ? val.columns[0][row] : val.codes[row];
-        const r = refs[i];
-        if (Number.isNaN(first[r])) first[r] = x;
-        else if (first[r] !== x) return false;
+      for (let start = 0; start < frame.n; start += ROWS_PER_STEP) {
+        const end = Math.min(frame.n, start + ROWS_PER_STEP);
+        for (let i = start; i < end; i++) {
+          const row = frame.rows[i];
+          // a basis (poly, ns) is constant within a group exactly when its first column is
+          const x = val.kind === 'numeric' ? val.values[row] : val.kind === 'matrix' ? val.columns[0][row] : val.codes[row];
+          const r = refs[i];
+          if (Number.isNaN(first[r])) first[r] = x;
+          else if (first[r] !== x) return false;
+        }
+        yield;
       }
       return true;
-    };
+    }
     for (const t of spec.model.terms) {
-      if (!t.vars.every(constantWithin)) continue;
+      let constant = true;
+      for (const v of t.vars) if (!(constant = yield* constantWithin(v))) break;
+      if (!constant) continue;
       const unit = spec.group;
       const name = t.label;
       const node = t.vars.length === 1 ? spec.model.variables[t.vars[0]].node : null;
@@ -216,7 +242,7 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
       );
     }
   }
-  out.push(...repeatedIds(st, ctx, frame));
+  out.push(...(yield* repeatedIds(st, ctx, frame)));
   out.push(...teachingHints(st, frame));
   return out;
 }
@@ -228,7 +254,7 @@ export function analyzePrepared(doc: MlmDocument, model: ModelDecl, table: DataT
  * two C levels, P has more levels than C (ids restart within each P), and the P:C cells hold two or more
  * observations on average (a crossed design usually has one per cell).
  */
-function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): MlmDiagnostic[] {
+function* repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): Steps<MlmDiagnostic[]> {
   const singles = new Map<string, { node: Node; span: { start: number; end: number } }>();
   const groups = new Set(st.random.map((r) => r.group));
   for (const r of st.random) if (r.groupParts.length === 1 && !singles.has(r.group)) singles.set(r.group, { node: r.groupParts[0], span: r.span });
@@ -243,23 +269,41 @@ function repeatedIds(st: ModelStructure, ctx: EvalContext, frame: ModelFrame): M
       if (P.levels.length <= C.levels.length) continue; // the parent has more groups than the child
       const nc = C.levels.length;
       const np = P.levels.length;
-      // distinct (parent, child) cells among the used rows
-      const keys = new Float64Array(frame.n);
-      for (let i = 0; i < frame.n; i++) keys[i] = P.codes[frame.rows[i]] * nc + C.codes[frame.rows[i]];
-      keys.sort();
+      // distinct (parent, child) cells among the used rows, in slices of rows (a bit set, or a set of keys
+      // when there are too many possible cells)
+      const cells = np * nc;
+      const bits = cells <= 1 << 27 ? new Uint32Array(Math.ceil(cells / 32)) : null;
+      const keys = bits ? null : new Set<number>();
       const parentsPerChild = new Int32Array(nc);
       const childrenPerParent = new Int32Array(np);
-      const twoParents = new Int32Array(nc * 2).fill(-1); // first two parents seen of each child
+      const twoParents = new Int32Array(nc * 2).fill(-1); // the two smallest parents of each child
       let cellCount = 0;
-      for (let i = 0; i < keys.length; i++) {
-        if (i > 0 && keys[i] === keys[i - 1]) continue;
-        cellCount++;
-        const p = Math.floor(keys[i] / nc);
-        const c = keys[i] - p * nc;
-        parentsPerChild[c]++;
-        childrenPerParent[p]++;
-        if (twoParents[2 * c] < 0) twoParents[2 * c] = p;
-        else if (twoParents[2 * c + 1] < 0) twoParents[2 * c + 1] = p;
+      for (let start = 0; start < frame.n; start += ROWS_PER_STEP) {
+        const end = Math.min(frame.n, start + ROWS_PER_STEP);
+        for (let i = start; i < end; i++) {
+          const p = P.codes[frame.rows[i]];
+          const c = C.codes[frame.rows[i]];
+          const key = p * nc + c;
+          if (bits) {
+            const mask = 1 << key % 32;
+            const w = Math.floor(key / 32);
+            if (bits[w] & mask) continue;
+            bits[w] |= mask;
+          } else {
+            if (keys!.has(key)) continue;
+            keys!.add(key);
+          }
+          cellCount++;
+          parentsPerChild[c]++;
+          childrenPerParent[p]++;
+          const a = twoParents[2 * c];
+          const b = twoParents[2 * c + 1];
+          if (a < 0 || p < a) {
+            twoParents[2 * c + 1] = a;
+            twoParents[2 * c] = p;
+          } else if (b < 0 || p < b) twoParents[2 * c + 1] = p;
+        }
+        yield;
       }
       let usedChildren = 0;
       let repeated = 0;

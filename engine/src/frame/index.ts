@@ -1,8 +1,8 @@
 export * from './types';
-export { buildModelFrame, buildFromStructure, orderReTerms, type BuildOptions } from './modelframe';
+export { buildModelFrame, buildModelFrameAsync, buildFromStructure, orderReTerms, type BuildOptions } from './modelframe';
 export { modelStructure, identifiersOf, type ModelStructure } from './structure';
 export { applyDocument } from './table';
-export { analyzeModel, analyzePrepared, unknownColumns } from './analyze';
+export { analyzeModel, analyzePrepared, analyzePreparedAsync, unknownColumns } from './analyze';
 export { frameVariables, documentVariables, documentColumns, type VariableUse, type VariableRole } from './variables';
 export { prepareModels, prepareDocument, loadData, fitSpecOf, modelKeyError, type PreparedDocument, type PreparedModel, type PrepareOptions } from './prepare';
 export { randomTerms, findBars, noBars, type RandomTermSpec } from './bars';

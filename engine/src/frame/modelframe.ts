@@ -3,6 +3,7 @@
  * random-effects terms in lme4's order), after removing rows with missing values (na.omit).
  */
 import { MlmError, type SourceRange } from '../diagnostics';
+import { ROWS_PER_STEP, runSteps, runStepsAsync, Ticker, type FitHooks, type Steps } from '../hooks';
 import { dataLine, numericAsFactor } from '../data/columns';
 import type { DataTable } from '../data/types';
 import type { Node, Span } from '../formula/ast';
@@ -12,7 +13,7 @@ import { modelSettings } from '../mlmfile/spec';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import { evalNumeric, evalVariable, interactFactors, type EvalContext, type VarValue } from './evaluate';
-import { buildModelMatrix, independentColumns, SingleLevelFactorError, TooManyColumnsError } from './modelmatrix';
+import { buildModelMatrixSteps, independentColumnsSteps, SingleLevelFactorError, TooManyColumnsError } from './modelmatrix';
 import { modelStructure, type ModelStructure } from './structure';
 import { applyDocument } from './table';
 import type { ModelFrame, ReTermFrame } from './types';
@@ -150,12 +151,29 @@ export function applyContrasts(model: ModelDecl, fixed: TermsResult, values: (Va
 
 /** Builds the model frame of one model. Throws MlmError with the range of the offending formula part. */
 export function buildModelFrame(doc: MlmDocument, model: ModelDecl, table: DataTable, options: BuildOptions = {}): ModelFrame {
+  return runSteps(buildModelFrameSteps(doc, model, table, options));
+}
+
+/**
+ * buildModelFrame that hands the event loop back between slices of rows (FitHooks.yieldEveryMs) and stops
+ * with CancelledError when `hooks.isCancelled()`: the language server's way to build a frame of a large data set.
+ */
+export function buildModelFrameAsync(doc: MlmDocument, model: ModelDecl, table: DataTable, options: BuildOptions = {}, hooks: FitHooks = {}): Promise<ModelFrame> {
+  return runStepsAsync(buildModelFrameSteps(doc, model, table, options), new Ticker(hooks), 'model frame');
+}
+
+export function* buildModelFrameSteps(doc: MlmDocument, model: ModelDecl, table: DataTable, options: BuildOptions = {}): Steps<ModelFrame> {
   const structure = modelStructure(model);
   const data = options.prepared ? table : applyDocument(doc, table);
-  return buildFromStructure(model, structure, data);
+  return yield* buildFromStructureSteps(model, structure, data);
 }
 
 export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: DataTable): ModelFrame {
+  return runSteps(buildFromStructureSteps(model, st, data));
+}
+
+/** The model frame in steps (Steps, hooks.ts): a yield between variables and every ROWS_PER_STEP rows of a pass. */
+export function* buildFromStructureSteps(model: ModelDecl, st: ModelStructure, data: DataTable): Steps<ModelFrame> {
   const settings = modelSettings(model);
   const ctx: EvalContext = { table: data, locate: st.locate };
   const warnings: string[] = [];
@@ -163,43 +181,60 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     throw new MlmError({ code: 'no-response', message: "the formula has no response: write 'y ~ ...'", range: st.locate(st.formula.ast!.tilde) });
   }
   const response = evalResponse(st.lhs, settings.family, ctx, warnings);
+  yield;
 
   // fixed-effects variables (only those used by terms)
   const fixed: TermsResult = st.fixed;
   const usedVars = new Set(fixed.terms.flatMap((t) => t.vars));
-  const fixedValues: (VarValue | null)[] = fixed.variables.map((v, i) => (usedVars.has(i) ? evalVariable(v.node, ctx) : null));
+  const fixedValues: (VarValue | null)[] = [];
+  for (let i = 0; i < fixed.variables.length; i++) {
+    fixedValues.push(usedVars.has(i) ? evalVariable(fixed.variables[i].node, ctx) : null);
+    yield;
+  }
   applyContrasts(model, fixed, fixedValues);
-  const offsets = fixed.offsets.map((o) => {
+  const offsets: Float64Array[] = [];
+  for (const o of fixed.offsets) {
     if (o.type !== 'call' || o.args.length !== 1) {
       throw new MlmError({ code: 'bad-arguments', message: 'offset() takes one argument', range: st.locate(o.span) });
     }
-    return evalNumeric(o.args[0], ctx);
-  });
+    offsets.push(evalNumeric(o.args[0], ctx));
+    yield;
+  }
   let userWeights: Float64Array | null = null;
   if (model.weights && model.weights.ast) {
     const w = model.weights;
     userWeights = evalNumeric(w.ast!, { table: data, locate: (span) => rangeOfSpan(w, span) });
+    yield;
   }
-  const random = st.random.map((r) => ({
-    spec: r,
-    values: r.model.variables.map((v, i) => (r.model.terms.some((t) => t.vars.includes(i)) ? evalVariable(v.node, ctx) : null)),
-    group: groupFactor(r.groupParts, ctx),
-  }));
+  const random: { spec: ModelStructure['random'][number]; values: (VarValue | null)[]; group: Factor }[] = [];
+  for (const r of st.random) {
+    const values: (VarValue | null)[] = [];
+    for (let i = 0; i < r.model.variables.length; i++) {
+      values.push(r.model.terms.some((t) => t.vars.includes(i)) ? evalVariable(r.model.variables[i].node, ctx) : null);
+      yield;
+    }
+    random.push({ spec: r, values, group: groupFactor(r.groupParts, ctx) });
+    yield;
+  }
 
   // rows with no missing value in any used variable (na.omit)
   const N = data.nrow;
   const keep = new Uint8Array(N).fill(1);
-  const drop = (isMissing: (i: number) => boolean) => {
-    for (let i = 0; i < N; i++) if (keep[i] && isMissing(i)) keep[i] = 0;
-  };
-  drop((i) => Number.isNaN(response.y[i]));
-  if (response.trials) drop((i) => Number.isNaN(response.trials![i]));
-  for (const v of fixedValues) if (v) drop((i) => isMissingValue(v, i));
-  for (const o of offsets) drop((i) => Number.isNaN(o[i]));
-  if (userWeights) drop((i) => Number.isNaN(userWeights![i]));
+  function* drop(isMissing: (i: number) => boolean): Steps<void> {
+    for (let start = 0; start < N; start += ROWS_PER_STEP) {
+      const end = Math.min(N, start + ROWS_PER_STEP);
+      for (let i = start; i < end; i++) if (keep[i] && isMissing(i)) keep[i] = 0;
+      yield;
+    }
+  }
+  yield* drop((i) => Number.isNaN(response.y[i]));
+  if (response.trials) yield* drop((i) => Number.isNaN(response.trials![i]));
+  for (const v of fixedValues) if (v) yield* drop((i) => isMissingValue(v, i));
+  for (const o of offsets) yield* drop((i) => Number.isNaN(o[i]));
+  if (userWeights) yield* drop((i) => Number.isNaN(userWeights![i]));
   for (const r of random) {
-    for (const v of r.values) if (v) drop((i) => isMissingValue(v, i));
-    drop((i) => r.group.codes[i] < 0);
+    for (const v of r.values) if (v) yield* drop((i) => isMissingValue(v, i));
+    yield* drop((i) => r.group.codes[i] < 0);
   }
   let missingRows = 0;
   for (let i = 0; i < N; i++) missingRows += 1 - keep[i];
@@ -219,7 +254,10 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       }),
     ),
   ];
-  for (const c of finiteChecks) checkFinite(c.values, keep, c.node, data, c.locate(c.node.span));
+  for (const c of finiteChecks) {
+    checkFinite(c.values, keep, c.node, data, c.locate(c.node.span));
+    yield;
+  }
   let zeroWeights = 0;
   if (userWeights) {
     const w = model.weights!;
@@ -270,6 +308,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     return out;
   };
   const y = pick(response.y);
+  yield;
 
   // response checks by family
   if (settings.family === 'binomial') {
@@ -337,13 +376,18 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     offset = new Float64Array(n);
     for (const o of offsets) for (let i = 0; i < n; i++) offset[i] += o[rows[i]];
   }
+  yield;
 
   // fixed-effects model matrix
-  const subValues = fixedValues.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
+  const subValues: VarValue[] = [];
+  for (const v of fixedValues) {
+    subValues.push(v ? subsetValue(v, rows) : { kind: 'numeric', values: new Float64Array(0) });
+    yield;
+  }
   let mm;
   const maxCells = Math.min(5e7, Math.sqrt(MAX_FIXED_WORK * n));
   try {
-    mm = buildModelMatrix(fixed, subValues, n, maxCells);
+    mm = yield* buildModelMatrixSteps(fixed, subValues, n, maxCells);
   } catch (e) {
     if (e instanceof TooManyColumnsError) {
       const t = fixed.terms[e.term];
@@ -371,7 +415,7 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     }
     throw e;
   }
-  const keepCols = independentColumns(mm.X, n, mm.p);
+  const keepCols = yield* independentColumnsSteps(mm.X, n, mm.p);
   let X = mm.X;
   let coefnames = mm.names;
   const droppedCoefs: string[] = [];
@@ -389,15 +433,22 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
     );
   }
 
+  yield;
   const scaleWarning = checkScaleX(X, n, coefnames);
   if (scaleWarning) warnings.push(scaleWarning);
+  yield;
 
   // random-effects terms
-  let reTerms: ReTermFrame[] = random.map((r) => {
-    const vals = r.values.map((v) => (v ? subsetValue(v, rows) : ({ kind: 'numeric', values: new Float64Array(0) } as VarValue)));
+  let reTerms: ReTermFrame[] = [];
+  for (const r of random) {
+    const vals: VarValue[] = [];
+    for (const v of r.values) {
+      vals.push(v ? subsetValue(v, rows) : { kind: 'numeric', values: new Float64Array(0) });
+      yield;
+    }
     let zm;
     try {
-      zm = buildModelMatrix(r.spec.model, vals, n, Math.min(5e7, MAX_RE_COLUMNS * n));
+      zm = yield* buildModelMatrixSteps(r.spec.model, vals, n, Math.min(5e7, MAX_RE_COLUMNS * n));
     } catch (e) {
       if (e instanceof TooManyColumnsError) {
         throw new MlmError({
@@ -417,7 +468,8 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       throw e;
     }
     const g = subsetFactor(r.group, rows);
-    return {
+    yield;
+    reTerms.push({
       group: r.spec.group,
       levels: g.levels,
       refs: g.codes,
@@ -427,8 +479,8 @@ export function buildFromStructure(model: ModelDecl, st: ModelStructure, data: D
       text: r.spec.text,
       span: r.spec.span,
       fromDoubleBar: r.spec.fromDoubleBar,
-    };
-  });
+    });
+  }
   reTerms = orderReTerms(reTerms);
 
   return {

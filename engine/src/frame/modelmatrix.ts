@@ -4,6 +4,7 @@
  * term (or is empty), else by indicators of all levels; without an intercept, the first factor of
  * the first term containing one gets indicators. In an interaction the first variable varies fastest.
  */
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
 import type { TermsResult } from '../formula/terms';
 import { contrastMatrix } from './basis';
 import type { VarValue } from './evaluate';
@@ -118,6 +119,11 @@ export function termColumnCounts(model: TermsResult, values: VarValue[]): number
  * bounds n × p: beyond it TooManyColumnsError is thrown instead of allocating.
  */
 export function buildModelMatrix(model: TermsResult, values: VarValue[], n: number, maxCells = 5e7): ModelMatrix {
+  return runSteps(buildModelMatrixSteps(model, values, n, maxCells));
+}
+
+/** buildModelMatrix in steps (hooks.ts Steps): a yield every ROWS_PER_STEP rows of each column. */
+export function* buildModelMatrixSteps(model: TermsResult, values: VarValue[], n: number, maxCells = 5e7): Steps<ModelMatrix> {
   const counts = termColumnCounts(model, values);
   const total = counts.reduce((a, b) => a + b, model.intercept ? 1 : 0);
   if (total * n > maxCells) {
@@ -136,7 +142,8 @@ export function buildModelMatrix(model: TermsResult, values: VarValue[], n: numb
     assign.push(-1);
     cols.push(new Float64Array(n).fill(1));
   }
-  model.terms.forEach((t, ti) => {
+  for (let ti = 0; ti < model.terms.length; ti++) {
+    const t = model.terms[ti];
     // combinations with the first variable varying fastest
     let combos: { name: string; parts: Piece[] }[] = [{ name: '', parts: [] }];
     for (const v of t.vars) {
@@ -147,19 +154,26 @@ export function buildModelMatrix(model: TermsResult, values: VarValue[], n: numb
     }
     for (const c of combos) {
       const x = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        let prod = 1;
-        for (const p of c.parts) prod *= p.col(i);
-        x[i] = prod;
+      for (let start = 0; start < n; start += ROWS_PER_STEP) {
+        const end = Math.min(n, start + ROWS_PER_STEP);
+        for (let i = start; i < end; i++) {
+          let prod = 1;
+          for (const p of c.parts) prod *= p.col(i);
+          x[i] = prod;
+        }
+        yield;
       }
       names.push(c.name);
       assign.push(ti);
       cols.push(x);
     }
-  });
+  }
   const p = cols.length;
   const X = new Float64Array(n * p);
-  cols.forEach((c, j) => X.set(c, j * n));
+  for (let j = 0; j < p; j++) {
+    X.set(cols[j], j * n);
+    if (n >= ROWS_PER_STEP) yield;
+  }
   return { X, n, p, names, assign };
 }
 
@@ -168,7 +182,13 @@ export function buildModelMatrix(model: TermsResult, values: VarValue[], n: numb
  * dropped when its part orthogonal to the kept columns before it is below 1e-7 of its norm.
  */
 export function independentColumns(X: Float64Array, n: number, p: number, tol = 1e-7): number[] {
+  return runSteps(independentColumnsSteps(X, n, p, tol));
+}
+
+/** independentColumns in steps: a yield after about ROWS_PER_STEP rows of work (hooks.ts Steps). */
+export function* independentColumnsSteps(X: Float64Array, n: number, p: number, tol = 1e-7): Steps<number[]> {
   const basis: Float64Array[] = [];
+  let work = 0;
   const keep: number[] = [];
   for (let j = 0; j < p; j++) {
     const v = X.slice(j * n, (j + 1) * n);
@@ -176,11 +196,17 @@ export function independentColumns(X: Float64Array, n: number, p: number, tol = 
     for (let i = 0; i < n; i++) norm0 += v[i] * v[i];
     norm0 = Math.sqrt(norm0);
     if (norm0 === 0) continue;
+    if (n >= ROWS_PER_STEP) yield;
     for (let pass = 0; pass < 2; pass++) {
       for (const q of basis) {
         let d = 0;
         for (let i = 0; i < n; i++) d += q[i] * v[i];
         for (let i = 0; i < n; i++) v[i] -= d * q[i];
+        work += n;
+        if (work >= ROWS_PER_STEP) {
+          work = 0;
+          yield;
+        }
       }
     }
     let norm = 0;
@@ -188,6 +214,7 @@ export function independentColumns(X: Float64Array, n: number, p: number, tol = 
     norm = Math.sqrt(norm);
     if (norm < tol * norm0) continue;
     for (let i = 0; i < n; i++) v[i] /= norm;
+    if (n >= ROWS_PER_STEP) yield;
     basis.push(v);
     keep.push(j);
   }

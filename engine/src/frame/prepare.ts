@@ -160,6 +160,8 @@ export function prepareDocument(
     }
     if (!table && options.sqlData) return pm;
     if (!table) {
+      // blocks computed elsewhere (the blocks: key) instead of data: the model is fitted from them (engine/src/sql), no frame
+      if (doc.blocks && !doc.data) return pm;
       // no data: the reason is a document-level diagnostic (missing data: line, unreadable CSV, derive: error)
       pm.error = dataError ?? {
         severity: 'error',

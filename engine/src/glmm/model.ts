@@ -323,7 +323,7 @@ export class GlmmModel {
   private solve(joint: boolean): { u: Float64Array; beta: Float64Array } {
     const pls = this.pls;
     pls.solve();
-    return { u: Float64Array.from(pls.u), beta: joint ? Float64Array.from(pls.beta) : this.beta };
+    return { u: pls.u.slice(), beta: joint ? pls.beta.slice() : this.beta };
   }
 
   /**

@@ -3,12 +3,17 @@
  * the same rows and response. REML fits are refitted with ML first (lme4 says "refitting model(s)
  * with ML (instead of REML)"); rows are ordered by number of parameters; Chisq is twice the
  * increase in log-likelihood from the previous row (never negative), Df the increase in npar.
+ * Fits by nlme's likelihood (correlation:/variance:) are refitted by nlme's ML with their structures, so
+ * the test is nlme's anova(m1, m2) of the ML fits (the structures' parameters counted in npar).
  */
 import { MlmError } from '../diagnostics';
 import type { FitHooks } from '../hooks';
 import type { ModelFrame } from '../frame/types';
 import type { FitResult } from '../result';
 import { fitLmm } from '../lmm';
+import type { MixedModel } from '../fit';
+import { fitLme } from '../nlme/fit';
+import { LmeModel } from '../nlme/model';
 import { chisqUpper } from './distributions';
 import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, zapsmall } from './rformat';
 
@@ -16,6 +21,8 @@ export interface AnovaEntry {
   name: string;
   frame: ModelFrame;
   result: FitResult;
+  /** The fit's model object: for fits by nlme's likelihood it carries the correlation:/variance: data the ML refit needs. */
+  model?: MixedModel;
 }
 
 export interface AnovaRow {
@@ -50,8 +57,8 @@ export interface AnovaTable {
   notes: string[];
 }
 
-/** Refits a REML fit by maximum likelihood (same frame, REML = false). */
-export type MlRefitter = (frame: ModelFrame, result: FitResult, hooks?: FitHooks) => Promise<FitResult>;
+/** Refits a REML fit by maximum likelihood (same frame and model, REML = false). */
+export type MlRefitter = (frame: ModelFrame, result: FitResult, hooks?: FitHooks, model?: MixedModel) => Promise<FitResult>;
 
 export interface CompareOptions {
   /** Data set name for the heading (the CSV file name); default 'data'. */
@@ -60,8 +67,18 @@ export interface CompareOptions {
   refit?: MlRefitter;
 }
 
-/** The engine's ML refit of a REML fit (lme4's refitML). */
-export const refitMl: MlRefitter = (frame, result, hooks) => fitLmm(frame, { REML: false, id: result.id }, hooks);
+/**
+ * The engine's ML refit of a REML fit: lme4's refitML, or for a fit by nlme's likelihood nlme's ML fit with
+ * the same correlation:/variance: structures (lme4's fitter would drop them). An nlme fit without its model
+ * object cannot be refitted faithfully: a located error rather than a test of another model.
+ */
+export const refitMl: MlRefitter = async (frame, result, hooks, model) => {
+  if (result.fitter !== 'nlme') return fitLmm(frame, { REML: false, id: result.id }, hooks);
+  if (!(model instanceof LmeModel)) {
+    throw new MlmError({ code: 'anova-no-refit', message: `model ${result.id} is fitted by nlme's likelihood (correlation:/variance:); its ML refit needs the structures, which were not passed` });
+  }
+  return (await fitLme(frame, model.structures, { REML: false, id: result.id }, hooks)).result;
+};
 
 function sameRows(a: ModelFrame, b: ModelFrame): boolean {
   if (a.n !== b.n || a.rows.length !== b.rows.length) return false;
@@ -103,6 +120,7 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
   const notes: string[] = [];
   const reml = entries.filter((e) => e.result.REML && e.result.family === 'gaussian');
   if (reml.length > 0) notes.push('refitting model(s) with ML (instead of REML)');
+  if (reml.some((e) => e.result.fitter === 'nlme')) notes.push("models with correlation:/variance: are refitted by nlme's ML with their structures (nlme's anova of the ML fits)");
   const refit = options.refit ?? refitMl;
   const rows: AnovaRow[] = [];
   const varianceCount = new Map<string, number>();
@@ -116,7 +134,7 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
     let refitted = false;
     if (r.REML && r.family === 'gaussian') {
       if (!refit) throw new MlmError({ code: 'anova-no-refit', message: 'REML fits must be refitted with ML to be compared, and no ML fitter is available.' });
-      r = await refit(e.frame, e.result, hooks);
+      r = await refit(e.frame, e.result, hooks, e.model);
       refitted = true;
     }
     rows.push({

@@ -161,23 +161,26 @@ export class PredictionVariance {
       if (!cholSmall(D, j * k1 * k1, k1)) throw new Error('the random-effects block is not positive definite');
     }
     for (let r = 0; r < q2; r++) A22[r + r * q2] += 1;
-    // u_r = L_j⁻¹ v_r; S₂₂ = A₂₂ − Σ_j Σ_{r,s} u_r·u_s
+    // u_r = L_j⁻¹ v_r; S₂₂ = A₂₂ − Σ_j Σ_{r,s} u_r·u_s (lower triangle only: the upper one is never read again)
     this.Dl = D;
     this.nzIdx = [];
     this.nzU = [];
     for (let j = 0; j < L1; j++) {
-      const keys = Int32Array.from(A12[j].keys());
+      // sorted, so the update below touches only the lower triangle (all cholLower reads)
+      const keys = Int32Array.from(A12[j].keys()).sort();
       const U = new Float64Array(keys.length * k1);
       keys.forEach((r, m) => {
         U.set(A12[j].get(r)!, m * k1);
         this.lowerSolve(j, U, m * k1);
       });
-      for (let m1 = 0; m1 < keys.length; m1++)
-        for (let m2 = 0; m2 < keys.length; m2++) {
+      for (let m2 = 0; m2 < keys.length; m2++) {
+        const col = keys[m2] * q2;
+        for (let m1 = m2; m1 < keys.length; m1++) {
           let s = 0;
           for (let a = 0; a < k1; a++) s += U[m1 * k1 + a] * U[m2 * k1 + a];
-          A22[keys[m1] + keys[m2] * q2] -= s;
+          A22[keys[m1] + col] -= s;
         }
+      }
       this.nzIdx.push(keys);
       this.nzU.push(U);
     }
@@ -268,6 +271,15 @@ export class PredictionVariance {
       }
       this.upperSolve(j, b1, j * k1);
     }
+  }
+
+  /**
+   * Tells the object that `rows` rows with random effects will be asked for: when they outnumber
+   * `inverseAfter`, L₂₂⁻¹ is formed now instead of after that many forward solves (the variances are the
+   * same either way; only the work differs).
+   */
+  expectRows(rows: number): void {
+    if (this.q2 > 0 && !this.L22inv && this.calls + rows > this.inverseAfter) this.L22inv = invLower(this.L22, this.q2);
   }
 
   /**

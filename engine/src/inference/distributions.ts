@@ -244,9 +244,10 @@ export function qchisq(p: number, df: number): number {
   return 0.5 * (lo + hi);
 }
 
-/** Upper tail of the F distribution: P(F_{d1,d2} > f) = I_x(d2/2, d1/2) with x = d2 / (d2 + d1 f). */
+/** Upper tail of the F distribution (d2 may be ∞): P(F_{d1,d2} > f) = I_x(d2/2, d1/2) with x = d2 / (d2 + d1 f). */
 export function fUpper(f: number, d1: number, d2: number): number {
   if (!(f > 0)) return 1;
+  if (d2 === Infinity) return chisqUpper(d1 * f, d1); // d1·F_{d1,∞} is χ²_{d1}
   return incompleteBeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2).I;
 }
 

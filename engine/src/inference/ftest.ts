@@ -24,6 +24,7 @@ import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, z
 /** lmerTest's denominator df of a multi-df F from the per-direction df. */
 export function fStatDdf(nu: number[]): number {
   if (nu.length === 1) return nu[0];
+  if (nu.every((v) => v === Infinity)) return Infinity;
   if (nu.every((v) => Math.abs(v - nu[0]) < 1e-8)) return nu.reduce((s, v) => s + v, 0) / nu.length;
   if (nu.some((v) => v <= 2)) return 2;
   const E = nu.reduce((s, v) => s + v / (v - 2), 0);
@@ -45,11 +46,20 @@ export interface FTestRow {
 
 /** The F test of the hypothesis Lβ = 0. */
 export function contrastF(L: number[][], beta: number[], parts: SatterthwaiteInternals): { F: number; NumDF: number; DenDF: number; p: number } | null {
+  return waldF(L, beta, parts.V, (c) => contrastDf(c, parts).df);
+}
+
+/**
+ * The Wald F of Lβ = 0 with covariance V, rotated by the eigenvectors of L V L' (rank by lmerTest's
+ * tolerance), each direction c with its df(c), the ddf from lmerTest's rule. With df ≡ ∞ (asymptotic):
+ * F = W/q with p = P(χ²_q > W), as emmeans' joint_tests(lmer.df = "asymptotic") and car's Wald χ².
+ */
+export function waldF(L: number[][], beta: number[], V: number[][], df: (c: number[]) => number): { F: number; NumDF: number; DenDF: number; p: number } | null {
   const p = beta.length;
   const q0 = L.length;
   const VL = L.map((a) => L.map((b) => {
     let s = 0;
-    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) s += a[i] * parts.V[i][j] * b[j];
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) s += a[i] * V[i][j] * b[j];
     return s;
   }));
   const { values, vectors } = symmetricEigen(VL);
@@ -65,7 +75,7 @@ export function contrastF(L: number[][], beta: number[], parts: SatterthwaiteInt
     for (let r = 0; r < q0; r++) for (let i = 0; i < p; i++) c[i] += vectors[r][m] * L[r][i];
     const est = c.reduce((s, v, i) => s + v * beta[i], 0);
     t2 += (est * est) / values[m];
-    nu.push(contrastDf(c, parts).df);
+    nu.push(df(c));
   }
   const F = t2 / q;
   const DenDF = fStatDdf(nu);
@@ -238,6 +248,12 @@ export function formatNlmeFTests(rows: FTestRow[], type: 1 | 3 = 3): string {
   ];
   for (const r of rows) if (r.note) lines.push(`Note: ${r.note}`);
   return lines.join('\n');
+}
+
+/** The method of an F table as its title says it: "Satterthwaite's method", or the Wald F with infinite denominator df. */
+export function fTestMethodText(method: string): string {
+  if (method === 'asymptotic') return 'asymptotic df (Wald F = chi-square/NumDF, DenDF = Inf)';
+  return method === 'Kenward-Roger' ? "Kenward-Roger's method" : "Satterthwaite's method";
 }
 
 /** lmerTest's printed table: 'Type III Analysis of Variance Table with Satterthwaite's method', stars and legend; notes below. */

@@ -15,7 +15,7 @@ import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, containmentContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
 import { gridVariables, marginalMeans, type MeansOptions, type MeansResult, type MeansType } from './emmeans';
 import { estimateCombination, type EstimateResult } from './estimate';
-import { nlmeTermFTests, termFTestsBy, termFTestsWith, type FTestRow } from './ftest';
+import { nlmeTermFTests, termFTestsBy, termFTestsWith, waldF, type FTestRow } from './ftest';
 import { satterthwaiteInternalsOf, type SatterthwaiteInternals } from './satterthwaite';
 import { kenwardRogerF, kenwardRogerParts, type KenwardRogerParts } from './kenwardroger';
 
@@ -126,8 +126,10 @@ export class PostFit {
     if (dfm.name === 'containment') return nlmeTermFTests(r, this.containment().betweenWithin, type);
     const opts = { type, X: this.input.frame.X, n: this.input.frame.n };
     if (dfm.satterthwaite) return termFTestsWith(r, dfm.satterthwaite, opts);
+    // asymptotic: the Wald F with infinite denominator df (p from χ²_q), as emmeans' joint_tests(lmer.df = "asymptotic")
+    if (dfm.name === 'asymptotic') return termFTestsBy(r, (L, beta) => waldF(L, beta, dfm.vcov, () => Infinity), opts);
     const kr = dfm.kenwardRoger;
-    if (!kr) throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's or Kenward-Roger's df (not ${dfm.name})` });
+    if (!kr) throw new MlmError({ code: 'df-method', message: `F tests need Satterthwaite's, Kenward-Roger's or asymptotic df (not ${dfm.name})` });
     // Kenward-Roger: pbkrtest's KRmodcomp per term (λ-scaled F, adjusted ddf), as lmerTest's anova(ddf = "Kenward-Roger")
     return termFTestsBy(r, (L, beta) => kenwardRogerF(kr, L, beta), opts);
   }
@@ -153,7 +155,7 @@ export class PostFit {
 /** JSON-safe (df ∞ → null) results of a model's `means:` and `estimate:` lines, F tests and ratios, for the panel and hovers. */
 export interface PostFitSummary {
   /** lmerTest's type III F tests (gaussian fits); method 'containment': nlme's anova.lme (marginal) with between/within df. */
-  anova: { type: 1 | 3; method: string; rows: FTestRow[] } | null;
+  anova: { type: 1 | 3; method: string; rows: FTestRow[]; /** Why the F tests could not be computed (rows empty); also in `errors`. */ error?: string } | null;
   means: {
     range: SourceRange;
     specs: string[];
@@ -200,8 +202,10 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   };
   let anova: PostFitSummary['anova'] = null;
   if (r.family === 'gaussian' && r.coefnames.some((c) => c !== '(Intercept)')) {
-    const rows = await attempt(() => pf.anova(3));
-    if (rows) anova = { type: 3, method: (await pf.dfMethod('model')).name, rows };
+    // a failure is reported on the model's name (the panel shows the located errors), never dropped
+    const rows = await attempt(() => pf.anova(3), input.model.nameRange);
+    if (rows) anova = { type: 3, method: (await pf.dfMethod('model')).name, rows: rows.map((x) => ({ ...x, DenDF: x.DenDF === null ? null : finite(x.DenDF) })) };
+    else anova = { type: 3, method: '', rows: [], error: errors[errors.length - 1]?.message ?? 'the F tests failed' };
   }
   // GLMMs: means on the response scale (probabilities, rates) and odds/rate ratios, as emmeans' type = "response"
   const type: MeansType = r.link === 'identity' ? 'link' : 'response';

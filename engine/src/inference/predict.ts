@@ -340,6 +340,8 @@ export function predictionIntervals(
   const lwr: (number | null)[] = [];
   const upr: (number | null)[] = [];
   const x = new Float64Array(p);
+  // the number of rows is known: the conditional covariance chooses between per-row solves and its inverse once
+  if (opts.re && opts.condVar) opts.condVar.expectRows(values.reduce((c: number, f, i) => c + (f !== null && (pred.reEntries?.[i]?.length ?? 0) > 0 ? 1 : 0), 0));
   for (let i = 0; i < n; i++) {
     const f = values[i];
     if (f === null) {

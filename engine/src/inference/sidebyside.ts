@@ -4,10 +4,14 @@
  * interval, a parametric bootstrap interval and the likelihood-ratio test for dropping the
  * coefficient (both models by maximum likelihood, as anova() refits them). Where the methods disagree
  * on significance at the 5% level, the table says so.
+ * Fits by nlme's likelihood (correlation:/variance:): Satterthwaite's and Kenward-Roger's ingredients are
+ * lme4's, so those rows are refused with a note and nlme's t test (between/within df, the fit's own tests)
+ * takes their place; the likelihood-ratio test refits both models by nlme's ML with the structures.
  */
 import { CancelledError, MlmError } from '../diagnostics';
 import type { FittedMixedModel } from '../fit';
 import { fitModel } from '../fit';
+import { fitLme } from '../nlme/fit';
 import type { ModelFrame } from '../frame/types';
 import type { FitHooks } from '../hooks';
 import type { FitResult } from '../result';
@@ -17,7 +21,7 @@ import { kenwardRoger, kenwardRogerParts } from './kenwardroger';
 import { profileConfint } from './profile';
 import { profileConfintGlmm } from './profileGlmm';
 
-export type InferenceMethod = 'Wald z' | 'Satterthwaite t' | 'Kenward-Roger t' | 'profile likelihood' | 'parametric bootstrap' | 'likelihood-ratio test';
+export type InferenceMethod = 'Wald z' | 'Satterthwaite t' | 'Kenward-Roger t' | 'between/within t' | 'profile likelihood' | 'parametric bootstrap' | 'likelihood-ratio test';
 
 export interface InferenceRow {
   method: InferenceMethod;
@@ -81,9 +85,13 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
   const gaussian = result.family === 'gaussian';
   const z = qnorm((1 + level) / 2);
 
+  // nlme's fits: lme4's Satterthwaite/Kenward-Roger ingredients would ignore the correlation/variance structure
+  const nlme = model.kind === 'nlme';
+  const notNlme = "computed from lme4's likelihood: not for a fit by nlme's likelihood (correlation:/variance:)";
   let kr: ReturnType<typeof kenwardRogerParts> | null = null;
   let krNote: string | undefined;
   if (!gaussian) krNote = 'linear mixed models only';
+  else if (nlme) krNote = notNlme;
   else if (!result.REML) krNote = 'REML fits only (as pbkrtest)';
   else {
     try {
@@ -120,8 +128,11 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
     }
   }
   let fullMl: FitResult | null = null;
+  // the ML fit of a frame: nlme's likelihood with the structures for nlme's fits, else the engine's fit
+  const fitMl = async (f: ModelFrame, id: string): Promise<FitResult> =>
+    model.kind === 'nlme' ? (await fitLme(f, model.structures, { REML: false, id }, hooks)).result : fitModel(f, { id, REML: false, nAGQ: result.nAGQ, df: 'asymptotic' }, hooks);
   if (opts.lrt) {
-    fullMl = gaussian && result.REML ? await fitModel(frame, { id: result.id, REML: false, nAGQ: result.nAGQ, df: 'asymptotic' }, hooks) : result;
+    fullMl = gaussian && result.REML ? await fitMl(frame, result.id) : result;
   }
 
   const out: CoefficientInference[] = [];
@@ -138,7 +149,16 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
     const [wl, wu] = interval(est, z * se);
     rows.push({ method: 'Wald z', se, df: null, statistic: zStat, p: pz, lower: wl, upper: wu, significant: fromP(pz) });
 
-    if (gaussian) {
+    if (gaussian && nlme) {
+      // nlme's summary.lme t test: the fit's tests with its between/within df, the interval as intervals.lme
+      const t = result.tests?.[c];
+      const df = t?.df ?? null;
+      if (t && df !== null && Number.isFinite(df) && df > 0) {
+        const [l, u] = interval(est, qt((1 + level) / 2, df) * se);
+        rows.push({ method: 'between/within t', se, df, statistic: t.statistic, p: t.p, lower: l, upper: u, significant: fromP(t.p) });
+      } else rows.push({ method: 'between/within t', se, df: null, statistic: zStat, p: null, lower: null, upper: null, significant: null, note: 'degrees of freedom not available' });
+      rows.push({ method: 'Satterthwaite t', se: null, df: null, statistic: null, p: null, lower: null, upper: null, significant: null, note: notNlme });
+    } else if (gaussian) {
       const df = result.satterthwaite?.df[c] ?? null;
       if (df !== null && Number.isFinite(df) && df > 0) {
         const p = tTwoSided(zStat, df);
@@ -171,10 +191,10 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
     }
     if (opts.lrt && fullMl) {
       try {
-        const reduced = await fitModel(withoutColumn(frame, j), { id: `${result.id} without ${c}`, REML: false, nAGQ: result.nAGQ, df: 'asymptotic' }, hooks);
+        const reduced = await fitMl(withoutColumn(frame, j), `${result.id} without ${c}`);
         const chisq = Math.max(0, 2 * (fullMl.logLik - reduced.logLik));
         const p = chisqUpper(chisq, 1);
-        rows.push({ method: 'likelihood-ratio test', se: null, df: 1, statistic: chisq, p, lower: null, upper: null, significant: fromP(p), note: gaussian && result.REML ? 'both models refitted by ML' : undefined });
+        rows.push({ method: 'likelihood-ratio test', se: null, df: 1, statistic: chisq, p, lower: null, upper: null, significant: fromP(p), note: gaussian && result.REML ? (nlme ? "both models refitted by nlme's ML with the structures" : 'both models refitted by ML') : undefined });
       } catch (e) {
         if (e instanceof CancelledError) throw e;
         rows.push({ method: 'likelihood-ratio test', se: null, df: 1, statistic: null, p: null, lower: null, upper: null, significant: null, note: `failed: ${(e as Error).message}` });
@@ -199,6 +219,7 @@ export async function inferenceSideBySide(fitted: FittedMixedModel, coefs?: stri
 /** When to prefer each method, in one or two sentences (shown where the methods are listed). */
 export const INFERENCE_METHOD_NOTES: Record<InferenceMethod, string> = {
   'Wald z': 'Estimate ± 1.96 SE with a normal reference: what glmer reports. For LMMs with few groups it is too liberal, since it ignores the uncertainty in the variance estimates.',
+  'between/within t': "nlme's t test for a fit by nlme's likelihood: df from the level at which the coefficient varies (between or within groups), as summary.lme.",
   'Satterthwaite t': "A t test whose df are approximated from the model (lmerTest's default). A good default for LMMs; with few groups prefer Kenward-Roger.",
   'Kenward-Roger t': 'A t test with a small-sample adjusted SE and df (pbkrtest). The most accurate for REML fits with few groups; slower for many random effects.',
   'profile likelihood': "The interval where the likelihood drops by less than the χ² cut-off (lme4's confint default). Does not assume a symmetric, normal sampling distribution.",

@@ -185,7 +185,8 @@ function syrkPanel(a: Float64Array, n: number, lda: number, j0: number, j1: numb
  * between nonzeros), then the blocked dense Cholesky of the trailing block. Same contract as cholLower.
  */
 export function cholLowerHybrid(a: Float64Array, n: number, lda: number, c0: number, clampLast = false, schur?: SchurUpdate): number {
-  if (n >= WASM_MIN_N) {
+  // the copy into WebAssembly memory pays off for a large dense part only
+  if (n - c0 >= WASM_MIN_N) {
     const w = wasmSyrk();
     if (w) return cholLowerHybridWasm(a, n, lda, c0, clampLast, w, schur);
   }
@@ -345,36 +346,37 @@ export function backSolveT(l: Float64Array, n: number, b: Float64Array, lda: num
 
 /**
  * Inverse of the lower-triangular leading n×n part of `l` (leading dimension lda, starting at
- * `offset`) as a new n×n lower matrix. Columns are solved four at a time so each column of L is
- * read once per four right-hand sides.
+ * `offset`) as a new n×n lower matrix. Four columns of the inverse at a time, each entry a dot product
+ * of a row of L (from a row-major copy, contiguous) with the columns found so far: no stores in the
+ * inner loop, and the same operations in the same order as column-oriented forward substitution.
  */
 export function invLower(l: Float64Array, n: number, lda: number = n, offset = 0): Float64Array {
+  const R = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    const cc = offset + c * lda;
+    for (let i = c; i < n; i++) R[i * n + c] = l[cc + i];
+  }
   const inv = new Float64Array(n * n);
-  const x0 = new Float64Array(n), x1 = new Float64Array(n), x2 = new Float64Array(n), x3 = new Float64Array(n);
   for (let j = 0; j < n; j += 4) {
     const w = Math.min(4, n - j);
-    x0.fill(0, j); x1.fill(0, j); x2.fill(0, j); x3.fill(0, j);
-    x0[j] = 1;
-    if (w > 1) x1[j + 1] = 1;
-    if (w > 2) x2[j + 2] = 1;
-    if (w > 3) x3[j + 3] = 1;
-    for (let c = j; c < n; c++) {
-      const cc = offset + c * lda;
-      const d = l[cc + c];
-      const a0 = (x0[c] /= d), a1 = (x1[c] /= d), a2 = (x2[c] /= d), a3 = (x3[c] /= d);
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
-      for (let i = c + 1; i < n; i++) {
-        const v = l[cc + i];
-        x0[i] -= v * a0;
-        x1[i] -= v * a1;
-        x2[i] -= v * a2;
-        x3[i] -= v * a3;
+    // columns past the last one read column j (their sums are not stored)
+    const o0 = j * n, o1 = w > 1 ? o0 + n : o0, o2 = w > 2 ? o0 + 2 * n : o0, o3 = w > 3 ? o0 + 3 * n : o0;
+    for (let i = j; i < n; i++) {
+      let s0 = i === j ? 1 : 0, s1 = i === j + 1 ? 1 : 0, s2 = i === j + 2 ? 1 : 0, s3 = i === j + 3 ? 1 : 0;
+      const ri = i * n;
+      for (let k = j; k < i; k++) {
+        const v = R[ri + k];
+        s0 -= v * inv[o0 + k];
+        s1 -= v * inv[o1 + k];
+        s2 -= v * inv[o2 + k];
+        s3 -= v * inv[o3 + k];
       }
+      const d = R[ri + i];
+      inv[o0 + i] = s0 / d;
+      if (w > 1 && i > j) inv[o1 + i] = s1 / d;
+      if (w > 2 && i > j + 1) inv[o2 + i] = s2 / d;
+      if (w > 3 && i > j + 2) inv[o3 + i] = s3 / d;
     }
-    inv.set(x0.subarray(j), j + j * n);
-    if (w > 1) inv.set(x1.subarray(j + 1), j + 1 + (j + 1) * n);
-    if (w > 2) inv.set(x2.subarray(j + 2), j + 2 + (j + 2) * n);
-    if (w > 3) inv.set(x3.subarray(j + 3), j + 3 + (j + 3) * n);
   }
   return inv;
 }

@@ -28,7 +28,7 @@ import type { PlsBlocks } from './blocks';
 export type PlsTerm = ReTermData;
 
 /** Size limits and switches: optim/options.ts (FIT_SETTINGS.pls). */
-const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH, savedFactors: SAVED_FACTORS } = FIT_SETTINGS.pls;
+const { orderingMinGroups: ORDERING_MIN_GROUPS, orderingMaxGroups: ORDERING_MAX_GROUPS, maxDenseCoefficients: MAX_DENSE_DIM, schurGroupsMaxDoubles: SCHUR_GROUPS_MAX_DOUBLES, denseSwitch: DENSE_SWITCH, savedFactors: SAVED_FACTORS, savedFactorsMaxDoubles: SAVED_FACTORS_MAX_DOUBLES } = FIT_SETTINGS.pls;
 
 export class PlsSystem {
   readonly n: number;
@@ -72,7 +72,7 @@ export class PlsSystem {
 
   private readonly D1: Float64Array; // Z₁'WZ₁ blocks
   private readonly A21: Float64Array; // Z₁'W[Z₂.. X y], nnz × k₁ (row-major per entry)
-  private readonly Arest: Float64Array; // full symmetric m×m
+  private readonly Arest: Float64Array; // symmetric m×m: full, or its lower triangle when every term after the first is scalar
 
   /** Factor pieces after factor(): L₁₁ blocks, L₂₁ values (same layout as A21), dense L_rest (m×m, lower). */
   readonly L11: Float64Array;
@@ -91,6 +91,8 @@ export class PlsSystem {
   readonly u: Float64Array;
   readonly beta: Float64Array;
   private schurGroups: { dValues: Float64Array; G: Float64Array } | null = null;
+  /** From blocks: the cells of the pairs (term 1, t) by level of term 1, between the constructor and setBlocks. */
+  private blockCells: ReturnType<typeof blocksCellsByLevel> | null = null;
   private schurTmp: Float64Array | null = null;
   private lambda: { data: Float64Array; offsets: number[] } | null = null;
   private theta: Float64Array = new Float64Array(0);
@@ -156,6 +158,7 @@ export class PlsSystem {
     if (blocks) {
       // the cells of each pair (term 1, term t) are the groups each level of term 1 touches
       const cells = blocksCellsByLevel(blocks, l1);
+      this.blockCells = cells;
       for (let j = 0; j < l1; j++) {
         for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
           const g = groupBase[cells.term[e] - 1] + cells.level[e];
@@ -240,7 +243,7 @@ export class PlsSystem {
     this.rowIdx = Int32Array.from(idx);
     idx = [];
     this.fullPattern = this.rowIdx.length === l1 * m;
-    if (this.ks[0] === 1 && allScalar) {
+    if (this.ks[0] === 1 && allScalar && !blocks) {
       const T = terms.length;
       const slot = new Int32Array((T - 1) * n);
       const at = new Int32Array(m).fill(-1); // dense-block row → entry, within the current level
@@ -308,7 +311,8 @@ export class PlsSystem {
     }
     // A₂₁ per level of term 1: the cells of pairs (1, t) and Z₁'[X y]
     const acc = new Float64Array(m * k1);
-    const cells = blocksCellsByLevel(B, this.nLevels[0]);
+    const cells = this.blockCells ?? blocksCellsByLevel(B, this.nLevels[0]);
+    this.blockCells = null;
     const zxy1 = B.zxy[0];
     for (let j = 0; j < this.nLevels[0]; j++) {
       for (let e = cells.ptr[j]; e < cells.ptr[j + 1]; e++) {
@@ -337,7 +341,7 @@ export class PlsSystem {
    * `weightsTag` names these weights when the caller will come back to the same weights with another
    * response (glmer's PIRLS starts every evaluation from the weights of one linear predictor): the
    * cross products without y are then kept, and so are the factors at the θ values seen with these
-   * weights (up to FIT_SETTINGS.pls.savedFactors); a later setData with the same tag forms only the
+   * weights (up to FIT_SETTINGS.pls.savedFactors, within savedFactorsMaxDoubles); a later setData with the same tag forms only the
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
@@ -361,25 +365,25 @@ export class PlsSystem {
     this.sumLogW = sumLogW;
     if (this.obsSlot) this.formScalar(sqrtW, y);
     else this.formGeneral(sqrtW, y);
-    // symmetrize
+    // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
     const A = this.Arest;
-    for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
-    if (weightsTag !== undefined) {
+    if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) A[c + i * m] = A[i + c * m];
+    if (weightsTag !== undefined && this.D1.length + this.A21.length + this.Arest.length <= SAVED_FACTORS_MAX_DOUBLES) {
       this.saved = {
         tag: weightsTag,
-        sqrtW: sqrtW ? Float64Array.from(sqrtW) : null,
+        sqrtW: sqrtW ? sqrtW.slice() : null,
         sumLogW,
-        D1: Float64Array.from(this.D1),
-        A21: Float64Array.from(this.A21),
-        Arest: Float64Array.from(this.Arest),
+        D1: this.D1.slice(),
+        A21: this.A21.slice(),
+        Arest: this.Arest.slice(),
         factors: new Map(),
         grouped: false,
       };
       this.fromSaved = true;
     }
     this.prepareSchurGroups();
-    if (this.saved && weightsTag !== undefined) this.saved.grouped = this.schurGroups !== null;
+    if (this.saved && weightsTag !== undefined && this.saved.tag === weightsTag) this.saved.grouped = this.schurGroups !== null;
     this.dataSet = true;
   }
 
@@ -576,7 +580,7 @@ export class PlsSystem {
       for (let c = 0; c < p; c++) A[m - 1 + (q2 + c) * m] += wy * X[i + c * n];
       A[m - 1 + (m - 1) * m] += wy * y[i];
     }
-    for (let c = 0; c < m - 1; c++) A[c + (m - 1) * m] = A[m - 1 + c * m];
+    if (!this.allScalarRest) for (let c = 0; c < m - 1; c++) A[c + (m - 1) * m] = A[m - 1 + c * m];
   }
 
   private colEntryCache: { cePtr: Int32Array; ceEntry: Int32Array; ceEnd: Int32Array } | null = null;
@@ -614,23 +618,27 @@ export class PlsSystem {
     const { m } = this;
     if (this.ks[0] !== 1) return;
     const l1 = this.nLevels[0];
+    let direct = 0;
+    for (let j = 0; j < l1; j++) {
+      const nz = this.colPtr[j + 1] - this.colPtr[j];
+      direct += (nz * (nz + 1)) / 2;
+    }
+    // grouping pays while 2 nd m(m + 1)/2 ≤ direct: stop counting distinct values beyond that
+    const maxGroups = Math.min(direct / (m * (m + 1)), SCHUR_GROUPS_MAX_DOUBLES / (m * m));
+    if (maxGroups < 1) return;
     const ids = new Map<number, number>();
     const gOf = new Int32Array(l1);
-    let direct = 0;
     for (let j = 0; j < l1; j++) {
       const d = this.D1[j];
       let g = ids.get(d);
       if (g === undefined) {
         g = ids.size;
+        if (g + 1 > maxGroups) return;
         ids.set(d, g);
       }
       gOf[j] = g;
-      const nz = this.colPtr[j + 1] - this.colPtr[j];
-      direct += (nz * (nz + 1)) / 2;
     }
     const nd = ids.size;
-    const groupedCost = (nd * m * (m + 1)) / 2;
-    if (groupedCost * 2 > direct || nd * m * m > SCHUR_GROUPS_MAX_DOUBLES) return;
     const G = new Float64Array(nd * m * m);
     const mm = m * m;
     for (let j = 0; j < l1; j++) {
@@ -672,8 +680,9 @@ export class PlsSystem {
       return true;
     }
     this.factored = this.factorImpl(theta);
-    if (this.factored && sv && sv.factors.size < SAVED_FACTORS) {
-      sv.factors.set(key, { L11: Float64Array.from(this.L11), L21: Float64Array.from(this.L21), Lrest: Float64Array.from(this.Lrest), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
+    const size = this.L11.length + this.L21.length + this.Lrest.length;
+    if (this.factored && sv && sv.factors.size < SAVED_FACTORS && (sv.factors.size + 1) * size <= SAVED_FACTORS_MAX_DOUBLES) {
+      sv.factors.set(key, { L11: this.L11.slice(), L21: this.L21.slice(), Lrest: this.Lrest.slice(), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
     }
     return this.factored;
   }
@@ -747,7 +756,19 @@ export class PlsSystem {
     const l1 = this.nLevels[0];
     const M = new Float64Array(k1 * k1);
     const Tm = new Float64Array(k1 * k1);
-    for (let j = 0; j < l1; j++) {
+    if (k1 === 1) {
+      // scalar: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as the k₁ × k₁ path below
+      const th = L1[0];
+      const D1 = this.D1, L11 = this.L11;
+      for (let j = 0; j < l1; j++) {
+        const d = th * (D1[j] * th) + 1;
+        if (!(d > 0)) return false;
+        const l = Math.sqrt(d);
+        L11[j] = l;
+        logdet += 2 * Math.log(l);
+      }
+    }
+    for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
       const o = j * k1 * k1;
       // T = D Λ, M = Λ' T + I
       for (let c = 0; c < k1; c++)
@@ -831,12 +852,8 @@ export class PlsSystem {
       if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
       A = T;
     }
-    if (this.allScalarRest) {
-      for (let c = 0; c < m; c++) {
-        const scc = sc[c], cc = c * m;
-        for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
-      }
-    } else {
+    if (this.allScalarRest) scaleLower(S, A, sc, m);
+    else {
       S.set(A);
       this.applyLambdaRest(S, lam);
     }
@@ -1155,6 +1172,14 @@ export class PlsSystem {
   private requireLambda(): { data: Float64Array; offsets: number[] } {
     if (!this.lambda) throw new Error('PlsSystem.factor must be called first');
     return this.lambda;
+  }
+}
+
+/** Lower triangle of S = diag(sc) A diag(sc) (m×m, column-major): Λ' A Λ when every Λ_t is a scalar. */
+function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: number): void {
+  for (let c = 0; c < m; c++) {
+    const scc = sc[c], cc = c * m;
+    for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
   }
 }
 

@@ -5,6 +5,7 @@ import type { DataEngine } from '../data/route';
 export const FILE_KEYS: Record<string, string> = {
   data: 'The data, relative to this .mlm file: a CSV file, a Parquet file (`big.parquet`) or a glob of them (`events/*.parquet`), read through the embedded DuckDB on the desktop for Parquet, globs and large CSV files; or a ClickHouse table: `clickhouse://host:8123/database.table` (credentials from MLM_CLICKHOUSE_USER and MLM_CLICKHOUSE_PASSWORD or "MLM: Set ClickHouse Password", never in the file).',
   engine: 'How `data:` is read: `memory` (the built-in CSV reader, the whole file in memory) or `duckdb` (the embedded DuckDB, only the models\' columns). Default: DuckDB for Parquet, globs and CSV files above the size threshold.',
+  blocks: 'Cross-product blocks computed elsewhere: the saved result of the query `mlm sql` prints, run in a warehouse (a Parquet or CSV file, relative to this .mlm). Linear mixed models are fitted from it without the rows; `data:` is then not needed.',
   levels: 'Level order of a factor: `levels: sector = Public, Catholic` (the first level is the reference level).',
   factors: 'Numeric columns to treat as categorical: `factors: period, herd`.',
   derive: 'A computed column: `derive: cses = ses - mean(ses) by school`.',

@@ -135,6 +135,7 @@ class MlmParser {
       text,
       data: null,
       engine: null,
+      blocks: null,
       levels: [],
       factors: [],
       derives: [],
@@ -328,6 +329,13 @@ class MlmParser {
         }
         this.doc.data = { value: unquote(value.text), range: value.range };
         if (isClickHouseUrl(this.doc.data.value)) this.checkClickHouseUrl(value);
+        return;
+      case 'blocks':
+        if (this.doc.blocks) {
+          this.error('duplicate-key', "'blocks:' is given twice", item.keyRange);
+          return;
+        }
+        this.doc.blocks = { value: unquote(value.text), range: value.range };
         return;
       case 'engine': {
         if (this.doc.engine) {
@@ -620,7 +628,7 @@ class MlmParser {
 
   finish(lines: Line[]): void {
     const doc = this.doc;
-    if (!doc.data) {
+    if (!doc.data && !doc.blocks) {
       const first = lines.findIndex((l) => l.text.trim() !== '');
       const line = first < 0 ? 0 : first;
       this.error('missing-data', "the file has no 'data:' line naming the CSV file (e.g. 'data: mydata.csv')", r(line, 0, lines[line]?.text.length ?? 0));

@@ -133,6 +133,8 @@ export interface CompareDecl {
 export interface MlmDocument {
   text: string;
   data: Located | null;
+  /** The `blocks:` line: a file of cross-product blocks computed by `mlm sql`'s query elsewhere, or null. */
+  blocks: Located | null;
   /** The `engine:` line (memory or duckdb), null when absent or invalid. */
   engine: (Located & { value: DataEngine }) | null;
   levels: LevelsDecl[];

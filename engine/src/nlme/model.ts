@@ -44,6 +44,8 @@ export class LmeModel {
   readonly cor: CorrelationModel | null;
   readonly vf: VarianceModel | null;
   readonly ks: number[];
+  /** The correlation:/variance: data the model was built with (an ML refit for compare: keeps them). */
+  readonly structures: StructureData;
   /** parameter layout: Ψ per term (k(k+1)/2 each, log-Cholesky), then correlation, then variance */
   readonly nPsi: number;
   readonly nPar: number;
@@ -51,6 +53,7 @@ export class LmeModel {
 
   constructor(frame: ModelFrame, structures: StructureData, opts: { REML: boolean }) {
     this.frame = frame;
+    this.structures = structures;
     this.REML = opts.REML;
     this.ks = frame.reTerms.map((t) => t.k);
     this.nPsi = this.ks.reduce((s, k) => s + (k * (k + 1)) / 2, 0);

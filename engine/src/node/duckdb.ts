@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { CancelledError, MlmError } from '../diagnostics';
 import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlValue } from '../sql/runner';
+import { sqlColumnKind } from '../sql/columns';
 
 export interface DuckDbOptions {
   /** DuckDB's memory_limit, e.g. '1GB' (default: 1GB, so a fit stays well under the machine's memory). */
@@ -24,11 +25,9 @@ export interface DuckDbOptions {
 /** A column read whole: numbers (NaN = missing) or strings (null = missing). */
 export type DuckDbColumnData = { kind: 'numeric'; values: Float64Array } | { kind: 'text'; values: (string | null)[] };
 
-const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC|TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)\b/i;
-
 /** Is a DuckDB column type numeric (read as numbers; anything else is read as text)? */
 export function isNumericSqlType(type: string): boolean {
-  return NUMERIC_TYPE.test(type.trim());
+  return sqlColumnKind(type) === 'numeric';
 }
 
 /** A string as a SQL literal ('it''s'). */
@@ -41,15 +40,34 @@ export function sqlIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
+/** Spill folders of open runners: removed at process exit too (Ctrl+C in the CLI, a server shut down mid-query). */
+const openTemps = new Set<string>();
+let exitHook = false;
+
+function trackTemp(dir: string): void {
+  openTemps.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const d of openTemps) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 let loaded: typeof import('@duckdb/node-api') | null | undefined;
 let loadError = '';
 
 /**
  * The native module, or null when it cannot load on this platform (then `duckDbUnavailable()` says why).
- * Required lazily, so a host without it still starts and falls back to the in-memory path.
+ * Required lazily, so a host without it still starts and falls back to the in-memory path. The environment
+ * variable MLM_DUCKDB=off switches it off (the in-memory path for everything).
  */
 export function loadDuckDb(): typeof import('@duckdb/node-api') | null {
   if (loaded !== undefined) return loaded;
+  if (process.env.MLM_DUCKDB === 'off') {
+    loaded = null;
+    loadError = 'switched off by MLM_DUCKDB=off';
+    return loaded;
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
@@ -84,6 +102,7 @@ export class DuckDbRunner implements SqlRunner {
     const duck = loadDuckDb();
     if (!duck) throw new MlmError({ code: 'sql-unavailable', message: duckDbUnavailable() });
     const temp = mkdtempSync(join(options.tempParent ?? tmpdir(), 'mlm-duckdb-'));
+    trackTemp(temp);
     try {
       const instance = await duck.DuckDBInstance.create(':memory:', {
         memory_limit: options.memoryLimit ?? '1GB',
@@ -98,6 +117,7 @@ export class DuckDbRunner implements SqlRunner {
       return new DuckDbRunner(instance, conn, temp);
     } catch (e) {
       rmSync(temp, { recursive: true, force: true });
+      openTemps.delete(temp);
       throw toMlmError(e);
     }
   }
@@ -184,6 +204,7 @@ export class DuckDbRunner implements SqlRunner {
       this.instance.closeSync();
     } finally {
       rmSync(this.tempDirectory, { recursive: true, force: true });
+      openTemps.delete(this.tempDirectory);
     }
   }
 
@@ -207,6 +228,8 @@ export class DuckDbRunner implements SqlRunner {
       : undefined;
     try {
       const pending = await this.conn.start(sql);
+      // an abort while the query was being prepared found nothing to interrupt
+      if (signal?.aborted) throw new CancelledError();
       const result = await pending.getResult();
       return await read(result);
     } catch (e) {

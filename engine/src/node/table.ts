@@ -9,6 +9,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { MlmError, CancelledError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
 import { makeNameR, uniqueNames } from '../data/csv';
 import { sortLevelsR } from '../data/rsort';
+import { sqlColumnKind, tableFromSqlColumns } from '../sql/columns';
 import { dataRoute, dataFormatOf, isGlobPath, type DataEngine, type DataRoute } from '../data/route';
 import type { DataColumn, DataTable } from '../data/types';
 import { documentColumns } from '../frame/variables';
@@ -74,7 +75,8 @@ export async function readSqlTable(
       for (let r = 0; r < nrow; r++) codes[r] = Number.isNaN(data.values[r]) ? -1 : data.values[r];
       columns.set(c.rName, { kind: 'text', name: c.rName, codes, levels, raw: [] });
     } else if (data.kind === 'numeric') columns.set(c.rName, { kind: 'numeric', name: c.rName, values: data.values, raw: [] });
-    else columns.set(c.rName, textColumn(c.rName, data.values));
+    // more levels than an ENUM takes: coded here (with the strings kept), as any SQL result
+    else columns.set(c.rName, tableFromSqlColumns(label, [{ name: c.rName, type: 'VARCHAR', values: data.values }], nrow).columns.get(c.rName)!);
   });
   return { fileName: label, nrow, names: chosen.map((c) => c.rName), columns };
 }
@@ -85,29 +87,8 @@ const MAX_ENUM_LEVELS = 200_000;
 /** A non-numeric column as text: BOOLEAN as R's logical labels (FALSE < TRUE), anything else cast to VARCHAR. */
 function textExpr(name: string, type: string): string {
   const id = sqlIdent(name);
-  if (/^BOOLEAN$/i.test(type)) return `CASE WHEN ${id} IS NULL THEN NULL WHEN ${id} THEN 'TRUE' ELSE 'FALSE' END`;
+  if (sqlColumnKind(type) === 'logical') return `CASE WHEN ${id} IS NULL THEN NULL WHEN ${id} THEN 'TRUE' ELSE 'FALSE' END`;
   return `CAST(${id} AS VARCHAR)`;
-}
-
-function textColumn(name: string, values: (string | null)[]): DataColumn {
-  const index = new Map<string, number>();
-  const first = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) {
-      first[i] = -1;
-      continue;
-    }
-    let k = index.get(v);
-    if (k === undefined) index.set(v, (k = index.size));
-    first[i] = k;
-  }
-  const levels = sortLevelsR(index.keys());
-  const remap = new Int32Array(index.size);
-  const pos = new Map(levels.map((l, i) => [l, i] as [string, number]));
-  for (const [l, k] of index) remap[k] = pos.get(l)!;
-  const codes = first.map((k) => (k < 0 ? -1 : remap[k]));
-  return { kind: 'text', name, codes, levels, raw: [] };
 }
 
 /**
@@ -156,6 +137,12 @@ export interface SqlDataOptions extends DuckDbOptions, SqlQueryOptions {
   runner?: DuckDbRunner;
   /** Overrides the document's `engine:` line (the CLI's --engine). */
   engine?: DataEngine;
+  /** false: find and check the files and give the relation, but read no rows (table null). */
+  columns?: boolean;
+  /** Refuse to load more rows than this (the language server: its memory is the editor's); counted first. */
+  maxRows?: number;
+  /** Load every column, not only the document's, when the data have at most this many rows (the data preview). */
+  allColumnsUpTo?: number;
 }
 
 export interface SqlData {
@@ -233,6 +220,27 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
     }
     const format = route.format === 'parquet' || files.every((f) => dataFormatOf(f) === 'parquet') ? 'parquet' : dataFormatOf(files[0]);
     const relation = sqlRelation(format, files);
+    if (options.columns === false) return { ...out([], null, `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''})`, files), relation };
+    let rowCount = Infinity;
+    if (options.maxRows !== undefined || options.allColumnsUpTo !== undefined) {
+      const n = Number((await runner.query(`SELECT count(*) FROM ${relation}`, options)).rows[0][0]);
+      rowCount = n;
+      if (options.maxRows !== undefined && n > options.maxRows) {
+        return out(
+          [
+            {
+              severity: 'error',
+              code: 'data-too-large',
+              message: `'${label}' has ${n.toLocaleString('en-US')} rows; the editor loads at most ${options.maxRows.toLocaleString('en-US')}: fit it with the command line (\`mlm fit\` fits linear mixed models from SQL cross-product blocks without loading rows)`,
+              range: data.range,
+            },
+          ],
+          null,
+          '',
+          files,
+        );
+      }
+    }
     let ncol = 0;
     const table = await readSqlTable(
       runner,
@@ -241,7 +249,7 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       (names) => {
         ncol = names.length;
         allNames = names;
-        return documentColumns(doc, names);
+        return rowCount <= (options.allColumnsUpTo ?? -1) ? names : documentColumns(doc, names);
       },
       options,
     );

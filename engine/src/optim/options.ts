@@ -38,7 +38,7 @@ export const FIT_SETTINGS = Object.freeze({
     /** largest dense trailing block (the terms after the first, X and y): 2 m² doubles ≈ 1 GB at 8000 */
     maxDenseCoefficients: 8000,
     /** the dense block's levels are reordered by minimum degree between these group counts */
-    orderingMinGroups: 200,
+    orderingMinGroups: 50,
     orderingMaxGroups: 20000,
     /** memory cap (doubles) of the grouped Schur-complement cross products */
     schurGroupsMaxDoubles: 2.5e7,
@@ -46,6 +46,8 @@ export const FIT_SETTINGS = Object.freeze({
     denseSwitch: 0.4,
     /** factors kept per set of weights named by setData's tag (glmer's PIRLS restarts from the same weights) */
     savedFactors: 32,
+    /** memory cap (doubles) of those saved factors */
+    savedFactorsMaxDoubles: 4e6,
   }),
 });
 

@@ -20,12 +20,13 @@ import { NUMERIC_FUNCTIONS } from '../formula/functions';
 import type { TermsResult } from '../formula/terms';
 import { suggestName } from '../formula/suggest';
 import { modelStructure, type ModelStructure } from '../frame/structure';
-import { termCoding, SingleLevelFactorError } from '../frame/modelmatrix';
+import { termCoding } from '../frame/modelmatrix';
 import type { VarValue } from '../frame/evaluate';
 import type { RandomTermSpec } from '../frame/bars';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
-import { dialectOf, type SqlDialect } from './dialect';
+import { sqlColumnKind } from './columns';
+import { dialectOf, innerAlias, wrapAliases, type SqlDialect } from './dialect';
 import type { SqlColumn, SqlDialectName } from './runner';
 
 /** A key column of the grouping (a grouping factor's part, or a factor of the fixed effects). */
@@ -66,6 +67,8 @@ export interface BlocksPlan {
   factorKeys: number[];
   /** `levels:` orders by column name. */
   levelOrders: Map<string, string[]>;
+  /** The data's columns the model uses. */
+  columns: string[];
   /** Predicates of the rows used (no missing value in a variable of the model). */
   complete: string[];
   locate: (span: Span) => SourceRange;
@@ -98,16 +101,26 @@ export interface Design {
   intercept: boolean;
   y: number;
   random: DesignRandom[];
-  /** Key sets of the GROUP BYs: [] (everything), each grouping factor's keys, each pair's union. */
+  /** Key sets whose sums the fit needs: [] (everything), each grouping factor's keys, each pair's union. */
   sets: number[][];
+  /**
+   * The sets the query groups by: those not contained in another (the others are their roll-ups,
+   * summed when the result is read): for (1 | g1) + (1 | g2) one GROUP BY g1, g2.
+   */
+  querySets: number[][];
+  /**
+   * For each query set: null when it carries every sum, else the sums it carries (column names): the
+   * cells of a pair of grouping factors only need Σ z_s z_t of the two terms' columns (for two random
+   * intercepts: the count), so they are grouped separately with the other sums left 0.
+   */
+  querySums: (Set<string> | null)[];
   /** Levels of the factor keys (by key index). */
   levels: Map<number, KeyLevels>;
 }
 
-const NUMERIC_TYPE = /^(nullable\()?(lowcardinality\()?(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|double|float|real|decimal|numeric|int\d+|uint\d+|float\d+|decimal\d*|bigdecimal|byteint)\b/i;
-
-export function isNumericSqlType(type: string): boolean {
-  return NUMERIC_TYPE.test(type.trim());
+/** Whether a column of this SQL type is numeric (the one classification of SQL types: ./columns.ts). */
+function isNumericSqlType(type: string): boolean {
+  return sqlColumnKind(type) === 'numeric';
 }
 
 /** What the blocks path cannot do: a located error that suggests the in-memory engine. */
@@ -155,9 +168,12 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     }
     return i;
   };
+  const usedColumns = new Set<string>();
   const column = (node: Extract<Node, { type: 'ident' }>): SqlColumn => {
     const c = byName.get(node.name);
     if (!c) throw unknownColumn(node.name, columns, st.locate(node.span));
+    usedColumns.add(c.name);
+    if (sqlColumnKind(c.type) === 'logical') throw unsupported(`the logical column '${c.name}' (${c.type})`, st.locate(node.span));
     return c;
   };
   const numericSql = (node: Node): string => {
@@ -240,6 +256,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     keys,
     factorKeys,
     levelOrders,
+    columns: [...usedColumns],
     complete: [...complete],
     locate: st.locate,
   };
@@ -257,14 +274,14 @@ function unknownColumn(name: string, columns: readonly SqlColumn[], range: Sourc
 
 /** The WHERE clause of the rows used. */
 export function whereComplete(plan: BlocksPlan): string {
-  return plan.complete.length ? plan.complete.join(' AND ') : 'TRUE';
+  return plan.complete.length ? plan.complete.join(' AND ') : dialectOf(plan.dialect).true;
 }
 
 /** The query of the distinct values of a key column among the rows used. */
 export function levelsQuery(plan: BlocksPlan, key: number): string {
   const d = dialectOf(plan.dialect);
   const c = d.ident(plan.keys[key].column);
-  return `SELECT DISTINCT ${c} AS v FROM ${plan.relation} WHERE ${whereComplete(plan)}`;
+  return wrapAliases(d, `SELECT DISTINCT ${c} AS ${innerAlias(d, 'v')} FROM ${plan.relation} WHERE ${whereComplete(plan)}`, ['v']);
 }
 
 /**
@@ -301,12 +318,7 @@ function termColumns(plan: BlocksPlan, d: SqlDialect, t: PlanTerm, levels: Map<n
     if (!v || v.kind === 'numeric') return { kind: 'numeric', values: new Float64Array(0) };
     return { kind: 'factor', codes: new Int32Array(0), levels: levels.get(v.key)!.labels };
   });
-  let coding: Map<number, number>[];
-  try {
-    coding = termCoding(t.model, values);
-  } catch (e) {
-    throw e;
-  }
+  const coding = termCoding(t.model, values);
   const out: { name: string; sql: string | null }[] = [];
   if (t.model.intercept) out.push({ name: '(Intercept)', sql: null });
   t.model.terms.forEach((term, ti) => {
@@ -374,12 +386,29 @@ export function designOf(plan: BlocksPlan, levels: Map<number, KeyLevels>): Desi
   };
   for (const r of random) addSet(r.keys);
   for (let a = 0; a < random.length; a++) for (let b = a + 1; b < random.length; b++) addSet([...random[a].keys, ...random[b].keys]);
-  return { plan, basis, x, intercept: plan.fixed.model.intercept, y, random, sets, levels };
+  const contains = (a: number[], b: number[]) => b.every((k) => a.includes(k));
+  const same = (a: number[], b: number[]) => a.length === b.length && contains(a, b);
+  // full sets: everything and each grouping factor; the others are cells of pairs of factors
+  const full = sets.filter((st) => st.length === 0 || random.some((r) => same(r.keys, st)));
+  const cells = sets.filter((st) => !full.includes(st));
+  const fullQuery = full.filter((a, i) => !full.some((b, j) => j !== i && b.length > a.length && contains(b, a)));
+  const cellSums = cells.map((st) => {
+    const need = new Set<string>();
+    random.forEach((ra, i) =>
+      random.forEach((rb, j) => {
+        if (j <= i || !same([...new Set([...ra.keys, ...rb.keys])], st)) return;
+        for (const ca of [0, ...ra.columns.map((c) => c.basis)])
+          for (const cb of [0, ...rb.columns.map((c) => c.basis)]) if (ca !== 0 || cb !== 0) need.add(sumColumn(Math.min(ca, cb), Math.max(ca, cb)));
+      }),
+    );
+    return need;
+  });
+  return { plan, basis, x, intercept: plan.fixed.model.intercept, y, random, sets, querySets: [...fullQuery, ...cells], querySums: [...fullQuery.map(() => null), ...cellSums], levels };
 }
 
 /** The key columns the grouping sets use (output as g<i>), increasing. */
 export function groupedKeys(design: Design): number[] {
-  return [...new Set(design.sets.flat())].sort((a, b) => a - b);
+  return [...new Set(design.querySets.flat())].sort((a, b) => a - b);
 }
 
 /** Name of the output column of Σ v_a v_b (a ≤ b; a = 0 is the constant). */
@@ -391,59 +420,156 @@ export function sumColumn(a: number, b: number): string {
  * The aggregation query. Output columns: `g0`, `g1`, ... (the key columns; NULL where a row's
  * grouping does not use the key), `n` (rows), `s_a_b` for 0 ≤ a ≤ b ≤ m, (a, b) ≠ (0, 0) (Σ v_a v_b
  * of the centred basis; s_0_b = Σ v_b), `c_b` (the centre of v_b) and `n_all` (rows before na.omit).
- * One row per group of each grouping set; the set of a row is the set of its non-NULL keys.
+ * One row per group of each set of design.querySets (the set of a row: its non-NULL keys); the sums of
+ * the other sets the fit needs are their roll-ups.
  */
-export function blocksQuery(design: Design): string {
+/** What a blocks result must say about the query that made it, so that the fit can read it back (the `blocks:` key). */
+export interface DesignMeta {
+  mlm: 1;
+  dialect: SqlDialectName;
+  relation: string;
+  /** The model's columns and their types as the compiler saw them. */
+  columns: SqlColumn[];
+  /** Levels of the categorical predictors, by column. */
+  levels: Record<string, KeyLevels>;
+  /** The basis expressions, to check that the .mlm still describes the same model. */
+  basis: (string | null)[];
+}
+
+/** Name of the output column that carries DesignMeta as JSON (only in `mlm sql`'s query). */
+export const META_COLUMN = 'mlm_design';
+
+export function designMeta(design: Design, columns: readonly SqlColumn[]): DesignMeta {
+  const plan = design.plan;
+  const used = new Set(plan.columns);
+  const levels: Record<string, KeyLevels> = {};
+  for (const [k, lv] of design.levels) levels[plan.keys[k].column] = lv;
+  return { mlm: 1, dialect: plan.dialect, relation: plan.relation, columns: columns.filter((c) => used.has(c.name)), levels, basis: design.basis };
+}
+
+/**
+ * `meta`: add the column META_COLUMN with the design (JSON) to every row, so that the result can be
+ * read back by the `blocks:` key without the data.
+ */
+export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta): string {
+  return blocksQueryPart(design, centres, meta);
+}
+
+/**
+ * The blocks query in parts, each a smaller result: the full sets (every sum), then the cells of each pair
+ * of grouping factors with only their own sums (no zero columns). fitFromSql runs these; readSets takes
+ * their results together. Needs the centres (first pass).
+ */
+export function blocksQueries(design: Design, centres: ArrayLike<number>): string[] {
+  const cells = design.querySets.map((_, i) => i).filter((i) => design.querySums[i] !== null);
+  return [blocksQueryPart(design, centres, undefined, 'full'), ...cells.map((i) => blocksQueryPart(design, centres, undefined, i))];
+}
+
+/** part: undefined = the whole query; 'full' = the full sets only; a query-set index = that cell set only, without unneeded columns. */
+function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta, part?: 'full' | number): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
   const m = design.basis.length - 1;
   const where = whereComplete(plan);
   const rel = plan.relation;
-  const v = (a: number): string => (d.cte ? `(${design.basis[a]} - ctr.c_${a})` : `(${design.basis[a]} - w_c_${a})`);
-  const aggs: string[] = [`${d.countAll} AS n`];
-  for (let a = 0; a <= m; a++)
-    for (let b = Math.max(a, 1); b <= m; b++) aggs.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${sumColumn(a, b)}`);
+  // centres known (from centresQuery): literals; else computed in the statement
+  const as = (name: string): string => innerAlias(d, name);
+  const centre = (a: number): string => (centres ? d.num(centres[a]) : d.cte ? `ctr.c_${a}` : as(`w_c_${a}`));
+  const v = (a: number): string => `(${design.basis[a]} - ${centre(a)})`;
+  const aggsOf = (only: Set<string> | null): string[] => {
+    const out = [`${d.toDouble(d.countAll)} AS ${as('n')}`];
+    for (let a = 0; a <= m; a++)
+      for (let b = Math.max(a, 1); b <= m; b++) {
+        const name = sumColumn(a, b);
+        if (only && !only.has(name)) {
+          // a cell query of its own carries only its sums; in one statement the branches need the same columns
+          if (typeof part !== 'number') out.push(`0.0 AS ${as(name)}`);
+        }
+        else out.push(`sum(${a === 0 ? v(b) : a === b ? `${v(a)} * ${v(a)}` : `${v(a)} * ${v(b)}`}) AS ${as(name)}`);
+      }
+    return out;
+  };
   const centreOut = (): string[] => {
+    if (centres) return [];
     const out: string[] = [];
-    for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? 'ctr.' : 'w_'}c_${b}) AS c_${b}`);
-    out.push(`min(${d.cte ? 'ctr.' : 'w_'}n_all) AS n_all`);
+    if (meta) out.push(`min(${d.str(JSON.stringify(meta))}) AS ${as(META_COLUMN)}`);
+    for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? `ctr.c_${b}` : as(`w_c_${b}`)}) AS ${as(`c_${b}`)}`);
+    out.push(`min(${d.cte ? 'ctr.n_all' : as('w_n_all')}) AS ${as('n_all')}`);
     return out;
   };
   const keyCols = plan.keys.map((k) => d.ident(k.column));
   const grouped = groupedKeys(design);
+  const qs = design.querySets;
+  const fullIdx = typeof part === 'number' ? [] : qs.map((_, i) => i).filter((i) => design.querySums[i] === null);
+  const cellIdx = part === 'full' ? [] : typeof part === 'number' ? [part] : qs.map((_, i) => i).filter((i) => design.querySums[i] !== null);
+  const list = (st: number[]) => st.map((k) => keyCols[k]).join(', ');
   if (d.cte) {
-    const centres = [`${d.countAll} AS n_all`];
-    for (let b = 1; b <= m; b++) centres.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
-    const sets = design.sets.map((s) => `(${s.map((k) => keyCols[k]).join(', ')})`).join(', ');
-    const select = [...grouped.map((i) => `${keyCols[i]} AS g${i}`), ...aggs, ...centreOut()];
-    return [
-      `WITH ctr AS (SELECT ${centres.join(', ')} FROM ${rel})`,
-      `SELECT ${select.join(',\n  ')}`,
-      `FROM ${rel} CROSS JOIN ctr`,
-      `WHERE ${where}`,
-      `GROUP BY GROUPING SETS (${sets})`,
-    ].join('\n');
+    const from = `FROM ${rel}${centres ? '' : ' CROSS JOIN ctr'}\nWHERE ${where}`;
+    const selects: string[] = [];
+    const keyOut = (inSet: (k: number) => boolean) => grouped.flatMap((k) => (inSet(k) ? [`${keyCols[k]} AS g${k}`] : part === undefined ? [`NULL AS g${k}`] : []));
+    // the full sets in one GROUPING SETS (or one GROUP BY); keys a set does not use are NULL there
+    const fullSets = fullIdx.map((i) => qs[i]);
+    if (fullSets.length) {
+      const groupBy = fullSets.length === 1 ? (fullSets[0].length ? `\nGROUP BY ${list(fullSets[0])}` : '') : `\nGROUP BY GROUPING SETS (${fullSets.map((st) => `(${list(st)})`).join(', ')})`;
+      const fullKeys = [...new Set(fullSets.flat())];
+      selects.push(`SELECT ${[...grouped.map((k) => (fullKeys.includes(k) ? `${keyCols[k]} AS g${k}` : `NULL AS g${k}`)), ...aggsOf(null), ...centreOut()].join(',\n  ')}\n${from}${groupBy}`);
+    }
+    for (const i of cellIdx) selects.push(`SELECT ${[...keyOut((k) => qs[i].includes(k)), ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\n${from}\nGROUP BY ${list(qs[i])}`);
+    const head = centres ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
+    return head + selects.join('\nUNION ALL\n');
   }
-  // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries
-  const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS w_n_all`];
-  for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS w_c_${b}`);
-  const branches = design.sets.map((s) => {
+  // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries;
+  // its aliases shadow columns of the same name, so the branches name their outputs innerAlias(…) and an outer SELECT renames them
+  const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS ${as('w_n_all')}`];
+  for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS ${as(`w_c_${b}`)}`);
+  const chosen = [...fullIdx, ...cellIdx].sort((a, b) => a - b);
+  const outKeys = typeof part === 'number' ? grouped.filter((k) => qs[part].includes(k)) : grouped;
+  const branches = chosen.map((i) => {
+    const st = qs[i];
     // every branch gives its keys the same type (nullable text)
-    const keysOut = grouped.map((i) => (s.includes(i) ? `toNullable(toString(${keyCols[i]})) AS g${i}` : `CAST(NULL AS Nullable(String)) AS g${i}`));
-    const group = s.length ? `\nGROUP BY ${s.map((k) => keyCols[k]).join(', ')}` : '';
-    return `SELECT ${[...keysOut, ...aggs, ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
+    const keysOut = outKeys.map((k) => (st.includes(k) ? `toNullable(toString(${keyCols[k]})) AS ${as(`g${k}`)}` : `CAST(NULL AS Nullable(String)) AS ${as(`g${k}`)}`));
+    const group = st.length ? `\nGROUP BY ${list(st)}` : '';
+    return `SELECT ${[...keysOut, ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
   });
-  return `WITH ${withs.join(', ')}\n` + branches.map((b, i) => (i === 0 ? b : `WITH ${withs.join(', ')}\n${b}`)).join('\nUNION ALL\n');
+  const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
+  const outputs = [...outKeys.map((k) => `g${k}`), 'n'];
+  const only = typeof part === 'number' ? design.querySums[part] : null;
+  for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) if (!only || only.has(sumColumn(a, b))) outputs.push(sumColumn(a, b));
+  if (!centres) outputs.push(...(meta ? [META_COLUMN] : []), ...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
+  return wrapAliases(d, branches.map((b) => withClause + b).join('\nUNION ALL\n'), outputs);
+}
+
+/** The centres computed in the blocks query itself (when no first pass gave them). */
+function ctrColumns(design: Design): string[] {
+  const d = dialectOf(design.plan.dialect);
+  const where = whereComplete(design.plan);
+  const ctr = [`${d.countAll} AS n_all`];
+  for (let b = 1; b < design.basis.length; b++) ctr.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
+  return ctr;
+}
+
+/**
+ * The first pass: rows in the relation (n_all), rows used (n) and the mean of every basis column over
+ * the rows used (c_1, ...), the centres of blocksQuery.
+ */
+export function centresQuery(design: Design): string {
+  const plan = design.plan;
+  const d = dialectOf(plan.dialect);
+  const where = whereComplete(plan);
+  const cols = [`${d.countAll} AS n_all`, `sum(CASE WHEN ${where} THEN 1 ELSE 0 END) AS n`];
+  for (let b = 1; b < design.basis.length; b++) cols.push(`avg(CASE WHEN ${where} THEN ${design.basis[b]} END) AS c_${b}`);
+  return `SELECT ${cols.join(', ')} FROM ${plan.relation}`;
 }
 
 /** A query of about `rows` random used rows with the response and the model's columns (for residual quantiles). */
 export function sampleQuery(design: Design, rows: number, seed = 1): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
-  const cols = [...design.basis.slice(1).map((e, i) => `${e} AS v${i + 1}`), ...groupedKeys(design).map((i) => `${d.ident(plan.keys[i].column)} AS g${i}`)];
+  const names = [...design.basis.slice(1).map((_e, i) => `v${i + 1}`), ...groupedKeys(design).map((i) => `g${i}`)];
+  const exprs = [...design.basis.slice(1).map((e) => e as string), ...groupedKeys(design).map((i) => d.ident(plan.keys[i].column))];
+  const cols = exprs.map((e, j) => `${e} AS ${innerAlias(d, names[j])}`);
   const clause = d.sampleClause(rows, seed);
-  if (clause) return `SELECT ${cols.join(', ')} FROM (SELECT * FROM ${plan.relation} WHERE ${whereComplete(plan)}) AS t ${clause}`;
-  return `SELECT ${cols.join(', ')} FROM ${plan.relation} WHERE ${whereComplete(plan)} ORDER BY ${d.random} LIMIT ${rows}`;
+  if (clause) return wrapAliases(d, `SELECT ${cols.join(', ')} FROM (SELECT * FROM ${plan.relation} WHERE ${whereComplete(plan)}) AS t ${clause}`, names);
+  return wrapAliases(d, `SELECT ${cols.join(', ')} FROM ${plan.relation} WHERE ${whereComplete(plan)} ORDER BY ${d.random(seed, exprs)} LIMIT ${rows}`, names);
 }
 
-export { SingleLevelFactorError };

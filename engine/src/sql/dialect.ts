@@ -35,8 +35,30 @@ export interface SqlDialect {
   cte: boolean;
   /** The clause that draws about `rows` random rows from FROM (placed after the relation), or null: ORDER BY a random number. */
   sampleClause(rows: number, seed: number): string | null;
-  /** A random number per row, for `ORDER BY … LIMIT` sampling. */
-  random: string;
+  /** A (pseudo)random number per row for `ORDER BY … LIMIT` sampling, from a seed (and the row's columns where the engine's random function takes no seed). */
+  random(seed: number, columns: readonly string[]): string;
+  /** The literal true (a WHERE with nothing to test). */
+  true: string;
+  /**
+   * Whether an alias of a SELECT replaces a column of the same name in the other clauses of that SELECT
+   * (ClickHouse: `toString(g2) AS g1 … WHERE g1 IS NOT NULL` tests the alias). Then queries name their
+   * results with aliases that meet no column (`_mlm_…`) and rename them in an outer SELECT (`wrapAliases`).
+   */
+  aliasesShadowColumns: boolean;
+}
+
+/** The prefix of inner aliases where aliases shadow columns. */
+export const INNER_ALIAS = '_mlm_';
+
+/** `inner` names its outputs innerAlias(NAME): the query whose outputs are NAME, in the order given. */
+export function wrapAliases(d: SqlDialect, inner: string, names: readonly string[]): string {
+  if (!d.aliasesShadowColumns) return inner;
+  return `SELECT ${names.map((n) => `${INNER_ALIAS}${n} AS ${n}`).join(', ')}\nFROM (\n${inner}\n)`;
+}
+
+/** The alias an inner query gives output NAME (see wrapAliases). */
+export function innerAlias(d: SqlDialect, name: string): string {
+  return d.aliasesShadowColumns ? `${INNER_ALIAS}${name}` : name;
 }
 
 const sqlStr = (v: string): string => `'${v.replace(/'/g, "''")}'`;
@@ -77,7 +99,9 @@ const standard: SqlDialect = {
   groupingSets: true,
   cte: true,
   sampleClause: () => null,
-  random: 'random()',
+  random: () => 'random()',
+  true: 'TRUE',
+  aliasesShadowColumns: false,
 };
 
 const backquoted = (n: string): string => `\`${n.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
@@ -96,10 +120,13 @@ const clickhouse: SqlDialect = {
   func: makeFunc('log', (x) => `log2(${x})`),
   groupingSets: false,
   cte: false,
-  random: 'rand()',
+  // rand() takes no seed: a hash of the row's columns and the seed gives the same sample every run
+  random: (seed, columns) => `cityHash64(${[...columns, String(seed)].join(', ')})`,
+  true: '1',
+  aliasesShadowColumns: true,
 };
 
-const spark: SqlDialect = { ...standard, name: 'spark', ident: (n) => `\`${n.replace(/`/g, '``')}\``, str: backslashStr, random: 'rand(1)' };
+const spark: SqlDialect = { ...standard, name: 'spark', ident: (n) => `\`${n.replace(/`/g, '``')}\``, str: backslashStr, random: (seed) => `rand(${seed})` };
 
 const trino: SqlDialect = { ...standard, name: 'trino', isNaN: (e) => `is_nan(${e})`, pow: (x, y) => `power(${x}, ${y})` };
 
@@ -113,7 +140,7 @@ const bigquery: SqlDialect = {
   countAll: 'COUNT(*)',
   func: makeFunc('LN', (x) => `LOG(${x}, 2)`, { log10: 'LOG10', exp: 'EXP', sqrt: 'SQRT', abs: 'ABS' }),
   pow: (x, y) => `POW(${x}, ${y})`,
-  random: 'RAND()',
+  random: () => 'RAND()',
 };
 
 export const DIALECTS: Readonly<Record<SqlDialectName, SqlDialect>> = { duckdb, clickhouse, spark, trino, bigquery };

@@ -4,7 +4,7 @@
  * blocks (lmm/ through fitMixedModel, so the optimizer, lme4's checks, Satterthwaite, R² and the ICC
  * are the in-memory ones), then read a random sample of rows for the scaled-residual quantiles.
  */
-import { CancelledError } from '../diagnostics';
+import { CancelledError, MlmError } from '../diagnostics';
 import { compareR, numberLabelR } from '../data/rsort';
 import { fitMixedModel, type FitSpec, type FittedMixedModel } from '../fit';
 import { deepFreeze } from '../freeze';
@@ -14,9 +14,10 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQuery, compilePlan, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQueries, blocksQuery, centresQuery, designMeta, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
-import type { SqlQueryOptions, SqlResult, SqlSource, SqlValue } from './runner';
+import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
+import { dialectOf } from './dialect';
 
 export interface SqlFitOptions {
   /** Progress and cancellation of the fit (FitHooks.isCancelled is also polled between queries). */
@@ -35,14 +36,14 @@ export interface SqlFit extends FittedMixedModel {
 }
 
 /** Describes the relation and compiles the model (no aggregation yet): the plan and its design once levels are fetched. */
-export async function compileFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<{ design: Design; queries: string[] }> {
+export async function compileFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<{ design: Design; queries: string[]; columns: SqlColumn[] }> {
   const { runner, relation } = source;
   const columns = await runner.describe(relation, options.query);
   checkCancelled(options);
   const plan = compilePlan(doc, decl, columns, runner.dialect, relation);
   const queries: string[] = [];
   const levels = await fetchLevels(plan, source, options, queries);
-  return { design: designOf(plan, levels), queries };
+  return { design: designOf(plan, levels), queries, columns };
 }
 
 /** The levels of the plan's categorical keys (DISTINCT over the rows used), in R's order. */
@@ -60,36 +61,46 @@ export async function fetchLevels(plan: BlocksPlan, source: SqlSource, options: 
   return levels;
 }
 
-/** The blocks query of a model over a SQL source (what `mlm sql` prints). */
+/** The self-contained blocks query of a model over a SQL source, with its design (what `mlm sql` prints; `blocks:` reads its result). */
 export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<string> {
-  return blocksQuery((await compileFromSql(source, doc, decl, options)).design);
+  const { design, columns } = await compileFromSql(source, doc, decl, options);
+  return blocksQuery(design, undefined, designMeta(design, columns));
 }
 
 /** Fits a model declaration of a document whose data are `source`, from cross-product blocks. */
 export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
   const t0 = Date.now();
   const { design, queries } = await compileFromSql(source, doc, decl, options);
-  const sql = blocksQuery(design);
-  queries.push(sql);
-  options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
-  const res = await source.runner.query(sql, options.query);
+  // first pass: the centres; second: the blocks
+  const cq = centresQuery(design);
+  queries.push(cq);
+  options.hooks?.onProgress?.({ stage: 'sql centres', evaluations: 0 });
+  const cres = await source.runner.query(cq, options.query);
   checkCancelled(options);
-  return fitFromBlocksResult(design, res, source, doc, decl, options, queries, t0);
+  const known = readCentres(design, cres);
+  // the blocks: the grouping factors' sums, then the cells of each pair of factors (their own sums only)
+  const results: SqlResult[] = [];
+  for (const sql of blocksQueries(design, known.centres)) {
+    queries.push(sql);
+    options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
+    results.push(await source.runner.query(sql, options.query));
+    checkCancelled(options);
+  }
+  return fitFromBlocksResult(design, results, source, decl, options, queries, t0, known);
 }
 
 /** The fit from a result of the blocks query (run here, or elsewhere and read back: the `blocks:` key). */
 export async function fitFromBlocksResult(
   design: Design,
-  res: SqlResult,
+  res: SqlResult | SqlResult[],
   source: SqlSource | null,
-  doc: MlmDocument,
   decl: ModelDecl,
   options: SqlFitOptions,
   queries: string[] = [],
   t0 = Date.now(),
+  known?: { centres: Float64Array; nAll: number },
 ): Promise<SqlFit> {
-  void doc;
-  const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res);
+  const { frame, nAll, centres, termKeys } = frameFromBlocks(design, res, known);
   const settings = modelSettings(decl);
   const df = settings.df ?? 'satterthwaite';
   if (df === 'kenward-roger' || df === 'between-within') throw unsupported(`df: ${df}`, decl.df?.range);
@@ -117,6 +128,51 @@ export async function fitFromBlocksResult(
     fitSeconds: (Date.now() - t0) / 1000,
   });
   return { ...fitted, result, queries, nAll };
+}
+
+/**
+ * Fits a model from blocks computed elsewhere by `mlm sql`'s query and saved (the `blocks:` key):
+ * `relation` reads that file through the runner (e.g. read_parquet('…') in DuckDB). The design the
+ * query was compiled with travels in its column mlm_design; the .mlm must still describe that model.
+ */
+export async function fitFromBlocksFile(runner: SqlRunner, relation: string, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
+  const t0 = Date.now();
+  const range = doc.blocks?.range ?? decl.formula?.range;
+  const d = dialectOf(runner.dialect);
+  const metaRes = await runner.query(`SELECT DISTINCT ${d.ident(META_COLUMN)} AS m FROM ${relation}`, options.query);
+  checkCancelled(options);
+  const metas = metaRes.rows.map((r) => r[0]).filter((v): v is string => typeof v === 'string');
+  const bad = (why: string) => new MlmError({ code: 'blocks-mismatch', message: `the blocks ${why}; print the query again with 'mlm sql' and rerun it`, range });
+  if (metas.length !== 1) throw bad(metas.length === 0 ? `have no column ${META_COLUMN} (they were not computed by the query 'mlm sql' prints)` : 'hold several models');
+  let meta: DesignMeta;
+  try {
+    meta = JSON.parse(metas[0]) as DesignMeta;
+  } catch {
+    throw bad(`have an unreadable ${META_COLUMN}`);
+  }
+  const plan = compilePlan(doc, decl, meta.columns, meta.dialect, meta.relation);
+  const levels = new Map<number, KeyLevels>();
+  for (const k of plan.factorKeys) {
+    const lv = meta.levels[plan.keys[k].column];
+    if (!lv) throw bad(`were computed for another model (no levels of '${plan.keys[k].column}')`);
+    levels.set(k, lv);
+  }
+  const design = designOf(plan, levels);
+  if (JSON.stringify(design.basis) !== JSON.stringify(meta.basis)) throw bad(`were computed for another formula than model '${decl.name}' has now`);
+  const res = await runner.query(`SELECT * EXCLUDE (${d.ident(META_COLUMN)}) FROM ${relation}`, options.query);
+  checkCancelled(options);
+  return fitFromBlocksResult(design, res, null, decl, options, [], t0);
+}
+
+/** The result of centresQuery: the centres (index 0 unused) and the rows in the relation. */
+function readCentres(design: Design, res: SqlResult): { centres: Float64Array; nAll: number } {
+  const row = res.rows[0] ?? [];
+  const col = new Map(res.columns.map((c, i) => [c.toLowerCase(), i]));
+  const centres = new Float64Array(design.basis.length);
+  for (let b = 1; b < design.basis.length; b++) centres[b] = Number(row[col.get(`c_${b}`)!] ?? NaN);
+  const n = Number(row[col.get('n')!] ?? 0);
+  if (!(n > 0)) throw new MlmError({ code: 'no-rows', message: `no rows are left after removing the rows with a missing value in a variable of the model (${Number(row[col.get('n_all')!] ?? 0)} rows in ${design.plan.relation})` });
+  return { centres, nAll: Number(row[col.get('n_all')!]) };
 }
 
 function checkCancelled(options: SqlFitOptions): void {

@@ -73,7 +73,10 @@ export function residualLines(r: FitResult, digits: number): string[] {
   const q = scaledResidualQuantiles(r);
   if (!q) return [];
   const vals = formatR(zapsmall(q, digits + 1), digits).map((s) => s.trim());
-  return ['Scaled residuals: ', ...printNamedVector(['Min', '1Q', 'Median', '3Q', 'Max'], vals), ''];
+  // a fit from SQL blocks: say when the quantiles come from a sample of the rows
+  const rs = r.residualSummary;
+  const head = rs && rs.source === 'sample' ? `Scaled residuals (a random sample of ${rs.rows} of ${rs.of} rows): ` : 'Scaled residuals: ';
+  return [head, ...printNamedVector(['Min', '1Q', 'Median', '3Q', 'Max'], vals), ''];
 }
 
 export function randomEffectLines(r: FitResult, digits: number): string[] {

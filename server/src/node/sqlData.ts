@@ -5,12 +5,17 @@
  * the data unless it names another column. Files outside the workspace (real paths) are refused.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { documentColumns, isGlobPath } from '../../../engine/src/index';
 import { loadSqlData, routeOf, type SqlData } from '../../../engine/src/node/index';
 import type { SqlDataRequest, SqlLinkedData } from '../host';
 import { isInside } from '../uris';
+
+/** Rows the editor loads at most (3 model columns of 10M rows: 240 MB of numbers). */
+export const MAX_EDITOR_ROWS = 10_000_000;
+/** Up to this many rows every column is loaded (the data preview shows them all); above, only the document's. */
+export const ALL_COLUMNS_ROWS = 1_000_000;
 
 /** Glob results are trusted this long (a single file is keyed by its size and time instead). */
 const GLOB_TTL_MS = 5000;
@@ -34,7 +39,7 @@ export function createSqlData(): (request: SqlDataRequest) => Promise<SqlLinkedD
     let stamp = '';
     if (!isGlobPath(path)) {
       try {
-        const st = statSync(pathOf(baseDir, path));
+        const st = statSync(resolve(baseDir, path));
         stamp = `${st.size}:${st.mtimeMs}`;
       } catch {
         stamp = 'missing';
@@ -56,7 +61,7 @@ export function createSqlData(): (request: SqlDataRequest) => Promise<SqlLinkedD
       const uri = pathToFileURL(real).href;
       return folders.some((f) => isInside(realFolder(f), uri));
     };
-    const value = loadSqlData(doc, { baseDir, thresholdMB: request.thresholdMB, allowed }).then((r: SqlData) => {
+    const value = loadSqlData(doc, { baseDir, thresholdMB: request.thresholdMB, allowed, maxRows: MAX_EDITOR_ROWS, allColumnsUpTo: ALL_COLUMNS_ROWS }).then((r: SqlData) => {
       const linked = { table: r.table, diagnostics: r.diagnostics, note: r.note, hash: `sql:${key}\u0000${r.files.join('\u0000')}` };
       if (r.allNames.length && !known) {
         // the same read under the key the next request computes (now that the columns are known)
@@ -78,10 +83,6 @@ function relocated(linked: SqlLinkedData, doc: SqlDataRequest['doc']): SqlLinked
   const data = doc.data!.range;
   const diagnostics = linked.diagnostics.map((d) => (d.range ? { ...d, range: d.code === 'data-engine' ? (doc.engine?.range ?? data) : data } : d));
   return { ...linked, diagnostics };
-}
-
-function pathOf(baseDir: string, path: string): string {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? path : `${baseDir}/${path}`;
 }
 
 function realFolder(folderUri: string): string {

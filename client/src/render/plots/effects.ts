@@ -51,18 +51,20 @@ export function effectPlot(id: string, fit: FitResult, f: EffectFigure): PlotSvg
   const cls = (k: number) => `series-${k % SERIES_CLASSES}`;
   if (f.xKind === 'covariate') {
     const x = scaleLinear().domain([first.x[0], first.x[last]]).range([M.left, W - M.right]);
+    const name = (ser: EffectFigure['series'][number]) => (ser.label === null ? '' : `${f.by} ${ser.label}: `);
+    // the bands first, then the lines, so that no band veils another series' line
     f.series.forEach((ser, k) => {
-      const idx = ser.x.map((_, q) => q);
       const band = area<number>()
         .x((q) => x(ser.x[q]))
         .y0((q) => y(ser.lower[q]))
         .y1((q) => y(ser.upper[q]));
+      s += `<path class="effect-band ${cls(k)}" d="${band(ser.x.map((_, q) => q)) ?? ''}"><title>${escapeHtml(`${name(ser)}95% confidence band`)}</title></path>`;
+    });
+    f.series.forEach((ser, k) => {
       const mid = line<number>()
         .x((q) => x(ser.x[q]))
         .y((q) => y(ser.fit[q]));
-      const name = ser.label === null ? '' : `${f.by} ${ser.label}: `;
-      s += `<path class="effect-band ${cls(k)}" d="${band(idx) ?? ''}"><title>${escapeHtml(`${name}95% confidence band`)}</title></path>`;
-      s += `<path class="effect-line ${cls(k)}" d="${mid(idx) ?? ''}"><title>${escapeHtml(`${name}predicted ${resp}`)}</title></path>`;
+      s += `<path class="effect-line ${cls(k)}" d="${mid(ser.x.map((_, q) => q)) ?? ''}"><title>${escapeHtml(`${name(ser)}predicted ${resp}`)}</title></path>`;
     });
     s += axisBottom(x, H - M.bottom + 4, f.x, W);
   } else {

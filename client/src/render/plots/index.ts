@@ -37,7 +37,9 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
   });
   if (fig) {
     fig.noPooling.forEach((est, bi) => plots.push(shrinkagePlot(`plot-${modelSlug}-shrinkage-${bi}-${slug(est.group)}`, est, linearScaleName(fit))));
-  } else missing.push('The shrinkage, per-group, effect and residual-check plots need the figures the engine computes with the fit, which this result does not carry; fit the model again.');
+  } else if (fit.residualSummary)
+    missing.push("The shrinkage, per-group, effect and residual-check plots need the data rows, and a fit from SQL blocks reads no rows (only their cross products); add 'engine: memory' to fit in memory and draw them.");
+  else missing.push('The shrinkage, per-group, effect and residual-check plots need the figures the engine computes with the fit, which this result does not carry; fit the model again.');
   if (fit.plotData && blocks.length) {
     const g = blocks[0].group;
     const predictor = choosePredictor(fit, g);
