@@ -100,6 +100,7 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   const ticker = new Ticker(hooks);
   let result = fitted.result;
   if (spec.plotData) {
+    await ticker.tick({ stage: 'plot data', evaluations: 0 });
     result = await runStepsAsync(withPlotDataSteps(frame, result), ticker, 'plot data');
     result = await withSimulatedResiduals(frame, result, hooks);
     await ticker.tick({ stage: 'effect plots', evaluations: 0 });
