@@ -754,39 +754,8 @@ export class PlsSystem {
     let logdet = 0;
     // block 1
     const l1 = this.nLevels[0];
-    const M = new Float64Array(k1 * k1);
-    const Tm = new Float64Array(k1 * k1);
-    if (k1 === 1) {
-      // scalar: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as the k₁ × k₁ path below
-      const th = L1[0];
-      const D1 = this.D1, L11 = this.L11;
-      for (let j = 0; j < l1; j++) {
-        const d = th * (D1[j] * th) + 1;
-        if (!(d > 0)) return false;
-        const l = Math.sqrt(d);
-        L11[j] = l;
-        logdet += 2 * Math.log(l);
-      }
-    }
-    for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
-      const o = j * k1 * k1;
-      // T = D Λ, M = Λ' T + I
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = c; x < k1; x++) s += this.D1[o + r + x * k1] * L1[x + c * k1];
-          Tm[r + c * k1] = s;
-        }
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = r; x < k1; x++) s += L1[x + r * k1] * Tm[x + c * k1];
-          M[r + c * k1] = s + (r === c ? 1 : 0);
-        }
-      if (!cholSmall(M, 0, k1)) return false;
-      this.L11.set(M, o);
-      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(M[a + a * k1]);
-    }
+    logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
+    if (Number.isNaN(logdet)) return false;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
     const V = this.L21;
     const scalarPath = k1 === 1 && this.allScalarRest;
@@ -799,36 +768,9 @@ export class PlsSystem {
         const f = th1 / L11[j];
         for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
       }
-    } else V.set(this.A21);
-    const vrow = new Float64Array(k1);
-    const gbuf = new Float64Array(16 * k1);
-    for (let j = 0; j < (scalarPath ? 0 : l1); j++) {
-      const lo = j * k1 * k1;
-      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
-      // left: Λ_t' on groups of k_t rows
-      for (let e = e0; e < e1; ) {
-        const r = this.rowIdx[e];
-        const t = this.restTerm[r];
-        if (t < 0) break; // X and y rows follow, unscaled
-        const k = this.ks[t];
-        const Lt = lam.data;
-        const lo2 = lam.offsets[t];
-        if (k === 1) {
-          const s = Lt[lo2];
-          for (let a = 0; a < k1; a++) V[e * k1 + a] *= s;
-        } else {
-          const g = k > 16 ? new Float64Array(k * k1) : gbuf;
-          for (let c = 0; c < k; c++)
-            for (let a = 0; a < k1; a++) {
-              let s = 0;
-              for (let x = c; x < k; x++) s += Lt[lo2 + x + c * k] * V[(e + x) * k1 + a];
-              g[c * k1 + a] = s;
-            }
-          for (let c = 0; c < k * k1; c++) V[e * k1 + c] = g[c];
-        }
-        e += k;
-      }
-      for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
+    } else {
+      V.set(this.A21);
+      this.formL21(lam, L1);
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
     const S = this.Lrest;
@@ -864,25 +806,7 @@ export class PlsSystem {
     // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
     if (schur && !schurLater) applySchurJs(S, m, schur);
     if (fullSchur) this.schurFull(S, V);
-    for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
-      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
-      for (let eb = e0; eb < e1; eb++) {
-        const cb = this.rowIdx[eb] * m;
-        const ob = eb * k1;
-        if (k1 === 1) {
-          const vb = V[ob];
-          if (vb === 0) continue;
-          for (let ea = eb; ea < e1; ea++) S[this.rowIdx[ea] + cb] -= V[ea] * vb;
-        } else {
-          for (let ea = eb; ea < e1; ea++) {
-            const oa = ea * k1;
-            let s = 0;
-            for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
-            S[this.rowIdx[ea] + cb] -= s;
-          }
-        }
-      }
-    }
+    if (!grouped && k1 !== 1) this.schurBlocks(S, V);
     const fail = this.ordered
       ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
       : cholLower(S, m, m, true);
@@ -895,6 +819,115 @@ export class PlsSystem {
     const r = S[m - 1 + (m - 1) * m];
     this.pwrss = r * r;
     return true;
+  }
+
+  /**
+   * L₁₁ for a scalar first term: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as factorBlock1.
+   * Returns log |L₁₁|², NaN when a pivot is not positive.
+   */
+  private factorBlock1Scalar(th: number): number {
+    const D1 = this.D1, L11 = this.L11;
+    const l1 = this.nLevels[0];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const d = th * (D1[j] * th) + 1;
+      if (!(d > 0)) return NaN;
+      const l = Math.sqrt(d);
+      L11[j] = l;
+      logdet += 2 * Math.log(l);
+    }
+    return logdet;
+  }
+
+  /**
+   * L₁₁ per level of a first term of k₁ columns: the Cholesky factor of Λ₁'D₁ⱼΛ₁ + I (L1: Λ₁).
+   * Returns log |L₁₁|², NaN when a block is not positive definite.
+   */
+  private factorBlock1(L1: Float64Array): number {
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    if (this.tmpT.length !== k1 * k1) this.tmpT = new Float64Array(k1 * k1);
+    const T = this.tmpT;
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = j * k1 * k1;
+      // T = D Λ, M = Λ' T + I (T in L₁₁'s block, then M over it)
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = c; x < k1; x++) s += D1[o + r + x * k1] * L1[x + c * k1];
+          T[r + c * k1] = s;
+        }
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = r; x < k1; x++) s += L1[x + r * k1] * T[x + c * k1];
+          L11[o + r + c * k1] = s + (r === c ? 1 : 0);
+        }
+      if (!cholSmall(L11, o, k1)) return NaN;
+      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(L11[o + a + a * k1]);
+    }
+    return logdet;
+  }
+  private tmpT = new Float64Array(0);
+
+  /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
+  private formL21(lam: { data: Float64Array; offsets: number[] }, L1: Float64Array): void {
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const V = this.L21;
+    const vrow = new Float64Array(k1);
+    const gbuf = new Float64Array(16 * k1);
+    for (let j = 0; j < l1; j++) {
+      const lo = j * k1 * k1;
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      // left: Λ_t' on groups of k_t rows
+      for (let e = e0; e < e1; ) {
+        const r = this.rowIdx[e];
+        const t = this.restTerm[r];
+        if (t < 0) break; // X and y rows follow, unscaled
+        const k = this.ks[t];
+        const Lt = lam.data;
+        const lo2 = lam.offsets[t];
+        if (k === 1) {
+          const s = Lt[lo2];
+          for (let a = 0; a < k1; a++) V[e * k1 + a] *= s;
+        } else {
+          const g = k > 16 ? new Float64Array(k * k1) : gbuf;
+          for (let c = 0; c < k; c++)
+            for (let a = 0; a < k1; a++) {
+              let s = 0;
+              for (let x = c; x < k; x++) s += Lt[lo2 + x + c * k] * V[(e + x) * k1 + a];
+              g[c * k1 + a] = s;
+            }
+          for (let c = 0; c < k * k1; c++) V[e * k1 + c] = g[c];
+        }
+        e += k;
+      }
+      for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
+    }
+  }
+
+  /** S −= L₂₁'L₂₁ level by level of a first term of k₁ > 1 columns. */
+  private schurBlocks(S: Float64Array, V: Float64Array): void {
+    const { m } = this;
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const colPtr = this.colPtr, rowIdx = this.rowIdx;
+    for (let j = 0; j < l1; j++) {
+      const e0 = colPtr[j], e1 = colPtr[j + 1];
+      for (let eb = e0; eb < e1; eb++) {
+        const cb = rowIdx[eb] * m;
+        const ob = eb * k1;
+        for (let ea = eb; ea < e1; ea++) {
+          const oa = ea * k1;
+          let s = 0;
+          for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
+          S[rowIdx[ea] + cb] -= s;
+        }
+      }
+    }
   }
 
   /**
