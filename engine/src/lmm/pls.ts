@@ -364,6 +364,7 @@ export class PlsSystem {
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
     if (this.obsSlot) this.formScalar(sqrtW, y);
+    else if (this.terms.length === 1) this.formSingleTerm(sqrtW, y);
     else this.formGeneral(sqrtW, y);
     // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
@@ -465,6 +466,39 @@ export class PlsSystem {
           this.A21[e2 * k1 + a] = acc[o + a];
           acc[o + a] = 0;
         }
+      }
+    }
+  }
+
+  /**
+   * The cross products of a single random-effects term (no random effects in the dense block): each
+   * one a sum over the rows in the order formGeneral visits them (by level of the term), so the same
+   * numbers, formed column pair by column pair in one small loop.
+   */
+  private formSingleTerm(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, X, order, levelPtr, colPtr, D1, A21 } = this;
+    const k1 = this.ks[0];
+    const Z1 = this.terms[0].Z;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
+    // column c of [X y] as (array, offset)
+    const col = (c: number): Float64Array => (c < p ? X : yv);
+    const off = (c: number): number => (c < p ? c * n : 0);
+    const A = this.Arest;
+    A.fill(0);
+    for (let a = 0; a <= p; a++)
+      for (let b = 0; b <= a; b++) {
+        const ra = a < p ? a : m - 1, rb = b < p ? b : m - 1;
+        A[ra + rb * m] = crossOrdered(col(a), off(a), col(b), off(b), sqrtW, order, 0, n);
+      }
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const s0 = levelPtr[j], s1 = levelPtr[j + 1];
+      const d1o = j * k1 * k1;
+      for (let a = 0; a < k1; a++)
+        for (let b = 0; b < k1; b++) D1[d1o + a + b * k1] = crossOrdered(Z1, a * n, Z1, b * n, sqrtW, order, s0, s1);
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) {
+        const r = this.rowIdx[e];
+        const c = r < p ? r : p; // the dense block's rows: X's columns, then y (row m − 1)
+        for (let a = 0; a < k1; a++) A21[e * k1 + a] = crossOrdered(col(c), off(c), Z1, a * n, sqrtW, order, s0, s1);
       }
     }
   }
@@ -1248,4 +1282,21 @@ function sandwich(lam: Float64Array, lo: number, M: Float64Array, k: number, out
         for (let y = 0; y <= b; y++) s += lam[lo + a + x * k] * M[x + y * k] * lam[lo + b + y * k];
       out[o + a + b * k] = s;
     }
+}
+
+/** Σ (w_i a[ao + i]) (w_i b[bo + i]) over i = order[s], s0 ≤ s < s1, in that order (w_i = 1 when w is null). */
+function crossOrdered(a: Float64Array, ao: number, b: Float64Array, bo: number, w: Float64Array | null, order: Int32Array, s0: number, s1: number): number {
+  let sum = 0;
+  if (w)
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      const wi = w[i];
+      sum += wi * a[ao + i] * (wi * b[bo + i]);
+    }
+  else
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      sum += a[ao + i] * b[bo + i];
+    }
+  return sum;
 }
