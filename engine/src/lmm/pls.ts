@@ -1121,6 +1121,37 @@ export class PlsSystem {
     }
   }
 
+  /**
+   * The weighted cross products of a scalar term t with [X y], from the system's data (setData or
+   * blocks): d[l] = Σ w z² over level l, c[l(p+1) + i] = Σ w z [X y]_i over level l, and the
+   * (p+1)×(p+1) lower triangle C of [X y]'W[X y] (column-major). What the model with term t alone
+   * (y ~ X + (1 | g_t)) needs; null when term t is not scalar or the first term is not.
+   */
+  scalarTermCrossProducts(t: number): { d: Float64Array; c: Float64Array; C: Float64Array } | null {
+    if (!this.dataSet || this.ks[t] !== 1 || this.ks[0] !== 1) return null;
+    const { m, q2, p } = this;
+    const P1 = p + 1;
+    const L = this.nLevels[t];
+    const d = new Float64Array(L), c = new Float64Array(L * P1), C = new Float64Array(P1 * P1);
+    const A = this.Arest;
+    for (let b = 0; b < P1; b++) for (let a = b; a < P1; a++) C[a + b * P1] = A[q2 + a + (q2 + b) * m];
+    if (t === 0) {
+      d.set(this.D1);
+      for (let l = 0; l < L; l++) {
+        const ex = this.colPtr[l + 1] - P1; // the X and y entries close each level
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = this.A21[ex + i];
+      }
+    } else {
+      const off = this.levelOff[t];
+      for (let l = 0; l < L; l++) {
+        const r = off[l];
+        d[l] = A[r + r * m];
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = A[q2 + i + r * m];
+      }
+    }
+    return { d, c, C };
+  }
+
   /** b = Λ u (random effects on the data scale, unscaled by σ), lme4's order. */
   b(): Float64Array {
     this.requireLambda();
