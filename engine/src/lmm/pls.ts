@@ -23,6 +23,10 @@ import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
 import type { PlsBlocks } from './blocks';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+
+/** formScalar yields when (row & STEP_MASK) === STEP_MASK: every ROWS_PER_STEP rows. */
+const STEP_MASK = ROWS_PER_STEP - 1;
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
@@ -345,6 +349,11 @@ export class PlsSystem {
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
+    runSteps(this.setDataSteps(sqrtW, y, weightsTag));
+  }
+
+  /** setData in slices of rows (a Steps generator, hooks.ts): a language server answers meanwhile. */
+  *setDataSteps(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): Steps<void> {
     const sv = this.saved;
     if (weightsTag !== undefined && sv !== null && sv.tag === weightsTag) {
       this.D1.set(sv.D1);
@@ -363,9 +372,11 @@ export class PlsSystem {
     let sumLogW = 0;
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
-    if (this.obsSlot) this.formScalar(sqrtW, y);
-    else if (this.terms.length === 1) this.formSingleTerm(sqrtW, y);
-    else this.formGeneral(sqrtW, y);
+    if (this.obsSlot) yield* this.formScalar(sqrtW, y);
+    // one term: the column-pair loops (quick to optimise on a first fit); rows beyond one slice take the
+    // general pass, which forms the same sums in the same order and yields between slices
+    else if (this.terms.length === 1 && n <= ROWS_PER_STEP) this.formSingleTerm(sqrtW, y);
+    else yield* this.formGeneral(sqrtW, y);
     // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
     const A = this.Arest;
@@ -404,7 +415,7 @@ export class PlsSystem {
   private fromSaved = false;
 
   /** The cross products, general terms: per level of term 1, each observation's dense-block row. */
-  private formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, terms, X } = this;
     const T = terms.length;
     const k1 = this.ks[0];
@@ -420,7 +431,13 @@ export class PlsSystem {
     const acc = new Float64Array(m * k1);
     const z1 = new Float64Array(k1);
     const Z1 = terms[0].Z;
+    let sinceYield = 0;
     for (let j = 0; j < this.nLevels[0]; j++) {
+      if (sinceYield >= ROWS_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+      sinceYield += this.levelPtr[j + 1] - this.levelPtr[j];
       const d1o = j * k1 * k1;
       for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
         const i = this.order[s];
@@ -524,7 +541,7 @@ export class PlsSystem {
    * pass over the observations scatters into D₁, A₂₁ (through obsSlot) and the terms' rows of the
    * dense block; the X and y block is formed column by column.
    */
-  private formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, q2, terms, X, D1, A21, colPtr } = this;
     const A = this.Arest;
     const slot = this.obsSlot!;
@@ -538,6 +555,7 @@ export class PlsSystem {
     const zT = terms.map((t) => t.Z);
     const offT = this.levelOff;
     for (let i = 0; i < n; i++) {
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       const wi = w[i];
       const j = r0[i];
       const v0 = z0[i];
@@ -579,6 +597,7 @@ export class PlsSystem {
           for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
         } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
         A[cc + (q2 + c2) * m] = s;
+        yield;
       }
     }
   }
