@@ -159,6 +159,10 @@ export interface OptStage {
   optimizer: string;
   /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
   settings: Record<string, number>;
+  /** where the optimizer started: lme4's start (Λ = I), or each scalar term's θ in the model with that term alone */
+  startFrom?: 'lme4' | 'single-term fits';
+  /** the starting parameters */
+  start?: number[];
   evaluations: number;
   converged: boolean;
   /** criterion at the stage's result */
