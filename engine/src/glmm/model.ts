@@ -21,6 +21,18 @@ import { adaptiveGHDeviance, type GHRule } from './ghq';
 
 export class PirlsError extends Error {}
 
+/**
+ * Calls rows(start, end) for each slice of ROWS_PER_STEP rows, yielding between slices. The loops over rows are
+ * plain methods (V8 optimizes long loops inside generator functions less well).
+ */
+function* inSlices(n: number, rows: (start: number, end: number) => void): Steps<void> {
+  for (let start = 0; start < n; start += ROWS_PER_STEP) {
+    const end = Math.min(n, start + ROWS_PER_STEP);
+    rows(start, end);
+    if (end < n) yield;
+  }
+}
+
 /** PIRLS's start from lp0: η, μ, square-root weights and working response (plus offset), computed once per lp0. */
 interface PirlsStart {
   lp0: Float64Array;
@@ -184,46 +196,45 @@ export class GlmmModel {
 
   /** updateEta in slices of ROWS_PER_STEP rows (each row's arithmetic as in one pass). */
   *updateEtaSteps(offsetPlusXb: Float64Array): Steps<void> {
-    const { n, eta, mu } = this;
     this.resDevCache = NaN;
     // b = Λu per term (b_t[j k + r] for level j, row r)
     const bs = this.terms.map((t) => t.b(this.theta, this.u));
-    const logit = this.family.link.name === 'logit';
-    const linkinv = this.family.link.linkinv;
-    const hi = 1 - 2.220446049250313e-16;
-    for (let start = 0; start < n; start += ROWS_PER_STEP) {
-      const end = Math.min(n, start + ROWS_PER_STEP);
-      eta.set(offsetPlusXb.subarray(start, end), start);
-      // η += Z_t b_t term by term
-      for (let ti = 0; ti < this.terms.length; ti++) {
-        const { k, refs, Z } = this.terms[ti];
-        const b = bs[ti];
-        if (k === 1) {
-          for (let i = start; i < end; i++) eta[i] += Z[i] * b[refs[i]];
-        } else {
-          for (let r = 0; r < k; r++) {
-            const zo = r * n;
-            for (let i = start; i < end; i++) eta[i] += Z[zo + i] * b[refs[i] * k + r];
-          }
-        }
-      }
-      if (logit) {
-        // the logit link's inverse written out (as LINKS.logit.linkinv computes it): this loop is
-        // the hottest of a binomial fit
-        for (let i = start; i < end; i++) {
-          const e = eta[i];
-          let m: number;
-          if (e >= 0) m = 1 / (1 + Math.exp(-e));
-          else {
-            const x = Math.exp(e);
-            m = x / (1 + x);
-          }
-          mu[i] = m < hi ? m : hi;
-        }
+    yield* inSlices(this.n, (start, end) => this.etaRows(start, end, offsetPlusXb, bs));
+  }
+
+  private etaRows(start: number, end: number, offsetPlusXb: Float64Array, bs: Float64Array[]): void {
+    const { n, eta, mu } = this;
+    eta.set(offsetPlusXb.subarray(start, end), start);
+    // η += Z_t b_t term by term
+    for (let ti = 0; ti < this.terms.length; ti++) {
+      const { k, refs, Z } = this.terms[ti];
+      const b = bs[ti];
+      if (k === 1) {
+        for (let i = start; i < end; i++) eta[i] += Z[i] * b[refs[i]];
       } else {
-        for (let i = start; i < end; i++) mu[i] = linkinv(eta[i]);
+        for (let r = 0; r < k; r++) {
+          const zo = r * n;
+          for (let i = start; i < end; i++) eta[i] += Z[zo + i] * b[refs[i] * k + r];
+        }
       }
-      if (end < n) yield;
+    }
+    if (this.family.link.name === 'logit') {
+      // the logit link's inverse written out (as LINKS.logit.linkinv computes it): this loop is
+      // the hottest of a binomial fit
+      const hi = 1 - 2.220446049250313e-16;
+      for (let i = start; i < end; i++) {
+        const e = eta[i];
+        let m: number;
+        if (e >= 0) m = 1 / (1 + Math.exp(-e));
+        else {
+          const x = Math.exp(e);
+          m = x / (1 + x);
+        }
+        mu[i] = m < hi ? m : hi;
+      }
+    } else {
+      const linkinv = this.family.link.linkinv;
+      for (let i = start; i < end; i++) mu[i] = linkinv(eta[i]);
     }
   }
 
@@ -242,7 +253,7 @@ export class GlmmModel {
 
   /** fixedPart in slices of rows. */
   *fixedPartSteps(beta: ArrayLike<number>): Steps<Float64Array> {
-    const { n, p, X } = this;
+    const { n, p } = this;
     const fb = this.fixedBeta;
     let out = this.fixedCache;
     if (out && fb) {
@@ -258,19 +269,20 @@ export class GlmmModel {
     // the cached β is set once the buffer is complete
     this.fixedBeta!.fill(NaN);
     const bs = Float64Array.from({ length: p }, (_, j) => beta[j]);
-    for (let start = 0; start < n; start += ROWS_PER_STEP) {
-      const end = Math.min(n, start + ROWS_PER_STEP);
-      out.set(this.baseOffset.subarray(start, end), start);
-      for (let j = 0; j < p; j++) {
-        const b = bs[j];
-        if (b === 0) continue;
-        const o = j * n;
-        for (let i = start; i < end; i++) out[i] += X[o + i] * b;
-      }
-      if (end < n) yield;
-    }
+    const buf = out;
+    yield* inSlices(n, (start, end) => {
+      buf.set(this.baseOffset.subarray(start, end), start);
+      for (let j = 0; j < p; j++) if (bs[j] !== 0) this.addColumnRows(buf, j, bs[j], start, end);
+    });
     this.fixedBeta!.set(bs);
     return out;
+  }
+
+  /** out += X[, j] b over rows [start, end). */
+  private addColumnRows(out: Float64Array, j: number, b: number, start: number, end: number): void {
+    const X = this.X;
+    const o = j * this.n;
+    for (let i = start; i < end; i++) out[i] += X[o + i] * b;
   }
 
   /** Σ deviance residuals at the current μ (cached until μ changes). */
@@ -281,25 +293,28 @@ export class GlmmModel {
   /** resDev in slices of rows (the same sum, in the same order). */
   *resDevSteps(): Steps<number> {
     if (!Number.isNaN(this.resDevCache)) return this.resDevCache;
-    const { n, y, mu, wt } = this;
-    const dr = this.family.devResid;
     // compensated (Neumaier) summation: the deviance enters finite-difference Hessians with
     // steps of 1e-4, where plain summation's rounding (~1e-10 for n ≈ 10⁴) would show
-    let s = 0;
-    let comp = 0;
-    for (let start = 0; start < n; start += ROWS_PER_STEP) {
-      const end = Math.min(n, start + ROWS_PER_STEP);
-      for (let i = start; i < end; i++) {
-        const v = dr(y[i], mu[i], wt[i]);
-        const t = s + v;
-        comp += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-        s = t;
-      }
-      if (end < n) yield;
-    }
-    s += comp;
+    const acc = new Float64Array(2); // the sum and its compensation
+    yield* inSlices(this.n, (start, end) => this.resDevRows(start, end, acc));
+    const s = acc[0] + acc[1];
     this.resDevCache = s;
     return s;
+  }
+
+  private resDevRows(start: number, end: number, acc: Float64Array): void {
+    const { y, mu, wt } = this;
+    const dr = this.family.devResid;
+    let s = acc[0];
+    let comp = acc[1];
+    for (let i = start; i < end; i++) {
+      const v = dr(y[i], mu[i], wt[i]);
+      const t = s + v;
+      comp += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+      s = t;
+    }
+    acc[0] = s;
+    acc[1] = comp;
   }
 
   sqrL(): number {
@@ -320,40 +335,41 @@ export class GlmmModel {
 
   /** assemble in slices of rows. */
   private *assembleSteps(fixed: Float64Array, withX: boolean, weightsOnly = false): Steps<void> {
-    const { n, y, mu, eta, wt, sqrtW, wres } = this;
+    yield* inSlices(this.n, (start, end) => this.weightRows(start, end, fixed));
+    if (weightsOnly) return;
+    yield* this.factorCurrentSteps(withX);
+  }
+
+  /** Square-root weights and working response over rows [start, end). */
+  private weightRows(start: number, end: number, fixed: Float64Array): void {
+    const { y, mu, eta, wt, sqrtW, wres } = this;
     const f = this.family;
     const muEta = f.link.muEta;
     const variance = f.variance;
-    const bin = f.name === 'binomial';
-    for (let start = 0; start < n; start += ROWS_PER_STEP) {
-      const end = Math.min(n, start + ROWS_PER_STEP);
-      if (f.canonical) {
-        // μ'(η) = V(μ) unless a clamp is active (|η| > 30 on the logit scale, μ at machine epsilon)
-        for (let i = start; i < end; i++) {
-          const e = eta[i];
-          const m = mu[i];
-          const v = bin ? m * (1 - m) : m;
-          if (bin ? e > -30 && e < 30 && v > 2.220446049250313e-16 : v > 2.220446049250313e-16 && e < 700) {
-            sqrtW[i] = Math.sqrt(wt[i] * v);
-            wres[i] = e - fixed[i] + (y[i] - m) / v;
-          } else {
-            const me = muEta(e);
-            sqrtW[i] = me * Math.sqrt(wt[i] / variance(m));
-            wres[i] = e - fixed[i] + (y[i] - m) / me;
-          }
-        }
-      } else {
-        for (let i = start; i < end; i++) {
-          const me = muEta(eta[i]);
-          const v = variance(mu[i]);
-          sqrtW[i] = me * Math.sqrt(wt[i] / v);
-          wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
+    if (f.canonical) {
+      // μ'(η) = V(μ) unless a clamp is active (|η| > 30 on the logit scale, μ at machine epsilon)
+      const bin = f.name === 'binomial';
+      for (let i = start; i < end; i++) {
+        const e = eta[i];
+        const m = mu[i];
+        const v = bin ? m * (1 - m) : m;
+        if (bin ? e > -30 && e < 30 && v > 2.220446049250313e-16 : v > 2.220446049250313e-16 && e < 700) {
+          sqrtW[i] = Math.sqrt(wt[i] * v);
+          wres[i] = e - fixed[i] + (y[i] - m) / v;
+        } else {
+          const me = muEta(e);
+          sqrtW[i] = me * Math.sqrt(wt[i] / variance(m));
+          wres[i] = e - fixed[i] + (y[i] - m) / me;
         }
       }
-      if (end < n) yield;
+    } else {
+      for (let i = start; i < end; i++) {
+        const me = muEta(eta[i]);
+        const v = variance(mu[i]);
+        sqrtW[i] = me * Math.sqrt(wt[i] / v);
+        wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
+      }
     }
-    if (weightsOnly) return;
-    yield* this.factorCurrentSteps(withX);
   }
 
   /**
@@ -407,17 +423,19 @@ export class GlmmModel {
       c = this.startCache;
       if (!c || c.lp0 !== lp0) {
         const linkinv = this.family.link.linkinv;
-        for (let start = 0; start < n; start += ROWS_PER_STEP) {
-          const end = Math.min(n, start + ROWS_PER_STEP);
+        const from = lp0;
+        yield* inSlices(n, (start, end) => {
           for (let i = start; i < end; i++) {
-            eta[i] = baseOffset[i] + lp0[i];
+            eta[i] = baseOffset[i] + from[i];
             mu[i] = linkinv(eta[i]);
           }
-          if (end < n) yield;
-        }
+        });
         yield* this.assembleSteps(baseOffset, false, true);
         const r0 = new Float64Array(n);
-        for (let i = 0; i < n; i++) r0[i] = this.wres[i] + baseOffset[i];
+        const wres = this.wres;
+        yield* inSlices(n, (start, end) => {
+          for (let i = start; i < end; i++) r0[i] = wres[i] + baseOffset[i];
+        });
         c = { lp0, eta: Float64Array.from(eta), mu: Float64Array.from(mu), sqrtW: Float64Array.from(this.sqrtW), r0 };
         this.startCache = c;
       }
@@ -442,7 +460,9 @@ export class GlmmModel {
         this.sqrtW.set(c.sqrtW);
         const r0 = c.r0;
         const wres = this.wres;
-        for (let i = 0; i < n; i++) wres[i] = r0[i] - fixedU[i];
+        yield* inSlices(n, (start, end) => {
+          for (let i = start; i < end; i++) wres[i] = r0[i] - fixedU[i];
+        });
         yield* this.factorCurrentSteps(joint, c);
       } else yield* this.assembleSteps(fixedU, joint);
       const { u, beta } = this.solve(joint);
