@@ -52,6 +52,18 @@ export type Steps<T> = Generator<void, T, void>;
 /** Rows handled between two yields of a Steps generator in a loop over the data. */
 export const ROWS_PER_STEP = 1 << 16;
 
+/**
+ * Calls rows(start, end) for each slice of ROWS_PER_STEP rows, yielding between slices: the loop over the rows stays
+ * in a plain function (V8 optimizes long loops inside generator functions less well).
+ */
+export function* inSlices(n: number, rows: (start: number, end: number) => void): Steps<void> {
+  for (let start = 0; start < n; start += ROWS_PER_STEP) {
+    const end = Math.min(n, start + ROWS_PER_STEP);
+    rows(start, end);
+    if (end < n) yield;
+  }
+}
+
 export function runSteps<T>(steps: Steps<T>): T {
   for (;;) {
     const r = steps.next();

@@ -7,7 +7,7 @@ import type { ModelFrame } from '../frame/types';
 import { runStepsAsync, Ticker, type FitHooks } from '../hooks';
 import type { FitResult, OptStage, OptSummary } from '../result';
 import { FIT_SETTINGS, plsSettings } from '../optim/options';
-import { assembleResult } from './result';
+import { assembleResultSteps } from './result';
 import { makeFamily } from './family';
 import { fitDispersionGlmm, type DispersionDeviance } from './dispersion';
 import { ghRule, type GHRule } from './ghq';
@@ -92,7 +92,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     const vcov0 = Array.from({ length: p0 }, (_, i) => Array.from({ length: p0 }, (_, j) => U[i * p0 + j]));
     if (isSingular(theta1, m.thetaLower())) warnings.push(SINGULAR_MESSAGE);
     const separated0 = separationCheck(m, frame.coefnames, warnings);
-    const result0 = assembleResult({
+    const result0 = await runStepsAsync(assembleResultSteps({
       frame,
       model: m,
       id: opts.id ?? 'model',
@@ -103,7 +103,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
       converged: s1.converged && !separated0,
       evaluations: s1.evaluations,
       fitSeconds: (Date.now() - t0) / 1000,
-    });
+    }), ticker, 'result');
     result0.optSummary = summary([stage1], 0, false);
     return { result: result0, model: new GlmmDeviance(m, frame, lp0, null, nAGQ) };
   }
@@ -163,7 +163,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
   warnings.push(...conv.messages);
   const separated = separationCheck(m, frame.coefnames, warnings);
 
-  const result = assembleResult({
+  const result = await runStepsAsync(assembleResultSteps({
     frame,
     model: m,
     id: opts.id ?? 'model',
@@ -174,7 +174,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     converged: s1.converged && s2.converged && !separated && !convergenceFailed(conv),
     evaluations: s1.evaluations + s2.evaluations + evalsH,
     fitSeconds: (Date.now() - t0) / 1000,
-  });
+  }), ticker, 'result');
   result.optSummary = summary([stage1, stage2], evalsH, !conv.singular);
   return { result, model: new GlmmDeviance(m, frame, lp0, rule, nAGQ) };
 }

@@ -14,24 +14,13 @@ import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
 import { ReTerms, type ReTerm } from '../lmm/reterms';
 import { FIT_SETTINGS, type PirlsOptions } from '../optim/options';
-import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+import { inSlices, runSteps, type Steps } from '../hooks';
 import { lchoose, lgamma } from './special';
 import type { Family } from './family';
 import { adaptiveGHDeviance, type GHRule } from './ghq';
 
 export class PirlsError extends Error {}
 
-/**
- * Calls rows(start, end) for each slice of ROWS_PER_STEP rows, yielding between slices. The loops over rows are
- * plain methods (V8 optimizes long loops inside generator functions less well).
- */
-function* inSlices(n: number, rows: (start: number, end: number) => void): Steps<void> {
-  for (let start = 0; start < n; start += ROWS_PER_STEP) {
-    const end = Math.min(n, start + ROWS_PER_STEP);
-    rows(start, end);
-    if (end < n) yield;
-  }
-}
 
 /** PIRLS's start from lp0: η, μ, square-root weights and working response (plus offset), computed once per lp0. */
 interface PirlsStart {

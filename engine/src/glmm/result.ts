@@ -9,6 +9,8 @@ import type { GlmmModel } from './model';
 import { twoSidedNormalP } from '../inference/distributions';
 import { isSingular } from '../optim/convergence';
 import { varCorrRows } from '../lmm/result';
+import { inSlices, runSteps, type Steps } from '../hooks';
+import { sortSteps } from '../linalg/sort';
 
 export interface AssembleInput {
   frame: ModelFrame;
@@ -35,6 +37,11 @@ export function quantile7(sorted: ArrayLike<number>, prob: number): number {
 }
 
 export function assembleResult(inp: AssembleInput): FitResult {
+  return runSteps(assembleResultSteps(inp));
+}
+
+/** assembleResult in steps: the per-row arrays in slices of rows and the Pearson residuals sorted in slices. */
+export function* assembleResultSteps(inp: AssembleInput): Steps<FitResult> {
   const { frame, model: m } = inp;
   const p = m.p;
   const coefnames = frame.coefnames;
@@ -89,16 +96,27 @@ export function assembleResult(inp: AssembleInput): FitResult {
   const logLik = -inp.fval / 2;
   const fitted: number[] = new Array(n);
   const residuals: number[] = new Array(n);
-  let devSum = 0;
-  for (let i = 0; i < n; i++) {
-    const mu = m.mu[i];
-    fitted[i] = mu;
-    const d = m.family.devResid(m.y[i], mu, m.wt[i]);
-    devSum += d;
-    const r = Math.sqrt(Math.max(0, d));
-    residuals[i] = m.y[i] > mu ? r : -r;
+  const sum = [0];
+  yield* inSlices(n, (start, end) => {
+    let devSum = sum[0];
+    for (let i = start; i < end; i++) {
+      const mu = m.mu[i];
+      fitted[i] = mu;
+      const d = m.family.devResid(m.y[i], mu, m.wt[i]);
+      devSum += d;
+      const r = Math.sqrt(Math.max(0, d));
+      residuals[i] = m.y[i] > mu ? r : -r;
+    }
+    sum[0] = devSum;
+  });
+  const devSum = sum[0];
+  const pearson = m.pearson();
+  let pr: ArrayLike<number>;
+  if (pearson.some(Number.isNaN)) pr = Array.from(pearson).sort((a, b) => a - b);
+  else {
+    yield* sortSteps(pearson);
+    pr = pearson;
   }
-  const pr = Array.from(m.pearson()).sort((a, b) => a - b);
   const scaledResidualQuantiles = [0, 0.25, 0.5, 0.75, 1].map((q) => quantile7(pr, q));
 
   const singular = isSingular(m.theta, m.thetaLower());
