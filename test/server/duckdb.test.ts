@@ -28,7 +28,7 @@ before(async () => {
     // seeded rows (hashes of the row number: the same on every run): y = 2 + 0.5 x + a[g] + e, 300 groups, as
     // Parquet and as CSV (DuckDB writes doubles in their shortest exact form, so both hold the same numbers)
     const u = (i: string, k: number) => `((hash(${i}, ${k}) % 1000000) / 1000000.0)`;
-    const rows = `SELECT 'g' || (hash(i, 1) % 300) AS g, 3 + 2 * ${u('i', 2)} AS x, 2 + 0.5 * (3 + 2 * ${u('i', 2)}) + 0.8 * (((hash(hash(i, 1) % 300, 9) % 1000) / 1000.0) - 0.5) + (${u('i', 3)} + ${u('i', 4)} + ${u('i', 5)} - 1.5) AS y FROM range(20000) t(i) ORDER BY i`;
+    const rows = `SELECT 'g' || (hash(i, 1) % 300) AS g, 3 + 2 * ${u('i', 2)} AS x, 2 + 0.5 * (3 + 2 * ${u('i', 2)}) + 0.8 * (((hash(hash(i, 1) % 300, 9) % 1000) / 1000.0) - 0.5) + (${u('i', 3)} + ${u('i', 4)} + ${u('i', 5)} - 1.5) AS y, CAST(hash(i, 6) % 4 AS DOUBLE) AS xc, CASE WHEN ${u('i', 7)} < 1 / (1 + exp(0.5 - 0.4 * CAST(hash(i, 6) % 4 AS DOUBLE) - 1.5 * (((hash(hash(i, 1) % 300, 9) % 1000) / 1000.0) - 0.5))) THEN 1 ELSE 0 END AS z FROM range(20000) t(i) ORDER BY i`;
     await r.query(`COPY (${rows}) TO '${join(ws.dir, 'seeded.parquet')}' (FORMAT parquet)`);
     await r.query(`COPY (${rows}) TO '${join(ws.dir, 'seeded.csv')}' (FORMAT csv, HEADER)`);
     // 10 billion rows that take no room: 1,000 links to one file of 10 million rows
@@ -112,10 +112,10 @@ test('the data preview of a small Parquet file shows every column, also those no
   assert.deepEqual(p.columns.map((c) => c.name), ['Reaction', 'Days', 'Subject']);
 });
 
-type FitReply = { fitted: string[]; errors: Array<{ model: string; message: string; cancelled?: boolean }>; results: Array<{ id: string; REMLcrit: number; nobs: number; dataSource?: string }> };
+type FitReply = { fitted: string[]; errors: Array<{ model: string; message: string; cancelled?: boolean }>; results: Array<{ id: string; REMLcrit: number; logLik: number; fixef: Record<string, number>; nobs: number; dataSource?: string }> };
 
-test('a seeded Parquet file is fitted in SQL with progress: the REML criterion of the in-memory fit of the same rows', async () => {
-  const model = 'model m:\n  formula: y ~ x + (1 | g)\n';
+test('a seeded Parquet file is fitted in SQL with progress: the REML criterion of the in-memory fit of the same rows; a binomial GLMM from collapsed rows', async () => {
+  const model = 'model m:\n  formula: y ~ x + (1 | g)\nmodel b:\n  formula: z ~ xc + (1 | g)\n  family: binomial\n';
   const pq = ws.write('seeded-pq.mlm', `data: seeded.parquet\n${model}`);
   const cs = ws.write('seeded-csv.mlm', `data: seeded.csv\n${model}`);
   assert.deepEqual(await client.open(pq, `data: seeded.parquet\n${model}`), []);
@@ -123,12 +123,20 @@ test('a seeded Parquet file is fitted in SQL with progress: the REML criterion o
   const sql = await client.request<FitReply>('mlm/fit', { uri: pq, workDoneToken: 'seeded-1' });
   const mem = await client.request<FitReply>('mlm/fit', { uri: cs });
   assert.deepEqual([sql.errors, mem.errors], [[], []]);
-  const [a, b] = [sql.results[0], mem.results[0]];
+  const byId = (r: FitReply, id: string) => r.results.find((x) => x.id === id)!;
+  const [a, b] = [byId(sql, 'm'), byId(mem, 'm')];
   assert.match(a.dataSource ?? '', /cross-product blocks of 20,000 rows/);
   assert.doesNotMatch(b.dataSource ?? '', /cross-product/);
   assert.equal(a.nobs, 20000);
   const rel = Math.abs(a.REMLcrit - b.REMLcrit) / Math.abs(b.REMLcrit);
   assert.ok(rel <= 1e-8, `REML criterion: SQL ${a.REMLcrit}, in memory ${b.REMLcrit} (relative ${rel})`);
+  // the binomial model from its rows collapsed to covariate patterns: the log-likelihood of the fit to the rows
+  const [gs, gm] = [byId(sql, 'b'), byId(mem, 'b')];
+  assert.match(gs.dataSource ?? '', /20,000 rows collapsed to [\d,]+ covariate patterns/);
+  assert.equal(gs.nobs, 20000);
+  const relLL = Math.abs(gs.logLik - gm.logLik) / Math.abs(gm.logLik);
+  assert.ok(relLL <= 1e-6, `logLik: collapsed ${gs.logLik}, in memory ${gm.logLik} (relative ${relLL})`);
+  for (const c of ['(Intercept)', 'xc']) assert.ok(Math.abs(gs.fixef[c] - gm.fixef[c]) <= 1e-4 * Math.max(1, Math.abs(gm.fixef[c])), `${c}: ${gs.fixef[c]} vs ${gm.fixef[c]}`);
   await new Promise((res) => setTimeout(res, 50));
   const reports = client.progress.filter((p) => p.token === 'seeded-1' && p.value.kind === 'report').map((p) => p.value.message ?? '');
   assert.ok(reports.some((m) => /^m: sql (centres|blocks)/.test(m)), `progress: ${JSON.stringify(reports)}`);
