@@ -30,7 +30,8 @@ import type { SqlFitter } from './host';
  */
 export const OBSERVATIONS_SENT = 10000;
 
-export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
+/** `dataSource`: how the data reached the fit (FitResult.dataSource; default: how they were read). */
+export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks, dataSource = a.dataSource): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
   const keyError = modelKeyError(a.doc.diagnostics, m);
@@ -39,7 +40,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
   return fitMixedModel(
     frame,
-    { ...fitSpecOf(m, a.table, frame), plotData: true, observationLimit: OBSERVATIONS_SENT, postfit: { model: m, table: a.table }, ...(a.dataSource ? { dataSource: a.dataSource } : {}) },
+    { ...fitSpecOf(m, a.table, frame), plotData: true, observationLimit: OBSERVATIONS_SENT, postfit: { model: m, table: a.table }, ...(dataSource ? { dataSource } : {}) },
     hooks,
   );
 }
@@ -97,7 +98,8 @@ export async function runDuckDbModelFit(
       range: m.nameRange,
     });
   }
-  return { fitted: await runModelFit(a, m, hooks), sql: false };
+  // the path taken, as `mlm fit` says it
+  return { fitted: await runModelFit(a, m, hooks, `${a.dataSource ?? a.doc.data?.value ?? 'data'}; fitted to the loaded rows (${why})`), sql: false };
 }
 
 export interface Comparison {

@@ -63,6 +63,12 @@ test('a Parquet file: no diagnostics, mlm/fit gives lme4\'s fit and says how the
   assert.deepEqual(p.columns.map((c) => c.name), ['Reaction', 'Days', 'Subject']);
   assert.deepEqual(p.head[0], ['249.56', '0', '308']); // sleepstudy's first row as R prints it
   assert.match(p.source ?? '', /DuckDB/);
+  // a term SQL does not compute: fitted to the loaded rows (the editor holds them all), and the result says so
+  const curve = text.replace('model full:', 'model curve:\n  formula: Reaction ~ poly(Days, 2) + (1 | Subject)\nmodel full:');
+  await client.change(uri, curve);
+  const c = await client.request<{ fitted: string[]; errors: unknown[]; results: Array<{ id: string; dataSource?: string }> }>('mlm/fit', { uri, model: 'curve' });
+  assert.deepEqual([c.errors, c.fitted], [[], ['curve']]);
+  assert.match(c.results.find((r) => r.id === 'curve')?.dataSource ?? '', /3 of 3 columns, 180 rows; fitted to the loaded rows \(.*'poly\(Days, 2\)' is not computed in SQL/);
 });
 
 test('bad input through DuckDB is located and the server stays alive: no match, mixed Parquet types, a missing column', async () => {
@@ -165,8 +171,18 @@ test('10 billion rows (a glob): checked on a sample of the first rows, fitted in
   assert.deepEqual(r.fitted, []);
   assert.deepEqual(r.errors.map((e) => [e.model, e.cancelled]), [['m', true]]);
   assert.ok(Date.now() - started < 120_000);
+  // a term SQL does not compute cannot fall back to the rows the editor holds (a sample): a located error
+  const curve = text.replace('y ~ x + (1 | g)', 'y ~ poly(x, 2) + (1 | g)');
+  await client.change(uri, curve);
+  const c = await client.request<FitReply & { errors: Array<{ range?: { start: { line: number } } }> }>('mlm/fit', { uri });
+  assert.deepEqual(c.fitted, []);
+  assert.match(c.errors[0]?.message ?? '', /'poly\(x, 2\)' is not computed in SQL/);
+  assert.equal(c.errors[0]?.range?.start.line, 2);
   // the server answers afterwards
-  const small = await client.request<FitReply>('mlm/fit', { uri: ws.uri('parquet.mlm') });
+  const afterText = 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  const after = ws.write('after-cancel.mlm', afterText);
+  await client.open(after, afterText);
+  const small = await client.request<FitReply>('mlm/fit', { uri: after });
   assert.deepEqual(small.fitted, ['full']);
   assert.deepEqual(client.failedHandlers(), []);
 });
