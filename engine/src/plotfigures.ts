@@ -74,6 +74,8 @@ export interface PlotFigures {
   qq: QqFigure | null;
   /** GLMMs: DHARMa's simulated residuals (inference/simres.ts withSimulatedResiduals), when computed. */
   simulated?: SimulatedResidualsFigure;
+  /** GLMMs: why the simulated residuals were not computed (too many observations to simulate), for the panel's note. */
+  simulatedNote?: string;
 }
 
 const DRAW_LIMIT = 3000;
