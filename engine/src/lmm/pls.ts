@@ -23,6 +23,10 @@ import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
 import type { PlsBlocks } from './blocks';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+
+/** formScalar yields when (row & STEP_MASK) === STEP_MASK: every ROWS_PER_STEP rows. */
+const STEP_MASK = ROWS_PER_STEP - 1;
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
@@ -345,6 +349,11 @@ export class PlsSystem {
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
+    runSteps(this.setDataSteps(sqrtW, y, weightsTag));
+  }
+
+  /** setData in slices of rows (a Steps generator, hooks.ts): a language server answers meanwhile. */
+  *setDataSteps(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): Steps<void> {
     const sv = this.saved;
     if (weightsTag !== undefined && sv !== null && sv.tag === weightsTag) {
       this.D1.set(sv.D1);
@@ -363,9 +372,11 @@ export class PlsSystem {
     let sumLogW = 0;
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
-    if (this.obsSlot) this.formScalar(sqrtW, y);
-    else if (this.terms.length === 1) this.formSingleTerm(sqrtW, y);
-    else this.formGeneral(sqrtW, y);
+    if (this.obsSlot) yield* this.formScalar(sqrtW, y);
+    // one term: the column-pair loops (quick to optimise on a first fit); rows beyond one slice take the
+    // general pass, which forms the same sums in the same order and yields between slices
+    else if (this.terms.length === 1 && n <= ROWS_PER_STEP) this.formSingleTerm(sqrtW, y);
+    else yield* this.formGeneral(sqrtW, y);
     // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
     const A = this.Arest;
@@ -404,7 +415,7 @@ export class PlsSystem {
   private fromSaved = false;
 
   /** The cross products, general terms: per level of term 1, each observation's dense-block row. */
-  private formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, terms, X } = this;
     const T = terms.length;
     const k1 = this.ks[0];
@@ -420,7 +431,13 @@ export class PlsSystem {
     const acc = new Float64Array(m * k1);
     const z1 = new Float64Array(k1);
     const Z1 = terms[0].Z;
+    let sinceYield = 0;
     for (let j = 0; j < this.nLevels[0]; j++) {
+      if (sinceYield >= ROWS_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+      sinceYield += this.levelPtr[j + 1] - this.levelPtr[j];
       const d1o = j * k1 * k1;
       for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
         const i = this.order[s];
@@ -524,7 +541,7 @@ export class PlsSystem {
    * pass over the observations scatters into D₁, A₂₁ (through obsSlot) and the terms' rows of the
    * dense block; the X and y block is formed column by column.
    */
-  private formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, q2, terms, X, D1, A21, colPtr } = this;
     const A = this.Arest;
     const slot = this.obsSlot!;
@@ -538,6 +555,7 @@ export class PlsSystem {
     const zT = terms.map((t) => t.Z);
     const offT = this.levelOff;
     for (let i = 0; i < n; i++) {
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       const wi = w[i];
       const j = r0[i];
       const v0 = z0[i];
@@ -579,6 +597,7 @@ export class PlsSystem {
           for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
         } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
         A[cc + (q2 + c2) * m] = s;
+        yield;
       }
     }
   }
@@ -1119,6 +1138,37 @@ export class PlsSystem {
       }
       for (let a = 0; a < k1; a++) this.u[j * k1 + a] = rhs[a];
     }
+  }
+
+  /**
+   * The weighted cross products of a scalar term t with [X y], from the system's data (setData or
+   * blocks): d[l] = Σ w z² over level l, c[l(p+1) + i] = Σ w z [X y]_i over level l, and the
+   * (p+1)×(p+1) lower triangle C of [X y]'W[X y] (column-major). What the model with term t alone
+   * (y ~ X + (1 | g_t)) needs; null when term t is not scalar or the first term is not.
+   */
+  scalarTermCrossProducts(t: number): { d: Float64Array; c: Float64Array; C: Float64Array } | null {
+    if (!this.dataSet || this.ks[t] !== 1 || this.ks[0] !== 1) return null;
+    const { m, q2, p } = this;
+    const P1 = p + 1;
+    const L = this.nLevels[t];
+    const d = new Float64Array(L), c = new Float64Array(L * P1), C = new Float64Array(P1 * P1);
+    const A = this.Arest;
+    for (let b = 0; b < P1; b++) for (let a = b; a < P1; a++) C[a + b * P1] = A[q2 + a + (q2 + b) * m];
+    if (t === 0) {
+      d.set(this.D1);
+      for (let l = 0; l < L; l++) {
+        const ex = this.colPtr[l + 1] - P1; // the X and y entries close each level
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = this.A21[ex + i];
+      }
+    } else {
+      const off = this.levelOff[t];
+      for (let l = 0; l < L; l++) {
+        const r = off[l];
+        d[l] = A[r + r * m];
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = A[q2 + i + r * m];
+      }
+    }
+    return { d, c, C };
   }
 
   /** b = Λ u (random effects on the data scale, unscaled by σ), lme4's order. */
