@@ -806,7 +806,6 @@ export class PlsSystem {
     const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
     let logdet = 0;
     // block 1
-    const l1 = this.nLevels[0];
     logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
     if (Number.isNaN(logdet)) return false;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
@@ -814,14 +813,8 @@ export class PlsSystem {
     const scalarPath = k1 === 1 && this.allScalarRest;
     const sc = new Float64Array(m).fill(1);
     for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
-    if (scalarPath) {
-      const th1 = L1[0];
-      const A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
-      for (let j = 0; j < l1; j++) {
-        const f = th1 / L11[j];
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
-      }
-    } else {
+    if (scalarPath) this.formL21Scalar(L1[0], sc);
+    else {
       V.set(this.A21);
       this.formL21(lam, L1);
     }
@@ -829,24 +822,7 @@ export class PlsSystem {
     const S = this.Lrest;
     let A = this.Arest;
     const grouped = this.schurGroups !== null && k1 === 1;
-    if (grouped) {
-      // Σ_j L₂₁ⱼL₂₁ⱼ' = Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1): one term per distinct d
-      const { dValues, G } = this.schurGroups!;
-      const T = this.schurTmp!;
-      T.set(A);
-      const t1 = L1[0] * L1[0];
-      const mm = m * m;
-      for (let g = 0; g < dValues.length; g++) {
-        const w = t1 / (t1 * dValues[g] + 1);
-        const o = g * mm;
-        for (let c = 0; c < m; c++) {
-          const cc = c * m;
-          for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
-        }
-      }
-      if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
-      A = T;
-    }
+    if (grouped) A = this.groupedSchur(L1[0]);
     if (this.allScalarRest) scaleLower(S, A, sc, m);
     else {
       S.set(A);
@@ -951,6 +927,39 @@ export class PlsSystem {
       logdet += 2 * Math.log(L11[o + 3]);
     }
     return logdet;
+  }
+
+  /** L₂₁ for scalar terms only: A₂₁ scaled by the rows' θ (sc) and θ₁ / L₁₁ⱼ per level. */
+  private formL21Scalar(th1: number, sc: Float64Array): void {
+    const V = this.L21, A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
+    const l1 = this.nLevels[0];
+    for (let j = 0; j < l1; j++) {
+      const f = th1 / L11[j];
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+    }
+  }
+
+  /**
+   * A_rest − Σ_j A₂₁ⱼA₂₁ⱼ' θ₁²/(θ₁² d_j + 1) for a scalar first term (in schurTmp, returned): Σ_j L₂₁ⱼL₂₁ⱼ' =
+   * Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1), one term per distinct d (prepareSchurGroups).
+   */
+  private groupedSchur(th1: number): Float64Array {
+    const { m } = this;
+    const { dValues, G } = this.schurGroups!;
+    const T = this.schurTmp!;
+    T.set(this.Arest);
+    const t1 = th1 * th1;
+    const mm = m * m;
+    for (let g = 0; g < dValues.length; g++) {
+      const w = t1 / (t1 * dValues[g] + 1);
+      const o = g * mm;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
+      }
+    }
+    if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
+    return T;
   }
 
   /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
