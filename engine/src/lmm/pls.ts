@@ -17,7 +17,7 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, dotAt, forwardSolve, invLower, scaleInto } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
@@ -585,18 +585,13 @@ export class PlsSystem {
     // the X and y block, lower triangle: column c of [X y] against the columns up to c
     if (this.wxBuf.length !== n) this.wxBuf = new Float64Array(n);
     const wx = this.wxBuf;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
     for (let c = 0; c <= p; c++) {
-      const xo = c * n;
-      if (c < p) for (let i = 0; i < n; i++) wx[i] = w[i] * X[xo + i];
-      else for (let i = 0; i < n; i++) wx[i] = w[i] * y[i];
+      if (c < p) scaleInto(wx, w, X, c * n, n);
+      else scaleInto(wx, w, yv, 0, n);
       const cc = q2 + c;
       for (let c2 = 0; c2 <= c; c2++) {
-        let s = 0;
-        if (c2 < p) {
-          const x2 = c2 * n;
-          for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
-        } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
-        A[cc + (q2 + c2) * m] = s;
+        A[cc + (q2 + c2) * m] = c2 < p ? dotAt(wx, 0, X, c2 * n, n) : dotAt(wx, 0, yv, 0, n);
         yield;
       }
     }
