@@ -17,7 +17,7 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, dotAt, forwardSolve, invLower, scaleInto } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
@@ -585,18 +585,13 @@ export class PlsSystem {
     // the X and y block, lower triangle: column c of [X y] against the columns up to c
     if (this.wxBuf.length !== n) this.wxBuf = new Float64Array(n);
     const wx = this.wxBuf;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
     for (let c = 0; c <= p; c++) {
-      const xo = c * n;
-      if (c < p) for (let i = 0; i < n; i++) wx[i] = w[i] * X[xo + i];
-      else for (let i = 0; i < n; i++) wx[i] = w[i] * y[i];
+      if (c < p) scaleInto(wx, w, X, c * n, n);
+      else scaleInto(wx, w, yv, 0, n);
       const cc = q2 + c;
       for (let c2 = 0; c2 <= c; c2++) {
-        let s = 0;
-        if (c2 < p) {
-          const x2 = c2 * n;
-          for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
-        } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
-        A[cc + (q2 + c2) * m] = s;
+        A[cc + (q2 + c2) * m] = c2 < p ? dotAt(wx, 0, X, c2 * n, n) : dotAt(wx, 0, yv, 0, n);
         yield;
       }
     }
@@ -806,7 +801,6 @@ export class PlsSystem {
     const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
     let logdet = 0;
     // block 1
-    const l1 = this.nLevels[0];
     logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
     if (Number.isNaN(logdet)) return false;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
@@ -814,14 +808,8 @@ export class PlsSystem {
     const scalarPath = k1 === 1 && this.allScalarRest;
     const sc = new Float64Array(m).fill(1);
     for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
-    if (scalarPath) {
-      const th1 = L1[0];
-      const A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
-      for (let j = 0; j < l1; j++) {
-        const f = th1 / L11[j];
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
-      }
-    } else {
+    if (scalarPath) this.formL21Scalar(L1[0], sc);
+    else {
       V.set(this.A21);
       this.formL21(lam, L1);
     }
@@ -829,24 +817,7 @@ export class PlsSystem {
     const S = this.Lrest;
     let A = this.Arest;
     const grouped = this.schurGroups !== null && k1 === 1;
-    if (grouped) {
-      // Σ_j L₂₁ⱼL₂₁ⱼ' = Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1): one term per distinct d
-      const { dValues, G } = this.schurGroups!;
-      const T = this.schurTmp!;
-      T.set(A);
-      const t1 = L1[0] * L1[0];
-      const mm = m * m;
-      for (let g = 0; g < dValues.length; g++) {
-        const w = t1 / (t1 * dValues[g] + 1);
-        const o = g * mm;
-        for (let c = 0; c < m; c++) {
-          const cc = c * m;
-          for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
-        }
-      }
-      if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
-      A = T;
-    }
+    if (grouped) A = this.groupedSchur(L1[0]);
     if (this.allScalarRest) scaleLower(S, A, sc, m);
     else {
       S.set(A);
@@ -898,6 +869,7 @@ export class PlsSystem {
    */
   private factorBlock1(L1: Float64Array): number {
     const k1 = this.ks[0];
+    if (k1 === 2) return this.factorBlock1Pair(L1);
     const l1 = this.nLevels[0];
     const D1 = this.D1, L11 = this.L11;
     if (this.tmpT.length !== k1 * k1) this.tmpT = new Float64Array(k1 * k1);
@@ -924,6 +896,66 @@ export class PlsSystem {
     return logdet;
   }
   private tmpT = new Float64Array(0);
+
+  /**
+   * factorBlock1 for a first term of two columns (an intercept and a slope): the same sums, in the
+   * same order, written out (loops over two entries cost more than their arithmetic before V8 optimises them).
+   */
+  private factorBlock1Pair(L1: Float64Array): number {
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    const a0 = L1[0], a1 = L1[1], a3 = L1[3];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = 4 * j;
+      const d0 = D1[o], d1 = D1[o + 1], d2 = D1[o + 2], d3 = D1[o + 3];
+      // T = D Λ
+      const t0 = 0 + d0 * a0 + d2 * a1, t1 = 0 + d1 * a0 + d3 * a1;
+      const t2 = 0 + d2 * a3, t3 = 0 + d3 * a3;
+      // M = Λ' T + I
+      L11[o] = 0 + a0 * t0 + a1 * t1 + 1;
+      L11[o + 1] = 0 + a3 * t1 + 0;
+      L11[o + 2] = 0 + a0 * t2 + a1 * t3 + 0;
+      L11[o + 3] = 0 + a3 * t3 + 1;
+      if (!cholSmall(L11, o, 2)) return NaN;
+      logdet += 2 * Math.log(L11[o]);
+      logdet += 2 * Math.log(L11[o + 3]);
+    }
+    return logdet;
+  }
+
+  /** L₂₁ for scalar terms only: A₂₁ scaled by the rows' θ (sc) and θ₁ / L₁₁ⱼ per level. */
+  private formL21Scalar(th1: number, sc: Float64Array): void {
+    const V = this.L21, A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
+    const l1 = this.nLevels[0];
+    for (let j = 0; j < l1; j++) {
+      const f = th1 / L11[j];
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+    }
+  }
+
+  /**
+   * A_rest − Σ_j A₂₁ⱼA₂₁ⱼ' θ₁²/(θ₁² d_j + 1) for a scalar first term (in schurTmp, returned): Σ_j L₂₁ⱼL₂₁ⱼ' =
+   * Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1), one term per distinct d (prepareSchurGroups).
+   */
+  private groupedSchur(th1: number): Float64Array {
+    const { m } = this;
+    const { dValues, G } = this.schurGroups!;
+    const T = this.schurTmp!;
+    T.set(this.Arest);
+    const t1 = th1 * th1;
+    const mm = m * m;
+    for (let g = 0; g < dValues.length; g++) {
+      const w = t1 / (t1 * dValues[g] + 1);
+      const o = g * mm;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
+      }
+    }
+    if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
+    return T;
+  }
 
   /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
   private formL21(lam: { data: Float64Array; offsets: number[] }, L1: Float64Array): void {
