@@ -48,7 +48,7 @@ after(async () => {
 });
 
 test('a Parquet file: no diagnostics, mlm/fit gives lme4\'s fit and says how the data were read, the preview shows its rows', async () => {
-  const text = 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  const text = 'data: sleep.parquet\nengine: duckdb\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n';
   const uri = ws.write('parquet.mlm', text);
   const diags = await client.open(uri, text);
   assert.deepEqual(diags, []);
@@ -57,7 +57,7 @@ test('a Parquet file: no diagnostics, mlm/fit gives lme4\'s fit and says how the
   assert.deepEqual(res.errors, []);
   assert.deepEqual(res.fitted, ['full']);
   assert.ok(Math.abs(res.results[0].REMLcrit - ref.REMLcrit) < 1e-6);
-  assert.match(res.results[0].dataSource ?? '', /DuckDB \(a Parquet file\): cross-product blocks of 180 rows from one aggregation query/);
+  assert.match(res.results[0].dataSource ?? '', /DuckDB \('engine: duckdb'\): cross-product blocks of 180 rows from one aggregation query/);
   const p = await client.request<{ rows: number; head: string[][]; columns: Array<{ name: string }>; source?: string }>('mlm/dataPreview', { uri });
   assert.equal(p.rows, 180);
   assert.deepEqual(p.columns.map((c) => c.name), ['Reaction', 'Days', 'Subject']);
@@ -69,6 +69,19 @@ test('a Parquet file: no diagnostics, mlm/fit gives lme4\'s fit and says how the
   const c = await client.request<{ fitted: string[]; errors: unknown[]; results: Array<{ id: string; dataSource?: string }> }>('mlm/fit', { uri, model: 'curve' });
   assert.deepEqual([c.errors, c.fitted], [[], ['curve']]);
   assert.match(c.results.find((r) => r.id === 'curve')?.dataSource ?? '', /3 of 3 columns, 180 rows; fitted to the loaded rows \(.*'poly\(Days, 2\)' is not computed in SQL/);
+});
+
+test('a small Parquet file without engine: is fitted in memory (every per-row plot); engine: duckdb fits it in SQL', async () => {
+  const text = 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+  const uri = ws.write('parquet-memory.mlm', text);
+  assert.deepEqual(await client.open(uri, text), []);
+  const ref = reference('sleepstudy_full');
+  const res = await client.request<{ errors: unknown[]; results: Array<{ REMLcrit: number; dataSource?: string; residuals?: number[] }> }>('mlm/fit', { uri });
+  assert.deepEqual(res.errors, []);
+  assert.ok(Math.abs(res.results[0].REMLcrit - ref.REMLcrit) < 1e-6);
+  assert.doesNotMatch(res.results[0].dataSource ?? '', /cross-product/);
+  assert.match(res.results[0].dataSource ?? '', /DuckDB/);
+  assert.equal(res.results[0].residuals?.length, 180);
 });
 
 test('bad input through DuckDB is located and the server stays alive: no match, mixed Parquet types, a missing column', async () => {
@@ -122,9 +135,9 @@ type FitReply = { fitted: string[]; errors: Array<{ model: string; message: stri
 
 test('a seeded Parquet file is fitted in SQL with progress: the REML criterion of the in-memory fit of the same rows; a binomial GLMM from collapsed rows', async () => {
   const model = 'model m:\n  formula: y ~ x + (1 | g)\nmodel b:\n  formula: z ~ xc + (1 | g)\n  family: binomial\n';
-  const pq = ws.write('seeded-pq.mlm', `data: seeded.parquet\n${model}`);
+  const pq = ws.write('seeded-pq.mlm', `data: seeded.parquet\nengine: duckdb\n${model}`);
   const cs = ws.write('seeded-csv.mlm', `data: seeded.csv\n${model}`);
-  assert.deepEqual(await client.open(pq, `data: seeded.parquet\n${model}`), []);
+  assert.deepEqual(await client.open(pq, `data: seeded.parquet\nengine: duckdb\n${model}`), []);
   assert.deepEqual(await client.open(cs, `data: seeded.csv\n${model}`), []);
   const sql = await client.request<FitReply>('mlm/fit', { uri: pq, workDoneToken: 'seeded-1' });
   const mem = await client.request<FitReply>('mlm/fit', { uri: cs });
