@@ -92,9 +92,9 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
   let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
   // effect plots: reference grids of the model's declaration (effects.ts), bands with the df of the after-the-fit results
-  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
+  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame, mixedModel: fitted.model }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
-  if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result, mixedModel: fitted.model }, hooks) };
   if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
   return { ...fitted, result: deepFreeze(result) };
 }
