@@ -120,6 +120,12 @@ export interface FitResult {
    * SQL engine that computed the blocks.
    */
   residualSummary?: { source: 'all' | 'sample'; rows: number; of: number };
+  /**
+   * Set when `fitted`, `residuals`, `rows` and the plot data's per-row arrays hold an evenly spaced sample of `rows` of
+   * the `of` rows used (a large fit for an editor: FitSpec.observationLimit); the figures, residual quantiles and tests
+   * were computed from all rows, and `residualRmse` is the RMSE of all residuals.
+   */
+  observationSample?: { rows: number; of: number; residualRmse: number };
   /** How the data were reached: in memory (absent) or through SQL (the dialect and the relation). */
   sqlSource?: { dialect: string; relation: string };
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */
@@ -164,6 +170,10 @@ export interface OptStage {
   optimizer: string;
   /** the optimizer's settings (BOBYQA: rhobeg, rhoend, ftolRel, maxEval; Newton: maxIter) */
   settings: Record<string, number>;
+  /** where the optimizer started: lme4's start (Λ = I), or each scalar term's θ in the model with that term alone */
+  startFrom?: 'lme4' | 'single-term fits';
+  /** the starting parameters */
+  start?: number[];
   evaluations: number;
   converged: boolean;
   /** criterion at the stage's result */

@@ -324,6 +324,18 @@ export function cholLowerHybridJs(a: Float64Array, n: number, lda: number, c0: n
   return fail < 0 ? -1 : fail + c0;
 }
 
+/** Σ a[ao + i] b[bo + i] over i < n, summed in order (a small loop V8 optimises early). */
+export function dotAt(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
+  return s;
+}
+
+/** out[i] = w[i] x[xo + i] for i < n. */
+export function scaleInto(out: Float64Array, w: Float64Array, x: Float64Array, xo: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = w[i] * x[xo + i];
+}
+
 /** Solve L x = b in place (L lower n×n, leading dimension lda). */
 export function forwardSolve(l: Float64Array, n: number, b: Float64Array, lda: number = n): void {
   for (let j = 0; j < n; j++) {

@@ -2,14 +2,15 @@
  * Fitting a LinearMixedModel: bounded optimisation of the profiled criterion from lme4's start,
  * lme4's convergence checks, and the FitResult.
  */
-import { Ticker, type FitHooks } from '../hooks';
+import { runStepsAsync, Ticker, type FitHooks } from '../hooks';
 import { minimize } from '../optim/bobyqa';
 import type { FitResult, OptSummary } from '../result';
 import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { centralDerivs } from '../linalg/derivs';
 import { checkConv, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import type { LinearMixedModel } from './model';
-import { buildLmmResult } from './result';
+import { buildLmmResult, observationSteps } from './result';
+import { singleTermStart } from './start';
 
 const S = FIT_SETTINGS.lmm;
 
@@ -21,8 +22,12 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   // cheap models are optimised to a tight resolution; large ones (costly evaluations) stop at a
   // relative change of 1e-9 in the criterion, still well inside the reference tolerances
   const cheap = model.pls.m < S.cheapMaxDense && model.frame.n < S.cheapMaxN;
-  const settings = { rhobeg: S.rhobeg, rhoend: cheap ? S.rhoend : S.rhoendLarge, ftolRel: cheap ? 0 : S.ftolRelLarge, maxEval: S.maxEval };
-  const opt = await minimize(f, model.start(), model.lower, model.lower.map(() => Infinity), { ticker, ...settings, stage: 'optimizing' });
+  // a large model of scalar terms starts near its optimum: each term's θ in the model with that term alone
+  const near = cheap ? null : await singleTermStart(model.pls, model.frame.n, model.REML, S.startRhoend);
+  const start = near ?? model.start();
+  const optSettings = { rhobeg: near ? S.rhobegNearStart : S.rhobeg, rhoend: cheap ? S.rhoend : S.rhoendLarge, ftolRel: cheap ? 0 : S.ftolRelLarge, maxEval: S.maxEval };
+  const settings: Record<string, number> = near ? { ...optSettings, startRhoend: S.startRhoend } : optSettings;
+  const opt = await minimize(f, start, model.lower, model.lower.map(() => Infinity), { ticker, ...optSettings, stage: 'optimizing' });
   const theta = opt.x;
   const warnings: string[] = [];
   const singular = isSingular(theta, model.lower);
@@ -42,6 +47,8 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   const crit = model.objective(theta);
   const fitSeconds = (Date.now() - t0) / 1000;
   hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: crit });
+  // fitted values and residuals of every row, in slices (a large model leaves the language server answering)
+  const perRow = model.frame.blocks ? undefined : await runStepsAsync(observationSteps(model), ticker, 'residuals');
   const result = buildLmmResult(model, {
     id: id ?? 'model',
     theta,
@@ -51,9 +58,9 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
     fitSeconds,
     singular,
     warnings,
-  });
+  }, perRow);
   result.optSummary = {
-    stages: [{ name: 'θ', optimizer: S.optimizer, settings, evaluations: opt.evaluations, converged: opt.converged, fval: opt.fval }],
+    stages: [{ name: 'θ', optimizer: S.optimizer, settings, startFrom: near ? 'single-term fits' : 'lme4', start, evaluations: opt.evaluations, converged: opt.converged, fval: opt.fval }],
     derivEvaluations,
     derivStep: FIT_SETTINGS.derivStep,
     checkConv: { ...FIT_SETTINGS.checkConv, checked, derivCheckMaxN: S.derivCheckMaxN },
@@ -61,5 +68,7 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   };
   // fitSeconds covers everything up to the finished result (conditional variances included)
   result.fitSeconds = (Date.now() - t0) / 1000;
+  // the result copied the rows' numbers: hand the event loop back before the tests
+  await ticker.tick({ stage: 'residuals', evaluations: opt.evaluations });
   return result;
 }

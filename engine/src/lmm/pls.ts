@@ -17,12 +17,16 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, dotAt, forwardSolve, invLower, scaleInto } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
 import type { PlsBlocks } from './blocks';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+
+/** formScalar yields when (row & STEP_MASK) === STEP_MASK: every ROWS_PER_STEP rows. */
+const STEP_MASK = ROWS_PER_STEP - 1;
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
@@ -345,6 +349,11 @@ export class PlsSystem {
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
+    runSteps(this.setDataSteps(sqrtW, y, weightsTag));
+  }
+
+  /** setData in slices of rows (a Steps generator, hooks.ts): a language server answers meanwhile. */
+  *setDataSteps(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): Steps<void> {
     const sv = this.saved;
     if (weightsTag !== undefined && sv !== null && sv.tag === weightsTag) {
       this.D1.set(sv.D1);
@@ -363,8 +372,11 @@ export class PlsSystem {
     let sumLogW = 0;
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
-    if (this.obsSlot) this.formScalar(sqrtW, y);
-    else this.formGeneral(sqrtW, y);
+    if (this.obsSlot) yield* this.formScalar(sqrtW, y);
+    // one term: the column-pair loops (quick to optimise on a first fit); rows beyond one slice take the
+    // general pass, which forms the same sums in the same order and yields between slices
+    else if (this.terms.length === 1 && n <= ROWS_PER_STEP) this.formSingleTerm(sqrtW, y);
+    else yield* this.formGeneral(sqrtW, y);
     // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
     const A = this.Arest;
@@ -403,7 +415,7 @@ export class PlsSystem {
   private fromSaved = false;
 
   /** The cross products, general terms: per level of term 1, each observation's dense-block row. */
-  private formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, terms, X } = this;
     const T = terms.length;
     const k1 = this.ks[0];
@@ -419,7 +431,13 @@ export class PlsSystem {
     const acc = new Float64Array(m * k1);
     const z1 = new Float64Array(k1);
     const Z1 = terms[0].Z;
+    let sinceYield = 0;
     for (let j = 0; j < this.nLevels[0]; j++) {
+      if (sinceYield >= ROWS_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+      sinceYield += this.levelPtr[j + 1] - this.levelPtr[j];
       const d1o = j * k1 * k1;
       for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
         const i = this.order[s];
@@ -469,6 +487,39 @@ export class PlsSystem {
     }
   }
 
+  /**
+   * The cross products of a single random-effects term (no random effects in the dense block): each
+   * one a sum over the rows in the order formGeneral visits them (by level of the term), so the same
+   * numbers, formed column pair by column pair in one small loop.
+   */
+  private formSingleTerm(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, X, order, levelPtr, colPtr, D1, A21 } = this;
+    const k1 = this.ks[0];
+    const Z1 = this.terms[0].Z;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
+    // column c of [X y] as (array, offset)
+    const col = (c: number): Float64Array => (c < p ? X : yv);
+    const off = (c: number): number => (c < p ? c * n : 0);
+    const A = this.Arest;
+    A.fill(0);
+    for (let a = 0; a <= p; a++)
+      for (let b = 0; b <= a; b++) {
+        const ra = a < p ? a : m - 1, rb = b < p ? b : m - 1;
+        A[ra + rb * m] = crossOrdered(col(a), off(a), col(b), off(b), sqrtW, order, 0, n);
+      }
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const s0 = levelPtr[j], s1 = levelPtr[j + 1];
+      const d1o = j * k1 * k1;
+      for (let a = 0; a < k1; a++)
+        for (let b = 0; b < k1; b++) D1[d1o + a + b * k1] = crossOrdered(Z1, a * n, Z1, b * n, sqrtW, order, s0, s1);
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) {
+        const r = this.rowIdx[e];
+        const c = r < p ? r : p; // the dense block's rows: X's columns, then y (row m − 1)
+        for (let a = 0; a < k1; a++) A21[e * k1 + a] = crossOrdered(col(c), off(c), Z1, a * n, sqrtW, order, s0, s1);
+      }
+    }
+  }
+
   /** Weights w = sqrtW² (1 without weights), in a buffer reused from call to call. */
   private weightsOf(sqrtW: Float64Array | null): Float64Array {
     const { n } = this;
@@ -490,7 +541,7 @@ export class PlsSystem {
    * pass over the observations scatters into D₁, A₂₁ (through obsSlot) and the terms' rows of the
    * dense block; the X and y block is formed column by column.
    */
-  private formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, q2, terms, X, D1, A21, colPtr } = this;
     const A = this.Arest;
     const slot = this.obsSlot!;
@@ -504,6 +555,7 @@ export class PlsSystem {
     const zT = terms.map((t) => t.Z);
     const offT = this.levelOff;
     for (let i = 0; i < n; i++) {
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       const wi = w[i];
       const j = r0[i];
       const v0 = z0[i];
@@ -533,18 +585,14 @@ export class PlsSystem {
     // the X and y block, lower triangle: column c of [X y] against the columns up to c
     if (this.wxBuf.length !== n) this.wxBuf = new Float64Array(n);
     const wx = this.wxBuf;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
     for (let c = 0; c <= p; c++) {
-      const xo = c * n;
-      if (c < p) for (let i = 0; i < n; i++) wx[i] = w[i] * X[xo + i];
-      else for (let i = 0; i < n; i++) wx[i] = w[i] * y[i];
+      if (c < p) scaleInto(wx, w, X, c * n, n);
+      else scaleInto(wx, w, yv, 0, n);
       const cc = q2 + c;
       for (let c2 = 0; c2 <= c; c2++) {
-        let s = 0;
-        if (c2 < p) {
-          const x2 = c2 * n;
-          for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
-        } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
-        A[cc + (q2 + c2) * m] = s;
+        A[cc + (q2 + c2) * m] = c2 < p ? dotAt(wx, 0, X, c2 * n, n) : dotAt(wx, 0, yv, 0, n);
+        yield;
       }
     }
   }
@@ -753,56 +801,170 @@ export class PlsSystem {
     const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
     let logdet = 0;
     // block 1
-    const l1 = this.nLevels[0];
-    const M = new Float64Array(k1 * k1);
-    const Tm = new Float64Array(k1 * k1);
-    if (k1 === 1) {
-      // scalar: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as the k₁ × k₁ path below
-      const th = L1[0];
-      const D1 = this.D1, L11 = this.L11;
-      for (let j = 0; j < l1; j++) {
-        const d = th * (D1[j] * th) + 1;
-        if (!(d > 0)) return false;
-        const l = Math.sqrt(d);
-        L11[j] = l;
-        logdet += 2 * Math.log(l);
-      }
-    }
-    for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
-      const o = j * k1 * k1;
-      // T = D Λ, M = Λ' T + I
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = c; x < k1; x++) s += this.D1[o + r + x * k1] * L1[x + c * k1];
-          Tm[r + c * k1] = s;
-        }
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = r; x < k1; x++) s += L1[x + r * k1] * Tm[x + c * k1];
-          M[r + c * k1] = s + (r === c ? 1 : 0);
-        }
-      if (!cholSmall(M, 0, k1)) return false;
-      this.L11.set(M, o);
-      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(M[a + a * k1]);
-    }
+    logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
+    if (Number.isNaN(logdet)) return false;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
     const V = this.L21;
     const scalarPath = k1 === 1 && this.allScalarRest;
     const sc = new Float64Array(m).fill(1);
     for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
-    if (scalarPath) {
-      const th1 = L1[0];
-      const A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
-      for (let j = 0; j < l1; j++) {
-        const f = th1 / L11[j];
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+    if (scalarPath) this.formL21Scalar(L1[0], sc);
+    else {
+      V.set(this.A21);
+      this.formL21(lam, L1);
+    }
+    // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
+    const S = this.Lrest;
+    let A = this.Arest;
+    const grouped = this.schurGroups !== null && k1 === 1;
+    if (grouped) A = this.groupedSchur(L1[0]);
+    if (this.allScalarRest) scaleLower(S, A, sc, m);
+    else {
+      S.set(A);
+      this.applyLambdaRest(S, lam);
+    }
+    for (let i = 0; i < q2; i++) S[i + i * m] += 1;
+    const schurLater = !grouped && k1 === 1 && this.ordered;
+    const fullSchur = !grouped && k1 === 1 && !this.ordered && this.fullPattern;
+    const schur = !grouped && k1 === 1 && !fullSchur ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined;
+    // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
+    if (schur && !schurLater) applySchurJs(S, m, schur);
+    if (fullSchur) this.schurFull(S, V);
+    if (!grouped && k1 !== 1) this.schurBlocks(S, V);
+    const fail = this.ordered
+      ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
+      : cholLower(S, m, m, true);
+    if (fail >= 0) return false;
+    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
+    let ldrx = 0;
+    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * m]);
+    this.logdetL2 = logdet;
+    this.logdetRX2 = ldrx;
+    const r = S[m - 1 + (m - 1) * m];
+    this.pwrss = r * r;
+    return true;
+  }
+
+  /**
+   * L₁₁ for a scalar first term: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as factorBlock1.
+   * Returns log |L₁₁|², NaN when a pivot is not positive.
+   */
+  private factorBlock1Scalar(th: number): number {
+    const D1 = this.D1, L11 = this.L11;
+    const l1 = this.nLevels[0];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const d = th * (D1[j] * th) + 1;
+      if (!(d > 0)) return NaN;
+      const l = Math.sqrt(d);
+      L11[j] = l;
+      logdet += 2 * Math.log(l);
+    }
+    return logdet;
+  }
+
+  /**
+   * L₁₁ per level of a first term of k₁ columns: the Cholesky factor of Λ₁'D₁ⱼΛ₁ + I (L1: Λ₁).
+   * Returns log |L₁₁|², NaN when a block is not positive definite.
+   */
+  private factorBlock1(L1: Float64Array): number {
+    const k1 = this.ks[0];
+    if (k1 === 2) return this.factorBlock1Pair(L1);
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    if (this.tmpT.length !== k1 * k1) this.tmpT = new Float64Array(k1 * k1);
+    const T = this.tmpT;
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = j * k1 * k1;
+      // T = D Λ, M = Λ' T + I (T in L₁₁'s block, then M over it)
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = c; x < k1; x++) s += D1[o + r + x * k1] * L1[x + c * k1];
+          T[r + c * k1] = s;
+        }
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = r; x < k1; x++) s += L1[x + r * k1] * T[x + c * k1];
+          L11[o + r + c * k1] = s + (r === c ? 1 : 0);
+        }
+      if (!cholSmall(L11, o, k1)) return NaN;
+      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(L11[o + a + a * k1]);
+    }
+    return logdet;
+  }
+  private tmpT = new Float64Array(0);
+
+  /**
+   * factorBlock1 for a first term of two columns (an intercept and a slope): the same sums, in the
+   * same order, written out (loops over two entries cost more than their arithmetic before V8 optimises them).
+   */
+  private factorBlock1Pair(L1: Float64Array): number {
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    const a0 = L1[0], a1 = L1[1], a3 = L1[3];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = 4 * j;
+      const d0 = D1[o], d1 = D1[o + 1], d2 = D1[o + 2], d3 = D1[o + 3];
+      // T = D Λ
+      const t0 = 0 + d0 * a0 + d2 * a1, t1 = 0 + d1 * a0 + d3 * a1;
+      const t2 = 0 + d2 * a3, t3 = 0 + d3 * a3;
+      // M = Λ' T + I
+      L11[o] = 0 + a0 * t0 + a1 * t1 + 1;
+      L11[o + 1] = 0 + a3 * t1 + 0;
+      L11[o + 2] = 0 + a0 * t2 + a1 * t3 + 0;
+      L11[o + 3] = 0 + a3 * t3 + 1;
+      if (!cholSmall(L11, o, 2)) return NaN;
+      logdet += 2 * Math.log(L11[o]);
+      logdet += 2 * Math.log(L11[o + 3]);
+    }
+    return logdet;
+  }
+
+  /** L₂₁ for scalar terms only: A₂₁ scaled by the rows' θ (sc) and θ₁ / L₁₁ⱼ per level. */
+  private formL21Scalar(th1: number, sc: Float64Array): void {
+    const V = this.L21, A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
+    const l1 = this.nLevels[0];
+    for (let j = 0; j < l1; j++) {
+      const f = th1 / L11[j];
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+    }
+  }
+
+  /**
+   * A_rest − Σ_j A₂₁ⱼA₂₁ⱼ' θ₁²/(θ₁² d_j + 1) for a scalar first term (in schurTmp, returned): Σ_j L₂₁ⱼL₂₁ⱼ' =
+   * Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1), one term per distinct d (prepareSchurGroups).
+   */
+  private groupedSchur(th1: number): Float64Array {
+    const { m } = this;
+    const { dValues, G } = this.schurGroups!;
+    const T = this.schurTmp!;
+    T.set(this.Arest);
+    const t1 = th1 * th1;
+    const mm = m * m;
+    for (let g = 0; g < dValues.length; g++) {
+      const w = t1 / (t1 * dValues[g] + 1);
+      const o = g * mm;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
       }
-    } else V.set(this.A21);
+    }
+    if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
+    return T;
+  }
+
+  /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
+  private formL21(lam: { data: Float64Array; offsets: number[] }, L1: Float64Array): void {
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const V = this.L21;
     const vrow = new Float64Array(k1);
     const gbuf = new Float64Array(16 * k1);
-    for (let j = 0; j < (scalarPath ? 0 : l1); j++) {
+    for (let j = 0; j < l1; j++) {
       const lo = j * k1 * k1;
       const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
       // left: Λ_t' on groups of k_t rows
@@ -830,71 +992,27 @@ export class PlsSystem {
       }
       for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
     }
-    // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
-    const S = this.Lrest;
-    let A = this.Arest;
-    const grouped = this.schurGroups !== null && k1 === 1;
-    if (grouped) {
-      // Σ_j L₂₁ⱼL₂₁ⱼ' = Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1): one term per distinct d
-      const { dValues, G } = this.schurGroups!;
-      const T = this.schurTmp!;
-      T.set(A);
-      const t1 = L1[0] * L1[0];
-      const mm = m * m;
-      for (let g = 0; g < dValues.length; g++) {
-        const w = t1 / (t1 * dValues[g] + 1);
-        const o = g * mm;
-        for (let c = 0; c < m; c++) {
-          const cc = c * m;
-          for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
-        }
-      }
-      if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
-      A = T;
-    }
-    if (this.allScalarRest) scaleLower(S, A, sc, m);
-    else {
-      S.set(A);
-      this.applyLambdaRest(S, lam);
-    }
-    for (let i = 0; i < q2; i++) S[i + i * m] += 1;
-    const schurLater = !grouped && k1 === 1 && this.ordered;
-    const fullSchur = !grouped && k1 === 1 && !this.ordered && this.fullPattern;
-    const schur = !grouped && k1 === 1 && !fullSchur ? { ...this.colEntries(), rowIdx: this.rowIdx, V, m } : undefined;
-    // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
-    if (schur && !schurLater) applySchurJs(S, m, schur);
-    if (fullSchur) this.schurFull(S, V);
-    for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
-      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+  }
+
+  /** S −= L₂₁'L₂₁ level by level of a first term of k₁ > 1 columns. */
+  private schurBlocks(S: Float64Array, V: Float64Array): void {
+    const { m } = this;
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const colPtr = this.colPtr, rowIdx = this.rowIdx;
+    for (let j = 0; j < l1; j++) {
+      const e0 = colPtr[j], e1 = colPtr[j + 1];
       for (let eb = e0; eb < e1; eb++) {
-        const cb = this.rowIdx[eb] * m;
+        const cb = rowIdx[eb] * m;
         const ob = eb * k1;
-        if (k1 === 1) {
-          const vb = V[ob];
-          if (vb === 0) continue;
-          for (let ea = eb; ea < e1; ea++) S[this.rowIdx[ea] + cb] -= V[ea] * vb;
-        } else {
-          for (let ea = eb; ea < e1; ea++) {
-            const oa = ea * k1;
-            let s = 0;
-            for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
-            S[this.rowIdx[ea] + cb] -= s;
-          }
+        for (let ea = eb; ea < e1; ea++) {
+          const oa = ea * k1;
+          let s = 0;
+          for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
+          S[rowIdx[ea] + cb] -= s;
         }
       }
     }
-    const fail = this.ordered
-      ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
-      : cholLower(S, m, m, true);
-    if (fail >= 0) return false;
-    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
-    let ldrx = 0;
-    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * m]);
-    this.logdetL2 = logdet;
-    this.logdetRX2 = ldrx;
-    const r = S[m - 1 + (m - 1) * m];
-    this.pwrss = r * r;
-    return true;
   }
 
   /**
@@ -1052,6 +1170,37 @@ export class PlsSystem {
       }
       for (let a = 0; a < k1; a++) this.u[j * k1 + a] = rhs[a];
     }
+  }
+
+  /**
+   * The weighted cross products of a scalar term t with [X y], from the system's data (setData or
+   * blocks): d[l] = Σ w z² over level l, c[l(p+1) + i] = Σ w z [X y]_i over level l, and the
+   * (p+1)×(p+1) lower triangle C of [X y]'W[X y] (column-major). What the model with term t alone
+   * (y ~ X + (1 | g_t)) needs; null when term t is not scalar or the first term is not.
+   */
+  scalarTermCrossProducts(t: number): { d: Float64Array; c: Float64Array; C: Float64Array } | null {
+    if (!this.dataSet || this.ks[t] !== 1 || this.ks[0] !== 1) return null;
+    const { m, q2, p } = this;
+    const P1 = p + 1;
+    const L = this.nLevels[t];
+    const d = new Float64Array(L), c = new Float64Array(L * P1), C = new Float64Array(P1 * P1);
+    const A = this.Arest;
+    for (let b = 0; b < P1; b++) for (let a = b; a < P1; a++) C[a + b * P1] = A[q2 + a + (q2 + b) * m];
+    if (t === 0) {
+      d.set(this.D1);
+      for (let l = 0; l < L; l++) {
+        const ex = this.colPtr[l + 1] - P1; // the X and y entries close each level
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = this.A21[ex + i];
+      }
+    } else {
+      const off = this.levelOff[t];
+      for (let l = 0; l < L; l++) {
+        const r = off[l];
+        d[l] = A[r + r * m];
+        for (let i = 0; i < P1; i++) c[l * P1 + i] = A[q2 + i + r * m];
+      }
+    }
+    return { d, c, C };
   }
 
   /** b = Λ u (random effects on the data scale, unscaled by σ), lme4's order. */
@@ -1215,4 +1364,21 @@ function sandwich(lam: Float64Array, lo: number, M: Float64Array, k: number, out
         for (let y = 0; y <= b; y++) s += lam[lo + a + x * k] * M[x + y * k] * lam[lo + b + y * k];
       out[o + a + b * k] = s;
     }
+}
+
+/** Σ (w_i a[ao + i]) (w_i b[bo + i]) over i = order[s], s0 ≤ s < s1, in that order (w_i = 1 when w is null). */
+function crossOrdered(a: Float64Array, ao: number, b: Float64Array, bo: number, w: Float64Array | null, order: Int32Array, s0: number, s1: number): number {
+  let sum = 0;
+  if (w)
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      const wi = w[i];
+      sum += wi * a[ao + i] * (wi * b[bo + i]);
+    }
+  else
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      sum += a[ao + i] * b[bo + i];
+    }
+  return sum;
 }

@@ -25,7 +25,7 @@ import { fitMixedModel, type FittedMixedModel } from '../fit';
 import { deepFreeze } from '../freeze';
 import type { FitHooks } from '../hooks';
 import { prepareDocument } from '../frame/prepare';
-import { readSqlTable } from './table';
+import { readSqlTable } from '../sql/readtable';
 
 export interface CollapsePlan {
   kind: 'bernoulli' | 'binomial' | 'poisson';

@@ -18,6 +18,12 @@ export const FIT_SETTINGS = Object.freeze({
     /** larger models stop at rhoendLarge, or when a stage improves the criterion by less than ftolRelLarge (relative) */
     rhoendLarge: 1e-6,
     ftolRelLarge: 1e-9,
+    /**
+     * larger models whose terms are all scalar start from each term's θ in the model with that term
+     * alone (lmm/start.ts, found to startRhoend), with the smaller initial radius rhobegNearStart
+     */
+    rhobegNearStart: 0.05,
+    startRhoend: 1e-4,
     cheapMaxDense: 200,
     cheapMaxN: 20000,
     maxEval: 100000,
