@@ -109,12 +109,13 @@ function dense(d: ReturnType<typeof makeCase>, p: number) {
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
-function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void) {
+function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void, afterFactor?: (sys: Record<string, unknown>) => void) {
   const d = makeCase(c);
   const sys = new PlsSystem(d.terms, d.X, c.p, d.n);
   sys.setData(d.sqrtW, d.y);
   expectBranch(sys as unknown as Record<string, unknown>);
   assert.equal(sys.factor(d.theta), true);
+  afterFactor?.(sys as unknown as Record<string, unknown>);
   sys.solve();
   const want = dense(d, c.p);
   close(sys.logdetL2, want.ldZ, 1e-9, 'log|L_Z|²');
@@ -208,7 +209,33 @@ test('a dense block of 220 levels: minimum-degree order, sparse elimination then
   check({ n: 900, terms: [{ k: 1, nlev: 260 }, { k: 1, nlev: 220 }], p: 2, weights: true, seed: 5 }, (s) => {
     assert.equal(s.ordered, true);
     assert.equal(s.schurGroups, null);
+  }, (s) => {
+    // the dense part is large enough for the factorization resident in WebAssembly memory
+    assert.notEqual(s.resident, null);
   });
+});
+
+test('the resident factorization follows θ and the data: refactoring at other θ and weights matches a fresh system', () => {
+  const c: Case = { n: 900, terms: [{ k: 1, nlev: 260 }, { k: 1, nlev: 220 }], p: 2, weights: true, seed: 9 };
+  const d = makeCase(c);
+  const sys = new PlsSystem(d.terms, d.X, c.p, d.n);
+  sys.setData(d.sqrtW, d.y);
+  assert.equal(sys.factor(d.theta.map((v) => v * 3)), true);
+  sys.solve();
+  assert.equal(sys.factor(d.theta), true);
+  assert.notEqual((sys as unknown as Record<string, unknown>).resident, null);
+  sys.solve();
+  const want = dense(d, c.p);
+  close(sys.pwrss, want.pwrss, 1e-8, 'PWRSS');
+  close(sys.logdetL2, want.ldZ, 1e-9, 'log|L_Z|²');
+  for (let j = 0; j < want.u.length; j++) close(sys.u[j], want.u[j], 1e-8, `u[${j}]`);
+  // unweighted now
+  sys.setData(null, d.y);
+  assert.equal(sys.factor(d.theta), true);
+  sys.solve();
+  const want2 = dense({ ...d, sqrtW: null }, c.p);
+  close(sys.pwrss, want2.pwrss, 1e-8, 'unweighted PWRSS');
+  for (let j = 0; j < c.p; j++) close(sys.beta[j], want2.beta[j], 1e-8, `unweighted beta[${j}]`);
 });
 
 test('ordered dense block with a vector-valued first term', () => {

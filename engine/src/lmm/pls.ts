@@ -17,7 +17,7 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower, ResidentHybridCholesky } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
@@ -76,8 +76,25 @@ export class PlsSystem {
 
   /** Factor pieces after factor(): L₁₁ blocks, L₂₁ values (same layout as A21), dense L_rest (m×m, lower). */
   readonly L11: Float64Array;
-  readonly L21: Float64Array;
-  readonly Lrest: Float64Array;
+  /** (in WebAssembly memory once the factorization is resident there) */
+  L21: Float64Array;
+  private readonly lrest: Float64Array;
+  /**
+   * The factorization kept in WebAssembly memory between calls (large ordered dense blocks of a scalar
+   * first term, every term scalar): the matrix is written there and the factor read there, so no
+   * copies in and out per θ; L_rest is copied out only when asked for (lrestStale).
+   */
+  private resident: ResidentHybridCholesky | null = null;
+  private residentTried = false;
+  private lrestStale = false;
+  /** Dense L_rest (m×m, lower) after factor(). */
+  get Lrest(): Float64Array {
+    if (this.lrestStale) {
+      this.resident!.copyFactorTo(this.lrest, this.m);
+      this.lrestStale = false;
+    }
+    return this.lrest;
+  }
 
   /** Penalized weighted residual sum of squares at the last factor(). */
   pwrss = NaN;
@@ -262,7 +279,7 @@ export class PlsSystem {
     this.Arest = new Float64Array(m * m);
     this.L11 = new Float64Array(l1 * k1 * k1);
     this.L21 = new Float64Array(this.rowIdx.length * k1);
-    this.Lrest = new Float64Array(m * m);
+    this.lrest = new Float64Array(m * m);
     this.u = new Float64Array(q);
     this.beta = new Float64Array(p);
   }
@@ -670,7 +687,8 @@ export class PlsSystem {
       // the same weights and θ as a factor seen before: only the response row of L changes
       this.L11.set(hit.L11);
       this.L21.set(hit.L21);
-      this.Lrest.set(hit.Lrest);
+      this.lrest.set(hit.Lrest);
+      this.lrestStale = false;
       this.logdetL2 = hit.logdetL2;
       this.logdetRX2 = hit.logdetRX2;
       this.lambda = this.re.lambdaBlocks(theta);
@@ -680,7 +698,7 @@ export class PlsSystem {
       return true;
     }
     this.factored = this.factorImpl(theta);
-    const size = this.L11.length + this.L21.length + this.Lrest.length;
+    const size = this.L11.length + this.L21.length + this.lrest.length;
     if (this.factored && sv && sv.factors.size < SAVED_FACTORS && (sv.factors.size + 1) * size <= SAVED_FACTORS_MAX_DOUBLES) {
       sv.factors.set(key, { L11: this.L11.slice(), L21: this.L21.slice(), Lrest: this.Lrest.slice(), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
     }
@@ -787,6 +805,16 @@ export class PlsSystem {
       this.L11.set(M, o);
       for (let a = 0; a < k1; a++) logdet += 2 * Math.log(M[a + a * k1]);
     }
+    // the resident factorization (decided once): where the Schur update is applied inside the hybrid factorization
+    if (!this.residentTried && k1 === 1 && this.ordered && this.allScalarRest && this.schurGroups === null) {
+      this.residentTried = true;
+      this.resident = ResidentHybridCholesky.create(m, this.denseFrom, { ...this.colEntries(), rowIdx: this.rowIdx, m });
+      if (this.resident) {
+        this.resident.V.set(this.L21);
+        this.L21 = this.resident.V;
+      }
+    }
+    const res = this.schurGroups === null ? this.resident : null;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
     const V = this.L21;
     const scalarPath = k1 === 1 && this.allScalarRest;
@@ -831,7 +859,18 @@ export class PlsSystem {
       for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
-    const S = this.Lrest;
+    if (res) {
+      // written straight into WebAssembly memory, the Schur update and the factorization there
+      const { B, mp } = res;
+      scaleLower(B, this.Arest, sc, m, mp);
+      for (let i = 0; i < q2; i++) B[i + i * mp] += 1;
+      this.lrestStale = false;
+      if (res.factor(true) >= 0) return false;
+      this.lrestStale = true;
+      return this.readFactorDiagonal(B, mp, logdet);
+    }
+    this.lrestStale = false;
+    const S = this.lrest;
     let A = this.Arest;
     const grouped = this.schurGroups !== null && k1 === 1;
     if (grouped) {
@@ -887,12 +926,19 @@ export class PlsSystem {
       ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
       : cholLower(S, m, m, true);
     if (fail >= 0) return false;
-    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
+    return this.readFactorDiagonal(S, m, logdet);
+  }
+
+  /** log|L_Z|² (block 1's part given), log|R_X|² and PWRSS from the diagonal of the dense factor (leading dimension ld). */
+  private readFactorDiagonal(S: Float64Array, ld: number, logdet1: number): boolean {
+    const { m, q2, p } = this;
+    let logdet = logdet1;
+    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * ld]);
     let ldrx = 0;
-    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * m]);
+    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * ld]);
     this.logdetL2 = logdet;
     this.logdetRX2 = ldrx;
-    const r = S[m - 1 + (m - 1) * m];
+    const r = S[m - 1 + (m - 1) * ld];
     this.pwrss = r * r;
     return true;
   }
@@ -1206,11 +1252,11 @@ export class PlsSystem {
   }
 }
 
-/** Lower triangle of S = diag(sc) A diag(sc) (m×m, column-major): Λ' A Λ when every Λ_t is a scalar. */
-function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: number): void {
+/** Lower triangle of S = diag(sc) A diag(sc) (m×m, column-major; S with leading dimension lds): Λ' A Λ when every Λ_t is a scalar. */
+function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: number, lds = m): void {
   for (let c = 0; c < m; c++) {
-    const scc = sc[c], cc = c * m;
-    for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
+    const scc = sc[c], cc = c * m, sco = c * lds;
+    for (let i = c; i < m; i++) S[i + sco] = A[i + cc] * sc[i] * scc;
   }
 }
 
