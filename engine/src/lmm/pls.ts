@@ -1187,7 +1187,7 @@ export class PlsSystem {
       const x2 = new Float64Array(q2 * k1);
       const Mb = new Float64Array(k1 * k1);
       const V = this.L21;
-      for (let j = 0; j < l1; j++) {
+      for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
         const lo = j * k1 * k1;
         // x1 = L₁₁⁻¹ (columns)
         x1.fill(0);
@@ -1223,6 +1223,7 @@ export class PlsSystem {
           }
         sandwich(lam.data, lam.offsets[0], Mb, k1, res, lo);
       }
+      if (k1 === 1) this.condVarScalarFirst(li, res, lam.data[lam.offsets[0]]);
       out.push(res);
     }
     for (let t = 1; t < this.ks.length; t++) {
@@ -1244,6 +1245,44 @@ export class PlsSystem {
       out.push(res);
     }
     return out;
+  }
+
+  /**
+   * condVarBlocks for a scalar first term: per level, λ² (1/L₁₁² + ‖L₂₂⁻¹ L₂₁ⱼ/L₁₁‖²) with li = L₂₂⁻¹.
+   * The level's rows of L₂₁ are sorted, so x = L₂₂⁻¹ v is zero above the first and is formed two
+   * columns of li at a time (each pass over x serves two entries).
+   */
+  private condVarScalarFirst(li: Float64Array, res: Float64Array, lambda: number): void {
+    const { q2, colPtr, rowIdx, L11 } = this;
+    const V = this.L21;
+    const x = new Float64Array(q2);
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const x1 = 1 / L11[j];
+      const e0 = colPtr[j];
+      let e1 = e0;
+      while (e1 < colPtr[j + 1] && rowIdx[e1] < q2) e1++;
+      let s = x1 * x1;
+      if (e1 > e0) {
+        const rmin = rowIdx[e0];
+        x.fill(0, rmin, q2);
+        let e = e0;
+        for (; e + 1 < e1; e += 2) {
+          const ra = rowIdx[e], rb = rowIdx[e + 1];
+          const wa = V[e] * x1, wb = V[e + 1] * x1;
+          const ca = ra * q2, cb = rb * q2;
+          for (let i = ra; i < rb; i++) x[i] -= li[i + ca] * wa;
+          for (let i = rb; i < q2; i++) x[i] -= li[i + ca] * wa + li[i + cb] * wb;
+        }
+        if (e < e1) {
+          const r = rowIdx[e], w = V[e] * x1, c = r * q2;
+          for (let i = r; i < q2; i++) x[i] -= li[i + c] * w;
+        }
+        let t = 0;
+        for (let i = rmin; i < q2; i++) t += x[i] * x[i];
+        s += t;
+      }
+      res[j] = lambda * s * lambda;
+    }
   }
 
   private requireLambda(): { data: Float64Array; offsets: number[] } {
