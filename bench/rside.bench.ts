@@ -13,8 +13,8 @@
  * (one untimed fit, then the median of system.time). Run alone: npm run bench -- rside
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareModels } from '../engine/src/frame/prepare';
 import { fitMixedModel } from '../engine/src/fit';
@@ -166,16 +166,22 @@ function rTimes(c: Case): { fit: number; same: number | null } | null {
 }
 
 /**
- * First fit in a fresh process, for the reference cases above 1,000 rows: a child node process builds
+ * First fit in a fresh process, for every reference case above 1,000 rows: a child node process builds
  * the model frame and fits once (bench/firstfit.child.ts, data read untimed), against a fresh Rscript
- * timing its first lmer()/glmer() call after library(lme4) and read.csv.
+ * timing its first lmer()/glmer() call after library(lme4) and read.csv. The child runs twice: through
+ * tsx (as the other benches) and as an esbuild bundle built with the product's options (scripts/build.mjs:
+ * what the CLI and the language server run; tsx adds esbuild's keepNames wrappers and loads each module
+ * through its loader).
  */
-const FIRST_FIT_CASES: { name: string; rPrep: string }[] = [
-  { name: 'bdf_context_ml', rPrep: '' },
-  { name: 'mathach_bryk', rPrep: '' },
-  { name: 'verbagg_binomial', rPrep: '' },
-  { name: 'insteval_ml', rPrep: CASES[0].rPrep },
-];
+const FIRST_FIT_RPREP: Record<string, string> = { insteval_ml: CASES[0].rPrep };
+function firstFitCases(): { name: string; rPrep: string }[] {
+  const dir = join(root, 'test/fixtures/reference/fits');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ name: f.slice(0, -5), ref: JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nobs: number } }))
+    .filter((c) => c.ref.nobs > 1000)
+    .map((c) => ({ name: c.name, rPrep: FIRST_FIT_RPREP[c.name] ?? '' }));
+}
 
 function firstFitR(name: string, rPrep: string): number | null {
   const ref = JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${name}.json`), 'utf8')) as { data: string; formula: string; family: string; REML: boolean };
@@ -198,19 +204,37 @@ function firstFitR(name: string, rPrep: string): number | null {
   return Number(r.stdout.trim());
 }
 
-function firstFitOurs(name: string): number {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'firstfit.child.ts'), name], { encoding: 'utf8', cwd: root, timeout: 600_000 });
+/** The child as the product ships code: one esbuild bundle (scripts/build.mjs's node options), in a temporary folder. */
+async function bundleChild(): Promise<{ file: string; dir: string }> {
+  const { build } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-firstfit-'));
+  const file = join(dir, 'firstfit.cjs');
+  await build({ absWorkingDir: root, entryPoints: [join(__dirname, 'firstfit.child.ts')], outfile: file, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  return { file, dir };
+}
+
+function firstFitOurs(name: string, bundle?: string): number {
+  const args = bundle ? [bundle, name] : ['--import', 'tsx', join(__dirname, 'firstfit.child.ts'), name];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: root, timeout: 600_000, env: { ...process.env, MLM_ROOT: root } });
   if (r.status !== 0) throw new Error(`first fit of ${name} failed: ${r.stderr}`);
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds;
 }
 
 export async function run(): Promise<unknown[]> {
   const filter = process.argv.slice(2).find((a) => !a.startsWith('-') && a !== 'rside');
-  for (const c of FIRST_FIT_CASES) {
-    if (filter && !`first ${c.name}`.includes(filter)) continue;
-    const ours = firstFitOurs(c.name);
-    const r = firstFitR(c.name, c.rPrep);
-    console.log(`  ${JSON.stringify({ case: `first fit, fresh process: ${c.name}`, ours, R: r ?? 'Rscript not found', ratio: r ? +(ours / r).toFixed(3) : null })}`);
+  const firstCases = firstFitCases().filter((c) => !filter || `first ${c.name}`.includes(filter));
+  const bundled = firstCases.length > 0 ? await bundleChild() : null;
+  try {
+    for (const c of firstCases) {
+      // ours (tsx), R, ours (bundle): alternated so that a change of load touches both sides
+      const ours = firstFitOurs(c.name);
+      const r = firstFitR(c.name, c.rPrep);
+      const oursBundle = firstFitOurs(c.name, bundled!.file);
+      const ratio = (x: number): number | null => (r ? +(x / r).toFixed(3) : null);
+      console.log(`  ${JSON.stringify({ case: `first fit, fresh process: ${c.name}`, ours, oursBundle, R: r ?? 'Rscript not found', ratio: ratio(ours), ratioBundle: ratio(oursBundle), loadavg: +loadavg()[0].toFixed(2) })}`);
+    }
+  } finally {
+    if (bundled) rmSync(bundled.dir, { recursive: true, force: true });
   }
   for (const c of CASES) {
     if (filter && !c.name.includes(filter)) continue;

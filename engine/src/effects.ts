@@ -24,7 +24,7 @@ import { identifiersOf, modelStructure } from './frame/structure';
 import { asymptoticContrastDf, type ContrastDf } from './inference/dfmethod';
 import { PostFit } from './inference/postfit';
 import { CancelledError } from './diagnostics';
-import type { FitHooks } from './hooks';
+import { runSteps, runStepsAsync, Ticker, type FitHooks, type Steps } from './hooks';
 import { linkOf } from './inference/noPooling';
 import { qnorm, qt } from './inference/distributions';
 
@@ -82,7 +82,7 @@ export async function withEffectFigures(result: FitResult, input: GridInput, hoo
   }
   let effects: EffectFigure[] = [];
   try {
-    effects = effectFigures({ ...input, result, dfMethod });
+    effects = await runStepsAsync(effectFiguresSteps({ ...input, result, dfMethod }), new Ticker(hooks), 'effect plots');
   } catch (e) {
     if (e instanceof CancelledError) throw e;
   }
@@ -99,8 +99,14 @@ const MAX_BY_LEVELS = 8;
 
 /** The effect figures of a fit (empty when its formula cannot be read again or nothing varies). */
 export function effectFigures(input: EffectInput): EffectFigure[] {
+  return runSteps(effectFiguresSteps(input));
+}
+
+/** effectFigures with a yield between the figures (each reads the rows): see hooks.ts Steps. */
+export function* effectFiguresSteps(input: EffectInput): Steps<EffectFigure[]> {
   const st = modelStructure(input.model);
   const vars = gridVariables(input);
+  yield;
   const byColumn = new Map(vars.map((v) => [v.column, v]));
   const termColumns = st.fixed.terms.map((t) => {
     const cols = new Set<string>();
@@ -112,6 +118,7 @@ export function effectFigures(input: EffectInput): EffectFigure[] {
   const out: EffectFigure[] = [];
   const done = new Set<string>();
   for (const t of termColumns) {
+    yield;
     if (t.cols.length === 1 && !inInteraction.has(t.cols[0])) {
       const key = t.cols[0];
       if (done.has(key)) continue;

@@ -4,13 +4,13 @@
  */
 import { CancelledError, MlmError, type SourceRange } from './diagnostics';
 import type { ModelFrame } from './frame/types';
-import type { FitHooks } from './hooks';
+import { runStepsAsync, Ticker, type FitHooks } from './hooks';
 import type { FitResult } from './result';
 import { LinearMixedModel } from './lmm/model';
 import { fitGlmmModel, type GlmmDeviance } from './glmm/fit';
 import type { DispersionDeviance } from './glmm/dispersion';
 import { withInference } from './inference/enrich';
-import { withPlotData } from './plotdata';
+import { sampleObservations, withPlotDataSteps } from './plotdata';
 import { withEffectFigures } from './effects';
 import { deepFreeze } from './freeze';
 import { withSimulatedResiduals } from './inference/simres';
@@ -37,6 +37,12 @@ export interface FitSpec {
   range?: SourceRange;
   /** Attach the results panel's plot data and plot statistics (FitResult.plotData; the language server asks for them). */
   plotData?: boolean;
+  /**
+   * At most this many rows in the result's per-observation arrays (fitted, residuals, plot data): a larger fit keeps an
+   * evenly spaced sample of them (FitResult.observationSample), computed after everything that needs all rows. The
+   * language server sets it: millions of values would take seconds to freeze and to send to the editor.
+   */
+  observationLimit?: number;
   /** Attach the after-the-fit results (F tests, the means: and estimate: lines, ratios) of this model declaration and table. */
   postfit?: { model: ModelDecl; table: DataTable };
   /** How the data reached the fit (FitResult.dataSource), when not the built-in CSV reader. */
@@ -90,12 +96,25 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
   }
   // Complete when it leaves the engine (plot data included), then frozen: nothing downstream changes it.
   // GLMMs' plot data carry DHARMa's simulated residuals (250 simulations, seed 1) for the panel's residual checks.
-  let result = spec.plotData ? await withSimulatedResiduals(frame, withPlotData(frame, fitted.result), hooks) : fitted.result;
+  // Each stage over the rows yields (ticker) so that a language server keeps answering while a large model is finished.
+  const ticker = new Ticker(hooks);
+  let result = fitted.result;
+  if (spec.plotData) {
+    await ticker.tick({ stage: 'plot data', evaluations: 0 });
+    result = await runStepsAsync(withPlotDataSteps(frame, result), ticker, 'plot data');
+    result = await withSimulatedResiduals(frame, result, hooks);
+    await ticker.tick({ stage: 'effect plots', evaluations: 0 });
+  }
   // effect plots: reference grids of the model's declaration (effects.ts), bands with the df of the after-the-fit results
   if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
-  if (spec.postfit) result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  if (spec.postfit) {
+    await ticker.tick({ stage: 'after the fit', evaluations: 0 });
+    result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+  }
   if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
+  if (spec.observationLimit !== undefined) result = sampleObservations(result, spec.observationLimit);
+  await ticker.tick({ stage: 'result', evaluations: 0 });
   return { ...fitted, result: deepFreeze(result) };
 }
 
@@ -159,7 +178,8 @@ async function dispatch(frame: ModelFrame, spec: FitSpec, hooks?: FitHooks): Pro
   }
   if (frame.family === 'gaussian' && frame.link === 'identity') {
     const startedAt = Date.now();
-    const model = new LinearMixedModel(frame, { REML: spec.REML });
+    // the cross products are formed in slices of rows that yield (a large model in the language server)
+    const model = await LinearMixedModel.create(frame, { REML: spec.REML }, new Ticker(hooks));
     const r = await model.fit(hooks, spec.id, startedAt);
     // t tests with the df: method (default Satterthwaite, lmerTest, at the fit's θ and σ) and Nakagawa R²
     return { frame, model, result: await withInference({ ...r, id: spec.id }, frame, model, hooks, spec.df ?? 'satterthwaite') };

@@ -22,7 +22,6 @@ export interface FitHooks {
  * CancelledError when cancelled. Cheap when called often.
  */
 export class Ticker {
-  private last = Date.now();
   private readonly every: number;
   constructor(private readonly hooks: FitHooks = {}) {
     this.every = hooks.yieldEveryMs ?? 25;
@@ -30,14 +29,17 @@ export class Ticker {
   async tick(p: FitProgress): Promise<void> {
     if (this.hooks.isCancelled?.()) throw new CancelledError();
     if (this.every <= 0) return;
-    const now = Date.now();
-    if (now - this.last < this.every) return;
-    this.last = now;
+    // the time since any ticker last handed the event loop back: a ticker created after a stretch of work yields at once
+    if (Date.now() - lastYield < this.every) return;
     this.hooks.onProgress?.(p);
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    lastYield = Date.now();
     if (this.hooks.isCancelled?.()) throw new CancelledError();
   }
 }
+
+/** When a Ticker last resumed after yielding (the event loop is one for all of them). */
+let lastYield = Date.now();
 
 /**
  * Long synchronous work over the rows of the data (CSV reading, model frames, checks against the data) is

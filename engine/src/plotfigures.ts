@@ -7,11 +7,13 @@
  * QQ plot's points, line (R's qqline) and pointwise 95% band (car::qqPlot's). Pure; plain JSON out.
  */
 import type { FitResult, PlotData } from './result';
-import { groupEstimates, linkOf, type GroupEstimates } from './inference/noPooling';
+import { groupEstimatesSteps, linkOf, type GroupEstimates } from './inference/noPooling';
 import { qnorm, dnorm } from './inference/distributions';
 import { quantile7 } from './lmm/result';
 import type { SimulatedResidualsFigure } from './inference/simres';
 import type { EffectFigure } from './effects';
+import { runSteps, type Steps } from './hooks';
+import { sortSteps } from './linalg/sort';
 
 export type { GroupEstimates, GroupEstimate } from './inference/noPooling';
 
@@ -72,6 +74,8 @@ export interface PlotFigures {
   qq: QqFigure | null;
   /** GLMMs: DHARMa's simulated residuals (inference/simres.ts withSimulatedResiduals), when computed. */
   simulated?: SimulatedResidualsFigure;
+  /** GLMMs: why the simulated residuals were not computed (too many observations to simulate), for the panel's note. */
+  simulatedNote?: string;
 }
 
 const DRAW_LIMIT = 3000;
@@ -86,11 +90,17 @@ function asArray<T>(x: T | T[] | null | undefined): T[] {
 type BasePlotData = Omit<PlotData, 'figures'>;
 
 export function plotFigures(fit: FitResult, pd: BasePlotData): PlotFigures {
+  return runSteps(plotFiguresSteps(fit, pd));
+}
+
+/** plotFigures with a yield between figures (and inside the QQ plot's sort): see hooks.ts Steps. */
+export function* plotFiguresSteps(fit: FitResult, pd: BasePlotData): Steps<PlotFigures> {
   const blocks = asArray(fit.ranef);
   const noPooling: GroupEstimates[] = [];
   for (const b of blocks) {
-    const est = groupEstimates(fit, b, pd);
+    const est = yield* groupEstimatesSteps(fit, b, pd);
     if (est) noPooling.push(est);
+    yield;
   }
   const population: PopulationSummary[] = [];
   for (const b of blocks) {
@@ -98,15 +108,14 @@ export function plotFigures(fit: FitResult, pd: BasePlotData): PlotFigures {
     if (p) population.push(p);
   }
   const gaussian = fit.family === 'gaussian';
-  return {
-    noPooling,
-    population,
-    groupLevel: groupLevelCovariates(pd),
-    effects: [],
-    residualSmooth: localLinear(asArray(fit.fitted), asArray(fit.residuals)),
-    binned: gaussian ? null : binnedResiduals(asArray(fit.fitted), asArray(fit.residuals)),
-    qq: gaussian ? qqFigure(asArray(fit.residuals), fit.sigma) : null,
-  };
+  const groupLevel = groupLevelCovariates(pd);
+  yield;
+  const residualSmooth = localLinear(asArray(fit.fitted), asArray(fit.residuals));
+  yield;
+  const binned = gaussian ? null : binnedResiduals(asArray(fit.fitted), asArray(fit.residuals));
+  yield;
+  const qq = gaussian ? yield* qqFigureSteps(asArray(fit.residuals), fit.sigma) : null;
+  return { noPooling, population, groupLevel, effects: [], residualSmooth, binned, qq };
 }
 
 /** The population distribution of a group's random intercept on the response scale. */
@@ -236,20 +245,35 @@ export function binnedResiduals(fitted: number[], res: number[]): BinnedResidual
 
 /** R's ppoints: plotting positions (i - a) / (n + 1 - 2a), a = 3/8 for n <= 10, else 1/2. */
 export function ppoints(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => ppoint(i, n));
+}
+
+/** ppoints(n)[i] (0-based i). */
+export function ppoint(i: number, n: number): number {
   const a = n <= 10 ? 3 / 8 : 0.5;
-  return Array.from({ length: n }, (_, i) => (i + 1 - a) / (n + 1 - 2 * a));
+  return (i + 1 - a) / (n + 1 - 2 * a);
 }
 
 /** The QQ plot of the residuals / sigma: order statistics, qqline and car::qqPlot's pointwise 95% band. */
 export function qqFigure(residuals: number[], sigma: number): QqFigure | null {
+  return runSteps(qqFigureSteps(residuals, sigma));
+}
+
+/** qqFigure in slices: the residuals are sorted by sortSteps. */
+export function* qqFigureSteps(residuals: ArrayLike<number>, sigma: number): Steps<QqFigure | null> {
   const scale = sigma > 0 ? sigma : 1;
-  const sorted = Float64Array.from(residuals.map((r) => r / scale).filter(Number.isFinite)).sort();
-  const n = sorted.length;
+  const all = new Float64Array(residuals.length);
+  let n = 0;
+  for (let i = 0; i < residuals.length; i++) {
+    const v = residuals[i] / scale;
+    if (Number.isFinite(v)) all[n++] = v;
+  }
+  const sorted = n === all.length ? all : all.subarray(0, n);
   if (n === 0) return null;
+  yield* sortSteps(sorted);
   const step = n / DRAW_LIMIT;
   const shown: number[] = n <= DRAW_LIMIT ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: DRAW_LIMIT }, (_, k) => Math.floor(k * step));
   if (shown[shown.length - 1] !== n - 1) shown.push(n - 1);
-  const P = ppoints(n);
   const q1 = quantile7(sorted, 0.25);
   const q3 = quantile7(sorted, 0.75);
   const slope = (q3 - q1) / (qnorm(0.75) - qnorm(0.25));
@@ -258,8 +282,9 @@ export function qqFigure(residuals: number[], sigma: number): QqFigure | null {
   const lower: number[] = [];
   const upper: number[] = [];
   for (const i of shown) {
-    const z = qnorm(P[i]);
-    const se = (slope / dnorm(z)) * Math.sqrt((P[i] * (1 - P[i])) / n);
+    const pi = ppoint(i, n); // R's ppoints at the drawn order statistics only
+    const z = qnorm(pi);
+    const se = (slope / dnorm(z)) * Math.sqrt((pi * (1 - pi)) / n);
     theoretical.push(z);
     lower.push(intercept + slope * z - Z975 * se);
     upper.push(intercept + slope * z + Z975 * se);

@@ -109,6 +109,12 @@ export interface FitResult {
    * SQL engine that computed the blocks.
    */
   residualSummary?: { source: 'all' | 'sample'; rows: number; of: number };
+  /**
+   * Set when `fitted`, `residuals`, `rows` and the plot data's per-row arrays hold an evenly spaced sample of `rows` of
+   * the `of` rows used (a large fit for an editor: FitSpec.observationLimit); the figures, residual quantiles and tests
+   * were computed from all rows, and `residualRmse` is the RMSE of all residuals.
+   */
+  observationSample?: { rows: number; of: number; residualRmse: number };
   /** How the data were reached: in memory (absent) or through SQL (the dialect and the relation). */
   sqlSource?: { dialect: string; relation: string };
   /** Observations for plots that need the data (shrinkage, per-group lines); see PlotData. Optional. */

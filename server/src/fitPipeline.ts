@@ -21,6 +21,13 @@ import {
 } from '../../engine/src/index';
 import type { DocumentAnalysis } from './analysis';
 
+/**
+ * Rows of the per-observation arrays a fit sends to the editor (the residual and per-group plots); a larger fit sends an
+ * evenly spaced sample of them (FitResult.observationSample; its figures come from all rows), so that the result is small
+ * to freeze, keep and send.
+ */
+export const OBSERVATIONS_SENT = 10000;
+
 export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitHooks): Promise<FittedMixedModel> {
   if (!a.table) throw new MlmError({ code: 'missing-data', message: 'the data file is not loaded', range: a.doc.data?.range ?? m.nameRange });
   // a bad family:, link: or nAGQ: line: the model is not fitted with the defaults instead
@@ -30,7 +37,7 @@ export async function runModelFit(a: DocumentAnalysis, m: ModelDecl, hooks: FitH
   // df:, method, nAGQ and the correlation:/variance: data, as the CLI (frame/prepare.ts fitSpecOf)
   return fitMixedModel(
     frame,
-    { ...fitSpecOf(m, a.table, frame), plotData: true, postfit: { model: m, table: a.table }, ...(a.dataSource ? { dataSource: a.dataSource } : {}) },
+    { ...fitSpecOf(m, a.table, frame), plotData: true, observationLimit: OBSERVATIONS_SENT, postfit: { model: m, table: a.table }, ...(a.dataSource ? { dataSource: a.dataSource } : {}) },
     hooks,
   );
 }

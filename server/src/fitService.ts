@@ -235,13 +235,16 @@ export class FitService {
           continue;
         }
         let lastReport = 0;
+        let lastStage = '';
         const hooks: FitHooks = {
           isCancelled: cancelled,
           yieldEveryMs: 20,
           onProgress: (p: FitProgress) => {
+            // at most every 100 ms, and whenever the fit enters another stage
             const now = Date.now();
-            if (now - lastReport < 100) return;
+            if (now - lastReport < 100 && p.stage === lastStage) return;
             lastReport = now;
+            lastStage = p.stage;
             const frac = (i + (p.fraction ?? 0.5)) / models.length;
             reporter.report(Math.round(100 * frac), `${m.name}: ${p.stage}, ${p.evaluations} evaluations`);
           },

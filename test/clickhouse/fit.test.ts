@@ -11,10 +11,8 @@ import { clickHouseSource, parseClickHouseUrl } from '../../engine/src/sql/click
 import { fitFromSql } from '../../engine/src/sql/index';
 import { locateSqlDiagnostic } from '../../engine/src/sql/locate';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
-import { prepareModels } from '../../engine/src/frame/prepare';
-import { fitModel } from '../../engine/src/fit';
 import { MlmError } from '../../engine/src/diagnostics';
-import type { FitResult } from '../../engine/src/result';
+import { assertSameFit, fitInMemory } from './samefit';
 import { GAUSSIAN_TOLERANCES, compareFit, loadReference } from '../conformance/harness';
 
 let cluster: ClickHouseCluster;
@@ -45,28 +43,6 @@ async function fitClickHouse(text: string) {
   const parsed = parseClickHouseUrl(doc.data!.value);
   if ('problem' in parsed) assert.fail(parsed.problem.message);
   return fitFromSql(clickHouseSource(parsed.location, doc.data!.value), doc, doc.models[0], { residualSample: 0 });
-}
-
-async function fitInMemory(text: string, csv: string): Promise<FitResult> {
-  const prep = prepareModels(text, () => csv);
-  const m = prep.models[0];
-  assert.ok(m.frame, JSON.stringify(prep.diagnostics));
-  return fitModel(m.frame, m.spec, { yieldEveryMs: 0 });
-}
-
-const criterion = (r: FitResult) => (r.REML ? (r.REMLcrit as number) : (r.deviance as number));
-
-function assertSameFit(sql: FitResult, mem: FitResult): void {
-  const rel = Math.abs(criterion(sql) - criterion(mem)) / Math.abs(criterion(mem));
-  assert.ok(rel <= 1e-8, `criterion: ClickHouse ${criterion(sql)}, in memory ${criterion(mem)} (relative ${rel})`);
-  assert.equal(sql.nobs, mem.nobs);
-  assert.deepEqual(sql.coefnames, mem.coefnames);
-  for (const name of mem.coefnames) {
-    const a = sql.fixef[name];
-    const b = mem.fixef[name];
-    assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${name}: ${a} vs ${b}`);
-  }
-  assert.ok(Math.abs(sql.sigma - mem.sigma) <= 1e-6 * mem.sigma, `sigma: ${sql.sigma} vs ${mem.sigma}`);
 }
 
 test('the rows of each table are spread over both shards', async () => {

@@ -209,6 +209,14 @@ test('GLMM: DHARMa simulated residuals drawn first (uniform QQ, residuals agains
   // a gaussian fit is left as it is
   const g = loadReferenceFit('sleepstudy_full');
   assert.equal(await withSimulatedResiduals(frame, g), g);
+  // more simulated values than the cap (56 observations × 250 here): none computed, a note in the panel, binned residuals kept
+  const big = await withSimulatedResiduals(frame, withPlotData(frame, await fitModel(frame, prep.models[0].spec)), undefined, 56 * 250 - 1);
+  assert.equal(big.plotData!.figures!.simulated, undefined);
+  assert.match(big.plotData!.figures!.simulatedNote!, /not computed for 56 observations/);
+  const set = plotsForFit(big, 'm');
+  assert.deepEqual(set.plots.map((p) => p.kind).filter((k) => k.startsWith('simulated')), []);
+  assert.ok(set.plots.some((p) => p.kind === 'binned-residuals'));
+  assert.ok(set.missing.includes(big.plotData!.figures!.simulatedNote!));
 });
 
 test("nlme's ACF plot for a model with a correlation structure: one bar per lag, the 95% bounds, the verdict in the caption", async () => {

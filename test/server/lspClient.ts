@@ -71,7 +71,9 @@ export class LspClient {
   private texts = new Map<string, string>();
 
   constructor(readonly workspace: Workspace) {
-    this.proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // MLM_SERVER_NODE_ARGS: extra node options for the server process (e.g. --cpu-prof when measuring a bench)
+    const nodeArgs = (process.env.MLM_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.proc = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (b: Buffer) => this.logs.push(b.toString()));
     this.connection = createProtocolConnection(
       new StreamMessageReader(this.proc.stdout!),
@@ -182,6 +184,8 @@ export class LspClient {
     } catch {
       // already gone
     }
+    // a server started with MLM_SERVER_NODE_ARGS (a profile to write on exit) is given time to end by itself
+    if (process.env.MLM_SERVER_NODE_ARGS && this.proc.exitCode === null) await new Promise((r) => (this.proc.once('exit', r), setTimeout(r, 30000)));
     this.connection.dispose();
     if (this.proc.exitCode === null) this.proc.kill();
   }

@@ -10,7 +10,8 @@ import { fitFromBlocksFile, type SqlFit } from '../sql/fit';
 
 export async function fitBlocksFile(mlmFile: string, doc: MlmDocument, decl: ModelDecl, hooks?: FitHooks): Promise<SqlFit> {
   const path = resolve(dirname(mlmFile), doc.blocks!.value).replace(/'/g, "''");
-  const relation = /\.csv$/i.test(path) ? `read_csv('${path}', header = true)` : `read_parquet('${path}')`;
+  // a CSV's NULL is an empty field or \N (ClickHouse's CSV output, PostgreSQL's COPY)
+  const relation = /\.csv$/i.test(path) ? `read_csv('${path}', header = true, nullstr = ['\\N', ''])` : `read_parquet('${path}')`;
   const runner = await DuckDbRunner.open();
   try {
     return await fitFromBlocksFile(runner, relation, doc, decl, { hooks });

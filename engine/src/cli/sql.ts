@@ -3,11 +3,14 @@
  * that computes the model's cross-product blocks (engine/src/sql), to run in a warehouse; the result
  * is read back with the `blocks:` key. Column types and the levels of categorical predictors come
  * from the data the .mlm names (for `data: clickhouse://…`, from the server: the query in its dialect).
+ * The ClickHouse query carries the centres as numbers (a first query on the server, or the means of the rows
+ * read here), since ClickHouse 18.16 has no table CTEs to compute them once in the same statement.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MlmError } from '../diagnostics';
 import { blocksQuery, designMeta } from '../sql/compile';
-import { designFromTable, tableColumns } from '../sql/table';
+import { designFromTable, frameCentres, tableColumns } from '../sql/table';
+import { dialectOf } from '../sql/dialect';
 import { compileBlocksQuery } from '../sql/fit';
 import { locateSqlDiagnostic } from '../sql/locate';
 import type { SqlDialectName } from '../sql/runner';
@@ -59,8 +62,10 @@ export async function runSql(args: CliArgs, io: CliStreams): Promise<number> {
     }
     try {
       const design = designFromTable(s.doc, m.decl, table, m.frame.rows, dialect, relation);
+      // without table CTEs (ClickHouse) the query carries the centres of these rows as numbers
+      const known = dialectOf(dialect).cte ? undefined : frameCentres(design, m.frame, table.nrow);
       // the design rides along (column mlm_design), so that `blocks:` can read the result back without the data
-      out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${dialect})\n${blocksQuery(design, undefined, designMeta(design, tableColumns(table)))};\n`);
+      out.push(`-- model ${m.name}: ${m.decl.formula?.text ?? ''} (${dialect})\n${blocksQuery(design, known, designMeta(design, tableColumns(table)))};\n`);
     } catch (e) {
       if (e instanceof MlmError) s.report(e.diagnostic);
       else throw e;

@@ -54,9 +54,14 @@ function subsetFactor(f: Factor, rows: Int32Array): Factor {
   return { codes, levels };
 }
 
-function isMissingValue(v: VarValue, i: number): boolean {
-  if (v.kind === 'matrix') return v.columns.some((c) => Number.isNaN(c[i]));
-  return v.kind === 'numeric' ? Number.isNaN(v.values[i]) : v.codes[i] < 0;
+/** keep[i] = 0 where x[i] is NaN, for rows start..end-1. */
+function dropNaN(keep: Uint8Array, x: Float64Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) if (x[i] !== x[i]) keep[i] = 0;
+}
+
+/** keep[i] = 0 where a factor's code is negative (missing), for rows start..end-1. */
+function dropNegative(keep: Uint8Array, codes: Int32Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) if (codes[i] < 0) keep[i] = 0;
 }
 
 export function groupFactor(parts: Node[], ctx: EvalContext): Factor {
@@ -220,21 +225,28 @@ export function* buildFromStructureSteps(model: ModelDecl, st: ModelStructure, d
   // rows with no missing value in any used variable (na.omit)
   const N = data.nrow;
   const keep = new Uint8Array(N).fill(1);
-  function* drop(isMissing: (i: number) => boolean): Steps<void> {
+  /** Rows where a numeric column is NaN or a factor's code is negative are dropped (a slice of rows per step). */
+  function* drop(x: Float64Array | Int32Array): Steps<void> {
     for (let start = 0; start < N; start += ROWS_PER_STEP) {
       const end = Math.min(N, start + ROWS_PER_STEP);
-      for (let i = start; i < end; i++) if (keep[i] && isMissing(i)) keep[i] = 0;
+      if (x instanceof Float64Array) dropNaN(keep, x, start, end);
+      else dropNegative(keep, x, start, end);
       yield;
     }
   }
-  yield* drop((i) => Number.isNaN(response.y[i]));
-  if (response.trials) yield* drop((i) => Number.isNaN(response.trials![i]));
-  for (const v of fixedValues) if (v) yield* drop((i) => isMissingValue(v, i));
-  for (const o of offsets) yield* drop((i) => Number.isNaN(o[i]));
-  if (userWeights) yield* drop((i) => Number.isNaN(userWeights![i]));
+  function* dropValue(v: VarValue): Steps<void> {
+    if (v.kind === 'numeric') yield* drop(v.values);
+    else if (v.kind === 'factor') yield* drop(v.codes);
+    else for (const c of v.columns) yield* drop(c);
+  }
+  yield* drop(response.y);
+  if (response.trials) yield* drop(response.trials);
+  for (const v of fixedValues) if (v) yield* dropValue(v);
+  for (const o of offsets) yield* drop(o);
+  if (userWeights) yield* drop(userWeights);
   for (const r of random) {
-    for (const v of r.values) if (v) yield* drop((i) => isMissingValue(v, i));
-    yield* drop((i) => r.group.codes[i] < 0);
+    for (const v of r.values) if (v) yield* dropValue(v);
+    yield* drop(r.group.codes);
   }
   let missingRows = 0;
   for (let i = 0; i < N; i++) missingRows += 1 - keep[i];

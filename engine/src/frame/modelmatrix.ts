@@ -62,30 +62,43 @@ export function termCoding(model: TermsResult, values: VarValue[]): Map<number, 
   return codes;
 }
 
-interface Piece {
-  name: string;
-  col: (i: number) => number;
-}
+/**
+ * One factor of a column product: a numeric column, a factor's indicator of one level, or a contrast
+ * column looked up by the factor's codes.
+ */
+type Piece =
+  | { name: string; kind: 'values'; x: Float64Array }
+  | { name: string; kind: 'indicator'; codes: Int32Array; level: number }
+  | { name: string; kind: 'contrast'; codes: Int32Array; column: ArrayLike<number> };
 
 function piecesOf(v: number, name: string, value: VarValue, coding: number | undefined): Piece[] {
-  if (value.kind === 'numeric') {
-    const x = value.values;
-    return [{ name, col: (i) => x[i] }];
-  }
-  if (value.kind === 'matrix') return value.columns.map((x, k) => ({ name: name + value.suffixes[k], col: (i: number) => x[i] }));
+  if (value.kind === 'numeric') return [{ name, kind: 'values', x: value.values }];
+  if (value.kind === 'matrix') return value.columns.map((x, k) => ({ name: name + value.suffixes[k], kind: 'values', x }));
   const codes = value.codes;
   const first = coding === 2 ? 0 : 1;
   if (first === 1 && value.levels.length < 2) throw new SingleLevelFactorError(v, value.levels[0] ?? '');
   const out: Piece[] = [];
   if (first === 1 && value.contrasts && value.contrasts !== 'treatment') {
     const cm = contrastMatrix(value.contrasts, value.levels);
-    cm.columns.forEach((c, k) => out.push({ name: name + cm.suffixes[k], col: (i) => c[codes[i]] }));
+    cm.columns.forEach((c, k) => out.push({ name: name + cm.suffixes[k], kind: 'contrast', codes, column: c }));
     return out;
   }
-  for (let l = first; l < value.levels.length; l++) {
-    out.push({ name: name + value.levels[l], col: (i) => (codes[i] === l ? 1 : 0) });
-  }
+  for (let l = first; l < value.levels.length; l++) out.push({ name: name + value.levels[l], kind: 'indicator', codes, level: l });
   return out;
+}
+
+/** out[i] *= the piece's value in row i, for rows start..end-1 (one small loop per kind). */
+function multiplyPiece(out: Float64Array, p: Piece, start: number, end: number): void {
+  if (p.kind === 'values') {
+    const x = p.x;
+    for (let i = start; i < end; i++) out[i] *= x[i];
+  } else if (p.kind === 'indicator') {
+    const codes = p.codes, l = p.level;
+    for (let i = start; i < end; i++) out[i] *= codes[i] === l ? 1 : 0;
+  } else {
+    const codes = p.codes, c = p.column;
+    for (let i = start; i < end; i++) out[i] *= c[codes[i]];
+  }
 }
 
 /** The model matrix would be too large to build (a many-level factor used as a fixed effect or slope). */
@@ -153,14 +166,11 @@ export function* buildModelMatrixSteps(model: TermsResult, values: VarValue[], n
       combos = next;
     }
     for (const c of combos) {
-      const x = new Float64Array(n);
+      // the product of the parts, left to right from 1 (as R's model.matrix)
+      const x = new Float64Array(n).fill(1);
       for (let start = 0; start < n; start += ROWS_PER_STEP) {
         const end = Math.min(n, start + ROWS_PER_STEP);
-        for (let i = start; i < end; i++) {
-          let prod = 1;
-          for (const p of c.parts) prod *= p.col(i);
-          x[i] = prod;
-        }
+        for (const p of c.parts) multiplyPiece(x, p, start, end);
         yield;
       }
       names.push(c.name);
@@ -192,16 +202,12 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
   const keep: number[] = [];
   for (let j = 0; j < p; j++) {
     const v = X.slice(j * n, (j + 1) * n);
-    let norm0 = 0;
-    for (let i = 0; i < n; i++) norm0 += v[i] * v[i];
-    norm0 = Math.sqrt(norm0);
+    const norm0 = Math.sqrt(dotColumns(v, v, n));
     if (norm0 === 0) continue;
     if (n >= ROWS_PER_STEP) yield;
     for (let pass = 0; pass < 2; pass++) {
       for (const q of basis) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += q[i] * v[i];
-        for (let i = 0; i < n; i++) v[i] -= d * q[i];
+        subtractMultiple(v, dotColumns(q, v, n), q, n);
         work += n;
         if (work >= ROWS_PER_STEP) {
           work = 0;
@@ -209,9 +215,7 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
         }
       }
     }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += v[i] * v[i];
-    norm = Math.sqrt(norm);
+    const norm = Math.sqrt(dotColumns(v, v, n));
     if (norm < tol * norm0) continue;
     for (let i = 0; i < n; i++) v[i] /= norm;
     if (n >= ROWS_PER_STEP) yield;
@@ -219,4 +223,16 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
     keep.push(j);
   }
   return keep;
+}
+
+/** Σ a[i] b[i] over i < n, in order. */
+function dotColumns(a: Float64Array, b: Float64Array, n: number): number {
+  let d = 0;
+  for (let i = 0; i < n; i++) d += a[i] * b[i];
+  return d;
+}
+
+/** v −= d q over i < n. */
+function subtractMultiple(v: Float64Array, d: number, q: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) v[i] -= d * q[i];
 }

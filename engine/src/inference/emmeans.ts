@@ -114,8 +114,21 @@ export interface GridInput {
   frame: ModelFrame;
 }
 
+/** gridVariables by frame and model declaration: the effect plots, the means: lines and the hovers' factor means share one pass over the rows. */
+const gridCache = new WeakMap<ModelFrame, WeakMap<ModelDecl, { table: DataTable; vars: GridVariable[] }>>();
+
 /** The data columns of the fixed part and whether each is a factor (with its levels) or a covariate (with its mean). */
 export function gridVariables(input: GridInput): GridVariable[] {
+  let byModel = gridCache.get(input.frame);
+  if (!byModel) gridCache.set(input.frame, (byModel = new WeakMap()));
+  const hit = byModel.get(input.model);
+  if (hit && hit.table === input.table) return hit.vars.map((g) => ({ ...g, levels: g.levels.slice(), variables: g.variables.slice() }));
+  const vars = computeGridVariables(input);
+  byModel.set(input.model, { table: input.table, vars });
+  return vars.map((g) => ({ ...g, levels: g.levels.slice(), variables: g.variables.slice() }));
+}
+
+function computeGridVariables(input: GridInput): GridVariable[] {
   const st = modelStructure(input.model);
   const ctx = { table: input.table, locate: st.locate };
   const out = new Map<string, GridVariable>();

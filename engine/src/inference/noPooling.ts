@@ -9,6 +9,7 @@
  */
 import type { FitResult, PlotData, RanefBlock } from '../result';
 import { LINKS, type Link } from '../glmm/family';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
 
 function asArray<T>(x: T | T[] | null | undefined): T[] {
   if (x === null || x === undefined) return [];
@@ -40,6 +41,11 @@ export function linkOf(fit: FitResult): Link {
 }
 
 export function groupEstimates(fit: FitResult, block: RanefBlock, pd: Pick<PlotData, 'y' | 'weights' | 'groups' | 'covariates'> | undefined = fit.plotData): GroupEstimates | null {
+  return runSteps(groupEstimatesSteps(fit, block, pd));
+}
+
+/** groupEstimates in slices of rows (hooks.ts Steps). */
+export function* groupEstimatesSteps(fit: FitResult, block: RanefBlock, pd: Pick<PlotData, 'y' | 'weights' | 'groups' | 'covariates'> | undefined): Steps<GroupEstimates | null> {
   if (!pd) return null;
   const idx = pd.groups[block.group];
   if (!idx) return null;
@@ -64,6 +70,7 @@ export function groupEstimates(fit: FitResult, block: RanefBlock, pd: Pick<PlotD
   // Linear predictor without this factor's terms (for the terms we re-estimate).
   const other = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const j = idx[i];
     let part = 0;
     terms.forEach((t, a) => {
@@ -72,15 +79,26 @@ export function groupEstimates(fit: FitResult, block: RanefBlock, pd: Pick<PlotD
     other[i] = L.linkfun(fitted[i]) - part;
   }
   const members: number[][] = levels.map(() => []);
-  for (let i = 0; i < n; i++) if (idx[i] >= 0 && idx[i] < levels.length) members[idx[i]].push(i);
-  const rows: GroupEstimate[] = levels.map((level, j) => {
+  for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
+    if (idx[i] >= 0 && idx[i] < levels.length) members[idx[i]].push(i);
+  }
+  const rows: GroupEstimate[] = [];
+  let sinceYield = 0;
+  for (let j = 0; j < levels.length; j++) {
+    const level = levels[j];
     const m = members[j];
+    sinceYield += m.length;
+    if (sinceYield >= ROWS_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
     const multilevel = terms.map((_, a) => beta[a] + block.values[k[a]][j]);
     let own: number[] | null = null;
     if (gaussian) own = ownGaussian(m, pd.y, other, terms.length === 2 ? pd.covariates[terms[1]] : null);
     else own = [ownIntercept(m, pd.y, pd.weights, other, L)];
-    return { level, n: m.length, own, multilevel };
-  });
+    rows.push({ level, n: m.length, own, multilevel });
+  }
   return { group: block.group, terms, population: beta, rows };
 }
 

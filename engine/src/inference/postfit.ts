@@ -8,7 +8,7 @@ import { CancelledError, MlmError, type MlmDiagnostic, type SourceRange } from '
 import { ratios, type RatioTable } from './ratios';
 import type { DataTable } from '../data/types';
 import type { ModelFrame } from '../frame/types';
-import type { FitHooks } from '../hooks';
+import { Ticker, type FitHooks } from '../hooks';
 import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
 import { rangeOfSpan } from '../mlmfile/textmap';
@@ -190,7 +190,11 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   const pf = new PostFit(input, hooks);
   const r = input.result;
   const errors: MlmDiagnostic[] = [];
+  // each item is a piece of work over the rows: the event loop is handed back between them (a large fit in the server)
+  const ticker = new Ticker(hooks);
+  let items = 0;
   const attempt = async <T>(f: () => Promise<T>, range?: SourceRange): Promise<T | null> => {
+    await ticker.tick({ stage: 'after the fit', evaluations: items++ });
     try {
       return await f();
     } catch (e) {
@@ -236,6 +240,7 @@ export async function postFitSummary(input: PostFitInput, hooks?: FitHooks): Pro
   const factorMeans: PostFitSummary['factorMeans'] = {};
   const factors = await attempt(async () => gridVariables(input).filter((g) => g.kind === 'factor' && g.levels.length <= 50));
   for (const g of factors ?? []) {
+    await ticker.tick({ stage: 'after the fit', evaluations: items++ });
     try {
       const m = await pf.means({ specs: [g.column], type });
       factorMeans[g.column] = {

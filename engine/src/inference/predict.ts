@@ -93,8 +93,10 @@ export function fittedValues(frame: ModelFrame, result: FitResult, scale: Predic
   return { conditional: Array.from(cond, inv), population: Array.from(pop, inv), scale };
 }
 
+/** A training variable as the new rows need it (alignValue): its kind, and for a factor the levels of the fit's rows. */
 function subsetTo(v: VarValue, rows: Int32Array): VarValue {
-  if (v.kind === 'numeric') return { kind: 'numeric', values: Float64Array.from(rows, (r) => v.values[r]) };
+  // a numeric variable's values are not read (the new rows bring their own): no copy of millions of rows
+  if (v.kind === 'numeric') return v;
   if (v.kind === 'matrix') return v;
   const used = new Uint8Array(v.levels.length);
   for (const r of rows) if (v.codes[r] >= 0) used[v.codes[r]] = 1;

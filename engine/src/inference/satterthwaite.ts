@@ -177,7 +177,10 @@ export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, h
   if (!byFit) internalsCache.set(frame, (byFit = new Map()));
   let parts = byFit.get(key);
   if (!parts) {
-    parts = satterthwaiteInternals(new LinearMixedModel(frame, { REML: result.REML }), result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
+    // the model's cross products in slices that yield (a large frame in the language server)
+    parts = LinearMixedModel.create(frame, { REML: result.REML }, new Ticker(hooks)).then((model) =>
+      satterthwaiteInternals(model, result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs }),
+    );
     // a failed or cancelled computation is not kept
     parts.catch(() => byFit!.delete(key));
     byFit.set(key, parts);

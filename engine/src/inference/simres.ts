@@ -377,12 +377,21 @@ export function simulatedResidualsFigure(r: SimulatedResiduals): SimulatedResidu
   return { nsim: r.nsim, seed: r.seed, qq, points, quantiles, tests: r.tests };
 }
 
+/** Most simulated values (observations × simulations) the panel's simulated residuals hold: 400 MB of doubles. */
+export const SIMULATED_MAX_VALUES = 5e7;
+
 /**
  * A copy of a GLMM's result whose plot figures carry its simulated residuals (250 simulations, seed 1),
- * for the results panel; gaussian fits and results without figures are returned as they are.
+ * for the results panel; gaussian fits and results without figures are returned as they are. Above
+ * `maxValues` simulated values (observations × 250) they are not computed: `simulatedNote` says why.
  */
-export async function withSimulatedResiduals(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<FitResult> {
+export async function withSimulatedResiduals(frame: ModelFrame, result: FitResult, hooks?: FitHooks, maxValues = SIMULATED_MAX_VALUES): Promise<FitResult> {
   if (result.family === 'gaussian' || !result.plotData?.figures) return result;
-  const sim = await simulatedResiduals(frame, result, { nsim: 250, seed: 1 }, hooks);
+  const nsim = 250;
+  if (frame.n * nsim > maxValues) {
+    const simulatedNote = `The simulated (DHARMa) residuals are not computed for ${frame.n.toLocaleString('en-US')} observations (${nsim} simulations of each would hold ${(frame.n * nsim).toExponential(1)} values); the binned residuals check the fit.`;
+    return { ...result, plotData: { ...result.plotData, figures: { ...result.plotData.figures, simulatedNote } } };
+  }
+  const sim = await simulatedResiduals(frame, result, { nsim, seed: 1 }, hooks);
   return { ...result, plotData: { ...result.plotData, figures: { ...result.plotData.figures, simulated: simulatedResidualsFigure(sim) } } };
 }

@@ -2,14 +2,14 @@
  * Fitting a LinearMixedModel: bounded optimisation of the profiled criterion from lme4's start,
  * lme4's convergence checks, and the FitResult.
  */
-import { Ticker, type FitHooks } from '../hooks';
+import { runStepsAsync, Ticker, type FitHooks } from '../hooks';
 import { minimize } from '../optim/bobyqa';
 import type { FitResult, OptSummary } from '../result';
 import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { centralDerivs } from '../linalg/derivs';
 import { checkConv, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import type { LinearMixedModel } from './model';
-import { buildLmmResult } from './result';
+import { buildLmmResult, observationSteps } from './result';
 import { singleTermStart } from './start';
 
 const S = FIT_SETTINGS.lmm;
@@ -47,6 +47,8 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   const crit = model.objective(theta);
   const fitSeconds = (Date.now() - t0) / 1000;
   hooks?.onProgress?.({ stage: 'done', evaluations: opt.evaluations, objective: crit });
+  // fitted values and residuals of every row, in slices (a large model leaves the language server answering)
+  const perRow = model.frame.blocks ? undefined : await runStepsAsync(observationSteps(model), ticker, 'residuals');
   const result = buildLmmResult(model, {
     id: id ?? 'model',
     theta,
@@ -56,7 +58,7 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
     fitSeconds,
     singular,
     warnings,
-  });
+  }, perRow);
   result.optSummary = {
     stages: [{ name: 'θ', optimizer: S.optimizer, settings, startFrom: near ? 'single-term fits' : 'lme4', start, evaluations: opt.evaluations, converged: opt.converged, fval: opt.fval }],
     derivEvaluations,
@@ -66,5 +68,7 @@ export async function fitLinearMixedModel(model: LinearMixedModel, hooks?: FitHo
   };
   // fitSeconds covers everything up to the finished result (conditional variances included)
   result.fitSeconds = (Date.now() - t0) / 1000;
+  // the result copied the rows' numbers: hand the event loop back before the tests
+  await ticker.tick({ stage: 'residuals', evaluations: opt.evaluations });
   return result;
 }

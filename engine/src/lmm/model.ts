@@ -5,7 +5,7 @@
  */
 import { MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
-import type { FitHooks } from '../hooks';
+import { runStepsAsync, type FitHooks, type Ticker } from '../hooks';
 import type { FitResult } from '../result';
 import { fitLinearMixedModel } from './fit';
 import { PlsSystem } from './pls';
@@ -55,7 +55,7 @@ export class LinearMixedModel {
    * @param shareWith a model of the same frame whose PLS system this one evaluates (the ML criterion
    * of a REML fit for profiles): both follow the last θ given to either.
    */
-  constructor(frame: ModelFrame, opts: { REML: boolean }, shareWith?: LinearMixedModel) {
+  constructor(frame: ModelFrame, opts: { REML: boolean; deferData?: boolean }, shareWith?: LinearMixedModel) {
     if (shareWith) {
       this.frame = shareWith.frame;
       this.betaMap = shareWith.betaMap;
@@ -90,12 +90,30 @@ export class LinearMixedModel {
       this.betaMap = betaMap;
     } else {
       this.pls = new PlsSystem(frame.reTerms, frame.X, frame.p, n);
-      this.pls.setData(sqrtW, y);
+      if (opts.deferData) this.pendingData = { sqrtW, y };
+      else this.pls.setData(sqrtW, y);
     }
     this.re = this.pls.re;
     this.ks = this.re.ks;
     this.lower = this.re.lower();
     this.nTheta = this.re.nTheta;
+  }
+
+  /** The weights and response waiting for the cross products (a model built by `create`). */
+  private pendingData: { sqrtW: Float64Array | null; y: Float64Array } | null = null;
+
+  /**
+   * The model of a frame, its cross products formed in slices of rows that await the ticker between them
+   * (the PLS system's setDataSteps), so a language server answers requests while a large model is set up.
+   */
+  static async create(frame: ModelFrame, opts: { REML: boolean }, ticker: Ticker): Promise<LinearMixedModel> {
+    const model = new LinearMixedModel(frame, { ...opts, deferData: true });
+    const data = model.pendingData;
+    if (data) {
+      await runStepsAsync(model.pls.setDataSteps(data.sqrtW, data.y), ticker, 'cross products');
+      model.pendingData = null;
+    }
+    return model;
   }
 
   /** lme4's starting values: 1 on the diagonals of Λ, 0 off them. */

@@ -23,6 +23,10 @@ import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
 import { FIT_SETTINGS } from '../optim/options';
 import type { PlsBlocks } from './blocks';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+
+/** formScalar yields when (row & STEP_MASK) === STEP_MASK: every ROWS_PER_STEP rows. */
+const STEP_MASK = ROWS_PER_STEP - 1;
 
 /** What the PLS system needs of a random-effects term (ReTermFrame satisfies it). */
 export type PlsTerm = ReTermData;
@@ -362,6 +366,11 @@ export class PlsSystem {
    * response's cross products, and factor() at a saved θ recomputes only the response row of L.
    */
   setData(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): void {
+    runSteps(this.setDataSteps(sqrtW, y, weightsTag));
+  }
+
+  /** setData in slices of rows (a Steps generator, hooks.ts): a language server answers meanwhile. */
+  *setDataSteps(sqrtW: Float64Array | null, y: ArrayLike<number>, weightsTag?: object): Steps<void> {
     const sv = this.saved;
     if (weightsTag !== undefined && sv !== null && sv.tag === weightsTag) {
       this.D1.set(sv.D1);
@@ -380,8 +389,11 @@ export class PlsSystem {
     let sumLogW = 0;
     if (sqrtW) for (let i = 0; i < n; i++) sumLogW += 2 * Math.log(sqrtW[i]);
     this.sumLogW = sumLogW;
-    if (this.obsSlot) this.formScalar(sqrtW, y);
-    else this.formGeneral(sqrtW, y);
+    if (this.obsSlot) yield* this.formScalar(sqrtW, y);
+    // one term: the column-pair loops (quick to optimise on a first fit); rows beyond one slice take the
+    // general pass, which forms the same sums in the same order and yields between slices
+    else if (this.terms.length === 1 && n <= ROWS_PER_STEP) this.formSingleTerm(sqrtW, y);
+    else yield* this.formGeneral(sqrtW, y);
     // symmetrize (all-scalar terms: factor() reads the lower triangle only)
     const { m } = this;
     const A = this.Arest;
@@ -420,7 +432,7 @@ export class PlsSystem {
   private fromSaved = false;
 
   /** The cross products, general terms: per level of term 1, each observation's dense-block row. */
-  private formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formGeneral(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, terms, X } = this;
     const T = terms.length;
     const k1 = this.ks[0];
@@ -436,7 +448,13 @@ export class PlsSystem {
     const acc = new Float64Array(m * k1);
     const z1 = new Float64Array(k1);
     const Z1 = terms[0].Z;
+    let sinceYield = 0;
     for (let j = 0; j < this.nLevels[0]; j++) {
+      if (sinceYield >= ROWS_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+      sinceYield += this.levelPtr[j + 1] - this.levelPtr[j];
       const d1o = j * k1 * k1;
       for (let s = this.levelPtr[j]; s < this.levelPtr[j + 1]; s++) {
         const i = this.order[s];
@@ -486,6 +504,39 @@ export class PlsSystem {
     }
   }
 
+  /**
+   * The cross products of a single random-effects term (no random effects in the dense block): each
+   * one a sum over the rows in the order formGeneral visits them (by level of the term), so the same
+   * numbers, formed column pair by column pair in one small loop.
+   */
+  private formSingleTerm(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+    const { n, p, m, X, order, levelPtr, colPtr, D1, A21 } = this;
+    const k1 = this.ks[0];
+    const Z1 = this.terms[0].Z;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
+    // column c of [X y] as (array, offset)
+    const col = (c: number): Float64Array => (c < p ? X : yv);
+    const off = (c: number): number => (c < p ? c * n : 0);
+    const A = this.Arest;
+    A.fill(0);
+    for (let a = 0; a <= p; a++)
+      for (let b = 0; b <= a; b++) {
+        const ra = a < p ? a : m - 1, rb = b < p ? b : m - 1;
+        A[ra + rb * m] = crossOrdered(col(a), off(a), col(b), off(b), sqrtW, order, 0, n);
+      }
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const s0 = levelPtr[j], s1 = levelPtr[j + 1];
+      const d1o = j * k1 * k1;
+      for (let a = 0; a < k1; a++)
+        for (let b = 0; b < k1; b++) D1[d1o + a + b * k1] = crossOrdered(Z1, a * n, Z1, b * n, sqrtW, order, s0, s1);
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) {
+        const r = this.rowIdx[e];
+        const c = r < p ? r : p; // the dense block's rows: X's columns, then y (row m − 1)
+        for (let a = 0; a < k1; a++) A21[e * k1 + a] = crossOrdered(col(c), off(c), Z1, a * n, sqrtW, order, s0, s1);
+      }
+    }
+  }
+
   /** Weights w = sqrtW² (1 without weights), in a buffer reused from call to call. */
   private weightsOf(sqrtW: Float64Array | null): Float64Array {
     const { n } = this;
@@ -507,7 +558,7 @@ export class PlsSystem {
    * pass over the observations scatters into D₁, A₂₁ (through obsSlot) and the terms' rows of the
    * dense block; the X and y block is formed column by column.
    */
-  private formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): void {
+  private *formScalar(sqrtW: Float64Array | null, y: ArrayLike<number>): Steps<void> {
     const { n, p, m, q2, terms, X, D1, A21, colPtr } = this;
     const A = this.Arest;
     const slot = this.obsSlot!;
@@ -521,6 +572,7 @@ export class PlsSystem {
     const zT = terms.map((t) => t.Z);
     const offT = this.levelOff;
     for (let i = 0; i < n; i++) {
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       const wi = w[i];
       const j = r0[i];
       const v0 = z0[i];
@@ -562,6 +614,7 @@ export class PlsSystem {
           for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
         } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
         A[cc + (q2 + c2) * m] = s;
+        yield;
       }
     }
   }
@@ -772,39 +825,8 @@ export class PlsSystem {
     let logdet = 0;
     // block 1
     const l1 = this.nLevels[0];
-    const M = new Float64Array(k1 * k1);
-    const Tm = new Float64Array(k1 * k1);
-    if (k1 === 1) {
-      // scalar: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as the k₁ × k₁ path below
-      const th = L1[0];
-      const D1 = this.D1, L11 = this.L11;
-      for (let j = 0; j < l1; j++) {
-        const d = th * (D1[j] * th) + 1;
-        if (!(d > 0)) return false;
-        const l = Math.sqrt(d);
-        L11[j] = l;
-        logdet += 2 * Math.log(l);
-      }
-    }
-    for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
-      const o = j * k1 * k1;
-      // T = D Λ, M = Λ' T + I
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = c; x < k1; x++) s += this.D1[o + r + x * k1] * L1[x + c * k1];
-          Tm[r + c * k1] = s;
-        }
-      for (let c = 0; c < k1; c++)
-        for (let r = 0; r < k1; r++) {
-          let s = 0;
-          for (let x = r; x < k1; x++) s += L1[x + r * k1] * Tm[x + c * k1];
-          M[r + c * k1] = s + (r === c ? 1 : 0);
-        }
-      if (!cholSmall(M, 0, k1)) return false;
-      this.L11.set(M, o);
-      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(M[a + a * k1]);
-    }
+    logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
+    if (Number.isNaN(logdet)) return false;
     // the resident factorization (decided once): where the Schur update is applied inside the hybrid factorization
     if (!this.residentTried && k1 === 1 && this.ordered && this.allScalarRest && this.schurGroups === null) {
       this.residentTried = true;
@@ -827,36 +849,9 @@ export class PlsSystem {
         const f = th1 / L11[j];
         for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
       }
-    } else V.set(this.A21);
-    const vrow = new Float64Array(k1);
-    const gbuf = new Float64Array(16 * k1);
-    for (let j = 0; j < (scalarPath ? 0 : l1); j++) {
-      const lo = j * k1 * k1;
-      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
-      // left: Λ_t' on groups of k_t rows
-      for (let e = e0; e < e1; ) {
-        const r = this.rowIdx[e];
-        const t = this.restTerm[r];
-        if (t < 0) break; // X and y rows follow, unscaled
-        const k = this.ks[t];
-        const Lt = lam.data;
-        const lo2 = lam.offsets[t];
-        if (k === 1) {
-          const s = Lt[lo2];
-          for (let a = 0; a < k1; a++) V[e * k1 + a] *= s;
-        } else {
-          const g = k > 16 ? new Float64Array(k * k1) : gbuf;
-          for (let c = 0; c < k; c++)
-            for (let a = 0; a < k1; a++) {
-              let s = 0;
-              for (let x = c; x < k; x++) s += Lt[lo2 + x + c * k] * V[(e + x) * k1 + a];
-              g[c * k1 + a] = s;
-            }
-          for (let c = 0; c < k * k1; c++) V[e * k1 + c] = g[c];
-        }
-        e += k;
-      }
-      for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
+    } else {
+      V.set(this.A21);
+      this.formL21(lam, L1);
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
     if (res) {
@@ -903,25 +898,7 @@ export class PlsSystem {
     // column by column (writes stay within one column of S): entries eb with row c, times the later entries of their level
     if (schur && !schurLater) applySchurJs(S, m, schur);
     if (fullSchur) this.schurFull(S, V);
-    for (let j = 0; j < (grouped || k1 === 1 ? 0 : l1); j++) {
-      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
-      for (let eb = e0; eb < e1; eb++) {
-        const cb = this.rowIdx[eb] * m;
-        const ob = eb * k1;
-        if (k1 === 1) {
-          const vb = V[ob];
-          if (vb === 0) continue;
-          for (let ea = eb; ea < e1; ea++) S[this.rowIdx[ea] + cb] -= V[ea] * vb;
-        } else {
-          for (let ea = eb; ea < e1; ea++) {
-            const oa = ea * k1;
-            let s = 0;
-            for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
-            S[this.rowIdx[ea] + cb] -= s;
-          }
-        }
-      }
-    }
+    if (!grouped && k1 !== 1) this.schurBlocks(S, V);
     const fail = this.ordered
       ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
       : cholLower(S, m, m, true);
@@ -941,6 +918,115 @@ export class PlsSystem {
     const r = S[m - 1 + (m - 1) * ld];
     this.pwrss = r * r;
     return true;
+  }
+
+  /**
+   * L₁₁ for a scalar first term: L₁₁ⱼ = √(θ₁ D₁ⱼ θ₁ + 1), the same arithmetic as factorBlock1.
+   * Returns log |L₁₁|², NaN when a pivot is not positive.
+   */
+  private factorBlock1Scalar(th: number): number {
+    const D1 = this.D1, L11 = this.L11;
+    const l1 = this.nLevels[0];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const d = th * (D1[j] * th) + 1;
+      if (!(d > 0)) return NaN;
+      const l = Math.sqrt(d);
+      L11[j] = l;
+      logdet += 2 * Math.log(l);
+    }
+    return logdet;
+  }
+
+  /**
+   * L₁₁ per level of a first term of k₁ columns: the Cholesky factor of Λ₁'D₁ⱼΛ₁ + I (L1: Λ₁).
+   * Returns log |L₁₁|², NaN when a block is not positive definite.
+   */
+  private factorBlock1(L1: Float64Array): number {
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    if (this.tmpT.length !== k1 * k1) this.tmpT = new Float64Array(k1 * k1);
+    const T = this.tmpT;
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = j * k1 * k1;
+      // T = D Λ, M = Λ' T + I (T in L₁₁'s block, then M over it)
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = c; x < k1; x++) s += D1[o + r + x * k1] * L1[x + c * k1];
+          T[r + c * k1] = s;
+        }
+      for (let c = 0; c < k1; c++)
+        for (let r = 0; r < k1; r++) {
+          let s = 0;
+          for (let x = r; x < k1; x++) s += L1[x + r * k1] * T[x + c * k1];
+          L11[o + r + c * k1] = s + (r === c ? 1 : 0);
+        }
+      if (!cholSmall(L11, o, k1)) return NaN;
+      for (let a = 0; a < k1; a++) logdet += 2 * Math.log(L11[o + a + a * k1]);
+    }
+    return logdet;
+  }
+  private tmpT = new Float64Array(0);
+
+  /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
+  private formL21(lam: { data: Float64Array; offsets: number[] }, L1: Float64Array): void {
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const V = this.L21;
+    const vrow = new Float64Array(k1);
+    const gbuf = new Float64Array(16 * k1);
+    for (let j = 0; j < l1; j++) {
+      const lo = j * k1 * k1;
+      const e0 = this.colPtr[j], e1 = this.colPtr[j + 1];
+      // left: Λ_t' on groups of k_t rows
+      for (let e = e0; e < e1; ) {
+        const r = this.rowIdx[e];
+        const t = this.restTerm[r];
+        if (t < 0) break; // X and y rows follow, unscaled
+        const k = this.ks[t];
+        const Lt = lam.data;
+        const lo2 = lam.offsets[t];
+        if (k === 1) {
+          const s = Lt[lo2];
+          for (let a = 0; a < k1; a++) V[e * k1 + a] *= s;
+        } else {
+          const g = k > 16 ? new Float64Array(k * k1) : gbuf;
+          for (let c = 0; c < k; c++)
+            for (let a = 0; a < k1; a++) {
+              let s = 0;
+              for (let x = c; x < k; x++) s += Lt[lo2 + x + c * k] * V[(e + x) * k1 + a];
+              g[c * k1 + a] = s;
+            }
+          for (let c = 0; c < k * k1; c++) V[e * k1 + c] = g[c];
+        }
+        e += k;
+      }
+      for (let e = e0; e < e1; e++) this.level1Solve(V, V, e * k1, lo, L1, vrow);
+    }
+  }
+
+  /** S −= L₂₁'L₂₁ level by level of a first term of k₁ > 1 columns. */
+  private schurBlocks(S: Float64Array, V: Float64Array): void {
+    const { m } = this;
+    const k1 = this.ks[0];
+    const l1 = this.nLevels[0];
+    const colPtr = this.colPtr, rowIdx = this.rowIdx;
+    for (let j = 0; j < l1; j++) {
+      const e0 = colPtr[j], e1 = colPtr[j + 1];
+      for (let eb = e0; eb < e1; eb++) {
+        const cb = rowIdx[eb] * m;
+        const ob = eb * k1;
+        for (let ea = eb; ea < e1; ea++) {
+          const oa = ea * k1;
+          let s = 0;
+          for (let a = 0; a < k1; a++) s += V[oa + a] * V[ob + a];
+          S[rowIdx[ea] + cb] -= s;
+        }
+      }
+    }
   }
 
   /**
@@ -1331,4 +1417,21 @@ function sandwich(lam: Float64Array, lo: number, M: Float64Array, k: number, out
         for (let y = 0; y <= b; y++) s += lam[lo + a + x * k] * M[x + y * k] * lam[lo + b + y * k];
       out[o + a + b * k] = s;
     }
+}
+
+/** Σ (w_i a[ao + i]) (w_i b[bo + i]) over i = order[s], s0 ≤ s < s1, in that order (w_i = 1 when w is null). */
+function crossOrdered(a: Float64Array, ao: number, b: Float64Array, bo: number, w: Float64Array | null, order: Int32Array, s0: number, s1: number): number {
+  let sum = 0;
+  if (w)
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      const wi = w[i];
+      sum += wi * a[ao + i] * (wi * b[bo + i]);
+    }
+  else
+    for (let s = s0; s < s1; s++) {
+      const i = order[s];
+      sum += a[ao + i] * b[bo + i];
+    }
+  return sum;
 }

@@ -3,6 +3,8 @@ import type { ReTermFrame } from '../frame/types';
 import type { FitResult, RanefBlock, VarCorrRow } from '../result';
 import type { LinearMixedModel } from './model';
 import { ReTerms } from './reterms';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
+import { sortSteps } from '../linalg/sort';
 
 export interface LmmFitInfo {
   id: string;
@@ -100,7 +102,11 @@ export function ranefBlocks(terms: readonly ReTermFrame[], b: ArrayLike<number>,
   return [...blocks.values()];
 }
 
-export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitResult {
+/**
+ * `perRow`: the observations' arrays when already computed at this optimum (observationSteps, in slices); computed here
+ * otherwise.
+ */
+export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo, perRow?: ObservationArrays): FitResult {
   const frame = model.frame;
   const { n, p } = frame;
   const sigma = model.sigma();
@@ -122,7 +128,8 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitRe
   for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
   const condVar = model.pls.condVarBlocks().map((blk) => blk.map((v) => v * s2));
   // per observation (a frame of blocks has no rows: engine/src/sql/ adds the residual summary)
-  const perRow = frame.blocks ? null : observationArrays(model, beta, b, sigma);
+  if (frame.blocks) perRow = undefined;
+  else perRow ??= runSteps(observationSteps(model));
   const df = p + model.nTheta + 1;
   const logLik = -info.criterion / 2;
   return {
@@ -167,21 +174,31 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo): FitRe
   };
 }
 
-/** Fitted values, residuals and sorted scaled residuals of every observation. */
-function observationArrays(model: LinearMixedModel, beta: Float64Array, b: Float64Array, sigma: number): { fitted: number[]; residuals: number[]; scaled: Float64Array } {
+export interface ObservationArrays {
+  fitted: number[];
+  residuals: number[];
+  /** Scaled residuals, sorted. */
+  scaled: Float64Array;
+}
+
+/** Fitted values, residuals and sorted scaled residuals of every observation, at the model's last θ; in slices of rows. */
+export function* observationSteps(model: LinearMixedModel): Steps<ObservationArrays> {
   const frame = model.frame;
   const { n, p } = frame;
-  const zb = model.pls.zb(b);
+  const sigma = model.sigma();
+  const beta = model.beta();
+  const zb = model.pls.zb(model.b());
   const fitted: number[] = new Array(n);
   const residuals: number[] = new Array(n);
   const scaled = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     let eta = zb[i] + (frame.offset ? frame.offset[i] : 0);
     for (let j = 0; j < p; j++) eta += frame.X[i + j * n] * beta[j];
     fitted[i] = eta;
     residuals[i] = frame.y[i] - eta;
     scaled[i] = (residuals[i] * (frame.weights ? Math.sqrt(frame.weights[i]) : 1)) / sigma;
   }
-  scaled.sort();
+  yield* sortSteps(scaled);
   return { fitted, residuals, scaled };
 }

@@ -7,7 +7,9 @@
  *
  * Unlike Powell's code, the interpolation system (size 2n+1 + n+1) is solved afresh at each iteration
  * instead of being updated; the models are the same, and for the small n of mixed models (a handful
- * of θ parameters) the cost is negligible next to one objective evaluation.
+ * of θ parameters) the cost is negligible next to one objective evaluation. Vectors and matrices are
+ * Float64Arrays (the interpolation system flat, row-major), the loops small functions: in a fresh
+ * process they run (and are optimised) early, before the first fit ends.
  */
 import type { Ticker } from '../hooks';
 import { symmetricEigenvalues } from '../linalg/eigen';
@@ -54,43 +56,137 @@ const POOR_GEOM = 2;
 type Objective = (x: Float64Array) => number | Promise<number>;
 
 interface Model {
-  center: number[]; // point the model is expanded about (the best point)
+  center: Float64Array; // point the model is expanded about (the best point)
   c: number; // value at center
-  g: number[];
-  H: number[][];
+  g: Float64Array;
+  H: Float64Array[]; // rows
+}
+
+/** A quadratic c + g'd + ½ d'Hd in the step d. */
+interface Quad {
+  c: number;
+  g: Float64Array;
+  H: Float64Array[];
+}
+
+function zeroRows(n: number): Float64Array[] {
+  const H: Float64Array[] = [];
+  for (let i = 0; i < n; i++) H.push(new Float64Array(n));
+  return H;
 }
 
 function modelValue(m: Model, x: ArrayLike<number>): number {
   const n = m.g.length;
   let lin = 0, quad = 0;
-  const d = new Array<number>(n);
+  const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = x[i] - m.center[i];
   for (let i = 0; i < n; i++) {
     lin += m.g[i] * d[i];
+    const Hi = m.H[i];
     let s = 0;
-    for (let j = 0; j < n; j++) s += m.H[i][j] * d[j];
+    for (let j = 0; j < n; j++) s += Hi[j] * d[j];
     quad += d[i] * s;
   }
   return m.c + lin + 0.5 * quad;
 }
 
-function recenter(m: Model, x: number[]): Model {
+function recenter(m: Model, x: Float64Array): Model {
   const n = m.g.length;
-  const d = x.map((v, i) => v - m.center[i]);
-  const g = m.g.map((gi, i) => {
-    let s = gi;
-    for (let j = 0; j < n; j++) s += m.H[i][j] * d[j];
-    return s;
-  });
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = x[i] - m.center[i];
+  const g = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const Hi = m.H[i];
+    let s = m.g[i];
+    for (let j = 0; j < n; j++) s += Hi[j] * d[j];
+    g[i] = s;
+  }
   return { center: x.slice(), c: modelValue(m, x), g, H: m.H.map((r) => r.slice()) };
 }
 
+function evalQuad(q: Quad, d: ArrayLike<number>): number {
+  const n = q.g.length;
+  let v = q.c;
+  for (let i = 0; i < n; i++) {
+    v += q.g[i] * d[i];
+    const Hi = q.H[i];
+    let s = 0;
+    for (let j = 0; j < n; j++) s += Hi[j] * d[j];
+    v += 0.5 * d[i] * s;
+  }
+  return v;
+}
+
 /** Smallest eigenvalue estimate of a small symmetric matrix (Gershgorin-free: via Jacobi). */
-function minCurvature(H: number[][]): number {
+function minCurvature(H: Float64Array[]): number {
   return symmetricEigenvalues(H)[0];
 }
 
-const norm = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+/** ‖a − b‖ */
+function dist(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] - b[i];
+    s += v * v;
+  }
+  return Math.sqrt(s);
+}
+
+/** x clamped to [lo, hi] after adding d (d absent: x itself). */
+function clampStep(x: ArrayLike<number>, d: ArrayLike<number> | null, lo: ArrayLike<number>, hi: ArrayLike<number>): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.min(hi[i], Math.max(lo[i], d ? x[i] + d[i] : x[i]));
+  return out;
+}
+
+/** The interpolation system about the best point, its offsets scaled by the largest distance. */
+interface System {
+  lu: LU;
+  scale: number;
+  ys: Float64Array[]; // scaled offsets ŷ_k
+}
+
+/**
+ * The KKT matrix of the least Frobenius-norm interpolation (row-major, N = npt + n + 1) at the
+ * scaled offsets ys: [½(ŷᵢ'ŷₖ)², 1, ŷᵢ'; 1, 0, 0; ŷₖ, 0, 0].
+ */
+function kktMatrix(ys: Float64Array[], n: number, K: Float64Array): void {
+  const npt = ys.length;
+  const N = npt + n + 1;
+  K.fill(0);
+  for (let i = 0; i < npt; i++) {
+    const yi = ys[i];
+    for (let k = 0; k <= i; k++) {
+      const yk = ys[k];
+      let dp = 0;
+      for (let j = 0; j < n; j++) dp += yi[j] * yk[j];
+      K[i * N + k] = K[k * N + i] = 0.5 * dp * dp;
+    }
+    K[i * N + npt] = K[npt * N + i] = 1;
+    for (let j = 0; j < n; j++) K[i * N + npt + 1 + j] = K[(npt + 1 + j) * N + i] = yi[j];
+  }
+}
+
+/** H += Σₖ λₖ yₖyₖ' with λₖ = sol[k] / s² (the Hessian of the least-change interpolant). */
+function addHessian(H: Float64Array[], sol: Float64Array, ys: Float64Array[], s: number): void {
+  const n = H.length;
+  for (let k = 0; k < ys.length; k++) {
+    const lam = sol[k] / (s * s);
+    if (lam === 0) continue;
+    const y = ys[k];
+    for (let i = 0; i < n; i++) {
+      const Hi = H[i];
+      for (let j = 0; j < n; j++) Hi[j] += lam * y[i] * y[j];
+    }
+  }
+}
 
 /**
  * Minimise f over the box lower ≤ x ≤ upper (±Infinity allowed) without derivatives.
@@ -104,10 +200,11 @@ export async function minimize(
   opts: MinimizeOptions = {},
 ): Promise<MinimizeResult> {
   const n = x0.length;
-  const lo = Array.from(lower, (v) => v);
-  const hi = Array.from(upper, (v) => v);
-  const start = Array.from(x0, (v, i) => Math.min(hi[i], Math.max(lo[i], v)));
-  let rhobeg = opts.rhobeg ?? 0.2 * Math.max(1, ...start.map(Math.abs));
+  const lo = Float64Array.from(lower);
+  const hi = Float64Array.from(upper);
+  const start = new Float64Array(n);
+  for (let i = 0; i < n; i++) start[i] = Math.min(hi[i], Math.max(lo[i], x0[i]));
+  let rhobeg = opts.rhobeg ?? 0.2 * Math.max(1, ...Array.from(start, Math.abs));
   for (let i = 0; i < n; i++) if (hi[i] - lo[i] < 2 * rhobeg) rhobeg = Math.max(1e-12, (hi[i] - lo[i]) / 2);
   const rhoend = Math.min(opts.rhoend ?? 1e-7, rhobeg);
   const maxEval = opts.maxEval ?? 10000;
@@ -117,12 +214,11 @@ export async function minimize(
   const stage = opts.stage ?? 'optimizing';
   let nf = 0;
   let bestF = Infinity;
-  let bestX = start.slice();
+  let bestX: number[] = Array.from(start);
 
-  const evaluate = async (x: number[]): Promise<number> => {
+  const evaluate = async (x: ArrayLike<number>): Promise<number> => {
     if (opts.ticker) await opts.ticker.tick({ stage, evaluations: nf, objective: Number.isFinite(bestF) ? bestF : undefined });
-    const xc = new Float64Array(n);
-    for (let i = 0; i < n; i++) xc[i] = Math.min(hi[i], Math.max(lo[i], x[i]));
+    const xc = clampStep(x, null, lo, hi);
     let v = await f(xc);
     nf++;
     if (Number.isNaN(v)) v = Infinity;
@@ -143,7 +239,7 @@ export async function minimize(
     if (start[i] - lo[i] < rhobeg && start[i] > lo[i]) start[i] = start[i] - lo[i] <= 0.5 * rhobeg ? lo[i] : lo[i] + rhobeg;
     if (hi[i] - start[i] < rhobeg && start[i] < hi[i]) start[i] = hi[i] - start[i] <= 0.5 * rhobeg ? hi[i] : hi[i] - rhobeg;
   }
-  const pts: number[][] = [start.slice()];
+  const pts: Float64Array[] = [start.slice()];
   for (let i = 0; i < n; i++) {
     const a = start.slice();
     const b = start.slice();
@@ -163,68 +259,51 @@ export async function minimize(
       pts.push(a);
     }
   const npt = pts.length;
-  const fv: number[] = [];
-  for (const p of pts) fv.push(await evaluate(p));
+  const N = npt + n + 1;
+  const fv = new Float64Array(npt);
+  for (let k = 0; k < npt; k++) fv[k] = await evaluate(pts[k]);
 
   const finite = (v: number): number => (Number.isFinite(v) ? v : Number.MAX_VALUE / 1e10);
   let kopt = 0;
   for (let k = 1; k < npt; k++) if (fv[k] < fv[kopt]) kopt = k;
 
-  // the interpolation system about the best point, scaled by the largest distance
-  interface System {
-    lu: LU;
-    scale: number;
-    ys: number[][]; // scaled offsets ŷ_k
-  }
+  // buffers reused from iteration to iteration
+  const K = new Float64Array(N * N);
+  const rhs = new Float64Array(N);
+  const sol = new Float64Array(N);
   const buildSystem = (): System | null => {
     const xo = pts[kopt];
     let scale = 0;
-    const ys0 = pts.map((p) => p.map((v, i) => v - xo[i]));
-    for (const y of ys0) scale = Math.max(scale, norm(y));
-    if (!(scale > 0)) return null;
-    const ys = ys0.map((y) => y.map((v) => v / scale));
-    const N = npt + n + 1;
-    const K: number[][] = Array.from({ length: N }, () => new Array<number>(N).fill(0));
-    for (let i = 0; i < npt; i++) {
-      for (let k = 0; k <= i; k++) {
-        let dp = 0;
-        for (let j = 0; j < n; j++) dp += ys[i][j] * ys[k][j];
-        K[i][k] = K[k][i] = 0.5 * dp * dp;
-      }
-      K[i][npt] = K[npt][i] = 1;
-      for (let j = 0; j < n; j++) K[i][npt + 1 + j] = K[npt + 1 + j][i] = ys[i][j];
+    const ys: Float64Array[] = [];
+    for (let k = 0; k < npt; k++) {
+      const y = new Float64Array(n);
+      const p = pts[k];
+      for (let i = 0; i < n; i++) y[i] = p[i] - xo[i];
+      scale = Math.max(scale, norm(y));
+      ys.push(y);
     }
-    const lu = luFactor(K);
+    if (!(scale > 0)) return null;
+    for (const y of ys) for (let i = 0; i < n; i++) y[i] = y[i] / scale;
+    kktMatrix(ys, n, K);
+    const lu = luFactor(K, N);
     return lu ? { lu, scale, ys } : null;
   };
   /** The quadratic (about pts[kopt]) of least Frobenius-norm Hessian taking values r at the points. */
-  const interpolant = (sys: System, r: number[]): { c: number; g: number[]; H: number[][] } => {
-    const rhs = r.concat(new Array<number>(n + 1).fill(0));
-    const sol = luSolve(sys.lu, rhs);
+  const interpolant = (sys: System, r: Float64Array): Quad => {
+    rhs.fill(0);
+    rhs.set(r);
+    luSolve(sys.lu, rhs, sol);
     const s = sys.scale;
-    const H: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-    for (let k = 0; k < npt; k++) {
-      const lam = sol[k] / (s * s);
-      if (lam === 0) continue;
-      const y = sys.ys[k];
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) H[i][j] += lam * y[i] * y[j];
-    }
-    const g = sol.slice(npt + 1, npt + 1 + n).map((v) => v / s);
+    const H = zeroRows(n);
+    addHessian(H, sol, sys.ys, s);
+    const g = new Float64Array(n);
+    for (let j = 0; j < n; j++) g[j] = sol[npt + 1 + j] / s;
     return { c: sol[npt], g, H };
-  };
-  const evalQuad = (q: { c: number; g: number[]; H: number[][] }, d: number[]): number => {
-    let v = q.c;
-    for (let i = 0; i < n; i++) {
-      v += q.g[i] * d[i];
-      let s = 0;
-      for (let j = 0; j < n; j++) s += q.H[i][j] * d[j];
-      v += 0.5 * d[i] * s;
-    }
-    return v;
   };
 
   let sys = buildSystem();
-  let model: Model = { center: pts[kopt].slice(), c: fv[kopt], g: new Array<number>(n).fill(0), H: Array.from({ length: n }, () => new Array<number>(n).fill(0)) };
+  let model: Model = { center: pts[kopt].slice(), c: fv[kopt], g: new Float64Array(n), H: zeroRows(n) };
+  const resid = new Float64Array(npt);
   const refit = (): void => {
     // new model = old model + least-change correction interpolating the current values
     sys = buildSystem();
@@ -233,21 +312,22 @@ export async function minimize(
       model = base;
       return;
     }
-    const r = pts.map((p, k) => finite(fv[k]) - modelValue(base, p));
-    const corr = interpolant(sys, r);
-    model = {
-      center: pts[kopt].slice(),
-      c: base.c + corr.c,
-      g: base.g.map((v, i) => v + corr.g[i]),
-      H: base.H.map((row, i) => row.map((v, j) => v + corr.H[i][j])),
-    };
+    for (let k = 0; k < npt; k++) resid[k] = finite(fv[k]) - modelValue(base, pts[k]);
+    const corr = interpolant(sys, resid);
+    for (let i = 0; i < n; i++) {
+      base.g[i] = base.g[i] + corr.g[i];
+      const Hi = base.H[i], Ci = corr.H[i];
+      for (let j = 0; j < n; j++) Hi[j] = Hi[j] + Ci[j];
+    }
+    model = { center: pts[kopt].slice(), c: base.c + corr.c, g: base.g, H: base.H };
   };
   refit();
-  const lagrange = (k: number): { c: number; g: number[]; H: number[][] } | null => {
+  const unit = new Float64Array(npt);
+  const lagrange = (k: number): Quad | null => {
     if (!sys) return null;
-    const e = new Array<number>(npt).fill(0);
-    e[k] = 1;
-    return interpolant(sys, e);
+    unit.fill(0);
+    unit[k] = 1;
+    return interpolant(sys, unit);
   };
 
   let rho = rhobeg;
@@ -257,7 +337,7 @@ export async function minimize(
   let ftolStop = false;
 
   /** Replace point k by x (value fx), keep kopt and the model current. */
-  const replace = (k: number, x: number[], fx: number): void => {
+  const replace = (k: number, x: Float64Array, fx: number): void => {
     pts[k] = x.slice();
     fv[k] = fx;
     kopt = 0;
@@ -265,26 +345,55 @@ export async function minimize(
     refit();
   };
 
+  /** The bounds as steps from xo: sl = lo − xo, su = hi − xo. */
+  const stepBounds = (xo: Float64Array): { sl: number[]; su: number[] } => {
+    const sl: number[] = [], su: number[] = [];
+    for (let i = 0; i < n; i++) {
+      sl.push(lo[i] - xo[i]);
+      su.push(hi[i] - xo[i]);
+    }
+    return { sl, su };
+  };
+
+  /** The point farthest from the best one, and its distance. */
+  const farthest = (): { far: number; fd: number } => {
+    let far = -1;
+    let fd = 0;
+    const xo = pts[kopt];
+    for (let t = 0; t < npt; t++) {
+      const d = dist(pts[t], xo);
+      if (d > fd) {
+        fd = d;
+        far = t;
+      }
+    }
+    return { far, fd };
+  };
+
   /** Geometry step: move point k to where its Lagrange function is largest within radius r. */
   const geometryStep = async (k: number, r: number): Promise<void> => {
     const L = lagrange(k);
     const xo = pts[kopt];
-    const sl = xo.map((v, i) => lo[i] - v);
-    const su = xo.map((v, i) => hi[i] - v);
-    const dirs: number[][] = [];
-    for (let t = 0; t < npt; t++) if (t !== kopt) dirs.push(pts[t].map((v, i) => v - xo[i]));
+    const { sl, su } = stepBounds(xo);
+    const dirs: Float64Array[] = [];
+    for (let t = 0; t < npt; t++) {
+      if (t === kopt) continue;
+      const dir = new Float64Array(n);
+      for (let i = 0; i < n; i++) dir[i] = pts[t][i] - xo[i];
+      dirs.push(dir);
+    }
     for (let i = 0; i < n; i++) {
-      const e = new Array<number>(n).fill(0);
+      const e = new Float64Array(n);
       e[i] = 1;
       dirs.push(e);
     }
     if (L) dirs.push(L.g.slice());
-    let bestD: number[] | null = null;
+    let bestD: Float64Array | null = null;
     let bestV = -1;
     for (const dir of dirs) {
       const dn = norm(dir);
       if (!(dn > 0)) continue;
-      for (const sign of [1, -1]) {
+      for (let sign = 1; sign >= -1; sign -= 2) {
         let a = (sign * r) / dn;
         // shorten to stay within bounds
         for (let i = 0; i < n; i++) {
@@ -292,9 +401,10 @@ export async function minimize(
           if (di > su[i]) a = su[i] / dir[i];
           else if (di < sl[i]) a = sl[i] / dir[i];
         }
-        const d = dir.map((v) => a * v);
+        const d = new Float64Array(n);
+        for (let i = 0; i < n; i++) d[i] = a * dir[i];
         if (norm(d) < 1e-3 * r) continue;
-        const v = L ? Math.abs(evalQuadAt(L, d, xo)) : norm(d);
+        const v = L ? Math.abs(evalQuad(L, d)) : norm(d);
         if (v > bestV) {
           bestV = v;
           bestD = d;
@@ -302,12 +412,10 @@ export async function minimize(
       }
     }
     if (!bestD) return;
-    const x = xo.map((v, i) => Math.min(hi[i], Math.max(lo[i], v + bestD![i])));
+    const x = clampStep(xo, bestD, lo, hi);
     const fx = await evaluate(x);
     replace(k, x, fx);
   };
-  // Lagrange functions are expanded about the point they were built at (pts[kopt] then)
-  const evalQuadAt = (q: { c: number; g: number[]; H: number[][] }, d: number[], _xo: number[]): number => evalQuad(q, d);
 
   const recentErr: number[] = [];
   let nfAtRho = 0;
@@ -332,23 +440,55 @@ export async function minimize(
     return true;
   };
 
+  const wk = new Float64Array(npt);
+  const dh = new Float64Array(n);
+  const lsol = new Float64Array(N);
+  /** Which point x replaces: the largest |Lagrange value| at x weighted by distance from the best point (-1: none). */
+  const pointToReplace = (s: System, x: Float64Array, skipBest: boolean): { knew: number; bestScore: number } => {
+    const xb = pts[kopt];
+    // Lagrange function t at x: c + ĝ'd/s + ½ Σ_k λ_k (ŷ_k'd/s)², from one solve per t
+    const sc = s.scale;
+    for (let i = 0; i < n; i++) dh[i] = (x[i] - xb[i]) / sc;
+    for (let k = 0; k < npt; k++) {
+      const y = s.ys[k];
+      let dp = 0;
+      for (let j = 0; j < n; j++) dp += y[j] * dh[j];
+      wk[k] = 0.5 * dp * dp;
+    }
+    let knew = -1;
+    let bestScore = -1;
+    for (let t = 0; t < npt; t++) {
+      if (t === kopt && skipBest) continue;
+      unit.fill(0);
+      unit[t] = 1;
+      rhs.fill(0);
+      rhs.set(unit);
+      luSolve(s.lu, rhs, lsol);
+      let lval = lsol[npt];
+      for (let k = 0; k < npt; k++) lval += lsol[k] * wk[k];
+      for (let j = 0; j < n; j++) lval += lsol[npt + 1 + j] * dh[j];
+      const lv = Math.abs(lval);
+      const pt = pts[t];
+      let dist2 = 0;
+      for (let i = 0; i < n; i++) dist2 = dist2 + (pt[i] - xb[i]) ** 2;
+      const w = Math.max(1, dist2 / Math.max(delta * delta, rho * rho));
+      const score = lv * w * w;
+      if (score > bestScore) {
+        bestScore = score;
+        knew = t;
+      }
+    }
+    return { knew, bestScore };
+  };
+
   while (nf < maxEval) {
     const xo = pts[kopt];
-    const sl = xo.map((v, i) => lo[i] - v);
-    const su = xo.map((v, i) => hi[i] - v);
+    const { sl, su } = stepBounds(xo);
     const d = trsbox(model.g, model.H, delta, sl, su);
     const dn = norm(d);
     if (!(dn >= 0.5 * rho)) {
       // the model's minimiser is close: check geometry at this resolution, else refine ρ
-      let far = -1;
-      let fd = 0;
-      for (let t = 0; t < npt; t++) {
-        const dist = norm(pts[t].map((v, i) => v - xo[i]));
-        if (dist > fd) {
-          fd = dist;
-          far = t;
-        }
-      }
+      const { far, fd } = farthest();
       delta = Math.max(0.1 * delta, rho);
       if (delta <= 1.5 * rho) delta = rho;
       // Powell's test: when the last three model errors are small against the curvature at this
@@ -370,8 +510,8 @@ export async function minimize(
       }
       continue;
     }
-    const x = xo.map((v, i) => Math.min(hi[i], Math.max(lo[i], v + d[i])));
-    const pred = -(evalQuad({ c: 0, g: model.g, H: model.H }, d));
+    const x = clampStep(xo, d, lo, hi);
+    const pred = -evalQuad({ c: 0, g: model.g, H: model.H }, d);
     const fold = fv[kopt];
     const fx = await evaluate(x);
     recentErr.push(Math.abs(fx - fold + pred));
@@ -380,40 +520,7 @@ export async function minimize(
     else if (ratio <= 0.7) delta = Math.max(0.5 * delta, dn);
     else delta = Math.max(0.5 * delta, 2 * dn);
     if (delta <= 1.5 * rho) delta = rho;
-    // which point to replace: largest |Lagrange value| at x weighted by distance from the best point
-    let knew = -1;
-    let bestScore = -1;
-    if (sys) {
-      const e = new Array<number>(npt + n + 1).fill(0);
-      const dx = x.map((v, i) => v - pts[kopt][i]);
-      // Lagrange function t at x: c + ĝ'd/s + ½ Σ_k λ_k (ŷ_k'd/s)², from one solve per t
-      const sc = sys.scale;
-      const dh = dx.map((v) => v / sc);
-      const wk = sys.ys.map((y) => {
-        let dp = 0;
-        for (let j = 0; j < n; j++) dp += y[j] * dh[j];
-        return 0.5 * dp * dp;
-      });
-      for (let t = 0; t < npt; t++) {
-        if (t === kopt && fx >= fold) continue;
-        e.fill(0);
-        e[t] = 1;
-        const sol = luSolve(sys.lu, e);
-        let lval = sol[npt];
-        for (let k = 0; k < npt; k++) lval += sol[k] * wk[k];
-        for (let j = 0; j < n; j++) lval += sol[npt + 1 + j] * dh[j];
-        const lv = Math.abs(lval);
-        const dist2 = pts[t].reduce((s, v, i) => s + (v - pts[kopt][i]) ** 2, 0);
-        const w = Math.max(1, dist2 / Math.max(delta * delta, rho * rho));
-        const score = lv * w * w;
-        if (score > bestScore) {
-          bestScore = score;
-          knew = t;
-        }
-      }
-    } else {
-      knew = kopt === 0 ? 1 : 0;
-    }
+    const { knew, bestScore } = sys ? pointToReplace(sys, x, fx >= fold) : { knew: kopt === 0 ? 1 : 0, bestScore: -1 };
     if (knew >= 0 && bestScore !== 0) replace(knew, x, fx);
     if (ftolAbs > 0 && fx < fold && fold - fx < ftolAbs) {
       ftolStop = true;
@@ -422,16 +529,7 @@ export async function minimize(
       break;
     }
     if (ratio < 0.1) {
-      let far = -1;
-      let fd = 0;
-      const xb = pts[kopt];
-      for (let t = 0; t < npt; t++) {
-        const dist = norm(pts[t].map((v, i) => v - xb[i]));
-        if (dist > fd) {
-          fd = dist;
-          far = t;
-        }
-      }
+      const { far, fd } = farthest();
       if (far >= 0 && fd > POOR_GEOM * Math.max(delta, 2 * rho) / 2) {
         await geometryStep(far, Math.max(Math.min(0.1 * fd, delta), rho));
         continue;

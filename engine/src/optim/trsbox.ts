@@ -5,39 +5,48 @@
  * boundary is reached, a few rotations on the sphere (in the plane of d and the steepest-descent
  * direction) improve the step further.
  */
-export function trsbox(g: number[], H: number[][], delta: number, sl: number[], su: number[]): number[] {
-  const n = g.length;
-  const d = new Array<number>(n).fill(0);
-  const fixed = new Array<boolean>(n).fill(false);
+type Vec = ArrayLike<number>;
+
+/** out = H v (H given by its rows). */
+function hv(H: readonly Vec[], v: Vec, out: Float64Array): Float64Array {
+  const n = out.length;
   for (let i = 0; i < n; i++) {
-    if (sl[i] >= 0 && g[i] >= 0) fixed[i] = true;
-    if (su[i] <= 0 && g[i] <= 0) fixed[i] = true;
-  }
-  const Hv = (v: number[]): number[] => {
-    const out = new Array<number>(n).fill(0);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += H[i][j] * v[j];
-      out[i] = s;
-    }
-    return out;
-  };
-  const dot = (a: number[], b: number[]): number => {
+    const Hi = H[i];
     let s = 0;
-    for (let i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-  };
+    for (let j = 0; j < n; j++) s += Hi[j] * v[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+function dot(a: Vec, b: Vec): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function trsbox(g: Vec, H: readonly Vec[], delta: number, sl: Vec, su: Vec): Float64Array {
+  const n = g.length;
+  const d = new Float64Array(n);
+  const fixed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (sl[i] >= 0 && g[i] >= 0) fixed[i] = 1;
+    if (su[i] <= 0 && g[i] <= 0) fixed[i] = 1;
+  }
+  const Hd = new Float64Array(n);
+  const Hp = new Float64Array(n);
+  const r = new Float64Array(n);
+  const p = new Float64Array(n);
   let onBoundary = false;
   for (let restart = 0; restart <= n && !onBoundary; restart++) {
-    const Hd = Hv(d);
-    const r = new Array<number>(n);
+    hv(H, d, Hd);
     for (let i = 0; i < n; i++) r[i] = fixed[i] ? 0 : -(g[i] + Hd[i]);
     let rr = dot(r, r);
     if (rr === 0) break;
-    const p = r.slice();
+    p.set(r);
     let hitBound = false;
     for (let it = 0; it < n * 2 + 2; it++) {
-      const Hp = Hv(p);
+      hv(H, p, Hp);
       const curv = dot(p, Hp);
       // step to the trust-region boundary
       const pp = dot(p, p), dp = dot(d, p), dd = dot(d, d);
@@ -59,7 +68,7 @@ export function trsbox(g: number[], H: number[][], delta: number, sl: number[], 
       for (let i = 0; i < n; i++) d[i] += a * p[i];
       if (a === aBd && aBd <= aTr && aBd <= aCg) {
         d[iBd] = p[iBd] > 0 ? su[iBd] : sl[iBd];
-        fixed[iBd] = true;
+        fixed[iBd] = 1;
         hitBound = true;
         break;
       }
@@ -76,53 +85,52 @@ export function trsbox(g: number[], H: number[][], delta: number, sl: number[], 
     }
     if (!hitBound) break;
   }
-  if (onBoundary) improveOnSphere(g, H, delta, sl, su, d, fixed, Hv, dot);
+  if (onBoundary) improveOnSphere(g, H, sl, su, d, fixed);
   return d;
 }
 
-function improveOnSphere(
-  g: number[],
-  H: number[][],
-  delta: number,
-  sl: number[],
-  su: number[],
-  d: number[],
-  fixed: boolean[],
-  Hv: (v: number[]) => number[],
-  dot: (a: number[], b: number[]) => number,
-): void {
+/** The model's value g'v + ½ v'Hv (tmp: scratch of length n). */
+function quadValue(g: Vec, H: readonly Vec[], v: Vec, tmp: Float64Array): number {
+  return dot(g, v) + 0.5 * dot(v, hv(H, v, tmp));
+}
+
+function improveOnSphere(g: Vec, H: readonly Vec[], sl: Vec, su: Vec, d: Float64Array, fixed: Uint8Array): void {
   const n = g.length;
-  const q = (v: number[]): number => dot(g, v) + 0.5 * dot(v, Hv(v));
+  const tmp = new Float64Array(n);
+  const Hd = new Float64Array(n);
+  const grad = new Float64Array(n);
+  const s = new Float64Array(n);
+  const sUnit = new Float64Array(n);
   for (let it = 0; it < 10; it++) {
-    const Hd = Hv(d);
-    const grad = g.map((gi, i) => (fixed[i] ? 0 : gi + Hd[i]));
+    hv(H, d, Hd);
+    for (let i = 0; i < n; i++) grad[i] = fixed[i] ? 0 : g[i] + Hd[i];
     // component of -grad orthogonal to d (within the free variables)
     const dd = dot(d, d);
     const gd = dot(grad, d);
-    const s = grad.map((gi, i) => (fixed[i] ? 0 : -gi + (gd / dd) * d[i]));
+    for (let i = 0; i < n; i++) s[i] = fixed[i] ? 0 : -grad[i] + (gd / dd) * d[i];
     const ss = dot(s, s);
     if (ss < 1e-20 * dd || ss === 0) return;
     const sn = Math.sqrt(ss), dn = Math.sqrt(dd);
-    const sUnit = s.map((v) => (v / sn) * dn);
-    let best = q(d);
-    let bestD: number[] | null = null;
+    for (let i = 0; i < n; i++) sUnit[i] = (s[i] / sn) * dn;
+    let best = quadValue(g, H, d, tmp);
+    let bestD: Float64Array | null = null;
     for (let k = 1; k <= 24; k++) {
       const ang = (k / 24) * (Math.PI / 2);
       const c = Math.cos(ang), sn2 = Math.sin(ang);
-      const cand = d.map((v, i) => c * v + sn2 * sUnit[i]);
+      const cand = new Float64Array(n);
+      for (let i = 0; i < n; i++) cand[i] = c * d[i] + sn2 * sUnit[i];
       let ok = true;
       for (let i = 0; i < n; i++) if (cand[i] < sl[i] - 1e-15 || cand[i] > su[i] + 1e-15) ok = false;
       if (!ok) break;
-      const v = q(cand);
+      const v = quadValue(g, H, cand, tmp);
       if (v < best) {
         best = v;
         bestD = cand;
       }
     }
     if (!bestD) return;
-    const old = q(d);
+    const old = quadValue(g, H, d, tmp);
     for (let i = 0; i < n; i++) d[i] = bestD[i];
     if (old - best < 1e-3 * Math.abs(old)) return;
   }
-  void delta;
 }

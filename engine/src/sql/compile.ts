@@ -447,12 +447,23 @@ export function designMeta(design: Design, columns: readonly SqlColumn[]): Desig
   return { mlm: 1, dialect: plan.dialect, relation: plan.relation, columns: columns.filter((c) => used.has(c.name)), levels, basis: design.basis };
 }
 
+/** The centres of the basis (index 0 unused) and the rows of the relation, from a first pass (centresQuery) or from rows at hand. */
+export interface KnownCentres {
+  centres: ArrayLike<number>;
+  nAll: number;
+}
+
 /**
- * `meta`: add the column META_COLUMN with the design (JSON) to every row, so that the result can be
- * read back by the `blocks:` key without the data.
+ * The whole blocks query in one statement. `meta`: add the column META_COLUMN with the design (JSON) to every
+ * row, so that the result can be read back by the `blocks:` key without the data. `known`: the centres as
+ * numbers in the query (written out as the columns c_b and n_all when `meta` is given); without them the
+ * statement computes them itself, which needs a dialect with table CTEs (computed once). ClickHouse 18.16
+ * has none, and a scalar subquery is evaluated again in every UNION ALL branch: on a large Distributed table
+ * two evaluations of one average differ in the last digit and ClickHouse refuses the query (code 179, two
+ * expressions for one alias), so its queries always take known centres.
  */
-export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta): string {
-  return blocksQueryPart(design, centres, meta);
+export function blocksQuery(design: Design, known?: KnownCentres, meta?: DesignMeta): string {
+  return blocksQueryPart(design, known, meta);
 }
 
 /**
@@ -460,21 +471,22 @@ export function blocksQuery(design: Design, centres?: ArrayLike<number>, meta?: 
  * of grouping factors with only their own sums (no zero columns). fitFromSql runs these; readSets takes
  * their results together. Needs the centres (first pass).
  */
-export function blocksQueries(design: Design, centres: ArrayLike<number>): string[] {
+export function blocksQueries(design: Design, known: KnownCentres): string[] {
   const cells = design.querySets.map((_, i) => i).filter((i) => design.querySums[i] !== null);
-  return [blocksQueryPart(design, centres, undefined, 'full'), ...cells.map((i) => blocksQueryPart(design, centres, undefined, i))];
+  return [blocksQueryPart(design, known, undefined, 'full'), ...cells.map((i) => blocksQueryPart(design, known, undefined, i))];
 }
 
 /** part: undefined = the whole query; 'full' = the full sets only; a query-set index = that cell set only, without unneeded columns. */
-function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: DesignMeta, part?: 'full' | number): string {
+function blocksQueryPart(design: Design, known?: KnownCentres, meta?: DesignMeta, part?: 'full' | number): string {
   const plan = design.plan;
   const d = dialectOf(plan.dialect);
   const m = design.basis.length - 1;
   const where = whereComplete(plan);
   const rel = plan.relation;
-  // centres known (from centresQuery): literals; else computed in the statement
+  if (!known && !d.cte) throw new Error(`the ${d.name} blocks query needs the centres of a first pass (centresQuery)`);
   const as = (name: string): string => innerAlias(d, name);
-  const centre = (a: number): string => (centres ? d.num(centres[a]) : d.cte ? `ctr.c_${a}` : as(`w_c_${a}`));
+  // centres known (from centresQuery): literals; else computed once in the CTE ctr
+  const centre = (a: number): string => (known ? d.num(known.centres[a]) : `ctr.c_${a}`);
   const v = (a: number): string => `(${design.basis[a]} - ${centre(a)})`;
   const aggsOf = (only: Set<string> | null): string[] => {
     const out = [`${d.toDouble(d.countAll)} AS ${as('n')}`];
@@ -489,12 +501,14 @@ function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: Des
       }
     return out;
   };
+  // the columns that let a result be read back alone (mlm sql's query): the design, the centres, the rows before na.omit
+  const selfContained = !known || meta !== undefined;
   const centreOut = (): string[] => {
-    if (centres) return [];
+    if (!selfContained) return [];
     const out: string[] = [];
     if (meta) out.push(`min(${d.str(JSON.stringify(meta))}) AS ${as(META_COLUMN)}`);
-    for (let b = 1; b <= m; b++) out.push(`min(${d.cte ? `ctr.c_${b}` : as(`w_c_${b}`)}) AS ${as(`c_${b}`)}`);
-    out.push(`min(${d.cte ? 'ctr.n_all' : as('w_n_all')}) AS ${as('n_all')}`);
+    for (let b = 1; b <= m; b++) out.push(`${known ? d.toDouble(d.num(known.centres[b])) : `min(ctr.c_${b})`} AS ${as(`c_${b}`)}`);
+    out.push(`${known ? d.toDouble(d.num(known.nAll)) : 'min(ctr.n_all)'} AS ${as('n_all')}`);
     return out;
   };
   const keyCols = plan.keys.map((k) => d.ident(k.column));
@@ -504,7 +518,7 @@ function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: Des
   const cellIdx = part === 'full' ? [] : typeof part === 'number' ? [part] : qs.map((_, i) => i).filter((i) => design.querySums[i] !== null);
   const list = (st: number[]) => st.map((k) => keyCols[k]).join(', ');
   if (d.cte) {
-    const from = `FROM ${rel}${centres ? '' : ' CROSS JOIN ctr'}\nWHERE ${where}`;
+    const from = `FROM ${rel}${known ? '' : ' CROSS JOIN ctr'}\nWHERE ${where}`;
     const selects: string[] = [];
     const keyOut = (inSet: (k: number) => boolean) => grouped.flatMap((k) => (inSet(k) ? [`${keyCols[k]} AS g${k}`] : part === undefined ? [`NULL AS g${k}`] : []));
     // the full sets in one GROUPING SETS (or one GROUP BY); keys a set does not use are NULL there
@@ -515,13 +529,11 @@ function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: Des
       selects.push(`SELECT ${[...grouped.map((k) => (fullKeys.includes(k) ? `${keyCols[k]} AS g${k}` : `NULL AS g${k}`)), ...aggsOf(null), ...centreOut()].join(',\n  ')}\n${from}${groupBy}`);
     }
     for (const i of cellIdx) selects.push(`SELECT ${[...keyOut((k) => qs[i].includes(k)), ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\n${from}\nGROUP BY ${list(qs[i])}`);
-    const head = centres ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
+    const head = known ? '' : `WITH ctr AS (SELECT ${ctrColumns(design).join(', ')} FROM ${rel})\n`;
     return head + selects.join('\nUNION ALL\n');
   }
-  // no GROUPING SETS and no table CTEs (ClickHouse 18.16): one GROUP BY per set, centres as scalar subqueries;
-  // its aliases shadow columns of the same name, so the branches name their outputs innerAlias(…) and an outer SELECT renames them
-  const withs = [`(SELECT ${d.countAll} FROM ${rel}) AS ${as('w_n_all')}`];
-  for (let b = 1; b <= m; b++) withs.push(`(SELECT avg(${design.basis[b]}) FROM ${rel} WHERE ${where}) AS ${as(`w_c_${b}`)}`);
+  // no GROUPING SETS (ClickHouse 18.16): one GROUP BY per set, the centres as numbers; its aliases shadow
+  // columns of the same name, so the branches name their outputs innerAlias(…) and an outer SELECT renames them
   const chosen = [...fullIdx, ...cellIdx].sort((a, b) => a - b);
   const outKeys = typeof part === 'number' ? grouped.filter((k) => qs[part].includes(k)) : grouped;
   const branches = chosen.map((i) => {
@@ -531,12 +543,11 @@ function blocksQueryPart(design: Design, centres?: ArrayLike<number>, meta?: Des
     const group = st.length ? `\nGROUP BY ${list(st)}` : '';
     return `SELECT ${[...keysOut, ...aggsOf(design.querySums[i]), ...centreOut()].join(',\n  ')}\nFROM ${rel}\nWHERE ${where}${group}`;
   });
-  const withClause = centres ? '' : `WITH ${withs.join(', ')}\n`;
   const outputs = [...outKeys.map((k) => `g${k}`), 'n'];
   const only = typeof part === 'number' ? design.querySums[part] : null;
   for (let a = 0; a <= m; a++) for (let b = Math.max(a, 1); b <= m; b++) if (!only || only.has(sumColumn(a, b))) outputs.push(sumColumn(a, b));
-  if (!centres) outputs.push(...(meta ? [META_COLUMN] : []), ...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
-  return wrapAliases(d, branches.map((b) => withClause + b).join('\nUNION ALL\n'), outputs);
+  if (selfContained) outputs.push(...(meta ? [META_COLUMN] : []), ...Array.from({ length: m }, (_, b) => `c_${b + 1}`), 'n_all');
+  return wrapAliases(d, branches.join('\nUNION ALL\n'), outputs);
 }
 
 /** The centres computed in the blocks query itself (when no first pass gave them). */

@@ -1,11 +1,12 @@
 /**
  * What differs between the SQL engines the query compiler writes for: quoting, casts, NaN tests,
  * functions, how several GROUP BYs are computed in one statement (GROUPING SETS, or a UNION ALL
- * of GROUP BYs where the engine has no GROUPING SETS, as ClickHouse 18.16), how centres computed
- * over the same rows are brought into the aggregation, and how rows are sampled.
+ * of GROUP BYs where the engine has no GROUPING SETS, as ClickHouse 18.16), whether centres computed
+ * over the same rows can be brought into the aggregation (a CTE) or come from a first query, and how
+ * rows are sampled.
  *
  * Written from each engine's documentation: DuckDB (GROUPING SETS, CTEs, USING SAMPLE), ClickHouse
- * 18.16 (`count()`, `isNaN`, scalar `WITH (SELECT …) AS name`, backquoted identifiers, backslash escapes
+ * 18.16 (`count()`, `isNaN`, backquoted identifiers, backslash escapes
  * in strings), Spark SQL (backquotes, `isnan`, GROUPING SETS), Trino (`is_nan`, GROUPING SETS),
  * BigQuery GoogleSQL (backquotes, `IS_NAN`, FLOAT64, GROUPING SETS).
  */
@@ -31,7 +32,11 @@ export interface SqlDialect {
   pow(x: string, y: string): string;
   /** Whether the engine computes GROUPING SETS (else: UNION ALL of GROUP BYs). */
   groupingSets: boolean;
-  /** Whether the engine takes table expressions in WITH (else scalar subqueries). */
+  /**
+   * Whether the engine takes table expressions in WITH, so that one statement computes the centres once and
+   * aggregates with them. Else (ClickHouse 18.16) the centres come from a first query and are written into
+   * the blocks query as numbers (compile.ts blocksQuery).
+   */
   cte: boolean;
   /** The clause that draws about `rows` random rows from FROM (placed after the relation), or null: ORDER BY a random number. */
   sampleClause(rows: number, seed: number): string | null;

@@ -61,10 +61,18 @@ export async function fetchLevels(plan: BlocksPlan, source: SqlSource, options: 
   return levels;
 }
 
-/** The self-contained blocks query of a model over a SQL source, with its design (what `mlm sql` prints; `blocks:` reads its result). */
+/**
+ * The self-contained blocks query of a model over a SQL source, with its design (what `mlm sql` prints; `blocks:`
+ * reads its result). In a dialect without table CTEs (ClickHouse) the centres are computed first here and written
+ * into the query as numbers.
+ */
 export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<string> {
   const { design, columns } = await compileFromSql(source, doc, decl, options);
-  return blocksQuery(design, undefined, designMeta(design, columns));
+  const meta = designMeta(design, columns);
+  if (dialectOf(source.runner.dialect).cte) return blocksQuery(design, undefined, meta);
+  const known = readCentres(design, await source.runner.query(centresQuery(design), options.query));
+  checkCancelled(options);
+  return blocksQuery(design, known, meta);
 }
 
 /** Fits a model declaration of a document whose data are `source`, from cross-product blocks. */
@@ -80,7 +88,7 @@ export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: Mode
   const known = readCentres(design, cres);
   // the blocks: the grouping factors' sums, then the cells of each pair of factors (their own sums only)
   const results: SqlResult[] = [];
-  for (const sql of blocksQueries(design, known.centres)) {
+  for (const sql of blocksQueries(design, known)) {
     queries.push(sql);
     options.hooks?.onProgress?.({ stage: 'sql blocks', evaluations: 0 });
     results.push(await source.runner.query(sql, options.query));

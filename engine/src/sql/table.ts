@@ -5,8 +5,9 @@
  */
 import { compareR, numberLabelR } from '../data/rsort';
 import type { DataTable } from '../data/types';
+import type { ModelFrame } from '../frame/types';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
-import { compilePlan, designOf, orderKeyLevels, type Design, type KeyLevels } from './compile';
+import { compilePlan, designOf, orderKeyLevels, type Design, type KeyLevels, type KnownCentres } from './compile';
 import type { SqlColumn, SqlDialectName } from './runner';
 
 /** Column types of a table as SQL types (numbers DOUBLE, text VARCHAR). */
@@ -33,4 +34,30 @@ export function designFromTable(doc: MlmDocument, decl: ModelDecl, table: DataTa
     levels.set(k, orderKeyLevels(values, kc.numeric, plan.levelOrders.get(kc.column), compareR, numberLabelR));
   }
   return designOf(plan, levels);
+}
+
+/**
+ * The centres of a design's basis from the model's in-memory frame (the same rows): each basis entry is a model
+ * column the frame holds under the same name (the response, a fixed-effects column, a random-effects column), so
+ * its mean is that column's. An entry the frame lacks (a fixed-effects column dropped for rank) is centred at 0.
+ * `nAll`: the table's rows before na.omit.
+ */
+export function frameCentres(design: Design, frame: ModelFrame, nAll: number): KnownCentres {
+  const n = frame.n;
+  const columns = new Map<string, ArrayLike<number>>();
+  frame.coefnames.forEach((name, j) => columns.set(name, frame.X.subarray(j * n, (j + 1) * n)));
+  for (const t of frame.reTerms) t.termNames.forEach((name, c) => columns.set(name, t.Z.subarray(c * n, (c + 1) * n)));
+  const named = new Map<number, ArrayLike<number>>([[design.y, frame.y]]);
+  for (const c of [...design.x, ...design.random.flatMap((r) => r.columns)]) {
+    const values = columns.get(c.name);
+    if (values && !named.has(c.basis)) named.set(c.basis, values);
+  }
+  const centres = new Float64Array(design.basis.length);
+  for (const [b, values] of named) {
+    if (b === 0 || n === 0) continue;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[i];
+    centres[b] = s / n;
+  }
+  return { centres, nAll };
 }

@@ -52,6 +52,7 @@ export function groupPanelsPlot(id: string, fit: FitResult, group: string, predi
   const title = `${fit.responseName} against ${predictor} per ${group}`;
   const caption =
     `One panel per ${group} (${used.length} in all${pages > 1 ? `, ${PAGE_SIZE} a page` : ''}): observed ${fit.responseName} (points) and the ${group}'s fitted values (solid line)` +
+    (fit.observationSample ? ` of an evenly spaced sample of ${fit.observationSample.rows} of the ${fit.observationSample.of} rows` : '') +
     (effect ? `; the dashed line is the population line (fixed effects only, other predictors held as in the effect plot)` : '') +
     (Object.keys(pd.covariates).length > 1 || fit.coefnames.length > 2 ? '; other predictors vary too, so a fitted line joins the fitted values in order of the predictor' : '') +
     '.';

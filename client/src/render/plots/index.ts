@@ -55,6 +55,7 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
   } else {
     // GLMMs: DHARMa's simulated residuals first; the binned deviance residuals stay one plot below
     if (fig?.simulated) plots.push(...simulatedPlots(`plot-${modelSlug}-simulated`, fig.simulated));
+    else if (fig?.simulatedNote) missing.push(fig.simulatedNote);
     if (fig?.binned?.length) plots.push(binnedPlot(`plot-${modelSlug}-binned`, fit, fig.binned));
   }
   for (const sum of fig?.population ?? []) {

@@ -40,8 +40,9 @@ export function residualsPlot(id: string, fit: FitResult): PlotSvg {
   const shown = thinIndices(fitted.length, DRAW_LIMIT);
   const focus = shown.length <= FOCUS_LIMIT;
   const smooth = fit.plotData?.figures?.residualSmooth ?? null;
+  const sample = fit.observationSample;
   const caption =
-    `Residuals against fitted values for ${fitted.length} observations` +
+    `Residuals against fitted values for ${sample ? `an evenly spaced sample of ${sample.rows} of the ${sample.of} observations (the curve and the QQ plot use all of them)` : `${fitted.length} observations`}` +
     (shown.length < fitted.length ? ` (${shown.length} evenly spaced rows drawn)` : '') +
     (smooth ? '; the curve is a local linear smoother (span 2/3), flat near zero when the mean is well specified' : '') +
     '; a curve or a funnel shape suggests a misspecified mean or unequal variance.';
