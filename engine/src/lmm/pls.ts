@@ -944,8 +944,9 @@ export class PlsSystem {
   private tmpT = new Float64Array(0);
 
   /**
-   * factorBlock1 for a first term of two columns (an intercept and a slope): the same sums, in the
-   * same order, written out (loops over two entries cost more than their arithmetic before V8 optimises them).
+   * factorBlock1 for a first term of two columns (an intercept and a slope): the same sums and the
+   * same 2×2 Cholesky steps as cholSmall, in the same order, written out (loops over two entries cost
+   * more than their arithmetic before V8 optimises them).
    */
   private factorBlock1Pair(L1: Float64Array): number {
     const l1 = this.nLevels[0];
@@ -955,17 +956,25 @@ export class PlsSystem {
     for (let j = 0; j < l1; j++) {
       const o = 4 * j;
       const d0 = D1[o], d1 = D1[o + 1], d2 = D1[o + 2], d3 = D1[o + 3];
-      // T = D Λ
+      // T = D Λ (its upper-right entry only feeds M's, which the factor overwrites)
       const t0 = 0 + d0 * a0 + d2 * a1, t1 = 0 + d1 * a0 + d3 * a1;
-      const t2 = 0 + d2 * a3, t3 = 0 + d3 * a3;
-      // M = Λ' T + I
-      L11[o] = 0 + a0 * t0 + a1 * t1 + 1;
-      L11[o + 1] = 0 + a3 * t1 + 0;
-      L11[o + 2] = 0 + a0 * t2 + a1 * t3 + 0;
-      L11[o + 3] = 0 + a3 * t3 + 1;
-      if (!cholSmall(L11, o, 2)) return NaN;
-      logdet += 2 * Math.log(L11[o]);
-      logdet += 2 * Math.log(L11[o + 3]);
+      const t3 = 0 + d3 * a3;
+      // M = Λ' T + I, lower triangle, and its Cholesky factor as cholSmall forms it
+      const m0 = 0 + a0 * t0 + a1 * t1 + 1;
+      const m1 = 0 + a3 * t1 + 0;
+      const m3 = 0 + a3 * t3 + 1;
+      if (!(m0 > 0)) return NaN;
+      const l0 = Math.sqrt(m0);
+      const f1 = m1 / l0;
+      const r = m3 - f1 ** 2;
+      if (!(r > 0)) return NaN;
+      const l3 = Math.sqrt(r);
+      L11[o] = l0;
+      L11[o + 1] = f1;
+      L11[o + 2] = 0;
+      L11[o + 3] = l3;
+      logdet += 2 * Math.log(l0);
+      logdet += 2 * Math.log(l3);
     }
     return logdet;
   }
