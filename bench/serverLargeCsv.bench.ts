@@ -29,7 +29,7 @@ async function writeCsv(path: string, megabytes: number): Promise<number> {
   return rows;
 }
 
-function quantile(xs: number[], q: number): number {
+export function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }

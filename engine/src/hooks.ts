@@ -59,12 +59,17 @@ export function runSteps<T>(steps: Steps<T>): T {
   }
 }
 
-export async function runStepsAsync<T>(steps: Steps<T>, ticker: Ticker, stage: string): Promise<T> {
-  const progress: FitProgress = { stage, evaluations: 0 };
+/**
+ * `stage` names the work (its progress counts the slices), or is the progress of an enclosing loop (an optimizer's
+ * stage and evaluations), reported as it is.
+ */
+export async function runStepsAsync<T>(steps: Steps<T>, ticker: Ticker, stage: string | FitProgress): Promise<T> {
+  const own = typeof stage === 'string';
+  const progress: FitProgress = own ? { stage, evaluations: 0 } : stage;
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
-    progress.evaluations++;
+    if (own) progress.evaluations++;
     await ticker.tick(progress);
   }
 }

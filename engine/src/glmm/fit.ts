@@ -4,7 +4,7 @@
  */
 
 import type { ModelFrame } from '../frame/types';
-import { Ticker, type FitHooks } from '../hooks';
+import { runStepsAsync, Ticker, type FitHooks } from '../hooks';
 import type { FitResult, OptStage, OptSummary } from '../result';
 import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { assembleResult } from './result';
@@ -16,7 +16,7 @@ import { symmetricEigenvalues } from '../linalg/eigen';
 import { invert } from '../linalg/small';
 import { checkConv, convergenceFailed, formatG, isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
 import { GlmmModel } from './model';
-import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance } from './optimize';
+import { initialLinPred, newtonStage2, runStage1, runStage2, stage2Deviance, stage2DevianceSteps } from './optimize';
 import { validateGlmmInput } from './validate';
 
 export interface GlmmOptions {
@@ -68,7 +68,7 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
   const m = new GlmmModel(frame, family, nTrials);
 
   // stage 1: θ with β inside PIRLS
-  const lpInit = initialLinPred(m);
+  const lpInit = await initialLinPred(m, ticker);
   const S = FIT_SETTINGS.glmm;
   const s1Settings = { rhobeg: S.stage1.rhobeg, rhoend: nAGQ === 0 ? S.stage1.rhoendNAGQ0 : S.stage1.rhoend, maxEval: S.stage1.maxEval };
   const s1 = await runStage1(m, lpInit, ticker, s1Settings.rhoend);
@@ -131,13 +131,14 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
     if (hit !== undefined) return hit;
     evalsH++;
     m.restore(snap);
-    const v = stage2Deviance(m, x, rule, lp0);
-    await ticker.tick({ stage: 'Hessian', evaluations: evalsH });
+    const progress = { stage: 'Hessian', evaluations: evalsH };
+    const v = await runStepsAsync(stage2DevianceSteps(m, x, rule, lp0), ticker, progress);
+    await ticker.tick(progress);
     return v;
   };
   const { gradient, hessian } = await centralDerivs(fn, par, fval, FIT_SETTINGS.derivStep);
   m.restore(snap);
-  stage2Deviance(m, par, rule, lp0);
+  await runStepsAsync(stage2DevianceSteps(m, par, rule, lp0), ticker, { stage: 'Hessian', evaluations: evalsH });
 
   const nth = m.nTheta;
   const p = m.p;
@@ -151,11 +152,11 @@ export async function fitGlmmModel(frame: ModelFrame, opts: GlmmOptions, hooks?:
   if (!vcov) {
     warnings.push('variance-covariance matrix computed from finite-difference Hessian is not positive definite or contains NA values: falling back to var-cov estimated from RX');
     const s = m.snapshot();
-    m.refreshJointFactor();
+    await runStepsAsync(m.refreshJointFactorSteps(), ticker, 'vcov from RX');
     const U = m.unscaledVcovFromRX();
     vcov = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => U[i * p + j]));
     m.restore(s);
-    stage2Deviance(m, par, rule, lp0);
+    await runStepsAsync(stage2DevianceSteps(m, par, rule, lp0), ticker, 'vcov from RX');
   }
 
   const conv = checkConv({ gradient, hessian }, par, m.thetaLower());

@@ -7,16 +7,31 @@
  * One PIRLS (`pirls`, lme4's pwrssUpdate) with its settings in a PirlsOptions object: joint over (u, β)
  * (lme4's nAGQ = 0 stage) or over u with β fixed in the offset, from the fit's linear predictor lp0
  * (lme4's) or from the current mode (the fallback). Every solve goes through lmm/pls.ts's PlsSystem.
+ * PIRLS and its passes over the rows are Steps generators (hooks.ts) that yield every ROWS_PER_STEP rows:
+ * the fit drives them with its Ticker (a language server answers meanwhile), other callers with runSteps.
  */
 import type { ModelFrame } from '../frame/types';
 import { PlsSystem } from '../lmm/pls';
 import { ReTerms, type ReTerm } from '../lmm/reterms';
 import { FIT_SETTINGS, type PirlsOptions } from '../optim/options';
+import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
 import { lchoose, lgamma } from './special';
 import type { Family } from './family';
 import { adaptiveGHDeviance, type GHRule } from './ghq';
 
 export class PirlsError extends Error {}
+
+/**
+ * Calls rows(start, end) for each slice of ROWS_PER_STEP rows, yielding between slices. The loops over rows are
+ * plain methods (V8 optimizes long loops inside generator functions less well).
+ */
+function* inSlices(n: number, rows: (start: number, end: number) => void): Steps<void> {
+  for (let start = 0; start < n; start += ROWS_PER_STEP) {
+    const end = Math.min(n, start + ROWS_PER_STEP);
+    rows(start, end);
+    if (end < n) yield;
+  }
+}
 
 /** PIRLS's start from lp0: η, μ, square-root weights and working response (plus offset), computed once per lp0. */
 interface PirlsStart {
@@ -176,19 +191,30 @@ export class GlmmModel {
 
   /** η = offset + Xβ + ZΛu; μ = linkinv(η). `offsetPlusXb` may be passed precomputed. */
   updateEta(offsetPlusXb: Float64Array): void {
-    const { n, eta, mu } = this;
+    runSteps(this.updateEtaSteps(offsetPlusXb));
+  }
+
+  /** updateEta in slices of ROWS_PER_STEP rows (each row's arithmetic as in one pass). */
+  *updateEtaSteps(offsetPlusXb: Float64Array): Steps<void> {
     this.resDevCache = NaN;
-    eta.set(offsetPlusXb);
-    // η += Z_t b_t term by term, with b = Λu per level (b_t[j k + r] for level j, row r)
-    for (const t of this.terms) {
-      const b = t.b(this.theta, this.u);
-      const { k, refs, Z } = t;
+    // b = Λu per term (b_t[j k + r] for level j, row r)
+    const bs = this.terms.map((t) => t.b(this.theta, this.u));
+    yield* inSlices(this.n, (start, end) => this.etaRows(start, end, offsetPlusXb, bs));
+  }
+
+  private etaRows(start: number, end: number, offsetPlusXb: Float64Array, bs: Float64Array[]): void {
+    const { n, eta, mu } = this;
+    eta.set(offsetPlusXb.subarray(start, end), start);
+    // η += Z_t b_t term by term
+    for (let ti = 0; ti < this.terms.length; ti++) {
+      const { k, refs, Z } = this.terms[ti];
+      const b = bs[ti];
       if (k === 1) {
-        for (let i = 0; i < n; i++) eta[i] += Z[i] * b[refs[i]];
+        for (let i = start; i < end; i++) eta[i] += Z[i] * b[refs[i]];
       } else {
         for (let r = 0; r < k; r++) {
           const zo = r * n;
-          for (let i = 0; i < n; i++) eta[i] += Z[zo + i] * b[refs[i] * k + r];
+          for (let i = start; i < end; i++) eta[i] += Z[zo + i] * b[refs[i] * k + r];
         }
       }
     }
@@ -196,7 +222,7 @@ export class GlmmModel {
       // the logit link's inverse written out (as LINKS.logit.linkinv computes it): this loop is
       // the hottest of a binomial fit
       const hi = 1 - 2.220446049250313e-16;
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < end; i++) {
         const e = eta[i];
         let m: number;
         if (e >= 0) m = 1 / (1 + Math.exp(-e));
@@ -208,8 +234,13 @@ export class GlmmModel {
       }
     } else {
       const linkinv = this.family.link.linkinv;
-      for (let i = 0; i < n; i++) mu[i] = linkinv(eta[i]);
+      for (let i = start; i < end; i++) mu[i] = linkinv(eta[i]);
     }
+  }
+
+  /** updateEta at offset + Xβ of the current β. */
+  private *updateEtaAtBetaSteps(): Steps<void> {
+    yield* this.updateEtaSteps(yield* this.fixedPartSteps(this.beta));
   }
 
   /**
@@ -217,7 +248,12 @@ export class GlmmModel {
    * call with another β (PIRLS holds it while β is fixed).
    */
   fixedPart(beta: ArrayLike<number>): Float64Array {
-    const { n, p, X } = this;
+    return runSteps(this.fixedPartSteps(beta));
+  }
+
+  /** fixedPart in slices of rows. */
+  *fixedPartSteps(beta: ArrayLike<number>): Steps<Float64Array> {
+    const { n, p } = this;
     const fb = this.fixedBeta;
     let out = this.fixedCache;
     if (out && fb) {
@@ -230,35 +266,55 @@ export class GlmmModel {
       this.fixedCache = out;
       this.fixedBeta = new Float64Array(p);
     }
-    out.set(this.baseOffset);
-    for (let j = 0; j < p; j++) {
-      const b = beta[j];
-      this.fixedBeta![j] = b;
-      if (b === 0) continue;
-      const o = j * n;
-      for (let i = 0; i < n; i++) out[i] += X[o + i] * b;
-    }
+    // the cached β is set once the buffer is complete
+    this.fixedBeta!.fill(NaN);
+    const bs = Float64Array.from({ length: p }, (_, j) => beta[j]);
+    const buf = out;
+    yield* inSlices(n, (start, end) => {
+      buf.set(this.baseOffset.subarray(start, end), start);
+      for (let j = 0; j < p; j++) if (bs[j] !== 0) this.addColumnRows(buf, j, bs[j], start, end);
+    });
+    this.fixedBeta!.set(bs);
     return out;
+  }
+
+  /** out += X[, j] b over rows [start, end). */
+  private addColumnRows(out: Float64Array, j: number, b: number, start: number, end: number): void {
+    const X = this.X;
+    const o = j * this.n;
+    for (let i = start; i < end; i++) out[i] += X[o + i] * b;
   }
 
   /** Σ deviance residuals at the current μ (cached until μ changes). */
   resDev(): number {
+    return runSteps(this.resDevSteps());
+  }
+
+  /** resDev in slices of rows (the same sum, in the same order). */
+  *resDevSteps(): Steps<number> {
     if (!Number.isNaN(this.resDevCache)) return this.resDevCache;
-    const { n, y, mu, wt } = this;
-    const dr = this.family.devResid;
     // compensated (Neumaier) summation: the deviance enters finite-difference Hessians with
     // steps of 1e-4, where plain summation's rounding (~1e-10 for n ≈ 10⁴) would show
-    let s = 0;
-    let comp = 0;
-    for (let i = 0; i < n; i++) {
+    const acc = new Float64Array(2); // the sum and its compensation
+    yield* inSlices(this.n, (start, end) => this.resDevRows(start, end, acc));
+    const s = acc[0] + acc[1];
+    this.resDevCache = s;
+    return s;
+  }
+
+  private resDevRows(start: number, end: number, acc: Float64Array): void {
+    const { y, mu, wt } = this;
+    const dr = this.family.devResid;
+    let s = acc[0];
+    let comp = acc[1];
+    for (let i = start; i < end; i++) {
       const v = dr(y[i], mu[i], wt[i]);
       const t = s + v;
       comp += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
       s = t;
     }
-    s += comp;
-    this.resDevCache = s;
-    return s;
+    acc[0] = s;
+    acc[1] = comp;
   }
 
   sqrL(): number {
@@ -274,14 +330,26 @@ export class GlmmModel {
   private startCache: PirlsStart | null = null;
 
   private assemble(fixed: Float64Array, withX: boolean, weightsOnly = false): void {
-    const { n, y, mu, eta, wt, sqrtW, wres } = this;
+    runSteps(this.assembleSteps(fixed, withX, weightsOnly));
+  }
+
+  /** assemble in slices of rows. */
+  private *assembleSteps(fixed: Float64Array, withX: boolean, weightsOnly = false): Steps<void> {
+    yield* inSlices(this.n, (start, end) => this.weightRows(start, end, fixed));
+    if (weightsOnly) return;
+    yield* this.factorCurrentSteps(withX);
+  }
+
+  /** Square-root weights and working response over rows [start, end). */
+  private weightRows(start: number, end: number, fixed: Float64Array): void {
+    const { y, mu, eta, wt, sqrtW, wres } = this;
     const f = this.family;
     const muEta = f.link.muEta;
     const variance = f.variance;
     if (f.canonical) {
       // μ'(η) = V(μ) unless a clamp is active (|η| > 30 on the logit scale, μ at machine epsilon)
       const bin = f.name === 'binomial';
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < end; i++) {
         const e = eta[i];
         const m = mu[i];
         const v = bin ? m * (1 - m) : m;
@@ -295,24 +363,22 @@ export class GlmmModel {
         }
       }
     } else {
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < end; i++) {
         const me = muEta(eta[i]);
         const v = variance(mu[i]);
         sqrtW[i] = me * Math.sqrt(wt[i] / v);
         wres[i] = eta[i] - fixed[i] + (y[i] - mu[i]) / me;
       }
     }
-    if (weightsOnly) return;
-    this.factorCurrent(withX);
   }
 
   /**
    * Factor the PLS system for the current sqrtW and working response. `weightsTag` names weights the
    * PIRLS comes back to (those of lp0): the system then keeps their cross products and factors.
    */
-  private factorCurrent(withX: boolean, weightsTag?: object): void {
+  private *factorCurrentSteps(withX: boolean, weightsTag?: object): Steps<void> {
     const pls = withX ? this.plsJoint : this.plsU;
-    pls.setData(this.sqrtW, this.wres, weightsTag);
+    yield* pls.setDataSteps(this.sqrtW, this.wres, weightsTag);
     if (!pls.factor(this.theta)) {
       throw new PirlsError(withX ? 'the penalized weighted least-squares system (with the fixed effects) is not positive definite' : 'the penalized weighted least-squares system is not positive definite');
     }
@@ -339,6 +405,11 @@ export class GlmmModel {
    * from the current mode (or the family's mustart after resetToStart).
    */
   pirls(o: PirlsOptions, lp0: Float64Array | null): number {
+    return runSteps(this.pirlsSteps(o, lp0));
+  }
+
+  /** PIRLS (see pirls) in steps: a yield between iterations and every ROWS_PER_STEP rows of its passes. */
+  *pirlsSteps(o: PirlsOptions, lp0: Float64Array | null): Steps<number> {
     const { n, eta, mu, baseOffset } = this;
     const joint = o.joint;
     if (o.from === 'lp0' && !lp0) throw new Error('PIRLS from lp0 needs the linear predictor lp0');
@@ -352,13 +423,19 @@ export class GlmmModel {
       c = this.startCache;
       if (!c || c.lp0 !== lp0) {
         const linkinv = this.family.link.linkinv;
-        for (let i = 0; i < n; i++) {
-          eta[i] = baseOffset[i] + lp0[i];
-          mu[i] = linkinv(eta[i]);
-        }
-        this.assemble(baseOffset, false, true);
+        const from = lp0;
+        yield* inSlices(n, (start, end) => {
+          for (let i = start; i < end; i++) {
+            eta[i] = baseOffset[i] + from[i];
+            mu[i] = linkinv(eta[i]);
+          }
+        });
+        yield* this.assembleSteps(baseOffset, false, true);
         const r0 = new Float64Array(n);
-        for (let i = 0; i < n; i++) r0[i] = this.wres[i] + baseOffset[i];
+        const wres = this.wres;
+        yield* inSlices(n, (start, end) => {
+          for (let i = start; i < end; i++) r0[i] = wres[i] + baseOffset[i];
+        });
         c = { lp0, eta: Float64Array.from(eta), mu: Float64Array.from(mu), sqrtW: Float64Array.from(this.sqrtW), r0 };
         this.startCache = c;
       }
@@ -366,14 +443,16 @@ export class GlmmModel {
       mu.set(c.mu);
       oldP = Number.MAX_VALUE;
     } else {
-      if (!this.startFromMustart) this.updateEta(this.fixedPart(this.beta));
-      oldP = this.resDev() + this.sqrL();
+      if (!this.startFromMustart) yield* this.updateEtaAtBetaSteps();
+      oldP = (yield* this.resDevSteps()) + this.sqrL();
       if (!Number.isFinite(oldP)) oldP = Number.MAX_VALUE;
     }
     this.startFromMustart = false;
-    const fixedU = joint ? baseOffset : this.fixedPart(this.beta);
-    const etaFixed = (): Float64Array => (joint ? this.fixedPart(this.beta) : fixedU);
+    const fixedU = joint ? baseOffset : yield* this.fixedPartSteps(this.beta);
+    /** η and μ at the new (u, β): the offset plus Xβ of the current β (joint) or the fixed part held */
+    const newEta = (): Steps<void> => (joint ? this.updateEtaAtBetaSteps() : this.updateEtaSteps(fixedU));
     for (let it = 0; it < o.maxit; it++) {
+      if (it > 0) yield;
       this.pirlsIterations++;
       const oldU = this.u;
       const oldB = this.beta;
@@ -381,17 +460,19 @@ export class GlmmModel {
         this.sqrtW.set(c.sqrtW);
         const r0 = c.r0;
         const wres = this.wres;
-        for (let i = 0; i < n; i++) wres[i] = r0[i] - fixedU[i];
-        this.factorCurrent(joint, c);
-      } else this.assemble(fixedU, joint);
+        yield* inSlices(n, (start, end) => {
+          for (let i = start; i < end; i++) wres[i] = r0[i] - fixedU[i];
+        });
+        yield* this.factorCurrentSteps(joint, c);
+      } else yield* this.assembleSteps(fixedU, joint);
       const { u, beta } = this.solve(joint);
       this.u = u;
       this.beta = beta;
-      this.updateEta(etaFixed());
-      let pdev = this.resDev() + this.sqrL();
+      yield* newEta();
+      let pdev = (yield* this.resDevSteps()) + this.sqrL();
       if (!Number.isFinite(pdev) && o.onStall === 'error') throw new PirlsError('PIRLS produced a non-finite deviance');
       if (Math.abs(oldP - pdev) < o.tol * Math.max(o.tolFloor, Math.abs(pdev))) {
-        if (o.refactorAtMode) this.assemble(fixedU, joint);
+        if (o.refactorAtMode) yield* this.assembleSteps(fixedU, joint);
         return pdev;
       }
       if (!(pdev <= oldP)) {
@@ -404,8 +485,8 @@ export class GlmmModel {
             for (let j = 0; j < this.p; j++) bb[j] = 0.5 * (oldB[j] + this.beta[j]);
             this.beta = bb;
           }
-          this.updateEta(etaFixed());
-          pdev = this.resDev() + this.sqrL();
+          yield* newEta();
+          pdev = (yield* this.resDevSteps()) + this.sqrL();
         }
         if (!(pdev - oldP <= o.tol)) {
           if (o.onStall === 'error') throw new PirlsError('PIRLS step-halving failed to reduce the deviance');
@@ -413,8 +494,8 @@ export class GlmmModel {
             // no progress possible: the previous iterate is the mode
             this.u = oldU;
             this.beta = oldB;
-            this.updateEta(etaFixed());
-            this.assemble(fixedU, joint);
+            yield* newEta();
+            yield* this.assembleSteps(fixedU, joint);
             return oldP;
           }
         }
@@ -486,7 +567,12 @@ export class GlmmModel {
 
   /** Refresh the joint factor (with the fixed-effects blocks) at the current μ. */
   refreshJointFactor(): void {
-    this.assemble(this.baseOffset, true);
+    runSteps(this.refreshJointFactorSteps());
+  }
+
+  /** refreshJointFactor in slices of rows. */
+  *refreshJointFactorSteps(): Steps<void> {
+    yield* this.assembleSteps(this.baseOffset, true);
   }
 
   /** Pearson residuals (y − μ)√wt / √V(μ). */

@@ -3,7 +3,7 @@
  *  1. θ only, with β estimated inside PIRLS (lme4's nAGQ = 0 deviance: ldL2 + ‖u‖² + aic);
  *  2. (θ, β) jointly, PIRLS over u only, Laplace (nAGQ = 1) or adaptive Gauss-Hermite deviance.
  */
-import type { Ticker } from '../hooks';
+import { runSteps, runStepsAsync, type Steps, type Ticker } from '../hooks';
 import type { GHRule } from './ghq';
 import { GlmmModel, PirlsError } from './model';
 import { minimize } from '../optim/bobyqa';
@@ -31,14 +31,19 @@ export interface StageResult {
  * falls back to a warm-started robust PIRLS when lme4's iteration fails.
  */
 export function stage1Deviance(m: GlmmModel, theta: ArrayLike<number>, lp0: Float64Array | null): number {
+  return runSteps(stage1DevianceSteps(m, theta, lp0));
+}
+
+/** stage1Deviance in steps (PIRLS yields between iterations and slices of rows). */
+export function* stage1DevianceSteps(m: GlmmModel, theta: ArrayLike<number>, lp0: Float64Array | null): Steps<number> {
   m.setTheta(theta);
   try {
-    m.pirls(lp0 ? JOINT : JOINT_FALLBACK, lp0);
+    yield* m.pirlsSteps(lp0 ? JOINT : JOINT_FALLBACK, lp0);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.resetToStart();
     try {
-      m.pirls(JOINT_FALLBACK, null);
+      yield* m.pirlsSteps(JOINT_FALLBACK, null);
     } catch (e2) {
       if (!(e2 instanceof PirlsError)) throw e2;
       return Infinity;
@@ -49,16 +54,21 @@ export function stage1Deviance(m: GlmmModel, theta: ArrayLike<number>, lp0: Floa
 
 /** Deviance of stage 2 at (θ, β), PIRLS over u from the fixed start lp0. */
 export function stage2Deviance(m: GlmmModel, par: ArrayLike<number>, rule: GHRule | null, lp0: Float64Array | null): number {
+  return runSteps(stage2DevianceSteps(m, par, rule, lp0));
+}
+
+/** stage2Deviance in steps (PIRLS yields between iterations and slices of rows). */
+export function* stage2DevianceSteps(m: GlmmModel, par: ArrayLike<number>, rule: GHRule | null, lp0: Float64Array | null): Steps<number> {
   const nth = m.nTheta;
   m.setTheta(Array.prototype.slice.call(par, 0, nth));
   m.beta = Float64Array.from(Array.prototype.slice.call(par, nth));
   try {
-    m.pirls(lp0 ? U_ONLY : U_FALLBACK, lp0);
+    yield* m.pirlsSteps(lp0 ? U_ONLY : U_FALLBACK, lp0);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.u = new Float64Array(m.q);
     try {
-      m.pirls(U_FALLBACK, null);
+      yield* m.pirlsSteps(U_FALLBACK, null);
     } catch (e2) {
       if (!(e2 instanceof PirlsError)) throw e2;
       return Infinity;
@@ -68,16 +78,17 @@ export function stage2Deviance(m: GlmmModel, par: ArrayLike<number>, rule: GHRul
 }
 
 /** lme4's initial step: PIRLS over (u, β) at the starting θ from the family's mustart; returns lp0. */
-export function initialLinPred(m: GlmmModel): Float64Array {
+export async function initialLinPred(m: GlmmModel, ticker: Ticker): Promise<Float64Array> {
   m.setTheta(m.initialTheta());
   m.resetToStart();
   const lp = m.linPred();
+  const progress = { stage: 'initial PIRLS', evaluations: 1 };
   try {
-    m.pirls(JOINT, lp);
+    await runStepsAsync(m.pirlsSteps(JOINT, lp), ticker, progress);
   } catch (e) {
     if (!(e instanceof PirlsError)) throw e;
     m.resetToStart();
-    m.pirls(JOINT_FALLBACK, null);
+    await runStepsAsync(m.pirlsSteps(JOINT_FALLBACK, null), ticker, progress);
   }
   return m.linPred();
 }
@@ -92,15 +103,21 @@ export async function runStage1(m: GlmmModel, lp0: Float64Array, ticker: Ticker,
   const lower = m.thetaLower();
   const upper = new Float64Array(lower.length).fill(Infinity);
   const x0 = m.initialTheta();
-  const res = await minimize((th) => stage1Deviance(m, th, lp0), x0, lower, upper, {
+  // each evaluation's PIRLS yields between slices, reported as the optimizer's progress
+  const progress = { stage: 'optimizing θ (stage 1)', evaluations: 0 };
+  const objective = (th: Float64Array): Promise<number> => {
+    progress.evaluations++;
+    return runStepsAsync(stage1DevianceSteps(m, th, lp0), ticker, progress);
+  };
+  const res = await minimize(objective, x0, lower, upper, {
     rhobeg: S1.rhobeg,
     rhoend,
     maxEval: S1.maxEval,
     ticker,
-    stage: 'optimizing θ (stage 1)',
+    stage: progress.stage,
   });
   const par = Float64Array.from(res.x);
-  const fval = stage1Deviance(m, par, lp0);
+  const fval = await objective(par);
   return { par, fval, evaluations: res.evaluations + 1, converged: res.converged };
 }
 
@@ -119,15 +136,20 @@ export async function runStage2(
   const x0 = new Float64Array(nth + m.p);
   x0.set(theta0);
   x0.set(beta0, nth);
-  const res = await minimize((x) => stage2Deviance(m, x, rule, lp0), x0, lower, upper, {
+  const progress = { stage: 'optimizing (θ, β) (stage 2)', evaluations: 0 };
+  const objective = (x: Float64Array): Promise<number> => {
+    progress.evaluations++;
+    return runStepsAsync(stage2DevianceSteps(m, x, rule, lp0), ticker, progress);
+  };
+  const res = await minimize(objective, x0, lower, upper, {
     rhobeg: S2.rhobeg,
     rhoend: S2.rhoend,
     maxEval: S2.maxEval,
     ticker,
-    stage: 'optimizing (θ, β) (stage 2)',
+    stage: progress.stage,
   });
   const par = Float64Array.from(res.x);
-  const fval = stage2Deviance(m, par, rule, lp0);
+  const fval = await objective(par);
   return { par, fval, evaluations: res.evaluations + 1, converged: res.converged };
 }
 
@@ -136,10 +158,10 @@ export async function runStage2(
  * β block of the stage-2 deviance's Hessian to within a few tenths of a percent (it leaves out how
  * the weights in log det L move with β). Null when the joint system is not positive definite.
  */
-export function betaCurvature(m: GlmmModel): Float64Array[] | null {
+export function* betaCurvatureSteps(m: GlmmModel): Steps<Float64Array[] | null> {
   const p = m.p;
   try {
-    m.refreshJointFactor();
+    yield* m.refreshJointFactorSteps();
     const U = m.unscaledVcovFromRX();
     const inv = invert(Array.from({ length: p }, (_, i) => Float64Array.from({ length: p }, (_, j) => U[i * p + j])));
     return inv ? inv.map((r) => Float64Array.from(r, (v) => 2 * v)) : null;
@@ -198,23 +220,23 @@ export async function newtonStage2(
     const hit = memo?.get(key);
     if (hit !== undefined) return hit;
     evals++;
-    const v = stage2Deviance(m, x, rule, lp0);
+    const v = await runStepsAsync(stage2DevianceSteps(m, x, rule, lp0), ticker, { stage: 'optimizing (θ, β) (stage 2)', evaluations: evals });
     atKey = key;
     memo?.set(key, v);
     await ticker.tick({ stage: 'optimizing (θ, β) (stage 2)', evaluations: evals, objective: v });
     return v;
   };
   const f = (y: Float64Array): Promise<number> => fFull(embed(y));
-  const curvatureAt = (y: Float64Array): Float64Array[] | null => {
+  const curvatureAt = async (y: Float64Array): Promise<Float64Array[] | null> => {
     const x = embed(y);
-    if (atKey !== Array.prototype.join.call(x, ',')) stage2Deviance(m, x, rule, lp0);
+    if (atKey !== Array.prototype.join.call(x, ',')) await runStepsAsync(stage2DevianceSteps(m, x, rule, lp0), ticker, { stage: 'optimizing (θ, β) (stage 2)', evaluations: evals });
     atKey = '';
-    return betaCurvature(m);
+    return runStepsAsync(betaCurvatureSteps(m), ticker, { stage: 'optimizing (θ, β) (stage 2)', evaluations: evals });
   };
   let x = Float64Array.from(free, (i) => start[i]);
   let fx = await f(x);
   if (!Number.isFinite(fx)) return null;
-  const info0 = curvatureAt(x);
+  const info0 = await curvatureAt(x);
   const { gradient, hessian } = info0 ? await approxDerivs(f, x, fx, nthFree, info0) : await centralDerivs(f, x, fx);
   const done = async (y: Float64Array, fy: number): Promise<StageResult | null> => {
     const par = embed(y);
@@ -265,7 +287,7 @@ export async function newtonStage2(
       t /= 2;
     }
     if (!accepted) return done(x, fx);
-    const info = curvatureAt(x);
+    const info = await curvatureAt(x);
     g = (await centralGradient(f, x)).gradient;
     // BFGS update of the Hessian approximation (kept when the curvature condition fails)
     const sv = new Float64Array(d);
@@ -301,7 +323,7 @@ export async function newtonStage2(
 }
 
 /**
- * The starting Hessian of the Newton stage: the β block from 2 RX'RX (betaCurvature), the θ rows
+ * The starting Hessian of the Newton stage: the β block from 2 RX'RX (betaCurvatureSteps), the θ rows
  * and the gradient by central differences (centralDerivs restricted to the θ rows). Costs
  * 2d + 2 nθ (d − (nθ + 1)/2) evaluations instead of d(d + 1).
  */
