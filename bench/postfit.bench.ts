@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareModels, type PreparedModel } from '../engine/src/frame/prepare';
-import { fitModel } from '../engine/src/fit';
+import { fitMixedModel, type MixedModel } from '../engine/src/fit';
 import { PostFit } from '../engine/src/inference/postfit';
 import { predictNewData, predictionIntervals } from '../engine/src/inference/predict';
 import { PredictionVariance } from '../engine/src/inference/condvar';
@@ -45,6 +45,7 @@ export const cases: BenchCase[] = CASES.map((c) => {
   let m: PreparedModel;
   let table: DataTable;
   let result: FitResult;
+  let mixedModel: MixedModel;
   return {
     name: c.name,
     repeats: 3,
@@ -52,10 +53,10 @@ export const cases: BenchCase[] = CASES.map((c) => {
       const prep = prepareModels(c.text, (rel) => readFileSync(join(dataDir, rel), 'utf8'));
       m = prep.models[0];
       table = prep.table as DataTable;
-      result = await fitModel(m.frame!, m.spec, {});
+      ({ result, model: mixedModel } = await fitMixedModel(m.frame!, m.spec, {}));
     },
     async run() {
-      const pf = new PostFit({ model: m.decl, table, frame: m.frame!, result });
+      const pf = new PostFit({ model: m.decl, table, frame: m.frame!, result, mixedModel });
       await pf.means({ specs: [c.specs] }, 'satterthwaite');
       await pf.anova(3);
       await pf.estimate(c.estimate);

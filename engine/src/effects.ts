@@ -25,6 +25,7 @@ import { asymptoticContrastDf, type ContrastDf } from './inference/dfmethod';
 import { PostFit } from './inference/postfit';
 import { CancelledError } from './diagnostics';
 import { runSteps, runStepsAsync, Ticker, type FitHooks, type Steps } from './hooks';
+import type { MixedModel } from './fit';
 import { linkOf } from './inference/noPooling';
 import { qnorm, qt } from './inference/distributions';
 
@@ -69,7 +70,7 @@ export interface EffectInput extends GridInput {
  * the model's df: key, Satterthwaite up to 3000 observations, z above and for GLMMs); a fit whose
  * df cannot be computed gets z bands, and a formula the grid cannot rebuild gets no effect plots.
  */
-export async function withEffectFigures(result: FitResult, input: GridInput, hooks?: FitHooks): Promise<FitResult> {
+export async function withEffectFigures(result: FitResult, input: GridInput & { mixedModel: MixedModel }, hooks?: FitHooks): Promise<FitResult> {
   const figures = result.plotData?.figures;
   // a fit from SQL cross-product blocks has no rows to build the grid's ranges from
   if (!result.plotData || !figures || input.frame.blocks) return result;

@@ -106,11 +106,11 @@ export async function fitMixedModel(frame: ModelFrame, spec: FitSpec, hooks?: Fi
     await ticker.tick({ stage: 'effect plots', evaluations: 0 });
   }
   // effect plots: reference grids of the model's declaration (effects.ts), bands with the df of the after-the-fit results
-  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame }, hooks);
+  if (spec.plotData && spec.postfit) result = await withEffectFigures(result, { ...spec.postfit, frame, mixedModel: fitted.model }, hooks);
   // F tests, the means: and estimate: lines and ratios, from the fitted model (no refit)
   if (spec.postfit) {
     await ticker.tick({ stage: 'after the fit', evaluations: 0 });
-    result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result }, hooks) };
+    result = { ...result, postfit: await postFitSummary({ ...spec.postfit, frame, result, mixedModel: fitted.model }, hooks) };
   }
   if (spec.dataSource) result = { ...result, dataSource: spec.dataSource };
   if (spec.observationLimit !== undefined) result = sampleObservations(result, spec.observationLimit);

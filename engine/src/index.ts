@@ -34,7 +34,7 @@ export * from './data/index';
 export * from './sql/columns';
 export * from './mlmfile/index';
 export * from './formula/index';
-export { unparen } from './formula/deparse';
+export { unparen, additiveNodes, additivePieces } from './formula/deparse';
 export * from './frame/index';
 
 // The .mlm vocabulary, one table per kind of word (parser, completion and hover read these):

@@ -9,7 +9,7 @@
 import type { FitResult, PlotData } from './result';
 import { groupEstimatesSteps, linkOf, type GroupEstimates } from './inference/noPooling';
 import { qnorm, dnorm } from './inference/distributions';
-import { quantile7 } from './lmm/result';
+import { quantile7 } from './inference/distributions';
 import type { SimulatedResidualsFigure } from './inference/simres';
 import type { EffectFigure } from './effects';
 import { runSteps, type Steps } from './hooks';

@@ -7,6 +7,7 @@ import type { DfMethod } from './mlmfile/keys';
 import type { PirlsSettings } from './optim/options';
 
 import type { PlotFigures } from './plotfigures';
+import type { RanefIntervals } from './inference/ranef';
 
 export interface VarCorrRow {
   grp: string; // 'Subject', 'Subject.1' (for ||), 'cask:batch', 'Residual'
@@ -76,7 +77,17 @@ export interface FitResult {
   /** nlme's correlation structure: parameters as coef(corStruct, unconstrained = FALSE), in that order, named by `names`. */
   correlationStructure?: { type: string; form: string; names: string[]; parameters: number[] };
   /** Models with a correlation structure: nlme's ACF of the normalized residuals by lag (nlme/fit.ts residualAcf). */
-  acf?: { resType: 'normalized'; lag: number[]; acf: number[]; /** pairs of residuals at each lag */ n: number[] };
+  acf?: {
+    resType: 'normalized';
+    lag: number[];
+    acf: number[];
+    /** pairs of residuals at each lag */
+    n: number[];
+    /** nlme's plot.ACF(alpha = 0.05) critical bound at each lag: qnorm(0.975) / √n */
+    bound: number[];
+  };
+  /** The intervals of the conditional modes (caterpillar plots; inference/ranef.ts ranefIntervals), one per ranef term in ranef order. */
+  ranefIntervals?: RanefIntervals[];
   /** nlme's variance function: parameters keyed as coef(varStruct, unconstrained = FALSE). */
   varianceFunction?: { type: string; form: string; parameters: Record<string, number>; strata?: string[] };
   /** How the df (and p) of `tests` were computed (the model's `df:` key; 'asymptotic' for z tests). */
@@ -142,7 +153,7 @@ export interface CoefficientRow extends TestRow {
   /** 95% interval of the kind named by FitResult.intervalMethod. */
   lower: number;
   upper: number;
-  /** exp(estimate) and its interval for logit (odds ratio) and log (rate ratio) links. */
+  /** exp(estimate) and its interval for logit (odds ratio) and log links (rate ratio for Poisson, else ratio; coefficients.ts ratioKind). */
   ratio?: { estimate: number; lower: number; upper: number };
 }
 

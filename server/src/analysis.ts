@@ -19,7 +19,7 @@ import {
 } from '../../engine/src/index';
 import type { DataCache, LinkedData } from './dataCache';
 import { hashText } from './hash';
-import type { ServerHost } from './host';
+import type { ServerHost, SqlFitter } from './host';
 import { analyzeModelSafely } from './modelAnalysis';
 import { basenameUri, dirnameUri, hasLoneSurrogate, isInside, normalizeUri, resolveRelative } from './uris';
 
@@ -39,6 +39,10 @@ export interface DocumentAnalysis {
   table: DataTable | null;
   /** How the data were read when not by the built-in CSV reader (DuckDB), for FitResult.dataSource and the preview. */
   dataSource?: string;
+  /** Fits the models in SQL where the data are (data read through the desktop's DuckDB), as `mlm fit` does. */
+  sqlFitter?: SqlFitter;
+  /** False when `table` holds only the first rows of the data (too many for the editor). */
+  tableComplete: boolean;
   /** Parser and data-link problems (cheap; available at once). */
   baseDiagnostics: MlmDiagnostic[];
   /**
@@ -141,6 +145,8 @@ export class Analyzer {
     let table: DataTable | null = null;
     let rawTable: DataTable | null = null;
     let dataSource: string | undefined;
+    let sqlFitter: SqlFitter | undefined;
+    let tableComplete = true;
     if (doc.data) {
       const range = doc.data.range;
       const resolved = isClickHouseUrl(doc.data.value) ? { uri: null, outside: false } : this.resolveDataPath(td.uri, doc.data.value);
@@ -198,6 +204,8 @@ export class Analyzer {
           data = { uri: dataUri, hash: sql.hash, ...(sql.table ? { table: sql.table } : {}) };
           diagnostics.push(...sql.diagnostics);
           if (sql.table) dataSource = sql.note;
+          sqlFitter = sql.fitter;
+          tableComplete = sql.complete !== false;
         } else {
           data = await this.data.get(dataUri);
         }
@@ -254,6 +262,8 @@ export class Analyzer {
       rawTable,
       table,
       ...(dataSource ? { dataSource } : {}),
+      ...(sqlFitter ? { sqlFitter } : {}),
+      tableComplete,
       baseDiagnostics: diagnostics,
       diagnostics: diagnosticsOf,
     };

@@ -3,7 +3,7 @@
  * `data:` line; after a fit, simpler models for a singular fit and a convergence check.
  */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
-import { type Node, type Simplification, deparse, unparen, findBars, suggestName, rangeOfSpan } from '../../engine/src/index';
+import { type Node, type Simplification, deparse, unparen, additiveNodes, additivePieces, findBars, suggestName, rangeOfSpan } from '../../engine/src/index';
 import { listCsvFiles, type DocumentAnalysis } from './analysis';
 import type { ServerHost } from './host';
 import { dirnameUri } from './uris';
@@ -130,14 +130,7 @@ function nestedRewrite(a: DocumentAnalysis, d: Diagnostic, suggestion: string, p
   const f = model?.formula;
   if (f && f.ast && parent) {
     // The additive terms of the right-hand side, with their spans.
-    const terms: Node[] = [];
-    const walk = (n: Node) => {
-      if (n.type === 'binary' && n.op === '+') {
-        walk(n.left);
-        walk(n.right);
-      } else terms.push(n);
-    };
-    walk(f.ast.rhs);
+    const terms = additiveNodes(f.ast.rhs);
     const idx = terms.findIndex((t) => {
       const u = unparen(t);
       return (
@@ -173,15 +166,7 @@ function dropRandomSlope(a: DocumentAnalysis, d: Diagnostic, variable: string): 
       (lr.start.line < d.range.start.line || (lr.start.line === d.range.start.line && lr.start.character <= d.range.start.character)) &&
       (lr.end.line > d.range.end.line || (lr.end.line === d.range.end.line && lr.end.character >= d.range.end.character));
     if (!inside) continue;
-    const terms: string[] = [];
-    const walk = (n: Node) => {
-      const u = unparen(n);
-      if (u.type === 'binary' && u.op === '+') {
-        walk(u.left);
-        walk(u.right);
-      } else terms.push(f.text.slice(n.span.start, n.span.end).trim());
-    };
-    walk(bar.left);
+    const terms = additivePieces(f.text, bar.left);
     const kept = terms.filter((t) => t.replace(/\s+/g, '') !== variable.replace(/\s+/g, ''));
     if (kept.length === terms.length) return null;
     const left = kept.length === 0 || kept.every((t) => t === '0') ? '1' : kept.join(' + ');

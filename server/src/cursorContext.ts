@@ -2,6 +2,7 @@
  * What the cursor is on, from the text of its line (and the lines above for the enclosing block).
  * Used by completion, which must work on incomplete text the parser rejects.
  */
+import { MODEL_NAME_PATTERN } from '../../engine/src/index';
 
 export type CursorContext =
   | { kind: 'key'; inModel: boolean; start: number }
@@ -23,6 +24,8 @@ export type CursorContext =
 
 const KEY_LINE = /^(\s*)([A-Za-z_][A-Za-z0-9_.]*)\s*:/;
 const WORD_BEFORE = /[A-Za-z0-9_.]*$/;
+/** `model NAME` being typed (the parser's model-name grammar, keys.ts). */
+const MODEL_HEADER_BEFORE = new RegExp(`^\\s*model\\s+(${MODEL_NAME_PATTERN})?$`);
 
 /** Is line `line` inside a model block: an indented line below a `model` header, with no top-level line between. */
 export function inModelBlock(lines: readonly string[], line: number): boolean {
@@ -67,8 +70,8 @@ export function cursorContext(lines: readonly string[], line: number, character:
   }
   if (!km || character < colon) {
     // Typing a key or a model header.
-    const mh = /^\s*model\s+([A-Za-z0-9_.]*)$/.exec(before);
-    if (mh) return { kind: 'modelName', start: wordStart };
+    const mh = MODEL_HEADER_BEFORE.exec(before);
+    if (mh) return { kind: 'modelName', start: character - (mh[1]?.length ?? 0) };
     if (/^\s*[A-Za-z0-9_.]*$/.test(before)) {
       return { kind: 'key', inModel: /^\s+/.test(before) && inModelBlock(lines, line), start: wordStart };
     }

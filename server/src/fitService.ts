@@ -16,6 +16,7 @@ import {
   type ModelDecl,
   type FitResult,
   type MixedModel,
+  type FittedMixedModel,
   explainSingular,
   simplifySingular,
   checkConvergenceByRefits,
@@ -27,7 +28,7 @@ import {
   type SqlProgress,
 } from '../../engine/src/index';
 import type { Analyzer, DocumentAnalysis } from './analysis';
-import { runComparison, runModelFit, runSqlModelFit } from './fitPipeline';
+import { runComparison, runDuckDbModelFit, runModelFit, runSqlModelFit } from './fitPipeline';
 import { clickHouseSourceOf, readsClickHouse } from './clickhouseSource';
 import type { ServerHost } from './host';
 import type { CheckParams, CheckResponse, FitError, FitParams, FitResponse, InferenceParams, InferenceResponse } from '../../protocol/index';
@@ -42,11 +43,11 @@ interface Kept {
   formula: string;
   /** Every inference side by side, per coefficient, once asked for (mlm/inference); dropped with the fit. */
   inference?: Map<string, CoefficientInference>;
-  /** Fitted in a SQL engine from cross-product blocks (no rows in memory). */
+  /** Fitted in a SQL engine (ClickHouse, the desktop's DuckDB) from cross-product blocks or collapsed rows (no rows in memory). */
   sql?: boolean;
 }
 
-const SQL_FIT_LIMIT = 'is fitted from the cross-product blocks of a ClickHouse query (no rows in memory)';
+const SQL_FIT_LIMIT = 'is fitted in SQL (cross-product blocks or collapsed rows, no rows in memory)';
 
 interface DocFits {
   kept: Map<string, Kept>;
@@ -208,7 +209,7 @@ export class FitService {
     const reporter = this.connection.window.attachWorkDoneProgress(params.workDoneToken);
     reporter.begin(models.length === 1 ? `Fitting ${models[0].name}` : `Fitting ${models.length} models`, 0, undefined, true);
     const cancelled = () => token.isCancellationRequested;
-    // data: clickhouse://…: the models are fitted in ClickHouse; cancelling aborts the running query
+    // data: clickhouse://… or read through DuckDB: the models are fitted in SQL; cancelling aborts the running query
     const abort = new AbortController();
     const onCancel = token.onCancellationRequested(() => abort.abort());
     let sqlSource: SqlSource | null = null;
@@ -251,12 +252,19 @@ export class FitService {
         };
         try {
           const onRows = (p: SqlProgress) => {
-            if (p.rowsRead !== undefined) reporter.report(Math.round((100 * (i + (p.fraction ?? 0) * 0.5)) / models.length), `${m.name}: ${p.rowsRead.toLocaleString('en-US')} rows read`);
+            if (p.rowsRead) reporter.report(Math.round((100 * (i + (p.fraction ?? 0) * 0.5)) / models.length), `${m.name}: ${p.rowsRead.toLocaleString('en-US')} rows read`);
           };
-          const { frame, result, model } = sqlSource
-            ? await runSqlModelFit(a, m, sqlSource, hooks, { signal: abort.signal, onProgress: onRows })
-            : await runModelFit(a, m, hooks);
-          s.kept.set(m.name, { frame, result, model, formula, ...(sqlSource ? { sql: true } : {}) });
+          let fit: FittedMixedModel;
+          let sql = false;
+          if (sqlSource) {
+            fit = await runSqlModelFit(a, m, sqlSource, hooks, { signal: abort.signal, onProgress: onRows });
+            sql = true;
+          } else if (a.sqlFitter) {
+            // data read through the desktop's DuckDB: fitted in SQL over every row, as `mlm fit` does
+            ({ fitted: fit, sql } = await runDuckDbModelFit(a, m, a.sqlFitter, hooks, { signal: abort.signal, onProgress: onRows }));
+          } else fit = await runModelFit(a, m, hooks);
+          const { frame, result, model } = fit;
+          s.kept.set(m.name, { frame, result, model, formula, ...(sql ? { sql: true } : {}) });
           fitted.push(m.name);
         } catch (e) {
           errors.push(toFitError(m, e, formula));

@@ -1,4 +1,4 @@
-import type { DataTable, MlmDiagnostic, MlmDocument } from '../../engine/src/index';
+import type { DataTable, FitHooks, FittedMixedModel, MlmDiagnostic, MlmDocument, ModelDecl, SqlQueryOptions } from '../../engine/src/index';
 
 /**
  * What differs between the node and the browser server: how files are read.
@@ -36,6 +36,19 @@ export interface SqlLinkedData {
   hash: string;
   /** How the data were read, for the panel and the data preview. */
   note: string;
+  /** Fits models where the data are (desktop: the embedded DuckDB), as `mlm fit` does; absent where the host has none. */
+  fitter?: SqlFitter;
+  /** False when `table` holds only the first rows of the data (too many for the editor): the fitter then reads every row. */
+  complete?: boolean;
+}
+
+/**
+ * A model of a `data:` read through SQL fitted in SQL: a linear mixed model from cross-product blocks, a binomial or
+ * Poisson model from rows collapsed to covariate patterns; `reason` when it needs the loaded rows instead. Throws
+ * MlmError for what the blocks path refuses (the caller falls back to the rows or reports it), CancelledError on cancel.
+ */
+export interface SqlFitter {
+  fit(doc: MlmDocument, decl: ModelDecl, hooks: FitHooks, query: SqlQueryOptions): Promise<{ fitted: FittedMixedModel; note: string } | { reason: string }>;
 }
 
 export interface ServerHost {

@@ -11,19 +11,14 @@ import {
   unparen,
   randomTerms,
   type RandomTermSpec,
-  tTwoSided,
-  normalUpper,
-  waldConfint,
   type AnovaTable,
-  interpretFixedEffect,
-  interpretLrt,
-  interpretVarCorr,
   FILE_KEYS,
   CLICKHOUSE_ENV,
   clickHouseAddress,
   parseClickHouseUrl,
   MODEL_KEYS,
   FAMILY_DOCS,
+  splitFamilyValue,
   COR_CONSTRUCTORS,
   VAR_CONSTRUCTORS,
   DATA_ENGINES,
@@ -134,8 +129,8 @@ function structureValueDoc(key: string, text: string): string | null {
 /** A `family:` or `link:` value (`binomial(probit)`, `poisson`, `log`): the family's and the link's lines. */
 function valueDoc(text: string): string | null {
   const t = text.trim();
-  const m = /^([A-Za-z][A-Za-z_.]*)\s*\(\s*(?:link\s*=\s*)?["']?([^"')\s]*)["']?\s*\)$/.exec(t);
-  const [family, link] = m ? [m[1], m[2]] : Object.hasOwn(FAMILY_DOCS, t) ? [t, ''] : ['', t];
+  const v = splitFamilyValue(t);
+  const [family, link] = v && Object.hasOwn(FAMILY_DOCS, v.family) ? [v.family, v.link ?? ''] : ['', t];
   const lines: string[] = [];
   if (Object.hasOwn(FAMILY_DOCS, family)) lines.push(`**${family}** family: ${FAMILY_DOCS[family]}`);
   if (Object.hasOwn(LINK_DOCS, link)) lines.push(`**${link}** link: ${LINK_DOCS[link]}`);
@@ -145,7 +140,7 @@ function valueDoc(text: string): string | null {
 function compareHover(t: AnovaTable & { text?: string }): string {
   const lines = ['**Likelihood-ratio test**', ''];
   if (t.text) lines.push('````', t.text.replace(/`{3,}/g, ''), '````', '');
-  for (let i = 1; i < t.rows.length; i++) lines.push(esc(interpretLrt(t.rows[i], t.rows[i - 1])));
+  for (const r of t.rows.slice(1)) if (r.sentence) lines.push(esc(r.sentence));
   for (const n of t.notes ?? []) lines.push('', `_${esc(n)}_`);
   return lines.join('\n');
 }
@@ -331,7 +326,7 @@ function estimateHover(e: NonNullable<FitResult['postfit']>['estimates'][number]
     '',
     '| estimate | SE | df | ' + stat + ' | p | ' + `${e.level * 100}% CI |`,
     '|---:|---:|---:|---:|---:|---|',
-    `| ${num4(e.estimate)} | ${num4(e.SE)} | ${e.df === null ? 'Inf' : num4(e.df)} | ${num4(e.statistic)} | ${e.p < 1e-4 ? e.p.toExponential(1) : num4(e.p)} | ${num4(e.lower)} to ${num4(e.upper)} |`,
+    `| ${num4(e.estimate)} | ${num4(e.SE)} | ${e.df === null ? 'Inf' : num4(e.df)} | ${num4(e.statistic)} | ${formatPvalue(e.p)} | ${num4(e.lower)} to ${num4(e.upper)} |`,
     '',
     `_${escapeMarkdown(e.dfMethod)} df; the interval is estimate ± ${e.df === null ? 'z' : 't(df)'} × SE with the df of the test._`,
   ].join('\n');
@@ -386,34 +381,24 @@ function flattenColon(n: Node): Node[] {
 }
 
 export function fixedEffectHover(r: FitResult, name: string): string {
-  const model = r.id;
-  const est = r.fixef[name];
-  const se = r.se[name];
-  const test = r.tests?.[name];
-  const gaussian = r.family === 'gaussian';
-  const stat = test?.statistic ?? est / se;
-  const df = test?.df ?? (gaussian ? (r.satterthwaite?.df[name] ?? null) : null);
-  let p = test?.p ?? (gaussian ? (r.satterthwaite?.p[name] ?? null) : null);
-  if (p === null) p = df !== null ? tTwoSided(stat, df) : gaussian ? null : 2 * normalUpper(Math.abs(stat));
-  // the engine's interval with the test's df (estimate ± t(df)·SE), else lme4's confint(method = "Wald"): estimate ± z·SE
+  // everything from the engine: the coefficient row (test and interval of the same kind) and its sentence
   const row = r.coefficients?.find((c) => c.name === name);
-  const tInterval = row !== undefined && row.df !== null && Number.isFinite(row.lower);
-  const ci = waldConfint(r, 0.95);
-  const k = ci.names.indexOf(name);
-  const lo = tInterval ? row!.lower : k >= 0 ? ci.lower[k] : null;
-  const hi = tInterval ? row!.upper : k >= 0 ? ci.upper[k] : null;
-  const statName = gaussian ? 't' : 'z';
+  const est = row?.estimate ?? r.fixef[name];
+  const se = row?.se ?? r.se[name];
+  const statName = r.family === 'gaussian' ? 't' : 'z';
+  const interval = row && Number.isFinite(row.lower) && Number.isFinite(row.upper) ? `[${formatNumber(row.lower)}, ${formatNumber(row.upper)}]` : '—';
+  const dash = (x: string | null) => x ?? '—';
+  const sentence = r.interpretation?.fixef?.[name];
   const rows = [
-    `**${esc(name)}** — fixed effect in model ${esc(model)}`,
+    `**${esc(name)}** — fixed effect in model ${esc(r.id)}`,
     '',
-    '| estimate | SE | ' + statName + ' | df | p | ' + (tInterval ? '95% CI, t(df)' : '95% Wald CI') + ' |',
+    `| estimate | SE | ${statName} | df | p | ${esc(r.intervalMethod ?? '95% CI')} |`,
     '|---|---|---|---|---|---|',
-    `| ${formatNumber(est)} | ${formatNumber(se)} | ${stat.toFixed(2)} | ${df === null ? '—' : df.toFixed(1)} | ${p === null ? '—' : formatPvalue(p)} | ${lo === null || hi === null ? '—' : `[${formatNumber(lo)}, ${formatNumber(hi)}]`} |`,
-    '',
-    esc(interpretFixedEffect(r, name)),
+    `| ${formatNumber(est)} | ${formatNumber(se)} | ${row && Number.isFinite(row.statistic) ? row.statistic.toFixed(2) : '—'} | ${dash(row?.df != null ? row.df.toFixed(1) : null)} | ${dash(row?.p != null ? formatPvalue(row.p) : null)} | ${interval} |`,
   ];
-  if (df !== null) rows.push('', `_t test with Satterthwaite df (lmerTest)${tInterval ? '; the interval uses the same df' : ''}._`);
-  else if (!gaussian) rows.push('', '_Wald z test._');
+  if (sentence) rows.push('', esc(sentence));
+  if (row?.df != null) rows.push('', `_${esc(r.intervalMethod ?? '95% CI')}: estimate ± t(df) × SE with the df of the t test._`);
+  else if (row && r.family !== 'gaussian') rows.push('', '_Wald z test._');
   return rows.join('\n');
 }
 
@@ -487,14 +472,8 @@ function randomTermHover(a: DocumentAnalysis, bar: BarNode, r: FitResult | undef
         else lines.push(`| ${esc(v.grp)} | corr ${esc(paren(`${v.var1}, ${v.var2}`))} | ${v.sdcor.toFixed(2)} |`);
       }
       if (r.family === 'gaussian') lines.push(`| Residual | sd | ${formatNumber(r.sigma)} |`);
-      const sentences: string[] = [];
-      for (const v of rows) {
-        try {
-          sentences.push(interpretVarCorr(r, v));
-        } catch {
-          // a sentence is a bonus; the table above has the numbers
-        }
-      }
+      // the engine's sentences (FitResult.interpretation.varcorr, in varcorr order)
+      const sentences = rows.map((v) => r.interpretation?.varcorr?.[r.varcorr.indexOf(v)]).filter((x): x is string => typeof x === 'string' && x.length > 0);
       if (sentences.length) lines.push('', ...sentences.map((x) => `- ${esc(x)}`));
     }
   }

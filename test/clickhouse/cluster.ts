@@ -95,6 +95,8 @@ function configXml(dir: string, http: number, tcp: number, shardTcp: readonly [n
   <http_port>${http}</http_port>
   <tcp_port>${tcp}</tcp_port>
   <listen_host>127.0.0.1</listen_host>
+  <!-- the harness's fetch keeps connections alive between statements: do not close them after 3 idle seconds -->
+  <keep_alive_timeout>600</keep_alive_timeout>
   <path>${dir}/data/</path>
   <tmp_path>${dir}/tmp/</tmp_path>
   <user_files_path>${dir}/user_files/</user_files_path>

@@ -11,6 +11,7 @@ import { loadReference, referenceAsFitResult } from '../conformance/harness';
 import { coefficientRows, iccGroupRows, intervalMethod } from '../../engine/src/inference/coefficients';
 import { interpretFixedEffect, interpretIcc, interpretVarCorr } from '../../engine/src/inference/interpret';
 import { icc } from '../../engine/src/inference/variance';
+import { ranefIntervals } from '../../engine/src/inference/ranef';
 import { plotFigures } from '../../engine/src/plotfigures';
 import { effectFigures, type EffectFigure } from '../../engine/src/effects';
 import { asymptoticContrastDf } from '../../engine/src/inference/dfmethod';
@@ -42,6 +43,7 @@ export function withEngineExtras(fit: FitResult): FitResult {
   fit.coefficients = coefficientRows(fit);
   fit.intervalMethod = intervalMethod(fit);
   fit.iccGroups = iccGroupRows(fit, iccResult);
+  fit.ranefIntervals = ranefIntervals(fit);
   fit.interpretation = {
     fixef: Object.fromEntries(fit.coefnames.map((c) => [c, interpretFixedEffect(fit, c)])),
     varcorr: fit.varcorr.map((r) => interpretVarCorr(fit, { ...r, var2: r.var2 ?? null })),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
 import { renderResultsPage } from '../../client/src/render/panel';
 import { loadReferenceFit } from './helpers';
+import { interpretLrt } from '../../engine/src/inference/interpret';
 
 function render(names: string[], comparisons: unknown[] = []): Document {
   const results = names.map(loadReferenceFit);
@@ -155,7 +156,9 @@ test('comparison table in lme4 anova layout, figures from the two ML fits (bdf e
   const row = (f: typeof a, name: string, Chisq: number | null, Df: number | null, p: number | null) => ({
     name, formula: f.formula, npar: f.df, AIC: f.AIC, BIC: f.BIC, logLik: f.logLik, deviance: -2 * f.logLik, Chisq, Df, p, refitted: false,
   });
-  const comparisons = [{ data: 'bdf.csv', models: ['empty', 'iq'], notes: [], rows: [row(a, 'empty', null, null, null), row(b, 'iq', chisq, b.df - a.df, 1e-30)] }];
+  const rows0 = [row(a, 'empty', null, null, null), row(b, 'iq', chisq, b.df - a.df, 1e-30)];
+  // the engine's sentence (compareModels sets it with interpret.ts interpretLrt)
+  const comparisons = [{ data: 'bdf.csv', models: ['empty', 'iq'], notes: [], rows: [rows0[0], { ...rows0[1], sentence: interpretLrt(rows0[1], rows0[0]) }] }];
   const doc = render(['bdf_empty_ml', 'bdf_iq_ml'], comparisons);
   const t = doc.querySelector('#comparison table.comparison-table')!;
   assert.ok(t);
@@ -168,6 +171,9 @@ test('comparison table in lme4 anova layout, figures from the two ML fits (bdf e
   assert.equal(rows[1][7], '1');
   assert.equal(rows[1][8], '< 2.2e-16'); // as R's print(anova(m0, m1)) prints a p-value below machine epsilon
   assert.match(doc.querySelector('#comparison .comparison-notes')!.textContent!, /iq fits significantly better than empty/);
+  // the view writes no sentence of its own: rows without the engine's sentence get none
+  const bare = render(['bdf_empty_ml', 'bdf_iq_ml'], [{ ...comparisons[0], rows: rows0 }]);
+  assert.equal(bare.querySelector('#comparison .comparison-notes'), null);
 });
 
 test('no results: a hint to fit, and the status line carries what happened', () => {
@@ -296,4 +302,21 @@ test('the coefficient interval is named by the df method of the tests and uses i
   const row = coefficientRows(kr).find((r) => r.name === 'Days')!;
   // estimate ± qt(0.975, 17) × 1.54579; qt(0.975, 17) = 2.109816 (R)
   assert.ok(Math.abs(row.upper - row.lower - 2 * 2.109816 * 1.54578964390598) < 1e-5);
+});
+
+test("the ratio column is named by family and link: 'Rate ratio' for Poisson, 'Ratio' (of means) for a Gamma log link", async () => {
+  const { coefficientRows } = await import('../../engine/src/inference/coefficients');
+  const pois = loadReferenceFit('grouseticks_poisson');
+  const header = (fit: typeof pois) => {
+    const doc = new JSDOM(renderResultsPage({ fileName: 'g.mlm', results: [{ ...fit, coefficients: coefficientRows(fit) }], comparisons: [] }, { nonce: 'N0nce123', cspSource: 'x', scriptUri: 'https://x/main.js' })).window.document;
+    const th = [...doc.querySelectorAll('table.fixed-effects thead th')].map((x) => x.textContent ?? '').find((t) => /atio/.test(t));
+    const cell = doc.querySelector('table.fixed-effects tbody tr:nth-child(2) td.ratio')?.getAttribute('title') ?? '';
+    return [th?.replace(/ \(.*$/, '') ?? '', cell];
+  };
+  const [pt, pc] = header(pois);
+  assert.equal(pt, 'Rate ratio');
+  assert.match(pc, /multiplicative change in the rate/);
+  const [gt, gc] = header({ ...pois, family: 'Gamma', link: 'log' });
+  assert.equal(gt, 'Ratio');
+  assert.match(gc, /multiplicative change in the mean/);
 });

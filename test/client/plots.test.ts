@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
 import { groupEstimates } from '../../engine/src/inference/noPooling';
 import { binnedResiduals, localLinear, populationSummary, ppoints } from '../../engine/src/plotfigures';
-import { quantile7 as quantileSorted } from '../../engine/src/lmm/result';
+import { quantile7 as quantileSorted } from '../../engine/src/inference/distributions';
 import { qqPlot } from '../../client/src/render/plots/residuals';
 import { caterpillarPlot } from '../../client/src/render/plots/caterpillar';
 import { effectPlot } from '../../client/src/render/plots/effects';
 import { plotsForFit } from '../../client/src/render/plots';
 import { pnorm, qnorm } from '../../engine/src/inference/distributions';
 import { iccRows } from '../../client/src/shared/fitView';
+import { fmt } from '../../client/src/shared/format';
 import { loadReferenceFit } from './helpers';
 
 function svgDoc(svg: string): Document {
@@ -79,7 +80,8 @@ test('QQ plot helpers follow R: ppoints and type-7 quantiles; normal functions',
 
 test('caterpillar: sorted by conditional mode, 95% and 1.39-sd intervals drawn, large factors compact', () => {
   const fit = loadReferenceFit('sleepstudy_full');
-  const doc = svgDoc(caterpillarPlot('c', fit.ranef[0], 0).svg);
+  const iv = fit.ranefIntervals![0];
+  const doc = svgDoc(caterpillarPlot('c', fit.ranef[0], 0, iv).svg);
   const labels = [...doc.querySelectorAll('text.level-label')].map((t) => t.textContent);
   // lowest intercept mode: 309 (-40.40), highest: 337 (34.89)
   assert.equal(labels[0], '309');
@@ -91,9 +93,18 @@ test('caterpillar: sorted by conditional mode, 95% and 1.39-sd intervals drawn, 
   const w95 = Number(first.getAttribute('x2')) - Number(first.getAttribute('x1'));
   const w139 = Number(thick.getAttribute('x2')) - Number(thick.getAttribute('x1'));
   assert.ok(Math.abs(w139 / w95 - 1.39 / 1.96) < 0.01);
+  // the engine's interval of the lowest mode (309): -40.40 ± qnorm(0.975) × its conditional sd, in the tooltip
+  const j309 = fit.ranef[0].levels.indexOf('309');
+  const sd309 = fit.ranef[0].condsd[0][j309];
+  assert.ok(Math.abs(iv.lower[j309] - (fit.ranef[0].values[0][j309] - 1.959963984540054 * sd309)) < 1e-9);
+  assert.ok(doc.querySelector('svg')!.innerHTML.includes(`95% interval ${fmt(iv.lower[j309])} to ${fmt(iv.upper[j309])}`));
+  // without the engine's intervals the modes are drawn alone (the view computes none)
+  const bare = svgDoc(caterpillarPlot('c', fit.ranef[0], 0).svg);
+  assert.equal(bare.querySelectorAll('line.interval95, line.interval139').length, 0);
+  assert.equal(bare.querySelectorAll('circle.pt').length, 18);
   const big = loadReferenceFit('insteval_ml');
   const s = big.ranef.find((b) => b.group === 's')!;
-  const bigDoc = svgDoc(caterpillarPlot('b', s, 0).svg);
+  const bigDoc = svgDoc(caterpillarPlot('b', s, 0, big.ranefIntervals!.find((x) => x.group === 's')).svg);
   assert.equal(bigDoc.querySelectorAll('svg > g.cat-row circle.pt').length, s.levels.length);
   assert.equal(bigDoc.querySelectorAll('svg [tabindex="0"]').length, 0, 'only the svg itself is a tab stop');
   // the 6 lowest and 6 highest are labelled; the fully labelled plot waits in a template
@@ -234,5 +245,8 @@ test("nlme's ACF plot for a model with a correlation structure: one bar per lag,
   assert.equal(doc.querySelectorAll('line.smooth-line').length, 10);
   // nlme's values (test/fixtures/nlme-acf) against ±1.96/sqrt(pairs): e.g. lag 8, -0.2408 with 36 pairs, inside ±0.327; all lags inside
   assert.match(acf.caption, /No lag is outside the bounds/);
+  // the bounds are the engine's (FitResult.acf.bound): qnorm(0.975) / √pairs, 1.959964 / 6 = 0.326661 at 36 pairs
+  const k36 = fit.acf!.n.indexOf(36);
+  assert.ok(k36 > 0 && Math.abs(fit.acf!.bound[k36] - 0.3266606640900090) < 1e-12);
   assert.equal(plotsForFit(loadReferenceFit('sleepstudy_full'), 's').plots.some((p) => p.kind === 'acf'), false);
 });

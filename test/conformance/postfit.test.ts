@@ -51,8 +51,8 @@ async function fitted(ref: { data: string; formula: string }, extra = '', keys =
   const prep = prepareModels(`data: ${ref.data}\n${extra}model m:\n  formula: ${ref.formula}\n${keys}`, (f) => readFileSync(join(DATA, f), 'utf8'));
   const m = prep.models[0];
   assert.ok(m.frame, JSON.stringify(m.error));
-  const result = await fitModel(m.frame, m.spec, { yieldEveryMs: 0 });
-  return { prep, m, result, pf: new PostFit({ model: m.decl, table: prep.table as DataTable, frame: m.frame, result }) };
+  const { result, model: mixedModel } = await fitMixedModel(m.frame, m.spec, { yieldEveryMs: 0 });
+  return { prep, m, result, mixedModel, pf: new PostFit({ model: m.decl, table: prep.table as DataTable, frame: m.frame, result, mixedModel }) };
 }
 
 async function checkMeans(id: string, extra = '', tol = { est: 1e-4, anova: 1e-4 }, df: DfRequest = 'auto') {
@@ -166,7 +166,7 @@ test('Kenward-Roger F tests: Orthodont, Sex × factor(age) with (age | Subject)'
 
 test('df: asymptotic F tests (Wald F, infinite DenDF, p from chi-square, as joint_tests(lmer.df = "asymptotic")): Orthodont Sex × factor(age); the panel summary shows them', async () => {
   const ref = load('orthodont_asymptotic_anova') as KrAnovaRef;
-  const { pf, result, m, prep } = await fitted(ref, '', '  df: asymptotic\n');
+  const { pf, result, m, prep, mixedModel } = await fitted(ref, '', '  df: asymptotic\n');
   relClose(result.REMLcrit!, ref.REMLcrit, 1e-7, 'REML criterion');
   for (const type of [3, 1] as const) {
     const want = type === 3 ? ref.anova3 : ref.anova1;
@@ -181,7 +181,7 @@ test('df: asymptotic F tests (Wald F, infinite DenDF, p from chi-square, as join
     });
   }
   // the results panel's summary: the table, DenDF null (JSON) and no error
-  const s = await postFitSummary({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result });
+  const s = await postFitSummary({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result, mixedModel });
   assert.deepEqual(s.errors, []);
   assert.equal(s.anova?.method, 'asymptotic');
   assert.equal(s.anova?.rows.length, 3);

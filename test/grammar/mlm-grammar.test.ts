@@ -60,3 +60,11 @@ test("the grammar colours every function of the engine's formula and derive: tab
   assert.ok(begin.test('splines::ns('));
   for (const notOurs of ['ifelse(', 'pmin(', 'round(']) assert.ok(!begin.test(notOurs), notOurs);
 });
+
+test("the grammar's model names are the parser's (MODEL_NAME_PATTERN): on model headers and compare: lines", async () => {
+  const { MODEL_NAME_PATTERN } = await import('../../engine/src/mlmfile/keys');
+  const g = JSON.parse(readFileSync(grammar, 'utf8'));
+  assert.ok(String(g.repository['model-header'].begin).includes(`\\s+(${MODEL_NAME_PATTERN}))?`), g.repository['model-header'].begin);
+  const compareNames = (g.repository['compare-line'].patterns as { match?: string; name?: string }[]).filter((p) => p.name === 'variable.other.model.mlm');
+  assert.deepEqual(compareNames.map((p) => p.match), [MODEL_NAME_PATTERN]);
+});

@@ -141,8 +141,8 @@ export class LspClient {
   }
 
   /** Opens a document and resolves with its first diagnostics. */
-  async open(uri: string, text: string): Promise<Diagnostic[]> {
-    const first = this.waitDiagnostics(uri);
+  async open(uri: string, text: string, timeoutMs?: number): Promise<Diagnostic[]> {
+    const first = this.waitDiagnostics(uri, undefined, timeoutMs);
     this.versions.set(uri, 1);
     this.texts.set(uri, text);
     await this.connection.sendNotification('textDocument/didOpen', {

@@ -38,6 +38,9 @@ test('cursorContext: keys, formula sides, grouping after |, values of other keys
   assert.deepEqual(cursorContext(lines, 4, 12), { kind: 'compare', start: 12, typed: '', listed: ['a'] });
   assert.deepEqual(cursorContext(lines, 5, 15), { kind: 'levelValues', column: 's', start: 15, typed: '', listed: ['P'] });
   assert.equal(cursorContext(['# formula: y ~ '], 0, 14).kind, 'none');
+  // a model name being typed follows the parser's model-name grammar ('-' included)
+  assert.deepEqual(cursorContext(['model m-1'], 0, 9), { kind: 'modelName', start: 6 });
+  assert.deepEqual(cursorContext(['model '], 0, 6), { kind: 'modelName', start: 6 });
   // Continuation lines of a formula.
   const multi = ['model a:', '  formula: y ~ x +', '      z + (1 | g', '  method: ML'];
   assert.equal((cursorContext(multi, 2, 7) as { part: string }).part, 'rhs');

@@ -94,6 +94,9 @@ test('LRT of sleepstudy random slope (ML reference) against the random-intercept
   ].join('\n');
   assert.equal(text, expected);
   assert.match(interpretLrt(table.rows[1], table.rows[0]), /fm2 fits significantly better than fm1 \(χ²\(2\) = 42\.14, p < \.001\)/);
+  // the table carries the sentences the panel and hovers show
+  assert.equal(table.rows[0].sentence, undefined);
+  assert.match(table.rows[1].sentence!, /fm2 fits significantly better than fm1 \(χ²\(2\) = 42\.14, p < \.001\)/);
 });
 
 test('three nested ML models of bdf: ordered by npar, Chisq = 2 × ΔlogLik, Df = Δnpar', async () => {

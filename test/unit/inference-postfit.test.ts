@@ -13,6 +13,7 @@ import type { ContrastDf } from '../../engine/src/inference/dfmethod';
 import { parseMlm } from '../../engine/src/mlmfile/parse';
 import { prepareModels } from '../../engine/src/frame/prepare';
 import { PostFit } from '../../engine/src/inference/postfit';
+import { LinearMixedModel } from '../../engine/src/lmm/model';
 import { MlmError } from '../../engine/src/diagnostics';
 import type { DataTable } from '../../engine/src/data/types';
 import { DATA, loadReference } from './inference-fixtures';
@@ -128,7 +129,7 @@ async function bdfPostFit(formula: string, extra = '') {
   const ref = loadReference('bdf_iq_ml');
   // the β and vcov do not matter for input errors: any FitResult with the model's coefficient names
   const result = { ...ref, coefnames: m.frame!.coefnames, fixef: Object.fromEntries(m.frame!.coefnames.map((c) => [c, 0])), vcov: m.frame!.coefnames.map((_, i) => m.frame!.coefnames.map((__, j) => (i === j ? 1 : 0))) };
-  return { m, pf: new PostFit({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result }) };
+  return { m, pf: new PostFit({ model: m.decl, table: prep.table as DataTable, frame: m.frame!, result, mixedModel: new LinearMixedModel(m.frame!, { REML: false }) }) };
 }
 
 test('means: a factor not in the model, a covariate as spec, --at of the wrong type: located MlmErrors', async () => {
@@ -175,4 +176,54 @@ test('ratios: odds ratios for logit, rate ratios for log links, none for probit'
   assert.ok(Math.abs(row.ratio - Math.exp(g.fixef[c])) < 1e-12);
   assert.ok(Math.abs(row.upper - Math.exp(g.fixef[c] + 1.959963984540054 * g.se[c])) < 1e-9);
   assert.equal(ratios({ ...g, family: 'binomial', link: 'probit' }), null);
+});
+
+test("ratio kinds per family and link: odds ratio (logit), rate ratio (Poisson log), ratio for other log links (emmeans 1.8.4's 'ratio')", async () => {
+  const { ratios } = await import('../../engine/src/inference/ratios');
+  const { ratioKind, ratioScale, coefficientRows } = await import('../../engine/src/inference/coefficients');
+  const { interpretFixedEffect } = await import('../../engine/src/inference/interpret');
+  const g = loadReference('grouseticks_poisson');
+  const kinds = (family: string, link: string) => [ratioKind({ family, link }), ratioScale({ family, link })];
+  assert.deepEqual(kinds('binomial', 'logit'), ['odds ratio', 'odds']);
+  assert.deepEqual(kinds('poisson', 'log'), ['rate ratio', 'rate']);
+  assert.deepEqual(kinds('Gamma', 'log'), ['ratio', 'mean']);
+  assert.deepEqual(kinds('negbinomial', 'log'), ['ratio', 'mean']);
+  assert.deepEqual(kinds('inverse.gaussian', 'log'), ['ratio', 'mean']);
+  assert.deepEqual(kinds('binomial', 'log'), ['ratio', 'probability']);
+  assert.deepEqual(kinds('binomial', 'cloglog'), [null, null]);
+  assert.deepEqual(kinds('poisson', 'sqrt'), [null, null]);
+  const gamma = { ...g, family: 'Gamma', link: 'log' };
+  const t = ratios(gamma)!;
+  assert.equal(t.kind, 'ratio');
+  assert.match(t.note, /the intercept row is the mean at/);
+  // the coefficient rows still carry exp(estimate); the sentence speaks of means, not rates
+  const c = g.coefnames[1];
+  assert.ok(Math.abs(coefficientRows(gamma).find((r) => r.name === c)!.ratio!.estimate - Math.exp(g.fixef[c])) < 1e-12);
+  assert.match(interpretFixedEffect({ ...g, family: 'negbinomial', link: 'log' }, c), /log ratio of means/);
+  assert.match(interpretFixedEffect(g, c), /log rate ratio/);
+});
+
+test("PostFit evaluates Satterthwaite's ingredients on the fit's own model object, once per fit (nothing rebuilt from the FitResult)", async () => {
+  const { fitMixedModel } = await import('../../engine/src/fit');
+  const prep = prepareModels('data: sleepstudy.csv\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', (f) => readFileSync(join(DATA, f), 'utf8'));
+  const m = prep.models[0];
+  const fitted = await fitMixedModel(m.frame!, m.spec);
+  const model = fitted.model as LinearMixedModel;
+  let calls = 0;
+  const objectiveAt = model.objectiveAt.bind(model);
+  model.objectiveAt = (theta, sigma) => (calls++, objectiveAt(theta, sigma));
+  const input = { model: m.decl, table: prep.table as DataTable, frame: m.frame!, result: fitted.result };
+  // the fit's coefficient tests computed the ingredients on this model: a later mean reuses them
+  const days = await new PostFit({ ...input, mixedModel: model }).estimate('Days', undefined, 'satterthwaite');
+  assert.equal(calls, 0);
+  // lmerTest's df of Days for sleepstudy_full: 16.99998
+  assert.ok(Math.abs(days.df! - 16.99998) < 1e-3, String(days.df));
+  // another model object (here a fresh one for the same frame) is the one evaluated
+  const other = new LinearMixedModel(m.frame!, { REML: true });
+  let otherCalls = 0;
+  const otherAt = other.objectiveAt.bind(other);
+  other.objectiveAt = (theta, sigma) => (otherCalls++, otherAt(theta, sigma));
+  await new PostFit({ ...input, mixedModel: other }).estimate('Days', undefined, 'satterthwaite');
+  assert.ok(otherCalls > 0);
+  assert.equal(calls, 0);
 });

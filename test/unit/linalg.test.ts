@@ -132,3 +132,34 @@ test('hybrid Cholesky: the WebAssembly path (with a Schur update) equals the JS 
   assert.equal(cholLowerHybridJs(L2, n, n, 41), -1);
   for (let j = 0; j < n; j++) for (let i = j; i < n; i++) assert.ok(Math.abs(L1[i + j * n] - L2[i + j * n]) < 1e-10, `${i},${j}`);
 });
+
+test('invLower: the WebAssembly path (n = 203 inside a larger array, 7 blocks of 32 and a remainder) gives L · L⁻¹ = I and equals the JS inverse', async () => {
+  const { invLowerJs } = await import('../../engine/src/linalg/dense');
+  const n = 203, lda = 210, off = 3;
+  const A = spd(n, 13);
+  cholLower(A, n);
+  const big = new Float64Array(off + lda * n).fill(7); // the upper triangle and padding are not read
+  for (let j = 0; j < n; j++) for (let i = j; i < n; i++) big[off + i + j * lda] = A[i + j * n];
+  const inv = invLower(big, n, lda, off);
+  const js = invLowerJs(big, n, lda, off);
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(inv[i + j * n] - js[i + j * n]) < 1e-12, `${i},${j}`);
+      let s = 0;
+      for (let k = j; k <= i; k++) s += big[off + i + k * lda] * inv[k + j * n];
+      if (i >= j) assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12, `${i},${j}: ${s}`);
+      else assert.equal(inv[i + j * n], 0);
+    }
+});
+
+test('minimum degree: once the remaining graph is a clique, the order continues by index with falling degrees', () => {
+  // a path 5-6-7 hanging off a clique 0..4 (node 4 joins the path): 7, then 6, then 5 go first
+  const g = new BitGraph(8);
+  g.addClique([0, 1, 2, 3, 4]);
+  g.addClique([4, 5]);
+  g.addClique([5, 6]);
+  g.addClique([6, 7]);
+  const { order, degree } = minimumDegreeOrder(g);
+  assert.deepEqual(Array.from(order), [7, 6, 5, 0, 1, 2, 3, 4]);
+  assert.deepEqual(Array.from(degree), [1, 1, 1, 4, 3, 2, 1, 0]);
+});

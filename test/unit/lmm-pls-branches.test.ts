@@ -1,11 +1,11 @@
 // Every factorization branch of the blocked PLS system (lmm/pls.ts) against the dense definition:
 // for random Z, X, y, weights and θ, form M = [ZΛ X]'W[ZΛ X] + diag(I_q, 0), factor it densely and
-// compare log|L_Z|², log|R_X|², PWRSS, β̂ and u with the system's. (Mathematics, not earlier output.)
+// compare log|L_Z|², log|R_X|², PWRSS, β̂, u and the conditional covariances of b with the system's. (Mathematics, not earlier output.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlsSystem, type PlsTerm } from '../../engine/src/lmm/pls';
 import { ReTerms } from '../../engine/src/lmm/reterms';
-import { cholUpper, cholSolve } from '../../engine/src/linalg/small';
+import { cholUpper, cholSolve, invert } from '../../engine/src/linalg/small';
 
 /** Small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -104,17 +104,38 @@ function dense(d: ReturnType<typeof makeCase>, p: number) {
   const x = cholSolve(R, rhs);
   let fit = 0;
   for (let a = 0; a < cols; a++) fit += rhs[a] * x[a];
-  return { ldZ, ldX, pwrss: yy - fit, u: x.subarray(0, q), beta: x.subarray(q) };
+  return { ldZ, ldX, pwrss: yy - fit, u: x.subarray(0, q), beta: x.subarray(q), Mzz: M.slice(0, q).map((r) => r.slice(0, q)) };
+}
+
+/** Conditional covariance blocks of b by the definition: Λ_t [(Λ'Z'WZΛ + I)⁻¹]_ll Λ_t' per term and level. */
+function condVarDense(d: ReturnType<typeof makeCase>, Mzz: Float64Array[]): Float64Array[] {
+  const inv = invert(Mzz)!;
+  return d.re.terms.map((t) => {
+    const k = t.k;
+    const L = t.lambda(d.theta);
+    const out = new Float64Array(t.nlev * k * k);
+    for (let l = 0; l < t.nlev; l++) {
+      const o = t.uOff + l * k;
+      for (let a = 0; a < k; a++)
+        for (let b = 0; b < k; b++) {
+          let s = 0;
+          for (let x = 0; x < k; x++) for (let y = 0; y < k; y++) s += L[a + x * k] * inv[o + x][o + y] * L[b + y * k];
+          out[l * k * k + a + b * k] = s;
+        }
+    }
+    return out;
+  });
 }
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
-function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void) {
+function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void, afterFactor?: (sys: Record<string, unknown>) => void) {
   const d = makeCase(c);
   const sys = new PlsSystem(d.terms, d.X, c.p, d.n);
   sys.setData(d.sqrtW, d.y);
   expectBranch(sys as unknown as Record<string, unknown>);
   assert.equal(sys.factor(d.theta), true);
+  afterFactor?.(sys as unknown as Record<string, unknown>);
   sys.solve();
   const want = dense(d, c.p);
   close(sys.logdetL2, want.ldZ, 1e-9, 'log|L_Z|²');
@@ -122,6 +143,8 @@ function check(c: Case, expectBranch: (sys: Record<string, unknown>) => void) {
   close(sys.pwrss, want.pwrss, 1e-8, 'PWRSS');
   for (let j = 0; j < c.p; j++) close(sys.beta[j], want.beta[j], 1e-8, `beta[${j}]`);
   for (let j = 0; j < want.u.length; j++) close(sys.u[j], want.u[j], 1e-8, `u[${j}]`);
+  const cv = sys.condVarBlocks(), cvWant = condVarDense(d, want.Mzz);
+  cvWant.forEach((blk, t) => blk.forEach((v, i) => close(cv[t][i], v, 1e-8, `condVar term ${t} [${i}]`)));
   checkSavedWeights(c, d);
 }
 
@@ -208,7 +231,33 @@ test('a dense block of 220 levels: minimum-degree order, sparse elimination then
   check({ n: 900, terms: [{ k: 1, nlev: 260 }, { k: 1, nlev: 220 }], p: 2, weights: true, seed: 5 }, (s) => {
     assert.equal(s.ordered, true);
     assert.equal(s.schurGroups, null);
+  }, (s) => {
+    // the dense part is large enough for the factorization resident in WebAssembly memory
+    assert.notEqual(s.resident, null);
   });
+});
+
+test('the resident factorization follows θ and the data: refactoring at other θ and weights matches a fresh system', () => {
+  const c: Case = { n: 900, terms: [{ k: 1, nlev: 260 }, { k: 1, nlev: 220 }], p: 2, weights: true, seed: 9 };
+  const d = makeCase(c);
+  const sys = new PlsSystem(d.terms, d.X, c.p, d.n);
+  sys.setData(d.sqrtW, d.y);
+  assert.equal(sys.factor(d.theta.map((v) => v * 3)), true);
+  sys.solve();
+  assert.equal(sys.factor(d.theta), true);
+  assert.notEqual((sys as unknown as Record<string, unknown>).resident, null);
+  sys.solve();
+  const want = dense(d, c.p);
+  close(sys.pwrss, want.pwrss, 1e-8, 'PWRSS');
+  close(sys.logdetL2, want.ldZ, 1e-9, 'log|L_Z|²');
+  for (let j = 0; j < want.u.length; j++) close(sys.u[j], want.u[j], 1e-8, `u[${j}]`);
+  // unweighted now
+  sys.setData(null, d.y);
+  assert.equal(sys.factor(d.theta), true);
+  sys.solve();
+  const want2 = dense({ ...d, sqrtW: null }, c.p);
+  close(sys.pwrss, want2.pwrss, 1e-8, 'unweighted PWRSS');
+  for (let j = 0; j < c.p; j++) close(sys.beta[j], want2.beta[j], 1e-8, `unweighted beta[${j}]`);
 });
 
 test('ordered dense block with a vector-valued first term', () => {

@@ -36,4 +36,18 @@ test('residualAcf is nlme ACF.lme arithmetic: lagged products over pairs, by the
   assert.deepEqual(out.n, [5, 3, 1]);
   assert.ok(Math.abs(out.acf[1] - -2 / 3 / 1.4) < 1e-15);
   assert.ok(Math.abs(out.acf[2] - 1 / 1.4) < 1e-15);
+  // nlme's plot.ACF bound: qnorm(0.975) / √n.used (qnorm(0.975) = 1.959963984540054)
+  assert.ok(Math.abs(out.bound[1] - 1.959963984540054 / Math.sqrt(3)) < 1e-15);
+  assert.ok(Math.abs(out.bound[2] - 1.959963984540054) < 1e-15);
+});
+
+test("an nlme fit's optSummary records its settings (FIT_SETTINGS.nlme) and lme4's start", async () => {
+  const { FIT_SETTINGS } = await import('../../engine/src/optim/options');
+  const r = await fit('sleepstudy.csv', 'Reaction ~ Days + (1 | Subject)');
+  const s = r.optSummary!;
+  assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  const last = s.stages[s.stages.length - 1];
+  assert.deepEqual(last.settings, { rhobeg: FIT_SETTINGS.nlme.rhobeg, rhoend: FIT_SETTINGS.nlme.rhoend, maxEval: FIT_SETTINGS.nlme.maxEval });
+  assert.equal(s.stages[0].name, 'start: θ (lme4, no structures)');
+  assert.equal(s.stages.reduce((a, st) => a + st.evaluations, 0), r.evaluations);
 });

@@ -97,3 +97,16 @@ Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’
   assert.equal(a.se.length, 4);
   a.se.forEach((v, i) => assert.ok(Math.abs(v - e.se[i]) <= 1.01e-6, `SE ${v} vs ${e.se[i]}`));
 });
+
+test("a dispersion family's optSummary records its settings (FIT_SETTINGS.dispersion): BOBYQA, then Newton steps", async () => {
+  const { FIT_SETTINGS } = await import('../../engine/src/optim/options');
+  const prep = prepareModels('data: sleepstudy.csv\nformula: Reaction ~ Days + (1 | Subject)\nfamily: Gamma(log)\n', (rel) => readFileSync(join(DATA, rel), 'utf8'));
+  const r = await fitModel(prep.models[0].frame!, prep.models[0].spec, { yieldEveryMs: 0 });
+  const s = r.optSummary!;
+  const D = FIT_SETTINGS.dispersion;
+  assert.deepEqual(s.stages.map((st) => st.optimizer), ['bobyqa', 'newton']);
+  assert.deepEqual(s.stages[0].settings, { rhobeg: D.rhobeg, rhoend: D.rhoend, maxEval: D.maxEval });
+  assert.equal(s.settings.gradTol, D.gradTol);
+  assert.equal(s.derivStep, D.derivStep);
+  assert.equal(s.checkConv.checked, false);
+});

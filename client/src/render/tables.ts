@@ -3,7 +3,7 @@
  * comparison (likelihood-ratio) tables. Every cell holding a number has a title with its meaning in
  * plain words. All data-derived text is escaped with escapeHtml.
  */
-import { type FitResult, interpretLrt, type AnovaRow } from '../../../engine/src/index';
+import { type FitResult, ratioKind, ratioScale, type AnovaRow } from '../../../engine/src/index';
 import { escapeHtml } from '../shared/escape';
 import { exact, fixed, fmt, fmtP, signifStars } from '../shared/format';
 import { asArray, coefRows, explainCoef, iccRows, iccSentence, intervalHeader, intervalName, isGaussian, r2Of, varCorrSentence, varianceRows, type CoefRow } from '../shared/fitView';
@@ -176,7 +176,8 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
   const pcol = gaussian ? 'Pr(>|t|)' : 'Pr(>|z|)';
   const ci = intervalName(fit);
   const iv = intervalCells(rows);
-  const ratio = rows.some((r) => r.ratio) ? (fit.link === 'logit' ? 'Odds ratio' : 'Rate ratio') : null;
+  const kind = rows.some((r) => r.ratio) ? ratioKind(fit) : null;
+  const ratio = kind ? kind[0].toUpperCase() + kind.slice(1) : null;
   const ratioCells = ratio
     ? formatR(rows.flatMap((r) => (r.ratio ? [r.ratio.estimate, r.ratio.lower, r.ratio.upper] : [null, null, null])), 4, 0, '').map((t) => t.trim())
     : [];
@@ -211,7 +212,7 @@ export function fixedEffectsHtml(fit: FitResult, slug: string): string {
     if (ratio) {
       const k = 3 * i;
       const what = ratio.toLowerCase();
-      s += num(r.ratio?.estimate, ratioCells[k] ?? '', `${ratio}: exp(estimate), the multiplicative change in the ${fit.link === 'logit' ? 'odds' : 'rate'}.`, 'num ratio secondary');
+      s += num(r.ratio?.estimate, ratioCells[k] ?? '', `${ratio}: exp(estimate), the multiplicative change in the ${ratioScale(fit)}.`, 'num ratio secondary');
       s += num(r.ratio?.lower, ratioCells[k + 1] ?? '', `Lower end of the ${what}'s interval.`, 'num ratio secondary');
       s += num(r.ratio?.upper, ratioCells[k + 2] ?? '', `Upper end of the ${what}'s interval.`, 'num ratio secondary');
     }
@@ -293,7 +294,7 @@ function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: strin
   for (const [h, tip] of head) s += `<th scope="col" title="${e(tip)}"${minor.has(h) ? ' class="secondary"' : ''}>${e(h)}</th>`;
   s += '</tr></thead><tbody>';
   rows.forEach((r, i) => {
-    const lrt = i > 0 ? interpretLrt(r, rows[i - 1]) : `${r.name} is the reference model of the comparison.`;
+    const lrt = i > 0 ? (r.sentence ?? '') : `${r.name} is the reference model of the comparison.`;
     s += `<tr data-model="${e(r.name)}"><th scope="row" title="${e(r.formula ?? '')}">${e(r.name)}</th>`;
     s += num(r.npar, String(r.npar), COMPARISON_TIPS.npar, 'num secondary');
     s += num(r.AIC, fixed(r.AIC, 1), COMPARISON_TIPS.AIC);
@@ -306,7 +307,8 @@ function anovaTableHtml(rows: AnovaRow[], k: number, title: string, notes: strin
     s += '</tr>';
   });
   s += '</tbody></table>';
-  const sentences = rows.slice(1).map((r, i) => interpretLrt(r, rows[i]));
+  // the engine's sentences (AnovaRow.sentence, set by compareModels)
+  const sentences = rows.slice(1).flatMap((r) => (typeof r.sentence === 'string' && r.sentence ? [r.sentence] : []));
   if (sentences.length || notes.length) {
     s += `<ul class="comparison-notes">`;
     for (const t of [...sentences, ...notes]) s += `<li>${e(t)}</li>`;

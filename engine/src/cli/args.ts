@@ -108,7 +108,7 @@ Options:
   --type T            anova: 3 (default) or 1 (sequential); means: link (default) or response
                       (GLMMs: back-transformed means, odds ratios / ratios, as emmeans' type)
   --models a,b        table: the models to show (default all)
-  --ratios            fit, table: odds ratios (logit) / rate ratios (log) with 95% Wald intervals
+  --ratios            fit, table: odds ratios (logit) / rate ratios (Poisson log) / ratios (other log links), 95% Wald
   --dialect D         sql: duckdb (default), clickhouse, spark, trino or bigquery
   --table RELATION    sql: what the query reads (default: the data file for duckdb, else its name)
   --engine E          how data: is read: memory (the built-in CSV reader) or duckdb (the

@@ -23,7 +23,7 @@ import { modelTable, type ModelTable, type ModelTableEntry } from '../inference/
 import { ratios, type RatioTable } from '../inference/ratios';
 
 function postFitOf(s: Session, m: PreparedModel, fitted: FittedModel): PostFit {
-  return new PostFit({ model: m.decl, table: s.prep.table as DataTable, frame: fitted.frame, result: fitted.result }, s.progress.hooks(`inference for ${m.name}`));
+  return new PostFit({ model: m.decl, table: s.prep.table as DataTable, frame: fitted.frame, result: fitted.result, mixedModel: fitted.model }, s.progress.hooks(`inference for ${m.name}`));
 }
 
 const dfText = (d: number) => (Number.isFinite(d) ? d : Infinity);
@@ -292,6 +292,6 @@ export async function runTable(args: CliArgs, io: CliStreams): Promise<number> {
 export function formatRatios(t: RatioTable): string {
   const pct = (x: number) => `${+(x * 100).toFixed(1)} %`;
   const cols = [formatColumn(t.rows.map((r) => r.ratio), 5), formatColumn(t.rows.map((r) => r.lower), 5), formatColumn(t.rows.map((r) => r.upper), 5)];
-  const header = [t.kind === 'odds ratio' ? 'Odds ratio' : 'Rate ratio', pct((1 - t.level) / 2), pct(1 - (1 - t.level) / 2)];
+  const header = [t.kind[0].toUpperCase() + t.kind.slice(1), pct((1 - t.level) / 2), pct(1 - (1 - t.level) / 2)];
   return [...printMatrix(t.rows.map((r) => r.name), header, t.rows.map((_, i) => cols.map((c) => c[i].trim()))), t.note].join('\n') + '\n';
 }

@@ -6,10 +6,9 @@ import { formatDiagnostic, MlmError, type MlmDiagnostic } from '../diagnostics';
 import type { MlmDocument } from '../mlmfile';
 import { prepareDocument, type PrepareOptions, type PreparedDocument, type PreparedModel } from '../frame/prepare';
 import { parseMlm } from '../mlmfile/parse';
-import { DuckDbRunner, fitCollapsedGlmm, loadSqlData } from '../node/index';
+import { fitCollapsedGlmm, fitDuckDbModel, loadSqlData } from '../node/index';
 import { fitBlocksFile } from './blocksfile';
 import { fitFromSql } from '../sql/fit';
-import { deepFreeze } from '../freeze';
 import { clickHouseSourceForCli } from './clickhouse';
 import { isClickHouseUrl } from '../sql/clickhouse';
 import { locateSqlDiagnostic } from '../sql/locate';
@@ -184,46 +183,34 @@ export class Session {
     if (decls.length === 0 || decls.some((m) => !['gaussian', 'binomial', 'poisson'].includes(family(m)))) return false;
     const where = await loadSqlData(doc, { baseDir, thresholdMB: this.args.sqlThresholdMB, engine: this.args.engine, columns: false });
     if (where.route.kind !== 'sql' || !where.relation || where.diagnostics.length || !doc.data) return false;
-    const source = { relation: where.relation, label: doc.data.value };
+    const source = { relation: where.relation, label: doc.data.value, reason: where.route.reason };
     const fits: Array<[string, FittedModel]> = [];
-    const runner = await DuckDbRunner.open();
-    try {
-      for (const decl of decls) {
-        const label = `fitting ${decl.name} ${family(decl) === 'gaussian' ? 'from SQL blocks' : 'from rows collapsed in SQL'}`;
-        this.progress.start(label);
-        try {
-          if (family(decl) !== 'gaussian') {
-            // binomial and Poisson: rows collapsed to covariate patterns, or the columns path for everything
-            const columns = (await runner.describe(source.relation)).map((c) => c.name);
-            const got = await fitCollapsedGlmm(doc, decl, { ...source, columns }, {}, this.progress.hooks(label));
-            if ('reason' in got) {
-              this.progress.clear();
-              this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded (${got.reason})`, range: decl.nameRange });
-              return false;
-            }
-            fits.push([decl.name, got.fitted]);
-            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: ${got.note}`, range: decl.nameRange });
-            continue;
-          }
-          const fit = await fitFromSql({ runner, ...source }, doc, decl, {
-            hooks: this.progress.hooks(label),
-            query: { onProgress: (p) => this.progress.update(`${label}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`) },
-          });
-          const note = `DuckDB (${where.route.reason}): cross-product blocks of ${fit.nAll.toLocaleString('en-US')} rows from one aggregation query`;
-          fits.push([decl.name, { ...fit, result: deepFreeze({ ...fit.result, dataSource: note }) }]);
-        } catch (e) {
-          if (e instanceof MlmError) {
-            this.progress.clear();
-            this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded instead of SQL blocks (${e.message})`, range: decl.nameRange });
-            return false;
-          }
-          throw e;
-        } finally {
+    for (const decl of decls) {
+      const label = `fitting ${decl.name} ${family(decl) === 'gaussian' ? 'from SQL blocks' : 'from rows collapsed in SQL'}`;
+      this.progress.start(label);
+      try {
+        const got = await fitDuckDbModel(doc, decl, source, {
+          hooks: this.progress.hooks(label),
+          query: { onProgress: (p) => this.progress.update(`${label}${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''}${p.rowsRead ? `, ${p.rowsRead.toLocaleString('en-US')} rows scanned` : ''}`) },
+        });
+        if ('reason' in got) {
+          // the columns path for everything
           this.progress.clear();
+          this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded (${got.reason})`, range: decl.nameRange });
+          return false;
         }
+        fits.push([decl.name, got.fitted]);
+        if (family(decl) !== 'gaussian') this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: ${got.note}`, range: decl.nameRange });
+      } catch (e) {
+        if (e instanceof MlmError) {
+          this.progress.clear();
+          this.report({ severity: 'information', code: 'fit-path', message: `model ${decl.name}: the model's columns are loaded instead of SQL blocks (${e.message})`, range: decl.nameRange });
+          return false;
+        }
+        throw e;
+      } finally {
+        this.progress.clear();
       }
-    } finally {
-      await runner.close();
     }
     this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted in SQL, no rows loaded`, range: doc.data.range });
     for (const [name, fit] of fits) this.fits.set(name, fit);

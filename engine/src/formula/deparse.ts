@@ -39,3 +39,30 @@ export function unparen(node: Node): Node {
   while (node.type === 'paren') node = node.expr;
   return node;
 }
+
+/** The terms of a sum as nodes, left to right (`a + (b + c)` gives a and the parenthesised sum: only bare `+` is split). */
+export function additiveNodes(node: Node): Node[] {
+  const out: Node[] = [];
+  const walk = (n: Node) => {
+    if (n.type === 'binary' && n.op === '+') {
+      walk(n.left);
+      walk(n.right);
+    } else out.push(n);
+  };
+  walk(node);
+  return out;
+}
+
+/** The additive pieces of an expression as written in `text`: ['1', 'Days'] for `1 + Days` (parentheses around a sum opened). */
+export function additivePieces(text: string, node: Node): string[] {
+  const out: string[] = [];
+  const walk = (n: Node) => {
+    const u = unparen(n);
+    if (u.type === 'binary' && u.op === '+') {
+      walk(u.left);
+      walk(u.right);
+    } else out.push(text.slice(n.span.start, n.span.end).trim());
+  };
+  walk(node);
+  return out;
+}

@@ -5,6 +5,7 @@
  * Each basis returns the parameters that new data need (R's makepredictcall): poly's `alpha` and
  * `norm2`, a spline's knots.
  */
+import { quantile7 } from '../inference/distributions';
 
 /** R's poly() coefficients: the recurrence's centres and squared norms (norm2[0] = 1, norm2[1] = n). */
 export interface PolyCoefs {
@@ -64,19 +65,6 @@ export function rawPolyBasis(x: Float64Array, degree: number): Float64Array[] {
   return Array.from({ length: degree }, (_, k) => x.map((v) => v ** (k + 1)));
 }
 
-/**
- * R's quantile(x, probs) of type 7 on sorted values: (1 − h)·x[lo] + h·x[hi] at index 1 + (n − 1)·p.
- */
-export function quantileType7(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  const index = (n - 1) * p;
-  const lo = Math.floor(index);
-  const hi = Math.ceil(index);
-  const q = sorted[lo];
-  const h = index - lo;
-  if (h > 0 && sorted[hi] !== q) return (1 - h) * q + h * sorted[hi];
-  return q;
-}
 
 /**
  * The B-spline basis functions of order `ord` (degree + 1) with knot sequence `knots`, or their
@@ -141,7 +129,7 @@ function quantileKnots(x: Float64Array, nIknots: number, boundary: [number, numb
   if (nIknots <= 0) return [];
   const inside = Array.from(x).filter((v) => !Number.isNaN(v) && v >= boundary[0] && v <= boundary[1]).sort((a, b) => a - b);
   const out: number[] = [];
-  for (let k = 1; k <= nIknots; k++) out.push(quantileType7(inside, k / (nIknots + 1)));
+  for (let k = 1; k <= nIknots; k++) out.push(quantile7(inside, k / (nIknots + 1)));
   return out;
 }
 

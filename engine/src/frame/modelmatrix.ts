@@ -6,6 +6,7 @@
  */
 import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
 import type { TermsResult } from '../formula/terms';
+import { dotAt } from '../linalg/dense';
 import { contrastMatrix } from './basis';
 import type { VarValue } from './evaluate';
 
@@ -202,12 +203,12 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
   const keep: number[] = [];
   for (let j = 0; j < p; j++) {
     const v = X.slice(j * n, (j + 1) * n);
-    const norm0 = Math.sqrt(dotColumns(v, v, n));
+    const norm0 = Math.sqrt(dotAt(v, 0, v, 0, n));
     if (norm0 === 0) continue;
     if (n >= ROWS_PER_STEP) yield;
     for (let pass = 0; pass < 2; pass++) {
       for (const q of basis) {
-        subtractMultiple(v, dotColumns(q, v, n), q, n);
+        subtractMultiple(v, dotAt(q, 0, v, 0, n), q, n);
         work += n;
         if (work >= ROWS_PER_STEP) {
           work = 0;
@@ -215,7 +216,7 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
         }
       }
     }
-    const norm = Math.sqrt(dotColumns(v, v, n));
+    const norm = Math.sqrt(dotAt(v, 0, v, 0, n));
     if (norm < tol * norm0) continue;
     for (let i = 0; i < n; i++) v[i] /= norm;
     if (n >= ROWS_PER_STEP) yield;
@@ -223,13 +224,6 @@ export function* independentColumnsSteps(X: Float64Array, n: number, p: number, 
     keep.push(j);
   }
   return keep;
-}
-
-/** Σ a[i] b[i] over i < n, in order. */
-function dotColumns(a: Float64Array, b: Float64Array, n: number): number {
-  let d = 0;
-  for (let i = 0; i < n; i++) d += a[i] * b[i];
-  return d;
 }
 
 /** v −= d q over i < n. */

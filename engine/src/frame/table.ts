@@ -50,7 +50,11 @@ export function applyDocument(doc: MlmDocument, table: DataTable): DataTable {
     });
     const newIndex = new Int32Array(col.levels.length);
     order.forEach((old, pos) => (newIndex[old] = pos));
-    const codes = col.codes.map((c) => (c < 0 ? -1 : newIndex[c]));
+    const codes = new Int32Array(col.codes.length);
+    for (let i = 0; i < codes.length; i++) {
+      const c = col.codes[i];
+      codes[i] = c < 0 ? -1 : newIndex[c];
+    }
     t = withColumn(t, { ...col, codes, levels: order.map((i) => col.levels[i]), firstNonNumeric: undefined });
   }
   return t;

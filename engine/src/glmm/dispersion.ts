@@ -19,6 +19,8 @@ import { makeFamily, type DispersionDensity, type Family } from './family';
 import { adaptiveGHDeviance, ghRule, type GHRule } from './ghq';
 import { centralDerivs } from '../linalg/derivs';
 import { cholUpper, invert } from '../linalg/small';
+import { isSingular, SINGULAR_MESSAGE } from '../optim/convergence';
+import { FIT_SETTINGS, plsSettings } from '../optim/options';
 import { GlmmModel } from './model';
 import { assembleResult } from './result';
 
@@ -262,7 +264,7 @@ export class DispersionObjective {
       if (!Number.isFinite(f)) return null;
     }
     let converged = false;
-    for (let it = 0; it < 100; it++) {
+    for (let it = 0; it < FIT_SETTINGS.dispersion.modeMaxIter; it++) {
       weights(false);
       pls.setData(sqrtW, wres);
       if (!pls.factor(theta)) return null;
@@ -285,7 +287,7 @@ export class DispersionObjective {
       }
       if (!(fNew <= f + slack)) return null;
       f = fNew;
-      if (full < 1e-10) {
+      if (full < FIT_SETTINGS.dispersion.modeTol) {
         converged = true;
         break;
       }
@@ -421,7 +423,7 @@ function thetaStart(frame: ModelFrame, etaSpread: number): Float64Array {
  * θ in units of its start): the deviance moves by about 1e-6, far above its rounding (~1e-11), and
  * the second-order truncation error is of the same relative size.
  */
-const STEP = 1e-3;
+const STEP = FIT_SETTINGS.dispersion.derivStep;
 
 /**
  * Newton steps on the deviance with central-difference gradient and Hessian (the Hessian is needed
@@ -436,7 +438,7 @@ async function newtonPolish(
   let x = x0;
   let f = f0;
   let d = await centralDerivs(fn, x, f, STEP);
-  for (let it = 0; it < 4; it++) {
+  for (let it = 0; it < FIT_SETTINGS.dispersion.newtonMaxIter; it++) {
     const R = cholUpper(d.hessian);
     if (!R) break;
     const Hi = invert(d.hessian);
@@ -524,13 +526,17 @@ export async function fitDispersionGlmm(
   if (density.param === 'sigma') for (let a = 0; a < p; a++) sc[nth + a] *= s0;
   const unscale = (z: ArrayLike<number>) => Float64Array.from(z, (v, i) => x0[i] + sc[i] * v);
   const zLower = Float64Array.from(lower, (v, i) => (v === -Infinity ? v : (v - x0[i]) / sc[i]));
-  const res = await minimize((z) => fn(unscale(z)), new Float64Array(dim), zLower, upper, { rhobeg: 0.5, rhoend: 2e-2, maxEval: 20000, ticker, stage: 'optimizing (θ, β, dispersion)' });
+  const D = FIT_SETTINGS.dispersion;
+  const bobyqa = { rhobeg: D.rhobeg, rhoend: D.rhoend, maxEval: D.maxEval };
+  const res = await minimize((z) => fn(unscale(z)), new Float64Array(dim), zLower, upper, { ...bobyqa, ticker, stage: 'optimizing (θ, β, dispersion)' });
   let fval = await fn(unscale(res.x));
   if (!Number.isFinite(fval)) {
     throw new MlmError({ code: 'fit-failed', message: `the ${family.name} model could not be fitted: the conditional modes of the random effects cannot be found at the optimizer's end point` });
   }
   // Newton steps and the Hessian in the scaled coordinates z (x = x0 + sc·z)
+  const evalsBobyqa = evals;
   const pol = await newtonPolish((z) => fn(unscale(z)), Float64Array.from(res.x), fval, zLower);
+  const evalsNewton = evals - evalsBobyqa;
   const x = unscale(pol.x);
   fval = pol.f;
   const mode = obj.mode(x);
@@ -551,15 +557,10 @@ export async function fitDispersionGlmm(
     warnings.push('the Hessian of the Laplace objective is not positive definite at the optimum: standard errors are not available (NaN)');
     vcov = Array.from({ length: p }, () => new Array<number>(p).fill(NaN));
   }
-  for (let i = 0; i < nth; i++) {
-    if (lower[i] === 0 && theta[i] < 1e-4) {
-      warnings.push("boundary (singular) fit: see help('isSingular')");
-      break;
-    }
-  }
+  if (isSingular(theta, lower)) warnings.push(SINGULAR_MESSAGE);
   let gmax = 0;
   for (let i = 0; i < dim; i++) gmax = Math.max(gmax, Math.abs(pol.gradient[i]));
-  const converged = res.converged && gmax < 1e-2;
+  const converged = res.converged && gmax < D.gradTol;
   if (!converged) warnings.push(`Model convergence problem: max|gradient| of the deviance = ${Number(gmax.toPrecision(3))} per standard error at the optimum`);
 
   // the fitted state in a GlmmModel with the fitted family (NB: θ̂ in its variance and deviance residuals)
@@ -573,6 +574,8 @@ export async function fitDispersionGlmm(
   m.u = Float64Array.from(mode.u);
   m.beta = beta;
   m.updateEta(m.fixedPart(beta));
+  // conditional sds from the exact Hessian (as glmmTMB's), λ / √H_jj
+  const condVar = mode.hdiag ? [Float64Array.from(mode.hdiag, (h) => (theta[0] * theta[0]) / h)] : undefined;
   const r = assembleResult({
     frame,
     model: m,
@@ -583,18 +586,19 @@ export async function fitDispersionGlmm(
     warnings,
     converged,
     evaluations: evals,
-    fitSeconds: 0,
+    fitSeconds: (Date.now() - t0) / 1000,
+    dispersion: { name: density.param, value: s, ...(condVar ? { condVar } : {}) },
   });
-  if (mode.hdiag) {
-    // conditional sds from the exact Hessian (as glmmTMB's), λ / √H_jj
-    const cs = r.ranef[0].condsd[0];
-    for (let j = 0; j < cs.length; j++) cs[j] = Math.abs(theta[0]) / Math.sqrt(mode.hdiag[j]);
-  }
-  r.sigma = density.param === 'sigma' ? s : 1;
-  r.dispersion = { name: density.param, value: s };
-  r.df = p + nth + 1;
-  r.AIC = -2 * r.logLik + 2 * r.df;
-  r.BIC = -2 * r.logLik + Math.log(r.nobs) * r.df;
-  r.fitSeconds = (Date.now() - t0) / 1000;
+  r.optSummary = {
+    stages: [
+      { name: '(θ, β, log dispersion)', optimizer: D.optimizer, settings: bobyqa, evaluations: res.evaluations, converged: res.converged, fval: res.fval },
+      { name: '(θ, β, log dispersion)', optimizer: 'newton', settings: { maxIter: D.newtonMaxIter, derivStep: D.derivStep }, evaluations: evalsNewton, converged, fval: pol.f },
+    ],
+    derivEvaluations: evalsNewton,
+    derivStep: D.derivStep,
+    // lme4's checkConv is glmer's, not glmmTMB's: convergence is the gradient per standard error (settings.gradTol)
+    checkConv: { ...FIT_SETTINGS.checkConv, checked: false },
+    settings: { ...plsSettings(), nAGQ: Math.max(1, opts.nAGQ), gradTol: D.gradTol, modeMaxIter: D.modeMaxIter, modeTol: D.modeTol },
+  };
   return { result: r, model: new DispersionDeviance(obj, frame, opts.nAGQ) };
 }

@@ -4,11 +4,11 @@
  * glmer), z tests, fitted values on the response scale and deviance residuals.
  */
 import type { ModelFrame } from '../frame/types';
-import type { FitResult, RanefBlock, TestRow } from '../result';
+import type { FitResult, TestRow } from '../result';
 import type { GlmmModel } from './model';
 import { twoSidedNormalP } from '../inference/distributions';
 import { isSingular } from '../optim/convergence';
-import { varCorrRows } from '../lmm/result';
+import { assembleFitResult } from '../lmm/result';
 import { inSlices, runSteps, type Steps } from '../hooks';
 import { sortSteps } from '../linalg/sort';
 
@@ -24,16 +24,8 @@ export interface AssembleInput {
   converged: boolean;
   evaluations: number;
   fitSeconds: number;
-}
-
-/** R's quantile type 7. */
-export function quantile7(sorted: ArrayLike<number>, prob: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * prob;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  /** the dispersion families (dispersion.ts): their estimated dispersion and parameter count */
+  dispersion?: { name: 'sigma' | 'theta'; value: number; condVar?: Float64Array[] };
 }
 
 export function assembleResult(inp: AssembleInput): FitResult {
@@ -44,56 +36,18 @@ export function assembleResult(inp: AssembleInput): FitResult {
 export function* assembleResultSteps(inp: AssembleInput): Steps<FitResult> {
   const { frame, model: m } = inp;
   const p = m.p;
-  const coefnames = frame.coefnames;
   const beta = m.beta;
-  const fixef: Record<string, number> = {};
-  const se: Record<string, number> = {};
   const tests: Record<string, TestRow> = {};
-  for (let j = 0; j < p; j++) {
-    const name = coefnames[j];
+  frame.coefnames.forEach((name, j) => {
     const s = Math.sqrt(inp.vcov[j][j]);
-    fixef[name] = beta[j];
-    se[name] = s;
     const z = beta[j] / s;
     tests[name] = { estimate: beta[j], se: s, statistic: z, df: null, p: twoSidedNormalP(z) };
-  }
-
-  // variance components
-  const varcorr = varCorrRows(frame.reTerms, m.theta, 1, false);
-  const ngrps: Record<string, number> = {};
-  for (const rt of frame.reTerms) ngrps[rt.group] = rt.levels.length;
-
-  // conditional modes and conditional sds: b = Λu, Var(b | y) ≈ Λ A⁻¹ Λᵀ blocks
-  const ranef: RanefBlock[] = [];
-  const blockIndex = new Map<string, RanefBlock>();
-  const cv = m.condVarBlocks();
-  m.terms.forEach((t, ti) => {
-    const rt = frame.reTerms[ti];
-    const k = t.k;
-    const b = t.b(m.theta, m.u);
-    const values: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
-    const condsd: number[][] = Array.from({ length: k }, () => new Array<number>(t.nlev));
-    for (let j = 0; j < t.nlev; j++) {
-      for (let r = 0; r < k; r++) {
-        values[r][j] = b[j * k + r];
-        condsd[r][j] = Math.sqrt(Math.max(0, cv[ti][j * k * k + r * k + r]));
-      }
-    }
-    const existing = blockIndex.get(rt.group);
-    if (existing && existing.levels.length === rt.levels.length) {
-      existing.terms.push(...rt.termNames);
-      existing.values.push(...values);
-      existing.condsd.push(...condsd);
-    } else {
-      const blk: RanefBlock = { group: rt.group, levels: [...rt.levels], terms: [...rt.termNames], values, condsd };
-      blockIndex.set(rt.group, blk);
-      ranef.push(blk);
-    }
   });
-
+  // conditional modes b = Λu term by term, and Var(b | y) ≈ Λ A⁻¹ Λᵀ blocks
+  const b: number[] = [];
+  for (const t of m.terms) b.push(...t.b(m.theta, m.u));
+  // fitted values on the response scale, deviance residuals, and Pearson residuals for the scaled-residual summary
   const n = m.n;
-  const dfModel = p + m.nTheta;
-  const logLik = -inp.fval / 2;
   const fitted: number[] = new Array(n);
   const residuals: number[] = new Array(n);
   const sum = [0];
@@ -111,51 +65,40 @@ export function* assembleResultSteps(inp: AssembleInput): Steps<FitResult> {
   });
   const devSum = sum[0];
   const pearson = m.pearson();
-  let pr: ArrayLike<number>;
-  if (pearson.some(Number.isNaN)) pr = Array.from(pearson).sort((a, b) => a - b);
+  let scaledSorted: ArrayLike<number>;
+  if (pearson.some(Number.isNaN)) scaledSorted = Array.from(pearson).sort((a, c) => a - c);
   else {
     yield* sortSteps(pearson);
-    pr = pearson;
+    scaledSorted = pearson;
   }
-  const scaledResidualQuantiles = [0, 0.25, 0.5, 0.75, 1].map((q) => quantile7(pr, q));
-
-  const singular = isSingular(m.theta, m.thetaLower());
-
-  return {
+  const disp = inp.dispersion;
+  const dfModel = p + m.nTheta + (disp ? 1 : 0);
+  return assembleFitResult({
+    frame,
     id: inp.id,
-    formula: frame.formula,
     family: frame.family,
     link: frame.link,
     REML: false,
     nAGQ: inp.nAGQ,
-    nobs: n,
-    ngrps,
-    coefnames: [...coefnames],
-    fixef,
-    se,
+    beta,
     vcov: inp.vcov,
-    varcorr,
-    sigma: 1,
-    theta: Array.from(m.theta),
-    logLik,
+    theta: m.theta,
+    sigma: disp?.name === 'sigma' ? disp.value : 1,
+    residualRow: false,
+    logLik: -inp.fval / 2,
     df: dfModel,
     deviance: devSum,
     REMLcrit: null,
-    AIC: -2 * logLik + 2 * dfModel,
-    BIC: -2 * logLik + Math.log(n) * dfModel,
-    singular,
-    ranef,
+    bicN: n,
+    singular: isSingular(m.theta, m.thetaLower()),
+    b,
+    condVar: disp?.condVar ?? m.condVarBlocks(),
     tests,
-    responseName: frame.responseName,
-    rowsDropped: frame.rowsDropped,
-    droppedCoefs: [...frame.droppedCoefs],
     warnings: inp.warnings,
     converged: inp.converged,
     evaluations: inp.evaluations,
     fitSeconds: inp.fitSeconds,
-    fitted,
-    residuals,
-    rows: Array.from(frame.rows),
-    scaledResidualQuantiles,
-  };
+    observations: { fitted, residuals, scaledSorted },
+    ...(disp ? { dispersion: { name: disp.name, value: disp.value } } : {}),
+  });
 }

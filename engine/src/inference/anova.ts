@@ -15,6 +15,7 @@ import type { MixedModel } from '../fit';
 import { fitLme } from '../nlme/fit';
 import { LmeModel } from '../nlme/model';
 import { chisqUpper } from './distributions';
+import { interpretLrt } from './interpret';
 import { formatColumn, formatPValues, printMatrix, signifStars, SIGNIF_LEGEND, zapsmall } from './rformat';
 
 export interface AnovaEntry {
@@ -47,6 +48,8 @@ export interface AnovaRow {
    * the p-value for a single variance. Null otherwise; the χ²(Df) p above is then conservative.
    */
   pBoundary?: number | null;
+  /** The test in words against the previous row (interpret.ts interpretLrt); absent on the first row. */
+  sentence?: string;
 }
 
 export interface AnovaTable {
@@ -163,6 +166,7 @@ export async function compareModels(entries: AnovaEntry[], hooks?: FitHooks, opt
     if (cur.Df > 0 && addsVariance && fixedKey.get(cur.name) === fixedKey.get(prev.name)) {
       cur.pBoundary = boundaryMixtureP(cur.Chisq, cur.Df);
     }
+    cur.sentence = interpretLrt(cur, prev);
   }
   return { data: dataLabel(options.dataName), rows: ordered, notes };
 }

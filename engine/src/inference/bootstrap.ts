@@ -12,7 +12,8 @@ import type { FitResult } from '../result';
 import type { MixedModel } from '../fit';
 import { fitGlmm, makeFamily } from '../glmm';
 import { Rng } from './rng';
-import { quantile7 } from '../lmm/result';
+import { quantile7 } from './distributions';
+import { fixedLinearPredictor } from './predict';
 import { minimize } from '../optim/bobyqa';
 import { thetaToSdCor, varParSpecs, type ConfintTable } from './profile';
 
@@ -38,12 +39,7 @@ export const quantileSorted = (sorted: number[], q: number): number => quantile7
 /** One simulated response vector from the fitted model (no mutation of the frame). */
 export function simulateResponse(frame: ModelFrame, result: FitResult, rng: Rng): Float64Array {
   const n = frame.n;
-  const eta = new Float64Array(n);
-  frame.coefnames.forEach((name, j) => {
-    const b = result.fixef[name] ?? 0;
-    for (let i = 0; i < n; i++) eta[i] += frame.X[j * n + i] * b;
-  });
-  if (frame.offset) for (let i = 0; i < n; i++) eta[i] += frame.offset[i];
+  const eta = fixedLinearPredictor(frame.X, n, frame.coefnames, result.fixef, frame.offset);
   const scale = result.family === 'gaussian' ? result.sigma : 1;
   let ti = 0;
   for (const term of frame.reTerms) {

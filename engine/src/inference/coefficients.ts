@@ -2,7 +2,7 @@
  * The fixed-effects table as the results panel and exports show it: each coefficient's test (the
  * fit's Satterthwaite t or Wald z test) with a 95% confidence interval of the same kind (t quantile
  * with the test's df for LMMs, as lmerTest's contest1D(confint = TRUE); z quantile for GLMMs, as
- * confint(method = "Wald")), and for logit / log links the odds or rate ratio exp(estimate) with its
+ * confint(method = "Wald")), and for logit / log links the odds, rate or other ratio exp(estimate) with its
  * interval. Also the ICC of each grouping factor with a sentence. Pure functions of a FitResult;
  * inference/enrich.ts stores their output on the result.
  */
@@ -22,11 +22,29 @@ export function intervalMethod(fit: FitResult): string {
   return `95% CI (t, ${names[fit.dfMethod ?? ''] ?? 'Satterthwaite df'})`;
 }
 
-/** The ratio shown beside a GLMM's coefficients (exp of the estimate), or null for other links. */
-export function ratioKind(fit: FitResult): 'odds ratio' | 'rate ratio' | null {
+/** What exp(estimate) of a GLMM's coefficient is: an odds ratio (logit), a rate ratio (Poisson, log), a ratio (other log links). */
+export type RatioKind = 'odds ratio' | 'rate ratio' | 'ratio';
+
+/**
+ * The ratio shown beside a GLMM's coefficients (exp of the estimate), or null for links without one.
+ * emmeans names the back-transformed contrasts `odds.ratio` for a logit link and `ratio` for every log
+ * link; a Poisson mean is a rate, so its ratio is a rate ratio; a log link on a Gamma, inverse
+ * Gaussian or negative binomial mean, or on a binomial probability, gives a ratio of means
+ * (probabilities).
+ */
+export function ratioKind(fit: Pick<FitResult, 'family' | 'link'>): RatioKind | null {
   if (fit.family === 'binomial' && fit.link === 'logit') return 'odds ratio';
-  if (fit.link === 'log') return 'rate ratio';
+  if (fit.link === 'log') return fit.family === 'poisson' ? 'rate ratio' : 'ratio';
   return null;
+}
+
+/** What a ratio multiplies: 'odds', 'rate', 'probability' (binomial, log link) or 'mean'; null without a ratio. */
+export function ratioScale(fit: Pick<FitResult, 'family' | 'link'>): 'odds' | 'rate' | 'probability' | 'mean' | null {
+  const kind = ratioKind(fit);
+  if (kind === null) return null;
+  if (kind === 'odds ratio') return 'odds';
+  if (kind === 'rate ratio') return 'rate';
+  return fit.family === 'binomial' ? 'probability' : 'mean';
 }
 
 export function coefficientRows(fit: FitResult): CoefficientRow[] {

@@ -3,7 +3,7 @@
  * plots all use these): log-gamma, the standard normal (Cody's erfc, Wichura's AS 241 quantile),
  * Student t, chi-square and F tail probabilities and quantiles (regularized incomplete gamma and beta
  * functions by series and continued fractions), accurate to roughly 1e-13 relative in the tails,
- * which matters for p-values such as 1e-112.
+ * which matters for p-values such as 1e-112. Also R's sample quantile of type 7 (quantile7).
  */
 
 const LOG_SQRT_2PI = 0.91893853320467274178;
@@ -362,4 +362,21 @@ export function ptukey(q: number, nmeans: number, df: number, nranges = 1): numb
     ans += otsum;
   }
   return ans > 1 ? 1 : ans;
+}
+
+/**
+ * R's quantile(x, p, type = 7) of values sorted increasingly: at index h = (n − 1)p between x[lo] and
+ * x[hi], (1 − (h − lo))·x[lo] + (h − lo)·x[hi], as quantile.default computes it (x[lo] when the two are
+ * equal). NaN for no values.
+ */
+export function quantile7(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const index = (n - 1) * p;
+  const lo = Math.floor(index);
+  const hi = Math.min(n - 1, Math.ceil(index));
+  const q = sorted[lo];
+  const h = index - lo;
+  if (h > 0 && sorted[hi] !== q) return (1 - h) * q + h * sorted[hi];
+  return q;
 }

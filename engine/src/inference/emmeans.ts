@@ -22,7 +22,7 @@ import type { FitResult } from '../result';
 import { evalVariable } from '../frame/evaluate';
 import { identifiersOf, modelStructure } from '../frame/structure';
 import { suggestName } from '../formula/suggest';
-import { fixedDesign } from './predict';
+import { fixedDesign, fixedPartVariance } from './predict';
 import { normalUpper, ptukey, qt, tTwoSided } from './distributions';
 import type { ContrastDf } from './dfmethod';
 import { LINKS } from '../glmm/family';
@@ -188,17 +188,6 @@ function levelLabel(g: GridVariable, level: string): string {
   return /^[-+]?\d*\.?\d+(e[-+]?\d+)?$/i.test(level) ? `${g.column}${level}` : level;
 }
 
-function quad(a: number[], V: number[][], b: number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === 0) continue;
-    let t = 0;
-    for (let j = 0; j < b.length; j++) t += V[i][j] * b[j];
-    s += a[i] * t;
-  }
-  return s;
-}
-
 /** Two-sided p of a t (or z when df is infinite) ratio. */
 function pTwoSided(t: number, df: number): number {
   return Number.isFinite(df) ? tTwoSided(t, df) : 2 * normalUpper(Math.abs(t));
@@ -222,7 +211,7 @@ export function adjustP(ps: number[], method: 'bonferroni' | 'holm' | 'none'): n
 /** A linear function of β: estimate, SE, df and two-sided test (t, or z when df is infinite). */
 export function linearFunction(L: number[], beta: number[], dfm: ContrastDf): { estimate: number; SE: number; df: number; ratio: number; p: number } {
   const estimate = L.reduce((s, v, i) => s + v * beta[i], 0);
-  const SE = Math.sqrt(quad(L, dfm.vcov, L));
+  const SE = Math.sqrt(fixedPartVariance(L, dfm.vcov));
   const df = dfm.df(L);
   const ratio = estimate / SE;
   return { estimate, SE, df, ratio, p: pTwoSided(ratio, df) };

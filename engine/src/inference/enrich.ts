@@ -1,7 +1,7 @@
 /**
  * What the fit pipeline adds to every FitResult after fitting: coefficient tests (Satterthwaite t
  * for LMMs, Wald z for GLMMs), Nakagawa & Schielzeth's R², the ICC of random-intercept models and
- * the interpretation sentences of the headline numbers. Returns a new object; never throws for
+ * the interpretation sentences of the headline numbers, and the intervals of the conditional modes. Returns a new object; never throws for
  * numerical trouble (only CancelledError passes through).
  */
 import { CancelledError } from '../diagnostics';
@@ -13,6 +13,7 @@ import { interpretFixedEffect, interpretIcc, interpretR2, interpretVarCorr } fro
 import { withDfTests, type DfMethod } from './dfmethod';
 import { icc, r2Nakagawa } from './variance';
 import { coefficientRows, iccGroupRows, intervalMethod } from './coefficients';
+import { ranefIntervals } from './ranef';
 
 /** Runs f; numerical failures give the fallback (cancellation passes through). */
 function attempt<T>(f: () => T, fallback: T): T {
@@ -43,12 +44,14 @@ export async function withInference(result: FitResult, frame: ModelFrame, model:
   }, undefined as unknown as FitInterpretation);
   const coefficients = attempt(() => coefficientRows(tested), undefined);
   const iccGroups = attempt(() => (iccResult ? iccGroupRows(tested, iccResult) : []), []);
+  const intervals = attempt(() => ranefIntervals(tested), undefined);
   return {
     ...tested,
     r2,
     icc: iccValue,
     iccGroups,
     ...(coefficients ? { coefficients, intervalMethod: intervalMethod(tested) } : {}),
+    ...(intervals ? { ranefIntervals: intervals } : {}),
     ...(interpretation ? { interpretation } : {}),
   };
 }

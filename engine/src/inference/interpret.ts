@@ -8,6 +8,7 @@ import type { AnovaRow } from './anova';
 import type { IccResult } from './variance';
 import { baseGroup } from './variance';
 import { normalUpper, tTwoSided } from './distributions';
+import { ratioKind } from './coefficients';
 import { parseFormula } from '../formula/parser';
 import { expandTerms } from '../formula/terms';
 import { noBars } from '../frame/bars';
@@ -136,10 +137,10 @@ export function interpretFixedEffect(result: FitResult, name: string): string {
   }
   if (result.link === 'log' && result.family !== 'binomial') {
     // a log link on a mean (Poisson, negative binomial, Gamma, inverse Gaussian): ratios of expected values
-    const counts = result.family === 'poisson' || result.family === 'negbinomial';
+    const rate = ratioKind(result) === 'rate ratio';
     if (isIntercept) return `When all predictors are zero (or at their reference levels), the expected ${y} is ${fmtNum(ratio)} (log ${fmtNum(est)}, ${stats}).`;
     if (parts.length > 1) return interaction(`is multiplied by ${fmtNum(ratio)}`);
-    return `${change()} multiplies the expected ${y} by ${fmtNum(ratio)}${others} (${counts ? 'log rate ratio' : 'log ratio of means'} ${fmtNum(est)}, ${stats}).`;
+    return `${change()} multiplies the expected ${y} by ${fmtNum(ratio)}${others} (${rate ? 'log rate ratio' : 'log ratio of means'} ${fmtNum(est)}, ${stats}).`;
   }
   return `The coefficient of ${name} is ${fmtNum(est)} on the ${result.link} scale (${stats}).`;
 }

@@ -11,6 +11,7 @@ import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import type { ModelDecl, EstimateDecl, MeansDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
+import type { MixedModel } from '../fit';
 import { rangeOfSpan } from '../mlmfile/textmap';
 import { asymptoticContrastDf, containmentContrastDf, kenwardRogerContrastDf, satterthwaiteContrastDf, type ContrastDf } from './dfmethod';
 import { gridVariables, marginalMeans, type MeansOptions, type MeansResult, type MeansType } from './emmeans';
@@ -40,6 +41,8 @@ export interface PostFitInput {
   table: DataTable;
   frame: ModelFrame;
   result: FitResult;
+  /** The model object the fit built (fitMixedModel): Satterthwaite's ingredients are evaluated on it. */
+  mixedModel: MixedModel;
 }
 
 export class PostFit {
@@ -56,8 +59,9 @@ export class PostFit {
   }
 
   private satterthwaiteParts(): Promise<SatterthwaiteInternals> {
-    const r = this.input.result;
-    this.parts ??= satterthwaiteInternalsOf(this.input.frame, r, this.hooks);
+    const { result: r, mixedModel } = this.input;
+    if (mixedModel.kind !== 'lmm') throw new MlmError({ code: 'df-method', message: `Satterthwaite's df need lme4's linear mixed model; model ${r.id} is not one` });
+    this.parts ??= satterthwaiteInternalsOf(mixedModel, r, this.hooks);
     return this.parts;
   }
 

@@ -65,15 +65,21 @@ function ranefLookup(result: FitResult): Map<string, RanefByGroup> {
   return out;
 }
 
+/** Xβ (+ offset) of n rows: X column-major with a column per coefficient name, β by name (0 when absent). */
+export function fixedLinearPredictor(X: ArrayLike<number>, n: number, coefnames: readonly string[], fixef: Record<string, number>, offset?: ArrayLike<number> | null): Float64Array {
+  const eta = new Float64Array(n);
+  coefnames.forEach((c, j) => {
+    const b = fixef[c] ?? 0;
+    for (let i = 0; i < n; i++) eta[i] += X[j * n + i] * b;
+  });
+  if (offset) for (let i = 0; i < n; i++) eta[i] += offset[i];
+  return eta;
+}
+
 /** Fitted values of the training rows (frame order). */
 export function fittedValues(frame: ModelFrame, result: FitResult, scale: PredictScale = 'response'): Predictions {
   const n = frame.n;
-  const pop = new Float64Array(n);
-  frame.coefnames.forEach((c, j) => {
-    const b = result.fixef[c] ?? 0;
-    for (let i = 0; i < n; i++) pop[i] += frame.X[j * n + i] * b;
-  });
-  if (frame.offset) for (let i = 0; i < n; i++) pop[i] += frame.offset[i];
+  const pop = fixedLinearPredictor(frame.X, n, frame.coefnames, result.fixef, frame.offset);
   const cond = pop.slice();
   const re = ranefLookup(result);
   for (const t of frame.reTerms) {
@@ -227,12 +233,7 @@ export function predictNewData(input: NewDataInput): Predictions {
   const nr = newRows(input);
   const { st, n, missing, ctxNew } = nr;
   const fd = fixedDesignOf(nr, input.model, frame);
-  const eta = new Float64Array(n);
-  frame.coefnames.forEach((c, k) => {
-    const b = result.fixef[c] ?? 0;
-    for (let i = 0; i < n; i++) eta[i] += fd.X[k * n + i] * b;
-  });
-  if (fd.offset) for (let i = 0; i < n; i++) eta[i] += fd.offset[i];
+  const eta = fixedLinearPredictor(fd.X, n, frame.coefnames, result.fixef, fd.offset);
   const cond = eta.slice();
   const newLevels: string[][] = Array.from({ length: n }, () => []);
   const re = ranefLookup(result);

@@ -38,11 +38,51 @@ function termVariance(result: FitResult, group: string, term: string): number | 
   return null;
 }
 
-export function caterpillar(result: FitResult, level = 0.95): CaterpillarSeries[] {
+/**
+ * The intervals of the conditional modes of one term, per level in the block's order: mode ± z·condsd
+ * (z = qnorm(0.975) for 95%) and the comparative interval mode ± COMPARATIVE_Z·condsd. The caterpillar
+ * plot of the panel (FitResult.ranefIntervals, set by inference/enrich.ts) and `mlm ranef` read these.
+ */
+export interface RanefIntervals {
+  group: string;
+  term: string;
+  level: number;
+  z: number;
+  zComparative: number;
+  lower: number[];
+  upper: number[];
+  lowerComparative: number[];
+  upperComparative: number[];
+}
+
+export function ranefIntervals(result: FitResult, level = 0.95): RanefIntervals[] {
   const z = qnorm(0.5 + level / 2);
+  return result.ranef.flatMap((block) =>
+    block.terms.map((term, k) => {
+      const v = block.values[k];
+      const sd = block.condsd?.[k] ?? v.map(() => 0);
+      return {
+        group: block.group,
+        term,
+        level,
+        z,
+        zComparative: COMPARATIVE_Z,
+        lower: v.map((x, j) => x - z * sd[j]),
+        upper: v.map((x, j) => x + z * sd[j]),
+        lowerComparative: v.map((x, j) => x - COMPARATIVE_Z * sd[j]),
+        upperComparative: v.map((x, j) => x + COMPARATIVE_Z * sd[j]),
+      };
+    }),
+  );
+}
+
+export function caterpillar(result: FitResult, level = 0.95): CaterpillarSeries[] {
   const out: CaterpillarSeries[] = [];
+  const intervals = ranefIntervals(result, level);
+  let t = 0;
   for (const block of result.ranef) {
     block.terms.forEach((term, k) => {
+      const iv = intervals[t++];
       const variance = termVariance(result, block.group, term);
       const points: CaterpillarPoint[] = block.levels.map((lev, j) => {
         const v = block.values[k][j];
@@ -52,10 +92,10 @@ export function caterpillar(result: FitResult, level = 0.95): CaterpillarSeries[
           level: lev,
           value: v,
           condsd: sd,
-          lower95: v - z * sd,
-          upper95: v + z * sd,
-          lowerComparative: v - COMPARATIVE_Z * sd,
-          upperComparative: v + COMPARATIVE_Z * sd,
+          lower95: iv.lower[j],
+          upper95: iv.upper[j],
+          lowerComparative: iv.lowerComparative[j],
+          upperComparative: iv.upperComparative[j],
           diagnosticSd: diag,
         };
       });

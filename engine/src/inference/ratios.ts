@@ -1,11 +1,12 @@
 /**
- * Odds ratios (binomial, logit link) and rate ratios (Poisson, log link) of a GLMM: exp(β) with the
+ * Odds ratios (binomial, logit link), rate ratios (Poisson, log link) and ratios of means (other log
+ * links; coefficients.ts ratioKind) of a GLMM: exp(β) with the
  * exponentiated Wald interval exp(β ± z·SE), the scale on which such coefficients are reported.
  * The intercept becomes the baseline odds / rate. Other links have no ratio reading: null.
  */
 import type { FitResult } from '../result';
 import { qnorm } from './distributions';
-import { ratioKind } from './coefficients';
+import { ratioKind, ratioScale, type RatioKind } from './coefficients';
 
 export interface RatioRow {
   name: string;
@@ -15,8 +16,8 @@ export interface RatioRow {
 }
 
 export interface RatioTable {
-  /** 'odds ratio' or 'rate ratio'. */
-  kind: 'odds ratio' | 'rate ratio';
+  /** 'odds ratio', 'rate ratio' or 'ratio'. */
+  kind: RatioKind;
   level: number;
   rows: RatioRow[];
   note: string;
@@ -31,6 +32,6 @@ export function ratios(result: FitResult, level = 0.95): RatioTable | null {
     const se = result.se[name];
     return { name, ratio: Math.exp(b), lower: Math.exp(b - z * se), upper: Math.exp(b + z * se) };
   });
-  const base = kind === 'odds ratio' ? 'the odds' : 'the rate';
+  const base = `the ${ratioScale(result)}`;
   return { kind, level, rows, note: `exp(coefficient) with the ${level * 100}% Wald interval exp(estimate ± ${z.toFixed(2)} × SE); the intercept row is ${base} at the reference levels with covariates 0.` };
 }

@@ -9,10 +9,8 @@
  * GLMMs get Wald z tests with normal p-values instead.
  */
 import type { FitResult, TestRow } from '../result';
-import type { ModelFrame } from '../frame/types';
 import { CancelledError } from '../diagnostics';
 import { Ticker, type FitHooks } from '../hooks';
-import { LinearMixedModel } from '../lmm';
 import { normalUpper, tTwoSided } from './distributions';
 import { hessian, jacobian } from './numderiv';
 import { pseudoInverse } from './symeig';
@@ -95,7 +93,7 @@ export function contrastDf(c: number[], parts: SatterthwaiteInternals): { df: nu
 /** Satterthwaite df and two-sided p of every fixed effect of a gaussian fit. */
 export async function satterthwaite(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteResult> {
   const p = result.coefnames.length;
-  const parts = await satterthwaiteInternals(model, result.theta, result.sigma, p, { hooks, nobs: result.nobs });
+  const parts = await satterthwaiteInternalsOf(model, result, hooks);
   const warnings: string[] = [];
   const neg = parts.eigen.filter((v) => v < -1e-8);
   const zero = parts.eigen.filter((v) => Math.abs(v) <= 1e-8);
@@ -166,21 +164,19 @@ export async function withTests(result: FitResult, model?: VarParModel, hooks?: 
 }
 
 /**
- * The ingredients at a fit's (θ, σ) for a model frame, computed once per frame, criterion and
- * optimum and shared by every later mean, contrast, estimate and F test of that fit.
+ * The ingredients at a fit's (θ, σ), computed once per model object and optimum and shared by the
+ * coefficient tests of the fit and every later mean, contrast, estimate and F test of that fit (the
+ * model object is the one the fit built: nothing is rebuilt from the FitResult).
  */
-const internalsCache = new WeakMap<ModelFrame, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
+const internalsCache = new WeakMap<VarParModel, Map<string, Promise<SatterthwaiteInternals & { eigen: number[] }>>>();
 
-export function satterthwaiteInternalsOf(frame: ModelFrame, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
-  const key = JSON.stringify([result.REML, result.theta, result.sigma]);
-  let byFit = internalsCache.get(frame);
-  if (!byFit) internalsCache.set(frame, (byFit = new Map()));
+export function satterthwaiteInternalsOf(model: VarParModel, result: FitResult, hooks?: FitHooks): Promise<SatterthwaiteInternals & { eigen: number[] }> {
+  const key = JSON.stringify([result.theta, result.sigma]);
+  let byFit = internalsCache.get(model);
+  if (!byFit) internalsCache.set(model, (byFit = new Map()));
   let parts = byFit.get(key);
   if (!parts) {
-    // the model's cross products in slices that yield (a large frame in the language server)
-    parts = LinearMixedModel.create(frame, { REML: result.REML }, new Ticker(hooks)).then((model) =>
-      satterthwaiteInternals(model, result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs }),
-    );
+    parts = satterthwaiteInternals(model, result.theta, result.sigma, result.coefnames.length, { hooks, nobs: result.nobs });
     // a failed or cancelled computation is not kept
     parts.catch(() => byFit!.delete(key));
     byFit.set(key, parts);

@@ -5,7 +5,7 @@
  * kept as the user wrote it. Each alternative carries a suffix for the name of the new model.
  */
 import type { Node } from '../formula/ast';
-import { deparse, unparen } from '../formula/deparse';
+import { additiveNodes, additivePieces, deparse, unparen } from '../formula/deparse';
 import { parseFormula } from '../formula/parser';
 import type { SingularReport } from './singular';
 
@@ -27,29 +27,7 @@ interface AdditiveTerm {
 
 /** The additive terms of the right-hand side with their spans in the formula text. */
 function additiveTerms(rhs: Node): AdditiveTerm[] {
-  const out: AdditiveTerm[] = [];
-  const walk = (n: Node) => {
-    if (n.type === 'binary' && n.op === '+') {
-      walk(n.left);
-      walk(n.right);
-    } else out.push({ node: n, start: n.span.start, end: n.span.end });
-  };
-  walk(rhs);
-  return out;
-}
-
-/** The left side's additive pieces as written: ['1', 'Days'] for `1 + Days`. */
-function lhsPieces(text: string, left: Node): string[] {
-  const out: string[] = [];
-  const walk = (n: Node) => {
-    const u = unparen(n);
-    if (u.type === 'binary' && u.op === '+') {
-      walk(u.left);
-      walk(u.right);
-    } else out.push(text.slice(n.span.start, n.span.end).trim());
-  };
-  walk(left);
-  return out;
+  return additiveNodes(rhs).map((n) => ({ node: n, start: n.span.start, end: n.span.end }));
 }
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'term';
@@ -87,7 +65,7 @@ export function simplifySingular(formula: string, report: SingularReport): Simpl
     const match = bars.find((b) => deparse(b.bar.right) === group);
     if (!match) continue;
     const { bar, i } = match;
-    const pieces = lhsPieces(formula, bar.left);
+    const pieces = additivePieces(formula, bar.left);
     const right = formula.slice(bar.right.span.start, bar.right.span.end).trim();
     const hasExplicitNoIntercept = pieces.some((p) => p === '0' || p === '-1');
     const slopes = pieces.filter((p) => p !== '1' && p !== '0' && p !== '-1');

@@ -17,7 +17,7 @@ import { Ticker, type FitHooks } from '../hooks';
 import type { FitResult } from '../result';
 import { simulateResponse } from './bootstrap';
 import { fittedValues } from './predict';
-import { quantile7 } from '../lmm/result';
+import { quantile7 } from './distributions';
 import { Rng } from './rng';
 
 export interface SimulatedResidualsOptions {

@@ -3,7 +3,7 @@
  * Lower-triangular Cholesky factors throughout.
  */
 
-import { wasmSyrk, type WasmSyrk } from './wasmsyrk';
+import { wasmKernels, wasmSyrk, type WasmSyrk } from './wasmsyrk';
 
 /** Block size of the blocked Cholesky (columns per panel). */
 const NB = 64;
@@ -39,6 +39,22 @@ function factorPanel(a: Float64Array, n: number, lda: number, j0: number, j1: nu
   return -1;
 }
 
+/** The lower triangle of a (n×n, leading dimension lda) into B (leading dimension mp ≥ n), zero below row n and in the padding columns. */
+function copyLowerIn(B: Float64Array, mp: number, a: Float64Array, n: number, lda: number): void {
+  for (let c = 0; c < mp; c++) {
+    const o = c * mp;
+    if (c < n) {
+      B.set(a.subarray(c * lda + c, c * lda + n), o + c);
+      B.fill(0, o + n, o + mp);
+    } else B.fill(0, o, o + mp);
+  }
+}
+
+/** The lower triangle of B (leading dimension mp) back into a (leading dimension lda). */
+function copyLowerOut(a: Float64Array, lda: number, B: Float64Array, n: number, mp: number): void {
+  for (let c = 0; c < n; c++) a.set(B.subarray(c * mp + c, c * mp + n), c * lda + c);
+}
+
 /**
  * cholLower with the matrix copied into WebAssembly memory (padded to a multiple of 4), panels
  * factored in JS and trailing updates by the SIMD kernel, then copied back (lower triangle).
@@ -50,13 +66,7 @@ function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boole
   if (!buf) return cholLowerJs(a, n, lda, clampLast);
   const B = new Float64Array(buf, 0, mp * mp);
   const P = new Float64Array(buf, bBytes, mp * NBW);
-  for (let c = 0; c < mp; c++) {
-    const o = c * mp;
-    if (c < n) {
-      B.set(a.subarray(c * lda + c, c * lda + n), o + c);
-      B.fill(0, o + n, o + mp);
-    } else B.fill(0, o, o + mp);
-  }
+  copyLowerIn(B, mp, a, n, lda);
   let result = -1;
   for (let j0 = 0; j0 < n; j0 += NBW) {
     const j1 = Math.min(n, j0 + NBW);
@@ -77,7 +87,7 @@ function cholLowerWasm(a: Float64Array, n: number, lda: number, clampLast: boole
     }
     w.syrk(bBytes, (j1 + j1 * mp) * 8, mt, nb, mp);
   }
-  for (let c = 0; c < n; c++) a.set(B.subarray(c * mp + c, c * mp + n), c * lda + c);
+  copyLowerOut(a, lda, B, n, mp);
   return result;
 }
 
@@ -222,10 +232,22 @@ export function applySchurJs(a: Float64Array, lda: number, u: SchurUpdate): void
   }
 }
 
-/** The whole hybrid factorization (and the optional Schur update) in WebAssembly memory. */
-function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number, clampLast: boolean, w: WasmSyrk, schur?: SchurUpdate): number {
+/** Byte offsets of a hybrid factorization in WebAssembly memory: the matrix (leading dimension mp) at 0, then scratch and the Schur update's arrays. */
+interface HybridLayout {
+  mp: number;
+  rowsOff: number;
+  valsOff: number;
+  pOff: number;
+  cePtrOff: number;
+  ceEntryOff: number;
+  ceEndOff: number;
+  rowIdxOff: number;
+  vOff: number;
+  end: number;
+}
+
+function hybridLayout(n: number, schur?: { m: number; nnz: number }): HybridLayout {
   const mp = (n + 3) & ~3;
-  const c0w = c0 & ~3;
   const al = (x: number): number => (x + 15) & ~15;
   const bBytes = al(mp * mp * 8);
   const rowsOff = bBytes;
@@ -234,41 +256,40 @@ function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number
   let end = al(pOff + mp * NBW * 8);
   let cePtrOff = 0, ceEntryOff = 0, ceEndOff = 0, rowIdxOff = 0, vOff = 0;
   if (schur) {
-    const nnz = schur.rowIdx.length;
     cePtrOff = end;
     ceEntryOff = al(cePtrOff + (schur.m + 1) * 4);
-    ceEndOff = al(ceEntryOff + nnz * 4);
-    rowIdxOff = al(ceEndOff + nnz * 4);
-    vOff = al(rowIdxOff + nnz * 4);
-    end = al(vOff + nnz * 8);
+    ceEndOff = al(ceEntryOff + schur.nnz * 4);
+    rowIdxOff = al(ceEndOff + schur.nnz * 4);
+    vOff = al(rowIdxOff + schur.nnz * 4);
+    end = al(vOff + schur.nnz * 8);
   }
-  const buf = w.ensure(end);
-  if (!buf) {
-    if (schur) applySchurJs(a, lda, schur);
-    return cholLowerHybridJs(a, n, lda, c0, clampLast);
-  }
+  return { mp, rowsOff, valsOff, pOff, cePtrOff, ceEntryOff, ceEndOff, rowIdxOff, vOff, end };
+}
+
+/** The Schur update's index arrays (and values) into their places in memory. */
+function placeSchur(buf: ArrayBuffer, L: HybridLayout, schur: SchurUpdate, withValues: boolean): void {
+  new Int32Array(buf, L.cePtrOff, schur.m + 1).set(schur.cePtr);
+  new Int32Array(buf, L.ceEntryOff, schur.ceEntry.length).set(schur.ceEntry);
+  new Int32Array(buf, L.ceEndOff, schur.ceEnd.length).set(schur.ceEnd);
+  new Int32Array(buf, L.rowIdxOff, schur.rowIdx.length).set(schur.rowIdx);
+  if (withValues) new Float64Array(buf, L.vOff, schur.rowIdx.length).set(schur.V.subarray(0, schur.rowIdx.length));
+}
+
+/**
+ * The hybrid factorization of the matrix already in memory (lower triangle, leading dimension mp,
+ * at byte 0), with the Schur update (schurM rows, arrays in place) first when schurM ≥ 0. -1 or the failing column.
+ */
+function hybridInPlace(w: WasmSyrk, buf: ArrayBuffer, n: number, c0: number, clampLast: boolean, L: HybridLayout, schurM: number): number {
+  const mp = L.mp;
+  const c0w = c0 & ~3;
   const B = new Float64Array(buf, 0, mp * mp);
-  for (let c = 0; c < mp; c++) {
-    const o = c * mp;
-    if (c < n) {
-      B.set(a.subarray(c * lda + c, c * lda + n), o + c);
-      B.fill(0, o + n, o + mp);
-    } else B.fill(0, o, o + mp);
-  }
-  if (schur) {
-    new Int32Array(buf, cePtrOff, schur.m + 1).set(schur.cePtr);
-    new Int32Array(buf, ceEntryOff, schur.ceEntry.length).set(schur.ceEntry);
-    new Int32Array(buf, ceEndOff, schur.ceEnd.length).set(schur.ceEnd);
-    new Int32Array(buf, rowIdxOff, schur.rowIdx.length).set(schur.rowIdx);
-    new Float64Array(buf, vOff, schur.V.length).set(schur.V.subarray(0, schur.rowIdx.length));
-    w.schur(0, schur.m, mp, cePtrOff, ceEntryOff, ceEndOff, rowIdxOff, vOff);
-  }
-  let result = c0w > 0 ? w.sparse(0, n, mp, c0w, rowsOff, valsOff) : -1;
+  if (schurM >= 0) w.schur(0, schurM, mp, L.cePtrOff, L.ceEntryOff, L.ceEndOff, L.rowIdxOff, L.vOff);
+  let result = c0w > 0 ? w.sparse(0, n, mp, c0w, L.rowsOff, L.valsOff) : -1;
   if (result < 0 && c0w < n) {
     // dense trailing block, in place (its padded size mp - c0w is a multiple of 4)
     const nt = n - c0w;
     const T = B.subarray(c0w + c0w * mp);
-    const P = new Float64Array(buf, pOff, mp * NBW);
+    const P = new Float64Array(buf, L.pOff, mp * NBW);
     for (let j0 = 0; j0 < nt; j0 += NBW) {
       const j1 = Math.min(nt, j0 + NBW);
       const fail = factorPanel(T, nt, mp, j0, j1, clampLast);
@@ -286,11 +307,79 @@ function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number
         P.set(T.subarray(src, src + rows), dst);
         if (mt > rows) P.fill(0, dst + rows, dst + mt);
       }
-      w.syrk(pOff, (c0w + j1 + (c0w + j1) * mp) * 8, mt, nb, mp);
+      w.syrk(L.pOff, (c0w + j1 + (c0w + j1) * mp) * 8, mt, nb, mp);
     }
   }
-  for (let c = 0; c < n; c++) a.set(B.subarray(c * mp + c, c * mp + n), c * lda + c);
   return result;
+}
+
+/** The whole hybrid factorization (and the optional Schur update) in WebAssembly memory. */
+function cholLowerHybridWasm(a: Float64Array, n: number, lda: number, c0: number, clampLast: boolean, w: WasmSyrk, schur?: SchurUpdate): number {
+  const L = hybridLayout(n, schur ? { m: schur.m, nnz: schur.rowIdx.length } : undefined);
+  const mp = L.mp;
+  const buf = w.ensure(L.end);
+  if (!buf) {
+    if (schur) applySchurJs(a, lda, schur);
+    return cholLowerHybridJs(a, n, lda, c0, clampLast);
+  }
+  const B = new Float64Array(buf, 0, mp * mp);
+  copyLowerIn(B, mp, a, n, lda);
+  if (schur) placeSchur(buf, L, schur, true);
+  const result = hybridInPlace(w, buf, n, c0, clampLast, L, schur ? schur.m : -1);
+  copyLowerOut(a, lda, B, n, mp);
+  return result;
+}
+
+/**
+ * A hybrid factorization (see cholLowerHybrid) that stays in WebAssembly memory of its own between
+ * calls: the caller writes the lower triangle of the matrix into `B` (leading dimension `mp`) and
+ * the Schur update's values into `V`, then factor() leaves the factor in `B`. The Schur update's
+ * pattern is copied in once. Null where WebAssembly SIMD is unavailable, the dense part is small,
+ * or the memory cannot grow.
+ */
+export class ResidentHybridCholesky {
+  readonly n: number;
+  readonly mp: number;
+  /** the matrix, then its factor (lower triangle; mp×mp column-major) */
+  readonly B: Float64Array;
+  /** the Schur update's values (one per entry of its pattern) */
+  readonly V: Float64Array;
+  private constructor(
+    private readonly w: WasmSyrk,
+    private readonly buf: ArrayBuffer,
+    private readonly layout: HybridLayout,
+    n: number,
+    private readonly c0: number,
+    private readonly schurM: number,
+    nnz: number,
+  ) {
+    this.n = n;
+    this.mp = layout.mp;
+    this.B = new Float64Array(buf, 0, layout.mp * layout.mp);
+    this.V = new Float64Array(buf, layout.vOff, nnz);
+  }
+
+  static create(n: number, c0: number, schur: Omit<SchurUpdate, 'V'>): ResidentHybridCholesky | null {
+    if (n - c0 < WASM_MIN_N) return null;
+    const w = wasmKernels();
+    if (!w) return null;
+    const nnz = schur.rowIdx.length;
+    const layout = hybridLayout(n, { m: schur.m, nnz });
+    const buf = w.ensure(layout.end);
+    if (!buf) return null;
+    placeSchur(buf, layout, { ...schur, V: new Float64Array(0) }, false);
+    return new ResidentHybridCholesky(w, buf, layout, n, c0, schur.m, nnz);
+  }
+
+  /** The lower triangle of B into a (leading dimension lda). */
+  copyFactorTo(a: Float64Array, lda: number): void {
+    copyLowerOut(a, lda, this.B, this.n, this.mp);
+  }
+
+  /** Factor B in place after the Schur update with V; -1 or the failing column (see cholLower's clampLast). */
+  factor(clampLast: boolean): number {
+    return hybridInPlace(this.w, this.buf, this.n, this.c0, clampLast, this.layout, this.schurM);
+  }
 }
 
 export function cholLowerHybridJs(a: Float64Array, n: number, lda: number, c0: number, clampLast = false): number {
@@ -324,6 +413,18 @@ export function cholLowerHybridJs(a: Float64Array, n: number, lda: number, c0: n
   return fail < 0 ? -1 : fail + c0;
 }
 
+/** Σ a[ao + i] b[bo + i] over i < n, summed in order (a small loop V8 optimises early). */
+export function dotAt(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
+  return s;
+}
+
+/** out[i] = w[i] x[xo + i] for i < n. */
+export function scaleInto(out: Float64Array, w: Float64Array, x: Float64Array, xo: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = w[i] * x[xo + i];
+}
+
 /** Solve L x = b in place (L lower n×n, leading dimension lda). */
 export function forwardSolve(l: Float64Array, n: number, b: Float64Array, lda: number = n): void {
   for (let j = 0; j < n; j++) {
@@ -351,6 +452,67 @@ export function backSolveT(l: Float64Array, n: number, b: Float64Array, lda: num
  * inner loop, and the same operations in the same order as column-oriented forward substitution.
  */
 export function invLower(l: Float64Array, n: number, lda: number = n, offset = 0): Float64Array {
+  if (n >= WASM_MIN_N) {
+    const w = wasmSyrk();
+    const out = w ? invLowerWasm(l, n, lda, offset, w) : null;
+    if (out) return out;
+  }
+  return invLowerJs(l, n, lda, offset);
+}
+
+/** Column-block width of the WebAssembly triangular inverse. */
+const NBI = 32;
+
+/**
+ * invLower in WebAssembly memory: block columns of the inverse W of L (padded with an identity to a
+ * multiple of 4), each started at the identity and carried down block row by block row: a small
+ * triangular solve with the diagonal block of L, then the rows below updated by the SIMD product
+ * kernel (W_IJ −= L_IK W_KJ). Null when the memory cannot grow.
+ */
+function invLowerWasm(l: Float64Array, n: number, lda: number, offset: number, w: WasmSyrk): Float64Array | null {
+  const np = (n + 3) & ~3;
+  const size = np * np;
+  const lOff = 0, wOff = size * 8, qOff = 2 * size * 8;
+  const buf = w.ensure(qOff + NBI * NBI * 8);
+  if (!buf) return null;
+  const f = new Float64Array(buf, 0, 2 * size + NBI * NBI);
+  const W0 = size, Q0 = 2 * size;
+  for (let c = 0; c < np; c++) {
+    const o = c * np;
+    f.fill(0, o, o + np);
+    if (c < n) f.set(l.subarray(offset + c * lda + c, offset + c * lda + n), o + c);
+    else f[o + c] = 1;
+  }
+  f.fill(0, W0, W0 + size);
+  for (let j0 = 0; j0 < np; j0 += NBI) {
+    const j1 = Math.min(np, j0 + NBI);
+    const wj = j1 - j0;
+    for (let c = j0; c < j1; c++) f[W0 + c + c * np] = 1;
+    for (let k0 = j0; k0 < np; k0 += NBI) {
+      const k1 = Math.min(np, k0 + NBI);
+      const wk = k1 - k0;
+      // W_KJ = L_KK⁻¹ B_K (forward substitution, column by column of J)
+      for (let c = j0; c < j1; c++) {
+        const oc = W0 + c * np;
+        for (let i = Math.max(k0, c); i < k1; i++) {
+          let s = f[oc + i];
+          for (let t = Math.max(k0, c); t < i; t++) s -= f[i + t * np] * f[oc + t];
+          f[oc + i] = s / f[i + i * np];
+        }
+      }
+      if (k1 >= np) break;
+      // the rows below: B −= L[k1:, K] W_KJ, with Q = W_KJ'
+      for (let k = 0; k < wk; k++) for (let c = 0; c < wj; c++) f[Q0 + c + k * wj] = f[W0 + k0 + k + (j0 + c) * np];
+      w.gemm((lOff + k1 + k0 * np) * 8, qOff, wOff + (k1 + j0 * np) * 8, np - k1, wj, wk, np, wj, np);
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) out.set(f.subarray(W0 + c * np + c, W0 + c * np + n), c * n + c);
+  return out;
+}
+
+/** invLower in plain JS. */
+export function invLowerJs(l: Float64Array, n: number, lda: number = n, offset = 0): Float64Array {
   const R = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const cc = offset + c * lda;

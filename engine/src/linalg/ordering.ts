@@ -61,6 +61,16 @@ export function minimumDegreeOrder(g: BitGraph): { order: Int32Array; degree: In
       bd = deg[v];
       best = v;
     }
+    if (bd === n - step - 1) {
+      // every remaining node is adjacent to every other: the rest stays a clique whatever is
+      // eliminated, so the loop would take the nodes in index order with degrees bd, bd - 1, …, 0
+      for (let v = 0, s = step; v < n; v++) if (!done[v]) {
+        order[s] = v;
+        elimDeg[s] = n - s - 1;
+        s++;
+      }
+      break;
+    }
     order[step] = best;
     elimDeg[step] = bd;
     done[best] = 1;

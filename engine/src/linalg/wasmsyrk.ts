@@ -216,6 +216,58 @@ function schurBody(): number[] {
   return withLocals([[8, 0x7f], [1, 0x7c]], k.c);
 }
 
+/**
+ * gemm(P, Q, A, m, mc, nb, ldp, ldq, lda): A[r, c] -= Σ_k P[r, k] Q[c, k] for 0 ≤ r < m, 0 ≤ c < mc
+ * (both multiples of 4), P, Q and A column-major with leading dimensions ldp, ldq, lda (byte offsets
+ * P, Q, A). The same 4×4 register tiles as syrk, without the triangle.
+ */
+function gemmBody(): number[] {
+  // params 0:P 1:Q 2:A 3:m 4:mc 5:nb 6:ldp 7:ldq 8:lda ; i32 9:c 10:r 11:k 12:pk 13:qk 14:a 15:ldp8 16:ldq8 17:lda8
+  // v128 18..25: acc[j][h] = 18 + 2j + h ; 26, 27: v0, v1 ; 28..31: s0..s3
+  const k = new Code();
+  const vload = (offset: number) => k.op(...V128LOAD, 3, ...enc.u(offset));
+  const vstore = (offset: number) => k.op(...V128STORE, 3, ...enc.u(offset));
+  k.get(6).i32(3).op(SHL).set(15);
+  k.get(7).i32(3).op(SHL).set(16);
+  k.get(8).i32(3).op(SHL).set(17);
+  k.i32(0).set(9);
+  k.loop((c) => c.get(9).get(4).op(LT_S), () => {
+    k.i32(0).set(10);
+    k.loop((c) => c.get(10).get(3).op(LT_S), () => {
+      for (let i = 18; i <= 25; i++) k.op(...V128CONST, ...new Array(16).fill(0)).set(i);
+      k.get(0).get(10).i32(3).op(SHL, ADD).set(12);
+      k.get(1).get(9).i32(3).op(SHL, ADD).set(13);
+      k.get(5).set(11);
+      k.loop((c) => c.get(11), () => {
+        k.get(12);
+        vload(0);
+        k.set(26).get(12);
+        vload(16);
+        k.set(27);
+        for (let j = 0; j < 4; j++) k.get(13).mem(F64LOAD, 3, 8 * j).op(...SPLAT).set(28 + j);
+        for (let j = 0; j < 4; j++)
+          for (let h = 0; h < 2; h++) k.get(18 + 2 * j + h).get(26 + h).get(28 + j).op(...FMUL, ...FADD).set(18 + 2 * j + h);
+        k.get(12).get(15).op(ADD).set(12);
+        k.get(13).get(16).op(ADD).set(13);
+        k.get(11).i32(1).op(SUB).set(11);
+      });
+      k.get(2).get(10).i32(3).op(SHL, ADD).get(9).get(17).op(MUL, ADD).set(14);
+      for (let j = 0; j < 4; j++) {
+        for (let h = 0; h < 2; h++) {
+          k.get(14).get(14);
+          vload(16 * h);
+          k.get(18 + 2 * j + h).op(...FSUB);
+          vstore(16 * h);
+        }
+        if (j < 3) k.get(14).get(17).op(ADD).set(14);
+      }
+      k.get(10).i32(4).op(ADD).set(10);
+    });
+    k.get(9).i32(4).op(ADD).set(9);
+  });
+  return withLocals([[9, 0x7f], [14, 0x7b]], k.c);
+}
+
 function section(id: number, content: number[]): number[] {
   return [id, ...enc.u(content.length), ...content];
 }
@@ -225,15 +277,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [
-      3,
+      4,
       0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0,
       0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f,
       0x60, 8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0,
+      0x60, 9, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0,
     ]),
-    ...section(3, [3, 0, 1, 2]),
+    ...section(3, [4, 0, 1, 2, 3]),
     ...section(5, [1, 0, 1]),
-    ...section(7, [4, ...str('syrk'), 0x00, 0, ...str('mem'), 0x02, 0, ...str('sparse'), 0x00, 1, ...str('schur'), 0x00, 2]),
-    ...section(10, [3, ...body(), ...sparseBody(), ...schurBody()]),
+    ...section(7, [5, ...str('syrk'), 0x00, 0, ...str('mem'), 0x02, 0, ...str('sparse'), 0x00, 1, ...str('schur'), 0x00, 2, ...str('gemm'), 0x00, 3]),
+    ...section(10, [4, ...body(), ...sparseBody(), ...schurBody(), ...gemmBody()]),
   ];
   return new Uint8Array(bytes);
 }
@@ -245,27 +298,39 @@ export interface WasmSyrk {
   sparse(S: number, n: number, lda: number, c0: number, rows: number, vals: number): number;
   /** Schur-complement subtraction by columns (see schurBody). */
   schur(S: number, m: number, lda: number, cePtr: number, ceEntry: number, ceEnd: number, rowIdx: number, V: number): void;
+  /** General product update A −= P Q' (see gemmBody). */
+  gemm(P: number, Q: number, A: number, m: number, mc: number, nb: number, ldp: number, ldq: number, lda: number): void;
   /** Grows the memory to at least `bytes`; returns the current buffer (views must be re-made after growth), or null when it cannot grow. */
   ensure(bytes: number): ArrayBuffer | null;
 }
 
-let cached: WasmSyrk | null | undefined;
+let cachedModule: WebAssembly.Module | null | undefined;
 
-export function wasmSyrk(): WasmSyrk | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+function kernelModule(): WebAssembly.Module | null {
+  if (cachedModule !== undefined) return cachedModule;
+  cachedModule = null;
   try {
     if (typeof WebAssembly !== 'object') return null;
     const bytes = moduleBytes();
-    if (!WebAssembly.validate(bytes)) return null;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    if (WebAssembly.validate(bytes)) cachedModule = new WebAssembly.Module(bytes);
+  } catch {
+    cachedModule = null;
+  }
+  return cachedModule;
+}
+
+function instantiate(): WasmSyrk | null {
+  const mod = kernelModule();
+  if (!mod) return null;
+  try {
+    const inst = new WebAssembly.Instance(mod, {});
     const memory = inst.exports.mem as WebAssembly.Memory;
-    const syrk = inst.exports.syrk as (P: number, A: number, m: number, nb: number, lda: number) => void;
-    cached = {
+    return {
       memory,
-      syrk,
+      syrk: inst.exports.syrk as WasmSyrk['syrk'],
       sparse: inst.exports.sparse as WasmSyrk['sparse'],
       schur: inst.exports.schur as WasmSyrk['schur'],
+      gemm: inst.exports.gemm as WasmSyrk['gemm'],
       ensure(bytes: number): ArrayBuffer | null {
         const have = memory.buffer.byteLength;
         try {
@@ -277,7 +342,19 @@ export function wasmSyrk(): WasmSyrk | null {
       },
     };
   } catch {
-    cached = null;
+    return null;
   }
+}
+
+let cached: WasmSyrk | null | undefined;
+
+/** The shared instance (its memory is scratch for one call at a time). */
+export function wasmSyrk(): WasmSyrk | null {
+  if (cached === undefined) cached = instantiate();
   return cached;
+}
+
+/** A new instance with its own memory, for data kept resident between calls (one owner). */
+export function wasmKernels(): WasmSyrk | null {
+  return instantiate();
 }

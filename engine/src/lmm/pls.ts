@@ -17,7 +17,7 @@
  * The random-effects coefficients are ordered as lme4 orders them: by term, then by level, then by
  * the term's columns.
  */
-import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, forwardSolve, invLower } from '../linalg/dense';
+import { applySchurJs, backSolveT, cholLower, cholLowerHybrid, cholSmall, dotAt, forwardSolve, invLower, ResidentHybridCholesky, scaleInto } from '../linalg/dense';
 import { MlmError } from '../diagnostics';
 import { BitGraph, minimumDegreeOrder } from '../linalg/ordering';
 import { ReTerms, type ReTermData } from './reterms';
@@ -80,8 +80,25 @@ export class PlsSystem {
 
   /** Factor pieces after factor(): L₁₁ blocks, L₂₁ values (same layout as A21), dense L_rest (m×m, lower). */
   readonly L11: Float64Array;
-  readonly L21: Float64Array;
-  readonly Lrest: Float64Array;
+  /** (in WebAssembly memory once the factorization is resident there) */
+  L21: Float64Array;
+  private readonly lrest: Float64Array;
+  /**
+   * The factorization kept in WebAssembly memory between calls (large ordered dense blocks of a scalar
+   * first term, every term scalar): the matrix is written there and the factor read there, so no
+   * copies in and out per θ; L_rest is copied out only when asked for (lrestStale).
+   */
+  private resident: ResidentHybridCholesky | null = null;
+  private residentTried = false;
+  private lrestStale = false;
+  /** Dense L_rest (m×m, lower) after factor(). */
+  get Lrest(): Float64Array {
+    if (this.lrestStale) {
+      this.resident!.copyFactorTo(this.lrest, this.m);
+      this.lrestStale = false;
+    }
+    return this.lrest;
+  }
 
   /** Penalized weighted residual sum of squares at the last factor(). */
   pwrss = NaN;
@@ -266,7 +283,7 @@ export class PlsSystem {
     this.Arest = new Float64Array(m * m);
     this.L11 = new Float64Array(l1 * k1 * k1);
     this.L21 = new Float64Array(this.rowIdx.length * k1);
-    this.Lrest = new Float64Array(m * m);
+    this.lrest = new Float64Array(m * m);
     this.u = new Float64Array(q);
     this.beta = new Float64Array(p);
   }
@@ -585,18 +602,13 @@ export class PlsSystem {
     // the X and y block, lower triangle: column c of [X y] against the columns up to c
     if (this.wxBuf.length !== n) this.wxBuf = new Float64Array(n);
     const wx = this.wxBuf;
+    const yv = y instanceof Float64Array ? y : Float64Array.from(y);
     for (let c = 0; c <= p; c++) {
-      const xo = c * n;
-      if (c < p) for (let i = 0; i < n; i++) wx[i] = w[i] * X[xo + i];
-      else for (let i = 0; i < n; i++) wx[i] = w[i] * y[i];
+      if (c < p) scaleInto(wx, w, X, c * n, n);
+      else scaleInto(wx, w, yv, 0, n);
       const cc = q2 + c;
       for (let c2 = 0; c2 <= c; c2++) {
-        let s = 0;
-        if (c2 < p) {
-          const x2 = c2 * n;
-          for (let i = 0; i < n; i++) s += wx[i] * X[x2 + i];
-        } else for (let i = 0; i < n; i++) s += wx[i] * y[i];
-        A[cc + (q2 + c2) * m] = s;
+        A[cc + (q2 + c2) * m] = c2 < p ? dotAt(wx, 0, X, c2 * n, n) : dotAt(wx, 0, yv, 0, n);
         yield;
       }
     }
@@ -723,7 +735,8 @@ export class PlsSystem {
       // the same weights and θ as a factor seen before: only the response row of L changes
       this.L11.set(hit.L11);
       this.L21.set(hit.L21);
-      this.Lrest.set(hit.Lrest);
+      this.lrest.set(hit.Lrest);
+      this.lrestStale = false;
       this.logdetL2 = hit.logdetL2;
       this.logdetRX2 = hit.logdetRX2;
       this.lambda = this.re.lambdaBlocks(theta);
@@ -733,7 +746,7 @@ export class PlsSystem {
       return true;
     }
     this.factored = this.factorImpl(theta);
-    const size = this.L11.length + this.L21.length + this.Lrest.length;
+    const size = this.L11.length + this.L21.length + this.lrest.length;
     if (this.factored && sv && sv.factors.size < SAVED_FACTORS && (sv.factors.size + 1) * size <= SAVED_FACTORS_MAX_DOUBLES) {
       sv.factors.set(key, { L11: this.L11.slice(), L21: this.L21.slice(), Lrest: this.Lrest.slice(), logdetL2: this.logdetL2, logdetRX2: this.logdetRX2 });
     }
@@ -806,47 +819,44 @@ export class PlsSystem {
     const L1 = lam.data.subarray(lam.offsets[0], lam.offsets[0] + k1 * k1);
     let logdet = 0;
     // block 1
-    const l1 = this.nLevels[0];
     logdet = k1 === 1 ? this.factorBlock1Scalar(L1[0]) : this.factorBlock1(L1);
     if (Number.isNaN(logdet)) return false;
+    // the resident factorization (decided once): where the Schur update is applied inside the hybrid factorization
+    if (!this.residentTried && k1 === 1 && this.ordered && this.allScalarRest && this.schurGroups === null) {
+      this.residentTried = true;
+      this.resident = ResidentHybridCholesky.create(m, this.denseFrom, { ...this.colEntries(), rowIdx: this.rowIdx, m });
+      if (this.resident) {
+        this.resident.V.set(this.L21);
+        this.L21 = this.resident.V;
+      }
+    }
+    const res = this.schurGroups === null ? this.resident : null;
     // L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ, per level
     const V = this.L21;
     const scalarPath = k1 === 1 && this.allScalarRest;
     const sc = new Float64Array(m).fill(1);
     for (let i = 0; i < q2; i++) sc[i] = lam.data[lam.offsets[this.restTerm[i]]];
-    if (scalarPath) {
-      const th1 = L1[0];
-      const A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
-      for (let j = 0; j < l1; j++) {
-        const f = th1 / L11[j];
-        for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
-      }
-    } else {
+    if (scalarPath) this.formL21Scalar(L1[0], sc);
+    else {
       V.set(this.A21);
       this.formL21(lam, L1);
     }
     // dense block: Λ_rest' A_rest Λ_rest + I (random-effects part) − L₂₁ L₂₁'
-    const S = this.Lrest;
+    if (res) {
+      // written straight into WebAssembly memory, the Schur update and the factorization there
+      const { B, mp } = res;
+      scaleLower(B, this.Arest, sc, m, mp);
+      for (let i = 0; i < q2; i++) B[i + i * mp] += 1;
+      this.lrestStale = false;
+      if (res.factor(true) >= 0) return false;
+      this.lrestStale = true;
+      return this.readFactorDiagonal(B, mp, logdet);
+    }
+    this.lrestStale = false;
+    const S = this.lrest;
     let A = this.Arest;
     const grouped = this.schurGroups !== null && k1 === 1;
-    if (grouped) {
-      // Σ_j L₂₁ⱼL₂₁ⱼ' = Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1): one term per distinct d
-      const { dValues, G } = this.schurGroups!;
-      const T = this.schurTmp!;
-      T.set(A);
-      const t1 = L1[0] * L1[0];
-      const mm = m * m;
-      for (let g = 0; g < dValues.length; g++) {
-        const w = t1 / (t1 * dValues[g] + 1);
-        const o = g * mm;
-        for (let c = 0; c < m; c++) {
-          const cc = c * m;
-          for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
-        }
-      }
-      if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
-      A = T;
-    }
+    if (grouped) A = this.groupedSchur(L1[0]);
     if (this.allScalarRest) scaleLower(S, A, sc, m);
     else {
       S.set(A);
@@ -864,12 +874,19 @@ export class PlsSystem {
       ? cholLowerHybrid(S, m, m, this.denseFrom, true, schurLater ? schur : undefined)
       : cholLower(S, m, m, true);
     if (fail >= 0) return false;
-    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * m]);
+    return this.readFactorDiagonal(S, m, logdet);
+  }
+
+  /** log|L_Z|² (block 1's part given), log|R_X|² and PWRSS from the diagonal of the dense factor (leading dimension ld). */
+  private readFactorDiagonal(S: Float64Array, ld: number, logdet1: number): boolean {
+    const { m, q2, p } = this;
+    let logdet = logdet1;
+    for (let i = 0; i < q2; i++) logdet += 2 * Math.log(S[i + i * ld]);
     let ldrx = 0;
-    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * m]);
+    for (let i = q2; i < q2 + p; i++) ldrx += 2 * Math.log(S[i + i * ld]);
     this.logdetL2 = logdet;
     this.logdetRX2 = ldrx;
-    const r = S[m - 1 + (m - 1) * m];
+    const r = S[m - 1 + (m - 1) * ld];
     this.pwrss = r * r;
     return true;
   }
@@ -898,6 +915,7 @@ export class PlsSystem {
    */
   private factorBlock1(L1: Float64Array): number {
     const k1 = this.ks[0];
+    if (k1 === 2) return this.factorBlock1Pair(L1);
     const l1 = this.nLevels[0];
     const D1 = this.D1, L11 = this.L11;
     if (this.tmpT.length !== k1 * k1) this.tmpT = new Float64Array(k1 * k1);
@@ -924,6 +942,75 @@ export class PlsSystem {
     return logdet;
   }
   private tmpT = new Float64Array(0);
+
+  /**
+   * factorBlock1 for a first term of two columns (an intercept and a slope): the same sums and the
+   * same 2×2 Cholesky steps as cholSmall, in the same order, written out (loops over two entries cost
+   * more than their arithmetic before V8 optimises them).
+   */
+  private factorBlock1Pair(L1: Float64Array): number {
+    const l1 = this.nLevels[0];
+    const D1 = this.D1, L11 = this.L11;
+    const a0 = L1[0], a1 = L1[1], a3 = L1[3];
+    let logdet = 0;
+    for (let j = 0; j < l1; j++) {
+      const o = 4 * j;
+      const d0 = D1[o], d1 = D1[o + 1], d2 = D1[o + 2], d3 = D1[o + 3];
+      // T = D Λ (its upper-right entry only feeds M's, which the factor overwrites)
+      const t0 = 0 + d0 * a0 + d2 * a1, t1 = 0 + d1 * a0 + d3 * a1;
+      const t3 = 0 + d3 * a3;
+      // M = Λ' T + I, lower triangle, and its Cholesky factor as cholSmall forms it
+      const m0 = 0 + a0 * t0 + a1 * t1 + 1;
+      const m1 = 0 + a3 * t1 + 0;
+      const m3 = 0 + a3 * t3 + 1;
+      if (!(m0 > 0)) return NaN;
+      const l0 = Math.sqrt(m0);
+      const f1 = m1 / l0;
+      const r = m3 - f1 ** 2;
+      if (!(r > 0)) return NaN;
+      const l3 = Math.sqrt(r);
+      L11[o] = l0;
+      L11[o + 1] = f1;
+      L11[o + 2] = 0;
+      L11[o + 3] = l3;
+      logdet += 2 * Math.log(l0);
+      logdet += 2 * Math.log(l3);
+    }
+    return logdet;
+  }
+
+  /** L₂₁ for scalar terms only: A₂₁ scaled by the rows' θ (sc) and θ₁ / L₁₁ⱼ per level. */
+  private formL21Scalar(th1: number, sc: Float64Array): void {
+    const V = this.L21, A21 = this.A21, rowIdx = this.rowIdx, L11 = this.L11, colPtr = this.colPtr;
+    const l1 = this.nLevels[0];
+    for (let j = 0; j < l1; j++) {
+      const f = th1 / L11[j];
+      for (let e = colPtr[j]; e < colPtr[j + 1]; e++) V[e] = A21[e] * sc[rowIdx[e]] * f;
+    }
+  }
+
+  /**
+   * A_rest − Σ_j A₂₁ⱼA₂₁ⱼ' θ₁²/(θ₁² d_j + 1) for a scalar first term (in schurTmp, returned): Σ_j L₂₁ⱼL₂₁ⱼ' =
+   * Λ_rest' (Σ_d w_d G_d) Λ_rest with w_d = θ₁²/(θ₁² d + 1), one term per distinct d (prepareSchurGroups).
+   */
+  private groupedSchur(th1: number): Float64Array {
+    const { m } = this;
+    const { dValues, G } = this.schurGroups!;
+    const T = this.schurTmp!;
+    T.set(this.Arest);
+    const t1 = th1 * th1;
+    const mm = m * m;
+    for (let g = 0; g < dValues.length; g++) {
+      const w = t1 / (t1 * dValues[g] + 1);
+      const o = g * mm;
+      for (let c = 0; c < m; c++) {
+        const cc = c * m;
+        for (let i = c; i < m; i++) T[i + cc] -= w * G[o + i + cc];
+      }
+    }
+    if (!this.allScalarRest) for (let c = 0; c < m; c++) for (let i = c + 1; i < m; i++) T[c + i * m] = T[i + c * m];
+    return T;
+  }
 
   /** L₂₁ = Λ_rest' A₂₁ Λ₁ L₁₁⁻ᵀ per level (V holds A₂₁ on entry), for a first term that is not scalar or other terms that are not. */
   private formL21(lam: { data: Float64Array; offsets: number[] }, L1: Float64Array): void {
@@ -1227,7 +1314,7 @@ export class PlsSystem {
       const x2 = new Float64Array(q2 * k1);
       const Mb = new Float64Array(k1 * k1);
       const V = this.L21;
-      for (let j = 0; j < l1; j++) {
+      for (let j = 0; j < (k1 === 1 ? 0 : l1); j++) {
         const lo = j * k1 * k1;
         // x1 = L₁₁⁻¹ (columns)
         x1.fill(0);
@@ -1263,6 +1350,7 @@ export class PlsSystem {
           }
         sandwich(lam.data, lam.offsets[0], Mb, k1, res, lo);
       }
+      if (k1 === 1) this.condVarScalarFirst(li, res, lam.data[lam.offsets[0]]);
       out.push(res);
     }
     for (let t = 1; t < this.ks.length; t++) {
@@ -1286,17 +1374,55 @@ export class PlsSystem {
     return out;
   }
 
+  /**
+   * condVarBlocks for a scalar first term: per level, λ² (1/L₁₁² + ‖L₂₂⁻¹ L₂₁ⱼ/L₁₁‖²) with li = L₂₂⁻¹.
+   * The level's rows of L₂₁ are sorted, so x = L₂₂⁻¹ v is zero above the first and is formed two
+   * columns of li at a time (each pass over x serves two entries).
+   */
+  private condVarScalarFirst(li: Float64Array, res: Float64Array, lambda: number): void {
+    const { q2, colPtr, rowIdx, L11 } = this;
+    const V = this.L21;
+    const x = new Float64Array(q2);
+    for (let j = 0; j < this.nLevels[0]; j++) {
+      const x1 = 1 / L11[j];
+      const e0 = colPtr[j];
+      let e1 = e0;
+      while (e1 < colPtr[j + 1] && rowIdx[e1] < q2) e1++;
+      let s = x1 * x1;
+      if (e1 > e0) {
+        const rmin = rowIdx[e0];
+        x.fill(0, rmin, q2);
+        let e = e0;
+        for (; e + 1 < e1; e += 2) {
+          const ra = rowIdx[e], rb = rowIdx[e + 1];
+          const wa = V[e] * x1, wb = V[e + 1] * x1;
+          const ca = ra * q2, cb = rb * q2;
+          for (let i = ra; i < rb; i++) x[i] -= li[i + ca] * wa;
+          for (let i = rb; i < q2; i++) x[i] -= li[i + ca] * wa + li[i + cb] * wb;
+        }
+        if (e < e1) {
+          const r = rowIdx[e], w = V[e] * x1, c = r * q2;
+          for (let i = r; i < q2; i++) x[i] -= li[i + c] * w;
+        }
+        let t = 0;
+        for (let i = rmin; i < q2; i++) t += x[i] * x[i];
+        s += t;
+      }
+      res[j] = lambda * s * lambda;
+    }
+  }
+
   private requireLambda(): { data: Float64Array; offsets: number[] } {
     if (!this.lambda) throw new Error('PlsSystem.factor must be called first');
     return this.lambda;
   }
 }
 
-/** Lower triangle of S = diag(sc) A diag(sc) (m×m, column-major): Λ' A Λ when every Λ_t is a scalar. */
-function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: number): void {
+/** Lower triangle of S = diag(sc) A diag(sc) (m×m, column-major; S with leading dimension lds): Λ' A Λ when every Λ_t is a scalar. */
+function scaleLower(S: Float64Array, A: Float64Array, sc: Float64Array, m: number, lds = m): void {
   for (let c = 0; c < m; c++) {
-    const scc = sc[c], cc = c * m;
-    for (let i = c; i < m; i++) S[i + cc] = A[i + cc] * sc[i] * scc;
+    const scc = sc[c], cc = c * m, sco = c * lds;
+    for (let i = c; i < m; i++) S[i + sco] = A[i + cc] * sc[i] * scc;
   }
 }
 

@@ -1,8 +1,13 @@
-/** The FitResult of a linear mixed model at its optimum θ, with lme4's figures and names. */
-import type { ReTermFrame } from '../frame/types';
-import type { FitResult, RanefBlock, VarCorrRow } from '../result';
+/**
+ * The one FitResult builder: lmer's (buildLmmResult), glmer's and the dispersion families'
+ * (glmm/result.ts) and nlme's lme (nlme/fit.ts) results are made by assembleFitResult from what each
+ * fitter knows at its optimum, with lme4's figures and names (VarCorr rows, ranef blocks, AIC/BIC).
+ */
+import type { ModelFrame, ReTermFrame } from '../frame/types';
+import type { FitResult, RanefBlock, TestRow, VarCorrRow } from '../result';
 import type { LinearMixedModel } from './model';
 import { ReTerms } from './reterms';
+import { quantile7 } from '../inference/distributions';
 import { ROWS_PER_STEP, runSteps, type Steps } from '../hooks';
 import { sortSteps } from '../linalg/sort';
 
@@ -17,14 +22,108 @@ export interface LmmFitInfo {
   warnings: string[];
 }
 
-/** R's quantile type 7 of sorted values at probability pr. */
-export function quantile7(sorted: ArrayLike<number>, pr: number): number {
-  const N = sorted.length;
-  if (N === 0) return NaN;
-  const h = (N - 1) * pr;
-  const lo = Math.floor(h);
-  const hi = Math.min(N - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+/** What a fitter knows at its optimum; assembleFitResult turns it into a FitResult. */
+export interface FitResultParts {
+  frame: ModelFrame;
+  id: string;
+  family: string;
+  link: string;
+  REML: boolean;
+  nAGQ: number;
+  beta: ArrayLike<number>;
+  /** covariance of β̂ (rows), the standard errors are the roots of its diagonal */
+  vcov: number[][];
+  theta: ArrayLike<number>;
+  /** the residual standard deviation (1 for glmer's families; the dispersion of Gamma and inverse Gaussian fits) */
+  sigma: number;
+  /** whether VarCorr has a Residual row (gaussian fits: θ is then relative to σ; otherwise θ holds the standard deviations) */
+  residualRow: boolean;
+  logLik: number;
+  /** number of parameters (AIC's and BIC's) */
+  df: number;
+  deviance: number | null;
+  REMLcrit: number | null;
+  /** the n of BIC's log(n) (nlme's REML fits: n − p) */
+  bicN: number;
+  singular: boolean;
+  /** b = Λu in lme4's order, and per term the conditional covariance blocks (per level, k×k) */
+  b: ArrayLike<number>;
+  condVar: Float64Array[];
+  tests?: Record<string, TestRow>;
+  /** the complete list of warnings (the frame's included) */
+  warnings: string[];
+  converged: boolean;
+  evaluations: number;
+  fitSeconds: number;
+  /** per observation; absent for a frame of cross-product blocks (no rows) */
+  observations?: { fitted: number[]; residuals: number[]; scaledSorted: ArrayLike<number> };
+  fitter?: FitResult['fitter'];
+  dispersion?: FitResult['dispersion'];
+}
+
+export function assembleFitResult(q: FitResultParts): FitResult {
+  const { frame } = q;
+  const fixef: Record<string, number> = {};
+  const se: Record<string, number> = {};
+  frame.coefnames.forEach((nm, i) => {
+    fixef[nm] = q.beta[i];
+    se[nm] = Math.sqrt(q.vcov[i][i]);
+  });
+  const ngrps: Record<string, number> = {};
+  for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
+  const obs = q.observations;
+  return {
+    id: q.id,
+    formula: frame.formula,
+    family: q.family,
+    link: q.link,
+    REML: q.REML,
+    nAGQ: q.nAGQ,
+    nobs: frame.n,
+    ngrps,
+    coefnames: frame.coefnames.slice(),
+    fixef,
+    se,
+    vcov: q.vcov,
+    varcorr: varCorrRows(frame.reTerms, q.theta, q.residualRow ? q.sigma : 1, q.residualRow),
+    sigma: q.sigma,
+    theta: Array.from(q.theta),
+    logLik: q.logLik,
+    df: q.df,
+    deviance: q.deviance,
+    REMLcrit: q.REMLcrit,
+    ...informationCriteria(q.logLik, q.df, q.bicN),
+    singular: q.singular,
+    ranef: ranefBlocks(frame.reTerms, q.b, q.condVar),
+    ...(q.tests ? { tests: q.tests } : {}),
+    responseName: frame.responseName,
+    rowsDropped: frame.rowsDropped,
+    droppedCoefs: frame.droppedCoefs.slice(),
+    warnings: q.warnings,
+    converged: q.converged,
+    evaluations: q.evaluations,
+    fitSeconds: q.fitSeconds,
+    ...(obs
+      ? {
+          fitted: obs.fitted,
+          residuals: obs.residuals,
+          rows: Array.from(frame.rows),
+          scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(obs.scaledSorted, pr)),
+        }
+      : {}),
+    ...(q.fitter ? { fitter: q.fitter } : {}),
+    ...(q.dispersion ? { dispersion: q.dispersion } : {}),
+  };
+}
+
+/** AIC and BIC of a log-likelihood with df parameters; `n` is BIC's number of observations. */
+export function informationCriteria(logLik: number, df: number, n: number): { AIC: number; BIC: number } {
+  return { AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + df * Math.log(n) };
+}
+
+/** s² V of an unscaled p×p covariance V stored column-major, as rows. */
+export function scaledCovariance(unscaled: ArrayLike<number>, p: number, s2: number): number[][] {
+  return Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => unscaled[i + j * p] * s2));
 }
 
 /** R's make.unique for group names: 'Subject', 'Subject.1', ... */
@@ -112,66 +211,37 @@ export function buildLmmResult(model: LinearMixedModel, info: LmmFitInfo, perRow
   const sigma = model.sigma();
   const beta = model.beta();
   const b = model.b();
-  const vc = model.unscaledVcovBeta();
   const s2 = sigma * sigma;
-  const fixef: Record<string, number> = {};
-  const se: Record<string, number> = {};
-  const vcov: number[][] = [];
-  frame.coefnames.forEach((nm, i) => {
-    fixef[nm] = beta[i];
-    se[nm] = Math.sqrt(vc[i + i * p] * s2);
-    const row: number[] = [];
-    for (let j = 0; j < p; j++) row.push(vc[i + j * p] * s2);
-    vcov.push(row);
-  });
-  const ngrps: Record<string, number> = {};
-  for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
   const condVar = model.pls.condVarBlocks().map((blk) => blk.map((v) => v * s2));
   // per observation (a frame of blocks has no rows: engine/src/sql/ adds the residual summary)
   if (frame.blocks) perRow = undefined;
   else perRow ??= runSteps(observationSteps(model));
-  const df = p + model.nTheta + 1;
-  const logLik = -info.criterion / 2;
-  return {
+  return assembleFitResult({
+    frame,
     id: info.id,
-    formula: frame.formula,
     family: 'gaussian',
     link: 'identity',
     REML: model.REML,
     nAGQ: 1,
-    nobs: n,
-    ngrps,
-    coefnames: frame.coefnames.slice(),
-    fixef,
-    se,
-    vcov,
-    varcorr: varCorrRows(frame.reTerms, info.theta, sigma, true),
+    beta,
+    vcov: scaledCovariance(model.unscaledVcovBeta(), p, s2),
+    theta: info.theta,
     sigma,
-    theta: info.theta.slice(),
-    logLik,
-    df,
+    residualRow: true,
+    logLik: -info.criterion / 2,
+    df: p + model.nTheta + 1,
     deviance: model.REML ? null : info.criterion,
     REMLcrit: model.REML ? info.criterion : null,
-    AIC: -2 * logLik + 2 * df,
-    BIC: -2 * logLik + df * Math.log(n),
+    bicN: n,
     singular: info.singular,
-    ranef: ranefBlocks(frame.reTerms, b, condVar),
-    responseName: frame.responseName,
-    rowsDropped: frame.rowsDropped,
-    droppedCoefs: frame.droppedCoefs.slice(),
+    b,
+    condVar,
     warnings: [...frame.warnings, ...info.warnings],
     converged: info.converged,
     evaluations: info.evaluations,
     fitSeconds: info.fitSeconds,
-    ...(perRow
-      ? {
-          fitted: perRow.fitted,
-          residuals: perRow.residuals,
-          rows: Array.from(frame.rows),
-          scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(perRow.scaled, pr)),
-        }
-      : {}),
-  };
+    ...(perRow ? { observations: { fitted: perRow.fitted, residuals: perRow.residuals, scaledSorted: perRow.scaled } } : {}),
+  });
 }
 
 export interface ObservationArrays {

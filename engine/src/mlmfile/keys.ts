@@ -44,6 +44,16 @@ export const FAMILY_LINKS: Record<string, string[]> = {
   ...FAMILY_LINK_NAMES,
 };
 
+/**
+ * A `family:` value as written — `binomial`, `binomial(probit)`, `binomial(link = "probit")`, `Gamma(log)` —
+ * split into the family's name and the link in parentheses (null without one); null when the text is
+ * not of that shape. The parser and the hovers read family values through it.
+ */
+export function splitFamilyValue(text: string): { family: string; link: string | null } | null {
+  const m = /^([A-Za-z][A-Za-z_.]*)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z0-9/^]*)["']?\s*\))?$/.exec(text.trim());
+  return m ? { family: m[1], link: m[2] || null } : null;
+}
+
 export const DEFAULT_LINK: Record<string, string> = Object.fromEntries(Object.entries(FAMILY_LINKS).map(([f, l]) => [f, l[0]]));
 
 /** Names other software gives these families, for did-you-mean. */

@@ -9,7 +9,7 @@ import { tokenize } from '../formula/lexer';
 import { parseExpression, parseFormula } from '../formula/parser';
 import { suggestName } from '../formula/suggest';
 import type { FamilyName, LinkName } from '../frame/types';
-import { DATA_ENGINES, isDataEngine, DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE } from './keys';
+import { DATA_ENGINES, isDataEngine, DF_METHODS, FAMILY_ALIASES, FAMILY_LINKS, FILE_KEYS, isDfMethod, isModelName, METHOD_DOCS, MODEL_KEYS, MODEL_NAME_RULE, splitFamilyValue } from './keys';
 import { parseStructure, StructureSyntaxError, type CorSpec, type VarSpec } from '../nlme/spec';
 import { makeValueText, rangeOfSpan } from './textmap';
 import { isClickHouseUrl, parseClickHouseUrl } from '../sql/clickhouse';
@@ -478,8 +478,8 @@ class MlmParser {
       }
       case 'family': {
         if (dup(model.family)) return;
-        const m = /^([A-Za-z][A-Za-z_.]*)\s*(?:\(\s*(?:link\s*=\s*)?["']?([A-Za-z0-9/^]*)["']?\s*\))?$/.exec(value.text);
-        const fam = m?.[1];
+        const m = splitFamilyValue(value.text);
+        const fam = m?.family;
         if (!m || !fam || !(fam in FAMILY_LINKS)) {
           const s = fam ? (FAMILY_ALIASES[fam] ?? suggestName(fam, Object.keys(FAMILY_LINKS))) : undefined;
           this.error(
@@ -491,13 +491,13 @@ class MlmParser {
           return;
         }
         model.family = { value: fam as FamilyName, range: value.range };
-        if (m[2]) {
-          if (!FAMILY_LINKS[fam].includes(m[2])) {
-            this.error('bad-link', `link '${m[2]}' is not available for the ${fam} family (use ${FAMILY_LINKS[fam].join(', ')})`, value.range);
+        if (m.link) {
+          if (!FAMILY_LINKS[fam].includes(m.link)) {
+            this.error('bad-link', `link '${m.link}' is not available for the ${fam} family (use ${FAMILY_LINKS[fam].join(', ')})`, value.range);
             return;
           }
           if (model.link) this.error('duplicate-key', 'the link is given twice (in family: and link:)', value.range);
-          else model.link = { value: m[2] as LinkName, range: value.range };
+          else model.link = { value: m.link as LinkName, range: value.range };
         }
         return;
       }

@@ -8,8 +8,10 @@ import { MlmError } from '../diagnostics';
 import type { ModelFrame } from '../frame/types';
 import { Ticker, type FitHooks } from '../hooks';
 import { LinearMixedModel } from '../lmm/model';
-import { quantile7, ranefBlocks, varCorrRows } from '../lmm/result';
+import { assembleFitResult, scaledCovariance } from '../lmm/result';
 import { minimize } from '../optim/bobyqa';
+import { FIT_SETTINGS, plsSettings } from '../optim/options';
+import { qnorm } from '../inference/distributions';
 import type { FitResult } from '../result';
 import type { StructureData } from './data';
 import { LmeModel } from './model';
@@ -36,27 +38,13 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   const base = await lmm.fit(hooks);
   const x0 = [...model.psiParamsFromTheta(base.theta), ...(model.cor?.start ?? []), ...(model.vf?.start ?? [])];
   const f = (x: Float64Array): number => model.evaluate(x)?.criterion ?? Infinity;
-  const opt = await minimize(f, x0, x0.map(() => -Infinity), x0.map(() => Infinity), {
-    ticker,
-    rhobeg: 0.5,
-    rhoend: 1e-6,
-    maxEval: 20000,
-    stage: 'optimizing (nlme)',
-  });
+  const N = FIT_SETTINGS.nlme;
+  const settings = { rhobeg: N.rhobeg, rhoend: N.rhoend, maxEval: N.maxEval };
+  const opt = await minimize(f, x0, x0.map(() => -Infinity), x0.map(() => Infinity), { ticker, ...settings, stage: 'optimizing (nlme)' });
   const x = opt.x;
   const st = model.evaluate(x);
   if (!st) throw new MlmError({ code: 'fit-failed', message: 'the nlme likelihood could not be evaluated at the optimum (the covariance is not positive definite)' });
   const { n, p } = frame;
-  // nlme scales the ML covariance of β̂ by N / (N − p) (lme's varFix)
-  const s2 = st.sigma * st.sigma * (opts.REML ? 1 : n / (n - p));
-  const fixef: Record<string, number> = {};
-  const se: Record<string, number> = {};
-  const vcov: number[][] = [];
-  frame.coefnames.forEach((nm, i) => {
-    fixef[nm] = st.beta[i];
-    se[nm] = Math.sqrt(st.xvxInv[i + i * p] * s2);
-    vcov.push(Array.from({ length: p }, (_, j) => st.xvxInv[i + j * p] * s2));
-  });
   // θ: the lower Cholesky factor of each Ψ (log-Cholesky diagonal exponentiated), lme4's layout
   const theta: number[] = [];
   let o = 0;
@@ -67,51 +55,46 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
   const fitted = Array.from(cond.fitted);
   const residuals = fitted.map((fv, i) => frame.y[i] - fv);
   const standardized = Float64Array.from(residuals, (r, i) => r / (st.sigma * cond.sd[i])).sort();
-  const ngrps: Record<string, number> = {};
-  for (const t of frame.reTerms) ngrps[t.group] = t.levels.length;
   const nStruct = (model.cor?.nPar ?? 0) + (model.vf?.nPar ?? 0);
-  const df = p + model.nPsi + nStruct + 1;
-  const logLik = -st.criterion / 2;
   const innermost = frame.reTerms.reduce((a, t) => (t.levels.length > a.levels.length ? t : a), frame.reTerms[0]);
   const warnings = [...frame.warnings];
   if (!opt.converged) warnings.push(`convergence failure: ${opt.message}`);
-  const result: FitResult = {
+  const result = assembleFitResult({
+    frame,
     id: opts.id,
-    formula: frame.formula,
     family: 'gaussian',
     link: 'identity',
     REML: opts.REML,
     nAGQ: 1,
-    nobs: n,
-    ngrps,
-    coefnames: frame.coefnames.slice(),
-    fixef,
-    se,
-    vcov,
-    varcorr: varCorrRows(frame.reTerms, theta, st.sigma, true),
-    sigma: st.sigma,
+    beta: st.beta,
+    // nlme scales the ML covariance of β̂ by N / (N − p) (lme's varFix)
+    vcov: scaledCovariance(st.xvxInv, p, st.sigma * st.sigma * (opts.REML ? 1 : n / (n - p))),
     theta,
-    logLik,
-    df,
+    sigma: st.sigma,
+    residualRow: true,
+    logLik: -st.criterion / 2,
+    df: p + model.nPsi + nStruct + 1,
     deviance: opts.REML ? null : st.criterion,
     REMLcrit: opts.REML ? st.criterion : null,
-    AIC: -2 * logLik + 2 * df,
     // nlme's BIC: log(n − p) for REML fits
-    BIC: -2 * logLik + df * Math.log(opts.REML ? n - p : n),
+    bicN: opts.REML ? n - p : n,
     singular: false,
-    ranef: ranefBlocks(frame.reTerms, bFlat, cond.condVar),
-    responseName: frame.responseName,
-    rowsDropped: frame.rowsDropped,
-    droppedCoefs: frame.droppedCoefs.slice(),
+    b: bFlat,
+    condVar: cond.condVar,
     warnings,
     converged: opt.converged,
     evaluations: opt.evaluations + base.evaluations,
     fitSeconds: 0,
-    fitted,
-    residuals,
-    rows: Array.from(frame.rows),
-    scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(standardized, pr)),
+    observations: { fitted, residuals, scaledSorted: standardized },
     fitter: 'nlme',
+  });
+  result.optSummary = {
+    // lme4's fit without the structures gives the start
+    stages: [...(base.optSummary?.stages ?? []).map((st) => ({ ...st, name: `start: ${st.name} (lme4, no structures)` })), { name: "nlme's parameters", optimizer: N.optimizer, settings, evaluations: opt.evaluations, converged: opt.converged, fval: opt.fval }],
+    derivEvaluations: base.optSummary?.derivEvaluations ?? 0,
+    derivStep: FIT_SETTINGS.derivStep,
+    checkConv: { ...FIT_SETTINGS.checkConv, checked: false },
+    settings: plsSettings(),
   };
   if (model.cor && structures.correlation) {
     const c = structures.correlation;
@@ -140,7 +123,7 @@ export async function fitLme(frame: ModelFrame, structures: StructureData, opts:
  * by the number of pairs at that lag, then by the lag-0 value; maxLag = min(longest group − 1,
  * 10·log10(longest group)).
  */
-export function residualAcf(res: ArrayLike<number>, groups: readonly Int32Array[]): { lag: number[]; acf: number[]; n: number[] } {
+export function residualAcf(res: ArrayLike<number>, groups: readonly Int32Array[]): { lag: number[]; acf: number[]; n: number[]; bound: number[] } {
   const maxL = Math.max(0, ...groups.map((g) => g.length)) - 1;
   const maxLag = Math.max(0, Math.min(maxL, Math.floor(10 * Math.log10(maxL + 1))));
   const sums = new Float64Array(maxLag + 1);
@@ -161,5 +144,7 @@ export function residualAcf(res: ArrayLike<number>, groups: readonly Int32Array[
     lag.push(k);
     acf.push(pairs[k] > 0 ? sums[k] / pairs[k] / base : NaN);
   }
-  return { lag, acf, n: Array.from(pairs) };
+  // nlme's plot.ACF(alpha = 0.05): ± qnorm(1 − α/2) / √n.used at each lag
+  const z = qnorm(0.975);
+  return { lag, acf, n: Array.from(pairs), bound: Array.from(pairs, (m) => (m > 0 ? z / Math.sqrt(m) : NaN)) };
 }

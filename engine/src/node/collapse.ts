@@ -18,13 +18,14 @@ import { parseMlm } from '../mlmfile/parse';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { DataTable, NumericColumn } from '../data/types';
 import type { FitResult } from '../result';
+import { informationCriteria } from '../lmm/result';
 import type { SqlQueryOptions } from '../sql/runner';
 import { DuckDbRunner, sqlIdent, type DuckDbOptions } from './duckdb';
 import { fitMixedModel, type FittedMixedModel } from '../fit';
 import { deepFreeze } from '../freeze';
 import type { FitHooks } from '../hooks';
 import { prepareDocument } from '../frame/prepare';
-import { readSqlTable } from './table';
+import { readSqlTable } from '../sql/readtable';
 
 export interface CollapsePlan {
   kind: 'bernoulli' | 'binomial' | 'poisson';
@@ -169,8 +170,7 @@ export function uncollapsedResult(result: FitResult, c: Collapsed, note: string)
     rowsDropped: c.dropped,
     logLik,
     deviance: result.deviance === null ? null : result.deviance + c.devianceShift,
-    AIC: -2 * logLik + 2 * result.df,
-    BIC: -2 * logLik + Math.log(c.rows) * result.df,
+    ...informationCriteria(logLik, result.df, c.rows),
     // the variance of the fixed-effect predictions is over rows, not patterns: not computed here
     r2: null,
     // fitted values and residuals stay per pattern (the note says so)

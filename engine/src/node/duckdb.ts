@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { CancelledError, MlmError } from '../diagnostics';
-import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlValue } from '../sql/runner';
+import type { SqlColumn, SqlColumnData, SqlColumnReader, SqlQueryOptions, SqlResult, SqlValue } from '../sql/runner';
 import { sqlColumnKind } from '../sql/columns';
 
 export interface DuckDbOptions {
@@ -23,12 +23,7 @@ export interface DuckDbOptions {
 }
 
 /** A column read whole: numbers (NaN = missing) or strings (null = missing). */
-export type DuckDbColumnData = { kind: 'numeric'; values: Float64Array } | { kind: 'text'; values: (string | null)[] };
-
-/** Is a DuckDB column type numeric (read as numbers; anything else is read as text)? */
-export function isNumericSqlType(type: string): boolean {
-  return sqlColumnKind(type) === 'numeric';
-}
+export type DuckDbColumnData = SqlColumnData;
 
 /** A string as a SQL literal ('it''s'). */
 export function sqlString(s: string): string {
@@ -84,7 +79,7 @@ export function duckDbUnavailable(): string {
   return loaded ? '' : `the embedded DuckDB could not be loaded on this platform (${process.platform}-${process.arch}): ${loadError}`;
 }
 
-export class DuckDbRunner implements SqlRunner {
+export class DuckDbRunner implements SqlColumnReader {
   readonly dialect = 'duckdb' as const;
   private closed = false;
   /** One query at a time on the connection (interrupt() cancels whatever runs on it). */
@@ -150,7 +145,7 @@ export class DuckDbRunner implements SqlRunner {
     return this.run(sql, options, async (result) => {
       const names = result.columnNames();
       const types = result.columnTypes().map((t) => t.toString());
-      const numeric = types.map(isNumericSqlType);
+      const numeric = types.map((t) => sqlColumnKind(t) === 'numeric');
       let cap = 1 << 16;
       let nrow = 0;
       let nums = numeric.map((n) => (n ? new Float64Array(cap) : null));

@@ -7,15 +7,14 @@
 import { statSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { MlmError, CancelledError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
-import { makeNameR, uniqueNames } from '../data/csv';
-import { sortLevelsR } from '../data/rsort';
-import { sqlColumnKind, tableFromSqlColumns } from '../sql/columns';
+import { makeNameR } from '../data/csv';
+import { readSqlTable } from '../sql/readtable';
 import { dataRoute, dataFormatOf, isGlobPath, type DataEngine, type DataRoute } from '../data/route';
-import type { DataColumn, DataTable } from '../data/types';
+import type { DataTable } from '../data/types';
 import { documentColumns } from '../frame/variables';
 import type { MlmDocument } from '../mlmfile/types';
 import type { SqlQueryOptions } from '../sql/runner';
-import { DuckDbRunner, duckDbUnavailable, isNumericSqlType, sqlIdent, sqlString, type DuckDbOptions } from './duckdb';
+import { DuckDbRunner, duckDbUnavailable, sqlString, type DuckDbOptions } from './duckdb';
 
 /** The files a `data:` path names: one file, or every match of a glob (sorted). */
 export async function dataFiles(runner: DuckDbRunner, absPath: string): Promise<string[]> {
@@ -28,67 +27,6 @@ export async function dataFiles(runner: DuckDbRunner, absPath: string): Promise<
 export function sqlRelation(format: 'parquet' | 'csv', files: readonly string[]): string {
   const list = `[${files.map(sqlString).join(', ')}]`;
   return format === 'parquet' ? `read_parquet(${list})` : `read_csv(${list}, header = true, nullstr = ['NA', ''])`;
-}
-
-/**
- * Reads the columns `pick` chooses (by their R names, as make.names() gives them) into a DataTable.
- * BOOLEAN columns become the factor FALSE < TRUE (as a logical column of a CSV), other non-numeric types text.
- */
-export async function readSqlTable(
-  runner: DuckDbRunner,
-  relation: string,
-  label: string,
-  pick: (rNames: string[]) => string[],
-  options: SqlQueryOptions = {},
-): Promise<DataTable> {
-  const described = await runner.describe(relation, options);
-  const rNames = uniqueNames(described.map((c) => makeNameR(c.name.trim())));
-  const wanted = new Set(pick(rNames));
-  const chosen = described.map((c, i) => ({ ...c, rName: rNames[i] })).filter((c) => wanted.has(c.rName));
-  // Text columns: their distinct values first, sorted in R's order here, then each row's level index computed
-  // by DuckDB (an ENUM of those levels), so that no string crosses into JavaScript per row.
-  const levelsOf = new Map<number, string[]>();
-  for (let i = 0; i < chosen.length; i++) {
-    const c = chosen[i];
-    if (isNumericSqlType(c.type)) continue;
-    const expr = textExpr(c.name, c.type);
-    const r = await runner.query(`SELECT DISTINCT ${expr} AS v FROM ${relation} WHERE ${expr} IS NOT NULL LIMIT ${MAX_ENUM_LEVELS + 1}`, options);
-    if (r.rows.length <= MAX_ENUM_LEVELS) levelsOf.set(i, sortLevelsR(r.rows.map((row) => String(row[0]))));
-  }
-  const select = chosen.map((c, i) => {
-    if (isNumericSqlType(c.type)) return `CAST(${sqlIdent(c.name)} AS DOUBLE)`;
-    const levels = levelsOf.get(i);
-    const expr = textExpr(c.name, c.type);
-    if (!levels) return expr;
-    return levels.length === 0 ? 'CAST(NULL AS DOUBLE)' : `CAST(enum_code(CAST(${expr} AS ENUM(${levels.map(sqlString).join(', ')}))) AS DOUBLE)`;
-  });
-  const sql = select.length ? `SELECT ${select.join(', ')} FROM ${relation}` : `SELECT count(*) FROM ${relation}`;
-  const read = await runner.readColumns(sql, options);
-  const nrow = select.length ? read.nrow : Number(read.columns[0].kind === 'numeric' ? read.columns[0].values[0] : 0);
-  if (nrow === 0) throw new MlmError({ code: 'csv-empty', message: `${label} has no data rows`, csv: { file: label, row: 2, column: '' } });
-  const columns = new Map<string, DataColumn>();
-  chosen.forEach((c, i) => {
-    const data = read.columns[i];
-    const levels = levelsOf.get(i);
-    if (levels && data.kind === 'numeric') {
-      const codes = new Int32Array(nrow);
-      for (let r = 0; r < nrow; r++) codes[r] = Number.isNaN(data.values[r]) ? -1 : data.values[r];
-      columns.set(c.rName, { kind: 'text', name: c.rName, codes, levels, raw: [] });
-    } else if (data.kind === 'numeric') columns.set(c.rName, { kind: 'numeric', name: c.rName, values: data.values, raw: [] });
-    // more levels than an ENUM takes: coded here (with the strings kept), as any SQL result
-    else columns.set(c.rName, tableFromSqlColumns(label, [{ name: c.rName, type: 'VARCHAR', values: data.values }], nrow).columns.get(c.rName)!);
-  });
-  return { fileName: label, nrow, names: chosen.map((c) => c.rName), columns };
-}
-
-/** Above this many distinct values a text column's levels are coded in JavaScript instead of by an ENUM. */
-const MAX_ENUM_LEVELS = 200_000;
-
-/** A non-numeric column as text: BOOLEAN as R's logical labels (FALSE < TRUE), anything else cast to VARCHAR. */
-function textExpr(name: string, type: string): string {
-  const id = sqlIdent(name);
-  if (sqlColumnKind(type) === 'logical') return `CASE WHEN ${id} IS NULL THEN NULL WHEN ${id} THEN 'TRUE' ELSE 'FALSE' END`;
-  return `CAST(${id} AS VARCHAR)`;
 }
 
 /**
@@ -141,6 +79,8 @@ export interface SqlDataOptions extends DuckDbOptions, SqlQueryOptions {
   columns?: boolean;
   /** Refuse to load more rows than this (the language server: its memory is the editor's); counted first. */
   maxRows?: number;
+  /** With maxRows: above it, load the first `sampleRows` rows instead of refusing (SqlData.sample says so). */
+  sampleRows?: number;
   /** Load every column, not only the document's, when the data have at most this many rows (the data preview). */
   allColumnsUpTo?: number;
 }
@@ -158,6 +98,8 @@ export interface SqlData {
   allNames: string[];
   /** What follows FROM to read the data again (the collapsed GLMM path). */
   relation?: string;
+  /** Set when `table` holds only the first rows (more than maxRows, options.sampleRows): how many of how many. */
+  sample?: { rows: number; of: number };
 }
 
 /** The route of the document's data: path (stat for the size of a CSV; globs and missing files have none). */
@@ -222,10 +164,12 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
     const relation = sqlRelation(format, files);
     if (options.columns === false) return { ...out([], null, `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''})`, files), relation };
     let rowCount = Infinity;
+    let sample: SqlData['sample'];
     if (options.maxRows !== undefined || options.allColumnsUpTo !== undefined) {
       const n = Number((await runner.query(`SELECT count(*) FROM ${relation}`, options)).rows[0][0]);
       rowCount = n;
-      if (options.maxRows !== undefined && n > options.maxRows) {
+      if (options.maxRows !== undefined && n > options.maxRows && options.sampleRows !== undefined) sample = { rows: Math.min(n, options.sampleRows), of: n };
+      else if (options.maxRows !== undefined && n > options.maxRows) {
         return out(
           [
             {
@@ -244,7 +188,8 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
     let ncol = 0;
     const table = await readSqlTable(
       runner,
-      relation,
+      // a sample: the first rows (levels, previews and checks from them; fits in SQL read every row)
+      sample ? `(SELECT * FROM ${relation} LIMIT ${sample.rows})` : relation,
       label,
       (names) => {
         ncol = names.length;
@@ -253,8 +198,9 @@ export async function loadSqlData(doc: MlmDocument, options: SqlDataOptions): Pr
       },
       options,
     );
-    const note = `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''}): ${table.names.length} of ${ncol} columns, ${table.nrow.toLocaleString('en-US')} rows`;
-    return { ...out([], table, note, files), relation };
+    const rows = sample ? `the first ${sample.rows.toLocaleString('en-US')} of ${sample.of.toLocaleString('en-US')} rows` : `${table.nrow.toLocaleString('en-US')} rows`;
+    const note = `read through DuckDB (${route.reason}${files.length > 1 ? `, ${files.length} files` : ''}): ${table.names.length} of ${ncol} columns, ${rows}`;
+    return { ...out([], table, note, files), relation, ...(sample ? { sample } : {}) };
   } catch (e) {
     const err = locateDataError(e, label, data.range);
     if (err instanceof CancelledError) throw err;

@@ -40,6 +40,24 @@ export const FIT_SETTINGS = Object.freeze({
     /** the fallback when lme4's iteration fails at a point: from the current mode, tighter, the last iterate kept when halving fails */
     pirlsFallback: Object.freeze({ from: 'current', tol: 1e-10, tolFloor: 1, maxit: 60, maxHalvings: 10, onStall: 'keep', refactorAtMode: true } as const),
   }),
+  /** Gamma, inverse Gaussian and negative binomial GLMMs (glmm/dispersion.ts, glmmTMB's Laplace) */
+  dispersion: Object.freeze({
+    /** BOBYQA over (θ, β, log dispersion) in scaled coordinates (β in GLM standard errors, θ in units of its start) */
+    optimizer: 'bobyqa',
+    rhobeg: 0.5,
+    rhoend: 2e-2,
+    maxEval: 20000,
+    /** then at most newtonMaxIter Newton steps with central differences of step derivStep (scaled coordinates) */
+    newtonMaxIter: 4,
+    derivStep: 1e-3,
+    /** converged when max|gradient| of the deviance per standard error is below gradTol */
+    gradTol: 1e-2,
+    /** the inner Newton iteration for the conditional modes: at most modeMaxIter steps, until the largest change is below modeTol */
+    modeMaxIter: 100,
+    modeTol: 1e-10,
+  }),
+  /** nlme's lme likelihood (nlme/fit.ts): BOBYQA over the unconstrained parameters from lme4's optimum */
+  nlme: Object.freeze({ optimizer: 'bobyqa', rhobeg: 0.5, rhoend: 1e-6, maxEval: 20000 }),
   pls: Object.freeze({
     /** largest dense trailing block (the terms after the first, X and y): 2 m² doubles ≈ 1 GB at 8000 */
     maxDenseCoefficients: 8000,

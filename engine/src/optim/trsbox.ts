@@ -101,6 +101,8 @@ function improveOnSphere(g: Vec, H: readonly Vec[], sl: Vec, su: Vec, d: Float64
   const grad = new Float64Array(n);
   const s = new Float64Array(n);
   const sUnit = new Float64Array(n);
+  const cand = new Float64Array(n);
+  const bestD = new Float64Array(n);
   for (let it = 0; it < 10; it++) {
     hv(H, d, Hd);
     for (let i = 0; i < n; i++) grad[i] = fixed[i] ? 0 : g[i] + Hd[i];
@@ -112,25 +114,29 @@ function improveOnSphere(g: Vec, H: readonly Vec[], sl: Vec, su: Vec, d: Float64
     if (ss < 1e-20 * dd || ss === 0) return;
     const sn = Math.sqrt(ss), dn = Math.sqrt(dd);
     for (let i = 0; i < n; i++) sUnit[i] = (s[i] / sn) * dn;
-    let best = quadValue(g, H, d, tmp);
-    let bestD: Float64Array | null = null;
+    const old = quadValue(g, H, d, tmp);
+    let best = old;
+    let found = false;
     for (let k = 1; k <= 24; k++) {
       const ang = (k / 24) * (Math.PI / 2);
-      const c = Math.cos(ang), sn2 = Math.sin(ang);
-      const cand = new Float64Array(n);
-      for (let i = 0; i < n; i++) cand[i] = c * d[i] + sn2 * sUnit[i];
-      let ok = true;
-      for (let i = 0; i < n; i++) if (cand[i] < sl[i] - 1e-15 || cand[i] > su[i] + 1e-15) ok = false;
-      if (!ok) break;
+      if (!rotated(d, sUnit, Math.cos(ang), Math.sin(ang), sl, su, cand)) break;
       const v = quadValue(g, H, cand, tmp);
       if (v < best) {
         best = v;
-        bestD = cand;
+        bestD.set(cand);
+        found = true;
       }
     }
-    if (!bestD) return;
-    const old = quadValue(g, H, d, tmp);
-    for (let i = 0; i < n; i++) d[i] = bestD[i];
+    if (!found) return;
+    d.set(bestD);
     if (old - best < 1e-3 * Math.abs(old)) return;
   }
+}
+
+/** out = c d + s u (d rotated towards u on the sphere); false when it leaves the bounds sl ≤ out ≤ su. */
+function rotated(d: Float64Array, u: Float64Array, c: number, s: number, sl: Vec, su: Vec, out: Float64Array): boolean {
+  const n = d.length;
+  for (let i = 0; i < n; i++) out[i] = c * d[i] + s * u[i];
+  for (let i = 0; i < n; i++) if (out[i] < sl[i] - 1e-15 || out[i] > su[i] + 1e-15) return false;
+  return true;
 }

@@ -118,11 +118,6 @@ export interface Design {
   levels: Map<number, KeyLevels>;
 }
 
-/** Whether a column of this SQL type is numeric (the one classification of SQL types: ./columns.ts). */
-function isNumericSqlType(type: string): boolean {
-  return sqlColumnKind(type) === 'numeric';
-}
-
 /** What the blocks path cannot do: a located error that suggests the in-memory engine. */
 export function unsupported(what: string, range: SourceRange | undefined): MlmError {
   return new MlmError({
@@ -162,7 +157,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     let i = keys.findIndex((k) => k.column === name);
     if (i < 0) {
       const col = byName.get(name)!;
-      keys.push({ column: name, numeric: isNumericSqlType(col.type) });
+      keys.push({ column: name, numeric: sqlColumnKind(col.type) === 'numeric' });
       i = keys.length - 1;
       complete.add(`${d.ident(name)} IS NOT NULL`);
     }
@@ -180,7 +175,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     switch (node.type) {
       case 'ident': {
         const c = column(node);
-        if (!isNumericSqlType(c.type) || factorCols.has(c.name))
+        if (sqlColumnKind(c.type) !== 'numeric' || factorCols.has(c.name))
           throw new MlmError({ code: 'not-numeric', message: `'${c.name}' is categorical (${c.type}) and cannot be used in arithmetic`, range: st.locate(node.span) });
         return d.toDouble(d.ident(c.name));
       }
@@ -217,7 +212,7 @@ export function compilePlan(doc: MlmDocument, decl: ModelDecl, columns: readonly
     const inner = node.type === 'paren' ? node.expr : node;
     if (inner.type === 'ident') {
       const c = column(inner);
-      if (!isNumericSqlType(c.type) || factorCols.has(c.name) || levelOrders.has(c.name)) return { kind: 'factor', key: keyOf(c.name), span: inner.span };
+      if (sqlColumnKind(c.type) !== 'numeric' || factorCols.has(c.name) || levelOrders.has(c.name)) return { kind: 'factor', key: keyOf(c.name), span: inner.span };
       return numericVar(inner);
     }
     if (inner.type === 'call' && (inner.name === 'factor' || inner.name === 'as.factor') && inner.args.length === 1 && inner.args[0].type === 'ident') {

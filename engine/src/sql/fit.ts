@@ -9,7 +9,7 @@ import { compareR, numberLabelR } from '../data/rsort';
 import { fitMixedModel, type FitSpec, type FittedMixedModel } from '../fit';
 import { deepFreeze } from '../freeze';
 import type { FitHooks } from '../hooks';
-import { quantile7 } from '../lmm/result';
+import { quantile7 } from '../inference/distributions';
 import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';

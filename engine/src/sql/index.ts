@@ -5,3 +5,4 @@ export { compilePlan, designOf, blocksQuery, levelsQuery, sampleQuery, centresQu
 export { frameFromBlocks } from './read';
 export { fitFromSql, fitFromBlocksFile, fitFromBlocksResult, compileFromSql, compileBlocksQuery, type SqlFit, type SqlFitOptions } from './fit';
 export { designFromTable, tableColumns } from './table';
+export { readSqlTable } from './readtable';

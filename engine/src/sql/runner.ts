@@ -48,6 +48,14 @@ export interface SqlRunner {
   close(): Promise<void>;
 }
 
+/** A column of a result read whole: numbers (NaN = missing) or strings (null = missing). */
+export type SqlColumnData = { kind: 'numeric'; values: Float64Array } | { kind: 'text'; values: (string | null)[] };
+
+/** A runner that also reads a result column by column (numeric types as doubles, anything else as text): the in-memory paths. */
+export interface SqlColumnReader extends SqlRunner {
+  readColumns(sql: string, options?: SqlQueryOptions): Promise<{ names: string[]; types: string[]; columns: SqlColumnData[]; nrow: number }>;
+}
+
 /** A table the engine reads through SQL. */
 export interface SqlSource {
   runner: SqlRunner;

@@ -4,6 +4,7 @@
  * `zapsmall`, `format.pval`, and `cat` of a single number. Written after R's formatReal/scientific
  * rules (the number of significant digits an element needs, at most `digits`, decides the decimals).
  */
+import { quantile7 } from '../inference/distributions';
 
 export const R_WIDTH = 80;
 
@@ -214,15 +215,8 @@ export function formatPval(pv: (number | null)[], digits: number, eps = 2.220446
   return out;
 }
 
-/** Quantiles of type 7 (R's default) at probabilities 0, .25, .5, .75, 1. */
+/** Quantiles of type 7 (R's default) at probabilities 0, .25, .5, .75, 1 of the finite values. */
 export function quantiles5(values: number[]): number[] {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  const n = v.length;
-  if (n === 0) return [NaN, NaN, NaN, NaN, NaN];
-  return [0, 0.25, 0.5, 0.75, 1].map((p) => {
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    const hi = Math.min(n - 1, lo + 1);
-    return v[lo] + (h - lo) * (v[hi] - v[lo]);
-  });
+  return [0, 0.25, 0.5, 0.75, 1].map((p) => quantile7(v, p));
 }

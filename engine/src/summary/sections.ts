@@ -7,6 +7,7 @@ import { abbreviate } from './abbreviate';
 import { printCoefmat, type CoefTable } from './coefmat';
 import { catFill, printCharMatrix, printNamedVector, strwrap } from './rprint';
 import { catNumber, formatR, quantiles5, R_WIDTH, roundR, zapsmall } from './rformat';
+import { SINGULAR_MESSAGE } from '../optim/convergence';
 import { formatVarCorr } from './varcorr';
 
 export interface SummaryOptions {
@@ -138,7 +139,7 @@ export function warningLines(r: FitResult): string[] {
   const out: string[] = [];
   const warnings = Array.isArray(r.warnings) ? r.warnings : [];
   if (r.singular && !warnings.some((w) => /singular/i.test(w))) {
-    out.push("boundary (singular) fit: see help('isSingular')");
+    out.push(SINGULAR_MESSAGE);
   }
   if (r.converged === false && !warnings.some((w) => /converge/i.test(w))) {
     out.push('Model failed to converge: the optimizer stopped before it met its convergence criteria.');

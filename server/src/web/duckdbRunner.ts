@@ -12,16 +12,14 @@ import type { DuckDBBindings } from '@duckdb/duckdb-wasm/blocking';
 import {
   CancelledError,
   DIALECTS,
-  makeNameR,
-  uniqueNames,
   MlmError,
-  tableFromSqlColumns,
+  readSqlTable,
   type DataTable,
   type SqlColumn,
-  type SqlColumnValues,
+  type SqlColumnData,
+  type SqlColumnReader,
   type SqlQueryOptions,
   type SqlResult,
-  type SqlRunner,
   type SqlValue,
   sqlColumnKind,
 } from '../../../engine/src/index';
@@ -109,7 +107,7 @@ function valueOf(v: unknown): SqlValue {
   return String(v);
 }
 
-export class DuckDbWasmRunner implements SqlRunner {
+export class DuckDbWasmRunner implements SqlColumnReader {
   readonly dialect = 'duckdb' as const;
   private readonly conn: number;
   private busy: Promise<unknown> = Promise.resolve();
@@ -208,36 +206,31 @@ export class DuckDbWasmRunner implements SqlRunner {
     });
   }
 
+  /** A query's columns read whole: numeric types as doubles (NULL as NaN), anything else as text (NULL as null). */
+  readColumns(sql: string, options?: SqlQueryOptions): Promise<{ names: string[]; types: string[]; columns: SqlColumnData[]; nrow: number }> {
+    return this.serial(async () => {
+      const r = await this.run(sql, options, 'DuckDB');
+      const columns = r.vectors.map((v, k): SqlColumnData =>
+        sqlColumnKind(r.types[k]) === 'numeric' || /^(Float|Int|Uint|Decimal)/i.test(r.types[k])
+          ? { kind: 'numeric', values: doubles(v, r.nrow) }
+          : { kind: 'text', values: values(v, r.nrow).map((x) => (x === null ? null : String(x))) },
+      );
+      return { names: r.names, types: r.types, columns, nrow: r.nrow };
+    });
+  }
+
   /**
    * The columns of `relation` that `pick` chooses by their R names (make.names, as the CSV reader names them; all
-   * when absent) as a DataTable: numeric types read as DOUBLE, BOOLEAN as is, every other type as text (VARCHAR).
-   * `label` names the source in messages.
+   * when absent) as a DataTable (engine/src/sql/readtable.ts, the reader of the desktop's DuckDB too). `label`
+   * names the source in messages.
    */
   async readTable(relation: string, label: string, options?: SqlQueryOptions & { pick?: (rNames: string[]) => string[] }): Promise<DataTable> {
-    let cols: SqlColumn[];
     try {
-      cols = await this.describe(relation, options);
+      return await readSqlTable(this, relation, label, options?.pick ?? ((names) => names), options);
     } catch (e) {
       if (e instanceof MlmError) throw new MlmError({ ...e.diagnostic, message: e.message.replace(/^DuckDB: /, `${label}: `) });
       throw e;
     }
-    if (options?.pick) {
-      const rNames = uniqueNames(cols.map((c) => makeNameR(c.name)));
-      const want = new Set(options.pick(rNames));
-      cols = cols.filter((_c, i) => want.has(rNames[i]));
-    }
-    const select = cols.map((c) => {
-      const kind = sqlColumnKind(c.type);
-      const id = DUCKDB.ident(c.name);
-      return kind === 'numeric' ? `CAST(${id} AS DOUBLE) AS ${id}` : kind === 'logical' ? id : `CAST(${id} AS VARCHAR) AS ${id}`;
-    });
-    const data = await this.serial(() => this.run(`SELECT ${select.join(', ') || '*'} FROM ${relation}`, options, label));
-    const columns: SqlColumnValues[] = cols.map((c, k) => ({
-      name: c.name,
-      type: c.type,
-      values: sqlColumnKind(c.type) === 'numeric' ? doubles(data.vectors[k], data.nrow) : values(data.vectors[k], data.nrow),
-    }));
-    return tableFromSqlColumns(label, columns, data.nrow);
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,13 @@
 /**
  * Caterpillar plot: the conditional modes of one random-effects term for every level of its
- * grouping factor, sorted, with ±1.96 conditional sd (95%) and ±1.39 conditional sd (two levels whose
- * inner bars do not overlap differ at about the 5% level) intervals. Up to LABEL_LIMIT levels every
+ * grouping factor, sorted, with the engine's intervals (FitResult.ranefIntervals: ±1.96 conditional sd,
+ * 95%, and ±1.39 conditional sd, two levels whose inner bars do not overlap differ at about the 5%
+ * level); a result without them shows the modes alone. Up to LABEL_LIMIT levels every
  * level is labelled; beyond it the plot is a compact band with the extremes labelled, a filter box
  * finds a level, and the fully labelled plot is kept in a <template> the page draws on demand.
  */
 import { scaleLinear } from 'd3-scale';
-import type { RanefBlock } from '../../../../engine/src/index';
+import type { RanefBlock, RanefIntervals } from '../../../../engine/src/index';
 import { escapeHtml } from '../../shared/escape';
 import { fmt } from '../../shared/format';
 import { asArray } from '../../shared/fitView';
@@ -19,12 +20,12 @@ const EXTREMES = 6;
 /** Longer level names are cut (the point's tooltip keeps the full name). */
 const MAX_LABEL = 22;
 
-export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number): PlotSvg {
+export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number, iv?: RanefIntervals): PlotSvg {
   const n = asArray(block.levels).length;
   const compact = n > LABEL_LIMIT;
-  const p = caterpillarSvg(id, block, termIndex, compact);
+  const p = caterpillarSvg(id, block, termIndex, compact, iv);
   if (!compact) return p;
-  const full = caterpillarSvg(`${id}-all`, block, termIndex, false);
+  const full = caterpillarSvg(`${id}-all`, block, termIndex, false, iv);
   p.controls =
     `<div class="plot-controls"><label>Find a ${escapeHtml(block.group)} <input type="search" class="level-filter" data-plot="${escapeHtml(id)}" data-group="${escapeHtml(block.group)}" placeholder="level name" size="12"></label>` +
     `<output class="filter-result" for="${escapeHtml(id)}"></output>` +
@@ -33,7 +34,7 @@ export function caterpillarPlot(id: string, block: RanefBlock, termIndex: number
   return p;
 }
 
-function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compact: boolean): PlotSvg {
+function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compact: boolean, iv: RanefIntervals | undefined): PlotSvg {
   const levels = asArray(block.levels);
   const term = asArray(block.terms)[termIndex];
   const values = asArray(block.values[termIndex]);
@@ -55,13 +56,16 @@ function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compac
   const margin = { top: 12, right: 20, bottom: 48, left: Math.min(160, 14 + 7 * longest) };
   const width = 560;
   const height = margin.top + margin.bottom + Math.max(40, acc);
-  const lo = values.map((v, j) => v - 1.96 * (sds[j] ?? 0));
-  const hi = values.map((v, j) => v + 1.96 * (sds[j] ?? 0));
+  const lo = iv ? asArray(iv.lower) : values;
+  const hi = iv ? asArray(iv.upper) : values;
   const x = scaleLinear().domain(paddedExtent([...lo, ...hi, 0])).range([margin.left, width - margin.right]);
   const title = `Conditional modes: ${term} | ${block.group}`;
+  const pct = iv ? `${+(iv.level * 100).toFixed(1)}%` : '';
   const caption =
-    `Conditional modes (empirical Bayes predictions) of ${term} for the ${n} levels of ${block.group}, sorted, ` +
-    `with 95% intervals (±1.96 conditional sd, thin) and ±1.39 conditional sd (thick: non-overlapping thick bars differ at about the 5% level)` +
+    `Conditional modes (empirical Bayes predictions) of ${term} for the ${n} levels of ${block.group}, sorted` +
+    (iv
+      ? `, with ${pct} intervals (±${fmt(iv.z, 3)} conditional sd, thin) and ±${fmt(iv.zComparative, 3)} conditional sd (thick: non-overlapping thick bars differ at about the 5% level)`
+      : ' (this result carries no intervals)') +
     (compact ? `; the ${EXTREMES} lowest and highest are labelled.` : '.');
   let s = svgOpen(id, width, height, title, caption);
   s += `<line class="ref-line" x1="${n2(x(0))}" x2="${n2(x(0))}" y1="${margin.top}" y2="${height - margin.bottom}"/>`;
@@ -69,14 +73,14 @@ function caterpillarSvg(id: string, block: RanefBlock, termIndex: number, compac
     const y = margin.top + rowTop[r] + rowH(r) / 2;
     const v = values[j];
     const sd = sds[j] ?? 0;
-    const tip =
-      `${block.group} ${levels[j]}: ${term} = ${fmt(v)} ` +
-      `(95% interval ${fmt(v - 1.96 * sd)} to ${fmt(v + 1.96 * sd)}; conditional sd ${fmt(sd)})`;
+    const tip = `${block.group} ${levels[j]}: ${term} = ${fmt(v)} (${iv ? `${pct} interval ${fmt(iv.lower[j])} to ${fmt(iv.upper[j])}; ` : ''}conditional sd ${fmt(sd)})`;
     const lab = labelledRank(r);
     if (lab) s += `<text class="level-label" x="${margin.left - 6}" y="${n2(y + (compact ? 3 : 4))}" text-anchor="end"${compact ? ' font-size="9"' : ''}>${escapeHtml(label(String(levels[j])))}</text>`;
     s += `<g class="cat-row linked" data-group="${escapeHtml(block.group)}" data-level="${escapeHtml(levels[j])}">`;
-    s += `<line class="interval95" x1="${n2(x(v - 1.96 * sd))}" x2="${n2(x(v + 1.96 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
-    s += `<line class="interval139" x1="${n2(x(v - 1.39 * sd))}" x2="${n2(x(v + 1.39 * sd))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
+    if (iv) {
+      s += `<line class="interval95" x1="${n2(x(iv.lower[j]))}" x2="${n2(x(iv.upper[j]))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
+      s += `<line class="interval139" x1="${n2(x(iv.lowerComparative[j]))}" x2="${n2(x(iv.upperComparative[j]))}" y1="${n2(y)}" y2="${n2(y)}"/>`;
+    }
     s += withTip('circle', `class="pt" cx="${n2(x(v))}" cy="${n2(y)}" r="${compact ? (labelledRank(r) ? 2.5 : Math.max(1.2, thin / 2)) : 3.5}"`, tip, !compact);
     s += `</g>`;
   });

@@ -30,9 +30,13 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
   const missing: string[] = [];
   const blocks = asArray(fit.ranef);
   const fig = fit.plotData?.figures;
+  // the engine's intervals, one per term in ranef order
+  const intervals = asArray(fit.ranefIntervals);
+  let ti = 0;
   blocks.forEach((b, bi) => {
     asArray(b.terms).forEach((t, k) => {
-      plots.push(caterpillarPlot(`plot-${modelSlug}-caterpillar-${bi}-${k}-${slug(b.group)}`, b, k));
+      const iv = intervals[ti++];
+      plots.push(caterpillarPlot(`plot-${modelSlug}-caterpillar-${bi}-${k}-${slug(b.group)}`, b, k, iv && iv.group === b.group && iv.term === t ? iv : undefined));
     });
   });
   if (fig) {
