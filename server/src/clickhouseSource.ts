@@ -12,6 +12,7 @@ import {
   clickHouseCredentialsFromEnv,
   clickHouseAddress,
   clickHouseSource,
+  CLICKHOUSE_EDITOR_CREDENTIALS_HINT,
   isClickHouseUrl,
   parseClickHouseUrl,
   type ClickHouseCredentials,
@@ -40,5 +41,7 @@ export async function clickHouseSourceOf(doc: MlmDocument, connection: Connectio
   if ('problem' in parsed) throw new MlmError({ code: parsed.problem.code, message: parsed.problem.message, range: data.range });
   const address = clickHouseAddress(parsed.location);
   const credentials = (await storedCredentials(connection, address)) ?? (host.env ? clickHouseCredentialsFromEnv(host.env) : null);
-  return clickHouseSource(parsed.location, data.value, { credentials, credentialsIn: host.env ? 'headers' : 'query' });
+  // the browser's worker: credentials as URL parameters, and only the editor's way to set them is worth saying
+  if (!host.env) return clickHouseSource(parsed.location, data.value, { credentials, credentialsIn: 'query', credentialsHint: CLICKHOUSE_EDITOR_CREDENTIALS_HINT });
+  return clickHouseSource(parsed.location, data.value, { credentials, credentialsIn: 'headers' });
 }

@@ -2,7 +2,9 @@
  * A two-shard ClickHouse cluster on 127.0.0.1 for the clickhouse test group: two clickhouse-server
  * processes, each with its own config file, free ports and temporary data folder, both knowing the
  * cluster `two_shards` through `remote_servers`. Tables are made with `createDistributed`: a MergeTree
- * table on each shard and a Distributed table over both on the first shard.
+ * table on each shard and a Distributed table over both on the first shard. `startCluster({ shards: 1 })`
+ * starts one server (its `two_shards` cluster then has that one shard), for tests that need a server but
+ * not a cluster (test/e2e/clickhouse.test.ts).
  *
  *   const cluster = await startCluster();
  *   try { ... } finally { await cluster.stop(); }
@@ -21,8 +23,8 @@ import { join } from 'node:path';
 export const ANALYST = { user: 'analyst', password: 'harness-only-password' };
 
 export interface ClickHouseCluster {
-  /** HTTP ports of shard 1 and shard 2. */
-  readonly httpPorts: readonly [number, number];
+  /** HTTP ports of shard 1 and shard 2 (one port with `shards: 1`). */
+  readonly httpPorts: readonly number[];
   /** http://127.0.0.1:PORT of shard 1, where the Distributed tables live. */
   readonly url: string;
   /** Runs one statement on a shard (0 or 1) and returns the response text; throws on an HTTP error. */
@@ -32,7 +34,7 @@ export interface ClickHouseCluster {
   /** Inserts tab-separated rows through the Distributed table `name`, synchronously to both shards. */
   insertTsv(name: string, tsv: string): Promise<void>;
   /** Rows of `local` on each shard. */
-  shardCounts(local: string): Promise<[number, number]>;
+  shardCounts(local: string): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -76,10 +78,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-function serverBinary(): string {
+/** The path of clickhouse-server, or null when it is not installed. */
+export function clickHouseServerPath(): string | null {
   const found = spawnSync('sh', ['-c', 'command -v clickhouse-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
-  if (found.status !== 0 || !path) {
+  return found.status === 0 && path ? path : null;
+}
+
+function serverBinary(): string {
+  const path = clickHouseServerPath();
+  if (!path) {
     throw new Error(
       'clickhouse-server is not installed: the clickhouse test group needs it ' +
         '(apt-get install -y clickhouse-server clickhouse-client; .ci/run does this).',
@@ -88,7 +96,7 @@ function serverBinary(): string {
   return path;
 }
 
-function configXml(dir: string, http: number, tcp: number, shardTcp: readonly [number, number]): string {
+function configXml(dir: string, http: number, tcp: number, shardTcp: readonly number[]): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/log.txt</log><errorlog>${dir}/err.txt</errorlog></logger>
@@ -106,8 +114,7 @@ function configXml(dir: string, http: number, tcp: number, shardTcp: readonly [n
   <default_database>default</default_database>
   <mark_cache_size>536870912</mark_cache_size>
   <remote_servers><two_shards>
-    <shard><replica><host>127.0.0.1</host><port>${shardTcp[0]}</port></replica></shard>
-    <shard><replica><host>127.0.0.1</host><port>${shardTcp[1]}</port></replica></shard>
+${shardTcp.map((port) => `    <shard><replica><host>127.0.0.1</host><port>${port}</port></replica></shard>`).join('\n')}
   </two_shards></remote_servers>
 </yandex>
 `;
@@ -165,14 +172,17 @@ async function stopServer(s: Server): Promise<void> {
   live.delete(s);
 }
 
-export async function startCluster(): Promise<ClickHouseCluster> {
+export async function startCluster(options: { shards?: 1 | 2 } = {}): Promise<ClickHouseCluster> {
   const binary = serverBinary();
   installExitHook();
-  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const tcp = [ports[1], ports[3]] as const;
+  const n = options.shards ?? 2;
+  const ports: number[] = [];
+  for (let i = 0; i < 2 * n; i++) ports.push(await freePort());
+  const tcp = ports.filter((_, i) => i % 2 === 1);
+  const shards = tcp.map((_, i) => i);
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < n; i++) {
       const dir = mkdtempSync(join(tmpdir(), `mlm-ch${i + 1}-`));
       for (const sub of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub));
       writeFileSync(join(dir, 'users.xml'), USERS_XML);
@@ -188,22 +198,21 @@ export async function startCluster(): Promise<ClickHouseCluster> {
     await Promise.all(servers.map(stopServer));
     throw e;
   }
-  const httpPorts = [servers[0].http, servers[1].http] as const;
+  const httpPorts = servers.map((s) => s.http);
   const exec = (sql: string, shard = 0, settings?: Record<string, string>): Promise<string> => httpExec(httpPorts[shard], sql, settings);
   return {
     httpPorts,
     url: `http://127.0.0.1:${httpPorts[0]}`,
     exec,
     async createDistributed(name, local, columns, orderBy) {
-      for (const shard of [0, 1]) await exec(`CREATE TABLE ${local} (${columns}) ENGINE = MergeTree ORDER BY ${orderBy}`, shard);
+      for (const shard of shards) await exec(`CREATE TABLE ${local} (${columns}) ENGINE = MergeTree ORDER BY ${orderBy}`, shard);
       await exec(`CREATE TABLE ${name} AS ${local} ENGINE = Distributed(two_shards, default, ${local}, rand())`, 0);
     },
     async insertTsv(name, tsv) {
       await exec(`INSERT INTO ${name} FORMAT TabSeparated\n${tsv}`, 0, { insert_distributed_sync: '1' });
     },
     async shardCounts(local) {
-      const counts = await Promise.all([0, 1].map(async (shard) => Number((await exec(`SELECT count() FROM ${local}`, shard)).trim())));
-      return [counts[0], counts[1]];
+      return Promise.all(shards.map(async (shard) => Number((await exec(`SELECT count() FROM ${local}`, shard)).trim())));
     },
     async stop() {
       await Promise.all(servers.map(stopServer));

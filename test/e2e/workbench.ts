@@ -26,12 +26,21 @@ export interface Workbench {
  * Opens the workbench on a temp copy of examples/. By default this repository is loaded as the development
  * extension; `extensionPaths` loads unpacked extensions as installed ones instead (e.g. from the .vsix).
  * `writeThrough`: files written in the workbench (saves, exports) reach the temp folder on disk, as under npm start.
+ * `files`: more files for the workspace (e.g. a .mlm that names a server the test started).
  */
 export async function openWorkbench(
-  options: { extensionPaths?: string[]; viewport?: { width: number; height: number }; theme?: string; writeThrough?: boolean } = {},
+  options: {
+    extensionPaths?: string[];
+    viewport?: { width: number; height: number };
+    theme?: string;
+    writeThrough?: boolean;
+    /** More files written into the workspace before the workbench opens (name → text). */
+    files?: Record<string, string>;
+  } = {},
 ): Promise<Workbench> {
   const workspace = mkdtempSync(join(tmpdir(), 'mlm-e2e-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(workspace, name), text);
   // Workspace settings: no welcome page, and a pinned theme (Light+) so token colours are known.
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(

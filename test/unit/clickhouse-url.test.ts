@@ -123,7 +123,8 @@ test('each query gets its own query_id and asks for JSONCompact; credentials go 
   const ids = posts.map((u) => new URL(u).searchParams.get('query_id'));
   assert.ok(ids[0] && ids[1] && ids[0] !== ids[1]);
   assert.equal(new URL(posts[0]).searchParams.get('default_format'), 'JSONCompact');
-  assert.equal(new URL(posts[0]).searchParams.get('database'), 'db');
+  // no database parameter (the statements name `db`.`t`): ClickHouse refuses an unknown one without a CORS header
+  assert.equal(new URL(posts[0]).searchParams.get('database'), null);
   assert.equal(new URL(posts[0]).searchParams.get('password'), null);
   assert.equal(headers[1]['X-ClickHouse-User'], 'u');
   assert.equal(headers[1]['X-ClickHouse-Key'], 'p w');
@@ -144,4 +145,50 @@ test('a kept-alive connection closed by the server is retried once on a new one,
   assert.notEqual(ids[0], ids[1]);
   failures = 2;
   await assert.rejects(runner.query('SELECT 1 AS x'), (e: unknown) => e instanceof MlmError && e.diagnostic.code === 'sql-unreachable');
+});
+
+test('in a browser: /ping is sent no-cors (ClickHouse answers it without a CORS header), queries ask for the CORS header', async () => {
+  const seen: { url: string; mode?: string }[] = [];
+  const fake: FetchLike = async (url, init) => {
+    seen.push({ url, mode: init.mode });
+    // an opaque response, as a browser gives for a no-cors request
+    if (url.endsWith('/ping')) return { ok: false, status: 0, text: async () => '' };
+    return { ok: true, status: 200, text: async () => '{"meta":[{"name":"x","type":"UInt8"}],"data":[[1]],"rows":1}' };
+  };
+  const runner = new ClickHouseRunner(location('clickhouse://h/db.t'), { fetch: fake, credentials: { user: 'u', password: 'p' }, credentialsIn: 'query' });
+  assert.deepEqual((await runner.query('SELECT 1 AS x')).rows, [[1]]);
+  assert.equal(seen[0].mode, 'no-cors');
+  const q = new URL(seen[1].url).searchParams;
+  assert.equal(seen[1].mode, undefined);
+  assert.equal(q.get('add_http_cors_header'), '1');
+  assert.equal(q.get('user'), 'u');
+  assert.equal(q.get('password'), 'p');
+});
+
+test('in a browser: an unreadable answer from a server that answers /ping is a refusal of the credentials; no answer at all is unreachable', async () => {
+  let up = true;
+  // a browser's fetch rejects with a bare TypeError both for no connection and for an answer without a CORS header
+  const fake: FetchLike = async (url) => {
+    if (url.endsWith('/ping') && up) return { ok: false, status: 0, text: async () => '' };
+    throw new TypeError('Failed to fetch');
+  };
+  const hint = 'run "MLM: Set ClickHouse Password"';
+  const runner = new ClickHouseRunner(location('clickhouse://h:8123/db.t'), { fetch: fake, credentialsIn: 'query', credentialsHint: hint });
+  await assert.rejects(runner.query('SELECT 1'), (e: unknown) => {
+    assert.ok(e instanceof MlmError);
+    assert.equal(e.diagnostic.code, 'sql-auth');
+    assert.match(e.message, /^ClickHouse at h:8123 did not accept the request, probably the user or password .*; run "MLM: Set ClickHouse Password"$/);
+    return true;
+  });
+  up = false;
+  await assert.rejects(runner.query('SELECT 1'), (e: unknown) => {
+    assert.ok(e instanceof MlmError);
+    assert.equal(e.diagnostic.code, 'sql-unreachable');
+    assert.match(e.message, /^cannot reach ClickHouse at h:8123 \(no answer: is the server running, and is this its HTTP port \(usually 8123\)\?\)$/);
+    return true;
+  });
+  // on node (credentials in headers) a failed request is only ever unreachable
+  up = true;
+  const node = new ClickHouseRunner(location('clickhouse://h:8123/db.t'), { fetch: fake });
+  await assert.rejects(node.query('SELECT 1'), (e: unknown) => e instanceof MlmError && e.diagnostic.code === 'sql-unreachable');
 });

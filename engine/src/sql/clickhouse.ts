@@ -132,7 +132,7 @@ export function parseClickHouseUrl(text: string): { location: ClickHouseLocation
 /** The part of the fetch API the runner uses (node's and the browser's fetch both fit). */
 export type FetchLike = (
   url: string,
-  init: { method: string; body?: string; headers?: Record<string, string>; signal?: AbortSignal },
+  init: { method: string; body?: string; headers?: Record<string, string>; signal?: AbortSignal; mode?: 'cors' | 'no-cors' },
 ) => Promise<{
   ok: boolean;
   status: number;
@@ -150,6 +150,9 @@ export const CLICKHOUSE_ENV = { user: 'MLM_CLICKHOUSE_USER', password: 'MLM_CLIC
 /** Said after a refused login: where credentials are set (the CLI and the editor say the same). */
 export const CLICKHOUSE_CREDENTIALS_HINT =
   `set ${CLICKHOUSE_ENV.user} and ${CLICKHOUSE_ENV.password} in the environment, or run "MLM: Set ClickHouse Password" in VS Code`;
+
+/** The same for VS Code for the web, where the language server has no environment: only the editor's command. */
+export const CLICKHOUSE_EDITOR_CREDENTIALS_HINT = 'run "MLM: Set ClickHouse Password" to store the user and password (in VS Code\'s secret storage)';
 
 /**
  * Credentials from environment variables (`get` reads one; the caller passes process.env's): null when
@@ -240,7 +243,10 @@ function networkReason(e: unknown): string {
     case 'UND_ERR_SOCKET':
       return 'the connection was closed: is this the HTTP port (usually 8123), not the native one (9000)?';
     default:
-      return cause?.message ?? (e instanceof Error ? e.message : String(e));
+      if (cause?.message) return cause.message;
+      // a browser's fetch says only "Failed to fetch" (TypeError), whatever the reason
+      if (e instanceof TypeError) return 'no answer: is the server running, and is this its HTTP port (usually 8123)?';
+      return e instanceof Error ? e.message : String(e);
   }
 }
 
@@ -287,7 +293,12 @@ export class ClickHouseRunner implements SqlRunner {
     });
   }
 
-  /** GET /ping once, bounded by connectTimeoutMs, so a host that drops packets fails fast instead of hanging. */
+  /**
+   * GET /ping once, bounded by connectTimeoutMs, so a host that drops packets fails fast instead of hanging.
+   * ClickHouse answers /ping without a CORS header, so a browser may not read the answer: the request is sent
+   * with mode 'no-cors' (an opaque response when the server answered, a TypeError when nothing did; node's
+   * fetch ignores the mode).
+   */
   private ensureReachable(signal?: AbortSignal): Promise<void> {
     if (!this.reachable) {
       const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
@@ -297,7 +308,7 @@ export class ClickHouseRunner implements SqlRunner {
         const onAbort = () => ctl.abort();
         signal?.addEventListener('abort', onAbort);
         try {
-          const res = await this.fetchFn(`${this.base}ping`, { method: 'GET', signal: ctl.signal });
+          const res = await this.fetchFn(`${this.base}ping`, { method: 'GET', signal: ctl.signal, mode: 'no-cors' });
           await res.text();
         } catch (e) {
           if (signal?.aborted) throw new CancelledError();
@@ -315,8 +326,13 @@ export class ClickHouseRunner implements SqlRunner {
     return this.reachable;
   }
 
+  /**
+   * The request's URL. No `database` parameter: every statement names `db`.`table` (clickHouseRelation), and
+   * ClickHouse refuses an unknown `database` parameter before it reads `add_http_cors_header`, an answer a
+   * browser could not read.
+   */
   private url(params: Record<string, string>): string {
-    const all: Record<string, string> = { database: this.location.database, ...params };
+    const all: Record<string, string> = { ...params };
     const c = this.options.credentials;
     if (c && this.options.credentialsIn === 'query') {
       all.user = c.user;
@@ -336,6 +352,29 @@ export class ClickHouseRunner implements SqlRunner {
       h['X-ClickHouse-Key'] = c.password;
     }
     return h;
+  }
+
+  /**
+   * A request that got no response. In a browser that is also how an answer without a CORS header looks:
+   * ClickHouse (18.16 at least) refuses a user or password (HTTP 401) before it reads `add_http_cors_header`.
+   * When the server still answers /ping, that is the likely reason, and the message says so.
+   */
+  private async unreadable(e: unknown): Promise<MlmError> {
+    if (this.options.credentialsIn !== 'query' || !(e instanceof TypeError) || (e as { cause?: unknown }).cause) return this.unreachable(e);
+    this.reachable = null;
+    try {
+      await this.ensureReachable();
+    } catch (again) {
+      return again instanceof MlmError ? again : this.unreachable(e);
+    }
+    const hint = this.options.credentialsHint ?? CLICKHOUSE_CREDENTIALS_HINT;
+    return new MlmError({
+      code: 'sql-auth',
+      message:
+        `ClickHouse at ${this.address} did not accept the request, probably the user or password (it sends a refusal without ` +
+        `the CORS header a browser needs, so the reason cannot be read here); ${hint}`,
+      data: { address: this.address },
+    });
   }
 
   private failure(status: number, body: string, sql: string): MlmError {
@@ -378,7 +417,7 @@ export class ClickHouseRunner implements SqlRunner {
       } catch (e) {
         if (signal?.aborted || isAbort(e)) throw new CancelledError();
         if (attempt === 0 && isStaleConnection(e)) continue;
-        throw this.unreachable(e);
+        throw await this.unreadable(e);
       }
     }
     let body: string;
