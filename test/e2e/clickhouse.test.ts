@@ -54,9 +54,19 @@ async function panelStatus(frame: Frame): Promise<string> {
  * page before is marked) shows a status that matches `want`.
  */
 async function fitAll(page: Page, want: RegExp, timeoutMs = 120_000): Promise<Frame> {
+  await markPanel(page);
+  await runCommand(page, 'MLM: Fit All Models');
+  return freshStatus(page, want, timeoutMs);
+}
+
+/** Marks the panel's page as the one from before a fit. */
+async function markPanel(page: Page): Promise<void> {
   const old = await webviewFrame(page, PANEL, 500).catch(() => null);
   await old?.evaluate(() => document.body.setAttribute('data-before-fit', '')).catch(() => undefined);
-  await runCommand(page, 'MLM: Fit All Models');
+}
+
+/** Waits for a page written after markPanel whose status matches `want`. */
+async function freshStatus(page: Page, want: RegExp, timeoutMs = 120_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -187,6 +197,37 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     await wb.shot('clickhouse-unknown-column');
     await focusEditor(page, FILE);
     await replaceRest(page, line, 'Dayz', 'Days + (1 | Subject)');
+  });
+
+  test('a long query shows rows read in the progress notification; Cancel kills it on the server and keeps the results', async () => {
+    const { page } = wb;
+    // a view of 4 billion generated rows: minutes of work for the server, read in blocks, so progress and KILL QUERY act
+    await cluster.exec(
+      "CREATE VIEW default.endless AS SELECT toFloat64(number % 997) AS Reaction, toUInt8(number % 10) AS Days, concat('s', toString(number % 18)) AS Subject FROM numbers(4000000000)",
+    );
+    const running = async () => Number((await cluster.exec("SELECT count() FROM system.processes WHERE query_id LIKE 'mlm-%'")).trim());
+    const line = wb.lineOf(FILE, 'data:');
+    await focusEditor(page, FILE);
+    await replaceRest(page, line, 'default.sleepstudy', 'default.endless');
+    await markPanel(page);
+    await runCommand(page, 'MLM: Fit All Models');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'rows read' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    const progress = await toast.innerText();
+    assert.match(progress, /full: [\d,]+ rows read/, progress);
+    assert.ok((await running()) >= 1, 'the query runs on the server');
+    await wb.shot('clickhouse-progress');
+    await toast.locator('a.monaco-button', { hasText: 'Cancel' }).click();
+    const deadline = Date.now() + 15_000;
+    while ((await running()) > 0) {
+      assert.ok(Date.now() < deadline, 'the cancelled query still runs on the server after 15 s');
+      await page.waitForTimeout(250);
+    }
+    const frame = await freshStatus(page, /^cancelled /, 15_000);
+    assert.equal(await panelStatus(frame), 'cancelled The fit was cancelled. Previous results of 2 models are still shown.');
+    assert.deepEqual(await fixedRow(frame, 'Days'), ['10.467', '7.206', '13.729']);
+    await focusEditor(page, FILE);
+    await replaceRest(page, line, 'default.endless', 'default.sleepstudy');
   });
 
   test('credentials from "MLM: Set ClickHouse Password" reach the server and no file', async () => {
