@@ -177,9 +177,14 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     const row = await problemRow(page, `cannot reach ClickHouse at 127.0.0.1:${dead}`);
     assert.match(row, new RegExp(`\\[Ln ${line}, Col \\d+\\]`), row);
     await wb.shot('clickhouse-unreachable');
+    // a plain-HTTP address other than localhost / 127.0.0.1: the workbench's CSP lets no request out, and the error says so
+    await focusEditor(page, FILE);
+    await replaceRest(page, line, `127.0.0.1:${dead}`, `127.0.0.2:${port}/default.sleepstudy`);
+    const blocked = await fitErrors(await fitAll(page, /^error /));
+    assert.match(blocked[0], new RegExp(`cannot reach ClickHouse at 127\\.0\\.0\\.2:${port} .*; VS Code for the web connects only to HTTPS servers`), blocked[0]);
     // back to the server
     await focusEditor(page, FILE);
-    await replaceRest(page, line, String(dead), `${port}/default.sleepstudy`);
+    await replaceRest(page, line, `127.0.0.2:${port}`, `127.0.0.1:${port}/default.sleepstudy`);
   });
 
   test('a column the table does not have is a located problem on the formula', async () => {

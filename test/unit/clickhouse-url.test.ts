@@ -173,18 +173,25 @@ test('in a browser: an unreadable answer from a server that answers /ping is a r
     throw new TypeError('Failed to fetch');
   };
   const hint = 'run "MLM: Set ClickHouse Password"';
-  const runner = new ClickHouseRunner(location('clickhouse://h:8123/db.t'), { fetch: fake, credentialsIn: 'query', credentialsHint: hint });
+  const runner = new ClickHouseRunner(location('clickhouse://localhost:8123/db.t'), { fetch: fake, credentialsIn: 'query', credentialsHint: hint });
   await assert.rejects(runner.query('SELECT 1'), (e: unknown) => {
     assert.ok(e instanceof MlmError);
     assert.equal(e.diagnostic.code, 'sql-auth');
-    assert.match(e.message, /^ClickHouse at h:8123 did not accept the request, probably the user or password .*; run "MLM: Set ClickHouse Password"$/);
+    assert.match(e.message, /^ClickHouse at localhost:8123 did not accept the request, probably the user or password .*; run "MLM: Set ClickHouse Password"$/);
     return true;
   });
   up = false;
   await assert.rejects(runner.query('SELECT 1'), (e: unknown) => {
     assert.ok(e instanceof MlmError);
     assert.equal(e.diagnostic.code, 'sql-unreachable');
-    assert.match(e.message, /^cannot reach ClickHouse at h:8123 \(no answer: is the server running, and is this its HTTP port \(usually 8123\)\?\)$/);
+    assert.match(e.message, /^cannot reach ClickHouse at localhost:8123 \(no answer: is the server running, and is this its HTTP port \(usually 8123\)\?\)$/);
+    return true;
+  });
+  // a plain-HTTP server that is not local: VS Code for the web's CSP may be the reason
+  const remote = new ClickHouseRunner(location('clickhouse://warehouse:8123/db.t'), { fetch: fake, credentialsIn: 'query' });
+  await assert.rejects(remote.query('SELECT 1'), (e: unknown) => {
+    assert.ok(e instanceof MlmError);
+    assert.match(e.message, /^cannot reach ClickHouse at warehouse:8123 \(no answer: .*\); VS Code for the web connects only to HTTPS servers \('clickhouses:\/\/'\) and to localhost or 127\.0\.0\.1$/);
     return true;
   });
   // on node (credentials in headers) a failed request is only ever unreachable

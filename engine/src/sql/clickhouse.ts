@@ -286,9 +286,14 @@ export class ClickHouseRunner implements SqlRunner {
   }
 
   private unreachable(e: unknown): MlmError {
+    // VS Code for the web lets its workers connect only to https: and to http://localhost / 127.0.0.1 (its CSP)
+    const local = /^(localhost|127\.0\.0\.1)$/i.test(this.location.host);
+    const web = this.options.credentialsIn === 'query' && !this.location.secure && !local && !(e as { cause?: unknown })?.cause
+      ? "; VS Code for the web connects only to HTTPS servers ('clickhouses://') and to localhost or 127.0.0.1"
+      : '';
     return new MlmError({
       code: 'sql-unreachable',
-      message: `cannot reach ClickHouse at ${this.address} (${networkReason(e)})`,
+      message: `cannot reach ClickHouse at ${this.address} (${networkReason(e)})${web}`,
       data: { address: this.address },
     });
   }
