@@ -32,6 +32,8 @@ test('code lenses sit on model lines; a single-model file gets one above formula
   assert.equal(modelAtLine(MULTI, 9), 'intercepts');
   assert.equal(modelAtLine(MULTI, 1), null);
   assert.deepEqual(findKeyLines(MULTI), { data: [1], compare: [9] });
+  // a ClickHouse table is not previewed: its rows stay on the server
+  assert.deepEqual(findKeyLines('data: clickhouse://127.0.0.1:8123/default.sleepstudy\nmodel m:\n  formula: y ~ x + (1 | g)\n'), { data: [], compare: [] });
 });
 
 test('one model-name grammar: every model the parser accepts gets a lens, and its "Fit again" message is accepted', () => {

@@ -161,6 +161,19 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     await page.keyboard.press('Escape');
   });
 
+  test('a ClickHouse table has no "Preview data" lens, and the command says why', async () => {
+    const { page } = wb;
+    await focusEditor(page, FILE);
+    const lenses = page.locator('.monaco-editor.focused .codelens-decoration');
+    await lenses.filter({ hasText: 'Fit' }).first().waitFor();
+    assert.equal(await lenses.filter({ hasText: 'Preview data' }).count(), 0);
+    await runCommand(page, 'MLM: Open Data Preview');
+    const toast = page.locator('.notifications-toasts', { hasText: 'A ClickHouse table is not previewed' }).first();
+    await toast.waitFor();
+    assert.match(await toast.innerText(), new RegExp(`its rows stay on the server \\(127\\.0\\.0\\.1:${port}\\)`));
+    await page.keyboard.press('Escape');
+  });
+
   test('an unreachable port: a located error in Problems and the panel, the previous results stay', async () => {
     const { page } = wb;
     const dead = await freePort();

@@ -19,6 +19,7 @@ import {
   type ResultsParams,
 } from '../../../protocol/index';
 import { EXTENSIONS, exportResults, plotFiles, toMarkdown } from '../export/formats';
+import { addressInDocument } from '../shared/clickhouseAddress';
 import { summarizeFit } from '../shared/fitSummary';
 import { pngBytes, RESULTS_FORMATS, type ResultsFormat, type WebviewMessage } from '../shared/messages';
 import { ModelCodeLensProvider } from './codeLens';
@@ -286,6 +287,12 @@ export async function activateCommon(context: vscode.ExtensionContext, createCli
       return;
     }
     if (!data) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const server = doc ? addressInDocument(doc.getText()) : null;
+      if (server) {
+        void vscode.window.showInformationMessage(`A ClickHouse table is not previewed: its rows stay on the server (${server}); fitting reads only the models' sums.`);
+        return;
+      }
       void vscode.window.showWarningMessage('No data to preview: the file needs a `data:` line naming a readable CSV file (see the Problems view).');
       return;
     }

@@ -3,7 +3,7 @@
  * without model blocks, above its top-level `formula:` line (the implicit model is named 'model').
  * Pure text scan (comments start with '#'), so it needs no server round-trip.
  */
-import { MODEL_NAME_PATTERN } from '../../../engine/src/index';
+import { MODEL_NAME_PATTERN, isClickHouseUrl } from '../../../engine/src/index';
 
 export interface ModelLens {
   line: number;
@@ -34,12 +34,17 @@ export function modelAtLine(text: string, line: number): string | null {
   return found;
 }
 
-/** Lines of `data:` (a "Preview data" lens) and `compare:` (a "Compare" lens), top-level keys only. */
+/**
+ * Lines of `data:` (a "Preview data" lens) and `compare:` (a "Compare" lens), top-level keys only. A ClickHouse
+ * table gets no preview lens: its rows stay on the server (only the models' aggregates are read).
+ */
 export function findKeyLines(text: string): { data: number[]; compare: number[] } {
   const out = { data: [] as number[], compare: [] as number[] };
   text.split(/\r?\n/).forEach((l, i) => {
-    if (/^data[ \t]*:/.test(l)) out.data.push(i);
-    else if (/^compare[ \t]*:/.test(l)) out.compare.push(i);
+    const data = /^data[ \t]*:(.*)$/.exec(l);
+    if (data) {
+      if (!isClickHouseUrl(data[1])) out.data.push(i);
+    } else if (/^compare[ \t]*:/.test(l)) out.compare.push(i);
   });
   return out;
 }
