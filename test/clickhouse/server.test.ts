@@ -114,3 +114,16 @@ test('user:password@ in the URL is an error on that part of the data: line, and 
   assert.equal(r.results.length, 0);
   assert.match(r.errors[0].message, /credentials do not belong in the \.mlm file/);
 });
+
+test("what SQL does not fit is a located error that does not suggest 'engine: memory' (a ClickHouse table is read only through SQL)", async () => {
+  const text = doc('default.sleepstudy', 'Reaction ~ Days + (1 | Subject)') + '  weights: Days\n';
+  const uri = ws.write('weights.mlm', text);
+  await client.open(uri, text);
+  const r = await client.request<FitResponse>('mlm/fit', { uri });
+  assert.equal(r.results.length, 0);
+  assert.equal(
+    r.errors[0].message,
+    'weights: is not computed in SQL; the rows of a ClickHouse table stay on the server, so only what SQL computes can be fitted from it',
+  );
+  assert.equal(text.split('\n')[r.errors[0].range!.start.line].trim(), 'weights: Days');
+});

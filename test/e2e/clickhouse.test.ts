@@ -137,6 +137,10 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     // (df 17), the same as the Parquet and CSV tests check.
     assert.deepEqual(await fixedRow(frame, 'Days'), ['10.467', '7.206', '13.729']);
     assert.equal((await frame.locator('section.model').evaluateAll((s) => s.map((x) => x.getAttribute('data-model')))).join(), 'full,intercepts');
+    // the row plots are left out with a note that fits a ClickHouse table (no 'engine: memory' advice)
+    const body = await frame.evaluate(() => document.body.innerText);
+    assert.match(body, /a fit from a ClickHouse table reads no rows \(only their cross products\); the rows stay on the server/);
+    assert.doesNotMatch(body, /engine: memory/);
     await scrollWebview(page, PANEL, 'table.fixed-effects');
     await wb.shot('clickhouse-panel');
 

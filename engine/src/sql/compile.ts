@@ -118,11 +118,16 @@ export interface Design {
   levels: Map<number, KeyLevels>;
 }
 
+/** The way out `unsupported` suggests: the in-memory engine (files read through DuckDB). */
+export const UNSUPPORTED_HINT = "add 'engine: memory' to fit this model in memory";
+/** ... and for a ClickHouse table, whose rows are never loaded. */
+export const UNSUPPORTED_CLICKHOUSE_HINT = 'the rows of a ClickHouse table stay on the server, so only what SQL computes can be fitted from it';
+
 /** What the blocks path cannot do: a located error that suggests the in-memory engine. */
 export function unsupported(what: string, range: SourceRange | undefined): MlmError {
   return new MlmError({
     code: 'sql-unsupported',
-    message: `${what} is not computed in SQL; add 'engine: memory' to fit this model in memory`,
+    message: `${what} is not computed in SQL; ${UNSUPPORTED_HINT}`,
     range,
   });
 }

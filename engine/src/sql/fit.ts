@@ -14,7 +14,7 @@ import type { ModelFrame } from '../frame/types';
 import { modelSettings } from '../mlmfile/spec';
 import type { MlmDocument, ModelDecl } from '../mlmfile/types';
 import type { FitResult } from '../result';
-import { blocksQueries, blocksQuery, centresQuery, designMeta, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, type BlocksPlan, type Design, type KeyLevels } from './compile';
+import { blocksQueries, blocksQuery, centresQuery, designMeta, compilePlan, META_COLUMN, type DesignMeta, designOf, levelsQuery, orderKeyLevels, sampleQuery, unsupported, UNSUPPORTED_HINT, UNSUPPORTED_CLICKHOUSE_HINT, type BlocksPlan, type Design, type KeyLevels } from './compile';
 import { frameFromBlocks } from './read';
 import type { SqlColumn, SqlQueryOptions, SqlResult, SqlRunner, SqlSource, SqlValue } from './runner';
 import { dialectOf } from './dialect';
@@ -77,6 +77,18 @@ export async function compileBlocksQuery(source: SqlSource, doc: MlmDocument, de
 
 /** Fits a model declaration of a document whose data are `source`, from cross-product blocks. */
 export async function fitFromSql(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions = {}): Promise<SqlFit> {
+  try {
+    return await fitFromSqlOnce(source, doc, decl, options);
+  } catch (e) {
+    // `engine: memory` does not apply to a ClickHouse table: say what does
+    if (source.runner.dialect === 'clickhouse' && e instanceof MlmError && e.diagnostic.code === 'sql-unsupported') {
+      throw new MlmError({ ...e.diagnostic, message: e.diagnostic.message.replace(UNSUPPORTED_HINT, UNSUPPORTED_CLICKHOUSE_HINT) });
+    }
+    throw e;
+  }
+}
+
+async function fitFromSqlOnce(source: SqlSource, doc: MlmDocument, decl: ModelDecl, options: SqlFitOptions): Promise<SqlFit> {
   const t0 = Date.now();
   const { design, queries } = await compileFromSql(source, doc, decl, options);
   // first pass: the centres; second: the blocks

@@ -42,7 +42,11 @@ export function plotsForFit(fit: FitResult, modelSlug: string): PlotSet {
   if (fig) {
     fig.noPooling.forEach((est, bi) => plots.push(shrinkagePlot(`plot-${modelSlug}-shrinkage-${bi}-${slug(est.group)}`, est, linearScaleName(fit))));
   } else if (fit.residualSummary)
-    missing.push("The shrinkage, per-group, effect and residual-check plots need the data rows, and a fit from SQL blocks reads no rows (only their cross products); add 'engine: memory' to fit in memory and draw them.");
+    missing.push(
+      fit.sqlSource?.dialect === 'clickhouse'
+        ? 'The shrinkage, per-group, effect and residual-check plots need the data rows, and a fit from a ClickHouse table reads no rows (only their cross products); the rows stay on the server.'
+        : "The shrinkage, per-group, effect and residual-check plots need the data rows, and a fit from SQL blocks reads no rows (only their cross products); add 'engine: memory' to fit in memory and draw them.",
+    );
   else missing.push('The shrinkage, per-group, effect and residual-check plots need the figures the engine computes with the fit, which this result does not carry; fit the model again.');
   if (fit.plotData && blocks.length) {
     const g = blocks[0].group;
