@@ -284,7 +284,8 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     frame = await fitAll(page, /^ok Fitted /);
     assert.deepEqual(await fixedRow(frame, 'Days'), ['10.467', '7.206', '13.729']);
     const queries = requests.slice(before).filter((u) => u.startsWith(`http://127.0.0.1:${port}/?`));
-    assert.ok(queries.length > 0 && queries.every((u) => new URL(u).searchParams.get('user') === ANALYST.user), queries.join(' '));
+    const users = queries.map((u) => new URL(u).searchParams.get('user'));
+    assert.ok(users.length > 0 && users.every((u) => u === ANALYST.user), `users of the queries: ${users.join(', ')}`);
     // Nothing in the workspace holds the password (the web workbench keeps secrets in the browser's storage).
     const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
     for (const f of files(wb.workspace)) assert.ok(!readFileSync(f, 'latin1').includes(ANALYST.password), f);
