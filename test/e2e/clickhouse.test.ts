@@ -193,6 +193,7 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     assert.ok(links.length > 0 && links.every((l) => l === String(line - 1)), `each error links to the data: line: ${links.join()}`);
     const row = await problemRow(page, `cannot reach ClickHouse at 127.0.0.1:${dead}`);
     assert.match(row, new RegExp(`\\[Ln ${line}, Col \\d+\\]`), row);
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'fitting all models' }).first().waitFor({ state: 'detached' });
     await wb.shot('clickhouse-unreachable');
     // a plain-HTTP address other than localhost / 127.0.0.1: the workbench's CSP lets no request out, and the error says so
     await focusEditor(page, FILE);
