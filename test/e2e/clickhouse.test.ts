@@ -217,6 +217,7 @@ describe('ClickHouse data in VS Code for the web', { skip: !installed, timeout: 
     const text = await lineText(page, line);
     const row = await problemRow(page, 'Dayz');
     assert.match(row, new RegExp(`\\[Ln ${line}, Col ${text.indexOf('Dayz') + 1}\\]`), row);
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'fitting all models' }).first().waitFor({ state: 'detached' });
     await wb.shot('clickhouse-unknown-column');
     await focusEditor(page, FILE);
     await replaceRest(page, line, 'Dayz', 'Days + (1 | Subject)');
