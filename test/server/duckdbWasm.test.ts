@@ -7,29 +7,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { root } from './lspClient';
-import { DuckDbWasmRunner, type DuckDbWasm } from '../../server/src/web/duckdbRunner';
+import { DuckDbWasmRunner } from '../../server/src/web/duckdbRunner';
+import { nodeDuckDb } from './duckdbWasmNode';
 import { webSqlData } from '../../server/src/web/sqlData';
 import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
 
-const require = createRequire(join(root, 'package.json'));
 const FIXTURES = join(root, 'test/fixtures');
-
-async function nodeDuckDb(): Promise<DuckDbWasm> {
-  const duckdb = require('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
-  const arrow = require('apache-arrow');
-  const dist = dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
-  const db = await duckdb.createDuckDB(
-    { mvp: { mainModule: join(dist, 'duckdb-mvp.wasm'), mainWorker: '' }, eh: { mainModule: join(dist, 'duckdb-eh.wasm'), mainWorker: '' } },
-    new duckdb.VoidLogger(),
-    duckdb.NODE_RUNTIME,
-  );
-  await db.instantiate(() => {});
-  db.open({});
-  return { db, batches: (conn, header) => arrow.RecordBatchReader.from(new duckdb.ResultStreamIterator(db, conn, header)) };
-}
 
 let runner: DuckDbWasmRunner;
 before(async () => {

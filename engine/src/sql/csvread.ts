@@ -1,0 +1,185 @@
+/**
+ * A CSV file read through DuckDB with the built-in reader's result (data/csv.ts, R's read.csv): the same names,
+ * column kinds, numbers, factor levels and codes, missing values, logical columns and `firstNonNumeric`.
+ *
+ * DuckDB reads every field as text (no type sniffing; the header line is parsed here, so the names are R's). Each
+ * column the caller picks is copied once into a temporary table; then, per column, one pass counts the fields that
+ * are missing (the trimmed field '', NA or NaN) and the plain decimal numbers (data/csv.ts NUMBER_RE, or its
+ * decimal-comma form in a `;` file), which DuckDB converts to DOUBLE (correctly rounded, as JavaScript's Number()).
+ * The distinct remaining fields — text, logical values, hex, Inf, numbers with unusual blanks — are classified here
+ * by the built-in reader's own functions (parseNumberField, isMissingField, logicalValue), and DuckDB maps them with
+ * a CASE. Text columns go through readSqlColumns (levels in R's order, ENUM-coded).
+ *
+ * Where DuckDB's rows would not be the file's lines (blank lines, line breaks inside quoted fields), the header is not
+ * one plain first line, or DuckDB cannot parse the file (its error lines are not always the file's line), the result
+ * is `declined`: the caller reads the text with the built-in reader, which gives the same table or the located error.
+ */
+import { CancelledError, MlmError } from '../diagnostics';
+import { csvEmptyError, csvHeaderLine, DECIMAL_COMMA_RE, isMissingField, logicalValue, MISSING_FIELDS, NUMBER_RE, parseNumberField } from '../data/csv';
+import type { DataTable, TextColumn } from '../data/types';
+import { DIALECTS } from './dialect';
+import { readSqlColumns, type SqlColumnPlan } from './readtable';
+import type { SqlColumnReader, SqlQueryOptions } from './runner';
+
+const D = DIALECTS.duckdb;
+
+/** Distinct non-plain fields of one column classified here; a column with more is declined unless one of them is text. */
+export const CSV_RARE_MAX = 5000;
+
+/** A CSV file as DuckDB sees it: its name (a path, or a registered buffer), the text of its beginning, its line count. */
+export interface CsvSqlSource {
+  /** The file DuckDB reads. */
+  file: string;
+  /** The beginning of the file as text: at least its first line. */
+  head: string;
+  /** Lines up to the file's last character that is not a blank or line break (csvLineCount). */
+  lines: number;
+}
+
+export type CsvSqlResult = { table: DataTable } | { declined: string };
+
+/**
+ * The lines of a file's bytes up to its last character that is not a space, tab or line break: what the built-in
+ * reader's rows are when the file has no blank line and no line break inside a quoted field (header + rows).
+ */
+export function csvLineCount(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13 || bytes[end - 1] === 32 || bytes[end - 1] === 9)) end--;
+  if (end === 0) return 0;
+  let n = 1;
+  for (let i = bytes.indexOf(10); i >= 0 && i < end; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** DuckDB's relation of a CSV file read as text: the header line skipped, columns c0, c1, ... */
+export function csvTextRelation(file: string, ncol: number, delimiter: string): string {
+  const columns = Array.from({ length: ncol }, (_, i) => `${D.str(`c${i}`)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${D.str(file)}, header = false, skip = 1, columns = {${columns}}, delim = ${D.str(delimiter)}, quote = '"', escape = '"', auto_detect = false)`;
+}
+
+/** A double as a SQL literal that DuckDB reads back to the same bits. */
+function doubleLiteral(x: number): string {
+  if (x === Infinity) return "CAST('inf' AS DOUBLE)";
+  if (x === -Infinity) return "CAST('-inf' AS DOUBLE)";
+  return `CAST(${D.str(Object.is(x, -0) ? '-0.0' : String(x))} AS DOUBLE)`;
+}
+
+type Rare = { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'logical'; value: boolean } | { kind: 'text' };
+
+function classify(s: string, decimalComma: boolean): Rare {
+  if (isMissingField(s)) return { kind: 'missing' };
+  const v = parseNumberField(s, decimalComma);
+  if (!Number.isNaN(v)) return { kind: 'number', value: v };
+  const l = logicalValue(s.trim());
+  return l === undefined ? { kind: 'text' } : { kind: 'logical', value: l };
+}
+
+let serial = 0;
+
+/**
+ * Reads the columns `pick` chooses (by their R names) of a CSV file through DuckDB, as readCsv reads its text
+ * (fields kept as written are not: `raw` is empty, as for every table read through SQL). `label` names the file in
+ * messages. Declines (the caller then uses the built-in reader) where the two could differ; CancelledError on cancel.
+ */
+export async function readCsvSql(
+  runner: SqlColumnReader,
+  source: CsvSqlSource,
+  label: string,
+  pick: (rNames: string[]) => string[],
+  options: SqlQueryOptions = {},
+): Promise<CsvSqlResult> {
+  const header = csvHeaderLine(source.head);
+  if (!header) return { declined: 'the header is not one plain first line' };
+  const { delimiter, names } = header;
+  if (names.length < 2) return { declined: 'a file of one column' };
+  const decimalComma = delimiter === ';';
+  const wanted = new Set(pick(names));
+  const chosen = names.map((rName, i) => ({ rName, id: D.ident(`c${i}`) })).filter((c) => wanted.has(c.rName));
+  const table = D.ident(`mlm_csv_${++serial}`);
+  const relation = csvTextRelation(source.file, names.length, delimiter);
+  const fail = (e: unknown): CsvSqlResult => {
+    if (e instanceof CancelledError) throw e;
+    return { declined: `DuckDB: ${e instanceof Error ? e.message : String(e)}` };
+  };
+  // One parse of the file: the chosen columns as text in a temporary table (a parse error declines).
+  try {
+    await runner.query(`CREATE TEMPORARY TABLE ${table} AS SELECT ${chosen.length ? chosen.map((c) => c.id).join(', ') : '1 AS one'} FROM ${relation}`, options);
+  } catch (e) {
+    return fail(e);
+  }
+  try {
+    const trimmed = (id: string) => `trim(${id}, ${D.str(' \t')})`;
+    const missing = (id: string) => `(${id} IS NULL OR ${trimmed(id)} IN (${MISSING_FIELDS.map(D.str).join(', ')}))`;
+    const numberText = (id: string) =>
+      decimalComma ? `CASE WHEN regexp_full_match(${trimmed(id)}, ${D.str(DECIMAL_COMMA_RE.source)}) THEN replace(${trimmed(id)}, ',', '.') ELSE ${trimmed(id)} END` : trimmed(id);
+    // a plain decimal number (NULL otherwise): the value JavaScript's Number() gives its trimmed text
+    const plain = (id: string) => `(CASE WHEN regexp_full_match(${numberText(id)}, ${D.str(NUMBER_RE.source)}) THEN TRY_CAST(${numberText(id)} AS DOUBLE) END)`;
+    const stats = await runner.query(
+      `SELECT count(*)${chosen.map((c) => `, count(*) FILTER (WHERE NOT ${missing(c.id)} AND ${plain(c.id)} IS NOT NULL), count(*) FILTER (WHERE NOT ${missing(c.id)} AND ${plain(c.id)} IS NULL)`).join('')} FROM ${table}`,
+      options,
+    );
+    const row = stats.rows[0].map(Number);
+    const nrow = row[0];
+    if (nrow === 0) throw csvEmptyError(label, 'header-only');
+    if (nrow !== source.lines - 1) return { declined: 'blank lines or line breaks inside quoted fields (rows are not lines)' };
+    const plans: SqlColumnPlan[] = [];
+    for (let k = 0; k < chosen.length; k++) {
+      const { rName, id } = chosen[k];
+      const plainCount = row[1 + 2 * k];
+      const otherCount = row[2 + 2 * k];
+      const numeric = (cases: string) => `CASE WHEN ${missing(id)} THEN NULL WHEN ${plain(id)} IS NOT NULL THEN ${plain(id)}${cases} END`;
+      if (otherCount === 0) {
+        plans.push({ rName, kind: 'numeric', expr: numeric('') });
+        continue;
+      }
+      const r = await runner.query(`SELECT DISTINCT ${id} FROM ${table} WHERE NOT ${missing(id)} AND ${plain(id)} IS NULL LIMIT ${CSV_RARE_MAX + 1}`, options);
+      const rare = r.rows.map((x) => String(x[0]));
+      const kinds = rare.map((s) => classify(s, decimalComma));
+      const hasText = kinds.some((c) => c.kind === 'text');
+      if (rare.length > CSV_RARE_MAX && !hasText) return { declined: `more than ${CSV_RARE_MAX} distinct fields of '${rName}' that are not plain numbers` };
+      const hasLogical = kinds.some((c) => c.kind === 'logical');
+      const hasNumber = plainCount > 0 || kinds.some((c) => c.kind === 'number');
+      const jsMissing = rare.filter((_, i) => kinds[i].kind === 'missing');
+      if (!hasText && !hasLogical) {
+        const cases = rare.map((s, i) => {
+          const c = kinds[i];
+          return c.kind === 'number' ? ` WHEN ${id} = ${D.str(s)} THEN ${doubleLiteral(c.value)}` : '';
+        });
+        plans.push({ rName, kind: 'numeric', expr: numeric(cases.join('')) });
+      } else if (!hasText && !hasNumber) {
+        const present = new Set(kinds.flatMap((c) => (c.kind === 'logical' ? [c.value] : [])));
+        const levels = (['FALSE', 'TRUE'] as const).filter((l) => present.has(l === 'TRUE'));
+        const cases = rare.map((s, i) => {
+          const c = kinds[i];
+          return c.kind === 'logical' ? ` WHEN ${D.str(s)} THEN ${D.str(c.value ? 'TRUE' : 'FALSE')}` : '';
+        });
+        plans.push({ rName, kind: 'text', expr: `CASE ${id}${cases.join('')} END`, levels: [...levels] });
+      } else {
+        const alsoMissing = jsMissing.length ? ` OR ${id} IN (${jsMissing.map(D.str).join(', ')})` : '';
+        plans.push({ rName, kind: 'text', expr: `CASE WHEN ${missing(id)}${alsoMissing} THEN NULL ELSE ${id} END` });
+      }
+    }
+    const out = await readSqlColumns(runner, table, label, plans, options);
+    for (const c of out.columns.values()) if (c.kind === 'text') markFirstNonNumeric(c, decimalComma);
+    return { table: out };
+  } catch (e) {
+    if (e instanceof MlmError && e.diagnostic.code === 'csv-empty') throw e;
+    return fail(e);
+  } finally {
+    await runner.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+  }
+}
+
+/** The built-in reader's `firstNonNumeric` of a text column (a mostly-numeric column with some text), from its codes. */
+function markFirstNonNumeric(col: TextColumn, decimalComma: boolean): void {
+  const isNumber = col.levels.map((l) => !Number.isNaN(parseNumberField(l, decimalComma)));
+  if (!isNumber.some(Boolean)) return;
+  const counts = new Float64Array(col.levels.length);
+  for (let i = 0; i < col.codes.length; i++) if (col.codes[i] >= 0) counts[col.codes[i]]++;
+  let numericCount = 0;
+  let textCount = 0;
+  counts.forEach((n, l) => (isNumber[l] ? (numericCount += n) : (textCount += n)));
+  if (numericCount <= textCount) return;
+  const first = col.codes.findIndex((c) => c >= 0 && !isNumber[c]);
+  if (first >= 0) col.firstNonNumeric = { row: first + 2, text: col.levels[col.codes[first]], numericCount };
+}
