@@ -2,20 +2,22 @@
  * A CSV file read through DuckDB with the built-in reader's result (data/csv.ts, R's read.csv): the same names,
  * column kinds, numbers, factor levels and codes, missing values, logical columns and `firstNonNumeric`.
  *
- * DuckDB reads every field as text (no type sniffing; the header line is parsed here, so the names are R's). Each
- * column the caller picks is copied once into a temporary table; then, per column, one pass counts the fields that
- * are missing (the trimmed field '', NA or NaN) and the plain decimal numbers (data/csv.ts NUMBER_RE, or its
- * decimal-comma form in a `;` file), which DuckDB converts to DOUBLE (correctly rounded, as JavaScript's Number()).
- * The distinct remaining fields — text, logical values, hex, Inf, numbers with unusual blanks — are classified here
- * by the built-in reader's own functions (parseNumberField, isMissingField, logicalValue), and DuckDB maps them with
- * a CASE. Text columns go through readSqlColumns (levels in R's order, ENUM-coded).
+ * DuckDB reads every field as text (no type sniffing; the header line is parsed here, so the names are R's). One pass
+ * over the picked columns counts, per column, the fields that are missing for certain (NULL, '', NA, NaN) and the
+ * finite numbers DuckDB reads (TRY_CAST, which trims blanks; in a `;` file after a decimal comma became a point):
+ * exactly R's plain decimal numbers, converted correctly rounded as JavaScript's Number() converts them (the tests
+ * compare every bit, and DuckDB's extra words — inf, nan, Infinity — are not finite, so they stay out). The distinct
+ * remaining fields — text, logical values, hex, Inf, overflow, NA with blanks around — are classified here by the
+ * built-in reader's own functions (parseNumberField, isMissingField, logicalValue) and mapped by DuckDB with a CASE.
+ * Text columns go through readSqlColumns (levels in R's order, ENUM-coded); firstNonNumeric comes from the codes.
  *
  * Where DuckDB's rows would not be the file's lines (blank lines, line breaks inside quoted fields), the header is not
  * one plain first line, or DuckDB cannot parse the file (its error lines are not always the file's line), the result
  * is `declined`: the caller reads the text with the built-in reader, which gives the same table or the located error.
  */
 import { CancelledError, MlmError } from '../diagnostics';
-import { csvEmptyError, csvHeaderLine, DECIMAL_COMMA_RE, isMissingField, logicalValue, MISSING_FIELDS, NUMBER_RE, parseNumberField } from '../data/csv';
+import { csvEmptyError, csvHeaderLine, isMissingField, logicalValue, MISSING_FIELDS, parseNumberField } from '../data/csv';
+import { sortLevelsR } from '../data/rsort';
 import type { DataTable, TextColumn } from '../data/types';
 import { DIALECTS } from './dialect';
 import { readSqlColumns, type SqlColumnPlan } from './readtable';
@@ -24,7 +26,16 @@ import type { SqlColumnReader, SqlQueryOptions } from './runner';
 const D = DIALECTS.duckdb;
 
 /** Distinct non-plain fields of one column classified here; a column with more is declined unless one of them is text. */
-export const CSV_RARE_MAX = 5000;
+export const CSV_RARE_MAX = 1000;
+
+/**
+ * The longest statement sent (characters). duckdb-wasm 1.28 traps ("memory access out of bounds") on statements of
+ * about 60,000 characters and more (hundreds of aggregates, thousands of CASE branches), and is unusable afterwards;
+ * a read that would need a longer one is declined.
+ */
+export const CSV_SQL_MAX_CHARS = 30_000;
+
+class Declined extends Error {}
 
 /** A CSV file as DuckDB sees it: its name (a path, or a registered buffer), the text of its beginning, its line count. */
 export interface CsvSqlSource {
@@ -74,8 +85,6 @@ function classify(s: string, decimalComma: boolean): Rare {
   return l === undefined ? { kind: 'text' } : { kind: 'logical', value: l };
 }
 
-let serial = 0;
-
 /**
  * Reads the columns `pick` chooses (by their R names) of a CSV file through DuckDB, as readCsv reads its text
  * (fields kept as written are not: `raw` is empty, as for every table read through SQL). `label` names the file in
@@ -95,28 +104,22 @@ export async function readCsvSql(
   const decimalComma = delimiter === ';';
   const wanted = new Set(pick(names));
   const chosen = names.map((rName, i) => ({ rName, id: D.ident(`c${i}`) })).filter((c) => wanted.has(c.rName));
-  const table = D.ident(`mlm_csv_${++serial}`);
-  const relation = csvTextRelation(source.file, names.length, delimiter);
-  const fail = (e: unknown): CsvSqlResult => {
-    if (e instanceof CancelledError) throw e;
-    return { declined: `DuckDB: ${e instanceof Error ? e.message : String(e)}` };
+  const cols = chosen.map((c) => c.id);
+  const num = (id: string) => D.ident(`n${id.slice(2, -1)}`); // "c3" -> "n3"
+  const asNumber = (id: string) => (decimalComma ? `TRY_CAST(replace(${id}, ',', '.') AS DOUBLE)` : `TRY_CAST(${id} AS DOUBLE)`);
+  // Each field once as text and as DuckDB's number (NULL when DuckDB reads none; it trims blanks itself)
+  const relation = `(SELECT ${cols.length ? cols.map((id) => `${id}, ${asNumber(id)} AS ${num(id)}`).join(', ') : '1 AS one'} FROM ${csvTextRelation(source.file, names.length, delimiter)})`;
+  // Missing for certain (the rest of the missing fields, with blanks around, are found among the rare ones)
+  const missing = (id: string) => `(${id} IS NULL OR ${id} IN (${MISSING_FIELDS.map(D.str).join(', ')}))`;
+  // A finite number DuckDB read: a plain decimal number, whose value is JavaScript's Number() of the trimmed field
+  const plain = (id: string) => `isfinite(${num(id)})`;
+  const query = (sql: string) => {
+    if (sql.length > CSV_SQL_MAX_CHARS) throw new Declined(`a statement of ${sql.length} characters (columns: ${chosen.length})`);
+    return runner.query(sql, options);
   };
-  // One parse of the file: the chosen columns as text in a temporary table (a parse error declines).
   try {
-    await runner.query(`CREATE TEMPORARY TABLE ${table} AS SELECT ${chosen.length ? chosen.map((c) => c.id).join(', ') : '1 AS one'} FROM ${relation}`, options);
-  } catch (e) {
-    return fail(e);
-  }
-  try {
-    const trimmed = (id: string) => `trim(${id}, ${D.str(' \t')})`;
-    const missing = (id: string) => `(${id} IS NULL OR ${trimmed(id)} IN (${MISSING_FIELDS.map(D.str).join(', ')}))`;
-    const numberText = (id: string) =>
-      decimalComma ? `CASE WHEN regexp_full_match(${trimmed(id)}, ${D.str(DECIMAL_COMMA_RE.source)}) THEN replace(${trimmed(id)}, ',', '.') ELSE ${trimmed(id)} END` : trimmed(id);
-    // a plain decimal number (NULL otherwise): the value JavaScript's Number() gives its trimmed text
-    const plain = (id: string) => `(CASE WHEN regexp_full_match(${numberText(id)}, ${D.str(NUMBER_RE.source)}) THEN TRY_CAST(${numberText(id)} AS DOUBLE) END)`;
-    const stats = await runner.query(
-      `SELECT count(*)${chosen.map((c) => `, count(*) FILTER (WHERE NOT ${missing(c.id)} AND ${plain(c.id)} IS NOT NULL), count(*) FILTER (WHERE NOT ${missing(c.id)} AND ${plain(c.id)} IS NULL)`).join('')} FROM ${table}`,
-      options,
+    const stats = await query(
+      `SELECT count(*)${cols.map((id) => `, count(*) FILTER (WHERE ${plain(id)}), count(*) FILTER (WHERE NOT ${missing(id)} AND NOT coalesce(${plain(id)}, false))`).join('')} FROM ${relation}`,
     );
     const row = stats.rows[0].map(Number);
     const nrow = row[0];
@@ -127,12 +130,12 @@ export async function readCsvSql(
       const { rName, id } = chosen[k];
       const plainCount = row[1 + 2 * k];
       const otherCount = row[2 + 2 * k];
-      const numeric = (cases: string) => `CASE WHEN ${missing(id)} THEN NULL WHEN ${plain(id)} IS NOT NULL THEN ${plain(id)}${cases} END`;
+      const numeric = (cases: string) => `CASE WHEN ${plain(id)} THEN ${num(id)}${cases} END`;
       if (otherCount === 0) {
         plans.push({ rName, kind: 'numeric', expr: numeric('') });
         continue;
       }
-      const r = await runner.query(`SELECT DISTINCT ${id} FROM ${table} WHERE NOT ${missing(id)} AND ${plain(id)} IS NULL LIMIT ${CSV_RARE_MAX + 1}`, options);
+      const r = await query(`SELECT DISTINCT ${id} FROM ${relation} WHERE NOT ${missing(id)} AND NOT coalesce(${plain(id)}, false) LIMIT ${CSV_RARE_MAX + 1}`);
       const rare = r.rows.map((x) => String(x[0]));
       const kinds = rare.map((s) => classify(s, decimalComma));
       const hasText = kinds.some((c) => c.kind === 'text');
@@ -156,17 +159,26 @@ export async function readCsvSql(
         plans.push({ rName, kind: 'text', expr: `CASE ${id}${cases.join('')} END`, levels: [...levels] });
       } else {
         const alsoMissing = jsMissing.length ? ` OR ${id} IN (${jsMissing.map(D.str).join(', ')})` : '';
-        plans.push({ rName, kind: 'text', expr: `CASE WHEN ${missing(id)}${alsoMissing} THEN NULL ELSE ${id} END` });
+        // every present field is among the rare ones (no plain number): the levels are known already
+        const known = plainCount === 0 && rare.length <= CSV_RARE_MAX ? { levels: sortLevelsR(rare.filter((_, i) => kinds[i].kind !== 'missing')) } : {};
+        plans.push({ rName, kind: 'text', expr: `CASE WHEN ${missing(id)}${alsoMissing} THEN NULL ELSE ${id} END`, ...known });
       }
     }
-    const out = await readSqlColumns(runner, table, label, plans, options);
+    const guarded: SqlColumnReader = {
+      dialect: runner.dialect,
+      query,
+      describe: (r, o) => runner.describe(r, o),
+      readColumns: (sql) => (sql.length > CSV_SQL_MAX_CHARS ? Promise.reject(new Declined(`a statement of ${sql.length} characters`)) : runner.readColumns(sql, options)),
+      close: () => runner.close(),
+    };
+    const out = await readSqlColumns(guarded, relation, label, plans, options);
     for (const c of out.columns.values()) if (c.kind === 'text') markFirstNonNumeric(c, decimalComma);
     return { table: out };
   } catch (e) {
+    if (e instanceof CancelledError) throw e;
     if (e instanceof MlmError && e.diagnostic.code === 'csv-empty') throw e;
-    return fail(e);
-  } finally {
-    await runner.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    if (e instanceof Declined) return { declined: e.message };
+    return { declined: `DuckDB: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
