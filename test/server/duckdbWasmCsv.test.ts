@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { root } from './lspClient';
 import { DuckDbWasmRunner } from '../../server/src/web/duckdbRunner';
 import { nodeDuckDb } from './duckdbWasmNode';
-import { csvLineCount, decodeText, MlmError, readCsv, readCsvSql, type DataTable, type CsvSqlResult } from '../../engine/src/index';
+import { applyDocument, buildModelFrame, csvLineCount, decodeText, MlmError, parseMlm, readCsv, readCsvSql, type DataTable, type CsvSqlResult } from '../../engine/src/index';
 
 let runner: DuckDbWasmRunner;
 before(async () => {
@@ -210,4 +210,29 @@ test('a read that needs a long statement is declined before DuckDB sees it (duck
   const many = await viaDuckDb(enc(`${Array.from({ length: 400 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 400 }, () => '1').join(',')}\n`));
   assert.ok('declined' in many);
   assert.equal(Number((await runner.query('SELECT 42')).rows[0][0]), 42);
+});
+
+test('the model frame treats a mostly numeric column read through DuckDB as it treats the built-in reader\'s: the same located message, or a factor', async () => {
+  const outcome = (table: DataTable, formula: string) => {
+    const text = `data: data.csv\nmodel m:\n  formula: ${formula}\n`;
+    const doc = parseMlm(text);
+    try {
+      buildModelFrame(doc, doc.models[0], applyDocument(doc, table));
+      return 'built';
+    } catch (e) {
+      return e instanceof MlmError ? `${e.diagnostic.code}: ${e.message}` : String(e);
+    }
+  };
+  // y: numbers; a: 95% numbers and one 'abc' (a typo: the located message); b: 60% numbers (a factor)
+  let s = 'y,a,b,g\n';
+  for (let i = 0; i < 40; i++) s += `${i * 0.5 + (i % 3)},${i === 7 || i === 30 ? 'abc' : i},${i % 5 < 3 ? i : 'x' + (i % 2)},${i % 4}\n`;
+  const want = readCsv(s, 'data.csv');
+  const r = await viaDuckDb(enc(s));
+  assert.ok('table' in r);
+  for (const formula of ['y ~ a + (1 | g)', 'y ~ b + (1 | g)']) {
+    const w = outcome(want, formula);
+    assert.equal(outcome(r.table, formula), w, formula);
+    if (formula.includes(' a ')) assert.match(w, /csv-not-a-number: data\.csv line 9, column 'a': 'abc' is not a number/);
+    else assert.equal(w, 'built');
+  }
 });
