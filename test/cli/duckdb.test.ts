@@ -45,14 +45,15 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 test('mlm fit: a Parquet file and a glob of them give lme4\'s fit from SQL cross-product blocks, and say so', () => {
   const full = ref('sleepstudy_full');
   for (const file of ['parquet.mlm', 'glob.mlm']) {
+    const reason = file === 'glob.mlm' ? 'Parquet files matched by a glob' : 'a Parquet file';
     const r = mlm(['fit', file, '--json']);
     assert.equal(r.code, 0, r.err);
     const fit = JSON.parse(r.out).full;
     close(fit.REMLcrit, full.REMLcrit, 1e-8, `${file} REMLcrit`);
     close(fit.fixef.Days, full.fixef.Days, 1e-6, `${file} Days`);
-    assert.equal(fit.dataSource, 'DuckDB (a Parquet file): cross-product blocks of 180 rows from one aggregation query');
+    assert.equal(fit.dataSource, `DuckDB (${reason}): cross-product blocks of 180 rows from one aggregation query`);
     assert.equal(fit.fitted, undefined, 'no per-observation arrays');
-    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(a Parquet file\\): fitted in SQL, no rows loaded`, 'm'));
+    assert.match(r.err, new RegExp(`^${file}:1:7: information: .* read through DuckDB \\(${reason}\\): fitted in SQL, no rows loaded`, 'm'));
   }
 });
 

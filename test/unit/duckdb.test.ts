@@ -57,7 +57,7 @@ test('data: routes: Parquet and globs through DuckDB, CSV from the size threshol
   assert.equal(dataRoute('a.csv', { sizeBytes: 5 * 2 ** 20, thresholdMB: 5 }).kind, 'sql');
   assert.equal(dataRoute('a.csv', { sizeBytes: 5 * 2 ** 20 - 1, thresholdMB: 5 }).kind, 'memory');
   assert.deepEqual(dataRoute('big.parquet', {}), { kind: 'sql', format: 'parquet', glob: false, reason: 'a Parquet file' });
-  assert.deepEqual(dataRoute('events/*.parquet', {}), { kind: 'sql', format: 'parquet', glob: true, reason: 'a Parquet file' });
+  assert.deepEqual(dataRoute('events/*.parquet', {}), { kind: 'sql', format: 'parquet', glob: true, reason: 'Parquet files matched by a glob' });
   assert.equal(dataRoute('a.csv', { engine: 'duckdb', sizeBytes: 10 }).kind, 'sql');
   assert.equal(dataRoute('huge.csv', { engine: 'memory', sizeBytes: 2 ** 40 }).kind, 'memory');
   assert.equal(dataRoute('big.parquet', { engine: 'memory' }).kind, 'refused');

@@ -39,8 +39,8 @@ export function dataRoute(path: string, options: { engine?: DataEngine | null; s
     return { kind: 'memory' };
   }
   if (options.engine === 'duckdb') return { kind: 'sql', format, glob, reason: "'engine: duckdb'" };
+  if (glob) return { kind: 'sql', format, glob, reason: format === 'parquet' ? 'Parquet files matched by a glob' : 'files matched by a glob' };
   if (format === 'parquet') return { kind: 'sql', format, glob, reason: 'a Parquet file' };
-  if (glob) return { kind: 'sql', format, glob, reason: 'a glob' };
   const threshold = (options.thresholdMB ?? DEFAULT_SQL_CSV_THRESHOLD_MB) * 2 ** 20;
   if (options.sizeBytes !== undefined && options.sizeBytes >= threshold) {
     return { kind: 'sql', format, glob, reason: `a CSV file of ${(options.sizeBytes / 2 ** 20).toFixed(0)} MB (from ${options.thresholdMB ?? DEFAULT_SQL_CSV_THRESHOLD_MB} MB on)` };
