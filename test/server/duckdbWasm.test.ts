@@ -12,6 +12,7 @@ import { root } from './lspClient';
 import { DuckDbWasmRunner } from '../../server/src/web/duckdbRunner';
 import { nodeDuckDb } from './duckdbWasmNode';
 import { webSqlData } from '../../server/src/web/sqlData';
+import { FileRefused } from '../../server/src/host';
 import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, readCsv, type DataColumn, type DataTable, type FitResult } from '../../engine/src/index';
 
 const FIXTURES = join(root, 'test/fixtures');
@@ -174,6 +175,11 @@ describe('the web server\'s data: through duckdb-wasm (server/src/web/sqlData.ts
     // a file DuckDB's rows would not match line by line: null, so the built-in reader reads it (and locates its errors)
     files['file:///ws/blank.csv'] = new TextEncoder().encode('y,g\n1,a\n\n2,b\n');
     files['file:///ws/short.csv'] = new TextEncoder().encode('y,g\n1,a\n2\n3,b\n');
+    // too large for base64 (the editor refuses the bytes): the built-in reader decides (it reads text up to a larger size)
+    const refusing = webSqlData(async () => {
+      throw new FileRefused('too large as base64');
+    }, async () => runner);
+    assert.equal(await refusing.read({ docUri: 'file:///ws/a.mlm', dataUri: 'file:///ws/sleep.csv', doc: parseMlm(text), workspaceFolders: ['file:///ws'] }), null);
     for (const name of ['blank', 'short']) {
       assert.equal(await request(`data: ${name}.csv\nengine: duckdb\nmodel m:\n  formula: y ~ 1 + (1 | g)\n`, `file:///ws/${name}.csv`), null, name);
     }
