@@ -6,11 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './lspClient';
 import { DuckDbWasmRunner } from '../../server/src/web/duckdbRunner';
 import { nodeDuckDb } from './duckdbWasmNode';
+import { DuckDbRunner } from '../../engine/src/node/index';
 import { applyDocument, buildModelFrame, csvLineCount, decodeText, MlmError, parseMlm, readCsv, readCsvSql, type DataTable, type CsvSqlResult } from '../../engine/src/index';
 
 let runner: DuckDbWasmRunner;
@@ -33,6 +35,19 @@ async function viaDuckDb(bytes: Uint8Array, label = 'data.csv', pick: (n: string
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Every column field by field (raw strings aside: a table read through SQL keeps none). */
+function csvFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.csv')) files.push(join(dir, e.name));
+    }
+  };
+  walk(join(root, 'test/fixtures'));
+  walk(join(root, 'examples'));
+  return files;
+}
+
 function assertSameTable(got: DataTable, want: DataTable, what: string): void {
   assert.deepEqual(got.names, want.names, `${what}: names`);
   assert.equal(got.nrow, want.nrow, `${what}: rows`);
@@ -63,15 +78,7 @@ async function same(text: string, what = JSON.stringify(text).slice(0, 60)): Pro
 }
 
 test('every CSV of test/fixtures and examples/ reads as the built-in reader reads it', async () => {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith('.csv')) files.push(join(dir, e.name));
-    }
-  };
-  walk(join(root, 'test/fixtures'));
-  walk(join(root, 'examples'));
+  const files = csvFiles();
   assert.ok(files.length >= 20, `${files.length} files`);
   let read = 0;
   for (const f of files) {
@@ -234,5 +241,39 @@ test('the model frame treats a mostly numeric column read through DuckDB as it t
     assert.equal(outcome(r.table, formula), w, formula);
     if (formula.includes(' a ')) assert.match(w, /csv-not-a-number: data\.csv line 9, column 'a': 'abc' is not a number/);
     else assert.equal(w, 'built');
+  }
+});
+
+test('the embedded DuckDB of the desktop and the CLI (DuckDB 1.x, node-api) reads the same tables through csvread.ts', async () => {
+  const native = await DuckDbRunner.open();
+  const dir = mkdtempSync(join(tmpdir(), 'mlm-csvread-'));
+  try {
+    let k = 0;
+    const check = async (bytes: Uint8Array, what: string) => {
+      const file = join(dir, `f${++k}.csv`);
+      writeFileSync(file, bytes);
+      const want = readCsv(decodeText(bytes), 'data.csv');
+      const r = await readCsvSql(native, { file, head: decodeText(bytes.subarray(0, 1 << 16)), lines: csvLineCount(bytes) }, 'data.csv', (n) => n);
+      if ('declined' in r) assert.ok(want.lines, `${what} declined: ${r.declined}`);
+      else assertSameTable(r.table, want, what);
+    };
+    for (const f of csvFiles()) await check(new Uint8Array(readFileSync(f)), f);
+    // DuckDB 1.x reads 1_000 as a number (0.9 does not): R does not, nor does csvread.ts
+    for (const word of ['1_000', '1__0', '_1', 'inf', 'nan', 'Infinity', '0x1A', '-0x0', ' 1 ', '1e400', '\u00a01.5', ' NA ', 'T']) {
+      await check(enc(`v,i\n1,0\n2,0\n"${word}",0\n`), word);
+    }
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const alphabet = '0123456789012345678901234567890123456789..eE+-,xXaAfFnNiItT _\t';
+    for (const delimiter of [',', ';']) {
+      for (let round = 0; round < 6; round++) {
+        const wide = Array.from({ length: 100 }, () => Array.from({ length: 1 + Math.floor(rnd() * 7) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''));
+        const q = (x: string) => (x.includes(delimiter) ? `"${x}"` : x);
+        await check(enc(`${wide.map((_, i) => `c${i}`).join(delimiter)}\n${wide.map(q).join(delimiter)}\n${wide.map(() => '1').join(delimiter)}\n`), `native wide '${delimiter}' ${round}`);
+      }
+    }
+  } finally {
+    await native.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,8 @@
  * over the picked columns counts, per column, the fields that are missing for certain (NULL, '', NA, NaN) and the
  * finite numbers DuckDB reads (TRY_CAST, which trims blanks; in a `;` file after a decimal comma became a point):
  * exactly R's plain decimal numbers, converted correctly rounded as JavaScript's Number() converts them (the tests
- * compare every bit, and DuckDB's extra words — inf, nan, Infinity — are not finite, so they stay out). The distinct
+ * compare every bit, with duckdb-wasm's DuckDB 0.9 and the embedded DuckDB 1.x; DuckDB's extra words — inf, nan,
+ * Infinity — are not finite, and DuckDB 1.x's 1_000 is kept out by its underscore). The distinct
  * remaining fields — text, logical values, hex, Inf, overflow, NA with blanks around — are classified here by the
  * built-in reader's own functions (parseNumberField, isMissingField, logicalValue) and mapped by DuckDB with a CASE.
  * Text columns go through readSqlColumns (levels in R's order, ENUM-coded); firstNonNumeric comes from the codes.
@@ -111,8 +112,9 @@ export async function readCsvSql(
   const relation = `(SELECT ${cols.length ? cols.map((id) => `${id}, ${asNumber(id)} AS ${num(id)}`).join(', ') : '1 AS one'} FROM ${csvTextRelation(source.file, names.length, delimiter)})`;
   // Missing for certain (the rest of the missing fields, with blanks around, are found among the rare ones)
   const missing = (id: string) => `(${id} IS NULL OR ${id} IN (${MISSING_FIELDS.map(D.str).join(', ')}))`;
-  // A finite number DuckDB read: a plain decimal number, whose value is JavaScript's Number() of the trimmed field
-  const plain = (id: string) => `isfinite(${num(id)})`;
+  // A finite number DuckDB read without an underscore (DuckDB 1.x reads 1_000 as 1000, R does not): a plain decimal
+  // number, whose value is JavaScript's Number() of the trimmed field
+  const plain = (id: string) => `(isfinite(${num(id)}) AND strpos(${id}, '_') = 0)`;
   const query = (sql: string) => {
     if (sql.length > CSV_SQL_MAX_CHARS) throw new Declined(`a statement of ${sql.length} characters (columns: ${chosen.length})`);
     return runner.query(sql, options);
