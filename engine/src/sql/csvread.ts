@@ -107,7 +107,9 @@ export async function readCsvSql(
   const chosen = names.map((rName, i) => ({ rName, id: D.ident(`c${i}`) })).filter((c) => wanted.has(c.rName));
   const cols = chosen.map((c) => c.id);
   const num = (id: string) => D.ident(`n${id.slice(2, -1)}`); // "c3" -> "n3"
-  const asNumber = (id: string) => (decimalComma ? `TRY_CAST(replace(${id}, ',', '.') AS DOUBLE)` : `TRY_CAST(${id} AS DOUBLE)`);
+  // only fields that begin as a number can (a sign, digit, point, comma or blank: a failed cast costs twice a good one)
+  const asNumber = (id: string) =>
+    `CASE WHEN ascii(${id}) BETWEEN 43 AND 57 OR ascii(${id}) IN (9, 32) THEN ${decimalComma ? `TRY_CAST(replace(${id}, ',', '.') AS DOUBLE)` : `TRY_CAST(${id} AS DOUBLE)`} END`;
   // Each field once as text and as DuckDB's number (NULL when DuckDB reads none; it trims blanks itself)
   const relation = `(SELECT ${cols.length ? cols.map((id) => `${id}, ${asNumber(id)} AS ${num(id)}`).join(', ') : '1 AS one'} FROM ${csvTextRelation(source.file, names.length, delimiter)})`;
   // Missing for certain (the rest of the missing fields, with blanks around, are found among the rare ones)
