@@ -172,6 +172,10 @@ describe('the web server\'s data: through duckdb-wasm (server/src/web/sqlData.ts
     assert.equal(await at(1), null, 'below 1 MB: built-in');
     const big = await at(0);
     assert.ok(big?.table && /a CSV file of 0 MB \(from 0 MB on\)/.test(big.note), big?.note);
+    // a CSV of at most ALL_COLUMNS_ROWS rows: every column (the data preview shows them all), as the built-in reader gives
+    files['file:///ws/extra.csv'] = new TextEncoder().encode('y,unused,g\n1,x,a\n2,y,b\n3,z,a\n');
+    const extra = await request('data: extra.csv\nengine: duckdb\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/extra.csv');
+    assert.deepEqual(extra?.table?.names, ['y', 'unused', 'g']);
     // a file DuckDB's rows would not match line by line: null, so the built-in reader reads it (and locates its errors)
     files['file:///ws/blank.csv'] = new TextEncoder().encode('y,g\n1,a\n\n2,b\n');
     files['file:///ws/short.csv'] = new TextEncoder().encode('y,g\n1,a\n2\n3,b\n');

@@ -10,7 +10,7 @@
  */
 import { base64ToBytes, csvLineCount, dataRoute, decodeText, documentColumns, MlmError, readCsvSql, type DataTable, type MlmDiagnostic } from '../../../engine/src/index';
 import { hashTextAsync } from '../hash';
-import { FileRefused, type SqlDataRequest, type SqlLinkedData } from '../host';
+import { ALL_COLUMNS_ROWS, FileRefused, type SqlDataRequest, type SqlLinkedData } from '../host';
 import { basenameUri, normalizeUri } from '../uris';
 import { DUCKDB, type DuckDbWasmRunner } from './duckdbRunner';
 
@@ -113,7 +113,11 @@ export function webSqlData(
     }
     const uriKey = normalizeUri(dataUri);
     const known = names.get(uriKey + file.hash);
-    const columns = known ? documentColumns(doc, known) : null;
+    // a CSV file of at most ALL_COLUMNS_ROWS rows (its lines tell): every column, as the built-in reader and the
+    // desktop give them (the data preview shows them all); otherwise the document's
+    const lines = route.format === 'csv' ? csvLineCount(file.bytes) : 0;
+    const columnsOf = (all: string[]) => (route.format === 'csv' && lines - 1 <= ALL_COLUMNS_ROWS ? all : documentColumns(doc, all));
+    const columns = known ? columnsOf(known) : null;
     const keyOf = (cols: string[] | null) => `${uriKey}\u0000${file.hash}\u0000${route.format}\u0000${cols ? cols.join('\u0000') : '*'}`;
     const key = keyOf(columns);
     let table = tables.get(key);
@@ -129,11 +133,11 @@ export function webSqlData(
         db.registerFile(name, file.bytes);
         const pick = (all: string[]) => {
           names.set(uriKey + file.hash, all);
-          return documentColumns(doc, all);
+          return columnsOf(all);
         };
         try {
           if (route.format === 'parquet') return await db.readTable(`read_parquet(${DUCKDB.str(name)})`, label, { pick });
-          const source = { file: name, head: decodeText(file.bytes.subarray(0, HEAD_BYTES)), lines: csvLineCount(file.bytes) };
+          const source = { file: name, head: decodeText(file.bytes.subarray(0, HEAD_BYTES)), lines };
           const read = await readCsvSql(db, source, label, pick).catch(() => ({ declined: 'an error' }));
           return 'table' in read ? read.table : null;
         } finally {
@@ -153,7 +157,7 @@ export function webSqlData(
         return null;
       }
       const all = names.get(uriKey + file.hash);
-      if (!known && all) tables.set(keyOf(documentColumns(doc, all)), table); // the key the next request computes
+      if (!known && all) tables.set(keyOf(columnsOf(all)), table); // the key the next request computes
       const note = `read through DuckDB in the browser (${route.reason}): ${t.names.length} column${t.names.length === 1 ? '' : 's'}, ${t.nrow.toLocaleString('en-US')} rows`;
       return { table: t, diagnostics: [], hash: `sql:${key}`, note };
     } catch (e) {
