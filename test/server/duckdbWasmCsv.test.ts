@@ -277,3 +277,10 @@ test('the embedded DuckDB of the desktop and the CLI (DuckDB 1.x, node-api) read
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('non-ASCII text reads the same (levels in R order); bytes that are not UTF-8 (a Latin-1 file) are left to the built-in reader', async () => {
+  await same('y,g\n1,café\n2,日本\n3,"a""b"\n4,Zoë\n5,zoe\n');
+  const latin1 = new Uint8Array([...enc('y,g\n1,caf'), 0xe9, ...enc('\n2,b\n')]);
+  const r = await viaDuckDb(latin1);
+  assert.ok('declined' in r);
+});
