@@ -101,11 +101,40 @@ test('the node bundles load the embedded DuckDB from node_modules (kept external
   }
 });
 
-test('commands other than fit (here ranef) load the model\'s columns through DuckDB', () => {
+test('confint, ranef and anova work from SQL blocks as lme4 and lmerTest give them; means loads the columns; a blocks: file refuses it', () => {
+  const want = ref('sleepstudy_full');
   writeFileSync(join(tmp, 'ranef.mlm'), 'data: sleep.parquet\nmodel full:\n  formula: Reaction ~ Days + (Days | Subject)\n');
-  const r = mlm(['ranef', 'ranef.mlm', '--json']);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /information: sleep\.parquet read through DuckDB \(a Parquet file\): 3 of 3 columns, 180 rows/);
+  const fromBlocks = /information: sleep\.parquet read through DuckDB \(a Parquet file\): fitted in SQL, no rows loaded/;
+  // profile intervals: lme4's confint(); the labels of lme4's profile
+  const ci = mlm(['confint', 'ranef.mlm', '--json']);
+  assert.equal(ci.code, 0, ci.err);
+  assert.match(ci.err, fromBlocks);
+  const rows = JSON.parse(ci.out).full.rows as Array<{ label: string; lower: number; upper: number }>;
+  assert.deepEqual(rows.map((x) => x.label), want.confint_profile.names);
+  rows.forEach((x, i) => {
+    close(x.lower, want.confint_profile.lower[i], 1e-2, `${x.label} lower`);
+    close(x.upper, want.confint_profile.upper[i], 1e-2, `${x.label} upper`);
+  });
+  // conditional modes: lme4's ranef()
+  const re = mlm(['ranef', 'ranef.mlm', '--json']);
+  assert.equal(re.code, 0, re.err);
+  assert.match(re.err, fromBlocks);
+  const series = JSON.parse(re.out).full as Array<{ term: string; levels: Array<{ level: string; mode: number }> }>;
+  const lme4 = want.ranef[0];
+  for (const sr of series) {
+    const k = lme4.terms.indexOf(sr.term);
+    for (const l of sr.levels) close(l.mode, lme4.values[k][lme4.levels.indexOf(l.level)], 1e-3, `${sr.term} ${l.level}`);
+  }
+  // lmerTest's anova(): F = t² with Satterthwaite's df
+  const an = mlm(['anova', 'ranef.mlm', '--json']);
+  assert.equal(an.code, 0, an.err);
+  assert.match(an.err, fromBlocks);
+  const a = JSON.parse(an.out).full;
+  close(a['DenDF'][0], want.satterthwaite.df.Days, 1e-3, 'DenDF');
+  close(a['Pr(>F)'][0], want.satterthwaite.p.Days, 1e-2, 'Pr(>F)');
+  // estimated marginal means need the data's rows: the model's columns are loaded
+  const means = mlm(['means', 'ranef.mlm', '--specs', 'Days', '--json']);
+  assert.match(means.err, /information: sleep\.parquet read through DuckDB \(a Parquet file\): 3 of 3 columns, 180 rows/);
 });
 
 test('Ctrl+C during a DuckDB query leaves no spill folder behind', async () => {

@@ -133,4 +133,12 @@ test('blocks: the saved result of the printed query (Parquet) is fitted without 
   assert.equal(j.fitted, undefined);
   const t = mlm(['fit', 'fromblocks.mlm']);
   assert.match(t.out, /REML criterion at convergence: 1743\.6/);
+  // Wald intervals need only the fit; simulated residuals need the rows, which a blocks: file does not have
+  const w = mlm(['confint', 'fromblocks.mlm', '--method', 'Wald', '--json']);
+  assert.equal(w.code, 0, w.err);
+  const days = JSON.parse(w.out).full.rows.find((x: { name: string }) => x.name === 'Days');
+  assert.ok(Math.abs(days.estimate - ref.fixef.Days) < 1e-4 * ref.fixef.Days, `Days ${days.estimate}`);
+  const res = mlm(['residuals', 'fromblocks.mlm']);
+  assert.equal(res.code, 1);
+  assert.match(res.err, /^fromblocks\.mlm:1:9: mlm residuals needs the data's rows, and model full is fitted from the cross-product blocks in 'blocks\.parquet', without rows/m);
 });

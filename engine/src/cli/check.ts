@@ -17,7 +17,7 @@ export function runCheck(args: CliArgs, io: CliStreams): Promise<number> {
     const convergence = await checkConvergenceByRefits(fitted, s.progress.hooks(`checking ${m.name}`));
     const warnings = fitted.result.warnings ?? [];
     return { text: formatModelCheck(singular, convergence, warnings), json: { singular, convergence, warnings } };
-  });
+  }, { fromBlocks: true });
 }
 
 export function runResiduals(args: CliArgs, io: CliStreams): Promise<number> {

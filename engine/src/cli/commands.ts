@@ -18,14 +18,26 @@ import { formatColumn, printMatrix } from '../inference/rformat';
 import type { CliArgs } from './args';
 import { nodeErrorText, readDataFile, Session, type CliStreams, type FittedModel } from './session';
 
+/** What a command needs of a fit. */
+export interface CommandNeeds {
+  /**
+   * The command works from a linear mixed model fitted to SQL cross-product blocks, without rows (profiles,
+   * Wald intervals, conditional modes, F and t tests, refits): data read through DuckDB are then fitted in SQL
+   * as `mlm fit` fits them. Otherwise the model's columns are loaded, and a fit that has no rows (ClickHouse,
+   * a `blocks:` file) is refused with a message.
+   */
+  fromBlocks: boolean;
+}
+
 /** Fits the selected models; calls body for each fitted one. Returns the exit status. */
 export async function eachModel(
   args: CliArgs,
   io: CliStreams,
   body: (s: Session, m: PreparedModel, fitted: FittedModel) => Promise<{ text: string; json: unknown } | null>,
+  needs: CommandNeeds = { fromBlocks: false },
 ): Promise<number> {
   const s = new Session(args, io);
-  await s.load();
+  await s.load({ blocksFirst: needs.fromBlocks });
   const models = s.select(args.model);
   if (!models) return 1;
   const json: Record<string, unknown> = {};
@@ -33,6 +45,10 @@ export async function eachModel(
   for (const m of models) {
     const fitted = await s.fit(m);
     if (!fitted) continue;
+    if (!needs.fromBlocks && fitted.frame.blocks) {
+      s.report(needsRows(s, m, args.command));
+      continue;
+    }
     let out: { text: string; json: unknown } | null;
     try {
       out = await body(s, m, fitted);
@@ -55,6 +71,17 @@ export async function eachModel(
   }
   if (args.json) io.stdout(JSON.stringify(json) + '\n');
   return s.errors > 0 ? 1 : 0;
+}
+
+/** The error of a command that needs rows, for a model fitted from cross-product blocks alone. */
+export function needsRows(s: Session, m: PreparedModel, command: string): MlmDiagnostic {
+  const from = s.doc.data ? `cross-product blocks computed in SQL from '${s.doc.data.value}'` : `the cross-product blocks in '${s.doc.blocks?.value ?? ''}'`;
+  return {
+    severity: 'error',
+    code: 'needs-rows',
+    message: `mlm ${command} needs the data's rows, and model ${m.name} is fitted from ${from}, without rows; point data: at the rows (a CSV or Parquet file) to run it`,
+    range: s.doc.data?.range ?? s.doc.blocks?.range ?? m.decl.nameRange,
+  };
 }
 
 const nl = (s: string) => (s.endsWith('\n') ? s : s + '\n');
@@ -101,7 +128,7 @@ export function runConfint(args: CliArgs, io: CliStreams): Promise<number> {
       notes: table.notes,
     };
     return { text: nl(formatConfint(table)), json };
-  });
+  }, { fromBlocks: method !== 'boot' });
 }
 
 // ---------- ranef ----------
@@ -145,7 +172,7 @@ export function runRanef(args: CliArgs, io: CliStreams): Promise<number> {
     });
     const foot = `(95% interval: mode ± 1.96 condsd; comparative interval: mode ± ${COMPARATIVE_Z} condsd, two levels whose comparative intervals do not overlap differ at about the 5% level)`;
     return { text: parts.join('\n\n') + '\n\n' + foot + '\n', json };
-  });
+  }, { fromBlocks: true });
 }
 
 // ---------- coef ----------
@@ -174,7 +201,7 @@ export function runCoef(args: CliArgs, io: CliStreams): Promise<number> {
       groups.map((g) => [g.group, { terms: g.terms, levels: g.levels, values: g.values.map((row) => Object.fromEntries(g.terms.map((t, k) => [t, row[k]]))) }]),
     );
     return { text: text + '\n', json };
-  });
+  }, { fromBlocks: true });
 }
 
 // ---------- predict ----------

@@ -142,7 +142,7 @@ export function runAnova(args: CliArgs, io: CliStreams): Promise<number> {
       'Pr(>F)': rows.map((r) => r.p),
     };
     return { text: formatTermFTests(rows, type, fTestMethodText(method)) + '\n', json };
-  });
+  }, { fromBlocks: true });
 }
 
 export function runEstimate(args: CliArgs, io: CliStreams): Promise<number> {
@@ -161,7 +161,7 @@ export function runEstimate(args: CliArgs, io: CliStreams): Promise<number> {
     }
     const json = rows.map((r) => ({ label: r.label, combination: r.combination, weights: r.weights, estimate: r.estimate, SE: r.SE, df: Number.isFinite(r.df) ? r.df : 'Inf', statistic: r.statistic, p: r.p, lower: r.lower, upper: r.upper, level: r.level, df_method: r.dfMethod }));
     return { text: formatEstimates(rows), json };
-  });
+  }, { fromBlocks: true });
 }
 
 // ---------- baselines ----------
@@ -270,7 +270,7 @@ export function formatModelTable(t: ModelTable): string {
 
 export async function runTable(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new SessionCtor(args, io);
-  await s.load();
+  await s.load({ blocksFirst: true });
   const names = args.models ?? s.prep.models.map((m) => m.name);
   const entries: ModelTableEntry[] = [];
   for (const name of names) {

@@ -103,7 +103,7 @@ async function runFit(args: CliArgs, io: CliStreams): Promise<number> {
 
 async function runCompare(args: CliArgs, io: CliStreams): Promise<number> {
   const s = new Session(args, io);
-  await s.load();
+  await s.load({ blocksFirst: true });
   if (s.doc.compares.length === 0) s.fail("the file has no 'compare: a, b' line", 'no-compare');
   const outputs: string[] = [];
   for (const c of s.doc.compares) {

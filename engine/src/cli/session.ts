@@ -213,7 +213,11 @@ export class Session {
       }
     }
     this.report({ severity: 'information', code: 'fit-path', message: `${doc.data.value} read through DuckDB (${where.route.reason}): fitted in SQL, no rows loaded`, range: doc.data.range });
-    for (const [name, fit] of fits) this.fits.set(name, fit);
+    for (const [name, fit] of fits) {
+      this.fits.set(name, fit);
+      const decl = decls.find((d) => d.name === name)!;
+      for (const w of fit.result.warnings ?? []) this.report({ severity: 'warning', message: `model ${name}: ${w}`, code: 'fit-warning', range: decl.nameRange });
+    }
     return true;
   }
 
