@@ -20,6 +20,8 @@ const HEAD_BYTES = 1 << 16;
 interface FileBytes {
   hash: string;
   bytes: Uint8Array;
+  /** csvLineCount of the bytes, counted once (a CSV file). */
+  lines?: number;
 }
 
 export interface WebSqlData {
@@ -115,7 +117,7 @@ export function webSqlData(
     const known = names.get(uriKey + file.hash);
     // a CSV file of at most ALL_COLUMNS_ROWS rows (its lines tell): every column, as the built-in reader and the
     // desktop give them (the data preview shows them all); otherwise the document's
-    const lines = route.format === 'csv' ? csvLineCount(file.bytes) : 0;
+    const lines = route.format === 'csv' ? (file.lines ??= csvLineCount(file.bytes)) : 0;
     const columnsOf = (all: string[]) => (route.format === 'csv' && lines - 1 <= ALL_COLUMNS_ROWS ? all : documentColumns(doc, all));
     const columns = known ? columnsOf(known) : null;
     const keyOf = (cols: string[] | null) => `${uriKey}\u0000${file.hash}\u0000${route.format}\u0000${cols ? cols.join('\u0000') : '*'}`;
