@@ -117,9 +117,10 @@ export interface FitResult {
   /**
    * A fit from SQL blocks: the rows the scaled-residual quantiles were computed from ('all' when
    * every used row was read back, 'sample' for a random sample of `rows` of the `of` rows used), and the
-   * SQL engine that computed the blocks.
+   * SQL engine that computed the blocks (rows 0: none were read back); `rmse` is the RMSE of all residuals
+   * (y − Xβ − Zb), from the blocks.
    */
-  residualSummary?: { source: 'all' | 'sample'; rows: number; of: number };
+  residualSummary?: { source: 'all' | 'sample'; rows: number; of: number; rmse: number };
   /**
    * Set when `fitted`, `residuals`, `rows` and the plot data's per-row arrays hold an evenly spaced sample of `rows` of
    * the `of` rows used (a large fit for an editor: FitSpec.observationLimit); the figures, residual quantiles and tests

@@ -32,7 +32,11 @@ for (const name of CASES) {
     // no per-observation arrays; the scaled-residual quantiles come from all rows here (fewer than the sample size)
     assert.equal(fit.result.fitted, undefined);
     assert.equal(fit.result.residuals, undefined);
-    assert.deepEqual(fit.result.residualSummary, { source: 'all', rows: ref.nobs, of: ref.nobs });
+    const { rmse, ...sampled } = fit.result.residualSummary!;
+    assert.deepEqual(sampled, { source: 'all', rows: ref.nobs, of: ref.nobs });
+    // the RMSE of all residuals from the blocks (pwrss − |u|²) is that of the rows' residuals
+    const memRmse = Math.sqrt(mem.residuals!.reduce((a, r) => a + r * r, 0) / mem.residuals!.length);
+    assert.ok(Math.abs(rmse - memRmse) < 1e-6 * memRmse, `${name}: RMSE ${rmse} vs ${memRmse} of the rows`);
     const q = fit.result.scaledResidualQuantiles!;
     mem.scaledResidualQuantiles!.forEach((v, i) => assert.ok(Math.abs(q[i] - v) < 1e-5, `${name}: residual quantile ${i}: ${q[i]} vs ${v}`));
     // Satterthwaite df as lmerTest
@@ -120,7 +124,24 @@ test('sql blocks: a fit of more rows than the residual sample says so in the sum
   const ref = loadReference('sleepstudy_full');
   const doc = parseMlm(mlmTextFor(ref));
   const fit = await fitFromSql(csvSource(runner, join(REF_DIR, 'data', ref.data)), doc, doc.models[0], { hooks: { yieldEveryMs: 0 }, residualSample: 50 });
-  assert.deepEqual(fit.result.residualSummary, { source: 'sample', rows: 50, of: 180 });
+  const { rmse, ...sampled } = fit.result.residualSummary!;
+  assert.deepEqual(sampled, { source: 'sample', rows: 50, of: 180 });
+  // the RMSE covers all 180 rows: y − Xβ − Zb with lme4's fixef() and ranef()
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(join(REF_DIR, 'data', ref.data), 'utf8').trim().split('\n');
+  const head = lines[0].split(',').map((h) => h.replace(/"/g, ''));
+  const [iy, id, is] = ['Reaction', 'Days', 'Subject'].map((c) => head.indexOf(c));
+  const re = ref.ranef[0];
+  let ss = 0;
+  for (const line of lines.slice(1)) {
+    const f = line.split(',').map((v) => v.replace(/"/g, ''));
+    const j = re.levels.indexOf(f[is]);
+    const days = Number(f[id]);
+    const r = Number(f[iy]) - (ref.fixef['(Intercept)'] + re.values[0][j]) - (ref.fixef.Days + re.values[1][j]) * days;
+    ss += r * r;
+  }
+  const want = Math.sqrt(ss / 180);
+  assert.ok(Math.abs(rmse - want) < 1e-4 * want, `RMSE ${rmse} vs ${want} from lme4's estimates`);
   const q = fit.result.scaledResidualQuantiles!;
   // quantiles of a sample lie within the range of all scaled residuals (lme4's summary: -3.9536 .. 5.1793)
   assert.ok(q[0] >= -3.9537 && q[4] <= 5.1793 && q[0] < q[2] && q[2] < q[4], String(q));

@@ -69,7 +69,7 @@ export function modelTable(entries: ModelTableEntry[]): ModelTable {
   for (const e of entries) for (const row of e.result.varcorr) if (row.var2 === null && !sdLabels.includes(label(row))) sdLabels.push(label(row));
   const sds = sdLabels.map((l) => entries.map(({ result: r }) => r.varcorr.find((row) => row.var2 === null && label(row) === l)?.sdcor ?? null));
   const rmse = (r: FitResult) =>
-    r.observationSample ? r.observationSample.residualRmse : r.residuals && r.residuals.length ? Math.sqrt(r.residuals.reduce((s, x) => s + x * x, 0) / r.residuals.length) : null;
+    r.observationSample ? r.observationSample.residualRmse : r.residualSummary ? r.residualSummary.rmse : r.residuals && r.residuals.length ? Math.sqrt(r.residuals.reduce((s, x) => s + x * x, 0) / r.residuals.length) : null;
   const notes: string[] = [];
   const first = entries[0]?.result;
   let comparable = entries.length > 1;

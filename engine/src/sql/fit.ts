@@ -7,6 +7,7 @@
 import { CancelledError, MlmError } from '../diagnostics';
 import { compareR, numberLabelR } from '../data/rsort';
 import { fitMixedModel, type FitSpec, type FittedMixedModel } from '../fit';
+import type { LinearMixedModel } from '../lmm/model';
 import { deepFreeze } from '../freeze';
 import type { FitHooks } from '../hooks';
 import { quantile7 } from '../inference/distributions';
@@ -114,6 +115,13 @@ export async function fitFromBlocksResult(
   if (df === 'kenward-roger' || df === 'between-within') throw unsupported(`df: ${df}`, decl.df?.range);
   const spec: FitSpec = { id: decl.name, REML: settings.REML, nAGQ: 1, df, range: decl.formula?.range };
   const fitted = await fitMixedModel(frame, spec, options.hooks);
+  // the residual sum of squares of all rows, from the blocks: pwrss = |y − Xβ − Zb|² + |u|² at θ̂ (no weights in SQL)
+  const lmm = fitted.model as LinearMixedModel;
+  lmm.objective(fitted.result.theta);
+  const u = lmm.u();
+  let uu = 0;
+  for (let i = 0; i < u.length; i++) uu += u[i] * u[i];
+  const residualRmse = Math.sqrt(Math.max(0, lmm.pwrss - uu) / frame.n);
   let summary: Pick<FitResult, 'scaledResidualQuantiles' | 'residualSummary'> = {};
   const sampleRows = options.residualSample ?? 10_000;
   if (source && sampleRows > 0) {
@@ -126,9 +134,9 @@ export async function fitFromBlocksResult(
     scaled.sort();
     summary = {
       scaledResidualQuantiles: [0, 0.25, 0.5, 0.75, 1].map((pr) => quantile7(scaled, pr)),
-      residualSummary: { source: scaled.length >= frame.n ? 'all' : 'sample', rows: scaled.length, of: frame.n },
+      residualSummary: { source: scaled.length >= frame.n ? 'all' : 'sample', rows: scaled.length, of: frame.n, rmse: residualRmse },
     };
-  }
+  } else summary = { residualSummary: { source: 'sample', rows: 0, of: frame.n, rmse: residualRmse } };
   const result = deepFreeze({
     ...fitted.result,
     ...summary,
