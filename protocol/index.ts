@@ -99,6 +99,8 @@ export interface ReadFileParams {
   uri: string;
   /** 'base64': the file's bytes, for binary data files (Parquet), answered in `base64` instead of `text`. */
   encoding?: 'base64';
+  /** Only the file's size in bytes (answered in `size`, with `text` empty): which reader a CSV file goes to. */
+  sizeOnly?: boolean;
 }
 export interface ReadFileResponse {
   text: string;
@@ -106,6 +108,8 @@ export interface ReadFileResponse {
   base64?: string;
   /** Why the file was not read (shown to the user). */
   refused?: string;
+  /** The size in bytes, when `sizeOnly` was asked. */
+  size?: number;
 }
 
 export const ReadDirectoryRequestMethod = 'mlm/readDirectory';

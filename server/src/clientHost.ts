@@ -10,8 +10,17 @@ import {
 } from '../../protocol/index';
 
 /** Files read by the client (vscode.workspace.fs) through the custom requests of protocol.ts. */
-export function clientHost(connection: Connection): ServerHost & { readBase64(uri: string): Promise<string | null> } {
+export function clientHost(connection: Connection): ServerHost & { readBase64(uri: string): Promise<string | null>; fileSize(uri: string): Promise<number | null> } {
   return {
+    /** A file's size in bytes (null when it is not a regular file or cannot be read). */
+    async fileSize(uri: string): Promise<number | null> {
+      try {
+        const r = await connection.sendRequest<ReadFileResponse | null>(ReadFileRequestMethod, { uri, sizeOnly: true } satisfies ReadFileParams);
+        return r && typeof r.size === 'number' && Number.isFinite(r.size) ? r.size : null;
+      } catch {
+        return null;
+      }
+    },
     /** A binary file's bytes as base64 (null when missing); throws FileRefused. */
     async readBase64(uri: string): Promise<string | null> {
       let r: ReadFileResponse | null;

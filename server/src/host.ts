@@ -10,6 +10,9 @@ export interface DirectoryEntry {
   type: 'file' | 'directory';
 }
 
+/** Up to this many rows every column of data read through SQL is loaded (the data preview shows them all); above, only the document's. */
+export const ALL_COLUMNS_ROWS = 1_000_000;
+
 /** Thrown by ServerHost.readFile for a file that must not be read (not a regular file, too large); the message is for the user. */
 export class FileRefused extends Error {}
 

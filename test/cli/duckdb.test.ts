@@ -6,7 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbRunner } from '../../engine/src/node/index';
+import { DuckDbRunner, loadSqlData } from '../../engine/src/node/index';
+import { parseMlm, readCsv } from '../../engine/src/index';
 import { cli, root, close } from './runCli';
 
 const ref = (id: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/reference/fits', `${id}.json`), 'utf8'));
@@ -167,4 +168,21 @@ test('mlm fit: a binomial GLMM of data read through DuckDB is fitted from rows c
   assert.equal(fit.nobs, 842);
   close(fit.logLik, want.logLik, 1e-5, 'logLik');
   close(fit.fixef['factor(period)2'], want.fixef['factor(period)2'], 1e-3, 'factor(period)2');
+});
+
+test('a CSV read through the embedded DuckDB takes NaN, NA and empty fields as missing, as the built-in reader does', async () => {
+  const text = 'y,g,x\n1,a,0.5\n2,NaN,NaN\n3,b,\n4,NA,1.5\n5,,2\n6,a,NA\n';
+  writeFileSync(join(tmp, 'nan.csv'), text);
+  const doc = parseMlm('data: nan.csv\nengine: duckdb\nmodel m:\n  formula: y ~ x + (1 | g)\n');
+  const r = await loadSqlData(doc, { baseDir: tmp });
+  assert.deepEqual(r.diagnostics, []);
+  const want = readCsv(text, 'nan.csv');
+  const g = r.table!.columns.get('g')!;
+  const wg = want.columns.get('g')!;
+  assert.ok(g.kind === 'text' && wg.kind === 'text');
+  assert.deepEqual([g.levels, [...g.codes]], [wg.levels, [...wg.codes]]);
+  const x = r.table!.columns.get('x')!;
+  const wx = want.columns.get('x')!;
+  assert.ok(x.kind === 'numeric' && wx.kind === 'numeric');
+  assert.deepEqual([...x.values], [...wx.values]);
 });

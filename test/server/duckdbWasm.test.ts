@@ -7,29 +7,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { root } from './lspClient';
-import { DuckDbWasmRunner, type DuckDbWasm } from '../../server/src/web/duckdbRunner';
+import { DuckDbWasmRunner } from '../../server/src/web/duckdbRunner';
+import { nodeDuckDb } from './duckdbWasmNode';
 import { webSqlData } from '../../server/src/web/sqlData';
-import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, type DataTable, type FitResult } from '../../engine/src/index';
+import { FileRefused } from '../../server/src/host';
+import { applyDocument, buildModelFrame, bytesToBase64, CancelledError, fitModel, fitSpecOf, MlmError, parseMlm, readCsv, type DataColumn, type DataTable, type FitResult } from '../../engine/src/index';
 
-const require = createRequire(join(root, 'package.json'));
 const FIXTURES = join(root, 'test/fixtures');
-
-async function nodeDuckDb(): Promise<DuckDbWasm> {
-  const duckdb = require('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
-  const arrow = require('apache-arrow');
-  const dist = dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
-  const db = await duckdb.createDuckDB(
-    { mvp: { mainModule: join(dist, 'duckdb-mvp.wasm'), mainWorker: '' }, eh: { mainModule: join(dist, 'duckdb-eh.wasm'), mainWorker: '' } },
-    new duckdb.VoidLogger(),
-    duckdb.NODE_RUNTIME,
-  );
-  await db.instantiate(() => {});
-  db.open({});
-  return { db, batches: (conn, header) => arrow.RecordBatchReader.from(new duckdb.ResultStreamIterator(db, conn, header)) };
-}
 
 let runner: DuckDbWasmRunner;
 before(async () => {
@@ -160,12 +146,47 @@ describe('the web server\'s data: through duckdb-wasm (server/src/web/sqlData.ts
     assert.equal(reads.filter((u) => u.endsWith('sleep.parquet')).length, 2, 're-read after a change on disk');
   });
 
-  test('a CSV file stays with the built-in reader: null, or a warning on the engine: duckdb line', async () => {
-    const r = await request('data: sleep.csv\nengine: duckdb\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n', 'file:///ws/sleep.csv');
-    assert.equal(r?.table, null);
-    assert.equal(r?.diagnostics[0].severity, 'warning');
-    assert.equal(r?.diagnostics[0].range?.start.line, 1);
-    assert.equal(await request('data: sleep.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n', 'file:///ws/sleep.csv'), null);
+  test('a CSV file under engine: duckdb or from the size threshold on: read through DuckDB as the built-in reader reads it; smaller ones and declined ones go to the built-in reader', async () => {
+    const text = 'data: sleep.csv\nengine: duckdb\nmodel m:\n  formula: Reaction ~ Days + (Days | Subject)\n';
+    const r = await request(text, 'file:///ws/sleep.csv');
+    const table: DataTable | null | undefined = r?.table;
+    assert.ok(table, JSON.stringify(r?.diagnostics));
+    assert.deepEqual(table.names, ['Reaction', 'Days', 'Subject']);
+    assert.match(r!.note, /DuckDB in the browser \('engine: duckdb'\): 3 columns, 180 rows/);
+    const builtIn = readCsv(readFileSync(join(FIXTURES, 'reference/data/sleepstudy.csv'), 'utf8'), 'sleep.csv');
+    for (const name of table.names) {
+      const a: DataColumn = table.columns.get(name)!;
+      const b = builtIn.columns.get(name)!;
+      if (a.kind === 'numeric' && b.kind === 'numeric') assert.deepEqual([...a.values], [...b.values]);
+      else if (a.kind === 'text' && b.kind === 'text') assert.deepEqual([a.levels, [...a.codes]], [b.levels, [...b.codes]]);
+      else assert.fail(`${name}: ${a.kind} vs ${b.kind}`);
+    }
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'reference/fits/sleepstudy_full.json'), 'utf8'));
+    const f = await fit(text, table);
+    assert.ok(rel(f.fixef.Days, ref.fixef.Days) < 1e-5, `Days ${f.fixef.Days} vs ${ref.fixef.Days}`);
+    // without engine: the file's size against the threshold (the client tells the size; unknown = the built-in reader)
+    const small = 'data: sleep.csv\nmodel m:\n  formula: Reaction ~ Days + (1 | Subject)\n';
+    assert.equal(await request(small, 'file:///ws/sleep.csv'), null);
+    const sized = webSqlData(async (uri) => (files[uri] ? bytesToBase64(files[uri]) : null), async () => runner, async (uri) => files[uri]?.length ?? null);
+    const at = (thresholdMB: number) => sized.read({ docUri: 'file:///ws/a.mlm', dataUri: 'file:///ws/sleep.csv', doc: parseMlm(small), workspaceFolders: ['file:///ws'], thresholdMB });
+    assert.equal(await at(1), null, 'below 1 MB: built-in');
+    const big = await at(0);
+    assert.ok(big?.table && /a CSV file of 0 MB \(from 0 MB on\)/.test(big.note), big?.note);
+    // a CSV of at most ALL_COLUMNS_ROWS rows: every column (the data preview shows them all), as the built-in reader gives
+    files['file:///ws/extra.csv'] = new TextEncoder().encode('y,unused,g\n1,x,a\n2,y,b\n3,z,a\n');
+    const extra = await request('data: extra.csv\nengine: duckdb\nmodel m:\n  formula: y ~ 1 + (1 | g)\n', 'file:///ws/extra.csv');
+    assert.deepEqual(extra?.table?.names, ['y', 'unused', 'g']);
+    // a file DuckDB's rows would not match line by line: null, so the built-in reader reads it (and locates its errors)
+    files['file:///ws/blank.csv'] = new TextEncoder().encode('y,g\n1,a\n\n2,b\n');
+    files['file:///ws/short.csv'] = new TextEncoder().encode('y,g\n1,a\n2\n3,b\n');
+    // too large for base64 (the editor refuses the bytes): the built-in reader decides (it reads text up to a larger size)
+    const refusing = webSqlData(async () => {
+      throw new FileRefused('too large as base64');
+    }, async () => runner);
+    assert.equal(await refusing.read({ docUri: 'file:///ws/a.mlm', dataUri: 'file:///ws/sleep.csv', doc: parseMlm(text), workspaceFolders: ['file:///ws'] }), null);
+    for (const name of ['blank', 'short']) {
+      assert.equal(await request(`data: ${name}.csv\nengine: duckdb\nmodel m:\n  formula: y ~ 1 + (1 | g)\n`, `file:///ws/${name}.csv`), null, name);
+    }
   });
 
   test('an error while the rows stream (a CSV value DuckDB cannot convert) rejects the query: no rows are lost silently', async () => {

@@ -31,6 +31,7 @@ export function registerFileAccess(client: BaseLanguageClient): vscode.Disposabl
       if (!uri) return null;
       try {
         const st = await vscode.workspace.fs.stat(uri);
+        if (params.sizeOnly === true) return (st.type & vscode.FileType.File) !== 0 ? { text: '', size: st.size } : null;
         const name = uri.path.split('/').pop() ?? uri.path;
         const binary = params.encoding === 'base64';
         const refused = refuseDataFile(name, { isFile: (st.type & vscode.FileType.File) !== 0, size: st.size }, binary);

@@ -16,12 +16,13 @@ import { locateSqlDiagnostic } from '../sql/locate';
 import type { SqlDialectName } from '../sql/runner';
 import type { CliArgs } from './args';
 import { Session, type CliStreams } from './session';
+import { sqlRelation } from '../node/index';
 
 /** The relation the query reads: the data file itself for DuckDB, else a table named after it (or --table). */
 export function defaultRelation(dialect: SqlDialectName, mlmFile: string, dataPath: string): string {
   if (dialect === 'duckdb') {
-    const abs = resolve(dirname(mlmFile), dataPath).replace(/'/g, "''");
-    return /\.parquet$/i.test(dataPath) ? `read_parquet('${abs}')` : `read_csv('${abs}', header = true, nullstr = ['NA', ''])`;
+    const abs = resolve(dirname(mlmFile), dataPath);
+    return sqlRelation(/\.parquet$/i.test(dataPath) ? 'parquet' : 'csv', [abs]);
   }
   return basename(dataPath, extname(dataPath));
 }

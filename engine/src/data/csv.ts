@@ -11,7 +11,11 @@ import { FieldsBuilder, packedFields, type PackedFields } from './fields';
 import type { DataColumn, DataTable, NumericColumn, TextColumn } from './types';
 import { sortLevelsR } from './rsort';
 
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A plain decimal number as R reads it (also the pattern DuckDB checks when it reads a CSV, sql/csvread.ts). */
+export const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The fields (trimmed) R reads as missing. */
+export const MISSING_FIELDS: readonly string[] = ['', 'NA', 'NaN'];
 
 /** True for the fields R reads as missing. */
 export function isMissingField(s: string): boolean {
@@ -24,7 +28,8 @@ export function isMissingField(s: string): boolean {
   return t === '' || t === 'NA' || t === 'NaN';
 }
 
-const DECIMAL_COMMA_RE = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
+/** A number with a decimal comma (files delimited by `;`, as R's read.csv2). */
+export const DECIMAL_COMMA_RE = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parses a field as R's type.convert would; NaN when it is not a number. With `decimalComma`
@@ -107,6 +112,48 @@ const LOGICAL = new Map<string, boolean>([
   ['TRUE', true], ['T', true], ['true', true], ['True', true],
   ['FALSE', false], ['F', false], ['false', false], ['False', false],
 ]);
+
+/** The logical value of a (trimmed) field: TRUE, T, true, True, FALSE, ...; undefined for anything else. */
+export function logicalValue(trimmed: string): boolean | undefined {
+  return LOGICAL.get(trimmed);
+}
+
+/** The R names of a header row's fields: trimmed, make.names(), made unique. */
+export function headerNames(fields: readonly string[]): string[] {
+  return uniqueNames(fields.map((h) => makeNameR(h.trim())));
+}
+
+/**
+ * The header of a CSV text when it is the text's first line (after a byte-order mark), in one line (no quoted line
+ * break): its delimiter, R names and number of fields; null otherwise (a blank first line, a header spanning lines,
+ * no line break after it in `text`, which may be the beginning of a file).
+ */
+export function csvHeaderLine(text: string): { delimiter: string; names: string[] } | null {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const delimiter = detectDelimiter(text);
+  const end = text.indexOf('\n');
+  if (end < 0) return null;
+  const line = text.slice(0, end).replace(/\r$/, '');
+  if (line.trim() === '' || line.includes('\r')) return null;
+  const crlf = text.charCodeAt(end - 1) === 13;
+  if (recordEnd(text, 0, 0, delimiter, crlf ? '\r\n' : '\n') !== end - (crlf ? 1 : 0)) return null; // a quoted field runs on past the line
+  const parsed = Papa.parse<string[]>(line, { delimiter, newline: '\n', header: false });
+  if (parsed.errors.length > 0 || parsed.data.length !== 1) return null;
+  return { delimiter, names: headerNames(parsed.data[0]) };
+}
+
+/** The error of a CSV file with no data rows (`what`: the file is blank, or has a header only). */
+export function csvEmptyError(fileName: string, what: 'blank' | 'no-header' | 'header-only'): MlmError {
+  if (what === 'blank') {
+    return new MlmError({
+      code: 'csv-empty',
+      message: `${fileName} is empty: expected a header row with column names and at least one data row`,
+      csv: { file: fileName, row: 1, column: '' },
+    });
+  }
+  if (what === 'no-header') return new MlmError({ code: 'csv-empty', message: `${fileName} has no header row`, csv: { file: fileName, row: 1, column: '' } });
+  return new MlmError({ code: 'csv-empty', message: `${fileName} has a header row but no data rows`, csv: { file: fileName, row: 2, column: '' } });
+}
 
 /**
  * A column of TRUE/FALSE (R's logical type): a factor with levels 'FALSE' < 'TRUE' (only those
@@ -260,13 +307,7 @@ function csvError(code: string, fileName: string, line: number, column: string, 
  */
 export function* readCsvSteps(text: string, fileName: string): Steps<DataTable> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') {
-    throw new MlmError({
-      code: 'csv-empty',
-      message: `${fileName} is empty: expected a header row with column names and at least one data row`,
-      csv: { file: fileName, row: 1, column: '' },
-    });
-  }
+  if (text.trim() === '') throw csvEmptyError(fileName, 'blank');
   const nul = text.indexOf('\u0000');
   if (nul >= 0 && nul < 4096) {
     throw new MlmError({
@@ -301,8 +342,8 @@ export function* readCsvSteps(text: string, fileName: string): Steps<DataTable> 
       }
       if (fields.length === 1 && fields[0].trim() === '') continue; // blank line (R's blank.lines.skip)
       if (!header) {
-        header = fields.map((h) => h.trim());
-        names = uniqueNames(header.map(makeNameR));
+        header = fields;
+        names = headerNames(fields);
         rawCols = names.map(() => new FieldsBuilder());
         chunkCols = names.map(() => []);
         continue;
@@ -323,17 +364,9 @@ export function* readCsvSteps(text: string, fileName: string): Steps<DataTable> 
     }
     yield;
   }
-  if (!header) {
-    throw new MlmError({ code: 'csv-empty', message: `${fileName} has no header row`, csv: { file: fileName, row: 1, column: '' } });
-  }
+  if (!header) throw csvEmptyError(fileName, 'no-header');
   const nrow = lineList.length;
-  if (nrow === 0) {
-    throw new MlmError({
-      code: 'csv-empty',
-      message: `${fileName} has a header row but no data rows`,
-      csv: { file: fileName, row: 2, column: '' },
-    });
-  }
+  if (nrow === 0) throw csvEmptyError(fileName, 'header-only');
   const lines = shifted ? Int32Array.from(lineList) : undefined;
   const columns = new Map<string, DataColumn>();
   for (let c = 0; c < names.length; c++) {

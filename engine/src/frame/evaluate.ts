@@ -116,7 +116,7 @@ export function evalVariable(node: Node, ctx: EvalContext): VarValue {
   const inner = unwrap(node);
   if (inner.type === 'ident') {
     const col = ctx.table.columns.get(inner.name);
-    if (col && col.kind === 'text' && col.firstNonNumeric && col.firstNonNumeric.numericCount >= 0.9 * col.raw.length) {
+    if (col && col.kind === 'text' && col.firstNonNumeric && col.firstNonNumeric.numericCount >= 0.9 * col.codes.length) {
       // mostly numbers: almost certainly a typo in the data, not a categorical variable
       throw notNumberError(ctx, inner.name, inner.span, true);
     }

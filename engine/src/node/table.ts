@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { MlmError, CancelledError, type MlmDiagnostic, type SourceRange } from '../diagnostics';
-import { makeNameR } from '../data/csv';
+import { makeNameR, MISSING_FIELDS } from '../data/csv';
 import { readSqlTable } from '../sql/readtable';
 import { dataRoute, dataFormatOf, isGlobPath, type DataEngine, type DataRoute } from '../data/route';
 import type { DataTable } from '../data/types';
@@ -23,10 +23,10 @@ export async function dataFiles(runner: DuckDbRunner, absPath: string): Promise<
   return r.rows.map((row) => String(row[0]));
 }
 
-/** What follows FROM to read these files. CSV: a header row, NA and empty fields missing (as R's read.csv). */
+/** What follows FROM to read these files. CSV: a header row; empty, NA and NaN fields missing (as R's read.csv). */
 export function sqlRelation(format: 'parquet' | 'csv', files: readonly string[]): string {
   const list = `[${files.map(sqlString).join(', ')}]`;
-  return format === 'parquet' ? `read_parquet(${list})` : `read_csv(${list}, header = true, nullstr = ['NA', ''])`;
+  return format === 'parquet' ? `read_parquet(${list})` : `read_csv(${list}, header = true, nullstr = [${MISSING_FIELDS.map(sqlString).join(', ')}])`;
 }
 
 /**

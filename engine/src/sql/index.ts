@@ -5,4 +5,5 @@ export { compilePlan, designOf, blocksQuery, levelsQuery, sampleQuery, centresQu
 export { frameFromBlocks } from './read';
 export { fitFromSql, fitFromBlocksFile, fitFromBlocksResult, compileFromSql, compileBlocksQuery, type SqlFit, type SqlFitOptions } from './fit';
 export { designFromTable, tableColumns } from './table';
-export { readSqlTable } from './readtable';
+export { readSqlTable, readSqlColumns, type SqlColumnPlan } from './readtable';
+export { readCsvSql, csvLineCount, csvTextRelation, CSV_RARE_MAX, type CsvSqlSource, type CsvSqlResult } from './csvread';

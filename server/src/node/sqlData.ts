@@ -12,15 +12,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { documentColumns, isGlobPath } from '../../../engine/src/index';
 import { fitDuckDbModel, loadSqlData, routeOf, type SqlData } from '../../../engine/src/node/index';
-import type { SqlDataRequest, SqlLinkedData } from '../host';
+import { ALL_COLUMNS_ROWS, type SqlDataRequest, type SqlLinkedData } from '../host';
 import { isInside } from '../uris';
 
 /** Rows the editor loads at most (3 model columns of 10M rows: 240 MB of numbers); above, a sample of the first rows. */
 export const MAX_EDITOR_ROWS = 10_000_000;
 /** Rows of that sample (checks, hovers and the data preview; fits read every row in DuckDB). */
 export const SAMPLE_ROWS = 1_000_000;
-/** Up to this many rows every column is loaded (the data preview shows them all); above, only the document's. */
-export const ALL_COLUMNS_ROWS = 1_000_000;
 
 /**
  * Up to this many rows, data the editor holds in full are fitted in memory (every per-row plot, Check Model,

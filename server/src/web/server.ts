@@ -16,6 +16,6 @@ self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
 });
 startServer(connection, (conn) => {
   const host = clientHost(conn);
-  const sql = webSqlData(host.readBase64, duckDbRunner);
+  const sql = webSqlData(host.readBase64, duckDbRunner, host.fileSize);
   return { ...host, initialize: setDuckDbLocation, sqlData: sql.read, invalidate: sql.invalidate };
 });

@@ -1,20 +1,27 @@
 /**
  * `data:` through duckdb-wasm in the web server (ServerHost.sqlData, the same route as the desktop's embedded
- * DuckDB: engine/src/data/route.ts): Parquet files. CSV files stay with the built-in reader (with a warning under
- * `engine: duckdb`): DuckDB 0.9's CSV reader takes one missing-value string, not both NA and the empty field. The file's bytes come
- * from the client (mlm/readFile as base64, read once per version of the file), are registered with DuckDB as
- * an in-memory file, and only the columns the document names are read into a DataTable. Globs need a file
- * system, so they stay a desktop feature.
+ * DuckDB: engine/src/data/route.ts): Parquet files, and CSV files from the size threshold on (mlm.data.sqlThresholdMB;
+ * the client tells the size) or under `engine: duckdb`. The file's bytes come from the client (mlm/readFile as base64,
+ * read once per version of the file), are registered with DuckDB as an in-memory file, and only the columns the
+ * document names are read into a DataTable. A CSV file is read by engine/src/sql/csvread.ts, which gives the built-in
+ * reader's table; where it declines (blank lines or line breaks inside quoted fields, a file DuckDB cannot parse,
+ * UTF-16, an empty file) this returns null and the built-in reader reads the file, with its located errors. Globs
+ * need a file system, so they stay a desktop feature.
  */
-import { base64ToBytes, dataRoute, documentColumns, MlmError, type DataTable, type MlmDiagnostic } from '../../../engine/src/index';
+import { base64ToBytes, csvLineCount, dataRoute, decodeText, documentColumns, MlmError, readCsvSql, type DataTable, type MlmDiagnostic } from '../../../engine/src/index';
 import { hashTextAsync } from '../hash';
-import { FileRefused, type SqlDataRequest, type SqlLinkedData } from '../host';
+import { ALL_COLUMNS_ROWS, FileRefused, type SqlDataRequest, type SqlLinkedData } from '../host';
 import { basenameUri, normalizeUri } from '../uris';
 import { DUCKDB, type DuckDbWasmRunner } from './duckdbRunner';
+
+/** Bytes of a CSV file decoded to find its header line (a longer first line: the built-in reader reads the file). */
+const HEAD_BYTES = 1 << 16;
 
 interface FileBytes {
   hash: string;
   bytes: Uint8Array;
+  /** csvLineCount of the bytes, counted once (a CSV file). */
+  lines?: number;
 }
 
 export interface WebSqlData {
@@ -23,9 +30,24 @@ export interface WebSqlData {
   invalidate(uri: string): void;
 }
 
-export function webSqlData(readBase64: (uri: string) => Promise<string | null>, runner: () => Promise<DuckDbWasmRunner>): WebSqlData {
+/** Bytes the built-in reader reads differently from DuckDB's UTF-8 (a UTF-16 byte-order mark, NUL characters near the start). */
+function notUtf8Csv(bytes: Uint8Array): boolean {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return true;
+  const nul = bytes.indexOf(0);
+  return nul >= 0 && nul < 16384;
+}
+
+export function webSqlData(
+  readBase64: (uri: string) => Promise<string | null>,
+  runner: () => Promise<DuckDbWasmRunner>,
+  fileSize: (uri: string) => Promise<number | null> = async () => null,
+): WebSqlData {
   const files = new Map<string, Promise<FileBytes | null>>();
-  const tables = new Map<string, Promise<DataTable>>();
+  /** A CSV file declined by the DuckDB reader yields null: the built-in reader reads it. */
+  const tables = new Map<string, Promise<DataTable | null>>();
+  const sizes = new Map<string, Promise<number | null>>();
+  /** CSV files (by URI) the DuckDB reader declined: read by the built-in reader until they change. */
+  const declined = new Set<string>();
   const names = new Map<string, string[]>();
   let serial = 0;
 
@@ -52,7 +74,20 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
     if (!doc.data || !dataUri) return null;
     const label = doc.data.value;
     const range = doc.data.range;
-    const route = dataRoute(label, { engine: doc.engine?.value ?? null });
+    const engine = doc.engine?.value ?? null;
+    // a CSV file's size decides its reader (unless engine: says); asked of the client once per version of the file
+    let sizeBytes: number | undefined;
+    if (!engine && dataRoute(label, {}).kind === 'memory') {
+      const key = normalizeUri(dataUri);
+      let size = sizes.get(key);
+      if (!size) {
+        size = fileSize(dataUri).catch(() => null);
+        if (sizes.size > 64) sizes.clear();
+        sizes.set(key, size);
+      }
+      sizeBytes = (await size) ?? undefined;
+    }
+    const route = dataRoute(label, { engine, sizeBytes, thresholdMB: request.thresholdMB });
     if (route.kind === 'memory') return null;
     const fail = (code: string, message: string, at = range): SqlLinkedData => ({
       table: null,
@@ -62,28 +97,29 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
     });
     if (route.kind === 'refused') return fail('data-engine', route.message, doc.engine?.range ?? range);
     if (route.glob) return fail('sql-unsupported', `'${label}' is a glob; VS Code for the web reads one file (globs are read by the desktop extension)`);
-    if (route.format === 'csv') {
-      // DuckDB 0.9 (duckdb-wasm 1.28) takes one missing-value string: NA and empty fields cannot both be missing as
-      // R's read.csv reads them, so in the browser CSV files stay with the built-in reader.
-      return {
-        table: null,
-        diagnostics: [{ severity: 'warning', code: 'sql-unavailable', message: `in VS Code for the web a CSV file is read by the built-in reader, not DuckDB; '${label}' is read in memory`, range: doc.engine?.range ?? range }],
-        hash: '',
-        note: '',
-      };
-    }
+    if (route.format === 'csv' && declined.has(normalizeUri(dataUri))) return null;
     let file: FileBytes | null;
     try {
       file = await bytesOf(dataUri);
     } catch (e) {
-      if (e instanceof FileRefused) return fail('data-refused', e.message);
+      // a CSV file too large for base64 may still fit the built-in reader's text (which refuses it otherwise)
+      if (e instanceof FileRefused) return route.format === 'csv' ? null : fail('data-refused', e.message);
       if (e instanceof MlmError) return fail(e.diagnostic.code, e.message);
       throw e;
     }
     if (!file) return fail('data-not-found', `cannot read the data file '${label}' (relative to this .mlm file)`);
+    if (route.format === 'csv' && notUtf8Csv(file.bytes)) {
+      declined.add(normalizeUri(dataUri));
+      files.delete(normalizeUri(dataUri));
+      return null;
+    }
     const uriKey = normalizeUri(dataUri);
     const known = names.get(uriKey + file.hash);
-    const columns = known ? documentColumns(doc, known) : null;
+    // a CSV file of at most ALL_COLUMNS_ROWS rows (its lines tell): every column, as the built-in reader and the
+    // desktop give them (the data preview shows them all); otherwise the document's
+    const lines = route.format === 'csv' ? (file.lines ??= csvLineCount(file.bytes)) : 0;
+    const columnsOf = (all: string[]) => (route.format === 'csv' && lines - 1 <= ALL_COLUMNS_ROWS ? all : documentColumns(doc, all));
+    const columns = known ? columnsOf(known) : null;
     const keyOf = (cols: string[] | null) => `${uriKey}\u0000${file.hash}\u0000${route.format}\u0000${cols ? cols.join('\u0000') : '*'}`;
     const key = keyOf(columns);
     let table = tables.get(key);
@@ -95,16 +131,17 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
         } catch (e) {
           throw new MlmError({ code: 'sql-unavailable', message: `DuckDB (duckdb-wasm) could not be loaded to read '${label}': ${e instanceof Error ? e.message : String(e)}` });
         }
-        const name = `mlm-${++serial}.parquet`;
+        const name = `mlm-${++serial}.${route.format}`;
         db.registerFile(name, file.bytes);
-        const relation = `read_parquet(${DUCKDB.str(name)})`;
+        const pick = (all: string[]) => {
+          names.set(uriKey + file.hash, all);
+          return columnsOf(all);
+        };
         try {
-          return await db.readTable(relation, label, {
-            pick: (all) => {
-              names.set(uriKey + file.hash, all);
-              return documentColumns(doc, all);
-            },
-          });
+          if (route.format === 'parquet') return await db.readTable(`read_parquet(${DUCKDB.str(name)})`, label, { pick });
+          const source = { file: name, head: decodeText(file.bytes.subarray(0, HEAD_BYTES)), lines };
+          const read = await readCsvSql(db, source, label, pick).catch(() => ({ declined: 'an error' }));
+          return 'table' in read ? read.table : null;
         } finally {
           db.dropFile(name);
         }
@@ -115,8 +152,14 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
     }
     try {
       const t = await table;
+      if (!t) {
+        // the built-in reader reads this file (and keeps its text): its bytes are not kept twice
+        declined.add(uriKey);
+        files.delete(uriKey);
+        return null;
+      }
       const all = names.get(uriKey + file.hash);
-      if (!known && all) tables.set(keyOf(documentColumns(doc, all)), table); // the key the next request computes
+      if (!known && all) tables.set(keyOf(columnsOf(all)), table); // the key the next request computes
       const note = `read through DuckDB in the browser (${route.reason}): ${t.names.length} column${t.names.length === 1 ? '' : 's'}, ${t.nrow.toLocaleString('en-US')} rows`;
       return { table: t, diagnostics: [], hash: `sql:${key}`, note };
     } catch (e) {
@@ -131,6 +174,8 @@ export function webSqlData(readBase64: (uri: string) => Promise<string | null>, 
     invalidate(uri) {
       const key = normalizeUri(uri);
       files.delete(key);
+      sizes.delete(key);
+      declined.delete(key);
       for (const k of [...tables.keys()]) if (k.startsWith(key + '\u0000')) tables.delete(k);
     },
   };
