@@ -69,10 +69,13 @@ test('data preview: hostile column names and cells render as text', () => {
         ['1', IMG],
         ['2', SCRIPT],
       ],
+      source: `read through DuckDB ${SCRIPT}`,
     },
     { nonce: 'n1', cspSource: 'x', scriptUri: 'https://x/main.js' },
   );
   const doc = assertInert(html, 'n1');
+  // the reader's note as a sentence of the summary
+  assert.match(doc.querySelector('#data-summary')!.textContent!, /filtered\. Read through DuckDB /);
   const head = [...doc.querySelectorAll('#data-preview thead th')].map((t) => t.childNodes[0].textContent);
   assert.deepEqual(head, ['row', IMG, SCRIPT]);
   assert.equal(doc.querySelectorAll('#data-preview tbody tr')[1].querySelectorAll('td')[1].textContent, SCRIPT);

@@ -13,7 +13,7 @@ import { pageShell, PageOptions } from './panel';
 const e = escapeHtml;
 
 export function dataPreviewBody(p: DataPreviewResponse): string {
-  let s = `<header><h1>Data: ${e(p.file)}</h1><p id="data-summary">${e(p.rows)} rows, ${e(p.columns.length)} columns; all rows can be scrolled, sorted and filtered.${p.source ? ` ${e(p.source)}.` : ''}</p></header><main>`;
+  let s = `<header><h1>Data: ${e(p.file)}</h1><p id="data-summary">${e(p.rows)} rows, ${e(p.columns.length)} columns; all rows can be scrolled, sorted and filtered.${p.source ? ` ${e(p.source[0].toUpperCase() + p.source.slice(1))}.` : ''}</p></header><main>`;
   s += `<table tabindex="0" class="data-columns" id="data-columns"><caption>Columns</caption><thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col" class="secondary">Missing</th><th scope="col">Summary</th></tr></thead><tbody>`;
   for (const c of p.columns) {
     const type = c.grouping ? 'group' : c.type;
